@@ -3,9 +3,152 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/tandem-revops/tandem/internal/policy"
 )
 
-// runPolicy is a placeholder until the policy command is written.
+const policySynopsis = `show | check FILE | render [FILE] [--format md|html] [-o FILE]
+
+  show     print the built-in policy's YAML (a starting point for your own)
+  check    check a policy file: errors (FILE:LINE:COL: message, exit status 1) and warnings about
+           rules that never match and deals no rule decides (exit status 0)
+  render   write the channel program guide for partners and AEs (default: the built-in policy)`
+
 func runPolicy(ctx context.Context, env *Env, args []string) error {
-	return errors.New("policy: not implemented yet")
+	fs := newFlagSet(env, "policy", policySynopsis)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: say show, check or render", errUsage)
+	}
+	sub, rest := fs.Arg(0), fs.Args()[1:]
+	switch sub {
+	case "show":
+		if len(rest) > 0 {
+			return fmt.Errorf("%w: show takes no arguments", errUsage)
+		}
+		_, err := env.Stdout.Write(policy.DefaultSource())
+		return err
+	case "check":
+		return runPolicyCheck(env, rest)
+	case "render":
+		return runPolicyRender(env, rest)
+	}
+	return fmt.Errorf("%w: unknown policy command %q (show, check or render)", errUsage, sub)
+}
+
+func runPolicyCheck(env *Env, args []string) error {
+	fs := newFlagSet(env, "policy check", "FILE")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: policy check takes one FILE", errUsage)
+	}
+	path := fs.Arg(0)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	p, err := policy.Parse(path, src)
+	var perr *policy.Error
+	if errors.As(err, &perr) {
+		fmt.Fprintln(env.Stdout, perr.Error())
+		return errSilentFailure
+	}
+	if err != nil {
+		return err
+	}
+	failed := false
+	findings := p.Check()
+	for _, f := range findings {
+		if f.Line > 0 {
+			fmt.Fprintf(env.Stdout, "%s:%d: %s\n", path, f.Line, f)
+		} else {
+			fmt.Fprintf(env.Stdout, "%s: %s\n", path, f)
+		}
+		failed = failed || f.Severity == policy.SeverityError
+	}
+	if len(findings) == 0 {
+		fmt.Fprintf(env.Stdout, "ok %s: %s version %s, effective %s, %d rules\n",
+			path, p.Name(), p.Version(), p.EffectiveFrom().Format("2006-01-02"), len(p.Rules()))
+		fmt.Fprintf(env.Stdout, "ok %s: every rule can match and every deal is decided\n", path)
+	}
+	if failed {
+		return errSilentFailure
+	}
+	return nil
+}
+
+func runPolicyRender(env *Env, args []string) error {
+	fs := newFlagSet(env, "policy render", "[FILE] [--format md|html] [-o FILE]")
+	format := fs.String("format", "md", "md (Markdown) or html (a standalone page)")
+	outPath := fs.String("o", "", "write to this file instead of standard output")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) > 1 {
+		return fmt.Errorf("%w: policy render takes at most one FILE", errUsage)
+	}
+	var render func(*policy.Policy, io.Writer) error
+	switch *format {
+	case "md", "markdown":
+		render = (*policy.Policy).RenderMarkdown
+	case "html":
+		render = (*policy.Policy).RenderHTML
+	default:
+		return fmt.Errorf("%w: --format %q: use md or html", errUsage, *format)
+	}
+	p := policy.Default()
+	if len(files) == 1 {
+		if p, err = loadPolicyFile(files[0]); err != nil {
+			return err
+		}
+	}
+	if *outPath == "" {
+		return render(p, env.Stdout)
+	}
+	return writeFileAtomically(*outPath, func(w io.Writer) error { return render(p, w) })
+}
+
+// parseInterspersed parses flags that may come before or after the positional arguments, as in
+// "render policy.yaml --format html", and returns the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// writeFileAtomically writes through a temporary file in the same directory and renames it into
+// place, so a failed render never leaves a half-written guide.
+func writeFileAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -1,11 +1,561 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/policy"
 )
 
-// runRoute is a placeholder until the route command is written.
+const routeSynopsis = `--deals FILE.csv [--policy FILE]
+
+Routes every deal in a CRM export through the rules of engagement and prints one JSON object per
+line: {"id", "motion", "partner_attached", "rule", "explanation"}, in input order. A row that
+cannot be routed prints {"line": N, "error": "..."} instead (line 1 is the header) and the exit
+status is 1; the other rows are still routed.
+
+Required columns (any case): id, account, acv, country, vertical, product_type.
+Optional: partner_id, registration_status, current_motion, partner_tier, stage, currency.
+Any other column is a field a policy can test as fields["name"]. Separators may be ',' or ';';
+acv may be written like "$1,200,000.00"; country may be an ISO code or a common English name.`
+
+// routeBatchSize is how many rows travel through the pipeline together.
+const routeBatchSize = 1024
+
 func runRoute(ctx context.Context, env *Env, args []string) error {
-	return errors.New("route: not implemented yet")
+	fs := newFlagSet(env, "route", routeSynopsis)
+	dealsPath := fs.String("deals", "", "the CSV export of deals (required; - reads standard input)")
+	policyPath := fs.String("policy", "", "the policy YAML file (default: the built-in policy)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines routing rows")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dealsPath == "" {
+		return fmt.Errorf("%w: --deals FILE.csv is required", errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	p := policy.Default()
+	if *policyPath != "" {
+		var err error
+		if p, err = loadPolicyFile(*policyPath); err != nil {
+			return err
+		}
+	}
+	in := env.Stdin
+	name := "standard input"
+	if *dealsPath != "-" {
+		f, err := os.Open(*dealsPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in, name = f, *dealsPath
+	}
+	out := bufio.NewWriterSize(env.Stdout, 256<<10)
+	bad, err := routeCSV(ctx, p, name, in, out, max(*workers, 1))
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		fmt.Fprintf(env.Stderr, "tandem route: %d row(s) could not be routed\n", bad)
+		return errSilentFailure
+	}
+	return nil
+}
+
+// loadPolicyFile reads and parses a policy file.
+func loadPolicyFile(path string) (*policy.Policy, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(path, src)
+}
+
+// dealColumns is where each known column sits in the export; -1 when absent.
+type dealColumns struct {
+	id, account, acv, country, vertical, productType                           int
+	partnerID, registrationStatus, currentMotion, partnerTier, stage, currency int
+	extra                                                                      []int
+	extraNames                                                                 []string
+}
+
+var requiredColumns = []string{"id", "account", "acv", "country", "vertical", "product_type"}
+
+// mapColumns finds the columns in a header row.
+func mapColumns(name string, header []string) (dealColumns, error) {
+	idx := map[string]int{}
+	for i, h := range header {
+		h = normalizeCode(h)
+		if _, dup := idx[h]; !dup && h != "" {
+			idx[h] = i
+		}
+	}
+	var missing []string
+	col := func(name string, required bool) int {
+		i, ok := idx[name]
+		if !ok {
+			if required {
+				missing = append(missing, name)
+			}
+			return -1
+		}
+		delete(idx, name)
+		return i
+	}
+	c := dealColumns{
+		id: col("id", true), account: col("account", true), acv: col("acv", true), country: col("country", true),
+		vertical: col("vertical", true), productType: col("product_type", true),
+		partnerID: col("partner_id", false), registrationStatus: col("registration_status", false),
+		currentMotion: col("current_motion", false), partnerTier: col("partner_tier", false),
+		stage: col("stage", false), currency: col("currency", false),
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("%w: %s has no %s column (required: %s)", errUsage, name,
+			strings.Join(missing, ", "), strings.Join(requiredColumns, ", "))
+	}
+	for i, h := range header {
+		if j, ok := idx[normalizeCode(h)]; ok && j == i {
+			c.extra = append(c.extra, i)
+			c.extraNames = append(c.extraNames, strings.TrimSpace(h))
+		}
+	}
+	return c, nil
+}
+
+// routeBatch is a run of rows on their way through the pipeline.
+type routeBatch struct {
+	n      int
+	values []string // every row's values, one after another
+	starts []int    // row i is values[starts[i]:starts[i+1]]
+	lines  []int
+	errs   []string // a CSV syntax error for the row, "" when it parsed
+	out    []byte
+	bad    int
+	done   chan struct{}
+}
+
+func (b *routeBatch) reset() {
+	b.n, b.values, b.starts, b.lines, b.errs, b.out, b.bad = 0, b.values[:0], b.starts[:1], b.lines[:0], b.errs[:0], b.out[:0], 0
+	b.done = make(chan struct{})
+}
+
+func (b *routeBatch) row(i int) []string { return b.values[b.starts[i]:b.starts[i+1]] }
+
+// routeCSV streams deals from in through p and writes one JSON line per row to out, in input order.
+// One goroutine reads the CSV, workers route whole batches, and this goroutine writes them in order;
+// a fixed number of batches circulate, so memory stays flat whatever the file size. It returns how
+// many rows could not be routed.
+func routeCSV(ctx context.Context, p *policy.Policy, name string, in io.Reader, out io.Writer, workers int) (int, error) {
+	br := bufio.NewReaderSize(in, 256<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
+		br.Discard(3)
+	}
+	r := csv.NewReader(br)
+	r.Comma = sniffSeparator(br)
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err == io.EOF {
+		return 0, fmt.Errorf("%w: %s is empty: it needs a header line", errUsage, name)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: header: %w", name, err)
+	}
+	cols, err := mapColumns(name, header)
+	if err != nil {
+		return 0, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	inFlight := workers * 4
+	free := make(chan *routeBatch, inFlight)
+	for range inFlight {
+		free <- &routeBatch{starts: make([]int, 1, routeBatchSize+1)}
+	}
+	work := make(chan *routeBatch, inFlight)
+	ordered := make(chan *routeBatch, inFlight)
+
+	var readErr error
+	go func() { // the reader
+		defer close(work)
+		defer close(ordered)
+		var b *routeBatch
+		send := func() bool {
+			select {
+			case work <- b:
+			case <-ctx.Done():
+				return false
+			}
+			ordered <- b // never blocks longer than a batch: it has as many slots as there are batches
+			b = nil
+			return true
+		}
+		for {
+			if b == nil {
+				select {
+				case b = <-free:
+					b.reset()
+				case <-ctx.Done():
+					return
+				}
+			}
+			rec, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			line := 0
+			if err != nil {
+				var pe *csv.ParseError
+				if !errors.As(err, &pe) {
+					readErr = fmt.Errorf("%s: %w", name, err)
+					cancel()
+					return
+				}
+				line = pe.StartLine
+				b.errs = append(b.errs, pe.Err.Error())
+				rec = nil
+			} else {
+				line, _ = r.FieldPos(0)
+				b.errs = append(b.errs, "")
+			}
+			b.values = append(b.values, rec...)
+			b.starts = append(b.starts, len(b.values))
+			b.lines = append(b.lines, line)
+			b.n++
+			if b.n == routeBatchSize && !send() {
+				return
+			}
+		}
+		if b != nil && b.n > 0 {
+			send()
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rt := newRowRouter(p, cols)
+			for b := range work {
+				rt.routeBatch(b)
+				close(b.done)
+			}
+		}()
+	}
+
+	bad := 0
+	var writeErr error
+	for b := range ordered {
+		<-b.done
+		if writeErr == nil {
+			bad += b.bad
+			if _, err := out.Write(b.out); err != nil {
+				writeErr = err
+				cancel()
+			}
+		}
+		free <- b
+	}
+	wg.Wait()
+	if readErr != nil {
+		return bad, readErr
+	}
+	if writeErr != nil {
+		return bad, writeErr
+	}
+	return bad, ctx.Err()
+}
+
+// sniffSeparator looks at the header line: a header with more ';' than ',' is semicolon-separated.
+func sniffSeparator(br *bufio.Reader) rune {
+	head, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.Count(head, []byte(";")) > bytes.Count(head, []byte(",")) {
+		return ';'
+	}
+	return ','
+}
+
+// rowRouter turns rows into deals and routes them; one per worker.
+type rowRouter struct {
+	p      *policy.Policy
+	router *policy.Router
+	cols   dealColumns
+	deal   policy.Deal
+	fields bool // the policy tests fields, so extra columns must be collected
+}
+
+func newRowRouter(p *policy.Policy, cols dealColumns) *rowRouter {
+	return &rowRouter{p: p, router: p.NewRouter(), cols: cols, fields: p.UsesFields() && len(cols.extra) > 0}
+}
+
+func (rt *rowRouter) routeBatch(b *routeBatch) {
+	for i := range b.n {
+		line := b.lines[i]
+		if b.errs[i] != "" {
+			b.out = appendRowError(b.out, line, b.errs[i])
+			b.bad++
+			continue
+		}
+		if err := rt.load(b.row(i)); err != nil {
+			b.out = appendRowError(b.out, line, err.Error())
+			b.bad++
+			continue
+		}
+		dec, err := rt.router.Route(&rt.deal)
+		if err != nil {
+			b.out = appendRowError(b.out, line, tandem.ErrorMessage(err))
+			b.bad++
+			continue
+		}
+		b.out = appendDecision(b.out, rt.deal.ID, &dec)
+	}
+}
+
+// load fills rt.deal from one CSV row, or says which column is wrong and why.
+func (rt *rowRouter) load(row []string) error {
+	get := func(i int) string {
+		if i < 0 || i >= len(row) {
+			return ""
+		}
+		return strings.TrimSpace(row[i])
+	}
+	c := &rt.cols
+	d := &rt.deal
+	*d = policy.Deal{ID: get(c.id), Account: get(c.account), PartnerID: get(c.partnerID)}
+	if d.ID == "" {
+		return errors.New("id: empty")
+	}
+	acvText := get(c.acv)
+	if acvText == "" {
+		return errors.New("acv: empty")
+	}
+	acv, cur, err := parseACV(acvText)
+	if err != nil {
+		return fmt.Errorf("acv: %q is not a number", acvText)
+	}
+	d.ACV, d.Currency = acv, cur
+	if col := strings.ToUpper(get(c.currency)); col != "" {
+		if cur != "" && cur != col {
+			return fmt.Errorf("currency: acv %q is in %s but the currency column says %s", acvText, cur, col)
+		}
+		d.Currency = col
+	}
+	country := get(c.country)
+	if country == "" {
+		return errors.New("country: empty")
+	}
+	code, ok := policy.CountryCode(country)
+	if !ok {
+		return fmt.Errorf("country: %q is not an ISO country code or a known country name", country)
+	}
+	d.Country = code
+	d.Vertical = normalizeCode(get(c.vertical))
+	pt := normalizeCode(get(c.productType))
+	if pt == "add_on" {
+		pt = "addon"
+	}
+	d.ProductType = tandem.ProductType(pt)
+	if !d.ProductType.Valid() {
+		return fmt.Errorf("product_type: %q is not one of core, addon, services", get(c.productType))
+	}
+	if v := normalizeCode(get(c.registrationStatus)); v != "" {
+		if d.RegistrationStatus = tandem.RegistrationStatus(v); !d.RegistrationStatus.Valid() {
+			return fmt.Errorf("registration_status: %q is not a registration status", get(c.registrationStatus))
+		}
+	}
+	if v := normalizeCode(get(c.currentMotion)); v != "" {
+		if d.CurrentMotion = tandem.Motion(v); !d.CurrentMotion.Valid() {
+			return fmt.Errorf("current_motion: %q is not one of partner_led, co_sell, direct", get(c.currentMotion))
+		}
+	}
+	if v := normalizeCode(get(c.partnerTier)); v != "" {
+		if d.PartnerTier = tandem.Tier(v); !d.PartnerTier.Valid() {
+			return fmt.Errorf("partner_tier: %q is not a partner tier", get(c.partnerTier))
+		}
+	}
+	if v := normalizeCode(get(c.stage)); v != "" {
+		if d.Stage = tandem.Stage(v); !d.Stage.Valid() {
+			return fmt.Errorf("stage: %q is not a sales stage", get(c.stage))
+		}
+	}
+	if rt.fields {
+		d.Fields = make(map[string]string, len(c.extra))
+		for i, col := range c.extra {
+			d.Fields[c.extraNames[i]] = get(col)
+		}
+	}
+	return nil
+}
+
+// normalizeCode turns "Financial Services" or "Partner-Led" into financial_services, partner_led.
+// It returns s itself when it is already a code, which is the common case and costs nothing.
+func normalizeCode(s string) string {
+	s = strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '-' || ('A' <= c && c <= 'Z') || c >= utf8.RuneSelf {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "_")
+}
+
+// parseACV parses the plain shapes exports use most — 1200000, 1200000.5, $1,200,000.00 — without
+// allocating, and hands anything else to tandem.ParseMoney.
+func parseACV(s string) (tandem.Money, string, error) {
+	cur := ""
+	t := s
+	if strings.HasPrefix(t, "$") {
+		cur, t = "USD", t[1:]
+	}
+	var whole int64
+	digits, sinceComma, sawComma := 0, 0, false
+	i := 0
+	for ; i < len(t); i++ {
+		c := t[i]
+		if c == ',' {
+			if digits == 0 || (sawComma && sinceComma != 3) || (!sawComma && sinceComma > 3) {
+				return slowACV(s)
+			}
+			sawComma, sinceComma = true, 0
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		if whole > (1<<62)/10/tandem.MinorUnits {
+			return slowACV(s)
+		}
+		whole = whole*10 + int64(c-'0')
+		digits++
+		sinceComma++
+	}
+	if digits == 0 || (sawComma && sinceComma != 3) {
+		return slowACV(s)
+	}
+	cents := whole * tandem.MinorUnits
+	if i < len(t) {
+		if t[i] != '.' {
+			return slowACV(s)
+		}
+		frac := t[i+1:]
+		switch {
+		case len(frac) == 1 && isDigit(frac[0]):
+			cents += int64(frac[0]-'0') * 10
+		case len(frac) == 2 && isDigit(frac[0]) && isDigit(frac[1]):
+			cents += int64(frac[0]-'0')*10 + int64(frac[1]-'0')
+		case len(frac) == 0:
+		default:
+			return slowACV(s)
+		}
+	}
+	return tandem.Money(cents), cur, nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func slowACV(s string) (tandem.Money, string, error) {
+	return tandem.ParseMoney(s)
+}
+
+// appendDecision appends one routed deal as a JSON line.
+func appendDecision(dst []byte, id string, d *policy.Decision) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, id)
+	dst = append(dst, `,"motion":`...)
+	dst = appendJSONString(dst, string(d.Motion))
+	dst = append(dst, `,"partner_attached":`...)
+	dst = strconv.AppendBool(dst, d.PartnerAttached)
+	dst = append(dst, `,"rule":`...)
+	dst = appendJSONString(dst, d.Rule)
+	dst = append(dst, `,"explanation":`...)
+	dst = appendJSONString(dst, d.Explanation)
+	return append(dst, "}\n"...)
+}
+
+// appendRowError appends a row that could not be routed as a JSON line.
+func appendRowError(dst []byte, line int, msg string) []byte {
+	dst = append(dst, `{"line":`...)
+	dst = strconv.AppendInt(dst, int64(line), 10)
+	dst = append(dst, `,"error":`...)
+	dst = appendJSONString(dst, msg)
+	return append(dst, "}\n"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tandem-revops/tandem/internal/policy"
+)
+
+func TestPolicyCommand(t *testing.T) {
+	t.Parallel()
+	gap := writeTemp(t, "gap.yaml", `name: Gap
+version: "1"
+effective_from: 2026-01-01
+rules:
+  - {id: small, title: Small, when: acv < 250000, motion: partner_led, explain: x}
+  - {id: large, title: Large, when: acv > 1000000, motion: direct, explain: y}
+`)
+	broken := writeTemp(t, "broken.yaml", "name: B\nversion: \"1\"\neffective_from: 2026-01-01\nrules:\n  - id: a\n    title: A\n    when: acv <\n    motion: direct\n    explain: x\n")
+	def := writeTemp(t, "default.yaml", string(policy.DefaultSource()))
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains []string
+	}{
+		{"show", []string{"policy", "show"}, 0, []string{"sticky-partner-led", "direct_presence: [US, CA, GB, DE, FR]"}},
+		{"check clean", []string{"policy", "check", def}, 0, []string{"ok " + def, "every rule can match"}},
+		{"check warnings only", []string{"policy", "check", gap}, 0, []string{gap + ": warning: no rule decides deals with ACV from $250,000.00 to $1,000,000.00"}},
+		{"check errors", []string{"policy", "check", broken}, 1, []string{broken + ":7:"}},
+		{"render markdown", []string{"policy", "render", "--format", "md"}, 0, []string{"# Tandem default rules of engagement", "| 5 | Deals under $250,000 are partner-led"}},
+		{"render html file after flags", []string{"policy", "render", gap, "--format", "html"}, 0, []string{"<!DOCTYPE html>", "<h1>Gap</h1>"}},
+		{"render bad format", []string{"policy", "render", "--format", "pdf"}, 2, nil},
+		{"unknown subcommand", []string{"policy", "publish"}, 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, stderr := runTandem(t, "", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stdout %q stderr %q", code, tt.code, out, stderr)
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(out, s) {
+					t.Errorf("output does not contain %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+}
+
+func TestPolicyRenderToFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "guide.html")
+	if code, _, stderr := runTandem(t, "", "policy", "render", "--format", "html", "-o", path); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasSuffix(string(b), "</html>\n") {
+		t.Errorf("guide file: %v, %d bytes", err, len(b))
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("render left %d files behind, want only the guide", len(entries))
+	}
+}

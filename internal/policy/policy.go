@@ -1,0 +1,655 @@
+// Package policy owns Tandem's rules of engagement (ROE): the versioned, effective-dated YAML file that
+// says which motion — partner_led, co_sell or direct — every deal takes, the engine that routes deals
+// through it, the linter that finds rules that can never match and deals no rule decides, the
+// simulator that compares a draft with the policy in force, and the channel program guide rendered
+// from the same file.
+//
+// # The policy file
+//
+//	name: Acme rules of engagement
+//	version: "2026.1"
+//	effective_from: 2026-01-01
+//	currency: USD                      # the currency acv is compared in
+//	fx: {EUR: "1.08"}                  # value of one unit of a currency in the policy currency
+//	direct_presence: [US, CA, GB]      # countries where the vendor sells direct
+//	registration: {protection_days: 90, extensions: 1, approval_sla_business_hours: 48}
+//	rules:                             # in order; the first rule whose condition holds decides
+//	  - id: small-deals
+//	    title: Small deals are partner-led
+//	    when: acv < 250000
+//	    motion: partner_led
+//	    explain: "ACV {{.ACV}} is under $250,000: the partner leads"
+//
+// A rule's condition is an expr-lang expression (https://expr-lang.org) over these variables: acv (the
+// deal's ACV converted to the policy currency, compared exactly to the cent), currency, country (ISO
+// 3166-1 alpha-2), vertical, product_type, partner_tier, has_partner, registration_status,
+// current_motion, stage, fields (a map of any other deal field) and direct_presence (the list above).
+// acv may only be compared (<, <=, >, >=, ==, !=) with numbers; a rule without a condition decides
+// every deal that reaches it. Conditions are compiled once, when the policy is parsed.
+//
+// An explanation may interpolate {{.ACV}} (the converted ACV formatted as money), {{.DealACV}} (as
+// written on the deal, in its own currency), {{.Currency}}, {{.Country}}, {{.Vertical}},
+// {{.ProductType}}, {{.PartnerTier}}, {{.RegistrationStatus}}, {{.CurrentMotion}}, {{.Stage}}, {{.ID}}
+// and {{.Account}}; nothing else between double braces is allowed.
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/big"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// Policy is a parsed, compiled rules-of-engagement policy. It is immutable and safe for concurrent use.
+type Policy struct {
+	name           string
+	version        string
+	effectiveFrom  time.Time
+	currency       string
+	fx             map[string]*big.Rat
+	fxSource       map[string]string
+	directPresence []string
+	presence       map[string]bool
+	registration   Registration
+	rules          []*rule
+	usesFields     bool
+	source         []byte
+
+	routers sync.Pool // of *Router, so Route can reuse scratch space across calls
+}
+
+// Registration holds the settings of the deal-registration programme that the policy publishes.
+// Other parts of Tandem read it; the policy only validates it and renders it in the guide.
+type Registration struct {
+	// ProtectionDays is how long an approved registration protects the partner's deal.
+	ProtectionDays int `yaml:"protection_days"`
+	// Extensions is how many times a partner may extend the protection.
+	Extensions int `yaml:"extensions"`
+	// ExtensionDays is how long each extension lasts.
+	ExtensionDays int `yaml:"extension_days"`
+	// ApprovalSLABusinessHours is how long channel ops has to approve or reject a registration.
+	ApprovalSLABusinessHours int `yaml:"approval_sla_business_hours"`
+	// BusinessHours is the calendar the SLA is counted in.
+	BusinessHours BusinessHours `yaml:"business_hours"`
+}
+
+// BusinessHours is the working calendar SLAs are measured in.
+type BusinessHours struct {
+	Timezone string   `yaml:"timezone"` // an IANA zone name, e.g. "America/New_York"
+	Start    string   `yaml:"start"`    // "09:00"
+	End      string   `yaml:"end"`      // "17:00"
+	Days     []string `yaml:"days"`     // mon, tue, wed, thu, fri, sat, sun
+}
+
+// defaultRegistration is what a policy gets for the settings it leaves out.
+func defaultRegistration() Registration {
+	return Registration{
+		ProtectionDays:           90,
+		Extensions:               1,
+		ExtensionDays:            30,
+		ApprovalSLABusinessHours: 48,
+		BusinessHours: BusinessHours{
+			Timezone: "UTC", Start: "09:00", End: "17:00",
+			Days: []string{"mon", "tue", "wed", "thu", "fri"},
+		},
+	}
+}
+
+// Rule is a read-only view of one rule as written.
+type Rule struct {
+	ID              string
+	Title           string
+	When            string // the condition; "" means every deal
+	Motion          tandem.Motion
+	PartnerAttached bool
+	Explain         string
+	Line            int // where the rule starts in the policy file
+}
+
+// rule is a Rule compiled: its condition and its explanation template.
+type rule struct {
+	Rule
+	column int
+	cond   *condition
+	expl   []explainPart
+}
+
+// Problem is one thing wrong with a policy file, with its position.
+type Problem struct {
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	RuleID  string `json:"rule_id,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	pos := ""
+	if p.Line > 0 {
+		pos = fmt.Sprintf("%d:%d: ", p.Line, p.Column)
+	}
+	if p.RuleID != "" {
+		return fmt.Sprintf("%srule %s: %s", pos, p.RuleID, p.Message)
+	}
+	return pos + p.Message
+}
+
+// Error is returned by Parse: every problem found in the file, in file order. It unwraps to a
+// tandem EINVALID error so the server reports it as a bad request.
+type Error struct {
+	Name     string // the file name given to Parse
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if e.Name != "" {
+			b.WriteString(e.Name)
+			if p.Line > 0 {
+				b.WriteByte(':')
+			} else {
+				b.WriteString(": ")
+			}
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error {
+	return &tandem.Error{Code: tandem.EINVALID, Message: "invalid policy: " + e.Error()}
+}
+
+// fileYAML is the policy file as written.
+type fileYAML struct {
+	Name           string            `yaml:"name"`
+	Version        string            `yaml:"version"`
+	EffectiveFrom  string            `yaml:"effective_from"`
+	Currency       string            `yaml:"currency"`
+	FX             map[string]string `yaml:"fx"`
+	DirectPresence []string          `yaml:"direct_presence"`
+	Registration   *Registration     `yaml:"registration"`
+	Rules          []ruleYAML        `yaml:"rules"`
+}
+
+type ruleYAML struct {
+	ID              string `yaml:"id"`
+	Title           string `yaml:"title"`
+	When            string `yaml:"when"`
+	Motion          string `yaml:"motion"`
+	PartnerAttached *bool  `yaml:"partner_attached"`
+	Explain         string `yaml:"explain"`
+}
+
+// parser collects problems while a policy is parsed.
+type parser struct {
+	problems []Problem
+}
+
+func (ps *parser) add(line, col int, ruleID, format string, args ...any) {
+	ps.problems = append(ps.problems, Problem{Line: line, Column: col, RuleID: ruleID, Message: fmt.Sprintf(format, args...)})
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// Parse parses and compiles a policy file. name is used in error messages (a file name, say). It
+// returns an *Error listing every problem, each with its line and column, when the file is invalid.
+func Parse(name string, src []byte) (*Policy, error) {
+	ps := &parser{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		line := 0
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = strings.Replace(msg, m[0], "", 1)
+		}
+		ps.add(line, 1, "", "invalid YAML: %s", msg)
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	if len(root.Content) == 0 {
+		ps.add(1, 1, "", "the policy file is empty")
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	doc := root.Content[0]
+	checkKeys(ps, doc, reflect.TypeFor[fileYAML](), "policy")
+	if len(ps.problems) > 0 {
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	var f fileYAML
+	if err := doc.Decode(&f); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, msg := range te.Errors {
+				line := 0
+				if m := yamlLine.FindStringSubmatch(msg); m != nil {
+					line, _ = strconv.Atoi(m[1])
+					msg = strings.Replace(msg, m[0], "", 1)
+				}
+				ps.add(line, columnAt(doc, line, msg), "", "%s", msg)
+			}
+		} else {
+			ps.add(doc.Line, doc.Column, "", "%v", err)
+		}
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	p := ps.build(&f, doc)
+	if len(ps.problems) > 0 {
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	p.source = bytes.Clone(src)
+	return p, nil
+}
+
+// checkKeys reports mapping keys that t (a struct decoded from node) does not have, and keys written
+// twice. The YAML decoder can check known fields too, but only this way do we get columns.
+func checkKeys(ps *parser, node *yaml.Node, t reflect.Type, what string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Slice && node.Kind == yaml.SequenceNode:
+		for _, item := range node.Content {
+			checkKeys(ps, item, t.Elem(), what)
+		}
+	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag != "" && tag != "-" {
+				fields[tag] = f.Type
+				names = append(names, tag)
+			}
+		}
+		seen := map[string]int{}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			if prev, dup := seen[k.Value]; dup {
+				ps.add(k.Line, k.Column, "", "%s has %q twice (first at line %d)", what, k.Value, prev)
+				continue
+			}
+			seen[k.Value] = k.Line
+			ft, ok := fields[k.Value]
+			if !ok {
+				ps.add(k.Line, k.Column, "", "unknown field %q in %s (known fields: %s)", k.Value, what, strings.Join(names, ", "))
+				continue
+			}
+			sub := k.Value
+			switch {
+			case k.Value == "rules":
+				sub = "rule"
+			case what != "policy":
+				sub = what + "." + k.Value
+			}
+			checkKeys(ps, v, ft, sub)
+		}
+	}
+}
+
+var quotedValue = regexp.MustCompile("`([^`]*)`")
+
+// columnAt returns the column of the scalar on line that msg quotes (the YAML decoder quotes the
+// value it could not decode), else of the first node on line, else 1.
+func columnAt(n *yaml.Node, line int, msg string) int {
+	if m := quotedValue.FindStringSubmatch(msg); m != nil {
+		var find func(*yaml.Node) int
+		find = func(n *yaml.Node) int {
+			if n.Line == line && n.Kind == yaml.ScalarNode && n.Value == m[1] {
+				return n.Column
+			}
+			for _, c := range n.Content {
+				if col := find(c); col > 0 {
+					return col
+				}
+			}
+			return 0
+		}
+		if col := find(n); col > 0 {
+			return col
+		}
+	}
+	var find func(*yaml.Node) int
+	find = func(n *yaml.Node) int {
+		if n.Line == line {
+			return n.Column
+		}
+		for _, c := range n.Content {
+			if col := find(c); col > 0 {
+				return col
+			}
+		}
+		return 0
+	}
+	if col := find(n); col > 0 {
+		return col
+	}
+	return 1
+}
+
+// child returns the value node of key in a mapping node, nil when absent.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// pos returns the position of key's value in mapping n, or of n itself when key is absent.
+func pos(n *yaml.Node, key string) (int, int) {
+	if v := child(n, key); v != nil {
+		return v.Line, v.Column
+	}
+	if n == nil {
+		return 0, 0
+	}
+	return n.Line, n.Column
+}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+var ruleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// build validates the decoded file and compiles its rules.
+func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
+	p := &Policy{
+		name:     strings.TrimSpace(f.Name),
+		version:  strings.TrimSpace(f.Version),
+		currency: strings.ToUpper(strings.TrimSpace(f.Currency)),
+		fx:       map[string]*big.Rat{},
+		fxSource: map[string]string{},
+		presence: map[string]bool{},
+	}
+	if p.name == "" {
+		l, c := pos(doc, "name")
+		ps.add(l, c, "", "name is required")
+	}
+	if p.version == "" {
+		l, c := pos(doc, "version")
+		ps.add(l, c, "", "version is required (e.g. \"2026.1\")")
+	}
+	if f.EffectiveFrom == "" {
+		l, c := pos(doc, "effective_from")
+		ps.add(l, c, "", "effective_from is required (a date such as 2026-01-01)")
+	} else if t, err := time.Parse(time.DateOnly, strings.TrimSpace(f.EffectiveFrom)); err != nil {
+		l, c := pos(doc, "effective_from")
+		ps.add(l, c, "", "effective_from %q is not a date like 2026-01-01", f.EffectiveFrom)
+	} else {
+		p.effectiveFrom = t
+	}
+	if p.currency == "" {
+		p.currency = "USD"
+	} else if !currencyCode.MatchString(p.currency) {
+		l, c := pos(doc, "currency")
+		ps.add(l, c, "", "currency %q is not an ISO 4217 code such as USD", f.Currency)
+	}
+	fxNode := child(doc, "fx")
+	for code, rate := range f.FX {
+		l, c := pos(fxNode, code)
+		up := strings.ToUpper(strings.TrimSpace(code))
+		if !currencyCode.MatchString(up) {
+			ps.add(l, c, "", "fx: %q is not an ISO 4217 currency code", code)
+			continue
+		}
+		r, ok := new(big.Rat).SetString(strings.TrimSpace(rate))
+		if !ok || r.Sign() <= 0 {
+			ps.add(l, c, "", "fx: the rate for %s, %q, is not a positive decimal number", up, rate)
+			continue
+		}
+		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
+	}
+	presenceNode := child(doc, "direct_presence")
+	for i, cc := range f.DirectPresence {
+		code, ok := CountryCode(cc)
+		if !ok {
+			l, c := presenceNode.Line, presenceNode.Column
+			if presenceNode.Kind == yaml.SequenceNode && i < len(presenceNode.Content) {
+				l, c = presenceNode.Content[i].Line, presenceNode.Content[i].Column
+			}
+			ps.add(l, c, "", "direct_presence: %q is not a country code or name", cc)
+			continue
+		}
+		if !p.presence[code] {
+			p.presence[code] = true
+			p.directPresence = append(p.directPresence, code)
+		}
+	}
+	p.registration = defaultRegistration()
+	if f.Registration != nil {
+		ps.mergeRegistration(&p.registration, f.Registration, child(doc, "registration"))
+	}
+
+	rulesNode := child(doc, "rules")
+	if len(f.Rules) == 0 {
+		l, c := pos(doc, "rules")
+		ps.add(l, c, "", "the policy has no rules")
+	}
+	ids := map[string]int{}
+	compiler := newCondCompiler(p)
+	for i, ry := range f.Rules {
+		var rn *yaml.Node
+		if rulesNode != nil && rulesNode.Kind == yaml.SequenceNode && i < len(rulesNode.Content) {
+			rn = rulesNode.Content[i]
+		}
+		r := &rule{Rule: Rule{
+			ID: strings.TrimSpace(ry.ID), Title: strings.TrimSpace(ry.Title),
+			When: strings.TrimSpace(ry.When), Motion: tandem.Motion(strings.TrimSpace(ry.Motion)),
+			Explain: strings.TrimSpace(ry.Explain),
+		}}
+		if rn != nil {
+			r.Line, r.column = rn.Line, rn.Column
+		}
+		label := r.ID
+		switch {
+		case r.ID == "":
+			l, c := pos(rn, "id")
+			ps.add(l, c, "", "rule %d has no id", i+1)
+			label = fmt.Sprintf("#%d", i+1)
+		case !ruleIDPattern.MatchString(r.ID):
+			l, c := pos(rn, "id")
+			ps.add(l, c, r.ID, "a rule id is lowercase letters, digits, '-' and '_'")
+		case ids[r.ID] > 0:
+			l, c := pos(rn, "id")
+			ps.add(l, c, r.ID, "duplicate rule id (first used at line %d)", ids[r.ID])
+		default:
+			ids[r.ID] = r.Line
+		}
+		if r.Title == "" {
+			l, c := pos(rn, "title")
+			ps.add(l, c, label, "title is required")
+		}
+		if !r.Motion.Valid() {
+			l, c := pos(rn, "motion")
+			ps.add(l, c, label, "motion %q is not one of partner_led, co_sell, direct", ry.Motion)
+		}
+		switch {
+		case ry.PartnerAttached == nil:
+			r.PartnerAttached = r.Motion != tandem.MotionDirect
+		case !*ry.PartnerAttached && r.Motion != tandem.MotionDirect && r.Motion.Valid():
+			l, c := pos(rn, "partner_attached")
+			ps.add(l, c, label, "a %s deal always has a partner attached; partner_attached: false is only for direct", r.Motion)
+		default:
+			r.PartnerAttached = *ry.PartnerAttached
+		}
+		if r.Explain == "" {
+			l, c := pos(rn, "explain")
+			ps.add(l, c, label, "explain is required: say in plain words why the rule decides as it does")
+		} else if parts, err := parseExplain(r.Explain); err != nil {
+			l, c := pos(rn, "explain")
+			ps.add(l, c, label, "explain: %v", err)
+		} else {
+			r.expl = parts
+		}
+		cond, err := compiler.compile(r.When)
+		if err != nil {
+			l, c := pos(rn, "when")
+			var ce *condError
+			if errors.As(err, &ce) && child(rn, "when") != nil {
+				l, c = whenPosition(child(rn, "when"), ce.line, ce.column)
+			}
+			ps.add(l, c, label, "when: %v", err)
+		}
+		r.cond = cond
+		if cond != nil && cond.usesFields {
+			p.usesFields = true
+		}
+		p.rules = append(p.rules, r)
+	}
+	return p
+}
+
+// whenPosition maps a position inside a condition (1-based line, 0-based column as expr reports
+// them) to a position in the YAML file.
+func whenPosition(n *yaml.Node, line, column int) (int, int) {
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		return n.Line + line, n.Column + 2 + column
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		if line <= 1 {
+			return n.Line, n.Column + 1 + column
+		}
+	default:
+		if line <= 1 {
+			return n.Line, n.Column + column
+		}
+	}
+	return n.Line + line - 1, 1
+}
+
+var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// mergeRegistration validates the registration settings written in the file and lays them over the
+// defaults.
+func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
+	check := func(key string, v, min int, into *int) {
+		if child(n, key) == nil {
+			return
+		}
+		if v < min {
+			l, c := pos(n, key)
+			ps.add(l, c, "", "registration.%s must be at least %d", key, min)
+			return
+		}
+		*into = v
+	}
+	check("protection_days", src.ProtectionDays, 1, &dst.ProtectionDays)
+	check("extensions", src.Extensions, 0, &dst.Extensions)
+	check("extension_days", src.ExtensionDays, 1, &dst.ExtensionDays)
+	check("approval_sla_business_hours", src.ApprovalSLABusinessHours, 1, &dst.ApprovalSLABusinessHours)
+	bh := child(n, "business_hours")
+	if bh == nil {
+		return
+	}
+	if child(bh, "timezone") != nil {
+		if _, err := time.LoadLocation(src.BusinessHours.Timezone); err != nil || src.BusinessHours.Timezone == "" {
+			l, c := pos(bh, "timezone")
+			ps.add(l, c, "", "registration.business_hours.timezone %q is not an IANA time zone", src.BusinessHours.Timezone)
+		} else {
+			dst.BusinessHours.Timezone = src.BusinessHours.Timezone
+		}
+	}
+	clock := func(key, v string, into *string) {
+		if child(bh, key) == nil {
+			return
+		}
+		if _, err := time.Parse("15:04", v); err != nil {
+			l, c := pos(bh, key)
+			ps.add(l, c, "", "registration.business_hours.%s %q is not a time like 09:00", key, v)
+			return
+		}
+		*into = v
+	}
+	clock("start", src.BusinessHours.Start, &dst.BusinessHours.Start)
+	clock("end", src.BusinessHours.End, &dst.BusinessHours.End)
+	if dst.BusinessHours.End <= dst.BusinessHours.Start {
+		l, c := pos(bh, "end")
+		ps.add(l, c, "", "registration.business_hours.end must be after start")
+	}
+	if child(bh, "days") != nil {
+		var days []string
+		for _, d := range src.BusinessHours.Days {
+			d = strings.ToLower(strings.TrimSpace(d))
+			if len(d) > 3 {
+				d = d[:3]
+			}
+			if !slices.Contains(weekdays, d) {
+				l, c := pos(bh, "days")
+				ps.add(l, c, "", "registration.business_hours.days: %q is not a weekday (mon … sun)", d)
+				continue
+			}
+			days = append(days, d)
+		}
+		dst.BusinessHours.Days = days
+	}
+}
+
+// Name returns the policy's name.
+func (p *Policy) Name() string { return p.name }
+
+// Version returns the policy's version as written, e.g. "2026.1".
+func (p *Policy) Version() string { return p.version }
+
+// EffectiveFrom returns the date (UTC midnight) from which the policy applies.
+func (p *Policy) EffectiveFrom() time.Time { return p.effectiveFrom }
+
+// Currency returns the currency acv is compared in.
+func (p *Policy) Currency() string { return p.currency }
+
+// DirectPresence returns the ISO codes of the countries where the vendor sells direct.
+func (p *Policy) DirectPresence() []string { return slices.Clone(p.directPresence) }
+
+// Settings returns the deal-registration settings.
+func (p *Policy) Settings() Registration {
+	r := p.registration
+	r.BusinessHours.Days = slices.Clone(r.BusinessHours.Days)
+	return r
+}
+
+// Rules returns the rules in order, as written.
+func (p *Policy) Rules() []Rule {
+	out := make([]Rule, len(p.rules))
+	for i, r := range p.rules {
+		out[i] = r.Rule
+	}
+	return out
+}
+
+// Source returns the YAML the policy was parsed from.
+func (p *Policy) Source() []byte { return bytes.Clone(p.source) }
+
+// FXRate returns the exact value of one unit of currency in the policy currency, and whether the
+// policy has a rate for it (the policy currency itself always has rate 1).
+func (p *Policy) FXRate(currency string) (*big.Rat, bool) {
+	currency = strings.ToUpper(currency)
+	if currency == "" || currency == p.currency {
+		return big.NewRat(1, 1), true
+	}
+	r, ok := p.fx[currency]
+	if !ok {
+		return nil, false
+	}
+	return new(big.Rat).Set(r), true
+}
+
+// UsesFields reports whether any rule tests fields[...], so callers can skip collecting extra
+// columns when no rule reads them.
+func (p *Policy) UsesFields() bool { return p.usesFields }
