@@ -3,9 +3,236 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/importer"
+	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-// runImport is a placeholder until the import command is written.
+const importSynopsis = `--kind accounts|partners|users|opportunities|registrations|touches FILE.csv [flags]
+
+Imports a CRM export in one transaction. Without --skip-invalid a file with any bad row is refused and
+nothing is written; every problem is listed as FILE:LINE: column "X": value "v": reason. With
+--skip-invalid the good rows are written and the bad ones go to the reject file. Importing the same file
+again changes nothing. Every opportunity is routed by the published rules-of-engagement policy (the
+built-in policy when none is published). --map takes a YAML file or the name of a built-in mapping
+(` + "`tandem import --list-maps`" + `).`
+
+// runImport imports one CSV file.
 func runImport(ctx context.Context, env *Env, args []string) error {
-	return errors.New("import: not implemented yet")
+	fs := newFlagSet(env, "import", importSynopsis)
+	kind := fs.String("kind", "", "what the file holds: "+strings.Join(importer.Kinds, ", "))
+	mapFile := fs.String("map", "", "column mapping: a YAML file or a built-in mapping name")
+	format := fs.String("format", "auto", "column layout: auto, "+strings.Join(importer.Formats, ", "))
+	skipInvalid := fs.Bool("skip-invalid", false, "write the good rows and put the bad ones in the reject file")
+	rejectsPath := fs.String("rejects", "", "reject file (default FILE.rejects.csv; only with --skip-invalid)")
+	strict := fs.Bool("strict", false, "refuse files with columns the mapping does not use")
+	dbURL := fs.String("db", "", "database URL (default $TANDEM_DB, else tandem.db)")
+	dryRun := fs.Bool("dry-run", false, "check and count everything, then roll back")
+	listMaps := fs.Bool("list-maps", false, "list the built-in mappings and exit")
+
+	// Flags may come before or after the file name.
+	var files []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if *listMaps {
+		for _, n := range importer.BuiltinMappings() {
+			fmt.Fprintln(env.Stdout, n)
+		}
+		return nil
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("%w: give exactly one CSV file", errUsage)
+	}
+	if *kind == "" {
+		return fmt.Errorf("%w: --kind is required (%s)", errUsage, strings.Join(importer.Kinds, ", "))
+	}
+	if !slices.Contains(importer.Kinds, *kind) {
+		return fmt.Errorf("%w: --kind %q is not one of %s", errUsage, *kind, strings.Join(importer.Kinds, ", "))
+	}
+	if *format != "auto" && !slices.Contains(importer.Formats, *format) {
+		return fmt.Errorf("%w: --format %q is not one of auto, %s", errUsage, *format, strings.Join(importer.Formats, ", "))
+	}
+	path := files[0]
+
+	var mapping *importer.Mapping
+	if *mapFile != "" {
+		m, err := loadMapping(*mapFile)
+		if err != nil {
+			return err
+		}
+		mapping = m
+	}
+	url := *dbURL
+	if url == "" {
+		url = env.Getenv("TANDEM_DB")
+	}
+	if url == "" {
+		url = "tandem.db"
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	store, err := sqlstore.Open(ctx, url, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	router, err := activePolicy(ctx, store)
+	if err != nil {
+		return err
+	}
+	var rejects *lazyFile
+	if *skipInvalid {
+		if *rejectsPath == "" {
+			*rejectsPath = strings.TrimSuffix(path, ".csv") + ".rejects.csv"
+		}
+		rejects = &lazyFile{path: *rejectsPath}
+		defer rejects.Close()
+	}
+	opts := importer.Options{
+		Kind: *kind, Format: *format, Mapping: mapping, SkipInvalid: *skipInvalid, Strict: *strict,
+		Router: router, Clock: time.Now, Logger: logger,
+	}
+	if rejects != nil {
+		opts.Rejects = rejects
+	}
+	tx, err := store.BeginImport(ctx, tandem.SystemActor)
+	if err != nil {
+		return err
+	}
+	report, runErr := importer.New(opts).Run(ctx, tx, f, path)
+	commit := runErr == nil && !report.Refused && !*dryRun
+	if commit {
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+	} else if err := tx.Rollback(); err != nil {
+		return fmt.Errorf("roll back: %w", err)
+	}
+	printImportReport(env.Stdout, env.Stderr, report, path, *skipInvalid)
+	if runErr != nil && len(report.Errors) == 0 {
+		return runErr
+	}
+	if rejects != nil && rejects.f != nil {
+		if err := rejects.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "rejected rows written to %s\n", rejects.path)
+	}
+	switch {
+	case runErr != nil || report.Refused:
+		fmt.Fprintf(env.Stderr, "%s: import refused, nothing was written; fix the rows above (or use --skip-invalid) and run again\n", path)
+		return errSilentFailure
+	case *dryRun:
+		fmt.Fprintln(env.Stdout, "dry run: rolled back, nothing was written")
+	}
+	return nil
+}
+
+// loadMapping reads a mapping file, or a built-in mapping when no such file exists.
+func loadMapping(name string) (*importer.Mapping, error) {
+	src, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		m, berr := importer.BuiltinMapping(strings.TrimSuffix(name, ".yaml"))
+		if berr == nil {
+			return m, nil
+		}
+		return nil, fmt.Errorf("%w: --map %s: no such file or built-in mapping (built-in: %s)", errUsage, name,
+			strings.Join(importer.BuiltinMappings(), ", "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return importer.ParseMapping(name, src)
+}
+
+// activePolicy returns the published policy, or the built-in one when none is published.
+func activePolicy(ctx context.Context, store *sqlstore.Store) (*policy.Policy, error) {
+	v, err := store.ActivePolicyVersion(ctx)
+	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+		return policy.Default(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := policy.Parse(v.Name+" "+v.Version, []byte(v.Source))
+	if err != nil {
+		return nil, fmt.Errorf("published policy: %w", err)
+	}
+	return p, nil
+}
+
+func printImportReport(stdout, stderr io.Writer, r importer.Report, path string, skipInvalid bool) {
+	for _, w := range r.Warnings {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
+	}
+	shown := r.Errors
+	if skipInvalid && len(shown) > 20 {
+		shown = shown[:20] // the reject file has them all
+	}
+	for _, e := range shown {
+		if e.Line > 0 {
+			fmt.Fprintf(stderr, "%s:%d: %s\n", path, e.Line, e.Detail())
+		} else {
+			fmt.Fprintf(stderr, "%s: %s\n", path, e.Detail())
+		}
+	}
+	if more := r.ErrorCount - len(shown); more > 0 {
+		fmt.Fprintf(stderr, "%s: … and %d more errors\n", path, more)
+	}
+	rate := 0.0
+	if secs := r.Duration.Seconds(); secs > 0 {
+		rate = float64(r.Rows) / secs
+	}
+	fmt.Fprintf(stdout, "%s: %s (%s, %s): %d rows: %d inserted, %d updated, %d unchanged, %d rejected (%.0f rows/s)\n",
+		path, r.Kind, r.Format, r.Encoding, r.Rows, r.Counts.Inserted, r.Counts.Updated, r.Counts.Unchanged, r.Rejected, rate)
+}
+
+// lazyFile creates its file on the first write, so a clean import leaves no empty reject file.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Create(l.path)
+		if err != nil {
+			return 0, err
+		}
+		l.f = f
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
 }

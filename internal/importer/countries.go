@@ -1,0 +1,85 @@
+package importer
+
+// countryNames maps country names and common spellings, normalised by normKey (lower case, letters and
+// digits only), to ISO 3166-1 alpha-2 codes. Two-letter codes are accepted without the table; the
+// alpha-3 codes of the countries below are listed here.
+func countryNames() map[string]string {
+	table := map[string][]string{
+		"US": {"united states", "united states of america", "usa", "u.s.", "u.s.a.", "america", "us of a"},
+		"CA": {"canada", "can"},
+		"MX": {"mexico", "mex"},
+		"BR": {"brazil", "brasil", "bra"},
+		"AR": {"argentina", "arg"},
+		"CL": {"chile", "chl"},
+		"CO": {"colombia", "col"},
+		"PE": {"peru", "per"},
+		"PA": {"panama", "pan"},
+		"CR": {"costa rica", "cri"},
+		"GB": {"united kingdom", "uk", "u.k.", "great britain", "britain", "england", "scotland", "wales", "northern ireland", "gbr"},
+		"IE": {"ireland", "republic of ireland", "irl"},
+		"DE": {"germany", "deutschland", "deu", "ger"},
+		"FR": {"france", "fra"},
+		"IT": {"italy", "italia", "ita"},
+		"ES": {"spain", "espana", "españa", "esp"},
+		"PT": {"portugal", "prt"},
+		"NL": {"netherlands", "the netherlands", "holland", "nld"},
+		"BE": {"belgium", "belgique", "belgie", "bel"},
+		"LU": {"luxembourg", "lux"},
+		"CH": {"switzerland", "schweiz", "suisse", "che"},
+		"AT": {"austria", "österreich", "osterreich", "aut"},
+		"DK": {"denmark", "danmark", "dnk"},
+		"SE": {"sweden", "sverige", "swe"},
+		"NO": {"norway", "norge", "nor"},
+		"FI": {"finland", "suomi", "fin"},
+		"IS": {"iceland", "isl"},
+		"PL": {"poland", "polska", "pol"},
+		"CZ": {"czech republic", "czechia", "cze"},
+		"SK": {"slovakia", "svk"},
+		"HU": {"hungary", "hun"},
+		"RO": {"romania", "rou"},
+		"BG": {"bulgaria", "bgr"},
+		"GR": {"greece", "grc"},
+		"HR": {"croatia", "hrv"},
+		"SI": {"slovenia", "svn"},
+		"RS": {"serbia", "srb"},
+		"UA": {"ukraine", "ukr"},
+		"EE": {"estonia", "est"},
+		"LV": {"latvia", "lva"},
+		"LT": {"lithuania", "ltu"},
+		"TR": {"turkey", "türkiye", "turkiye", "tur"},
+		"RU": {"russia", "russian federation", "rus"},
+		"IL": {"israel", "isr"},
+		"AE": {"united arab emirates", "uae", "u.a.e.", "are"},
+		"SA": {"saudi arabia", "sau"},
+		"QA": {"qatar", "qat"},
+		"JO": {"jordan", "jor"},
+		"EG": {"egypt", "egy"},
+		"MA": {"morocco", "mar"},
+		"NG": {"nigeria", "nga"},
+		"KE": {"kenya", "ken"},
+		"ZA": {"south africa", "zaf", "rsa"},
+		"IN": {"india", "ind"},
+		"PK": {"pakistan", "pak"},
+		"BD": {"bangladesh", "bgd"},
+		"CN": {"china", "people's republic of china", "prc", "chn"},
+		"HK": {"hong kong", "hkg"},
+		"TW": {"taiwan", "twn"},
+		"JP": {"japan", "jpn"},
+		"KR": {"south korea", "korea", "republic of korea", "korea, republic of", "kor"},
+		"SG": {"singapore", "sgp"},
+		"MY": {"malaysia", "mys"},
+		"TH": {"thailand", "tha"},
+		"VN": {"vietnam", "viet nam", "vnm"},
+		"ID": {"indonesia", "idn"},
+		"PH": {"philippines", "phl"},
+		"AU": {"australia", "aus"},
+		"NZ": {"new zealand", "nzl"},
+	}
+	out := make(map[string]string, len(table)*4)
+	for code, names := range table {
+		for _, n := range names {
+			out[normKey(n)] = code
+		}
+	}
+	return out
+}

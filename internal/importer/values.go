@@ -1,0 +1,331 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// normKey reduces a label to lower-case letters and digits, so "Closed Won", "closed_won", "Closed/Won"
+// and "closedwon" all compare equal. buf is reused to avoid an allocation per call.
+func normKey(s string) string {
+	var buf [64]byte
+	return string(appendNormKey(buf[:0], s))
+}
+
+func appendNormKey(buf []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				buf = append(buf, c)
+			case c >= 'A' && c <= 'Z':
+				buf = append(buf, c+'a'-'A')
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		}
+		i += size
+	}
+	return buf
+}
+
+// vocabulary holds the synonym tables for the enumerated values of a row, keyed by normKey. It is built
+// once per Importer.
+type vocabulary struct {
+	stages       map[string]tandem.Stage
+	forecasts    map[string]tandem.ForecastCategory
+	countries    map[string]string
+	productTypes map[string]tandem.ProductType
+	tiers        map[string]tandem.Tier
+	partnerTypes map[string]tandem.PartnerType
+	standings    map[string]tandem.Standing
+	roles        map[string]tandem.Role
+	regStatuses  map[string]tandem.RegistrationStatus
+	touchKinds   map[string]tandem.TouchKind
+	attributions map[string]tandem.Attribution
+	buf          []byte
+}
+
+func newVocabulary() *vocabulary {
+	v := &vocabulary{countries: countryNames()}
+	v.stages = synonyms(map[tandem.Stage][]string{
+		tandem.StageProspecting: {"prospecting", "prospect", "new", "lead", "appointmentscheduled", "discovery"},
+		tandem.StageQualified: {"qualified", "qualification", "needs analysis", "value proposition", "id. decision makers",
+			"qualifiedtobuy", "qualified to buy", "perception analysis"},
+		tandem.StageProposal: {"proposal", "proposal/price quote", "quote", "presentationscheduled", "presentation scheduled",
+			"decisionmakerboughtin", "decision maker bought-in"},
+		tandem.StageNegotiation: {"negotiation", "negotiation/review", "contractsent", "contract sent"},
+		tandem.StageClosedWon:   {"closed won", "closed/won", "closedwon", "won", "closed - won"},
+		tandem.StageClosedLost:  {"closed lost", "closed/lost", "closedlost", "lost", "loss", "closed - lost"},
+	})
+	v.forecasts = synonyms(map[tandem.ForecastCategory][]string{
+		tandem.ForecastPipeline: {"pipeline", "open"},
+		tandem.ForecastBestCase: {"best case", "bestcase", "upside", "most likely"},
+		tandem.ForecastCommit:   {"commit", "committed"},
+		tandem.ForecastClosed:   {"closed", "closed won", "won"},
+		tandem.ForecastOmitted:  {"omitted", "omit", "not forecasted", "closed lost", "lost"},
+	})
+	v.productTypes = synonyms(map[tandem.ProductType][]string{
+		tandem.ProductCore: {"core", "license", "licence", "subscription", "platform", "software", "new business",
+			"existing business - replacement", "existing customer - replacement", "existing customer - downgrade"},
+		tandem.ProductAddon: {"addon", "add-on", "add on", "upgrade", "expansion", "upsell", "existing business",
+			"existing business - upgrade", "existing customer - upgrade"},
+		tandem.ProductServices: {"services", "service", "professional services", "consulting", "training", "implementation"},
+	})
+	v.tiers = synonyms(map[tandem.Tier][]string{
+		tandem.TierPlatinum: {"platinum"}, tandem.TierGold: {"gold"}, tandem.TierSilver: {"silver"},
+		tandem.TierRegistered: {"registered", "member", "authorized", "authorised"},
+	})
+	v.partnerTypes = synonyms(map[tandem.PartnerType][]string{
+		tandem.PartnerReseller: {"reseller", "var", "value added reseller", "distributor"},
+		tandem.PartnerReferral: {"referral", "referral partner", "influencer"},
+		tandem.PartnerCoSell:   {"co_sell", "cosell", "co-sell", "alliance", "si", "system integrator", "integrator"},
+	})
+	v.standings = synonyms(map[tandem.Standing][]string{
+		tandem.StandingGood: {"good", "active", "ok"}, tandem.StandingProbation: {"probation", "watch"},
+		tandem.StandingSuspended: {"suspended", "inactive", "terminated"},
+	})
+	v.roles = synonyms(map[tandem.Role][]string{
+		tandem.RoleAdmin: {"admin", "administrator", "system administrator"},
+		tandem.RoleRevOps: {"revops", "revenue operations", "sales operations", "sales ops", "channel ops",
+			"channel operations"},
+		tandem.RoleAE:             {"ae", "account executive", "sales rep", "sales representative", "sales agent"},
+		tandem.RolePartnerManager: {"partner_manager", "partner manager", "channel manager", "channel account manager", "pam", "cam"},
+		tandem.RoleVPSales:        {"vp_sales", "vp sales", "vp of sales", "head of sales"},
+		tandem.RoleVPChannel:      {"vp_channel", "vp channel", "vp of channel", "vp partnerships", "head of channel"},
+		tandem.RoleCRO:            {"cro", "chief revenue officer"},
+		tandem.RoleCEO:            {"ceo", "chief executive officer"},
+		tandem.RolePartnerUser:    {"partner_user", "partner user", "partner"},
+	})
+	v.regStatuses = synonyms(map[tandem.RegistrationStatus][]string{
+		tandem.RegistrationSubmitted: {"submitted", "pending", "new", "open"},
+		tandem.RegistrationApproved:  {"approved", "accepted"},
+		tandem.RegistrationRejected:  {"rejected", "declined", "denied"},
+		tandem.RegistrationExpired:   {"expired"},
+		tandem.RegistrationWon:       {"won", "closed won"},
+		tandem.RegistrationLost:      {"lost", "closed lost"},
+		tandem.RegistrationWithdrawn: {"withdrawn", "cancelled", "canceled"},
+	})
+	v.touchKinds = synonyms(map[tandem.TouchKind][]string{
+		tandem.TouchSourced: {"sourced", "source", "partner sourced"}, tandem.TouchCoSell: {"co_sell", "co-sell", "cosell"},
+		tandem.TouchInfluence: {"influence", "influenced", "partner influenced"},
+	})
+	v.attributions = synonyms(map[tandem.Attribution][]string{
+		tandem.AttributionDirect: {"direct"}, tandem.AttributionPartnerSourced: {"partner_sourced", "sourced"},
+		tandem.AttributionPartnerLed: {"partner_led", "led"}, tandem.AttributionPartnerInfluenced: {"partner_influenced", "influenced"},
+	})
+	return v
+}
+
+func synonyms[T ~string](table map[T][]string) map[string]T {
+	out := make(map[string]T)
+	for value, names := range table {
+		out[normKey(string(value))] = value
+		for _, n := range names {
+			out[normKey(n)] = value
+		}
+	}
+	return out
+}
+
+// lookup finds s in table by normKey without allocating.
+func lookup[T any](v *vocabulary, table map[string]T, s string) (T, bool) {
+	v.buf = appendNormKey(v.buf[:0], s)
+	t, ok := table[string(v.buf)]
+	return t, ok
+}
+
+// country returns the ISO code for a country name, alpha-3 code or alpha-2 code.
+func (v *vocabulary) country(s string) (string, bool) {
+	if code, ok := lookup(v, v.countries, s); ok {
+		return code, true
+	}
+	if len(s) == 2 {
+		code := strings.ToUpper(s)
+		if tandem.ValidCountry(code) {
+			return code, true
+		}
+	}
+	return "", false
+}
+
+// defaultForecast is the forecast category of a stage when the file gives none.
+func defaultForecast(s tandem.Stage) tandem.ForecastCategory {
+	switch s {
+	case tandem.StageClosedWon:
+		return tandem.ForecastClosed
+	case tandem.StageClosedLost:
+		return tandem.ForecastOmitted
+	case tandem.StageNegotiation:
+		return tandem.ForecastCommit
+	case tandem.StageProposal:
+		return tandem.ForecastBestCase
+	}
+	return tandem.ForecastPipeline
+}
+
+// parseMoney parses an amount. Plain decimals ("1200", "-1200.5", "$1,200,000.00") take a fast path;
+// anything else ("€1.200,00", "(12.00)", "1200 CHF") goes through tandem.ParseMoney. It returns the
+// currency written, if any.
+func parseMoney(s string) (tandem.Money, string, error) {
+	if m, cur, ok := parsePlainMoney(s); ok {
+		return m, cur, nil
+	}
+	m, cur, err := tandem.ParseMoney(s)
+	if err != nil {
+		return 0, "", errors.New("not a number")
+	}
+	return m, cur, nil
+}
+
+// parsePlainMoney parses [-][$]digits[,ddd...][.d[d]] without allocating.
+func parsePlainMoney(s string) (tandem.Money, string, bool) {
+	i, neg, cur := 0, false, ""
+	if i < len(s) && s[i] == '-' {
+		neg, i = true, i+1
+	}
+	if i < len(s) && s[i] == '$' {
+		cur, i = "USD", i+1
+	}
+	var units int64
+	digits, group := 0, -1 // group counts the digits since the last thousands comma, -1 before any
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == ',' {
+			if digits == 0 || (group >= 0 && group != 3) || (group < 0 && digits > 3) {
+				return 0, "", false
+			}
+			group = 0
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		if digits >= 15 {
+			return 0, "", false
+		}
+		units = units*10 + int64(c-'0')
+		digits++
+		if group >= 0 {
+			group++
+		}
+	}
+	if digits == 0 || (group >= 0 && group != 3) {
+		return 0, "", false
+	}
+	cents := int64(0)
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if frac == 2 {
+				return 0, "", false // more places: let ParseMoney round
+			}
+			cents = cents*10 + int64(s[i]-'0')
+			frac++
+		}
+		if frac == 1 {
+			cents *= 10
+		}
+	}
+	if i != len(s) {
+		return 0, "", false
+	}
+	m := tandem.Money(units*tandem.MinorUnits + cents)
+	if neg {
+		m = -m
+	}
+	return m, cur, true
+}
+
+// parseTime parses a date or timestamp in UTC.
+func parseTime(s string, layouts []string) (time.Time, error) {
+	for _, layout := range layouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	// The built-in layouts, tried after the mapping's own.
+	for _, layout := range [...]string{
+		"2006-01-02", "1/2/2006", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04",
+		"1/2/2006 15:04", "1/2/2006 3:04 PM", "2006/01/02",
+	} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("not a date (expected 2006-01-02, 1/2/2006 or 2006-01-02T15:04:05Z)")
+}
+
+// parsePercent parses a percentage ("12.5%", "12.5") into basis points (1250).
+func parsePercent(s string) (int, error) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0, errors.New("not a percentage")
+	}
+	bp := tandem.RoundHalfEven(r.Mul(r, big.NewRat(100, 1)))
+	if !bp.IsInt64() || bp.Int64() < 0 || bp.Int64() > 10000 {
+		return 0, errors.New("a percentage must be between 0 and 100")
+	}
+	return int(bp.Int64()), nil
+}
+
+// parseBool accepts true/false, yes/no, y/n, 1/0.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "y", "1", "t", "x":
+		return true, nil
+	case "false", "no", "n", "0", "f", "":
+		return false, nil
+	}
+	return false, errors.New("not a yes/no value")
+}
+
+// parseInt parses a small non-negative whole number.
+func parseInt(s string) (int, error) {
+	n := 0
+	if s == "" {
+		return 0, errors.New("not a whole number")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' || n > 1e8 {
+			return 0, errors.New("not a whole number")
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, nil
+}
+
+// splitList splits "DE; AT | CH" or "DE,AT" into trimmed, non-empty items.
+func splitList(s string) []string {
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' || r == ',' })
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// oneOf describes the accepted values of an enumeration for an error message.
+func oneOf[T ~string](values []T) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = string(v)
+	}
+	return fmt.Sprintf("expected one of %s", strings.Join(parts, ", "))
+}
