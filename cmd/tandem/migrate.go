@@ -2,10 +2,29 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 )
 
-// runMigrate is a placeholder until the migrate command is written.
+// runMigrate applies the database migrations and prints the schema version. It is safe to run while
+// other instances start: migrations are idempotent and, on PostgreSQL, serialised by an advisory lock.
 func runMigrate(ctx context.Context, env *Env, args []string) error {
-	return errors.New("migrate: not implemented yet")
+	fs := newFlagSet(env, "migrate", "[-db URL]")
+	db := fs.String("db", "", "database: postgres://… or a SQLite file path (default $TANDEM_DATABASE_URL, else tandem.db)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.MigrationVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s database at schema version %d\n", st.Dialect(), v)
+	return nil
 }

@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+const accountColumns = `a.id, a.external_id, a.name, a.domain, a.country, a.vertical, a.parent_id, a.owner_id,
+	a.territory_id, a.created_at, a.updated_at`
+
+func scanAccount(scan func(...any) error) (tandem.Account, error) {
+	var a tandem.Account
+	err := scan(&a.ID, &a.ExternalID, &a.Name, &a.Domain, &a.Country, &a.Vertical, idCol{&a.ParentID},
+		idCol{&a.OwnerID}, idCol{&a.TerritoryID}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	return a, err
+}
+
+// scopeAccounts limits a query over "accounts a" to what actor may see: a partner user sees only the
+// accounts on which its partner has an opportunity or a registration.
+func scopeAccounts(w *where, actor tandem.Actor) {
+	if actor.IsPartner() {
+		w.add(`(EXISTS (SELECT 1 FROM opportunities o WHERE o.account_id = a.id AND o.partner_id = ?)
+			OR EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = a.id AND r.partner_id = ?))`,
+			actor.PartnerID, actor.PartnerID)
+	}
+}
+
+// GetAccount returns the account with id; ENOTFOUND when there is none or actor may not see it.
+func (s *Store) GetAccount(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Account, error) {
+	return getAccount(ctx, s.read, actor, id)
+}
+
+func getAccount(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Account, error) {
+	var w where
+	w.add("a.id = ?", id)
+	scopeAccounts(&w, actor)
+	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a`+w.sql(), w.args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.NotFound("account", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get account %d: %w", id, err)
+	}
+	return &a, nil
+}
+
+// ListAccounts returns a page of the accounts actor may see and how many match f.
+func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountFilter) ([]tandem.Account, int, error) {
+	var w where
+	scopeAccounts(&w, actor)
+	if f.Query != "" {
+		p := likePattern(f.Query)
+		w.add(`(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`, p, p)
+	}
+	if f.Country != "" {
+		w.add("a.country = ?", f.Country)
+	}
+	if f.Vertical != "" {
+		w.add("a.vertical = ?", f.Vertical)
+	}
+	order, err := orderBy(f.Sort, "name", map[string]string{
+		"name": "a.name", "country": "a.country", "vertical": "a.vertical", "domain": "a.domain",
+		"created_at": "a.created_at", "updated_at": "a.updated_at", "id": "a.id",
+	}, "a.id")
+	if err != nil {
+		return nil, 0, err
+	}
+	pg, err := page(f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []tandem.Account
+	total, err := s.list(ctx, `SELECT `+accountColumns+`, count(*) OVER () FROM accounts a`+w.sql()+order+pg, w,
+		func(scan func(...any) error) error {
+			a, err := scanAccount(scan)
+			out = append(out, a)
+			return err
+		}, `SELECT count(*) FROM accounts a`+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, total, nil
+}
+
+// forbidPartner refuses a write that partner users may never make.
+func forbidPartner(actor tandem.Actor, what string) error {
+	if actor.IsPartner() {
+		return tandem.Errorf(tandem.EFORBIDDEN, "partner users cannot %s", what)
+	}
+	return nil
+}
+
+// CreateAccount stores a new account, filling its ID, timestamps and, when empty, its external id.
+// EINVALID when it breaks a rule, ECONFLICT when the external id is taken.
+func (s *Store) CreateAccount(ctx context.Context, actor tandem.Actor, a *tandem.Account) error {
+	if err := forbidPartner(actor, "create accounts"); err != nil {
+		return err
+	}
+	a.Domain = tandem.NormalizeDomain(a.Domain)
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if a.ExternalID == "" {
+		a.ExternalID = newExternalID("acct")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (external_id, name, domain, country, vertical, parent_id,
+			owner_id, territory_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+			a.ExternalID, a.Name, a.Domain, a.Country, a.Vertical, dbID(a.ParentID), dbID(a.OwnerID),
+			dbID(a.TerritoryID), now.UnixMicro()).Scan(&a.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("create account %q: %w", a.ExternalID, err), "account "+a.ExternalID)
+		}
+		a.CreatedAt, a.UpdatedAt = now, now
+		return appendAuditTx(ctx, tx, now, actor, "account.create", "account", idString(a.ID), a)
+	})
+}
+
+// UpdateAccount writes a's fields over the stored account a.ID. ENOTFOUND when actor cannot see it.
+func (s *Store) UpdateAccount(ctx context.Context, actor tandem.Actor, a *tandem.Account) error {
+	a.Domain = tandem.NormalizeDomain(a.Domain)
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		old, err := getAccount(ctx, tx, actor, a.ID)
+		if err != nil {
+			return err
+		}
+		if err := forbidPartner(actor, "change accounts"); err != nil {
+			return err
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if strings.TrimSpace(a.ExternalID) == "" {
+			a.ExternalID = old.ExternalID
+		}
+		a.CreatedAt, a.UpdatedAt = old.CreatedAt, old.UpdatedAt
+		diff := changes(old, a)
+		if len(diff) == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET external_id = $1, name = $2, domain = $3, country = $4,
+			vertical = $5, parent_id = $6, owner_id = $7, territory_id = $8, updated_at = $9 WHERE id = $10`,
+			a.ExternalID, a.Name, a.Domain, a.Country, a.Vertical, dbID(a.ParentID), dbID(a.OwnerID),
+			dbID(a.TerritoryID), now.UnixMicro(), a.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("update account %d: %w", a.ID, err), "account "+a.ExternalID)
+		}
+		a.UpdatedAt = now
+		return appendAuditTx(ctx, tx, now, actor, "account.update", "account", idString(a.ID), diff)
+	})
+}

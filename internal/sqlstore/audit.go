@@ -1,0 +1,148 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// The audit log is append-only: this file has no update or delete, and a trigger in each dialect refuses
+// UPDATE and DELETE on audit_log.
+
+// appendAuditTx appends one audit entry in tx. detail is encoded as JSON (nil writes no detail).
+func appendAuditTx(ctx context.Context, tx querier, now time.Time, actor tandem.Actor, action, entity, entityID string, detail any) error {
+	var text string
+	if detail != nil {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return fmt.Errorf("audit %s: encode detail: %w", action, err)
+		}
+		text = string(b)
+	}
+	name := actor.Email
+	if name == "" {
+		name = "system"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// AppendAudit appends one entry to the audit log, for callers that change things outside the store's
+// own transactions. detail is encoded as JSON.
+func (s *Store) AppendAudit(ctx context.Context, actor tandem.Actor, action, entity, entityID string, detail any) error {
+	if action == "" || entity == "" {
+		return tandem.Errorf(tandem.EINVALID, "an audit entry needs an action and an entity")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		return appendAuditTx(ctx, tx, now, actor, action, entity, entityID, detail)
+	})
+}
+
+// ListAudit returns audit entries, newest first, and how many match. Partner users see none.
+func (s *Store) ListAudit(ctx context.Context, actor tandem.Actor, f AuditFilter) ([]tandem.AuditEntry, int, error) {
+	if actor.IsPartner() {
+		return nil, 0, nil
+	}
+	var w where
+	if f.Entity != "" {
+		w.add("entity = ?", f.Entity)
+	}
+	if f.EntityID != "" {
+		w.add("entity_id = ?", f.EntityID)
+	}
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	pg, err := page(f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := `SELECT id, at, actor_id, actor, action, entity, entity_id, detail, count(*) OVER ()
+		FROM audit_log` + w.sql() + ` ORDER BY id DESC` + pg
+	var out []tandem.AuditEntry
+	total, err := s.list(ctx, q, w, func(scan func(...any) error) error {
+		var e tandem.AuditEntry
+		if err := scan(&e.ID, timeCol{&e.At}, idCol{&e.ActorID}, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Detail); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	}, "SELECT count(*) FROM audit_log"+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list audit: %w", err)
+	}
+	return out, total, nil
+}
+
+// list runs a page query whose last column is count(*) OVER (), calling each for the other columns of
+// every row, and returns the total. A page past the end has no rows to carry the total, so then the
+// count query runs instead.
+func (s *Store) list(ctx context.Context, q string, w where, each func(scan func(...any) error) error, countQuery string) (int, error) {
+	rows, err := s.read.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	total, n := 0, 0
+	for rows.Next() {
+		n++
+		err := each(func(dest ...any) error {
+			return rows.Scan(append(dest, &total)...)
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		if err := s.read.QueryRowContext(ctx, countQuery, w.args...).Scan(&total); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// change is one field's old and new value in an audit detail.
+type change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
+}
+
+// changes returns the JSON fields that differ between two values of the same struct type, ignoring the
+// record's own timestamps.
+func changes(before, after any) map[string]change {
+	var a, b map[string]any
+	ja, _ := json.Marshal(before)
+	jb, _ := json.Marshal(after)
+	json.Unmarshal(ja, &a)
+	json.Unmarshal(jb, &b)
+	out := map[string]change{}
+	for k, v := range b {
+		if k == "created_at" || k == "updated_at" {
+			continue
+		}
+		if !reflect.DeepEqual(a[k], v) {
+			out[k] = change{From: a[k], To: v}
+		}
+	}
+	for k, v := range a {
+		if _, ok := b[k]; !ok && k != "created_at" && k != "updated_at" {
+			out[k] = change{From: v, To: nil}
+		}
+	}
+	return out
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }

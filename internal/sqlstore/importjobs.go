@@ -1,0 +1,209 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// Import jobs record each import for the progress display and the history.
+//
+// SQLite has one writer, and an import transaction holds it for the whole file, so a progress write
+// during an import would wait for the import to finish. On SQLite, progress and the final result are
+// therefore kept in memory while an import transaction is open (readers of the job see them at once)
+// and written when the import transaction ends. PostgreSQL writes them straight away, so that every
+// instance serving the UI sees them.
+
+const importJobColumns = `id, kind, file_name, status, rows_read, bytes_read, bytes_total, inserted, updated,
+	unchanged, rejected, error, created_by, started_at, finished_at`
+
+func scanImportJob(scan func(...any) error) (ImportJob, error) {
+	var j ImportJob
+	err := scan(&j.ID, &j.Kind, &j.FileName, &j.Status, &j.RowsRead, &j.BytesRead, &j.BytesTotal, &j.Counts.Inserted,
+		&j.Counts.Updated, &j.Counts.Unchanged, &j.Rejected, &j.Error, idCol{&j.CreatedBy}, timeCol{&j.StartedAt},
+		timeCol{&j.FinishedAt})
+	return j, err
+}
+
+// sqliteImportOpen reports whether a SQLite import transaction holds the writer now.
+func (s *Store) sqliteImportOpen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dialect == DialectSQLite && s.activeImports > 0
+}
+
+// CreateImportJob records a running import and returns its id. On SQLite, create the job before
+// BeginImport: while another import runs it is ECONFLICT (SQLite runs one import at a time).
+func (s *Store) CreateImportJob(ctx context.Context, actor tandem.Actor, kind, fileName string, bytesTotal int64) (int64, error) {
+	if err := forbidPartner(actor, "import"); err != nil {
+		return 0, err
+	}
+	if s.sqliteImportOpen() {
+		return 0, tandem.Errorf(tandem.ECONFLICT, "another import is running; try again when it has finished")
+	}
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO import_jobs (kind, file_name, status, bytes_total, created_by, started_at)
+			VALUES ($1, $2, 'running', $3, $4, $5) RETURNING id`, kind, fileName, bytesTotal, dbID(actor.UserID), now.UnixMicro()).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("create import job: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// UpdateImportJobProgress records how far a running import has read.
+func (s *Store) UpdateImportJobProgress(ctx context.Context, id, rowsRead, bytesRead int64) error {
+	s.mu.Lock()
+	if s.dialect == DialectSQLite && s.activeImports > 0 {
+		j := s.jobOverlay[id]
+		if j == nil {
+			j = &ImportJob{ID: id}
+			s.jobOverlay[id] = j
+		}
+		j.RowsRead, j.BytesRead = rowsRead, bytesRead
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, `UPDATE import_jobs SET rows_read = $1, bytes_read = $2 WHERE id = $3 AND status = 'running'`,
+			rowsRead, bytesRead, id)
+		if err != nil {
+			return fmt.Errorf("import job %d progress: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// FinishImportJob records the end of an import: succeeded when jobErr is nil, failed with jobErr's
+// user-safe message otherwise.
+func (s *Store) FinishImportJob(ctx context.Context, id int64, counts tandem.UpsertCounts, rejected int64, jobErr error) error {
+	j := ImportJob{ID: id, Status: ImportSucceeded, Counts: counts, Rejected: rejected, FinishedAt: s.clock()}
+	if jobErr != nil {
+		j.Status, j.Error = ImportFailed, tandem.ErrorMessage(jobErr)
+	}
+	s.mu.Lock()
+	if s.dialect == DialectSQLite && s.activeImports > 0 {
+		if o := s.jobOverlay[id]; o != nil {
+			j.RowsRead, j.BytesRead = o.RowsRead, o.BytesRead
+		}
+		s.pendingJobs[id] = &j
+		s.mu.Unlock()
+		return nil
+	}
+	if o := s.jobOverlay[id]; o != nil {
+		j.RowsRead, j.BytesRead = o.RowsRead, o.BytesRead
+	}
+	s.mu.Unlock()
+	return s.writeFinishedJob(ctx, &j)
+}
+
+func (s *Store) writeFinishedJob(ctx context.Context, j *ImportJob) error {
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, `UPDATE import_jobs SET status = $1, inserted = $2, updated = $3, unchanged = $4,
+			rejected = $5, error = $6, finished_at = $7,
+			rows_read = CASE WHEN $8 > 0 THEN $8 ELSE rows_read END,
+			bytes_read = CASE WHEN $9 > 0 THEN $9 ELSE bytes_read END WHERE id = $10`,
+			string(j.Status), j.Counts.Inserted, j.Counts.Updated, j.Counts.Unchanged, j.Rejected, j.Error,
+			j.FinishedAt.UnixMicro(), j.RowsRead, j.BytesRead, j.ID)
+		if err != nil {
+			return fmt.Errorf("finish import job %d: %w", j.ID, err)
+		}
+		return nil
+	})
+	if err == nil {
+		s.mu.Lock()
+		delete(s.jobOverlay, j.ID)
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// flushPendingJobs writes the job results that waited for a SQLite import transaction to end.
+func (s *Store) flushPendingJobs(ctx context.Context) {
+	s.mu.Lock()
+	if s.activeImports > 0 {
+		s.mu.Unlock()
+		return
+	}
+	pending := s.pendingJobs
+	s.pendingJobs = map[int64]*ImportJob{}
+	progress := make(map[int64]ImportJob, len(s.jobOverlay))
+	for id, j := range s.jobOverlay {
+		if pending[id] == nil {
+			progress[id] = *j
+		}
+	}
+	s.mu.Unlock()
+	for _, j := range pending {
+		if err := s.writeFinishedJob(context.WithoutCancel(ctx), j); err != nil {
+			s.logger.Error("import job result lost", "job", j.ID, "err", err)
+		}
+	}
+	for id, j := range progress {
+		if err := s.UpdateImportJobProgress(context.WithoutCancel(ctx), id, j.RowsRead, j.BytesRead); err != nil {
+			s.logger.Warn("import job progress not written", "job", id, "err", err)
+		}
+	}
+}
+
+// overlay applies progress and results held in memory to a job read from the database.
+func (s *Store) overlay(j *ImportJob) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.pendingJobs[j.ID]; p != nil {
+		j.Status, j.Counts, j.Rejected, j.Error, j.FinishedAt = p.Status, p.Counts, p.Rejected, p.Error, p.FinishedAt
+	}
+	if o := s.jobOverlay[j.ID]; o != nil {
+		j.RowsRead, j.BytesRead = o.RowsRead, o.BytesRead
+	}
+}
+
+// GetImportJob returns an import job; partner users see none.
+func (s *Store) GetImportJob(ctx context.Context, actor tandem.Actor, id int64) (*ImportJob, error) {
+	if actor.IsPartner() {
+		return nil, tandem.NotFound("import job", id)
+	}
+	j, err := scanImportJob(s.read.QueryRowContext(ctx, `SELECT `+importJobColumns+` FROM import_jobs WHERE id = $1`, id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.NotFound("import job", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get import job %d: %w", id, err)
+	}
+	s.overlay(&j)
+	return &j, nil
+}
+
+// ListImportJobs returns import jobs, newest first; partner users see none.
+func (s *Store) ListImportJobs(ctx context.Context, actor tandem.Actor, f ImportJobFilter) ([]ImportJob, int, error) {
+	if actor.IsPartner() {
+		return nil, 0, nil
+	}
+	var w where
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	pg, err := page(f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []ImportJob
+	total, err := s.list(ctx, `SELECT `+importJobColumns+`, count(*) OVER () FROM import_jobs`+w.sql()+` ORDER BY id DESC`+pg, w,
+		func(scan func(...any) error) error {
+			j, err := scanImportJob(scan)
+			s.overlay(&j)
+			out = append(out, j)
+			return err
+		}, `SELECT count(*) FROM import_jobs`+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list import jobs: %w", err)
+	}
+	return out, total, nil
+}

@@ -1,0 +1,190 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+const opportunityColumns = `o.id, o.external_id, o.name, o.account_id, o.owner_id, o.partner_id, o.product,
+	o.product_type, o.acv, o.currency, o.stage, o.forecast_category, o.country, o.vertical,
+	o.discount_basis_points, o.attribution, o.created_on, o.close_date, o.routing_motion,
+	o.routing_partner_attached, o.routing_rule, o.routing_policy_version, o.routing_explanation, o.routed_at,
+	o.created_at, o.updated_at`
+
+func scanOpportunity(scan func(...any) error, extra ...any) (tandem.Opportunity, error) {
+	var o tandem.Opportunity
+	dest := []any{&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.Product,
+		&o.ProductType, &o.ACV, &o.Currency, &o.Stage, &o.ForecastCategory, &o.Country, &o.Vertical,
+		&o.DiscountBasisPoints, &o.Attribution, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, &o.Routing.Motion,
+		boolCol{&o.Routing.PartnerAttached}, &o.Routing.Rule, &o.Routing.PolicyVersion, &o.Routing.Explanation,
+		timeCol{&o.Routing.RoutedAt}, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}}
+	err := scan(append(dest, extra...)...)
+	return o, err
+}
+
+// opportunityValues returns o's columns in the order of opportunityWriteColumns.
+func opportunityValues(o *tandem.Opportunity) []any {
+	return []any{o.ExternalID, o.Name, o.AccountID, dbID(o.OwnerID), dbID(o.PartnerID), o.Product,
+		string(o.ProductType), int64(o.ACV), o.Currency, string(o.Stage), string(o.ForecastCategory), o.Country,
+		o.Vertical, int64(o.DiscountBasisPoints), string(o.Attribution), dbTime(o.CreatedOn), dbTime(o.CloseDate),
+		string(o.Routing.Motion), o.Routing.PartnerAttached, o.Routing.Rule, o.Routing.PolicyVersion,
+		o.Routing.Explanation, dbTime(o.Routing.RoutedAt)}
+}
+
+// opportunityWriteColumns are the columns a create, update or import writes (not id or timestamps).
+var opportunityWriteColumns = []string{"external_id", "name", "account_id", "owner_id", "partner_id", "product",
+	"product_type", "acv", "currency", "stage", "forecast_category", "country", "vertical",
+	"discount_basis_points", "attribution", "created_on", "close_date", "routing_motion",
+	"routing_partner_attached", "routing_rule", "routing_policy_version", "routing_explanation", "routed_at"}
+
+// scopeOpportunities limits a query over "opportunities o": a partner user sees only its partner's deals.
+func scopeOpportunities(w *where, actor tandem.Actor) {
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+}
+
+// GetOpportunity returns the opportunity with id; ENOTFOUND when there is none or actor may not see it.
+func (s *Store) GetOpportunity(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Opportunity, error) {
+	var w where
+	w.add("o.id = ?", id)
+	return getOpportunity(ctx, s.read, actor, w, id)
+}
+
+// GetOpportunityByExternalID returns the opportunity with the CRM's id; ENOTFOUND as GetOpportunity.
+func (s *Store) GetOpportunityByExternalID(ctx context.Context, actor tandem.Actor, externalID string) (*tandem.Opportunity, error) {
+	var w where
+	w.add("o.external_id = ?", externalID)
+	return getOpportunity(ctx, s.read, actor, w, externalID)
+}
+
+func getOpportunity(ctx context.Context, q querier, actor tandem.Actor, w where, id any) (*tandem.Opportunity, error) {
+	scopeOpportunities(&w, actor)
+	o, err := scanOpportunity(q.QueryRowContext(ctx, `SELECT `+opportunityColumns+` FROM opportunities o`+w.sql(), w.args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.NotFound("opportunity", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get opportunity %v: %w", id, err)
+	}
+	return &o, nil
+}
+
+// ListOpportunities returns a page of the opportunities actor may see and how many match f.
+func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f OpportunityFilter) ([]tandem.Opportunity, int, error) {
+	var w where
+	scopeOpportunities(&w, actor)
+	if f.Motion != "" {
+		w.add("o.routing_motion = ?", string(f.Motion))
+	}
+	if f.Stage != "" {
+		w.add("o.stage = ?", string(f.Stage))
+	}
+	if f.PartnerID != 0 {
+		w.add("o.partner_id = ?", f.PartnerID)
+	}
+	if f.OwnerID != 0 {
+		w.add("o.owner_id = ?", f.OwnerID)
+	}
+	if f.AccountID != 0 {
+		w.add("o.account_id = ?", f.AccountID)
+	}
+	if f.Rule != "" {
+		w.add("o.routing_rule = ?", f.Rule)
+	}
+	from := ` FROM opportunities o`
+	if f.Query != "" {
+		from = ` FROM opportunities o JOIN accounts a ON a.id = o.account_id`
+		p := likePattern(f.Query)
+		w.add(`(lower(o.name) LIKE ? ESCAPE '\' OR lower(a.name) LIKE ? ESCAPE '\')`, p, p)
+	}
+	order, err := orderBy(f.Sort, "-updated_at", map[string]string{
+		"name": "o.name", "acv": "o.acv", "close_date": "o.close_date", "created_on": "o.created_on",
+		"stage": "o.stage", "motion": "o.routing_motion", "rule": "o.routing_rule", "country": "o.country",
+		"discount": "o.discount_basis_points", "updated_at": "o.updated_at", "created_at": "o.created_at",
+		"id": "o.id",
+	}, "o.id")
+	if err != nil {
+		return nil, 0, err
+	}
+	pg, err := page(f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []tandem.Opportunity
+	total, err := s.list(ctx, `SELECT `+opportunityColumns+`, count(*) OVER ()`+from+w.sql()+order+pg, w,
+		func(scan func(...any) error) error {
+			o, err := scanOpportunity(scan)
+			out = append(out, o)
+			return err
+		}, `SELECT count(*)`+from+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list opportunities: %w", err)
+	}
+	return out, total, nil
+}
+
+// CreateOpportunity stores a new opportunity. Partner users cannot create opportunities (they register
+// deals instead): EFORBIDDEN.
+func (s *Store) CreateOpportunity(ctx context.Context, actor tandem.Actor, o *tandem.Opportunity) error {
+	if err := forbidPartner(actor, "create opportunities"); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if o.ExternalID == "" {
+		o.ExternalID = newExternalID("opp")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		args := append(opportunityValues(o), now.UnixMicro())
+		err := tx.QueryRowContext(ctx, `INSERT INTO opportunities (`+joinColumns(opportunityWriteColumns)+`,
+			created_at, updated_at) VALUES (`+placeholders(1, len(opportunityWriteColumns))+`, $24, $24) RETURNING id`,
+			args...).Scan(&o.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("create opportunity %q: %w", o.ExternalID, err), "opportunity "+o.ExternalID)
+		}
+		o.CreatedAt, o.UpdatedAt = now, now
+		return appendAuditTx(ctx, tx, now, actor, "opportunity.create", "opportunity", idString(o.ID), o)
+	})
+}
+
+// UpdateOpportunity writes o's fields over the stored opportunity o.ID and audits what changed.
+// ENOTFOUND when actor cannot see it; EFORBIDDEN for partner users.
+func (s *Store) UpdateOpportunity(ctx context.Context, actor tandem.Actor, o *tandem.Opportunity) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		var w where
+		w.add("o.id = ?", o.ID)
+		old, err := getOpportunity(ctx, tx, actor, w, o.ID)
+		if err != nil {
+			return err
+		}
+		if err := forbidPartner(actor, "change opportunities"); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if o.ExternalID == "" {
+			o.ExternalID = old.ExternalID
+		}
+		o.CreatedAt, o.UpdatedAt = old.CreatedAt, old.UpdatedAt
+		diff := changes(old, o)
+		if len(diff) == 0 {
+			return nil
+		}
+		args := append(opportunityValues(o), now.UnixMicro(), o.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE opportunities SET (`+joinColumns(opportunityWriteColumns)+`, updated_at)
+			= (`+placeholders(1, len(opportunityWriteColumns)+1)+`) WHERE id = $25`, args...)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("update opportunity %d: %w", o.ID, err), "opportunity "+o.ExternalID)
+		}
+		o.UpdatedAt = now
+		return appendAuditTx(ctx, tx, now, actor, "opportunity.update", "opportunity", idString(o.ID), diff)
+	})
+}

@@ -1,0 +1,86 @@
+package sqlstore
+
+// Small queries the HTTP server needs, written by the server's author in a file of their own. They use
+// the same SQL in both dialects.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// Ping checks that the database answers, for the server's health check.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.dialect, err)
+	}
+	if s.write != s.read {
+		if err := s.write.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping %s writer: %w", s.dialect, err)
+		}
+	}
+	return nil
+}
+
+// OpportunityRoutingState returns what routing needs to know about the stored opportunity id: its
+// current motion, its partner's tier and its strongest registration's status (approved beats
+// submitted beats anything else). ENOTFOUND when there is none or actor may not see it.
+func (s *Store) OpportunityRoutingState(ctx context.Context, actor tandem.Actor, id int64) (tandem.RoutingState, error) {
+	var w where
+	w.add("o.id = ?", id)
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	q := `SELECT o.id, o.routing_motion, COALESCE(p.tier, ''),
+		COALESCE((SELECT r.status FROM registrations r WHERE r.opportunity_id = o.id
+			ORDER BY CASE r.status WHEN 'approved' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END, r.id DESC LIMIT 1), '')
+		FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id` + w.sql()
+	var st tandem.RoutingState
+	err := s.read.QueryRowContext(ctx, q, w.args...).Scan(&st.OpportunityID, &st.Motion, &st.PartnerTier, &st.RegistrationStatus)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, tandem.NotFound("opportunity", id)
+	}
+	if err != nil {
+		return st, fmt.Errorf("routing state of opportunity %d: %w", id, err)
+	}
+	return st, nil
+}
+
+// PipelineTotal is the number and total ACV (in minor units, summed across currencies as stored) of the
+// opportunities with one motion ("" for never routed) at one stage.
+type PipelineTotal struct {
+	Motion tandem.Motion `json:"motion"`
+	Stage  tandem.Stage  `json:"stage"`
+	Count  int           `json:"count"`
+	ACV    tandem.Money  `json:"acv"`
+}
+
+// PipelineTotals counts the opportunities actor may see by motion and stage. Pairs with no deals are
+// left out.
+func (s *Store) PipelineTotals(ctx context.Context, actor tandem.Actor) ([]PipelineTotal, error) {
+	var w where
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.routing_motion, o.stage, count(*), COALESCE(sum(o.acv), 0)
+		FROM opportunities o`+w.sql()+` GROUP BY o.routing_motion, o.stage ORDER BY o.routing_motion, o.stage`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline totals: %w", err)
+	}
+	defer rows.Close()
+	var out []PipelineTotal
+	for rows.Next() {
+		var t PipelineTotal
+		if err := rows.Scan(&t.Motion, &t.Stage, &t.Count, &t.ACV); err != nil {
+			return nil, fmt.Errorf("pipeline totals: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline totals: %w", err)
+	}
+	return out, nil
+}

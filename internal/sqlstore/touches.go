@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+const touchColumns = `t.id, t.external_id, t.partner_id, t.opportunity_id, t.kind, t.occurred_at, t.note`
+
+func scanTouch(scan func(...any) error) (tandem.Touch, error) {
+	var t tandem.Touch
+	err := scan(&t.ID, &t.ExternalID, &t.PartnerID, &t.OpportunityID, &t.Kind, timeCol{&t.OccurredAt}, &t.Note)
+	return t, err
+}
+
+func scopeTouches(w *where, actor tandem.Actor) {
+	if actor.IsPartner() {
+		w.add("t.partner_id = ?", actor.PartnerID)
+	}
+}
+
+// GetTouch returns the touch with id; ENOTFOUND when there is none or actor may not see it.
+func (s *Store) GetTouch(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Touch, error) {
+	return getTouch(ctx, s.read, actor, id)
+}
+
+func getTouch(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Touch, error) {
+	var w where
+	w.add("t.id = ?", id)
+	scopeTouches(&w, actor)
+	t, err := scanTouch(q.QueryRowContext(ctx, `SELECT `+touchColumns+` FROM touches t`+w.sql(), w.args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.NotFound("touch", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get touch %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// ListTouches returns a page of the touches actor may see and how many match f.
+func (s *Store) ListTouches(ctx context.Context, actor tandem.Actor, f TouchFilter) ([]tandem.Touch, int, error) {
+	var w where
+	scopeTouches(&w, actor)
+	if f.OpportunityID != 0 {
+		w.add("t.opportunity_id = ?", f.OpportunityID)
+	}
+	if f.PartnerID != 0 {
+		w.add("t.partner_id = ?", f.PartnerID)
+	}
+	order, err := orderBy(f.Sort, "occurred_at", map[string]string{"occurred_at": "t.occurred_at", "id": "t.id", "kind": "t.kind"}, "t.id")
+	if err != nil {
+		return nil, 0, err
+	}
+	pg, err := page(f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []tandem.Touch
+	total, err := s.list(ctx, `SELECT `+touchColumns+`, count(*) OVER () FROM touches t`+w.sql()+order+pg, w,
+		func(scan func(...any) error) error {
+			t, err := scanTouch(scan)
+			out = append(out, t)
+			return err
+		}, `SELECT count(*) FROM touches t`+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list touches: %w", err)
+	}
+	return out, total, nil
+}
+
+// CreateTouch records a partner touch; a partner user's touch is always its own partner's.
+func (s *Store) CreateTouch(ctx context.Context, actor tandem.Actor, t *tandem.Touch) error {
+	if actor.IsPartner() {
+		t.PartnerID = actor.PartnerID
+	}
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if t.ExternalID == "" {
+		t.ExternalID = newExternalID("tch")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO touches (external_id, partner_id, opportunity_id, kind, occurred_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, t.ExternalID, t.PartnerID, t.OpportunityID, string(t.Kind),
+			dbTime(t.OccurredAt), t.Note).Scan(&t.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("create touch %q: %w", t.ExternalID, err), "touch "+t.ExternalID)
+		}
+		return appendAuditTx(ctx, tx, now, actor, "touch.create", "touch", idString(t.ID), t)
+	})
+}
+
+// UpdateTouch writes t's fields over the stored touch t.ID. ENOTFOUND when actor cannot see it.
+func (s *Store) UpdateTouch(ctx context.Context, actor tandem.Actor, t *tandem.Touch) error {
+	if actor.IsPartner() {
+		t.PartnerID = actor.PartnerID
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		old, err := getTouch(ctx, tx, actor, t.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		if t.ExternalID == "" {
+			t.ExternalID = old.ExternalID
+		}
+		diff := changes(old, t)
+		if len(diff) == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE touches SET external_id = $1, partner_id = $2, opportunity_id = $3,
+			kind = $4, occurred_at = $5, note = $6 WHERE id = $7`, t.ExternalID, t.PartnerID, t.OpportunityID,
+			string(t.Kind), dbTime(t.OccurredAt), t.Note, t.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("update touch %d: %w", t.ID, err), "touch "+t.ExternalID)
+		}
+		return appendAuditTx(ctx, tx, now, actor, "touch.update", "touch", idString(t.ID), diff)
+	})
+}

@@ -1,0 +1,162 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+const userColumns = `u.id, u.external_id, u.email, u.name, u.role, u.partner_id, u.manager_id, u.territory_id,
+	u.disabled, u.created_at, u.updated_at`
+
+func scanUser(scan func(...any) error, extra ...any) (tandem.User, error) {
+	var u tandem.User
+	dest := []any{&u.ID, &u.ExternalID, &u.Email, &u.Name, &u.Role, idCol{&u.PartnerID}, idCol{&u.ManagerID},
+		idCol{&u.TerritoryID}, boolCol{&u.Disabled}, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}}
+	err := scan(append(dest, extra...)...)
+	return u, err
+}
+
+// normalizeEmail is how emails are stored and looked up: trimmed and lower-cased, so that sign-in and
+// import matching ignore case.
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// scopeUsers limits a query over "users u": a partner user sees only its own partner's users.
+func scopeUsers(w *where, actor tandem.Actor) {
+	if actor.IsPartner() {
+		w.add("u.partner_id = ?", actor.PartnerID)
+	}
+}
+
+// GetUser returns the user with id; ENOTFOUND when there is none or actor may not see it.
+func (s *Store) GetUser(ctx context.Context, actor tandem.Actor, id int64) (*tandem.User, error) {
+	return getUser(ctx, s.read, actor, id)
+}
+
+func getUser(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.User, error) {
+	var w where
+	w.add("u.id = ?", id)
+	scopeUsers(&w, actor)
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u`+w.sql(), w.args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.NotFound("user", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// ListUsers returns a page of the users actor may see and how many match f.
+func (s *Store) ListUsers(ctx context.Context, actor tandem.Actor, f UserFilter) ([]tandem.User, int, error) {
+	var w where
+	scopeUsers(&w, actor)
+	if f.Role != "" {
+		w.add("u.role = ?", string(f.Role))
+	}
+	if f.PartnerID != 0 {
+		w.add("u.partner_id = ?", f.PartnerID)
+	}
+	if f.Query != "" {
+		p := likePattern(f.Query)
+		w.add(`(lower(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, p, p)
+	}
+	order, err := orderBy(f.Sort, "name", map[string]string{
+		"name": "u.name", "email": "u.email", "role": "u.role", "created_at": "u.created_at", "id": "u.id",
+	}, "u.id")
+	if err != nil {
+		return nil, 0, err
+	}
+	pg, err := page(f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []tandem.User
+	total, err := s.list(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users u`+w.sql()+order+pg, w,
+		func(scan func(...any) error) error {
+			u, err := scanUser(scan)
+			out = append(out, u)
+			return err
+		}, `SELECT count(*) FROM users u`+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	return out, total, nil
+}
+
+// CreateUser stores a new user with an optional password hash ("" for none: the user cannot sign in
+// with a password). ECONFLICT when the email or external id is taken.
+func (s *Store) CreateUser(ctx context.Context, actor tandem.Actor, u *tandem.User, passwordHash string) error {
+	if err := forbidPartner(actor, "create users"); err != nil {
+		return err
+	}
+	u.Email = normalizeEmail(u.Email)
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if u.ExternalID == "" {
+		u.ExternalID = newExternalID("user")
+	}
+	var hash any
+	if passwordHash != "" {
+		hash = passwordHash
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (external_id, email, name, role, partner_id, manager_id,
+			territory_id, disabled, password_hash, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+			u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID),
+			u.Disabled, hash, now.UnixMicro()).Scan(&u.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("create user %q: %w", u.Email, err), "user "+u.Email)
+		}
+		u.CreatedAt, u.UpdatedAt = now, now
+		return appendAuditTx(ctx, tx, now, actor, "user.create", "user", idString(u.ID), u)
+	})
+}
+
+// UpdateUser writes u's fields (not the password) over the stored user u.ID. ENOTFOUND when actor
+// cannot see it, EFORBIDDEN for partner users.
+func (s *Store) UpdateUser(ctx context.Context, actor tandem.Actor, u *tandem.User) error {
+	u.Email = normalizeEmail(u.Email)
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		old, err := getUser(ctx, tx, actor, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := forbidPartner(actor, "change users"); err != nil {
+			return err
+		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		if u.ExternalID == "" {
+			u.ExternalID = old.ExternalID
+		}
+		u.CreatedAt, u.UpdatedAt = old.CreatedAt, old.UpdatedAt
+		diff := changes(old, u)
+		if len(diff) == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET external_id = $1, email = $2, name = $3, role = $4,
+			partner_id = $5, manager_id = $6, territory_id = $7, disabled = $8, updated_at = $9 WHERE id = $10`,
+			u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID),
+			u.Disabled, now.UnixMicro(), u.ID)
+		if err != nil {
+			return s.mapErr(fmt.Errorf("update user %d: %w", u.ID, err), "user "+u.Email)
+		}
+		u.UpdatedAt = now
+		if u.Disabled && !old.Disabled {
+			// A disabled user is signed out everywhere.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+				return fmt.Errorf("update user %d: end sessions: %w", u.ID, err)
+			}
+		}
+		return appendAuditTx(ctx, tx, now, actor, "user.update", "user", idString(u.ID), diff)
+	})
+}
