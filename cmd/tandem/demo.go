@@ -1,11 +1,87 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/demo"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-// runDemo is a placeholder until the demo command is written.
+// demoConfig is the demo command's configuration; defaults in defaultDemoConfig, then the environment,
+// then flags.
+type demoConfig struct {
+	Addr    string // listen address; TANDEM_ADDR
+	DB      string // the SQLite file of the demo
+	Seed    uint64 // the same seed always makes the same company
+	Reset   bool   // regenerate even when the file holds this seed's demo
+	NoServe bool   // generate (or reuse) the file and stop
+}
+
+func defaultDemoConfig(env *Env) demoConfig {
+	return demoConfig{Addr: cmp.Or(env.Getenv("TANDEM_ADDR"), "127.0.0.1:8080"), DB: "tandem-demo.db", Seed: 1}
+}
+
+// runDemo creates a synthetic company in a SQLite file (or reuses the one made with the same seed) and
+// serves it, printing the URL and the demo sign-ins.
 func runDemo(ctx context.Context, env *Env, args []string) error {
-	return errors.New("demo: not implemented yet")
+	cfg := defaultDemoConfig(env)
+	fs := newFlagSet(env, "demo", "[-addr HOST:PORT] [-seed N] [-db PATH] [-reset] [-no-serve]")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env TANDEM_ADDR)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file of the demo company")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the synthetic company; the same seed makes the same company")
+	fs.BoolVar(&cfg.Reset, "reset", cfg.Reset, "generate the company again even if the file already holds it")
+	fs.BoolVar(&cfg.NoServe, "no-serve", cfg.NoServe, "only create the database file, do not serve it")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	// The store logs every migration at info level: noise for someone trying the demo.
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	start := time.Now()
+	res, err := demo.Ensure(ctx, cfg.DB, demo.DefaultConfig(cfg.Seed), cfg.Reset, auth.NewHasher().Hash, logger)
+	if err != nil {
+		return err
+	}
+	if res.Reused {
+		fmt.Fprintf(env.Stdout, "Using the demo company in %s (seed %d); run with -reset to create it again.\n", cfg.DB, cfg.Seed)
+	} else {
+		d := res.Data
+		fmt.Fprintf(env.Stdout, "Created the demo company in %s (seed %d) in %.1fs: %d accounts, %d opportunities, %d partners, %d users, %d registrations.\n",
+			cfg.DB, cfg.Seed, time.Since(start).Seconds(), len(d.Accounts), len(d.Opportunities), len(d.Partners), len(d.Users), len(d.Registrations))
+	}
+	if cfg.NoServe {
+		printSignIns(env.Stdout, res.Marker)
+		return nil
+	}
+
+	st, err := sqlstore.Open(ctx, cfg.DB, logger)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", cfg.DB, err)
+	}
+	defer st.Close()
+	return serveStore(ctx, env, st, cfg.Addr, func(url string) {
+		fmt.Fprintf(env.Stdout, "\nTandem demo is running at %s\n", url)
+		printSignIns(env.Stdout, res.Marker)
+		fmt.Fprintln(env.Stdout, "\nPress Ctrl-C to stop.")
+	})
+}
+
+// printSignIns prints the demo users a newcomer can sign in as.
+func printSignIns(w io.Writer, m *demo.Marker) {
+	fmt.Fprintf(w, "\nSign in as any of these (password: %s):\n", demo.Password)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range m.SignIns {
+		fmt.Fprintf(tw, "  %s\t%s\n", s.Label, s.Email)
+	}
+	tw.Flush()
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-revops/tandem/internal/demo"
+)
+
+// signalWriter collects what a command prints and closes seen once the output contains marker.
+type signalWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	seen   chan struct{}
+	once   sync.Once
+}
+
+func newSignalWriter(marker string) *signalWriter {
+	return &signalWriter{marker: marker, seen: make(chan struct{})}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.marker) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func testEnv(stdout, stderr interface{ Write([]byte) (int, error) }) *Env {
+	return &Env{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: func(string) string { return "" }}
+}
+
+// TestDemo creates the full-size demo in-process, reuses it, then serves it and signs in.
+func TestDemo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tandem-demo.db")
+
+	var out, errs bytes.Buffer
+	start := time.Now()
+	if code := run(t.Context(), testEnv(&out, &errs), []string{"demo", "-no-serve", "-db", path}); code != 0 {
+		t.Fatalf("tandem demo -no-serve: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errs.String())
+	}
+	t.Logf("tandem demo -no-serve created the full-size company in %v", time.Since(start).Round(time.Millisecond))
+	if !strings.Contains(out.String(), "Created the demo company in "+path+" (seed 1)") {
+		t.Errorf("first run did not report creating the company:\n%s", out.String())
+	}
+	emails := regexp.MustCompile(`(?m)^  .+  (\S+@\S+)$`).FindAllStringSubmatch(out.String(), -1)
+	if len(emails) != 9 {
+		t.Fatalf("printed %d sign-ins, want 9:\n%s", len(emails), out.String())
+	}
+
+	out.Reset()
+	if code := run(t.Context(), testEnv(&out, &errs), []string{"demo", "-no-serve", "-db", path}); code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, errs.String())
+	}
+	if !strings.Contains(out.String(), "Using the demo company") {
+		t.Errorf("second run with the same seed did not reuse the file:\n%s", out.String())
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout := newSignalWriter("Press Ctrl-C to stop.")
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, testEnv(stdout, &bytes.Buffer{}), []string{"demo", "-db", path, "-addr", "127.0.0.1:0"})
+	}()
+	select {
+	case <-stdout.seen:
+	case code := <-done:
+		t.Fatalf("tandem demo stopped with exit %d before serving:\n%s", code, stdout.String())
+	}
+	base := regexp.MustCompile(`running at (http://\S+)`).FindStringSubmatch(stdout.String())
+	if base == nil {
+		t.Fatalf("no URL printed:\n%s", stdout.String())
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, e := range []string{emails[0][1], emails[8][1]} {
+		resp, err := client.PostForm(base[1]+"/signin", url.Values{"email": {e}, "password": {demo.Password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("sign in as %s: status %d, want 303", e, resp.StatusCode)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("tandem demo exited %d after Ctrl-C, want 0", code)
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"bad seed", []string{"demo", "-seed", "abc", "-no-serve"}},
+		{"stray argument", []string{"demo", "-no-serve", "extra"}},
+		{"unknown flag", []string{"demo", "-size", "3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errs bytes.Buffer
+			dir := t.TempDir()
+			args := append(tc.args, "-db", filepath.Join(dir, "x.db"))
+			if code := run(t.Context(), testEnv(&out, &errs), args); code != 2 {
+				t.Errorf("exit %d, want 2 (usage)\nstderr:\n%s", code, errs.String())
+			}
+		})
+	}
+}
