@@ -3,9 +3,146 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/server"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-// runServe is a placeholder until the serve command is written.
+// serveConfig is the serve command's configuration. Defaults are set in defaultServeConfig, the
+// environment overrides them, flags override the environment.
+type serveConfig struct {
+	Addr          string // listen address; TANDEM_ADDR; port 0 picks a free port
+	DB            string // database URL or SQLite path; TANDEM_DB (then TANDEM_DATABASE_URL)
+	LogFormat     string // text or json; TANDEM_LOG_FORMAT
+	LogLevel      string // debug, info, warn, error; TANDEM_LOG_LEVEL
+	SecureCookies bool   // mark the session cookie Secure (behind HTTPS); TANDEM_SECURE_COOKIES=1
+}
+
+func defaultServeConfig(env *Env) serveConfig {
+	c := serveConfig{Addr: "127.0.0.1:8080", DB: "", LogFormat: "text", LogLevel: "info"}
+	if v := env.Getenv("TANDEM_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := env.Getenv("TANDEM_DB"); v != "" {
+		c.DB = v
+	}
+	if v := env.Getenv("TANDEM_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
+	}
+	if v := env.Getenv("TANDEM_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+	c.SecureCookies = env.Getenv("TANDEM_SECURE_COOKIES") == "1"
+	return c
+}
+
+// runServe opens the database and serves the web UI and the API until SIGINT or SIGTERM.
 func runServe(ctx context.Context, env *Env, args []string) error {
-	return errors.New("serve: not implemented yet")
+	cfg := defaultServeConfig(env)
+	fs := newFlagSet(env, "serve", "[-addr HOST:PORT] [-db URL] [-log-format text|json]")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env TANDEM_ADDR)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: postgres://… or a SQLite file path (env TANDEM_DB, else TANDEM_DATABASE_URL, else tandem.db)")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json (env TANDEM_LOG_FORMAT)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error (env TANDEM_LOG_LEVEL)")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the session cookie Secure; set when users reach Tandem over HTTPS (env TANDEM_SECURE_COOKIES=1)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	logger, err := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	st, err := sqlstore.Open(ctx, databaseURL(env, cfg.DB), logger)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer st.Close()
+	return serve(ctx, st, serveOptions{addr: cfg.Addr, logger: logger, secureCookies: cfg.SecureCookies},
+		func(url string) { logger.Info("serving", "url", url) })
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+// serveStore serves an already-open store on addr until ctx ends (the demo command calls it). Port 0
+// picks a free port; ready, when not nil, gets the server's URL once it accepts connections. The
+// caller closes the store.
+func serveStore(ctx context.Context, env *Env, st *sqlstore.Store, addr string, ready func(url string)) error {
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return serve(ctx, st, serveOptions{addr: addr, logger: logger}, ready)
+}
+
+type serveOptions struct {
+	addr          string
+	logger        *slog.Logger
+	secureCookies bool
+	hasher        *auth.Hasher // nil: the default argon2id parameters
+	now           func() time.Time
+}
+
+// serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
+// then shuts down in order: stop accepting, finish requests in flight (up to 10 s), then stop import
+// jobs and wait for them to record their end.
+func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(url string)) error {
+	srv, err := server.New(server.Config{Store: st, Logger: o.logger, Hasher: o.hasher, Now: o.now, SecureCookies: o.secureCookies})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.EnsurePolicy(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	if ready != nil {
+		ready("http://" + ln.Addr().String())
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	o.logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
 }

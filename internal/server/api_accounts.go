@@ -1,0 +1,101 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+type accountListInput struct {
+	Query    string `query:"q" doc:"name or domain contains (case-insensitive)"`
+	Country  string `query:"country" doc:"ISO 3166 two-letter code"`
+	Vertical string `query:"vertical"`
+	Sort     string `query:"sort" doc:"name, country, created_at, updated_at or id; a leading - reverses"`
+	PageParams
+}
+
+// accountInput is an account as a client writes it: every field optional on update.
+type accountInput struct {
+	ExternalID  *string `json:"external_id,omitempty" doc:"the CRM's id; generated when absent"`
+	Name        *string `json:"name,omitempty"`
+	Domain      *string `json:"domain,omitempty" doc:"website; reduced to its host"`
+	Country     *string `json:"country,omitempty"`
+	Vertical    *string `json:"vertical,omitempty"`
+	ParentID    *int64  `json:"parent_id,omitempty"`
+	OwnerID     *int64  `json:"owner_id,omitempty"`
+	TerritoryID *int64  `json:"territory_id,omitempty"`
+}
+
+func (in *accountInput) apply(a *tandem.Account) {
+	set(&a.ExternalID, in.ExternalID)
+	set(&a.Name, in.Name)
+	set(&a.Domain, in.Domain)
+	set(&a.Country, in.Country)
+	set(&a.Vertical, in.Vertical)
+	set(&a.ParentID, in.ParentID)
+	set(&a.OwnerID, in.OwnerID)
+	set(&a.TerritoryID, in.TerritoryID)
+	a.Domain = tandem.NormalizeDomain(a.Domain)
+}
+
+// set copies *from into to when from is given: the PATCH rule.
+func set[T any](to *T, from *T) {
+	if from != nil {
+		*to = *from
+	}
+}
+
+func (s *Server) registerAccountAPI() {
+	register(s.api, opGet("list-accounts", "/accounts", "List accounts", ""),
+		func(ctx context.Context, in *accountListInput) (*listOutput[tandem.Account], error) {
+			items, total, err := s.store.ListAccounts(ctx, actorFrom(ctx), sqlstore.AccountFilter{
+				Query: in.Query, Country: in.Country, Vertical: in.Vertical, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(items, total, in.PageParams), nil
+		})
+	register(s.api, opGet("get-account", "/accounts/{id}", "Get an account", ""),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Account], error) {
+			a, err := s.store.GetAccount(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*a), nil
+		})
+	create := op(http.MethodPost, "create-account", "/accounts", "Create an account", "")
+	create.DefaultStatus = http.StatusCreated
+	register(s.api, create,
+		func(ctx context.Context, in *struct{ Body accountInput }) (*bodyOutput[tandem.Account], error) {
+			var a tandem.Account
+			in.Body.apply(&a)
+			if err := a.Validate(); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if err := s.store.CreateAccount(ctx, actorFrom(ctx), &a); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(a), nil
+		})
+	register(s.api, op(http.MethodPatch, "update-account", "/accounts/{id}", "Update an account", "Fields left out keep their value."),
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body accountInput
+		}) (*bodyOutput[tandem.Account], error) {
+			actor := actorFrom(ctx)
+			a, err := s.store.GetAccount(ctx, actor, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			in.Body.apply(a)
+			if err := a.Validate(); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if err := s.store.UpdateAccount(ctx, actor, a); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*a), nil
+		})
+}

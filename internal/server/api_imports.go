@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/importer"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+type importForm struct {
+	File        huma.FormFile `form:"file" contentType:"text/csv,text/plain,application/octet-stream,application/vnd.ms-excel" required:"true" doc:"the CRM export"`
+	Kind        string        `form:"kind" enum:"accounts,partners,users,opportunities,registrations,touches" required:"true"`
+	Format      string        `form:"format" required:"false" enum:"auto,tandem,salesforce,hubspot" doc:"column layout; default auto"`
+	SkipInvalid bool          `form:"skip_invalid" required:"false" doc:"import the good rows and reject the bad ones instead of refusing the file"`
+}
+
+type importListInput struct {
+	Status sqlstore.ImportJobStatus `query:"status" enum:"running,succeeded,failed"`
+	PageParams
+}
+
+func (s *Server) registerImportAPI() {
+	create := op(http.MethodPost, "create-import", "/imports", "Import a CSV file",
+		"Starts an import job in the background and returns it at once; poll GET /imports/{id} for progress. "+
+			"A file with bad rows is refused as a whole unless skip_invalid is set.")
+	create.DefaultStatus = http.StatusAccepted
+	create.MaxBodyBytes = s.cfg.MaxUpload
+	register(s.api, create,
+		func(ctx context.Context, in *struct {
+			RawBody huma.MultipartFormFiles[importForm]
+		}) (*bodyOutput[sqlstore.ImportJob], error) {
+			f := in.RawBody.Data()
+			job, err := s.startImport(ctx, actorFrom(ctx), importRequest{kind: f.Kind, format: f.Format,
+				skipInvalid: f.SkipInvalid, fileName: f.File.Filename, file: f.File})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*job), nil
+		})
+	register(s.api, opGet("list-imports", "/imports", "List import jobs", "Newest first."),
+		func(ctx context.Context, in *importListInput) (*listOutput[sqlstore.ImportJob], error) {
+			items, total, err := s.store.ListImportJobs(ctx, actorFrom(ctx), sqlstore.ImportJobFilter{
+				Status: in.Status, Limit: in.Limit, Offset: in.Offset})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(items, total, in.PageParams), nil
+		})
+	register(s.api, opGet("get-import", "/imports/{id}", "Get an import job", "Its progress while it runs; counts or errors when done."),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.ImportJob], error) {
+			j, err := s.store.GetImportJob(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*j), nil
+		})
+}
+
+type importRequest struct {
+	kind, format, fileName string
+	skipInvalid            bool
+	file                   io.Reader
+}
+
+// maxJobErrors is how many row errors an import job keeps for the import page.
+const maxJobErrors = 50
+
+// startImport copies the upload to a temporary file (the request ends before the import does), records
+// the job and runs it in the background in one transaction, committed only when the import was not
+// refused.
+func (s *Server) startImport(ctx context.Context, actor tandem.Actor, req importRequest) (*sqlstore.ImportJob, error) {
+	if !isImportKind(req.kind) {
+		return nil, tandem.FieldError("kind", "%q is not one of %s", req.kind, strings.Join(importer.Kinds, ", "))
+	}
+	if req.fileName == "" {
+		req.fileName = "upload.csv"
+	}
+	tmp, err := os.CreateTemp("", "tandem-import-*.csv")
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	size, err := io.Copy(tmp, req.file)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("import: save the upload: %w", err)
+	}
+	id, err := s.store.CreateImportJob(ctx, actor, req.kind, req.fileName, size)
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	s.imports.Add(1)
+	go func() {
+		defer s.imports.Done()
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		s.runImport(s.importCtx, actor, id, req, tmp)
+	}()
+	return s.store.GetImportJob(ctx, actor, id)
+}
+
+func isImportKind(k string) bool {
+	for _, kind := range importer.Kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, req importRequest, src *os.File) {
+	log := s.log.With(slog.Int64("import_job", id), slog.String("kind", req.kind))
+	finish := func(counts tandem.UpsertCounts, rejected int64, jobErr error) {
+		// Record the end even when the server is shutting down.
+		if err := s.store.FinishImportJob(context.WithoutCancel(ctx), id, counts, rejected, jobErr); err != nil {
+			log.Error("record the end of an import", slog.Any("err", err))
+		}
+	}
+	opts := importer.Options{Kind: req.kind, Format: req.format, SkipInvalid: req.skipInvalid, Clock: s.now, Logger: log,
+		Progress: func(p importer.Progress) {
+			if err := s.store.UpdateImportJobProgress(ctx, id, int64(p.Rows), p.Bytes); err != nil {
+				log.Warn("import progress", slog.Any("err", err))
+			}
+		}}
+	if req.kind == "opportunities" {
+		p, _, err := s.activePolicy(ctx)
+		if err != nil {
+			finish(tandem.UpsertCounts{}, 0, err)
+			return
+		}
+		opts.Router = p
+	}
+	tx, err := s.store.BeginImport(ctx, actor)
+	if err != nil {
+		finish(tandem.UpsertCounts{}, 0, err)
+		return
+	}
+	report, err := importer.New(opts).Run(ctx, tx, src, req.fileName)
+	if err == nil && report.Refused {
+		err = tandem.Errorf(tandem.EINVALID, "%s", refusal(report))
+	}
+	if err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil {
+			log.Error("roll back an import", slog.Any("err", rbErr))
+		}
+		if tandem.ErrorCode(err) == tandem.EINTERNAL {
+			log.Error("import failed", slog.Any("err", err))
+		}
+		finish(tandem.UpsertCounts{}, int64(report.Rejected), err)
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		log.Error("commit an import", slog.Any("err", err))
+		finish(tandem.UpsertCounts{}, int64(report.Rejected), err)
+		return
+	}
+	var rejectedErr error
+	if report.ErrorCount > 0 {
+		rejectedErr = errors.New(refusal(report))
+	}
+	finish(report.Counts, int64(report.Rejected), rejectedErr)
+}
+
+// refusal lists a report's first row errors, one a line, for the job's error text.
+func refusal(r importer.Report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problem(s) in %d row(s)", r.ErrorCount, r.Rejected)
+	if !r.Refused {
+		b.WriteString(" skipped")
+	} else {
+		b.WriteString("; nothing was imported")
+	}
+	for i, e := range r.Errors {
+		if i == maxJobErrors {
+			fmt.Fprintf(&b, "\n… and %d more", r.ErrorCount-maxJobErrors)
+			break
+		}
+		b.WriteString("\n" + e.Error())
+	}
+	return b.String()
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+type opportunityListInput struct {
+	Motion    tandem.Motion `query:"motion" enum:"partner_led,co_sell,direct"`
+	Stage     tandem.Stage  `query:"stage" enum:"prospecting,qualified,proposal,negotiation,closed_won,closed_lost"`
+	PartnerID int64         `query:"partner_id"`
+	OwnerID   int64         `query:"owner_id"`
+	AccountID int64         `query:"account_id"`
+	Rule      string        `query:"rule" doc:"the id of the policy rule that routed the deal"`
+	Query     string        `query:"q" doc:"name or account name contains (case-insensitive)"`
+	Sort      string        `query:"sort" doc:"name, acv, close_date, stage, motion, updated_at, created_at or id; a leading - reverses"`
+	PageParams
+}
+
+func (in *opportunityListInput) filter() sqlstore.OpportunityFilter {
+	return sqlstore.OpportunityFilter{Motion: in.Motion, Stage: in.Stage, PartnerID: in.PartnerID, OwnerID: in.OwnerID,
+		AccountID: in.AccountID, Rule: in.Rule, Query: in.Query, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset}
+}
+
+// opportunityInput is an opportunity as a client writes it; on update, fields left out keep their value.
+// Routing is never written by clients: the active policy decides it.
+type opportunityInput struct {
+	ExternalID          *string                  `json:"external_id,omitempty" doc:"the CRM's id; generated when absent"`
+	Name                *string                  `json:"name,omitempty"`
+	AccountID           *int64                   `json:"account_id,omitempty"`
+	OwnerID             *int64                   `json:"owner_id,omitempty"`
+	PartnerID           *int64                   `json:"partner_id,omitempty" doc:"0 detaches the partner"`
+	Product             *string                  `json:"product,omitempty"`
+	ProductType         *tandem.ProductType      `json:"product_type,omitempty" enum:"core,addon,services"`
+	ACV                 *tandem.Money            `json:"acv,omitempty" doc:"annual contract value in minor units (cents)"`
+	Currency            *string                  `json:"currency,omitempty" doc:"ISO 4217; default USD"`
+	Stage               *tandem.Stage            `json:"stage,omitempty" enum:"prospecting,qualified,proposal,negotiation,closed_won,closed_lost"`
+	ForecastCategory    *tandem.ForecastCategory `json:"forecast_category,omitempty" enum:"pipeline,best_case,commit,closed,omitted"`
+	Country             *string                  `json:"country,omitempty"`
+	Vertical            *string                  `json:"vertical,omitempty"`
+	DiscountBasisPoints *int                     `json:"discount_basis_points,omitempty"`
+	Attribution         *tandem.Attribution      `json:"attribution,omitempty" enum:"direct,partner_sourced,partner_led,partner_influenced"`
+	CreatedOn           *time.Time               `json:"created_on,omitempty"`
+	CloseDate           *time.Time               `json:"close_date,omitempty"`
+}
+
+func (in *opportunityInput) apply(o *tandem.Opportunity) {
+	set(&o.ExternalID, in.ExternalID)
+	set(&o.Name, in.Name)
+	set(&o.AccountID, in.AccountID)
+	set(&o.OwnerID, in.OwnerID)
+	set(&o.PartnerID, in.PartnerID)
+	set(&o.Product, in.Product)
+	set(&o.ProductType, in.ProductType)
+	set(&o.ACV, in.ACV)
+	set(&o.Currency, in.Currency)
+	set(&o.Stage, in.Stage)
+	set(&o.ForecastCategory, in.ForecastCategory)
+	set(&o.Country, in.Country)
+	set(&o.Vertical, in.Vertical)
+	set(&o.DiscountBasisPoints, in.DiscountBasisPoints)
+	set(&o.Attribution, in.Attribution)
+	set(&o.CreatedOn, in.CreatedOn)
+	set(&o.CloseDate, in.CloseDate)
+}
+
+func (s *Server) registerOpportunityAPI() {
+	register(s.api, opGet("list-opportunities", "/opportunities", "List opportunities",
+		"With their routing (motion, rule, policy version, explanation); total counts every match."),
+		func(ctx context.Context, in *opportunityListInput) (*listOutput[tandem.Opportunity], error) {
+			items, total, err := s.store.ListOpportunities(ctx, actorFrom(ctx), in.filter())
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(items, total, in.PageParams), nil
+		})
+	register(s.api, opGet("get-opportunity", "/opportunities/{id}", "Get an opportunity", ""),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Opportunity], error) {
+			o, err := s.store.GetOpportunity(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*o), nil
+		})
+	create := op(http.MethodPost, "create-opportunity", "/opportunities", "Create an opportunity",
+		"The active policy routes it; the response carries the motion, the rule, the policy version and the explanation.")
+	create.DefaultStatus = http.StatusCreated
+	register(s.api, create,
+		func(ctx context.Context, in *struct{ Body opportunityInput }) (*bodyOutput[tandem.Opportunity], error) {
+			actor := actorFrom(ctx)
+			o := tandem.Opportunity{Currency: "USD", ProductType: tandem.ProductCore, Stage: tandem.StageProspecting,
+				ForecastCategory: tandem.ForecastPipeline, CreatedOn: s.now().UTC().Truncate(24 * time.Hour)}
+			in.Body.apply(&o)
+			if err := s.saveOpportunity(ctx, actor, &o); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(o), nil
+		})
+	register(s.api, op(http.MethodPatch, "update-opportunity", "/opportunities/{id}", "Update an opportunity",
+		"Fields left out keep their value. The active policy routes the result again."),
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body opportunityInput
+		}) (*bodyOutput[tandem.Opportunity], error) {
+			actor := actorFrom(ctx)
+			o, err := s.store.GetOpportunity(ctx, actor, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			in.Body.apply(o)
+			if err := s.saveOpportunity(ctx, actor, o); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*o), nil
+		})
+}
+
+// saveOpportunity validates o, routes it with the active policy and creates or updates it.
+func (s *Server) saveOpportunity(ctx context.Context, actor tandem.Actor, o *tandem.Opportunity) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := s.route(ctx, actor, o); err != nil {
+		return err
+	}
+	if o.ID == 0 {
+		return s.store.CreateOpportunity(ctx, actor, o)
+	}
+	return s.store.UpdateOpportunity(ctx, actor, o)
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+type partnerListInput struct {
+	Query    string          `query:"q" doc:"name contains (case-insensitive)"`
+	Tier     tandem.Tier     `query:"tier" enum:"platinum,gold,silver,registered"`
+	Standing tandem.Standing `query:"standing" enum:"good,probation,suspended"`
+	Sort     string          `query:"sort" doc:"name, tier, created_at, updated_at or id; a leading - reverses"`
+	PageParams
+}
+
+type partnerInput struct {
+	ExternalID     *string             `json:"external_id,omitempty"`
+	Name           *string             `json:"name,omitempty"`
+	Tier           *tandem.Tier        `json:"tier,omitempty" enum:"platinum,gold,silver,registered"`
+	Type           *tandem.PartnerType `json:"type,omitempty" enum:"reseller,referral,co_sell"`
+	Countries      []string            `json:"countries,omitempty"`
+	Verticals      []string            `json:"verticals,omitempty"`
+	Certifications []string            `json:"certifications,omitempty"`
+	ManagerID      *int64              `json:"manager_id,omitempty"`
+	Standing       *tandem.Standing    `json:"standing,omitempty" enum:"good,probation,suspended"`
+}
+
+func (in *partnerInput) apply(p *tandem.Partner) {
+	set(&p.ExternalID, in.ExternalID)
+	set(&p.Name, in.Name)
+	set(&p.Tier, in.Tier)
+	set(&p.Type, in.Type)
+	set(&p.ManagerID, in.ManagerID)
+	set(&p.Standing, in.Standing)
+	if in.Countries != nil {
+		p.Countries = in.Countries
+	}
+	if in.Verticals != nil {
+		p.Verticals = in.Verticals
+	}
+	if in.Certifications != nil {
+		p.Certifications = in.Certifications
+	}
+}
+
+func (s *Server) registerPartnerAPI() {
+	register(s.api, opGet("list-partners", "/partners", "List partners", ""),
+		func(ctx context.Context, in *partnerListInput) (*listOutput[tandem.Partner], error) {
+			items, total, err := s.store.ListPartners(ctx, actorFrom(ctx), sqlstore.PartnerFilter{
+				Query: in.Query, Tier: in.Tier, Standing: in.Standing, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(items, total, in.PageParams), nil
+		})
+	register(s.api, opGet("get-partner", "/partners/{id}", "Get a partner", ""),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Partner], error) {
+			p, err := s.store.GetPartner(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*p), nil
+		})
+	create := op(http.MethodPost, "create-partner", "/partners", "Create a partner", "Tier defaults to registered, type to reseller, standing to good.")
+	create.DefaultStatus = http.StatusCreated
+	register(s.api, create,
+		func(ctx context.Context, in *struct{ Body partnerInput }) (*bodyOutput[tandem.Partner], error) {
+			p := tandem.Partner{Tier: tandem.TierRegistered, Type: tandem.PartnerReseller, Standing: tandem.StandingGood}
+			in.Body.apply(&p)
+			if err := p.Validate(); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if err := s.store.CreatePartner(ctx, actorFrom(ctx), &p); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(p), nil
+		})
+	register(s.api, op(http.MethodPatch, "update-partner", "/partners/{id}", "Update a partner", "Fields left out keep their value."),
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body partnerInput
+		}) (*bodyOutput[tandem.Partner], error) {
+			actor := actorFrom(ctx)
+			p, err := s.store.GetPartner(ctx, actor, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			in.Body.apply(p)
+			if err := p.Validate(); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if err := s.store.UpdatePartner(ctx, actor, p); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*p), nil
+		})
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// access is who may call an API operation.
+type access struct {
+	public bool          // no sign-in needed
+	roles  []tandem.Role // admin may always
+}
+
+func (a access) allows(r tandem.Role) bool {
+	return r == tandem.RoleAdmin || slices.Contains(a.roles, r)
+}
+
+func allow(roles ...tandem.Role) access { return access{roles: roles} }
+
+// Groups of roles the permission table uses.
+var (
+	// everyone signed in, partner users included (the store limits what a partner user sees).
+	anyone = allow(tandem.Roles...)
+	// staff is every vendor role: everyone but partner users.
+	staff = allow(tandem.RoleRevOps, tandem.RoleAE, tandem.RolePartnerManager, tandem.RoleVPSales,
+		tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO)
+	// sellers work deals and accounts.
+	sellers = allow(tandem.RoleRevOps, tandem.RoleAE, tandem.RolePartnerManager)
+	// channel runs the partner programme.
+	channel = allow(tandem.RoleRevOps, tandem.RolePartnerManager)
+	// registrars file deal registrations: partner users for their own partner, channel staff for any.
+	registrars = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RolePartnerUser)
+	// ops own the policy, users and imports.
+	ops = allow(tandem.RoleRevOps)
+)
+
+// permissions is the API's permission table: operation id → who may call it. Registering an operation
+// that is not in this table panics at boot, so a route cannot be added without deciding who may use it.
+var permissions = map[string]access{
+	"get-me": anyone,
+
+	"list-accounts":  anyone,
+	"get-account":    anyone,
+	"create-account": sellers,
+	"update-account": sellers,
+
+	"list-partners":  anyone,
+	"get-partner":    anyone,
+	"create-partner": channel,
+	"update-partner": channel,
+
+	"list-users":  staff,
+	"get-user":    staff,
+	"create-user": ops,
+
+	"list-opportunities":   anyone,
+	"export-opportunities": anyone,
+	"get-opportunity":      anyone,
+	"create-opportunity":   sellers,
+	"update-opportunity":   sellers,
+
+	"list-registrations":  anyone,
+	"get-registration":    anyone,
+	"create-registration": registrars,
+
+	"list-touches": anyone,
+	"get-touch":    anyone,
+	"create-touch": channel,
+
+	"get-policy":             anyone,
+	"list-policy-versions":   staff,
+	"get-policy-version":     staff,
+	"create-policy-draft":    ops,
+	"simulate-policy":        ops,
+	"publish-policy-version": ops,
+
+	"list-audit": staff,
+
+	"create-import": ops,
+	"list-imports":  ops,
+	"get-import":    ops,
+}
+
+// accessKey keys an operation's access in its huma metadata, where the authorize middleware reads it.
+const accessKey = "tandem.access"
+
+// register adds an API operation with the access the permission table gives it.
+func register[I, O any](api huma.API, op huma.Operation, handler func(context.Context, *I) (*O, error)) {
+	a, ok := permissions[op.OperationID]
+	if !ok {
+		panic(fmt.Sprintf("server: operation %q has no entry in the permission table", op.OperationID))
+	}
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[accessKey] = a
+	op.Description = describeAccess(a) + op.Description
+	if len(op.Tags) == 0 {
+		// Tag by resource: the path's first segment.
+		tag, _, _ := strings.Cut(strings.TrimPrefix(op.Path, "/"), "/")
+		tag, _, _ = strings.Cut(tag, ".")
+		op.Tags = []string{tag}
+	}
+	huma.Register(api, op, handler)
+}
+
+func describeAccess(a access) string {
+	if a.public {
+		return "Open to everyone. "
+	}
+	if len(a.roles) == len(tandem.Roles) {
+		return "Any signed-in user; a partner user sees only its own partner's records. "
+	}
+	s := "Roles: admin"
+	for _, r := range a.roles {
+		s += ", " + string(r)
+	}
+	return s + ". "
+}

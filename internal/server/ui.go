@@ -1,0 +1,192 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages are the UI's templates, each page parsed together with the layout at boot.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+// pageNames lists every page template; a missing or broken one fails the boot.
+var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", "registrations", "guide",
+	"policy", "simulation", "import", "import_job", "import_progress", "audit", "error"}
+
+func parsePages(a *assets) (*pages, error) {
+	funcs := template.FuncMap{
+		"asset": a.url,
+		"money": func(m tandem.Money, currency string) string { return m.Format(currency) },
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("2006-01-02")
+		},
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"human":   func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
+		"percent": func(done, total int64) int64 { return percent(done, total) },
+		"lines":   func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t := template.New(name).Funcs(funcs)
+		files := []string{"templates/layout.html", "templates/partials.html", "templates/" + name + ".html"}
+		if _, err := fs.Stat(templateFS, files[2]); err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		t, err := t.ParseFS(templateFS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+func percent(done, total int64) int64 {
+	if total <= 0 {
+		return 0
+	}
+	return min(100, done*100/total)
+}
+
+// view is what every page template gets.
+type view struct {
+	Title   string
+	Nav     string // the navigation entry to highlight
+	User    *tandem.User
+	Partner bool // a partner user: the portal navigation
+	CanEdit bool // may change the policy and import
+	CSRF    string
+	Flash   string
+	FlashOK bool
+	Data    any
+}
+
+// render writes a full page (the layout around the page's content) or, for htmx requests to fragment
+// templates, the fragment alone. The page is rendered to a buffer first so that a template error is a
+// clean 500, not half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	c := callerFrom(r.Context())
+	v.User = c.user
+	if c.user != nil {
+		v.Partner = c.user.Role == tandem.RolePartnerUser
+		v.CanEdit = c.actor().Can(tandem.RoleRevOps)
+	}
+	if c.session != nil {
+		v.CSRF = c.session.CSRFToken
+	}
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "no such page", slog.String("page", name))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	entry := "layout"
+	if t.Lookup("layout") == nil || t.Lookup("fragment") != nil {
+		entry = "fragment"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, entry, v); err != nil {
+		s.log.ErrorContext(r.Context(), "render page", slog.String("page", name), slog.Any("err", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// fail renders the error page for err.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := s.uiError(r.Context(), err)
+	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
+}
+
+// signedIn wraps a page handler: anonymous visitors go to the sign-in page; a signed-in user whose
+// role is not in roles gets 404 (partner users) or 403 (others). No roles means everyone signed in.
+func (s *Server) signedIn(h http.HandlerFunc, roles ...tandem.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := callerFrom(r.Context())
+		if !c.signedIn() {
+			if r.Header.Get("HX-Request") != "" {
+				w.Header().Set("HX-Redirect", "/signin")
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if len(roles) > 0 && !c.actor().Can(roles...) {
+			if c.user.Role == tandem.RolePartnerUser {
+				s.fail(w, r, tandem.Errorf(tandem.ENOTFOUND, "page not found"))
+				return
+			}
+			s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "your role (%s) may not see this page", c.user.Role))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// staffRoles are the vendor roles: every role but partner_user.
+var staffRoles = staff.roles
+
+func (s *Server) registerUI(mux *http.ServeMux) {
+	mux.HandleFunc("GET /signin", s.signinPage)
+	mux.HandleFunc("POST /signin", s.signinSubmit)
+	mux.HandleFunc("POST /signout", s.signout)
+	mux.HandleFunc("GET /{$}", s.signedIn(s.dashboardPage))
+	mux.HandleFunc("GET /opportunities", s.signedIn(s.opportunitiesPage))
+	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.opportunityPage))
+	mux.HandleFunc("GET /registrations", s.signedIn(s.registrationsPage))
+	mux.HandleFunc("GET /guide", s.signedIn(s.guidePage))
+	mux.HandleFunc("GET /policy", s.signedIn(s.policyPage, staffRoles...))
+	mux.HandleFunc("POST /policy/simulate", s.signedIn(s.policySimulate, tandem.RoleRevOps))
+	mux.HandleFunc("POST /policy/publish", s.signedIn(s.policyPublish, tandem.RoleRevOps))
+	mux.HandleFunc("GET /import", s.signedIn(s.importPage, tandem.RoleRevOps))
+	mux.HandleFunc("POST /import", s.signedIn(s.importSubmit, tandem.RoleRevOps))
+	mux.HandleFunc("GET /import/{id}", s.signedIn(s.importJobPage, tandem.RoleRevOps))
+	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, tandem.RoleRevOps))
+	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
+}
+
+// pathID reads the {id} path value; a malformed one is "not found".
+func pathID(r *http.Request, kind string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, tandem.NotFound(kind, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// queryInt reads a non-negative integer query parameter, 0 when absent or malformed.
+func queryInt(q url.Values, name string) int {
+	n, err := strconv.Atoi(q.Get(name))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
