@@ -79,13 +79,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		}
 		mapping = m
 	}
-	url := *dbURL
-	if url == "" {
-		url = env.Getenv("TANDEM_DB")
-	}
-	if url == "" {
-		url = "tandem.db"
-	}
+	url := databaseURL(env, *dbURL)
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	f, err := os.Open(path)

@@ -9,7 +9,7 @@ import (
 // other instances start: migrations are idempotent and, on PostgreSQL, serialised by an advisory lock.
 func runMigrate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "migrate", "[-db URL]")
-	db := fs.String("db", "", "database: postgres://… or a SQLite file path (default $TANDEM_DATABASE_URL, else tandem.db)")
+	db := fs.String("db", "", "database: postgres://… or a SQLite file path (default $TANDEM_DB, else tandem.db)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 // environment overrides them, flags override the environment.
 type serveConfig struct {
 	Addr          string // listen address; TANDEM_ADDR; port 0 picks a free port
-	DB            string // database URL or SQLite path; TANDEM_DB (then TANDEM_DATABASE_URL)
+	DB            string // database URL or SQLite path; TANDEM_DB, else ./tandem.db
 	LogFormat     string // text or json; TANDEM_LOG_FORMAT
 	LogLevel      string // debug, info, warn, error; TANDEM_LOG_LEVEL
 	SecureCookies bool   // mark the session cookie Secure (behind HTTPS); TANDEM_SECURE_COOKIES=1
@@ -49,7 +49,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg := defaultServeConfig(env)
 	fs := newFlagSet(env, "serve", "[-addr HOST:PORT] [-db URL] [-log-format text|json]")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env TANDEM_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: postgres://… or a SQLite file path (env TANDEM_DB, else TANDEM_DATABASE_URL, else tandem.db)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: postgres://… or a SQLite file path (env TANDEM_DB, else tandem.db)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json (env TANDEM_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error (env TANDEM_LOG_LEVEL)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the session cookie Secure; set when users reach Tandem over HTTPS (env TANDEM_SECURE_COOKIES=1)")

@@ -16,7 +16,7 @@ func runToken(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token create", "-email E -name N [-db URL]")
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for, e.g. \"nightly CRM sync\" (required)")
-	db := fs.String("db", "", "database (default $TANDEM_DATABASE_URL, else tandem.db)")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func runUserAdd(ctx context.Context, env *Env, args []string, hasher *auth.Hashe
 	role := fs.String("role", "", "one of admin, revops, ae, partner_manager, vp_sales, vp_channel, cro, ceo, partner_user (required)")
 	partner := fs.String("partner", "", "for a partner_user: its partner's external id or id")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
-	db := fs.String("db", "", "database (default $TANDEM_DATABASE_URL, else tandem.db)")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runUserPasswd(ctx context.Context, env *Env, args []string, hasher *auth.Ha
 	fs := newFlagSet(env, "user passwd", "-email E [-password-stdin] [-db URL]")
 	email := fs.String("email", "", "the user's email (required)")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
-	db := fs.String("db", "", "database (default $TANDEM_DATABASE_URL, else tandem.db)")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
