@@ -462,3 +462,25 @@ func TestImportPostgres(t *testing.T) {
 		t.Errorf("a refused import left rows behind: %v %v", ids, err)
 	}
 }
+
+// TestImportRejectedParentKeepsItsOwnRow: an account whose parent is missing is reported with its own
+// line's values even though the reader has moved on to later rows since.
+func TestImportRejectedParentKeepsItsOwnRow(t *testing.T) {
+	t.Parallel()
+	store := openStore(t)
+	var rejects bytes.Buffer
+	input := "external_id,name,parent\n" +
+		"A1,Orphan Ltd,NOPE\n" +
+		"A2,Second Row Inc,\n" +
+		"A3,Third Row GmbH,A2\n"
+	report, err := importCSV(t, store, importer.Options{Kind: "accounts", SkipInvalid: true, Rejects: &rejects, BatchSize: 1}, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Rejected != 1 {
+		t.Fatalf("report %+v", report)
+	}
+	if !strings.Contains(rejects.String(), "A1,Orphan Ltd,NOPE,2,") {
+		t.Errorf("reject file does not hold line 2's own values:\n%s", rejects.String())
+	}
+}

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -51,7 +52,8 @@ func accountsSpec(imp *Importer, l *layout) kindSpec[accountRow] {
 			if imp.parents == nil {
 				imp.parents = map[string]parentLink{}
 			}
-			imp.parents[row.ExternalID] = parentLink{line: m.line, parent: row.parent, fields: m.fields}
+			// The reader reuses its field slice for the next row: keep a copy for a possible reject line.
+			imp.parents[row.ExternalID] = parentLink{line: m.line, parent: row.parent, fields: slices.Clone(m.fields)}
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/csvio"
@@ -85,76 +86,92 @@ type lookupKey struct {
 	by   refBy
 }
 
+// batch is one batch of rows read and parsed, handed from the reading goroutine to the writing one.
+type batch[T any] struct {
+	rows  []T
+	metas []rowMeta
+	arena []string // the batch's fields, which metas point into
+	bytes int64    // bytes of the file read when the batch was complete
+	err   error    // a failure to read the file, after the rows of this batch
+}
+
+// runKind imports the file in batches with two goroutines, so that on two cores the CSV of batch N+1 is
+// read and parsed while batch N is resolved, routed and written: the reader owns the csv reader, the
+// parser and the duplicate-id set; the writer (the calling goroutine) owns the transaction and the
+// report. Two batch buffers go round between them, so batches are written in file order, and the reader
+// is stopped and waited for before runKind returns on any path.
 func runKind[T any](ctx context.Context, imp *Importer, tx Tx, rd *csvio.Reader, p *rowParser, total int64, spec kindSpec[T]) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var reading sync.WaitGroup
+	defer func() {
+		cancel()
+		reading.Wait()
+	}()
 	size := imp.opts.BatchSize
-	rows := make([]T, 0, size)
-	metas := make([]rowMeta, 0, size)
-	good := make([]T, 0, size)
-	arena := make([]string, 0, size*len(rd.Header()))
-	lookups := map[lookupKey]map[string]int64{}
+	free := make(chan *batch[T], 2)
+	for range cap(free) {
+		free <- &batch[T]{rows: make([]T, 0, size), metas: make([]rowMeta, 0, size),
+			arena: make([]string, 0, size*len(rd.Header()))}
+	}
+	full := make(chan *batch[T], 1)
+	reading.Add(1)
+	go func() {
+		defer reading.Done()
+		defer close(full)
+		readBatches(ctx, imp, rd, p, &spec, free, full)
+	}()
+
+	w := batchWriter[T]{imp: imp, tx: tx, spec: &spec, total: total, lookups: map[lookupKey]map[string]int64{},
+		good: make([]T, 0, size),
+		// validationError re-reads fields through a parser: the writer needs its own.
+		p: &rowParser{vocab: newVocabulary(), layout: p.layout}}
+	for b := range full {
+		imp.report.Rows += len(b.rows)
+		if b.err != nil {
+			return b.err
+		}
+		if err := w.write(ctx, b); err != nil {
+			return err
+		}
+		b.rows, b.metas, b.arena = b.rows[:0], b.metas[:0], b.arena[:0]
+		free <- b
+	}
+	// The reader stops early only when the context ends.
+	return ctx.Err()
+}
+
+// readBatches reads and parses the file into batches of BatchSize rows and sends them on full, taking
+// empty buffers from free. It returns at the end of the file, after a read error (sent with the rows
+// before it) or when ctx ends.
+func readBatches[T any](ctx context.Context, imp *Importer, rd *csvio.Reader, p *rowParser, spec *kindSpec[T],
+	free <-chan *batch[T], full chan<- *batch[T]) {
+	var b *batch[T]
+	select {
+	case b = <-free:
+	case <-ctx.Done():
+		return
+	}
+	send := func() bool {
+		b.bytes = rd.BytesRead()
+		select {
+		case full <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = nil
+		select {
+		case b = <-free:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	extSrc := p.layout.sources["external_id"]
 	ordinal := 0
 	var zero T
-
-	flush := func() error {
-		if len(rows) == 0 {
-			return nil
-		}
-		if err := resolveRefs(ctx, tx, metas, lookups); err != nil {
-			return err
-		}
-		for i := range metas {
-			if !metas[i].ok() {
-				continue
-			}
-			if err := spec.validate(&rows[i]); err != nil {
-				metas[i].errs = append(metas[i].errs, validationError(p, &metas[i], spec.fields, err))
-			}
-		}
-		if spec.prepare != nil {
-			if err := spec.prepare(ctx, tx, rows, metas); err != nil {
-				return err
-			}
-		}
-		good = good[:0]
-		for i := range metas {
-			if metas[i].ok() {
-				good = append(good, rows[i])
-			}
-		}
-		for i := range metas {
-			if !metas[i].ok() {
-				if err := imp.reject(metas[i].line, metas[i].fields, metas[i].errs); err != nil {
-					return err
-				}
-			}
-		}
-		// Once the import is refused nothing will be committed, so only the checking goes on.
-		refused := imp.report.ErrorCount > 0 && !imp.opts.SkipInvalid
-		if !refused && len(good) > 0 {
-			counts, err := spec.write(ctx, tx, good)
-			if err != nil {
-				return fmt.Errorf("write %s: %w", imp.opts.Kind, err)
-			}
-			imp.report.Counts.Add(counts)
-			if spec.written != nil {
-				for i := range metas {
-					if metas[i].ok() {
-						spec.written(&rows[i], &metas[i])
-					}
-				}
-			}
-		}
-		if imp.opts.Progress != nil {
-			imp.opts.Progress(Progress{Rows: imp.report.Rows, Bytes: rd.BytesRead(), TotalBytes: total})
-		}
-		rows, metas, arena = rows[:0], metas[:0], arena[:0]
-		return nil
-	}
-
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
+		if ctx.Err() != nil {
+			return
 		}
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -162,22 +179,87 @@ func runKind[T any](ctx context.Context, imp *Importer, tx Tx, rd *csvio.Reader,
 		}
 		var recErr *csvio.Error
 		if err != nil && !errors.As(err, &recErr) {
-			return fmt.Errorf("line %d: %w", rec.Line, err)
+			b.err = fmt.Errorf("line %d: %w", rec.Line, err)
+			send()
+			return
 		}
-		imp.report.Rows++
 		ordinal++
-		start := len(arena)
-		arena = append(arena, rec.Fields...)
-		rows = append(rows, zero)
-		metas = append(metas, rowMeta{line: rec.Line, ordinal: ordinal, fields: arena[start:len(arena):len(arena)]})
-		parseRecord(imp, p, &spec, extSrc, recErr, &rows[len(rows)-1], &metas[len(metas)-1])
-		if len(rows) == size {
-			if err := flush(); err != nil {
+		start := len(b.arena)
+		b.arena = append(b.arena, rec.Fields...)
+		b.rows = append(b.rows, zero)
+		b.metas = append(b.metas, rowMeta{line: rec.Line, ordinal: ordinal, fields: b.arena[start:len(b.arena):len(b.arena)]})
+		parseRecord(imp, p, spec, extSrc, recErr, &b.rows[len(b.rows)-1], &b.metas[len(b.metas)-1])
+		if len(b.rows) == imp.opts.BatchSize && !send() {
+			return
+		}
+	}
+	if len(b.rows) > 0 {
+		send()
+	}
+}
+
+// batchWriter resolves, checks, routes and writes batches, in the order read.
+type batchWriter[T any] struct {
+	imp     *Importer
+	tx      Tx
+	spec    *kindSpec[T]
+	p       *rowParser
+	total   int64
+	lookups map[lookupKey]map[string]int64
+	good    []T
+}
+
+func (w *batchWriter[T]) write(ctx context.Context, b *batch[T]) error {
+	imp, spec, rows, metas := w.imp, w.spec, b.rows, b.metas
+	if err := resolveRefs(ctx, w.tx, metas, w.lookups); err != nil {
+		return err
+	}
+	for i := range metas {
+		if !metas[i].ok() {
+			continue
+		}
+		if err := spec.validate(&rows[i]); err != nil {
+			metas[i].errs = append(metas[i].errs, validationError(w.p, &metas[i], spec.fields, err))
+		}
+	}
+	if spec.prepare != nil {
+		if err := spec.prepare(ctx, w.tx, rows, metas); err != nil {
+			return err
+		}
+	}
+	w.good = w.good[:0]
+	for i := range metas {
+		if metas[i].ok() {
+			w.good = append(w.good, rows[i])
+		}
+	}
+	for i := range metas {
+		if !metas[i].ok() {
+			if err := imp.reject(metas[i].line, metas[i].fields, metas[i].errs); err != nil {
 				return err
 			}
 		}
 	}
-	return flush()
+	// Once the import is refused nothing will be committed, so only the checking goes on.
+	refused := imp.report.ErrorCount > 0 && !imp.opts.SkipInvalid
+	if !refused && len(w.good) > 0 {
+		counts, err := spec.write(ctx, w.tx, w.good)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", imp.opts.Kind, err)
+		}
+		imp.report.Counts.Add(counts)
+		if spec.written != nil {
+			for i := range metas {
+				if metas[i].ok() {
+					spec.written(&rows[i], &metas[i])
+				}
+			}
+		}
+	}
+	if imp.opts.Progress != nil {
+		imp.opts.Progress(Progress{Rows: imp.report.Rows, Bytes: b.bytes, TotalBytes: w.total})
+	}
+	return nil
 }
 
 // parseRecord turns one record into an entity, collecting its problems (a broken record, bad values,

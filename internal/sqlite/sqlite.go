@@ -68,7 +68,7 @@ func dsn(path string, writer bool) string {
 		"journal_mode(WAL)",
 		"synchronous(FULL)",
 		"foreign_keys(1)",
-		"cache_size(-65536)", // 64 MiB of page cache per connection
+		"cache_size(-262144)", // 256 MiB of page cache per connection (a bound, not an allocation)
 		"temp_store(MEMORY)",
 	}
 	q := url.Values{}

@@ -206,6 +206,96 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	})
 }
 
+func TestImportChecksReferences(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seed(t, s)
+
+		// An immediate reference to a missing record refuses the call and writes none of its rows.
+		tx, err := s.BeginImport(ctx, admin)
+		must(t, err)
+		opps := genOpportunities(3, []int64{f.a1.ID}, "REF-")
+		opps[1].PartnerID = 424242
+		_, err = tx.UpsertOpportunities(ctx, opps)
+		wantCode(t, err, tandem.EINVALID)
+		if s.Dialect() == DialectSQLite { // PostgreSQL aborts the transaction instead
+			ids, err := tx.ResolveIDs(ctx, "opportunities", []string{"REF-0000000"})
+			must(t, err)
+			if len(ids) != 0 {
+				t.Errorf("a refused call wrote rows: %v", ids)
+			}
+		}
+		must(t, tx.Rollback())
+
+		// A deferred reference (a partner's manager) may point at a user written later in the import...
+		tx, err = s.BeginImport(ctx, admin)
+		must(t, err)
+		p := tandem.Partner{ExternalID: "P-DEF", Name: "Deferred", Tier: tandem.TierSilver, Type: tandem.PartnerReseller,
+			Standing: tandem.StandingGood, ManagerID: f.ae.ID}
+		_, err = tx.UpsertPartners(ctx, []tandem.Partner{p})
+		must(t, err)
+		must(t, tx.Commit())
+		// ...but one still missing at commit refuses the whole import.
+		tx, err = s.BeginImport(ctx, admin)
+		must(t, err)
+		p.ExternalID, p.ManagerID = "P-MISSING", 989898
+		_, err = tx.UpsertPartners(ctx, []tandem.Partner{p})
+		if s.Dialect() == DialectSQLite {
+			must(t, err) // checked at commit, as SQLite checks DEFERRABLE INITIALLY DEFERRED keys
+			wantCode(t, tx.Commit(), tandem.EINVALID)
+		} else if err == nil {
+			if err := tx.Commit(); err == nil {
+				t.Fatal("an import with a missing deferred reference committed")
+			}
+		}
+		must(t, tx.Rollback())
+		tx, err = s.BeginImport(ctx, admin)
+		must(t, err)
+		stored, err := tx.ResolveIDs(ctx, "partners", []string{"P-DEF", "P-MISSING"})
+		must(t, err)
+		must(t, tx.Rollback())
+		if _, ok := stored["P-DEF"]; !ok || len(stored) != 1 {
+			t.Errorf("stored partners = %v, want only P-DEF", stored)
+		}
+
+		// Outside imports the database enforces references again.
+		if s.Dialect() == DialectSQLite {
+			var on int
+			must(t, s.write.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on))
+			if on != 1 {
+				t.Errorf("foreign_keys = %d after imports, want 1", on)
+			}
+			a := tandem.Account{Name: "Orphan", OwnerID: 777777}
+			wantCode(t, s.CreateAccount(ctx, admin, &a), tandem.EINVALID)
+		}
+	})
+}
+
+func TestDeclaredDeferred(t *testing.T) {
+	t.Parallel()
+	s := openSQLite(t)
+	for _, tc := range []struct {
+		table, column string
+		want          bool
+	}{
+		{"partners", "manager_id", true},
+		{"users", "manager_id", true},
+		{"accounts", "parent_id", true},
+		{"accounts", "owner_id", false},
+		{"opportunities", "account_id", false},
+		{"opportunities", "partner_id", false},
+	} {
+		t.Run(tc.table+"."+tc.column, func(t *testing.T) {
+			var create string
+			must(t, s.read.QueryRow(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, tc.table).Scan(&create))
+			if got := declaredDeferred(create, tc.column); got != tc.want {
+				t.Errorf("declaredDeferred = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 var benchRows = flag.Int("rows", 0, "rows per import in BenchmarkImportOpportunities (default 20000; env TANDEM_BENCH_ROWS)")
 
 func benchRowCount() int {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,9 +16,12 @@ import (
 // exactly what they did: a row whose every stored column already equals the given one is unchanged and
 // is not written, so importing the same file twice writes nothing the second time.
 //
-// SQLite writes with multi-row INSERT … ON CONFLICT DO UPDATE … WHERE (columns) IS NOT (new columns)
-// statements of a few hundred rows, prepared once per import. PostgreSQL copies each call's rows into a
-// temporary staging table with COPY and merges them with one INSERT … SELECT … ON CONFLICT per call.
+// SQLite looks up which of a call's external ids are stored, inserts the new rows with plain multi-row
+// INSERTs and updates the stored ones with multi-row INSERT … ON CONFLICT DO UPDATE … WHERE (columns)
+// IS NOT (new columns) statements, all prepared once per import; it runs with foreign-key enforcement
+// off and checks the references itself, once per distinct id (see importtx_sqlite.go). PostgreSQL copies
+// each call's rows into a temporary staging table with COPY and merges them with one INSERT … SELECT …
+// ON CONFLICT per call.
 //
 // While an ImportTx is open on SQLite it holds the database's only writer: other writes wait for it.
 // An ImportTx is not safe for concurrent use.
@@ -32,7 +34,7 @@ type ImportTx struct {
 	counts map[string]tandem.UpsertCounts
 	stmts  map[string]*sql.Stmt // SQLite: prepared upserts by kind and row count
 	staged map[string]bool      // PostgreSQL: staging tables created in this transaction
-	maxIDs map[string]int64     // SQLite: the highest id of each table written, to count inserts
+	fk     *sqliteForeignKeys   // SQLite: the references this import checks itself
 	done   bool
 }
 
@@ -45,9 +47,13 @@ func (s *Store) BeginImport(ctx context.Context, actor tandem.Actor) (*ImportTx,
 	s.activeImports++
 	s.mu.Unlock()
 	t := &ImportTx{s: s, actor: actor, now: s.clock(), counts: map[string]tandem.UpsertCounts{},
-		stmts: map[string]*sql.Stmt{}, staged: map[string]bool{}, maxIDs: map[string]int64{}}
+		stmts: map[string]*sql.Stmt{}, staged: map[string]bool{}}
 	var err error
-	if t.conn, err = s.write.Conn(ctx); err == nil {
+	if t.conn, err = s.write.Conn(ctx); err == nil && s.dialect == DialectSQLite {
+		t.fk = newSQLiteForeignKeys()
+		err = disableForeignKeys(ctx, t.conn)
+	}
+	if err == nil {
 		t.tx, err = t.conn.BeginTx(ctx, nil)
 	}
 	if err != nil {
@@ -61,6 +67,9 @@ func (s *Store) BeginImport(ctx context.Context, actor tandem.Actor) (*ImportTx,
 func (t *ImportTx) release(ctx context.Context) {
 	t.done = true
 	if t.conn != nil {
+		if t.fk != nil {
+			restoreForeignKeys(ctx, t.conn, t.s.logger)
+		}
 		t.conn.Close()
 	}
 	t.s.mu.Lock()
@@ -79,6 +88,12 @@ func (t *ImportTx) Commit() error {
 	changed := false
 	for _, c := range t.counts {
 		changed = changed || c.Inserted > 0 || c.Updated > 0
+	}
+	if t.fk != nil {
+		if err := t.fk.checkDeferred(ctx, t.tx); err != nil {
+			t.tx.Rollback()
+			return t.s.mapErr(fmt.Errorf("commit import: %w", err), "imported record")
+		}
 	}
 	if changed {
 		if err := appendAuditTx(ctx, t.tx, t.now, t.actor, "import.commit", "import", "", t.counts); err != nil {
@@ -338,10 +353,6 @@ func dedupe(n int, ext func(i int) string) []int {
 	return idx
 }
 
-// sqliteBatch is the number of rows in one SQLite upsert statement: large enough to amortise the
-// statement, small enough to stay far below SQLite's 32766 parameters.
-func sqliteBatch(cols int) int { return max(1, min(500, 12000/(cols+1))) }
-
 // upsert writes rows[i] for i in idx, values(i) giving the columns of spec.cols.
 func (t *ImportTx) upsert(ctx context.Context, spec *upsertSpec, idx []int, values func(i int) []any) (tandem.UpsertCounts, error) {
 	if t.done {
@@ -396,90 +407,6 @@ func (t *ImportTx) insertColumns(spec *upsertSpec) string {
 		cols += ", created_at, updated_at"
 	}
 	return cols
-}
-
-// sqliteStmt returns the prepared upsert of n rows. It uses anonymous "?" parameters: SQLite looks a
-// numbered parameter's name up by a linear scan, which makes binding thousands of "$N" quadratic.
-func (t *ImportTx) sqliteStmt(ctx context.Context, spec *upsertSpec, n int) (*sql.Stmt, error) {
-	key := spec.kind + "/" + strconv.Itoa(n)
-	if st, ok := t.stmts[key]; ok {
-		return st, nil
-	}
-	k := len(spec.cols)
-	if spec.timestamps {
-		k += 2
-	}
-	row := "(" + strings.Repeat("?, ", k-1) + "?)"
-	var b strings.Builder
-	b.WriteString(`INSERT INTO ` + spec.table + ` AS t (` + t.insertColumns(spec) + `) VALUES `)
-	for r := range n {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(t.conflictClause(spec))
-	st, err := t.tx.PrepareContext(ctx, b.String())
-	if err != nil {
-		return nil, err
-	}
-	t.stmts[key] = st
-	return st, nil
-}
-
-func (t *ImportTx) upsertSQLite(ctx context.Context, spec *upsertSpec, idx []int, values func(i int) []any) (tandem.UpsertCounts, error) {
-	var c tandem.UpsertCounts
-	batch := sqliteBatch(len(spec.cols))
-	args := make([]any, 0, batch*(len(spec.cols)+2))
-	now := t.now.UnixMicro()
-	if _, ok := t.maxIDs[spec.table]; !ok {
-		var maxID int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM `+spec.table).Scan(&maxID); err != nil {
-			return c, err
-		}
-		t.maxIDs[spec.table] = maxID
-	}
-	for start := 0; start < len(idx); start += batch {
-		part := idx[start:min(start+batch, len(idx))]
-		st, err := t.sqliteStmt(ctx, spec, len(part))
-		if err != nil {
-			return c, err
-		}
-		args = args[:0]
-		for _, i := range part {
-			args = append(args, values(i)...)
-			if spec.timestamps {
-				args = append(args, now, now)
-			}
-		}
-		res, err := st.ExecContext(ctx, args...)
-		if err != nil {
-			return c, err
-		}
-		// The statement's changes are the rows inserted plus the rows updated (rows the WHERE clause
-		// skipped are not counted). We hold the only writer and the tables have INTEGER PRIMARY KEY
-		// without AUTOINCREMENT, so new rows took the ids just above the previous maximum: the growth
-		// of max(id) is the number inserted.
-		n, err := res.RowsAffected()
-		if err != nil {
-			return c, err
-		}
-		var maxID int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM `+spec.table).Scan(&maxID); err != nil {
-			return c, err
-		}
-		prev, ok := t.maxIDs[spec.table]
-		if !ok {
-			return c, fmt.Errorf("no id baseline for %s", spec.table)
-		}
-		inserted := int(maxID - prev)
-		t.maxIDs[spec.table] = maxID
-		written := int(n)
-		c.Inserted += inserted
-		c.Updated += written - inserted
-		c.Unchanged += len(part) - written
-	}
-	return c, nil
 }
 
 func (t *ImportTx) upsertPostgres(ctx context.Context, spec *upsertSpec, idx []int, values func(i int) []any) (tandem.UpsertCounts, error) {
