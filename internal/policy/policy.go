@@ -13,6 +13,8 @@
 //	fx: {EUR: "1.08"}                  # value of one unit of a currency in the policy currency
 //	direct_presence: [US, CA, GB]      # countries where the vendor sells direct
 //	registration: {protection_days: 90, extensions: 1, approval_sla_business_hours: 48}
+//	# registration.business_hours: {timezone: Europe/Berlin, start: "09:00", end: "17:00",
+//	#   days: [mon, tue, wed, thu, fri], holidays: [2026-12-25]}
 //	rules:                             # in order; the first rule whose condition holds decides
 //	  - id: small-deals
 //	    title: Small deals are partner-led
@@ -90,6 +92,8 @@ type BusinessHours struct {
 	Start    string   `yaml:"start"`    // "09:00"
 	End      string   `yaml:"end"`      // "17:00"
 	Days     []string `yaml:"days"`     // mon, tue, wed, thu, fri, sat, sun
+	// Holidays are dates (YYYY-MM-DD, in Timezone) that are not worked, whatever their weekday.
+	Holidays []string `yaml:"holidays"`
 }
 
 // defaultRegistration is what a policy gets for the settings it leaves out.
@@ -600,6 +604,23 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 		}
 		dst.BusinessHours.Days = days
 	}
+	if hs := child(bh, "holidays"); hs != nil {
+		var holidays []string
+		for i, h := range src.BusinessHours.Holidays {
+			d, err := time.Parse(time.DateOnly, strings.TrimSpace(h))
+			if err != nil {
+				l, c := hs.Line, hs.Column
+				if i < len(hs.Content) {
+					l, c = hs.Content[i].Line, hs.Content[i].Column
+				}
+				ps.add(l, c, "", "registration.business_hours.holidays: %q is not a date like 2026-12-25", h)
+				continue
+			}
+			holidays = append(holidays, d.Format(time.DateOnly))
+		}
+		slices.Sort(holidays)
+		dst.BusinessHours.Holidays = slices.Compact(holidays)
+	}
 }
 
 // Name returns the policy's name.
@@ -621,6 +642,7 @@ func (p *Policy) DirectPresence() []string { return slices.Clone(p.directPresenc
 func (p *Policy) Settings() Registration {
 	r := p.registration
 	r.BusinessHours.Days = slices.Clone(r.BusinessHours.Days)
+	r.BusinessHours.Holidays = slices.Clone(r.BusinessHours.Holidays)
 	return r
 }
 

@@ -239,6 +239,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad explanation", valid + rule("id: a", "title: A", "motion: direct", "explain: \"{{.Amount}}\""), 8, 14, "a", "{{.Amount}} is not a deal field"},
 		{"wrong type", "name: P\nversion: \"1\"\neffective_from: 2026-01-01\nregistration: {protection_days: ninety}\nrules:\n" + ok, 4, 33, "", "cannot unmarshal"},
 		{"no rules", "name: P\nversion: \"1\"\neffective_from: 2026-01-01\n", 1, 1, "", "no rules"},
+		{"bad holiday", "name: P\nversion: \"1\"\neffective_from: 2026-01-01\nregistration:\n  business_hours:\n    holidays: [2026-12-25, 25/12/2026]\nrules:\n" + ok,
+			6, 28, "", `registration.business_hours.holidays: "25/12/2026" is not a date like 2026-12-25`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -452,4 +454,27 @@ func mustParseFile(t testing.TB, path string) *Policy {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestHolidays(t *testing.T) {
+	t.Parallel()
+	p := mustParse(t, `name: P
+version: "1"
+effective_from: 2026-01-01
+registration:
+  business_hours:
+    timezone: Europe/Berlin
+    holidays: [2026-12-26, "2026-12-25", 2026-12-26]
+rules:
+  - {id: all, title: All, motion: direct, explain: x}
+`)
+	got := p.Settings().BusinessHours
+	want := BusinessHours{Timezone: "Europe/Berlin", Start: "09:00", End: "17:00",
+		Days: []string{"mon", "tue", "wed", "thu", "fri"}, Holidays: []string{"2026-12-25", "2026-12-26"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("business hours (-want +got):\n%s", diff)
+	}
+	if h := Default().Settings().BusinessHours.Holidays; len(h) != 0 {
+		t.Errorf("the default policy has holidays %v, want none", h)
+	}
 }

@@ -120,17 +120,22 @@ func (s *Store) CreateRegistration(ctx context.Context, actor tandem.Actor, r *t
 		if r.SubmittedAt.IsZero() {
 			r.SubmittedAt = now
 		}
-		args := append(registrationValues(r), now.UnixMicro())
-		n := len(registrationWriteColumns)
-		err := tx.QueryRowContext(ctx, fmt.Sprintf(`INSERT INTO registrations (%s, created_at, updated_at)
-			VALUES (%s, $%d, $%d) RETURNING id`, joinColumns(registrationWriteColumns), placeholders(1, n), n+1, n+1),
-			args...).Scan(&r.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create registration %q: %w", r.ExternalID, err), "registration "+r.ExternalID)
-		}
-		r.CreatedAt, r.UpdatedAt = now, now
-		return appendAuditTx(ctx, tx, now, actor, "registration.create", "registration", idString(r.ID), r)
+		return s.insertRegistrationTx(ctx, tx, now, actor, r)
 	})
+}
+
+// insertRegistrationTx inserts r, fills its id and timestamps, and audits the creation.
+func (s *Store) insertRegistrationTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, r *tandem.Registration) error {
+	args := append(registrationValues(r), now.UnixMicro())
+	n := len(registrationWriteColumns)
+	err := tx.QueryRowContext(ctx, fmt.Sprintf(`INSERT INTO registrations (%s, created_at, updated_at)
+		VALUES (%s, $%d, $%d) RETURNING id`, joinColumns(registrationWriteColumns), placeholders(1, n), n+1, n+1),
+		args...).Scan(&r.ID)
+	if err != nil {
+		return s.mapErr(fmt.Errorf("create registration %q: %w", r.ExternalID, err), "registration "+r.ExternalID)
+	}
+	r.CreatedAt, r.UpdatedAt = now, now
+	return appendAuditTx(ctx, tx, now, actor, "registration.create", "registration", idString(r.ID), r)
 }
 
 // UpdateRegistration writes r's fields over the stored registration r.ID and audits what changed.

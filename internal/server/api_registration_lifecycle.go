@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/calendar"
+	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// The deal-registration lifecycle: decisions, withdrawal, extension, the log of every transition and
+// the channel team's approval queue. The store checks who may do what; the permission table only
+// closes the routes a role can never use.
+
+type transitionBody struct {
+	Reason string `json:"reason,omitempty" doc:"why; required to reject"`
+}
+
+type transitionInput struct {
+	IDParam
+	Body *transitionBody
+}
+
+type queueInput struct {
+	Limit int `query:"limit" minimum:"0" maximum:"1000" doc:"how many to return, soonest deadline first (default 50)"`
+}
+
+func (s *Server) registerRegistrationLifecycleAPI() {
+	transitions := []struct {
+		ev      tandem.RegistrationEvent
+		summary string
+		desc    string
+	}{
+		{tandem.EventApprove, "Approve a deal registration",
+			"Protects the partner's deal for the policy's protection days from now. Only a submitted registration can be approved."},
+		{tandem.EventReject, "Reject a deal registration", "A reason is required. Only a submitted registration can be rejected."},
+		{tandem.EventWithdraw, "Withdraw a deal registration",
+			"A partner user withdraws its own submitted or approved registration; channel staff may for it."},
+		{tandem.EventExtend, "Extend a registration's protection",
+			"Adds the policy's extension days, while extensions remain and the deal shows recent activity."},
+	}
+	for _, tr := range transitions {
+		ev := tr.ev
+		o := op(http.MethodPost, string(ev)+"-registration", "/registrations/{id}/"+string(ev), tr.summary,
+			tr.desc+" Illegal transitions answer 409 and change nothing.")
+		register(s.api, o, func(ctx context.Context, in *transitionInput) (*bodyOutput[tandem.Registration], error) {
+			rules, err := s.registrationRules(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			var reason string
+			if in.Body != nil {
+				reason = in.Body.Reason
+			}
+			r, err := s.store.TransitionRegistration(ctx, actorFrom(ctx), in.ID, ev, reason, rules)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*r), nil
+		})
+	}
+	register(s.api, opGet("list-registration-events", "/registrations/{id}/events", "A registration's lifecycle log",
+		"Every transition, oldest first, timestamped in UTC; the submission proves who registered first."),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[[]tandem.RegistrationEntry], error) {
+			entries, err := s.store.RegistrationEvents(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(entries), nil
+		})
+	register(s.api, opGet("get-registration-queue", "/registrations/queue", "The approval queue",
+		"Submitted registrations, soonest approval-SLA deadline first, each with its deadline, its 75 % alert "+
+			"instant and whether it is on_track, at_risk or breached."),
+		func(ctx context.Context, in *queueInput) (*listOutput[sqlstore.ApprovalQueueItem], error) {
+			rules, err := s.registrationRules(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			items, total, err := s.store.ApprovalQueue(ctx, actorFrom(ctx), rules.ApprovalSLA, in.Limit)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(items, total, PageParams{Limit: in.Limit}), nil
+		})
+}
+
+// registrationRules returns the lifecycle settings and approval SLA of the policy in force.
+func (s *Server) registrationRules(ctx context.Context) (sqlstore.RegistrationRules, error) {
+	p, _, err := s.activePolicy(ctx)
+	if err != nil {
+		return sqlstore.RegistrationRules{}, err
+	}
+	return rulesOf(p.Settings())
+}
+
+// rulesOf turns the policy's registration settings into the store's lifecycle rules. The policy has
+// no extension-activity window, so the domain default applies.
+func rulesOf(set policy.Registration) (sqlstore.RegistrationRules, error) {
+	bh := set.BusinessHours
+	cal, err := calendar.New(calendar.Config{Timezone: bh.Timezone, Start: bh.Start, End: bh.End, Days: bh.Days,
+		Holidays: bh.Holidays})
+	if err != nil {
+		return sqlstore.RegistrationRules{}, fmt.Errorf("policy registration settings: %w", err)
+	}
+	return sqlstore.RegistrationRules{
+		Lifecycle: tandem.LifecycleSettings{ProtectionDays: set.ProtectionDays, Extensions: set.Extensions,
+			ExtensionDays: set.ExtensionDays, ActivityDays: tandem.DefaultActivityDays},
+		ApprovalSLA: calendar.SLA{Calendar: cal, Budget: time.Duration(set.ApprovalSLABusinessHours) * time.Hour},
+	}, nil
+}

@@ -1,0 +1,293 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/calendar"
+)
+
+// The deal-registration lifecycle in storage. Every transition is one transaction that checks who may
+// make it, applies the domain's state machine (tandem.Registration.Apply), writes the registration,
+// appends one row to registration_events (append-only: a trigger in each dialect refuses UPDATE and
+// DELETE) and one to the audit log. The submission row is what proves who registered first.
+
+// RegistrationRules is what the lifecycle needs from the policy in force: the programme settings and
+// the approval SLA on the business calendar.
+type RegistrationRules struct {
+	Lifecycle   tandem.LifecycleSettings
+	ApprovalSLA calendar.SLA // Calendar nil: no SLA deadline is stamped and no business time recorded
+}
+
+// registrationDeciders may approve and reject registrations (admin always may).
+var registrationDeciders = []tandem.Role{tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleRevOps}
+
+// mayApply reports whether actor may send ev to a registration it can see. Partner users withdraw
+// and ask to extend their own registrations; deciding, expiring and closing are the vendor's.
+func mayApply(actor tandem.Actor, ev tandem.RegistrationEvent) bool {
+	switch ev {
+	case tandem.EventWithdraw, tandem.EventExtend:
+		return actor.IsPartner() || actor.Can(registrationDeciders...)
+	default:
+		return !actor.IsPartner() && actor.Can(registrationDeciders...)
+	}
+}
+
+// SubmitRegistration stores a new registration as submitted at the store's clock, stamps its approval
+// SLA deadline from rules, and logs the submission. A partner user's registration is always its own
+// partner's. EINVALID when it breaks a rule; ECONFLICT when the external id is taken.
+func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules RegistrationRules) error {
+	if actor.IsPartner() {
+		r.PartnerID = actor.PartnerID
+	}
+	if r.Status != "" && r.Status != tandem.RegistrationSubmitted {
+		return tandem.FieldError("status", "a new registration is submitted, not %s", r.Status)
+	}
+	r.Status = tandem.RegistrationSubmitted
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if r.ExternalID == "" {
+		r.ExternalID = newExternalID("reg")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		// The state machine stamps the submission; the registration goes in as it comes out.
+		r.Status = ""
+		entry, err := r.Apply(tandem.RegistrationStep{Event: tandem.EventSubmit, At: now, ActorID: actor.UserID}, rules.Lifecycle)
+		if err != nil {
+			return err
+		}
+		if err := s.insertRegistrationTx(ctx, tx, now, actor, r); err != nil {
+			return err
+		}
+		if rules.ApprovalSLA.Calendar != nil {
+			due := rules.ApprovalSLA.Deadline(r.SubmittedAt)
+			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET sla_due_at = $1 WHERE id = $2`, due.UnixMicro(), r.ID); err != nil {
+				return fmt.Errorf("stamp registration %d SLA: %w", r.ID, err)
+			}
+		}
+		entry.RegistrationID = r.ID
+		return appendRegistrationEntryTx(ctx, tx, &entry)
+	})
+}
+
+// TransitionRegistration applies ev to registration id as actor, with reason (required to reject), and
+// returns the registration as it now is. ENOTFOUND when actor cannot see the registration (another
+// partner's); EFORBIDDEN when actor's role may not send ev; ECONFLICT when the registration's status
+// does not allow ev or it changed meanwhile; EINVALID for a rejection without a reason. On any error
+// nothing is written.
+func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, id int64, ev tandem.RegistrationEvent,
+	reason string, rules RegistrationRules) (*tandem.Registration, error) {
+	switch {
+	case ev == tandem.EventSubmit:
+		return nil, tandem.FieldError("event", "a registration is submitted by creating it")
+	case !ev.Valid():
+		return nil, tandem.FieldError("event", "%q is not a registration event", ev)
+	}
+	var out *tandem.Registration
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		r, err := getRegistration(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if !mayApply(actor, ev) {
+			return tandem.Errorf(tandem.EFORBIDDEN, "a %s may not %s a registration", actor.Role, ev)
+		}
+		step := tandem.RegistrationStep{Event: ev, At: now, ActorID: actor.UserID, Reason: reason}
+		if ev == tandem.EventExtend {
+			if step.LastActivity, err = lastActivityTx(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		old := *r
+		entry, err := r.Apply(step, rules.Lifecycle)
+		if err != nil {
+			return err
+		}
+		var businessSeconds any
+		if (ev == tandem.EventApprove || ev == tandem.EventReject) && rules.ApprovalSLA.Calendar != nil {
+			entry.BusinessSeconds = int64(rules.ApprovalSLA.Calendar.BusinessHoursBetween(r.SubmittedAt, now) / time.Second)
+			businessSeconds = entry.BusinessSeconds
+		}
+		// The old status and stamp in the WHERE clause make a concurrent transition lose cleanly.
+		res, err := tx.ExecContext(ctx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
+			rejection_reason = $4, expires_at = $5, extensions = $6, updated_at = $7,
+			decision_business_seconds = COALESCE($8, decision_business_seconds)
+			WHERE id = $9 AND status = $10 AND updated_at = $11`,
+			string(r.Status), dbTime(r.DecidedAt), dbID(r.DecidedBy), r.RejectionReason, dbTime(r.ExpiresAt),
+			int64(r.Extensions), now.UnixMicro(), businessSeconds, r.ID, string(old.Status), old.UpdatedAt.UnixMicro())
+		if err != nil {
+			return s.mapErr(fmt.Errorf("%s registration %d: %w", ev, id, err), "registration "+r.ExternalID)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("%s registration %d: %w", ev, id, err)
+		} else if n != 1 {
+			return tandem.Errorf(tandem.ECONFLICT, "registration %d changed while it was being updated; try again", id)
+		}
+		if err := appendRegistrationEntryTx(ctx, tx, &entry); err != nil {
+			return err
+		}
+		detail := map[string]any{"from": old.Status, "to": r.Status}
+		if entry.Reason != "" {
+			detail["reason"] = entry.Reason
+		}
+		if !r.ExpiresAt.Equal(old.ExpiresAt) {
+			detail["expires_at"] = r.ExpiresAt
+		}
+		if entry.BusinessSeconds != 0 {
+			detail["business_seconds"] = entry.BusinessSeconds
+		}
+		if err := appendAuditTx(ctx, tx, now, actor, "registration."+string(ev), "registration", idString(r.ID), detail); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lastActivityTx returns when the registered deal last showed activity: the latest touch the partner
+// logged on the registration's opportunity, or the opportunity's last update. Zero when the
+// registration has no opportunity or nothing happened.
+func lastActivityTx(ctx context.Context, tx querier, r *tandem.Registration) (time.Time, error) {
+	if r.OpportunityID == 0 {
+		return time.Time{}, nil
+	}
+	var last time.Time
+	err := tx.QueryRowContext(ctx, `SELECT max(t) FROM (
+			SELECT max(occurred_at) AS t FROM touches WHERE opportunity_id = $1 AND partner_id = $2
+			UNION ALL
+			SELECT updated_at FROM opportunities WHERE id = $1) activity`,
+		r.OpportunityID, r.PartnerID).Scan(timeCol{&last})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last activity of registration %d: %w", r.ID, err)
+	}
+	return last, nil
+}
+
+func appendRegistrationEntryTx(ctx context.Context, tx querier, e *tandem.RegistrationEntry) error {
+	var business any
+	if e.BusinessSeconds != 0 {
+		business = e.BusinessSeconds
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO registration_events (registration_id, at, event, from_status, to_status,
+		actor_id, reason, business_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		e.RegistrationID, e.At.UnixMicro(), string(e.Event), string(e.From), string(e.To), dbID(e.ActorID), e.Reason,
+		business).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("log registration %d %s: %w", e.RegistrationID, e.Event, err)
+	}
+	return nil
+}
+
+// RegistrationEvents returns the lifecycle log of registration id, oldest first. ENOTFOUND when actor
+// cannot see the registration.
+func (s *Store) RegistrationEvents(ctx context.Context, actor tandem.Actor, id int64) ([]tandem.RegistrationEntry, error) {
+	if _, err := getRegistration(ctx, s.read, actor, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, registration_id, at, event, from_status, to_status, actor_id,
+		reason, business_seconds FROM registration_events WHERE registration_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("registration %d events: %w", id, err)
+	}
+	defer rows.Close()
+	out := []tandem.RegistrationEntry{}
+	for rows.Next() {
+		var e tandem.RegistrationEntry
+		if err := rows.Scan(&e.ID, &e.RegistrationID, timeCol{&e.At}, &e.Event, &e.From, &e.To, idCol{&e.ActorID},
+			&e.Reason, idCol{&e.BusinessSeconds}); err != nil {
+			return nil, fmt.Errorf("registration %d events: %w", id, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registration %d events: %w", id, err)
+	}
+	return out, nil
+}
+
+// ApprovalQueueItem is a submitted registration waiting for a decision, with its approval SLA.
+type ApprovalQueueItem struct {
+	Registration tandem.Registration `json:"registration"`
+	DueAt        time.Time           `json:"due_at" doc:"the SLA deadline"`
+	AlertAt      time.Time           `json:"alert_at" doc:"when 75 % of the SLA is used and the registration is at risk"`
+	SLAStatus    calendar.Status     `json:"sla_status" enum:"on_track,at_risk,breached"`
+	// BusinessSeconds is the business time the registration has waited so far.
+	BusinessSeconds int64 `json:"business_seconds"`
+}
+
+// ApprovalQueue returns the registrations waiting for a decision, soonest SLA deadline first, at most
+// limit of them (default 50, at most 1000), and how many wait in all. The deadline is the one stamped
+// at submission, or, for registrations stored without one (imported, say), computed from sla. Partner
+// users get EFORBIDDEN: the queue is the channel team's.
+func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calendar.SLA, limit int) ([]ApprovalQueueItem, int, error) {
+	if err := forbidPartner(actor, "see the approval queue"); err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case limit < 0:
+		return nil, 0, tandem.FieldError("limit", "cannot be negative")
+	case limit == 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	if sla.Calendar == nil {
+		return nil, 0, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
+	}
+	now := s.clock()
+	// Under one calendar the deadline grows with the submission time, so the rows come in nearly the
+	// right order; the sort below settles deadlines stamped under an older calendar.
+	rows, err := s.read.QueryContext(ctx, `SELECT `+registrationColumns+`, r.sla_due_at FROM registrations r
+		WHERE r.status = 'submitted' ORDER BY r.submitted_at, r.id`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("approval queue: %w", err)
+	}
+	defer rows.Close()
+	var items []ApprovalQueueItem
+	for rows.Next() {
+		var due time.Time
+		r, err := scanRegistration(func(dest ...any) error { return rows.Scan(append(dest, timeCol{&due})...) })
+		if err != nil {
+			return nil, 0, fmt.Errorf("approval queue: %w", err)
+		}
+		start := r.SubmittedAt
+		if start.IsZero() {
+			start = r.CreatedAt
+		}
+		if due.IsZero() {
+			due = sla.Deadline(start)
+		}
+		alert := sla.AlertAt(start, calendar.AtRiskFraction)
+		if alert.After(due) {
+			alert = due
+		}
+		item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: calendar.OnTrack,
+			BusinessSeconds: int64(sla.Calendar.BusinessHoursBetween(start, now) / time.Second)}
+		switch {
+		case !now.Before(due):
+			item.SLAStatus = calendar.Breached
+		case !now.Before(alert):
+			item.SLAStatus = calendar.AtRisk
+		}
+		items = append(items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("approval queue: %w", err)
+	}
+	// Stable: equal deadlines stay in submission order, first come first served.
+	slices.SortStableFunc(items, func(a, b ApprovalQueueItem) int { return a.DueAt.Compare(b.DueAt) })
+	total := len(items)
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	return items, total, nil
+}
