@@ -108,6 +108,9 @@ type generator struct {
 	partnersByCountry map[string]*picker[int64]
 	partnersAll       *picker[int64]
 	accountStem       []string // the distinctive part of each account's name, for registrations
+	enterprise        []bool   // by account index: a large company, which buys more often and bigger
+	// the accounts (indexes into ds.Accounts) of each segment, for the deal draw
+	enterpriseAccounts, commercialAccounts []int
 }
 
 // Generate builds the company described by cfg, routing every opportunity with route. It returns an
@@ -571,6 +574,10 @@ func (g *generator) accounts() {
 		}
 		names[name] = true
 		domains[domain] = true
+		enterprise := chance(g.rng, enterpriseChance(c.code, v))
+		if dupOf != nil {
+			enterprise = g.enterprise[dupOf.ID-1] // the same company, spelt another way
+		}
 		terr := c.territory
 		if c.code == "US" {
 			terr = oneOf(g.rng, []string{"NA East", "NA West"})
@@ -583,7 +590,35 @@ func (g *generator) accounts() {
 			UpdatedAt: created.AddDate(0, 0, between(g.rng, 0, int(g.cfg.Today.Sub(created).Hours()/24))),
 		})
 		g.accountStem = append(g.accountStem, stem)
+		g.enterprise = append(g.enterprise, enterprise)
+		if enterprise {
+			g.enterpriseAccounts = append(g.enterpriseAccounts, int(id-1))
+		} else {
+			g.commercialAccounts = append(g.commercialAccounts, int(id-1))
+		}
 	}
+}
+
+// fieldSalesCountries are the markets where the vendor employs its own field sellers (the built-in
+// policy's direct_presence), and specialistVerticals those where buyers pick a partner for its
+// vertical expertise. Large companies in the first, outside the second, are the vendor's named
+// accounts: the deals its AEs sell themselves or with a partner.
+var (
+	fieldSalesCountries = []string{"US", "CA", "GB", "DE", "FR"}
+	specialistVerticals = []string{"healthcare", "government", "financial_services"}
+)
+
+// enterpriseChance is the chance that a company in country and vertical is large enough to be an
+// enterprise account: likeliest in the vendor's field-sales markets, whose big companies are why it
+// has sellers there.
+func enterpriseChance(country, vertical string) float64 {
+	switch {
+	case !slices.Contains(fieldSalesCountries, country):
+		return 0.04
+	case slices.Contains(specialistVerticals, vertical):
+		return 0.1
+	}
+	return 0.45
 }
 
 func (g *generator) companyStem() string {
@@ -666,22 +701,37 @@ func (g *generator) opportunities() error {
 		qws = append(qws, weighted[int]{i, w})
 	}
 	qpick := newPicker(qws)
-	var pws []weighted[int]
+	// Enterprise accounts mostly buy the platform itself; smaller companies add add-ons and services.
+	var pws, enterprisePws []weighted[int]
 	for i, p := range products {
 		pws = append(pws, weighted[int]{i, p.share})
+		w := p.share
+		if p.kind != string(tandem.ProductCore) {
+			w *= enterpriseExtrasWeight
+		}
+		enterprisePws = append(enterprisePws, weighted[int]{i, w})
 	}
-	ppick := newPicker(pws)
-	nAcc := len(g.ds.Accounts)
+	ppick, enterprisePpick := newPicker(pws), newPicker(enterprisePws)
+	enterprisePool, commercialPool := g.enterpriseAccounts, g.commercialAccounts
+	if len(enterprisePool) == 0 || len(commercialPool) == 0 { // a tiny config: one pool for all
+		enterprisePool = append(slices.Clone(enterprisePool), commercialPool...)
+		commercialPool = enterprisePool
+	}
 	today := g.cfg.Today
 	g.ds.Opportunities = make([]tandem.Opportunity, 0, n)
 
 	for len(g.ds.Opportunities) < n {
 		id := int64(len(g.ds.Opportunities) + 1)
-		// Big customers buy again and again: skew the account draw.
-		acc := &g.ds.Accounts[int(float64(nAcc)*math.Pow(g.rng.Float64(), 1.7))]
+		// Enterprise accounts bring a large share of the deals, and within each segment big customers
+		// buy again and again: skew the account draw.
+		pool, prods := commercialPool, ppick
+		if chance(g.rng, enterpriseDealShare) {
+			pool, prods = enterprisePool, enterprisePpick
+		}
+		acc := &g.ds.Accounts[pool[int(float64(len(pool))*math.Pow(g.rng.Float64(), 1.7))]]
+		enterprise := g.enterprise[acc.ID-1]
 		terr := g.ds.Territories[acc.TerritoryID-1].Name
-		pi := ppick.pick(g.rng)
-		prod := products[pi]
+		prod := products[prods.pick(g.rng)]
 		ptype := tandem.ProductType(prod.kind)
 
 		qi := qpick.pick(g.rng)
@@ -693,7 +743,7 @@ func (g *generator) opportunities() error {
 			closeDate = qe.AddDate(0, 0, -1-g.rng.IntN(14))
 		}
 
-		usd := g.acvUSD(ptype, acc.ParentID != 0)
+		usd := g.acvUSD(ptype, acc.ParentID != 0, enterprise)
 		cycle := 30 + int(float64(60+g.rng.IntN(120))*math.Log10(float64(usd)/1e6+1.5))
 		created := closeDate.AddDate(0, 0, -cycle)
 		if latest := today.AddDate(0, 0, -1); created.After(latest) {
@@ -712,7 +762,7 @@ func (g *generator) opportunities() error {
 
 		// The partner, chosen among those covering the account's country, stronger tiers more often.
 		var partner *tandem.Partner
-		if chance(g.rng, partnerShare[terr]+serviceBoost(ptype)) {
+		if chance(g.rng, partnerShare[terr]+serviceBoost(ptype)+enterpriseBoost(enterprise)) {
 			pk := g.partnersByCountry[acc.Country]
 			if pk == nil {
 				pk = g.partnersAll
@@ -777,15 +827,36 @@ func serviceBoost(t tandem.ProductType) float64 {
 	return 0
 }
 
-// acvUSD draws an annual contract value in whole dollars: log-normal around $75k, most deals between
-// $20k and $400k, a tail to $3M; services and add-ons smaller, subsidiaries of groups larger.
-func (g *generator) acvUSD(t tandem.ProductType, subsidiary bool) int64 {
+// enterpriseDealShare is the share of deals that enterprise accounts bring; enterpriseExtrasWeight
+// scales down add-ons and services among their purchases. With the built-in policy they give a
+// hybrid mix: about 55 % partner-led, 30 % co-sold and 12 % direct deals.
+const (
+	enterpriseDealShare    = 0.7
+	enterpriseExtrasWeight = 0.25
+)
+
+// enterpriseBoost: a large company's project usually brings a systems integrator along.
+func enterpriseBoost(enterprise bool) float64 {
+	if enterprise {
+		return 0.12
+	}
+	return 0
+}
+
+// acvUSD draws an annual contract value in whole dollars. A commercial account's platform deal is
+// log-normal around $75k, most between $20k and $400k; an enterprise account's is around $700k,
+// most between $250k and $2M; both capped at $3M. Services and add-ons are smaller, subsidiaries of
+// groups larger.
+func (g *generator) acvUSD(t tandem.ProductType, subsidiary, enterprise bool) int64 {
 	mu, sigma := math.Log(75000), 0.95
 	switch t {
 	case tandem.ProductAddon:
 		mu = math.Log(40000)
 	case tandem.ProductServices:
 		mu, sigma = math.Log(30000), 0.8
+	}
+	if enterprise {
+		mu, sigma = mu+2.2, 0.65
 	}
 	if subsidiary {
 		mu += 0.3
@@ -992,7 +1063,7 @@ func (g *generator) loneRegistrations() {
 		name := stem + " " + oneOf(g.rng, verticalNouns[v])
 		id := int64(len(g.ds.Registrations) + 1)
 		submitted := at(g.cfg.Today.AddDate(0, 0, -g.rng.IntN(14)), 9+g.rng.IntN(8))
-		usd := g.acvUSD(tandem.ProductCore, false)
+		usd := g.acvUSD(tandem.ProductCore, false, false)
 		g.ds.Registrations = append(g.ds.Registrations, tandem.Registration{
 			ID: id, ExternalID: fmt.Sprintf("REG-%06d", id), PartnerID: p.ID, AccountName: name,
 			Website: slug(stem) + "." + c.tld, Country: c.code, ProductType: tandem.ProductCore,

@@ -134,8 +134,8 @@ func TestGenerateFullSize(t *testing.T) {
 			{"share of deals with a partner", float64(partnerDeals) / n, 0.40, 0.50},
 			{"win rate of closed deals", float64(won) / float64(closed), 0.25, 0.35},
 			{"share of closed deals", float64(closed) / n, 0.75, 0.95},
-			{"share of deals between $20k and $400k", float64(mid) / n, 0.70, 0.95},
-			{"share of deals above $1M", float64(big) / n, 0.001, 0.05},
+			{"share of deals between $20k and $400k", float64(mid) / n, 0.35, 0.60},
+			{"share of deals above $1M", float64(big) / n, 0.10, 0.22},
 			{"share of accounts with a parent", float64(children) / float64(len(ds.Accounts)), 0.02, 0.10},
 		}
 		for _, c := range checks {
@@ -285,9 +285,14 @@ func TestGenerateFullSize(t *testing.T) {
 				sticky++
 			}
 		}
+		// A mature hybrid company: about half its deals partner-led, every motion clearly present.
+		mix := map[tandem.Motion][2]float64{
+			tandem.MotionPartnerLed: {0.50, 0.60}, tandem.MotionCoSell: {0.25, 0.35}, tandem.MotionDirect: {0.10, 0.15},
+		}
 		for _, m := range tandem.Motions {
-			if motions[m] == 0 {
-				t.Errorf("no deal routed %s: %v", m, motions)
+			share := float64(motions[m]) / float64(len(ds.Opportunities))
+			if share < mix[m][0] || share > mix[m][1] {
+				t.Errorf("%.3f of deals routed %s, want between %.2f and %.2f: %v", share, m, mix[m][0], mix[m][1], motions)
 			}
 		}
 		if sticky == 0 {

@@ -18,6 +18,7 @@ func (s *Server) registerAPI() {
 	s.registerOpportunityAPI()
 	s.registerExportAPI()
 	s.registerRegistrationAPI()
+	s.registerRegistrationLifecycleAPI()
 	s.registerTouchAPI()
 	s.registerPolicyAPI()
 	s.registerAuditAPI()

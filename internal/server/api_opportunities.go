@@ -10,19 +10,21 @@ import (
 )
 
 type opportunityListInput struct {
-	Motion    tandem.Motion `query:"motion" enum:"partner_led,co_sell,direct"`
-	Stage     tandem.Stage  `query:"stage" enum:"prospecting,qualified,proposal,negotiation,closed_won,closed_lost"`
-	PartnerID int64         `query:"partner_id"`
-	OwnerID   int64         `query:"owner_id"`
-	AccountID int64         `query:"account_id"`
-	Rule      string        `query:"rule" doc:"the id of the policy rule that routed the deal"`
-	Query     string        `query:"q" doc:"name or account name contains (case-insensitive)"`
-	Sort      string        `query:"sort" doc:"name, acv, close_date, stage, motion, updated_at, created_at or id; a leading - reverses"`
+	Motion    tandem.Motion           `query:"motion" enum:"partner_led,co_sell,direct"`
+	Stage     tandem.Stage            `query:"stage" enum:"prospecting,qualified,proposal,negotiation,closed_won,closed_lost"`
+	Open      bool                    `query:"open" doc:"only deals not yet won or lost"`
+	Forecast  tandem.ForecastCategory `query:"forecast_category" enum:"pipeline,best_case,commit,closed,omitted"`
+	PartnerID int64                   `query:"partner_id"`
+	OwnerID   int64                   `query:"owner_id"`
+	AccountID int64                   `query:"account_id"`
+	Rule      string                  `query:"rule" doc:"the id of the policy rule that routed the deal"`
+	Query     string                  `query:"q" doc:"name or account name contains (case-insensitive)"`
+	Sort      string                  `query:"sort" doc:"name, acv, close_date, stage, motion, updated_at, created_at or id; a leading - reverses"`
 	PageParams
 }
 
 func (in *opportunityListInput) filter() sqlstore.OpportunityFilter {
-	return sqlstore.OpportunityFilter{Motion: in.Motion, Stage: in.Stage, PartnerID: in.PartnerID, OwnerID: in.OwnerID,
+	return sqlstore.OpportunityFilter{Motion: in.Motion, Stage: in.Stage, Open: in.Open, Forecast: in.Forecast, PartnerID: in.PartnerID, OwnerID: in.OwnerID,
 		AccountID: in.AccountID, Rule: in.Rule, Query: in.Query, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset}
 }
 

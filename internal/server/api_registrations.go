@@ -89,7 +89,12 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 	if _, err := s.store.GetPartner(ctx, actor, r.PartnerID); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateRegistration(ctx, actor, r); err != nil {
+	rules, err := s.registrationRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.
+	if err := s.store.SubmitRegistration(ctx, actor, r, rules); err != nil {
 		return nil, err
 	}
 	return r, nil

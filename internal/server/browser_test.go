@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 
 	tandem "github.com/tandem-revops/tandem"
 )
@@ -88,6 +89,29 @@ func TestBrowser(t *testing.T) {
 	// Sign in through the form and see the dashboard chart drawn.
 	do(t, ctx, "sign in", signInSteps(base, "revops@vendor.test")...)
 	do(t, ctx, "dashboard chart", chromedp.WaitVisible(chromedp.CSS("#motion-chart canvas")))
+	checkDashboardTotals(t, ctx, 43)
+	shot := value(t, ctx, "screenshot dashboard", chromedp.FullScreenshot(100))
+	must(t, os.WriteFile(shotsDir+"/dashboard.png", shot, 0o644))
+
+	// Clicking the co-sell bar lists the co-sell deals, as many as the dashboard counts.
+	coSell := value(t, ctx, "co-sell total", chromedp.Text(chromedp.CSS(`#motion-table td[data-motion-total="co_sell"] .n`)))
+	xy := value(t, ctx, "co-sell bar", chromedp.Evaluate[[]float64](`(() => {
+		const el = document.getElementById("motion-chart"), chart = echarts.getInstanceByDom(el);
+		const spec = JSON.parse(el.dataset.chart), i = spec.labels.indexOf("co sell");
+		const bar = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(i); // the deals bar
+		const r = el.getBoundingClientRect();
+		return [r.left + bar.x + bar.width / 2, r.top + bar.y + bar.height / 2];
+	})()`))
+	do(t, ctx, "click the co-sell bar", chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.ID("opportunities")))
+	checkFilteredList(t, ctx, "co_sell", "", coSell)
+
+	// So does clicking a count in the motion × stage table: the list is filtered by motion and stage.
+	do(t, ctx, "back to the dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("motion-table")))
+	cell := `#motion-table tbody tr[data-motion="direct"] td[data-stage] a:not(.zero)`
+	stage := value(t, ctx, "a direct stage", chromedp.Evaluate[string](`document.querySelector('`+cell+`').closest("td").dataset.stage`))
+	n := value(t, ctx, "its count", chromedp.Text(chromedp.CSS(cell+" .n")))
+	do(t, ctx, "click the count", chromedp.Click(chromedp.CSS(cell)), chromedp.WaitVisible(chromedp.ID("opportunities")))
+	checkFilteredList(t, ctx, "direct", stage, n)
 
 	// Sort the opportunities by ACV by clicking its header.
 	do(t, ctx, "sort by ACV",
@@ -105,7 +129,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("after clicking ACV the rows are not biggest first: %s before %s", acvs[i-1], acvs[i])
 		}
 	}
-	shot := value(t, ctx, "screenshot opportunities", chromedp.FullScreenshot(100))
+	shot = value(t, ctx, "screenshot opportunities", chromedp.FullScreenshot(100))
 	must(t, os.WriteFile(shotsDir+"/opportunities.png", shot, 0o644))
 
 	// Open the biggest deal and read why it was routed the way it was.
@@ -149,6 +173,54 @@ func TestBrowser(t *testing.T) {
 	}
 	if links := strings.Join(nav, " "); strings.Contains(links, "Audit") || strings.Contains(links, "Policy") {
 		t.Errorf("partner navigation offers vendor pages: %v", nav)
+	}
+}
+
+// checkDashboardTotals reads the dashboard's motion × stage table and open-pipeline table and checks
+// that the totals row and column are filled and add up to deals deals.
+func checkDashboardTotals(t *testing.T, ctx context.Context, deals int) {
+	t.Helper()
+	sums := value(t, ctx, "dashboard totals", chromedp.Evaluate[map[string]int](`(() => {
+		const n = el => el ? parseInt(el.textContent.replace(/,/g, ""), 10) : NaN;
+		const sum = sel => [...document.querySelectorAll(sel)].reduce((a, el) => a + n(el), 0);
+		return {
+			grand: n(document.querySelector("#grand-total .n")),
+			stageTotals: sum("#stage-totals td[data-stage] .n"),
+			stageTotalCells: document.querySelectorAll("#stage-totals td[data-stage] .n").length,
+			motionTotals: sum("#motion-table tbody td.total .n"),
+			cells: sum("#motion-table tbody td[data-stage] .n"),
+			openGrand: n(document.querySelector("#open-total .n")),
+			openCells: sum("#open-table tbody td:not(.total) .n"),
+			openMotionTotals: sum("#open-table tbody td.total .n"),
+			acvs: document.querySelectorAll("#stage-totals .acv").length,
+		};
+	})()`))
+	want := map[string]int{"grand": deals, "stageTotals": deals, "stageTotalCells": len(tandem.Stages), "motionTotals": deals,
+		"cells": deals, "openGrand": sums["openCells"], "openMotionTotals": sums["openCells"], "openCells": sums["openCells"],
+		"acvs": sums["acvs"]}
+	if diff := cmp.Diff(want, sums); diff != "" || sums["openCells"] == 0 || sums["acvs"] == 0 {
+		t.Fatalf("dashboard totals (-want +got):\n%s\n%v", diff, sums)
+	}
+}
+
+// checkFilteredList checks that the opportunity list on screen is filtered by motion (and stage, when
+// not "") and holds total deals, as the dashboard said.
+func checkFilteredList(t *testing.T, ctx context.Context, motion, stage, total string) {
+	t.Helper()
+	loc := value(t, ctx, "location", chromedp.Location())
+	got := value(t, ctx, "filters", chromedp.Evaluate[[]string](`[document.getElementById("filter-motion").value,
+		document.getElementById("filter-stage").value, document.querySelector("h1 .muted").textContent]`))
+	if want := []string{motion, stage, "(" + total + ")"}; !cmp.Equal(got, want) {
+		t.Fatalf("landed on %s showing motion, stage, count %q; want %q", loc, got, want)
+	}
+	motions := value(t, ctx, "motions shown", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#opportunities tbody .motion")].map(s => s.className)`))
+	if len(motions) == 0 {
+		t.Fatalf("%s lists no deals", loc)
+	}
+	for _, m := range motions {
+		if m != "motion "+motion {
+			t.Fatalf("%s lists a deal of %q", loc, m)
+		}
 	}
 }
 

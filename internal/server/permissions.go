@@ -36,6 +36,10 @@ var (
 	channel = allow(tandem.RoleRevOps, tandem.RolePartnerManager)
 	// registrars file deal registrations: partner users for their own partner, channel staff for any.
 	registrars = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RolePartnerUser)
+	// deciders approve and reject deal registrations and work the approval queue.
+	deciders = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel)
+	// holders withdraw or extend a registration: its partner's users, or channel staff for them.
+	holders = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RolePartnerUser)
 	// ops own the policy, users and imports.
 	ops = allow(tandem.RoleRevOps)
 )
@@ -68,6 +72,13 @@ var permissions = map[string]access{
 	"list-registrations":  anyone,
 	"get-registration":    anyone,
 	"create-registration": registrars,
+
+	"approve-registration":     deciders,
+	"reject-registration":      deciders,
+	"withdraw-registration":    holders,
+	"extend-registration":      holders,
+	"list-registration-events": anyone,
+	"get-registration-queue":   deciders,
 
 	"list-touches": anyone,
 	"get-touch":    anyone,

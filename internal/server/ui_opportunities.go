@@ -25,14 +25,20 @@ type column struct {
 }
 
 type opportunitiesData struct {
-	Query, Motion, Stage, Rule, Sort string
-	Motions                          []tandem.Motion
-	Stages                           []tandem.Stage
-	Columns                          []column
-	Rows                             []oppRow
-	Total, From, To                  int
-	PrevLink, NextLink, ExportLink   string
+	Query, Motion, Stage, Forecast, Rule, Sort string
+	Motions                                    []tandem.Motion
+	Stages                                     []tandem.Stage
+	Forecasts                                  []tandem.ForecastCategory
+	Columns                                    []column
+	ShowPartner                                bool // vendor users see whose deal it is; a partner user sees only its own
+	Rows                                       []oppRow
+	Total, From, To                            int
+	TotalText, FromText, ToText                string
+	PrevLink, NextLink, ExportLink             string
 }
+
+// openStage is the stage filter value for "any stage but won or lost".
+const openStage = "open"
 
 // opportunityColumns are the table's columns; Key is the sort key the store knows ("" not sortable).
 var opportunityColumns = []column{
@@ -46,7 +52,14 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 	actor := actorFrom(ctx)
 	q := r.URL.Query()
 	f := sqlstore.OpportunityFilter{Motion: tandem.Motion(q.Get("motion")), Stage: tandem.Stage(q.Get("stage")),
-		Rule: q.Get("rule"), Query: q.Get("q"), Sort: q.Get("sort"), Limit: uiPageSize, Offset: queryInt(q, "offset")}
+		Forecast: tandem.ForecastCategory(q.Get("forecast_category")), Rule: q.Get("rule"), Query: q.Get("q"),
+		Sort: q.Get("sort"), Limit: uiPageSize, Offset: queryInt(q, "offset")}
+	if f.Stage == openStage {
+		f.Stage, f.Open = "", true
+	}
+	if f.Forecast != "" && !f.Forecast.Valid() {
+		f.Forecast = ""
+	}
 	if v := q.Get("partner_id"); v != "" {
 		f.PartnerID, _ = strconv.ParseInt(v, 10, 64)
 	}
@@ -66,8 +79,12 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := opportunitiesData{Query: f.Query, Motion: string(f.Motion), Stage: string(f.Stage), Rule: f.Rule, Sort: f.Sort,
-		Motions: tandem.Motions, Stages: tandem.Stages, Total: total}
+	d := opportunitiesData{Query: f.Query, Motion: string(f.Motion), Stage: string(f.Stage), Forecast: string(f.Forecast),
+		Rule: f.Rule, Sort: f.Sort, Motions: tandem.Motions, Stages: tandem.Stages, Forecasts: tandem.ForecastCategories,
+		ShowPartner: !actor.IsPartner(), Total: total, TotalText: count(total)}
+	if f.Open {
+		d.Stage = openStage
+	}
 	for _, o := range items {
 		d.Rows = append(d.Rows, oppRow{Opportunity: o, Partner: names[o.PartnerID]})
 	}
@@ -84,6 +101,9 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	current := strings.TrimPrefix(f.Sort, "-")
 	for _, c := range opportunityColumns {
+		if c.Label == "Partner" && !d.ShowPartner {
+			continue
+		}
 		if c.Key != "" {
 			next := c.Key
 			if c.Key == "acv" || c.Key == "close_date" {
@@ -103,6 +123,7 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if total > 0 {
 		d.From, d.To = f.Offset+1, f.Offset+len(items)
+		d.FromText, d.ToText = count(d.From), count(d.To)
 	}
 	if f.Offset > 0 {
 		d.PrevLink = link(func(v url.Values) { v.Set("offset", fmt.Sprint(max(0, f.Offset-uiPageSize))) })
@@ -110,7 +131,13 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 	if f.Offset+len(items) < total {
 		d.NextLink = link(func(v url.Values) { v.Set("offset", fmt.Sprint(f.Offset+uiPageSize)) })
 	}
-	d.ExportLink = strings.Replace(link(func(v url.Values) { v.Del("offset") }), "/opportunities?", APIPrefix+"/opportunities.csv?", 1)
+	d.ExportLink = strings.Replace(link(func(v url.Values) {
+		v.Del("offset")
+		if f.Open { // the API says "open" with a flag of its own
+			v.Del("stage")
+			v.Set("open", "true")
+		}
+	}), "/opportunities?", APIPrefix+"/opportunities.csv?", 1)
 	s.render(w, r, http.StatusOK, "opportunities", view{Title: "Opportunities", Nav: "opportunities", Data: d})
 }
 

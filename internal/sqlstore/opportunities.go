@@ -85,6 +85,12 @@ func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f Opp
 	if f.Stage != "" {
 		w.add("o.stage = ?", string(f.Stage))
 	}
+	if f.Open {
+		w.add("o.stage NOT IN (?, ?)", string(tandem.StageClosedWon), string(tandem.StageClosedLost))
+	}
+	if f.Forecast != "" {
+		w.add("o.forecast_category = ?", string(f.Forecast))
+	}
 	if f.PartnerID != 0 {
 		w.add("o.partner_id = ?", f.PartnerID)
 	}

@@ -84,3 +84,44 @@ func (s *Store) PipelineTotals(ctx context.Context, actor tandem.Actor) ([]Pipel
 	}
 	return out, nil
 }
+
+// PipelineCell is the number and total ACV (minor units of Currency) of the opportunities with one
+// motion ("" for never routed), stage, forecast category and currency. Amounts of different currencies
+// are never added together here; the caller converts each cell at the policy's exact rate.
+type PipelineCell struct {
+	Motion   tandem.Motion           `json:"motion"`
+	Stage    tandem.Stage            `json:"stage"`
+	Forecast tandem.ForecastCategory `json:"forecast_category"`
+	Currency string                  `json:"currency"`
+	Count    int                     `json:"count"`
+	ACV      tandem.Money            `json:"acv"`
+}
+
+// PipelineCells counts and sums the opportunities actor may see by motion, stage, forecast category
+// and currency (a partner user sees its own partner's). Combinations with no deals are left out.
+func (s *Store) PipelineCells(ctx context.Context, actor tandem.Actor) ([]PipelineCell, error) {
+	var w where
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.routing_motion, o.stage, o.forecast_category, o.currency,
+		count(*), COALESCE(sum(o.acv), 0) FROM opportunities o`+w.sql()+`
+		GROUP BY o.routing_motion, o.stage, o.forecast_category, o.currency
+		ORDER BY o.routing_motion, o.stage, o.forecast_category, o.currency`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline cells: %w", err)
+	}
+	defer rows.Close()
+	var out []PipelineCell
+	for rows.Next() {
+		var c PipelineCell
+		if err := rows.Scan(&c.Motion, &c.Stage, &c.Forecast, &c.Currency, &c.Count, &c.ACV); err != nil {
+			return nil, fmt.Errorf("pipeline cells: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline cells: %w", err)
+	}
+	return out, nil
+}

@@ -16,6 +16,8 @@ const (
 type OpportunityFilter struct {
 	Motion    tandem.Motion
 	Stage     tandem.Stage
+	Open      bool                    // only deals not yet won or lost
+	Forecast  tandem.ForecastCategory // "" for any
 	PartnerID int64
 	OwnerID   int64
 	AccountID int64
