@@ -3,10 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tandem-revops/tandem/internal/csvio"
 	"io"
 	"os"
 	"strings"
@@ -110,7 +110,6 @@ func (r *rowReporter) rowError(file string, line int, msg string) {
 // csvColumns locates id, name, domain and country in a header.
 type csvColumns struct {
 	id, name, domain, country int
-	width                     int
 }
 
 func (c csvColumns) value(rec []string, i int) string {
@@ -120,54 +119,51 @@ func (c csvColumns) value(rec []string, i int) string {
 	return strings.TrimSpace(rec[i])
 }
 
-// openMatchCSV reads the header of a CSV and maps its columns, case-insensitively and ignoring a
-// byte-order mark.
-func openMatchCSV(name string, in io.Reader) (*csv.Reader, csvColumns, error) {
-	r := csv.NewReader(in)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	header, err := r.Read()
+// openMatchCSV reads the header of a CSV (BOM, CRLF, ';' and Windows-1252 as csvio accepts them) and
+// maps its columns case-insensitively.
+func openMatchCSV(name string, in io.Reader) (*csvio.Reader, csvColumns, error) {
+	r, err := csvio.NewReader(in)
+	if errors.Is(err, csvio.ErrEmpty) {
+		return nil, csvColumns{}, fmt.Errorf("%s: empty file, want a header with id and name", name)
+	}
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, csvColumns{}, fmt.Errorf("%s: empty file, want a header with id and name", name)
-		}
 		return nil, csvColumns{}, fmt.Errorf("%s: header: %w", name, err)
 	}
-	cols := csvColumns{id: -1, name: -1, domain: -1, country: -1, width: len(header)}
-	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff")
-		}
-		switch strings.ToLower(strings.TrimSpace(h)) {
-		case "id":
-			cols.id = i
-		case "name":
-			cols.name = i
-		case "domain", "website":
-			cols.domain = i
-		case "country":
-			cols.country = i
-		}
+	domain := r.Index("domain")
+	if domain < 0 {
+		domain = r.Index("website")
 	}
+	cols := csvColumns{id: r.Index("id"), name: r.Index("name"), domain: domain, country: r.Index("country")}
 	if cols.id < 0 || cols.name < 0 {
-		return nil, csvColumns{}, fmt.Errorf("%s: header %q lacks the column id or name", name, strings.Join(header, ","))
+		return nil, csvColumns{}, fmt.Errorf("%s: header %q lacks the column id or name", name, strings.Join(r.Header(), ","))
 	}
 	return r, cols, nil
 }
 
+// rowProblem turns a csvio row error into the message printed for the row.
+func rowProblem(err error) (line int, msg string, ok bool) {
+	var ce *csvio.Error
+	if !errors.As(err, &ce) {
+		return 0, "", false
+	}
+	if ce.Column != "" {
+		return ce.Line, ce.Column + ": " + ce.Reason, true
+	}
+	return ce.Line, ce.Reason, true
+}
+
 // readRecord returns the next record and its line; a malformed record is reported and skipped.
-func readRecord(r *csv.Reader, name string, report *rowReporter) (rec []string, line int, err error) {
+func readRecord(r *csvio.Reader, name string, report *rowReporter) (rec []string, line int, err error) {
 	for {
-		rec, err = r.Read()
+		got, err := r.Read()
 		if err == nil {
-			line, _ = r.FieldPos(0)
-			return rec, line, nil
+			return got.Fields, got.Line, nil
 		}
-		var perr *csv.ParseError
-		if !errors.As(err, &perr) {
+		line, msg, ok := rowProblem(err)
+		if !ok {
 			return nil, 0, err // io.EOF or a read error
 		}
-		report.rowError(name, perr.Line, perr.Err.Error())
+		report.rowError(name, line, msg)
 	}
 }
 
@@ -194,8 +190,6 @@ func readAccounts(path string, report *rowReporter) ([]match.Account, error) {
 		a := match.Account{ID: cols.value(rec, cols.id), Name: cols.value(rec, cols.name),
 			Domain: cols.value(rec, cols.domain), Country: cols.value(rec, cols.country)}
 		switch {
-		case len(rec) != cols.width:
-			report.rowError(path, line, fmt.Sprintf("%d fields, the header has %d", len(rec), cols.width))
 		case a.ID == "":
 			report.rowError(path, line, "id is empty")
 		case a.Name == "":
@@ -257,26 +251,24 @@ func matchQueries(ctx context.Context, idx *match.Index, name string, in io.Read
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			rec, err := r.Read()
+			got, err := r.Read()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			done := make(chan any, 1)
 			if err != nil {
-				var perr *csv.ParseError
-				if !errors.As(err, &perr) {
+				line, msg, ok := rowProblem(err)
+				if !ok {
 					return fmt.Errorf("%s: %w", name, err)
 				}
-				done <- rowError{Line: perr.Line, Error: perr.Err.Error()}
+				done <- rowError{Line: line, Error: msg}
 				ordered <- done
 				continue
 			}
-			line, _ := r.FieldPos(0)
+			rec, line := got.Fields, got.Line
 			q := match.Query{ID: cols.value(rec, cols.id), Name: cols.value(rec, cols.name),
 				Domain: cols.value(rec, cols.domain), Country: cols.value(rec, cols.country)}
 			switch {
-			case len(rec) != cols.width:
-				done <- rowError{Line: line, Error: fmt.Sprintf("%d fields, the header has %d", len(rec), cols.width)}
 			case q.ID == "":
 				done <- rowError{Line: line, Error: "id is empty"}
 			case q.Name == "" && q.Domain == "":

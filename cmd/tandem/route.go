@@ -2,11 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tandem-revops/tandem/internal/csvio"
 	"io"
 	"os"
 	"runtime"
@@ -164,21 +163,14 @@ func (b *routeBatch) row(i int) []string { return b.values[b.starts[i]:b.starts[
 // a fixed number of batches circulate, so memory stays flat whatever the file size. It returns how
 // many rows could not be routed.
 func routeCSV(ctx context.Context, p *policy.Policy, name string, in io.Reader, out io.Writer, workers int) (int, error) {
-	br := bufio.NewReaderSize(in, 256<<10)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
-		br.Discard(3)
-	}
-	r := csv.NewReader(br)
-	r.Comma = sniffSeparator(br)
-	r.ReuseRecord = true
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err == io.EOF {
+	r, err := csvio.NewReader(in)
+	if errors.Is(err, csvio.ErrEmpty) {
 		return 0, fmt.Errorf("%w: %s is empty: it needs a header line", errUsage, name)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%s: header: %w", name, err)
 	}
+	header := r.Header()
 	cols, err := mapColumns(name, header)
 	if err != nil {
 		return 0, err
@@ -222,22 +214,24 @@ func routeCSV(ctx context.Context, p *policy.Policy, name string, in io.Reader, 
 			if err == io.EOF {
 				break
 			}
-			line := 0
 			if err != nil {
-				var pe *csv.ParseError
-				if !errors.As(err, &pe) {
+				var ce *csvio.Error
+				if !errors.As(err, &ce) {
 					readErr = fmt.Errorf("%s: %w", name, err)
 					cancel()
 					return
 				}
-				line = pe.StartLine
-				b.errs = append(b.errs, pe.Err.Error())
-				rec = nil
+				msg := ce.Reason
+				if ce.Column != "" {
+					msg = ce.Column + ": " + ce.Reason
+				}
+				b.errs = append(b.errs, msg)
+				rec.Fields = nil
 			} else {
-				line, _ = r.FieldPos(0)
 				b.errs = append(b.errs, "")
 			}
-			b.values = append(b.values, rec...)
+			line := rec.Line
+			b.values = append(b.values, rec.Fields...)
 			b.starts = append(b.starts, len(b.values))
 			b.lines = append(b.lines, line)
 			b.n++
@@ -284,18 +278,6 @@ func routeCSV(ctx context.Context, p *policy.Policy, name string, in io.Reader, 
 		return bad, writeErr
 	}
 	return bad, ctx.Err()
-}
-
-// sniffSeparator looks at the header line: a header with more ';' than ',' is semicolon-separated.
-func sniffSeparator(br *bufio.Reader) rune {
-	head, _ := br.Peek(br.Size())
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	if bytes.Count(head, []byte(";")) > bytes.Count(head, []byte(",")) {
-		return ';'
-	}
-	return ','
 }
 
 // rowRouter turns rows into deals and routes them; one per worker.

@@ -112,7 +112,7 @@ func TestRouteCommand(t *testing.T) {
 			input: header + "D-1,Be\"ta,100,US,technology,core,,\nD-2,Beta,100,US,technology,core,,\n",
 			code:  1,
 			want: []map[string]any{
-				{"line": 2.0, "error": `bare " in non-quoted-field`},
+				{"line": 2.0, "error": `a quote (") inside an unquoted field on line 2; quote the whole field and double the inner quotes`},
 				{"id": "D-2", "motion": "partner_led", "partner_attached": true, "rule": "under-250k"},
 			},
 		},

@@ -52,6 +52,9 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("line %d: column %q: %s", e.Line, e.Column, e.Reason)
 }
 
+// ErrEmpty is returned by NewReader for a file with no header line.
+var ErrEmpty = errors.New("the file is empty: no header line")
+
 // Record is one data row. Fields is reused by the next call to Read; copy what you keep (the strings
 // themselves are not reused).
 type Record struct {
@@ -103,7 +106,7 @@ func NewReader(src io.Reader) (*Reader, error) {
 
 	header, err := r.csv.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("the file is empty: no header line")
+		return nil, ErrEmpty
 	}
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
