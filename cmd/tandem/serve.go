@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/escalation"
 	"github.com/tandem-revops/tandem/internal/server"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -24,10 +25,17 @@ type serveConfig struct {
 	LogFormat     string // text or json; TANDEM_LOG_FORMAT
 	LogLevel      string // debug, info, warn, error; TANDEM_LOG_LEVEL
 	SecureCookies bool   // mark the session cookie Secure (behind HTTPS); TANDEM_SECURE_COOKIES=1
+	// EscalationInterval is how often unresolved conflicts past their level's SLA are escalated;
+	// TANDEM_ESCALATION_INTERVAL (a Go duration, default 1m).
+	EscalationInterval time.Duration
 }
 
 func defaultServeConfig(env *Env) serveConfig {
-	c := serveConfig{Addr: "127.0.0.1:8080", DB: "", LogFormat: "text", LogLevel: "info"}
+	c := serveConfig{Addr: "127.0.0.1:8080", DB: "", LogFormat: "text", LogLevel: "info",
+		EscalationInterval: escalation.DefaultInterval}
+	if v, err := time.ParseDuration(env.Getenv("TANDEM_ESCALATION_INTERVAL")); err == nil && v > 0 {
+		c.EscalationInterval = v
+	}
 	if v := env.Getenv("TANDEM_ADDR"); v != "" {
 		c.Addr = v
 	}
@@ -53,11 +61,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json (env TANDEM_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error (env TANDEM_LOG_LEVEL)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the session cookie Secure; set when users reach Tandem over HTTPS (env TANDEM_SECURE_COOKIES=1)")
+	fs.DurationVar(&cfg.EscalationInterval, "escalation-interval", cfg.EscalationInterval, "how often overdue conflicts are escalated (env TANDEM_ESCALATION_INTERVAL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if v := env.Getenv("TANDEM_ESCALATION_INTERVAL"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return fmt.Errorf("%w: TANDEM_ESCALATION_INTERVAL %q is not a positive duration like 1m", errUsage, v)
+		}
+	}
+	if cfg.EscalationInterval <= 0 {
+		return fmt.Errorf("%w: -escalation-interval must be positive", errUsage)
 	}
 	logger, err := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
@@ -68,7 +85,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
-	return serve(ctx, st, serveOptions{addr: cfg.Addr, logger: logger, secureCookies: cfg.SecureCookies},
+	return serve(ctx, st, serveOptions{addr: cfg.Addr, logger: logger, secureCookies: cfg.SecureCookies,
+		escalationInterval: cfg.EscalationInterval},
 		func(url string) { logger.Info("serving", "url", url) })
 }
 
@@ -101,6 +119,8 @@ type serveOptions struct {
 	secureCookies bool
 	hasher        *auth.Hasher // nil: the default argon2id parameters
 	now           func() time.Time
+	// escalationInterval is how often the conflict-escalation job runs (0: escalation.DefaultInterval).
+	escalationInterval time.Duration
 }
 
 // serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
@@ -115,6 +135,14 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	if err := srv.EnsurePolicy(ctx); err != nil {
 		return err
 	}
+	// The escalation timer runs while the store is open; deferred after the server's Close, it stops first.
+	escalate, err := escalation.New(escalation.Config{Store: st, Rules: srv.ConflictRules, Interval: o.escalationInterval,
+		Now: o.now, Logger: o.logger})
+	if err != nil {
+		return err
+	}
+	escalate.Start(ctx)
+	defer escalate.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)

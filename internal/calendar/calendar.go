@@ -157,6 +157,13 @@ func (c *Calendar) AddBusinessHours(start time.Time, d time.Duration) time.Time 
 	}
 }
 
+// AddBusinessDays returns the instant (UTC) at which days full working days of business time have
+// passed since start: each day counts as the calendar's opening hours, so a start at 10:00 on a
+// working day with days 1 ends at 10:00 on the next working day.
+func (c *Calendar) AddBusinessDays(start time.Time, days int) time.Time {
+	return c.AddBusinessHours(start, time.Duration(days)*time.Duration(c.close-c.open)*time.Minute)
+}
+
 // BusinessHoursBetween returns the business time between a and b: the part of [a, b) inside working
 // hours. It is zero when b is not after a.
 func (c *Calendar) BusinessHoursBetween(a, b time.Time) time.Duration {

@@ -23,6 +23,7 @@ func (s *Server) registerAPI() {
 	s.registerPolicyAPI()
 	s.registerAuditAPI()
 	s.registerImportAPI()
+	s.registerConflictAPI()
 }
 
 // Shapes shared by the resources.

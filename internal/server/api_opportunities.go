@@ -100,6 +100,7 @@ func (s *Server) registerOpportunityAPI() {
 			if err := s.saveOpportunity(ctx, actor, &o); err != nil {
 				return nil, s.problem(ctx, err)
 			}
+			s.detectOpportunityConflicts(ctx, actor, nil, &o)
 			return ok(o), nil
 		})
 	register(s.api, op(http.MethodPatch, "update-opportunity", "/opportunities/{id}", "Update an opportunity",
@@ -113,10 +114,12 @@ func (s *Server) registerOpportunityAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
+			before := *o
 			in.Body.apply(o)
 			if err := s.saveOpportunity(ctx, actor, o); err != nil {
 				return nil, s.problem(ctx, err)
 			}
+			s.detectOpportunityConflicts(ctx, actor, &before, o)
 			return ok(*o), nil
 		})
 }

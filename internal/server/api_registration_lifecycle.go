@@ -60,6 +60,9 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
+			if ev == tandem.EventApprove {
+				s.detectRegistrationConflicts(ctx, actorFrom(ctx), r.ID)
+			}
 			return ok(*r), nil
 		})
 	}

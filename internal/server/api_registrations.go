@@ -55,13 +55,25 @@ func (s *Server) registerRegistrationAPI() {
 		"The registration starts as submitted. A partner user registers only for its own partner.")
 	create.DefaultStatus = http.StatusCreated
 	register(s.api, create,
-		func(ctx context.Context, in *struct{ Body registrationInput }) (*bodyOutput[tandem.Registration], error) {
-			r, err := s.createRegistration(ctx, actorFrom(ctx), in.Body)
+		func(ctx context.Context, in *struct{ Body registrationInput }) (*bodyOutput[registrationCreated], error) {
+			actor := actorFrom(ctx)
+			r, err := s.createRegistration(ctx, actor, in.Body)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return ok(*r), nil
+			out := registrationCreated{Registration: *r}
+			if s.detectRegistrationConflicts(ctx, actor, r.ID) > 0 {
+				out.Review = tandem.OverlapUnderReview
+			}
+			return ok(out), nil
 		})
+}
+
+// registrationCreated is a new registration and, when it overlaps another claim, "overlap under
+// review" — never with whom.
+type registrationCreated struct {
+	tandem.Registration
+	Review string `json:"review,omitempty" doc:"'overlap under review' when the registration opened a channel conflict"`
 }
 
 func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, error) {

@@ -40,6 +40,9 @@ var (
 	deciders = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel)
 	// holders withdraw or extend a registration: its partner's users, or channel staff for them.
 	holders = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RolePartnerUser)
+	// conflictDeciders resolve channel conflicts; the store checks each is a decider of the conflict's level.
+	conflictDeciders = allow(tandem.RoleAE, tandem.RolePartnerManager, tandem.RoleVPSales, tandem.RoleVPChannel,
+		tandem.RoleCRO, tandem.RoleCEO)
 	// ops own the policy, users and imports.
 	ops = allow(tandem.RoleRevOps)
 )
@@ -92,6 +95,12 @@ var permissions = map[string]access{
 	"publish-policy-version": ops,
 
 	"list-audit": staff,
+
+	"list-conflicts":      staff,
+	"get-conflict":        staff,
+	"list-conflict-log":   staff,
+	"resolve-conflict":    conflictDeciders,
+	"get-conflict-review": staff,
 
 	"create-import": ops,
 	"list-imports":  ops,

@@ -51,6 +51,9 @@ func (s *Store) ListConflicts(ctx context.Context, actor tandem.Actor, f Conflic
 	if f.Cause != "" {
 		w.add("cause = ?", string(f.Cause))
 	}
+	if f.Level != 0 {
+		w.add("level = ?", int64(f.Level))
+	}
 	pg, err := page(f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, err

@@ -99,6 +99,7 @@ type AuditFilter struct {
 type ConflictFilter struct {
 	Status        tandem.ConflictStatus
 	Cause         tandem.ConflictCause
+	Level         tandem.EscalationLevel // 0 for any
 	Limit, Offset int
 }
 

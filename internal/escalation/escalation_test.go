@@ -1,0 +1,130 @@
+package escalation
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/calendar"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+func testRules(t testing.TB) sqlstore.ConflictRules {
+	t.Helper()
+	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
+		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sqlstore.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+}
+
+// TestRunOnce drives the job with an injected time against a real store.
+func TestRunOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "tandem.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	due := time.Date(2026, 3, 5, 9, 30, 0, 0, time.UTC)
+	c := tandem.Conflict{Cause: tandem.CausePartnerOverlap, LevelDueAt: due}
+	if err := st.CreateConflict(ctx, tandem.SystemActor, &c); err != nil {
+		t.Fatal(err)
+	}
+	rules := testRules(t)
+	job, err := New(Config{Store: st, Rules: func(context.Context) (sqlstore.ConflictRules, error) { return rules, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moves []int
+	for _, now := range []time.Time{due.Add(-time.Second), due, due.Add(time.Minute)} {
+		n, err := job.RunOnce(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moves = append(moves, n)
+	}
+	if diff := cmp.Diff([]int{0, 1, 0}, moves); diff != "" {
+		t.Errorf("moves per run (-want +got):\n%s", diff)
+	}
+	got, err := st.GetConflict(ctx, tandem.SystemActor, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Level != tandem.LevelVPs {
+		t.Errorf("level %d, want 2", got.Level)
+	}
+}
+
+// countingStore records when it was asked to escalate.
+type countingStore struct {
+	mu    sync.Mutex
+	calls []time.Time
+}
+
+func (c *countingStore) EscalateDue(_ context.Context, now time.Time, _ sqlstore.ConflictRules) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, now)
+	return 0, nil
+}
+
+func (c *countingStore) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.calls)
+}
+
+// TestStartStop runs the timer in a synctest bubble, where time passes only when every goroutine waits.
+func TestStartStop(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		store := &countingStore{}
+		rules := testRules(t)
+		failing := true
+		job, err := New(Config{Store: store, Interval: time.Minute, Rules: func(context.Context) (sqlstore.ConflictRules, error) {
+			if failing { // the first run fails: the job logs it and carries on
+				failing = false
+				return sqlstore.ConflictRules{}, errors.New("no policy yet")
+			}
+			return rules, nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job.Start(t.Context())
+		job.Start(t.Context()) // a second start does nothing
+		synctest.Wait()
+		if n := store.count(); n != 0 {
+			t.Fatalf("the failed first run reached the store %d times", n)
+		}
+		time.Sleep(3*time.Minute + time.Second) // virtual time in the bubble
+		synctest.Wait()
+		if n := store.count(); n != 3 {
+			t.Errorf("after 3 minutes: %d runs reached the store, want 3", n)
+		}
+		job.Stop()
+		job.Stop()
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if n := store.count(); n != 3 {
+			t.Errorf("after Stop the job ran on: %d runs", n)
+		}
+	})
+}
+
+func TestNewNeedsStoreAndRules(t *testing.T) {
+	t.Parallel()
+	if _, err := New(Config{}); err == nil {
+		t.Error("New without a store succeeded")
+	}
+}

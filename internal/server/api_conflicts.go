@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// Channel conflicts: the vendor's list, each conflict with its precedents and its escalation log,
+// resolution by the deciders of the conflict's level, and the quarterly pattern review. Partner users
+// never reach these routes; a partner whose registration is in a conflict is told only
+// tandem.OverlapUnderReview.
+
+type conflictListInput struct {
+	Status tandem.ConflictStatus `query:"status" enum:"open,resolved"`
+	Level  int                   `query:"level" minimum:"0" maximum:"4" doc:"1 AE and partner manager, 2 VPs, 3 CRO, 4 CEO"`
+	Cause  tandem.ConflictCause  `query:"cause" enum:"partner_overlap,direct_overlap,protected_reroute,cannibalisation,attribution"`
+	PageParams
+}
+
+type conflictBody struct {
+	sqlstore.ConflictDetail
+	Deciders   []tandem.Role        `json:"deciders" doc:"who may resolve it at its current level (admins always may)"`
+	Precedents []sqlstore.Precedent `json:"precedents" doc:"the most similar resolved conflicts, most similar first"`
+}
+
+type resolveBody struct {
+	Resolution              tandem.Resolution `json:"resolution" enum:"award_partner,award_direct,co_sell,split"`
+	PartnerShareBasisPoints int               `json:"partner_share_basis_points,omitempty" minimum:"0" maximum:"10000" doc:"a split's partner share, 1 to 9999 (6000 = 60 %); only for split"`
+	Rationale               string            `json:"rationale" doc:"why; required, and shown to later deciders as precedent"`
+}
+
+type reviewInput struct {
+	From string `query:"from" doc:"first day, YYYY-MM-DD (UTC); default the first day of the current quarter"`
+	To   string `query:"to" doc:"day after the last, YYYY-MM-DD (UTC); default the first day of the next quarter"`
+}
+
+func (s *Server) registerConflictAPI() {
+	register(s.api, opGet("list-conflicts", "/conflicts", "List channel conflicts", "Oldest first."),
+		func(ctx context.Context, in *conflictListInput) (*listOutput[tandem.Conflict], error) {
+			items, total, err := s.store.ListConflicts(ctx, actorFrom(ctx), sqlstore.ConflictFilter{Status: in.Status,
+				Cause: in.Cause, Level: tandem.EscalationLevel(in.Level), Limit: in.Limit, Offset: in.Offset})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(items, total, in.PageParams), nil
+		})
+	register(s.api, opGet("get-conflict", "/conflicts/{id}", "Get a channel conflict",
+		"With what it is about, who may decide it now, and the most similar past resolutions."),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[conflictBody], error) {
+			actor := actorFrom(ctx)
+			d, err := s.store.GetConflictDetail(ctx, actor, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			precedents, err := s.store.Precedents(ctx, actor, in.ID, 0)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			deciders := []tandem.Role{}
+			if d.Status == tandem.ConflictOpen {
+				deciders = d.Level.Deciders()
+			}
+			return ok(conflictBody{ConflictDetail: *d, Deciders: deciders, Precedents: precedents}), nil
+		})
+	register(s.api, opGet("list-conflict-log", "/conflicts/{id}/log", "A conflict's escalation log",
+		"Every step, oldest first: opened, escalated, resolved. Append-only."),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[[]tandem.EscalationEntry], error) {
+			entries, err := s.store.EscalationLog(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(entries), nil
+		})
+	register(s.api, op(http.MethodPost, "resolve-conflict", "/conflicts/{id}/resolve", "Resolve a channel conflict",
+		"Only the deciders of the conflict's current level (or an admin): 403 for anyone else. A split needs the "+
+			"partner's share; every resolution needs a rationale. A resolved conflict answers 409."),
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body resolveBody
+		}) (*bodyOutput[sqlstore.ConflictDetail], error) {
+			d, err := s.store.ResolveConflict(ctx, actorFrom(ctx), in.ID, in.Body.Resolution,
+				in.Body.PartnerShareBasisPoints, in.Body.Rationale)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*d), nil
+		})
+	register(s.api, opGet("get-conflict-review", "/conflicts/review", "The conflict pattern review",
+		"Conflicts opened in the period by cause, rule, segment (ACV band), partner and AE; the share resolved "+
+			"at each level; the median time to resolution. Rules with the most conflicts come first."),
+		func(ctx context.Context, in *reviewInput) (*bodyOutput[sqlstore.ConflictReview], error) {
+			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			rv, err := s.store.ConflictReview(ctx, actorFrom(ctx), from, to)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rv), nil
+		})
+}
+
+// reviewPeriod parses the review's days, defaulting to the quarter now is in.
+func reviewPeriod(now time.Time, from, to string) (time.Time, time.Time, error) {
+	q := time.Date(now.Year(), (now.Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC)
+	start, end := q, q.AddDate(0, 3, 0)
+	var err error
+	if from != "" {
+		if start, err = time.Parse(time.DateOnly, from); err != nil {
+			return start, end, tandem.FieldError("from", "%q is not a date like 2026-01-01", from)
+		}
+	}
+	if to != "" {
+		if end, err = time.Parse(time.DateOnly, to); err != nil {
+			return start, end, tandem.FieldError("to", "%q is not a date like 2026-04-01", to)
+		}
+	}
+	return start, end, nil
+}
+
+// ConflictRules returns the conflict rules in force: the programme's conflict settings on the business
+// calendar of the active policy. The escalation job asks for them on every run.
+func (s *Server) ConflictRules(ctx context.Context) (sqlstore.ConflictRules, error) {
+	rules, err := s.registrationRules(ctx)
+	if err != nil {
+		return sqlstore.ConflictRules{}, err
+	}
+	return sqlstore.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: rules.ApprovalSLA.Calendar}, nil
+}
+
+// detectRegistrationConflicts opens the conflicts a registration just submitted or approved is party
+// to and returns how many opened. The registration is stored already, so a detection failure is logged,
+// not returned: the partner's filing stands.
+func (s *Server) detectRegistrationConflicts(ctx context.Context, actor tandem.Actor, id int64) int {
+	rules, err := s.ConflictRules(ctx)
+	if err == nil {
+		var opened []tandem.Conflict
+		if opened, err = s.store.DetectRegistrationConflicts(ctx, actor, rules, id); err == nil {
+			return len(opened)
+		}
+	}
+	s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("registration", id), slog.Any("err", err))
+	return 0
+}
+
+// detectOpportunityConflicts opens the conflicts a saved opportunity change causes (before is nil for
+// a new one). As above, a failure is logged: the change is stored.
+func (s *Server) detectOpportunityConflicts(ctx context.Context, actor tandem.Actor, before, after *tandem.Opportunity) {
+	rules, err := s.ConflictRules(ctx)
+	if err == nil {
+		if _, err = s.store.DetectOpportunityConflicts(ctx, actor, rules, before, after); err == nil {
+			return
+		}
+	}
+	s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("opportunity", after.ID), slog.Any("err", err))
+}
