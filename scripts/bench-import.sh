@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench-import.sh — measure bulk import speed of opportunities: end to end (a generated CSV read,
-# checked, routed and stored in SQLite by the importer, then committed), and the store path alone into
-# SQLite and, when TANDEM_TEST_POSTGRES is set, PostgreSQL (upsert next to a plain COPY of the same rows).
+# checked, routed by the built-in policy and stored in SQLite by the importer, then committed), and the
+# store path alone into SQLite and, when TANDEM_TEST_POSTGRES is set, PostgreSQL (upsert next to a plain
+# COPY of the same rows).
 #
 # Usage: scripts/bench-import.sh [ROWS]        (default 1000000)
 #   TANDEM_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable scripts/bench-import.sh

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -293,6 +296,223 @@ func TestDeclaredDeferred(t *testing.T) {
 				t.Errorf("declaredDeferred = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// opportunityColumn returns the position of col among the values of an opportunity upsert.
+func opportunityColumn(t *testing.T, col string) int {
+	t.Helper()
+	i := slices.Index(opportunityWriteColumns, col)
+	if i < 0 {
+		t.Fatalf("no column %s", col)
+	}
+	return i
+}
+
+// upsertOpportunityValues upserts opps with the values of row i changed by edit, bypassing the
+// entity's validation so that the schema's own rules are what stops a bad value.
+func upsertOpportunityValues(ctx context.Context, tx *ImportTx, opps []tandem.Opportunity, edit func(i int, v []any)) error {
+	idx := make([]int, len(opps))
+	for i := range idx {
+		idx[i] = i
+	}
+	_, err := tx.upsert(ctx, tx.opportunitySpecFor(), idx, func(i int) []any {
+		v := opportunityValues(&opps[i])
+		edit(i, v)
+		return v
+	})
+	return err
+}
+
+func TestImportVerifiesCheckConstraints(t *testing.T) {
+	t.Parallel()
+	s := openSQLite(t)
+	ctx := context.Background()
+	f := seed(t, s)
+	stage, acv := opportunityColumn(t, "stage"), opportunityColumn(t, "acv")
+
+	tx, err := s.BeginImport(ctx, admin)
+	must(t, err)
+	defer tx.Rollback()
+	stored := genOpportunities(3, []int64{f.a1.ID}, "CHK-OLD-")
+	_, err = tx.UpsertOpportunities(ctx, stored)
+	must(t, err)
+
+	for _, tc := range []struct {
+		name string
+		opps []tandem.Opportunity
+		edit func(i int, v []any)
+		want string // in the message
+	}{
+		{"text list", genOpportunities(3, []int64{f.a1.ID}, "CHK-A-"), func(i int, v []any) {
+			if i == 1 {
+				v[stage] = "bogus"
+			}
+		}, `CHECK constraint failed: (stage = 'prospecting'`},
+		{"integer range", genOpportunities(3, []int64{f.a1.ID}, "CHK-B-"), func(i int, v []any) {
+			if i == 2 {
+				v[acv] = int64(-1)
+			}
+		}, `CHECK constraint failed: acv >= 0`},
+		// A text for an INTEGER column is stored as the integer it spells, and checked as such.
+		{"value of another type, inserted", genOpportunities(3, []int64{f.a1.ID}, "CHK-C-"), func(i int, v []any) {
+			if i == 1 {
+				v[acv] = "-5"
+			}
+		}, `CHECK constraint failed: acv >= 0`},
+		{"value of another type, updated", stored, func(i int, v []any) {
+			if i == 2 {
+				v[acv] = "-7"
+			}
+		}, `CHECK constraint failed: acv >= 0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := upsertOpportunityValues(ctx, tx, tc.opps, tc.edit)
+			wantCode(t, err, tandem.EINVALID)
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+			// The refused call wrote nothing: no new rows, no changed ones.
+			var n int
+			must(t, tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM opportunities WHERE external_id LIKE 'CHK-%' AND
+				(external_id NOT LIKE 'CHK-OLD-%' OR acv < 0)`).Scan(&n))
+			if n != 0 {
+				t.Errorf("the refused call left %d rows", n)
+			}
+		})
+	}
+
+	// A rule SQLite always evaluates itself (a table constraint over two columns).
+	_, err = tx.upsert(ctx, userSpec, []int{0}, func(int) []any {
+		return []any{"U-CHK", "chk@vendor.test", "Checked", string(tandem.RolePartnerUser), nil, nil, nil, false}
+	})
+	wantCode(t, err, tandem.EINVALID)
+	if want := `CHECK constraint failed: (role = 'partner_user') = (partner_id IS NOT NULL)`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not contain %q", err, want)
+	}
+	must(t, tx.Commit())
+
+	// Outside imports too.
+	o := genOpportunities(1, []int64{f.a1.ID}, "CHK-AFTER-")[0]
+	values := append(opportunityValues(&o), int64(1), int64(1))
+	values[stage] = "bogus"
+	_, err = s.write.ExecContext(ctx, `INSERT INTO opportunities (`+joinColumns(opportunityWriteColumns)+`, created_at, updated_at)
+		VALUES (`+strings.Repeat("?, ", len(values)-1)+`?)`, values...)
+	if err == nil {
+		t.Error("SQLite accepted a bad stage after the import")
+	}
+}
+
+// tableIndexes returns the CREATE statements (names, for automatic indexes) of table's indexes as q,
+// a transaction or a pool, sees them.
+func tableIndexes(t *testing.T, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, table string) []string {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), `SELECT coalesce(sql, name) FROM sqlite_schema
+		WHERE type = 'index' AND tbl_name = ? ORDER BY name`, table)
+	must(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		must(t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	must(t, rows.Err())
+	return out
+}
+
+func TestLargeImportRebuildsIndexes(t *testing.T) {
+	t.Parallel()
+	s := openSQLite(t)
+	ctx := context.Background()
+	f := seed(t, s)
+	before := tableIndexes(t, s.read, "opportunities")
+	if len(before) < 4 {
+		t.Fatalf("opportunities has indexes %q", before)
+	}
+	begin := func() *ImportTx {
+		t.Helper()
+		tx, err := s.BeginImport(ctx, admin)
+		must(t, err)
+		tx.bulk.minRows = 100
+		return tx
+	}
+	wantIndexes := func(when string) {
+		t.Helper()
+		if diff := cmp.Diff(before, tableIndexes(t, s.read, "opportunities")); diff != "" {
+			t.Errorf("%s: indexes (-before +now):\n%s", when, diff)
+		}
+		var check string
+		must(t, s.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check))
+		if check != "ok" {
+			t.Errorf("%s: integrity_check: %s", when, check)
+		}
+	}
+	accounts := []int64{f.a1.ID, f.a2.ID, f.a3.ID}
+
+	// A small import keeps the indexes.
+	tx := begin()
+	_, err := tx.UpsertOpportunities(ctx, genOpportunities(50, accounts, "SMALL-"))
+	must(t, err)
+	if got := tableIndexes(t, tx.tx, "opportunities"); len(got) != len(before) {
+		t.Errorf("a small import dropped indexes: %q", got)
+	}
+	must(t, tx.Rollback())
+
+	// A large one drops the secondary ones (not the unique external id), which readers still see...
+	tx = begin()
+	_, err = tx.UpsertOpportunities(ctx, genOpportunities(300, accounts, "FAIL-"))
+	must(t, err)
+	during := tableIndexes(t, tx.tx, "opportunities")
+	if len(during) != 1 || !strings.HasPrefix(during[0], "sqlite_autoindex") {
+		t.Errorf("indexes during a large import: %q, want only the unique external id", during)
+	}
+	wantIndexes("seen by a reader during the import")
+	// ...and gets them back when it fails and is rolled back,
+	bad := genOpportunities(3, accounts, "FAIL-BAD-")
+	bad[1].AccountID = 987654
+	_, err = tx.UpsertOpportunities(ctx, bad)
+	wantCode(t, err, tandem.EINVALID)
+	must(t, tx.Rollback())
+	wantIndexes("after a failed import")
+
+	// when it panics,
+	func() {
+		defer func() { recover() }()
+		tx := begin()
+		defer tx.Rollback()
+		_, err := tx.UpsertOpportunities(ctx, genOpportunities(300, accounts, "PANIC-"))
+		must(t, err)
+		panic("import crashed")
+	}()
+	wantIndexes("after a panic")
+
+	// when its commit fails (a deferred reference still missing),
+	tx = begin()
+	_, err = tx.UpsertOpportunities(ctx, genOpportunities(300, accounts, "COMMIT-"))
+	must(t, err)
+	_, err = tx.UpsertPartners(ctx, []tandem.Partner{{ExternalID: "P-NOMGR", Name: "No manager", Tier: tandem.TierSilver,
+		Type: tandem.PartnerReseller, Standing: tandem.StandingGood, ManagerID: 989898}})
+	must(t, err)
+	wantCode(t, tx.Commit(), tandem.EINVALID)
+	wantIndexes("after a failed commit")
+
+	// and rebuilt when it commits, the rows all reachable through them.
+	tx = begin()
+	c, err := tx.UpsertOpportunities(ctx, genOpportunities(300, accounts, "BIG-"))
+	must(t, err)
+	must(t, tx.Commit())
+	if c.Inserted != 300 {
+		t.Errorf("inserted %d, want 300", c.Inserted)
+	}
+	wantIndexes("after a committed import")
+	var n int
+	must(t, s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunities INDEXED BY opportunities_account_id
+		WHERE account_id = ? AND external_id LIKE 'BIG-%'`, f.a2.ID).Scan(&n))
+	if n != 100 {
+		t.Errorf("%d imported deals of account 2 through its index, want 100", n)
 	}
 }
 

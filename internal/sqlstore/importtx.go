@@ -35,6 +35,11 @@ type ImportTx struct {
 	stmts  map[string]*sql.Stmt // SQLite: prepared upserts by kind and row count
 	staged map[string]bool      // PostgreSQL: staging tables created in this transaction
 	fk     *sqliteForeignKeys   // SQLite: the references this import checks itself
+	bulk   *sqliteBulk          // SQLite: secondary indexes rebuilt by large imports
+	// absent holds external ids of opportunities that RoutingStates found not stored, so that the
+	// upsert that follows need not look them up again: only the import writes while it is open, and
+	// the upsert forgets every id it is given before it writes.
+	absent map[string]struct{}
 	done   bool
 }
 
@@ -50,8 +55,8 @@ func (s *Store) BeginImport(ctx context.Context, actor tandem.Actor) (*ImportTx,
 		stmts: map[string]*sql.Stmt{}, staged: map[string]bool{}}
 	var err error
 	if t.conn, err = s.write.Conn(ctx); err == nil && s.dialect == DialectSQLite {
-		t.fk = newSQLiteForeignKeys()
-		err = disableForeignKeys(ctx, t.conn)
+		t.fk, t.bulk, t.absent = newSQLiteForeignKeys(), newSQLiteBulk(), map[string]struct{}{}
+		err = importConnSettings(ctx, t.conn)
 	}
 	if err == nil {
 		t.tx, err = t.conn.BeginTx(ctx, nil)
@@ -68,7 +73,7 @@ func (t *ImportTx) release(ctx context.Context) {
 	t.done = true
 	if t.conn != nil {
 		if t.fk != nil {
-			restoreForeignKeys(ctx, t.conn, t.s.logger)
+			restoreConnSettings(ctx, t.conn, t.s.logger)
 		}
 		t.conn.Close()
 	}
@@ -90,7 +95,11 @@ func (t *ImportTx) Commit() error {
 		changed = changed || c.Inserted > 0 || c.Updated > 0
 	}
 	if t.fk != nil {
-		if err := t.fk.checkDeferred(ctx, t.tx); err != nil {
+		err := t.bulk.rebuildIndexes(ctx, t.tx)
+		if err == nil {
+			err = t.fk.checkDeferred(ctx, t.tx)
+		}
+		if err != nil {
 			t.tx.Rollback()
 			return t.s.mapErr(fmt.Errorf("commit import: %w", err), "imported record")
 		}
@@ -127,14 +136,22 @@ var tableOfKind = map[string]string{
 	"registrations": "registrations", "touches": "touches", "products": "products",
 }
 
-// lookup runs a query whose one parameter is a list (see Store.inStrings) over list in chunks and calls
-// each for every row.
-func (t *ImportTx) lookup(ctx context.Context, list []string, query func(cond string) string, expr string,
+// lookup runs a query whose one parameter is a list over list in chunks and calls each for every row.
+// query gets what restricts expr to the list's values: a join to put in front of the table in the FROM
+// clause, and a condition. SQLite joins the list, read with json_each (whose columns, such as id and
+// type, make the query's own column names ambiguous unless qualified); an IN (SELECT … FROM json_each)
+// would first copy the list into a temporary index. PostgreSQL needs no join (see Store.inStrings).
+func (t *ImportTx) lookup(ctx context.Context, list []string, expr string, query func(join, cond string) string,
 	each func(scan func(...any) error) error) error {
 	for start := 0; start < len(list); start += resolveChunk {
 		chunk := list[start:min(start+resolveChunk, len(list))]
-		cond, arg := t.s.inStrings(expr, 1, chunk)
-		rows, err := t.tx.QueryContext(ctx, query(cond), arg)
+		join, cond, arg := "", "", any(nil)
+		if t.s.dialect == DialectSQLite {
+			join, cond, arg = `json_each($1) AS j JOIN `, expr+` = j.value`, jsonText(chunk)
+		} else {
+			cond, arg = t.s.inStrings(expr, 1, chunk)
+		}
+		rows, err := t.tx.QueryContext(ctx, query(join, cond), arg)
 		if err != nil {
 			return err
 		}
@@ -160,9 +177,9 @@ func (t *ImportTx) ResolveIDs(ctx context.Context, kind string, externalIDs []st
 		return nil, tandem.Errorf(tandem.EINVALID, "cannot resolve ids of %q", kind)
 	}
 	out := make(map[string]int64, len(externalIDs))
-	err := t.lookup(ctx, externalIDs, func(cond string) string {
-		return `SELECT external_id, id FROM ` + table + ` WHERE ` + cond
-	}, "external_id", func(scan func(...any) error) error {
+	err := t.lookup(ctx, externalIDs, "t.external_id", func(join, cond string) string {
+		return `SELECT t.external_id, t.id FROM ` + join + table + ` AS t WHERE ` + cond
+	}, func(scan func(...any) error) error {
 		var ext string
 		var id int64
 		if err := scan(&ext, &id); err != nil {
@@ -184,9 +201,9 @@ func (t *ImportTx) ResolveUserEmails(ctx context.Context, emails []string) (map[
 		lower[i] = normalizeEmail(e)
 	}
 	out := make(map[string]int64, len(emails))
-	err := t.lookup(ctx, lower, func(cond string) string {
-		return `SELECT email, id FROM users WHERE ` + cond
-	}, "email", func(scan func(...any) error) error {
+	err := t.lookup(ctx, lower, "u.email", func(join, cond string) string {
+		return `SELECT u.email, u.id FROM ` + join + `users AS u WHERE ` + cond
+	}, func(scan func(...any) error) error {
 		var email string
 		var id int64
 		if err := scan(&email, &id); err != nil {
@@ -209,9 +226,9 @@ func (t *ImportTx) ResolveAccountNames(ctx context.Context, names []string) (map
 		lower[i] = strings.ToLower(n)
 	}
 	byLower := map[string]int64{}
-	err := t.lookup(ctx, lower, func(cond string) string {
-		return `SELECT lower(name), min(id) FROM accounts WHERE ` + cond + ` GROUP BY lower(name)`
-	}, "lower(name)", func(scan func(...any) error) error {
+	err := t.lookup(ctx, lower, "lower(a.name)", func(join, cond string) string {
+		return `SELECT lower(a.name), min(a.id) FROM ` + join + `accounts AS a WHERE ` + cond + ` GROUP BY lower(a.name)`
+	}, func(scan func(...any) error) error {
 		var name string
 		var id int64
 		if err := scan(&name, &id); err != nil {
@@ -255,10 +272,11 @@ func (t *ImportTx) PartnerTiers(ctx context.Context) (map[int64]tandem.Tier, err
 // to know about them.
 func (t *ImportTx) RoutingStates(ctx context.Context, opportunityExternalIDs []string) (map[string]tandem.RoutingState, error) {
 	out := make(map[string]tandem.RoutingState, len(opportunityExternalIDs))
-	err := t.lookup(ctx, opportunityExternalIDs, func(cond string) string {
+	clear(t.absent)
+	err := t.lookup(ctx, opportunityExternalIDs, "o.external_id", func(join, cond string) string {
 		return `SELECT o.external_id, o.id, o.routing_motion, ` + routingStateColumns + `
-			FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id WHERE ` + cond
-	}, "o.external_id", func(scan func(...any) error) error {
+			FROM ` + join + `opportunities o LEFT JOIN partners p ON p.id = o.partner_id WHERE ` + cond
+	}, func(scan func(...any) error) error {
 		var ext string
 		var st tandem.RoutingState
 		if err := scan(&ext, &st.OpportunityID, &st.Motion, &st.PartnerTier, &st.RegistrationStatus); err != nil {
@@ -269,6 +287,13 @@ func (t *ImportTx) RoutingStates(ctx context.Context, opportunityExternalIDs []s
 	})
 	if err != nil {
 		return nil, fmt.Errorf("routing states: %w", err)
+	}
+	if t.absent != nil {
+		for _, ext := range opportunityExternalIDs {
+			if _, ok := out[ext]; !ok {
+				t.absent[ext] = struct{}{}
+			}
+		}
 	}
 	return out, nil
 }
@@ -366,7 +391,7 @@ func (t *ImportTx) upsert(ctx context.Context, spec *upsertSpec, idx []int, valu
 		c, err = t.upsertSQLite(ctx, spec, idx, values)
 	}
 	if err != nil {
-		return tandem.UpsertCounts{}, t.s.mapErr(fmt.Errorf("import %s: %w", spec.kind, err), "an imported "+strings.TrimSuffix(spec.kind, "s"))
+		return tandem.UpsertCounts{}, t.s.mapErr(fmt.Errorf("import %s: %w", spec.kind, err), "an imported "+singular(spec.kind))
 	}
 	total := t.counts[spec.kind]
 	total.Add(c)

@@ -14,45 +14,52 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 )
 
-// The SQLite import path. Three things make it fast, each measured on a million opportunities:
+// The SQLite import path. These make it fast, each measured on a million opportunities:
 //
 //   - Foreign-key enforcement is off for the import's connection. SQLite would look every reference of
 //     every row up in its parent table; the import checks each distinct referenced id once per call
-//     instead (a batch of ten thousand deals names at most a few thousand accounts). The pragma cannot
-//     change inside a transaction, so it is switched off before BEGIN and on again after the end, and a
-//     connection on which it cannot be restored is discarded rather than returned to the pool.
+//     instead (a batch of ten thousand deals names at most a few thousand accounts).
+//   - CHECK constraints stay on; the schema writes enumerations as OR chains, which SQLite checks far
+//     faster than IN lists (see the SQLite migrations).
+//   - Large imports rebuild secondary indexes at commit instead of inserting into them row by row
+//     (see importbulk_sqlite.go).
 //   - Rows whose external id is not stored yet are written with plain multi-row INSERTs: no conflict
 //     handling, and the count of inserted rows is simply the number of new rows.
 //   - Only rows already stored go through INSERT … ON CONFLICT DO UPDATE … WHERE (stored) IS NOT (new),
 //     whose changes count the rows actually updated.
 //
+// The connection settings cannot change inside a transaction (foreign_keys is silently ignored there),
+// so they are set before BEGIN and restored after the end, and a connection on which they cannot be
+// restored is discarded rather than returned to the pool.
+//
 // Checked references keep SQLite's timing: immediate ones before the rows are written (so a refused call
 // writes nothing), deferred ones (DEFERRABLE INITIALLY DEFERRED in the schema, such as a user's manager)
 // at Commit, when every row of the import is in.
 
-// disableForeignKeys switches enforcement off on conn, which must not be in a transaction.
-func disableForeignKeys(ctx context.Context, conn *sql.Conn) error {
+// importConnSettings switches conn, which must not be in a transaction, to the import's settings.
+func importConnSettings(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
-		return fmt.Errorf("disable foreign keys: %w", err)
+		return fmt.Errorf("PRAGMA foreign_keys = OFF: %w", err)
 	}
 	return nil
 }
 
-// restoreForeignKeys switches enforcement back on after the import's transaction ended. The pragma is
-// silently ignored inside a transaction (a COMMIT that failed may leave one open), so the setting is
-// read back; when it is not on, the connection is marked bad so that the pool closes it instead of
-// handing it to the next writer.
-func restoreForeignKeys(ctx context.Context, conn *sql.Conn, logger *slog.Logger) {
+// restoreConnSettings switches the connection back to its usual settings after the import's transaction
+// ended. Pragmas are silently ignored inside a transaction (a COMMIT that failed may leave one open),
+// so the settings are read back; when they are not restored, the connection is marked bad so that the
+// pool closes it instead of handing it to the next writer.
+func restoreConnSettings(ctx context.Context, conn *sql.Conn, logger *slog.Logger) {
 	ctx = context.WithoutCancel(ctx)
-	var on int
 	_, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`)
+	var fk int
 	if err == nil {
-		err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on)
+		err = conn.QueryRowContext(ctx, `SELECT foreign_keys FROM pragma_foreign_keys`).Scan(&fk)
 	}
-	if err == nil && on == 1 {
+	if err == nil && fk == 1 {
 		return
 	}
-	logger.Warn("import: foreign keys not restored; discarding the writer connection", "err", err)
+	logger.Warn("import: connection settings not restored; discarding the writer connection", "err", err,
+		"foreign_keys", fk)
 	conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
@@ -219,6 +226,7 @@ func firstMissing(ctx context.Context, tx *sql.Tx, table, column string, ids []i
 	return missing, true, nil
 }
 
+// singular returns the singular of a table's kind: "opportunities" → "opportunity", "touches" → "touch".
 func singular(kind string) string {
 	if strings.HasSuffix(kind, "ies") {
 		return strings.TrimSuffix(kind, "ies") + "y"
@@ -227,7 +235,8 @@ func singular(kind string) string {
 }
 
 // upsertSQLite writes rows[i] for i in idx: references checked, new rows inserted, stored rows updated
-// where they differ.
+// where they differ (SQLite enforces the CHECK constraints). The writes happen under a savepoint, so a
+// call that fails writes nothing.
 func (t *ImportTx) upsertSQLite(ctx context.Context, spec *upsertSpec, idx []int, values func(i int) []any) (tandem.UpsertCounts, error) {
 	var c tandem.UpsertCounts
 	if len(idx) == 0 {
@@ -247,23 +256,36 @@ func (t *ImportTx) upsertSQLite(ctx context.Context, spec *upsertSpec, idx []int
 		return c, err
 	}
 	fresh, existing := rows, [][]any(nil)
+	freshExt, existingExt := ext, []string(nil)
 	if len(stored) > 0 {
-		fresh = make([][]any, 0, len(rows)-len(stored))
-		existing = make([][]any, 0, len(stored))
+		fresh, freshExt = make([][]any, 0, len(rows)-len(stored)), make([]string, 0, len(rows)-len(stored))
+		existing, existingExt = make([][]any, 0, len(stored)), make([]string, 0, len(stored))
 		for j, row := range rows {
 			if _, ok := stored[ext[j]]; ok {
-				existing = append(existing, row)
+				existing, existingExt = append(existing, row), append(existingExt, ext[j])
 			} else {
-				fresh = append(fresh, row)
+				fresh, freshExt = append(fresh, row), append(freshExt, ext[j])
 			}
 		}
 	}
-	if _, err := t.execSQLite(ctx, spec, false, fresh); err != nil {
+	if len(fresh) > 0 {
+		if err := t.bulk.prepareInsert(ctx, t.tx, spec.table, len(fresh)); err != nil {
+			return c, err
+		}
+	}
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT import_call`); err != nil {
 		return c, err
 	}
-	// Every row of existing conflicts, so the changes are exactly the rows updated: rows whose stored
-	// columns all equal the new ones are skipped by the WHERE clause and not counted.
-	updated, err := t.execSQLite(ctx, spec, true, existing)
+	updated, err := t.writeSQLite(ctx, spec, fresh, existing)
+	if err != nil {
+		// Back to the savepoint even when ctx has ended, or the rows written so far would stay.
+		if _, rbErr := t.tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO import_call`); rbErr != nil {
+			return c, errors.Join(err, fmt.Errorf("roll back the call: %w", rbErr))
+		}
+	}
+	if _, relErr := t.tx.ExecContext(context.WithoutCancel(ctx), `RELEASE import_call`); err == nil && relErr != nil {
+		return c, relErr
+	}
 	if err != nil {
 		return c, err
 	}
@@ -271,12 +293,35 @@ func (t *ImportTx) upsertSQLite(ctx context.Context, spec *upsertSpec, idx []int
 	return c, nil
 }
 
-// storedExternalIDs returns which of the external ids table holds.
+// writeSQLite inserts fresh and updates existing where they differ; it returns the number of rows
+// updated. SQLite enforces the CHECK constraints as it writes.
+func (t *ImportTx) writeSQLite(ctx context.Context, spec *upsertSpec, fresh, existing [][]any) (int, error) {
+	if _, err := t.execSQLite(ctx, spec, false, fresh); err != nil {
+		return 0, err
+	}
+	// Every row of existing conflicts, so the changes are exactly the rows updated: rows whose stored
+	// columns all equal the new ones are skipped by the WHERE clause and not counted.
+	return t.execSQLite(ctx, spec, true, existing)
+}
+
+// storedExternalIDs returns which of the external ids table holds. Ids that RoutingStates just found
+// absent are not looked up again, and are forgotten, since the caller is about to write them.
 func (t *ImportTx) storedExternalIDs(ctx context.Context, table string, ext []string) (map[string]struct{}, error) {
 	out := map[string]struct{}{}
-	err := t.lookup(ctx, ext, func(cond string) string {
-		return `SELECT external_id FROM ` + table + ` WHERE ` + cond
-	}, "external_id", func(scan func(...any) error) error {
+	lookup := ext
+	if table == "opportunities" && len(t.absent) > 0 {
+		lookup = make([]string, 0, len(ext))
+		for _, e := range ext {
+			if _, ok := t.absent[e]; ok {
+				delete(t.absent, e)
+			} else {
+				lookup = append(lookup, e)
+			}
+		}
+	}
+	err := t.lookup(ctx, lookup, "t.external_id", func(join, cond string) string {
+		return `SELECT t.external_id FROM ` + join + table + ` AS t WHERE ` + cond
+	}, func(scan func(...any) error) error {
 		var e string
 		if err := scan(&e); err != nil {
 			return err
@@ -294,12 +339,7 @@ func (t *ImportTx) storedExternalIDs(ctx context.Context, table string, ext []st
 // returns the number of rows changed.
 func (t *ImportTx) execSQLite(ctx context.Context, spec *upsertSpec, update bool, rows [][]any) (int, error) {
 	batch := sqliteBatch(len(spec.cols))
-	width := len(spec.cols)
-	if spec.timestamps {
-		width += 2
-	}
-	args := make([]any, 0, min(batch, len(rows))*width)
-	now := t.now.UnixMicro()
+	args := make([]any, 0, min(batch, len(rows))*len(spec.cols))
 	changed := 0
 	for start := 0; start < len(rows); start += batch {
 		part := rows[start:min(start+batch, len(rows))]
@@ -310,9 +350,6 @@ func (t *ImportTx) execSQLite(ctx context.Context, spec *upsertSpec, update bool
 		args = args[:0]
 		for _, row := range part {
 			args = append(args, row...)
-			if spec.timestamps {
-				args = append(args, now, now)
-			}
 		}
 		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
@@ -331,9 +368,10 @@ func (t *ImportTx) execSQLite(ctx context.Context, spec *upsertSpec, update bool
 // small enough to stay far below SQLite's 32766 parameters.
 func sqliteBatch(cols int) int { return max(1, min(1000, 32000/(cols+2))) }
 
-// sqliteStmt returns the prepared INSERT (or, with update, upsert) of n rows. It uses anonymous "?"
-// parameters: SQLite looks a numbered parameter's name up by a linear scan, which makes binding
-// thousands of "$N" quadratic.
+// sqliteStmt returns the prepared INSERT (or, with update, upsert) of n rows. The timestamps, the same
+// for every row of the import, are written into the statement rather than bound to each row. It uses
+// anonymous "?" parameters: SQLite looks a numbered parameter's name up by a linear scan, which makes
+// binding thousands of "$N" quadratic.
 func (t *ImportTx) sqliteStmt(ctx context.Context, spec *upsertSpec, update bool, n int) (*sql.Stmt, error) {
 	key := spec.kind + "/insert/" + strconv.Itoa(n)
 	if update {
@@ -342,11 +380,11 @@ func (t *ImportTx) sqliteStmt(ctx context.Context, spec *upsertSpec, update bool
 	if st, ok := t.stmts[key]; ok {
 		return st, nil
 	}
-	k := len(spec.cols)
+	row := "(" + strings.Repeat("?, ", len(spec.cols)-1) + "?)"
 	if spec.timestamps {
-		k += 2
+		now := strconv.FormatInt(t.now.UnixMicro(), 10)
+		row = "(" + strings.Repeat("?, ", len(spec.cols)) + now + ", " + now + ")"
 	}
-	row := "(" + strings.Repeat("?, ", k-1) + "?)"
 	var b strings.Builder
 	b.WriteString(`INSERT INTO ` + spec.table + ` AS t (` + t.insertColumns(spec) + `) VALUES `)
 	for r := range n {

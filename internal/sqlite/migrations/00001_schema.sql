@@ -1,6 +1,9 @@
 -- Tandem's schema for SQLite.
 -- Times are INTEGER unix microseconds in UTC (NULL when unknown); money is INTEGER minor units;
 -- string lists are JSON arrays in TEXT. Every id a user sees from outside is external_id, unique per table.
+-- Enumerations are checked as chains of "col = 'a' OR col = 'b'", not "col IN ('a', 'b')": inside a CHECK
+-- constraint SQLite builds a temporary b-tree for an IN list on every row written, which made CHECKs
+-- cost more than the table and index inserts of a bulk import.
 
 -- +goose Up
 CREATE TABLE territories (
@@ -13,13 +16,13 @@ CREATE TABLE partners (
     id             INTEGER PRIMARY KEY,
     external_id    TEXT NOT NULL UNIQUE,
     name           TEXT NOT NULL,
-    tier           TEXT NOT NULL CHECK (tier IN ('platinum', 'gold', 'silver', 'registered')),
-    type           TEXT NOT NULL CHECK (type IN ('reseller', 'referral', 'co_sell')),
+    tier           TEXT NOT NULL CHECK ((tier = 'platinum' OR tier = 'gold' OR tier = 'silver' OR tier = 'registered')),
+    type           TEXT NOT NULL CHECK ((type = 'reseller' OR type = 'referral' OR type = 'co_sell')),
     countries      TEXT NOT NULL DEFAULT '[]',
     verticals      TEXT NOT NULL DEFAULT '[]',
     certifications TEXT NOT NULL DEFAULT '[]',
     manager_id     INTEGER REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED,
-    standing       TEXT NOT NULL CHECK (standing IN ('good', 'probation', 'suspended')),
+    standing       TEXT NOT NULL CHECK ((standing = 'good' OR standing = 'probation' OR standing = 'suspended')),
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
@@ -29,12 +32,11 @@ CREATE TABLE users (
     external_id   TEXT NOT NULL UNIQUE,
     email         TEXT NOT NULL UNIQUE,
     name          TEXT NOT NULL DEFAULT '',
-    role          TEXT NOT NULL CHECK (role IN ('admin', 'revops', 'ae', 'partner_manager', 'vp_sales',
-                                                'vp_channel', 'cro', 'ceo', 'partner_user')),
+    role          TEXT NOT NULL CHECK ((role = 'admin' OR role = 'revops' OR role = 'ae' OR role = 'partner_manager' OR role = 'vp_sales' OR role = 'vp_channel' OR role = 'cro' OR role = 'ceo' OR role = 'partner_user')),
     partner_id    INTEGER REFERENCES partners (id),
     manager_id    INTEGER REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED,
     territory_id  INTEGER REFERENCES territories (id),
-    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled = 0 OR disabled = 1),
     password_hash TEXT,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
@@ -63,7 +65,7 @@ CREATE TABLE products (
     id                INTEGER PRIMARY KEY,
     external_id       TEXT NOT NULL UNIQUE,
     name              TEXT NOT NULL,
-    type              TEXT NOT NULL CHECK (type IN ('core', 'addon', 'services')),
+    type              TEXT NOT NULL CHECK ((type = 'core' OR type = 'addon' OR type = 'services')),
     cogs_basis_points INTEGER NOT NULL DEFAULT 0 CHECK (cogs_basis_points BETWEEN 0 AND 10000)
 );
 
@@ -75,22 +77,19 @@ CREATE TABLE opportunities (
     owner_id                 INTEGER REFERENCES users (id),
     partner_id               INTEGER REFERENCES partners (id),
     product                  TEXT NOT NULL DEFAULT '',
-    product_type             TEXT NOT NULL CHECK (product_type IN ('core', 'addon', 'services')),
+    product_type             TEXT NOT NULL CHECK ((product_type = 'core' OR product_type = 'addon' OR product_type = 'services')),
     acv                      INTEGER NOT NULL CHECK (acv >= 0),
     currency                 TEXT NOT NULL,
-    stage                    TEXT NOT NULL CHECK (stage IN ('prospecting', 'qualified', 'proposal', 'negotiation',
-                                                           'closed_won', 'closed_lost')),
-    forecast_category        TEXT NOT NULL CHECK (forecast_category IN ('pipeline', 'best_case', 'commit',
-                                                                        'closed', 'omitted')),
+    stage                    TEXT NOT NULL CHECK ((stage = 'prospecting' OR stage = 'qualified' OR stage = 'proposal' OR stage = 'negotiation' OR stage = 'closed_won' OR stage = 'closed_lost')),
+    forecast_category        TEXT NOT NULL CHECK ((forecast_category = 'pipeline' OR forecast_category = 'best_case' OR forecast_category = 'commit' OR forecast_category = 'closed' OR forecast_category = 'omitted')),
     country                  TEXT NOT NULL DEFAULT '',
     vertical                 TEXT NOT NULL DEFAULT '',
     discount_basis_points    INTEGER NOT NULL DEFAULT 0 CHECK (discount_basis_points BETWEEN 0 AND 10000),
-    attribution              TEXT NOT NULL DEFAULT '' CHECK (attribution IN ('', 'direct', 'partner_sourced',
-                                                                            'partner_led', 'partner_influenced')),
+    attribution              TEXT NOT NULL DEFAULT '' CHECK ((attribution = '' OR attribution = 'direct' OR attribution = 'partner_sourced' OR attribution = 'partner_led' OR attribution = 'partner_influenced')),
     created_on               INTEGER,
     close_date               INTEGER,
-    routing_motion           TEXT NOT NULL DEFAULT '' CHECK (routing_motion IN ('', 'partner_led', 'co_sell', 'direct')),
-    routing_partner_attached INTEGER NOT NULL DEFAULT 0 CHECK (routing_partner_attached IN (0, 1)),
+    routing_motion           TEXT NOT NULL DEFAULT '' CHECK ((routing_motion = '' OR routing_motion = 'partner_led' OR routing_motion = 'co_sell' OR routing_motion = 'direct')),
+    routing_partner_attached INTEGER NOT NULL DEFAULT 0 CHECK (routing_partner_attached = 0 OR routing_partner_attached = 1),
     routing_rule             TEXT NOT NULL DEFAULT '',
     routing_policy_version   TEXT NOT NULL DEFAULT '',
     routing_explanation      TEXT NOT NULL DEFAULT '',
@@ -111,14 +110,13 @@ CREATE TABLE registrations (
     account_name     TEXT NOT NULL,
     website          TEXT NOT NULL DEFAULT '',
     country          TEXT NOT NULL,
-    product_type     TEXT NOT NULL CHECK (product_type IN ('core', 'addon', 'services')),
+    product_type     TEXT NOT NULL CHECK ((product_type = 'core' OR product_type = 'addon' OR product_type = 'services')),
     estimated_acv    INTEGER NOT NULL CHECK (estimated_acv >= 0),
     currency         TEXT NOT NULL,
     expected_close   INTEGER,
     contact_name     TEXT NOT NULL DEFAULT '',
     contact_email    TEXT NOT NULL DEFAULT '',
-    status           TEXT NOT NULL CHECK (status IN ('submitted', 'approved', 'rejected', 'expired', 'won',
-                                                     'lost', 'withdrawn')),
+    status           TEXT NOT NULL CHECK ((status = 'submitted' OR status = 'approved' OR status = 'rejected' OR status = 'expired' OR status = 'won' OR status = 'lost' OR status = 'withdrawn')),
     submitted_at     INTEGER,
     decided_at       INTEGER,
     decided_by       INTEGER REFERENCES users (id),
@@ -138,7 +136,7 @@ CREATE TABLE touches (
     external_id    TEXT NOT NULL UNIQUE,
     partner_id     INTEGER NOT NULL REFERENCES partners (id),
     opportunity_id INTEGER NOT NULL REFERENCES opportunities (id),
-    kind           TEXT NOT NULL CHECK (kind IN ('sourced', 'co_sell', 'influence')),
+    kind           TEXT NOT NULL CHECK ((kind = 'sourced' OR kind = 'co_sell' OR kind = 'influence')),
     occurred_at    INTEGER NOT NULL,
     note           TEXT NOT NULL DEFAULT ''
 );
@@ -147,8 +145,7 @@ CREATE INDEX touches_partner_id ON touches (partner_id);
 
 CREATE TABLE conflicts (
     id                         INTEGER PRIMARY KEY,
-    cause                      TEXT NOT NULL CHECK (cause IN ('partner_overlap', 'direct_overlap', 'protected_reroute',
-                                                              'cannibalisation', 'attribution')),
+    cause                      TEXT NOT NULL CHECK ((cause = 'partner_overlap' OR cause = 'direct_overlap' OR cause = 'protected_reroute' OR cause = 'cannibalisation' OR cause = 'attribution')),
     account_id                 INTEGER REFERENCES accounts (id),
     product_type               TEXT NOT NULL DEFAULT '',
     opportunity_id             INTEGER REFERENCES opportunities (id),
@@ -156,11 +153,10 @@ CREATE TABLE conflicts (
     other_registration_id      INTEGER REFERENCES registrations (id),
     rule                       TEXT NOT NULL DEFAULT '',
     level                      INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),
-    status                     TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+    status                     TEXT NOT NULL CHECK ((status = 'open' OR status = 'resolved')),
     opened_at                  INTEGER NOT NULL,
     level_due_at               INTEGER,
-    resolution                 TEXT NOT NULL DEFAULT '' CHECK (resolution IN ('', 'award_partner', 'award_direct',
-                                                                              'co_sell', 'split')),
+    resolution                 TEXT NOT NULL DEFAULT '' CHECK ((resolution = '' OR resolution = 'award_partner' OR resolution = 'award_direct' OR resolution = 'co_sell' OR resolution = 'split')),
     partner_share_basis_points INTEGER NOT NULL DEFAULT 0 CHECK (partner_share_basis_points BETWEEN 0 AND 10000),
     rationale                  TEXT NOT NULL DEFAULT '',
     resolved_at                INTEGER,
@@ -224,7 +220,7 @@ CREATE TABLE policy_versions (
     name           TEXT NOT NULL,
     version        TEXT NOT NULL,
     effective_from INTEGER,
-    status         TEXT NOT NULL CHECK (status IN ('draft', 'published', 'superseded')),
+    status         TEXT NOT NULL CHECK ((status = 'draft' OR status = 'published' OR status = 'superseded')),
     source         TEXT NOT NULL,
     created_at     INTEGER NOT NULL,
     created_by     INTEGER REFERENCES users (id),
@@ -258,7 +254,7 @@ CREATE TABLE import_jobs (
     id          INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL,
     file_name   TEXT NOT NULL DEFAULT '',
-    status      TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+    status      TEXT NOT NULL CHECK ((status = 'running' OR status = 'succeeded' OR status = 'failed')),
     rows_read   INTEGER NOT NULL DEFAULT 0,
     bytes_read  INTEGER NOT NULL DEFAULT 0,
     bytes_total INTEGER NOT NULL DEFAULT 0,

@@ -15,4 +15,4 @@ CREATE UNIQUE INDEX conflicts_open_pair ON conflicts (pair_key) WHERE status = '
 CREATE INDEX conflicts_other_registration_id ON conflicts (other_registration_id);
 CREATE INDEX conflicts_opened_at ON conflicts (opened_at);
 
-ALTER TABLE opportunities ADD COLUMN cannibalisation_flag INTEGER NOT NULL DEFAULT 0 CHECK (cannibalisation_flag IN (0, 1));
+ALTER TABLE opportunities ADD COLUMN cannibalisation_flag INTEGER NOT NULL DEFAULT 0 CHECK (cannibalisation_flag = 0 OR cannibalisation_flag = 1);
