@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,14 +39,7 @@ func getAccount(ctx context.Context, q querier, actor tandem.Actor, id int64) (*
 	var w where
 	w.add("a.id = ?", id)
 	scopeAccounts(&w, actor)
-	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a`+w.sql(), w.args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("account", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get account %d: %w", id, err)
-	}
-	return &a, nil
+	return getOne(ctx, q, "account", id, `SELECT `+accountColumns+` FROM accounts a`+w.sql(), w.args, scanAccount)
 }
 
 // ListAccounts returns a page of the accounts actor may see and how many match f.

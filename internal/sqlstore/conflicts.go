@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -29,14 +28,7 @@ func (s *Store) GetConflict(ctx context.Context, actor tandem.Actor, id int64) (
 	if actor.IsPartner() {
 		return nil, tandem.NotFound("conflict", id)
 	}
-	c, err := scanConflict(s.read.QueryRowContext(ctx, `SELECT `+conflictColumns+` FROM conflicts WHERE id = $1`, id).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("conflict", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get conflict %d: %w", id, err)
-	}
-	return &c, nil
+	return getOne(ctx, s.read, "conflict", id, `SELECT `+conflictColumns+` FROM conflicts WHERE id = $1`, []any{id}, scanConflict)
 }
 
 // ListConflicts returns conflicts, oldest first; empty for partner users.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -65,14 +64,8 @@ func (s *Store) GetOpportunityByExternalID(ctx context.Context, actor tandem.Act
 
 func getOpportunity(ctx context.Context, q querier, actor tandem.Actor, w where, id any) (*tandem.Opportunity, error) {
 	scopeOpportunities(&w, actor)
-	o, err := scanOpportunity(q.QueryRowContext(ctx, `SELECT `+opportunityColumns+` FROM opportunities o`+w.sql(), w.args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("opportunity", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get opportunity %v: %w", id, err)
-	}
-	return &o, nil
+	return getOne(ctx, q, "opportunity", id, `SELECT `+opportunityColumns+` FROM opportunities o`+w.sql(), w.args,
+		func(scan func(...any) error) (tandem.Opportunity, error) { return scanOpportunity(scan) })
 }
 
 // ListOpportunities returns a page of the opportunities actor may see and how many match f.

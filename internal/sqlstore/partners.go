@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -36,14 +35,7 @@ func getPartner(ctx context.Context, q querier, actor tandem.Actor, id int64) (*
 	var w where
 	w.add("p.id = ?", id)
 	scopePartners(&w, actor)
-	p, err := scanPartner(q.QueryRowContext(ctx, `SELECT `+partnerColumns+` FROM partners p`+w.sql(), w.args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("partner", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get partner %d: %w", id, err)
-	}
-	return &p, nil
+	return getOne(ctx, q, "partner", id, `SELECT `+partnerColumns+` FROM partners p`+w.sql(), w.args, scanPartner)
 }
 
 // ListPartners returns a page of the partners actor may see and how many match f.

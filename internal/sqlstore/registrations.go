@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -51,14 +50,7 @@ func getRegistration(ctx context.Context, q querier, actor tandem.Actor, id int6
 	var w where
 	w.add("r.id = ?", id)
 	scopeRegistrations(&w, actor)
-	r, err := scanRegistration(q.QueryRowContext(ctx, `SELECT `+registrationColumns+` FROM registrations r`+w.sql(), w.args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("registration", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get registration %d: %w", id, err)
-	}
-	return &r, nil
+	return getOne(ctx, q, "registration", id, `SELECT `+registrationColumns+` FROM registrations r`+w.sql(), w.args, scanRegistration)
 }
 
 // ListRegistrations returns a page of the registrations actor may see and how many match f.

@@ -1,9 +1,12 @@
 package sqlstore
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -213,4 +216,18 @@ func placeholders(from, n int) string {
 		b.WriteString("$" + strconv.Itoa(from+i))
 	}
 	return b.String()
+}
+
+// getOne runs a query for one record and scans it: no row is ENOTFOUND for kind and id (never
+// (nil, nil)), any other failure is wrapped with both.
+func getOne[T any](ctx context.Context, q querier, kind string, id any, query string, args []any,
+	scan func(func(...any) error) (T, error)) (*T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.NotFound(kind, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s %v: %w", kind, id, err)
+	}
+	return &v, nil
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -33,14 +32,7 @@ func getTouch(ctx context.Context, q querier, actor tandem.Actor, id int64) (*ta
 	var w where
 	w.add("t.id = ?", id)
 	scopeTouches(&w, actor)
-	t, err := scanTouch(q.QueryRowContext(ctx, `SELECT `+touchColumns+` FROM touches t`+w.sql(), w.args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("touch", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get touch %d: %w", id, err)
-	}
-	return &t, nil
+	return getOne(ctx, q, "touch", id, `SELECT `+touchColumns+` FROM touches t`+w.sql(), w.args, scanTouch)
 }
 
 // ListTouches returns a page of the touches actor may see and how many match f.

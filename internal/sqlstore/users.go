@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,14 +41,8 @@ func getUser(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tan
 	var w where
 	w.add("u.id = ?", id)
 	scopeUsers(&w, actor)
-	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u`+w.sql(), w.args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("user", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get user %d: %w", id, err)
-	}
-	return &u, nil
+	return getOne(ctx, q, "user", id, `SELECT `+userColumns+` FROM users u`+w.sql(), w.args,
+		func(scan func(...any) error) (tandem.User, error) { return scanUser(scan) })
 }
 
 // ListUsers returns a page of the users actor may see and how many match f.
