@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -26,7 +23,7 @@ func TestServeEscalatesOnceAcrossInstances(t *testing.T) {
 	defer stop()
 	dbURL := filepath.Join(t.TempDir(), "tandem.db")
 	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		dbURL = postgresSchema(t, pg)
+		dbURL = pgtest.SchemaURL(t, pg)
 	}
 	env, _, _ := serveTestEnv("", nil)
 	check, err := openStore(ctx, env, dbURL)
@@ -97,31 +94,4 @@ func TestServeEscalatesOnceAcrossInstances(t *testing.T) {
 			t.Errorf("serve after cancellation: %v", err)
 		}
 	}
-}
-
-// postgresSchema makes a fresh schema in the database at base, dropped after the test, and returns a
-// URL whose connections use it.
-func postgresSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "cmd_" + hex.EncodeToString(b[:])
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

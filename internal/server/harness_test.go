@@ -3,10 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -79,27 +77,7 @@ func openSQLite(t testing.TB) *sqlstore.Store {
 // openPostgres opens a store in a fresh schema of the database at base and drops it afterwards.
 func openPostgres(t testing.TB, base string) *sqlstore.Store {
 	t.Helper()
-	ctx := context.Background()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "srv_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { _, _ = admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	st, err := sqlstore.Open(ctx, u.String(), nil)
+	st, err := sqlstore.Open(context.Background(), pgtest.SchemaURL(t, base), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

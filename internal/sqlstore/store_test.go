@@ -2,10 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,26 +51,7 @@ func openSQLite(t testing.TB) *Store {
 func openPostgres(t testing.TB, base string) *Store {
 	t.Helper()
 	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := Open(ctx, u.String(), nil)
+	s, err := Open(ctx, pgtest.SchemaURL(t, base), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
