@@ -2,10 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -355,7 +352,7 @@ func TestEscalateDueExactlyOnceAcrossInstances(t *testing.T) {
 	}
 	engines := []engine{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "tandem.db") }}}
 	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		engines = append(engines, engine{"postgres", func(t *testing.T) string { return postgresSchemaURL(t, pg) }})
+		engines = append(engines, engine{"postgres", func(t *testing.T) string { return pgtest.SchemaURL(t, pg) }})
 	}
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -439,29 +436,6 @@ func checkLevels(t *testing.T, s *Store, ids []int64, level tandem.EscalationLev
 			t.Fatalf("conflict %d at level %d with %d escalation rows; want level %d with %d", id, c.Level, got, level, escalations)
 		}
 	}
-}
-
-// postgresSchemaURL makes a fresh schema in the database at base, dropped after the test, and returns
-// a URL whose connections use it.
-func postgresSchemaURL(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	db, err := sql.Open("pgx", base)
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { db.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(base)
-	must(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func TestResolveConflict(t *testing.T) {
