@@ -63,21 +63,7 @@ func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountF
 	if err != nil {
 		return nil, 0, err
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Account
-	total, err := s.list(ctx, `SELECT `+accountColumns+`, count(*) OVER () FROM accounts a`+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			a, err := scanAccount(scan)
-			out = append(out, a)
-			return err
-		}, `SELECT count(*) FROM accounts a`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list accounts: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "accounts", accountColumns, "accounts a", w, order, f.Limit, f.Offset, scanAccount)
 }
 
 // forbidPartner refuses a write that partner users may never make.

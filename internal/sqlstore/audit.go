@@ -146,3 +146,24 @@ func changes(before, after any) map[string]change {
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// listRecords runs one page of "SELECT columns FROM from WHERE … ORDER BY …" (order and w built by the
+// caller) and returns the records and how many match in all.
+func listRecords[T any](ctx context.Context, s *Store, kind, columns, from string, w where, order string, limit, offset int,
+	scan func(func(...any) error) (T, error)) ([]T, int, error) {
+	pg, err := page(limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []T
+	total, err := s.list(ctx, `SELECT `+columns+`, count(*) OVER () FROM `+from+w.sql()+order+pg, w,
+		func(row func(...any) error) error {
+			v, err := scan(row)
+			out = append(out, v)
+			return err
+		}, `SELECT count(*) FROM `+from+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list %s: %w", kind, err)
+	}
+	return out, total, nil
+}

@@ -96,9 +96,9 @@ func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f Opp
 	if f.Rule != "" {
 		w.add("o.routing_rule = ?", f.Rule)
 	}
-	from := ` FROM opportunities o`
+	from := `opportunities o`
 	if f.Query != "" {
-		from = ` FROM opportunities o JOIN accounts a ON a.id = o.account_id`
+		from = `opportunities o JOIN accounts a ON a.id = o.account_id`
 		p := likePattern(f.Query)
 		w.add(`(lower(o.name) LIKE ? ESCAPE '\' OR lower(a.name) LIKE ? ESCAPE '\')`, p, p)
 	}
@@ -111,21 +111,8 @@ func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f Opp
 	if err != nil {
 		return nil, 0, err
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Opportunity
-	total, err := s.list(ctx, `SELECT `+opportunityColumns+`, count(*) OVER ()`+from+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			o, err := scanOpportunity(scan)
-			out = append(out, o)
-			return err
-		}, `SELECT count(*)`+from+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list opportunities: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "opportunities", opportunityColumns, from, w, order, f.Limit, f.Offset,
+		func(row func(...any) error) (tandem.Opportunity, error) { return scanOpportunity(row) })
 }
 
 // CreateOpportunity stores a new opportunity. Partner users cannot create opportunities (they register

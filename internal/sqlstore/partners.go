@@ -58,21 +58,7 @@ func (s *Store) ListPartners(ctx context.Context, actor tandem.Actor, f PartnerF
 	if err != nil {
 		return nil, 0, err
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Partner
-	total, err := s.list(ctx, `SELECT `+partnerColumns+`, count(*) OVER () FROM partners p`+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			p, err := scanPartner(scan)
-			out = append(out, p)
-			return err
-		}, `SELECT count(*) FROM partners p`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list partners: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "partners", partnerColumns, "partners p", w, order, f.Limit, f.Offset, scanPartner)
 }
 
 // CreatePartner stores a new partner, filling its ID, timestamps and, when empty, its external id.

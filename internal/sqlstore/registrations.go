@@ -76,21 +76,7 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if err != nil {
 		return nil, 0, err
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Registration
-	total, err := s.list(ctx, `SELECT `+registrationColumns+`, count(*) OVER () FROM registrations r`+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			r, err := scanRegistration(scan)
-			out = append(out, r)
-			return err
-		}, `SELECT count(*) FROM registrations r`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list registrations: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "registrations", registrationColumns, "registrations r", w, order, f.Limit, f.Offset, scanRegistration)
 }
 
 // CreateRegistration stores a new registration; a partner user's registration is always its own

@@ -49,21 +49,7 @@ func (s *Store) ListTouches(ctx context.Context, actor tandem.Actor, f TouchFilt
 	if err != nil {
 		return nil, 0, err
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Touch
-	total, err := s.list(ctx, `SELECT `+touchColumns+`, count(*) OVER () FROM touches t`+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			t, err := scanTouch(scan)
-			out = append(out, t)
-			return err
-		}, `SELECT count(*) FROM touches t`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list touches: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "touches", touchColumns, "touches t", w, order, f.Limit, f.Offset, scanTouch)
 }
 
 // CreateTouch records a partner touch; a partner user's touch is always its own partner's.

@@ -65,21 +65,7 @@ func (s *Store) ListUsers(ctx context.Context, actor tandem.Actor, f UserFilter)
 	if err != nil {
 		return nil, 0, err
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.User
-	total, err := s.list(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users u`+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			u, err := scanUser(scan)
-			out = append(out, u)
-			return err
-		}, `SELECT count(*) FROM users u`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "users", userColumns, "users u", w, order, f.Limit, f.Offset, func(row func(...any) error) (tandem.User, error) { return scanUser(row) })
 }
 
 // CreateUser stores a new user with an optional password hash ("" for none: the user cannot sign in
