@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/tandem-revops/tandem/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -302,28 +303,7 @@ func TestImportProgress(t *testing.T) {
 }
 
 // sharedData returns the path of a file under ../shared/data, skipping the test when it is absent.
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real data %s is absent (expected at ../shared/data relative to the repository root)", rel)
-	}
-	return path
-}
+func sharedData(t *testing.T, rel string) string { return shareddata.Path(t, rel) }
 
 func importFile(t *testing.T, store *sqlstore.Store, kind, mapping, path string, skipInvalid bool) importer.Report {
 	t.Helper()

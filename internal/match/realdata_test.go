@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/tandem-revops/tandem/internal/shareddata"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -31,30 +32,11 @@ import (
 // recall    = correct automatic matches / queries that have a true account. `review` does not count
 // as recalled; the "with review" figure also counts reviews whose candidates hold the true account.
 
-const dataDirName = "../shared/data"
-
 // sharedDataDir returns the shared data directory next to the repository, or skips the test.
 func sharedDataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, dataDirName)
-	if _, err := os.Stat(filepath.Join(data, "company-names-sec-tickers", "company_tickers.json")); err != nil {
-		t.Skipf("public company lists not found under %s (%v); skipping the labelled accuracy test", data, err)
-	}
-	return data
+	shareddata.Path(t, filepath.Join("company-names-sec-tickers", "company_tickers.json"))
+	return shareddata.Path(t, ".")
 }
 
 type labelledQuery struct {
