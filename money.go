@@ -67,6 +67,75 @@ func (m Money) Format(currency string) string {
 // places than two are rounded half-to-even. It returns the amount and the ISO currency code it saw
 // ("" when none was written).
 func ParseMoney(s string) (Money, string, error) {
+	if m, cur, ok := parsePlainMoney(s); ok {
+		return m, cur, nil
+	}
+	return parseMoneySlow(s)
+}
+
+// parsePlainMoney parses the shapes exports use most, [-][$]digits[,ddd...][.d[d]], without
+// allocating; ok is false for anything else, which parseMoneySlow handles.
+func parsePlainMoney(s string) (Money, string, bool) {
+	i, neg, cur := 0, false, ""
+	if i < len(s) && s[i] == '-' {
+		neg, i = true, i+1
+	}
+	if i < len(s) && s[i] == '$' {
+		cur, i = "USD", i+1
+	}
+	var units int64
+	digits, group := 0, -1 // group counts the digits since the last thousands comma, -1 before any
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == ',' {
+			if digits == 0 || (group >= 0 && group != 3) || (group < 0 && digits > 3) {
+				return 0, "", false
+			}
+			group = 0
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		if digits >= 15 {
+			return 0, "", false
+		}
+		units = units*10 + int64(c-'0')
+		digits++
+		if group >= 0 {
+			group++
+		}
+	}
+	if digits == 0 || (group >= 0 && group != 3) {
+		return 0, "", false
+	}
+	cents := int64(0)
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if frac == 2 {
+				return 0, "", false // more places: let ParseMoney round
+			}
+			cents = cents*10 + int64(s[i]-'0')
+			frac++
+		}
+		if frac == 1 {
+			cents *= 10
+		}
+	}
+	if i != len(s) {
+		return 0, "", false
+	}
+	m := Money(units*MinorUnits + cents)
+	if neg {
+		m = -m
+	}
+	return m, cur, true
+}
+
+// parseMoneySlow parses every shape ParseMoney accepts, through an exact rational.
+func parseMoneySlow(s string) (Money, string, error) {
 	orig := s
 	s = strings.TrimSpace(s)
 	if s == "" {

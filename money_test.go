@@ -156,3 +156,22 @@ func TestParseRate(t *testing.T) {
 		t.Error("ParseRate accepted x%")
 	}
 }
+
+// TestParseMoneyFastPathAgrees: wherever the allocation-free path accepts a string, it gives what the
+// exact path gives.
+func TestParseMoneyFastPathAgrees(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"0", "1", "1200000", "1200000.5", "1200000.05", "$1,200,000.00", "1,200", "1,20", "1.200",
+		"12,34,567", "1,2345", ",100", "100.", "$.5", "-5", "-$5.25", "(1,200.00)", "1.200.000,00 €", "USD 100", "12x",
+		"99999999999999999", "0.015", "1,000,000.01"} {
+		m1, c1, ok := parsePlainMoney(s)
+		m2, c2, err := parseMoneySlow(s)
+		if ok && (err != nil || m1 != m2 || c1 != c2) {
+			t.Errorf("fast path %q = %v %q; exact path = %v %q %v", s, m1, c1, m2, c2, err)
+		}
+		m3, c3, err3 := ParseMoney(s)
+		if m3 != m2 || c3 != c2 || (err3 == nil) != (err == nil) {
+			t.Errorf("ParseMoney(%q) = %v %q %v; exact path = %v %q %v", s, m3, c3, err3, m2, c2, err)
+		}
+	}
+}

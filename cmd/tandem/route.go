@@ -334,7 +334,7 @@ func (rt *rowRouter) load(row []string) error {
 	if acvText == "" {
 		return errors.New("acv: empty")
 	}
-	acv, cur, err := parseACV(acvText)
+	acv, cur, err := tandem.ParseMoney(acvText)
 	if err != nil {
 		return fmt.Errorf("acv: %q is not a number", acvText)
 	}
@@ -407,64 +407,6 @@ func normalizeCode(s string) string {
 		return s
 	}
 	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "_")
-}
-
-// parseACV parses the plain shapes exports use most — 1200000, 1200000.5, $1,200,000.00 — without
-// allocating, and hands anything else to tandem.ParseMoney.
-func parseACV(s string) (tandem.Money, string, error) {
-	cur := ""
-	t := s
-	if strings.HasPrefix(t, "$") {
-		cur, t = "USD", t[1:]
-	}
-	var whole int64
-	digits, sinceComma, sawComma := 0, 0, false
-	i := 0
-	for ; i < len(t); i++ {
-		c := t[i]
-		if c == ',' {
-			if digits == 0 || (sawComma && sinceComma != 3) || (!sawComma && sinceComma > 3) {
-				return slowACV(s)
-			}
-			sawComma, sinceComma = true, 0
-			continue
-		}
-		if c < '0' || c > '9' {
-			break
-		}
-		if whole > (1<<62)/10/tandem.MinorUnits {
-			return slowACV(s)
-		}
-		whole = whole*10 + int64(c-'0')
-		digits++
-		sinceComma++
-	}
-	if digits == 0 || (sawComma && sinceComma != 3) {
-		return slowACV(s)
-	}
-	cents := whole * tandem.MinorUnits
-	if i < len(t) {
-		if t[i] != '.' {
-			return slowACV(s)
-		}
-		frac := t[i+1:]
-		switch {
-		case len(frac) == 1 && isDigit(frac[0]):
-			cents += int64(frac[0]-'0') * 10
-		case len(frac) == 2 && isDigit(frac[0]) && isDigit(frac[1]):
-			cents += int64(frac[0]-'0')*10 + int64(frac[1]-'0')
-		case len(frac) == 0:
-		default:
-			return slowACV(s)
-		}
-	}
-	return tandem.Money(cents), cur, nil
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func slowACV(s string) (tandem.Money, string, error) {
-	return tandem.ParseMoney(s)
 }
 
 // appendDecision appends one routed deal as a JSON line.

@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	tandem "github.com/tandem-revops/tandem"
 )
 
 // runTandem runs the command in-process and returns its exit status and output.
@@ -218,18 +216,6 @@ func TestRouteCommandOrder(t *testing.T) {
 	for i, r := range rows {
 		if r["id"] != fmt.Sprintf("D-%d", i) {
 			t.Fatalf("row %d is %v", i, r["id"])
-		}
-	}
-}
-
-func TestParseACVMatchesParseMoney(t *testing.T) {
-	t.Parallel()
-	for _, s := range []string{"0", "1", "1200000", "1200000.5", "1200000.05", "$1,200,000.00", "1,200", "1,20", "1.200",
-		"12,34,567", "1,2345", ",100", "100.", "$.5", "-5", "(1,200.00)", "1.200.000,00 €", "USD 100", "12x", "99999999999999999"} {
-		m1, c1, e1 := parseACV(s)
-		m2, c2, e2 := tandem.ParseMoney(s)
-		if m1 != m2 || c1 != c2 || (e1 == nil) != (e2 == nil) {
-			t.Errorf("parseACV(%q) = %v %q %v; ParseMoney = %v %q %v", s, m1, c1, e1, m2, c2, e2)
 		}
 	}
 }

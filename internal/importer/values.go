@@ -176,78 +176,14 @@ func defaultForecast(s tandem.Stage) tandem.ForecastCategory {
 	return tandem.ForecastPipeline
 }
 
-// parseMoney parses an amount. Plain decimals ("1200", "-1200.5", "$1,200,000.00") take a fast path;
-// anything else ("€1.200,00", "(12.00)", "1200 CHF") goes through tandem.ParseMoney. It returns the
-// currency written, if any.
+// parseMoney parses an amount ("1200", "$1,200,000.00", "€1.200,00", "(12.00)", "1200 CHF") and returns
+// the currency written, if any.
 func parseMoney(s string) (tandem.Money, string, error) {
-	if m, cur, ok := parsePlainMoney(s); ok {
-		return m, cur, nil
-	}
 	m, cur, err := tandem.ParseMoney(s)
 	if err != nil {
 		return 0, "", errors.New("not a number")
 	}
 	return m, cur, nil
-}
-
-// parsePlainMoney parses [-][$]digits[,ddd...][.d[d]] without allocating.
-func parsePlainMoney(s string) (tandem.Money, string, bool) {
-	i, neg, cur := 0, false, ""
-	if i < len(s) && s[i] == '-' {
-		neg, i = true, i+1
-	}
-	if i < len(s) && s[i] == '$' {
-		cur, i = "USD", i+1
-	}
-	var units int64
-	digits, group := 0, -1 // group counts the digits since the last thousands comma, -1 before any
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c == ',' {
-			if digits == 0 || (group >= 0 && group != 3) || (group < 0 && digits > 3) {
-				return 0, "", false
-			}
-			group = 0
-			continue
-		}
-		if c < '0' || c > '9' {
-			break
-		}
-		if digits >= 15 {
-			return 0, "", false
-		}
-		units = units*10 + int64(c-'0')
-		digits++
-		if group >= 0 {
-			group++
-		}
-	}
-	if digits == 0 || (group >= 0 && group != 3) {
-		return 0, "", false
-	}
-	cents := int64(0)
-	if i < len(s) && s[i] == '.' {
-		i++
-		frac := 0
-		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-			if frac == 2 {
-				return 0, "", false // more places: let ParseMoney round
-			}
-			cents = cents*10 + int64(s[i]-'0')
-			frac++
-		}
-		if frac == 1 {
-			cents *= 10
-		}
-	}
-	if i != len(s) {
-		return 0, "", false
-	}
-	m := tandem.Money(units*tandem.MinorUnits + cents)
-	if neg {
-		m = -m
-	}
-	return m, cur, true
 }
 
 // parseTime parses a date or timestamp in UTC.
