@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"time"
+
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/policy"
 )
@@ -11,30 +13,13 @@ func PolicyRouter(p *policy.Policy) Router {
 	r := p.NewRouter()
 	return func(d Deal) (tandem.Routing, error) {
 		o := d.Opportunity
-		pd := policy.Deal{
-			ID:                 o.ExternalID,
-			Account:            d.AccountName,
-			ACV:                o.ACV,
-			Currency:           o.Currency,
-			Country:            o.Country,
-			Vertical:           o.Vertical,
-			ProductType:        o.ProductType,
-			PartnerTier:        d.PartnerTier,
-			RegistrationStatus: d.RegistrationStatus,
-			CurrentMotion:      d.CurrentMotion,
-			Stage:              o.Stage,
-			PartnerID:          d.PartnerExternalID,
-		}
+		pd := policy.DealOf(o, tandem.RoutingState{Motion: d.CurrentMotion,
+			RegistrationStatus: d.RegistrationStatus, PartnerTier: d.PartnerTier})
+		pd.Account, pd.PartnerID = d.AccountName, d.PartnerExternalID
 		dec, err := r.Route(&pd)
 		if err != nil {
 			return tandem.Routing{}, err
 		}
-		return tandem.Routing{
-			Motion:          dec.Motion,
-			PartnerAttached: dec.PartnerAttached,
-			Rule:            dec.Rule,
-			PolicyVersion:   dec.PolicyVersion,
-			Explanation:     dec.Explanation,
-		}, nil
+		return dec.Routing(time.Time{}), nil
 	}
 }

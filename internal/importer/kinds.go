@@ -312,31 +312,20 @@ func (imp *Importer) route(ctx context.Context, tx Tx, rows []opportunityRow, me
 // routeOne routes one opportunity and records the decision on it.
 func (imp *Importer) routeOne(row *opportunityRow, state tandem.RoutingState) error {
 	o := &row.Opportunity
-	deal := policy.Deal{
-		ID:                 o.ExternalID,
-		Account:            row.account,
-		ACV:                o.ACV,
-		Currency:           o.Currency,
-		Country:            o.Country,
-		Vertical:           o.Vertical,
-		ProductType:        o.ProductType,
-		PartnerID:          row.partner,
-		RegistrationStatus: state.RegistrationStatus,
-		CurrentMotion:      state.Motion,
-		Stage:              o.Stage,
+	// The tier of the partner the row names, which may differ from the stored deal's partner.
+	if tier := imp.tiers[o.PartnerID]; tier != "" {
+		state.PartnerTier = tier
 	}
-	if o.PartnerID != 0 {
-		deal.PartnerTier = imp.tiers[o.PartnerID]
-		if deal.PartnerTier == "" {
-			deal.PartnerTier = state.PartnerTier
-		}
+	if o.PartnerID == 0 {
+		state.PartnerTier = ""
 	}
+	deal := policy.DealOf(o, state)
+	deal.Account, deal.PartnerID = row.account, row.partner
 	d, err := imp.opts.Router.Route(deal)
 	if err != nil {
 		return err
 	}
-	o.Routing = tandem.Routing{Motion: d.Motion, PartnerAttached: d.PartnerAttached, Rule: d.Rule,
-		PolicyVersion: d.PolicyVersion, Explanation: d.Explanation, RoutedAt: imp.now}
+	o.Routing = d.Routing(imp.now)
 	return nil
 }
 

@@ -1,6 +1,10 @@
 package policy
 
-import tandem "github.com/tandem-revops/tandem"
+import (
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
 
 // Deal is what the rules of engagement look at: the fields of an opportunity or a registration that a
 // rule may test. Fields holds any other deal field (from a CRM export's extra columns, say) so that a
@@ -28,4 +32,28 @@ type Decision struct {
 	Rule            string        `json:"rule"`           // the id of the rule that matched first
 	PolicyVersion   string        `json:"policy_version"` // the version of the policy that decided
 	Explanation     string        `json:"explanation"`    // plain language, for partners and AEs
+}
+
+// DealOf is what the policy sees of an opportunity, given what the store knows about it (current
+// motion, registration, partner tier). Account and PartnerID are left to the caller, which knows the
+// names and ids its users read.
+func DealOf(o *tandem.Opportunity, st tandem.RoutingState) Deal {
+	return Deal{
+		ID:                 o.ExternalID,
+		ACV:                o.ACV,
+		Currency:           o.Currency,
+		Country:            o.Country,
+		Vertical:           o.Vertical,
+		ProductType:        o.ProductType,
+		PartnerTier:        st.PartnerTier,
+		RegistrationStatus: st.RegistrationStatus,
+		CurrentMotion:      st.Motion,
+		Stage:              o.Stage,
+	}
+}
+
+// Routing is the decision as it is kept on the opportunity, routed at at.
+func (d Decision) Routing(at time.Time) tandem.Routing {
+	return tandem.Routing{Motion: d.Motion, PartnerAttached: d.PartnerAttached, Rule: d.Rule,
+		PolicyVersion: d.PolicyVersion, Explanation: d.Explanation, RoutedAt: at}
 }

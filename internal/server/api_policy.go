@@ -207,8 +207,7 @@ func (s *Server) publish(ctx context.Context, actor tandem.Actor, id int64) (*pu
 			failed = append(failed, fmt.Sprintf("%d: %v", ids[i], err))
 			continue
 		}
-		updates[ids[i]] = tandem.Routing{Motion: dec.Motion, PartnerAttached: dec.PartnerAttached, Rule: dec.Rule,
-			PolicyVersion: dec.PolicyVersion, Explanation: dec.Explanation, RoutedAt: now}
+		updates[ids[i]] = dec.Routing(now)
 	}
 	if len(failed) > 0 {
 		s.log.WarnContext(ctx, "deals not re-routed on publish", "count", len(failed), "first", strings.Join(failed[:min(5, len(failed))], "; "))

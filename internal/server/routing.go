@@ -86,18 +86,7 @@ func (s *Server) EnsurePolicy(ctx context.Context) error {
 
 // dealOf is what the policy sees of an opportunity.
 func dealOf(o *tandem.Opportunity, st tandem.RoutingState) policy.Deal {
-	d := policy.Deal{
-		ID:                 o.ExternalID,
-		ACV:                o.ACV,
-		Currency:           o.Currency,
-		Country:            o.Country,
-		Vertical:           o.Vertical,
-		ProductType:        o.ProductType,
-		PartnerTier:        st.PartnerTier,
-		RegistrationStatus: st.RegistrationStatus,
-		CurrentMotion:      st.Motion,
-		Stage:              o.Stage,
-	}
+	d := policy.DealOf(o, st)
 	if o.PartnerID != 0 {
 		d.PartnerID = fmt.Sprint(o.PartnerID)
 	}
@@ -133,8 +122,7 @@ func (s *Server) route(ctx context.Context, actor tandem.Actor, o *tandem.Opport
 	if err != nil {
 		return fmt.Errorf("route opportunity %q: %w", o.Name, err)
 	}
-	o.Routing = tandem.Routing{Motion: d.Motion, PartnerAttached: d.PartnerAttached, Rule: d.Rule,
-		PolicyVersion: d.PolicyVersion, Explanation: d.Explanation, RoutedAt: s.now().UTC()}
+	o.Routing = d.Routing(s.now().UTC())
 	s.metrics.routed.WithLabelValues(string(d.Motion)).Inc()
 	return nil
 }
