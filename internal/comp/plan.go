@@ -1,0 +1,834 @@
+package comp
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math/big"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// Plan is a parsed compensation plan. It is immutable and safe for concurrent use.
+type Plan struct {
+	name          string
+	version       string
+	effectiveFrom time.Time
+	currency      string
+	fx            map[string]*big.Rat
+	fxSource      map[string]string
+	attribution   AttributionRules
+	ae            AERules
+	spiff         SPIFFRules
+	partner       PartnerRules
+	source        []byte
+	// positions maps a field path ("spiff.bands[1].to") to where it is written, for Check.
+	positions map[string]position
+}
+
+type position struct{ line, col int }
+
+// AttributionRules configures how Attribute derives one category per opportunity. The categories are
+// tried in order — partner_sourced, partner_led, partner_influenced — and the first that applies wins;
+// a deal none applies to is direct.
+type AttributionRules struct {
+	// SourcedByRegistration: a registration in one of SourcedStatuses submitted strictly before the
+	// vendor opportunity was created makes the deal partner_sourced.
+	SourcedByRegistration bool
+	SourcedStatuses       []tandem.RegistrationStatus
+	// SourcedByTouch: a touch of kind "sourced" makes the deal partner_sourced.
+	SourcedByTouch bool
+	// LedMotions: a deal in one of these motions with a partner attached is partner_led.
+	LedMotions []tandem.Motion
+	// LedByCoSellTouch: a touch of kind "co_sell" makes the deal partner_led.
+	LedByCoSellTouch bool
+	// InfluenceWindowDays: an "influence" touch counts when it occurred no earlier than this many days
+	// before the opportunity was created and no later than its close (open deals: no later bound).
+	InfluenceWindowDays int
+}
+
+// Accelerator pays RateBasisPoints on quota credit above AboveBasisPoints of quota (10000 = 100 %).
+type Accelerator struct {
+	AboveBasisPoints int
+	RateBasisPoints  int
+}
+
+// AERules is the account executives' part of the plan.
+type AERules struct {
+	Quota               tandem.Money // per period, for AEs without a quota of their own
+	BaseRateBasisPoints int
+	Accelerators        []Accelerator
+	// QuotaCreditBasisPoints is the share of a deal's (AE-side) net value credited to quota, per
+	// attribution category, in the order of tandem.Attributions.
+	QuotaCreditBasisPoints [4]int
+}
+
+// SPIFFBand pays Amount for a partner-led deal whose banded value v satisfies From <= v < To (To == 0
+// on the last band: no upper edge).
+type SPIFFBand struct {
+	From, To tandem.Money
+	Amount   tandem.Money
+}
+
+// SPIFFRules is the co-sell SPIFF: a fixed amount per partner-led deal, banded by its value.
+type SPIFFRules struct {
+	// Basis is "net" (ACV less discount, in the plan currency) or "list" (ACV, in the plan currency).
+	Basis string
+	Bands []SPIFFBand
+}
+
+// Margin is a tier's margin on resale deals and on referral (and co-sell) deals; -1 when the plan
+// leaves it out (Check reports it; Calculate pays nothing and says why).
+type Margin struct {
+	ResaleBasisPoints   int
+	ReferralBasisPoints int
+}
+
+// PartnerRules is the partners' part of the plan.
+type PartnerRules struct {
+	Margins                      map[tandem.Tier]Margin
+	RegistrationBonusBasisPoints int
+	// MDFBasisPoints is the market development funds accrued per partner deal, a share of its net
+	// value; it counts against gross profit, not a partner's statement.
+	MDFBasisPoints int
+}
+
+// Name returns the plan's name.
+func (p *Plan) Name() string { return p.name }
+
+// Version returns the plan's version as written, e.g. "2026.1".
+func (p *Plan) Version() string { return p.version }
+
+// EffectiveFrom returns the date (UTC midnight) from which the plan applies.
+func (p *Plan) EffectiveFrom() time.Time { return p.effectiveFrom }
+
+// Currency returns the currency the plan pays in; deal values are converted to it.
+func (p *Plan) Currency() string { return p.currency }
+
+// Source returns the YAML the plan was parsed from.
+func (p *Plan) Source() []byte { return bytes.Clone(p.source) }
+
+// Attribution returns the attribution rules.
+func (p *Plan) Attribution() AttributionRules {
+	a := p.attribution
+	a.SourcedStatuses = slices.Clone(a.SourcedStatuses)
+	a.LedMotions = slices.Clone(a.LedMotions)
+	return a
+}
+
+// AE returns the account executives' rules.
+func (p *Plan) AE() AERules {
+	a := p.ae
+	a.Accelerators = slices.Clone(a.Accelerators)
+	return a
+}
+
+// SPIFF returns the co-sell SPIFF rules.
+func (p *Plan) SPIFF() SPIFFRules {
+	s := p.spiff
+	s.Bands = slices.Clone(s.Bands)
+	return s
+}
+
+// Partner returns the partners' rules.
+func (p *Plan) Partner() PartnerRules {
+	r := p.partner
+	r.Margins = make(map[tandem.Tier]Margin, len(p.partner.Margins))
+	for k, v := range p.partner.Margins {
+		r.Margins[k] = v
+	}
+	return r
+}
+
+// FXRate returns the exact value of one unit of currency in the plan currency, and whether the plan
+// has a rate for it (the plan currency itself always has rate 1).
+func (p *Plan) FXRate(currency string) (*big.Rat, bool) {
+	currency = strings.ToUpper(currency)
+	if currency == "" || currency == p.currency {
+		return big.NewRat(1, 1), true
+	}
+	r, ok := p.fx[currency]
+	if !ok {
+		return nil, false
+	}
+	return new(big.Rat).Set(r), true
+}
+
+//go:embed default.yaml
+var defaultSource []byte
+
+// defaultPlan parses the built-in plan once; the result is immutable.
+var defaultPlan = sync.OnceValue(func() *Plan {
+	p, err := Parse("default.yaml", defaultSource)
+	if err != nil {
+		panic("comp: the built-in plan is invalid: " + err.Error()) // a build defect, caught by tests
+	}
+	return p
+})
+
+// Default returns the built-in compensation plan.
+func Default() *Plan { return defaultPlan() }
+
+// DefaultSource returns the YAML of the built-in plan, the starting point RevOps copies.
+func DefaultSource() []byte { return bytes.Clone(defaultSource) }
+
+// Problem is one thing wrong with a plan file: its position, the field and the reason.
+type Problem struct {
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	s := ""
+	if p.Line > 0 {
+		s = fmt.Sprintf("%d:%d: ", p.Line, p.Column)
+	}
+	if p.Field != "" {
+		s += p.Field + ": "
+	}
+	return s + p.Message
+}
+
+// Error is returned by Parse: every problem found in the file, in file order. It unwraps to a tandem
+// EINVALID error so the server reports it as a bad request.
+type Error struct {
+	Name     string
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if e.Name != "" {
+			b.WriteString(e.Name)
+			if p.Line > 0 {
+				b.WriteByte(':')
+			} else {
+				b.WriteString(": ")
+			}
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error {
+	return &tandem.Error{Code: tandem.EINVALID, Message: "invalid compensation plan: " + e.Error()}
+}
+
+// The plan file as written. Amounts and rates are strings so that "10%" and "$1,500,000" read as
+// people write them and nothing passes through floating point.
+type fileYAML struct {
+	Name          string            `yaml:"name"`
+	Version       string            `yaml:"version"`
+	EffectiveFrom string            `yaml:"effective_from"`
+	Currency      string            `yaml:"currency"`
+	FX            map[string]string `yaml:"fx"`
+	Attribution   *attributionYAML  `yaml:"attribution"`
+	AE            *aeYAML           `yaml:"ae"`
+	SPIFF         *spiffYAML        `yaml:"spiff"`
+	Partner       *partnerYAML      `yaml:"partner"`
+}
+
+type attributionYAML struct {
+	SourcedByRegistration *bool    `yaml:"sourced_by_registration"`
+	SourcedStatuses       []string `yaml:"sourced_registration_statuses"`
+	SourcedByTouch        *bool    `yaml:"sourced_by_touch"`
+	LedMotions            []string `yaml:"led_motions"`
+	LedByCoSellTouch      *bool    `yaml:"led_by_co_sell_touch"`
+	InfluenceWindowDays   *int     `yaml:"influence_window_days"`
+}
+
+type aeYAML struct {
+	Quota        string            `yaml:"quota"`
+	BaseRate     string            `yaml:"base_rate"`
+	Accelerators []acceleratorYAML `yaml:"accelerators"`
+	QuotaCredit  map[string]string `yaml:"quota_credit"`
+}
+
+type acceleratorYAML struct {
+	Above string `yaml:"above"`
+	Rate  string `yaml:"rate"`
+}
+
+type spiffYAML struct {
+	Basis string     `yaml:"basis"`
+	Bands []bandYAML `yaml:"bands"`
+}
+
+type bandYAML struct {
+	From   string `yaml:"from"`
+	To     string `yaml:"to"`
+	Amount string `yaml:"amount"`
+}
+
+type partnerYAML struct {
+	Margins           map[string]marginYAML `yaml:"margins"`
+	RegistrationBonus string                `yaml:"registration_bonus"`
+	MDF               string                `yaml:"mdf"`
+}
+
+type marginYAML struct {
+	Resale   string `yaml:"resale"`
+	Referral string `yaml:"referral"`
+}
+
+// parser collects problems while a plan is parsed.
+type parser struct {
+	problems []Problem
+	plan     *Plan
+}
+
+func (ps *parser) add(line, col int, field, format string, args ...any) {
+	ps.problems = append(ps.problems, Problem{Line: line, Column: col, Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// addAt reports a problem at the value of key in mapping n (or at n when the key is absent).
+func (ps *parser) addAt(n *yaml.Node, key, field, format string, args ...any) {
+	l, c := pos(n, key)
+	ps.add(l, c, field, format, args...)
+}
+
+// record remembers where field is written, for Check.
+func (ps *parser) record(n *yaml.Node, key, field string) {
+	l, c := pos(n, key)
+	ps.plan.positions[field] = position{l, c}
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// Parse parses a compensation plan file. name is used in error messages (a file name, say). It returns
+// an *Error listing every problem, each with its line, column and field, when the file is invalid.
+// Settings the file leaves out get the defaults documented in default.yaml.
+func Parse(name string, src []byte) (*Plan, error) {
+	ps := &parser{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		line := 0
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = strings.Replace(msg, m[0], "", 1)
+		}
+		ps.add(line, 1, "", "invalid YAML: %s", msg)
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		ps.add(1, 1, "", "the plan file is empty or not a mapping of settings")
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	doc := root.Content[0]
+	checkKeys(ps, doc, reflect.TypeFor[fileYAML](), "")
+	if len(ps.problems) > 0 {
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	var f fileYAML
+	if err := doc.Decode(&f); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, msg := range te.Errors {
+				line := 0
+				if m := yamlLine.FindStringSubmatch(msg); m != nil {
+					line, _ = strconv.Atoi(m[1])
+					msg = strings.Replace(msg, m[0], "", 1)
+				}
+				ps.add(line, columnOf(doc, line), "", "%s", msg)
+			}
+		} else {
+			ps.add(doc.Line, doc.Column, "", "%v", err)
+		}
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	p := ps.build(&f, doc)
+	if len(ps.problems) > 0 {
+		sort.SliceStable(ps.problems, func(i, j int) bool {
+			a, b := ps.problems[i], ps.problems[j]
+			return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+		})
+		return nil, &Error{Name: name, Problems: ps.problems}
+	}
+	p.source = bytes.Clone(src)
+	return p, nil
+}
+
+// checkKeys reports mapping keys that t (the type decoded from node) does not have, and keys written
+// twice, with their positions.
+func checkKeys(ps *parser, node *yaml.Node, t reflect.Type, path string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Slice && node.Kind == yaml.SequenceNode:
+		for i, item := range node.Content {
+			checkKeys(ps, item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case t.Kind() == reflect.Map && node.Kind == yaml.MappingNode:
+		seen := map[string]int{}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			if prev, dup := seen[k.Value]; dup {
+				ps.add(k.Line, k.Column, join(path, k.Value), "written twice (first at line %d)", prev)
+				continue
+			}
+			seen[k.Value] = k.Line
+			checkKeys(ps, v, t.Elem(), join(path, k.Value))
+		}
+	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag != "" && tag != "-" {
+				fields[tag] = f.Type
+				names = append(names, tag)
+			}
+		}
+		seen := map[string]int{}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			field := join(path, k.Value)
+			if prev, dup := seen[k.Value]; dup {
+				ps.add(k.Line, k.Column, field, "written twice (first at line %d)", prev)
+				continue
+			}
+			seen[k.Value] = k.Line
+			ft, ok := fields[k.Value]
+			if !ok {
+				where := "the plan"
+				if path != "" {
+					where = path
+				}
+				ps.add(k.Line, k.Column, field, "unknown field in %s (known fields: %s)", where, strings.Join(names, ", "))
+				continue
+			}
+			checkKeys(ps, v, ft, field)
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// columnOf returns the column of the first node on line, else 1.
+func columnOf(n *yaml.Node, line int) int {
+	var find func(*yaml.Node) int
+	find = func(n *yaml.Node) int {
+		if n.Line == line {
+			return n.Column
+		}
+		for _, c := range n.Content {
+			if col := find(c); col > 0 {
+				return col
+			}
+		}
+		return 0
+	}
+	if col := find(n); col > 0 {
+		return col
+	}
+	return 1
+}
+
+// child returns the value node of key in a mapping node, nil when absent.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// item returns the i-th node of a sequence node, nil when absent.
+func item(n *yaml.Node, i int) *yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
+		return nil
+	}
+	return n.Content[i]
+}
+
+// pos returns the position of key's value in mapping n, or of n itself when key is absent.
+func pos(n *yaml.Node, key string) (int, int) {
+	if v := child(n, key); v != nil {
+		return v.Line, v.Column
+	}
+	if n == nil {
+		return 0, 0
+	}
+	return n.Line, n.Column
+}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// parseBasisPoints reads a percentage such as "12.5%" as basis points (1250). It must be exact to
+// 0.01 % and not negative.
+func parseBasisPoints(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	num, ok := strings.CutSuffix(s, "%")
+	if !ok {
+		return 0, fmt.Errorf("%q is not a percentage: write it like \"10%%\"", s)
+	}
+	r, ok := new(big.Rat).SetString(strings.TrimSpace(num))
+	if !ok {
+		return 0, fmt.Errorf("%q is not a percentage: write it like \"10%%\"", s)
+	}
+	if r.Sign() < 0 {
+		return 0, fmt.Errorf("%q is negative", s)
+	}
+	r.Mul(r, big.NewRat(100, 1))
+	if !r.IsInt() || !r.Num().IsInt64() || r.Num().Int64() > 1_000_000 {
+		return 0, fmt.Errorf("%q is finer than 0.01%% or too large", s)
+	}
+	return int(r.Num().Int64()), nil
+}
+
+// build validates the decoded file and fills the defaults.
+func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Plan {
+	p := &Plan{
+		name:      strings.TrimSpace(f.Name),
+		version:   strings.TrimSpace(f.Version),
+		currency:  strings.ToUpper(strings.TrimSpace(f.Currency)),
+		fx:        map[string]*big.Rat{},
+		fxSource:  map[string]string{},
+		positions: map[string]position{},
+	}
+	ps.plan = p
+	if p.name == "" {
+		ps.addAt(doc, "name", "name", "is required")
+	}
+	if p.version == "" {
+		ps.addAt(doc, "version", "version", "is required (e.g. \"2026.1\")")
+	}
+	if f.EffectiveFrom == "" {
+		ps.addAt(doc, "effective_from", "effective_from", "is required (a date such as 2026-01-01)")
+	} else if t, err := time.Parse(time.DateOnly, strings.TrimSpace(f.EffectiveFrom)); err != nil {
+		ps.addAt(doc, "effective_from", "effective_from", "%q is not a date like 2026-01-01", f.EffectiveFrom)
+	} else {
+		p.effectiveFrom = t
+	}
+	if p.currency == "" {
+		p.currency = "USD"
+	} else if !currencyCode.MatchString(p.currency) {
+		ps.addAt(doc, "currency", "currency", "%q is not an ISO 4217 code such as USD", f.Currency)
+	}
+	fxNode := child(doc, "fx")
+	for code, rate := range f.FX {
+		up := strings.ToUpper(strings.TrimSpace(code))
+		if !currencyCode.MatchString(up) {
+			ps.addAt(fxNode, code, "fx."+code, "%q is not an ISO 4217 currency code", code)
+			continue
+		}
+		r, ok := new(big.Rat).SetString(strings.TrimSpace(rate))
+		if !ok || r.Sign() <= 0 {
+			ps.addAt(fxNode, code, "fx."+code, "%q is not a positive decimal number (the value of one %s in %s)", rate, up, p.currency)
+			continue
+		}
+		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
+	}
+	ps.buildAttribution(f.Attribution, child(doc, "attribution"))
+	ps.buildAE(f.AE, doc)
+	ps.buildSPIFF(f.SPIFF, child(doc, "spiff"))
+	ps.buildPartner(f.Partner, child(doc, "partner"))
+	return p
+}
+
+// defaultAttribution is what a plan gets for the attribution settings it leaves out.
+func defaultAttribution() AttributionRules {
+	return AttributionRules{
+		SourcedByRegistration: true,
+		SourcedStatuses:       []tandem.RegistrationStatus{tandem.RegistrationApproved, tandem.RegistrationWon},
+		SourcedByTouch:        true,
+		LedMotions:            []tandem.Motion{tandem.MotionPartnerLed, tandem.MotionCoSell},
+		LedByCoSellTouch:      true,
+		InfluenceWindowDays:   180,
+	}
+}
+
+func (ps *parser) buildAttribution(a *attributionYAML, n *yaml.Node) {
+	r := defaultAttribution()
+	if a != nil {
+		if a.SourcedByRegistration != nil {
+			r.SourcedByRegistration = *a.SourcedByRegistration
+		}
+		if a.SourcedByTouch != nil {
+			r.SourcedByTouch = *a.SourcedByTouch
+		}
+		if a.LedByCoSellTouch != nil {
+			r.LedByCoSellTouch = *a.LedByCoSellTouch
+		}
+		if child(n, "sourced_registration_statuses") != nil {
+			r.SourcedStatuses = nil
+			for i, s := range a.SourcedStatuses {
+				st := tandem.RegistrationStatus(strings.TrimSpace(s))
+				if !st.Valid() {
+					l, c := nodePos(item(child(n, "sourced_registration_statuses"), i))
+					ps.add(l, c, fmt.Sprintf("attribution.sourced_registration_statuses[%d]", i), "%q is not a registration status", s)
+					continue
+				}
+				r.SourcedStatuses = append(r.SourcedStatuses, st)
+			}
+		}
+		if child(n, "led_motions") != nil {
+			r.LedMotions = nil
+			for i, s := range a.LedMotions {
+				m := tandem.Motion(strings.TrimSpace(s))
+				if !m.Valid() {
+					l, c := nodePos(item(child(n, "led_motions"), i))
+					ps.add(l, c, fmt.Sprintf("attribution.led_motions[%d]", i), "%q is not one of partner_led, co_sell, direct", s)
+					continue
+				}
+				r.LedMotions = append(r.LedMotions, m)
+			}
+		}
+		if a.InfluenceWindowDays != nil {
+			if *a.InfluenceWindowDays < 0 {
+				ps.addAt(n, "influence_window_days", "attribution.influence_window_days", "cannot be negative")
+			} else {
+				r.InfluenceWindowDays = *a.InfluenceWindowDays
+			}
+		}
+	}
+	ps.plan.attribution = r
+}
+
+func nodePos(n *yaml.Node) (int, int) {
+	if n == nil {
+		return 0, 0
+	}
+	return n.Line, n.Column
+}
+
+// money parses an amount in the plan currency; "" is an error when required.
+func (ps *parser) money(n *yaml.Node, key, field, s string) (tandem.Money, bool) {
+	m, cur, err := tandem.ParseMoney(strings.TrimSpace(s))
+	if err != nil {
+		ps.addAt(n, key, field, "%q is not an amount such as \"1500000\" or \"$1,500,000\"", s)
+		return 0, false
+	}
+	if cur != "" && cur != ps.plan.currency {
+		ps.addAt(n, key, field, "%q is in %s, the plan pays in %s", s, cur, ps.plan.currency)
+		return 0, false
+	}
+	if m < 0 {
+		ps.addAt(n, key, field, "%q is negative", s)
+		return 0, false
+	}
+	ps.record(n, key, field)
+	return m, true
+}
+
+// rate parses a percentage into basis points.
+func (ps *parser) rate(n *yaml.Node, key, field, s string) (int, bool) {
+	bp, err := parseBasisPoints(s)
+	if err != nil {
+		ps.addAt(n, key, field, "%v", err)
+		return 0, false
+	}
+	ps.record(n, key, field)
+	return bp, true
+}
+
+func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
+	n := child(doc, "ae")
+	r := AERules{QuotaCreditBasisPoints: [4]int{10000, 10000, 10000, 10000}}
+	if a == nil {
+		ps.addAt(doc, "ae", "ae", "is required: the AE quota and base rate")
+		ps.plan.ae = r
+		return
+	}
+	if strings.TrimSpace(a.Quota) == "" {
+		ps.addAt(n, "quota", "ae.quota", "is required: the quota per period for AEs without their own")
+	} else if m, ok := ps.money(n, "quota", "ae.quota", a.Quota); ok {
+		if m == 0 {
+			ps.addAt(n, "quota", "ae.quota", "must be more than zero")
+		}
+		r.Quota = m
+	}
+	if strings.TrimSpace(a.BaseRate) == "" {
+		ps.addAt(n, "base_rate", "ae.base_rate", "is required (a percentage such as \"10%%\")")
+	} else if bp, ok := ps.rate(n, "base_rate", "ae.base_rate", a.BaseRate); ok {
+		r.BaseRateBasisPoints = bp
+	}
+	accN := child(n, "accelerators")
+	for i, ay := range a.Accelerators {
+		in := item(accN, i)
+		field := fmt.Sprintf("ae.accelerators[%d]", i)
+		var acc Accelerator
+		ok := true
+		if strings.TrimSpace(ay.Above) == "" {
+			ps.addAt(in, "above", field+".above", "is required (an attainment such as \"100%%\")")
+			ok = false
+		} else if bp, good := ps.rate(in, "above", field+".above", ay.Above); good {
+			acc.AboveBasisPoints = bp
+		} else {
+			ok = false
+		}
+		if strings.TrimSpace(ay.Rate) == "" {
+			ps.addAt(in, "rate", field+".rate", "is required (a percentage such as \"15%%\")")
+			ok = false
+		} else if bp, good := ps.rate(in, "rate", field+".rate", ay.Rate); good {
+			acc.RateBasisPoints = bp
+		} else {
+			ok = false
+		}
+		if ok {
+			r.Accelerators = append(r.Accelerators, acc)
+		}
+	}
+	qcN := child(n, "quota_credit")
+	for k, v := range a.QuotaCredit {
+		at := tandem.Attribution(k)
+		field := "ae.quota_credit." + k
+		idx := slices.Index(tandem.Attributions, at)
+		if idx < 0 {
+			l, c := keyPos(qcN, k)
+			ps.add(l, c, field, "%q is not an attribution category (direct, partner_sourced, partner_led, partner_influenced)", k)
+			continue
+		}
+		if bp, ok := ps.rate(qcN, k, field, v); ok {
+			r.QuotaCreditBasisPoints[idx] = bp
+		}
+	}
+	ps.plan.ae = r
+}
+
+// keyPos returns the position of key itself in mapping n.
+func keyPos(n *yaml.Node, key string) (int, int) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nodePos(n)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i].Line, n.Content[i].Column
+		}
+	}
+	return n.Line, n.Column
+}
+
+func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
+	r := SPIFFRules{Basis: "net"}
+	if s != nil {
+		switch b := strings.TrimSpace(s.Basis); b {
+		case "":
+		case "net", "list":
+			r.Basis = b
+		default:
+			ps.addAt(n, "basis", "spiff.basis", "%q is not net or list", s.Basis)
+		}
+		bandsN := child(n, "bands")
+		for i, by := range s.Bands {
+			in := item(bandsN, i)
+			field := fmt.Sprintf("spiff.bands[%d]", i)
+			var band SPIFFBand
+			ok := true
+			if strings.TrimSpace(by.From) == "" {
+				ps.addAt(in, "from", field+".from", "is required (the lowest value the band pays for, inclusive)")
+				ok = false
+			} else if m, good := ps.money(in, "from", field+".from", by.From); good {
+				band.From = m
+			} else {
+				ok = false
+			}
+			if strings.TrimSpace(by.To) != "" {
+				if m, good := ps.money(in, "to", field+".to", by.To); good {
+					band.To = m
+					if m <= band.From {
+						ps.addAt(in, "to", field+".to", "must be above from (%s)", band.From.Format(ps.plan.currency))
+						ok = false
+					}
+				} else {
+					ok = false
+				}
+			} else if i != len(s.Bands)-1 {
+				ps.addAt(in, "to", field+".to", "is required on every band but the last (the value the band stops at, exclusive)")
+				ok = false
+			}
+			if strings.TrimSpace(by.Amount) == "" {
+				ps.addAt(in, "amount", field+".amount", "is required (the SPIFF paid, such as \"500\")")
+				ok = false
+			} else if m, good := ps.money(in, "amount", field+".amount", by.Amount); good {
+				band.Amount = m
+			} else {
+				ok = false
+			}
+			if in != nil {
+				ps.plan.positions[field] = position{in.Line, in.Column}
+			}
+			if ok {
+				r.Bands = append(r.Bands, band)
+			}
+		}
+	}
+	ps.plan.spiff = r
+}
+
+func (ps *parser) buildPartner(pa *partnerYAML, n *yaml.Node) {
+	r := PartnerRules{Margins: map[tandem.Tier]Margin{}}
+	if pa != nil {
+		mN := child(n, "margins")
+		for k, m := range pa.Margins {
+			tier := tandem.Tier(k)
+			field := "partner.margins." + k
+			if !tier.Valid() {
+				l, c := keyPos(mN, k)
+				ps.add(l, c, field, "%q is not a tier (platinum, gold, silver, registered)", k)
+				continue
+			}
+			tn := child(mN, k)
+			ps.plan.positions[field] = position{tn.Line, tn.Column}
+			mg := Margin{ResaleBasisPoints: -1, ReferralBasisPoints: -1}
+			if strings.TrimSpace(m.Resale) != "" {
+				if bp, ok := ps.rate(tn, "resale", field+".resale", m.Resale); ok {
+					mg.ResaleBasisPoints = bp
+				}
+			}
+			if strings.TrimSpace(m.Referral) != "" {
+				if bp, ok := ps.rate(tn, "referral", field+".referral", m.Referral); ok {
+					mg.ReferralBasisPoints = bp
+				}
+			}
+			r.Margins[tier] = mg
+		}
+		if strings.TrimSpace(pa.RegistrationBonus) != "" {
+			if bp, ok := ps.rate(n, "registration_bonus", "partner.registration_bonus", pa.RegistrationBonus); ok {
+				r.RegistrationBonusBasisPoints = bp
+			}
+		}
+		if strings.TrimSpace(pa.MDF) != "" {
+			if bp, ok := ps.rate(n, "mdf", "partner.mdf", pa.MDF); ok {
+				r.MDFBasisPoints = bp
+			}
+		}
+		if n != nil {
+			ps.plan.positions["partner"] = position{n.Line, n.Column}
+			if mN != nil {
+				ps.plan.positions["partner.margins"] = position{mN.Line, mN.Column}
+			}
+		}
+	}
+	ps.plan.partner = r
+}
