@@ -1,0 +1,260 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+// Attribution: each opportunity's one category, derived by the compensation plan's rules from its
+// registrations and touches and stored on the opportunity, so that AE credit and partner pay read the
+// same record. A disputed attribution is a channel conflict (cause attribution) and goes up the
+// escalation path like any other.
+
+// attributionBatch is how many opportunities one recompute transaction derives.
+const attributionBatch = 2000
+
+// attributionFacts reads the facts the plan's attribution rules weigh for the opportunities "o" that w
+// selects: the deal itself, the registrations on it (linked to it, or its partner's unlinked ones on
+// its account and product type) and its partner touches. Three set-based queries, however many deals.
+func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]comp.AttributionFacts, error) {
+	type factRow struct {
+		opp     tandem.Opportunity
+		regs    []tandem.Registration
+		touches []tandem.Touch
+	}
+	var list []*factRow
+	byID := map[int64]*factRow{}
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.created_on, o.close_date, o.stage, o.routing_motion, o.partner_id, o.attribution
+		FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution facts: %w", err)
+	}
+	for rows.Next() {
+		r := &factRow{}
+		o := &r.opp
+		if err := rows.Scan(&o.ID, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, &o.Stage, &o.Routing.Motion, idCol{&o.PartnerID},
+			&o.Attribution); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attribution facts: %w", err)
+		}
+		list = append(list, r)
+		byID[o.ID] = r
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution facts: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+
+	const regCols = `o.id, r.id, r.partner_id, r.status, r.submitted_at, r.decided_at`
+	rows, err = q.QueryContext(ctx, `SELECT `+regCols+` FROM opportunities o JOIN registrations r ON r.opportunity_id = o.id`+w.sql()+`
+		UNION ALL
+		SELECT `+regCols+` FROM opportunities o JOIN registrations r ON r.account_id = o.account_id
+			AND r.partner_id = o.partner_id AND r.product_type = o.product_type AND r.opportunity_id IS NULL`+w.sql(), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution facts: registrations: %w", err)
+	}
+	for rows.Next() {
+		var oppID int64
+		var g tandem.Registration
+		if err := rows.Scan(&oppID, &g.ID, &g.PartnerID, &g.Status, timeCol{&g.SubmittedAt}, timeCol{&g.DecidedAt}); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attribution facts: registrations: %w", err)
+		}
+		if r := byID[oppID]; r != nil {
+			r.regs = append(r.regs, g)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution facts: registrations: %w", err)
+	}
+
+	rows, err = q.QueryContext(ctx, `SELECT o.id, t.id, t.partner_id, t.kind, t.occurred_at
+		FROM opportunities o JOIN touches t ON t.opportunity_id = o.id`+w.sql()+` ORDER BY t.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("attribution facts: touches: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t tandem.Touch
+		if err := rows.Scan(&t.OpportunityID, &t.ID, &t.PartnerID, &t.Kind, timeCol{&t.OccurredAt}); err != nil {
+			return nil, fmt.Errorf("attribution facts: touches: %w", err)
+		}
+		if r := byID[t.OpportunityID]; r != nil {
+			r.touches = append(r.touches, t)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attribution facts: touches: %w", err)
+	}
+	out := make([]comp.AttributionFacts, len(list))
+	for i, r := range list {
+		out[i] = comp.FactsOf(&r.opp, r.regs, r.touches)
+	}
+	return out, nil
+}
+
+// AttributionRun is what a recompute did.
+type AttributionRun struct {
+	PlanVersion string `json:"plan_version" doc:"the plan whose attribution rules were applied"`
+	Examined    int    `json:"examined" doc:"opportunities derived"`
+	Changed     int    `json:"changed" doc:"opportunities whose stored attribution changed (each audited)"`
+}
+
+// RecomputeAttribution derives the attribution of the opportunities ids (every opportunity when ids is
+// empty) with plan's rules (the plan in force now when plan is nil) and stores each one that changed,
+// with an audit entry giving the old and new category and the reason. Work goes in batches, each its
+// own transaction. Revops only.
+func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, plan *comp.Plan, ids []int64) (*AttributionRun, error) {
+	if err := requireCompAdmin(actor, "opportunity", "", "recompute attribution"); err != nil {
+		return nil, err
+	}
+	if plan == nil {
+		var err error
+		if plan, _, err = compPlanAt(ctx, s.read, s.clock()); err != nil {
+			return nil, err
+		}
+	}
+	run := &AttributionRun{PlanVersion: plan.Version()}
+	batch := func(w where) error {
+		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			facts, err := s.attributionFacts(ctx, tx, w)
+			if err != nil {
+				return err
+			}
+			current := map[int64]tandem.Attribution{}
+			rows, err := tx.QueryContext(ctx, `SELECT o.id, o.attribution FROM opportunities o`+w.sql(), w.args...)
+			if err != nil {
+				return fmt.Errorf("recompute attribution: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				var a tandem.Attribution
+				if err := rows.Scan(&id, &a); err != nil {
+					rows.Close()
+					return fmt.Errorf("recompute attribution: %w", err)
+				}
+				current[id] = a
+			}
+			rows.Close()
+			for _, f := range facts {
+				run.Examined++
+				cat, reason := plan.Attribute(f)
+				old := current[f.OpportunityID]
+				if cat == old {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET attribution = $1, updated_at = $2 WHERE id = $3`,
+					string(cat), now.UnixMicro(), f.OpportunityID); err != nil {
+					return s.mapErr(fmt.Errorf("store attribution of opportunity %d: %w", f.OpportunityID, err), "opportunity")
+				}
+				run.Changed++
+				if err := appendAuditTx(ctx, tx, now, actor, "opportunity.attribution", "opportunity", idString(f.OpportunityID),
+					map[string]any{"from": old, "to": cat, "reason": reason, "plan_version": plan.Version()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if len(ids) > 0 {
+		for start := 0; start < len(ids); start += attributionBatch {
+			chunk := ids[start:min(start+attributionBatch, len(ids))]
+			var w where
+			cond, arg := s.inInts("o.id", 1, chunk)
+			w.conds, w.args = []string{cond}, []any{arg}
+			if err := batch(w); err != nil {
+				return nil, err
+			}
+		}
+		return run, nil
+	}
+	last := int64(0)
+	for {
+		var first, end sql.NullInt64
+		err := s.read.QueryRowContext(ctx, `SELECT min(id), max(id) FROM (SELECT id FROM opportunities WHERE id > $1
+			ORDER BY id LIMIT $2) b`, last, attributionBatch).Scan(&first, &end)
+		if err != nil {
+			return nil, fmt.Errorf("recompute attribution: %w", err)
+		}
+		if !end.Valid {
+			return run, nil
+		}
+		var w where
+		w.add("o.id >= ?", first.Int64)
+		w.add("o.id <= ?", end.Int64)
+		if err := batch(w); err != nil {
+			return nil, err
+		}
+		last = end.Int64
+	}
+}
+
+// DisputeAttribution opens a channel conflict with cause attribution about opportunity id, which goes
+// up the escalation path like any other; reason is logged with it. AEs may dispute their own deals,
+// partner managers and revops any, partner users their own partner's (anyone else's is ENOTFOUND).
+// EINVALID without a reason, EFORBIDDEN for other roles, ECONFLICT when the attribution of the deal is
+// already under dispute.
+func (s *Store) DisputeAttribution(ctx context.Context, actor tandem.Actor, rules ConflictRules, id int64, reason string) (*tandem.Conflict, error) {
+	if err := rules.validate(); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	var out *tandem.Conflict
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		var w where
+		w.add("o.id = ?", id)
+		o, err := getOpportunity(ctx, tx, actor, w, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case actor.IsPartner(), actor.Can(tandem.RoleRevOps, tandem.RolePartnerManager):
+		case actor.Role == tandem.RoleAE && o.OwnerID == actor.UserID:
+		case actor.Role == tandem.RoleAE:
+			return tandem.Errorf(tandem.EFORBIDDEN, "an AE may dispute the attribution of their own deals only")
+		default:
+			return tandem.Errorf(tandem.EFORBIDDEN, "disputes are raised by the deal's AE, its partner or a partner manager")
+		}
+		if reason == "" {
+			return tandem.FieldError("reason", "is required: say why the attribution is wrong")
+		}
+		d := ConflictDetail{Conflict: tandem.Conflict{Cause: tandem.CauseAttribution, AccountID: o.AccountID,
+			ProductType: o.ProductType, OpportunityID: o.ID, Rule: o.Routing.Rule},
+			PartnerID: o.PartnerID, AEID: o.OwnerID, ACV: o.ACV}
+		if o.PartnerID != 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT tier FROM partners WHERE id = $1`, o.PartnerID).Scan(&d.PartnerTier); err != nil {
+				return fmt.Errorf("dispute attribution: %w", err)
+			}
+		}
+		opened, err := s.openConflictTx(ctx, tx, now, actor, rules, &d, pairKey("attribution", o.ID, 0))
+		if err != nil {
+			return err
+		}
+		if !opened {
+			return tandem.Errorf(tandem.ECONFLICT, "the attribution of opportunity %s is already under dispute", o.ExternalID)
+		}
+		entry := tandem.EscalationEntry{ConflictID: d.ID, At: now, Level: d.Level, Action: "comment", ActorID: actor.UserID,
+			Note: fmt.Sprintf("attribution %q disputed: %s", o.Attribution, reason)}
+		if err := appendEscalationTx(ctx, tx, &entry); err != nil {
+			return err
+		}
+		if err := appendAuditTx(ctx, tx, now, actor, "opportunity.attribution.dispute", "opportunity", idString(o.ID),
+			map[string]any{"conflict_id": d.ID, "attribution": o.Attribution, "reason": reason}); err != nil {
+			return err
+		}
+		c := d.Conflict
+		out = &c
+		return nil
+	})
+	return out, err
+}

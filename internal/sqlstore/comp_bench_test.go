@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+// BenchmarkRecreditOneDeal measures live recalculation: one deal of a quarter with 200,000 closed-won
+// deals (500 AEs, 2,000 partners, on SQLite) changes, and the statements of its AE and its partner are
+// calculated again from their own deals — what a statement page does after an edit. The quarter is
+// generated with set-based SQL (building a million-deal quarter in SQLite would dominate the run).
+func BenchmarkRecreditOneDeal(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	s.SetClock(func() time.Time { return time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC) })
+	q1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	for _, q := range []string{
+		`INSERT INTO users (external_id, email, name, role, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+			SELECT 'ae' || i, 'ae' || i || '@vendor.test', 'AE ' || i, 'ae', 0, 0 FROM n`,
+		`INSERT INTO partners (external_id, name, tier, type, standing, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+			SELECT 'P' || i, 'Partner ' || i, CASE i % 4 WHEN 0 THEN 'platinum' WHEN 1 THEN 'gold' WHEN 2 THEN 'silver' ELSE 'registered' END,
+				CASE i % 3 WHEN 0 THEN 'reseller' WHEN 1 THEN 'referral' ELSE 'co_sell' END, 'good', 0, 0 FROM n`,
+		`INSERT INTO accounts (external_id, name, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+			SELECT 'A' || i, 'Account ' || i, 0, 0 FROM n`,
+		`INSERT INTO opportunities (external_id, name, account_id, owner_id, partner_id, product_type, acv, currency, stage,
+				forecast_category, discount_basis_points, attribution, close_date, routing_motion, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+			SELECT 'O' || i, 'Deal ' || i, 1 + i % 5000, 1 + i % 500, CASE WHEN i % 3 = 0 THEN NULL ELSE 1 + i % 2000 END,
+				'core', 1000000 + (i * 7919) % 9000000, 'USD', 'closed_won', 'closed', (i * 13) % 2000,
+				CASE WHEN i % 3 = 0 THEN 'direct' WHEN i % 3 = 1 THEN 'partner_led' ELSE 'partner_influenced' END,
+				$1 + (i % 89) * 86400000000, CASE WHEN i % 3 = 0 THEN 'direct' ELSE 'co_sell' END, 0, 0 FROM n`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = []any{q1}
+		}
+		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunities`).Scan(&n); err != nil || n != 200_000 {
+		b.Fatalf("%d deals: %v", n, err)
+	}
+	o, err := s.GetOpportunityByExternalID(ctx, admin, "O1001") // AE 2, partner 1002
+	if err != nil {
+		b.Fatal(err)
+	}
+	revops := tandem.Actor{Email: "revops@vendor.test", Role: tandem.RoleRevOps}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		o.ACV = tandem.Money(5_000_000 + int64(i%1000)*100)
+		if err := s.UpdateOpportunity(ctx, admin, o); err != nil {
+			b.Fatal(err)
+		}
+		st, err := s.PayeeStatement(ctx, revops, "2026-Q1", comp.PayeeAE, o.OwnerID)
+		if err != nil || len(st.Lines) < 400 {
+			b.Fatalf("AE statement: %v (%d lines)", err, len(st.Lines))
+		}
+		if _, err := s.PayeeStatement(ctx, revops, "2026-Q1", comp.PayeePartner, o.PartnerID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

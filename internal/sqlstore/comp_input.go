@@ -1,0 +1,253 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+// Building a period's calculation input from the records. A quarter may hold a million deals, so the
+// input is read with a handful of set-based queries (deals with their registration flag, splits,
+// attribution facts for deals not yet attributed, AEs with quotas, partners, the product catalogue), never
+// a query per deal.
+
+// payeeRef names one payee: the calculation of its statement reads only its own deals.
+type payeeRef struct {
+	kind comp.PayeeKind
+	id   int64
+}
+
+// dealWhere returns the condition over "opportunities o" selecting the period's closed-won deals, or
+// only one payee's (an AE's attainment and a partner's margins depend only on their own deals).
+func dealWhere(p comp.Period, payee *payeeRef) where {
+	var w where
+	w.add("o.stage = 'closed_won'")
+	w.add("o.close_date >= ?", p.Start.UnixMicro())
+	w.add("o.close_date < ?", p.End.UnixMicro())
+	if payee != nil {
+		if payee.kind == comp.PayeeAE {
+			w.add("o.owner_id = ?", payee.id)
+		} else {
+			w.add("o.partner_id = ?", payee.id)
+		}
+	}
+	return w
+}
+
+// CompInput assembles the calculation input of period (e.g. "2026-Q3") from the stored records: every
+// deal won with a close date in the period, with its owner, partner, territory (the account's), motion,
+// attribution (derived with the plan in force when not yet stored), value, discount, cost of goods (the
+// catalogue product of that name, else the first of its product type), whether the partner holds an
+// approved or won registration on it, the anti-cannibalisation flag and the split a resolved conflict
+// decided; every AE with the period's quota, and the partners of the deals. Revops and executives only.
+func (s *Store) CompInput(ctx context.Context, actor tandem.Actor, period string) (*comp.Input, error) {
+	p, err := parsePeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.compScopeOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.all {
+		return nil, forbiddenOrHidden(actor, "comp period", period, "read every deal's compensation input")
+	}
+	plan, _, err := compPlanAt(ctx, s.read, p.Start)
+	if err != nil {
+		return nil, err
+	}
+	return s.buildInput(ctx, s.read, plan, p, nil)
+}
+
+func parsePeriod(id string) (comp.Period, error) {
+	p, err := comp.ParsePeriod(id)
+	if err != nil {
+		return p, tandem.FieldError("period", "%q is not a quarter like 2026-Q3", id)
+	}
+	return p, nil
+}
+
+func forbiddenOrHidden(actor tandem.Actor, kind string, id any, what string) error {
+	if actor.IsPartner() {
+		return tandem.NotFound(kind, id)
+	}
+	return tandem.Errorf(tandem.EFORBIDDEN, "you may not %s", what)
+}
+
+// buildInput reads the input of period p (of one payee when payee is set). plan attributes deals whose
+// attribution is not stored yet.
+func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p comp.Period, payee *payeeRef) (*comp.Input, error) {
+	in := &comp.Input{Period: p, AEs: []comp.AE{}, Partners: []comp.Partner{}, Deals: []comp.Deal{}}
+	cogs, err := productCOGS(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+
+	w := dealWhere(p, payee)
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.owner_id, o.partner_id, a.territory_id,
+		o.routing_motion, o.attribution, o.acv, o.currency, o.discount_basis_points, o.product, o.product_type,
+		o.close_date, o.cannibalisation_flag,
+		(o.partner_id IS NOT NULL AND (
+			EXISTS (SELECT 1 FROM registrations r WHERE r.opportunity_id = o.id AND r.partner_id = o.partner_id
+				AND (r.status = 'approved' OR r.status = 'won'))
+			OR EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = o.account_id AND r.partner_id = o.partner_id
+				AND r.product_type = o.product_type AND (r.status = 'approved' OR r.status = 'won'))))
+		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+	}
+	index := map[int64]int{}
+	var unattributed []int64
+	for rows.Next() {
+		var d comp.Deal
+		var product string
+		var pt tandem.ProductType
+		if err := rows.Scan(&d.OpportunityID, &d.ExternalID, &d.Name, idCol{&d.OwnerID}, idCol{&d.PartnerID},
+			idCol{&d.TerritoryID}, &d.Motion, &d.Attribution, &d.ACV, &d.Currency, &d.DiscountBasisPoints, &product, &pt,
+			timeCol{&d.ClosedOn}, boolCol{&d.Cannibalisation}, boolCol{&d.Registered}); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+		}
+		if d.Motion == "" {
+			d.Motion = tandem.MotionDirect // not routed yet: sold by the vendor
+		}
+		d.COGSBasisPoints = cogs.of(product, pt)
+		if d.Attribution == "" {
+			unattributed = append(unattributed, d.OpportunityID)
+		}
+		index[d.OpportunityID] = len(in.Deals)
+		in.Deals = append(in.Deals, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+	}
+
+	if len(unattributed) > 0 {
+		aw := dealWhere(p, payee)
+		aw.add("o.attribution = ''")
+		facts, err := s.attributionFacts(ctx, q, aw)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range facts {
+			if i, ok := index[f.OpportunityID]; ok {
+				in.Deals[i].Attribution, _ = plan.Attribute(f)
+			}
+		}
+	}
+
+	// Splits decided by a resolved conflict on the deal; the latest decision wins.
+	sw := dealWhere(p, payee)
+	rows, err = q.QueryContext(ctx, `SELECT c.opportunity_id, c.id, c.partner_share_basis_points, c.rationale
+		FROM conflicts c JOIN opportunities o ON o.id = c.opportunity_id`+sw.sql()+`
+		AND c.status = 'resolved' AND c.resolution = 'split' ORDER BY c.resolved_at, c.id`, sw.args...)
+	if err != nil {
+		return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
+	}
+	for rows.Next() {
+		var oppID int64
+		var sp comp.Split
+		if err := rows.Scan(&oppID, &sp.ConflictID, &sp.PartnerShareBasisPoints, &sp.Rationale); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
+		}
+		if i, ok := index[oppID]; ok && sp.PartnerShareBasisPoints > 0 && sp.PartnerShareBasisPoints < 10000 {
+			in.Deals[i].Split = &sp
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
+	}
+
+	// AEs: every AE (or the one payee) and whoever else owns one of the deals, with the period's quota.
+	uw := dealWhere(p, payee)
+	cond := `u.role = 'ae' OR u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
+	switch {
+	case payee != nil && payee.kind == comp.PayeeAE:
+		cond, uw.args = "u.id = $1", []any{payee.id}
+	case payee != nil:
+		cond = `u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
+	}
+	n := len(uw.args) + 1
+	rows, err = q.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.manager_id, u.territory_id, COALESCE(cq.amount, 0)
+		FROM users u LEFT JOIN comp_quotas cq ON cq.user_id = u.id AND cq.period = $`+fmt.Sprint(n)+`
+		WHERE `+cond+` ORDER BY u.id`, append(uw.args, p.ID)...)
+	if err != nil {
+		return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+	}
+	for rows.Next() {
+		var a comp.AE
+		if err := rows.Scan(&a.UserID, &a.Name, &a.Email, idCol{&a.ManagerID}, idCol{&a.TerritoryID}, &a.Quota); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+		}
+		in.AEs = append(in.AEs, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+	}
+
+	pw := dealWhere(p, payee)
+	rows, err = q.QueryContext(ctx, `SELECT p.id, p.name, p.tier, p.type FROM partners p
+		WHERE p.id IN (SELECT o.partner_id FROM opportunities o`+pw.sql()+`) ORDER BY p.id`, pw.args...)
+	if err != nil {
+		return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pa comp.Partner
+		if err := rows.Scan(&pa.ID, &pa.Name, &pa.Tier, &pa.Type); err != nil {
+			return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
+		}
+		in.Partners = append(in.Partners, pa)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
+	}
+	return in, nil
+}
+
+// cogsTable is the catalogue's cost of goods: by product name (case-insensitive), and by product type
+// for deals whose product is not in the catalogue (the first product of the type, by id).
+type cogsTable struct {
+	byName map[string]int
+	byType map[tandem.ProductType]int
+}
+
+func (c cogsTable) of(product string, pt tandem.ProductType) int {
+	if v, ok := c.byName[strings.ToLower(strings.TrimSpace(product))]; ok {
+		return v
+	}
+	return c.byType[pt]
+}
+
+func productCOGS(ctx context.Context, q querier) (cogsTable, error) {
+	c := cogsTable{byName: map[string]int{}, byType: map[tandem.ProductType]int{}}
+	rows, err := q.QueryContext(ctx, `SELECT name, type, cogs_basis_points FROM products ORDER BY id`)
+	if err != nil {
+		return c, fmt.Errorf("product costs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var pt tandem.ProductType
+		var bp int
+		if err := rows.Scan(&name, &pt, &bp); err != nil {
+			return c, fmt.Errorf("product costs: %w", err)
+		}
+		key := strings.ToLower(strings.TrimSpace(name))
+		if _, ok := c.byName[key]; !ok {
+			c.byName[key] = bp
+		}
+		if _, ok := c.byType[pt]; !ok {
+			c.byType[pt] = bp
+		}
+	}
+	return c, rows.Err()
+}

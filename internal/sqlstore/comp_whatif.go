@@ -1,0 +1,203 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+// What-if runs and gross profit: both read every deal of their periods, so both are for revops and
+// executives only.
+
+// maxWhatIfPeriods bounds a what-if run (two years of quarters).
+const maxWhatIfPeriods = 8
+
+// WhatIfReport is a draft plan tried on the closed-won deals of a range of periods.
+type WhatIfReport struct {
+	From    string   `json:"from"`
+	To      string   `json:"to"`
+	Periods []string `json:"periods"`
+	// BasePlanVersions are the plan versions in force in the periods, one per period.
+	BasePlanVersions []string `json:"base_plan_versions"`
+	comp.WhatIf
+}
+
+// WhatIf calculates the closed-won deals of the periods from..to (quarters, inclusive, at most eight)
+// under the plan in force in each (a closed period: its frozen input under its frozen plan) and under
+// the draft plan source, and compares them per AE, per partner and in total: AE pay, partner margin
+// and cost of sale. Nothing is written. EINVALID for a bad draft or range.
+func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, from, to string) (*WhatIfReport, error) {
+	if !compSeesAll(actor) {
+		return nil, forbiddenOrHidden(actor, "comp what-if", "", "run what-ifs")
+	}
+	draft, err := ParseCompPlan("draft.yaml", draftSource)
+	if err != nil {
+		return nil, err
+	}
+	first, err := comp.ParsePeriod(from)
+	if err != nil {
+		return nil, tandem.FieldError("from", "%q is not a quarter like 2025-Q1", from)
+	}
+	last, err := comp.ParsePeriod(to)
+	if err != nil {
+		return nil, tandem.FieldError("to", "%q is not a quarter like 2025-Q4", to)
+	}
+	if last.Start.Before(first.Start) {
+		return nil, tandem.FieldError("to", "%s is before %s", last.ID, first.ID)
+	}
+	rep := &WhatIfReport{From: first.ID, To: last.ID}
+	var bases, drafts []*comp.Result
+	for p := first; !p.Start.After(last.Start); p = comp.QuarterOf(p.End) {
+		if len(rep.Periods) == maxWhatIfPeriods {
+			return nil, tandem.FieldError("to", "a what-if covers at most %d quarters", maxWhatIfPeriods)
+		}
+		rep.Periods = append(rep.Periods, p.ID)
+		closed, err := periodClosed(ctx, s.read, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		var in *comp.Input
+		var plan *comp.Plan
+		if closed {
+			if in, plan, err = frozenInput(ctx, s.read, p.ID); err != nil {
+				return nil, err
+			}
+		} else {
+			if plan, _, err = compPlanAt(ctx, s.read, p.Start); err != nil {
+				return nil, err
+			}
+			if in, err = s.buildInput(ctx, s.read, plan, p, nil); err != nil {
+				return nil, err
+			}
+		}
+		base, err := comp.Calculate(plan, *in)
+		if err != nil {
+			return nil, fmt.Errorf("what-if %s under plan %s: %w", p.ID, plan.Version(), err)
+		}
+		d, err := comp.Calculate(draft, *in)
+		if err != nil {
+			return nil, &tandem.Error{Code: tandem.EINVALID, Field: "source",
+				Message: fmt.Sprintf("the draft cannot pay %s: %v", p.ID, err), Err: err}
+		}
+		rep.BasePlanVersions = append(rep.BasePlanVersions, plan.Version())
+		bases, drafts = append(bases, base), append(drafts, d)
+	}
+	rep.WhatIf = comp.CompareAll(bases, drafts)
+	return rep, nil
+}
+
+// Gross profit groupings.
+var GrossProfitGroupings = []string{"deal", "rep", "territory", "partner", "motion"}
+
+// GrossProfitRow is gross profit summed over one rep, territory, partner or motion, with its name.
+type GrossProfitRow struct {
+	comp.ProfitRollup
+	Name string `json:"name" doc:"the rep's, territory's or partner's name, or the motion; \"none\" for deals without one"`
+}
+
+// GrossProfitReport is a period's gross profit per deal or rolled up.
+type GrossProfitReport struct {
+	Period string            `json:"period"`
+	By     string            `json:"by" enum:"deal,rep,territory,partner,motion"`
+	Deals  []comp.DealProfit `json:"deals" doc:"by=deal: every deal, by opportunity id"`
+	Rows   []GrossProfitRow  `json:"rows" doc:"other groupings: one row per group, by key"`
+	Total  comp.ProfitRollup `json:"total" doc:"the whole period"`
+}
+
+// GrossProfit returns period id's gross profit (ACV − discount − partner margin − SPIFFs − MDF share −
+// cost of goods) per deal (by "deal") or rolled up by "rep", "territory", "partner" or "motion".
+// Revops and executives only.
+func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by string) (*GrossProfitReport, error) {
+	p, err := parsePeriod(id)
+	if err != nil {
+		return nil, err
+	}
+	if !compSeesAll(actor) {
+		return nil, forbiddenOrHidden(actor, "gross profit", id, "read gross profit")
+	}
+	if by == "" {
+		by = "deal"
+	}
+	group := by
+	switch by {
+	case "deal":
+	case "rep":
+		group = "owner"
+	case "territory", "partner", "motion":
+	default:
+		return nil, tandem.FieldError("by", "%q is not one of deal, rep, territory, partner, motion", by)
+	}
+	res, err := s.periodResult(ctx, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []comp.DealProfit{}, Rows: []GrossProfitRow{}}
+	total, err := comp.Rollup(res.Profit, "motion")
+	if err != nil {
+		return nil, err
+	}
+	rep.Total.Key = "total"
+	for _, r := range total {
+		rep.Total.Deals += r.Deals
+		rep.Total.ACV += r.ACV
+		rep.Total.Discount += r.Discount
+		rep.Total.PartnerMargin += r.PartnerMargin
+		rep.Total.SPIFF += r.SPIFF
+		rep.Total.MDF += r.MDF
+		rep.Total.COGS += r.COGS
+		rep.Total.GrossProfit += r.GrossProfit
+	}
+	if by == "deal" {
+		rep.Deals = append(rep.Deals, res.Profit...)
+		return rep, nil
+	}
+	rows, err := comp.Rollup(res.Profit, group)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.groupNames(ctx, by)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		name := r.Key
+		if by != "motion" {
+			id, _ := strconv.ParseInt(r.Key, 10, 64)
+			if name = names[id]; id == 0 {
+				name = "none"
+			}
+		}
+		rep.Rows = append(rep.Rows, GrossProfitRow{ProfitRollup: r, Name: name})
+	}
+	return rep, nil
+}
+
+// groupNames returns the names of the reps, territories or partners by id.
+func (s *Store) groupNames(ctx context.Context, by string) (map[int64]string, error) {
+	q := map[string]string{
+		"rep":       `SELECT id, name FROM users`,
+		"territory": `SELECT id, name FROM territories`,
+		"partner":   `SELECT id, name FROM partners`,
+	}[by]
+	names := map[int64]string{}
+	if q == "" {
+		return names, nil
+	}
+	rows, err := s.read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("%s names: %w", by, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("%s names: %w", by, err)
+		}
+		names[id] = name
+	}
+	return names, rows.Err()
+}
