@@ -37,6 +37,7 @@ func commands() []command {
 		{"import", "import a CRM export (CSV)", runImport},
 		{"route", "route deals in a CSV through the rules of engagement (offline what-if)", runRoute},
 		{"policy", "show, check or render a rules-of-engagement policy", runPolicy},
+		{"comp", "check, render or run a compensation plan (statements from a period's input)", runComp},
 		{"match", "match account names offline (dedupe an export before import)", runMatch},
 		{"user", "add users and set passwords", runUser},
 		{"token", "create API tokens for scripts", runToken},

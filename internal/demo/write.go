@@ -15,7 +15,7 @@ import (
 
 // GeneratorVersion changes whenever Generate's output for a seed changes, so that a demo file made by
 // an older generator is regenerated rather than reused.
-const GeneratorVersion = 1
+const GeneratorVersion = 2 // 2: compensation (plan, quotas, closed quarters)
 
 // batchSize is how many rows go to one bulk upsert call. It is small on purpose: the SQLite driver binds
 // numbered parameters ($1…) in time quadratic in their count, so a 100-row statement (~2,500
@@ -108,6 +108,9 @@ func Write(ctx context.Context, st *sqlstore.Store, ds *Dataset, pol *policy.Pol
 			return nil, fmt.Errorf("demo: set the password of %s: %w", s.Email, err)
 		}
 		m.SignIns = append(m.SignIns, s)
+	}
+	if err := writeComp(ctx, st, ds.Config.Today); err != nil {
+		return nil, err
 	}
 	if err := st.AppendAudit(ctx, actor, markerAction, markerEntity, strconv.FormatUint(m.Seed, 10), m); err != nil {
 		return nil, fmt.Errorf("demo: record the seed: %w", err)

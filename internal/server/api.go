@@ -24,6 +24,7 @@ func (s *Server) registerAPI() {
 	s.registerAuditAPI()
 	s.registerImportAPI()
 	s.registerConflictAPI()
+	s.registerCompAPI()
 }
 
 // Shapes shared by the resources.

@@ -71,6 +71,27 @@ func TestPartnerIsolation(t *testing.T) {
 			"create-import":            {"/imports", "", 404},
 			"list-imports":             {"/imports", "", 404},
 			"get-import":               {"/imports/1", "", 404},
+
+			// Compensation: a partner user sees the plan, the periods and its own partner's statements only.
+			"get-comp-plan":             {"/comp/plan", "", 200},
+			"list-comp-plan-versions":   {"/comp/plan/versions", "", 404},
+			"create-comp-plan-draft":    {"/comp/plan/versions", `{"source":"name: x"}`, 404},
+			"publish-comp-plan-version": {"/comp/plan/versions/1/publish", "", 404},
+			"check-comp-plan":           {"/comp/plan/check", `{"source":"name: x"}`, 404},
+			"list-comp-periods":         {"/comp/periods", "", 200},
+			"get-comp-period":           {"/comp/periods/2026-Q2", "", 200},
+			"close-comp-period":         {"/comp/periods/2026-Q2/close", "", 404},
+			"list-comp-statements":      {"/comp/periods/2026-Q2/statements", "", 200},
+			"get-comp-statement":        {"/comp/periods/2026-Q2/statements/partner/" + b(ids.partnerB), "", 404},
+			"export-comp-statement":     {"/comp/periods/2026-Q2/statements/partner/" + b(ids.partnerB) + "/export?format=pdf", "", 404},
+			"list-comp-quotas":          {"/comp/quotas?period=2026-Q2", "", 404},
+			"upsert-comp-quotas":        {"/comp/quotas", `{"quotas":[{"user_id":1,"period":"2026-Q2","amount":1}]}`, 404},
+			"create-comp-payouts":       {"/comp/payouts", "", 404},
+			"get-comp-reconciliation":   {"/comp/periods/2026-Q2/reconciliation", "", 404},
+			"create-comp-whatif":        {"/comp/whatif", `{"source":"name: x","from":"2026-Q1","to":"2026-Q2"}`, 404},
+			"get-gross-profit":          {"/comp/periods/2026-Q2/gross-profit?by=partner", "", 404},
+			"dispute-attribution":       {"/opportunities/" + b(ids.oppB) + "/attribution/dispute", `{"reason":"ours"}`, 404},
+			"recompute-attribution":     {"/comp/attribution/recompute", `{"opportunity_ids":[` + b(ids.oppB) + `]}`, 404},
 		}
 		// B's data, any of which in a response is a leak.
 		leaks := []string{"Beta Systems", "Bergmann", `"O-B"`, `"R-B"`, `"T-B"`, `"P-B"`, "user@beta.test", "O-B,", "Bergmann rollout"}

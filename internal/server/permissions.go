@@ -45,6 +45,10 @@ var (
 		tandem.RoleCRO, tandem.RoleCEO)
 	// ops own the policy, users and imports.
 	ops = allow(tandem.RoleRevOps)
+	// compViewers see every compensation statement, gross profit, reconciliation and what-if.
+	compViewers = allow(tandem.RoleRevOps, tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO)
+	// disputers dispute an attribution: the deal's AE, partner managers, the deal's partner (the store checks which).
+	disputers = allow(tandem.RoleRevOps, tandem.RoleAE, tandem.RolePartnerManager, tandem.RolePartnerUser)
 )
 
 // permissions is the API's permission table: operation id → who may call it. Registering an operation
@@ -101,6 +105,26 @@ var permissions = map[string]access{
 	"list-conflict-log":   staff,
 	"resolve-conflict":    conflictDeciders,
 	"get-conflict-review": staff,
+
+	"get-comp-plan":             anyone,
+	"list-comp-plan-versions":   staff,
+	"create-comp-plan-draft":    ops,
+	"publish-comp-plan-version": ops,
+	"check-comp-plan":           staff,
+	"list-comp-periods":         anyone,
+	"get-comp-period":           anyone,
+	"close-comp-period":         ops,
+	"list-comp-statements":      anyone, // the store shows each caller only its own, its team's or its partner's
+	"get-comp-statement":        anyone,
+	"export-comp-statement":     anyone,
+	"list-comp-quotas":          staff,
+	"upsert-comp-quotas":        ops,
+	"create-comp-payouts":       ops,
+	"get-comp-reconciliation":   compViewers,
+	"create-comp-whatif":        compViewers,
+	"get-gross-profit":          compViewers,
+	"dispute-attribution":       disputers,
+	"recompute-attribution":     ops,
 
 	"create-import": ops,
 	"list-imports":  ops,

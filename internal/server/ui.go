@@ -26,7 +26,9 @@ type pages struct {
 
 // pageNames lists every page template; a missing or broken one fails the boot.
 var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", "registrations", "guide",
-	"policy", "simulation", "import", "import_job", "import_progress", "audit", "error"}
+	"policy", "simulation", "import", "import_job", "import_progress", "audit", "error",
+	"comp_ae", "comp_partner", "comp_plan", "comp_plan_check", "comp_whatif", "comp_whatif_result", "comp_recon",
+	"comp_profit", "comp_periods", "comp_close"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -54,6 +56,9 @@ func parsePages(a *assets) (*pages, error) {
 		files := []string{"templates/layout.html", "templates/partials.html", "templates/" + name + ".html"}
 		if _, err := fs.Stat(templateFS, files[2]); err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		if strings.HasPrefix(name, "comp_") { // the compensation pages share a few blocks of their own
+			files = append(files, "templates/comp_partials.html")
 		}
 		t, err := t.ParseFS(templateFS, files...)
 		if err != nil {
@@ -171,6 +176,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /import/{id}", s.signedIn(s.importJobPage, tandem.RoleRevOps))
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, tandem.RoleRevOps))
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
+	s.registerCompUI(mux)
 }
 
 // pathID reads the {id} path value; a malformed one is "not found".

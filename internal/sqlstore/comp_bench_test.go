@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,45 +18,8 @@ import (
 // calculated again from their own deals — what a statement page does after an edit. The quarter is
 // generated with set-based SQL (building a million-deal quarter in SQLite would dominate the run).
 func BenchmarkRecreditOneDeal(b *testing.B) {
+	s := benchQuarter(b, 200_000)
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	s.SetClock(func() time.Time { return time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC) })
-	q1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
-	for _, q := range []string{
-		`INSERT INTO users (external_id, email, name, role, created_at, updated_at)
-			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
-			SELECT 'ae' || i, 'ae' || i || '@vendor.test', 'AE ' || i, 'ae', 0, 0 FROM n`,
-		`INSERT INTO partners (external_id, name, tier, type, standing, created_at, updated_at)
-			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
-			SELECT 'P' || i, 'Partner ' || i, CASE i % 4 WHEN 0 THEN 'platinum' WHEN 1 THEN 'gold' WHEN 2 THEN 'silver' ELSE 'registered' END,
-				CASE i % 3 WHEN 0 THEN 'reseller' WHEN 1 THEN 'referral' ELSE 'co_sell' END, 'good', 0, 0 FROM n`,
-		`INSERT INTO accounts (external_id, name, created_at, updated_at)
-			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-			SELECT 'A' || i, 'Account ' || i, 0, 0 FROM n`,
-		`INSERT INTO opportunities (external_id, name, account_id, owner_id, partner_id, product_type, acv, currency, stage,
-				forecast_category, discount_basis_points, attribution, close_date, routing_motion, created_at, updated_at)
-			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
-			SELECT 'O' || i, 'Deal ' || i, 1 + i % 5000, 1 + i % 500, CASE WHEN i % 3 = 0 THEN NULL ELSE 1 + i % 2000 END,
-				'core', 1000000 + (i * 7919) % 9000000, 'USD', 'closed_won', 'closed', (i * 13) % 2000,
-				CASE WHEN i % 3 = 0 THEN 'direct' WHEN i % 3 = 1 THEN 'partner_led' ELSE 'partner_influenced' END,
-				$1 + (i % 89) * 86400000000, CASE WHEN i % 3 = 0 THEN 'direct' ELSE 'co_sell' END, 0, 0 FROM n`,
-	} {
-		var args []any
-		if strings.Contains(q, "$1") {
-			args = []any{q1}
-		}
-		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	var n int
-	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunities`).Scan(&n); err != nil || n != 200_000 {
-		b.Fatalf("%d deals: %v", n, err)
-	}
 	o, err := s.GetOpportunityByExternalID(ctx, admin, "O1001") // AE 2, partner 1002
 	if err != nil {
 		b.Fatal(err)
@@ -74,4 +39,77 @@ func BenchmarkRecreditOneDeal(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchQuarter stores a 2026-Q1 of deals closed-won deals (500 AEs, 2,000 partners, 5,000 accounts) in
+// a new SQLite database, generated with set-based SQL.
+func benchQuarter(b *testing.B, deals int) *Store {
+	b.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	s.SetClock(func() time.Time { return time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC) })
+	q1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	for _, q := range []string{
+		`INSERT INTO users (external_id, email, name, role, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+			SELECT 'ae' || i, 'ae' || i || '@vendor.test', 'AE ' || i, 'ae', 0, 0 FROM n`,
+		`INSERT INTO partners (external_id, name, tier, type, standing, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+			SELECT 'P' || i, 'Partner ' || i, CASE i % 4 WHEN 0 THEN 'platinum' WHEN 1 THEN 'gold' WHEN 2 THEN 'silver' ELSE 'registered' END,
+				CASE i % 3 WHEN 0 THEN 'reseller' WHEN 1 THEN 'referral' ELSE 'co_sell' END, 'good', 0, 0 FROM n`,
+		`INSERT INTO accounts (external_id, name, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+			SELECT 'A' || i, 'Account ' || i, 0, 0 FROM n`,
+		`INSERT INTO opportunities (external_id, name, account_id, owner_id, partner_id, product_type, acv, currency, stage,
+				forecast_category, discount_basis_points, attribution, close_date, routing_motion, created_at, updated_at)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ` + strconv.Itoa(deals) + `)
+			SELECT 'O' || i, 'Deal ' || i, 1 + i % 5000, 1 + i % 500, CASE WHEN i % 3 = 0 THEN NULL ELSE 1 + i % 2000 END,
+				'core', 1000000 + (i * 7919) % 9000000, 'USD', 'closed_won', 'closed', (i * 13) % 2000,
+				CASE WHEN i % 3 = 0 THEN 'direct' WHEN i % 3 = 1 THEN 'partner_led' ELSE 'partner_influenced' END,
+				$1 + (i % 89) * 86400000000, CASE WHEN i % 3 = 0 THEN 'direct' ELSE 'co_sell' END, 0, 0 FROM n`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = []any{q1}
+		}
+		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunities`).Scan(&n); err != nil || n != deals {
+		b.Fatalf("%d deals: %v", n, err)
+	}
+	return s
+}
+
+// BenchmarkCalculateQuarterStored is the issue's full-quarter recalculation through the store: 1,000,000
+// closed-won deals of 500 AEs and 2,000 partners read from SQLite, attributed, calculated and rolled
+// into statements and gross profit. It reports the peak Go heap of a run (runtime/metrics would do as
+// well; MemStats is enough for one call per iteration).
+func BenchmarkCalculateQuarterStored(b *testing.B) {
+	s := benchQuarter(b, 1_000_000)
+	ctx := context.Background()
+	revops := tandem.Actor{Email: "revops@vendor.test", Role: tandem.RoleRevOps}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	for b.Loop() {
+		res, err := s.CalculatePeriod(ctx, revops, "2026-Q1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Profit) != 1_000_000 || len(res.AEs) != 500 {
+			b.Fatalf("%d deals, %d AEs", len(res.Profit), len(res.AEs))
+		}
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		peak = max(peak, m.HeapInuse)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "heap-MiB")
 }

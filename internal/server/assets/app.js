@@ -26,15 +26,16 @@
       var spec = JSON.parse(el.dataset.chart);
       var series = spec.series || [{ name: spec.name, values: spec.values }];
       var chart = echarts.init(el, null, { renderer: "canvas" });
-      var yAxes = series.map(function (s, i) {
-        return { type: "value", name: s.name, position: i === 0 ? "left" : "right", minInterval: 1,
+      // one_axis: every series on one axis named axis_name (the same amounts, compared side by side).
+      var yAxes = (spec.one_axis ? series.slice(0, 1) : series).map(function (s, i) {
+        return { type: "value", name: spec.one_axis ? spec.axis_name : s.name, position: i === 0 ? "left" : "right", minInterval: 1,
           splitLine: { show: i === 0 },
           axisLabel: { formatter: s.money ? shortAmount : function (v) { return shortAmount(v); } } };
       });
       chart.setOption({
         animation: false,
         legend: { top: 0 },
-        grid: { left: 64, right: series.length > 1 ? 64 : 20, top: 48, bottom: 36 },
+        grid: { left: 64, right: series.length > 1 && !spec.one_axis ? 64 : 20, top: 48, bottom: 36 },
         tooltip: {
           trigger: "axis", axisPointer: { type: "shadow" },
           formatter: function (items) {
@@ -63,6 +64,88 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); });
+  // Sortable tables: table[data-sortable] gets a button in each th[data-sort] ("num" or "text"). Numbers
+  // sort by the cell's data-v (exact minor units for money), text by what the cell shows. Numbers sort
+  // biggest first on the first click, text A to Z.
+  function sortTables(root) {
+    root.querySelectorAll("table[data-sortable]").forEach(function (table) {
+      if (table.dataset.sortReady || !table.tHead) { return; }
+      table.dataset.sortReady = "1";
+      var heads = table.tHead.rows[0].cells;
+      Array.prototype.forEach.call(heads, function (th, col) {
+        var type = th.dataset.sort;
+        if (!type) { return; }
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "sort";
+        b.textContent = th.textContent;
+        th.textContent = "";
+        th.appendChild(b);
+        b.addEventListener("click", function () {
+          var first = type === "num" ? "desc" : "asc";
+          var dir = th.dataset.dir ? (th.dataset.dir === "asc" ? "desc" : "asc") : first;
+          Array.prototype.forEach.call(heads, function (h) { delete h.dataset.dir; });
+          th.dataset.dir = dir;
+          var body = table.tBodies[0];
+          var rows = Array.prototype.filter.call(body.rows, function (r) { return r.cells.length === heads.length; });
+          var key = function (r) {
+            var c = r.cells[col];
+            if (type === "num") {
+              var v = c.dataset.v !== undefined ? c.dataset.v : c.textContent.replace(/[^0-9.\-]/g, "");
+              return v === "" ? -Infinity : Number(v);
+            }
+            return c.textContent.trim().toLowerCase();
+          };
+          rows.sort(function (a, b) {
+            var x = key(a), y = key(b), c;
+            if (type === "num") { c = x < y ? -1 : x > y ? 1 : 0; } else { c = x.localeCompare(y, undefined, { numeric: true }); }
+            return dir === "asc" ? c : -c;
+          });
+          rows.forEach(function (r) { body.appendChild(r); });
+        });
+      });
+    });
+  }
+
+  // Pickers submit their form when changed; file inputs with data-load-into read a text file into the
+  // text area named, so a plan can be uploaded, looked at and edited before it is checked.
+  function wireForms(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+      if (sel.dataset.wired) { return; }
+      sel.dataset.wired = "1";
+      sel.addEventListener("change", function () { sel.form.requestSubmit ? sel.form.requestSubmit() : sel.form.submit(); });
+    });
+    root.querySelectorAll("input[type=file][data-load-into]").forEach(function (input) {
+      if (input.dataset.wired) { return; }
+      input.dataset.wired = "1";
+      input.addEventListener("change", function () {
+        var file = input.files && input.files[0], target = document.querySelector(input.dataset.loadInto);
+        if (!file || !target) { return; }
+        var reader = new FileReader();
+        reader.onload = function () { target.value = reader.result; };
+        reader.readAsText(file);
+      });
+    });
+  }
+
+  // Upload progress: a form holding progress[data-upload-progress] shows how much of its htmx upload
+  // has been sent.
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var form = e.target.closest ? e.target.closest("form") : null;
+    var bar = form && form.querySelector("progress[data-upload-progress]");
+    if (!bar || !e.detail.lengthComputable) { return; }
+    bar.hidden = false;
+    bar.value = Math.round(e.detail.loaded * 100 / e.detail.total);
+  });
+
+  function init(root) {
+    drawCharts(root);
+    sortTables(root);
+    wireForms(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // An outerHTML swap replaces its target, so look at the whole document; every step skips what it
+  // has done already.
+  document.addEventListener("htmx:afterSettle", function () { init(document); });
 })();

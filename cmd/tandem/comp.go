@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+const compSynopsis = `show | check FILE | render [FILE] [-format md|html] [-o OUT] | run -plan FILE -input INPUT.json [-period 2026-Q3] [-format json|csv]
+
+  show     print the built-in compensation plan's YAML (a starting point for your own)
+  check    check a plan file: problems as FILE:LINE:COL: severity: field: message; exit status 1 when
+           there are errors (SPIFF band gaps or overlaps, accelerators not ascending, a tier missing a
+           margin, rates or credit shares out of range), 0 when it is clean or has warnings only
+  render   write the plan document AEs and partners read (default: the built-in plan)
+  run      calculate one period's statements from an input file (the JSON of a period's input: period,
+           aes, partners, deals) and print them as JSON or CSV`
+
+func runComp(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "comp", compSynopsis)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: say show, check, render or run", errUsage)
+	}
+	sub, rest := fs.Arg(0), fs.Args()[1:]
+	switch sub {
+	case "show":
+		if len(rest) > 0 {
+			return fmt.Errorf("%w: show takes no arguments", errUsage)
+		}
+		_, err := env.Stdout.Write(comp.DefaultSource())
+		return err
+	case "check":
+		return runCompCheck(env, rest)
+	case "render":
+		return runCompRender(env, rest)
+	case "run":
+		return runCompRun(env, rest)
+	case "publish", "close", "statements": // store-backed: comp_store.go
+		return runCompStore(ctx, env, sub, rest)
+	}
+	return fmt.Errorf("%w: unknown comp command %q (show, check, render or run)", errUsage, sub)
+}
+
+// loadCompPlan reads and parses a plan file; a parse error is printed FILE:LINE:COL: … and reported
+// as errSilentFailure.
+func loadCompPlan(env *Env, path string) (*comp.Plan, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := comp.Parse(path, src)
+	var perr *comp.Error
+	if errors.As(err, &perr) {
+		fmt.Fprintln(env.Stdout, perr.Error())
+		return nil, errSilentFailure
+	}
+	return p, err
+}
+
+func runCompCheck(env *Env, args []string) error {
+	fs := newFlagSet(env, "comp check", "FILE")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: comp check takes one FILE", errUsage)
+	}
+	path := fs.Arg(0)
+	p, err := loadCompPlan(env, path)
+	if err != nil {
+		return err
+	}
+	findings := comp.Check(p)
+	failed := false
+	for _, f := range findings {
+		if f.Line > 0 {
+			fmt.Fprintf(env.Stdout, "%s:%s\n", path, f)
+		} else {
+			fmt.Fprintf(env.Stdout, "%s: %s\n", path, f)
+		}
+		failed = failed || f.Severity == comp.SeverityError
+	}
+	if len(findings) == 0 {
+		fmt.Fprintf(env.Stdout, "ok %s: %s version %s, effective %s, paid in %s\n",
+			path, p.Name(), p.Version(), p.EffectiveFrom().Format("2006-01-02"), p.Currency())
+	}
+	if failed {
+		return errSilentFailure
+	}
+	return nil
+}
+
+func runCompRender(env *Env, args []string) error {
+	fs := newFlagSet(env, "comp render", "[FILE] [-format md|html] [-o OUT]")
+	format := fs.String("format", "md", "md (Markdown) or html (a standalone page)")
+	outPath := fs.String("o", "", "write to this file instead of standard output")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) > 1 {
+		return fmt.Errorf("%w: comp render takes at most one FILE", errUsage)
+	}
+	var render func(*comp.Plan) ([]byte, error)
+	switch *format {
+	case "md", "markdown":
+		render = comp.RenderMarkdown
+	case "html":
+		render = comp.RenderHTML
+	default:
+		return fmt.Errorf("%w: -format %q: use md or html", errUsage, *format)
+	}
+	p := comp.Default()
+	if len(files) == 1 {
+		if p, err = loadCompPlan(env, files[0]); err != nil {
+			return err
+		}
+	}
+	doc, err := render(p)
+	if err != nil {
+		return err
+	}
+	if *outPath == "" {
+		_, err = env.Stdout.Write(doc)
+		return err
+	}
+	return writeFileAtomically(*outPath, func(w io.Writer) error { _, err := w.Write(doc); return err })
+}
+
+func runCompRun(env *Env, args []string) error {
+	fs := newFlagSet(env, "comp run", "-plan FILE -input INPUT.json [-period 2026-Q3] [-format json|csv]")
+	planPath := fs.String("plan", "", "the compensation plan file (default: the built-in plan)")
+	inputPath := fs.String("input", "", "the period's input as JSON: {period, aes, partners, deals} (required)")
+	periodFlag := fs.String("period", "", "calculate this quarter, e.g. 2026-Q3: deals closed outside it are left out (default: the input's period)")
+	format := fs.String("format", "json", "json (the canonical result) or csv (every statement's lines and totals)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: comp run takes no arguments, only flags", errUsage)
+	}
+	if *inputPath == "" {
+		return fmt.Errorf("%w: -input is required", errUsage)
+	}
+	if *format != "json" && *format != "csv" {
+		return fmt.Errorf("%w: -format %q: use json or csv", errUsage, *format)
+	}
+	p := comp.Default()
+	if *planPath != "" {
+		var err error
+		if p, err = loadCompPlan(env, *planPath); err != nil {
+			return err
+		}
+	}
+	raw, err := os.ReadFile(*inputPath)
+	if err != nil {
+		return err
+	}
+	var in comp.Input
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return fmt.Errorf("%s: %w", *inputPath, err)
+	}
+	if *periodFlag != "" {
+		period, err := comp.ParsePeriod(*periodFlag)
+		if err != nil {
+			return fmt.Errorf("%w: -period: %v", errUsage, err)
+		}
+		in.Period = period
+		kept := in.Deals[:0]
+		for _, d := range in.Deals {
+			if period.Contains(d.ClosedOn) {
+				kept = append(kept, d)
+			}
+		}
+		in.Deals = kept
+	}
+	if in.Period.ID == "" && in.Period.Start.IsZero() {
+		return fmt.Errorf("%w: the input has no period; say -period 2026-Q3", errUsage)
+	}
+	res, err := comp.Calculate(p, in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *inputPath, err)
+	}
+	if *format == "csv" {
+		return comp.WriteResultCSV(env.Stdout, res)
+	}
+	b, err := comp.MarshalResult(res)
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(b)
+	return err
+}

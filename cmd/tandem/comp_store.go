@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+// The store-backed compensation subcommands, run as the system actor on the database (-db, else
+// TANDEM_DB, else ./tandem.db):
+//
+//	tandem comp publish FILE                          save FILE as a draft and publish it
+//	tandem comp close 2026-Q3                         close (freeze) a period
+//	tandem comp statements 2026-Q3 [-format json|csv] print a period's statements
+func runCompStore(ctx context.Context, env *Env, sub string, args []string) error {
+	switch sub {
+	case "publish":
+		return runCompPublish(ctx, env, args)
+	case "close":
+		return runCompClose(ctx, env, args)
+	}
+	return runCompStatements(ctx, env, args)
+}
+
+func runCompPublish(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "comp publish", "[-db URL] FILE\n\nSaves the plan file as a draft version and publishes it; it is in force from its effective_from.")
+	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: comp publish takes one FILE", errUsage)
+	}
+	path := pos[0]
+	if _, err := loadCompPlan(env, path); err != nil {
+		return err
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.CreateCompPlanDraft(ctx, tandem.SystemActor, string(src))
+	if err != nil {
+		return err
+	}
+	if v, err = st.PublishCompPlanVersion(ctx, tandem.SystemActor, v.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "published %s version %s (id %d), in force from %s\n", v.Name, v.Version, v.ID,
+		v.EffectiveFrom.Format("2006-01-02"))
+	return nil
+}
+
+func runCompClose(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "comp close", "[-db URL] PERIOD\n\nCloses a period (e.g. 2026-Q3): its input, adjustments, plan and statements are frozen for good.")
+	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: comp close takes one PERIOD such as 2026-Q3", errUsage)
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := st.ClosePeriod(ctx, tandem.SystemActor, pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "closed %s under plan %s; result sha256 %s\n", p.ID, p.PlanVersion, p.ResultSHA256)
+	return nil
+}
+
+func runCompStatements(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "comp statements", "[-db URL] [-format json|csv] PERIOD\n\nPrints every statement of a period: the frozen ones of a closed period, else calculated now.")
+	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	format := fs.String("format", "json", "json or csv")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: comp statements takes one PERIOD such as 2026-Q3", errUsage)
+	}
+	if *format != "json" && *format != "csv" {
+		return fmt.Errorf("%w: -format is json or csv, not %q", errUsage, *format)
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := st.CalculatePeriod(ctx, tandem.SystemActor, pos[0])
+	if err != nil {
+		return err
+	}
+	if *format == "csv" {
+		return comp.WriteResultCSV(env.Stdout, res)
+	}
+	out, err := comp.MarshalResult(res)
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(out)
+	return err
+}

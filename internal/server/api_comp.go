@@ -1,0 +1,384 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// Compensation: the plan and its versions, periods (open ones calculated live, closed ones frozen),
+// statements (each caller sees only the statements the store's scope allows: AEs their own, managers
+// their team's, partner users their partner's, revops and executives all), exports as CSV and PDF,
+// quotas, payout import and reconciliation, what-if runs of a draft plan, gross profit, and attribution
+// (recompute, dispute). Money is always integer minor units of the plan currency.
+
+type compPlanInput struct {
+	At string `query:"at" doc:"the day the plan is in force, YYYY-MM-DD (UTC); default today"`
+}
+
+type compPlanView struct {
+	// Version is the stored version in force, absent when the built-in default plan applies.
+	Version       *sqlstore.CompPlanVersion `json:"version,omitempty" doc:"the stored version in force; absent when the built-in default plan applies"`
+	Name          string                    `json:"name"`
+	PlanVersion   string                    `json:"plan_version"`
+	EffectiveFrom time.Time                 `json:"effective_from"`
+	Currency      string                    `json:"currency"`
+	Source        string                    `json:"source" doc:"the plan YAML"`
+	DocumentHTML  string                    `json:"document_html" doc:"the plan as the document AEs and partners read, HTML"`
+	DocumentMD    string                    `json:"document_markdown" doc:"the same document as Markdown"`
+	Findings      []compFinding             `json:"findings" doc:"lint results"`
+}
+
+// compFinding and compProblem are comp's lint findings and parse problems under names of their own in
+// the OpenAPI document (package policy has a Finding and a Problem too).
+type compFinding struct {
+	Severity string `json:"severity" enum:"error,warning"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+}
+
+type compProblem struct {
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func compFindings(fs []comp.Finding) []compFinding {
+	out := make([]compFinding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, compFinding{Severity: string(f.Severity), Line: f.Line, Column: f.Column, Field: f.Field, Message: f.Message})
+	}
+	return out
+}
+
+type compSourceInput struct {
+	Source string `json:"source" minLength:"1" doc:"the compensation plan YAML"`
+}
+
+type compCheckResult struct {
+	OK       bool          `json:"ok" doc:"true when the plan parses and has no error findings"`
+	Problems []compProblem `json:"problems" doc:"why the plan does not parse: line, column, field, reason"`
+	Findings []compFinding `json:"findings" doc:"lint results of a plan that parses"`
+}
+
+// CompPeriodParam is the period in a compensation path.
+type CompPeriodParam struct {
+	Period string `path:"period" pattern:"^[0-9]{4}-[qQ][1-4]$" doc:"a quarter such as 2026-Q3"`
+}
+
+// CompStatementParams name one statement: period, payee kind and payee id.
+type CompStatementParams struct {
+	CompPeriodParam
+	Kind comp.PayeeKind `path:"kind" enum:"ae,partner" doc:"ae or partner"`
+	ID   int64          `path:"id" minimum:"1" doc:"the AE's user id or the partner's id"`
+}
+
+type compExportInput struct {
+	CompStatementParams
+	Format string `query:"format" enum:"csv,pdf" default:"csv" doc:"csv (money as plain numbers, safe against formula injection) or pdf"`
+}
+
+type quotasInput struct {
+	Quotas []sqlstore.CompQuota `json:"quotas" minItems:"1" doc:"each AE's quota for one period; all are set or none"`
+}
+
+type quotaListInput struct {
+	Period string `query:"period" required:"true" doc:"a quarter such as 2026-Q3"`
+}
+
+type payoutForm struct {
+	File huma.FormFile `form:"file" contentType:"text/csv,text/plain,application/octet-stream,application/vnd.ms-excel" required:"true" doc:"columns period, payee_kind (ae or partner), payee (AE email; partner external id or name), amount, reference"`
+}
+
+type whatIfInput struct {
+	Source string `json:"source" minLength:"1" doc:"the draft plan YAML"`
+	From   string `json:"from" doc:"first quarter, e.g. 2025-Q1"`
+	To     string `json:"to" doc:"last quarter, inclusive, e.g. 2025-Q4 (at most eight quarters)"`
+}
+
+type grossProfitInput struct {
+	CompPeriodParam
+	By string `query:"by" enum:"deal,rep,territory,partner,motion" default:"deal" doc:"per deal, or rolled up"`
+}
+
+type disputeInput struct {
+	Reason string `json:"reason" minLength:"1" doc:"why the attribution is wrong"`
+}
+
+type recomputeInput struct {
+	OpportunityIDs []int64 `json:"opportunity_ids,omitempty" doc:"the opportunities to derive again; every opportunity when empty"`
+}
+
+func (s *Server) registerCompAPI() {
+	register(s.api, opGet("get-comp-plan", "/comp/plan", "The compensation plan in force",
+		"The version in force on the day (default today) with its source, the plan document rendered for AEs and "+
+			"partners, and the lint findings."),
+		func(ctx context.Context, in *compPlanInput) (*bodyOutput[compPlanView], error) {
+			at := s.now().UTC()
+			if in.At != "" {
+				var err error
+				if at, err = time.Parse(time.DateOnly, in.At); err != nil {
+					return nil, s.problem(ctx, tandem.FieldError("at", "%q is not a date like 2026-07-01", in.At))
+				}
+			}
+			v, err := s.compPlanView(ctx, at)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*v), nil
+		})
+	register(s.api, opGet("list-comp-plan-versions", "/comp/plan/versions", "List compensation plan versions", "Newest first."),
+		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.CompPlanVersion], error) {
+			vs, err := s.store.ListCompPlanVersions(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(vs), nil
+		})
+	create := op(http.MethodPost, "create-comp-plan-draft", "/comp/plan/versions", "Save a draft compensation plan",
+		"The YAML must parse (422 naming line, column, field and reason); name, version and effective date come from it.")
+	create.DefaultStatus = http.StatusCreated
+	register(s.api, create, func(ctx context.Context, in *struct{ Body compSourceInput }) (*bodyOutput[sqlstore.CompPlanVersion], error) {
+		v, err := s.store.CreateCompPlanDraft(ctx, actorFrom(ctx), in.Body.Source)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(*v), nil
+	})
+	register(s.api, op(http.MethodPost, "publish-comp-plan-version", "/comp/plan/versions/{id}/publish",
+		"Publish a draft compensation plan", "It is in force from its effective date; the version published before is superseded "+
+			"(and stays in force for the periods before). A plan with error findings is refused (422); anything but a draft is 409."),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.CompPlanVersion], error) {
+			v, err := s.store.PublishCompPlanVersion(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*v), nil
+		})
+	register(s.api, op(http.MethodPost, "check-comp-plan", "/comp/plan/check", "Check a compensation plan",
+		"Parses and lints the YAML without saving it: parse problems, or lint findings (gaps and overlaps in SPIFF bands, "+
+			"accelerators not ascending, rates out of range, …)."),
+		func(ctx context.Context, in *struct{ Body compSourceInput }) (*bodyOutput[compCheckResult], error) {
+			out := compCheckResult{Problems: []compProblem{}}
+			p, err := comp.Parse("plan.yaml", []byte(in.Body.Source))
+			var perr *comp.Error
+			if errors.As(err, &perr) {
+				for _, pr := range perr.Problems {
+					out.Problems = append(out.Problems, compProblem(pr))
+				}
+				out.Findings = []compFinding{}
+				return ok(out), nil
+			}
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out.Findings = compFindings(comp.Check(p))
+			out.OK = true
+			for _, f := range out.Findings {
+				out.OK = out.OK && f.Severity != string(comp.SeverityError)
+			}
+			return ok(out), nil
+		})
+
+	register(s.api, opGet("list-comp-periods", "/comp/periods", "List compensation periods",
+		"Newest first: every closed quarter and every quarter from the first deal won to now. adjustments_land marks the "+
+			"open period that pays the adjustments and clawbacks of closed periods."),
+		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.CompPeriod], error) {
+			ps, err := s.store.ListCompPeriods(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(ps), nil
+		})
+	register(s.api, opGet("get-comp-period", "/comp/periods/{period}", "Get a compensation period",
+		"Open, or closed with its plan version and the SHA-256 of its frozen result."),
+		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.CompPeriod], error) {
+			p, err := s.store.GetCompPeriod(ctx, actorFrom(ctx), in.Period)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*p), nil
+		})
+	register(s.api, op(http.MethodPost, "close-comp-period", "/comp/periods/{period}/close", "Close a compensation period",
+		"Freezes its input, adjustments, plan version and result (with SHA-256). Periods close in order, after they end; "+
+			"a closed period never changes: closing it again is 409."),
+		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.CompPeriod], error) {
+			p, err := s.store.ClosePeriod(ctx, actorFrom(ctx), in.Period)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*p), nil
+		})
+	register(s.api, opGet("list-comp-statements", "/comp/periods/{period}/statements", "List a period's statements",
+		"The statements the caller may see: an AE their own, a manager their team's, a partner manager the partners they "+
+			"manage, a partner user its partner's, revops and executives all (with gross profit per deal in profit)."),
+		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[comp.Result], error) {
+			res, err := s.store.ListCompStatements(ctx, actorFrom(ctx), in.Period)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*res), nil
+		})
+	register(s.api, opGet("get-comp-statement", "/comp/periods/{period}/statements/{kind}/{id}", "Get one statement",
+		"Every line with its deal, rule, plan version and explanation; the total equals the sum of the lines. 404 when the "+
+			"caller may not see it."),
+		func(ctx context.Context, in *CompStatementParams) (*bodyOutput[comp.Statement], error) {
+			st, err := s.store.PayeeStatement(ctx, actorFrom(ctx), in.Period, in.Kind, in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*st), nil
+		})
+	exp := opGet("export-comp-statement", "/comp/periods/{period}/statements/{kind}/{id}/export", "Export one statement",
+		"CSV (one row per line and a total row; money as plain numbers; text cells safe against formula injection) or, "+
+			"with format=pdf, a PDF holding every line and the total.")
+	exp.Responses = map[string]*huma.Response{"200": {Description: "the statement", Content: map[string]*huma.MediaType{
+		"text/csv": {}, "application/pdf": {}}}}
+	register(s.api, exp, func(ctx context.Context, in *compExportInput) (*huma.StreamResponse, error) {
+		st, err := s.store.PayeeStatement(ctx, actorFrom(ctx), in.Period, in.Kind, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		name := fmt.Sprintf("statement-%s-%s-%d", st.Period, st.PayeeKind, st.PayeeID)
+		return &huma.StreamResponse{Body: func(hctx huma.Context) {
+			var werr error
+			if in.Format == "pdf" {
+				hctx.SetHeader("Content-Type", "application/pdf")
+				hctx.SetHeader("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
+				hctx.SetStatus(http.StatusOK)
+				werr = writeStatementPDF(hctx.BodyWriter(), st)
+			} else {
+				hctx.SetHeader("Content-Type", "text/csv; charset=utf-8")
+				hctx.SetHeader("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+				hctx.SetStatus(http.StatusOK)
+				werr = comp.WriteStatementCSV(hctx.BodyWriter(), *st)
+			}
+			if werr != nil {
+				s.log.ErrorContext(ctx, "export statement", slog.String("statement", name), slog.Any("err", werr))
+			}
+		}}, nil
+	})
+
+	register(s.api, opGet("list-comp-quotas", "/comp/quotas", "List quotas of a period",
+		"The quotas of the AEs whose statements the caller may see. AEs without one are paid against the plan's default quota."),
+		func(ctx context.Context, in *quotaListInput) (*bodyOutput[[]sqlstore.CompQuota], error) {
+			qs, err := s.store.ListCompQuotas(ctx, actorFrom(ctx), in.Period)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(qs), nil
+		})
+	register(s.api, op(http.MethodPut, "upsert-comp-quotas", "/comp/quotas", "Set quotas",
+		"Each AE's quota for a period, in minor units; all or none. A closed period's quotas are frozen (409)."),
+		func(ctx context.Context, in *struct{ Body quotasInput }) (*bodyOutput[[]sqlstore.CompQuota], error) {
+			if err := s.store.UpsertCompQuotas(ctx, actorFrom(ctx), in.Body.Quotas); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(in.Body.Quotas), nil
+		})
+	payouts := op(http.MethodPost, "create-comp-payouts", "/comp/payouts", "Import payouts made",
+		"A CSV file (multipart field file) of the payouts actually made; every row or none: a bad row refuses the file "+
+			"(422 naming line, column and reason), a payment imported before is 409.")
+	payouts.DefaultStatus = http.StatusCreated
+	payouts.MaxBodyBytes = s.cfg.MaxUpload
+	register(s.api, payouts, func(ctx context.Context, in *struct {
+		RawBody huma.MultipartFormFiles[payoutForm]
+	}) (*bodyOutput[sqlstore.PayoutImport], error) {
+		f := in.RawBody.Data()
+		imp, err := s.store.ImportCompPayouts(ctx, actorFrom(ctx), f.File.Filename, f.File)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(*imp), nil
+	})
+	register(s.api, opGet("get-comp-reconciliation", "/comp/periods/{period}/reconciliation", "Reconcile payouts",
+		"The period's statements against the payouts imported for it: every difference (underpaid, overpaid, paid but not "+
+			"owed, owed but not paid) with expected, paid and the difference."),
+		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.Reconciliation], error) {
+			rec, err := s.store.Reconcile(ctx, actorFrom(ctx), in.Period)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rec), nil
+		})
+	register(s.api, op(http.MethodPost, "create-comp-whatif", "/comp/whatif", "What-if: a draft plan on past deals",
+		"Pays the closed-won deals of the quarters from..to under the plan in force then (a closed quarter: its frozen "+
+			"input and plan) and under the draft, and reports the change in AE pay, partner margin and cost of sale per "+
+			"person and in total. Nothing is saved."),
+		func(ctx context.Context, in *struct{ Body whatIfInput }) (*bodyOutput[sqlstore.WhatIfReport], error) {
+			rep, err := s.store.WhatIf(ctx, actorFrom(ctx), in.Body.Source, in.Body.From, in.Body.To)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rep), nil
+		})
+	register(s.api, opGet("get-gross-profit", "/comp/periods/{period}/gross-profit", "Gross profit",
+		"ACV − discount − partner margin − SPIFFs − MDF share − cost of goods, per deal or rolled up per rep, territory, "+
+			"partner or motion, with the period's total."),
+		func(ctx context.Context, in *grossProfitInput) (*bodyOutput[sqlstore.GrossProfitReport], error) {
+			rep, err := s.store.GrossProfit(ctx, actorFrom(ctx), in.Period, in.By)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rep), nil
+		})
+	register(s.api, op(http.MethodPost, "dispute-attribution", "/opportunities/{id}/attribution/dispute", "Dispute an attribution",
+		"Opens a channel conflict (cause attribution) about the deal, which goes up the escalation path. The deal's AE, a "+
+			"partner manager or the deal's partner may dispute; 409 when it is already under dispute.", "opportunities"),
+		func(ctx context.Context, in *struct {
+			IDParam
+			Body disputeInput
+		}) (*bodyOutput[tandem.Conflict], error) {
+			rules, err := s.ConflictRules(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			c, err := s.store.DisputeAttribution(ctx, actorFrom(ctx), rules, in.ID, in.Body.Reason)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*c), nil
+		})
+	register(s.api, op(http.MethodPost, "recompute-attribution", "/comp/attribution/recompute", "Recompute attribution",
+		"Derives the attribution of the given opportunities (all when none are given) with the rules of the plan in force "+
+			"and stores each one that changed, audited."),
+		func(ctx context.Context, in *struct{ Body recomputeInput }) (*bodyOutput[sqlstore.AttributionRun], error) {
+			run, err := s.store.RecomputeAttribution(ctx, actorFrom(ctx), nil, in.Body.OpportunityIDs)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*run), nil
+		})
+}
+
+// compPlanView returns the plan in force at at, rendered.
+func (s *Server) compPlanView(ctx context.Context, at time.Time) (*compPlanView, error) {
+	plan, v, err := s.store.CompPlanAt(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	html, err := comp.RenderHTML(plan)
+	if err != nil {
+		return nil, fmt.Errorf("render the compensation plan: %w", err)
+	}
+	md, err := comp.RenderMarkdown(plan)
+	if err != nil {
+		return nil, fmt.Errorf("render the compensation plan: %w", err)
+	}
+	findings := compFindings(comp.Check(plan))
+	return &compPlanView{Version: v, Name: plan.Name(), PlanVersion: plan.Version(), EffectiveFrom: plan.EffectiveFrom(),
+		Currency: plan.Currency(), Source: string(plan.Source()), DocumentHTML: string(html), DocumentMD: string(md),
+		Findings: findings}, nil
+}

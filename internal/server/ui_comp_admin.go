@@ -1,0 +1,694 @@
+package server
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// The RevOps compensation pages: the plan (document, versions, draft → check → publish), what-if,
+// payout reconciliation, gross profit and the periods (closing one freezes it).
+
+// maxPlanUpload bounds an uploaded plan file; plans are a few kilobytes.
+const maxPlanUpload = 1 << 20
+
+// htmx reports whether r came from htmx (it wants a fragment, and a 200 to swap it in).
+func htmx(r *http.Request) bool { return r.Header.Get("HX-Request") != "" }
+
+// formStatus is the status of a handled form error: 200 for htmx, which ignores 4xx responses by
+// default, else status.
+func formStatus(r *http.Request, status int) int {
+	if htmx(r) {
+		return http.StatusOK
+	}
+	return status
+}
+
+// planSource reads a plan from the form: the uploaded file when one was chosen, else the text area.
+func planSource(r *http.Request) (string, error) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(maxPlanUpload); err != nil {
+			return "", tandem.FieldError("file", "the upload could not be read: %v", err)
+		}
+		if file, header, err := r.FormFile("file"); err == nil {
+			defer file.Close()
+			b, err := io.ReadAll(io.LimitReader(file, maxPlanUpload+1))
+			if err != nil {
+				return "", tandem.FieldError("file", "%s could not be read: %v", header.Filename, err)
+			}
+			if len(b) > maxPlanUpload {
+				return "", tandem.FieldError("file", "%s is larger than %d bytes", header.Filename, maxPlanUpload)
+			}
+			if len(b) > 0 {
+				return string(b), nil
+			}
+		}
+	}
+	return r.PostFormValue("source"), nil
+}
+
+// bodyOf keeps what is inside <body> of a document rendered by html/template elsewhere.
+func bodyOf(html string) template.HTML {
+	if i := strings.Index(html, "<body"); i >= 0 {
+		if j := strings.IndexByte(html[i:], '>'); j >= 0 {
+			html = html[i+j+1:]
+		}
+	}
+	if i := strings.LastIndex(html, "</body>"); i >= 0 {
+		html = html[:i]
+	}
+	return template.HTML(html) // #nosec: produced by html/template in package comp
+}
+
+type compPlanData struct {
+	compFrame
+	Plan     *compPlanView
+	Document template.HTML
+	Versions []sqlstore.CompPlanVersion
+	Draft    string
+	Check    *compCheckView
+}
+
+// compCheckView is the result of checking a draft: why it does not parse, or its lint findings.
+type compCheckView struct {
+	OK       bool
+	Problems []compProblem
+	Findings []compFinding
+	Error    string
+}
+
+func (s *Server) compPlanPage(w http.ResponseWriter, r *http.Request) {
+	s.renderCompPlan(w, r, http.StatusOK, "", "", false, nil)
+}
+
+func (s *Server) renderCompPlan(w http.ResponseWriter, r *http.Request, status int, draft, flash string, flashOK bool, check *compCheckView) {
+	ctx := r.Context()
+	f, err := s.compFrame(r, "plan", "/comp/plan")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.compPlanView(ctx, s.now().UTC())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	versions, err := s.store.ListCompPlanVersions(ctx, actorFrom(ctx))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if draft == "" {
+		draft = v.Source
+	}
+	s.render(w, r, status, "comp_plan", view{Title: "Compensation plan", Nav: "comp", Flash: flash, FlashOK: flashOK,
+		Data: compPlanData{compFrame: f, Plan: v, Document: bodyOf(v.DocumentHTML), Versions: versions, Draft: draft, Check: check}})
+}
+
+// checkPlan parses and lints src the way the API's check does.
+func checkPlan(src string) *compCheckView {
+	out := &compCheckView{}
+	if strings.TrimSpace(src) == "" {
+		out.Error = "The draft is empty."
+		return out
+	}
+	p, err := comp.Parse("draft.yaml", []byte(src))
+	var perr *comp.Error
+	if errors.As(err, &perr) {
+		for _, pr := range perr.Problems {
+			out.Problems = append(out.Problems, compProblem(pr))
+		}
+		return out
+	}
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	out.Findings = compFindings(comp.Check(p))
+	out.OK = !slices.ContainsFunc(out.Findings, func(f compFinding) bool { return f.Severity == string(comp.SeverityError) })
+	return out
+}
+
+// compPlanCheck answers the check button: the findings fragment for htmx, else the page with them.
+func (s *Server) compPlanCheck(w http.ResponseWriter, r *http.Request) {
+	src, err := planSource(r)
+	if err != nil {
+		_, msg := s.uiError(r.Context(), err)
+		s.renderCheck(w, r, src, &compCheckView{Error: msg})
+		return
+	}
+	s.renderCheck(w, r, src, checkPlan(src))
+}
+
+func (s *Server) renderCheck(w http.ResponseWriter, r *http.Request, src string, c *compCheckView) {
+	if htmx(r) {
+		s.render(w, r, http.StatusOK, "comp_plan_check", view{Data: c})
+		return
+	}
+	s.renderCompPlan(w, r, http.StatusOK, src, "", false, c)
+}
+
+// compPlanSave stores the draft from the form as a draft version (it must parse).
+func (s *Server) compPlanSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	src, err := planSource(r)
+	if err == nil {
+		var v *sqlstore.CompPlanVersion
+		if v, err = s.store.CreateCompPlanDraft(ctx, actorFrom(ctx), src); err == nil {
+			s.renderCompPlan(w, r, http.StatusOK, src, fmt.Sprintf("Saved draft %s (version #%d, effective %s). Publish it from the versions list.",
+				v.Version, v.ID, v.EffectiveFrom.Format("2006-01-02")), true, checkPlan(src))
+			return
+		}
+	}
+	status, msg := s.uiError(ctx, err)
+	s.renderCompPlan(w, r, status, src, "Not saved: "+msg, false, checkPlan(src))
+}
+
+// compPlanPublish publishes a draft version.
+func (s *Server) compPlanPublish(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r, "comp plan version")
+	if err == nil {
+		var v *sqlstore.CompPlanVersion
+		if v, err = s.store.PublishCompPlanVersion(ctx, actorFrom(ctx), id); err == nil {
+			s.renderCompPlan(w, r, http.StatusOK, "", fmt.Sprintf("Published version %s; it is in force from %s.",
+				v.Version, v.EffectiveFrom.Format("2006-01-02")), true, nil)
+			return
+		}
+	}
+	status, msg := s.uiError(ctx, err)
+	s.renderCompPlan(w, r, status, "", "Not published: "+msg, false, nil)
+}
+
+type compWhatIfData struct {
+	compFrame
+	Draft    string
+	From, To string
+	Result   *whatIfView
+}
+
+// whatIfView is a what-if run laid out: totals base/draft/change, a chart, one row per person.
+type whatIfView struct {
+	Error   string
+	Report  *sqlstore.WhatIfReport
+	Totals  []whatIfTotal
+	Chart   string
+	People  []whatIfPerson
+	Periods string
+	Bases   string
+}
+
+type whatIfTotal struct {
+	Label               string
+	Base, Draft, Change amount
+	Percent             string
+}
+
+type whatIfPerson struct {
+	Kind, Name, Link    string
+	Base, Draft, Change amount
+}
+
+// lastYear is the four quarters before the current one: a what-if's default range.
+func lastYear(now comp.Period) (from, to string) {
+	first := comp.QuarterOf(now.Start.AddDate(-1, 0, 0))
+	last := comp.QuarterOf(now.Start.AddDate(0, -3, 0))
+	return first.ID, last.ID
+}
+
+func (s *Server) compWhatIfPage(w http.ResponseWriter, r *http.Request) {
+	f, err := s.compFrame(r, "whatif", "/comp/whatif")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.compPlanView(r.Context(), s.now().UTC())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := compWhatIfData{compFrame: f, Draft: v.Source}
+	d.From, d.To = lastYear(comp.QuarterOf(s.now()))
+	s.render(w, r, http.StatusOK, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
+}
+
+// compWhatIfRun pays the chosen quarters' deals under the draft and shows the change.
+func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := s.compFrame(r, "whatif", "/comp/whatif")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	src, err := planSource(r)
+	d := compWhatIfData{compFrame: f, Draft: src, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
+	var res *whatIfView
+	if err == nil {
+		var rep *sqlstore.WhatIfReport
+		if rep, err = s.store.WhatIf(ctx, actorFrom(ctx), src, d.From, d.To); err == nil {
+			res, err = f.whatIfView(rep)
+		}
+	}
+	if err != nil {
+		_, msg := s.uiError(ctx, err)
+		res = &whatIfView{Error: msg}
+	}
+	d.Result = res
+	if htmx(r) {
+		s.render(w, r, http.StatusOK, "comp_whatif_result", view{Data: res})
+		return
+	}
+	s.render(w, r, http.StatusOK, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
+}
+
+// sharedAxisChart is a bar chart whose series share one axis (app.js: one_axis).
+type sharedAxisChart struct {
+	barChart
+	OneAxis  bool   `json:"one_axis"`
+	AxisName string `json:"axis_name"`
+}
+
+// wholeUnits rounds m half-to-even to whole currency units: plenty for a bar's height.
+func wholeUnits(m tandem.Money) int64 {
+	return tandem.RoundHalfEven(big.NewRat(int64(m), tandem.MinorUnits)).Int64()
+}
+
+// changePercent is change relative to base, to one decimal, half-to-even ("" when base is 0).
+func changePercent(change, base tandem.Money) string {
+	if base == 0 {
+		return ""
+	}
+	tenths := tandem.RoundHalfEven(big.NewRat(int64(change)*1000, int64(base))).Int64()
+	sign := ""
+	if tenths < 0 {
+		sign, tenths = "-", -tenths
+	} else if tenths > 0 {
+		sign = "+"
+	}
+	return fmt.Sprintf("%s%d.%d%%", sign, tenths/10, tenths%10)
+}
+
+func (f compFrame) whatIfView(rep *sqlstore.WhatIfReport) (*whatIfView, error) {
+	v := &whatIfView{Report: rep, Periods: strings.Join(rep.Periods, ", "), Bases: strings.Join(slices.Compact(slices.Clone(rep.BasePlanVersions)), ", ")}
+	rows := []struct {
+		label string
+		get   func(comp.CostTotals) tandem.Money
+	}{
+		{"Commission", func(t comp.CostTotals) tandem.Money { return t.Commission }},
+		{"SPIFFs", func(t comp.CostTotals) tandem.Money { return t.SPIFF }},
+		{"AE pay", func(t comp.CostTotals) tandem.Money { return t.AEPay }},
+		{"Partner margin", func(t comp.CostTotals) tandem.Money { return t.PartnerMargin }},
+		{"Cost of sale", func(t comp.CostTotals) tandem.Money { return t.CostOfSale }},
+	}
+	chart := sharedAxisChart{barChart: barChart{Currency: f.Currency, Series: []chartSeries{{Name: "Current plan", Money: true},
+		{Name: "Draft", Money: true}}}, OneAxis: true, AxisName: f.Currency}
+	for _, row := range rows {
+		base, draft, change := row.get(rep.Base), row.get(rep.Draft), row.get(rep.Change)
+		v.Totals = append(v.Totals, whatIfTotal{Label: row.label, Base: f.money(base), Draft: f.money(draft),
+			Change: f.money(change), Percent: changePercent(change, base)})
+		if row.label == "AE pay" || row.label == "Cost of sale" {
+			continue // sums of the bars already drawn
+		}
+		chart.Labels = append(chart.Labels, row.label)
+		chart.Links = append(chart.Links, "#whatif-people")
+		chart.Colors = append(chart.Colors, "#1f5fbf")
+		chart.Series[0].Values = append(chart.Series[0].Values, wholeUnits(base))
+		chart.Series[0].Display = append(chart.Series[0].Display, base.Format(f.Currency))
+		chart.Series[1].Values = append(chart.Series[1].Values, wholeUnits(draft))
+		chart.Series[1].Display = append(chart.Series[1].Display, draft.Format(f.Currency))
+	}
+	b, err := json.Marshal(chart)
+	if err != nil {
+		return nil, fmt.Errorf("what-if chart: %w", err)
+	}
+	v.Chart = string(b)
+	first := ""
+	if len(rep.Periods) > 0 {
+		first = rep.Periods[0]
+	}
+	for _, list := range [][]comp.PayeeChange{rep.AEs, rep.Partners} {
+		for _, pc := range list {
+			p := whatIfPerson{Kind: "AE", Name: pc.Name, Base: f.money(pc.Base), Draft: f.money(pc.Draft), Change: f.money(pc.Change)}
+			q := url.Values{"period": {first}}
+			if pc.PayeeKind == comp.PayeePartner {
+				p.Kind = "Partner"
+				q.Set("partner", strconv.FormatInt(pc.PayeeID, 10))
+				p.Link = "/comp/partner?" + q.Encode()
+			} else {
+				q.Set("ae", strconv.FormatInt(pc.PayeeID, 10))
+				p.Link = "/comp?" + q.Encode()
+			}
+			if p.Name == "" {
+				p.Name = fmt.Sprintf("#%d", pc.PayeeID)
+			}
+			v.People = append(v.People, p)
+		}
+	}
+	return v, nil
+}
+
+type compReconData struct {
+	compFrame
+	Recon    *sqlstore.Reconciliation
+	Expected amount
+	Paid     amount
+	Diff     amount
+	Rows     []reconRow
+	Matched  []reconRow
+	Imported *sqlstore.PayoutImport
+	ImportOK string
+	Problems []string
+}
+
+type reconRow struct {
+	Kind, Name, Link, Status, References string
+	Expected, Paid, Diff                 amount
+}
+
+func (s *Server) compReconPage(w http.ResponseWriter, r *http.Request) {
+	s.renderRecon(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int, imp *sqlstore.PayoutImport, problems []string) {
+	ctx := r.Context()
+	f, err := s.compFrame(r, "recon", "/comp/reconciliation")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := s.store.Reconcile(ctx, actorFrom(ctx), f.Period.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := compReconData{compFrame: f, Recon: rec, Expected: f.money(rec.Expected), Paid: f.money(rec.Paid),
+		Diff: f.money(rec.Difference), Imported: imp, Problems: problems}
+	if imp != nil {
+		noun := "payouts"
+		if imp.Rows == 1 {
+			noun = "payout"
+		}
+		d.ImportOK = fmt.Sprintf("Imported %d %s from %s, %s in all.", imp.Rows, noun, imp.FileName, imp.Total.Format(f.Currency))
+	}
+	row := func(l sqlstore.ReconLine) reconRow {
+		q := url.Values{"period": {f.Period.ID}}
+		rr := reconRow{Kind: "AE", Name: l.Name, Status: l.Status, References: strings.Join(l.References, ", "),
+			Expected: f.money(l.Expected), Paid: f.money(l.Paid), Diff: f.money(l.Difference)}
+		if l.PayeeKind == comp.PayeePartner {
+			rr.Kind = "Partner"
+			q.Set("partner", strconv.FormatInt(l.PayeeID, 10))
+			rr.Link = "/comp/partner?" + q.Encode()
+		} else {
+			q.Set("ae", strconv.FormatInt(l.PayeeID, 10))
+			rr.Link = "/comp?" + q.Encode()
+		}
+		if rr.Name == "" {
+			rr.Name = fmt.Sprintf("#%d", l.PayeeID)
+		}
+		return rr
+	}
+	for _, l := range rec.Differences {
+		d.Rows = append(d.Rows, row(l))
+	}
+	for _, l := range rec.MatchedPayees {
+		d.Matched = append(d.Matched, row(l))
+	}
+	s.render(w, r, status, "comp_recon", view{Title: "Reconciliation", Nav: "comp", Data: d})
+}
+
+// compReconUpload imports a payouts file (every row or none) and shows the period's reconciliation.
+func (s *Server) compReconUpload(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		s.renderRecon(w, r, formStatus(r, http.StatusBadRequest), nil, []string{"The upload could not be read: " + err.Error()})
+		return
+	}
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		s.renderRecon(w, r, formStatus(r, http.StatusUnprocessableEntity), nil, []string{"Choose a payouts CSV file to upload."})
+		return
+	}
+	defer file.Close()
+	imp, err := s.store.ImportCompPayouts(ctx, actorFrom(ctx), header.Filename, file)
+	if err != nil {
+		status, msg := s.uiError(ctx, err)
+		s.renderRecon(w, r, formStatus(r, status), nil, strings.Split(strings.TrimSpace(msg), "\n"))
+		return
+	}
+	s.renderRecon(w, r, http.StatusOK, imp, nil)
+}
+
+type compProfitData struct {
+	compFrame
+	By, Group, Key, KeyName string
+	Tabs2                   []compTab
+	Rows                    []profitRow
+	Total                   profitRow
+	Chart                   string
+	ClearLink               string
+}
+
+type profitRow struct {
+	Name, Link, Motion, Rep, Partner            string
+	Deals                                       int
+	ACV, Discount, Margin, SPIFF, MDF, COGS, GP amount
+	GPPercent                                   string
+}
+
+var profitGroupings = [][2]string{{"deal", "Deals"}, {"rep", "By rep"}, {"territory", "By territory"}, {"partner", "By partner"}, {"motion", "By motion"}}
+
+func (f compFrame) profitRow(name string, r comp.ProfitRollup) profitRow {
+	return profitRow{Name: name, Deals: r.Deals, ACV: f.money(r.ACV), Discount: f.money(r.Discount), Margin: f.money(r.PartnerMargin),
+		SPIFF: f.money(r.SPIFF), MDF: f.money(r.MDF), COGS: f.money(r.COGS), GP: f.money(r.GrossProfit),
+		GPPercent: strings.TrimPrefix(changePercent(r.GrossProfit, r.ACV-r.Discount), "+")}
+}
+
+// matchesGroup reports whether deal d belongs to the rollup row key of grouping group.
+func matchesGroup(d comp.DealProfit, group, key string) bool {
+	id := func(n int64) bool { return strconv.FormatInt(n, 10) == key }
+	switch group {
+	case "rep":
+		return id(d.OwnerID)
+	case "territory":
+		return id(d.TerritoryID)
+	case "partner":
+		return id(d.PartnerID)
+	case "motion":
+		return string(d.Motion) == key
+	}
+	return true
+}
+
+func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	f, err := s.compFrame(r, "profit", "/comp/profit")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	d := compProfitData{compFrame: f, By: q.Get("by"), Group: q.Get("group"), Key: q.Get("key")}
+	if !slices.ContainsFunc(profitGroupings, func(g [2]string) bool { return g[0] == d.By }) {
+		d.By = "deal"
+	}
+	if d.By != "deal" || !slices.ContainsFunc(profitGroupings[1:], func(g [2]string) bool { return g[0] == d.Group }) {
+		d.Group, d.Key = "", ""
+	}
+	d.Hidden["by"] = d.By
+	if d.Group != "" {
+		d.Hidden["group"], d.Hidden["key"] = d.Group, d.Key
+	}
+	link := func(v url.Values) string {
+		v.Set("period", f.Period.ID)
+		return "/comp/profit?" + v.Encode()
+	}
+	for _, g := range profitGroupings {
+		d.Tabs2 = append(d.Tabs2, compTab{ID: g[0], Label: g[1], Href: link(url.Values{"by": {g[0]}}), On: g[0] == d.By})
+	}
+	d.ClearLink = link(url.Values{"by": {"deal"}})
+	rep, err := s.store.GrossProfit(ctx, actor, f.Period.ID, d.By)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	chart := barChart{Currency: f.Currency, Series: []chartSeries{{Name: "Gross profit (" + f.Currency + ")", Money: true}}}
+	bar := func(label, href string, gp tandem.Money) {
+		chart.Labels = append(chart.Labels, label)
+		chart.Links = append(chart.Links, href)
+		color := "#1e7a3c"
+		if gp < 0 {
+			color = "#b3261e"
+		}
+		chart.Colors = append(chart.Colors, color)
+		chart.Series[0].Values = append(chart.Series[0].Values, wholeUnits(gp))
+		chart.Series[0].Display = append(chart.Series[0].Display, gp.Format(f.Currency))
+	}
+	if d.By == "deal" {
+		reps, err := s.store.CompPayees(ctx, actor, comp.PayeeAE)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		repNames := map[int64]string{}
+		for _, p := range reps {
+			repNames[p.ID] = p.Name
+		}
+		partners, err := s.partnerNames(r, actor)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var sum comp.ProfitRollup
+		for _, dp := range rep.Deals {
+			if d.Group != "" && !matchesGroup(dp, d.Group, d.Key) {
+				continue
+			}
+			row := f.profitRow(dp.ExternalID, comp.ProfitRollup{Deals: 1, ACV: dp.ACV, Discount: dp.Discount, PartnerMargin: dp.PartnerMargin,
+				SPIFF: dp.SPIFF, MDF: dp.MDF, COGS: dp.COGS, GrossProfit: dp.GrossProfit})
+			row.Link = "/opportunities/" + strconv.FormatInt(dp.OpportunityID, 10)
+			row.Motion, row.Rep, row.Partner = string(dp.Motion), repNames[dp.OwnerID], partners[dp.PartnerID]
+			d.Rows = append(d.Rows, row)
+			sum.Deals++
+			sum.ACV += dp.ACV
+			sum.Discount += dp.Discount
+			sum.PartnerMargin += dp.PartnerMargin
+			sum.SPIFF += dp.SPIFF
+			sum.MDF += dp.MDF
+			sum.COGS += dp.COGS
+			sum.GrossProfit += dp.GrossProfit
+			if len(chart.Labels) < 40 { // a bar per deal reads only for a few dozen deals
+				bar(dp.ExternalID, row.Link, dp.GrossProfit)
+			}
+		}
+		d.Total = f.profitRow("Total", sum)
+		if d.Group != "" {
+			id, _ := strconv.ParseInt(d.Key, 10, 64)
+			d.KeyName = cmp.Or(map[string]string{"rep": repNames[id], "partner": partners[id]}[d.Group], d.Key)
+			if id == 0 && d.Group != "motion" {
+				d.KeyName = "none"
+			}
+		}
+		// Territory names are only known to the territory rollup (one more calculation of the period).
+		if d.Group == "territory" {
+			if g, err := s.store.GrossProfit(ctx, actor, f.Period.ID, d.Group); err == nil {
+				for _, gr := range g.Rows {
+					if gr.Key == d.Key {
+						d.KeyName = gr.Name
+					}
+				}
+			}
+		}
+	} else {
+		for _, gr := range rep.Rows {
+			row := f.profitRow(gr.Name, gr.ProfitRollup)
+			row.Link = link(url.Values{"by": {"deal"}, "group": {d.By}, "key": {gr.Key}})
+			d.Rows = append(d.Rows, row)
+			bar(gr.Name, row.Link, gr.GrossProfit)
+		}
+		d.Total = f.profitRow("Total", rep.Total)
+	}
+	b, err := json.Marshal(chart)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("gross profit chart: %w", err))
+		return
+	}
+	d.Chart = string(b)
+	s.render(w, r, http.StatusOK, "comp_profit", view{Title: "Gross profit", Nav: "comp", Data: d})
+}
+
+type compPeriodsData struct {
+	compFrame
+	Rows []periodRow
+}
+
+type periodRow struct {
+	sqlstore.CompPeriod
+	Closable bool // ended, open and next in line
+	Short    string
+}
+
+func (s *Server) compPeriodsPage(w http.ResponseWriter, r *http.Request) {
+	flash := ""
+	if id := r.URL.Query().Get("closed"); id != "" {
+		if _, err := comp.ParsePeriod(id); err == nil {
+			flash = "Closed " + id + ": its statements are frozen."
+		}
+	}
+	s.renderPeriods(w, r, http.StatusOK, flash, flash != "")
+}
+
+func (s *Server) renderPeriods(w http.ResponseWriter, r *http.Request, status int, flash string, ok bool) {
+	f, err := s.compFrame(r, "periods", "/comp/periods")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := compPeriodsData{compFrame: f}
+	// Periods close in order: the oldest open period that has ended and follows the latest closed one.
+	next := ""
+	for i := len(f.Periods) - 1; i >= 0; i-- {
+		p := f.Periods[i]
+		if p.Status == sqlstore.PeriodClosed {
+			next = ""
+			continue
+		}
+		if next == "" && !s.now().Before(p.End) {
+			next = p.ID
+		}
+	}
+	for _, p := range f.Periods {
+		row := periodRow{CompPeriod: p, Closable: p.ID == next}
+		if len(p.ResultSHA256) >= 12 {
+			row.Short = p.ResultSHA256[:12]
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	s.render(w, r, status, "comp_periods", view{Title: "Compensation periods", Nav: "comp", Flash: flash, FlashOK: ok, Data: d})
+}
+
+type compCloseData struct {
+	compFrame
+	Target *sqlstore.CompPeriod
+}
+
+// compCloseConfirm asks before closing: a closed period never changes.
+func (s *Server) compCloseConfirm(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := s.compFrame(r, "periods", "/comp/periods")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.store.GetCompPeriod(ctx, actorFrom(ctx), strings.ToUpper(r.PathValue("period")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "comp_close", view{Title: "Close " + p.ID, Nav: "comp", Data: compCloseData{compFrame: f, Target: p}})
+}
+
+func (s *Server) compCloseSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := s.store.ClosePeriod(ctx, actorFrom(ctx), strings.ToUpper(r.PathValue("period")))
+	if err != nil {
+		status, msg := s.uiError(ctx, err)
+		s.renderPeriods(w, r, status, "Not closed: "+msg, false)
+		return
+	}
+	http.Redirect(w, r, "/comp/periods?closed="+url.QueryEscape(p.ID), http.StatusSeeOther)
+}

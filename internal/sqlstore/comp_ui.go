@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+)
+
+// What the compensation pages need besides statements: whose statements a caller may pick from (the
+// team picker, the partner picker) and the payouts recorded for one statement. Both apply the same
+// scope as the statements themselves (comp_scope.go).
+
+// CompPayee is someone a caller may open a statement of.
+type CompPayee struct {
+	Kind comp.PayeeKind `json:"kind"`
+	ID   int64          `json:"id"`
+	Name string         `json:"name"`
+}
+
+// CompPayees returns the payees of kind whose statements actor may see, by name: for AEs the users with
+// the role ae or who own a won deal (all of them for revops and executives, else the actor and the
+// people who report to it); for partners every partner (revops and executives), the partners a partner
+// manager manages, or a partner user's own partner.
+func (s *Store) CompPayees(ctx context.Context, actor tandem.Actor, kind comp.PayeeKind) ([]CompPayee, error) {
+	sc, err := s.compScopeOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var q string
+	switch kind {
+	case comp.PayeeAE:
+		q = `SELECT id, name FROM users WHERE partner_id IS NULL AND (role = 'ae' OR id IN
+			(SELECT owner_id FROM opportunities WHERE stage = 'closed_won' AND owner_id IS NOT NULL))`
+	case comp.PayeePartner:
+		q = `SELECT id, name FROM partners`
+	default:
+		return nil, tandem.FieldError("kind", "%q is not ae or partner", kind)
+	}
+	rows, err := s.read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("comp payees: %w", err)
+	}
+	defer rows.Close()
+	out := []CompPayee{}
+	for rows.Next() {
+		p := CompPayee{Kind: kind}
+		if err := rows.Scan(&p.ID, &p.Name); err != nil {
+			return nil, fmt.Errorf("comp payees: %w", err)
+		}
+		// The scope is a set of ids already read; filtering here keeps one query for every role.
+		if sc.sees(kind, p.ID) {
+			out = append(out, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("comp payees: %w", err)
+	}
+	slices.SortFunc(out, func(a, b CompPayee) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// CompPayout is one payment recorded for a statement.
+type CompPayout struct {
+	Amount     tandem.Money `json:"amount"`
+	Reference  string       `json:"reference"`
+	ImportID   int64        `json:"import_id"`
+	Line       int          `json:"line"`
+	ImportedAt time.Time    `json:"imported_at"`
+}
+
+// CompPayouts returns the payments recorded for one payee's statement of period id, oldest first:
+// ENOTFOUND when actor may not see that statement.
+func (s *Store) CompPayouts(ctx context.Context, actor tandem.Actor, id string, kind comp.PayeeKind, payeeID int64) ([]CompPayout, error) {
+	p, err := parsePeriod(id)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.compScopeOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.sees(kind, payeeID) {
+		return nil, tandem.NotFound("payouts of", fmt.Sprintf("%s %d in %s", kind, payeeID, p.ID))
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT amount, reference, import_id, line, imported_at FROM comp_payouts
+		WHERE period = $1 AND payee_kind = $2 AND payee_id = $3 ORDER BY id`, p.ID, string(kind), payeeID)
+	if err != nil {
+		return nil, fmt.Errorf("payouts of %s %d in %s: %w", kind, payeeID, p.ID, err)
+	}
+	defer rows.Close()
+	out := []CompPayout{}
+	for rows.Next() {
+		var c CompPayout
+		if err := rows.Scan(&c.Amount, &c.Reference, &c.ImportID, &c.Line, timeCol{&c.ImportedAt}); err != nil {
+			return nil, fmt.Errorf("payouts of %s %d in %s: %w", kind, payeeID, p.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
