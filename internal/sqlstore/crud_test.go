@@ -414,6 +414,22 @@ func TestSessionsAndTokens(t *testing.T) {
 		wantCode(t, err, tandem.EUNAUTH)
 		_, err = s.UserByAPIToken(ctx, "unknown")
 		wantCode(t, err, tandem.EUNAUTH)
+
+		// Listing: an admin sees every token, anyone else only their own; a revoked one shows when.
+		other, err := s.CreateAPIToken(ctx, f.pu1.ID, "portal sync", "tok-pm")
+		must(t, err)
+		all, err := s.ListAPITokens(ctx, admin, 0)
+		must(t, err)
+		if len(all) != 2 || all[0].ID != other || all[1].ID != id || all[1].RevokedAt.IsZero() || all[0].Email != f.pu1.Email {
+			t.Errorf("admin list = %+v", all)
+		}
+		own, err := s.ListAPITokens(ctx, f.aeActor, f.pu1.ID)
+		must(t, err)
+		if len(own) != 1 || own[0].ID != id || own[0].Name != "ci" {
+			t.Errorf("ae list = %+v", own)
+		}
+		// Someone else's token cannot be revoked by a non-admin.
+		wantCode(t, s.RevokeAPIToken(ctx, f.aeActor, other), tandem.ENOTFOUND)
 	})
 }
 
