@@ -135,10 +135,19 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 		if r.Status != tandem.RegistrationSubmitted || r.SubmittedAt.IsZero() {
 			t.Errorf("new registration: status %q submitted %v", r.Status, r.SubmittedAt)
 		}
+		// The status moves only through the lifecycle: an update that changes it is refused, row unchanged.
 		r.Status = tandem.RegistrationRejected
-		wantCode(t, s.UpdateRegistration(ctx, admin, r), tandem.EINVALID) // rejected needs a reason
 		r.RejectionReason = "duplicate"
+		wantCode(t, s.UpdateRegistration(ctx, admin, r), tandem.ECONFLICT)
+		if after, err := s.GetRegistration(ctx, admin, f.r2.ID); err != nil || after.Status != tandem.RegistrationSubmitted ||
+			after.RejectionReason != "" || !after.UpdatedAt.Equal(r.UpdatedAt) {
+			t.Errorf("after a refused status change: %+v, %v", after, err)
+		}
+		r.Status, r.RejectionReason, r.ContactName = "", "", "Dana"
 		must(t, s.UpdateRegistration(ctx, admin, r))
+		if r.Status != tandem.RegistrationSubmitted || r.ContactName != "Dana" {
+			t.Errorf("an update without a status keeps it: %+v", r)
+		}
 
 		tc, err := s.GetTouch(ctx, admin, f.t1.ID)
 		must(t, err)
