@@ -30,6 +30,45 @@ const (
 	EventLose     RegistrationEvent = "lose"     // the deal closed lost under protection
 )
 
+// Approval-SLA alerts. They are entries in a submitted registration's log that change nothing: the
+// background job records each at most once per registration, and the notification dispatcher turns
+// them into emails and webhooks like any other entry.
+const (
+	EventSLAWarning  RegistrationEvent = "sla_warning"  // the warning share of the approval SLA is used
+	EventSLABreached RegistrationEvent = "sla_breached" // the approval SLA ran out without a decision
+)
+
+// AlertEvents lists the approval-SLA alerts, the warning first.
+var AlertEvents = []RegistrationEvent{EventSLAWarning, EventSLABreached}
+
+// IsAlert reports whether e is an approval-SLA alert rather than a lifecycle event.
+func (e RegistrationEvent) IsAlert() bool { return slices.Contains(AlertEvents, e) }
+
+// Alert returns the log entry of approval-SLA alert ev about r at at, recorded by the system. Only a
+// submitted registration (one still waiting for a decision) is alerted about: ECONFLICT otherwise.
+// r is not changed.
+func (r *Registration) Alert(ev RegistrationEvent, at time.Time, reason string) (RegistrationEntry, error) {
+	switch {
+	case !ev.IsAlert():
+		return RegistrationEntry{}, FieldError("event", "%q is not an approval-SLA alert (sla_warning or sla_breached)", ev)
+	case at.IsZero():
+		return RegistrationEntry{}, FieldError("at", "an alert needs a time")
+	case r.Status != RegistrationSubmitted:
+		return RegistrationEntry{}, illegal(r, ev, "only a registration waiting for a decision has an approval SLA")
+	}
+	return RegistrationEntry{RegistrationID: r.ID, At: at.UTC(), Event: ev, From: r.Status, To: r.Status,
+		Reason: strings.TrimSpace(reason)}, nil
+}
+
+// AutoApprovedPrefix starts the reason of every approval the system gives on submission, so that the
+// log and the approval-time report tell automatic approvals from a person's.
+const AutoApprovedPrefix = "auto-approved:"
+
+// AutoApprovalReason is the logged reason of an automatic approval under policy version.
+func AutoApprovalReason(policyVersion string) string {
+	return AutoApprovedPrefix + " no overlap, conforms to policy " + policyVersion + ", partner in good standing"
+}
+
 // RegistrationEvents lists every event in lifecycle order.
 var RegistrationEvents = []RegistrationEvent{EventSubmit, EventApprove, EventReject, EventWithdraw, EventExtend,
 	EventExpire, EventWin, EventLose}

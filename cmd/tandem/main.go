@@ -41,6 +41,7 @@ func commands() []command {
 		{"match", "match account names offline (dedupe an export before import)", runMatch},
 		{"user", "add users and set passwords", runUser},
 		{"token", "create API tokens for scripts", runToken},
+		{"webhook", "add, list and remove signed webhook subscriptions", runWebhook},
 	}
 }
 

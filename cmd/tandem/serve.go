@@ -13,6 +13,8 @@ import (
 
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/escalation"
+	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/regjobs"
 	"github.com/tandem-revops/tandem/internal/server"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -28,6 +30,11 @@ type serveConfig struct {
 	// EscalationInterval is how often unresolved conflicts past their level's SLA are escalated;
 	// TANDEM_ESCALATION_INTERVAL (a Go duration, default 1m).
 	EscalationInterval time.Duration
+	// Notify is the notification settings: SMTP (TANDEM_SMTP_*) and how often the dispatcher runs.
+	Notify notifyConfig
+	// RegistrationInterval is how often registrations are expired and approval-SLA alerts recorded;
+	// TANDEM_REGISTRATION_INTERVAL (a Go duration, default 1m).
+	RegistrationInterval time.Duration
 }
 
 func defaultServeConfig(env *Env) serveConfig {
@@ -35,6 +42,10 @@ func defaultServeConfig(env *Env) serveConfig {
 		EscalationInterval: escalation.DefaultInterval}
 	if v, err := time.ParseDuration(env.Getenv("TANDEM_ESCALATION_INTERVAL")); err == nil && v > 0 {
 		c.EscalationInterval = v
+	}
+	c.RegistrationInterval = regjobs.DefaultInterval
+	if v, err := time.ParseDuration(env.Getenv("TANDEM_REGISTRATION_INTERVAL")); err == nil && v > 0 {
+		c.RegistrationInterval = v
 	}
 	if v := env.Getenv("TANDEM_ADDR"); v != "" {
 		c.Addr = v
@@ -49,6 +60,7 @@ func defaultServeConfig(env *Env) serveConfig {
 		c.LogLevel = v
 	}
 	c.SecureCookies = env.Getenv("TANDEM_SECURE_COOKIES") == "1"
+	c.Notify = defaultNotifyConfig(env)
 	return c
 }
 
@@ -62,6 +74,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error (env TANDEM_LOG_LEVEL)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the session cookie Secure; set when users reach Tandem over HTTPS (env TANDEM_SECURE_COOKIES=1)")
 	fs.DurationVar(&cfg.EscalationInterval, "escalation-interval", cfg.EscalationInterval, "how often overdue conflicts are escalated (env TANDEM_ESCALATION_INTERVAL)")
+	fs.DurationVar(&cfg.RegistrationInterval, "registration-interval", cfg.RegistrationInterval, "how often registrations are expired and approval-SLA alerts recorded (env TANDEM_REGISTRATION_INTERVAL)")
+	cfg.Notify.addFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,7 +90,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.EscalationInterval <= 0 {
 		return fmt.Errorf("%w: -escalation-interval must be positive", errUsage)
 	}
+	if v := env.Getenv("TANDEM_REGISTRATION_INTERVAL"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return fmt.Errorf("%w: TANDEM_REGISTRATION_INTERVAL %q is not a positive duration like 1m", errUsage, v)
+		}
+	}
+	if cfg.RegistrationInterval <= 0 {
+		return fmt.Errorf("%w: -registration-interval must be positive", errUsage)
+	}
 	logger, err := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	mailer, err := cfg.Notify.mailer(env, logger)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -86,7 +112,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer st.Close()
 	return serve(ctx, st, serveOptions{addr: cfg.Addr, logger: logger, secureCookies: cfg.SecureCookies,
-		escalationInterval: cfg.EscalationInterval},
+		escalationInterval: cfg.EscalationInterval, mailer: mailer, notifyInterval: cfg.Notify.Interval, registrationInterval: cfg.RegistrationInterval},
 		func(url string) { logger.Info("serving", "url", url) })
 }
 
@@ -119,8 +145,14 @@ type serveOptions struct {
 	secureCookies bool
 	hasher        *auth.Hasher // nil: the default argon2id parameters
 	now           func() time.Time
+	// mailer sends notification email (nil: email off); notifyInterval is how often the dispatcher runs
+	// (0: notify.DefaultInterval).
+	mailer         *notify.Mailer
+	notifyInterval time.Duration
 	// escalationInterval is how often the conflict-escalation job runs (0: escalation.DefaultInterval).
 	escalationInterval time.Duration
+	// registrationInterval is how often the registration job runs (0: regjobs.DefaultInterval).
+	registrationInterval time.Duration
 }
 
 // serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
@@ -143,6 +175,22 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	}
 	escalate.Start(ctx)
 	defer escalate.Stop()
+	// The notification dispatcher sends what the logs record; deferred after the jobs that log, it stops
+	// before them.
+	dispatcher, err := notify.New(notify.Config{Store: st, Mailer: o.mailer, Interval: o.notifyInterval, Now: o.now, Logger: o.logger})
+	if err != nil {
+		return err
+	}
+	dispatcher.Start(ctx)
+	defer dispatcher.Stop()
+	// The registration job (expiry, approval-SLA alerts) likewise.
+	regJob, err := regjobs.New(regjobs.Config{Store: st, Rules: srv.RegistrationJobRules, Interval: o.registrationInterval,
+		Now: o.now, Logger: o.logger})
+	if err != nil {
+		return err
+	}
+	regJob.Start(ctx)
+	defer regJob.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)

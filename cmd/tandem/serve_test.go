@@ -125,6 +125,28 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("sign in with the new password: %d", code)
 	}
 
+	// Listing shows the token without its secret; revoking it locks it out of the running server.
+	env, out, errOut2 = serveTestEnv("", nil)
+	if code := run(ctx, env, []string{"token", "list", "-db", db}); code != 0 || !strings.Contains(out.String(), "nightly sync") ||
+		strings.Contains(out.String(), token) {
+		t.Fatalf("token list: exit %d: %s %s", code, out, errOut2)
+	}
+	tokenID := regexp.MustCompile(`(?m)^(\d+)\s+ops@vendor.test\s+nightly sync`).FindStringSubmatch(out.String())
+	if tokenID == nil {
+		t.Fatalf("no token row in %q", out)
+	}
+	env, _, errOut2 = serveTestEnv("", nil)
+	if code := run(ctx, env, []string{"token", "revoke", "-db", db, tokenID[1]}); code != 0 {
+		t.Fatalf("token revoke: exit %d: %s", code, errOut2)
+	}
+	if code, _ := get("/api/v1/me", token); code != 401 {
+		t.Fatalf("/api/v1/me with a revoked token: %d, want 401", code)
+	}
+	env, _, errOut2 = serveTestEnv("", nil)
+	if code := run(ctx, env, []string{"token", "revoke", "-db", db, tokenID[1]}); code == 0 || !strings.Contains(errOut2.String(), "not found") {
+		t.Fatalf("revoking twice: exit %d: %s", code, errOut2)
+	}
+
 	stop()
 	select {
 	case code := <-done:

@@ -3,21 +3,43 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"text/tabwriter"
 
+	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/auth"
 )
 
-// runToken creates API tokens for scripts.
+const tokenUsage = `Usage:
+  tandem token create -email E -name N [-db URL]   create a token; it is printed once
+  tandem token list [-email E] [-db URL]            list tokens (never their secret)
+  tandem token revoke ID [-db URL]                  revoke a token at once`
+
+// runToken creates, lists and revokes API tokens for scripts. The command line acts as the system
+// (an admin), like every other command.
 func runToken(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(env.Stderr, "Usage: tandem token create -email E -name N [-db URL]")
-		return fmt.Errorf("%w: want the subcommand create", errUsage)
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, tokenUsage)
+		return fmt.Errorf("%w: want a subcommand: create, list or revoke", errUsage)
 	}
+	switch args[0] {
+	case "create":
+		return runTokenCreate(ctx, env, args[1:])
+	case "list":
+		return runTokenList(ctx, env, args[1:])
+	case "revoke":
+		return runTokenRevoke(ctx, env, args[1:])
+	}
+	fmt.Fprintln(env.Stderr, tokenUsage)
+	return fmt.Errorf("%w: unknown subcommand %q: want create, list or revoke", errUsage, args[0])
+}
+
+func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token create", "-email E -name N [-db URL]")
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for, e.g. \"nightly CRM sync\" (required)")
 	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *email == "" || *name == "" {
@@ -39,5 +61,66 @@ func runToken(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "created API token %d %q for %s; it is shown once:\n", id, *name, u.Email)
 	fmt.Fprintln(env.Stdout, token)
+	return nil
+}
+
+func runTokenList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "token list", "[-email E] [-db URL]")
+	email := fs.String("email", "", "only this user's tokens")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var userID int64
+	if *email != "" {
+		u, _, err := st.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		userID = u.ID
+	}
+	tokens, err := st.ListAPITokens(ctx, tandem.SystemActor, userID)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tREVOKED")
+	for _, t := range tokens {
+		revoked := "-"
+		if !t.RevokedAt.IsZero() {
+			revoked = t.RevokedAt.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Email, t.Name, t.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), revoked)
+	}
+	return tw.Flush()
+}
+
+func runTokenRevoke(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "token revoke", "ID [-db URL]")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one token id", errUsage)
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%w: %q is not a token id (see tandem token list)", errUsage, fs.Arg(0))
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.RevokeAPIToken(ctx, tandem.SystemActor, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "revoked API token %d\n", id)
 	return nil
 }

@@ -105,7 +105,11 @@ func (b *keyPostingsBuilder) build() keyPostings {
 // NewIndex normalises the accounts and builds the blocking keys: an inverted index on name tokens
 // weighted by IDF learned from these accounts, whole-name, initials and domain keys, and a trigram
 // index over the token vocabulary for typos. The accounts slice is kept, not copied.
-func NewIndex(accounts []Account) *Index {
+func NewIndex(accounts []Account) *Index { return newIndex(accounts, nil) }
+
+// newIndex builds an index. With stats, token weights come from stats (a base index) instead of these
+// accounts, so that a small index of recently added accounts scores on the base's scale (see Live).
+func newIndex(accounts []Account, stats *Index) *Index {
 	n := len(accounts)
 	idx := &Index{
 		accounts: accounts,
@@ -147,12 +151,22 @@ func NewIndex(accounts []Account) *Index {
 	idx.numeric = make([]bool, len(df))
 	for id, d := range df {
 		idx.idf[id] = idfOf(n, int(d))
-		if genericWords[idx.words[id]] {
+		if stats != nil {
+			idx.idf[id] = stats.unknown
+			if sid, ok := stats.vocab[idx.words[id]]; ok {
+				idx.idf[id] = stats.idf[sid]
+			} else if genericWords[idx.words[id]] {
+				idx.idf[id] *= genericDiscount
+			}
+		} else if genericWords[idx.words[id]] {
 			idx.idf[id] *= genericDiscount
 		}
 		idx.numeric[id] = isNumberToken(idx.words[id])
 	}
 	idx.unknown = idfOf(n, 1)
+	if stats != nil {
+		idx.unknown = stats.unknown
+	}
 
 	// Token → accounts, laid out by counting sort.
 	start := make([]uint32, len(df)+1)

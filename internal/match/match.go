@@ -158,7 +158,19 @@ func (idx *Index) Match(q Query) Result {
 	}
 	idx.collect(pq, s)
 	cands := idx.rescore(pq, s)
-	return idx.decide(q.ID, cands)
+	return decide(idx.tuning, q.ID, cands, func(c scored) Account { return idx.accounts[c.account] })
+}
+
+// candidates returns the scored candidates for q, best first, and false when q has nothing to match on.
+func (idx *Index) candidates(q Query) ([]scored, bool) {
+	s := idx.getScratch()
+	defer idx.putScratch(s)
+	pq := idx.prepare(q, s)
+	if len(pq.tokens) == 0 && pq.domain == "" {
+		return nil, false
+	}
+	idx.collect(pq, s)
+	return idx.rescore(pq, s), true
 }
 
 func (idx *Index) prepare(q Query, s *scratch) *preparedQuery {
@@ -546,7 +558,8 @@ func tokenSimilarity(queryPart, accountPart float64) float64 {
 	return 0.65*queryPart + 0.35*accountPart
 }
 
-func (idx *Index) decide(queryID string, cands []scored) Result {
+// decide turns the candidates, best first, into a decision; accountOf names a candidate's account.
+func decide(t tuning, queryID string, cands []scored, accountOf func(scored) Account) Result {
 	r := Result{QueryID: queryID, Decision: DecisionNew}
 	if len(cands) == 0 {
 		r.Reason = "no account shares a name token, key or domain"
@@ -560,21 +573,21 @@ func (idx *Index) decide(queryID string, cands []scored) Result {
 		runnerUp = cands[1].score
 	}
 	switch {
-	case best.score >= idx.tuning.match && best.score-runnerUp >= idx.tuning.margin && !best.holdBack:
+	case best.score >= t.match && best.score-runnerUp >= t.margin && !best.holdBack:
 		r.Decision = DecisionMatch
-	case best.score >= idx.tuning.review:
+	case best.score >= t.review:
 		r.Decision = DecisionReview
-		if best.score-runnerUp < idx.tuning.margin {
+		if best.score-runnerUp < t.margin {
 			r.Reason += fmt.Sprintf("; runner-up scores %.2f", runnerUp)
 		}
 	default:
 		r.Reason = "best candidate too far: " + best.reason
 	}
 	if r.Decision != DecisionNew {
-		r.AccountID = idx.accounts[best.account].ID
+		r.AccountID = accountOf(best).ID
 	}
 	for _, c := range cands[:min(3, len(cands))] {
-		acc := idx.accounts[c.account]
+		acc := accountOf(c)
 		r.Candidates = append(r.Candidates, Candidate{AccountID: acc.ID, Name: acc.Name, Score: c.score, Reason: c.reason})
 	}
 	return r

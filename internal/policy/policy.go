@@ -15,6 +15,10 @@
 //	registration: {protection_days: 90, extensions: 1, approval_sla_business_hours: 48}
 //	# registration.business_hours: {timezone: Europe/Berlin, start: "09:00", end: "17:00",
 //	#   days: [mon, tue, wed, thu, fri], holidays: [2026-12-25]}
+//	# registration.auto_approve: {enabled: true, max_acv: "500,000", require_good_standing: true}
+//	# registration.alerts: {warn_at_percent: 75}
+//	conflicts: {level_sla_business_days: [3, 2, 1, 2], protected_stage: proposal,
+//	  discount_guardrails: {partner_led: 15%, co_sell: 20%, direct: 30%}}
 //	rules:                             # in order; the first rule whose condition holds decides
 //	  - id: small-deals
 //	    title: Small deals are partner-led
@@ -39,6 +43,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"reflect"
 	"regexp"
@@ -64,6 +69,8 @@ type Policy struct {
 	directPresence []string
 	presence       map[string]bool
 	registration   Registration
+	autoApproveMax tandem.Money // registration.auto_approve.max_acv in the policy currency; 0 for no limit
+	conflicts      tandem.ConflictSettings
 	rules          []*rule
 	usesFields     bool
 	source         []byte
@@ -84,6 +91,43 @@ type Registration struct {
 	ApprovalSLABusinessHours int `yaml:"approval_sla_business_hours"`
 	// BusinessHours is the calendar the SLA is counted in.
 	BusinessHours BusinessHours `yaml:"business_hours"`
+	// AutoApprove says when a clean registration is approved on submission without waiting for a person.
+	AutoApprove AutoApprove `yaml:"auto_approve"`
+	// Alerts says when a registration waiting for a decision is flagged.
+	Alerts Alerts `yaml:"alerts"`
+}
+
+// AutoApprove is the auto-approval of clean registrations: no overlap with another claim, routed by the
+// policy without error, under MaxACV when set, from a partner in good standing (unless that is waived).
+type AutoApprove struct {
+	Enabled bool `yaml:"enabled"`
+	// MaxACV, as written ("250000" or "250,000.00"), in the policy currency; "" for no limit.
+	MaxACV string `yaml:"max_acv"`
+	// RequireGoodStanding keeps registrations of partners on probation in the queue. Suspended
+	// partners are never auto-approved.
+	RequireGoodStanding bool `yaml:"require_good_standing"`
+}
+
+// Alerts are the approval-SLA alert settings.
+type Alerts struct {
+	// WarnAtPercent is the share of the approval SLA after which a waiting registration is at risk.
+	WarnAtPercent int `yaml:"warn_at_percent"`
+}
+
+// WarnFraction is WarnAtPercent as a fraction of the SLA budget.
+func (a Alerts) WarnFraction() float64 { return float64(a.WarnAtPercent) / 100 }
+
+// Conflicts holds the channel-conflict settings as written in the policy file. Parsed, they are the
+// tandem.ConflictSettings that Policy.ConflictSettings returns.
+type Conflicts struct {
+	// LevelSLABusinessDays is the resolution SLA of escalation levels 1 to 4 (AE and partner manager,
+	// VPs, CRO, CEO), in business days.
+	LevelSLABusinessDays []int `yaml:"level_sla_business_days"`
+	// ProtectedStage is the stage from which a deal may not be re-routed without a conflict.
+	ProtectedStage string `yaml:"protected_stage"`
+	// DiscountGuardrails is, per motion, the largest discount ("15%" or 15) an AE may give a
+	// partner-registered deal before it counts as undercutting the partner.
+	DiscountGuardrails map[string]string `yaml:"discount_guardrails"`
 }
 
 // BusinessHours is the working calendar SLAs are measured in.
@@ -107,6 +151,8 @@ func defaultRegistration() Registration {
 			Timezone: "UTC", Start: "09:00", End: "17:00",
 			Days: []string{"mon", "tue", "wed", "thu", "fri"},
 		},
+		AutoApprove: AutoApprove{Enabled: true, RequireGoodStanding: true},
+		Alerts:      Alerts{WarnAtPercent: 75},
 	}
 }
 
@@ -187,6 +233,7 @@ type fileYAML struct {
 	FX             map[string]string `yaml:"fx"`
 	DirectPresence []string          `yaml:"direct_presence"`
 	Registration   *Registration     `yaml:"registration"`
+	Conflicts      *Conflicts        `yaml:"conflicts"`
 	Rules          []ruleYAML        `yaml:"rules"`
 }
 
@@ -370,6 +417,19 @@ func pos(n *yaml.Node, key string) (int, int) {
 	return n.Line, n.Column
 }
 
+// keyPos returns the position of key itself in mapping n, or of n when key is absent.
+func keyPos(n *yaml.Node, key string) (int, int) {
+	for i := 0; n != nil && n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i].Line, n.Content[i].Column
+		}
+	}
+	if n == nil {
+		return 0, 0
+	}
+	return n.Line, n.Column
+}
+
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
@@ -440,6 +500,11 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 	p.registration = defaultRegistration()
 	if f.Registration != nil {
 		ps.mergeRegistration(&p.registration, f.Registration, child(doc, "registration"))
+		p.autoApproveMax = ps.autoApproveLimit(p, f.Registration, child(doc, "registration"))
+	}
+	p.conflicts = tandem.DefaultConflictSettings()
+	if f.Conflicts != nil {
+		ps.mergeConflicts(&p.conflicts, f.Conflicts, child(doc, "conflicts"))
 	}
 
 	rulesNode := child(doc, "rules")
@@ -559,6 +624,23 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 	check("extensions", src.Extensions, 0, &dst.Extensions)
 	check("extension_days", src.ExtensionDays, 1, &dst.ExtensionDays)
 	check("approval_sla_business_hours", src.ApprovalSLABusinessHours, 1, &dst.ApprovalSLABusinessHours)
+	if aa := child(n, "auto_approve"); aa != nil {
+		if child(aa, "enabled") != nil {
+			dst.AutoApprove.Enabled = src.AutoApprove.Enabled
+		}
+		if child(aa, "require_good_standing") != nil {
+			dst.AutoApprove.RequireGoodStanding = src.AutoApprove.RequireGoodStanding
+		}
+		dst.AutoApprove.MaxACV = strings.TrimSpace(src.AutoApprove.MaxACV)
+	}
+	if al := child(n, "alerts"); al != nil && child(al, "warn_at_percent") != nil {
+		if w := src.Alerts.WarnAtPercent; w < 1 || w > 99 {
+			l, c := pos(al, "warn_at_percent")
+			ps.add(l, c, "", "registration.alerts.warn_at_percent must be between 1 and 99, not %d", w)
+		} else {
+			dst.Alerts.WarnAtPercent = w
+		}
+	}
 	bh := child(n, "business_hours")
 	if bh == nil {
 		return
@@ -623,6 +705,98 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 	}
 }
 
+// autoApproveLimit parses registration.auto_approve.max_acv: an amount in the policy currency (an
+// amount written with another currency is converted at the policy's rate). 0 when there is none.
+func (ps *parser) autoApproveLimit(p *Policy, src *Registration, n *yaml.Node) tandem.Money {
+	raw := strings.TrimSpace(src.AutoApprove.MaxACV)
+	if raw == "" {
+		return 0
+	}
+	l, c := pos(child(n, "auto_approve"), "max_acv")
+	m, cur, err := tandem.ParseMoney(raw)
+	if err != nil {
+		ps.add(l, c, "", "registration.auto_approve.max_acv %q is not an amount like 250000 or \"250,000.00\": %v", raw, err)
+		return 0
+	}
+	if m <= 0 {
+		ps.add(l, c, "", "registration.auto_approve.max_acv must be positive (leave it out for no limit)")
+		return 0
+	}
+	if cur != "" && !strings.EqualFold(cur, p.currency) {
+		if m, err = p.convert(m, cur); err != nil {
+			ps.add(l, c, "", "registration.auto_approve.max_acv: %v", err)
+			return 0
+		}
+	}
+	return m
+}
+
+// mergeConflicts validates the conflict settings written in the file and lays them over the defaults.
+func (ps *parser) mergeConflicts(dst *tandem.ConflictSettings, src *Conflicts, n *yaml.Node) {
+	if ln := child(n, "level_sla_business_days"); ln != nil {
+		if len(src.LevelSLABusinessDays) != len(dst.LevelSLADays) {
+			ps.add(ln.Line, ln.Column, "", "conflicts.level_sla_business_days needs %d entries (levels 1 to 4: AE and partner manager, VPs, CRO, CEO), not %d",
+				len(dst.LevelSLADays), len(src.LevelSLABusinessDays))
+		} else {
+			for i, d := range src.LevelSLABusinessDays {
+				if d < 1 {
+					l, c := ln.Line, ln.Column
+					if i < len(ln.Content) {
+						l, c = ln.Content[i].Line, ln.Content[i].Column
+					}
+					ps.add(l, c, "", "conflicts.level_sla_business_days: level %d needs at least 1 business day, not %d", i+1, d)
+					continue
+				}
+				dst.LevelSLADays[i] = d
+			}
+		}
+	}
+	if child(n, "protected_stage") != nil {
+		st := tandem.Stage(strings.ToLower(strings.TrimSpace(src.ProtectedStage)))
+		if !st.Valid() || st.Closed() {
+			l, c := pos(n, "protected_stage")
+			ps.add(l, c, "", "conflicts.protected_stage %q is not an open stage (prospecting, qualified, proposal, negotiation)", src.ProtectedStage)
+		} else {
+			dst.ProtectedStage = st
+		}
+	}
+	gn := child(n, "discount_guardrails")
+	if gn == nil {
+		return
+	}
+	guardrails := maps.Clone(dst.DiscountGuardrailBasisPoints)
+	for key, raw := range src.DiscountGuardrails {
+		l, c := pos(gn, key)
+		m := tandem.Motion(strings.TrimSpace(key))
+		if !m.Valid() {
+			l, c = keyPos(gn, key)
+			ps.add(l, c, "", "conflicts.discount_guardrails: %q is not a motion (partner_led, co_sell, direct)", key)
+			continue
+		}
+		bp, err := basisPoints(raw)
+		if err != nil {
+			ps.add(l, c, "", "conflicts.discount_guardrails.%s: %v", key, err)
+			continue
+		}
+		guardrails[m] = bp
+	}
+	dst.DiscountGuardrailBasisPoints = guardrails
+}
+
+// basisPoints reads a percentage such as "15%", "12.5" or 20 as basis points, exactly.
+func basisPoints(s string) (int, error) {
+	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	r, ok := new(big.Rat).SetString(t)
+	if !ok || strings.ContainsAny(t, "/eE") {
+		return 0, fmt.Errorf("%q is not a percentage like 15%%", s)
+	}
+	r.Mul(r, big.NewRat(100, 1))
+	if !r.IsInt() || r.Sign() < 0 || r.Cmp(big.NewRat(10000, 1)) > 0 {
+		return 0, fmt.Errorf("%q is not a percentage from 0%% to 100%% with at most two decimals", s)
+	}
+	return int(r.Num().Int64()), nil
+}
+
 // Name returns the policy's name.
 func (p *Policy) Name() string { return p.name }
 
@@ -644,6 +818,18 @@ func (p *Policy) Settings() Registration {
 	r.BusinessHours.Days = slices.Clone(r.BusinessHours.Days)
 	r.BusinessHours.Holidays = slices.Clone(r.BusinessHours.Holidays)
 	return r
+}
+
+// AutoApproveLimit returns the largest estimated ACV, in the policy currency's minor units, that
+// auto-approval accepts; 0 when there is no limit.
+func (p *Policy) AutoApproveLimit() tandem.Money { return p.autoApproveMax }
+
+// ConflictSettings returns the channel-conflict settings: the file's conflicts block over the
+// programme defaults.
+func (p *Policy) ConflictSettings() tandem.ConflictSettings {
+	c := p.conflicts
+	c.DiscountGuardrailBasisPoints = maps.Clone(c.DiscountGuardrailBasisPoints)
+	return c
 }
 
 // Rules returns the rules in order, as written.

@@ -2,9 +2,11 @@ package policy
 
 import (
 	"embed"
+	"fmt"
 	htmltemplate "html/template"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 
@@ -42,7 +44,25 @@ type guide struct {
 	FX             []guideFX
 	Registration   Registration
 	BusinessDays   string
+	// AutoApproveLimit is the auto-approval ACV limit formatted, "" for none.
+	AutoApproveLimit string
+	ConflictLevels   []guideLevel
+	ProtectedStage   string
+	Guardrails       []guideGuardrail
 }
+
+type guideLevel struct {
+	N    int
+	Who  string
+	Days int
+}
+
+type guideGuardrail struct {
+	Motion, Percent string
+}
+
+// levelDeciders names who decides a conflict at each escalation level, in the guide's words.
+var levelDeciders = [4]string{"the AE and the partner manager", "the VP Sales and the VP Channel", "the CRO", "the CEO"}
 
 type guideMotion struct {
 	Name, Summary string
@@ -96,6 +116,21 @@ func (p *Policy) guide() guide {
 	}
 	if g.DirectPresence == "" {
 		g.DirectPresence = "none"
+	}
+	if p.autoApproveMax > 0 {
+		g.AutoApproveLimit = p.autoApproveMax.Format(p.currency)
+	}
+	for i, d := range p.conflicts.LevelSLADays {
+		g.ConflictLevels = append(g.ConflictLevels, guideLevel{N: i + 1, Who: levelDeciders[i], Days: d})
+	}
+	g.ProtectedStage = string(p.conflicts.ProtectedStage)
+	for _, m := range tandem.Motions {
+		bp := p.conflicts.Guardrail(m)
+		pct := strconv.Itoa(bp / 100)
+		if bp%100 != 0 {
+			pct = strings.TrimRight(fmt.Sprintf("%d.%02d", bp/100, bp%100), "0")
+		}
+		g.Guardrails = append(g.Guardrails, guideGuardrail{Motion: motionName(m, false), Percent: pct + " %"})
 	}
 	used := map[tandem.Motion]bool{}
 	for _, r := range p.rules {

@@ -144,6 +144,12 @@ func (r *Router) first() (*rule, error) {
 	return nil, nil
 }
 
+// Convert returns amount (in currency; "" is the policy currency) in the policy currency, exact and
+// rounded half-to-even. EINVALID when the policy has no rate for currency.
+func (p *Policy) Convert(amount tandem.Money, currency string) (tandem.Money, error) {
+	return p.convert(amount, currency)
+}
+
 // convert returns amount (in currency) in the policy currency, exact and rounded half-to-even.
 func (p *Policy) convert(amount tandem.Money, currency string) (tandem.Money, error) {
 	if currency == "" || currency == p.currency {

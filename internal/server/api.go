@@ -19,12 +19,15 @@ func (s *Server) registerAPI() {
 	s.registerExportAPI()
 	s.registerRegistrationAPI()
 	s.registerRegistrationLifecycleAPI()
+	s.registerRegistrationBulkAPI()
 	s.registerTouchAPI()
 	s.registerPolicyAPI()
 	s.registerAuditAPI()
 	s.registerImportAPI()
 	s.registerConflictAPI()
 	s.registerCompAPI()
+	s.registerWebhookAPI()
+	s.registerAccountMatchAPI()
 }
 
 // Shapes shared by the resources.

@@ -124,14 +124,19 @@ func reviewPeriod(now time.Time, from, to string) (time.Time, time.Time, error) 
 	return start, end, nil
 }
 
-// ConflictRules returns the conflict rules in force: the programme's conflict settings on the business
-// calendar of the active policy. The escalation job asks for them on every run.
+// ConflictRules returns the conflict rules in force: the active policy's conflicts settings (the
+// programme defaults for what it leaves out) on its business calendar. The escalation job asks for them
+// on every run.
 func (s *Server) ConflictRules(ctx context.Context) (sqlstore.ConflictRules, error) {
-	rules, err := s.registrationRules(ctx)
+	p, _, err := s.activePolicy(ctx)
 	if err != nil {
 		return sqlstore.ConflictRules{}, err
 	}
-	return sqlstore.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: rules.ApprovalSLA.Calendar}, nil
+	rules, err := rulesOf(p.Settings())
+	if err != nil {
+		return sqlstore.ConflictRules{}, err
+	}
+	return sqlstore.ConflictRules{Settings: p.ConflictSettings(), Calendar: rules.ApprovalSLA.Calendar}, nil
 }
 
 // detectRegistrationConflicts opens the conflicts a registration just submitted or approved is party

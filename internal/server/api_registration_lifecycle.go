@@ -9,6 +9,7 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/regjobs"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -76,19 +77,55 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 			return ok(entries), nil
 		})
 	register(s.api, opGet("get-registration-queue", "/registrations/queue", "The approval queue",
-		"Submitted registrations, soonest approval-SLA deadline first, each with its deadline, its 75 % alert "+
-			"instant and whether it is on_track, at_risk or breached."),
+		"Submitted registrations, soonest approval-SLA deadline first, each with its deadline, the instant "+
+			"the policy's warning share of the SLA is used (75 % by default) and whether it is on_track, at_risk or breached."),
 		func(ctx context.Context, in *queueInput) (*listOutput[sqlstore.ApprovalQueueItem], error) {
-			rules, err := s.registrationRules(ctx)
+			jr, err := s.RegistrationJobRules(ctx)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			items, total, err := s.store.ApprovalQueue(ctx, actorFrom(ctx), rules.ApprovalSLA, in.Limit)
+			items, total, err := s.store.ApprovalQueue(ctx, actorFrom(ctx), jr.Registration.ApprovalSLA, jr.WarnFraction, in.Limit)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
 			return newList(items, total, PageParams{Limit: in.Limit}), nil
 		})
+	register(s.api, opGet("get-registration-approval-report", "/registrations/approval-report", "The approval-time report",
+		"How fast registrations decided in the period were decided, in business hours of the policy's calendar: "+
+			"how many, the share auto-approved, the median and 90th percentile hours from submission to decision, "+
+			"the share within the approval SLA and the breaches — overall, by partner manager and by month. "+
+			"The period defaults to the current quarter."),
+		func(ctx context.Context, in *reviewInput) (*bodyOutput[sqlstore.ApprovalReport], error) {
+			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			rules, err := s.registrationRules(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			rep, err := s.store.ApprovalReport(ctx, actorFrom(ctx), from, to, rules.ApprovalSLA)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rep), nil
+		})
+}
+
+// RegistrationJobRules returns what the registration background job needs from the policy in force:
+// the lifecycle settings, the approval SLA and the share of it after which a waiting registration is
+// warned about. The job asks for them on every run.
+func (s *Server) RegistrationJobRules(ctx context.Context) (regjobs.Rules, error) {
+	p, _, err := s.activePolicy(ctx)
+	if err != nil {
+		return regjobs.Rules{}, err
+	}
+	set := p.Settings()
+	rules, err := rulesOf(set)
+	if err != nil {
+		return regjobs.Rules{}, err
+	}
+	return regjobs.Rules{Registration: rules, WarnFraction: set.Alerts.WarnFraction()}, nil
 }
 
 // registrationRules returns the lifecycle settings and approval SLA of the policy in force.

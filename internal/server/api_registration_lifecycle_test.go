@@ -14,6 +14,8 @@ import (
 func TestRegistrationLifecycleAPI(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		// With auto-approval off the new registration waits in the queue like the seeded ones.
+		e.publishPolicy(t, "2026.1-manual", "{enabled: false}")
 		base := APIPrefix + "/registrations/"
 		var created tandem.Registration
 		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -52,31 +55,140 @@ func (s *Server) registerRegistrationAPI() {
 			return ok(*r), nil
 		})
 	create := op(http.MethodPost, "create-registration", "/registrations", "Register a deal",
-		"The registration starts as submitted. A partner user registers only for its own partner.")
+		"The registration starts as submitted. A partner user registers only for its own partner. The answer "+
+			"says which motion the rules of engagement give the deal and why; when the policy allows it, a clean "+
+			"registration (no overlap, conforming to the policy, partner in good standing) is approved at once.")
 	create.DefaultStatus = http.StatusCreated
 	register(s.api, create,
 		func(ctx context.Context, in *struct{ Body registrationInput }) (*bodyOutput[registrationCreated], error) {
-			actor := actorFrom(ctx)
-			r, err := s.createRegistration(ctx, actor, in.Body)
+			out, err := s.submitRegistration(ctx, actorFrom(ctx), in.Body)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			out := registrationCreated{Registration: *r}
-			if s.detectRegistrationConflicts(ctx, actor, r.ID) > 0 {
-				out.Review = tandem.OverlapUnderReview
-			}
-			return ok(out), nil
+			return ok(*out), nil
 		})
 }
 
-// registrationCreated is a new registration and, when it overlaps another claim, "overlap under
-// review" — never with whom.
+// registrationCreated is a new registration, the motion the rules of engagement give its deal and, when
+// it overlaps another claim, "overlap under review" — never with whom.
 type registrationCreated struct {
 	tandem.Registration
 	Review string `json:"review,omitempty" doc:"'overlap under review' when the registration opened a channel conflict"`
+	// Motion is empty when the policy cannot route the deal; Explanation then says why.
+	Motion        tandem.Motion `json:"motion,omitempty" doc:"the motion the policy in force gives the registered deal"`
+	Rule          string        `json:"rule,omitempty" doc:"the id of the policy rule that decided"`
+	PolicyVersion string        `json:"policy_version,omitempty"`
+	Explanation   string        `json:"explanation" doc:"why, in plain words"`
+	AutoApproved  bool          `json:"auto_approved,omitempty" doc:"approved on submission: no overlap, conforms to the policy, partner in good standing"`
 }
 
-func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, error) {
+// Auto-approval refusals, kept in the log of why a registration stayed in the queue.
+const (
+	autoApproveDisabled   = "auto-approval is off in the policy"
+	autoApproveOverlap    = "it overlaps another claim"
+	autoApproveNoRoute    = "the policy does not route it"
+	autoApproveOverLimit  = "its ACV is over the auto-approval limit"
+	autoApproveNotInGood  = "the partner is not in good standing"
+	autoApproveNotPending = "it is no longer submitted"
+)
+
+// submitRegistration files a registration as actor: it is submitted through the lifecycle, routed by the
+// policy in force (so the partner learns the motion at once), checked for overlaps, and approved by the
+// system when the policy's auto-approval allows. The API, the registration form and the bulk upload
+// all come through here. A failure after the registration is stored (detection, auto-approval) is
+// logged, not returned: the partner's filing stands and waits in the queue.
+func (s *Server) submitRegistration(ctx context.Context, actor tandem.Actor, in registrationInput) (*registrationCreated, error) {
+	r, partner, err := s.createRegistration(ctx, actor, in)
+	if err != nil {
+		return nil, err
+	}
+	out := &registrationCreated{Registration: *r}
+	p, _, err := s.activePolicy(ctx)
+	if err != nil {
+		// Read a moment ago to stamp the SLA, so this is rare; the filing stands and waits in the queue.
+		s.log.ErrorContext(ctx, "no policy to route a registration", slog.Int64("registration", r.ID), slog.Any("err", err))
+		out.Explanation = "the policy in force could not be read; the registration waits for channel operations"
+		s.detectRegistrationConflicts(ctx, actor, r.ID)
+		return out, nil
+	}
+	dec, routeErr := p.Route(registrationDeal(r, partner))
+	if routeErr != nil {
+		out.Explanation = routeErr.Error()
+	} else {
+		out.Motion, out.Rule, out.PolicyVersion, out.Explanation = dec.Motion, dec.Rule, dec.PolicyVersion, dec.Explanation
+	}
+	overlap := s.detectRegistrationConflicts(ctx, actor, r.ID) > 0
+	if overlap {
+		out.Review = tandem.OverlapUnderReview
+	}
+	why := autoApproveRefusal(p, r, partner, overlap, routeErr)
+	if why != "" {
+		s.log.DebugContext(ctx, "registration left in the queue", slog.Int64("registration", r.ID), slog.String("why", why))
+		return out, nil
+	}
+	reason := tandem.AutoApprovalReason(p.Version())
+	rules, err := rulesOf(p.Settings())
+	if err == nil {
+		var approved *tandem.Registration
+		if approved, err = s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, rules); err == nil {
+			out.Registration, out.AutoApproved = *approved, true
+			// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
+			if s.detectRegistrationConflicts(ctx, tandem.SystemActor, r.ID) > 0 {
+				out.Review = tandem.OverlapUnderReview
+			}
+			return out, nil
+		}
+	}
+	s.log.ErrorContext(ctx, "auto-approval failed; the registration waits in the queue", slog.Int64("registration", r.ID),
+		slog.Any("err", err))
+	return out, nil
+}
+
+// autoApproveRefusal returns why registration r may not be approved on submission, "" when it may.
+func autoApproveRefusal(p *policy.Policy, r *tandem.Registration, partner *tandem.Partner, overlap bool, routeErr error) string {
+	auto := p.Settings().AutoApprove
+	switch {
+	case !auto.Enabled:
+		return autoApproveDisabled
+	case r.Status != tandem.RegistrationSubmitted:
+		return autoApproveNotPending
+	case overlap:
+		return autoApproveOverlap
+	case routeErr != nil:
+		return autoApproveNoRoute
+	case partner.Standing == tandem.StandingSuspended,
+		auto.RequireGoodStanding && partner.Standing != tandem.StandingGood:
+		return autoApproveNotInGood
+	}
+	if limit := p.AutoApproveLimit(); limit > 0 {
+		acv, err := p.Convert(r.EstimatedACV, r.Currency)
+		if err != nil {
+			return autoApproveNoRoute
+		}
+		if acv > limit {
+			return autoApproveOverLimit
+		}
+	}
+	return ""
+}
+
+// registrationDeal is what the policy sees of a registered deal: the partner's claim, not yet an
+// opportunity, so with no stage or current motion.
+func registrationDeal(r *tandem.Registration, partner *tandem.Partner) policy.Deal {
+	return policy.Deal{
+		ID:                 r.ExternalID,
+		Account:            r.AccountName,
+		ACV:                r.EstimatedACV,
+		Currency:           r.Currency,
+		Country:            r.Country,
+		ProductType:        r.ProductType,
+		PartnerID:          fmt.Sprint(r.PartnerID),
+		PartnerTier:        partner.Tier,
+		RegistrationStatus: r.Status,
+	}
+}
+
+func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, *tandem.Partner, error) {
 	if actor.IsPartner() {
 		switch b.PartnerID {
 		case 0:
@@ -84,7 +196,7 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 		case actor.PartnerID:
 		default:
 			// Another partner's id: to this partner it does not exist.
-			return nil, tandem.NotFound("partner", b.PartnerID)
+			return nil, nil, tandem.NotFound("partner", b.PartnerID)
 		}
 	}
 	if b.Currency == "" {
@@ -96,18 +208,19 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 		Currency: b.Currency, ExpectedClose: b.ExpectedClose, ContactName: b.ContactName, ContactEmail: b.ContactEmail,
 		Status: tandem.RegistrationSubmitted, SubmittedAt: now}
 	if err := r.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := s.store.GetPartner(ctx, actor, r.PartnerID); err != nil {
-		return nil, err
+	partner, err := s.store.GetPartner(ctx, actor, r.PartnerID)
+	if err != nil {
+		return nil, nil, err
 	}
 	rules, err := s.registrationRules(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.
 	if err := s.store.SubmitRegistration(ctx, actor, r, rules); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r, nil
+	return r, partner, nil
 }

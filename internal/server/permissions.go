@@ -76,9 +76,10 @@ var permissions = map[string]access{
 	"create-opportunity":   sellers,
 	"update-opportunity":   sellers,
 
-	"list-registrations":  anyone,
-	"get-registration":    anyone,
-	"create-registration": registrars,
+	"list-registrations":        anyone,
+	"get-registration":          anyone,
+	"create-registration":       registrars,
+	"create-registrations-bulk": registrars,
 
 	"approve-registration":     deciders,
 	"reject-registration":      deciders,
@@ -86,6 +87,9 @@ var permissions = map[string]access{
 	"extend-registration":      holders,
 	"list-registration-events": anyone,
 	"get-registration-queue":   deciders,
+	// The approval-time report: the deciders and the VPs they answer to.
+	"get-registration-approval-report": allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel,
+		tandem.RoleVPSales),
 
 	"list-touches": anyone,
 	"get-touch":    anyone,
@@ -125,10 +129,18 @@ var permissions = map[string]access{
 	"get-gross-profit":          compViewers,
 	"dispute-attribution":       disputers,
 	"recompute-attribution":     ops,
+	// The account-match review queue is the vendor's: partner users get 404.
+	"list-account-matches":  staff,
+	"resolve-account-match": deciders,
 
 	"create-import": ops,
 	"list-imports":  ops,
 	"get-import":    ops,
+
+	"list-webhooks":   ops,
+	"create-webhook":  ops,
+	"delete-webhook":  ops,
+	"list-deliveries": ops,
 }
 
 // accessKey keys an operation's access in its huma metadata, where the authorize middleware reads it.

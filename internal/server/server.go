@@ -27,6 +27,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -71,6 +72,7 @@ type Server struct {
 	imports    sync.WaitGroup // background import jobs
 	importCtx  context.Context
 	stopImport context.CancelFunc
+	accounts   *match.Live // the account matcher registrations are resolved with on submit
 }
 
 // APIPrefix is where the REST API lives.
@@ -116,7 +118,12 @@ func New(cfg Config) (*Server, error) {
 		metrics: newMetrics(),
 	}
 	s.policy = &policyCache{ttl: cfg.PolicyTTL}
+	// One account index per server process, loaded in the background and kept current (see match.Live);
+	// the store resolves each submitted registration's company with it.
+	s.accounts = match.NewLive(cfg.Store.AccountSource(), match.LiveConfig{Logger: cfg.Logger, Now: cfg.Now})
+	cfg.Store.SetAccountMatcher(s.accounts)
 	s.importCtx, s.stopImport = context.WithCancel(context.Background())
+	s.accounts.Start(s.importCtx)
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -176,6 +183,7 @@ func (s *Server) API() huma.API { return s.api }
 func (s *Server) Close() error {
 	s.stopImport()
 	s.imports.Wait()
+	s.accounts.Stop()
 	return nil
 }
 

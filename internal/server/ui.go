@@ -28,7 +28,9 @@ type pages struct {
 var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", "registrations", "guide",
 	"policy", "simulation", "import", "import_job", "import_progress", "audit", "error",
 	"comp_ae", "comp_partner", "comp_plan", "comp_plan_check", "comp_whatif", "comp_whatif_result", "comp_recon",
-	"comp_profit", "comp_periods", "comp_close"}
+	"comp_profit", "comp_periods", "comp_close",
+	// the partner portal, the approval queue and the conflict pages
+	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -49,6 +51,8 @@ func parsePages(a *assets) (*pages, error) {
 		"human":   func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 		"percent": func(done, total int64) int64 { return percent(done, total) },
 		"lines":   func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+		"amount":  func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") },
+		"dict":    dict,
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
@@ -83,6 +87,7 @@ type view struct {
 	User    *tandem.User
 	Partner bool // a partner user: the portal navigation
 	CanEdit bool // may change the policy and import
+	Decider bool // approves and rejects deal registrations: the approval queue
 	CSRF    string
 	Flash   string
 	FlashOK bool
@@ -98,6 +103,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if c.user != nil {
 		v.Partner = c.user.Role == tandem.RolePartnerUser
 		v.CanEdit = c.actor().Can(tandem.RoleRevOps)
+		v.Decider = c.actor().Can(deciders.roles...)
 	}
 	if c.session != nil {
 		v.CSRF = c.session.CSRFToken
@@ -177,6 +183,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, tandem.RoleRevOps))
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
 	s.registerCompUI(mux)
+	s.registerPortalUI(mux)
 }
 
 // pathID reads the {id} path value; a malformed one is "not found".

@@ -1,9 +1,13 @@
 package server
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -11,7 +15,7 @@ import (
 
 type auditData struct {
 	Entity, Action     string
-	Rows               []tandem.AuditEntry
+	Rows               []auditRow
 	Total              int
 	PrevLink, NextLink string
 }
@@ -24,7 +28,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := auditData{Entity: f.Entity, Action: f.Action, Rows: items, Total: total}
+	d := auditData{Entity: f.Entity, Action: f.Action, Total: total}
+	for _, e := range items {
+		d.Rows = append(d.Rows, auditRow{AuditEntry: e, Fields: auditFields(e.Detail), Link: auditLink(e)})
+	}
 	link := func(offset int) string {
 		v := url.Values{"entity": {f.Entity}, "action": {f.Action}, "offset": {strconv.Itoa(offset)}}
 		return "/audit?" + v.Encode()
@@ -36,4 +43,73 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		d.NextLink = link(f.Offset + uiPageSize)
 	}
 	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
+}
+
+// auditRow is an audit entry as the page shows it: the detail as readable fields rather than JSON, and
+// a link to the record when the UI has a page for it.
+type auditRow struct {
+	tandem.AuditEntry
+	Fields []auditField
+	Link   string
+}
+
+type auditField struct{ Key, Value string }
+
+// auditFields flattens an entry's JSON detail into sorted "key: value" pairs (nested keys joined with
+// dots). A detail that is not a JSON object is shown as it is.
+func auditFields(detail string) []auditField {
+	if strings.TrimSpace(detail) == "" {
+		return nil
+	}
+	var v any
+	dec := json.NewDecoder(strings.NewReader(detail))
+	dec.UseNumber() // money in minor units and ids stay exact
+	if err := dec.Decode(&v); err != nil {
+		return []auditField{{Key: "detail", Value: detail}}
+	}
+	var out []auditField
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, x := range t {
+				key := k
+				if prefix != "" {
+					key = prefix + "." + k
+				}
+				walk(key, x)
+			}
+		case []any:
+			parts := make([]string, len(t))
+			for i, x := range t {
+				b, _ := json.Marshal(x)
+				parts[i] = strings.Trim(string(b), `"`)
+			}
+			out = append(out, auditField{prefix, strings.Join(parts, ", ")})
+		case nil:
+			out = append(out, auditField{prefix, "—"})
+		default:
+			out = append(out, auditField{prefix, fmt.Sprint(t)})
+		}
+	}
+	walk("", v)
+	if len(out) == 1 && out[0].Key == "" {
+		out[0].Key = "detail"
+	}
+	slices.SortFunc(out, func(a, b auditField) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// auditLink is the page of the entry's record, or "" when the UI has none.
+func auditLink(e tandem.AuditEntry) string {
+	if _, err := strconv.ParseInt(e.EntityID, 10, 64); err != nil {
+		return ""
+	}
+	switch e.Entity {
+	case "opportunity":
+		return "/opportunities/" + e.EntityID
+	case "import":
+		return "/import/" + e.EntityID
+	}
+	return ""
 }

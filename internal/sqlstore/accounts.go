@@ -21,11 +21,13 @@ func scanAccount(scan func(...any) error) (tandem.Account, error) {
 }
 
 // scopeAccounts limits a query over "accounts a" to what actor may see: a partner user sees only the
-// accounts on which its partner has an opportunity or a registration.
+// accounts on which its partner has an opportunity or a registration — not one its registration was
+// resolved to by the account matcher or its review queue (account_matches), which stays the vendor's.
 func scopeAccounts(w *where, actor tandem.Actor) {
 	if actor.IsPartner() {
 		w.add(`(EXISTS (SELECT 1 FROM opportunities o WHERE o.account_id = a.id AND o.partner_id = ?)
-			OR EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = a.id AND r.partner_id = ?))`,
+			OR EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = a.id AND r.partner_id = ?
+				AND NOT EXISTS (SELECT 1 FROM account_matches m WHERE m.registration_id = r.id)))`,
 			actor.PartnerID, actor.PartnerID)
 	}
 }

@@ -144,6 +144,42 @@ func (s *Store) RevokeAPIToken(ctx context.Context, actor tandem.Actor, id int64
 	})
 }
 
+// APIToken is a stored API token as listed to people: never its hash.
+type APIToken struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+}
+
+// ListAPITokens lists API tokens, newest first: every user's for an admin, otherwise the actor's own.
+// userID, when not 0, narrows an admin's list to one user.
+func (s *Store) ListAPITokens(ctx context.Context, actor tandem.Actor, userID int64) ([]APIToken, error) {
+	var w where
+	if actor.Role != tandem.RoleAdmin {
+		w.add("t.user_id = ?", actor.UserID)
+	} else if userID != 0 {
+		w.add("t.user_id = ?", userID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.user_id, u.email, t.name, t.created_at, t.revoked_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id`+w.sql()+` ORDER BY t.id DESC`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list api tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		var t APIToken
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Email, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.RevokedAt}); err != nil {
+			return nil, fmt.Errorf("list api tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // UserByAPIToken returns the user a token belongs to. EUNAUTH when the token is unknown or revoked or
 // its user is disabled. last_used_at is not maintained: it would turn every API read into a write.
 func (s *Store) UserByAPIToken(ctx context.Context, tokenHash string) (*tandem.User, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -216,15 +217,105 @@ func scanClaims(rows *sql.Rows) ([]claim, error) {
 	return out, rows.Err()
 }
 
-// activeClaims returns the active registrations (submitted, or approved and not expired at now) of
-// product type pt that may be on the account who is; the caller matches them exactly.
-func activeClaimsTx(ctx context.Context, tx querier, now time.Time, pt tandem.ProductType, who accountIdentity) ([]claim, error) {
-	var w where
-	w.add("r.product_type = ?", string(pt))
-	w.add("(r.status = 'submitted' OR (r.status = 'approved' AND (r.expires_at IS NULL OR r.expires_at > ?)))", now.UnixMicro())
+// The detection queries look claims up by account id and by the indexed name and website keys
+// (migration 00005) instead of reading every active registration or open deal of a product type:
+//   - a registration resolved to account A is compared with the registrations on A, the unresolved
+//     registrations whose name or website key equals A's or its own, and the direct deals on A;
+//   - an unresolved one (the matcher said new, or it waits for review) with the registrations and
+//     direct deals on the accounts whose name or domain key equals its own, and the unresolved
+//     registrations with the same keys.
+// The candidates are then compared exactly (accountIdentity.sameAs). Keys not computed yet are filled
+// first (fillKeysTx), so a row written by an older version or renamed since is not missed.
+
+// inList returns "col IN (?, ?, …)" for n values.
+func inList(col string, n int) string {
+	return col + " IN (?" + strings.Repeat(", ?", n-1) + ")"
+}
+
+// identityCondition adds "(r.account_id IN ids OR r.name_key IN names OR r.domain_key IN domains)" to
+// w, leaving out the empty lists; false when all are empty (nothing can be the same account).
+func identityCondition(w *where, ids []int64, who accountIdentity) bool {
+	var terms []string
+	var args []any
+	if len(ids) > 0 {
+		terms = append(terms, inList("r.account_id", len(ids)))
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	if len(who.names) > 0 {
+		terms = append(terms, inList("r.name_key", len(who.names)))
+		for _, n := range who.names {
+			args = append(args, n)
+		}
+	}
+	if len(who.domains) > 0 {
+		terms = append(terms, inList("r.domain_key", len(who.domains)))
+		for _, d := range who.domains {
+			args = append(args, d)
+		}
+	}
+	if len(terms) == 0 {
+		return false
+	}
+	w.add("("+strings.Join(terms, " OR ")+")", args...)
+	return true
+}
+
+// accountsOfTx returns the accounts who may be: its own when resolved, otherwise the accounts whose
+// normalised name or domain is one of its keys.
+func accountsOfTx(ctx context.Context, tx querier, who accountIdentity) ([]int64, error) {
 	if who.id != 0 {
-		// A registration resolved to another account is another customer.
-		w.add("(r.account_id IS NULL OR r.account_id = ?)", who.id)
+		return []int64{who.id}, nil
+	}
+	var w where
+	var terms []string
+	var args []any
+	if len(who.names) > 0 {
+		terms = append(terms, inList("name_key", len(who.names)))
+		for _, n := range who.names {
+			args = append(args, n)
+		}
+	}
+	if len(who.domains) > 0 {
+		terms = append(terms, inList("domain", len(who.domains)))
+		for _, d := range who.domains {
+			args = append(args, d)
+		}
+	}
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	w.add("("+strings.Join(terms, " OR ")+")", args...)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts`+w.sql()+` ORDER BY id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("accounts by name and domain: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("accounts by name and domain: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// activeClaimsTx returns the active registrations (submitted, or approved and not expired at now) of
+// product type pt on the account who is.
+func activeClaimsTx(ctx context.Context, tx querier, now time.Time, pt tandem.ProductType, who accountIdentity) ([]claim, error) {
+	ids, err := accountsOfTx(ctx, tx, who)
+	if err != nil {
+		return nil, err
+	}
+	// Only the identity is in the WHERE clause, so that both engines read it through the key and account
+	// indexes (a condition on status would tempt the planner into scanning every submitted
+	// registration); product type and activity are checked on the few rows that come back.
+	var w where
+	if !identityCondition(&w, ids, who) {
+		return nil, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+w.sql()+` ORDER BY r.submitted_at, r.id`, w.args...)
 	if err != nil {
@@ -236,7 +327,9 @@ func activeClaimsTx(ctx context.Context, tx querier, now time.Time, pt tandem.Pr
 	}
 	var out []claim
 	for _, c := range all {
-		if c.who.sameAs(who) {
+		active := c.status == tandem.RegistrationSubmitted ||
+			(c.status == tandem.RegistrationApproved && (c.expiresAt.IsZero() || c.expiresAt.After(now)))
+		if c.productType == pt && active && c.who.sameAs(who) {
 			out = append(out, c)
 		}
 	}
@@ -254,13 +347,19 @@ type directDeal struct {
 // openDirectDealsTx returns the open opportunities without a partner of product type pt on the account
 // who is.
 func openDirectDealsTx(ctx context.Context, tx querier, pt tandem.ProductType, who accountIdentity) ([]directDeal, error) {
+	ids, err := accountsOfTx(ctx, tx, who)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
 	var w where
 	w.add("o.partner_id IS NULL")
 	w.add("o.product_type = ?", string(pt))
 	w.add("o.stage NOT IN ('closed_won', 'closed_lost')")
-	if who.id != 0 {
-		w.add("o.account_id = ?", who.id)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
+	w.add(inList("o.account_id", len(ids)), args...)
 	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.account_id, COALESCE(o.owner_id, a.owner_id), o.acv, o.routing_rule,
 		a.name, a.domain FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.id`, w.args...)
 	if err != nil {
@@ -296,6 +395,9 @@ func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Ac
 	var opened []tandem.Conflict
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		if _, err := getRegistration(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		if _, err := fillKeysTx(ctx, tx, 0); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+` WHERE r.id = $1`, id)
@@ -394,6 +496,9 @@ func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Act
 	set := rules.Settings
 	var opened []tandem.Conflict
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := fillKeysTx(ctx, tx, 0); err != nil {
+			return err
+		}
 		var aeID int64
 		var name, domain string
 		if err := tx.QueryRowContext(ctx, `SELECT owner_id, name, domain FROM accounts WHERE id = $1`, after.AccountID).

@@ -135,10 +135,19 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 		if r.Status != tandem.RegistrationSubmitted || r.SubmittedAt.IsZero() {
 			t.Errorf("new registration: status %q submitted %v", r.Status, r.SubmittedAt)
 		}
+		// The status moves only through the lifecycle: an update that changes it is refused, row unchanged.
 		r.Status = tandem.RegistrationRejected
-		wantCode(t, s.UpdateRegistration(ctx, admin, r), tandem.EINVALID) // rejected needs a reason
 		r.RejectionReason = "duplicate"
+		wantCode(t, s.UpdateRegistration(ctx, admin, r), tandem.ECONFLICT)
+		if after, err := s.GetRegistration(ctx, admin, f.r2.ID); err != nil || after.Status != tandem.RegistrationSubmitted ||
+			after.RejectionReason != "" || !after.UpdatedAt.Equal(r.UpdatedAt) {
+			t.Errorf("after a refused status change: %+v, %v", after, err)
+		}
+		r.Status, r.RejectionReason, r.ContactName = "", "", "Dana"
 		must(t, s.UpdateRegistration(ctx, admin, r))
+		if r.Status != tandem.RegistrationSubmitted || r.ContactName != "Dana" {
+			t.Errorf("an update without a status keeps it: %+v", r)
+		}
 
 		tc, err := s.GetTouch(ctx, admin, f.t1.ID)
 		must(t, err)
@@ -414,6 +423,22 @@ func TestSessionsAndTokens(t *testing.T) {
 		wantCode(t, err, tandem.EUNAUTH)
 		_, err = s.UserByAPIToken(ctx, "unknown")
 		wantCode(t, err, tandem.EUNAUTH)
+
+		// Listing: an admin sees every token, anyone else only their own; a revoked one shows when.
+		other, err := s.CreateAPIToken(ctx, f.pu1.ID, "portal sync", "tok-pm")
+		must(t, err)
+		all, err := s.ListAPITokens(ctx, admin, 0)
+		must(t, err)
+		if len(all) != 2 || all[0].ID != other || all[1].ID != id || all[1].RevokedAt.IsZero() || all[0].Email != f.pu1.Email {
+			t.Errorf("admin list = %+v", all)
+		}
+		own, err := s.ListAPITokens(ctx, f.aeActor, f.pu1.ID)
+		must(t, err)
+		if len(own) != 1 || own[0].ID != id || own[0].Name != "ci" {
+			t.Errorf("ae list = %+v", own)
+		}
+		// Someone else's token cannot be revoked by a non-admin.
+		wantCode(t, s.RevokeAPIToken(ctx, f.aeActor, other), tandem.ENOTFOUND)
 	})
 }
 

@@ -588,7 +588,8 @@ func (t *ImportTx) UpsertOpportunities(ctx context.Context, rows []tandem.Opport
 
 var registrationSpec = &upsertSpec{kind: "registrations", table: "registrations", timestamps: true, cols: registrationWriteColumns}
 
-// UpsertRegistrations inserts or updates registrations by external id.
+// UpsertRegistrations inserts or updates registrations by external id. EINVALID for a stored
+// registration whose status the rows change other than along the lifecycle.
 func (t *ImportTx) UpsertRegistrations(ctx context.Context, rows []tandem.Registration) (tandem.UpsertCounts, error) {
 	for i := range rows {
 		if rows[i].Status == "" {
@@ -602,7 +603,17 @@ func (t *ImportTx) UpsertRegistrations(ctx context.Context, rows []tandem.Regist
 		}
 	}
 	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
-	return t.upsert(ctx, registrationSpec, idx, func(i int) []any { return registrationValues(&rows[i]) })
+	// A new registration keeps its historical status; a stored one moves only along the lifecycle
+	// (importtx_registrations.go).
+	events, err := t.registrationStatusEvents(ctx, rows, idx)
+	if err != nil {
+		return tandem.UpsertCounts{}, err
+	}
+	c, err := t.upsert(ctx, registrationSpec, idx, func(i int) []any { return registrationValues(&rows[i]) })
+	if err != nil {
+		return c, err
+	}
+	return c, t.logRegistrationEvents(ctx, events)
 }
 
 var touchSpec = &upsertSpec{

@@ -39,7 +39,9 @@ func mayApply(actor tandem.Actor, ev tandem.RegistrationEvent) bool {
 
 // SubmitRegistration stores a new registration as submitted at the store's clock, stamps its approval
 // SLA deadline from rules, and logs the submission. A partner user's registration is always its own
-// partner's. EINVALID when it breaks a rule; ECONFLICT when the external id is taken.
+// partner's. With an account matcher set (SetAccountMatcher) the company is resolved to an account and
+// the outcome recorded in account_matches. EINVALID when it breaks a rule; ECONFLICT when the external
+// id is taken.
 func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules RegistrationRules) error {
 	if actor.IsPartner() {
 		r.PartnerID = actor.PartnerID
@@ -54,6 +56,9 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 	if r.ExternalID == "" {
 		r.ExternalID = newExternalID("reg")
 	}
+	// The company is resolved to an account before the transaction: matching is in memory (see
+	// account_matches.go), and SQLite's one writer should not wait for it.
+	matched := s.resolveAccount(ctx, r)
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		// The state machine stamps the submission; the registration goes in as it comes out.
 		r.Status = ""
@@ -69,6 +74,9 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET sla_due_at = $1 WHERE id = $2`, due.UnixMicro(), r.ID); err != nil {
 				return fmt.Errorf("stamp registration %d SLA: %w", r.ID, err)
 			}
+		}
+		if err := recordAccountMatchTx(ctx, tx, now, r.ID, matched); err != nil {
+			return err
 		}
 		entry.RegistrationID = r.ID
 		return appendRegistrationEntryTx(ctx, tx, &entry)
@@ -218,7 +226,7 @@ func (s *Store) RegistrationEvents(ctx context.Context, actor tandem.Actor, id i
 type ApprovalQueueItem struct {
 	Registration tandem.Registration `json:"registration"`
 	DueAt        time.Time           `json:"due_at" doc:"the SLA deadline"`
-	AlertAt      time.Time           `json:"alert_at" doc:"when 75 % of the SLA is used and the registration is at risk"`
+	AlertAt      time.Time           `json:"alert_at" doc:"when the policy's warning share of the SLA (75 % by default) is used and the registration is at risk"`
 	SLAStatus    calendar.Status     `json:"sla_status" enum:"on_track,at_risk,breached"`
 	// BusinessSeconds is the business time the registration has waited so far.
 	BusinessSeconds int64 `json:"business_seconds"`
@@ -226,9 +234,11 @@ type ApprovalQueueItem struct {
 
 // ApprovalQueue returns the registrations waiting for a decision, soonest SLA deadline first, at most
 // limit of them (default 50, at most 1000), and how many wait in all. The deadline is the one stamped
-// at submission, or, for registrations stored without one (imported, say), computed from sla. Partner
-// users get EFORBIDDEN: the queue is the channel team's.
-func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calendar.SLA, limit int) ([]ApprovalQueueItem, int, error) {
+// at submission, or, for registrations stored without one (imported, say), computed from sla. A
+// registration is at risk once warnAt of its SLA is used (0 means calendar.AtRiskFraction, 75 %): the
+// same share at which the registration job records its warning. Partner users get EFORBIDDEN: the
+// queue is the channel team's.
+func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calendar.SLA, warnAt float64, limit int) ([]ApprovalQueueItem, int, error) {
 	if err := forbidPartner(actor, "see the approval queue"); err != nil {
 		return nil, 0, err
 	}
@@ -242,6 +252,9 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calen
 	}
 	if sla.Calendar == nil {
 		return nil, 0, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
+	}
+	if warnAt <= 0 || warnAt > 1 {
+		warnAt = calendar.AtRiskFraction
 	}
 	now := s.clock()
 	// Under one calendar the deadline grows with the submission time, so the rows come in nearly the
@@ -266,7 +279,7 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calen
 		if due.IsZero() {
 			due = sla.Deadline(start)
 		}
-		alert := sla.AlertAt(start, calendar.AtRiskFraction)
+		alert := sla.AlertAt(start, warnAt)
 		if alert.After(due) {
 			alert = due
 		}

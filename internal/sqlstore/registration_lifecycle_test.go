@@ -273,7 +273,7 @@ func TestApprovalQueue(t *testing.T) {
 		// Thursday 12 March 12:00: R2 is breached, Tuesday's (due Wed 11 March 12:00) breached, Friday's
 		// (alert Friday 13 March 13:00) on track.
 		f.clock.t = time.Date(2026, 3, 12, 12, 0, 0, 0, time.UTC)
-		items, total, err := s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 0)
+		items, total, err := s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 0, 0)
 		must(t, err)
 		type row struct {
 			ID      int64
@@ -295,16 +295,16 @@ func TestApprovalQueue(t *testing.T) {
 		}
 		// Friday 13 March 13:00 is 75 % of Friday evening's budget.
 		f.clock.t = time.Date(2026, 3, 13, 13, 0, 0, 0, time.UTC)
-		items, _, err = s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 1)
+		items, _, err = s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 0, 1)
 		must(t, err)
 		if len(items) != 1 || items[0].Registration.ID != f.r2.ID {
 			t.Errorf("limit 1: %+v", items)
 		}
-		items, _, _ = s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 0)
+		items, _, _ = s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 0, 0)
 		if last := items[len(items)-1]; last.SLAStatus != calendar.AtRisk || !last.AlertAt.Equal(f.clock.t) {
 			t.Errorf("at the alert instant: %s, alert %v", last.SLAStatus, last.AlertAt)
 		}
-		if _, _, err := s.ApprovalQueue(ctx, f.actor1, f.rules.ApprovalSLA, 0); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+		if _, _, err := s.ApprovalQueue(ctx, f.actor1, f.rules.ApprovalSLA, 0, 0); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
 			t.Errorf("partner reads the queue: %v, want EFORBIDDEN", err)
 		}
 	})

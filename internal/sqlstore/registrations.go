@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/match"
 )
 
 const registrationColumns = `r.id, r.external_id, r.partner_id, r.account_id, r.account_name, r.website, r.country,
@@ -17,13 +18,16 @@ const registrationColumns = `r.id, r.external_id, r.partner_id, r.account_id, r.
 var registrationWriteColumns = []string{"external_id", "partner_id", "account_id", "account_name", "website",
 	"country", "product_type", "estimated_acv", "currency", "expected_close", "contact_name", "contact_email",
 	"status", "submitted_at", "decided_at", "decided_by", "rejection_reason", "expires_at", "extensions",
-	"opportunity_id"}
+	"opportunity_id", "name_key", "domain_key"}
 
+// registrationValues are r's values for registrationWriteColumns, with the normalised name and website
+// keys overlap detection looks registrations up by.
 func registrationValues(r *tandem.Registration) []any {
 	return []any{r.ExternalID, r.PartnerID, dbID(r.AccountID), r.AccountName, r.Website, r.Country,
 		string(r.ProductType), int64(r.EstimatedACV), r.Currency, dbTime(r.ExpectedClose), r.ContactName,
 		r.ContactEmail, string(r.Status), dbTime(r.SubmittedAt), dbTime(r.DecidedAt), dbID(r.DecidedBy),
-		r.RejectionReason, dbTime(r.ExpiresAt), int64(r.Extensions), dbID(r.OpportunityID)}
+		r.RejectionReason, dbTime(r.ExpiresAt), int64(r.Extensions), dbID(r.OpportunityID),
+		match.Normalize(r.AccountName), tandem.NormalizeDomain(r.Website)}
 }
 
 func scanRegistration(scan func(...any) error) (tandem.Registration, error) {
@@ -42,8 +46,23 @@ func scopeRegistrations(w *where, actor tandem.Actor) {
 }
 
 // GetRegistration returns the registration with id; ENOTFOUND when there is none or actor may not see it.
+// A partner user gets it without the account it was resolved to (see hideAccount).
 func (s *Store) GetRegistration(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Registration, error) {
-	return getRegistration(ctx, s.read, actor, id)
+	r, err := getRegistration(ctx, s.read, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	hideAccount(actor, r)
+	return r, nil
+}
+
+// hideAccount clears the account a registration was resolved to when actor is a partner user: a partner
+// types the company it registers; which of the vendor's accounts that turned out to be (chosen by the
+// matcher or a reviewer) is the vendor's to know.
+func hideAccount(actor tandem.Actor, r *tandem.Registration) {
+	if actor.IsPartner() {
+		r.AccountID = 0
+	}
 }
 
 func getRegistration(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Registration, error) {
@@ -63,7 +82,7 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if f.PartnerID != 0 {
 		w.add("r.partner_id = ?", f.PartnerID)
 	}
-	if f.AccountID != 0 {
+	if f.AccountID != 0 && !actor.IsPartner() { // a partner may not probe which account it matched
 		w.add("r.account_id = ?", f.AccountID)
 	}
 	if f.Query != "" {
@@ -76,7 +95,11 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if err != nil {
 		return nil, 0, err
 	}
-	return listRecords(ctx, s, "registrations", registrationColumns, "registrations r", w, order, f.Limit, f.Offset, scanRegistration)
+	items, total, err := listRecords(ctx, s, "registrations", registrationColumns, "registrations r", w, order, f.Limit, f.Offset, scanRegistration)
+	for i := range items {
+		hideAccount(actor, &items[i])
+	}
+	return items, total, err
 }
 
 // CreateRegistration stores a new registration; a partner user's registration is always its own
@@ -117,7 +140,10 @@ func (s *Store) insertRegistrationTx(ctx context.Context, tx *sql.Tx, now time.T
 }
 
 // UpdateRegistration writes r's fields over the stored registration r.ID and audits what changed.
-// ENOTFOUND when actor cannot see it; a partner user cannot move it to another partner.
+// ENOTFOUND when actor cannot see it; a partner user cannot move it to another partner nor choose its
+// account. The lifecycle is not this method's: a status, decision, expiry or extension different from
+// the stored one is refused with ECONFLICT naming the lifecycle endpoint to use, and the row is left
+// unchanged (zero values keep the stored ones).
 func (s *Store) UpdateRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration) error {
 	if actor.IsPartner() {
 		r.PartnerID = actor.PartnerID
@@ -125,6 +151,12 @@ func (s *Store) UpdateRegistration(ctx context.Context, actor tandem.Actor, r *t
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		old, err := getRegistration(ctx, tx, actor, r.ID)
 		if err != nil {
+			return err
+		}
+		if actor.IsPartner() {
+			r.AccountID = old.AccountID
+		}
+		if err := keepLifecycle(old, r); err != nil {
 			return err
 		}
 		if err := r.Validate(); err != nil {
@@ -148,4 +180,61 @@ func (s *Store) UpdateRegistration(ctx context.Context, actor tandem.Actor, r *t
 		r.UpdatedAt = now
 		return appendAuditTx(ctx, tx, now, actor, "registration.update", "registration", idString(r.ID), diff)
 	})
+}
+
+// lifecycleEndpoints names where each status is reached, for the error that refuses a direct change.
+var lifecycleEndpoints = map[tandem.RegistrationStatus]string{
+	tandem.RegistrationApproved:  "POST /registrations/{id}/approve",
+	tandem.RegistrationRejected:  "POST /registrations/{id}/reject",
+	tandem.RegistrationWithdrawn: "POST /registrations/{id}/withdraw",
+	tandem.RegistrationExpired:   "the expiry job (or POST /registrations/{id}/extend to extend)",
+	tandem.RegistrationWon:       "POST /registrations/{id}/win",
+	tandem.RegistrationLost:      "POST /registrations/{id}/lose",
+}
+
+// keepLifecycle fills r's lifecycle fields left zero from old, and refuses any that differ: the
+// lifecycle moves a registration only through its transitions (TransitionRegistration), which check who
+// may make them, keep the event log and stamp the deadlines.
+func keepLifecycle(old, r *tandem.Registration) error {
+	if r.Status == "" {
+		r.Status = old.Status
+	}
+	if r.Status != old.Status {
+		how := lifecycleEndpoints[r.Status]
+		if how == "" {
+			how = "a new registration (POST /registrations)"
+		}
+		return tandem.Errorf(tandem.ECONFLICT, "registration %d is %s: its status changes only through the lifecycle, "+
+			"not by an update; to make it %s use %s", old.ID, old.Status, r.Status, how)
+	}
+	stamps := []struct {
+		field    string
+		old, new *time.Time
+	}{{"submitted_at", &old.SubmittedAt, &r.SubmittedAt}, {"decided_at", &old.DecidedAt, &r.DecidedAt},
+		{"expires_at", &old.ExpiresAt, &r.ExpiresAt}}
+	for _, st := range stamps {
+		if st.new.IsZero() {
+			*st.new = *st.old
+		} else if !st.new.Equal(*st.old) {
+			return tandem.Errorf(tandem.ECONFLICT, "registration %d: %s is set by the lifecycle, not by an update", old.ID, st.field)
+		}
+	}
+	if r.DecidedBy == 0 {
+		r.DecidedBy = old.DecidedBy
+	}
+	if r.RejectionReason == "" {
+		r.RejectionReason = old.RejectionReason
+	}
+	if r.Extensions == 0 {
+		r.Extensions = old.Extensions
+	}
+	switch {
+	case r.DecidedBy != old.DecidedBy:
+		return tandem.Errorf(tandem.ECONFLICT, "registration %d: decided_by is set by approve or reject, not by an update", old.ID)
+	case r.RejectionReason != old.RejectionReason:
+		return tandem.Errorf(tandem.ECONFLICT, "registration %d: the rejection reason is given to POST /registrations/{id}/reject", old.ID)
+	case r.Extensions != old.Extensions:
+		return tandem.Errorf(tandem.ECONFLICT, "registration %d: extensions are granted by POST /registrations/{id}/extend", old.ID)
+	}
+	return nil
 }

@@ -1,5 +1,6 @@
-// Tandem's only script besides htmx and ECharts: draws the charts described by data attributes, so
-// the pages carry no inline script (the Content-Security-Policy forbids it).
+// Tandem's only script besides htmx and ECharts: draws the charts described by data attributes, keeps
+// countdowns ticking and wires small form behaviours, so the pages carry no inline script (the
+// Content-Security-Policy forbids it).
 (function () {
   "use strict";
 
@@ -30,6 +31,7 @@
       var yAxes = (spec.one_axis ? series.slice(0, 1) : series).map(function (s, i) {
         return { type: "value", name: spec.one_axis ? spec.axis_name : s.name, position: i === 0 ? "left" : "right", minInterval: 1,
           splitLine: { show: i === 0 },
+          max: spec.max && i === 0 ? spec.max : null,
           axisLabel: { formatter: s.money ? shortAmount : function (v) { return shortAmount(v); } } };
       });
       chart.setOption({
@@ -148,4 +150,59 @@
   // An outerHTML swap replaces its target, so look at the whole document; every step skips what it
   // has done already.
   document.addEventListener("htmx:afterSettle", function () { init(document); });
+  // shortDuration writes milliseconds as the server does: "3d 4h", "5h 20m", "35m".
+  function shortDuration(ms) {
+    var mins = Math.floor(ms / 60000), days = Math.floor(mins / 1440), hours = Math.floor(mins / 60) % 24;
+    if (days > 0) { return days + "d " + hours + "h"; }
+    if (hours > 0) { return hours + "h " + (mins % 60) + "m"; }
+    return (mins % 60) + "m";
+  }
+
+  // Countdowns: the server writes the time left at its own clock (data-now) to a deadline
+  // (data-deadline); the browser keeps counting from there, corrected for the skew between the clocks.
+  function tickCountdowns(root) {
+    root.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var deadline = Date.parse(el.dataset.deadline), serverNow = Date.parse(el.dataset.now);
+      if (isNaN(deadline) || isNaN(serverNow)) { return; }
+      if (!el.dataset.loaded) { el.dataset.loaded = String(Date.now()); }
+      var now = serverNow + (Date.now() - Number(el.dataset.loaded)), left = deadline - now;
+      el.textContent = left > 0 ? shortDuration(left) + " left" : "overdue by " + shortDuration(-left);
+      el.classList.toggle("overdue", left <= 0);
+      el.classList.toggle("soon", left > 0 && left < 864e5);
+    });
+  }
+
+  // Forms: data-confirm asks first; a select with data-autosubmit submits its form when changed; a
+  // field with data-shown-for="v" shows only while its form's resolution radio is v.
+  function wireForms(root) {
+    root.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      if (f.dataset.wired) { return; }
+      f.dataset.wired = "1";
+      f.addEventListener("submit", function (e) { if (!window.confirm(f.dataset.confirm)) { e.preventDefault(); } });
+    });
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+      if (sel.dataset.wired) { return; }
+      sel.dataset.wired = "1";
+      sel.addEventListener("change", function () { sel.form.requestSubmit(); });
+    });
+    root.querySelectorAll("[data-shown-for]").forEach(function (el) {
+      var form = el.closest("form");
+      if (!form || el.dataset.wired) { return; }
+      el.dataset.wired = "1";
+      var sync = function () {
+        var on = form.querySelector('input[name="resolution"]:checked');
+        el.hidden = !on || on.value !== el.dataset.shownFor;
+      };
+      form.querySelectorAll('input[name="resolution"]').forEach(function (r) { r.addEventListener("change", sync); });
+      sync();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts(document);
+    tickCountdowns(document);
+    wireForms(document);
+    window.setInterval(function () { tickCountdowns(document); }, 30000);
+  });
+  document.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); tickCountdowns(e.target); wireForms(e.target); });
 })();

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+const webhookUsage = `Usage:
+  tandem webhook add URL [-events KIND,KIND] [-db URL]   subscribe URL; the signing secret is printed once
+  tandem webhook list [-db URL]                          list webhooks (never their secret)
+  tandem webhook rm ID [-db URL]                         delete a webhook; its pending deliveries fail`
+
+// runWebhook manages webhook subscriptions. The command line acts as the system (an admin).
+func runWebhook(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, webhookUsage)
+		return fmt.Errorf("%w: want a subcommand: add, list or rm", errUsage)
+	}
+	switch args[0] {
+	case "add":
+		return runWebhookAdd(ctx, env, args[1:])
+	case "list":
+		return runWebhookList(ctx, env, args[1:])
+	case "rm":
+		return runWebhookRm(ctx, env, args[1:])
+	}
+	fmt.Fprintln(env.Stderr, webhookUsage)
+	return fmt.Errorf("%w: unknown subcommand %q: want add, list or rm", errUsage, args[0])
+}
+
+// interleaved lets flags come after the positional argument ("add URL -events x").
+func interleaved(args []string) []string {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return append(args[1:len(args):len(args)], args[0])
+	}
+	return args
+}
+
+func runWebhookAdd(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "webhook add", "URL [-events KIND,KIND] [-db URL]")
+	events := fs.String("events", "", "comma-separated event kinds, e.g. registration.approve,conflict.* (default: every event)")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	if err := parseFlags(fs, interleaved(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one URL", errUsage)
+	}
+	w := sqlstore.Webhook{URL: fs.Arg(0)}
+	for e := range strings.SplitSeq(*events, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			w.Events = append(w.Events, e)
+		}
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret := notify.NewSecret()
+	if err := st.CreateWebhook(ctx, tandem.SystemActor, &w, secret); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "added webhook %d %s\nsecret: %s\n(shown once; the receiver verifies the %s header with it)\n",
+		w.ID, w.URL, secret, notify.HeaderSignature)
+	return nil
+}
+
+func runWebhookList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "webhook list", "[-db URL]")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	hooks, err := st.ListWebhooks(ctx, tandem.SystemActor)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tURL\tEVENTS\tCREATED")
+	for _, h := range hooks {
+		ev := strings.Join(h.Events, ",")
+		if ev == "" {
+			ev = "*"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.ID, h.URL, ev, h.CreatedAt.Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+func runWebhookRm(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "webhook rm", "ID [-db URL]")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	if err := parseFlags(fs, interleaved(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one webhook id", errUsage)
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id < 1 {
+		return fmt.Errorf("%w: %q is not a webhook id", errUsage, fs.Arg(0))
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.DeleteWebhook(ctx, tandem.SystemActor, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "deleted webhook %d\n", id)
+	return nil
+}

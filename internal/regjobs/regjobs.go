@@ -1,0 +1,150 @@
+// Package regjobs owns the deal-registration background job: every interval it expires the approved
+// registrations whose protection ran out and records the approval-SLA alerts that came due — an
+// sla_warning once the policy's warning share of a waiting registration's approval SLA is used, an
+// sla_breached once the SLA is over. The notification dispatcher turns those log entries into emails
+// and webhooks.
+//
+// Like the escalation job, this one keeps no state. Due times live in the database and the store does
+// each expiry and each alert at most once however many processes run the job, so a restart loses
+// nothing and a second replica doubles nothing; the job only decides when to look.
+package regjobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// DefaultInterval is how often the job looks for due work.
+const DefaultInterval = time.Minute
+
+// Store does the job's work (the SQL store).
+type Store interface {
+	ExpireDue(ctx context.Context, now time.Time, rules sqlstore.RegistrationRules) (int, error)
+	AlertDue(ctx context.Context, now time.Time, rules sqlstore.RegistrationRules, warnFraction float64) (sqlstore.AlertCounts, error)
+}
+
+// Rules are the registration rules in force and the share of the approval SLA after which a waiting
+// registration is warned about (0 < WarnFraction < 1).
+type Rules struct {
+	Registration sqlstore.RegistrationRules
+	WarnFraction float64
+}
+
+// Config is what a Job needs. Store and Rules are required.
+type Config struct {
+	Store Store
+	// Rules returns the rules in force (they follow the published policy, so they are asked for on
+	// every run).
+	Rules func(ctx context.Context) (Rules, error)
+	// Interval is how often the job runs (default DefaultInterval).
+	Interval time.Duration
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Result is what one run did.
+type Result struct {
+	Expired  int
+	Warnings int
+	Breaches int
+}
+
+// Job is the registration job. Start it once; Stop waits for a run in progress to end.
+type Job struct {
+	cfg    Config
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a job that has not started.
+func New(cfg Config) (*Job, error) {
+	if cfg.Store == nil || cfg.Rules == nil {
+		return nil, errors.New("registration job: a store and the registration rules are required")
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Job{cfg: cfg}, nil
+}
+
+// RunOnce expires the registrations due at now and records the alerts due at now. An expiry failure
+// does not stop the alerts: both errors are returned, joined.
+func (j *Job) RunOnce(ctx context.Context, now time.Time) (Result, error) {
+	var res Result
+	rules, err := j.cfg.Rules(ctx)
+	if err != nil {
+		return res, fmt.Errorf("registration job: rules: %w", err)
+	}
+	var errs []error
+	if res.Expired, err = j.cfg.Store.ExpireDue(ctx, now, rules.Registration); err != nil {
+		errs = append(errs, fmt.Errorf("registration job: expire: %w", err))
+	}
+	counts, err := j.cfg.Store.AlertDue(ctx, now, rules.Registration, rules.WarnFraction)
+	res.Warnings, res.Breaches = counts.Warnings, counts.Breaches
+	if err != nil {
+		errs = append(errs, fmt.Errorf("registration job: SLA alerts: %w", err))
+	}
+	return res, errors.Join(errs...)
+}
+
+// Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
+// run is logged and tried again at the next tick. Starting a started job does nothing.
+func (j *Job) Start(ctx context.Context) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.cancel != nil {
+		return
+	}
+	ctx, j.cancel = context.WithCancel(ctx)
+	j.done = make(chan struct{})
+	go j.loop(ctx, j.done)
+}
+
+func (j *Job) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(j.cfg.Interval)
+	defer tick.Stop()
+	for {
+		res, err := j.RunOnce(ctx, j.cfg.Now())
+		if err != nil && ctx.Err() == nil {
+			j.cfg.Logger.ErrorContext(ctx, "registration job failed", slog.Any("err", err))
+		}
+		if res != (Result{}) {
+			j.cfg.Logger.InfoContext(ctx, "registration job", slog.Int("expired", res.Expired),
+				slog.Int("sla_warnings", res.Warnings), slog.Int("sla_breaches", res.Breaches))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
+// started, and more than once.
+func (j *Job) Stop() {
+	j.mu.Lock()
+	cancel, done := j.cancel, j.done
+	j.cancel, j.done = nil, nil
+	j.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/calendar"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// The channel team's approval queue: submitted registrations, soonest approval-SLA deadline first,
+// approved or rejected inline (htmx swaps the row for its outcome).
+
+// countdown is a deadline as a page shows it: the time left (or overdue) at the server's clock, and
+// the instants app.js needs to keep it ticking in the browser (data-deadline, data-now: the browser
+// applies the skew between its clock and the server's, so an injected server clock is honoured).
+type countdown struct {
+	At, Now       time.Time
+	Text          string
+	Overdue, Soon bool // Soon: less than a day left
+}
+
+func newCountdown(now, at time.Time) countdown {
+	c := countdown{At: at.UTC(), Now: now.UTC()}
+	if at.IsZero() {
+		return c
+	}
+	d := at.Sub(now)
+	switch {
+	case d <= 0:
+		c.Overdue, c.Text = true, "overdue by "+shortDuration(-d)
+	default:
+		c.Soon, c.Text = d < 24*time.Hour, shortDuration(d)+" left"
+	}
+	return c
+}
+
+// shortDuration writes d as a person counts time: "3d 4h", "5h 20m", "35m" (rounded down; under a
+// minute is "0m"). app.js writes it the same way.
+func shortDuration(d time.Duration) string {
+	mins := int64(d / time.Minute)
+	days, hours, m := mins/(24*60), mins/60%24, mins%60
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %dm", hours, m)
+	}
+	return fmt.Sprintf("%dm", m)
+}
+
+// businessHours writes business seconds as hours with one decimal: "12.5 h".
+func businessHours(seconds int64) string {
+	tenths := (seconds*10 + 1800) / 3600
+	return fmt.Sprintf("%d.%d h", tenths/10, tenths%10)
+}
+
+type approvalRow struct {
+	sqlstore.ApprovalQueueItem
+	Partner  string
+	Left     countdown
+	Waited   string
+	Outcome  string // after a decision: what happened
+	Error    string // the store's refusal
+	Approved bool
+	CSRF     string
+}
+
+type approvalsData struct {
+	Rows            []approvalRow
+	Total, Breached int
+	AtRisk          int
+}
+
+// approvalsLimit is how many queued registrations the page shows; the total says how many wait.
+const approvalsLimit = 200
+
+func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderApprovals(w, r, http.StatusOK, "", false)
+}
+
+func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	jr, err := s.RegistrationJobRules(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rules := jr.Registration
+	items, total, err := s.store.ApprovalQueue(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, err := s.partnerNames(r, actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.now()
+	d := approvalsData{Total: total}
+	for _, it := range items {
+		d.Rows = append(d.Rows, approvalRow{ApprovalQueueItem: it, Partner: names[it.Registration.PartnerID],
+			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)})
+		switch it.SLAStatus {
+		case calendar.Breached:
+			d.Breached++
+		case calendar.AtRisk:
+			d.AtRisk++
+		}
+	}
+	s.render(w, r, status, "approvals", view{Title: "Approvals", Nav: "approvals", Flash: flash, FlashOK: flashOK, Data: d})
+}
+
+// approvalDecide approves or rejects a registration from the queue. An htmx request gets the row back
+// with the outcome or the store's refusal; a plain form post goes back to the queue.
+func (s *Server) approvalDecide(ev tandem.RegistrationEvent) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		actor := actorFrom(ctx)
+		row := approvalRow{CSRF: csrfOf(r)}
+		id, err := pathID(r, "registration")
+		if err == nil {
+			var rules sqlstore.RegistrationRules
+			if rules, err = s.registrationRules(ctx); err == nil {
+				var reg *tandem.Registration
+				reg, err = s.store.TransitionRegistration(ctx, actor, id, ev, strings.TrimSpace(r.PostFormValue("reason")), rules)
+				if err == nil {
+					if ev == tandem.EventApprove {
+						s.detectRegistrationConflicts(ctx, actor, reg.ID)
+					}
+					row.Registration, row.Approved = *reg, ev == tandem.EventApprove
+					row.Outcome = "Approved"
+					if ev == tandem.EventReject {
+						row.Outcome = "Rejected: " + reg.RejectionReason
+					}
+				}
+			}
+		}
+		if err != nil {
+			_, row.Error = s.uiError(ctx, err)
+			// Show the refused registration as it is, when it can be read.
+			if reg, gerr := s.store.GetRegistration(ctx, actor, id); gerr == nil {
+				row.Registration = *reg
+			}
+		}
+		if row.Registration.ID != 0 {
+			if p, perr := s.store.GetPartner(ctx, actor, row.Registration.PartnerID); perr == nil {
+				row.Partner = p.Name
+			}
+		}
+		if r.Header.Get("HX-Request") != "" {
+			s.renderFragment(w, r, "approvals", "approval-row", row)
+			return
+		}
+		if err != nil {
+			status, _ := s.uiError(ctx, err)
+			s.renderApprovals(w, r, status, row.Error, false)
+			return
+		}
+		http.Redirect(w, r, "/approvals?"+url.Values{"done": {fmt.Sprint(id)}}.Encode(), http.StatusSeeOther)
+	}
+}
+
+// renderFragment writes one named template of a page's set, for htmx to swap in. Always 200: htmx 2
+// does not swap error responses, and the fragment carries the error itself.
+func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+	t, ok := s.pages.byName[page]
+	if !ok || t.Lookup(name) == nil {
+		s.fail(w, r, fmt.Errorf("no fragment %s in page %s", name, page))
+		return
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		s.fail(w, r, fmt.Errorf("render %s/%s: %w", page, name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// csrfOf returns the session's CSRF token for the forms of a fragment.
+func csrfOf(r *http.Request) string {
+	if c := callerFrom(r.Context()); c.session != nil {
+		return c.session.CSRFToken
+	}
+	return ""
+}

@@ -1,0 +1,428 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// The partner portal: register a deal, upload many from a CSV, and follow one's registrations with
+// their protection countdown, approval deadline, history, withdrawal and extension. Channel staff use
+// the same forms, choosing the partner.
+
+type partnerOption struct {
+	ID       int64
+	Name     string
+	Selected bool
+}
+
+// registerForm is the registration form as sent, kept when it is refused, with an error per field.
+type registerForm struct {
+	PartnerID                                          int64
+	AccountName, Website, Country, ProductType, ACV    string
+	Currency, ExpectedClose, ContactName, ContactEmail string
+	Errors                                             map[string]string
+}
+
+type registerData struct {
+	Form         registerForm
+	Partners     []partnerOption // for channel staff: whose deal it is
+	ProductTypes []tandem.ProductType
+	Result       *registerResult
+}
+
+// registerResult is what the partner learns at once on submitting.
+type registerResult struct {
+	*registrationCreated
+	Partner  string
+	Deadline countdown // approved: protection left; submitted: the approval deadline
+	Expires  bool
+}
+
+func (s *Server) partnerOptions(r *http.Request, actor tandem.Actor, selected int64) ([]partnerOption, error) {
+	if actor.IsPartner() {
+		return nil, nil
+	}
+	names, err := s.partnerNames(r, actor)
+	if err != nil {
+		return nil, err
+	}
+	var out []partnerOption
+	for id, name := range names {
+		out = append(out, partnerOption{ID: id, Name: name, Selected: id == selected})
+	}
+	slices.SortFunc(out, func(a, b partnerOption) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
+	s.renderRegister(w, r, http.StatusOK, registerForm{Currency: "USD", ProductType: string(tandem.ProductCore)}, nil, "")
+}
+
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, form registerForm, res *registerResult, flash string) {
+	opts, err := s.partnerOptions(r, actorFrom(r.Context()), form.PartnerID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "register", view{Title: "Register a deal", Nav: "register", Flash: flash,
+		Data: registerData{Form: form, Partners: opts, ProductTypes: tandem.ProductTypes, Result: res}})
+}
+
+// registerSubmit files the form through submitRegistration and shows the result at once: the status,
+// the motion the policy gives the deal and why, and "overlap under review" when it opened a conflict.
+func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	form := registerForm{AccountName: strings.TrimSpace(r.PostFormValue("account_name")),
+		Website: strings.TrimSpace(r.PostFormValue("website")), Country: strings.ToUpper(strings.TrimSpace(r.PostFormValue("country"))),
+		ProductType: r.PostFormValue("product_type"), ACV: strings.TrimSpace(r.PostFormValue("estimated_acv")),
+		Currency: strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency"))), ExpectedClose: r.PostFormValue("expected_close"),
+		ContactName: strings.TrimSpace(r.PostFormValue("contact_name")), ContactEmail: strings.TrimSpace(r.PostFormValue("contact_email")),
+		Errors: map[string]string{}}
+	in := registrationInput{AccountName: form.AccountName, Website: form.Website, Country: form.Country,
+		ProductType: tandem.ProductType(form.ProductType), Currency: form.Currency, ContactName: form.ContactName,
+		ContactEmail: form.ContactEmail}
+	if !actor.IsPartner() {
+		id, err := strconv.ParseInt(r.PostFormValue("partner_id"), 10, 64)
+		if err != nil || id <= 0 {
+			form.Errors["partner_id"] = "choose the partner whose deal it is"
+		}
+		form.PartnerID, in.PartnerID = id, id
+	}
+	if form.ACV == "" {
+		form.Errors["estimated_acv"] = "is required"
+	} else if acv, cur, err := tandem.ParseMoney(form.ACV); err != nil {
+		form.Errors["estimated_acv"] = "is not an amount like 120000 or 120,000.00"
+	} else if acv < 0 {
+		form.Errors["estimated_acv"] = "cannot be negative"
+	} else {
+		in.EstimatedACV = acv
+		if cur != "" && in.Currency == "" {
+			in.Currency = cur
+		}
+	}
+	if form.ExpectedClose != "" {
+		d, err := time.Parse(time.DateOnly, form.ExpectedClose)
+		if err != nil {
+			form.Errors["expected_close"] = "is not a date like 2026-06-30"
+		}
+		in.ExpectedClose = d
+	}
+	if len(form.Errors) > 0 {
+		s.renderRegister(w, r, http.StatusUnprocessableEntity, form, nil, "Not registered: please correct the fields marked below.")
+		return
+	}
+	created, err := s.submitRegistration(ctx, actor, in)
+	if err != nil {
+		status, msg := s.uiError(ctx, err)
+		var te *tandem.Error
+		if errors.As(err, &te) && te.Field != "" {
+			form.Errors[te.Field] = te.Message
+			msg = "please correct the fields marked below."
+		}
+		s.renderRegister(w, r, status, form, nil, "Not registered: "+msg)
+		return
+	}
+	res := &registerResult{registrationCreated: created}
+	if p, err := s.store.GetPartner(ctx, actor, created.PartnerID); err == nil {
+		res.Partner = p.Name
+	}
+	res.Deadline, res.Expires = s.registrationDeadline(r, &created.Registration)
+	// A fresh form under the result, for the next deal.
+	next := registerForm{Currency: form.Currency, ProductType: string(tandem.ProductCore), PartnerID: form.PartnerID}
+	s.renderRegister(w, r, http.StatusOK, next, res, "")
+}
+
+// registrationDeadline is the countdown a registration lives by: an approved one's protection until it
+// expires, a submitted one's approval SLA deadline. expires tells which; the zero countdown for others.
+func (s *Server) registrationDeadline(r *http.Request, reg *tandem.Registration) (countdown, bool) {
+	now := s.now()
+	switch reg.Status {
+	case tandem.RegistrationApproved:
+		if !reg.ExpiresAt.IsZero() {
+			return newCountdown(now, reg.ExpiresAt), true
+		}
+	case tandem.RegistrationSubmitted:
+		rules, err := s.registrationRules(r.Context())
+		if err == nil && rules.ApprovalSLA.Calendar != nil {
+			start := reg.SubmittedAt
+			if start.IsZero() {
+				start = reg.CreatedAt
+			}
+			return newCountdown(now, rules.ApprovalSLA.Deadline(start)), false
+		}
+	}
+	return countdown{}, false
+}
+
+type myRegistrationRow struct {
+	tandem.Registration
+	Partner             string
+	Deadline            countdown
+	Expires             bool
+	CanWithdraw, CanExt bool
+}
+
+type myRegistrationsData struct {
+	Status             string
+	Statuses           []tandem.RegistrationStatus
+	ShowPartner        bool
+	Columns            []sortHeader
+	Rows               []myRegistrationRow
+	Total              int
+	PrevLink, NextLink string
+	CSRF               string
+}
+
+var myRegistrationColumns = []sortHeader{
+	{Label: "Account", Key: "account_name"}, {Label: "Partner"}, {Label: "Product"},
+	{Label: "Estimated ACV", Key: "estimated_acv", Num: true}, {Label: "Status", Key: "status"},
+	{Label: "Submitted", Key: "submitted_at"}, {Label: "Protected until", Key: "expires_at"}, {Label: "Deadline"}, {Label: ""},
+}
+
+// canWithdraw and canExtend say which buttons a registration shows; the store decides in the end.
+func canWithdraw(st tandem.RegistrationStatus) bool {
+	return st == tandem.RegistrationSubmitted || st == tandem.RegistrationApproved
+}
+func canExtend(st tandem.RegistrationStatus) bool { return st == tandem.RegistrationApproved }
+
+func (s *Server) myRegistrationsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderMyRegistrations(w, r, http.StatusOK, "", false)
+}
+
+func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	q := r.URL.Query()
+	f := sqlstore.RegistrationFilter{Status: tandem.RegistrationStatus(q.Get("status")), Sort: q.Get("sort"),
+		Limit: uiPageSize, Offset: queryInt(q, "offset")}
+	if f.Status != "" && !f.Status.Valid() {
+		f.Status = ""
+	}
+	if !slices.Contains([]string{"account_name", "estimated_acv", "status", "submitted_at", "expires_at"}, strings.TrimPrefix(f.Sort, "-")) {
+		f.Sort = "-submitted_at"
+	}
+	items, total, err := s.store.ListRegistrations(ctx, actor, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, err := s.partnerNames(r, actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cols := myRegistrationColumns
+	if actor.IsPartner() {
+		cols = slices.DeleteFunc(slices.Clone(cols), func(c sortHeader) bool { return c.Label == "Partner" })
+	}
+	d := myRegistrationsData{Status: string(f.Status), Statuses: tandem.RegistrationStatuses, ShowPartner: !actor.IsPartner(),
+		Columns: sortHeaders("/portal/registrations", q, f.Sort, cols, "estimated_acv", "submitted_at", "expires_at"),
+		Total:   total, CSRF: csrfOf(r)}
+	for _, reg := range items {
+		row := myRegistrationRow{Registration: reg, Partner: names[reg.PartnerID], CanWithdraw: canWithdraw(reg.Status),
+			CanExt: canExtend(reg.Status)}
+		row.Deadline, row.Expires = s.registrationDeadline(r, &reg)
+		d.Rows = append(d.Rows, row)
+	}
+	if f.Offset > 0 {
+		d.PrevLink = withQuery("/portal/registrations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(max(0, f.Offset-uiPageSize))) })
+	}
+	if f.Offset+len(items) < total {
+		d.NextLink = withQuery("/portal/registrations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(f.Offset+uiPageSize)) })
+	}
+	title := "My registrations"
+	if !actor.IsPartner() {
+		title = "Partner registrations"
+	}
+	s.render(w, r, status, "my_registrations", view{Title: title, Nav: "my-registrations", Flash: flash, FlashOK: flashOK, Data: d})
+}
+
+type eventRow struct {
+	tandem.RegistrationEntry
+	Who string
+}
+
+type registrationDetail struct {
+	Reg                 tandem.Registration
+	Partner             string
+	Deadline            countdown
+	Expires             bool
+	CanWithdraw, CanExt bool
+	Events              []eventRow
+	CSRF                string
+}
+
+// doneMessages are the flashes a registration page shows after a transition (?done=…).
+var doneMessages = map[string]string{
+	"withdraw": "Withdrawn: the registration no longer protects the deal.",
+	"extend":   "Extended: the protection runs longer.",
+}
+
+func (s *Server) registrationDetailPage(w http.ResponseWriter, r *http.Request) {
+	msg, ok := doneMessages[r.URL.Query().Get("done")]
+	s.renderRegistrationDetail(w, r, http.StatusOK, msg, ok)
+}
+
+func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	id, err := pathID(r, "registration")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reg, err := s.store.GetRegistration(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	events, err := s.store.RegistrationEvents(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := registrationDetail{Reg: *reg, CanWithdraw: canWithdraw(reg.Status), CanExt: canExtend(reg.Status), CSRF: csrfOf(r)}
+	d.Deadline, d.Expires = s.registrationDeadline(r, reg)
+	if p, err := s.store.GetPartner(ctx, actor, reg.PartnerID); err == nil {
+		d.Partner = p.Name
+	}
+	// A partner user sees who acted only when it was one of its own colleagues; the vendor's people are
+	// "the channel team".
+	users := map[int64]string{}
+	if !actor.IsPartner() {
+		if users, err = s.userNames(r, actor); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	for _, e := range events {
+		who := users[e.ActorID]
+		switch {
+		case e.ActorID == 0:
+			who = "Tandem (automatic)"
+		case e.ActorID == actor.UserID:
+			who = "you"
+		case who == "":
+			who = "the channel team"
+			if u, err := s.store.GetUser(ctx, actor, e.ActorID); err == nil {
+				who = u.Name
+			}
+		}
+		d.Events = append(d.Events, eventRow{RegistrationEntry: e, Who: who})
+	}
+	s.render(w, r, status, "registration", view{Title: reg.AccountName, Nav: "my-registrations", Flash: flash, FlashOK: flashOK, Data: d})
+}
+
+// registrationTransition withdraws or extends a registration from the portal. The store decides
+// whether the lifecycle allows it; its refusal is shown on the registration's page.
+func (s *Server) registrationTransition(ev tandem.RegistrationEvent) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id, err := pathID(r, "registration")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rules, err := s.registrationRules(ctx)
+		if err == nil {
+			_, err = s.store.TransitionRegistration(ctx, actorFrom(ctx), id, ev, strings.TrimSpace(r.PostFormValue("reason")), rules)
+		}
+		if err != nil {
+			status, msg := s.uiError(ctx, err)
+			if status == http.StatusNotFound {
+				s.fail(w, r, err)
+				return
+			}
+			s.renderRegistrationDetail(w, r, status, fmt.Sprintf("Could not %s: %s", ev, msg), false)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/portal/registrations/%d?done=%s", id, ev), http.StatusSeeOther)
+	}
+}
+
+type bulkData struct {
+	Columns, Required []string
+	Max               int
+	Partner           bool
+	FileName          string
+	Result            *bulkResult
+	Error             string
+}
+
+func (s *Server) bulkPage(w http.ResponseWriter, r *http.Request) {
+	s.renderBulk(w, r, http.StatusOK, bulkData{})
+}
+
+func (s *Server) renderBulk(w http.ResponseWriter, r *http.Request, status int, d bulkData) {
+	d.Columns, d.Max, d.Partner = bulkColumns, maxBulkRows, actorFrom(r.Context()).IsPartner()
+	d.Required = bulkRequired
+	if !d.Partner {
+		d.Required = append([]string{"partner_id"}, bulkRequired...)
+	}
+	flash := ""
+	if d.Error != "" {
+		flash = "Nothing registered: " + d.Error
+	}
+	s.render(w, r, status, "bulk", view{Title: "Bulk upload", Nav: "bulk", Flash: flash, Data: d})
+}
+
+// bulkSubmit registers the rows of an uploaded CSV, all or nothing, and shows what became of each
+// row or every problem of the file.
+func (s *Server) bulkSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, maxBulkBytes)
+	if err := r.ParseMultipartForm(maxBulkBytes); err != nil {
+		s.renderBulk(w, r, http.StatusBadRequest, bulkData{Error: "the upload could not be read (at most 8 MiB): " + err.Error()})
+		return
+	}
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		s.renderBulk(w, r, http.StatusUnprocessableEntity, bulkData{Error: "choose a CSV file to upload."})
+		return
+	}
+	defer file.Close()
+	res, err := s.bulkRegister(ctx, actorFrom(ctx), file)
+	if err != nil {
+		status, msg := s.uiError(ctx, err)
+		s.renderBulk(w, r, status, bulkData{FileName: header.Filename, Error: msg})
+		return
+	}
+	d := bulkData{FileName: header.Filename, Result: res}
+	status := http.StatusOK
+	if len(res.Errors) > 0 && res.Registered == 0 {
+		status = http.StatusUnprocessableEntity
+		d.Error = fmt.Sprintf("%s has %d problems; fix them and upload the whole file again.", header.Filename, len(res.Errors))
+	}
+	s.renderBulk(w, r, status, d)
+}
+
+// registerPortalUI registers the portal, approval and conflict pages. Staff pages answer partner users
+// 404; the store refuses what a role may not do on the rest.
+func (s *Server) registerPortalUI(mux *http.ServeMux) {
+	mux.HandleFunc("GET /portal/register", s.signedIn(s.registerPage, registrars.roles...))
+	mux.HandleFunc("POST /portal/register", s.signedIn(s.registerSubmit, registrars.roles...))
+	mux.HandleFunc("GET /portal/bulk", s.signedIn(s.bulkPage, registrars.roles...))
+	mux.HandleFunc("POST /portal/bulk", s.signedIn(s.bulkSubmit, registrars.roles...))
+	mux.HandleFunc("GET /portal/registrations", s.signedIn(s.myRegistrationsPage))
+	mux.HandleFunc("GET /portal/registrations/{id}", s.signedIn(s.registrationDetailPage))
+	mux.HandleFunc("POST /portal/registrations/{id}/withdraw", s.signedIn(s.registrationTransition(tandem.EventWithdraw), holders.roles...))
+	mux.HandleFunc("POST /portal/registrations/{id}/extend", s.signedIn(s.registrationTransition(tandem.EventExtend), holders.roles...))
+	mux.HandleFunc("GET /approvals", s.signedIn(s.approvalsPage, deciders.roles...))
+	mux.HandleFunc("POST /approvals/{id}/approve", s.signedIn(s.approvalDecide(tandem.EventApprove), deciders.roles...))
+	mux.HandleFunc("POST /approvals/{id}/reject", s.signedIn(s.approvalDecide(tandem.EventReject), deciders.roles...))
+	mux.HandleFunc("GET /conflicts", s.signedIn(s.conflictsPage, staffRoles...))
+	mux.HandleFunc("GET /conflicts/{id}", s.signedIn(s.conflictPage, staffRoles...))
+	mux.HandleFunc("POST /conflicts/{id}/resolve", s.signedIn(s.conflictResolve, staffRoles...))
+	mux.HandleFunc("GET /escalations", s.signedIn(s.escalationsPage, staffRoles...))
+	mux.HandleFunc("GET /review", s.signedIn(s.reviewPage, staffRoles...))
+}

@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// Registration status on import. An import is how RevOps migrates from another PRM, so a new
+// registration keeps the status it had there (an approved registration with its protection running, a
+// won one for attribution history) and gets one `import` event in registration_events recording the
+// status it arrived with; the lifecycle log then says where its history begins. A registration already
+// stored is another matter: re-importing it may move its status only along a legal lifecycle
+// transition (submitted → approved, approved → won, …), logged as that transition's event; any other
+// change of status (approved → submitted, rejected → approved) fails the import naming the row.
+
+// EventImport is the registration_events event of a registration that arrived by import.
+const EventImport tandem.RegistrationEvent = "import"
+
+// importTransitions is the lifecycle event that moves a stored registration from one status to another.
+var importTransitions = map[[2]tandem.RegistrationStatus]tandem.RegistrationEvent{
+	{tandem.RegistrationSubmitted, tandem.RegistrationApproved}:  tandem.EventApprove,
+	{tandem.RegistrationSubmitted, tandem.RegistrationRejected}:  tandem.EventReject,
+	{tandem.RegistrationSubmitted, tandem.RegistrationWithdrawn}: tandem.EventWithdraw,
+	{tandem.RegistrationApproved, tandem.RegistrationWithdrawn}:  tandem.EventWithdraw,
+	{tandem.RegistrationApproved, tandem.RegistrationExpired}:    tandem.EventExpire,
+	{tandem.RegistrationApproved, tandem.RegistrationWon}:        tandem.EventWin,
+	{tandem.RegistrationApproved, tandem.RegistrationLost}:       tandem.EventLose,
+}
+
+// pendingEvent is a lifecycle event to log once the import has written its registration.
+type pendingEvent struct {
+	ext      string
+	event    tandem.RegistrationEvent
+	from, to tandem.RegistrationStatus
+	reason   string
+}
+
+// registrationStatusEvents checks the statuses of rows (the ones at idx) against the stored
+// registrations and returns the events to log after the upsert. EINVALID, naming the registration and
+// the status field, for a change of status no lifecycle transition makes.
+func (t *ImportTx) registrationStatusEvents(ctx context.Context, rows []tandem.Registration, idx []int) ([]pendingEvent, error) {
+	exts := make([]string, len(idx))
+	for j, i := range idx {
+		exts[j] = rows[i].ExternalID
+	}
+	stored := make(map[string]tandem.RegistrationStatus, len(idx))
+	err := t.lookup(ctx, exts, "r.external_id", func(join, cond string) string {
+		return `SELECT r.external_id, r.status FROM ` + join + `registrations AS r WHERE ` + cond
+	}, func(scan func(...any) error) error {
+		var ext string
+		var st tandem.RegistrationStatus
+		if err := scan(&ext, &st); err != nil {
+			return err
+		}
+		stored[ext] = st
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stored registration statuses: %w", err)
+	}
+	var events []pendingEvent
+	for _, i := range idx {
+		r := &rows[i]
+		old, ok := stored[r.ExternalID]
+		switch {
+		case !ok:
+			events = append(events, pendingEvent{ext: r.ExternalID, event: EventImport, to: r.Status,
+				reason: "imported as " + string(r.Status)})
+		case old == r.Status:
+		default:
+			ev, legal := importTransitions[[2]tandem.RegistrationStatus{old, r.Status}]
+			if !legal {
+				return nil, rowError("registration", r.ExternalID, tandem.FieldError("status",
+					"is %s and cannot become %s: an import moves a stored registration only along the lifecycle "+
+						"(submitted → approved, rejected or withdrawn; approved → withdrawn, expired, won or lost)", old, r.Status))
+			}
+			events = append(events, pendingEvent{ext: r.ExternalID, event: ev, from: old, to: r.Status, reason: "by import"})
+		}
+	}
+	return events, nil
+}
+
+// logRegistrationEvents appends the events once their registrations are written.
+func (t *ImportTx) logRegistrationEvents(ctx context.Context, events []pendingEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	exts := make([]string, len(events))
+	for i, e := range events {
+		exts[i] = e.ext
+	}
+	ids, err := t.ResolveIDs(ctx, "registrations", exts)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		entry := tandem.RegistrationEntry{RegistrationID: ids[e.ext], At: t.now, Event: e.event, From: e.from, To: e.to,
+			ActorID: t.actor.UserID, Reason: e.reason}
+		if err := appendRegistrationEntryTx(ctx, t.tx, &entry); err != nil {
+			return err
+		}
+	}
+	return nil
+}
