@@ -69,8 +69,13 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("open %s: %w", cfg.DB, err)
 	}
 	defer st.Close()
-	return serveStore(ctx, env, st, cfg.Addr, func(url string) {
+	// The demo's data is dated relative to its own "today", so the demo runs on a clock that starts at
+	// 10:00 UTC that day and moves with real time. On the real clock, a demo served a week later would
+	// find every SLA breached and every open conflict escalated to the CEO.
+	now := demoClock(demo.DefaultConfig(cfg.Seed).Today, time.Now)
+	return serveStore(ctx, env, st, cfg.Addr, now, func(url string) {
 		fmt.Fprintf(env.Stdout, "\nTandem demo is running at %s\n", url)
+		fmt.Fprintf(env.Stdout, "It runs on the demo's own clock: it is %s there.\n", now().Format("Monday 2 January 2006 15:04 UTC"))
 		printSignIns(env.Stdout, res.Marker)
 		fmt.Fprintln(env.Stdout, "\nPress Ctrl-C to stop.")
 	})
@@ -84,4 +89,12 @@ func printSignIns(w io.Writer, m *demo.Marker) {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.Label, s.Email)
 	}
 	tw.Flush()
+}
+
+// demoClock returns a clock that reads 10:00 UTC on the demo's today at the moment it is made and
+// then advances as real does.
+func demoClock(today time.Time, real func() time.Time) func() time.Time {
+	start := real()
+	origin := time.Date(today.Year(), today.Month(), today.Day(), 10, 0, 0, 0, time.UTC)
+	return func() time.Time { return origin.Add(real().Sub(start)) }
 }

@@ -128,3 +128,16 @@ func TestDemoUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestDemoClock(t *testing.T) {
+	t.Parallel()
+	real := time.Date(2027, 3, 9, 23, 59, 0, 0, time.UTC)
+	clock := demoClock(time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), func() time.Time { return real })
+	if got, want := clock(), time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Fatalf("at start the demo clock reads %v, want %v", got, want)
+	}
+	real = real.Add(90 * time.Minute)
+	if got, want := clock(), time.Date(2026, 11, 15, 11, 30, 0, 0, time.UTC); !got.Equal(want) {
+		t.Fatalf("90 minutes later it reads %v, want %v", got, want)
+	}
+}

@@ -132,11 +132,14 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 }
 
 // serveStore serves an already-open store on addr until ctx ends (the demo command calls it). Port 0
-// picks a free port; ready, when not nil, gets the server's URL once it accepts connections. The
-// caller closes the store.
-func serveStore(ctx context.Context, env *Env, st *sqlstore.Store, addr string, ready func(url string)) error {
+// picks a free port; ready, when not nil, gets the server's URL once it accepts connections. now is the
+// clock of the server, its jobs and the store (nil: the real clock). The caller closes the store.
+func serveStore(ctx context.Context, env *Env, st *sqlstore.Store, addr string, now func() time.Time, ready func(url string)) error {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return serve(ctx, st, serveOptions{addr: addr, logger: logger}, ready)
+	if now != nil {
+		st.SetClock(now)
+	}
+	return serve(ctx, st, serveOptions{addr: addr, logger: logger, now: now}, ready)
 }
 
 type serveOptions struct {

@@ -191,7 +191,7 @@ func TestServeStorePortZero(t *testing.T) {
 	defer st.Close()
 	urls := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serveStore(ctx, env, st, "127.0.0.1:0", func(u string) { urls <- u }) }()
+	go func() { done <- serveStore(ctx, env, st, "127.0.0.1:0", nil, func(u string) { urls <- u }) }()
 	var base string
 	select {
 	case base = <-urls:

@@ -68,6 +68,8 @@ type Dataset struct {
 	Touches       []tandem.Touch
 	// SignIns are the users a newcomer signs in as; each has Password.
 	SignIns []SignIn
+	// History is the programme's last months, replayed through the store after the import.
+	History History
 }
 
 // SignIn is one demo sign-in: what the person is, and as whom to sign in.
@@ -139,6 +141,7 @@ func Generate(cfg Config, route Router) (*Dataset, error) {
 		return nil, err
 	}
 	g.loneRegistrations()
+	g.history()
 	return g.ds, nil
 }
 
@@ -950,7 +953,9 @@ func (g *generator) registration(o *tandem.Opportunity, acc *tandem.Account, p *
 	id := int64(len(g.ds.Registrations) + 1)
 	submitted := at(o.CreatedOn.AddDate(0, 0, g.rng.IntN(10)), 14)
 	if submitted.After(g.cfg.Today) {
-		submitted = at(g.cfg.Today, 8)
+		// A deal this new was registered over the last few days, not all at one instant (spread by id,
+		// without a draw, so the rest of the company stays as it was).
+		submitted = at(g.cfg.Today.AddDate(0, 0, -1-int(id%6)), 8+int(id%9))
 	}
 	r := tandem.Registration{
 		ID: id, ExternalID: fmt.Sprintf("REG-%06d", id), PartnerID: p.ID, AccountID: acc.ID,

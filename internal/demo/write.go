@@ -15,7 +15,7 @@ import (
 
 // GeneratorVersion changes whenever Generate's output for a seed changes, so that a demo file made by
 // an older generator is regenerated rather than reused.
-const GeneratorVersion = 2 // 2: compensation (plan, quotas, closed quarters)
+const GeneratorVersion = 3 // 2: replayed registration and conflict history; 3: compensation (plan, quotas, closed quarters)
 
 // batchSize is how many rows go to one bulk upsert call. It is small on purpose: the SQLite driver binds
 // numbered parameters ($1…) in time quadratic in their count, so a 100-row statement (~2,500
@@ -95,6 +95,9 @@ func Write(ctx context.Context, st *sqlstore.Store, ds *Dataset, pol *policy.Pol
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("demo: commit: %w", err)
+	}
+	if err := replayHistory(ctx, st, w, ds, pol); err != nil {
+		return nil, err
 	}
 
 	wg.Wait()

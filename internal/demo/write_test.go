@@ -67,9 +67,40 @@ func TestEnsureWritesTheCompany(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := []int{accounts, opps, partners, users, regs, touches}
-		want := []int{len(ds.Accounts), len(ds.Opportunities), len(ds.Partners), len(ds.Users), len(ds.Registrations), len(ds.Touches)}
+		// The replayed history files more registrations through the lifecycle.
+		want := []int{len(ds.Accounts), len(ds.Opportunities), len(ds.Partners), len(ds.Users),
+			len(ds.Registrations) + len(ds.History.Filings), len(ds.Touches)}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("stored accounts, opportunities, partners, users, registrations, touches (-generated +stored):\n%s", diff)
+		}
+	})
+
+	// The replayed history leaves every issue-3 page something to show.
+	t.Run("history", func(t *testing.T) {
+		if len(ds.History.Filings) == 0 || len(ds.History.Outcomes) == 0 {
+			t.Fatal("no history planned")
+		}
+		today := ds.Config.Today
+		entries, err := st.RegistrationEvents(ctx, actor, firstFiled(t, st, ds))
+		if err != nil || len(entries) == 0 || entries[0].Event != tandem.EventSubmit || entries[0].At.After(today) {
+			t.Errorf("the first filing's log: %+v %v", entries, err)
+		}
+		review, err := st.ConflictReview(ctx, actor, today.AddDate(0, 0, -historyDays), today.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var levels int
+		for _, l := range review.ResolvedAtLevel {
+			if l.Resolved > 0 {
+				levels++
+			}
+		}
+		if review.Opened < 10 || review.Resolved == 0 || levels < 2 {
+			t.Errorf("conflict review over the history: %d opened, %d resolved at %d levels", review.Opened, review.Resolved, levels)
+		}
+		matches, _, err := st.ListAccountMatches(ctx, actor, sqlstore.AccountMatchFilter{Status: sqlstore.AccountMatchResolved, Limit: 1})
+		if err != nil || len(matches) == 0 {
+			t.Errorf("no account match was settled in the history: %v", err)
 		}
 	})
 
@@ -221,4 +252,20 @@ func BenchmarkEnsure(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// firstFiled returns the store id of the history's first filing.
+func firstFiled(t *testing.T, st *sqlstore.Store, ds *Dataset) int64 {
+	t.Helper()
+	regs, _, err := st.ListRegistrations(t.Context(), tandem.SystemActor, sqlstore.RegistrationFilter{Query: ds.History.Filings[0].Registration.AccountName, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regs {
+		if r.ExternalID == ds.History.Filings[0].Registration.ExternalID {
+			return r.ID
+		}
+	}
+	t.Fatalf("the first filing %s is not stored", ds.History.Filings[0].Registration.ExternalID)
+	return 0
 }

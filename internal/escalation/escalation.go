@@ -11,8 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/periodic"
 
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -41,9 +42,7 @@ type Config struct {
 // Job is the escalation timer. Start it once; Stop waits for a run in progress to end.
 type Job struct {
 	cfg    Config
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	runner *periodic.Runner
 }
 
 // New returns a job that has not started.
@@ -60,7 +59,9 @@ func New(cfg Config) (*Job, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Job{cfg: cfg}, nil
+	j := &Job{cfg: cfg}
+	j.runner = periodic.New(cfg.Interval, j.tick)
+	return j, nil
 }
 
 // RunOnce escalates every conflict due at now and returns how many moves it made.
@@ -78,47 +79,19 @@ func (j *Job) RunOnce(ctx context.Context, now time.Time) (int, error) {
 
 // Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
 // run is logged and tried again at the next tick. Starting a started job does nothing.
-func (j *Job) Start(ctx context.Context) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.cancel != nil {
-		return
-	}
-	ctx, j.cancel = context.WithCancel(ctx)
-	j.done = make(chan struct{})
-	go j.loop(ctx, j.done)
-}
-
-func (j *Job) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	tick := time.NewTicker(j.cfg.Interval)
-	defer tick.Stop()
-	for {
-		n, err := j.RunOnce(ctx, j.cfg.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			j.cfg.Logger.ErrorContext(ctx, "conflict escalation failed", slog.Any("err", err))
-		case n > 0:
-			j.cfg.Logger.InfoContext(ctx, "conflicts escalated", slog.Int("moves", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
+func (j *Job) Start(ctx context.Context) { j.runner.Start(ctx) }
 
 // Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
 // started, and more than once.
-func (j *Job) Stop() {
-	j.mu.Lock()
-	cancel, done := j.cancel, j.done
-	j.cancel, j.done = nil, nil
-	j.mu.Unlock()
-	if cancel == nil {
-		return
+func (j *Job) Stop() { j.runner.Stop() }
+
+// tick is one scheduled run: escalate what is due now and log what happened.
+func (j *Job) tick(ctx context.Context) {
+	n, err := j.RunOnce(ctx, j.cfg.Now())
+	switch {
+	case err != nil && ctx.Err() == nil:
+		j.cfg.Logger.ErrorContext(ctx, "conflict escalation failed", slog.Any("err", err))
+	case n > 0:
+		j.cfg.Logger.InfoContext(ctx, "conflicts escalated", slog.Int("moves", n))
 	}
-	cancel()
-	<-done
 }

@@ -18,8 +18,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/periodic"
 
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -65,9 +66,7 @@ type Config struct {
 // Dispatcher is the notification job. Start it once; Stop waits for a run in progress to end.
 type Dispatcher struct {
 	cfg    Config
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	runner *periodic.Runner
 }
 
 // New returns a dispatcher that has not started.
@@ -99,7 +98,9 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{cfg: cfg}, nil
+	d := &Dispatcher{cfg: cfg}
+	d.runner = periodic.New(cfg.Interval, d.tick)
+	return d, nil
 }
 
 // Result counts what one run did.
@@ -186,48 +187,20 @@ func (d *Dispatcher) send(ctx context.Context, c sqlstore.ClaimedDelivery, now t
 
 // Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
 // run is logged and tried again at the next tick. Starting a started job does nothing.
-func (d *Dispatcher) Start(ctx context.Context) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.cancel != nil {
-		return
-	}
-	ctx, d.cancel = context.WithCancel(ctx)
-	d.done = make(chan struct{})
-	go d.loop(ctx, d.done)
-}
-
-func (d *Dispatcher) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	tick := time.NewTicker(d.cfg.Interval)
-	defer tick.Stop()
-	for {
-		res, err := d.RunOnce(ctx, d.cfg.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			d.cfg.Logger.ErrorContext(ctx, "notification run failed", slog.Any("err", err))
-		case res != Result{}:
-			d.cfg.Logger.InfoContext(ctx, "notifications", slog.Int("enqueued", res.Enqueued), slog.Int("delivered", res.Delivered),
-				slog.Int("retrying", res.Retrying), slog.Int("failed", res.Failed))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
+func (d *Dispatcher) Start(ctx context.Context) { d.runner.Start(ctx) }
 
 // Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
 // started, and more than once.
-func (d *Dispatcher) Stop() {
-	d.mu.Lock()
-	cancel, done := d.cancel, d.done
-	d.cancel, d.done = nil, nil
-	d.mu.Unlock()
-	if cancel == nil {
-		return
+func (d *Dispatcher) Stop() { d.runner.Stop() }
+
+// tick is one scheduled run: enqueue and send what is due now and log what happened.
+func (d *Dispatcher) tick(ctx context.Context) {
+	res, err := d.RunOnce(ctx, d.cfg.Now())
+	switch {
+	case err != nil && ctx.Err() == nil:
+		d.cfg.Logger.ErrorContext(ctx, "notification run failed", slog.Any("err", err))
+	case res != Result{}:
+		d.cfg.Logger.InfoContext(ctx, "notifications", slog.Int("enqueued", res.Enqueued), slog.Int("delivered", res.Delivered),
+			slog.Int("retrying", res.Retrying), slog.Int("failed", res.Failed))
 	}
-	cancel()
-	<-done
 }

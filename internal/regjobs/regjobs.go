@@ -14,8 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/periodic"
 
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -59,9 +60,7 @@ type Result struct {
 // Job is the registration job. Start it once; Stop waits for a run in progress to end.
 type Job struct {
 	cfg    Config
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	runner *periodic.Runner
 }
 
 // New returns a job that has not started.
@@ -78,7 +77,9 @@ func New(cfg Config) (*Job, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Job{cfg: cfg}, nil
+	j := &Job{cfg: cfg}
+	j.runner = periodic.New(cfg.Interval, j.tick)
+	return j, nil
 }
 
 // RunOnce expires the registrations due at now and records the alerts due at now. An expiry failure
@@ -103,48 +104,20 @@ func (j *Job) RunOnce(ctx context.Context, now time.Time) (Result, error) {
 
 // Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
 // run is logged and tried again at the next tick. Starting a started job does nothing.
-func (j *Job) Start(ctx context.Context) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.cancel != nil {
-		return
-	}
-	ctx, j.cancel = context.WithCancel(ctx)
-	j.done = make(chan struct{})
-	go j.loop(ctx, j.done)
-}
-
-func (j *Job) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	tick := time.NewTicker(j.cfg.Interval)
-	defer tick.Stop()
-	for {
-		res, err := j.RunOnce(ctx, j.cfg.Now())
-		if err != nil && ctx.Err() == nil {
-			j.cfg.Logger.ErrorContext(ctx, "registration job failed", slog.Any("err", err))
-		}
-		if res != (Result{}) {
-			j.cfg.Logger.InfoContext(ctx, "registration job", slog.Int("expired", res.Expired),
-				slog.Int("sla_warnings", res.Warnings), slog.Int("sla_breaches", res.Breaches))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
+func (j *Job) Start(ctx context.Context) { j.runner.Start(ctx) }
 
 // Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
 // started, and more than once.
-func (j *Job) Stop() {
-	j.mu.Lock()
-	cancel, done := j.cancel, j.done
-	j.cancel, j.done = nil, nil
-	j.mu.Unlock()
-	if cancel == nil {
-		return
+func (j *Job) Stop() { j.runner.Stop() }
+
+// tick is one scheduled run: expire and alert what is due now and log what happened.
+func (j *Job) tick(ctx context.Context) {
+	res, err := j.RunOnce(ctx, j.cfg.Now())
+	if err != nil && ctx.Err() == nil {
+		j.cfg.Logger.ErrorContext(ctx, "registration job failed", slog.Any("err", err))
 	}
-	cancel()
-	<-done
+	if res != (Result{}) {
+		j.cfg.Logger.InfoContext(ctx, "registration job", slog.Int("expired", res.Expired),
+			slog.Int("sla_warnings", res.Warnings), slog.Int("sla_breaches", res.Breaches))
+	}
 }

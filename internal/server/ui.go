@@ -30,7 +30,9 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	"comp_ae", "comp_partner", "comp_plan", "comp_plan_check", "comp_whatif", "comp_whatif_result", "comp_recon",
 	"comp_profit", "comp_periods", "comp_close",
 	// the partner portal, the approval queue and the conflict pages
-	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review"}
+	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review",
+	// the account-match review, the approval-time report and the webhooks admin
+	"account_matches", "approval_report", "webhooks"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -48,11 +50,13 @@ func parsePages(a *assets) (*pages, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"human":   func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
-		"percent": func(done, total int64) int64 { return percent(done, total) },
-		"lines":   func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
-		"amount":  func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") },
-		"dict":    dict,
+		"human":              func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
+		"percent":            func(done, total int64) int64 { return percent(done, total) },
+		"lines":              func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+		"amount":             func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") },
+		"dict":               dict,
+		"scorePct":           scorePercent,
+		"overlapUnderReview": func() string { return tandem.OverlapUnderReview },
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
@@ -88,10 +92,13 @@ type view struct {
 	Partner bool // a partner user: the portal navigation
 	CanEdit bool // may change the policy and import
 	Decider bool // approves and rejects deal registrations: the approval queue
-	CSRF    string
-	Flash   string
-	FlashOK bool
-	Data    any
+	// MatchReview is how many account matches wait for review (staff only): the navigation's badge.
+	MatchReview int
+	Reporter    bool // may see the approval-time report
+	CSRF        string
+	Flash       string
+	FlashOK     bool
+	Data        any
 }
 
 // render writes a full page (the layout around the page's content) or, for htmx requests to fragment
@@ -104,6 +111,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Partner = c.user.Role == tandem.RolePartnerUser
 		v.CanEdit = c.actor().Can(tandem.RoleRevOps)
 		v.Decider = c.actor().Can(deciders.roles...)
+		v.Reporter = c.actor().Can(reportViewers...)
+		v.MatchReview = s.matchReviewCount(r, c.actor())
 	}
 	if c.session != nil {
 		v.CSRF = c.session.CSRFToken
@@ -184,6 +193,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
+	s.registerAdminUI(mux)
 }
 
 // pathID reads the {id} path value; a malformed one is "not found".

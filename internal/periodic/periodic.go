@@ -1,0 +1,69 @@
+// Package periodic owns the start/stop life of Tandem's background jobs (conflict escalation, the
+// registration job, the notification dispatcher): one function run at once and then every interval,
+// until its context ends or Stop is called. The jobs keep their due times in the database, so this
+// package only decides when to look; it holds no state between runs.
+package periodic
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Runner runs a function every interval on its own goroutine. The zero value is not usable: build one
+// with New. It is safe for concurrent use.
+type Runner struct {
+	interval time.Duration
+	run      func(ctx context.Context)
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a runner that has not started. run is called with the runner's context, which ends when
+// Stop is called or the context given to Start ends; it should log its own failures.
+func New(interval time.Duration, run func(ctx context.Context)) *Runner {
+	return &Runner{interval: interval, run: run}
+}
+
+// Start calls run at once and then every interval until ctx ends or Stop is called. Starting a started
+// runner does nothing.
+func (r *Runner) Start(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cancel != nil {
+		return
+	}
+	ctx, r.cancel = context.WithCancel(ctx)
+	r.done = make(chan struct{})
+	go r.loop(ctx, r.done)
+}
+
+func (r *Runner) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(r.interval)
+	defer tick.Stop()
+	for {
+		r.run(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop ends the runner and waits for a run in progress to finish. It is safe to call on a runner never
+// started, and more than once; a stopped runner can be started again.
+func (r *Runner) Stop() {
+	r.mu.Lock()
+	cancel, done := r.cancel, r.done
+	r.cancel, r.done = nil, nil
+	r.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}

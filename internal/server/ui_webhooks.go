@@ -1,0 +1,112 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// The webhooks admin page (RevOps): the subscriptions, a form to add one — its signing secret is shown
+// once, on the page that answers the form, with how to verify a request — deleting one (after a
+// confirmation), and the recent deliveries with their status, attempts and last error.
+
+// deliveriesShown is how many of the most recent deliveries the page lists.
+const deliveriesShown = 50
+
+type webhookForm struct {
+	URL, Events string
+	Error       string
+}
+
+type webhooksData struct {
+	Hooks           []sqlstore.Webhook
+	Form            webhookForm
+	Created         *sqlstore.Webhook // just created: its secret is shown this once
+	Secret          string
+	SignatureHeader string
+	Deliveries      []sqlstore.Delivery
+	DeliveryTotal   int
+	Status          string // the deliveries' status filter
+	Statuses        []string
+}
+
+func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) {
+	var flash string
+	if id, err := strconv.ParseInt(r.URL.Query().Get("deleted"), 10, 64); err == nil && id > 0 {
+		flash = fmt.Sprintf("Webhook #%d deleted: nothing more is sent to it.", id)
+	}
+	s.renderWebhooks(w, r, http.StatusOK, webhooksData{}, flash, flash != "")
+}
+
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, d webhooksData, flash string, flashOK bool) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	hooks, err := s.store.ListWebhooks(ctx, actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Hooks, d.SignatureHeader = hooks, notify.HeaderSignature
+	d.Statuses = []string{sqlstore.DeliveryPending, sqlstore.DeliveryDelivered, sqlstore.DeliveryFailed}
+	if st := r.URL.Query().Get("status"); st == sqlstore.DeliveryPending || st == sqlstore.DeliveryDelivered || st == sqlstore.DeliveryFailed {
+		d.Status = st
+	}
+	d.Deliveries, d.DeliveryTotal, err = s.store.ListDeliveries(ctx, actor, sqlstore.DeliveryFilter{Status: d.Status, Limit: deliveriesShown})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "webhooks", view{Title: "Webhooks", Nav: "webhooks", Flash: flash, FlashOK: flashOK, Data: d})
+}
+
+// webhookCreate adds a webhook and shows its secret, once. A refused form comes back with its values
+// and the reason.
+func (s *Server) webhookCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	form := webhookForm{URL: strings.TrimSpace(r.PostFormValue("url")), Events: strings.TrimSpace(r.PostFormValue("events"))}
+	hook := sqlstore.Webhook{URL: form.URL, Events: splitEvents(form.Events)}
+	secret := notify.NewSecret()
+	if err := s.store.CreateWebhook(ctx, actorFrom(ctx), &hook, secret); err != nil {
+		status, msg := s.uiError(ctx, err)
+		form.Error = msg
+		s.renderWebhooks(w, r, status, webhooksData{Form: form}, msg, false)
+		return
+	}
+	s.renderWebhooks(w, r, http.StatusCreated, webhooksData{Created: &hook, Secret: secret},
+		"Webhook added. Copy its secret now: it is not shown again.", true)
+}
+
+// splitEvents reads the event filter as typed: kinds separated by commas, spaces or new lines.
+func splitEvents(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}
+
+func (s *Server) webhookDelete(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r, "webhook")
+	if err == nil {
+		err = s.store.DeleteWebhook(ctx, actorFrom(ctx), id)
+	}
+	if err != nil {
+		status, msg := s.uiError(ctx, err)
+		s.renderWebhooks(w, r, status, webhooksData{}, msg, false)
+		return
+	}
+	http.Redirect(w, r, "/webhooks?deleted="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// registerAdminUI registers the account-match review, the approval-time report and the webhooks pages.
+func (s *Server) registerAdminUI(mux *http.ServeMux) {
+	mux.HandleFunc("GET /account-matches", s.signedIn(s.matchesPage, staffRoles...))
+	mux.HandleFunc("GET /account-matches/{id}/search", s.signedIn(s.matchSearch, staffRoles...))
+	mux.HandleFunc("POST /account-matches/{id}/resolve", s.signedIn(s.matchResolve, deciders.roles...))
+	mux.HandleFunc("GET /approvals/report", s.signedIn(s.approvalReportPage, reportViewers...))
+	mux.HandleFunc("GET /webhooks", s.signedIn(s.webhooksPage, tandem.RoleRevOps))
+	mux.HandleFunc("POST /webhooks", s.signedIn(s.webhookCreate, tandem.RoleRevOps))
+	mux.HandleFunc("POST /webhooks/{id}/delete", s.signedIn(s.webhookDelete, tandem.RoleRevOps))
+}
