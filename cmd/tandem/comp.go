@@ -31,6 +31,11 @@ func runComp(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: say show, check, render or run", errUsage)
 	}
 	sub, rest := fs.Arg(0), fs.Args()[1:]
+	if sub == "run" || sub == "close" || sub == "statements" { // they calculate whole periods
+		if err := setCompMemoryLimit(env); err != nil {
+			return err
+		}
+	}
 	switch sub {
 	case "show":
 		if len(rest) > 0 {
@@ -193,10 +198,5 @@ func runCompRun(env *Env, args []string) error {
 	if *format == "csv" {
 		return comp.WriteResultCSV(env.Stdout, res)
 	}
-	b, err := comp.MarshalResult(res)
-	if err != nil {
-		return err
-	}
-	_, err = env.Stdout.Write(b)
-	return err
+	return comp.WriteResultJSON(env.Stdout, res)
 }

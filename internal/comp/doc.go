@@ -2,9 +2,9 @@
 // plan (Parse, Check, RenderMarkdown/RenderHTML), attribution of each opportunity to one category
 // (Plan.Attribute), the period calculation that pays AEs and partners from one attribution record
 // (Calculate), gross profit per deal and its roll-ups, adjustments and clawbacks after a period has
-// closed (Adjust, WithAdjustments), deterministic exports (MarshalResult, WriteStatementCSV) and the
-// what-if comparison of a draft plan (Compare). The package is pure: no I/O beyond io.Writer and
-// byte slices.
+// closed (Adjust, WithAdjustments), deterministic exports (MarshalResult and its streaming form
+// WriteResultJSON, WriteStatementCSV) and the what-if comparison of a draft plan (Compare). The
+// package is pure: no I/O beyond io.Writer and byte slices.
 //
 // # The rules, in order
 //

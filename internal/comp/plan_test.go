@@ -225,3 +225,22 @@ func TestRenderGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineHTML(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"**direct** — none":              "<strong>direct</strong> — none",
+		"a *co-sell* touch":              "a <em>co-sell</em> touch",
+		"**a** and *b* and **c**":        "<strong>a</strong> and <em>b</em> and <strong>c</strong>",
+		"<script>**x**</script>":         "&lt;script&gt;<strong>x</strong>&lt;/script&gt;",
+		"2 * 3 is six":                   "2 * 3 is six",
+		"**unclosed bold":                "**unclosed bold",
+		"plain & simple":                 "plain &amp; simple",
+		`**"quoted"**`:                   "<strong>&#34;quoted&#34;</strong>",
+		"no markers at all, nothing new": "no markers at all, nothing new",
+	} {
+		if got := string(inlineHTML(in)); got != want {
+			t.Errorf("inlineHTML(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

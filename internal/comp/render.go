@@ -21,8 +21,43 @@ var templateFS embed.FS
 var (
 	markdownPlan = texttemplate.Must(texttemplate.New("plan.md.tmpl").
 			Funcs(texttemplate.FuncMap{"cell": markdownCell}).ParseFS(templateFS, "templates/plan.md.tmpl"))
-	htmlPlan = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").ParseFS(templateFS, "templates/plan.html.tmpl"))
+	htmlPlan = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").
+			Funcs(htmltemplate.FuncMap{"inline": inlineHTML}).ParseFS(templateFS, "templates/plan.html.tmpl"))
 )
+
+// inlineHTML renders the Markdown emphasis of the document's list items (**bold**, *italic*) as HTML;
+// everything else is escaped.
+func inlineHTML(s string) htmltemplate.HTML {
+	s = htmltemplate.HTMLEscapeString(s)
+	s = emphasis(s, "**", "strong")
+	s = emphasis(s, "*", "em")
+	return htmltemplate.HTML(s) // #nosec G203 -- escaped above; only the tags added here are markup
+}
+
+// emphasis turns each pair of marker in s around some text into tag; other markers are left as they are.
+func emphasis(s, marker, tag string) string {
+	var b strings.Builder
+	for {
+		start := strings.Index(s, marker)
+		if start < 0 {
+			break
+		}
+		inner := s[start+len(marker):]
+		end := strings.Index(inner, marker)
+		if end < 0 {
+			break
+		}
+		b.WriteString(s[:start])
+		if end == 0 { // "**" left over from an unpaired bold marker: no empty element
+			b.WriteString(marker + marker)
+		} else {
+			b.WriteString("<" + tag + ">" + inner[:end] + "</" + tag + ">")
+		}
+		s = inner[end+len(marker):]
+	}
+	b.WriteString(s)
+	return b.String()
+}
 
 // markdownCell makes s safe inside a Markdown table cell.
 func markdownCell(s string) string {

@@ -108,12 +108,14 @@ type AttributionRun struct {
 	PlanVersion string `json:"plan_version" doc:"the plan whose attribution rules were applied"`
 	Examined    int    `json:"examined" doc:"opportunities derived"`
 	Changed     int    `json:"changed" doc:"opportunities whose stored attribution changed (each audited)"`
+	Decided     int    `json:"decided" doc:"opportunities left as a resolved attribution dispute decided them (counted in examined)"`
 }
 
 // RecomputeAttribution derives the attribution of the opportunities ids (every opportunity when ids is
 // empty) with plan's rules (the plan in force now when plan is nil) and stores each one that changed,
-// with an audit entry giving the old and new category and the reason. Work goes in batches, each its
-// own transaction. Revops only.
+// with an audit entry giving the old and new category and the reason. An opportunity whose attribution
+// a resolved dispute decided (see applyAttributionDecisionTx) keeps it: the rules never overrule the
+// decision. Work goes in batches, each its own transaction. Revops only.
 func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, plan *comp.Plan, ids []int64) (*AttributionRun, error) {
 	if err := requireCompAdmin(actor, "opportunity", "", "recompute attribution"); err != nil {
 		return nil, err
@@ -132,22 +134,33 @@ func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, pl
 				return err
 			}
 			current := map[int64]tandem.Attribution{}
-			rows, err := tx.QueryContext(ctx, `SELECT o.id, o.attribution FROM opportunities o`+w.sql(), w.args...)
+			decided := map[int64]bool{}
+			rows, err := tx.QueryContext(ctx, `SELECT o.id, o.attribution, EXISTS (SELECT 1 FROM conflicts c
+				WHERE c.opportunity_id = o.id AND c.cause = 'attribution' AND c.status = 'resolved')
+				FROM opportunities o`+w.sql(), w.args...)
 			if err != nil {
 				return fmt.Errorf("recompute attribution: %w", err)
 			}
 			for rows.Next() {
 				var id int64
 				var a tandem.Attribution
-				if err := rows.Scan(&id, &a); err != nil {
+				var d bool
+				if err := rows.Scan(&id, &a, boolCol{&d}); err != nil {
 					rows.Close()
 					return fmt.Errorf("recompute attribution: %w", err)
 				}
-				current[id] = a
+				current[id], decided[id] = a, d
 			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("recompute attribution: %w", err)
+			}
 			for _, f := range facts {
 				run.Examined++
+				if decided[f.OpportunityID] {
+					run.Decided++
+					continue
+				}
 				cat, reason := plan.Attribute(f)
 				old := current[f.OpportunityID]
 				if cat == old {
@@ -257,4 +270,48 @@ func (s *Store) DisputeAttribution(ctx context.Context, actor tandem.Actor, rule
 		return nil
 	})
 	return out, err
+}
+
+// decidedAttribution is the attribution a resolution of an attribution dispute gives the deal. A split
+// is partner-led; the split itself is read from the conflict when the period is calculated.
+func decidedAttribution(r tandem.Resolution) tandem.Attribution {
+	switch r {
+	case tandem.ResolvePartner:
+		return tandem.AttributionPartnerSourced
+	case tandem.ResolveCoSell, tandem.ResolveSplit:
+		return tandem.AttributionPartnerLed
+	}
+	return tandem.AttributionDirect
+}
+
+// applyAttributionDecisionTx makes the opportunity of d, a conflict just resolved, follow the decision
+// when d disputed its attribution (award_partner: partner_sourced; award_direct: direct; co_sell and
+// split: partner_led), with an audit entry; RecomputeAttribution leaves it so from then on. Other
+// conflicts change nothing. A partner category for a deal without a partner is EINVALID (and the
+// caller's transaction resolves nothing).
+func applyAttributionDecisionTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, d *ConflictDetail) error {
+	if d.Cause != tandem.CauseAttribution || d.OpportunityID == 0 || d.Status != tandem.ConflictResolved {
+		return nil
+	}
+	to := decidedAttribution(d.Resolution)
+	var from tandem.Attribution
+	var partnerID int64
+	if err := tx.QueryRowContext(ctx, `SELECT attribution, partner_id FROM opportunities WHERE id = $1`,
+		d.OpportunityID).Scan(&from, idCol{&partnerID}); err != nil {
+		return fmt.Errorf("conflict %d: attribution of opportunity %d: %w", d.ID, d.OpportunityID, err)
+	}
+	if to != tandem.AttributionDirect && partnerID == 0 {
+		return tandem.FieldError("resolution", "opportunity %d has no partner, so the dispute about its attribution can only be decided %s, not %s",
+			d.OpportunityID, tandem.ResolveDirect, d.Resolution)
+	}
+	if to == from {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET attribution = $1, updated_at = $2 WHERE id = $3`,
+		string(to), now.UnixMicro(), d.OpportunityID); err != nil {
+		return fmt.Errorf("conflict %d: store attribution of opportunity %d: %w", d.ID, d.OpportunityID, err)
+	}
+	return appendAuditTx(ctx, tx, now, actor, "opportunity.attribution", "opportunity", idString(d.OpportunityID),
+		map[string]any{"from": from, "to": to, "reason": fmt.Sprintf("decided by conflict %d (%s)", d.ID, d.Resolution),
+			"conflict_id": d.ID})
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -45,8 +46,37 @@ func BenchmarkRecreditOneDeal(b *testing.B) {
 // a new SQLite database, generated with set-based SQL.
 func benchQuarter(b *testing.B, deals int) *Store {
 	b.Helper()
+	return writeBenchQuarter(b, filepath.Join(b.TempDir(), "bench.db"), deals)
+}
+
+// TestWriteCompBenchDB writes the benchmark quarter of BenchmarkCalculateQuarterStored (1,000,000
+// deals unless TANDEM_COMP_BENCH_DEALS says otherwise) to the SQLite file named by
+// TANDEM_COMP_BENCH_DB, so scripts/bench-comp-stored.sh can measure a separate process recalculating
+// it. Skipped unless that variable is set.
+func TestWriteCompBenchDB(t *testing.T) {
+	path := os.Getenv("TANDEM_COMP_BENCH_DB")
+	if path == "" {
+		t.Skip("TANDEM_COMP_BENCH_DB is not set")
+	}
+	deals := 1_000_000
+	if v := os.Getenv("TANDEM_COMP_BENCH_DEALS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("TANDEM_COMP_BENCH_DEALS=%q is not a positive number", v)
+		}
+		deals = n
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatalf("%s exists already; remove it first", path)
+	}
+	writeBenchQuarter(t, path, deals)
+}
+
+// writeBenchQuarter is benchQuarter writing to the SQLite database at path.
+func writeBenchQuarter(b testing.TB, path string, deals int) *Store {
+	b.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
+	s, err := Open(ctx, path, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

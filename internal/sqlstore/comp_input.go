@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -87,6 +89,13 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	}
 
 	w := dealWhere(p, payee)
+	// Counted first so the deals are read into one exactly sized slice: a quarter of a million deals
+	// grown by appending would copy itself a dozen times.
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM opportunities o`+w.sql(), w.args...).Scan(&count); err != nil {
+		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+	}
+	in.Deals = make([]comp.Deal, 0, count)
 	rows, err := q.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.owner_id, o.partner_id, a.territory_id,
 		o.routing_motion, o.attribution, o.acv, o.currency, o.discount_basis_points, o.product, o.product_type,
 		o.close_date, o.cannibalisation_flag,
@@ -99,34 +108,60 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	if err != nil {
 		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
-	index := map[int64]int{}
-	var unattributed []int64
+	// One set of scan targets serves every row (plain int64 and string targets take database/sql's
+	// fast path); the few distinct motions, attributions, currencies and products are interned, so
+	// the deals share them instead of each keeping its own copy.
+	var (
+		d                                          comp.Deal
+		motion, attribution, currency, product, pt string
+		acv, discount                              int64
+	)
+	dest := []any{&d.OpportunityID, &d.ExternalID, &d.Name, idCol{&d.OwnerID}, idCol{&d.PartnerID},
+		idCol{&d.TerritoryID}, &motion, &attribution, &acv, &currency, &discount, &product, &pt,
+		timeCol{&d.ClosedOn}, boolCol{&d.Cannibalisation}, boolCol{&d.Registered}}
+	interned := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := interned[s]; ok {
+			return v
+		}
+		interned[s] = s
+		return s
+	}
+	type productKey struct{ name, pt string }
+	productCost := map[productKey]int{}
+	unattributed := 0
 	for rows.Next() {
-		var d comp.Deal
-		var product string
-		var pt tandem.ProductType
-		if err := rows.Scan(&d.OpportunityID, &d.ExternalID, &d.Name, idCol{&d.OwnerID}, idCol{&d.PartnerID},
-			idCol{&d.TerritoryID}, &d.Motion, &d.Attribution, &d.ACV, &d.Currency, &d.DiscountBasisPoints, &product, &pt,
-			timeCol{&d.ClosedOn}, boolCol{&d.Cannibalisation}, boolCol{&d.Registered}); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 		}
+		d.Motion, d.Attribution = tandem.Motion(intern(motion)), tandem.Attribution(intern(attribution))
+		d.Currency, d.ACV, d.DiscountBasisPoints = intern(currency), tandem.Money(acv), int(discount)
 		if d.Motion == "" {
 			d.Motion = tandem.MotionDirect // not routed yet: sold by the vendor
 		}
-		d.COGSBasisPoints = cogs.of(product, pt)
-		if d.Attribution == "" {
-			unattributed = append(unattributed, d.OpportunityID)
+		key := productKey{product, pt}
+		cost, ok := productCost[key]
+		if !ok {
+			cost = cogs.of(product, tandem.ProductType(pt))
+			productCost[productKey{intern(product), intern(pt)}] = cost
 		}
-		index[d.OpportunityID] = len(in.Deals)
+		d.COGSBasisPoints = cost
+		if d.Attribution == "" {
+			unattributed++
+		}
 		in.Deals = append(in.Deals, d)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
+	// The deals are ordered by opportunity id: the later queries find theirs by binary search.
+	dealAt := func(oppID int64) (int, bool) {
+		return slices.BinarySearchFunc(in.Deals, oppID, func(d comp.Deal, id int64) int { return cmp.Compare(d.OpportunityID, id) })
+	}
 
-	if len(unattributed) > 0 {
+	if unattributed > 0 {
 		aw := dealWhere(p, payee)
 		aw.add("o.attribution = ''")
 		facts, err := s.attributionFacts(ctx, q, aw)
@@ -134,7 +169,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 			return nil, err
 		}
 		for _, f := range facts {
-			if i, ok := index[f.OpportunityID]; ok {
+			if i, ok := dealAt(f.OpportunityID); ok {
 				in.Deals[i].Attribution, _ = plan.Attribute(f)
 			}
 		}
@@ -155,7 +190,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 			rows.Close()
 			return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
 		}
-		if i, ok := index[oppID]; ok && sp.PartnerShareBasisPoints > 0 && sp.PartnerShareBasisPoints < 10000 {
+		if i, ok := dealAt(oppID); ok && sp.PartnerShareBasisPoints > 0 && sp.PartnerShareBasisPoints < 10000 {
 			in.Deals[i].Split = &sp
 		}
 	}

@@ -622,3 +622,91 @@ func TestCompWhatIfAndGrossProfit(t *testing.T) {
 		wantCode(t, err, tandem.EINVALID)
 	})
 }
+
+// TestResolvedAttributionDisputeDecides: resolving an attribution dispute stores the decided category
+// on the opportunity (audited), a later recompute leaves it, the period's input follows it, and a
+// partner category for a deal without a partner is refused with nothing changed.
+func TestResolvedAttributionDisputeDecides(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		rules := conflictRules(t)
+		_, err := s.RecomputeAttribution(ctx, f.revops, nil, nil)
+		must(t, err)
+		attribution := func(id int64) tandem.Attribution {
+			t.Helper()
+			o, err := s.GetOpportunity(ctx, admin, id)
+			must(t, err)
+			return o.Attribution
+		}
+		if got := attribution(f.o1.ID); got != tandem.AttributionPartnerSourced {
+			t.Fatalf("o1 derived as %q", got)
+		}
+
+		steps := []struct {
+			res   tandem.Resolution
+			share int
+			want  tandem.Attribution
+		}{ // in order: each decision on o1 overrules the one before
+			{tandem.ResolveDirect, 0, tandem.AttributionDirect},
+			{tandem.ResolveCoSell, 0, tandem.AttributionPartnerLed},
+			{tandem.ResolvePartner, 0, tandem.AttributionPartnerSourced},
+			{tandem.ResolveSplit, 3000, tandem.AttributionPartnerLed},
+		}
+		for _, st := range steps {
+			c, err := s.DisputeAttribution(ctx, f.aeActor, rules, f.o1.ID, "not what happened")
+			must(t, err)
+			_, err = s.ResolveConflict(ctx, admin, c.ID, st.res, st.share, "decided "+string(st.res))
+			must(t, err)
+			if got := attribution(f.o1.ID); got != st.want {
+				t.Errorf("%s: o1 is %q, want %q", st.res, got, st.want)
+			}
+			run, err := s.RecomputeAttribution(ctx, f.revops, nil, nil)
+			must(t, err)
+			if run.Decided != 1 || run.Examined != 4 {
+				t.Errorf("%s: recompute %+v", st.res, run)
+			}
+			if got := attribution(f.o1.ID); got != st.want {
+				t.Errorf("%s: recompute overrode the decision: o1 is %q", st.res, got)
+			}
+		}
+		audit, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "opportunity.attribution", EntityID: idString(f.o1.ID)})
+		must(t, err)
+		decided := 0
+		for _, a := range audit {
+			if strings.Contains(a.Detail, "decided by conflict") {
+				decided++
+			}
+		}
+		if decided != len(steps) {
+			t.Errorf("%d decisions audited, want %d: %+v", decided, len(steps), audit)
+		}
+		in, err := s.CompInput(ctx, f.revops, f.q1)
+		must(t, err)
+		for _, d := range in.Deals {
+			if d.OpportunityID != f.o1.ID {
+				continue
+			}
+			if d.Attribution != tandem.AttributionPartnerLed || d.Split == nil || d.Split.PartnerShareBasisPoints != 3000 {
+				t.Errorf("o1 in the input: %q, split %+v", d.Attribution, d.Split)
+			}
+		}
+
+		// o4 has no partner: only award_direct can decide its dispute.
+		c, err := s.DisputeAttribution(ctx, f.ae2Actor, rules, f.o4.ID, "a partner helped")
+		must(t, err)
+		_, err = s.ResolveConflict(ctx, admin, c.ID, tandem.ResolvePartner, 0, "the partner's")
+		wantCode(t, err, tandem.EINVALID)
+		got, err := s.GetConflictDetail(ctx, admin, c.ID)
+		must(t, err)
+		if got.Status != tandem.ConflictOpen || attribution(f.o4.ID) != tandem.AttributionDirect {
+			t.Errorf("a refused decision changed state: conflict %s, o4 %q", got.Status, attribution(f.o4.ID))
+		}
+		_, err = s.ResolveConflict(ctx, admin, c.ID, tandem.ResolveDirect, 0, "vendor deal")
+		must(t, err)
+		if got := attribution(f.o4.ID); got != tandem.AttributionDirect {
+			t.Errorf("o4 is %q", got)
+		}
+	})
+}

@@ -733,6 +733,9 @@ func (s *Store) ResolveConflict(ctx context.Context, actor tandem.Actor, id int6
 			"rationale": d.Rationale}); err != nil {
 			return err
 		}
+		if err := applyAttributionDecisionTx(ctx, tx, now, actor, d); err != nil { // attribution.go
+			return err
+		}
 		out = d
 		return nil
 	})
