@@ -992,7 +992,13 @@ func (g *generator) registration(o *tandem.Opportunity, acc *tandem.Account, p *
 			}
 		}
 	case x < 0.85 && submitted.After(g.cfg.Today.AddDate(0, 0, -20)):
-		r.Status = tandem.RegistrationSubmitted
+		// Still waiting: a channel team decides most filings within its two-day SLA, so the queue holds
+		// the last few days' filings and only a few overdue ones.
+		if submitted.After(g.cfg.Today.AddDate(0, 0, -4)) || chance(g.rng, 0.04) {
+			r.Status = tandem.RegistrationSubmitted
+		} else {
+			decide(tandem.RegistrationApproved)
+		}
 	case x < 0.95:
 		decide(tandem.RegistrationRejected)
 		r.ExpiresAt = time.Time{}
@@ -1033,7 +1039,7 @@ func (g *generator) competingRegistration(o *tandem.Opportunity, acc *tandem.Acc
 		return
 	}
 	id := int64(len(g.ds.Registrations) + 1)
-	submitted := at(g.cfg.Today.AddDate(0, 0, -g.rng.IntN(10)), 10)
+	submitted := at(g.cfg.Today.AddDate(0, 0, -g.rng.IntN(7)), 10)
 	r := tandem.Registration{
 		ID: id, ExternalID: fmt.Sprintf("REG-%06d", id), PartnerID: p.ID,
 		AccountName: nearDuplicate(g.rng, acc.Name), Website: acc.Domain, Country: acc.Country,
@@ -1067,7 +1073,8 @@ func (g *generator) loneRegistrations() {
 		stem := g.companyStem()
 		name := stem + " " + oneOf(g.rng, verticalNouns[v])
 		id := int64(len(g.ds.Registrations) + 1)
-		submitted := at(g.cfg.Today.AddDate(0, 0, -g.rng.IntN(14)), 9+g.rng.IntN(8))
+		// Filed in the last working week and never later than the demo's "now" (10:00 on Today).
+		submitted := at(g.cfg.Today.AddDate(0, 0, -1-g.rng.IntN(6)), 9+g.rng.IntN(8))
 		usd := g.acvUSD(tandem.ProductCore, false, false)
 		g.ds.Registrations = append(g.ds.Registrations, tandem.Registration{
 			ID: id, ExternalID: fmt.Sprintf("REG-%06d", id), PartnerID: p.ID, AccountName: name,
