@@ -119,6 +119,31 @@ func (s ConflictSettings) Protected(st Stage) bool {
 	return at >= 0 && from >= 0 && at >= from
 }
 
+// EscalationRule is the routing rule of a deal whose motion an escalation decision set (a resolved
+// protected_reroute conflict), in place of the id of a policy rule.
+const EscalationRule = "escalation"
+
+// HoldsReroute reports whether a deal stored with motion from at stage fromStage must keep it although
+// the policy now proposes motion to (the deal moving to stage toStage): it has a motion, the proposal
+// differs, and the deal was or will be at or past the protected stage. Past that stage only an
+// escalation decision changes a deal's motion.
+func (s ConflictSettings) HoldsReroute(from Motion, fromStage Stage, to Motion, toStage Stage) bool {
+	return from != "" && to != from && (s.Protected(fromStage) || s.Protected(toStage))
+}
+
+// RerouteMotion returns the motion a resolution of a protected_reroute conflict gives the deal: award
+// to direct is direct, award to the partner is partner-led, co-sell and split are co-sell.
+func (r Resolution) RerouteMotion() Motion {
+	switch r {
+	case ResolveDirect:
+		return MotionDirect
+	case ResolvePartner:
+		return MotionPartnerLed
+	default:
+		return MotionCoSell
+	}
+}
+
 // Escalate moves an open conflict up one level with a new deadline and returns the log entry that
 // records it. ECONFLICT when the conflict is resolved or already at the CEO (it stays open and overdue
 // there); on error c is unchanged.

@@ -40,6 +40,41 @@ func TestDefaultConflictSettings(t *testing.T) {
 	}
 }
 
+func TestHoldsReroute(t *testing.T) {
+	t.Parallel()
+	s := DefaultConflictSettings() // protected from proposal on
+	tests := []struct {
+		name      string
+		from      Motion
+		fromStage Stage
+		to        Motion
+		toStage   Stage
+		want      bool
+	}{
+		{"before the stage the re-route applies", MotionPartnerLed, StageQualified, MotionDirect, StageQualified, false},
+		{"at the stage it is held", MotionPartnerLed, StageProposal, MotionDirect, StageProposal, true},
+		{"past the stage it is held", MotionCoSell, StageNegotiation, MotionPartnerLed, StageNegotiation, true},
+		{"moving into the stage it is held", MotionPartnerLed, StageQualified, MotionDirect, StageProposal, true},
+		{"a closed deal is held", MotionDirect, StageClosedWon, MotionCoSell, StageClosedWon, true},
+		{"the same motion is no re-route", MotionCoSell, StageProposal, MotionCoSell, StageProposal, false},
+		{"a deal never routed takes its first motion", "", StageProposal, MotionDirect, StageProposal, false},
+	}
+	for _, tt := range tests {
+		if got := s.HoldsReroute(tt.from, tt.fromStage, tt.to, tt.toStage); got != tt.want {
+			t.Errorf("%s: HoldsReroute = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	motions := map[Resolution]Motion{}
+	for _, r := range Resolutions {
+		motions[r] = r.RerouteMotion()
+	}
+	want := map[Resolution]Motion{ResolveDirect: MotionDirect, ResolvePartner: MotionPartnerLed, ResolveCoSell: MotionCoSell,
+		ResolveSplit: MotionCoSell}
+	if diff := cmp.Diff(want, motions); diff != "" {
+		t.Errorf("RerouteMotion (-want +got):\n%s", diff)
+	}
+}
+
 func TestConflictSettingsValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -23,4 +23,8 @@ type RoutingState struct {
 	Motion             Motion
 	RegistrationStatus RegistrationStatus
 	PartnerTier        Tier
+	// Stage and Routing are as stored (Routing.Motion is Motion); the import reads them to hold a
+	// re-route past the protected stage. Not every reader fills them.
+	Stage   Stage
+	Routing Routing
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -108,7 +109,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	opts := importer.Options{
 		Kind: *kind, Format: *format, Mapping: mapping, SkipInvalid: *skipInvalid, Strict: *strict,
-		Router: router, Clock: time.Now, Logger: logger,
+		Router: router, Conflicts: router.ConflictSettings(), Clock: time.Now, Logger: logger,
 	}
 	if rejects != nil {
 		opts.Rejects = rejects
@@ -127,6 +128,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("roll back: %w", err)
 	}
 	printImportReport(env.Stdout, env.Stderr, report, path, *skipInvalid)
+	if commit {
+		if err := holdReroutes(ctx, env, store, router, report.Held, path); err != nil {
+			return err
+		}
+	}
 	if runErr != nil && len(report.Errors) == 0 {
 		return runErr
 	}
@@ -142,6 +148,33 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return errSilentFailure
 	case *dryRun:
 		fmt.Fprintln(env.Stdout, "dry run: rolled back, nothing was written")
+	}
+	return nil
+}
+
+// holdReroutes opens the protected_reroute conflict of each committed deal that kept its routing past
+// the protected stage, and says so per deal.
+func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, p *policy.Policy, held []importer.HeldReroute, path string) error {
+	if len(held) == 0 {
+		return nil
+	}
+	bh := p.Settings().BusinessHours
+	cal, err := calendar.New(calendar.Config{Timezone: bh.Timezone, Start: bh.Start, End: bh.End, Days: bh.Days, Holidays: bh.Holidays})
+	if err != nil {
+		return fmt.Errorf("policy business hours: %w", err)
+	}
+	rules := sqlstore.ConflictRules{Settings: p.ConflictSettings(), Calendar: cal}
+	for _, h := range held {
+		id, _, err := store.HoldReroute(ctx, tandem.SystemActor, rules, h.OpportunityID, h.Proposed)
+		if err != nil {
+			return fmt.Errorf("%s:%d: deal %s: open its re-route conflict: %w", path, h.Line, h.ExternalID, err)
+		}
+		what := "an escalation decided it"
+		if id != 0 {
+			what = fmt.Sprintf("conflict %d decides", id)
+		}
+		fmt.Fprintf(env.Stdout, "%s:%d: deal %s keeps %s past the protected stage (policy rule %s would make it %s); %s\n",
+			path, h.Line, h.ExternalID, h.Motion, h.Proposed.Rule, h.Proposed.Motion, what)
 	}
 	return nil
 }

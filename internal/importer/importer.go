@@ -82,10 +82,14 @@ type Options struct {
 	Strict      bool      // columns the mapping does not use are an error, not a warning
 	Rejects     io.Writer // where rejected rows go (with SkipInvalid); nil discards them
 	Router      Router    // routes every imported opportunity
-	Clock       func() time.Time
-	Logger      *slog.Logger
-	Progress    func(Progress)
-	BatchSize   int
+	// Conflicts are the programme's conflict rules: a stored deal at or past their protected stage keeps
+	// its routing when the policy would change its motion (see Report.Held). The zero value protects
+	// nothing.
+	Conflicts tandem.ConflictSettings
+	Clock     func() time.Time
+	Logger    *slog.Logger
+	Progress  func(Progress)
+	BatchSize int
 }
 
 // RowError is one problem with one row: its line (1 is the header), the source column as written in the
@@ -139,6 +143,19 @@ type Report struct {
 	// Refused is set when the import must not be committed: some row was bad and SkipInvalid was off.
 	Refused  bool          `json:"refused"`
 	Duration time.Duration `json:"duration"`
+	// Held lists the stored deals at or past the protected stage whose motion the policy would have
+	// changed: they kept their routing, and only an escalation decision changes it.
+	Held []HeldReroute `json:"held,omitempty"`
+}
+
+// HeldReroute is an imported deal that kept its routing: the row, the deal, its motion and the routing
+// the policy proposed.
+type HeldReroute struct {
+	Line          int            `json:"line"`
+	ExternalID    string         `json:"external_id"`
+	OpportunityID int64          `json:"opportunity_id"`
+	Motion        tandem.Motion  `json:"motion" doc:"the motion it keeps"`
+	Proposed      tandem.Routing `json:"proposed"`
 }
 
 // Importer imports one file into one transaction. Make a new one per file.

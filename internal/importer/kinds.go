@@ -302,8 +302,17 @@ func (imp *Importer) route(ctx context.Context, tx Tx, rows []opportunityRow, me
 		if !metas[i].ok() {
 			continue
 		}
-		if err := imp.routeOne(&rows[i], states[rows[i].ExternalID]); err != nil {
+		st := states[rows[i].ExternalID]
+		if err := imp.routeOne(&rows[i], st); err != nil {
 			metas[i].errs = append(metas[i].errs, RowError{Line: metas[i].line, Reason: "routing: " + tandem.ErrorMessage(err)})
+			continue
+		}
+		// Past the protected stage a stored deal keeps its routing: only an escalation decides a new motion.
+		o := &rows[i].Opportunity
+		if st.OpportunityID != 0 && imp.opts.Conflicts.HoldsReroute(st.Motion, st.Stage, o.Routing.Motion, o.Stage) {
+			imp.report.Held = append(imp.report.Held, HeldReroute{Line: metas[i].line, ExternalID: o.ExternalID,
+				OpportunityID: st.OpportunityID, Motion: st.Motion, Proposed: o.Routing})
+			o.Routing = st.Routing
 		}
 	}
 	return nil

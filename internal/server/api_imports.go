@@ -143,7 +143,7 @@ func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, re
 			finish(tandem.UpsertCounts{}, 0, err)
 			return
 		}
-		opts.Router = p
+		opts.Router, opts.Conflicts = p, p.ConflictSettings()
 	}
 	tx, err := s.store.BeginImport(ctx, actor)
 	if err != nil {
@@ -169,11 +169,38 @@ func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, re
 		finish(tandem.UpsertCounts{}, int64(report.Rejected), err)
 		return
 	}
+	s.holdImportedReroutes(ctx, actor, log, report.Held)
 	var rejectedErr error
 	if report.ErrorCount > 0 {
 		rejectedErr = errors.New(refusal(report))
 	}
 	finish(report.Counts, int64(report.Rejected), rejectedErr)
+}
+
+// holdImportedReroutes opens the protected_reroute conflict of each committed deal that kept its
+// routing past the protected stage (importer.Report.Held). The import is committed, so failures are
+// logged.
+func (s *Server) holdImportedReroutes(ctx context.Context, actor tandem.Actor, log *slog.Logger, held []importer.HeldReroute) {
+	if len(held) == 0 {
+		return
+	}
+	rules, err := s.ConflictRules(ctx)
+	if err != nil {
+		log.Error("conflict rules for held re-routes", slog.Any("err", err))
+		return
+	}
+	opened := 0
+	for _, h := range held {
+		_, ok, err := s.store.HoldReroute(ctx, actor, rules, h.OpportunityID, h.Proposed)
+		if err != nil {
+			log.Error("open a protected re-route conflict", slog.Int64("opportunity", h.OpportunityID), slog.Any("err", err))
+			continue
+		}
+		if ok {
+			opened++
+		}
+	}
+	log.Info("re-routes held past the protected stage", slog.Int("held", len(held)), slog.Int("conflicts_opened", opened))
 }
 
 // refusal lists a report's first row errors, one a line, for the job's error text.

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -104,11 +106,13 @@ func (s *Server) registerOpportunityAPI() {
 			return ok(o), nil
 		})
 	register(s.api, op(http.MethodPatch, "update-opportunity", "/opportunities/{id}", "Update an opportunity",
-		"Fields left out keep their value. The active policy routes the result again."),
+		"Fields left out keep their value. The active policy routes the result again, except that a deal at or "+
+			"past the protected stage (policy conflicts.protected_stage) keeps its motion: the re-route is held, "+
+			"held_reroute says what the policy proposed, and a protected_reroute conflict decides it."),
 		func(ctx context.Context, in *struct {
 			IDParam
 			Body opportunityInput
-		}) (*bodyOutput[tandem.Opportunity], error) {
+		}) (*bodyOutput[updatedOpportunity], error) {
 			actor := actorFrom(ctx)
 			o, err := s.store.GetOpportunity(ctx, actor, in.ID)
 			if err != nil {
@@ -116,12 +120,75 @@ func (s *Server) registerOpportunityAPI() {
 			}
 			before := *o
 			in.Body.apply(o)
-			if err := s.saveOpportunity(ctx, actor, o); err != nil {
+			held, err := s.updateOpportunity(ctx, actor, &before, o)
+			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
 			s.detectOpportunityConflicts(ctx, actor, &before, o)
-			return ok(*o), nil
+			return ok(updatedOpportunity{Opportunity: *o, HeldReroute: held}), nil
 		})
+}
+
+// updatedOpportunity is an opportunity as an update left it, with the re-route it held, if any.
+type updatedOpportunity struct {
+	tandem.Opportunity
+	HeldReroute *heldReroute `json:"held_reroute,omitempty" doc:"set when the deal kept its motion past the protected stage"`
+}
+
+// heldReroute is a re-route the protected stage held back.
+type heldReroute struct {
+	Proposed   tandem.Routing `json:"proposed" doc:"the routing the policy proposed and the deal did not take"`
+	ConflictID int64          `json:"conflict_id,omitempty" doc:"the open protected_reroute conflict that decides it"`
+	Note       string         `json:"note"`
+}
+
+// updateOpportunity validates o, routes it with the active policy and stores it over before. When the
+// deal is or goes at or past the protected stage and the policy would change its motion, it keeps its
+// routing and the re-route is held: a protected_reroute conflict opens (unless the routing is an
+// escalation decision already, which stands) and the hold is returned.
+func (s *Server) updateOpportunity(ctx context.Context, actor tandem.Actor, before, o *tandem.Opportunity) (*heldReroute, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.route(ctx, actor, o); err != nil {
+		return nil, err
+	}
+	rules, err := s.ConflictRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !rules.Settings.HoldsReroute(before.Routing.Motion, before.Stage, o.Routing.Motion, o.Stage) {
+		return nil, s.store.UpdateOpportunity(ctx, actor, o)
+	}
+	proposed := o.Routing
+	o.Routing = before.Routing
+	if err := s.store.UpdateOpportunity(ctx, actor, o); err != nil {
+		return nil, err
+	}
+	return s.holdReroute(ctx, actor, rules, o, proposed), nil
+}
+
+// holdReroute opens the protected_reroute conflict of stored deal o, which kept its routing although
+// the policy proposed proposed, and says so. The deal is stored already, so a failure is logged.
+func (s *Server) holdReroute(ctx context.Context, actor tandem.Actor, rules sqlstore.ConflictRules, o *tandem.Opportunity,
+	proposed tandem.Routing) *heldReroute {
+	h := &heldReroute{Proposed: proposed}
+	id, _, err := s.store.HoldReroute(ctx, actor, rules, o.ID, proposed)
+	switch {
+	case err != nil:
+		s.log.ErrorContext(ctx, "opening the protected re-route conflict failed", slog.Int64("opportunity", o.ID), slog.Any("err", err))
+		h.Note = fmt.Sprintf("The deal is at %s, at or past the protected stage (%s): it stays %s; the policy would make it %s.",
+			o.Stage, rules.Settings.ProtectedStage, o.Routing.Motion, proposed.Motion)
+	case id == 0:
+		h.Note = fmt.Sprintf("The deal stays %s as an escalation decided; the policy would make it %s.",
+			o.Routing.Motion, proposed.Motion)
+	default:
+		h.ConflictID = id
+		h.Note = fmt.Sprintf("The deal is at %s, at or past the protected stage (%s): it stays %s until conflict %d decides "+
+			"whether it becomes %s (policy %s rule %s).", o.Stage, rules.Settings.ProtectedStage, o.Routing.Motion, id,
+			proposed.Motion, proposed.PolicyVersion, proposed.Rule)
+	}
+	return h
 }
 
 // saveOpportunity validates o, routes it with the active policy and creates or updates it.

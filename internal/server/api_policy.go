@@ -31,6 +31,7 @@ type simulateInput struct {
 type publishResult struct {
 	Version  tandem.PolicyVersion `json:"version"`
 	Rerouted int                  `json:"rerouted" doc:"open deals routed again with the new version"`
+	Held     int                  `json:"held" doc:"open deals at or past the protected stage that kept their routing: the new version would change their motion, which only an escalation decides"`
 }
 
 func (s *Server) registerPolicyAPI() {
@@ -177,7 +178,8 @@ func (s *Server) simulate(ctx context.Context, actor tandem.Actor, src string) (
 }
 
 // publish puts version id in force and routes every open deal again with it, so each carries the new
-// version. Deals that fail to route keep their old routing and are logged.
+// version. Deals that fail to route keep their old routing and are logged; deals at or past the new
+// version's protected stage whose motion it would change keep theirs and are counted as held.
 func (s *Server) publish(ctx context.Context, actor tandem.Actor, id int64) (*publishResult, error) {
 	v, err := s.store.GetPolicyVersion(ctx, actor, id)
 	if err != nil {
@@ -201,10 +203,18 @@ func (s *Server) publish(ctx context.Context, actor tandem.Actor, id int64) (*pu
 	now := s.now().UTC()
 	updates := make(map[int64]tandem.Routing, len(deals))
 	var failed []string
+	held := 0
+	protected := p.ConflictSettings()
 	for i, d := range deals {
 		dec, err := p.Route(d)
 		if err != nil {
 			failed = append(failed, fmt.Sprintf("%d: %v", ids[i], err))
+			continue
+		}
+		// A deal at or past the protected stage keeps its routing rather than change motion; a publish
+		// opens no conflict per deal (a later edit of the deal does).
+		if protected.HoldsReroute(d.CurrentMotion, d.Stage, dec.Motion, d.Stage) {
+			held++
 			continue
 		}
 		updates[ids[i]] = dec.Routing(now)
@@ -219,5 +229,5 @@ func (s *Server) publish(ctx context.Context, actor tandem.Actor, id int64) (*pu
 	if v, err = s.store.GetPolicyVersion(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	return &publishResult{Version: *v, Rerouted: n}, nil
+	return &publishResult{Version: *v, Rerouted: n, Held: held}, nil
 }

@@ -111,7 +111,8 @@ func (s *Server) policyPublish(w http.ResponseWriter, r *http.Request) {
 		var res *publishResult
 		if res, err = s.publish(ctx, actor, v.ID); err == nil {
 			s.renderPolicyPage(w, r, http.StatusOK, "",
-				fmt.Sprintf("Published version %s; %d open deals routed again.", res.Version.Version, res.Rerouted), true)
+				fmt.Sprintf("Published version %s; %d open deals routed again; %d past the protected stage kept their motion.",
+					res.Version.Version, res.Rerouted, res.Held), true)
 			return
 		}
 	}

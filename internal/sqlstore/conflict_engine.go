@@ -96,6 +96,12 @@ func getConflictDetail(ctx context.Context, q querier, actor tandem.Actor, id in
 // opening and audits it. It reports whether a conflict was opened.
 func (s *Store) openConflictTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
 	d *ConflictDetail, pairKey string) (bool, error) {
+	return s.openConflictNoteTx(ctx, tx, now, actor, rules, d, pairKey, string(d.Cause))
+}
+
+// openConflictNoteTx is openConflictTx with the opening log entry's note.
+func (s *Store) openConflictNoteTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+	d *ConflictDetail, pairKey, note string) (bool, error) {
 	d.Level, d.Status, d.OpenedAt = tandem.LevelAEAndPartnerManager, tandem.ConflictOpen, now
 	d.LevelDueAt = rules.dueAt(d.Level, now)
 	d.Segment = tandem.ACVBand(d.ACV)
@@ -114,7 +120,7 @@ func (s *Store) openConflictTx(ctx context.Context, tx *sql.Tx, now time.Time, a
 		return false, s.mapErr(fmt.Errorf("open %s conflict: %w", d.Cause, err), "conflict")
 	}
 	entry := tandem.EscalationEntry{ConflictID: d.ID, At: now, Level: d.Level, Action: tandem.EscalationOpened,
-		ActorID: actor.UserID, Note: string(d.Cause)}
+		ActorID: actor.UserID, Note: note}
 	if err := appendEscalationTx(ctx, tx, &entry); err != nil {
 		return false, err
 	}
@@ -474,12 +480,14 @@ func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, a
 // DetectOpportunityConflicts opens the conflicts a change of an opportunity causes, and returns the ones
 // it opened. before is the opportunity as it was (nil when after was just created), after as it is now,
 // routed. It opens
-//   - protected_reroute when the motion changed while the deal was at or past the protected stage;
 //   - cannibalisation when the discount of a deal with an approved registration rose above the
 //     guardrail of its motion, or when a direct deal (no partner) is created on, or moved onto, an
 //     account and product type with another partner's approved registration — and flags the
 //     opportunity for commission forfeit and performance review;
 //   - direct_overlap when such a direct deal meets a registration still awaiting a decision.
+//
+// A re-route past the protected stage is not a change here: the caller holds it and opens its
+// protected_reroute conflict with HoldReroute.
 //
 // EFORBIDDEN for partner users.
 func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Actor, rules ConflictRules,
@@ -525,16 +533,6 @@ func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Act
 		}
 		if len(owns) > 0 {
 			own = owns[0]
-		}
-
-		if before != nil && before.Routing.Motion != "" && after.Routing.Motion != before.Routing.Motion &&
-			(set.Protected(before.Stage) || set.Protected(after.Stage)) {
-			d := base(tandem.CauseProtectedReroute)
-			d.RegistrationID, d.PartnerID = own.id, cmp.Or(after.PartnerID, before.PartnerID, own.partnerID)
-			d.PartnerTier = own.tier
-			if err := s.openAndCollect(ctx, tx, now, actor, rules, &d, pairKey("reroute", after.ID, 0), &opened); err != nil {
-				return err
-			}
 		}
 
 		if own.id != 0 && after.DiscountBasisPoints > set.Guardrail(after.Routing.Motion) &&
@@ -734,6 +732,9 @@ func (s *Store) ResolveConflict(ctx context.Context, actor tandem.Actor, id int6
 			return err
 		}
 		if err := applyAttributionDecisionTx(ctx, tx, now, actor, d); err != nil { // attribution.go
+			return err
+		}
+		if err := applyRerouteDecisionTx(ctx, tx, now, actor, d); err != nil { // reroute.go
 			return err
 		}
 		out = d

@@ -269,19 +269,23 @@ func (t *ImportTx) PartnerTiers(ctx context.Context) (map[int64]tandem.Tier, err
 }
 
 // RoutingStates returns, for the stored opportunities among the given external ids, what routing needs
-// to know about them.
+// to know about them, with their stored stage and routing.
 func (t *ImportTx) RoutingStates(ctx context.Context, opportunityExternalIDs []string) (map[string]tandem.RoutingState, error) {
 	out := make(map[string]tandem.RoutingState, len(opportunityExternalIDs))
 	clear(t.absent)
 	err := t.lookup(ctx, opportunityExternalIDs, "o.external_id", func(join, cond string) string {
-		return `SELECT o.external_id, o.id, o.routing_motion, ` + routingStateColumns + `
+		return `SELECT o.external_id, o.id, o.routing_motion, ` + routingStateColumns + `, o.stage,
+			o.routing_partner_attached, o.routing_rule, o.routing_policy_version, o.routing_explanation, o.routed_at
 			FROM ` + join + `opportunities o LEFT JOIN partners p ON p.id = o.partner_id WHERE ` + cond
 	}, func(scan func(...any) error) error {
 		var ext string
 		var st tandem.RoutingState
-		if err := scan(&ext, &st.OpportunityID, &st.Motion, &st.PartnerTier, &st.RegistrationStatus); err != nil {
+		r := &st.Routing
+		if err := scan(&ext, &st.OpportunityID, &st.Motion, &st.PartnerTier, &st.RegistrationStatus, &st.Stage,
+			boolCol{&r.PartnerAttached}, &r.Rule, &r.PolicyVersion, &r.Explanation, timeCol{&r.RoutedAt}); err != nil {
 			return err
 		}
+		r.Motion = st.Motion
 		out[ext] = st
 		return nil
 	})
