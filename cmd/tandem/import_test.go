@@ -77,6 +77,38 @@ func TestImportCommand(t *testing.T) {
 		o.Routing.PolicyVersion == "" || o.Routing.Explanation == "" {
 		t.Errorf("imported O-1 = ACV %v, routing %+v; want $1,200,000.00 routed direct by over-1m with a version and explanation", o.ACV, o.Routing)
 	}
+	st.Close()
+
+	// O-1 is at proposal, the protected stage: a re-import that would make it co-sell keeps it direct
+	// and opens one protected_reroute conflict; importing the same file again opens no second one.
+	shrunk := writeTemp(t, "shrunk.csv", "external_id,name,account,stage,acv,country,product_type\n"+
+		"O-1,Acme platform,A-1,proposal,\"$500,000.00\",US,core\n")
+	for i := range 2 {
+		code, out, errOut = runTandem(t, "", "import", "--db", db, "--kind", "opportunities", shrunk)
+		want := "shrunk.csv:2: deal O-1 keeps direct past the protected stage (policy rule 250k-to-1m would make it co_sell); conflict 1 decides"
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("re-import %d past the protected stage: exit %d, out %q, err %q; want %q", i+1, code, out, errOut, want)
+		}
+	}
+	st, err = sqlstore.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	o, err = st.GetOpportunityByExternalID(context.Background(), tandem.SystemActor, "O-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ACV != tandem.Major(500_000) || o.Routing.Motion != tandem.MotionDirect || o.Routing.Rule != "over-1m" {
+		t.Errorf("after the held re-import O-1 = ACV %v, routing %+v; want the new ACV but still direct by over-1m", o.ACV, o.Routing)
+	}
+	conflicts, total, err := st.ListConflicts(context.Background(), tandem.SystemActor, sqlstore.ConflictFilter{Cause: tandem.CauseProtectedReroute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 1 || conflicts[0].OpportunityID != o.ID || conflicts[0].Rule != "250k-to-1m" {
+		t.Errorf("protected_reroute conflicts = %d %+v; want one on O-1 under rule 250k-to-1m", total, conflicts)
+	}
 }
 
 func countOpportunities(t *testing.T, db string) int {
