@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tandem "github.com/tandem-revops/tandem"
 )
@@ -731,14 +732,27 @@ func (s *Store) CompleteDelivery(ctx context.Context, id int64, attempt int, now
 // retryAt, or, when retryAt is the zero time, has failed for good. It reports false, writing nothing,
 // when the claim is stale.
 func (s *Store) RetryDelivery(ctx context.Context, id int64, attempt int, errText string, retryAt time.Time) (bool, error) {
-	if len(errText) > 1000 {
-		errText = errText[:1000]
-	}
+	errText = storableError(errText, 1000)
 	if retryAt.IsZero() {
 		return s.finishDelivery(ctx, id, attempt, `status = 'failed', last_error = $1`, errText)
 	}
 	return s.finishDelivery(ctx, id, attempt, `last_error = $1, next_attempt_at = $2`, errText,
 		retryAt.UTC().Truncate(time.Microsecond).UnixMicro())
+}
+
+// storableError makes an error text safe for a TEXT column: valid UTF-8 (a receiver's response may be
+// anything, and PostgreSQL refuses invalid UTF-8, which would leave the delivery stuck) and at most max
+// bytes, cut on a character boundary.
+func storableError(text string, max int) string {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	if len(text) <= max {
+		return text
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut]
 }
 
 func (s *Store) finishDelivery(ctx context.Context, id int64, attempt int, set string, args ...any) (bool, error) {

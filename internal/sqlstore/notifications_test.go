@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -257,14 +258,18 @@ func TestClaimAndRecordDeliveries(t *testing.T) {
 		if len(pending) != 1 {
 			t.Fatalf("claimed %d", len(pending))
 		}
-		if ok, err := s.RetryDelivery(ctx, pending[0].ID, 1, "gave up", time.Time{}); err != nil || !ok {
+		// A receiver's answer is anything: an invalid byte and a long multi-byte body must still be stored
+		// (PostgreSQL refuses invalid UTF-8), cut on a character boundary.
+		gaveUp := "gave up: \xff" + strings.Repeat("é", 600)
+		if ok, err := s.RetryDelivery(ctx, pending[0].ID, 1, gaveUp, time.Time{}); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
 		must(t, s.DeleteWebhook(ctx, f.revops, f.all.ID))
 		wantCode(t, s.DeleteWebhook(ctx, f.revops, f.all.ID), tandem.ENOTFOUND)
 		failed, _, err := s.ListDeliveries(ctx, f.revops, DeliveryFilter{Status: DeliveryFailed})
 		must(t, err)
-		if len(failed) != 2 || failed[0].LastError != "webhook deleted" || failed[1].LastError != "gave up" {
+		if len(failed) != 2 || failed[0].LastError != "webhook deleted" || !strings.HasPrefix(failed[1].LastError, "gave up: \uFFFDéé") ||
+			!utf8.ValidString(failed[1].LastError) || len(failed[1].LastError) > 1000 || len(failed[1].LastError) < 998 {
 			t.Errorf("failed deliveries %+v", failed)
 		}
 		hooks, err := s.ListWebhooks(ctx, f.revops)
