@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/periodic"
 )
 
 // Cursor is a position in the source's order of changes: the change time, and among the accounts
@@ -85,11 +87,15 @@ type Live struct {
 	seen      Cursor             // latest change applied
 	checked   Cursor             // seen at the previous check
 
-	buildMu    sync.Mutex // one build at a time
-	building   bool
-	loadMu     sync.Mutex // the first build
-	stop       context.CancelFunc
-	background sync.WaitGroup
+	buildMu  sync.Mutex // one build at a time
+	building bool
+	loadMu   sync.Mutex // the first build
+	stopped  bool       // under buildMu: no background rebuild starts after Stop
+	checks   *periodic.Runner
+	// rebuilds run on their own goroutines under this context, which Stop cancels.
+	rebuildCtx    context.Context
+	cancelRebuild context.CancelFunc
+	background    sync.WaitGroup
 }
 
 // NewLive returns a Live index over src. Nothing is read until Load, Start or the first Match.
@@ -112,7 +118,10 @@ func NewLive(src Source, cfg LiveConfig) *Live {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Live{src: src, cfg: cfg, changed: map[string]Account{}, masked: map[string]bool{}}
+	l := &Live{src: src, cfg: cfg, changed: map[string]Account{}, masked: map[string]bool{}}
+	l.rebuildCtx, l.cancelRebuild = context.WithCancel(context.Background())
+	l.checks = periodic.New(cfg.CheckInterval, l.tick)
+	return l
 }
 
 // Load builds the first base unless it is built already (waiting for a build under way), and returns
@@ -130,32 +139,32 @@ func (l *Live) Load(ctx context.Context) error {
 }
 
 // Start loads the base in the background and checks it every CheckInterval until Stop.
-func (l *Live) Start(ctx context.Context) {
-	ctx, l.stop = context.WithCancel(ctx)
-	l.background.Go(func() {
+func (l *Live) Start(ctx context.Context) { l.checks.Start(ctx) }
+
+// tick is one scheduled look: the first build while there is no base (so a failed one is tried again),
+// a check afterwards.
+func (l *Live) tick(ctx context.Context) {
+	l.mu.RLock()
+	loaded := l.base != nil
+	l.mu.RUnlock()
+	if !loaded {
 		if err := l.Load(ctx); err != nil && ctx.Err() == nil {
 			l.cfg.Logger.Error("account index: first build failed", slog.Any("err", err))
 		}
-		t := time.NewTicker(l.cfg.CheckInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := l.Check(ctx); err != nil && ctx.Err() == nil {
-					l.cfg.Logger.Error("account index: check failed", slog.Any("err", err))
-				}
-			}
-		}
-	})
+		return
+	}
+	if err := l.Check(ctx); err != nil && ctx.Err() == nil {
+		l.cfg.Logger.Error("account index: check failed", slog.Any("err", err))
+	}
 }
 
-// Stop ends the background check and waits for a running rebuild.
+// Stop ends the background check, cancels a running rebuild and waits for it; no rebuild starts after.
 func (l *Live) Stop() {
-	if l.stop != nil {
-		l.stop()
-	}
+	l.checks.Stop()
+	l.buildMu.Lock()
+	l.stopped = true
+	l.buildMu.Unlock()
+	l.cancelRebuild()
 	l.background.Wait()
 }
 
@@ -308,7 +317,7 @@ func (l *Live) Check(ctx context.Context) error {
 
 func (l *Live) rebuildInBackground() {
 	l.buildMu.Lock()
-	if l.building {
+	if l.building || l.stopped {
 		l.buildMu.Unlock()
 		return
 	}
@@ -320,7 +329,7 @@ func (l *Live) rebuildInBackground() {
 			l.building = false
 			l.buildMu.Unlock()
 		}()
-		if err := l.Rebuild(context.Background()); err != nil {
+		if err := l.Rebuild(l.rebuildCtx); err != nil && l.rebuildCtx.Err() == nil {
 			l.cfg.Logger.Error("account index: rebuild failed", slog.Any("err", err))
 		}
 	})

@@ -187,7 +187,7 @@ func TestLiveRebuildsWhenDeltaGrows(t *testing.T) {
 	}
 	src.put(Account{ID: "n3", Name: "Company 3"})
 	mustMatch(t, l, Query{ID: "q", Name: "x"})
-	l.Stop() // waits for the background rebuild
+	l.background.Wait() // the background rebuild
 	if src.loads != 2 {
 		t.Fatalf("base read %d times, want a rebuild", src.loads)
 	}
@@ -209,7 +209,7 @@ func TestLiveCheckRebuildsOnCountMismatch(t *testing.T) {
 	if err := l.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	l.Stop()
+	l.background.Wait()
 	if src.loads != 1 {
 		t.Fatalf("rebuilt although nothing changed")
 	}
@@ -218,7 +218,7 @@ func TestLiveCheckRebuildsOnCountMismatch(t *testing.T) {
 	if err := l.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	l.Stop()
+	l.background.Wait()
 	if src.loads != 2 {
 		t.Fatalf("no rebuild after an account vanished")
 	}
@@ -262,5 +262,26 @@ func TestLiveSmallBaseRebuilds(t *testing.T) {
 	}
 	if src.loads != 2 {
 		t.Errorf("base read %d times, want 2", src.loads)
+	}
+}
+
+// TestLiveNoRebuildAfterStop: a check that finds the index stale after Stop starts no rebuild, so
+// nothing of the index outlives its owner.
+func TestLiveNoRebuildAfterStop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src := testSource(t)
+	l := NewLive(src, LiveConfig{SmallBase: 1})
+	if err := l.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.Stop()
+	src.remove(src.accounts[0].ID)
+	if err := l.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.background.Wait()
+	if src.loads != 1 {
+		t.Fatalf("%d loads: a rebuild started after Stop", src.loads)
 	}
 }
