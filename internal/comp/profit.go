@@ -21,6 +21,18 @@ type ProfitRollup struct {
 	GrossProfit   tandem.Money `json:"gross_profit"`
 }
 
+// Add counts deal d in r and adds each of its amounts to r's.
+func (r *ProfitRollup) Add(d DealProfit) {
+	r.Deals++
+	r.ACV += d.ACV
+	r.Discount += d.Discount
+	r.PartnerMargin += d.PartnerMargin
+	r.SPIFF += d.SPIFF
+	r.MDF += d.MDF
+	r.COGS += d.COGS
+	r.GrossProfit += d.GrossProfit
+}
+
 // Rollup sums deal profit by "owner", "territory", "partner" or "motion". Rows are ordered by key
 // (numerically for ids); every column is the exact sum of the deals' columns. It returns an EINVALID
 // error for another grouping.
@@ -54,14 +66,7 @@ func Rollup(profit []DealProfit, by string) ([]ProfitRollup, error) {
 			}
 			rows[k{id, s}] = r
 		}
-		r.Deals++
-		r.ACV += d.ACV
-		r.Discount += d.Discount
-		r.PartnerMargin += d.PartnerMargin
-		r.SPIFF += d.SPIFF
-		r.MDF += d.MDF
-		r.COGS += d.COGS
-		r.GrossProfit += d.GrossProfit
+		r.Add(*d)
 	}
 	keys := make([]k, 0, len(rows))
 	for kk := range rows {

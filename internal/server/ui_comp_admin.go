@@ -460,6 +460,9 @@ type compProfitData struct {
 	Total                   profitRow
 	Chart                   string
 	ClearLink               string
+	// Capped is the number of deals when there are more than the page lists; APILink lists them all.
+	Capped  int
+	APILink string
 }
 
 type profitRow struct {
@@ -470,6 +473,23 @@ type profitRow struct {
 }
 
 var profitGroupings = [][2]string{{"deal", "Deals"}, {"rep", "By rep"}, {"territory", "By territory"}, {"partner", "By partner"}, {"motion", "By motion"}}
+
+// profitDealRows caps the deal table: a quarter can hold hundreds of thousands of deals, which no page
+// should render; the API lists them all.
+const profitDealRows = 500
+
+// topByGrossProfit returns the n deals of deals with the highest gross profit, highest first (ties
+// by opportunity id), or deals unchanged when it holds no more than n.
+func topByGrossProfit(deals []comp.DealProfit, n int) []comp.DealProfit {
+	if len(deals) <= n {
+		return deals
+	}
+	top := slices.Clone(deals)
+	slices.SortFunc(top, func(a, b comp.DealProfit) int {
+		return cmp.Or(cmp.Compare(b.GrossProfit, a.GrossProfit), cmp.Compare(a.OpportunityID, b.OpportunityID))
+	})
+	return top[:n]
+}
 
 func (f compFrame) profitRow(name string, r comp.ProfitRollup) profitRow {
 	return profitRow{Name: name, Deals: r.Deals, ACV: f.money(r.ACV), Discount: f.money(r.Discount), Margin: f.money(r.PartnerMargin),
@@ -503,8 +523,10 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	d := compProfitData{compFrame: f, By: q.Get("by"), Group: q.Get("group"), Key: q.Get("key")}
+	// By rep unless asked: the deal table of a whole quarter is the long view, reached from a rollup
+	// row or the Deals tab.
 	if !slices.ContainsFunc(profitGroupings, func(g [2]string) bool { return g[0] == d.By }) {
-		d.By = "deal"
+		d.By = "rep"
 	}
 	if d.By != "deal" || !slices.ContainsFunc(profitGroupings[1:], func(g [2]string) bool { return g[0] == d.Group }) {
 		d.Group, d.Key = "", ""
@@ -553,24 +575,32 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		// The total covers every deal of the selection; the table only the top profitDealRows.
 		var sum comp.ProfitRollup
-		for _, dp := range rep.Deals {
-			if d.Group != "" && !matchesGroup(dp, d.Group, d.Key) {
-				continue
+		deals := rep.Deals
+		if d.Group != "" {
+			deals = nil
+			for _, dp := range rep.Deals {
+				if matchesGroup(dp, d.Group, d.Key) {
+					deals = append(deals, dp)
+				}
 			}
-			row := f.profitRow(dp.ExternalID, comp.ProfitRollup{Deals: 1, ACV: dp.ACV, Discount: dp.Discount, PartnerMargin: dp.PartnerMargin,
-				SPIFF: dp.SPIFF, MDF: dp.MDF, COGS: dp.COGS, GrossProfit: dp.GrossProfit})
+		}
+		for _, dp := range deals {
+			sum.Add(dp)
+		}
+		if len(deals) > profitDealRows {
+			d.Capped = len(deals)
+			d.APILink = "/api/v1/comp/periods/" + url.PathEscape(f.Period.ID) + "/gross-profit?by=deal"
+			deals = topByGrossProfit(deals, profitDealRows)
+		}
+		for _, dp := range deals {
+			var one comp.ProfitRollup
+			one.Add(dp)
+			row := f.profitRow(dp.ExternalID, one)
 			row.Link = "/opportunities/" + strconv.FormatInt(dp.OpportunityID, 10)
 			row.Motion, row.Rep, row.Partner = string(dp.Motion), repNames[dp.OwnerID], partners[dp.PartnerID]
 			d.Rows = append(d.Rows, row)
-			sum.Deals++
-			sum.ACV += dp.ACV
-			sum.Discount += dp.Discount
-			sum.PartnerMargin += dp.PartnerMargin
-			sum.SPIFF += dp.SPIFF
-			sum.MDF += dp.MDF
-			sum.COGS += dp.COGS
-			sum.GrossProfit += dp.GrossProfit
 			if len(chart.Labels) < 40 { // a bar per deal reads only for a few dozen deals
 				bar(dp.ExternalID, row.Link, dp.GrossProfit)
 			}
@@ -582,14 +612,14 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 			if id == 0 && d.Group != "motion" {
 				d.KeyName = "none"
 			}
-		}
-		// Territory names are only known to the territory rollup (one more calculation of the period).
-		if d.Group == "territory" {
-			if g, err := s.store.GrossProfit(ctx, actor, f.Period.ID, d.Group); err == nil {
-				for _, gr := range g.Rows {
-					if gr.Key == d.Key {
-						d.KeyName = gr.Name
-					}
+			if id != 0 && d.Group == "territory" {
+				t, err := s.store.GetTerritory(ctx, actor, id)
+				switch {
+				case err == nil:
+					d.KeyName = t.Name
+				case tandem.ErrorCode(err) != tandem.ENOTFOUND: // a deleted territory keeps its id as its name
+					s.fail(w, r, err)
+					return
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +183,8 @@ func TestCompRevOpsPages(t *testing.T) {
 			{"/comp/plan", "Tandem default compensation plan"},
 			{"/comp/whatif", "whatif-source"},
 			{"/comp/reconciliation?period=2026-Q1", "owed not paid"},
-			{"/comp/profit?period=2026-Q1", "O-D"},
+			{"/comp/profit?period=2026-Q1", `data-by="rep" class="on"`}, // by rep unless asked
+			{"/comp/profit?period=2026-Q1&by=deal", "O-D"},
 			{"/comp/profit?period=2026-Q1&by=rep", "Zoe Second"},
 			{"/comp/profit?period=2026-Q1&by=motion", "profit-chart"},
 			{"/comp/periods", "2026-Q1"},
@@ -219,6 +221,23 @@ func TestCompRevOpsPages(t *testing.T) {
 			!strings.Contains(body, "Deals of rep <strong>Zoe Second</strong>") {
 			t.Errorf("%s lists other reps' deals", link)
 		}
+
+		// A territory's deals are titled with the territory's name.
+		ctx := context.Background()
+		sys := tandem.SystemActor
+		west := &tandem.Territory{Name: "West Coast", Countries: []string{"US"}}
+		must(t, e.store.CreateTerritory(ctx, sys, west))
+		o, err := e.store.GetOpportunity(ctx, sys, e.ids.oppB)
+		must(t, err)
+		acct, err := e.store.GetAccount(ctx, sys, o.AccountID)
+		must(t, err)
+		acct.TerritoryID = west.ID
+		must(t, e.store.UpdateAccount(ctx, sys, acct))
+		res := e.page(revops, "/comp/profit?period=2026-Q1&by=deal&group=territory&key="+itoa(west.ID))
+		if body := string(res.body); res.status != 200 || !strings.Contains(body, "Deals of territory <strong>West Coast</strong>") ||
+			!strings.Contains(body, "O-B") || strings.Contains(body, ">O-A<") {
+			t.Errorf("territory deals: %d\n%s", res.status, body)
+		}
 	})
 }
 
@@ -238,6 +257,25 @@ func multipartBody(t *testing.T, fields map[string]string, fileName, content str
 	}
 	must(t, mw.Close())
 	return &b, mw.FormDataContentType()
+}
+
+func TestTopByGrossProfit(t *testing.T) {
+	t.Parallel()
+	deals := []comp.DealProfit{{OpportunityID: 1, GrossProfit: 5}, {OpportunityID: 2, GrossProfit: -3}, {OpportunityID: 3, GrossProfit: 9},
+		{OpportunityID: 4, GrossProfit: 5}}
+	var ids []int64
+	for _, d := range topByGrossProfit(deals, 3) {
+		ids = append(ids, d.OpportunityID)
+	}
+	if !slices.Equal(ids, []int64{3, 1, 4}) {
+		t.Errorf("top 3 by gross profit: %v, want [3 1 4]", ids)
+	}
+	if got := topByGrossProfit(deals, 4); len(got) != 4 || got[0].OpportunityID != 1 {
+		t.Errorf("no more than n: reordered or cut: %+v", got)
+	}
+	if deals[0].OpportunityID != 1 || deals[2].OpportunityID != 3 {
+		t.Errorf("the caller's slice was reordered: %+v", deals)
+	}
 }
 
 func TestCompForms(t *testing.T) {

@@ -96,6 +96,8 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
 	in.Deals = make([]comp.Deal, 0, count)
+	// Registered: a registration linked to the deal, or (as attribution.go does) one linked to no deal
+	// on the same account and product type; one linked to another deal does not count for this one.
 	rows, err := q.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.owner_id, o.partner_id, a.territory_id,
 		o.routing_motion, o.attribution, o.acv, o.currency, o.discount_basis_points, o.product, o.product_type,
 		o.close_date, o.cannibalisation_flag,
@@ -103,7 +105,8 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 			EXISTS (SELECT 1 FROM registrations r WHERE r.opportunity_id = o.id AND r.partner_id = o.partner_id
 				AND (r.status = 'approved' OR r.status = 'won'))
 			OR EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = o.account_id AND r.partner_id = o.partner_id
-				AND r.product_type = o.product_type AND (r.status = 'approved' OR r.status = 'won'))))
+				AND r.product_type = o.product_type AND r.opportunity_id IS NULL
+				AND (r.status = 'approved' OR r.status = 'won'))))
 		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.id`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)

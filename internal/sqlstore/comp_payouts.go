@@ -120,13 +120,9 @@ func (s *Store) ImportCompPayouts(ctx context.Context, actor tandem.Actor, fileN
 			problem(rec.Line, "payee", "is empty")
 			ok = false
 		} else if row.kind != "" {
-			id, found := payees.find(row.kind, payee)
-			if !found {
-				what := "no AE has the email %q"
-				if row.kind == comp.PayeePartner {
-					what = "no partner has the external id or name %q"
-				}
-				problem(rec.Line, "payee", what, payee)
+			id, why := payees.find(row.kind, payee)
+			if why != "" {
+				problem(rec.Line, "payee", "%s", why)
 				ok = false
 			}
 			row.payeeID = id
@@ -191,24 +187,48 @@ func (s *Store) ImportCompPayouts(ctx context.Context, actor tandem.Actor, fileN
 }
 
 // payeeDirectory resolves the payees a payout file names: AEs by email, partners by external id or name
-// (case-insensitive).
+// (case-insensitive). A name two partners share names neither: a payment is never booked to a guess.
 type payeeDirectory struct {
-	aes      map[string]int64
-	partners map[string]int64
+	aes        map[string]int64
+	partnerExt map[string]int64
+	// partnerNames holds, per lower-cased name, the partners with it.
+	partnerNames map[string][]namedPartner
 }
 
-func (d payeeDirectory) find(kind comp.PayeeKind, name string) (int64, bool) {
+type namedPartner struct {
+	id  int64
+	ext string
+}
+
+// find returns the id of the payee of kind that name names, or why there is none.
+func (d payeeDirectory) find(kind comp.PayeeKind, name string) (int64, string) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	if kind == comp.PayeeAE {
-		id, ok := d.aes[key]
-		return id, ok
+		if id, ok := d.aes[key]; ok {
+			return id, ""
+		}
+		return 0, fmt.Sprintf("no AE has the email %q", name)
 	}
-	id, ok := d.partners[key]
-	return id, ok
+	if id, ok := d.partnerExt[key]; ok { // an external id beats a name
+		return id, ""
+	}
+	switch named := d.partnerNames[key]; len(named) {
+	case 0:
+		return 0, fmt.Sprintf("no partner has the external id or name %q", name)
+	case 1:
+		return named[0].id, ""
+	default:
+		exts := make([]string, len(named))
+		for i, n := range named {
+			exts[i] = n.ext
+		}
+		return 0, fmt.Sprintf("%d partners are named %q (external ids %s): name the partner by its external id",
+			len(named), name, strings.Join(exts, ", "))
+	}
 }
 
 func (s *Store) payeeDirectory(ctx context.Context) (payeeDirectory, error) {
-	d := payeeDirectory{aes: map[string]int64{}, partners: map[string]int64{}}
+	d := payeeDirectory{aes: map[string]int64{}, partnerExt: map[string]int64{}, partnerNames: map[string][]namedPartner{}}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, email FROM users WHERE partner_id IS NULL`)
 	if err != nil {
 		return d, fmt.Errorf("payees: %w", err)
@@ -222,27 +242,30 @@ func (s *Store) payeeDirectory(ctx context.Context) (payeeDirectory, error) {
 		}
 		d.aes[normalizeEmail(email)] = id
 	}
+	err = rows.Err()
 	rows.Close()
-	rows, err = s.read.QueryContext(ctx, `SELECT id, external_id, name FROM partners ORDER BY id DESC`)
+	if err != nil {
+		return d, fmt.Errorf("payees: %w", err)
+	}
+	rows, err = s.read.QueryContext(ctx, `SELECT id, external_id, name FROM partners ORDER BY id`)
 	if err != nil {
 		return d, fmt.Errorf("payees: %w", err)
 	}
 	defer rows.Close()
-	byExt := map[string]int64{}
 	for rows.Next() {
 		var id int64
 		var ext, name string
 		if err := rows.Scan(&id, &ext, &name); err != nil {
 			return d, fmt.Errorf("payees: %w", err)
 		}
-		// Names may repeat: read newest first, the oldest partner keeps a shared name.
-		d.partners[strings.ToLower(strings.TrimSpace(name))] = id
-		byExt[strings.ToLower(ext)] = id
+		key := strings.ToLower(strings.TrimSpace(name))
+		d.partnerNames[key] = append(d.partnerNames[key], namedPartner{id, ext})
+		d.partnerExt[strings.ToLower(ext)] = id
 	}
-	for ext, id := range byExt {
-		d.partners[ext] = id // an external id beats a name
+	if err := rows.Err(); err != nil {
+		return d, fmt.Errorf("payees: %w", err)
 	}
-	return d, rows.Err()
+	return d, nil
 }
 
 // Reconciliation statuses of one payee.

@@ -197,11 +197,64 @@ func loadFrozen(ctx context.Context, q querier, id string) (*frozenPeriod, error
 }
 
 func (f *frozenPeriod) plan() (*comp.Plan, error) {
-	p, err := comp.Parse("period "+f.ID+" plan", []byte(f.planSource))
+	return parseFrozenPlan(f.ID, f.planSource)
+}
+
+// inputAndPlan decodes the frozen input and plan.
+func (f *frozenPeriod) inputAndPlan() (*comp.Input, *comp.Plan, error) {
+	plan, err := f.plan()
 	if err != nil {
-		return nil, fmt.Errorf("frozen plan of period %s: %w", f.ID, err)
+		return nil, nil, err
+	}
+	var in comp.Input
+	if err := json.Unmarshal([]byte(f.input), &in); err != nil {
+		return nil, nil, fmt.Errorf("frozen input of period %s: %w", f.ID, err)
+	}
+	return &in, plan, nil
+}
+
+func parseFrozenPlan(id, source string) (*comp.Plan, error) {
+	p, err := comp.Parse("period "+id+" plan", []byte(source))
+	if err != nil {
+		return nil, fmt.Errorf("frozen plan of period %s: %w", id, err)
 	}
 	return p, nil
+}
+
+// frozenColumn reads one frozen document column of closed period id, so a page that needs only the
+// plan or the result does not read the whole frozen input (a quarter's deals) as well.
+func frozenColumn(ctx context.Context, q querier, id, column string) (string, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT `+column+` FROM comp_periods WHERE id = $1 AND status = 'closed'`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", tandem.Errorf(tandem.ENOTFOUND, "period %s is not closed", id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("frozen period %s: %s: %w", id, column, err)
+	}
+	return doc, nil
+}
+
+// frozenPlan returns closed period id's frozen plan, reading only its source.
+func frozenPlan(ctx context.Context, q querier, id string) (*comp.Plan, error) {
+	source, err := frozenColumn(ctx, q, id, "plan_source")
+	if err != nil {
+		return nil, err
+	}
+	return parseFrozenPlan(id, source)
+}
+
+// frozenResult returns closed period id's frozen result, reading only that document.
+func frozenResult(ctx context.Context, q querier, id string) (*comp.Result, error) {
+	doc, err := frozenColumn(ctx, q, id, "frozen_result")
+	if err != nil {
+		return nil, err
+	}
+	res, err := comp.UnmarshalResult([]byte(doc))
+	if err != nil {
+		return nil, fmt.Errorf("frozen result of period %s: %w", id, err)
+	}
+	return res, nil
 }
 
 // frozenStatement returns payee's frozen statement of closed period id; ok is false when it had none.
@@ -231,15 +284,7 @@ func (s *Store) periodResult(ctx context.Context, p comp.Period, payee *payeeRef
 	}
 	if cp.Status == PeriodClosed {
 		if payee == nil {
-			f, err := loadFrozen(ctx, s.read, p.ID)
-			if err != nil {
-				return nil, err
-			}
-			res, err := comp.UnmarshalResult([]byte(f.result))
-			if err != nil {
-				return nil, fmt.Errorf("frozen result of period %s: %w", p.ID, err)
-			}
-			return res, nil
+			return frozenResult(ctx, s.read, p.ID)
 		}
 		res := &comp.Result{PlanVersion: cp.PlanVersion, Period: p.ID, AEs: []comp.Statement{}, Partners: []comp.Statement{},
 			Profit: []comp.DealProfit{}}
@@ -356,17 +401,13 @@ func (s *Store) adjustments(ctx context.Context, p comp.Period, payee *payeeRef)
 	paid := make(map[string]*comp.Result, len(closed))
 	plans := make(map[string]*comp.Plan, len(closed))
 	for _, cp := range closed {
-		f, err := loadFrozen(ctx, s.read, cp.ID)
-		if err != nil {
-			return nil, err
-		}
-		if plans[cp.ID], err = f.plan(); err != nil {
+		if plans[cp.ID], err = frozenPlan(ctx, s.read, cp.ID); err != nil {
 			return nil, err
 		}
 		var frozen *comp.Result
 		if payee == nil {
-			if frozen, err = comp.UnmarshalResult([]byte(f.result)); err != nil {
-				return nil, fmt.Errorf("frozen result of period %s: %w", cp.ID, err)
+			if frozen, err = frozenResult(ctx, s.read, cp.ID); err != nil {
+				return nil, err
 			}
 		} else {
 			frozen = &comp.Result{PlanVersion: cp.PlanVersion, Period: cp.ID}
@@ -570,16 +611,8 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range closed {
-		if c.ID == p.ID {
-			return nil, tandem.Errorf(tandem.ECONFLICT, "period %s is closed already; a closed period never changes", p.ID)
-		}
-	}
-	if now := s.clock(); now.Before(p.End) {
-		return nil, tandem.Errorf(tandem.ECONFLICT, "period %s has not ended; it can close from %s", p.ID, p.End.Format(time.DateOnly))
-	}
-	if next := adjustmentPeriod(closed); next != "" && next != p.ID {
-		return nil, tandem.Errorf(tandem.ECONFLICT, "periods close in order: the next period to close is %s", next)
+	if err := mayClose(p, closed, s.clock()); err != nil {
+		return nil, err
 	}
 
 	plan, version, err := compPlanAt(ctx, s.read, p.Start)
@@ -625,9 +658,30 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 	if version != nil {
 		cp.PlanVersionID, source = version.ID, version.Source
 	}
+	if s.beforeCloseTx != nil {
+		s.beforeCloseTx(p.ID)
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		// The checks above ran before the calculation; a concurrent close may have landed since. Check
+		// again under a lock that serialises closers (SQLite has a single writer already) and refuse if
+		// the closed periods changed, as the adjustments were calculated against the old ones.
+		if s.dialect == DialectPostgres {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE comp_periods IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("close period %s: lock: %w", p.ID, err)
+			}
+		}
+		current, err := closedPeriods(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := mayClose(p, current, now); err != nil {
+			return err
+		}
+		if len(current) != len(closed) {
+			return tandem.Errorf(tandem.ECONFLICT, "period %s: another period closed while it was being calculated; try again", p.ID)
+		}
 		cp.ClosedAt = now
-		_, err := tx.ExecContext(ctx, `INSERT INTO comp_periods (id, status, starts_at, ends_at, closed_at, closed_by,
+		_, err = tx.ExecContext(ctx, `INSERT INTO comp_periods (id, status, starts_at, ends_at, closed_at, closed_by,
 			plan_version_id, plan_version, plan_source, frozen_input, frozen_adjustments, frozen_result, result_sha256)
 			VALUES ($1, 'closed', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			p.ID, p.Start.UnixMicro(), p.End.UnixMicro(), now.UnixMicro(), dbID(actor.UserID), dbID(cp.PlanVersionID),
@@ -662,6 +716,23 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 	return cp, nil
 }
 
+// mayClose refuses (ECONFLICT) to close period p when it is closed already, has not ended at now, or
+// is not the quarter after the latest of closed.
+func mayClose(p comp.Period, closed []CompPeriod, now time.Time) error {
+	for _, c := range closed {
+		if c.ID == p.ID {
+			return tandem.Errorf(tandem.ECONFLICT, "period %s is closed already; a closed period never changes", p.ID)
+		}
+	}
+	if now.Before(p.End) {
+		return tandem.Errorf(tandem.ECONFLICT, "period %s has not ended; it can close from %s", p.ID, p.End.Format(time.DateOnly))
+	}
+	if next := adjustmentPeriod(closed); next != "" && next != p.ID {
+		return tandem.Errorf(tandem.ECONFLICT, "periods close in order: the next period to close is %s", next)
+	}
+	return nil
+}
+
 // ReproduceClosedPeriod recalculates closed period id from its frozen input, frozen adjustments and
 // frozen plan source, and returns the bytes it produced and the frozen bytes; they are equal unless
 // something is badly wrong. Revops and executives only.
@@ -676,19 +747,15 @@ func (s *Store) ReproduceClosedPeriod(ctx context.Context, actor tandem.Actor, i
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := f.plan()
+	in, plan, err := f.inputAndPlan()
 	if err != nil {
 		return nil, nil, err
-	}
-	var in comp.Input
-	if err := json.Unmarshal([]byte(f.input), &in); err != nil {
-		return nil, nil, fmt.Errorf("frozen input of period %s: %w", id, err)
 	}
 	var adj []comp.Line
 	if err := json.Unmarshal([]byte(f.adjustments), &adj); err != nil {
 		return nil, nil, fmt.Errorf("frozen adjustments of period %s: %w", id, err)
 	}
-	res, err := comp.Calculate(plan, in)
+	res, err := comp.Calculate(plan, *in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reproduce period %s: %w", id, err)
 	}
@@ -710,13 +777,5 @@ func frozenInput(ctx context.Context, q querier, id string) (*comp.Input, *comp.
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := f.plan()
-	if err != nil {
-		return nil, nil, err
-	}
-	var in comp.Input
-	if err := json.Unmarshal([]byte(f.input), &in); err != nil {
-		return nil, nil, fmt.Errorf("frozen input of period %s: %w", id, err)
-	}
-	return &in, plan, nil
+	return f.inputAndPlan()
 }

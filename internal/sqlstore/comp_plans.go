@@ -186,7 +186,11 @@ func (s *Store) PublishCompPlanVersion(ctx context.Context, actor tandem.Actor, 
 			}
 			superseded = append(superseded, old)
 		}
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return fmt.Errorf("publish comp plan: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE comp_plan_versions SET status = 'superseded' WHERE status = 'published'`); err != nil {
 			return fmt.Errorf("publish comp plan: supersede: %w", err)
 		}

@@ -141,6 +141,41 @@ func TestCompInputAssemblesDeals(t *testing.T) {
 	})
 }
 
+// A registration linked to one deal does not make the partner's other deal on the same account and
+// product type registered; a registration linked to no deal does (the attribution fallback).
+func TestCompInputRegisteredOnlyByOwnOrUnlinkedRegistration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		deal := func(ext string, account int64) tandem.Opportunity {
+			o := tandem.Opportunity{ExternalID: ext, Name: ext, AccountID: account, OwnerID: f.ae.ID, PartnerID: f.p1.ID,
+				ProductType: tandem.ProductCore, ACV: tandem.Major(10000), Currency: "USD", Stage: tandem.StageClosedWon,
+				ForecastCategory: tandem.ForecastClosed, Country: "US", CloseDate: f.wonOn,
+				Routing: tandem.Routing{Motion: tandem.MotionCoSell}}
+			must(t, s.CreateOpportunity(ctx, admin, &o))
+			return o
+		}
+		// o5: same partner, account and product type as o1, whose registration r1 is linked to o1.
+		o5 := deal("O5", f.a1.ID)
+		// o6: on Initech, where p1 holds an approved registration linked to no deal.
+		o6 := deal("O6", f.a3.ID)
+		must(t, s.CreateRegistration(ctx, admin, &tandem.Registration{ExternalID: "R-UNLINKED", PartnerID: f.p1.ID,
+			AccountID: f.a3.ID, AccountName: "Initech", Country: "US", ProductType: tandem.ProductCore,
+			EstimatedACV: tandem.Major(10000), Currency: "USD", Status: tandem.RegistrationApproved}))
+		in, err := s.CompInput(ctx, f.revops, f.q1)
+		must(t, err)
+		got := map[int64]bool{}
+		for _, d := range in.Deals {
+			got[d.OpportunityID] = d.Registered
+		}
+		if !got[f.o1.ID] || got[o5.ID] || !got[o6.ID] {
+			t.Errorf("registered: o1 %v (own registration), o5 %v (registration linked to o1), o6 %v (unlinked registration)",
+				got[f.o1.ID], got[o5.ID], got[o6.ID])
+		}
+	})
+}
+
 func TestCompPlanVersions(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, s *Store) {
@@ -337,6 +372,39 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 	})
 }
 
+// A close that lands while another is being calculated: closing 2026-Q2 (the first close, so any
+// ended period may close) calculates with nothing closed; before it writes, 2026-Q1 closes. The checks
+// repeated inside the transaction refuse Q2, which would otherwise be frozen out of order.
+func TestCompPeriodCloseRechecksInTransaction(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		f.clock.t = time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
+		s.beforeCloseTx = func(id string) {
+			if id == "2026-Q2" {
+				_, err := s.ClosePeriod(ctx, f.revops, f.q1)
+				must(t, err)
+			}
+		}
+		_, err := s.ClosePeriod(ctx, f.revops, "2026-Q2")
+		wantCode(t, err, tandem.ECONFLICT)
+		if err == nil || !strings.Contains(err.Error(), "the next period to close is 2026-Q2") &&
+			!strings.Contains(err.Error(), "another period closed") {
+			t.Errorf("error %v", err)
+		}
+		closed, err := closedPeriods(ctx, s.read)
+		must(t, err)
+		if len(closed) != 1 || closed[0].ID != f.q1 {
+			t.Fatalf("closed %+v, want only %s", closed, f.q1)
+		}
+		// Closing Q2 again now sees Q1 and succeeds.
+		s.beforeCloseTx = nil
+		_, err = s.ClosePeriod(ctx, f.revops, "2026-Q2")
+		must(t, err)
+	})
+}
+
 func linesOf(st *comp.Statement, kind comp.LineKind) []comp.Line {
 	var out []comp.Line
 	if st == nil {
@@ -526,6 +594,34 @@ func TestCompPayoutsReconcile(t *testing.T) {
 		}
 		if rec.Difference != rec.Paid-rec.Expected {
 			t.Errorf("totals %+v", rec)
+		}
+	})
+}
+
+// A payout naming a partner by a name two partners share is refused with its line and column, not
+// booked to one of them; the external id still names either.
+func TestCompPayoutsAmbiguousPartnerName(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		twin := tandem.Partner{ExternalID: "P3", Name: "contoso channel ", Tier: tandem.TierSilver, Type: tandem.PartnerReferral,
+			Standing: tandem.StandingGood}
+		must(t, s.CreatePartner(ctx, admin, &twin))
+		byName := "period,payee_kind,payee,amount,reference\n2026-Q1,partner,Contoso Channel,10.00,PAY-1\n"
+		_, err := s.ImportCompPayouts(ctx, f.revops, "twins.csv", strings.NewReader(byName))
+		wantCode(t, err, tandem.EINVALID)
+		want := `twins.csv: line 2: column "payee": 2 partners are named "Contoso Channel" (external ids P2, P3)`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+		byExt := "period,payee_kind,payee,amount,reference\n2026-Q1,partner,p3,10.00,PAY-1\n"
+		imp, err := s.ImportCompPayouts(ctx, f.revops, "ext.csv", strings.NewReader(byExt))
+		must(t, err)
+		var payee int64
+		must(t, s.read.QueryRowContext(ctx, `SELECT payee_id FROM comp_payouts WHERE import_id = $1`, imp.ID).Scan(&payee))
+		if payee != twin.ID {
+			t.Errorf("paid partner %d, want %d (P3)", payee, twin.ID)
 		}
 	})
 }

@@ -135,20 +135,9 @@ func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by stri
 		return nil, err
 	}
 	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []comp.DealProfit{}, Rows: []GrossProfitRow{}}
-	total, err := comp.Rollup(res.Profit, "motion")
-	if err != nil {
-		return nil, err
-	}
 	rep.Total.Key = "total"
-	for _, r := range total {
-		rep.Total.Deals += r.Deals
-		rep.Total.ACV += r.ACV
-		rep.Total.Discount += r.Discount
-		rep.Total.PartnerMargin += r.PartnerMargin
-		rep.Total.SPIFF += r.SPIFF
-		rep.Total.MDF += r.MDF
-		rep.Total.COGS += r.COGS
-		rep.Total.GrossProfit += r.GrossProfit
+	for i := range res.Profit {
+		rep.Total.Add(res.Profit[i])
 	}
 	if by == "deal" {
 		rep.Deals = append(rep.Deals, res.Profit...)

@@ -53,6 +53,10 @@ type Store struct {
 	activeImports int
 	jobOverlay    map[int64]*ImportJob
 	pendingJobs   map[int64]*ImportJob
+
+	// beforeCloseTx, when set (by tests only), runs in ClosePeriod between its calculation and its
+	// transaction, where a concurrent close could land.
+	beforeCloseTx func(period string)
 }
 
 // Open opens the database at url and migrates it to the latest schema. A url starting with postgres://
