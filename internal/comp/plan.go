@@ -17,6 +17,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tandem-revops/tandem/internal/yamlnode"
+
 	tandem "github.com/tandem-revops/tandem"
 )
 
@@ -301,13 +303,13 @@ func (ps *parser) add(line, col int, field, format string, args ...any) {
 
 // addAt reports a problem at the value of key in mapping n (or at n when the key is absent).
 func (ps *parser) addAt(n *yaml.Node, key, field, format string, args ...any) {
-	l, c := pos(n, key)
+	l, c := yamlnode.ValuePos(n, key)
 	ps.add(l, c, field, format, args...)
 }
 
 // record remembers where field is written, for Check.
 func (ps *parser) record(n *yaml.Node, key, field string) {
-	l, c := pos(n, key)
+	l, c := yamlnode.ValuePos(n, key)
 	ps.plan.positions[field] = position{l, c}
 }
 
@@ -431,56 +433,7 @@ func join(path, key string) string {
 }
 
 // columnOf returns the column of the first node on line, else 1.
-func columnOf(n *yaml.Node, line int) int {
-	var find func(*yaml.Node) int
-	find = func(n *yaml.Node) int {
-		if n.Line == line {
-			return n.Column
-		}
-		for _, c := range n.Content {
-			if col := find(c); col > 0 {
-				return col
-			}
-		}
-		return 0
-	}
-	if col := find(n); col > 0 {
-		return col
-	}
-	return 1
-}
-
-// child returns the value node of key in a mapping node, nil when absent.
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// item returns the i-th node of a sequence node, nil when absent.
-func item(n *yaml.Node, i int) *yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
-		return nil
-	}
-	return n.Content[i]
-}
-
-// pos returns the position of key's value in mapping n, or of n itself when key is absent.
-func pos(n *yaml.Node, key string) (int, int) {
-	if v := child(n, key); v != nil {
-		return v.Line, v.Column
-	}
-	if n == nil {
-		return 0, 0
-	}
-	return n.Line, n.Column
-}
+func columnOf(n *yaml.Node, line int) int { return max(1, yamlnode.ColumnOf(n, line, nil)) }
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
@@ -535,7 +488,7 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Plan {
 	} else if !currencyCode.MatchString(p.currency) {
 		ps.addAt(doc, "currency", "currency", "%q is not an ISO 4217 code such as USD", f.Currency)
 	}
-	fxNode := child(doc, "fx")
+	fxNode := yamlnode.Child(doc, "fx")
 	for code, rate := range f.FX {
 		up := strings.ToUpper(strings.TrimSpace(code))
 		if !currencyCode.MatchString(up) {
@@ -549,10 +502,10 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Plan {
 		}
 		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
 	}
-	ps.buildAttribution(f.Attribution, child(doc, "attribution"))
+	ps.buildAttribution(f.Attribution, yamlnode.Child(doc, "attribution"))
 	ps.buildAE(f.AE, doc)
-	ps.buildSPIFF(f.SPIFF, child(doc, "spiff"))
-	ps.buildPartner(f.Partner, child(doc, "partner"))
+	ps.buildSPIFF(f.SPIFF, yamlnode.Child(doc, "spiff"))
+	ps.buildPartner(f.Partner, yamlnode.Child(doc, "partner"))
 	return p
 }
 
@@ -580,24 +533,24 @@ func (ps *parser) buildAttribution(a *attributionYAML, n *yaml.Node) {
 		if a.LedByCoSellTouch != nil {
 			r.LedByCoSellTouch = *a.LedByCoSellTouch
 		}
-		if child(n, "sourced_registration_statuses") != nil {
+		if yamlnode.Child(n, "sourced_registration_statuses") != nil {
 			r.SourcedStatuses = nil
 			for i, s := range a.SourcedStatuses {
 				st := tandem.RegistrationStatus(strings.TrimSpace(s))
 				if !st.Valid() {
-					l, c := nodePos(item(child(n, "sourced_registration_statuses"), i))
+					l, c := yamlnode.Pos(yamlnode.Item(yamlnode.Child(n, "sourced_registration_statuses"), i))
 					ps.add(l, c, fmt.Sprintf("attribution.sourced_registration_statuses[%d]", i), "%q is not a registration status", s)
 					continue
 				}
 				r.SourcedStatuses = append(r.SourcedStatuses, st)
 			}
 		}
-		if child(n, "led_motions") != nil {
+		if yamlnode.Child(n, "led_motions") != nil {
 			r.LedMotions = nil
 			for i, s := range a.LedMotions {
 				m := tandem.Motion(strings.TrimSpace(s))
 				if !m.Valid() {
-					l, c := nodePos(item(child(n, "led_motions"), i))
+					l, c := yamlnode.Pos(yamlnode.Item(yamlnode.Child(n, "led_motions"), i))
 					ps.add(l, c, fmt.Sprintf("attribution.led_motions[%d]", i), "%q is not one of partner_led, co_sell, direct", s)
 					continue
 				}
@@ -613,13 +566,6 @@ func (ps *parser) buildAttribution(a *attributionYAML, n *yaml.Node) {
 		}
 	}
 	ps.plan.attribution = r
-}
-
-func nodePos(n *yaml.Node) (int, int) {
-	if n == nil {
-		return 0, 0
-	}
-	return n.Line, n.Column
 }
 
 // money parses an amount in the plan currency; "" is an error when required.
@@ -653,7 +599,7 @@ func (ps *parser) rate(n *yaml.Node, key, field, s string) (int, bool) {
 }
 
 func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
-	n := child(doc, "ae")
+	n := yamlnode.Child(doc, "ae")
 	r := AERules{QuotaCreditBasisPoints: [4]int{10000, 10000, 10000, 10000}}
 	if a == nil {
 		ps.addAt(doc, "ae", "ae", "is required: the AE quota and base rate")
@@ -673,9 +619,9 @@ func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 	} else if bp, ok := ps.rate(n, "base_rate", "ae.base_rate", a.BaseRate); ok {
 		r.BaseRateBasisPoints = bp
 	}
-	accN := child(n, "accelerators")
+	accN := yamlnode.Child(n, "accelerators")
 	for i, ay := range a.Accelerators {
-		in := item(accN, i)
+		in := yamlnode.Item(accN, i)
 		field := fmt.Sprintf("ae.accelerators[%d]", i)
 		var acc Accelerator
 		ok := true
@@ -699,13 +645,13 @@ func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 			r.Accelerators = append(r.Accelerators, acc)
 		}
 	}
-	qcN := child(n, "quota_credit")
+	qcN := yamlnode.Child(n, "quota_credit")
 	for k, v := range a.QuotaCredit {
 		at := tandem.Attribution(k)
 		field := "ae.quota_credit." + k
 		idx := slices.Index(tandem.Attributions, at)
 		if idx < 0 {
-			l, c := keyPos(qcN, k)
+			l, c := yamlnode.KeyPos(qcN, k)
 			ps.add(l, c, field, "%q is not an attribution category (direct, partner_sourced, partner_led, partner_influenced)", k)
 			continue
 		}
@@ -714,19 +660,6 @@ func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 		}
 	}
 	ps.plan.ae = r
-}
-
-// keyPos returns the position of key itself in mapping n.
-func keyPos(n *yaml.Node, key string) (int, int) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nodePos(n)
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i].Line, n.Content[i].Column
-		}
-	}
-	return n.Line, n.Column
 }
 
 func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
@@ -739,9 +672,9 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 		default:
 			ps.addAt(n, "basis", "spiff.basis", "%q is not net or list", s.Basis)
 		}
-		bandsN := child(n, "bands")
+		bandsN := yamlnode.Child(n, "bands")
 		for i, by := range s.Bands {
-			in := item(bandsN, i)
+			in := yamlnode.Item(bandsN, i)
 			field := fmt.Sprintf("spiff.bands[%d]", i)
 			var band SPIFFBand
 			ok := true
@@ -789,16 +722,16 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 func (ps *parser) buildPartner(pa *partnerYAML, n *yaml.Node) {
 	r := PartnerRules{Margins: map[tandem.Tier]Margin{}}
 	if pa != nil {
-		mN := child(n, "margins")
+		mN := yamlnode.Child(n, "margins")
 		for k, m := range pa.Margins {
 			tier := tandem.Tier(k)
 			field := "partner.margins." + k
 			if !tier.Valid() {
-				l, c := keyPos(mN, k)
+				l, c := yamlnode.KeyPos(mN, k)
 				ps.add(l, c, field, "%q is not a tier (platinum, gold, silver, registered)", k)
 				continue
 			}
-			tn := child(mN, k)
+			tn := yamlnode.Child(mN, k)
 			ps.plan.positions[field] = position{tn.Line, tn.Column}
 			mg := Margin{ResaleBasisPoints: -1, ReferralBasisPoints: -1}
 			if strings.TrimSpace(m.Resale) != "" {

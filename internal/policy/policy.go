@@ -55,6 +55,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tandem-revops/tandem/internal/yamlnode"
+
 	tandem "github.com/tandem-revops/tandem"
 )
 
@@ -359,75 +361,12 @@ var quotedValue = regexp.MustCompile("`([^`]*)`")
 // value it could not decode), else of the first node on line, else 1.
 func columnAt(n *yaml.Node, line int, msg string) int {
 	if m := quotedValue.FindStringSubmatch(msg); m != nil {
-		var find func(*yaml.Node) int
-		find = func(n *yaml.Node) int {
-			if n.Line == line && n.Kind == yaml.ScalarNode && n.Value == m[1] {
-				return n.Column
-			}
-			for _, c := range n.Content {
-				if col := find(c); col > 0 {
-					return col
-				}
-			}
-			return 0
-		}
-		if col := find(n); col > 0 {
+		quoted := func(c *yaml.Node) bool { return c.Kind == yaml.ScalarNode && c.Value == m[1] }
+		if col := yamlnode.ColumnOf(n, line, quoted); col > 0 {
 			return col
 		}
 	}
-	var find func(*yaml.Node) int
-	find = func(n *yaml.Node) int {
-		if n.Line == line {
-			return n.Column
-		}
-		for _, c := range n.Content {
-			if col := find(c); col > 0 {
-				return col
-			}
-		}
-		return 0
-	}
-	if col := find(n); col > 0 {
-		return col
-	}
-	return 1
-}
-
-// child returns the value node of key in a mapping node, nil when absent.
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// pos returns the position of key's value in mapping n, or of n itself when key is absent.
-func pos(n *yaml.Node, key string) (int, int) {
-	if v := child(n, key); v != nil {
-		return v.Line, v.Column
-	}
-	if n == nil {
-		return 0, 0
-	}
-	return n.Line, n.Column
-}
-
-// keyPos returns the position of key itself in mapping n, or of n when key is absent.
-func keyPos(n *yaml.Node, key string) (int, int) {
-	for i := 0; n != nil && n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i].Line, n.Content[i].Column
-		}
-	}
-	if n == nil {
-		return 0, 0
-	}
-	return n.Line, n.Column
+	return max(1, yamlnode.ColumnOf(n, line, nil))
 }
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -444,18 +383,18 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 		presence: map[string]bool{},
 	}
 	if p.name == "" {
-		l, c := pos(doc, "name")
+		l, c := yamlnode.ValuePos(doc, "name")
 		ps.add(l, c, "", "name is required")
 	}
 	if p.version == "" {
-		l, c := pos(doc, "version")
+		l, c := yamlnode.ValuePos(doc, "version")
 		ps.add(l, c, "", "version is required (e.g. \"2026.1\")")
 	}
 	if f.EffectiveFrom == "" {
-		l, c := pos(doc, "effective_from")
+		l, c := yamlnode.ValuePos(doc, "effective_from")
 		ps.add(l, c, "", "effective_from is required (a date such as 2026-01-01)")
 	} else if t, err := time.Parse(time.DateOnly, strings.TrimSpace(f.EffectiveFrom)); err != nil {
-		l, c := pos(doc, "effective_from")
+		l, c := yamlnode.ValuePos(doc, "effective_from")
 		ps.add(l, c, "", "effective_from %q is not a date like 2026-01-01", f.EffectiveFrom)
 	} else {
 		p.effectiveFrom = t
@@ -463,12 +402,12 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 	if p.currency == "" {
 		p.currency = "USD"
 	} else if !currencyCode.MatchString(p.currency) {
-		l, c := pos(doc, "currency")
+		l, c := yamlnode.ValuePos(doc, "currency")
 		ps.add(l, c, "", "currency %q is not an ISO 4217 code such as USD", f.Currency)
 	}
-	fxNode := child(doc, "fx")
+	fxNode := yamlnode.Child(doc, "fx")
 	for code, rate := range f.FX {
-		l, c := pos(fxNode, code)
+		l, c := yamlnode.ValuePos(fxNode, code)
 		up := strings.ToUpper(strings.TrimSpace(code))
 		if !currencyCode.MatchString(up) {
 			ps.add(l, c, "", "fx: %q is not an ISO 4217 currency code", code)
@@ -481,7 +420,7 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 		}
 		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
 	}
-	presenceNode := child(doc, "direct_presence")
+	presenceNode := yamlnode.Child(doc, "direct_presence")
 	for i, cc := range f.DirectPresence {
 		code, ok := CountryCode(cc)
 		if !ok {
@@ -499,17 +438,17 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 	}
 	p.registration = defaultRegistration()
 	if f.Registration != nil {
-		ps.mergeRegistration(&p.registration, f.Registration, child(doc, "registration"))
-		p.autoApproveMax = ps.autoApproveLimit(p, f.Registration, child(doc, "registration"))
+		ps.mergeRegistration(&p.registration, f.Registration, yamlnode.Child(doc, "registration"))
+		p.autoApproveMax = ps.autoApproveLimit(p, f.Registration, yamlnode.Child(doc, "registration"))
 	}
 	p.conflicts = tandem.DefaultConflictSettings()
 	if f.Conflicts != nil {
-		ps.mergeConflicts(&p.conflicts, f.Conflicts, child(doc, "conflicts"))
+		ps.mergeConflicts(&p.conflicts, f.Conflicts, yamlnode.Child(doc, "conflicts"))
 	}
 
-	rulesNode := child(doc, "rules")
+	rulesNode := yamlnode.Child(doc, "rules")
 	if len(f.Rules) == 0 {
-		l, c := pos(doc, "rules")
+		l, c := yamlnode.ValuePos(doc, "rules")
 		ps.add(l, c, "", "the policy has no rules")
 	}
 	ids := map[string]int{}
@@ -530,50 +469,50 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 		label := r.ID
 		switch {
 		case r.ID == "":
-			l, c := pos(rn, "id")
+			l, c := yamlnode.ValuePos(rn, "id")
 			ps.add(l, c, "", "rule %d has no id", i+1)
 			label = fmt.Sprintf("#%d", i+1)
 		case !ruleIDPattern.MatchString(r.ID):
-			l, c := pos(rn, "id")
+			l, c := yamlnode.ValuePos(rn, "id")
 			ps.add(l, c, r.ID, "a rule id is lowercase letters, digits, '-' and '_'")
 		case ids[r.ID] > 0:
-			l, c := pos(rn, "id")
+			l, c := yamlnode.ValuePos(rn, "id")
 			ps.add(l, c, r.ID, "duplicate rule id (first used at line %d)", ids[r.ID])
 		default:
 			ids[r.ID] = r.Line
 		}
 		if r.Title == "" {
-			l, c := pos(rn, "title")
+			l, c := yamlnode.ValuePos(rn, "title")
 			ps.add(l, c, label, "title is required")
 		}
 		if !r.Motion.Valid() {
-			l, c := pos(rn, "motion")
+			l, c := yamlnode.ValuePos(rn, "motion")
 			ps.add(l, c, label, "motion %q is not one of partner_led, co_sell, direct", ry.Motion)
 		}
 		switch {
 		case ry.PartnerAttached == nil:
 			r.PartnerAttached = r.Motion != tandem.MotionDirect
 		case !*ry.PartnerAttached && r.Motion != tandem.MotionDirect && r.Motion.Valid():
-			l, c := pos(rn, "partner_attached")
+			l, c := yamlnode.ValuePos(rn, "partner_attached")
 			ps.add(l, c, label, "a %s deal always has a partner attached; partner_attached: false is only for direct", r.Motion)
 		default:
 			r.PartnerAttached = *ry.PartnerAttached
 		}
 		if r.Explain == "" {
-			l, c := pos(rn, "explain")
+			l, c := yamlnode.ValuePos(rn, "explain")
 			ps.add(l, c, label, "explain is required: say in plain words why the rule decides as it does")
 		} else if parts, err := parseExplain(r.Explain); err != nil {
-			l, c := pos(rn, "explain")
+			l, c := yamlnode.ValuePos(rn, "explain")
 			ps.add(l, c, label, "explain: %v", err)
 		} else {
 			r.expl = parts
 		}
 		cond, err := compiler.compile(r.When)
 		if err != nil {
-			l, c := pos(rn, "when")
+			l, c := yamlnode.ValuePos(rn, "when")
 			var ce *condError
-			if errors.As(err, &ce) && child(rn, "when") != nil {
-				l, c = whenPosition(child(rn, "when"), ce.line, ce.column)
+			if errors.As(err, &ce) && yamlnode.Child(rn, "when") != nil {
+				l, c = whenPosition(yamlnode.Child(rn, "when"), ce.line, ce.column)
 			}
 			ps.add(l, c, label, "when: %v", err)
 		}
@@ -610,11 +549,11 @@ var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 // defaults.
 func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 	check := func(key string, v, min int, into *int) {
-		if child(n, key) == nil {
+		if yamlnode.Child(n, key) == nil {
 			return
 		}
 		if v < min {
-			l, c := pos(n, key)
+			l, c := yamlnode.ValuePos(n, key)
 			ps.add(l, c, "", "registration.%s must be at least %d", key, min)
 			return
 		}
@@ -624,41 +563,41 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 	check("extensions", src.Extensions, 0, &dst.Extensions)
 	check("extension_days", src.ExtensionDays, 1, &dst.ExtensionDays)
 	check("approval_sla_business_hours", src.ApprovalSLABusinessHours, 1, &dst.ApprovalSLABusinessHours)
-	if aa := child(n, "auto_approve"); aa != nil {
-		if child(aa, "enabled") != nil {
+	if aa := yamlnode.Child(n, "auto_approve"); aa != nil {
+		if yamlnode.Child(aa, "enabled") != nil {
 			dst.AutoApprove.Enabled = src.AutoApprove.Enabled
 		}
-		if child(aa, "require_good_standing") != nil {
+		if yamlnode.Child(aa, "require_good_standing") != nil {
 			dst.AutoApprove.RequireGoodStanding = src.AutoApprove.RequireGoodStanding
 		}
 		dst.AutoApprove.MaxACV = strings.TrimSpace(src.AutoApprove.MaxACV)
 	}
-	if al := child(n, "alerts"); al != nil && child(al, "warn_at_percent") != nil {
+	if al := yamlnode.Child(n, "alerts"); al != nil && yamlnode.Child(al, "warn_at_percent") != nil {
 		if w := src.Alerts.WarnAtPercent; w < 1 || w > 99 {
-			l, c := pos(al, "warn_at_percent")
+			l, c := yamlnode.ValuePos(al, "warn_at_percent")
 			ps.add(l, c, "", "registration.alerts.warn_at_percent must be between 1 and 99, not %d", w)
 		} else {
 			dst.Alerts.WarnAtPercent = w
 		}
 	}
-	bh := child(n, "business_hours")
+	bh := yamlnode.Child(n, "business_hours")
 	if bh == nil {
 		return
 	}
-	if child(bh, "timezone") != nil {
+	if yamlnode.Child(bh, "timezone") != nil {
 		if _, err := time.LoadLocation(src.BusinessHours.Timezone); err != nil || src.BusinessHours.Timezone == "" {
-			l, c := pos(bh, "timezone")
+			l, c := yamlnode.ValuePos(bh, "timezone")
 			ps.add(l, c, "", "registration.business_hours.timezone %q is not an IANA time zone", src.BusinessHours.Timezone)
 		} else {
 			dst.BusinessHours.Timezone = src.BusinessHours.Timezone
 		}
 	}
 	clock := func(key, v string, into *string) {
-		if child(bh, key) == nil {
+		if yamlnode.Child(bh, key) == nil {
 			return
 		}
 		if _, err := time.Parse("15:04", v); err != nil {
-			l, c := pos(bh, key)
+			l, c := yamlnode.ValuePos(bh, key)
 			ps.add(l, c, "", "registration.business_hours.%s %q is not a time like 09:00", key, v)
 			return
 		}
@@ -667,10 +606,10 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 	clock("start", src.BusinessHours.Start, &dst.BusinessHours.Start)
 	clock("end", src.BusinessHours.End, &dst.BusinessHours.End)
 	if dst.BusinessHours.End <= dst.BusinessHours.Start {
-		l, c := pos(bh, "end")
+		l, c := yamlnode.ValuePos(bh, "end")
 		ps.add(l, c, "", "registration.business_hours.end must be after start")
 	}
-	if child(bh, "days") != nil {
+	if yamlnode.Child(bh, "days") != nil {
 		var days []string
 		for _, d := range src.BusinessHours.Days {
 			d = strings.ToLower(strings.TrimSpace(d))
@@ -678,7 +617,7 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 				d = d[:3]
 			}
 			if !slices.Contains(weekdays, d) {
-				l, c := pos(bh, "days")
+				l, c := yamlnode.ValuePos(bh, "days")
 				ps.add(l, c, "", "registration.business_hours.days: %q is not a weekday (mon … sun)", d)
 				continue
 			}
@@ -686,7 +625,7 @@ func (ps *parser) mergeRegistration(dst, src *Registration, n *yaml.Node) {
 		}
 		dst.BusinessHours.Days = days
 	}
-	if hs := child(bh, "holidays"); hs != nil {
+	if hs := yamlnode.Child(bh, "holidays"); hs != nil {
 		var holidays []string
 		for i, h := range src.BusinessHours.Holidays {
 			d, err := time.Parse(time.DateOnly, strings.TrimSpace(h))
@@ -712,7 +651,7 @@ func (ps *parser) autoApproveLimit(p *Policy, src *Registration, n *yaml.Node) t
 	if raw == "" {
 		return 0
 	}
-	l, c := pos(child(n, "auto_approve"), "max_acv")
+	l, c := yamlnode.ValuePos(yamlnode.Child(n, "auto_approve"), "max_acv")
 	m, cur, err := tandem.ParseMoney(raw)
 	if err != nil {
 		ps.add(l, c, "", "registration.auto_approve.max_acv %q is not an amount like 250000 or \"250,000.00\": %v", raw, err)
@@ -733,7 +672,7 @@ func (ps *parser) autoApproveLimit(p *Policy, src *Registration, n *yaml.Node) t
 
 // mergeConflicts validates the conflict settings written in the file and lays them over the defaults.
 func (ps *parser) mergeConflicts(dst *tandem.ConflictSettings, src *Conflicts, n *yaml.Node) {
-	if ln := child(n, "level_sla_business_days"); ln != nil {
+	if ln := yamlnode.Child(n, "level_sla_business_days"); ln != nil {
 		if len(src.LevelSLABusinessDays) != len(dst.LevelSLADays) {
 			ps.add(ln.Line, ln.Column, "", "conflicts.level_sla_business_days needs %d entries (levels 1 to 4: AE and partner manager, VPs, CRO, CEO), not %d",
 				len(dst.LevelSLADays), len(src.LevelSLABusinessDays))
@@ -751,25 +690,25 @@ func (ps *parser) mergeConflicts(dst *tandem.ConflictSettings, src *Conflicts, n
 			}
 		}
 	}
-	if child(n, "protected_stage") != nil {
+	if yamlnode.Child(n, "protected_stage") != nil {
 		st := tandem.Stage(strings.ToLower(strings.TrimSpace(src.ProtectedStage)))
 		if !st.Valid() || st.Closed() {
-			l, c := pos(n, "protected_stage")
+			l, c := yamlnode.ValuePos(n, "protected_stage")
 			ps.add(l, c, "", "conflicts.protected_stage %q is not an open stage (prospecting, qualified, proposal, negotiation)", src.ProtectedStage)
 		} else {
 			dst.ProtectedStage = st
 		}
 	}
-	gn := child(n, "discount_guardrails")
+	gn := yamlnode.Child(n, "discount_guardrails")
 	if gn == nil {
 		return
 	}
 	guardrails := maps.Clone(dst.DiscountGuardrailBasisPoints)
 	for key, raw := range src.DiscountGuardrails {
-		l, c := pos(gn, key)
+		l, c := yamlnode.ValuePos(gn, key)
 		m := tandem.Motion(strings.TrimSpace(key))
 		if !m.Valid() {
-			l, c = keyPos(gn, key)
+			l, c = yamlnode.KeyPos(gn, key)
 			ps.add(l, c, "", "conflicts.discount_guardrails: %q is not a motion (partner_led, co_sell, direct)", key)
 			continue
 		}
