@@ -173,34 +173,9 @@ func (s *Store) PublishCompPlanVersion(ctx context.Context, actor tandem.Actor, 
 				return tandem.FieldError("source", "the plan has errors; fix them before publishing: line %d: %s", f.Line, f.Message)
 			}
 		}
-		var superseded []int64
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM comp_plan_versions WHERE status = 'published'`)
+		superseded, err := publishVersionTx(ctx, tx, now, actor, "comp_plan_versions", "comp plan", id, p.Version)
 		if err != nil {
-			return fmt.Errorf("publish comp plan: %w", err)
-		}
-		for rows.Next() {
-			var old int64
-			if err := rows.Scan(&old); err != nil {
-				rows.Close()
-				return fmt.Errorf("publish comp plan: %w", err)
-			}
-			superseded = append(superseded, old)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return fmt.Errorf("publish comp plan: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE comp_plan_versions SET status = 'superseded' WHERE status = 'published'`); err != nil {
-			return fmt.Errorf("publish comp plan: supersede: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE comp_plan_versions SET status = 'published', published_at = $1, published_by = $2
-			WHERE id = $3 AND status = 'draft'`, now.UnixMicro(), dbID(actor.UserID), id)
-		if err != nil {
-			return fmt.Errorf("publish comp plan: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return tandem.Errorf(tandem.ECONFLICT, "comp plan version %s changed while being published", p.Version)
+			return err
 		}
 		p.Status, p.PublishedAt, p.PublishedBy = tandem.PolicyPublished, now, actor.UserID
 		out = p

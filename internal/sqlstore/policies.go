@@ -107,30 +107,9 @@ func (s *Store) PublishPolicyVersion(ctx context.Context, actor tandem.Actor, id
 		if p.Status != tandem.PolicyDraft {
 			return tandem.Errorf(tandem.ECONFLICT, "policy version %s is %s; only a draft can be published", p.Version, p.Status)
 		}
-		var superseded []int64
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM policy_versions WHERE status = 'published'`)
+		superseded, err := publishVersionTx(ctx, tx, now, actor, "policy_versions", "policy", id, p.Version)
 		if err != nil {
-			return fmt.Errorf("publish policy: %w", err)
-		}
-		for rows.Next() {
-			var old int64
-			if err := rows.Scan(&old); err != nil {
-				rows.Close()
-				return fmt.Errorf("publish policy: %w", err)
-			}
-			superseded = append(superseded, old)
-		}
-		rows.Close()
-		if _, err := tx.ExecContext(ctx, `UPDATE policy_versions SET status = 'superseded' WHERE status = 'published'`); err != nil {
-			return fmt.Errorf("publish policy: supersede: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE policy_versions SET status = 'published', published_at = $1, published_by = $2
-			WHERE id = $3 AND status = 'draft'`, now.UnixMicro(), dbID(actor.UserID), id)
-		if err != nil {
-			return fmt.Errorf("publish policy: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return tandem.Errorf(tandem.ECONFLICT, "policy version %s changed while being published", p.Version)
+			return err
 		}
 		return appendAuditTx(ctx, tx, now, actor, "policy.publish", "policy_version", idString(id),
 			map[string]any{"name": p.Name, "version": p.Version, "superseded": superseded})
@@ -148,4 +127,41 @@ func (s *Store) ActivePolicyVersion(ctx context.Context) (*tandem.PolicyVersion,
 		return nil, fmt.Errorf("active policy version: %w", err)
 	}
 	return &p, nil
+}
+
+// publishVersionTx publishes draft id of a versions table (policy_versions or comp_plan_versions, a
+// constant of the caller's) and supersedes the version published before it, returning the superseded
+// ids for the audit log. ECONFLICT when the draft changed meanwhile.
+func publishVersionTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, table, what string,
+	id int64, version string) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE status = 'published'`)
+	if err != nil {
+		return nil, fmt.Errorf("publish %s: %w", what, err)
+	}
+	var superseded []int64
+	for rows.Next() {
+		var old int64
+		if err := rows.Scan(&old); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("publish %s: %w", what, err)
+		}
+		superseded = append(superseded, old)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("publish %s: %w", what, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = 'superseded' WHERE status = 'published'`); err != nil {
+		return nil, fmt.Errorf("publish %s: supersede: %w", what, err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = 'published', published_at = $1, published_by = $2
+		WHERE id = $3 AND status = 'draft'`, now.UnixMicro(), dbID(actor.UserID), id)
+	if err != nil {
+		return nil, fmt.Errorf("publish %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, tandem.Errorf(tandem.ECONFLICT, "%s version %s changed while being published", what, version)
+	}
+	return superseded, nil
 }
