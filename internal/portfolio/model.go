@@ -1,0 +1,134 @@
+package portfolio
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// DefaultReplicates is how many bootstrap replicates Fit draws when FitOptions.Replicates is 0.
+const DefaultReplicates = 200
+
+// FitOptions tunes Fit.
+type FitOptions struct {
+	// Replicates is the number of bootstrap replicates (DefaultReplicates when 0).
+	Replicates int
+	// Seed makes the bootstrap reproducible: the same history and seed give the same models.
+	Seed uint64
+}
+
+// Model is one motion's fitted response with its bootstrap replicates.
+type Model struct {
+	Motion string
+	// Current is the motion's spend in the history's last month (0 when it has no row for that month).
+	Current tandem.Money
+	// Months is how many months of history the motion has; MinSpend and MaxSpend bound its spend in them.
+	Months             int
+	MinSpend, MaxSpend tandem.Money
+	// Fitted is false when the history is too thin for a curve; Reason then says why.
+	Fitted bool
+	Reason string
+	// LagWeight is the share of a month's spend that shows in the same month's margin (1 = no lag).
+	LagWeight float64
+	// Point is the curve fitted to all the motion's months; Replicates are the bootstrap refits.
+	Point      Curve
+	Replicates []Curve
+
+	lastMonth     Month   // the motion's latest month in the history
+	historyMargin float64 // its average monthly margin (major units), used when there is no curve
+}
+
+// ExpectedMargin returns the margin at steady spend s (major units) averaged over the replicates.
+func (m *Model) ExpectedMargin(s float64) float64 {
+	var sum float64
+	for _, c := range m.Replicates {
+		sum += c.Margin(s)
+	}
+	return sum / float64(len(m.Replicates))
+}
+
+// ExpectedSlope returns the marginal margin at steady spend s averaged over the replicates.
+func (m *Model) ExpectedSlope(s float64) float64 {
+	var sum float64
+	for _, c := range m.Replicates {
+		sum += c.Slope(s)
+	}
+	return sum / float64(len(m.Replicates))
+}
+
+// Fit fits every motion in h: the lag, the point curve and the bootstrap replicates. Motions come back
+// sorted by name. It fails only on an empty history or a negative replicate count.
+func Fit(h History, opt FitOptions) ([]Model, error) {
+	if len(h.obs) == 0 {
+		return nil, errors.New("fit: the history is empty")
+	}
+	if opt.Replicates < 0 {
+		return nil, fmt.Errorf("fit: %d bootstrap replicates: the count cannot be negative", opt.Replicates)
+	}
+	if opt.Replicates == 0 {
+		opt.Replicates = DefaultReplicates
+	}
+	last := h.LastMonth()
+	var f fitter
+	var models []Model
+	for _, motion := range h.Motions() {
+		series := h.series(motion)
+		m := Model{Motion: motion, Months: len(series), LagWeight: 1, lastMonth: series[len(series)-1].Month}
+		m.MinSpend, m.MaxSpend = series[0].Spend, series[0].Spend
+		for _, o := range series {
+			m.MinSpend, m.MaxSpend = min(m.MinSpend, o.Spend), max(m.MaxSpend, o.Spend)
+			m.historyMargin += float64(o.GrossMargin) / 100 / float64(len(series))
+		}
+		if end := series[len(series)-1]; end.Month == last {
+			m.Current = end.Spend
+		}
+		x, y := effectiveSpend(series, 1, false)
+		switch {
+		case len(series) < minMonths:
+			m.Reason = fmt.Sprintf("only %d months of history (a curve needs %d)", len(series), minMonths)
+		case distinctLevels(x, minSpendLevels) < minSpendLevels:
+			m.Reason = fmt.Sprintf("spend took fewer than %d different levels, so its effect cannot be told apart", minSpendLevels)
+		default:
+			m.Fitted = true
+		}
+		if !m.Fitted {
+			models = append(models, m)
+			continue
+		}
+		m.LagWeight = chooseLag(&f, series)
+		if m.LagWeight < 1 {
+			x, y = effectiveSpend(series, m.LagWeight, false)
+		}
+		lo, hi := kBounds(x)
+		m.Point, _ = f.fit(x, y, lo, hi)
+		m.Replicates = bootstrap(&f, x, y, lo, hi, opt.Replicates, streamFor(opt.Seed, motion))
+		models = append(models, m)
+	}
+	return models, nil
+}
+
+// streamFor returns the motion's own random stream, so results do not depend on which other motions
+// are in the history or in what order.
+func streamFor(seed uint64, motion string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(motion))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// bootstrap refits the curve to n resamples (with replacement) of the (x, y) pairs. The k search keeps
+// the full data's bounds so replicates are comparable.
+func bootstrap(f *fitter, x, y []float64, kLo, kHi float64, n int, rng *rand.Rand) []Curve {
+	out := make([]Curve, n)
+	bx, by := make([]float64, len(x)), make([]float64, len(y))
+	for r := range n {
+		for i := range bx {
+			j := rng.IntN(len(x))
+			bx[i], by[i] = x[j], y[j]
+		}
+		out[r], _ = f.fit(bx, by, kLo, kHi)
+	}
+	return out
+}
