@@ -42,8 +42,8 @@ func TestCAC(t *testing.T) {
 	}{
 		{"even split", tandem.Major(90000), 3, tandem.Major(30000), true},
 		{"a third rounds down", tandem.Major(100000), 3, 3333333, true}, // 33,333.333… → 33,333.33
-		{"half a cent to even (down)", 5, 2, 2, true},                  // 0.025 → 0.02
-		{"half a cent to even (up)", 15, 2, 8, true},                   // 0.075 → 0.08
+		{"half a cent to even (down)", 5, 2, 2, true},                   // 0.025 → 0.02
+		{"half a cent to even (up)", 15, 2, 8, true},                    // 0.075 → 0.08
 		{"no customers", tandem.Major(1), 0, 0, false},
 		{"negative spend", -1, 1, 0, false},
 	}
