@@ -28,20 +28,25 @@ const (
 	minSpendLevels = 3
 	// minLagMonths is the least number of months with a previous month before a lag is considered.
 	minLagMonths = 8
-	kGridPoints  = 32
-	kGoldenSteps = 28
+	kGridPoints  = 20
+	kGoldenSteps = 24
 )
 
 // fitter fits curves to (x, y) points; it keeps scratch space so bootstrap replicates do not allocate.
 type fitter struct {
-	lx []float64 // ln(1 + x/k) for the k being tried
+	my, syy float64 // mean of y and its centred sum of squares, for the data being fitted
 }
 
 // fit fits base, scale and k by profile least squares and returns the curve and its residual sum of
 // squares. kLo and kHi bound the search for k.
 func (f *fitter) fit(x, y []float64, kLo, kHi float64) (Curve, float64) {
-	if cap(f.lx) < len(x) {
-		f.lx = make([]float64, len(x))
+	var sy float64
+	for _, v := range y {
+		sy += v
+	}
+	f.my, f.syy = sy/float64(len(y)), 0
+	for _, v := range y {
+		f.syy += (v - f.my) * (v - f.my)
 	}
 	best := Curve{K: kHi}
 	bestRSS := math.Inf(1)
@@ -81,34 +86,27 @@ func (f *fitter) fit(x, y []float64, kLo, kHi float64) (Curve, float64) {
 }
 
 // linear fits base and scale for a fixed k in closed form, with scale held at zero when the least-squares
-// slope is negative (spend never lowers margin in this model).
+// slope is negative (spend never lowers margin in this model). One pass over the data: the residual sum
+// of squares is Syy − Sxy²/Sxx from the centred sums.
 func (f *fitter) linear(x, y []float64, k float64) (Curve, float64) {
 	n := float64(len(x))
-	lx := f.lx[:len(x)]
-	var sx, sy float64
+	var sx, sxx, sxy float64
+	inv := 1 / k
 	for i, v := range x {
-		lx[i] = math.Log1p(v / k)
-		sx += lx[i]
-		sy += y[i]
+		l := math.Log1p(v * inv)
+		sx += l
+		sxx += l * l
+		sxy += l * y[i]
 	}
-	mx, my := sx/n, sy/n
-	var sxx, sxy float64
-	for i, v := range lx {
-		dx := v - mx
-		sxx += dx * dx
-		sxy += dx * (y[i] - my)
+	mx := sx / n
+	cxx := sxx - n*mx*mx
+	cxy := sxy - n*mx*f.my
+	scale, rss := 0.0, f.syy
+	if cxx > 0 && cxy > 0 {
+		scale = cxy / cxx
+		rss = max(f.syy-cxy*scale, 0)
 	}
-	scale := 0.0
-	if sxx > 0 && sxy > 0 {
-		scale = sxy / sxx
-	}
-	base := my - scale*mx
-	var rss float64
-	for i, v := range lx {
-		r := y[i] - base - scale*v
-		rss += r * r
-	}
-	return Curve{Base: base, Scale: scale, K: k}, rss
+	return Curve{Base: f.my - scale*mx, Scale: scale, K: k}, rss
 }
 
 // kBounds returns the search range for k from the largest effective spend.

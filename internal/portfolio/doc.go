@@ -21,7 +21,7 @@
 //
 // Fitting: for a fixed k the model is linear in (base, scale), so those come from ordinary least squares
 // in closed form (scale is held at 0 when the slope comes out negative) and k is found by a search over
-// ln k: a 32-point grid between max spend/1000 and 3×max spend, refined by golden section. The upper bound is
+// ln k: a 20-point grid between max spend/1000 and 3×max spend, refined by golden section. The upper bound is
 // the model's one prior: returns visibly flatten within a few times the largest spend seen, so a noisy
 // history cannot turn a motion into a straight line that would soak up the whole budget. Amounts are
 // fitted in major units as float64; they are statistics, not ledger money.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 )
@@ -18,6 +20,8 @@ type FitOptions struct {
 	Replicates int
 	// Seed makes the bootstrap reproducible: the same history and seed give the same models.
 	Seed uint64
+	// Workers is how many motions are fitted at once (GOMAXPROCS when 0); the result does not depend on it.
+	Workers int
 }
 
 // Model is one motion's fitted response with its bootstrap replicates.
@@ -71,43 +75,62 @@ func Fit(h History, opt FitOptions) ([]Model, error) {
 	if opt.Replicates == 0 {
 		opt.Replicates = DefaultReplicates
 	}
-	last := h.LastMonth()
-	var f fitter
-	var models []Model
-	for _, motion := range h.Motions() {
-		series := h.series(motion)
-		m := Model{Motion: motion, Months: len(series), LagWeight: 1, lastMonth: series[len(series)-1].Month}
-		m.MinSpend, m.MaxSpend = series[0].Spend, series[0].Spend
-		for _, o := range series {
-			m.MinSpend, m.MaxSpend = min(m.MinSpend, o.Spend), max(m.MaxSpend, o.Spend)
-			m.historyMargin += float64(o.GrossMargin) / 100 / float64(len(series))
-		}
-		if end := series[len(series)-1]; end.Month == last {
-			m.Current = end.Spend
-		}
-		x, y := effectiveSpend(series, 1, false)
-		switch {
-		case len(series) < minMonths:
-			m.Reason = fmt.Sprintf("only %d months of history (a curve needs %d)", len(series), minMonths)
-		case distinctLevels(x, minSpendLevels) < minSpendLevels:
-			m.Reason = fmt.Sprintf("spend took fewer than %d different levels, so its effect cannot be told apart", minSpendLevels)
-		default:
-			m.Fitted = true
-		}
-		if !m.Fitted {
-			models = append(models, m)
-			continue
-		}
-		m.LagWeight = chooseLag(&f, series)
-		if m.LagWeight < 1 {
-			x, y = effectiveSpend(series, m.LagWeight, false)
-		}
-		lo, hi := kBounds(x)
-		m.Point, _ = f.fit(x, y, lo, hi)
-		m.Replicates = bootstrap(&f, x, y, lo, hi, opt.Replicates, streamFor(opt.Seed, motion))
-		models = append(models, m)
+	motions := h.Motions()
+	models := make([]Model, len(motions))
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(motions)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var f fitter
+			for i := range next {
+				models[i] = fitMotion(&f, h.series(motions[i]), h.LastMonth(), opt)
+			}
+		}()
+	}
+	for i := range motions {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	return models, nil
+}
+
+// fitMotion fits one motion's series; last is the history's last month.
+func fitMotion(f *fitter, series []Observation, last Month, opt FitOptions) Model {
+	motion := series[0].Motion
+	m := Model{Motion: motion, Months: len(series), LagWeight: 1, lastMonth: series[len(series)-1].Month}
+	m.MinSpend, m.MaxSpend = series[0].Spend, series[0].Spend
+	for _, o := range series {
+		m.MinSpend, m.MaxSpend = min(m.MinSpend, o.Spend), max(m.MaxSpend, o.Spend)
+		m.historyMargin += float64(o.GrossMargin) / 100 / float64(len(series))
+	}
+	if end := series[len(series)-1]; end.Month == last {
+		m.Current = end.Spend
+	}
+	x, y := effectiveSpend(series, 1, false)
+	switch {
+	case len(series) < minMonths:
+		m.Reason = fmt.Sprintf("only %d months of history (a curve needs %d)", len(series), minMonths)
+		return m
+	case distinctLevels(x, minSpendLevels) < minSpendLevels:
+		m.Reason = fmt.Sprintf("spend took fewer than %d different levels, so its effect cannot be told apart", minSpendLevels)
+		return m
+	}
+	m.Fitted = true
+	m.LagWeight = chooseLag(f, series)
+	if m.LagWeight < 1 {
+		x, y = effectiveSpend(series, m.LagWeight, false)
+	}
+	lo, hi := kBounds(x)
+	m.Point, _ = f.fit(x, y, lo, hi)
+	m.Replicates = bootstrap(f, x, y, lo, hi, opt.Replicates, streamFor(opt.Seed, motion))
+	return m
 }
 
 // streamFor returns the motion's own random stream, so results do not depend on which other motions
