@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -52,15 +53,49 @@ func gainShare(t *testing.T, motions []synthMotion, obs []Observation, budget ta
 	return gotGain / bestGain, bestGain, rec
 }
 
+type gainCase struct {
+	name    string
+	motions []synthMotion
+	noise   float64
+	budget  float64 // multiple of the current total
+	maxCut  float64
+}
+
 func TestRecommendReachesTrueBestGain(t *testing.T) {
 	t.Parallel()
-	type tc struct {
-		name    string
-		motions []synthMotion
-		noise   float64
-		budget  float64 // multiple of the current total
-		maxCut  float64
+	worst, mean := runGainCases(t, gainCases(0.05), 0.95)
+	t.Logf("5%% noise: share of the true best gain over %d cases: worst %.4f, mean %.4f", len(gainCases(0.05)), worst, mean)
+}
+
+// TestRecommendNoisierHistories doubles the noise (sd 10 % of each motion's spend effect). Estimation
+// error then costs more of the gain; the bar here is 90 %, and the figures are logged.
+func TestRecommendNoisierHistories(t *testing.T) {
+	t.Parallel()
+	worst, mean := runGainCases(t, gainCases(0.10), 0.90)
+	t.Logf("10%% noise: share of the true best gain over %d cases: worst %.4f, mean %.4f", len(gainCases(0.10)), worst, mean)
+}
+
+// TestRecommendOnRandomSplits runs random cases whose last month is just another random month, so the
+// current split may already be close to the best and the best gain small next to the noise. A single
+// case can then fall well short in relative terms; the mean share over the cases must stay above 90 %.
+func TestRecommendOnRandomSplits(t *testing.T) {
+	t.Parallel()
+	var cases []gainCase
+	for seed := range uint64(30) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		cases = append(cases, gainCase{name: "random split " + fmt.Sprint(seed), motions: randomMotions(rng, 3+int(seed%4), "mixed"), noise: 0.05, budget: 1, maxCut: 0.2})
 	}
+	worst, mean := runGainCases(t, cases, math.Inf(-1))
+	t.Logf("random current splits, 5%% noise: share of the true best gain over %d cases: worst %.4f, mean %.4f", len(cases), worst, mean)
+	if mean < 0.90 {
+		t.Errorf("mean share %.4f; want at least 0.90", mean)
+	}
+}
+
+// gainCases returns the constructed cases: hand-made ones and random ones whose last month is clearly
+// misallocated (see misallocate), with the given noise.
+func gainCases(noise float64) []gainCase {
+	type tc = gainCase
 	cases := []tc{
 		{
 			name: "four motions, direct over-funded",
@@ -109,11 +144,21 @@ func TestRecommendReachesTrueBestGain(t *testing.T) {
 			noise: 0.05, budget: 1, maxCut: 0.5,
 		},
 	}
-	for seed := range uint64(12) {
+	for seed := range uint64(25) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		fam := []string{"log", "mixed"}[seed%2]
-		cases = append(cases, tc{name: "random " + fam + " " + string(rune('a'+seed)), motions: randomMotions(rng, 3+int(seed%4), fam), noise: 0.05, budget: 0.9 + 0.2*rng.Float64(), maxCut: 0.2})
+		cases = append(cases, tc{name: "random " + fam + " " + fmt.Sprint(seed), motions: misallocate(randomMotions(rng, 3+int(seed%4), fam)), noise: 0.05, budget: 0.9 + 0.2*rng.Float64(), maxCut: 0.2})
 	}
+	for i := range cases {
+		cases[i].noise = noise
+	}
+	return cases
+}
+
+// runGainCases checks every case reaches at least bar of its true best gain; it returns the worst and
+// mean shares.
+func runGainCases(t *testing.T, cases []gainCase, bar float64) (worst, mean float64) {
+	t.Helper()
 	worst, sum := math.Inf(1), 0.0
 	for i, c := range cases {
 		rng := rand.New(rand.NewPCG(uint64(i), 7))
@@ -128,10 +173,10 @@ func TestRecommendReachesTrueBestGain(t *testing.T) {
 		budget := tandem.Money(math.Round(float64(current) * c.budget))
 		share, best, rec := gainShare(t, c.motions, obs, budget, Limits{MaxCut: ratOf(c.maxCut)}, 1)
 		t.Logf("%-45s true best gain %12.2f  share reached %.4f", c.name, best, share)
-		if share < 0.95 {
-			t.Errorf("%s: the recommendation reaches %.2f%% of the true best gain (%.2f); want at least 95%%\n%+v", c.name, share*100, best, rec.Motions)
+		if share < bar {
+			t.Errorf("%s: the recommendation reaches %.2f%% of the true best gain (%.2f); want at least %.0f%%\n%+v", c.name, share*100, best, bar*100, rec.Motions)
 		}
 		worst, sum = min(worst, share), sum+share
 	}
-	t.Logf("share of the true best gain over %d cases: worst %.4f, mean %.4f", len(cases), worst, sum/float64(len(cases)))
+	return worst, sum / float64(len(cases))
 }

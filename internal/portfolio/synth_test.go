@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -45,6 +46,7 @@ type synthMotion struct {
 	curve trueCurve
 	level float64 // typical monthly spend (major units)
 	lag   float64 // share of spend that shows the same month (1 = none)
+	last  float64 // the last month's spend as a multiple of level (0: drawn like every other month)
 }
 
 // synthCase builds a history of months months: spend wanders around each motion's level, margin is
@@ -57,6 +59,9 @@ func synthCase(rng *rand.Rand, motions []synthMotion, months int, noise float64)
 		effect := m.curve.margin(m.level) - m.curve.base
 		for t := range months {
 			s := math.Round(m.level*(0.4+1.2*rng.Float64())*100) / 100
+			if t == months-1 && m.last > 0 {
+				s = math.Round(m.level*m.last*100) / 100
+			}
 			e := m.lag*s + (1-m.lag)*prev
 			gm := m.curve.margin(e) + noise*effect*rng.NormFloat64()
 			obs = append(obs, Observation{Month: start + Month(t), Motion: m.name,
@@ -75,6 +80,27 @@ func historyCSV(obs []Observation) string {
 		fmt.Fprintf(&b, "%s,%s,%s,%s,emea\n", o.Month, o.Motion, o.Spend, o.GrossMargin)
 	}
 	return b.String()
+}
+
+// misallocate sets the last month's split the wrong way round: the motions whose true marginal return
+// at their usual level is below the median get 1.5× their level, the others 0.6×, both inside the range
+// the history covers. The best split then differs clearly from the current one.
+func misallocate(motions []synthMotion) []synthMotion {
+	slopes := make([]float64, len(motions))
+	for i, m := range motions {
+		slopes[i] = m.curve.ExpectedSlope(m.level)
+	}
+	sorted := slices.Clone(slopes)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	out := slices.Clone(motions)
+	for i := range out {
+		out[i].last = 0.6
+		if slopes[i] < median {
+			out[i].last = 1.5
+		}
+	}
+	return out
 }
 
 // randomMotions draws n motions with log-, exp- or Hill-shaped curves whose bends sit near their
