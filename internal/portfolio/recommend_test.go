@@ -303,3 +303,31 @@ func TestRecommendExplains(t *testing.T) {
 		t.Errorf("co_sell's marginal return %.3f below direct's %.3f: money should flow back", co.MarginalReturn, direct.MarginalReturn)
 	}
 }
+
+// TestFitIndependentOfWorkersAndNeighbours checks that a motion's model depends only on its own rows
+// and the seed: not on how many workers fit, nor on which other motions are in the history.
+func TestFitIndependentOfWorkersAndNeighbours(t *testing.T) {
+	t.Parallel()
+	motions := randomMotions(rand.New(rand.NewPCG(8, 8)), 5, "mixed")
+	obs := synthCase(rand.New(rand.NewPCG(8, 9)), motions, 36, 0.05)
+	h, _ := NewHistory("h", obs)
+	one, err := Fit(h, FitOptions{Seed: 3, Replicates: 20, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	four, _ := Fit(h, FitOptions{Seed: 3, Replicates: 20, Workers: 4})
+	if diff := cmp.Diff(one, four, cmp.AllowUnexported(Model{})); diff != "" {
+		t.Errorf("1 worker vs 4 (-one +four):\n%s", diff)
+	}
+	var alone []Observation
+	for _, o := range obs {
+		if o.Motion == "motion_02" {
+			alone = append(alone, o)
+		}
+	}
+	ha, _ := NewHistory("h", alone)
+	solo, _ := Fit(ha, FitOptions{Seed: 3, Replicates: 20})
+	if diff := cmp.Diff(one[2], solo[0], cmp.AllowUnexported(Model{})); diff != "" {
+		t.Errorf("motion_02 fitted with and without the others (-with +alone):\n%s", diff)
+	}
+}
