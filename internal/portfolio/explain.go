@@ -42,7 +42,7 @@ func explainMotion(p *MotionPlan, moves []Move, lim Limits) string {
 	d := p.Recommended - p.Current
 	switch {
 	case !p.Fitted:
-		fmt.Fprintf(&b, "no response curve (%s); ", p.Reason)
+		fmt.Fprintf(&b, "no response curve: %s; ", p.Reason)
 		if d == 0 {
 			fmt.Fprintf(&b, "kept at %s", p.Current.Format(""))
 		} else {

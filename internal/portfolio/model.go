@@ -116,7 +116,7 @@ func fitMotion(f *fitter, series []Observation, last Month, opt FitOptions) Mode
 	x, y := effectiveSpend(series, 1, false)
 	switch {
 	case len(series) < minMonths:
-		m.Reason = fmt.Sprintf("only %d months of history (a curve needs %d)", len(series), minMonths)
+		m.Reason = fmt.Sprintf("only %d months of history, a curve needs %d", len(series), minMonths)
 		return m
 	case distinctLevels(x, minSpendLevels) < minSpendLevels:
 		m.Reason = fmt.Sprintf("spend took fewer than %d different levels, so its effect cannot be told apart", minSpendLevels)

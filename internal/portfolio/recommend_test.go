@@ -228,7 +228,7 @@ func TestRecommendThinHistory(t *testing.T) {
 	if ev.Motion != "events" || ev.Fitted || ev.Recommended != 500000 || ev.ExpectedGrossMargin != 200 {
 		t.Errorf("events plan %+v; want it kept at 5000.00 with its average margin 2.00", ev)
 	}
-	if !strings.Contains(ev.Explanation, "only 3 months of history (a curve needs 6)") {
+	if !strings.Contains(ev.Explanation, "no response curve: only 3 months of history, a curve needs 6; kept at $5,000.00") {
 		t.Errorf("events explanation %q does not say why it has no curve", ev.Explanation)
 	}
 	// With less budget than the unfitted motion's current spend plus the others' floors, it gives way.
