@@ -89,6 +89,11 @@ type InfeasibleError struct {
 	MaxCut     *big.Rat
 }
 
+// Unwrap gives the error tandem's code EINVALID, so a server maps it to a client error.
+func (e *InfeasibleError) Unwrap() error {
+	return &tandem.Error{Code: tandem.EINVALID, Message: e.Error()}
+}
+
 func (e *InfeasibleError) Error() string {
 	var parts []string
 	for _, f := range e.Floors {
@@ -122,9 +127,13 @@ func Recommend(models []Model, lim Limits) (Recommendation, error) {
 	if lim.MaxCut.Sign() < 0 || lim.MaxCut.Cmp(big.NewRat(1, 1)) > 0 {
 		return Recommendation{}, tandem.FieldError("max-cut", "%s is not between 0%% and 100%%", percent(lim.MaxCut))
 	}
-	ms := make([]*Model, len(models))
-	for i := range models {
-		ms[i] = &models[i]
+	own := slices.Clone(models) // never change the caller's models
+	ms := make([]*Model, len(own))
+	for i := range own {
+		if own[i].Fitted && len(own[i].Replicates) == 0 { // a model built without a bootstrap
+			own[i].Replicates = []Curve{own[i].Point}
+		}
+		ms[i] = &own[i]
 	}
 	slices.SortFunc(ms, func(a, b *Model) int { return strings.Compare(a.Motion, b.Motion) })
 	for i := 1; i < len(ms); i++ {
@@ -153,8 +162,8 @@ func Recommend(models []Model, lim Limits) (Recommendation, error) {
 		p := MotionPlan{Motion: m.Motion, Fitted: m.Fitted, Reason: m.Reason, LagWeight: m.LagWeight, MinSpend: m.MinSpend, MaxSpend: m.MaxSpend}
 		p.Current = m.Current
 		p.Floor, p.FloorRule = ceilMoney(new(big.Rat).Mul(new(big.Rat).SetInt64(int64(m.Current)), keep)), FloorMaxCut
-		if min, ok := lim.Minimums[m.Motion]; ok && min >= p.Floor {
-			p.Floor, p.FloorRule = min, FloorMinimum
+		if minimum, ok := lim.Minimums[m.Motion]; ok && minimum >= p.Floor {
+			p.Floor, p.FloorRule = minimum, FloorMinimum
 		}
 		floorTotal += p.Floor
 		plans[i] = p

@@ -66,8 +66,8 @@ func TestRecommendLimitsProperty(t *testing.T) {
 			if new(big.Rat).SetInt64(int64(p.Recommended)).Cmp(lowest) < 0 {
 				t.Errorf("seed %d: %s cut from %v to %v, more than %s", seed, p.Motion, p.Current, p.Recommended, maxCut.FloatString(2))
 			}
-			if min, ok := mins[p.Motion]; ok && p.Recommended < min {
-				t.Errorf("seed %d: %s gets %v below its minimum %v", seed, p.Motion, p.Recommended, min)
+			if minimum, ok := mins[p.Motion]; ok && p.Recommended < minimum {
+				t.Errorf("seed %d: %s gets %v below its minimum %v", seed, p.Motion, p.Recommended, minimum)
 			}
 		}
 		if sum != budget || rec.Total.Recommended != budget {
@@ -113,6 +113,9 @@ func TestRecommendInfeasible(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if tandem.ErrorCode(err) != tandem.EINVALID || tandem.ErrorMessage(err) != err.Error() {
+				t.Errorf("infeasible limits are code %s, message %q; want invalid with the full message", tandem.ErrorCode(err), tandem.ErrorMessage(err))
 			}
 		})
 	}
@@ -242,6 +245,27 @@ func TestRecommendThinHistory(t *testing.T) {
 	}
 	if got := rec.Motions[2].Recommended; got != 450000 {
 		t.Errorf("events gets %v from a budget 500.00 above the floors; want its floor 4000.00 plus those 500.00", got)
+	}
+}
+
+// TestRecommendPointOnlyModel checks a model built by hand without a bootstrap (as a store-backed
+// caller might) is optimised on its point curve, and the caller's models are left alone.
+func TestRecommendPointOnlyModel(t *testing.T) {
+	t.Parallel()
+	models := []Model{
+		{Motion: "a", Current: tandem.Major(100), Fitted: true, LagWeight: 1, Point: Curve{Base: 0, Scale: 1000, K: 100}},
+		{Motion: "b", Current: tandem.Major(100), Fitted: true, LagWeight: 1, Point: Curve{Base: 0, Scale: 1000, K: 300}},
+	}
+	rec, err := Recommend(models, Limits{Budget: tandem.Major(200), MaxCut: big.NewRat(1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Equal marginal returns 1000/(100+a) = 1000/(300+b) with a+b = 200: a = 200, b = 0.
+	if rec.Motions[0].Recommended != tandem.Major(200) || rec.Motions[1].Recommended != 0 {
+		t.Errorf("split %v / %v; want 200.00 / 0.00", rec.Motions[0].Recommended, rec.Motions[1].Recommended)
+	}
+	if models[0].Replicates != nil {
+		t.Error("Recommend changed the caller's models")
 	}
 }
 
