@@ -29,7 +29,7 @@ const (
 	// minLagMonths is the least number of months with a previous month before a lag is considered.
 	minLagMonths = 8
 	kGridPoints  = 20
-	kGoldenSteps = 24
+	kGoldenSteps = 18
 )
 
 // fitter fits curves to (x, y) points; it keeps scratch space so bootstrap replicates do not allocate.
