@@ -37,9 +37,28 @@ type fitter struct {
 	my, syy float64 // mean of y and its centred sum of squares, for the data being fitted
 }
 
+// gridK returns the i-th point of the k grid between kLo and kHi (log-spaced).
+func gridK(kLo, kHi float64, i int) float64 {
+	lo, hi := math.Log(kLo), math.Log(kHi)
+	return math.Exp(lo + float64(i)*(hi-lo)/(kGridPoints-1))
+}
+
+// gridLogs returns ln(1 + x/k) for every grid k, grid point by grid point: [g·len(x) + i]. Bootstrap
+// replicates resample these instead of taking logarithms again.
+func gridLogs(x []float64, kLo, kHi float64) []float64 {
+	out := make([]float64, kGridPoints*len(x))
+	for g := range kGridPoints {
+		inv := 1 / gridK(kLo, kHi, g)
+		for i, v := range x {
+			out[g*len(x)+i] = math.Log1p(v * inv)
+		}
+	}
+	return out
+}
+
 // fit fits base, scale and k by profile least squares and returns the curve and its residual sum of
-// squares. kLo and kHi bound the search for k.
-func (f *fitter) fit(x, y []float64, kLo, kHi float64) (Curve, float64) {
+// squares. kLo and kHi bound the search for k. logs, when not nil, holds gridLogs(x, kLo, kHi).
+func (f *fitter) fit(x, y []float64, kLo, kHi float64, logs []float64) (Curve, float64) {
 	var sy float64
 	for _, v := range y {
 		sy += v
@@ -54,7 +73,13 @@ func (f *fitter) fit(x, y []float64, kLo, kHi float64) (Curve, float64) {
 	lo, hi := math.Log(kLo), math.Log(kHi)
 	step := (hi - lo) / (kGridPoints - 1)
 	for i := range kGridPoints {
-		c, rss := f.linear(x, y, math.Exp(lo+float64(i)*step))
+		var c Curve
+		var rss float64
+		if logs != nil {
+			c, rss = f.linearLogs(logs[i*len(x):(i+1)*len(x)], y, gridK(kLo, kHi, i))
+		} else {
+			c, rss = f.linear(x, y, gridK(kLo, kHi, i))
+		}
 		if rss < bestRSS {
 			best, bestRSS, bestI = c, rss, i
 		}
@@ -89,7 +114,6 @@ func (f *fitter) fit(x, y []float64, kLo, kHi float64) (Curve, float64) {
 // slope is negative (spend never lowers margin in this model). One pass over the data: the residual sum
 // of squares is Syy − Sxy²/Sxx from the centred sums.
 func (f *fitter) linear(x, y []float64, k float64) (Curve, float64) {
-	n := float64(len(x))
 	var sx, sxx, sxy float64
 	inv := 1 / k
 	for i, v := range x {
@@ -98,6 +122,22 @@ func (f *fitter) linear(x, y []float64, k float64) (Curve, float64) {
 		sxx += l * l
 		sxy += l * y[i]
 	}
+	return f.solve(float64(len(x)), sx, sxx, sxy, k)
+}
+
+// linearLogs is linear with ln(1 + x/k) already taken.
+func (f *fitter) linearLogs(logs, y []float64, k float64) (Curve, float64) {
+	var sx, sxx, sxy float64
+	for i, l := range logs {
+		sx += l
+		sxx += l * l
+		sxy += l * y[i]
+	}
+	return f.solve(float64(len(logs)), sx, sxx, sxy, k)
+}
+
+// solve finishes the closed-form fit from the raw sums.
+func (f *fitter) solve(n, sx, sxx, sxy, k float64) (Curve, float64) {
 	mx := sx / n
 	cxx := sxx - n*mx*mx
 	cxy := sxy - n*mx*f.my
@@ -146,7 +186,7 @@ func chooseLag(f *fitter, series []Observation) float64 {
 			return 1
 		}
 		lo, hi := kBounds(x)
-		_, rss := f.fit(x, y, lo, hi)
+		_, rss := f.fit(x, y, lo, hi, nil)
 		n := float64(len(x))
 		params := 3.0
 		if w < 1 {

@@ -128,7 +128,7 @@ func fitMotion(f *fitter, series []Observation, last Month, opt FitOptions) Mode
 		x, y = effectiveSpend(series, m.LagWeight, false)
 	}
 	lo, hi := kBounds(x)
-	m.Point, _ = f.fit(x, y, lo, hi)
+	m.Point, _ = f.fit(x, y, lo, hi, nil)
 	m.Replicates = bootstrap(f, x, y, lo, hi, opt.Replicates, streamFor(opt.Seed, motion))
 	return m
 }
@@ -142,16 +142,25 @@ func streamFor(seed uint64, motion string) *rand.Rand {
 }
 
 // bootstrap refits the curve to n resamples (with replacement) of the (x, y) pairs. The k search keeps
-// the full data's bounds so replicates are comparable.
+// the full data's bounds so replicates are comparable, and so the grid's logarithms are taken once.
 func bootstrap(f *fitter, x, y []float64, kLo, kHi float64, n int, rng *rand.Rand) []Curve {
 	out := make([]Curve, n)
+	logs := gridLogs(x, kLo, kHi)
 	bx, by := make([]float64, len(x)), make([]float64, len(y))
+	blogs := make([]float64, len(logs))
+	picks := make([]int, len(x))
 	for r := range n {
-		for i := range bx {
+		for i := range picks {
 			j := rng.IntN(len(x))
-			bx[i], by[i] = x[j], y[j]
+			picks[i], bx[i], by[i] = j, x[j], y[j]
 		}
-		out[r], _ = f.fit(bx, by, kLo, kHi)
+		for g := range kGridPoints {
+			row, src := blogs[g*len(x):(g+1)*len(x)], logs[g*len(x):(g+1)*len(x)]
+			for i, j := range picks {
+				row[i] = src[j]
+			}
+		}
+		out[r], _ = f.fit(bx, by, kLo, kHi, blogs)
 	}
 	return out
 }
