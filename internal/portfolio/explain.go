@@ -66,17 +66,15 @@ func explainMotion(p *MotionPlan, moves []Move, lim Limits) string {
 		fmt.Fprintf(&b, "keep at %s", p.Current.Format(""))
 	}
 	fmt.Fprintf(&b, ": %s expected margin a month (P10 %s, P90 %s)", signed(p.ExpectedGain), signed(p.GainP10), signed(p.GainP90))
-	if p.Recommended == p.Floor && p.Current > 0 || p.Recommended == p.Floor && p.FloorRule == FloorMinimum && p.Floor > 0 {
-		switch p.FloorRule {
-		case FloorMaxCut:
-			if d < 0 {
-				fmt.Fprintf(&b, "; the %s max cut stops it here", percent(lim.MaxCut))
-			}
-		case FloorMinimum:
+	if p.Recommended == p.Floor {
+		switch {
+		case p.FloorRule == FloorMaxCut && d < 0:
+			fmt.Fprintf(&b, "; the %s max cut stops it here", percent(lim.MaxCut))
+		case p.FloorRule == FloorMinimum && p.Floor > 0:
 			b.WriteString("; held at its minimum")
 		}
 	}
-	fmt.Fprintf(&b, "; the next %s here would add about %s", tandem.Major(1000).Format(""), moneyOf(p.MarginalReturn*1000).Format(""))
+	fmt.Fprintf(&b, "; each further %s here would add about %s of margin a month", tandem.Major(1000).Format(""), moneyOf(p.MarginalReturn*1000).Format(""))
 	switch {
 	case p.Recommended > p.MaxSpend:
 		fmt.Fprintf(&b, "; more than any month in the history (at most %s), so the curve is extrapolated", p.MaxSpend.Format(""))
