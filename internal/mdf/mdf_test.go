@@ -256,3 +256,33 @@ func TestBudgetNeverExceeded(t *testing.T) {
 		}
 	}
 }
+
+// TestTotalsWorkedExample follows one request through partial approval and a partial claim, checking
+// the budget arithmetic to the cent after every step.
+func TestTotalsWorkedExample(t *testing.T) {
+	t.Parallel()
+	m := tandem.Major
+	steps := []struct {
+		action Action
+		want   Totals
+	}{
+		{Action{Kind: Request, Activity: "roadshow", Amount: m(10000)}, Totals{Budget: m(50000), Requested: m(10000), Available: m(40000)}},
+		{Action{Kind: Approve, Amount: m(7500)}, Totals{Budget: m(50000), Approved: m(7500), Available: m(42500)}},
+		{Action{Kind: CompleteActivity}, Totals{Budget: m(50000), Approved: m(7500), Available: m(42500)}},
+		{Action{Kind: SubmitProof, Proof: Proof{Leads: []string{"L-7"}}}, Totals{Budget: m(50000), Approved: m(7500), Available: m(42500)}},
+		{Action{Kind: Claim, Amount: m(7000) + 1}, Totals{Budget: m(50000), Claimed: m(7000) + 1, Available: m(43000) - 1}},
+		{Action{Kind: Pay}, Totals{Budget: m(50000), Paid: m(7000) + 1, Available: m(43000) - 1}},
+	}
+	f := newFund()
+	for _, s := range steps {
+		s.action.Request, s.action.At = "R-1", during
+		next, _, err := f.Apply(s.action)
+		if err != nil {
+			t.Fatalf("%s: %v", s.action.Kind, err)
+		}
+		f = next
+		if diff := cmp.Diff(s.want, f.Totals()); diff != "" {
+			t.Errorf("after %s (-want +got):\n%s", s.action.Kind, diff)
+		}
+	}
+}
