@@ -124,3 +124,30 @@ func TestPortfolioRecommendErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPortfolioRecommendStdinAndRowOrder reads the history from standard input with its rows reversed
+// and expects the same output as from the file.
+func TestPortfolioRecommendStdinAndRowOrder(t *testing.T) {
+	t.Parallel()
+	hist := portfolioHistory()
+	lines := strings.Split(strings.TrimSuffix(hist, "\n"), "\n")
+	reversed := []string{lines[0]}
+	for i := len(lines) - 1; i > 0; i-- {
+		reversed = append(reversed, lines[i])
+	}
+	args := []string{"portfolio", "recommend", "--budget", "215411.73", "--max-cut", "30", "--replicates", "50", "--seed", "9"}
+	code, fromFile, errOut := runTandem(t, "", append(args, "--history", writeTemp(t, "h.csv", hist))...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, fromStdin, errOut := runTandem(t, strings.Join(reversed, "\n")+"\n", append(args, "--history", "-")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if diff := cmp.Diff(fromFile, fromStdin); diff != "" {
+		t.Errorf("file vs reversed stdin (-file +stdin):\n%s", diff)
+	}
+	if !strings.Contains(fromFile, "the 30% max cut stops it here") {
+		t.Errorf("--max-cut 30 not applied:\n%s", fromFile)
+	}
+}
