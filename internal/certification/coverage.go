@@ -1,7 +1,8 @@
 // Package certification owns enablement certifications: curricula per role, people's certifications
 // with their dates, each partner's coverage of the verticals and products it sells (with the gaps
 // listed), and the comparison of certified against uncertified partners' win rate and deal velocity,
-// with confidence intervals that say when a difference is not significant. It does no I/O.
+// with confidence intervals that say when a difference is not significant. It does no I/O beyond reading
+// an LMS export from an io.Reader.
 package certification
 
 import (

@@ -1,6 +1,7 @@
 // Package portfolio owns the enablement portfolio's numbers: the monthly spend-and-margin history by
 // motion, the response curve fitted to it, the next month's budget split that maximises expected gross
-// margin under the limits, and the return arithmetic (ROMI, CAC, LTV). It does no I/O beyond reading a
+// margin under the limits, the return arithmetic (ROMI, CAC, LTV) and returns by period, motion and
+// segment with the spend and deal lines behind them. It does no I/O beyond reading a
 // history from an io.Reader, so the CLI, the store-backed API and tests share one engine.
 //
 // # The response model
