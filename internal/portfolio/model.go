@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/big"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -41,8 +42,10 @@ type Model struct {
 	Point      Curve
 	Replicates []Curve
 
-	lastMonth     Month   // the motion's latest month in the history
-	historyMargin float64 // its average monthly margin (major units), used when there is no curve
+	// LastMonth is the motion's latest month in the history.
+	LastMonth Month
+	// AverageMargin is its average monthly gross margin (rounded half to even), used when there is no curve.
+	AverageMargin tandem.Money
 }
 
 // ExpectedMargin returns the margin at steady spend s (major units) averaged over the replicates.
@@ -104,12 +107,14 @@ func Fit(h History, opt FitOptions) ([]Model, error) {
 // fitMotion fits one motion's series; last is the history's last month.
 func fitMotion(f *fitter, series []Observation, last Month, opt FitOptions) Model {
 	motion := series[0].Motion
-	m := Model{Motion: motion, Months: len(series), LagWeight: 1, lastMonth: series[len(series)-1].Month}
+	m := Model{Motion: motion, Months: len(series), LagWeight: 1, LastMonth: series[len(series)-1].Month}
 	m.MinSpend, m.MaxSpend = series[0].Spend, series[0].Spend
+	var marginSum big.Int
 	for _, o := range series {
 		m.MinSpend, m.MaxSpend = min(m.MinSpend, o.Spend), max(m.MaxSpend, o.Spend)
-		m.historyMargin += float64(o.GrossMargin) / 100 / float64(len(series))
+		marginSum.Add(&marginSum, big.NewInt(int64(o.GrossMargin)))
 	}
+	m.AverageMargin = tandem.Money(tandem.RoundHalfEven(new(big.Rat).SetFrac(&marginSum, big.NewInt(int64(len(series))))).Int64())
 	if end := series[len(series)-1]; end.Month == last {
 		m.Current = end.Spend
 	}

@@ -278,10 +278,9 @@ func outcomes(ms []*Model, plans []MotionPlan, total *Outcome) {
 		if m.Fitted {
 			continue
 		}
-		avg := m.historyMargin
-		plans[i].ExpectedGrossMargin, plans[i].P10, plans[i].P90 = moneyOf(avg), moneyOf(avg), moneyOf(avg)
-		plans[i].CurrentGrossMargin = moneyOf(avg)
-		unfittedMargin += avg
+		avg := m.AverageMargin
+		plans[i].ExpectedGrossMargin, plans[i].P10, plans[i].P90, plans[i].CurrentGrossMargin = avg, avg, avg, avg
+		unfittedMargin += float64(avg) / 100
 	}
 	for r := range totRec {
 		totRec[r] += unfittedMargin
@@ -334,7 +333,7 @@ func motionNames(ms []*Model) []string {
 func lastMonthOf(ms []*Model) Month {
 	var last Month
 	for _, m := range ms {
-		last = max(last, m.lastMonth)
+		last = max(last, m.LastMonth)
 	}
 	return last
 }
