@@ -355,3 +355,70 @@ func TestFitIndependentOfWorkersAndNeighbours(t *testing.T) {
 		t.Errorf("motion_02 fitted with and without the others (-with +alone):\n%s", diff)
 	}
 }
+
+// TestRecommendOptimality checks the optimiser on the curves it was given (no fitting error involved):
+// every motion above its floor has the same expected marginal return, no motion at its floor would
+// return more, and moving any cent-rounded amount between two motions does not raise expected margin.
+func TestRecommendOptimality(t *testing.T) {
+	t.Parallel()
+	interior := 0
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 77))
+		models, _ := fitCase(t, randomMotions(rng, 2+rng.IntN(5), "mixed"), seed, 30)
+		var budget tandem.Money
+		for _, m := range models {
+			budget += m.Current
+		}
+		budget = tandem.Money(float64(budget) * (0.9 + 0.3*rng.Float64()))
+		rec, err := Recommend(models, Limits{Budget: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lambda := 0.0
+		for _, p := range rec.Motions {
+			if p.Recommended > p.Floor+100 {
+				lambda = max(lambda, p.MarginalReturn)
+				interior++
+			}
+		}
+		for _, p := range rec.Motions {
+			switch {
+			case p.Recommended > p.Floor+100 && math.Abs(p.MarginalReturn-lambda) > 1e-3*lambda:
+				t.Errorf("seed %d: %s above its floor returns %.5f at the margin, others %.5f", seed, p.Motion, p.MarginalReturn, lambda)
+			case p.Recommended <= p.Floor+100 && p.MarginalReturn > lambda*(1+1e-3) && lambda > 0:
+				t.Errorf("seed %d: %s held at its floor returns %.5f at the margin, more than %.5f", seed, p.Motion, p.MarginalReturn, lambda)
+			}
+		}
+		expected := func(split map[string]float64) float64 {
+			total := 0.0
+			for i := range models {
+				total += models[i].ExpectedMargin(split[models[i].Motion])
+			}
+			return total
+		}
+		split := map[string]float64{}
+		for _, p := range rec.Motions {
+			split[p.Motion] = float64(p.Recommended) / 100
+		}
+		best := expected(split)
+		for _, from := range rec.Motions {
+			for _, to := range rec.Motions {
+				for _, amount := range []float64{1, 100, 1000, 10000} {
+					if from.Motion == to.Motion || float64(from.Recommended-from.Floor)/100 < amount {
+						continue
+					}
+					split[from.Motion] -= amount
+					split[to.Motion] += amount
+					if got := expected(split); got > best+1e-6*math.Abs(best)+0.01 {
+						t.Errorf("seed %d: moving %.0f from %s to %s raises expected margin from %.2f to %.2f", seed, amount, from.Motion, to.Motion, best, got)
+					}
+					split[from.Motion] += amount
+					split[to.Motion] -= amount
+				}
+			}
+		}
+	}
+	if interior < 20 {
+		t.Errorf("only %d motions ended above their floors; the equal-margin check hardly ran", interior)
+	}
+}
