@@ -32,7 +32,8 @@ const (
 	kGoldenSteps = 18
 )
 
-// fitter fits curves to (x, y) points; it keeps scratch space so bootstrap replicates do not allocate.
+// fitter fits curves to (x, y) points; it holds the statistics of the margins being fitted, so each
+// goroutine has its own.
 type fitter struct {
 	my, syy float64 // mean of y and its centred sum of squares, for the data being fitted
 }

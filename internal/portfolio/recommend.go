@@ -13,14 +13,14 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// DefaultMaxCut is the largest share of its current spend a motion may lose in one month: 20 %.
-var DefaultMaxCut = big.NewRat(1, 5)
+// DefaultMaxCut returns the largest share of its current spend a motion may lose in one month: 20 %.
+func DefaultMaxCut() *big.Rat { return big.NewRat(1, 5) }
 
 // Limits are what a recommended split must respect.
 type Limits struct {
 	// Budget is next month's total; the recommended amounts sum to it exactly.
 	Budget tandem.Money
-	// MaxCut is the largest fraction (0–1) of its current spend a motion may lose; nil means DefaultMaxCut.
+	// MaxCut is the largest fraction (0–1) of its current spend a motion may lose; nil means DefaultMaxCut().
 	MaxCut *big.Rat
 	// Minimums are per-motion floors (motion names as NormalizeMotion writes them).
 	Minimums map[string]tandem.Money
@@ -122,7 +122,7 @@ func Recommend(models []Model, lim Limits) (Recommendation, error) {
 		return Recommendation{}, tandem.FieldError("budget", "%s is negative", lim.Budget.Format(""))
 	}
 	if lim.MaxCut == nil {
-		lim.MaxCut = DefaultMaxCut
+		lim.MaxCut = DefaultMaxCut()
 	}
 	if lim.MaxCut.Sign() < 0 || lim.MaxCut.Cmp(big.NewRat(1, 1)) > 0 {
 		return Recommendation{}, tandem.FieldError("max-cut", "%s is not between 0%% and 100%%", percent(lim.MaxCut))
