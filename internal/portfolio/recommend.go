@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -124,6 +125,8 @@ func Recommend(models []Model, lim Limits) (Recommendation, error) {
 	if lim.MaxCut == nil {
 		lim.MaxCut = DefaultMaxCut()
 	}
+	// The recommendation keeps its own copy of the limits, not the caller's map and rational.
+	lim.MaxCut, lim.Minimums = new(big.Rat).Set(lim.MaxCut), maps.Clone(lim.Minimums)
 	if lim.MaxCut.Sign() < 0 || lim.MaxCut.Cmp(big.NewRat(1, 1)) > 0 {
 		return Recommendation{}, tandem.FieldError("max-cut", "%s is not between 0%% and 100%%", percent(lim.MaxCut))
 	}
