@@ -1,0 +1,126 @@
+package portfolio
+
+import (
+	"cmp"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// SpendLine is one line of the enablement spend ledger.
+type SpendLine struct {
+	ID      string
+	Month   Month
+	Motion  string
+	Segment string
+	Kind    string // training, certification, content, spiff, event, mdf, …
+	Amount  tandem.Money
+}
+
+// DealLine is one closed deal's contribution to returns: its close month, motion and segment, whether
+// it was won and brought a new customer, and the gross margin attributable to the motion.
+type DealLine struct {
+	ID          string
+	Month       Month
+	Motion      string
+	Segment     string
+	Won         bool
+	NewCustomer bool
+	GrossMargin tandem.Money
+}
+
+// Granularity is the period returns are summed over.
+type Granularity int
+
+const (
+	ByMonth Granularity = iota
+	ByQuarter
+)
+
+// periodOf names the period holding m: "2026-03" by month, "2026-Q1" by quarter.
+func (g Granularity) periodOf(m Month) string {
+	if g == ByQuarter {
+		return fmt.Sprintf("%04d-Q%d", int(m)/12, int(m)%12/3+1)
+	}
+	return m.String()
+}
+
+// ReturnsRow is one motion and segment in one period, with the lines behind every figure.
+type ReturnsRow struct {
+	Period       string
+	Motion       string
+	Segment      string
+	Spend        tandem.Money
+	GrossMargin  tandem.Money // attributable margin of the won deals
+	Deals, Wins  int
+	NewCustomers int
+	// ROMI is (GrossMargin − Spend) ÷ Spend, nil when there was no spend.
+	ROMI *big.Rat
+	// CAC is Spend ÷ NewCustomers rounded half to even; CACKnown is false when there were none.
+	CAC      tandem.Money
+	CACKnown bool
+	// SpendLines and DealLines are the ids behind the row, sorted, for drill-down.
+	SpendLines []string
+	DealLines  []string
+}
+
+// WinRate returns wins ÷ closed deals (0 with no deals).
+func (r ReturnsRow) WinRate() float64 {
+	if r.Deals == 0 {
+		return 0
+	}
+	return float64(r.Wins) / float64(r.Deals)
+}
+
+// Returns sums spend and deals by period, motion and segment (motion and segment as NormalizeMotion
+// writes them; an empty segment stays empty) and works out ROMI and CAC. Rows come sorted by period,
+// motion and segment. Lost deals count towards the win rate but bring no margin.
+func Returns(spend []SpendLine, deals []DealLine, by Granularity) []ReturnsRow {
+	type key struct{ period, motion, segment string }
+	rows := map[key]*ReturnsRow{}
+	row := func(m Month, motion, segment string) *ReturnsRow {
+		k := key{by.periodOf(m), NormalizeMotion(motion), NormalizeMotion(segment)}
+		r := rows[k]
+		if r == nil {
+			r = &ReturnsRow{Period: k.period, Motion: k.motion, Segment: k.segment}
+			rows[k] = r
+		}
+		return r
+	}
+	for _, s := range spend {
+		r := row(s.Month, s.Motion, s.Segment)
+		r.Spend += s.Amount
+		r.SpendLines = append(r.SpendLines, s.ID)
+	}
+	for _, d := range deals {
+		r := row(d.Month, d.Motion, d.Segment)
+		r.Deals++
+		r.DealLines = append(r.DealLines, d.ID)
+		if d.Won {
+			r.Wins++
+			r.GrossMargin += d.GrossMargin
+			if d.NewCustomer {
+				r.NewCustomers++
+			}
+		}
+	}
+	out := make([]ReturnsRow, 0, len(rows))
+	for _, r := range rows {
+		if romi, err := ROMI(r.GrossMargin, r.Spend); err == nil {
+			r.ROMI = romi
+		}
+		if cac, err := CAC(r.Spend, int64(r.NewCustomers)); err == nil {
+			r.CAC, r.CACKnown = cac, true
+		}
+		slices.Sort(r.SpendLines)
+		slices.Sort(r.DealLines)
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b ReturnsRow) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), strings.Compare(a.Motion, b.Motion), strings.Compare(a.Segment, b.Segment))
+	})
+	return out
+}
