@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,7 +57,7 @@ func TestIBMWinLoss(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ex := loadIBM(t, c.drop)
-			m, err := Train(ex, Config{Params: DefaultParams(), Seed: 1})
+			m, err := Train(context.Background(), ex, Config{Params: DefaultParams(), Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package predict
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -83,8 +84,9 @@ type Model struct {
 
 // Train fits a model to the examples. With times on the examples the held-out parts are the latest
 // (see TimeParts) and leaking features are refused (see CheckLeaks); without, they are drawn with the
-// seed. The same examples, config and seed give the same model, byte for byte.
-func Train(examples []Example, cfg Config) (*Model, error) {
+// seed. The same examples, config and seed give the same model, byte for byte. Cancelling ctx stops
+// training between trees with ctx's error.
+func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) {
 	if err := cfg.Params.Validate(); err != nil {
 		return nil, fmt.Errorf("hyper-parameters: %w", err)
 	}
@@ -153,7 +155,10 @@ func Train(examples []Example, cfg Config) (*Model, error) {
 		}
 	}
 	base := math.Log(npos / (float64(len(parts.Train)) - npos))
-	trees, tried := boost(x, nbins, kinds, y, parts.Train, parts.Calibration, base, cfg.Params, cfg.Seed)
+	trees, tried, err := boost(ctx, x, nbins, kinds, y, parts.Train, parts.Calibration, base, cfg.Params, cfg.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
 
 	raw := func(rows []int32) []float64 {
 		z := make([]float64, len(rows))

@@ -2,6 +2,7 @@ package predict
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -71,7 +72,7 @@ func heldOutTruth(t *testing.T, m *Model, ex []Example, truth []float64) float64
 func TestModelFindsTheKnownSignal(t *testing.T) {
 	t.Parallel()
 	ex, truth := synthetic(20000, 1)
-	m, err := Train(ex, Config{Params: quickParams(), Seed: 3})
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestShuffledTargetHasNoSignal(t *testing.T) {
 	ex, _ := synthetic(10000, 2)
 	rng := rand.New(rand.NewPCG(5, 5))
 	rng.Shuffle(len(ex), func(i, j int) { ex[i].Positive, ex[j].Positive = ex[j].Positive, ex[i].Positive })
-	m, err := Train(ex, Config{Params: quickParams(), Seed: 3})
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 	t.Parallel()
 	ex, _ := synthetic(3000, 4)
 	encode := func(seed uint64) (string, []byte) {
-		m, err := Train(ex, Config{Params: quickParams(), Seed: seed, Target: "won", Positive: "yes", IDColumn: "id"})
+		m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: seed, Target: "won", Positive: "yes", IDColumn: "id"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +208,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 func TestModelFileRoundTrip(t *testing.T) {
 	t.Parallel()
 	ex, _ := synthetic(2000, 6)
-	m, err := Train(ex, Config{Params: quickParams(), Seed: 1})
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestMixedAndMissingTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Train(ex, Config{Params: quickParams(), Seed: 1})
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +355,7 @@ func TestTimeSplitRefusesFutureDatedFeature(t *testing.T) {
 	t.Parallel()
 	ex, _ := synthetic(2000, 8)
 	timed(ex, true)
-	_, err := Train(ex, Config{Params: quickParams(), Seed: 1})
+	_, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1})
 	var leak *LeakError
 	if !errors.As(err, &leak) {
 		t.Fatalf("Train accepted a feature known 30 days after the prediction: err = %v", err)
@@ -370,7 +371,7 @@ func TestTimeSplitRefusesFutureDatedFeature(t *testing.T) {
 	// case CheckLeaks exists for.
 	ex2, _ := synthetic(2000, 8)
 	timed(ex2, false)
-	m, err := Train(ex2, Config{Params: quickParams(), Seed: 1})
+	m, err := Train(context.Background(), ex2, Config{Params: quickParams(), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +430,7 @@ func TestTrainWithTimeSplitRecordsWindows(t *testing.T) {
 	for i := range ex {
 		delete(ex[i].Fields, "closed_reason")
 	}
-	m, err := Train(ex, Config{Params: quickParams(), Seed: 1, TimeColumn: "at"})
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1, TimeColumn: "at"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +442,7 @@ func TestTrainWithTimeSplitRecordsWindows(t *testing.T) {
 		t.Errorf("held-out AUC %.3f on the later window", m.Metrics.Test.AUC)
 	}
 	ex[5].At = time.Time{}
-	if _, err := Train(ex, Config{Params: quickParams(), Seed: 1}); err == nil || !strings.Contains(err.Error(), "2999 of 3000 examples have a time") {
+	if _, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1}); err == nil || !strings.Contains(err.Error(), "2999 of 3000 examples have a time") {
 		t.Errorf("a partly timed set: %v", err)
 	}
 }

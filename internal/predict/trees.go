@@ -2,6 +2,7 @@ package predict
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -150,8 +151,8 @@ type split struct {
 
 // boost fits up to p.MaxTrees trees to the training rows, starting from base log-odds, and keeps the
 // prefix that gives the lowest log loss on the validation rows. It returns the trees and the number of
-// trees tried.
-func boost(x [][]uint8, nbins []int, kinds []Kind, y []bool, train, valid []int32, base float64, p Params, seed uint64) ([]Tree, int) {
+// trees tried. It stops early with ctx's error when ctx is cancelled.
+func boost(ctx context.Context, x [][]uint8, nbins []int, kinds []Kind, y []bool, train, valid []int32, base float64, p Params, seed uint64) ([]Tree, int, error) {
 	b := &booster{x: x, nbins: nbins, kinds: kinds, p: p, g: make([]float64, len(y)), h: make([]float64, len(y))}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	f := make([]float64, len(y))
@@ -161,6 +162,9 @@ func boost(x [][]uint8, nbins []int, kinds []Kind, y []bool, train, valid []int3
 	var trees []Tree
 	best, bestLoss, tried := 0, math.Inf(1), 0
 	for len(trees) < p.MaxTrees && len(trees)-best < p.EarlyStop {
+		if err := ctx.Err(); err != nil {
+			return nil, tried, err
+		}
 		for _, r := range train {
 			pr := sigmoid(f[r])
 			yv := 0.0
@@ -190,7 +194,7 @@ func boost(x [][]uint8, nbins []int, kinds []Kind, y []bool, train, valid []int3
 			best, bestLoss = len(trees), loss
 		}
 	}
-	return trees[:best], tried
+	return trees[:best], tried, nil
 }
 
 // grow builds one tree breadth-first over rows, which it reorders in place.
