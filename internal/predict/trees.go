@@ -133,14 +133,58 @@ func (t *Tree) contribute(row []uint8, contrib []float64) float64 {
 type booster struct {
 	x      [][]uint8 // x[feature][row]
 	nbins  []int
+	offset []int // feature f's bins start at offset[f] in a histogram
 	kinds  []Kind
 	p      Params
 	g, h   []float64
-	gHist  []float64
-	hHist  []float64
-	nHist  []int
 	order  []uint8
 	sample []int32
+	right  []int32 // scratch for the stable partition
+	spare  []*histogram
+}
+
+// histogram holds, for every bin of every feature, the sums of gradient and hessian and the row count
+// of one node's rows.
+type histogram struct {
+	g, h []float64
+	n    []int
+}
+
+func (b *booster) newHistogram() *histogram {
+	if k := len(b.spare); k > 0 {
+		hg := b.spare[k-1]
+		b.spare = b.spare[:k-1]
+		clear(hg.g)
+		clear(hg.h)
+		clear(hg.n)
+		return hg
+	}
+	total := b.offset[len(b.offset)-1]
+	return &histogram{g: make([]float64, total), h: make([]float64, total), n: make([]int, total)}
+}
+
+// fill adds rows to the histogram, one feature at a time so each pass reads one column.
+func (b *booster) fill(hg *histogram, rows []int32) {
+	for f, col := range b.x {
+		off := b.offset[f]
+		g, h, n := hg.g[off:b.offset[f+1]], hg.h[off:b.offset[f+1]], hg.n[off:b.offset[f+1]]
+		for _, r := range rows {
+			bin := col[r]
+			g[bin] += b.g[r]
+			h[bin] += b.h[r]
+			n[bin]++
+		}
+	}
+}
+
+// subtract turns parent into parent minus child: the histogram of the other child, without a pass
+// over its rows.
+func (b *booster) subtract(parent, child *histogram) {
+	for i := range parent.g {
+		parent.g[i] -= child.g[i]
+		parent.h[i] -= child.h[i]
+		parent.n[i] -= child.n[i]
+	}
 }
 
 type split struct {
@@ -154,6 +198,13 @@ type split struct {
 // trees tried. It stops early with ctx's error when ctx is cancelled.
 func boost(ctx context.Context, x [][]uint8, nbins []int, kinds []Kind, y []bool, train, valid []int32, base float64, p Params, seed uint64) ([]Tree, int, error) {
 	b := &booster{x: x, nbins: nbins, kinds: kinds, p: p, g: make([]float64, len(y)), h: make([]float64, len(y))}
+	b.offset = make([]int, len(nbins)+1)
+	for f, nb := range nbins {
+		b.offset[f+1] = b.offset[f] + nb
+	}
+	// Rows in ascending order (kept so by the stable partition) read the columns front to back.
+	train = slices.Clone(train)
+	slices.Sort(train)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	f := make([]float64, len(y))
 	for i := range f {
@@ -197,37 +248,46 @@ func boost(ctx context.Context, x [][]uint8, nbins []int, kinds []Kind, y []bool
 	return trees[:best], tried, nil
 }
 
-// grow builds one tree breadth-first over rows, which it reorders in place.
+// grow builds one tree breadth-first over rows, which it reorders in place (stably).
 func (b *booster) grow(rows []int32) Tree {
 	type task struct {
 		node  int32
 		rows  []int32
 		depth int
+		hist  *histogram // nil when the node will not be split
 	}
 	var t Tree
 	g, h := b.sums(rows)
 	t.Nodes = append(t.Nodes, node{Feature: -1, Value: b.leaf(g, h)})
-	queue := []task{{0, rows, 0}}
+	root := task{0, rows, 0, nil}
+	if b.splittable(len(rows), 0) {
+		root.hist = b.newHistogram()
+		b.fill(root.hist, rows)
+	}
+	queue := []task{root}
 	for len(queue) > 0 {
 		tk := queue[0]
 		queue = queue[1:]
-		if tk.depth >= b.p.MaxDepth || len(tk.rows) < 2*b.p.MinChildRows {
+		if tk.hist == nil {
 			continue
 		}
-		s, ok := b.bestSplit(tk.rows)
+		s, ok := b.bestSplit(tk.hist, len(tk.rows))
 		if !ok {
+			b.spare = append(b.spare, tk.hist)
 			continue
 		}
 		col := b.x[s.feature]
-		i, j := 0, len(tk.rows)-1 // partition: rows going left first
-		for i <= j {
-			if s.left.has(col[tk.rows[i]]) {
+		b.right = b.right[:0]
+		i := 0
+		for _, r := range tk.rows {
+			if s.left.has(col[r]) {
+				tk.rows[i] = r
 				i++
 			} else {
-				tk.rows[i], tk.rows[j] = tk.rows[j], tk.rows[i]
-				j--
+				b.right = append(b.right, r)
 			}
 		}
+		copy(tk.rows[i:], b.right)
 		left, right := tk.rows[:i], tk.rows[i:]
 		lg, lh := b.sums(left)
 		rg, rh := b.sums(right)
@@ -235,9 +295,38 @@ func (b *booster) grow(rows []int32) Tree {
 		t.Nodes = append(t.Nodes, node{Feature: -1, Value: b.leaf(lg, lh)}, node{Feature: -1, Value: b.leaf(rg, rh)})
 		n := &t.Nodes[tk.node]
 		n.Feature, n.Left, n.Yes, n.No = s.feature, s.left, yes, no
-		queue = append(queue, task{yes, left, tk.depth + 1}, task{no, right, tk.depth + 1})
+		lt, rt := task{yes, left, tk.depth + 1, nil}, task{no, right, tk.depth + 1, nil}
+		splitL, splitR := b.splittable(len(left), tk.depth+1), b.splittable(len(right), tk.depth+1)
+		// Fill the smaller child's histogram from its rows; the larger one's is the parent's minus it.
+		small, large, splitSmall, splitLarge := &lt, &rt, splitL, splitR
+		if len(left) > len(right) {
+			small, large, splitSmall, splitLarge = &rt, &lt, splitR, splitL
+		}
+		if splitSmall || splitLarge {
+			sh := b.newHistogram()
+			b.fill(sh, small.rows)
+			if splitLarge {
+				b.subtract(tk.hist, sh)
+				large.hist = tk.hist
+			} else {
+				b.spare = append(b.spare, tk.hist)
+			}
+			if splitSmall {
+				small.hist = sh
+			} else {
+				b.spare = append(b.spare, sh)
+			}
+		} else {
+			b.spare = append(b.spare, tk.hist)
+		}
+		queue = append(queue, lt, rt)
 	}
 	return t
+}
+
+// splittable says whether a node of n rows at depth may still be split.
+func (b *booster) splittable(n, depth int) bool {
+	return depth < b.p.MaxDepth && n >= 2*b.p.MinChildRows
 }
 
 func (b *booster) sums(rows []int32) (g, h float64) {
@@ -253,23 +342,20 @@ func (b *booster) leaf(g, h float64) float64 { return -g / (h + b.p.Lambda) * b.
 
 func (b *booster) score(g, h float64) float64 { return g * g / (h + b.p.Lambda) }
 
-// bestSplit finds the split of rows with the largest gain over all features; ties keep the first.
-func (b *booster) bestSplit(rows []int32) (split, bool) {
+// bestSplit finds the split of a node (given its histogram and row count) with the largest gain over
+// all features; ties keep the first.
+func (b *booster) bestSplit(hg *histogram, rows int) (split, bool) {
 	var best split
 	found := false
-	gAll, hAll := b.sums(rows)
+	var gAll, hAll float64
+	for bin := b.offset[0]; bin < b.offset[1]; bin++ {
+		gAll += hg.g[bin]
+		hAll += hg.h[bin]
+	}
 	parent := b.score(gAll, hAll)
-	for f, col := range b.x {
+	for f := range b.x {
 		nb := b.nbins[f]
-		b.gHist = resize(b.gHist, nb)
-		b.hHist = resize(b.hHist, nb)
-		b.nHist = resize(b.nHist, nb)
-		for _, r := range rows {
-			bin := col[r]
-			b.gHist[bin] += b.g[r]
-			b.hHist[bin] += b.h[r]
-			b.nHist[bin]++
-		}
+		gHist, hHist, nHist := hg.g[b.offset[f]:b.offset[f+1]], hg.h[b.offset[f]:b.offset[f+1]], hg.n[b.offset[f]:b.offset[f+1]]
 		// Candidate left sets are prefixes of an order of the bins: the natural order for numbers
 		// (missing tried on either side), the order of each bin's Newton step for categories.
 		b.order = b.order[:0]
@@ -279,12 +365,12 @@ func (b *booster) bestSplit(rows []int32) (split, bool) {
 			}
 		} else {
 			for bin := range nb {
-				if b.nHist[bin] > 0 {
+				if nHist[bin] > 0 {
 					b.order = append(b.order, uint8(bin))
 				}
 			}
 			slices.SortStableFunc(b.order, func(x, y uint8) int {
-				return cmp.Compare(b.gHist[x]/(b.hHist[x]+b.p.Lambda), b.gHist[y]/(b.hHist[y]+b.p.Lambda))
+				return cmp.Compare(gHist[x]/(hHist[x]+b.p.Lambda), gHist[y]/(hHist[y]+b.p.Lambda))
 			})
 		}
 		var gl, hl float64
@@ -292,13 +378,13 @@ func (b *booster) bestSplit(rows []int32) (split, bool) {
 		var set binSet
 		for k := 0; k < len(b.order)-1; k++ {
 			bin := b.order[k]
-			gl, hl, nl = gl+b.gHist[bin], hl+b.hHist[bin], nl+b.nHist[bin]
+			gl, hl, nl = gl+gHist[bin], hl+hHist[bin], nl+nHist[bin]
 			set |= 1 << bin
-			if b.nHist[bin] == 0 && b.kinds[f] == Numeric {
+			if nHist[bin] == 0 && b.kinds[f] == Numeric {
 				continue // the same split as the previous prefix
 			}
 			try := func(gl, hl float64, nl int, set binSet) {
-				gr, hr, nr := gAll-gl, hAll-hl, len(rows)-nl
+				gr, hr, nr := gAll-gl, hAll-hl, rows-nl
 				if nl < b.p.MinChildRows || nr < b.p.MinChildRows || hl < b.p.MinChildHessian || hr < b.p.MinChildHessian {
 					return
 				}
@@ -308,7 +394,7 @@ func (b *booster) bestSplit(rows []int32) (split, bool) {
 				}
 			}
 			if b.kinds[f] == Numeric {
-				gm, hm, nm := b.gHist[binMissing], b.hHist[binMissing], b.nHist[binMissing]
+				gm, hm, nm := gHist[binMissing], hHist[binMissing], nHist[binMissing]
 				if nm == 0 {
 					// No missing values here: send any later ones with the larger side.
 					if hl > hAll-hl {
@@ -326,15 +412,6 @@ func (b *booster) bestSplit(rows []int32) (split, bool) {
 		}
 	}
 	return best, found
-}
-
-func resize[T float64 | int](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	s = s[:n]
-	clear(s)
-	return s
 }
 
 func sigmoid(z float64) float64 {
