@@ -195,6 +195,11 @@ func printTrainingReport(w io.Writer, path string, m *predict.Model) {
 		fmt.Fprintf(w, "skipped: %s: %s\n", s.Name, s.Reason)
 	}
 	fmt.Fprintf(w, "trees: %d kept of %d grown\n", tr.TreesKept, tr.TreesTried)
+	var imp []string
+	for _, i := range m.Metrics.Importance {
+		imp = append(imp, fmt.Sprintf("%s %.3f", i.Feature, i.MeanAbsLogOdds))
+	}
+	fmt.Fprintf(w, "importance (mean |log-odds| on the test part): %s\n", strings.Join(imp, ", "))
 	fmt.Fprintf(w, "held-out AUC %.4f  Brier %.4f  log loss %.4f  (positive rate %.3f)\n", test.AUC, test.Brier, test.LogLoss, test.PositiveRate)
 	fmt.Fprintf(w, "baseline (naive Bayes) AUC %.4f  Brier %.4f  log loss %.4f\n", base.AUC, base.Brier, base.LogLoss)
 	fmt.Fprintln(w, "reliability (held-out): band  rows  predicted  observed")

@@ -59,6 +59,40 @@ type TrainingInfo struct {
 type Metrics struct {
 	Test     Evaluation `json:"test"`
 	Baseline Evaluation `json:"baseline_naive_bayes"`
+	// Importance is each feature's mean absolute contribution to the calibrated log-odds over the test
+	// part, largest first: what the model leans on overall.
+	Importance []Importance `json:"importance"`
+}
+
+// Importance is one feature's mean absolute contribution.
+type Importance struct {
+	Feature        string  `json:"feature"`
+	MeanAbsLogOdds float64 `json:"mean_abs_log_odds"`
+}
+
+// importance averages |contribution| per feature over rows, scaled by the calibration's slope.
+func importance(features []Feature, trees []Tree, x [][]uint8, rows []int32, a float64) []Importance {
+	total := make([]float64, len(features))
+	contrib := make([]float64, len(features))
+	row := make([]uint8, len(features))
+	for _, r := range rows {
+		for f := range x {
+			row[f] = x[f][r]
+		}
+		clear(contrib)
+		for t := range trees {
+			trees[t].contribute(row, contrib)
+		}
+		for f, c := range contrib {
+			total[f] += math.Abs(a * c)
+		}
+	}
+	out := make([]Importance, len(features))
+	for f := range features {
+		out[f] = Importance{Feature: features[f].Name, MeanAbsLogOdds: total[f] / float64(max(len(rows), 1))}
+	}
+	slices.SortStableFunc(out, func(p, q Importance) int { return cmp.Compare(q.MeanAbsLogOdds, p.MeanAbsLogOdds) })
+	return out
 }
 
 // Model is a trained, calibrated, explainable classifier; it is what the model file holds.
@@ -114,7 +148,7 @@ func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) 
 	case timed > 0:
 		return nil, fmt.Errorf("%d of %d examples have a time: give every example one or none", timed, len(examples))
 	default:
-		parts = randomParts(len(examples), cfg.Seed)
+		parts = randomParts(examples, cfg.Seed)
 	}
 	y := make([]bool, len(examples))
 	for i, ex := range examples {
@@ -194,8 +228,11 @@ func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) 
 			Rows: len(examples), TrainRows: len(parts.Train), CalibrationRows: len(parts.Calibration),
 			TestRows: len(parts.Test), Split: split, TreesTried: tried, TreesKept: len(trees),
 		},
-		Metrics: Metrics{Test: Evaluate(probs, testY), Baseline: Evaluate(nbProbs, testY)},
-		Platt:   platt, Base: base, Trees: trees,
+		Metrics: Metrics{
+			Test: Evaluate(probs, testY), Baseline: Evaluate(nbProbs, testY),
+			Importance: importance(features, trees, x, parts.Test, platt.A),
+		},
+		Platt: platt, Base: base, Trees: trees,
 	}
 	if split == "time" {
 		m.Training.TrainWindow = window(examples, parts.Train)

@@ -59,7 +59,7 @@ func heldOutTruth(t *testing.T, m *Model, ex []Example, truth []float64) float64
 	if m.Training.Split != "random" {
 		t.Fatalf("split %q", m.Training.Split)
 	}
-	parts := randomParts(len(ex), m.Seed)
+	parts := randomParts(ex, m.Seed)
 	var p []float64
 	var y []bool
 	for _, r := range parts.Test {
@@ -89,6 +89,9 @@ func TestModelFindsTheKnownSignal(t *testing.T) {
 		if b.Count >= 100 && math.Abs(b.MeanPredicted-b.ObservedRate) > 3*se+0.02 {
 			t.Errorf("band %.1f–%.1f: predicted %.3f, observed %.3f over %d rows", b.From, b.To, b.MeanPredicted, b.ObservedRate, b.Count)
 		}
+	}
+	if imp := m.Metrics.Importance; len(imp) != 4 || imp[3].Feature != "noise" {
+		t.Errorf("importance %+v: want noise last of four", imp)
 	}
 	kinds := map[string]Kind{}
 	for _, f := range m.Features {
@@ -444,5 +447,29 @@ func TestTrainWithTimeSplitRecordsWindows(t *testing.T) {
 	ex[5].At = time.Time{}
 	if _, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1}); err == nil || !strings.Contains(err.Error(), "2999 of 3000 examples have a time") {
 		t.Errorf("a partly timed set: %v", err)
+	}
+}
+
+func TestRandomPartsKeepAnIDTogether(t *testing.T) {
+	t.Parallel()
+	var ex []Example
+	for i := range 1000 {
+		ex = append(ex, Example{ID: fmt.Sprintf("D-%d", i/3)}) // every id three times
+	}
+	p := randomParts(ex, 5)
+	part := map[string]string{}
+	for name, rows := range map[string][]int32{"train": p.Train, "calibration": p.Calibration, "test": p.Test} {
+		for _, r := range rows {
+			if was, ok := part[ex[r].ID]; ok && was != name {
+				t.Fatalf("id %s is in both %s and %s", ex[r].ID, was, name)
+			}
+			part[ex[r].ID] = name
+		}
+	}
+	if n := len(p.Train) + len(p.Calibration) + len(p.Test); n != 1000 {
+		t.Errorf("parts hold %d rows, want 1000", n)
+	}
+	if len(p.Test) < 195 || len(p.Test) > 205 || len(p.Calibration) < 195 || len(p.Calibration) > 205 {
+		t.Errorf("test %d and calibration %d rows, want about 200 each", len(p.Test), len(p.Calibration))
 	}
 }

@@ -21,17 +21,35 @@ const (
 	testShare        = 0.2
 )
 
-// randomParts shuffles the indices with the seed and cuts them 60/20/20.
-func randomParts(n int, seed uint64) Parts {
-	idx := make([]int32, n)
-	for i := range idx {
-		idx[i] = int32(i)
+// randomParts shuffles the examples' distinct ids with the seed and cuts them about 60/20/20 by rows.
+// Rows sharing an id (a record exported twice, a deal seen at two stages) always land in the same part,
+// so the test part never holds a copy of a training row.
+func randomParts(examples []Example, seed uint64) Parts {
+	groups := map[string][]int32{}
+	var ids []string
+	for i, ex := range examples {
+		if _, ok := groups[ex.ID]; !ok {
+			ids = append(ids, ex.ID)
+		}
+		groups[ex.ID] = append(groups[ex.ID], int32(i))
 	}
 	rng := rand.New(rand.NewPCG(seed, ^seed))
-	rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	n := len(examples)
 	nTest := int(float64(n) * testShare)
 	nCal := int(float64(n) * calibrationShare)
-	return Parts{Train: idx[nTest+nCal:], Calibration: idx[nTest : nTest+nCal], Test: idx[:nTest]}
+	var p Parts
+	for _, id := range ids {
+		switch {
+		case len(p.Test) < nTest:
+			p.Test = append(p.Test, groups[id]...)
+		case len(p.Calibration) < nCal:
+			p.Calibration = append(p.Calibration, groups[id]...)
+		default:
+			p.Train = append(p.Train, groups[id]...)
+		}
+	}
+	return p
 }
 
 // TimeParts orders the examples by At and cuts them so that every training example is strictly
