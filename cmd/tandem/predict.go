@@ -29,8 +29,8 @@ for the test, drawn with --seed, or with --time the latest rows (training rows a
 
 score prints one JSON object per row of FILE.csv, in order: {"id", "probability", "reasons"}, where
 reasons are the largest contributions to that row's probability as short phrases. FILE.csv needs the
-model's id column; columns the model does not use are ignored, and ones it uses that are absent count
-as missing. Nothing is printed if any row cannot be scored.`
+model's id column and every column the model uses (empty values count as missing; column names match
+in any case); other columns are ignored. Nothing is printed if any row cannot be scored.`
 
 func runPredict(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -241,7 +241,7 @@ func runPredictScore(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ids, lines, records, err := table.Records(model.IDColumn)
+	ids, lines, records, err := table.Records(model.IDColumn, model.FeatureNames())
 	if err != nil {
 		return err
 	}

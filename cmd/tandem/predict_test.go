@@ -71,7 +71,7 @@ func TestPredictTrainAndScore(t *testing.T) {
 		t.Errorf("model provenance: id %q target %q seed %d dropped %v", saved.IDColumn, saved.Target, saved.Seed, saved.Dropped)
 	}
 
-	score := writeTemp(t, "open.csv", "Deal,Route,Amount,Extra\nO-1,Reseller,95000,x\nO-2,Direct,1000,y\nO-3,Direct,,z\n")
+	score := writeTemp(t, "open.csv", "deal,ROUTE,Amount,Extra,Notes\nO-1,Reseller,95000,x,n1\nO-2,Direct,1000,y,\nO-3,Direct,,z,n2\n")
 	code, out, errOut = runTandem(t, "", "predict", "score", "--model", model, "--data", score)
 	if code != 0 {
 		t.Fatalf("score exit %d: %s", code, errOut)
@@ -144,7 +144,8 @@ func TestPredictErrors(t *testing.T) {
 	if code, _, errOut := runTandem(t, "", "predict", "train", "--data", data, "--target", "Result", "--positive", "Won", "--id", "Deal", "--model", model); code != 0 {
 		t.Fatalf("train: %s", errOut)
 	}
-	badCSV := writeTemp(t, "bad.csv", "Deal,Route,Amount\nO-1,Direct,100\nO-2,Direct,lots\n")
+	badCSV := writeTemp(t, "bad.csv", "Deal,Route,Amount,Notes\nO-1,Direct,100,\nO-2,Direct,lots,\n")
+	noNotes := writeTemp(t, "nonotes.csv", "Deal,Route,Amount\nO-1,Direct,100\n")
 	noID := writeTemp(t, "noid.csv", "Route,Amount\nDirect,100\n")
 	badTarget := writeTemp(t, "badtarget.csv", "Deal,Route,Result\nD-1,Direct,Won\nD-2,Direct,\n")
 	notModel := writeTemp(t, "notmodel.json", "{}")
@@ -163,6 +164,7 @@ func TestPredictErrors(t *testing.T) {
 		{"missing data file", []string{"predict", "score", "--model", model, "--data", "/nonexistent.csv"}, 1, "/nonexistent.csv"},
 		{"non-number in a numeric column", []string{"predict", "score", "--model", model, "--data", badCSV}, 1, badCSV + `: line 3: column "Amount": "lots" is not a number`},
 		{"no id column", []string{"predict", "score", "--model", model, "--data", noID}, 1, noID + `: line 1: no id column "Deal"`},
+		{"a feature column absent", []string{"predict", "score", "--model", model, "--data", noNotes}, 1, noNotes + `: line 1: no feature column "Notes"`},
 		{"not a model", []string{"predict", "score", "--model", notModel, "--data", badCSV}, 1, notModel + ": model format 0"},
 	}
 	for _, tc := range tests {

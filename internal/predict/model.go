@@ -407,6 +407,15 @@ func (m *Model) check() error {
 	return nil
 }
 
+// FeatureNames returns the names of the columns the model reads, in order.
+func (m *Model) FeatureNames() []string {
+	out := make([]string, len(m.Features))
+	for i, f := range m.Features {
+		out[i] = f.Name
+	}
+	return out
+}
+
 // Contribution is how much one feature's value moved one prediction's calibrated log-odds.
 type Contribution struct {
 	Feature string  `json:"feature"`

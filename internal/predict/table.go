@@ -225,21 +225,27 @@ func (t *Table) Examples(spec ExampleSpec) ([]Example, error) {
 	return out, nil
 }
 
-// Records returns every row as a record to score, with its id (from the id column) and line.
-func (t *Table) Records(idColumn string) (ids []string, lines []int, recs []Record, err error) {
+// Records returns every row as a record to score, keyed by the given feature names (matched to the
+// header case-insensitively), with its id (from the id column) and line. A feature with no column is an
+// error: an absent column would silently score every row as if the value were missing.
+func (t *Table) Records(idColumn string, features []string) (ids []string, lines []int, recs []Record, err error) {
 	id, err := t.Column(idColumn, "id")
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	cols := make([]int, len(features))
+	for i, f := range features {
+		if cols[i], err = t.Column(f, "feature"); err != nil {
+			return nil, nil, nil, fmt.Errorf("%w; the model uses it (a column may be present with empty values)", err)
+		}
 	}
 	for r, row := range t.Rows {
 		if row[id] == "" {
 			return nil, nil, nil, &LineError{File: t.Name, Line: t.Lines[r], Column: t.Header[id], Reason: "the id is empty"}
 		}
-		rec := make(Record, len(row))
-		for i, v := range row {
-			if i != id {
-				rec[t.Header[i]] = v
-			}
+		rec := make(Record, len(features))
+		for i, f := range features {
+			rec[f] = row[cols[i]]
 		}
 		ids, lines, recs = append(ids, row[id]), append(lines, t.Lines[r]), append(recs, rec)
 	}
