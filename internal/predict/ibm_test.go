@@ -62,8 +62,9 @@ func TestIBMWinLoss(t *testing.T) {
 				t.Fatal(err)
 			}
 			tm, bm := m.Metrics.Test, m.Metrics.Baseline
-			t.Logf("trees %d/%d; test rows %d; model AUC %.4f Brier %.4f logloss %.4f; naive Bayes AUC %.4f Brier %.4f",
-				m.Training.TreesKept, m.Training.TreesTried, tm.Rows, tm.AUC, tm.Brier, tm.LogLoss, bm.AUC, bm.Brier)
+			lm := m.Metrics.Logistic
+			t.Logf("trees %d/%d; test rows %d; model AUC %.4f Brier %.4f logloss %.4f; naive Bayes AUC %.4f Brier %.4f; logistic AUC %.4f Brier %.4f",
+				m.Training.TreesKept, m.Training.TreesTried, tm.Rows, tm.AUC, tm.Brier, tm.LogLoss, bm.AUC, bm.Brier, lm.AUC, lm.Brier)
 			for _, b := range tm.Reliability {
 				t.Logf("  %.1f-%.1f n=%5d predicted %.3f observed %.3f", b.From, b.To, b.Count, b.MeanPredicted, b.ObservedRate)
 			}

@@ -59,6 +59,9 @@ type TrainingInfo struct {
 type Metrics struct {
 	Test     Evaluation `json:"test"`
 	Baseline Evaluation `json:"baseline_naive_bayes"`
+	// Logistic is L2-regularised logistic regression on the same binned features, trained on the
+	// training part: the additive model the trees must beat to be worth their interactions.
+	Logistic Evaluation `json:"comparison_logistic_regression"`
 	// Importance is each feature's mean absolute contribution to the calibrated log-odds over the test
 	// part, largest first: what the model leans on overall.
 	Importance []Importance `json:"importance"`
@@ -220,6 +223,15 @@ func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) 
 		nbProbs[i] = sigmoid(nb.logOdds(x, r))
 	}
 
+	lr, err := trainLogistic(x, nbins, y, parts.Train)
+	if err != nil {
+		return nil, err
+	}
+	lrProbs := make([]float64, len(parts.Test))
+	for i, r := range parts.Test {
+		lrProbs[i] = sigmoid(lr.logOdds(x, r))
+	}
+
 	m := &Model{
 		Format: FormatVersion, Method: "gradient-boosted trees, Platt-calibrated; naive Bayes baseline",
 		Target: cfg.Target, Positive: cfg.Positive, IDColumn: cfg.IDColumn, TimeColumn: cfg.TimeColumn,
@@ -229,7 +241,7 @@ func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) 
 			TestRows: len(parts.Test), Split: split, TreesTried: tried, TreesKept: len(trees),
 		},
 		Metrics: Metrics{
-			Test: Evaluate(probs, testY), Baseline: Evaluate(nbProbs, testY),
+			Test: Evaluate(probs, testY), Baseline: Evaluate(nbProbs, testY), Logistic: Evaluate(lrProbs, testY),
 			Importance: importance(features, trees, x, parts.Test, platt.A),
 		},
 		Platt: platt, Base: base, Trees: trees,

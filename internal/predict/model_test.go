@@ -78,7 +78,10 @@ func TestModelFindsTheKnownSignal(t *testing.T) {
 	}
 	best := heldOutTruth(t, m, ex, truth)
 	got := m.Metrics.Test.AUC
-	t.Logf("held-out AUC %.4f, Bayes-optimal %.4f, naive Bayes %.4f, Brier %.4f", got, best, m.Metrics.Baseline.AUC, m.Metrics.Test.Brier)
+	t.Logf("held-out AUC %.4f, Bayes-optimal %.4f, naive Bayes %.4f, logistic %.4f, Brier %.4f", got, best, m.Metrics.Baseline.AUC, m.Metrics.Logistic.AUC, m.Metrics.Test.Brier)
+	if lr := m.Metrics.Logistic.AUC; lr < best-0.015 {
+		t.Errorf("logistic regression AUC %.4f on an additive signal, want within 0.015 of %.4f", lr, best)
+	}
 	if got < best-0.015 || got > best+0.01 {
 		t.Errorf("held-out AUC %.4f, want within 0.015 of the Bayes-optimal %.4f", got, best)
 	}
@@ -471,5 +474,32 @@ func TestRandomPartsKeepAnIDTogether(t *testing.T) {
 	}
 	if len(p.Test) < 195 || len(p.Test) > 205 || len(p.Calibration) < 195 || len(p.Calibration) > 205 {
 		t.Errorf("test %d and calibration %d rows, want about 200 each", len(p.Test), len(p.Calibration))
+	}
+}
+
+// TestTreesFindAnInteraction: the outcome depends on whether two features agree, which no additive
+// model can express. The trees find it; the naive Bayes baseline and the logistic regression cannot.
+func TestTreesFindAnInteraction(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(21, 21))
+	ex := make([]Example, 6000)
+	for i := range ex {
+		a, b := rng.IntN(2), rng.Float64()
+		agree := (a == 1) == (b > 0.5)
+		p := 0.2
+		if agree {
+			p = 0.8
+		}
+		ex[i] = Example{ID: strconv.Itoa(i), Positive: rng.Float64() < p,
+			Fields: Record{"route": []string{"direct", "partner"}[a], "score": strconv.FormatFloat(b, 'f', 3, 64)}}
+	}
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, nb, lr := m.Metrics.Test.AUC, m.Metrics.Baseline.AUC, m.Metrics.Logistic.AUC
+	t.Logf("interaction: trees %.4f, naive Bayes %.4f, logistic %.4f (Bayes-optimal 0.80)", mt, nb, lr)
+	if mt < 0.76 || nb > 0.56 || lr > 0.56 {
+		t.Errorf("AUC trees %.4f (want >= 0.76), naive Bayes %.4f and logistic %.4f (want <= 0.56)", mt, nb, lr)
 	}
 }
