@@ -15,8 +15,27 @@
 // the features add up exactly to the (calibrated) log-odds minus a constant. The largest become the
 // reasons ("Route To Market = Reseller raises the odds").
 //
+// Path attribution (Saabas) is exact and cheap (one walk per tree) but, unlike TreeSHAP, credits a
+// feature more when it splits near the root; for reasons naming the top two or three features that is
+// an acceptable trade for explanations that add up to the prediction.
+//
+// Why trees and not logistic regression alone: on IBM's sales win/loss sample, with only the columns
+// known before the outcome, L2 logistic regression on the same bins (trained alongside, see
+// Metrics.Logistic) reaches a held-out AUC of about 0.80 and the trees about 0.82; the difference is
+// the interactions (route to market by deal size, for instance) that an additive model cannot express.
+// No maintained Go library trains boosted trees (the maintained ones only load models trained
+// elsewhere), so the trees are grown here; gonum does the numerics around them (L-BFGS for the Platt
+// and logistic fits, quantiles for the bins).
+//
 // A naive Bayes on the same binned features is trained alongside as the baseline every model is
-// measured against; both are scored on a held-out test part the trees never saw.
+// measured against. All three are scored on a held-out test part that neither the trees, the
+// calibration nor the bins saw. The model shipped is exactly the one measured (trained on the training
+// part only), so its metrics are honest.
+//
+// # Held-out parts
+//
+// Without times, the examples are split about 60/20/20 (train, calibration, test) at random with the
+// seed, by id: rows sharing an id stay in one part, so a duplicated record cannot sit on both sides.
 //
 // # Features
 //

@@ -503,3 +503,13 @@ func TestTreesFindAnInteraction(t *testing.T) {
 		t.Errorf("AUC trees %.4f (want >= 0.76), naive Bayes %.4f and logistic %.4f (want <= 0.56)", mt, nb, lr)
 	}
 }
+
+func TestTrainStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	ex, _ := synthetic(1000, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Train(ctx, ex, Config{Params: quickParams(), Seed: 1}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Train with a cancelled context: %v, want context.Canceled", err)
+	}
+}
