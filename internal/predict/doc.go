@@ -42,9 +42,9 @@
 // A column is numeric when every non-empty value parses as a finite number, otherwise categorical.
 // Numeric columns are cut into at most 48 quantile bins (a column with few distinct values keeps one
 // bin per value); categorical columns keep their 60 most frequent levels seen at least 5 times and fold
-// the rest, and values never seen in training, into "other". An empty value is "missing", a bin of its
-// own, so missingness itself can carry signal. Identifier-like categorical columns (more than half the
-// values distinct) and constant columns are skipped and listed in the model.
+// the rest, and values never seen in training, into "other". Values are trimmed; an empty value is
+// "missing", a bin of its own, so missingness itself can carry signal. Identifier-like categorical
+// columns (more than half the values distinct) and constant columns are skipped and listed in the model.
 //
 // # Time and leakage
 //

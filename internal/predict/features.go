@@ -73,6 +73,7 @@ func parseNumber(s string) (float64, bool) {
 
 // bin returns the bin of a raw value. A numeric feature refuses a value that is not a number.
 func (f *Feature) bin(raw string) (uint8, error) {
+	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return binMissing, nil
 	}
@@ -121,7 +122,7 @@ func inferFeatures(names []string, examples []Example, train []int32) ([]Feature
 	for _, name := range names {
 		numeric := true
 		for _, ex := range examples {
-			if v := ex.Fields[name]; v != "" {
+			if v := strings.TrimSpace(ex.Fields[name]); v != "" {
 				if _, ok := parseNumber(v); !ok {
 					numeric = false
 					break
@@ -131,7 +132,7 @@ func inferFeatures(names []string, examples []Example, train []int32) ([]Feature
 		values := make([]string, len(train))
 		missing := 0
 		for i, r := range train {
-			values[i] = examples[r].Fields[name]
+			values[i] = strings.TrimSpace(examples[r].Fields[name])
 			if values[i] == "" {
 				missing++
 			}

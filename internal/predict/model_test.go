@@ -513,3 +513,17 @@ func TestTrainStopsWhenCancelled(t *testing.T) {
 		t.Errorf("Train with a cancelled context: %v, want context.Canceled", err)
 	}
 }
+
+func TestScoreTrimsValues(t *testing.T) {
+	t.Parallel()
+	ex, _ := synthetic(2000, 12)
+	m, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err1 := m.Score(Record{"amount": "80", "region": "north", "tier": "gold"})
+	b, err2 := m.Score(Record{"amount": " 80 ", "region": " north", "tier": "gold\t"})
+	if err1 != nil || err2 != nil || a.Probability != b.Probability {
+		t.Errorf("padded values score %v (%v), plain ones %v (%v)", b.Probability, err2, a.Probability, err1)
+	}
+}
