@@ -15,22 +15,28 @@ import (
 	"github.com/tandem-revops/tandem/internal/predict"
 )
 
-const predictSynopsis = `train|score [flags]
+// predictTrainHelp and predictScoreHelp explain each subcommand; predict -h shows both.
+const (
+	predictTrainHelp = `train learns the probability that COLUMN equals VALUE from the other columns of FILE.csv (numbers and
+categories are told apart automatically; empty values are allowed and count as missing), writes the
+model file OUT (JSON: version, training rows and windows, features and their encodings,
+hyper-parameters, seed, held-out metrics) and prints the held-out AUC, Brier score and reliability
+against a naive Bayes baseline (and a logistic regression on the same features). Held out: 20% of the
+rows for calibration and early stopping and 20% for the test, drawn with --seed (rows sharing an id
+stay together), or with --time the latest rows (training rows are always earlier).`
+
+	predictScoreHelp = `score prints one JSON object per row of FILE.csv, in order: {"id", "probability", "reasons"}, where
+reasons are the largest contributions to that row's probability as short phrases. FILE.csv needs the
+model's id column and every column the model uses (empty values count as missing; column names match
+in any case); other columns are ignored. Nothing is printed if any row cannot be scored.`
+
+	predictSynopsis = `train|score [flags]
 
   tandem predict train --data FILE.csv --target COLUMN --positive VALUE --id COLUMN --model OUT
   tandem predict score --model OUT --data FILE.csv
 
-train learns the probability that COLUMN equals VALUE from the other columns of FILE.csv (numbers and
-categories are told apart automatically; empty values are allowed and count as missing), writes the
-model file OUT (JSON: version, training rows and windows, features and their encodings,
-hyper-parameters, seed, held-out metrics) and prints the held-out AUC, Brier score and reliability
-against a naive Bayes baseline. Held out: 20% of the rows for calibration and early stopping and 20%
-for the test, drawn with --seed, or with --time the latest rows (training rows are always earlier).
-
-score prints one JSON object per row of FILE.csv, in order: {"id", "probability", "reasons"}, where
-reasons are the largest contributions to that row's probability as short phrases. FILE.csv needs the
-model's id column and every column the model uses (empty values count as missing; column names match
-in any case); other columns are ignored. Nothing is printed if any row cannot be scored.`
+` + predictTrainHelp + "\n\n" + predictScoreHelp
+)
 
 func runPredict(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -50,7 +56,7 @@ func runPredict(ctx context.Context, env *Env, args []string) error {
 }
 
 func runPredictTrain(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "predict train", "--data FILE.csv --target COLUMN --positive VALUE --id COLUMN --model OUT [flags]")
+	fs := newFlagSet(env, "predict train", "--data FILE.csv --target COLUMN --positive VALUE --id COLUMN --model OUT [flags]\n\n"+predictTrainHelp)
 	data := fs.String("data", "", "the training CSV, header line first (required)")
 	target := fs.String("target", "", "the outcome column (required)")
 	positive := fs.String("positive", "", "the outcome value to predict; every other value counts as negative (required)")
@@ -218,7 +224,7 @@ type scoredRow struct {
 }
 
 func runPredictScore(env *Env, args []string) error {
-	fs := newFlagSet(env, "predict score", "--model OUT --data FILE.csv")
+	fs := newFlagSet(env, "predict score", "--model OUT --data FILE.csv\n\n"+predictScoreHelp)
 	modelPath := fs.String("model", "", "the model file written by 'tandem predict train' (required)")
 	data := fs.String("data", "", "the CSV of rows to score, with the model's id column (required)")
 	if err := parseFlags(fs, args); err != nil {
