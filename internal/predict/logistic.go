@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -27,7 +28,12 @@ func trainLogistic(x [][]uint8, nbins []int, y []bool, rows []int32) (logistic, 
 	}
 	dim := lr.offset[len(nbins)] + 1 // the last is the intercept
 	z := make([]float64, len(rows))
+	var at []float64 // the weights z was last computed for: L-BFGS asks for loss and gradient at one point
 	eval := func(w []float64) {
+		if at != nil && floats.Equal(at, w) {
+			return
+		}
+		at = append(at[:0], w...)
 		for i, r := range rows {
 			s := w[dim-1]
 			for f, col := range x {
