@@ -206,8 +206,10 @@ func printTrainingReport(w io.Writer, path string, m *predict.Model) {
 		imp = append(imp, fmt.Sprintf("%s %.3f", i.Feature, i.MeanAbsLogOdds))
 	}
 	fmt.Fprintf(w, "importance (mean |log-odds| on the test part): %s\n", strings.Join(imp, ", "))
-	fmt.Fprintf(w, "held-out AUC %.4f  Brier %.4f  log loss %.4f  (positive rate %.3f)\n", test.AUC, test.Brier, test.LogLoss, test.PositiveRate)
-	fmt.Fprintf(w, "baseline (naive Bayes) AUC %.4f  Brier %.4f  log loss %.4f\n", base.AUC, base.Brier, base.LogLoss)
+	fmt.Fprintf(w, "held-out AUC %.4f  Brier %.4f  log loss %.4f  calibration error %.4f  (positive rate %.3f)\n",
+		test.AUC, test.Brier, test.LogLoss, test.CalibrationError, test.PositiveRate)
+	fmt.Fprintf(w, "baseline (naive Bayes) AUC %.4f  Brier %.4f  log loss %.4f  calibration error %.4f\n",
+		base.AUC, base.Brier, base.LogLoss, base.CalibrationError)
 	lr := m.Metrics.Logistic
 	fmt.Fprintf(w, "comparison (logistic regression on the same bins) AUC %.4f  Brier %.4f  log loss %.4f\n", lr.AUC, lr.Brier, lr.LogLoss)
 	fmt.Fprintln(w, "reliability (held-out): band  rows  predicted  observed")

@@ -104,12 +104,15 @@ func Reliability(probs []float64, positive []bool, n int) []ReliabilityBin {
 
 // Evaluation is how a model did on held-out rows.
 type Evaluation struct {
-	Rows         int              `json:"rows"`
-	PositiveRate float64          `json:"positive_rate"`
-	AUC          float64          `json:"auc"`
-	Brier        float64          `json:"brier"`
-	LogLoss      float64          `json:"log_loss"`
-	Reliability  []ReliabilityBin `json:"reliability"`
+	Rows         int     `json:"rows"`
+	PositiveRate float64 `json:"positive_rate"`
+	AUC          float64 `json:"auc"`
+	Brier        float64 `json:"brier"`
+	LogLoss      float64 `json:"log_loss"`
+	// CalibrationError is the expected calibration error: the row-weighted mean gap between predicted
+	// and observed rate over the reliability bands (0 is perfectly calibrated).
+	CalibrationError float64          `json:"calibration_error"`
+	Reliability      []ReliabilityBin `json:"reliability"`
 }
 
 // Evaluate measures probabilities against outcomes with ten reliability bands.
@@ -126,6 +129,10 @@ func Evaluate(probs []float64, positive []bool) Evaluation {
 	}
 	if len(probs) > 0 {
 		e.PositiveRate = float64(pos) / float64(len(probs))
+		for _, b := range e.Reliability {
+			e.CalibrationError += float64(b.Count) * math.Abs(b.MeanPredicted-b.ObservedRate)
+		}
+		e.CalibrationError /= float64(len(probs))
 	}
 	return e
 }

@@ -80,6 +80,10 @@ func TestBrierAndReliability(t *testing.T) {
 	if got := Brier(probs, pos); math.Abs(got-wantBrier) > 1e-12 {
 		t.Errorf("Brier = %v, want %v", got, wantBrier)
 	}
+	// ECE: |0.05-0|·1 + |0.15-0.5|·2 + |0.975-1|·2, over 5 rows.
+	if got, want := Evaluate(probs, pos).CalibrationError, (0.05+0.7+0.05)/5; math.Abs(got-want) > 1e-12 {
+		t.Errorf("calibration error = %v, want %v", got, want)
+	}
 	bins := Reliability(probs, pos, 10)
 	want := []ReliabilityBin{
 		{From: 0, To: 0.1, Count: 1, MeanPredicted: 0.05, ObservedRate: 0},

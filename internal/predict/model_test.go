@@ -322,7 +322,7 @@ func TestExamplesRefuseBadRows(t *testing.T) {
 		{"empty outcome", "id,won,a\n1,yes,2\n2,,3\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `f.csv: line 3: column "won": the outcome is empty`},
 		{"empty id", "id,won,a\n1,yes,2\n,no,3\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `f.csv: line 3: column "id": the id is empty`},
 		{"no target column", "id,a\n1,2\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `f.csv: line 1: no target column "won"`},
-		{"positive never seen", "id,won,a\n1,no,2\n2,no,3\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `never holds the positive value "yes"`},
+		{"positive never seen", "id,won,a\n1,no,2\n2,no,3\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `never holds the positive value "yes" (it holds "no")`},
 		{"bad time", "id,won,a,at\n1,yes,2,2026-01-01\n2,no,3,soon\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id", Time: "at"}, `f.csv: line 3: column "at": "soon" is not a date`},
 		{"short row", "id,won,a\n1,yes\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `f.csv: line 2: column "a"`},
 		{"duplicate header", "id,won,id\n1,yes,2\n", ExampleSpec{Target: "won", Positive: "yes", ID: "id"}, `f.csv: line 1: column "id" appears twice`},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,7 +218,15 @@ func (t *Table) Examples(spec ExampleSpec) ([]Example, error) {
 		out[r] = ex
 	}
 	if positives == 0 {
-		return nil, fmt.Errorf("%s: column %q never holds the positive value %q", t.Name, t.Header[target], spec.Positive)
+		seen := map[string]bool{}
+		var values []string
+		for _, row := range t.Rows {
+			if v := row[target]; !seen[v] && len(values) < 5 {
+				seen[v] = true
+				values = append(values, strconv.Quote(v))
+			}
+		}
+		return nil, fmt.Errorf("%s: column %q never holds the positive value %q (it holds %s)", t.Name, t.Header[target], spec.Positive, strings.Join(values, ", "))
 	}
 	if positives == len(out) {
 		return nil, fmt.Errorf("%s: column %q holds the positive value %q on every row: nothing to learn", t.Name, t.Header[target], spec.Positive)
