@@ -130,9 +130,6 @@ func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) 
 	if len(examples) < MinExamples {
 		return nil, fmt.Errorf("%d examples are too few to train and hold out a test part: at least %d are needed", len(examples), MinExamples)
 	}
-	if err := CheckLeaks(examples); err != nil {
-		return nil, err
-	}
 	timed := 0
 	for _, ex := range examples {
 		if !ex.At.IsZero() {
@@ -175,6 +172,13 @@ func Train(ctx context.Context, examples []Example, cfg Config) (*Model, error) 
 			}
 		}
 		names = slices.Sorted(maps.Keys(seen))
+	}
+	use := make(map[string]bool, len(names))
+	for _, n := range names {
+		use[n] = true
+	}
+	if err := checkLeaks(examples, use); err != nil {
+		return nil, err
 	}
 	features, skipped := inferFeatures(names, examples, parts.Train)
 	if len(features) == 0 {

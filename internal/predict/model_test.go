@@ -373,6 +373,11 @@ func TestTimeSplitRefusesFutureDatedFeature(t *testing.T) {
 		t.Errorf("error %q does not name the first offending example", err)
 	}
 
+	// A leaking field the model is not told to use does not stop training.
+	if _, err := Train(context.Background(), ex, Config{Params: quickParams(), Seed: 1, Features: []string{"amount", "region", "tier", "noise"}}); err != nil {
+		t.Errorf("training without the leaking field: %v", err)
+	}
+
 	// Without as-of dates the feature is not caught, and the held-out AUC shows the leak: this is the
 	// case CheckLeaks exists for.
 	ex2, _ := synthetic(2000, 8)

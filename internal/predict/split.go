@@ -126,11 +126,14 @@ func (e *LeakError) Error() string {
 }
 
 // CheckLeaks reports features whose KnownAt is after the example's At on any example.
-func CheckLeaks(examples []Example) error {
+func CheckLeaks(examples []Example) error { return checkLeaks(examples, nil) }
+
+// checkLeaks is CheckLeaks limited to the features in use (all when use is nil).
+func checkLeaks(examples []Example, use map[string]bool) error {
 	leaks := map[string]*FeatureLeak{}
 	for _, ex := range examples {
 		for f, known := range ex.KnownAt {
-			if ex.At.IsZero() || !known.After(ex.At) {
+			if ex.At.IsZero() || !known.After(ex.At) || use != nil && !use[f] {
 				continue
 			}
 			l := leaks[f]

@@ -162,8 +162,10 @@ func (t *Table) Examples(spec ExampleSpec) ([]Example, error) {
 		if err != nil {
 			return nil, err
 		}
-		asOf[fi] = ai
 		exclude[ai] = true
+		if !exclude[fi] { // a dropped column is no feature, so when it became known does not matter
+			asOf[fi] = ai
+		}
 	}
 	if len(asOf) > 0 && timeCol < 0 {
 		return nil, fmt.Errorf("%s: as-of columns need a time column saying when each prediction is made", t.Name)
