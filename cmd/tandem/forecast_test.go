@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -250,5 +251,33 @@ func TestForecastCommandMaven(t *testing.T) {
 	code, out, errOut = runTandem(t, "", "forecast", "--history", path, "--map", "maven-forecast-history", "--as-of", "2017-10-08")
 	if code != 0 || len(decodeLines(t, out)) != 5 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+}
+
+// BenchmarkForecastCommand is tandem forecast --as-of end to end (in-process) over the 1.2M-deal
+// history with about 200,000 deals open on the as-of day. With TANDEM_BENCH_HISTORY set, the generated
+// file is also written there (scripts/forecast-bench.sh times the real binary on it).
+func BenchmarkForecastCommand(b *testing.B) {
+	spec := forecasttest.BenchmarkSpec()
+	path := filepath.Join(b.TempDir(), "history.csv")
+	if keep := os.Getenv("TANDEM_BENCH_HISTORY"); keep != "" {
+		path = keep
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := forecasttest.WriteCSV(f, forecasttest.Generate(spec)); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		code, _, errOut := runTandem(b, "", "forecast", "--history", path, "--as-of", spec.Export().String())
+		if code != 0 {
+			b.Fatalf("exit %d: %s", code, errOut)
+		}
 	}
 }

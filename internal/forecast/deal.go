@@ -76,8 +76,11 @@ type Day int32
 
 // DayOf returns the day of t's UTC date.
 func DayOf(t time.Time) Day {
-	y, m, d := t.UTC().Date()
-	return Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	s := t.Unix()
+	if s < 0 && s%86400 != 0 {
+		return Day(s/86400 - 1)
+	}
+	return Day(s / 86400)
 }
 
 // ParseDay reads YYYY-MM-DD.

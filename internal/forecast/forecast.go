@@ -40,31 +40,73 @@ type History struct {
 	last       Day // latest created or closed day: the day the export was taken, at the latest
 }
 
-// NewHistory validates deals and indexes them. It fails on a deal that breaks its own rules or an id
-// used twice.
+// NewHistory validates deals and indexes them by category and id. It fails on a deal that breaks its
+// own rules or an id used twice. Deals already in (category, id) order — ReadHistory returns them so —
+// are kept without a copy: the caller must not modify the slice afterwards.
 func NewHistory(deals []Deal) (*History, error) {
 	if len(deals) == 0 {
 		return nil, fmt.Errorf("the history has no deals")
 	}
-	sorted := slices.Clone(deals)
-	slices.SortFunc(sorted, func(a, b Deal) int { return cmp.Compare(a.ID, b.ID) })
+	for i := range deals {
+		if err := deals[i].Validate(); err != nil {
+			return nil, fmt.Errorf("deal %q: %w", deals[i].ID, err)
+		}
+	}
+	if !slices.IsSortedFunc(deals, compareDeals) {
+		sorted := slices.Clone(deals)
+		slices.SortFunc(sorted, compareDeals)
+		deals = sorted
+	}
 	h := &History{first: math.MaxInt32, last: math.MinInt32}
-	for i := range sorted {
-		d := &sorted[i]
-		if err := d.Validate(); err != nil {
-			return nil, fmt.Errorf("deal %q: %w", d.ID, err)
+	start := 0
+	for i := range deals {
+		d := &deals[i]
+		if i+1 == len(deals) || deals[i+1].Category != d.Category {
+			h.byCategory[categoryIndex(d.Category)] = deals[start : i+1 : i+1]
+			start = i + 1
 		}
-		if i > 0 && sorted[i-1].ID == d.ID {
-			return nil, fmt.Errorf("deal %q: id: used twice", d.ID)
-		}
-		h.byCategory[categoryIndex(d.Category)] = append(h.byCategory[categoryIndex(d.Category)], *d)
 		h.first = min(h.first, d.Created)
 		h.last = max(h.last, d.Created)
 		if d.Outcome != Open {
 			h.last = max(h.last, d.Closed)
 		}
 	}
+	if id, dup := repeatedID(h.byCategory); dup {
+		return nil, fmt.Errorf("deal %q: id: used twice", id)
+	}
 	return h, nil
+}
+
+// repeatedID walks the id-sorted categories together, as a merge would, and returns an id that occurs
+// twice.
+func repeatedID(byCategory [len(Categories)][]Deal) (string, bool) {
+	var pos [len(Categories)]int
+	prev, started := "", false
+	for {
+		best := -1
+		for c := range byCategory {
+			if pos[c] < len(byCategory[c]) && (best < 0 || byCategory[c][pos[c]].ID < byCategory[best][pos[best]].ID) {
+				best = c
+			}
+		}
+		if best < 0 {
+			return "", false
+		}
+		id := byCategory[best][pos[best]].ID
+		if started && id == prev {
+			return id, true
+		}
+		prev, started = id, true
+		pos[best]++
+	}
+}
+
+// compareDeals orders deals by category (in Categories order), then id.
+func compareDeals(a, b Deal) int {
+	if c := cmp.Compare(categoryIndex(a.Category), categoryIndex(b.Category)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // Deals returns the history's deals of one category, sorted by id. The slice must not be modified.
@@ -146,19 +188,44 @@ func bandLine(category string, q Quarter, asOf Day, won tandem.Money, sims []tan
 		P10: quantileSorted(sorted, 0.10), P50: quantileSorted(sorted, 0.50), P90: quantileSorted(sorted, 0.90)}
 }
 
+// obs is a deal as the model sees it: the as-of view of a Deal without its strings (the segment is an
+// index), so a million of them are cheap to hold and never scanned by the garbage collector.
+type obs struct {
+	Created, Closed Day
+	Outcome         Outcome
+	AmountKnown     bool
+	OpenAmountKnown bool
+	Segment         int32
+	Amount          tandem.Money
+	OpenAmount      tandem.Money
+}
+
 // viewAsOf returns the deals as an export taken at the end of asOf would show them, in id order.
-func viewAsOf(deals []Deal, asOf Day) []Deal {
-	view := make([]Deal, 0, len(deals))
-	for _, d := range deals {
-		if v, ok := d.AsOf(asOf); ok {
-			view = append(view, v)
+func viewAsOf(deals []Deal, asOf Day) []obs {
+	view := make([]obs, 0, len(deals))
+	segments := map[string]int32{}
+	last, lastIndex := "", int32(-1)
+	for i := range deals {
+		v, ok := deals[i].AsOf(asOf)
+		if !ok {
+			continue
 		}
+		if v.Segment != last || lastIndex < 0 {
+			idx, seen := segments[v.Segment]
+			if !seen {
+				idx = int32(len(segments))
+				segments[v.Segment] = idx
+			}
+			last, lastIndex = v.Segment, idx
+		}
+		view = append(view, obs{Created: v.Created, Closed: v.Closed, Outcome: v.Outcome, AmountKnown: v.AmountKnown,
+			OpenAmountKnown: v.OpenAmountKnown, Segment: lastIndex, Amount: v.Amount, OpenAmount: v.OpenAmount})
 	}
 	return view
 }
 
 // openAmount is what an open deal is worth if won, and whether that is known.
-func openAmount(d *Deal) (tandem.Money, bool) {
+func openAmount(d *obs) (tandem.Money, bool) {
 	if d.OpenAmountKnown {
 		return d.OpenAmount, true
 	}
@@ -166,7 +233,7 @@ func openAmount(d *Deal) (tandem.Money, bool) {
 }
 
 // buildPlan fits a category's model as of asOf and prepares the draws for quarter q.
-func buildPlan(view []Deal, q Quarter, asOf Day) (*plan, *Model) {
+func buildPlan(view []obs, q Quarter, asOf Day) (*plan, *Model) {
 	qs, qe := q.Start(), q.End()
 	p := &plan{}
 	for i := range view {
@@ -187,7 +254,7 @@ func buildPlan(view []Deal, q Quarter, asOf Day) (*plan, *Model) {
 	catMean, catSD, _ := meanSD(m.wonAmounts)
 	type cellKey struct {
 		age     int
-		segment string
+		segment int32
 		known   bool
 	}
 	cells := map[cellKey]*openCell{}
@@ -198,23 +265,10 @@ func buildPlan(view []Deal, q Quarter, asOf Day) (*plan, *Model) {
 		}
 		age := min(int(asOf-d.Created), m.tailAge)
 		amount, known := openAmount(d)
-		key := cellKey{age, d.Segment, known}
+		key := cellKey{ageBand(age), d.Segment, known}
 		c := cells[key]
 		if c == nil {
 			c = &openCell{}
-			pw, pl := m.incidence(age, age+from, age+to)
-			c.closeProb = pw + pl
-			switch {
-			case pw+pl == 0:
-				c.winOdds = 0
-			case pl == 0:
-				c.winOdds = math.Inf(1)
-			default:
-				c.winOdds = pw / pl
-				if s := m.segments[d.Segment]; s != nil {
-					c.winOdds *= s.oddsRatio
-				}
-			}
 			if !known {
 				c.pool, c.poolMean, c.poolSD = m.wonAmounts, catMean, catSD
 				if s := m.segments[d.Segment]; s != nil && len(s.wonAmounts) >= minSegmentPool {
@@ -222,13 +276,33 @@ func buildPlan(view []Deal, q Quarter, asOf Day) (*plan, *Model) {
 					c.poolMean, c.poolSD, _ = meanSD(s.wonAmounts)
 				}
 			}
+			if s := m.segments[d.Segment]; s != nil {
+				c.winOdds = s.oddsRatio // the segment's adjustment, applied below
+			} else {
+				c.winOdds = 1
+			}
 			cells[key] = c
 			p.cells = append(p.cells, c)
 		}
+		pw, pl := m.incidence(age, age+from, age+to)
+		c.sumWon += pw
+		c.sumLost += pl
 		if known {
 			c.amounts = append(c.amounts, amount)
 		} else {
 			c.unknown++
+		}
+	}
+	for _, c := range p.cells {
+		n := float64(len(c.amounts) + c.unknown)
+		c.closeProb = (c.sumWon + c.sumLost) / n
+		switch {
+		case c.sumWon+c.sumLost == 0:
+			c.winOdds = 0
+		case c.sumLost == 0:
+			c.winOdds = math.Inf(1)
+		default:
+			c.winOdds *= c.sumWon / c.sumLost
 		}
 	}
 	for _, c := range p.cells {
@@ -241,7 +315,7 @@ func buildPlan(view []Deal, q Quarter, asOf Day) (*plan, *Model) {
 // fitNewDeals looks at the complete past quarters (up to pastQuarters of them, ended on or before asOf)
 // in the same window: wins closed in the quarter by deals created more than asOf−start days after the
 // quarter began. Their counts give the gamma–Poisson, their amounts the pool.
-func fitNewDeals(view []Deal, q Quarter, asOf Day) newDeals {
+func fitNewDeals(view []obs, q Quarter, asOf Day) newDeals {
 	if len(view) == 0 {
 		return newDeals{}
 	}
@@ -288,7 +362,16 @@ func fitNewDeals(view []Deal, q Quarter, asOf Day) newDeals {
 	return nd
 }
 
-func earliest(view []Deal) Day {
+// ageBand groups open deals by age for the draws: days for the first four weeks, where the hazards
+// move fastest, then weeks. Members of a band share its mean probabilities.
+func ageBand(age int) int {
+	if age < 28 {
+		return age
+	}
+	return 28 + (age-28)/7
+}
+
+func earliest(view []obs) Day {
 	first := view[0].Created
 	for i := range view {
 		first = min(first, view[i].Created)

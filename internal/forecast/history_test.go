@@ -25,12 +25,12 @@ func TestReadHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []forecast.Deal{
-		{ID: "D-2", Category: forecast.PartnerLed, Created: day(t, "2025-01-05"), Closed: day(t, "2025-03-01"),
-			Outcome: forecast.Won, Amount: 120050, AmountKnown: true},
+	want := []forecast.Deal{ // in (category, id) order
 		{ID: "D-1", Category: forecast.Direct, Created: day(t, "2025-01-02")},
 		{ID: "D-3", Category: forecast.PartnerSourced, Created: day(t, "2025-01-07"), Closed: day(t, "2025-02-01"),
 			Outcome: forecast.Lost, AmountKnown: true},
+		{ID: "D-2", Category: forecast.PartnerLed, Created: day(t, "2025-01-05"), Closed: day(t, "2025-03-01"),
+			Outcome: forecast.Won, Amount: 120050, AmountKnown: true},
 	}
 	if diff := cmp.Diff(want, deals); diff != "" {
 		t.Errorf("deals (-want +got):\n%s", diff)
@@ -65,6 +65,8 @@ func TestReadHistoryErrors(t *testing.T) {
 		{"bad outcome", header + "D1,direct,2025-01-01,2025-02-01,closed,1\n",
 			[]string{`h.csv:2: column "outcome": value "closed": not an outcome (expected won, lost or open)`}},
 		{"duplicate id", header + "D1,direct,2025-01-01,,open,1\nD2,direct,2025-01-01,,open,1\nD1,direct,2025-01-01,,open,1\n",
+			[]string{`h.csv:4: column "id": value "D1": id is also used on line 2`}},
+		{"duplicate id across categories", header + "D1,partner_led,2025-01-01,,open,1\nD0,direct,2025-01-01,,open,1\nD1,direct,2025-01-01,,open,1\n",
 			[]string{`h.csv:4: column "id": value "D1": id is also used on line 2`}},
 		{"several rows", header + "D1,direct,2025-01-01,,open,x\nD2,direct,2025-01-01,,open,1\nD3,nope,2025-01-01,,open,1\n",
 			[]string{`h.csv:2: column "amount": value "x"`, `h.csv:4: column "category": value "nope"`}},

@@ -39,7 +39,7 @@ type Model struct {
 
 	closed, won int
 	winShare    float64 // won / closed
-	segments    map[string]*segmentStats
+	segments    map[int32]*segmentStats
 	wonAmounts  []tandem.Money // every won deal's amount, id order
 	// shiftVar is the variance of the common log-odds shift applied to every open deal's win share in a
 	// simulation: between-quarter variation plus the estimate's own uncertainty.
@@ -55,8 +55,8 @@ type segmentStats struct {
 
 // fit builds a category's model from its deals as of asOf (deals must already be the as-of view,
 // sorted by id).
-func fit(deals []Deal, asOf Day) *Model {
-	m := &Model{asOf: asOf, segments: map[string]*segmentStats{}}
+func fit(deals []obs, asOf Day) *Model {
+	m := &Model{asOf: asOf, segments: map[int32]*segmentStats{}}
 	exits := make([]int, maxTailAge+1)
 	wonAt := make([]int, maxTailAge+1)
 	lostAt := make([]int, maxTailAge+1)
@@ -247,7 +247,7 @@ func (m *Model) MedianDaysToWin() int {
 // betweenQuarterVariance estimates τ², the variance of the win share's log-odds between the complete
 // past quarters (by closing quarter) beyond what their sizes explain — the DerSimonian–Laird
 // random-effects estimator — over the last pastQuarters quarters that ended on or before asOf.
-func betweenQuarterVariance(deals []Deal, asOf Day) float64 {
+func betweenQuarterVariance(deals []obs, asOf Day) float64 {
 	last := QuarterOf(asOf)
 	if last.End() > asOf {
 		last = last.Prev()

@@ -14,7 +14,7 @@ import (
 // exactDraws is the most wins whose amounts are drawn one by one; above it the sum of the drawn
 // amounts is taken from its normal approximation (mean and finite-population variance), rounded to the
 // minor unit half away from zero — the one place money is rounded.
-const exactDraws = 64
+const exactDraws = 16
 
 // categorySource returns the random source of one category: derived from the seed and the category's
 // name alone, so one category's draws never depend on another's history.
@@ -28,18 +28,19 @@ func categorySource(seed uint64, c Category) *rand.PCG {
 	return rand.NewPCG(s1, h.Sum64())
 }
 
-// openCell is a group of open deals that share an age (capped at the tail), a segment and whether
-// their amounts are known: they share their probabilities of being won and lost in the window.
+// openCell is a group of open deals that share an age band (capped at the tail), a segment and whether
+// their amounts are known; their probabilities of being won and lost in the window are averaged.
 type openCell struct {
-	closeProb float64 // P(won or lost in the window)
-	winOdds   float64 // odds that a close in the window is a win, segment-adjusted (+Inf: always)
-	amounts   []tandem.Money
-	unknown   int            // deals without a known amount
-	pool      []tandem.Money // where their amounts are drawn from
-	poolMean  float64
-	poolSD    float64
-	total     int64
-	mean, sd  float64 // of amounts
+	sumWon, sumLost float64 // of the members' probabilities, while the cells are built
+	closeProb       float64 // P(won or lost in the window)
+	winOdds         float64 // odds that a close in the window is a win, segment-adjusted (+Inf: always)
+	amounts         []tandem.Money
+	unknown         int            // deals without a known amount
+	pool            []tandem.Money // where their amounts are drawn from
+	poolMean        float64
+	poolSD          float64
+	total           int64
+	mean, sd        float64 // of amounts
 }
 
 // newDeals is what the deals not yet created add: a count drawn from a gamma–Poisson fitted to the

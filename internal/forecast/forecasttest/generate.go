@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
@@ -153,4 +154,16 @@ func poisson(r *rand.Rand, lambda float64) int {
 // gamma2 draws from a gamma distribution of shape 2 and the given scale: the sum of two exponentials.
 func gamma2(r *rand.Rand, scale float64) float64 {
 	return scale * (r.ExpFloat64() + r.ExpFloat64())
+}
+
+// BenchmarkSpec returns the performance target's history: about 1.2 million deals from 2022-01-01 to
+// the export day 2025-11-15 (mid-quarter), about 200,000 of them open that day.
+func BenchmarkSpec() Spec {
+	first := forecast.DayOf(time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC))
+	return Spec{Seed: 42, First: first, Days: 1415, Motions: []Motion{
+		{Category: forecast.Direct, PerDay: 413, WinRate: 0.25, CycleDays: 200, MedianAmount: 20000},
+		{Category: forecast.PartnerSourced, PerDay: 165, WinRate: 0.45, CycleDays: 280, MedianAmount: 35000},
+		{Category: forecast.PartnerLed, PerDay: 114, WinRate: 0.6, CycleDays: 320, MedianAmount: 60000},
+		{Category: forecast.PartnerInfluenced, PerDay: 156, WinRate: 0.3, CycleDays: 250, MedianAmount: 15000},
+	}}
 }
