@@ -3,7 +3,6 @@ package forecast
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	tandem "github.com/tandem-revops/tandem"
 )
@@ -75,51 +74,80 @@ func (h *History) actuals(q Quarter) []tandem.Money {
 	return out
 }
 
-// Accuracy summarises backtest lines of one group (a category or the total, one week or all).
-type Accuracy struct {
+// Prediction is one forecast of a group's value against what happened: a rep's, a manager's or a
+// category's quarter. A band is optional.
+type Prediction struct {
 	Group    string
-	Lines    int
-	Covered  int     // lines whose actual lies within [P10, P90]
-	Coverage float64 // Covered / Lines
-	// MAPE is the mean of |P50 − actual| / actual over lines with a non-zero actual; Bias the mean of
-	// (P50 − actual) / actual (positive: the forecast ran high).
-	MAPE float64
-	Bias float64
+	Forecast tandem.Money
+	Actual   tandem.Money
+	HasBand  bool
+	P10, P90 tandem.Money
 }
 
-// Score groups backtest lines by key and scores each group, in the order groups first appear.
+// Accuracy scores the predictions of one group.
+type Accuracy struct {
+	Group string
+	Lines int
+	// Covered counts predictions with a band whose actual lies within [P10, P90]; Coverage is Covered
+	// over the predictions that have a band.
+	Covered  int
+	Coverage float64
+	// MAPE is the mean of |forecast − actual| / actual and Bias the mean of (forecast − actual) / actual
+	// (positive: the forecast ran high), both over predictions with a non-zero actual; ZeroActuals
+	// counts the others, which have no relative error.
+	MAPE        float64
+	Bias        float64
+	ZeroActuals int
+}
+
+// Score groups backtest lines by key and scores each group (P50 against the actual, and the band's
+// coverage), in the order groups first appear.
 func Score(lines []BacktestLine, key func(BacktestLine) string) []Accuracy {
+	preds := make([]Prediction, len(lines))
+	for i, l := range lines {
+		preds[i] = Prediction{Group: key(l), Forecast: l.P50, Actual: l.Actual, HasBand: true, P10: l.P10, P90: l.P90}
+	}
+	return ScorePredictions(preds)
+}
+
+// ScorePredictions scores predictions per group, in the order groups first appear.
+func ScorePredictions(preds []Prediction) []Accuracy {
 	var order []string
-	byKey := map[string]*Accuracy{}
-	counts := map[string]int{}
-	for _, l := range lines {
-		k := key(l)
-		a := byKey[k]
+	byGroup := map[string]*Accuracy{}
+	banded := map[string]int{}
+	for _, p := range preds {
+		a := byGroup[p.Group]
 		if a == nil {
-			a = &Accuracy{Group: k}
-			byKey[k] = a
-			order = append(order, k)
+			a = &Accuracy{Group: p.Group}
+			byGroup[p.Group] = a
+			order = append(order, p.Group)
 		}
 		a.Lines++
-		if l.Actual >= l.P10 && l.Actual <= l.P90 {
-			a.Covered++
+		if p.HasBand {
+			banded[p.Group]++
+			if p.Actual >= p.P10 && p.Actual <= p.P90 {
+				a.Covered++
+			}
 		}
-		if l.Actual != 0 {
-			e := float64(l.P50-l.Actual) / float64(l.Actual)
-			a.MAPE += math.Abs(e)
-			a.Bias += e
-			counts[k]++
+		if p.Actual == 0 {
+			a.ZeroActuals++
+			continue
 		}
+		e := float64(p.Forecast-p.Actual) / float64(p.Actual)
+		a.MAPE += math.Abs(e)
+		a.Bias += e
 	}
 	out := make([]Accuracy, 0, len(order))
-	for _, k := range order {
-		a := byKey[k]
-		a.Coverage = float64(a.Covered) / float64(a.Lines)
-		if n := counts[k]; n > 0 {
+	for _, g := range order {
+		a := byGroup[g]
+		if n := banded[g]; n > 0 {
+			a.Coverage = float64(a.Covered) / float64(n)
+		}
+		if n := a.Lines - a.ZeroActuals; n > 0 {
 			a.MAPE /= float64(n)
 			a.Bias /= float64(n)
 		}
 		out = append(out, *a)
 	}
-	return slices.Clip(out)
+	return out
 }
