@@ -146,8 +146,9 @@ func (h *History) Forecast(q Quarter, asOf Day, opts Options) *Result {
 	var wg sync.WaitGroup
 	for i, c := range Categories {
 		wg.Go(func() {
-			view := viewAsOf(h.byCategory[i], asOf)
+			view, segments := viewAsOf(h.byCategory[i], asOf)
 			p, m := buildPlan(view, q, asOf)
+			m.segmentNames = segments
 			sims := p.simulate(categorySource(opts.Seed, c), opts.Simulations)
 			res.Models[i] = m
 			res.Simulations[i] = sims
@@ -200,10 +201,12 @@ type obs struct {
 	OpenAmount      tandem.Money
 }
 
-// viewAsOf returns the deals as an export taken at the end of asOf would show them, in id order.
-func viewAsOf(deals []Deal, asOf Day) []obs {
+// viewAsOf returns the deals as an export taken at the end of asOf would show them, in id order, and
+// the segment names by index.
+func viewAsOf(deals []Deal, asOf Day) ([]obs, []string) {
 	view := make([]obs, 0, len(deals))
 	segments := map[string]int32{}
+	var names []string
 	last, lastIndex := "", int32(-1)
 	for i := range deals {
 		v, ok := deals[i].AsOf(asOf)
@@ -215,13 +218,14 @@ func viewAsOf(deals []Deal, asOf Day) []obs {
 			if !seen {
 				idx = int32(len(segments))
 				segments[v.Segment] = idx
+				names = append(names, v.Segment)
 			}
 			last, lastIndex = v.Segment, idx
 		}
 		view = append(view, obs{Created: v.Created, Closed: v.Closed, Outcome: v.Outcome, AmountKnown: v.AmountKnown,
 			OpenAmountKnown: v.OpenAmountKnown, Segment: lastIndex, Amount: v.Amount, OpenAmount: v.OpenAmount})
 	}
-	return view
+	return view, names
 }
 
 // openAmount is what an open deal is worth if won, and whether that is known.

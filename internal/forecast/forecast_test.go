@@ -262,3 +262,72 @@ func TestNoPeekingInTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentsShrinkTowardTheCategory: a segment with plenty of history keeps its own win share, a thin
+// one is pulled toward the category's.
+func TestSegmentsShrinkTowardTheCategory(t *testing.T) {
+	t.Parallel()
+	deals, spec := constructed(t, 8)
+	rng := rand.New(rand.NewPCG(8, 8))
+	for i := range deals {
+		d := &deals[i]
+		if d.Category != forecast.Direct {
+			continue
+		}
+		// Gold deals win far more often than silver ones; three bronze deals, all won, are too few to trust.
+		switch {
+		case i < 3:
+			d.Segment = "bronze"
+			if d.Outcome == forecast.Lost {
+				d.Outcome = forecast.Won
+			}
+		case rng.IntN(2) == 0:
+			d.Segment = "gold"
+			if d.Outcome == forecast.Lost && rng.Float64() < 0.5 {
+				d.Outcome = forecast.Won
+			}
+		default:
+			d.Segment = "silver"
+			if d.Outcome == forecast.Won && rng.Float64() < 0.5 {
+				d.Outcome = forecast.Lost
+			}
+		}
+	}
+	asOf := spec.Export()
+	res := history(t, deals).Forecast(forecast.QuarterOf(asOf), asOf, forecast.Options{Simulations: 200})
+	m := res.Models[0]
+	gold, silver, bronze, all := m.SegmentWinShare("gold"), m.SegmentWinShare("silver"), m.SegmentWinShare("bronze"), m.WinShare()
+	t.Logf("win share: category %.3f, gold %.3f, silver %.3f, bronze (3 deals, all won) %.3f", all, gold, silver, bronze)
+	if !(gold > all+0.15 && silver < all-0.08) {
+		t.Errorf("gold %.3f and silver %.3f should keep their own shares around the category's %.3f", gold, silver, all)
+	}
+	if want := (3 + 20*all) / 23; math.Abs(bronze-want) > 1e-9 || bronze > 0.5 {
+		t.Errorf("bronze %.3f, want %.3f: three wins must not make a sure thing", bronze, want)
+	}
+	if m.SegmentWinShare("never seen") != all {
+		t.Error("an unseen segment should get the category's share")
+	}
+}
+
+func TestDealAsOf(t *testing.T) {
+	t.Parallel()
+	won := forecast.Deal{ID: "a", Category: forecast.Direct, Created: 100, Closed: 150, Outcome: forecast.Won,
+		Amount: 5000, AmountKnown: true, OpenAmount: 4000, OpenAmountKnown: true}
+	tests := []struct {
+		name string
+		day  forecast.Day
+		want forecast.Deal
+		ok   bool
+	}{
+		{"before creation", 99, forecast.Deal{}, false},
+		{"while open: the amount it showed then, no outcome", 120, forecast.Deal{ID: "a", Category: forecast.Direct,
+			Created: 100, Amount: 4000, AmountKnown: true, OpenAmount: 4000, OpenAmountKnown: true}, true},
+		{"on the closing day", 150, won, true},
+	}
+	for _, tc := range tests {
+		got, ok := won.AsOf(tc.day)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("%s: got %+v, %v; want %+v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -37,10 +38,11 @@ type Model struct {
 	tailWon float64 // daily hazards at ages ≥ tailAge
 	tailLos float64
 
-	closed, won int
-	winShare    float64 // won / closed
-	segments    map[int32]*segmentStats
-	wonAmounts  []tandem.Money // every won deal's amount, id order
+	closed, won  int
+	winShare     float64 // won / closed
+	segments     map[int32]*segmentStats
+	segmentNames []string
+	wonAmounts   []tandem.Money // every won deal's amount, id order
 	// shiftVar is the variance of the common log-odds shift applied to every open deal's win share in a
 	// simulation: between-quarter variation plus the estimate's own uncertainty.
 	shiftVar float64
@@ -217,6 +219,17 @@ func (m *Model) cum(t int) (w, l float64) {
 }
 
 func (m *Model) incidenceFromCreation(to int) (w, l float64) { return m.cum(to) }
+
+// SegmentWinShare returns a segment's share of closed deals won, shrunk toward the category's share
+// with the weight of segmentPrior closed deals; the category's share for a segment it has not seen.
+func (m *Model) SegmentWinShare(segment string) float64 {
+	i := slices.Index(m.segmentNames, segment)
+	s := m.segments[int32(i)]
+	if i < 0 || s == nil {
+		return m.winShare
+	}
+	return (float64(s.won) + segmentPrior*m.winShare) / (float64(s.closed) + segmentPrior)
+}
 
 // WinShare returns the share of closed deals that were won.
 func (m *Model) WinShare() float64 { return m.winShare }
