@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecast/forecasttest"
+	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/shareddata"
 )
 
@@ -105,13 +107,17 @@ func truncate(t *testing.T, csv string, asOf string) string {
 	lines := strings.Split(strings.TrimSuffix(csv, "\n"), "\n")
 	var b strings.Builder
 	b.WriteString(lines[0] + "\n")
+	pipeline := slices.Index(strings.Split(lines[0], ","), "pipeline_amount")
 	for _, l := range lines[1:] {
-		f := strings.Split(l, ",") // id,category,created_on,closed_on,outcome,amount
+		f := strings.Split(l, ",") // id,category,created_on,closed_on,outcome,amount[,pipeline_amount,segment]
 		if f[2] > asOf {
 			continue
 		}
 		if f[3] != "" && f[3] > asOf {
 			f[3], f[4] = "", "open"
+			if pipeline >= 0 && f[pipeline] != "" {
+				f[5] = f[pipeline] // while open the CRM showed the pipeline amount, not the won value
+			}
 		}
 		b.WriteString(strings.Join(f, ",") + "\n")
 	}
@@ -123,8 +129,41 @@ func truncate(t *testing.T, csv string, asOf string) string {
 func TestBacktestEqualsForecastOnTruncatedExport(t *testing.T) {
 	t.Parallel()
 	full := historyCSV(t, 3, 6*365/4*2) // three years: 7 complete quarters from the fifth on
+	checkBacktestAgainstExports(t, full, "1,4,8,13", 5*4*5)
+}
+
+// TestBacktestEqualsForecastOnTruncatedMavenExport does the same on the real Maven pipeline, written in
+// the history layout with its pipeline amounts (list prices) and segments (products), so the segment
+// shrinkage and the valuing of open deals by their pipeline amount are replayed too.
+func TestBacktestEqualsForecastOnTruncatedMavenExport(t *testing.T) {
+	t.Parallel()
+	path := shareddata.Path(t, "maven-crm-sales-opportunities/sales_pipeline.csv")
+	m, err := importer.BuiltinMapping("maven-forecast-history")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	deals, err := forecast.ReadHistory(f, path, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := forecasttest.WriteCSV(&b, deals); err != nil {
+		t.Fatal(err)
+	}
+	checkBacktestAgainstExports(t, b.String(), "1,4,8", 15)
+}
+
+// checkBacktestAgainstExports runs the backtest on full and compares every line with tandem forecast
+// --as-of on the export truncated to that day.
+func checkBacktestAgainstExports(t *testing.T, full, weeks string, minLines int) {
+	t.Helper()
 	path := writeTemp(t, "full.csv", full)
-	code, out, errOut := runTandem(t, "", "forecast", "backtest", "--history", path, "--weeks", "1,4,8,13")
+	code, out, errOut := runTandem(t, "", "forecast", "backtest", "--history", path, "--weeks", weeks)
 	if code != 0 {
 		t.Fatalf("backtest: exit %d: %s", code, errOut)
 	}
@@ -155,7 +194,7 @@ func TestBacktestEqualsForecastOnTruncatedExport(t *testing.T) {
 		backtest[k] = band{l.P10, l.P50, l.P90}
 		keys = append(keys, k)
 	}
-	if len(keys) < 5*4*5 {
+	if len(keys) < minLines {
 		t.Fatalf("only %d backtest lines", len(keys))
 	}
 	checked := map[key]bool{}
