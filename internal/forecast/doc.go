@@ -32,8 +32,11 @@
 //     vary more than Poisson, their variance; amounts are drawn from those wins.
 //  4. Common variation. Win rates move from quarter to quarter together for all of a category's deals.
 //     The between-quarter variance τ² of the win share's log-odds (DerSimonian–Laird over the last eight
-//     complete quarters by closing quarter) plus the sampling variance of the pooled share give one
-//     normal log-odds shift per simulated quarter, applied to every open deal of the category.
+//     complete quarters by closing quarter) gives one normal log-odds shift per simulated quarter,
+//     applied to the win odds of every open deal and, as the ratio of shifted to base win share, to the
+//     expected count of not-yet-created wins. When τ² > 0 the quarter's closes so far (log-odds y with
+//     variance v) are evidence of this quarter's level: the shift has mean τ²/(τ²+v)·(y − pooled) and
+//     variance τ²·v/(τ²+v) (a normal–normal update); the pooled share's sampling variance is added.
 //  5. Monte Carlo. DefaultSimulations (2,000) quarters are drawn. Open deals are grouped by age band
 //     (days for the first four weeks, then weeks), segment and whether their amount is known; each group
 //     draws its number of wins from a binomial with the group's mean probability, and the amounts of

@@ -251,7 +251,8 @@ func buildPlan(view []obs, q Quarter, asOf Day) (*plan, *Model) {
 		p.done = true
 		return p, m
 	}
-	p.shiftSD = math.Sqrt(m.shiftVar)
+	mean, variance := m.quarterShift(view, q, asOf)
+	p.shiftMean, p.shiftSD, p.baseShare = mean, math.Sqrt(variance), m.winShare
 	// The window still to come, in days after asOf.
 	from, to := max(int(qs-asOf), 1), int(qe-asOf)
 

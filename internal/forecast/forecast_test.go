@@ -331,3 +331,52 @@ func TestDealAsOf(t *testing.T) {
 		}
 	}
 }
+
+// TestQuarterToQuarterVariation: a motion whose win rate moves from quarter to quarter gets a positive
+// between-quarter variance and wider bands than a stationary one, and its bands still cover.
+func TestQuarterToQuarterVariation(t *testing.T) {
+	t.Parallel()
+	first := day(t, "2021-01-01")
+	motions := func(shock float64) []forecasttest.Motion {
+		ms := forecasttest.Motions()
+		for i := range ms {
+			ms[i].QuarterShock = shock
+		}
+		return ms
+	}
+	var lines []forecast.BacktestLine
+	var tau2 [2]float64
+	var width [2]tandem.Money
+	for seed := uint64(1); seed <= 4; seed++ {
+		for k, shock := range []float64{0, 0.4} {
+			deals := forecasttest.Generate(forecasttest.Spec{Seed: seed, First: first, Days: 4 * 365, Motions: motions(shock)})
+			h := history(t, deals)
+			asOf := first + 3*365 + 30
+			res := h.Forecast(forecast.QuarterOf(asOf), asOf, forecast.Options{Simulations: 500})
+			for i := range forecast.Categories {
+				tau2[k] += res.Models[i].BetweenQuarterVariance() / 16
+				width[k] += res.Lines[i].P90 - res.Lines[i].P10
+			}
+			if shock > 0 {
+				bt, err := h.Backtest(forecast.DefaultWeeks, forecast.Options{Simulations: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines = append(lines, bt...)
+			}
+		}
+	}
+	t.Logf("mean τ²: stationary %.4f, shocked (true 0.16) %.4f; summed band widths %s vs %s", tau2[0], tau2[1], width[0], width[1])
+	if tau2[0] > 0.03 || tau2[1] < 0.06 {
+		t.Errorf("τ² stationary %.4f (want ≈ 0), shocked %.4f (want well above 0)", tau2[0], tau2[1])
+	}
+	if width[1] <= width[0] {
+		t.Errorf("bands with quarter-to-quarter variation (%s) are not wider than without (%s)", width[1], width[0])
+	}
+	for _, a := range forecast.Score(lines, func(l forecast.BacktestLine) string { return l.Category }) {
+		t.Logf("shocked %-18s lines %d  coverage %.3f  P50 MAPE %.3f  bias %+.3f", a.Group, a.Lines, a.Coverage, a.MAPE, a.Bias)
+		if a.Coverage < 0.72 || a.Coverage > 0.88 {
+			t.Errorf("%s with quarter-to-quarter variation: P10–P90 holds the actual %.1f%% of the time, want 80 ± 8", a.Group, 100*a.Coverage)
+		}
+	}
+}

@@ -30,7 +30,6 @@ const (
 // (Aalen–Johansen competing risks with the as-of day as right censoring), win shares by segment, the
 // between-quarter variation of the win share, and won amounts.
 type Model struct {
-	asOf    Day
 	tailAge int       // ages ≥ tailAge use the tail hazards
 	logS    []float64 // logS[t] = log P(still open after age t), t < tailAge
 	cumWon  []float64 // cumWon[t] = P(won at an age ≤ t), t < tailAge
@@ -43,10 +42,9 @@ type Model struct {
 	segments     map[int32]*segmentStats
 	segmentNames []string
 	wonAmounts   []tandem.Money // every won deal's amount, id order
-	// shiftVar is the variance of the common log-odds shift applied to every open deal's win share in a
-	// simulation: between-quarter variation plus the estimate's own uncertainty.
-	shiftVar float64
-	quarterT float64 // the between-quarter part, for diagnostics
+	// sampleVar is the sampling variance of the pooled win share's log-odds.
+	sampleVar float64
+	quarterT  float64 // the between-quarter part (τ²)
 }
 
 type segmentStats struct {
@@ -58,7 +56,7 @@ type segmentStats struct {
 // fit builds a category's model from its deals as of asOf (deals must already be the as-of view,
 // sorted by id).
 func fit(deals []obs, asOf Day) *Model {
-	m := &Model{asOf: asOf, segments: map[int32]*segmentStats{}}
+	m := &Model{segments: map[int32]*segmentStats{}}
 	exits := make([]int, maxTailAge+1)
 	wonAt := make([]int, maxTailAge+1)
 	lostAt := make([]int, maxTailAge+1)
@@ -158,7 +156,7 @@ func fit(deals []obs, asOf Day) *Model {
 	}
 	m.quarterT = betweenQuarterVariance(deals, asOf)
 	if m.winShare > 0 && m.winShare < 1 {
-		m.shiftVar = m.quarterT + 1/(float64(m.closed)*m.winShare*(1-m.winShare))
+		m.sampleVar = 1 / (float64(m.closed) * m.winShare * (1 - m.winShare))
 	}
 	return m
 }
@@ -230,6 +228,43 @@ func (m *Model) SegmentWinShare(segment string) float64 {
 	}
 	return (float64(s.won) + segmentPrior*m.winShare) / (float64(s.closed) + segmentPrior)
 }
+
+// quarterShift returns the mean and variance of the common log-odds shift applied, in a simulation, to
+// the win share of every open deal of the category for quarter q. Without between-quarter variation it
+// is only the pooled estimate's own uncertainty. With it (τ² > 0), the quarter's outcomes so far are
+// evidence of where this quarter's win share sits: their log-odds y (variance v) move the shift to
+// τ²/(τ²+v)·(y − pooled) with variance τ²·v/(τ²+v) — a normal–normal update.
+func (m *Model) quarterShift(deals []obs, q Quarter, asOf Day) (mean, variance float64) {
+	if m.winShare <= 0 || m.winShare >= 1 {
+		return 0, 0
+	}
+	tau2 := m.quarterT
+	if tau2 == 0 {
+		return 0, m.sampleVar
+	}
+	var won, lost float64
+	for i := range deals {
+		d := &deals[i]
+		if d.Outcome != Open && d.Closed >= q.Start() && d.Closed <= asOf {
+			if d.Outcome == Won {
+				won++
+			} else {
+				lost++
+			}
+		}
+	}
+	if won+lost == 0 {
+		return 0, tau2 + m.sampleVar
+	}
+	y := math.Log((won + 0.5) / (lost + 0.5))
+	v := 1/(won+0.5) + 1/(lost+0.5)
+	pooled := math.Log(odds(m.winShare))
+	return tau2 / (tau2 + v) * (y - pooled), tau2*v/(tau2+v) + m.sampleVar
+}
+
+// BetweenQuarterVariance returns τ², the estimated variance of the win share's log-odds from quarter
+// to quarter beyond sampling noise (0 with fewer than three complete quarters).
+func (m *Model) BetweenQuarterVariance() float64 { return m.quarterT }
 
 // WinShare returns the share of closed deals that were won.
 func (m *Model) WinShare() float64 { return m.winShare }

@@ -57,6 +57,8 @@ type plan struct {
 	wonToDate tandem.Money
 	done      bool // the quarter ended on or before the as-of day: nothing left to draw
 	cells     []*openCell
+	shiftMean float64 // of the common log-odds shift of the win odds, open and not-yet-created deals alike
+	baseShare float64 // the category's win share, which the shift moves
 	shiftSD   float64
 	fresh     newDeals
 }
@@ -74,9 +76,9 @@ func (p *plan) simulate(src *rand.PCG, n int) []tandem.Money {
 	gamma := distuv.Gamma{Alpha: p.fresh.shape, Beta: 1, Src: src}
 	for i := range out {
 		sum := int64(p.wonToDate)
-		shift := 1.0
+		shift := math.Exp(p.shiftMean)
 		if p.shiftSD > 0 {
-			shift = math.Exp(p.shiftSD * rng.NormFloat64())
+			shift = math.Exp(p.shiftMean + p.shiftSD*rng.NormFloat64())
 		}
 		for _, c := range p.cells {
 			share := 1.0
@@ -98,6 +100,9 @@ func (p *plan) simulate(src *rand.PCG, n int) []tandem.Money {
 			lambda := p.fresh.mean
 			if p.fresh.shape > 0 {
 				lambda = gamma.Rand() * p.fresh.mean / p.fresh.shape
+			}
+			if w := p.baseShare; w > 0 && w < 1 {
+				lambda *= shift / (1 - w + w*shift) // the shifted win share over the base one
 			}
 			k := poisson(rng, lambda)
 			sum += sumWithReplacement(rng, p.fresh.pool, p.fresh.poolMean, p.fresh.poolSD, k)

@@ -28,6 +28,10 @@ type Motion struct {
 	// MedianAmount is the median deal size in major units; sizes are log-normal with σ = 0.6, rounded to
 	// whole units.
 	MedianAmount float64
+	// QuarterShock is the standard deviation of a shift of the win odds' logarithm drawn once per
+	// calendar quarter and applied to the deals closing in it: 0 for a stationary motion, larger for one
+	// whose win rate moves from quarter to quarter (a good or a bad quarter for everyone).
+	QuarterShock float64
 }
 
 // AmountSigma is the log-normal σ of deal sizes.
@@ -71,6 +75,13 @@ func Generate(spec Spec) []forecast.Deal {
 		h.Write([]byte(m.Category))
 		rng := rand.New(rand.NewPCG(spec.Seed, h.Sum64()))
 		n := 0
+		shocks := map[forecast.Quarter]float64{}
+		// Shocks are drawn for every quarter up front, so the deals' own draws do not depend on them.
+		if m.QuarterShock > 0 {
+			for q := forecast.QuarterOf(spec.First); q.Start() <= export+4*365; q = q.Next() {
+				shocks[q] = m.QuarterShock * rng.NormFloat64()
+			}
+		}
 		for day := spec.First; day <= export; day++ {
 			for range poisson(rng, m.PerDay) {
 				n++
@@ -80,8 +91,13 @@ func Generate(spec Spec) []forecast.Deal {
 					ID: fmt.Sprintf("%s-%07d", m.Category, n), Category: m.Category, Created: day,
 					Amount: tandem.Money(amount) * tandem.MinorUnits, AmountKnown: true,
 				}
-				won := rng.Float64() < m.WinRate
 				closed := day + forecast.Day(int(cycle))
+				winRate := m.WinRate
+				if shock, ok := shocks[forecast.QuarterOf(closed)]; ok {
+					odds := m.WinRate / (1 - m.WinRate) * math.Exp(shock)
+					winRate = odds / (1 + odds)
+				}
+				won := rng.Float64() < winRate
 				if closed <= export {
 					d.Closed = closed
 					d.Outcome = forecast.Lost
