@@ -38,6 +38,7 @@ func commands() []command {
 		{"route", "route deals in a CSV through the rules of engagement (offline what-if)", runRoute},
 		{"policy", "show, check or render a rules-of-engagement policy", runPolicy},
 		{"comp", "check, render or run a compensation plan (statements from a period's input)", runComp},
+		{"forecast", "forecast a quarter per attribution category from a history export, or backtest it", runForecast},
 		{"match", "match account names offline (dedupe an export before import)", runMatch},
 		{"portfolio", "recommend next month's enablement budget split by motion (offline)", runPortfolio},
 		{"predict", "train a win/conflict model on a CSV and score rows with reasons (offline)", runPredict},

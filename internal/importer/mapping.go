@@ -19,6 +19,10 @@ import (
 // refer to the ones before it).
 var Kinds = []string{"users", "partners", "accounts", "opportunities", "registrations", "touches"}
 
+// ReadKinds lists the kinds that are read by other commands through FieldReader but never written to
+// the store by Import: "history" is the forecast's deal-outcome history (tandem forecast --map).
+var ReadKinds = []string{"history"}
+
 // Formats lists the built-in column layouts; "auto" picks one from the header.
 var Formats = []string{"tandem", "salesforce", "hubspot"}
 
@@ -103,8 +107,9 @@ func ParseMapping(name string, src []byte) (*Mapping, error) {
 		return nil, tandem.Errorf(tandem.EINVALID, "mapping %s: %v", name, err)
 	}
 	m.Name = name
-	if m.Kind != "" && !slices.Contains(Kinds, m.Kind) {
-		return nil, tandem.Errorf(tandem.EINVALID, "mapping %s: unknown kind %q (expected one of %s)", name, m.Kind, strings.Join(Kinds, ", "))
+	if m.Kind != "" && !slices.Contains(Kinds, m.Kind) && !slices.Contains(ReadKinds, m.Kind) {
+		all := append(slices.Clone(Kinds), ReadKinds...)
+		return nil, tandem.Errorf(tandem.EINVALID, "mapping %s: unknown kind %q (expected one of %s)", name, m.Kind, strings.Join(all, ", "))
 	}
 	if m.Format != "" && m.Format != "none" && !slices.Contains(Formats, m.Format) {
 		return nil, tandem.Errorf(tandem.EINVALID, "mapping %s: unknown format %q (expected none or one of %s)", name, m.Format, strings.Join(Formats, ", "))
@@ -205,6 +210,10 @@ func kindFields(kind string) []string {
 			"decided_at", "rejection_reason", "expires_at", "extensions", "opportunity"}
 	case "touches":
 		return []string{"external_id", "partner", "opportunity", "kind", "occurred_at", "note"}
+	case "history":
+		// pipeline_amount is what a deal showed while open, when the export keeps it apart from the
+		// won value; segment is any static attribute (tier, region, product) the model may split by.
+		return []string{"id", "category", "created_on", "closed_on", "outcome", "amount", "pipeline_amount", "segment"}
 	}
 	return nil
 }
@@ -223,6 +232,8 @@ func requiredFields(kind string) [][]string {
 		req = append(req, []string{"partner"}, []string{"account_name"})
 	case "touches":
 		req = append(req, []string{"partner"}, []string{"opportunity"}, []string{"kind"})
+	case "history":
+		req = [][]string{{"id"}, {"category"}, {"created_on"}, {"closed_on"}, {"outcome"}, {"amount"}}
 	}
 	return req
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/tandem-revops/tandem/internal/forecast"
+	"github.com/tandem-revops/tandem/internal/importer"
+)
+
+const forecastSynopsis = `--history FILE.csv --as-of YYYY-MM-DD [--quarter YYYYQn] [flags]
+       tandem forecast backtest --history FILE.csv [--weeks 1,4,8] [flags]
+
+Forecasts a quarter's won value per attribution category (direct, partner_sourced, partner_led,
+partner_influenced) and in total, from a history export with the columns id, category, created_on,
+closed_on, outcome (won, lost, open), amount (and optionally pipeline_amount, segment). Prints one JSON
+object per line: category, quarter, as_of, won_to_date, p10, p50, p90 (major units). Only what was known
+at the end of the as-of day is used. --map reads other layouts with an import mapping file or a built-in
+mapping name (maven-forecast-history).
+
+backtest replays the history: for every quarter from the file's fifth to its last complete one and each
+week W it forecasts as of quarter start + 7·W days and prints quarter, week, category, p10, p50, p90 and
+actual (the won value that closed in the quarter).`
+
+// historyFlags are the flags that say where the history comes from; a database source (-db) will sit
+// beside --history.
+type historyFlags struct {
+	file    *string
+	mapFile *string
+	seed    *uint64
+}
+
+func addHistoryFlags(fs interface {
+	String(name, value, usage string) *string
+	Uint64(name string, value uint64, usage string) *uint64
+}) historyFlags {
+	return historyFlags{
+		file:    fs.String("history", "", "history export (CSV): id, category, created_on, closed_on, outcome, amount"),
+		mapFile: fs.String("map", "", "column mapping: a YAML file or a built-in mapping name, as for tandem import"),
+		seed:    fs.Uint64("seed", forecast.DefaultSeed, "Monte Carlo seed (stored with the results; same seed, same numbers)"),
+	}
+}
+
+// load reads and validates the history.
+func (h historyFlags) load() (*forecast.History, error) {
+	if *h.file == "" {
+		return nil, fmt.Errorf("%w: --history FILE.csv is required", errUsage)
+	}
+	m, err := h.mapping()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(*h.file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	deals, err := forecast.ReadHistory(f, *h.file, m)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := forecast.NewHistory(deals)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", *h.file, err)
+	}
+	return hist, nil
+}
+
+func (h historyFlags) mapping() (*importer.Mapping, error) {
+	if *h.mapFile == "" {
+		return nil, nil
+	}
+	return loadMapping(*h.mapFile)
+}
+
+// runForecast prints a quarter's forecast, or runs the backtest.
+func runForecast(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "backtest" {
+		return runForecastBacktest(ctx, env, args[1:])
+	}
+	fs := newFlagSet(env, "forecast", forecastSynopsis)
+	src := addHistoryFlags(fs)
+	asOfFlag := fs.String("as-of", "", "forecast as of the end of this day (YYYY-MM-DD)")
+	quarterFlag := fs.String("quarter", "", "quarter to forecast (YYYYQn; default: the one holding --as-of)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *asOfFlag == "" {
+		return fmt.Errorf("%w: --as-of YYYY-MM-DD is required", errUsage)
+	}
+	asOf, err := forecast.ParseDay(*asOfFlag)
+	if err != nil {
+		return fmt.Errorf("%w: --as-of %q: %v", errUsage, *asOfFlag, err)
+	}
+	q := forecast.QuarterOf(asOf)
+	if *quarterFlag != "" {
+		if q, err = forecast.ParseQuarter(*quarterFlag); err != nil {
+			return fmt.Errorf("%w: --quarter %q: %v", errUsage, *quarterFlag, err)
+		}
+	}
+	hist, err := src.load()
+	if err != nil {
+		return err
+	}
+	res := hist.Forecast(q, asOf, forecast.Options{Seed: *src.seed})
+	w := bufio.NewWriter(env.Stdout)
+	for _, l := range res.Lines {
+		writeForecastLine(w, l)
+	}
+	return w.Flush()
+}
+
+// writeForecastLine writes one line of the exact contract; amounts are exact decimals in major units.
+func writeForecastLine(w io.Writer, l forecast.Line) {
+	fmt.Fprintf(w, `{"category":%q,"quarter":%q,"as_of":%q,"won_to_date":%s,"p10":%s,"p50":%s,"p90":%s}`+"\n",
+		l.Category, l.Quarter.String(), l.AsOf.String(), l.WonToDate, l.P10, l.P50, l.P90)
+}
+
+func runForecastBacktest(_ context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "forecast backtest", "--history FILE.csv [--weeks 1,4,8] [flags]")
+	src := addHistoryFlags(fs)
+	weeksFlag := fs.String("weeks", "1,4,8", "weeks into the quarter to forecast from, comma-separated (0–13)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	weeks, err := parseWeeks(*weeksFlag)
+	if err != nil {
+		return err
+	}
+	hist, err := src.load()
+	if err != nil {
+		return err
+	}
+	lines, err := hist.Backtest(weeks, forecast.Options{Seed: *src.seed})
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		first, last := hist.Span()
+		return fmt.Errorf("%s: the history (%s to %s) has no complete quarter from its fifth on to replay", *src.file, first, last)
+	}
+	w := bufio.NewWriter(env.Stdout)
+	for _, l := range lines {
+		fmt.Fprintf(w, `{"quarter":%q,"week":%d,"category":%q,"p10":%s,"p50":%s,"p90":%s,"actual":%s}`+"\n",
+			l.Quarter.String(), l.Week, l.Category, l.P10, l.P50, l.P90, l.Actual)
+	}
+	return w.Flush()
+}
+
+func parseWeeks(s string) ([]int, error) {
+	var weeks []int
+	for _, part := range strings.Split(s, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || w < 0 || w > 13 {
+			return nil, fmt.Errorf("%w: --weeks %q: %q is not a week from 0 to 13", errUsage, s, part)
+		}
+		weeks = append(weeks, w)
+	}
+	return weeks, nil
+}

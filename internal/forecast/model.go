@@ -1,0 +1,352 @@
+package forecast
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// Model constants. They are part of the method (see the package doc); changing one changes results.
+const (
+	// maxTailAge caps the ages (days since creation) that get their own hazard; older deals share the
+	// tail's constant hazard.
+	maxTailAge = 730
+	// minAtRisk is the fewest deals that must be at risk at an age for that age to get its own hazard;
+	// the tail starts at the first age with fewer.
+	minAtRisk = 30
+	// segmentPrior is how many closed deals' worth of weight the category's win share has when a
+	// segment's own share is estimated (empirical-Bayes shrinkage).
+	segmentPrior = 20.0
+	// pastQuarters is how many complete past quarters feed the between-quarter variation and the
+	// not-yet-created deals.
+	pastQuarters = 8
+	// minSegmentPool is the fewest won deals a segment needs for its own won amounts to be drawn from.
+	minSegmentPool = 10
+)
+
+// Model is one category's fitted history as of a day: daily hazards of winning and losing by age
+// (Aalen–Johansen competing risks with the as-of day as right censoring), win shares by segment, the
+// between-quarter variation of the win share, and won amounts.
+type Model struct {
+	tailAge int       // ages ≥ tailAge use the tail hazards
+	logS    []float64 // logS[t] = log P(still open after age t), t < tailAge
+	cumWon  []float64 // cumWon[t] = P(won at an age ≤ t), t < tailAge
+	cumLost []float64
+	tailWon float64 // daily hazards at ages ≥ tailAge
+	tailLos float64
+
+	closed, won  int
+	winShare     float64 // won / closed
+	segments     map[int32]*segmentStats
+	segmentNames []string
+	wonAmounts   []tandem.Money // every won deal's amount, id order
+	// sampleVar is the sampling variance of the pooled win share's log-odds.
+	sampleVar float64
+	quarterT  float64 // the between-quarter part (τ²)
+}
+
+type segmentStats struct {
+	closed, won int
+	oddsRatio   float64
+	wonAmounts  []tandem.Money
+}
+
+// fit builds a category's model from its deals as of asOf (deals must already be the as-of view,
+// sorted by id).
+func fit(deals []obs, asOf Day) *Model {
+	m := &Model{segments: map[int32]*segmentStats{}}
+	exits := make([]int, maxTailAge+1)
+	wonAt := make([]int, maxTailAge+1)
+	lostAt := make([]int, maxTailAge+1)
+	type tailDeal struct{ exit, outcome int }
+	var tail []tailDeal // deals whose exit age is ≥ maxTailAge, kept for the tail
+	for i := range deals {
+		d := &deals[i]
+		exit := int(asOf - d.Created)
+		if d.Outcome != Open {
+			exit = int(d.Closed - d.Created)
+		}
+		if exit >= maxTailAge {
+			tail = append(tail, tailDeal{exit, int(d.Outcome)})
+			exits[maxTailAge]++
+		} else {
+			exits[exit]++
+			switch d.Outcome {
+			case Won:
+				wonAt[exit]++
+			case Lost:
+				lostAt[exit]++
+			}
+		}
+		if d.Outcome == Open {
+			continue
+		}
+		m.closed++
+		s := m.segments[d.Segment]
+		if s == nil {
+			s = &segmentStats{}
+			m.segments[d.Segment] = s
+		}
+		s.closed++
+		if d.Outcome == Won {
+			m.won++
+			s.won++
+			m.wonAmounts = append(m.wonAmounts, d.Amount)
+			s.wonAmounts = append(s.wonAmounts, d.Amount)
+		}
+	}
+	// atRisk[t] = deals whose exit age is ≥ t.
+	atRisk := make([]int, maxTailAge+2)
+	for t := maxTailAge; t >= 0; t-- {
+		atRisk[t] = atRisk[t+1] + exits[t]
+	}
+	m.tailAge = maxTailAge
+	for t := 0; t < maxTailAge; t++ {
+		if atRisk[t] < minAtRisk {
+			m.tailAge = t
+			break
+		}
+	}
+	// Tail hazards: events over deal-days of exposure at ages ≥ tailAge.
+	var exposure float64
+	var tailWon, tailLost int
+	for t := m.tailAge; t < maxTailAge; t++ {
+		exposure += float64(exits[t]) * float64(t-m.tailAge+1)
+		tailWon += wonAt[t]
+		tailLost += lostAt[t]
+	}
+	for _, d := range tail {
+		exposure += float64(d.exit - m.tailAge + 1)
+		switch Outcome(d.outcome) {
+		case Won:
+			tailWon++
+		case Lost:
+			tailLost++
+		}
+	}
+	if exposure > 0 {
+		m.tailWon = float64(tailWon) / exposure
+		m.tailLos = float64(tailLost) / exposure
+	}
+	m.logS = make([]float64, m.tailAge)
+	m.cumWon = make([]float64, m.tailAge)
+	m.cumLost = make([]float64, m.tailAge)
+	logS, cw, cl := 0.0, 0.0, 0.0
+	for t := 0; t < m.tailAge; t++ {
+		n := float64(atRisk[t])
+		hw, hl := float64(wonAt[t])/n, float64(lostAt[t])/n
+		s := math.Exp(logS)
+		cw += s * hw
+		cl += s * hl
+		logS += math.Log(math.Max(1-hw-hl, 1e-12))
+		m.logS[t], m.cumWon[t], m.cumLost[t] = logS, cw, cl
+	}
+
+	if m.closed > 0 {
+		m.winShare = float64(m.won) / float64(m.closed)
+	}
+	for _, s := range m.segments {
+		s.oddsRatio = 1
+		if m.winShare > 0 && m.winShare < 1 {
+			shrunk := (float64(s.won) + segmentPrior*m.winShare) / (float64(s.closed) + segmentPrior)
+			s.oddsRatio = odds(shrunk) / odds(m.winShare)
+		}
+	}
+	m.quarterT = betweenQuarterVariance(deals, asOf)
+	if m.winShare > 0 && m.winShare < 1 {
+		m.sampleVar = 1 / (float64(m.closed) * m.winShare * (1 - m.winShare))
+	}
+	return m
+}
+
+func odds(p float64) float64 { return p / (1 - p) }
+
+// incidence returns P(won at an age in [from, to]) and P(lost …) for a deal known to be open at the end
+// of age `alive` (alive < from), from the fitted table and its constant tail.
+func (m *Model) incidence(alive, from, to int) (pWon, pLost float64) {
+	if to < from {
+		return 0, 0
+	}
+	if alive >= m.tailAge {
+		// Constant hazards: geometric sums.
+		h := m.tailWon + m.tailLos
+		if h <= 0 {
+			return 0, 0
+		}
+		surv := math.Pow(1-h, float64(from-alive-1)) // still open at the start of `from`
+		closeIn := surv * (1 - math.Pow(1-h, float64(to-from+1)))
+		return closeIn * m.tailWon / h, closeIn * m.tailLos / h
+	}
+	survAlive := math.Exp(m.logS[alive])
+	if survAlive <= 0 {
+		return 0, 0
+	}
+	w1, l1 := m.cum(to)
+	w0, l0 := m.cum(from - 1)
+	return math.Max(0, (w1-w0)/survAlive), math.Max(0, (l1-l0)/survAlive)
+}
+
+// WinProbabilityWithin returns the probability that a newly created deal of the category is won within
+// days days of its creation (ages 0 … days-1).
+func (m *Model) WinProbabilityWithin(days int) float64 {
+	w, _ := m.incidenceFromCreation(days - 1)
+	return w
+}
+
+// cum returns the unconditional probabilities of being won (lost) at an age ≤ t, extended through
+// the tail's constant hazards.
+func (m *Model) cum(t int) (w, l float64) {
+	if t < 0 {
+		return 0, 0
+	}
+	if t < m.tailAge {
+		return m.cumWon[t], m.cumLost[t]
+	}
+	s := 1.0
+	if m.tailAge > 0 {
+		w, l, s = m.cumWon[m.tailAge-1], m.cumLost[m.tailAge-1], math.Exp(m.logS[m.tailAge-1])
+	}
+	if h := m.tailWon + m.tailLos; h > 0 {
+		closed := s * (1 - math.Pow(1-h, float64(t-m.tailAge+1)))
+		w += closed * m.tailWon / h
+		l += closed * m.tailLos / h
+	}
+	return w, l
+}
+
+func (m *Model) incidenceFromCreation(to int) (w, l float64) { return m.cum(to) }
+
+// SegmentWinShare returns a segment's share of closed deals won, shrunk toward the category's share
+// with the weight of segmentPrior closed deals; the category's share for a segment it has not seen.
+func (m *Model) SegmentWinShare(segment string) float64 {
+	i := slices.Index(m.segmentNames, segment)
+	s := m.segments[int32(i)]
+	if i < 0 || s == nil {
+		return m.winShare
+	}
+	return (float64(s.won) + segmentPrior*m.winShare) / (float64(s.closed) + segmentPrior)
+}
+
+// quarterShift returns the mean and variance of the common log-odds shift applied, in a simulation, to
+// the win share of every open deal of the category for quarter q. Without between-quarter variation it
+// is only the pooled estimate's own uncertainty. With it (τ² > 0), the quarter's outcomes so far are
+// evidence of where this quarter's win share sits: their log-odds y (variance v) move the shift to
+// τ²/(τ²+v)·(y − pooled) with variance τ²·v/(τ²+v) — a normal–normal update.
+func (m *Model) quarterShift(deals []obs, q Quarter, asOf Day) (mean, variance float64) {
+	if m.winShare <= 0 || m.winShare >= 1 {
+		return 0, 0
+	}
+	tau2 := m.quarterT
+	if tau2 == 0 {
+		return 0, m.sampleVar
+	}
+	var won, lost float64
+	for i := range deals {
+		d := &deals[i]
+		if d.Outcome != Open && d.Closed >= q.Start() && d.Closed <= asOf {
+			if d.Outcome == Won {
+				won++
+			} else {
+				lost++
+			}
+		}
+	}
+	if won+lost == 0 {
+		return 0, tau2 + m.sampleVar
+	}
+	y := math.Log((won + 0.5) / (lost + 0.5))
+	v := 1/(won+0.5) + 1/(lost+0.5)
+	pooled := math.Log(odds(m.winShare))
+	return tau2 / (tau2 + v) * (y - pooled), tau2*v/(tau2+v) + m.sampleVar
+}
+
+// BetweenQuarterVariance returns τ², the estimated variance of the win share's log-odds from quarter
+// to quarter beyond sampling noise (0 with fewer than three complete quarters).
+func (m *Model) BetweenQuarterVariance() float64 { return m.quarterT }
+
+// WinShare returns the share of closed deals that were won.
+func (m *Model) WinShare() float64 { return m.winShare }
+
+// MeanWonAmount returns the mean amount of won deals (0 when none).
+func (m *Model) MeanWonAmount() tandem.Money {
+	if len(m.wonAmounts) == 0 {
+		return 0
+	}
+	var sum int64
+	for _, a := range m.wonAmounts {
+		sum += int64(a)
+	}
+	return tandem.Money(sum / int64(len(m.wonAmounts)))
+}
+
+// MedianDaysToWin returns the age in days by which half of the deals that will be won are won.
+func (m *Model) MedianDaysToWin() int {
+	total, _ := m.incidenceFromCreation(maxTailAge * 3)
+	for t := 0; t < maxTailAge*3; t++ {
+		if w, _ := m.incidenceFromCreation(t); w >= total/2 {
+			return t
+		}
+	}
+	return maxTailAge * 3
+}
+
+// betweenQuarterVariance estimates τ², the variance of the win share's log-odds between the complete
+// past quarters (by closing quarter) beyond what their sizes explain — the DerSimonian–Laird
+// random-effects estimator — over the last pastQuarters quarters that ended on or before asOf.
+func betweenQuarterVariance(deals []obs, asOf Day) float64 {
+	last := QuarterOf(asOf)
+	if last.End() > asOf {
+		last = last.Prev()
+	}
+	first := last
+	for range pastQuarters - 1 {
+		first = first.Prev()
+	}
+	type tally struct{ won, closed float64 }
+	byQ := map[Quarter]*tally{}
+	for i := range deals {
+		d := &deals[i]
+		if d.Outcome == Open || d.Closed < first.Start() || d.Closed > last.End() {
+			continue
+		}
+		q := QuarterOf(d.Closed)
+		t := byQ[q]
+		if t == nil {
+			t = &tally{}
+			byQ[q] = t
+		}
+		t.closed++
+		if d.Outcome == Won {
+			t.won++
+		}
+	}
+	if len(byQ) < 3 {
+		return 0
+	}
+	qs := make([]Quarter, 0, len(byQ))
+	for q := range byQ {
+		qs = append(qs, q)
+	}
+	sort.Slice(qs, func(i, j int) bool { return qs[i].Start() < qs[j].Start() })
+	var sw, sw2, swy float64
+	ys := make([]float64, len(qs))
+	ws := make([]float64, len(qs))
+	for i, q := range qs {
+		t := byQ[q]
+		y := math.Log((t.won + 0.5) / (t.closed - t.won + 0.5))
+		v := 1/(t.won+0.5) + 1/(t.closed-t.won+0.5)
+		ys[i], ws[i] = y, 1/v
+		sw += ws[i]
+		sw2 += ws[i] * ws[i]
+		swy += ws[i] * y
+	}
+	mean := swy / sw
+	var q float64
+	for i := range ys {
+		q += ws[i] * (ys[i] - mean) * (ys[i] - mean)
+	}
+	tau2 := (q - float64(len(qs)-1)) / (sw - sw2/sw)
+	return math.Max(0, tau2)
+}
