@@ -8,9 +8,9 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -24,8 +24,8 @@ type replayer struct {
 	w       *writer
 	ds      *Dataset
 	now     time.Time
-	rules   sqlstore.RegistrationRules
-	crules  sqlstore.ConflictRules
+	rules   tandem.RegistrationRules
+	crules  tandem.ConflictRules
 	warn    float64
 	version string
 
@@ -52,18 +52,13 @@ type step struct {
 // replayHistory replays ds.History into st, whose import has committed. It leaves the store's clock at
 // the demo's today.
 func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Dataset, pol *policy.Policy) error {
-	set := pol.Settings()
-	bh := set.BusinessHours
-	cal, err := calendar.New(calendar.Config{Timezone: bh.Timezone, Start: bh.Start, End: bh.End, Days: bh.Days, Holidays: bh.Holidays})
+	prog, err := programme.Derive(pol)
 	if err != nil {
 		return fmt.Errorf("demo: policy calendar: %w", err)
 	}
-	rp := &replayer{st: st, w: w, ds: ds, warn: set.Alerts.WarnFraction(), version: pol.Version(),
-		rules: sqlstore.RegistrationRules{
-			Lifecycle: tandem.LifecycleSettings{ProtectionDays: set.ProtectionDays, Extensions: set.Extensions,
-				ExtensionDays: set.ExtensionDays, ActivityDays: tandem.DefaultActivityDays},
-			ApprovalSLA: calendar.SLA{Calendar: cal, Budget: time.Duration(set.ApprovalSLABusinessHours) * time.Hour}},
-		crules:    sqlstore.ConflictRules{Settings: pol.ConflictSettings(), Calendar: cal},
+	rp := &replayer{st: st, w: w, ds: ds, warn: prog.WarnFraction, version: pol.Version(),
+		rules:     prog.Registration,
+		crules:    prog.Conflicts,
 		byRole:    map[tandem.Role][]int64{},
 		accountOf: map[int64]int64{},
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -108,9 +107,9 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 		d.Rows = append(d.Rows, approvalRow{ApprovalQueueItem: it, Partner: names[it.Registration.PartnerID],
 			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)})
 		switch it.SLAStatus {
-		case calendar.Breached:
+		case tandem.SLABreached:
 			d.Breached++
-		case calendar.AtRisk:
+		case tandem.SLAAtRisk:
 			d.AtRisk++
 		}
 	}
@@ -126,7 +125,7 @@ func (s *Server) approvalDecide(ev tandem.RegistrationEvent) http.HandlerFunc {
 		row := approvalRow{CSRF: csrfOf(r)}
 		id, err := pathID(r, "registration")
 		if err == nil {
-			var rules sqlstore.RegistrationRules
+			var rules tandem.RegistrationRules
 			if rules, err = s.registrationRules(ctx); err == nil {
 				var reg *tandem.Registration
 				reg, err = s.store.TransitionRegistration(ctx, actor, id, ev, strings.TrimSpace(r.PostFormValue("reason")), rules)

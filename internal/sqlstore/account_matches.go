@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/companyname"
 	"github.com/tandem-revops/tandem/internal/match"
 )
 
@@ -408,7 +409,7 @@ func fillKeysTx(ctx context.Context, tx *sql.Tx, limit int) (int, error) {
 		return 0, fmt.Errorf("fill account keys: %w", err)
 	}
 	for _, a := range accounts {
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name_key = $1 WHERE id = $2`, match.Normalize(a.name), a.id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name_key = $1 WHERE id = $2`, companyname.Normalize(a.name), a.id); err != nil {
 			return 0, fmt.Errorf("fill account %d key: %w", a.id, err)
 		}
 	}
@@ -418,7 +419,7 @@ func fillKeysTx(ctx context.Context, tx *sql.Tx, limit int) (int, error) {
 	}
 	for _, r := range regs {
 		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET name_key = $1, domain_key = $2 WHERE id = $3`,
-			match.Normalize(r.name), tandem.NormalizeDomain(r.site), r.id); err != nil {
+			companyname.Normalize(r.name), tandem.NormalizeDomain(r.site), r.id); err != nil {
 			return 0, fmt.Errorf("fill registration %d keys: %w", r.id, err)
 		}
 	}

@@ -12,8 +12,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
-	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/companyname"
 )
 
 // The conflict engine: detection of channel conflicts when registrations and opportunities change,
@@ -27,25 +26,6 @@ import (
 // database, each move is a conditional UPDATE (… WHERE level = the level read AND status = 'open') and,
 // on PostgreSQL, the due rows are read FOR UPDATE SKIP LOCKED so that a second instance skips rather
 // than waits for the rows the first is moving. A restarted process finds the due rows where they were.
-
-// ConflictRules are what detection and escalation need from the programme: the conflict settings and
-// the business calendar the level SLAs are counted in.
-type ConflictRules struct {
-	Settings tandem.ConflictSettings
-	Calendar *calendar.Calendar
-}
-
-func (r ConflictRules) validate() error {
-	if r.Calendar == nil {
-		return tandem.Errorf(tandem.EINVALID, "conflict rules need a business calendar")
-	}
-	return r.Settings.Validate()
-}
-
-// dueAt returns when a conflict entering level at from runs out of time there.
-func (r ConflictRules) dueAt(level tandem.EscalationLevel, from time.Time) time.Time {
-	return r.Calendar.AddBusinessDays(from, r.Settings.LevelSLA(level))
-}
 
 // ConflictDetail is a conflict with what it was about when it opened: the partner of its registration
 // (the first to register, in a partner overlap), the other partner, the AE, the deal size and the
@@ -94,16 +74,16 @@ func getConflictDetail(ctx context.Context, q querier, actor tandem.Actor, id in
 
 // openConflictTx opens d at level 1 unless an open conflict with the same pair key exists, logs the
 // opening and audits it. It reports whether a conflict was opened.
-func (s *Store) openConflictTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openConflictTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, pairKey string) (bool, error) {
 	return s.openConflictNoteTx(ctx, tx, now, actor, rules, d, pairKey, string(d.Cause))
 }
 
 // openConflictNoteTx is openConflictTx with the opening log entry's note.
-func (s *Store) openConflictNoteTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openConflictNoteTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, pairKey, note string) (bool, error) {
 	d.Level, d.Status, d.OpenedAt = tandem.LevelAEAndPartnerManager, tandem.ConflictOpen, now
-	d.LevelDueAt = rules.dueAt(d.Level, now)
+	d.LevelDueAt = rules.DueAt(d.Level, now)
 	d.Segment = tandem.ACVBand(d.ACV)
 	err := tx.QueryRowContext(ctx, `INSERT INTO conflicts (cause, account_id, product_type, opportunity_id,
 		registration_id, other_registration_id, rule, level, status, opened_at, level_due_at, pair_key, partner_id,
@@ -157,7 +137,7 @@ type accountIdentity struct {
 func newAccountIdentity(id int64, names, domains []string) accountIdentity {
 	a := accountIdentity{id: id}
 	for _, n := range names {
-		if n = match.Normalize(n); n != "" && !slices.Contains(a.names, n) {
+		if n = companyname.Normalize(n); n != "" && !slices.Contains(a.names, n) {
 			a.names = append(a.names, n)
 		}
 	}
@@ -394,8 +374,8 @@ func openDirectDealsTx(ctx context.Context, tx querier, pt tandem.ProductType, w
 // active (decided against, withdrawn, expired, closed) opens nothing. The conflicts are the vendor's:
 // a partner user calling this learns only how many opened. ENOTFOUND when actor cannot see the
 // registration.
-func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Actor, rules ConflictRules, id int64) ([]tandem.Conflict, error) {
-	if err := rules.validate(); err != nil {
+func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, id int64) ([]tandem.Conflict, error) {
+	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
 	var opened []tandem.Conflict
@@ -468,7 +448,7 @@ func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Ac
 	return opened, nil
 }
 
-func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, key string, opened *[]tandem.Conflict) error {
 	ok, err := s.openConflictTx(ctx, tx, now, actor, rules, d, key)
 	if ok {
@@ -490,12 +470,12 @@ func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, a
 // protected_reroute conflict with HoldReroute.
 //
 // EFORBIDDEN for partner users.
-func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Actor, rules ConflictRules,
+func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules,
 	before, after *tandem.Opportunity) ([]tandem.Conflict, error) {
 	if err := forbidPartner(actor, "change opportunities"); err != nil {
 		return nil, err
 	}
-	if err := rules.validate(); err != nil {
+	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
 	if after == nil || after.ID == 0 {
@@ -582,7 +562,7 @@ func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Act
 }
 
 // openAndFlag opens a cannibalisation conflict and flags its opportunity for the compensation run.
-func (s *Store) openAndFlag(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openAndFlag(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, key string, opened *[]tandem.Conflict) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET cannibalisation_flag = $1 WHERE id = $2`, true, d.OpportunityID); err != nil {
 		return fmt.Errorf("flag opportunity %d: %w", d.OpportunityID, err)
@@ -615,8 +595,8 @@ const escalationBatch = 500
 // from the old one on the business calendar, and writes one escalation-log row per move. It returns how
 // many moves it made. Conflicts with the CEO stay there, open and overdue. Several processes may call it
 // at once on one database: each move happens exactly once.
-func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules ConflictRules) (int, error) {
-	if err := rules.validate(); err != nil {
+func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error) {
+	if err := rules.Validate(); err != nil {
 		return 0, err
 	}
 	now = now.UTC().Truncate(time.Microsecond)
@@ -630,7 +610,7 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules ConflictRu
 	}
 }
 
-func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules ConflictRules) (int, error) {
+func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error) {
 	lock := ""
 	if s.dialect == DialectPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -659,7 +639,7 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules Conflict
 		for _, c := range due {
 			from, ranOut := c.Level, c.LevelDueAt
 			// The next level's clock starts when this one ran out, so a late run does not give it extra time.
-			entry, err := c.Escalate(now, rules.dueAt(from+1, ranOut))
+			entry, err := c.Escalate(now, rules.DueAt(from+1, ranOut))
 			if err != nil {
 				return err
 			}

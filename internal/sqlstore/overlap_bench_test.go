@@ -203,8 +203,8 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rules := RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: calendar.SLA{Calendar: cal, Budget: 48 * time.Hour}}
-	crules := ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+	rules := tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 48 * time.Hour}}
+	crules := tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
 
 	latencies := make([]time.Duration, 0, submits)
 	decisions := map[match.Decision]int{}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // The registration background work (internal/regjobs) in storage: approved registrations whose
@@ -26,7 +25,7 @@ const registrationJobBatch = 100
 
 // ExpireDue expires every approved registration whose protection ended at or before now, as the
 // system, each with its lifecycle entry and audit record, and returns how many it expired.
-func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules RegistrationRules) (int, error) {
+func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules tandem.RegistrationRules) (int, error) {
 	if err := rules.Lifecycle.Validate(); err != nil {
 		return 0, fmt.Errorf("expire registrations: %w", err)
 	}
@@ -42,7 +41,7 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules Registration
 }
 
 // expireBatch expires up to one batch; more reports whether a full batch was due (so another may be).
-func (s *Store) expireBatch(ctx context.Context, now time.Time, rules RegistrationRules) (expired int, more bool, err error) {
+func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.RegistrationRules) (expired int, more bool, err error) {
 	lock := ""
 	if s.dialect == DialectPostgres {
 		// A second job skips the rows the first is expiring instead of waiting for them.
@@ -117,19 +116,19 @@ type AlertCounts struct {
 }
 
 // AlertDue records the approval-SLA alerts due at now: sla_warning for each submitted registration
-// that has used warnFraction (0 < f < 1; 0 means calendar.AtRiskFraction) of its approval SLA in
+// that has used warnFraction (0 < f < 1; 0 means tandem.SLAAtRiskFraction) of its approval SLA in
 // business time, sla_breached for each whose SLA ran out. Each alert is recorded at most once per
 // registration. A registration found already past its deadline without a warning gets only the breach:
 // a warning after the fact would tell nobody anything. The deadline is the one stamped at submission,
 // or for a registration stored without one, computed from rules.
-func (s *Store) AlertDue(ctx context.Context, now time.Time, rules RegistrationRules, warnFraction float64) (AlertCounts, error) {
+func (s *Store) AlertDue(ctx context.Context, now time.Time, rules tandem.RegistrationRules, warnFraction float64) (AlertCounts, error) {
 	var counts AlertCounts
 	sla := rules.ApprovalSLA
 	if sla.Calendar == nil {
 		return counts, tandem.Errorf(tandem.EINVALID, "approval-SLA alerts need a business calendar")
 	}
 	if warnFraction == 0 {
-		warnFraction = calendar.AtRiskFraction
+		warnFraction = tandem.SLAAtRiskFraction
 	}
 	if warnFraction <= 0 || warnFraction >= 1 {
 		return counts, tandem.FieldError("warn_fraction", "%v is not between 0 and 1", warnFraction)

@@ -8,20 +8,12 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // The deal-registration lifecycle in storage. Every transition is one transaction that checks who may
 // make it, applies the domain's state machine (tandem.Registration.Apply), writes the registration,
 // appends one row to registration_events (append-only: a trigger in each dialect refuses UPDATE and
 // DELETE) and one to the audit log. The submission row is what proves who registered first.
-
-// RegistrationRules is what the lifecycle needs from the policy in force: the programme settings and
-// the approval SLA on the business calendar.
-type RegistrationRules struct {
-	Lifecycle   tandem.LifecycleSettings
-	ApprovalSLA calendar.SLA // Calendar nil: no SLA deadline is stamped and no business time recorded
-}
 
 // registrationDeciders may approve and reject registrations (admin always may).
 var registrationDeciders = []tandem.Role{tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleRevOps}
@@ -42,7 +34,7 @@ func mayApply(actor tandem.Actor, ev tandem.RegistrationEvent) bool {
 // partner's. With an account matcher set (SetAccountMatcher) the company is resolved to an account and
 // the outcome recorded in account_matches. EINVALID when it breaks a rule; ECONFLICT when the external
 // id is taken.
-func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules RegistrationRules) error {
+func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules tandem.RegistrationRules) error {
 	if actor.IsPartner() {
 		r.PartnerID = actor.PartnerID
 	}
@@ -89,7 +81,7 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 // does not allow ev or it changed meanwhile; EINVALID for a rejection without a reason. On any error
 // nothing is written.
 func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, id int64, ev tandem.RegistrationEvent,
-	reason string, rules RegistrationRules) (*tandem.Registration, error) {
+	reason string, rules tandem.RegistrationRules) (*tandem.Registration, error) {
 	switch {
 	case ev == tandem.EventSubmit:
 		return nil, tandem.FieldError("event", "a registration is submitted by creating it")
@@ -227,7 +219,7 @@ type ApprovalQueueItem struct {
 	Registration tandem.Registration `json:"registration"`
 	DueAt        time.Time           `json:"due_at" doc:"the SLA deadline"`
 	AlertAt      time.Time           `json:"alert_at" doc:"when the policy's warning share of the SLA (75 % by default) is used and the registration is at risk"`
-	SLAStatus    calendar.Status     `json:"sla_status" enum:"on_track,at_risk,breached"`
+	SLAStatus    tandem.SLAStatus    `json:"sla_status" enum:"on_track,at_risk,breached"`
 	// BusinessSeconds is the business time the registration has waited so far.
 	BusinessSeconds int64 `json:"business_seconds"`
 }
@@ -235,10 +227,10 @@ type ApprovalQueueItem struct {
 // ApprovalQueue returns the registrations waiting for a decision, soonest SLA deadline first, at most
 // limit of them (default 50, at most 1000), and how many wait in all. The deadline is the one stamped
 // at submission, or, for registrations stored without one (imported, say), computed from sla. A
-// registration is at risk once warnAt of its SLA is used (0 means calendar.AtRiskFraction, 75 %): the
+// registration is at risk once warnAt of its SLA is used (0 means tandem.SLAAtRiskFraction, 75 %): the
 // same share at which the registration job records its warning. Partner users get EFORBIDDEN: the
 // queue is the channel team's.
-func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calendar.SLA, warnAt float64, limit int) ([]ApprovalQueueItem, int, error) {
+func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla tandem.SLA, warnAt float64, limit int) ([]ApprovalQueueItem, int, error) {
 	if err := forbidPartner(actor, "see the approval queue"); err != nil {
 		return nil, 0, err
 	}
@@ -254,7 +246,7 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calen
 		return nil, 0, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
 	}
 	if warnAt <= 0 || warnAt > 1 {
-		warnAt = calendar.AtRiskFraction
+		warnAt = tandem.SLAAtRiskFraction
 	}
 	now := s.clock()
 	// Under one calendar the deadline grows with the submission time, so the rows come in nearly the
@@ -283,13 +275,13 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calen
 		if alert.After(due) {
 			alert = due
 		}
-		item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: calendar.OnTrack,
+		item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: tandem.SLAOnTrack,
 			BusinessSeconds: int64(sla.Calendar.BusinessHoursBetween(start, now) / time.Second)}
 		switch {
 		case !now.Before(due):
-			item.SLAStatus = calendar.Breached
+			item.SLAStatus = tandem.SLABreached
 		case !now.Before(alert):
-			item.SLAStatus = calendar.AtRisk
+			item.SLAStatus = tandem.SLAAtRisk
 		}
 		items = append(items, item)
 	}
