@@ -11,6 +11,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/programme"
+	"github.com/tandem-revops/tandem/internal/registration"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -20,14 +21,16 @@ const matchReviewDays = 6
 
 // replayer replays a History through the store, moving the store's clock to each step's instant.
 type replayer struct {
-	st      *sqlstore.Store
-	w       *writer
-	ds      *Dataset
-	now     time.Time
-	rules   tandem.RegistrationRules
-	crules  tandem.ConflictRules
-	warn    float64
-	version string
+	st *sqlstore.Store
+	// submitter files the history's registrations, resolving each company with the demo's matcher.
+	submitter *registration.Submitter
+	w         *writer
+	ds        *Dataset
+	now       time.Time
+	rules     tandem.RegistrationRules
+	crules    tandem.ConflictRules
+	warn      float64
+	version   string
 
 	byRole    map[tandem.Role][]int64 // store user ids of each vendor role
 	conflicts []trackedConflict
@@ -70,8 +73,7 @@ func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Datas
 	st.SetClock(func() time.Time { return rp.now })
 	defer st.SetClock(func() time.Time { return ds.Config.Today })
 	matcher := match.NewLive(st.AccountSource(), match.LiveConfig{Now: func() time.Time { return rp.now }})
-	st.SetAccountMatcher(matcher)
-	defer st.SetAccountMatcher(nil)
+	rp.submitter = registration.NewSubmitter(st, matcher, nil)
 
 	h := ds.History
 	end := ds.Config.Today
@@ -112,7 +114,7 @@ func (rp *replayer) submit(ctx context.Context, i int) (int64, error) {
 	r := f.Registration
 	r.PartnerID = rp.w.partners[r.PartnerID]
 	actor := tandem.Actor{UserID: rp.w.users[f.SubmittedBy], Role: tandem.RolePartnerUser, PartnerID: r.PartnerID}
-	if err := rp.st.SubmitRegistration(ctx, actor, &r, rp.rules); err != nil {
+	if err := rp.submitter.Submit(ctx, actor, &r, rp.rules); err != nil {
 		return 0, fmt.Errorf("file %s: %w", r.ExternalID, err)
 	}
 	rp.accountOf[r.ID] = rp.w.accounts[f.Account]

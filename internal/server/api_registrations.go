@@ -212,7 +212,7 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 		return nil, nil, nil, err
 	}
 	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.
-	if err := s.store.SubmitRegistration(ctx, actor, r, prog.Registration); err != nil {
+	if err := s.registrations.Submit(ctx, actor, r, prog.Registration); err != nil {
 		return nil, nil, nil, err
 	}
 	return r, partner, prog, nil

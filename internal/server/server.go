@@ -29,6 +29,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/programme"
+	"github.com/tandem-revops/tandem/internal/registration"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -77,6 +78,8 @@ type Server struct {
 	importCtx  context.Context
 	stopImport context.CancelFunc
 	accounts   *match.Live // the account matcher registrations are resolved with on submit
+	// registrations files registrations: account resolution, then the store's lifecycle.
+	registrations *registration.Submitter
 }
 
 // APIPrefix is where the REST API lives.
@@ -126,9 +129,9 @@ func New(cfg Config) (*Server, error) {
 		s.programme = programme.NewLoader(programme.Config{Store: cfg.Store, TTL: cfg.PolicyTTL, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	// One account index per server process, loaded in the background and kept current (see match.Live);
-	// the store resolves each submitted registration's company with it.
+	// each submitted registration's company is resolved with it before the store files it.
 	s.accounts = match.NewLive(cfg.Store.AccountSource(), match.LiveConfig{Logger: cfg.Logger, Now: cfg.Now})
-	cfg.Store.SetAccountMatcher(s.accounts)
+	s.registrations = registration.NewSubmitter(cfg.Store, s.accounts, cfg.Logger)
 	s.importCtx, s.stopImport = context.WithCancel(context.Background())
 	s.accounts.Start(s.importCtx)
 	var err error

@@ -31,10 +31,16 @@ func mayApply(actor tandem.Actor, ev tandem.RegistrationEvent) bool {
 
 // SubmitRegistration stores a new registration as submitted at the store's clock, stamps its approval
 // SLA deadline from rules, and logs the submission. A partner user's registration is always its own
-// partner's. With an account matcher set (SetAccountMatcher) the company is resolved to an account and
-// the outcome recorded in account_matches. EINVALID when it breaks a rule; ECONFLICT when the external
-// id is taken.
+// partner's. EINVALID when it breaks a rule; ECONFLICT when the external id is taken.
 func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules tandem.RegistrationRules) error {
+	return s.SubmitResolvedRegistration(ctx, actor, r, rules, nil)
+}
+
+// SubmitResolvedRegistration is SubmitRegistration with the account matcher's resolution of the
+// company (nil: none): a registration naming no account takes a matched one, and the outcome is
+// recorded in account_matches in the same transaction.
+func (s *Store) SubmitResolvedRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules tandem.RegistrationRules,
+	resolved *tandem.AccountResolution) error {
 	if actor.IsPartner() {
 		r.PartnerID = actor.PartnerID
 	}
@@ -48,9 +54,14 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 	if r.ExternalID == "" {
 		r.ExternalID = newExternalID("reg")
 	}
-	// The company is resolved to an account before the transaction: matching is in memory (see
-	// account_matches.go), and SQLite's one writer should not wait for it.
-	matched := s.resolveAccount(ctx, r)
+	// The company was resolved to an account before the transaction (internal/registration): matching
+	// is in memory, and SQLite's one writer should not wait for it.
+	if resolved != nil && r.AccountID != 0 {
+		resolved = nil // the registration names its account: nothing to resolve or record
+	}
+	if resolved != nil && resolved.Decision == tandem.AccountDecisionMatch {
+		r.AccountID = resolved.AccountID
+	}
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		// The state machine stamps the submission; the registration goes in as it comes out.
 		r.Status = ""
@@ -67,7 +78,7 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 				return fmt.Errorf("stamp registration %d SLA: %w", r.ID, err)
 			}
 		}
-		if err := recordAccountMatchTx(ctx, tx, now, r.ID, matched); err != nil {
+		if err := recordAccountMatchTx(ctx, tx, now, r.ID, resolved); err != nil {
 			return err
 		}
 		entry.RegistrationID = r.ID

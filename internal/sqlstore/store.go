@@ -22,7 +22,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -44,8 +43,6 @@ type Store struct {
 	read    *sql.DB
 	logger  *slog.Logger
 	now     func() time.Time
-	// matcher resolves a submitted registration's company to an account (see account_matches.go).
-	matcher atomic.Pointer[AccountMatcher]
 
 	// SQLite has one writer: while an import transaction holds it, import-job progress is kept here and
 	// written when the import ends (see importjobs.go).
