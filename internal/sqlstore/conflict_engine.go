@@ -611,10 +611,7 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules tandem.Con
 }
 
 func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error) {
-	lock := ""
-	if s.dialect == DialectPostgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	lock := s.dialect.skipLocked()
 	moved := 0
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, level, level_due_at FROM conflicts

@@ -42,11 +42,8 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules tandem.Regis
 
 // expireBatch expires up to one batch; more reports whether a full batch was due (so another may be).
 func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.RegistrationRules) (expired int, more bool, err error) {
-	lock := ""
-	if s.dialect == DialectPostgres {
-		// A second job skips the rows the first is expiring instead of waiting for them.
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	// A second job skips the rows the first is expiring instead of waiting for them.
+	lock := s.dialect.skipLocked()
 	err = s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+` FROM registrations r
 			WHERE r.status = 'approved' AND r.expires_at <= $1 ORDER BY r.expires_at, r.id LIMIT `+
@@ -217,11 +214,8 @@ func fmtHours(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 // recordAlertTx appends alert ev to registration id's log unless the registration is no longer waiting
 // for a decision or already has that alert. It reports whether it appended one.
 func (s *Store) recordAlertTx(ctx context.Context, tx *sql.Tx, id int64, ev tandem.RegistrationEvent, now time.Time, reason string) (bool, error) {
-	lock := ""
-	if s.dialect == DialectPostgres {
-		// Holding the row makes a decision being made meanwhile wait, or this see it.
-		lock = " FOR UPDATE"
-	}
+	// Holding the row makes a decision being made meanwhile wait, or this see it.
+	lock := s.dialect.forUpdate()
 	r, err := getOne(ctx, tx, "registration", id, `SELECT `+registrationColumns+` FROM registrations r WHERE r.id = $1`+lock,
 		[]any{id}, scanRegistration)
 	if err != nil {
