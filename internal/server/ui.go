@@ -109,9 +109,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.User = c.user
 	if c.user != nil {
 		v.Partner = c.user.Role == tandem.RolePartnerUser
-		v.CanEdit = c.actor().Can(tandem.RoleRevOps)
+		v.CanEdit = c.actor().Can(ops.roles...)
 		v.Decider = c.actor().Can(deciders.roles...)
-		v.Reporter = c.actor().Can(reportViewers...)
+		v.Reporter = c.actor().Can(reportViewers.roles...)
 		v.MatchReview = s.matchReviewCount(r, c.actor())
 	}
 	if c.session != nil {
@@ -171,9 +171,6 @@ func (s *Server) signedIn(h http.HandlerFunc, roles ...tandem.Role) http.Handler
 	}
 }
 
-// staffRoles are the vendor roles: every role but partner_user.
-var staffRoles = staff.roles
-
 func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin", s.signinPage)
 	mux.HandleFunc("POST /signin", s.signinSubmit)
@@ -183,14 +180,14 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.opportunityPage))
 	mux.HandleFunc("GET /registrations", s.signedIn(s.registrationsPage))
 	mux.HandleFunc("GET /guide", s.signedIn(s.guidePage))
-	mux.HandleFunc("GET /policy", s.signedIn(s.policyPage, staffRoles...))
-	mux.HandleFunc("POST /policy/simulate", s.signedIn(s.policySimulate, tandem.RoleRevOps))
-	mux.HandleFunc("POST /policy/publish", s.signedIn(s.policyPublish, tandem.RoleRevOps))
-	mux.HandleFunc("GET /import", s.signedIn(s.importPage, tandem.RoleRevOps))
-	mux.HandleFunc("POST /import", s.signedIn(s.importSubmit, tandem.RoleRevOps))
-	mux.HandleFunc("GET /import/{id}", s.signedIn(s.importJobPage, tandem.RoleRevOps))
-	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, tandem.RoleRevOps))
-	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
+	mux.HandleFunc("GET /policy", s.signedIn(s.policyPage, staff.roles...))
+	mux.HandleFunc("POST /policy/simulate", s.signedIn(s.policySimulate, ops.roles...))
+	mux.HandleFunc("POST /policy/publish", s.signedIn(s.policyPublish, ops.roles...))
+	mux.HandleFunc("GET /import", s.signedIn(s.importPage, ops.roles...))
+	mux.HandleFunc("POST /import", s.signedIn(s.importSubmit, ops.roles...))
+	mux.HandleFunc("GET /import/{id}", s.signedIn(s.importJobPage, ops.roles...))
+	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, ops.roles...))
+	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staff.roles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)

@@ -16,10 +16,6 @@ import (
 // hours of the policy's calendar — overall, by partner manager and by month, with a chart of the
 // months. The period is a quarter, a year or the last twelve months.
 
-// reportViewers may see the approval-time report: the deciders and the VPs they answer to (the API's
-// permission table says the same).
-var reportViewers = []tandem.Role{tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleVPSales}
-
 // period is the report's time span, [From, To).
 type period struct {
 	Value, Label string

@@ -19,20 +19,13 @@ import (
 // the pages only choose what to ask for and lay it out as sortable tables whose every number leads to
 // the deals behind it. Money is formatted here, exactly, from integer minor units.
 
-// compAllRoles see every statement and the RevOps pages (the store's compSeesAll; admins pass Can).
-var compAllRoles = []tandem.Role{tandem.RoleRevOps, tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO}
-
-// compPartnerRoles may open the partner page: partner users (their own partner) and channel staff.
-var compPartnerRoles = []tandem.Role{tandem.RolePartnerUser, tandem.RolePartnerManager, tandem.RoleRevOps,
-	tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO}
-
 // compGuard wraps a compensation page: anyone signed in outside roles gets 404 — the page does not
 // exist for them — except the roles that see the RevOps pages, who get 403 for what only revops may do.
 func (s *Server) compGuard(h http.HandlerFunc, roles ...tandem.Role) http.HandlerFunc {
 	return s.signedIn(func(w http.ResponseWriter, r *http.Request) {
 		a := actorFrom(r.Context())
 		if !a.Can(roles...) {
-			if a.Can(compAllRoles...) {
+			if a.Can(compViewers.roles...) {
 				s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "only revops may do this"))
 				return
 			}
@@ -44,20 +37,20 @@ func (s *Server) compGuard(h http.HandlerFunc, roles ...tandem.Role) http.Handle
 }
 
 func (s *Server) registerCompUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /comp", s.signedIn(s.compAEPage, staffRoles...))
-	mux.HandleFunc("GET /comp/partner", s.compGuard(s.compPartnerPage, compPartnerRoles...))
-	mux.HandleFunc("GET /comp/plan", s.compGuard(s.compPlanPage, compAllRoles...))
-	mux.HandleFunc("POST /comp/plan/check", s.compGuard(s.compPlanCheck, compAllRoles...))
-	mux.HandleFunc("POST /comp/plan/drafts", s.compGuard(s.compPlanSave, tandem.RoleRevOps))
-	mux.HandleFunc("POST /comp/plan/versions/{id}/publish", s.compGuard(s.compPlanPublish, tandem.RoleRevOps))
-	mux.HandleFunc("GET /comp/whatif", s.compGuard(s.compWhatIfPage, compAllRoles...))
-	mux.HandleFunc("POST /comp/whatif", s.compGuard(s.compWhatIfRun, compAllRoles...))
-	mux.HandleFunc("GET /comp/reconciliation", s.compGuard(s.compReconPage, compAllRoles...))
-	mux.HandleFunc("POST /comp/reconciliation", s.compGuard(s.compReconUpload, tandem.RoleRevOps))
-	mux.HandleFunc("GET /comp/profit", s.compGuard(s.compProfitPage, compAllRoles...))
-	mux.HandleFunc("GET /comp/periods", s.compGuard(s.compPeriodsPage, compAllRoles...))
-	mux.HandleFunc("GET /comp/periods/{period}/close", s.compGuard(s.compCloseConfirm, tandem.RoleRevOps))
-	mux.HandleFunc("POST /comp/periods/{period}/close", s.compGuard(s.compCloseSubmit, tandem.RoleRevOps))
+	mux.HandleFunc("GET /comp", s.signedIn(s.compAEPage, staff.roles...))
+	mux.HandleFunc("GET /comp/partner", s.compGuard(s.compPartnerPage, compPartnerViewers.roles...))
+	mux.HandleFunc("GET /comp/plan", s.compGuard(s.compPlanPage, compViewers.roles...))
+	mux.HandleFunc("POST /comp/plan/check", s.compGuard(s.compPlanCheck, compViewers.roles...))
+	mux.HandleFunc("POST /comp/plan/drafts", s.compGuard(s.compPlanSave, ops.roles...))
+	mux.HandleFunc("POST /comp/plan/versions/{id}/publish", s.compGuard(s.compPlanPublish, ops.roles...))
+	mux.HandleFunc("GET /comp/whatif", s.compGuard(s.compWhatIfPage, compViewers.roles...))
+	mux.HandleFunc("POST /comp/whatif", s.compGuard(s.compWhatIfRun, compViewers.roles...))
+	mux.HandleFunc("GET /comp/reconciliation", s.compGuard(s.compReconPage, compViewers.roles...))
+	mux.HandleFunc("POST /comp/reconciliation", s.compGuard(s.compReconUpload, ops.roles...))
+	mux.HandleFunc("GET /comp/profit", s.compGuard(s.compProfitPage, compViewers.roles...))
+	mux.HandleFunc("GET /comp/periods", s.compGuard(s.compPeriodsPage, compViewers.roles...))
+	mux.HandleFunc("GET /comp/periods/{period}/close", s.compGuard(s.compCloseConfirm, ops.roles...))
+	mux.HandleFunc("POST /comp/periods/{period}/close", s.compGuard(s.compCloseSubmit, ops.roles...))
 }
 
 // compTab is one entry of the compensation pages' own navigation.
@@ -74,19 +67,19 @@ func compTabs(a tandem.Actor, on string) []compTab {
 	}
 	if !a.IsPartner() {
 		label := "My compensation"
-		if a.Can(compAllRoles...) {
+		if a.Can(compViewers.roles...) {
 			label = "AE statements"
 		}
 		add("ae", label, "/comp")
 	}
-	if a.Can(compPartnerRoles...) {
+	if a.Can(compPartnerViewers.roles...) {
 		label := "Partner margins"
 		if a.IsPartner() {
 			label = "Margins and payouts"
 		}
 		add("partner", label, "/comp/partner")
 	}
-	if a.Can(compAllRoles...) {
+	if a.Can(compViewers.roles...) {
 		add("plan", "Plan", "/comp/plan")
 		add("whatif", "What-if", "/comp/whatif")
 		add("recon", "Reconciliation", "/comp/reconciliation")

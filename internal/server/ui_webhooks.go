@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/notify"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -102,11 +101,11 @@ func (s *Server) webhookDelete(w http.ResponseWriter, r *http.Request) {
 
 // registerAdminUI registers the account-match review, the approval-time report and the webhooks pages.
 func (s *Server) registerAdminUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /account-matches", s.signedIn(s.matchesPage, staffRoles...))
-	mux.HandleFunc("GET /account-matches/{id}/search", s.signedIn(s.matchSearch, staffRoles...))
+	mux.HandleFunc("GET /account-matches", s.signedIn(s.matchesPage, staff.roles...))
+	mux.HandleFunc("GET /account-matches/{id}/search", s.signedIn(s.matchSearch, staff.roles...))
 	mux.HandleFunc("POST /account-matches/{id}/resolve", s.signedIn(s.matchResolve, deciders.roles...))
-	mux.HandleFunc("GET /approvals/report", s.signedIn(s.approvalReportPage, reportViewers...))
-	mux.HandleFunc("GET /webhooks", s.signedIn(s.webhooksPage, tandem.RoleRevOps))
-	mux.HandleFunc("POST /webhooks", s.signedIn(s.webhookCreate, tandem.RoleRevOps))
-	mux.HandleFunc("POST /webhooks/{id}/delete", s.signedIn(s.webhookDelete, tandem.RoleRevOps))
+	mux.HandleFunc("GET /approvals/report", s.signedIn(s.approvalReportPage, reportViewers.roles...))
+	mux.HandleFunc("GET /webhooks", s.signedIn(s.webhooksPage, ops.roles...))
+	mux.HandleFunc("POST /webhooks", s.signedIn(s.webhookCreate, ops.roles...))
+	mux.HandleFunc("POST /webhooks/{id}/delete", s.signedIn(s.webhookDelete, ops.roles...))
 }

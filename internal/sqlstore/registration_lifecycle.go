@@ -15,17 +15,14 @@ import (
 // appends one row to registration_events (append-only: a trigger in each dialect refuses UPDATE and
 // DELETE) and one to the audit log. The submission row is what proves who registered first.
 
-// registrationDeciders may approve and reject registrations (admin always may).
-var registrationDeciders = []tandem.Role{tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleRevOps}
-
 // mayApply reports whether actor may send ev to a registration it can see. Partner users withdraw
 // and ask to extend their own registrations; deciding, expiring and closing are the vendor's.
 func mayApply(actor tandem.Actor, ev tandem.RegistrationEvent) bool {
 	switch ev {
 	case tandem.EventWithdraw, tandem.EventExtend:
-		return actor.IsPartner() || actor.Can(registrationDeciders...)
+		return actor.IsPartner() || actor.Can(tandem.RegistrationDeciders...)
 	default:
-		return !actor.IsPartner() && actor.Can(registrationDeciders...)
+		return !actor.IsPartner() && actor.Can(tandem.RegistrationDeciders...)
 	}
 }
 
