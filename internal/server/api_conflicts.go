@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -24,8 +25,8 @@ type conflictListInput struct {
 
 type conflictBody struct {
 	sqlstore.ConflictDetail
-	Deciders   []tandem.Role        `json:"deciders" doc:"who may resolve it at its current level (admins always may)"`
-	Precedents []sqlstore.Precedent `json:"precedents" doc:"the most similar resolved conflicts, most similar first"`
+	Deciders   []tandem.Role         `json:"deciders" doc:"who may resolve it at its current level (admins always may)"`
+	Precedents []conflicts.Precedent `json:"precedents" doc:"the most similar resolved conflicts, most similar first"`
 }
 
 type resolveBody struct {
@@ -57,7 +58,7 @@ func (s *Server) registerConflictAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			precedents, err := s.store.Precedents(ctx, actor, in.ID, 0)
+			precedents, err := conflicts.Precedents(ctx, s.store, actor, in.ID, 0)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

@@ -16,6 +16,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -443,7 +444,7 @@ func (s *Server) compReconUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	imp, err := s.store.ImportCompPayouts(ctx, actorFrom(ctx), header.Filename, file)
+	imp, err := compensation.ImportPayouts(ctx, s.store, actorFrom(ctx), header.Filename, file)
 	if err != nil {
 		status, msg := s.uiError(ctx, err)
 		s.renderRecon(w, r, formStatus(r, status), nil, strings.Split(strings.TrimSpace(msg), "\n"))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -257,7 +258,7 @@ type logRow struct {
 }
 
 type precedentRow struct {
-	sqlstore.Precedent
+	conflicts.Precedent
 	Share, Similarity string
 }
 
@@ -307,7 +308,7 @@ func (s *Server) renderConflict(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	precedents, err := s.store.Precedents(ctx, actor, id, 0)
+	precedents, err := conflicts.Precedents(ctx, s.store, actor, id, 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return

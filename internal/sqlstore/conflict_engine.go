@@ -27,18 +27,8 @@ import (
 // on PostgreSQL, the due rows are read FOR UPDATE SKIP LOCKED so that a second instance skips rather
 // than waits for the rows the first is moving. A restarted process finds the due rows where they were.
 
-// ConflictDetail is a conflict with what it was about when it opened: the partner of its registration
-// (the first to register, in a partner overlap), the other partner, the AE, the deal size and the
-// partner's tier. Vendor staff only: it names both sides.
-type ConflictDetail struct {
-	tandem.Conflict
-	PartnerID      int64        `json:"partner_id,omitempty"`
-	OtherPartnerID int64        `json:"other_partner_id,omitempty"`
-	AEID           int64        `json:"ae_id,omitempty"`
-	ACV            tandem.Money `json:"acv" doc:"the deal size when the conflict opened, in minor units"`
-	PartnerTier    tandem.Tier  `json:"partner_tier,omitempty"`
-	Segment        string       `json:"segment" doc:"the ACV band: under_50k, 50k_250k, 250k_1m or over_1m"`
-}
+// ConflictDetail is a conflict with what it was about when it opened (see tandem.ConflictDetail).
+type ConflictDetail = tandem.ConflictDetail
 
 const conflictDetailColumns = conflictColumns + `, partner_id, other_partner_id, ae_id, acv, partner_tier`
 
@@ -749,88 +739,31 @@ func (s *Store) EscalationLog(ctx context.Context, actor tandem.Actor, id int64)
 	return out, nil
 }
 
-// Precedent is a resolved conflict like a new one, with how alike they are.
-type Precedent struct {
-	ConflictID              int64                  `json:"conflict_id"`
-	Cause                   tandem.ConflictCause   `json:"cause"`
-	Rule                    string                 `json:"rule,omitempty"`
-	ProductType             tandem.ProductType     `json:"product_type,omitempty"`
-	Segment                 string                 `json:"segment"`
-	PartnerTier             tandem.Tier            `json:"partner_tier,omitempty"`
-	Level                   tandem.EscalationLevel `json:"level" doc:"the level it was resolved at"`
-	Resolution              tandem.Resolution      `json:"resolution"`
-	PartnerShareBasisPoints int                    `json:"partner_share_basis_points"`
-	Rationale               string                 `json:"rationale"`
-	ResolvedAt              time.Time              `json:"resolved_at"`
-	// Similarity is between 0 and 1: cause 0.4, rule 0.2, product type 0.15, ACV band 0.15 (less per band
-	// apart) and partner tier 0.1.
-	Similarity float64 `json:"similarity"`
-}
-
-// precedentWindow is how many of the latest resolved conflicts the precedent search weighs.
-const precedentWindow = 5000
-
-// Precedents returns up to limit (default 5, at most 50) resolved conflicts most like conflict id, most
-// similar first, newer first among equals. ENOTFOUND when there is no such conflict or actor is a
-// partner user.
-func (s *Store) Precedents(ctx context.Context, actor tandem.Actor, id int64, limit int) ([]Precedent, error) {
-	switch {
-	case limit < 0:
-		return nil, tandem.FieldError("limit", "cannot be negative")
-	case limit == 0:
-		limit = 5
-	case limit > 50:
-		limit = 50
-	}
-	c, err := s.GetConflictDetail(ctx, actor, id)
-	if err != nil {
-		return nil, err
+// ResolvedConflicts returns the latest resolved conflicts but exceptID, newest first, at most limit:
+// what the precedent search (internal/conflicts) weighs. ENOTFOUND for partner users: conflicts are
+// the vendor's.
+func (s *Store) ResolvedConflicts(ctx context.Context, actor tandem.Actor, exceptID int64, limit int) ([]ConflictDetail, error) {
+	if actor.IsPartner() {
+		return nil, tandem.NotFound("conflict", exceptID)
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT `+conflictDetailColumns+` FROM conflicts
-		WHERE status = 'resolved' AND id <> $1 ORDER BY resolved_at DESC, id DESC LIMIT `+strconv.Itoa(precedentWindow), id)
+		WHERE status = 'resolved' AND id <> $1 ORDER BY resolved_at DESC, id DESC LIMIT `+strconv.Itoa(limit), exceptID)
 	if err != nil {
-		return nil, fmt.Errorf("precedents of conflict %d: %w", id, err)
+		return nil, fmt.Errorf("resolved conflicts: %w", err)
 	}
 	defer rows.Close()
-	out := []Precedent{}
+	var out []ConflictDetail
 	for rows.Next() {
-		p, err := scanConflictDetail(rows.Scan)
+		d, err := scanConflictDetail(rows.Scan)
 		if err != nil {
-			return nil, fmt.Errorf("precedents of conflict %d: %w", id, err)
+			return nil, fmt.Errorf("resolved conflicts: %w", err)
 		}
-		out = append(out, Precedent{ConflictID: p.ID, Cause: p.Cause, Rule: p.Rule, ProductType: p.ProductType,
-			Segment: p.Segment, PartnerTier: p.PartnerTier, Level: p.Level, Resolution: p.Resolution,
-			PartnerShareBasisPoints: p.PartnerShareBasisPoints, Rationale: p.Rationale, ResolvedAt: p.ResolvedAt,
-			Similarity: similarity(c, &p)})
+		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("precedents of conflict %d: %w", id, err)
-	}
-	slices.SortStableFunc(out, func(a, b Precedent) int { return cmp.Compare(b.Similarity, a.Similarity) })
-	if len(out) > limit {
-		out = out[:limit]
+		return nil, fmt.Errorf("resolved conflicts: %w", err)
 	}
 	return out, nil
-}
-
-// similarity scores how alike two conflicts are, from 0 to 1.
-func similarity(a, b *ConflictDetail) float64 {
-	score := 0.0
-	if a.Cause == b.Cause {
-		score += 0.4
-	}
-	if a.Rule != "" && a.Rule == b.Rule {
-		score += 0.2
-	}
-	if a.ProductType != "" && a.ProductType == b.ProductType {
-		score += 0.15
-	}
-	apart := slices.Index(tandem.ACVBands, a.Segment) - slices.Index(tandem.ACVBands, b.Segment)
-	score += 0.15 * (1 - float64(max(apart, -apart))/float64(len(tandem.ACVBands)-1))
-	if a.PartnerTier != "" && a.PartnerTier == b.PartnerTier {
-		score += 0.1
-	}
-	return float64(int(score*1000+0.5)) / 1000 // three decimals, so ties compare equal
 }
 
 // ReviewCount is how many conflicts share one value of a dimension of the pattern review.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 
 	"github.com/google/go-cmp/cmp"
@@ -542,7 +543,7 @@ func TestPrecedentsAndReview(t *testing.T) {
 		if len(opened) != 2 || opened[0].RegistrationID != f.r1.ID {
 			t.Fatalf("third registration opened %v", summarise(opened))
 		}
-		precedents, err := s.Precedents(ctx, f.pm, opened[0].ID, 0)
+		precedents, err := conflicts.Precedents(ctx, s, f.pm, opened[0].ID, 0)
 		must(t, err)
 		var order []int64
 		for _, p := range precedents {
@@ -586,7 +587,7 @@ func TestPrecedentsAndReview(t *testing.T) {
 		}
 
 		// None of it is a partner's to see.
-		if _, err := s.Precedents(ctx, f.actor1, overlap, 0); tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		if _, err := conflicts.Precedents(ctx, s, f.actor1, overlap, 0); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("partner precedents: %v", err)
 		}
 		if _, err := s.EscalationLog(ctx, f.actor1, overlap); tandem.ErrorCode(err) != tandem.ENOTFOUND {
