@@ -13,6 +13,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/importer"
+	"github.com/tandem-revops/tandem/internal/importjob"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -114,18 +115,10 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if rejects != nil {
 		opts.Rejects = rejects
 	}
-	tx, err := store.BeginImport(ctx, tandem.SystemActor)
-	if err != nil {
-		return err
-	}
-	report, runErr := importer.New(opts).Run(ctx, tx, f, path)
-	commit := runErr == nil && !report.Refused && !*dryRun
-	if commit {
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-	} else if err := tx.Rollback(); err != nil {
-		return fmt.Errorf("roll back: %w", err)
+	report, commit, runErr, txErr := importjob.Run(ctx, store, tandem.SystemActor, importer.New(opts), f, path,
+		func(report importer.Report, err error) bool { return err == nil && !report.Refused && !*dryRun })
+	if txErr != nil {
+		return txErr
 	}
 	printImportReport(env.Stdout, env.Stderr, report, path, *skipInvalid)
 	if commit {
@@ -155,11 +148,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 // holdReroutes opens the protected_reroute conflict of each committed deal that kept its routing past
 // the protected stage, and says so per deal.
 func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, rules tandem.ConflictRules, held []importer.HeldReroute, path string) error {
-	if len(held) == 0 {
-		return nil
-	}
-	for _, h := range held {
-		id, _, err := store.HoldReroute(ctx, tandem.SystemActor, rules, h.OpportunityID, h.Proposed)
+	return importjob.HoldReroutes(ctx, store, tandem.SystemActor, rules, held, func(h importer.HeldReroute, id int64, _ bool, err error) error {
 		if err != nil {
 			return fmt.Errorf("%s:%d: deal %s: open its re-route conflict: %w", path, h.Line, h.ExternalID, err)
 		}
@@ -169,8 +158,8 @@ func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, rules ta
 		}
 		fmt.Fprintf(env.Stdout, "%s:%d: deal %s keeps %s past the protected stage (policy rule %s would make it %s); %s\n",
 			path, h.Line, h.ExternalID, h.Motion, h.Proposed.Rule, h.Proposed.Motion, what)
-	}
-	return nil
+		return nil
+	})
 }
 
 // loadMapping reads a mapping file, or a built-in mapping when no such file exists.
