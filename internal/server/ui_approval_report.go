@@ -111,23 +111,20 @@ type approvalReportData struct {
 	QueueLink    string
 }
 
-func (s *Server) approvalReportPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) approvalReportPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	now := s.now()
 	p, err := parsePeriod(r.URL.Query().Get("period"), now)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rules, err := s.registrationRules(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rep, err := s.store.ApprovalReport(ctx, actorFrom(ctx), p.From, p.To, rules.ApprovalSLA)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := approvalReportData{Period: p, Periods: periodOptions(now, p.Value), From: p.From.Format(time.DateOnly),
 		To: p.To.AddDate(0, 0, -1).Format(time.DateOnly), SLAHours: hoursText(rep.SLABusinessHours),
@@ -147,10 +144,10 @@ func (s *Server) approvalReportPage(w http.ResponseWriter, r *http.Request) {
 		d.ManagerChart, err = approvalChart(managers, func(g sqlstore.ApprovalGroup) string { return g.Label })
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "approval_report", view{Title: "Approval times " + p.Label, Nav: "approval-report", Data: d})
+	return nil
 }
 
 // approvalChart draws, per group, the decisions and the share decided within the SLA (whole percent,
