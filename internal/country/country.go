@@ -81,7 +81,7 @@ var spellings = map[string][]string{
 	"TH": {"thailand", "tha"},
 	"VN": {"vietnam", "viet nam", "vnm"},
 	"ID": {"indonesia", "idn"},
-	"PH": {"philippines", "phl"},
+	"PH": {"philippines", "philipines", "phl"},
 	"AU": {"australia", "aus"},
 	"NZ": {"new zealand", "nzl"},
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tandem-revops/tandem/internal/companyname"
+	"github.com/tandem-revops/tandem/internal/country"
 )
 
 // Normalize returns the comparable form of a company name (see companyname.Normalize).
@@ -78,24 +79,14 @@ func looksLikeDomain(name string) bool {
 	return true
 }
 
-// countryAliases maps common spellings to ISO 3166 alpha-2 codes; anything else is compared as typed.
-var countryAliases = map[string]string{
-	"united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US",
-	"u.s.a.": "US", "america": "US", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
-	"england": "GB", "germany": "DE", "deutschland": "DE", "france": "FR", "canada": "CA",
-	"japan": "JP", "china": "CN", "india": "IN", "netherlands": "NL", "the netherlands": "NL",
-	"holland": "NL", "switzerland": "CH", "spain": "ES", "italy": "IT", "ireland": "IE",
-	"australia": "AU", "brazil": "BR", "mexico": "MX", "sweden": "SE", "norway": "NO",
-	"denmark": "DK", "finland": "FI", "belgium": "BE", "austria": "AT", "singapore": "SG",
-	"israel": "IL", "south korea": "KR", "korea": "KR", "philippines": "PH", "philipines": "PH",
-}
-
+// normalizeCountry reduces a country to its ISO code through the one country table (internal/country);
+// anything it does not know is compared as typed, in upper case.
 func normalizeCountry(c string) string {
 	c = strings.TrimSpace(c)
 	if c == "" {
 		return ""
 	}
-	if code, ok := countryAliases[strings.ToLower(c)]; ok {
+	if code, ok := country.Code(c); ok {
 		return code
 	}
 	return strings.ToUpper(c)
