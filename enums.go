@@ -137,6 +137,10 @@ const (
 
 var Roles = []Role{RoleAdmin, RoleRevOps, RoleAE, RolePartnerManager, RoleVPSales, RoleVPChannel, RoleCRO, RoleCEO, RolePartnerUser}
 
+// RegistrationDeciders approve and reject deal registrations (admin always may): the one list the
+// store's lifecycle checks and the API and UI permission table grants.
+var RegistrationDeciders = []Role{RoleRevOps, RolePartnerManager, RoleVPChannel}
+
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // RegistrationStatus is where a deal registration is in its lifecycle.

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/importer"
-	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/importjob"
+	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -95,10 +95,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	defer store.Close()
 
-	router, err := activePolicy(ctx, store)
+	prog, err := programme.Published(ctx, store)
 	if err != nil {
 		return err
 	}
+	router := prog.Policy
 	var rejects *lazyFile
 	if *skipInvalid {
 		if *rejectsPath == "" {
@@ -114,22 +115,14 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if rejects != nil {
 		opts.Rejects = rejects
 	}
-	tx, err := store.BeginImport(ctx, tandem.SystemActor)
-	if err != nil {
-		return err
-	}
-	report, runErr := importer.New(opts).Run(ctx, tx, f, path)
-	commit := runErr == nil && !report.Refused && !*dryRun
-	if commit {
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-	} else if err := tx.Rollback(); err != nil {
-		return fmt.Errorf("roll back: %w", err)
+	report, commit, runErr, txErr := importjob.Run(ctx, store, tandem.SystemActor, importer.New(opts), f, path,
+		func(report importer.Report, err error) bool { return err == nil && !report.Refused && !*dryRun })
+	if txErr != nil {
+		return txErr
 	}
 	printImportReport(env.Stdout, env.Stderr, report, path, *skipInvalid)
 	if commit {
-		if err := holdReroutes(ctx, env, store, router, report.Held, path); err != nil {
+		if err := holdReroutes(ctx, env, store, prog.Conflicts, report.Held, path); err != nil {
 			return err
 		}
 	}
@@ -154,18 +147,8 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 
 // holdReroutes opens the protected_reroute conflict of each committed deal that kept its routing past
 // the protected stage, and says so per deal.
-func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, p *policy.Policy, held []importer.HeldReroute, path string) error {
-	if len(held) == 0 {
-		return nil
-	}
-	bh := p.Settings().BusinessHours
-	cal, err := calendar.New(calendar.Config{Timezone: bh.Timezone, Start: bh.Start, End: bh.End, Days: bh.Days, Holidays: bh.Holidays})
-	if err != nil {
-		return fmt.Errorf("policy business hours: %w", err)
-	}
-	rules := sqlstore.ConflictRules{Settings: p.ConflictSettings(), Calendar: cal}
-	for _, h := range held {
-		id, _, err := store.HoldReroute(ctx, tandem.SystemActor, rules, h.OpportunityID, h.Proposed)
+func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, rules tandem.ConflictRules, held []importer.HeldReroute, path string) error {
+	return importjob.HoldReroutes(ctx, store, tandem.SystemActor, rules, held, func(h importer.HeldReroute, id int64, _ bool, err error) error {
 		if err != nil {
 			return fmt.Errorf("%s:%d: deal %s: open its re-route conflict: %w", path, h.Line, h.ExternalID, err)
 		}
@@ -175,8 +158,8 @@ func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, p *polic
 		}
 		fmt.Fprintf(env.Stdout, "%s:%d: deal %s keeps %s past the protected stage (policy rule %s would make it %s); %s\n",
 			path, h.Line, h.ExternalID, h.Motion, h.Proposed.Rule, h.Proposed.Motion, what)
-	}
-	return nil
+		return nil
+	})
 }
 
 // loadMapping reads a mapping file, or a built-in mapping when no such file exists.
@@ -194,22 +177,6 @@ func loadMapping(name string) (*importer.Mapping, error) {
 		return nil, err
 	}
 	return importer.ParseMapping(name, src)
-}
-
-// activePolicy returns the published policy, or the built-in one when none is published.
-func activePolicy(ctx context.Context, store *sqlstore.Store) (*policy.Policy, error) {
-	v, err := store.ActivePolicyVersion(ctx)
-	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
-		return policy.Default(), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	p, err := policy.Parse(v.Name+" "+v.Version, []byte(v.Source))
-	if err != nil {
-		return nil, fmt.Errorf("published policy: %w", err)
-	}
-	return p, nil
 }
 
 func printImportReport(stdout, stderr io.Writer, r importer.Report, path string, skipInvalid bool) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tandem-revops/tandem/internal/csvio"
 	"io"
 	"os"
 	"runtime"
@@ -14,7 +13,10 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/tandem-revops/tandem/internal/csvio"
+
 	tandem "github.com/tandem-revops/tandem"
+	countries "github.com/tandem-revops/tandem/internal/country"
 	"github.com/tandem-revops/tandem/internal/policy"
 )
 
@@ -349,7 +351,7 @@ func (rt *rowRouter) load(row []string) error {
 	if country == "" {
 		return errors.New("country: empty")
 	}
-	code, ok := policy.CountryCode(country)
+	code, ok := countries.Code(country)
 	if !ok {
 		return fmt.Errorf("country: %q is not an ISO country code or a known country name", country)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/escalation"
 	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/regjobs"
 	"github.com/tandem-revops/tandem/internal/server"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -162,16 +163,20 @@ type serveOptions struct {
 // then shuts down in order: stop accepting, finish requests in flight (up to 10 s), then stop import
 // jobs and wait for them to record their end.
 func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(url string)) error {
-	srv, err := server.New(server.Config{Store: st, Logger: o.logger, Hasher: o.hasher, Now: o.now, SecureCookies: o.secureCookies})
+	// One programme in force for the server and the jobs: the policy is parsed and its calendar built
+	// once per published version, whoever asks.
+	prog := programme.NewLoader(programme.Config{Store: st, Now: o.now, Logger: o.logger})
+	srv, err := server.New(server.Config{Store: st, Logger: o.logger, Hasher: o.hasher, Now: o.now, SecureCookies: o.secureCookies,
+		Programme: prog})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	if err := srv.EnsurePolicy(ctx); err != nil {
+	if err := prog.Ensure(ctx); err != nil {
 		return err
 	}
 	// The escalation timer runs while the store is open; deferred after the server's Close, it stops first.
-	escalate, err := escalation.New(escalation.Config{Store: st, Rules: srv.ConflictRules, Interval: o.escalationInterval,
+	escalate, err := escalation.New(escalation.Config{Store: st, Rules: prog.ConflictRules, Interval: o.escalationInterval,
 		Now: o.now, Logger: o.logger})
 	if err != nil {
 		return err
@@ -187,7 +192,13 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	dispatcher.Start(ctx)
 	defer dispatcher.Stop()
 	// The registration job (expiry, approval-SLA alerts) likewise.
-	regJob, err := regjobs.New(regjobs.Config{Store: st, Rules: srv.RegistrationJobRules, Interval: o.registrationInterval,
+	regJob, err := regjobs.New(regjobs.Config{Store: st, Rules: func(ctx context.Context) (regjobs.Rules, error) {
+		in, err := prog.Current(ctx)
+		if err != nil {
+			return regjobs.Rules{}, err
+		}
+		return regjobs.Rules{Registration: in.Registration, WarnFraction: in.WarnFraction}, nil
+	}, Interval: o.registrationInterval,
 		Now: o.now, Logger: o.logger})
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandem-revops/tandem"
 )
 
 func mustCalendar(t *testing.T, c Config) *Calendar {
@@ -146,37 +148,37 @@ func TestAddAndBetweenAgree(t *testing.T) {
 
 func TestSLA(t *testing.T) {
 	t.Parallel()
-	sla := SLA{Calendar: mustCalendar(t, nineToFive("UTC", "2026-03-13")), Budget: 48 * time.Hour}
+	sla := tandem.SLA{Calendar: mustCalendar(t, nineToFive("UTC", "2026-03-13")), Budget: 48 * time.Hour}
 	tests := []struct {
 		name            string
 		start           time.Time
 		alert, deadline time.Time
-		statusAt        map[time.Time]Status
+		statusAt        map[time.Time]tandem.SLAStatus
 	}{
 		{"submitted at Monday opening", utc(2026, 3, 2, 9, 0),
 			utc(2026, 3, 6, 13, 0), utc(2026, 3, 9, 17, 0),
-			map[time.Time]Status{
-				utc(2026, 3, 2, 9, 0):                         OnTrack,
-				utc(2026, 3, 6, 13, 0).Add(-time.Microsecond): OnTrack,
-				utc(2026, 3, 6, 13, 0):                        AtRisk,
-				utc(2026, 3, 9, 17, 0).Add(-time.Microsecond): AtRisk,
-				utc(2026, 3, 9, 17, 0):                        Breached,
-				utc(2026, 4, 1, 0, 0):                         Breached,
+			map[time.Time]tandem.SLAStatus{
+				utc(2026, 3, 2, 9, 0):                         tandem.SLAOnTrack,
+				utc(2026, 3, 6, 13, 0).Add(-time.Microsecond): tandem.SLAOnTrack,
+				utc(2026, 3, 6, 13, 0):                        tandem.SLAAtRisk,
+				utc(2026, 3, 9, 17, 0).Add(-time.Microsecond): tandem.SLAAtRisk,
+				utc(2026, 3, 9, 17, 0):                        tandem.SLABreached,
+				utc(2026, 4, 1, 0, 0):                         tandem.SLABreached,
 			}},
 		// Friday evening counts from Monday opening; Friday the 13th is a holiday, so the alert moves to
 		// Monday the 16th and the deadline to Tuesday the 17th.
 		{"submitted on Friday evening, with a holiday", utc(2026, 3, 6, 18, 0),
 			utc(2026, 3, 16, 13, 0), utc(2026, 3, 17, 17, 0),
-			map[time.Time]Status{
-				utc(2026, 3, 13, 23, 0): OnTrack,
-				utc(2026, 3, 16, 13, 0): AtRisk,
-				utc(2026, 3, 17, 17, 0): Breached,
+			map[time.Time]tandem.SLAStatus{
+				utc(2026, 3, 13, 23, 0): tandem.SLAOnTrack,
+				utc(2026, 3, 16, 13, 0): tandem.SLAAtRisk,
+				utc(2026, 3, 17, 17, 0): tandem.SLABreached,
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := sla.AlertAt(tt.start, AtRiskFraction); !got.Equal(tt.alert) {
+			if got := sla.AlertAt(tt.start, tandem.SLAAtRiskFraction); !got.Equal(tt.alert) {
 				t.Errorf("AlertAt(75%%) = %v, want %v", got, tt.alert)
 			}
 			if got := sla.Deadline(tt.start); !got.Equal(tt.deadline) {
@@ -221,7 +223,7 @@ func BenchmarkDeadline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sla := SLA{Calendar: cal, Budget: 48 * time.Hour}
+	sla := tandem.SLA{Calendar: cal, Budget: 48 * time.Hour}
 	start := utc(2026, 12, 23, 15, 0)
 	for b.Loop() {
 		sla.Deadline(start)

@@ -3,6 +3,8 @@ package calendar
 import (
 	"testing"
 	"time"
+
+	"github.com/tandem-revops/tandem"
 )
 
 // TestSLAAcrossZones checks approval-SLA deadlines and warning instants where the calendar's day and
@@ -38,7 +40,7 @@ func TestSLAAcrossZones(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sla := SLA{Calendar: mustCalendar(t, tt.cfg), Budget: tt.budget}
+			sla := tandem.SLA{Calendar: mustCalendar(t, tt.cfg), Budget: tt.budget}
 			if got := sla.AlertAt(tt.start, tt.fraction); !got.Equal(tt.alert) {
 				t.Errorf("AlertAt(%v) = %v, want %v", tt.fraction, got.In(tt.alert.Location()), tt.alert)
 			}

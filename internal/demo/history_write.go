@@ -8,9 +8,10 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/programme"
+	"github.com/tandem-revops/tandem/internal/registration"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -20,14 +21,16 @@ const matchReviewDays = 6
 
 // replayer replays a History through the store, moving the store's clock to each step's instant.
 type replayer struct {
-	st      *sqlstore.Store
-	w       *writer
-	ds      *Dataset
-	now     time.Time
-	rules   sqlstore.RegistrationRules
-	crules  sqlstore.ConflictRules
-	warn    float64
-	version string
+	st *sqlstore.Store
+	// submitter files the history's registrations, resolving each company with the demo's matcher.
+	submitter *registration.Submitter
+	w         *writer
+	ds        *Dataset
+	now       time.Time
+	rules     tandem.RegistrationRules
+	crules    tandem.ConflictRules
+	warn      float64
+	version   string
 
 	byRole    map[tandem.Role][]int64 // store user ids of each vendor role
 	conflicts []trackedConflict
@@ -52,18 +55,13 @@ type step struct {
 // replayHistory replays ds.History into st, whose import has committed. It leaves the store's clock at
 // the demo's today.
 func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Dataset, pol *policy.Policy) error {
-	set := pol.Settings()
-	bh := set.BusinessHours
-	cal, err := calendar.New(calendar.Config{Timezone: bh.Timezone, Start: bh.Start, End: bh.End, Days: bh.Days, Holidays: bh.Holidays})
+	prog, err := programme.Derive(pol)
 	if err != nil {
 		return fmt.Errorf("demo: policy calendar: %w", err)
 	}
-	rp := &replayer{st: st, w: w, ds: ds, warn: set.Alerts.WarnFraction(), version: pol.Version(),
-		rules: sqlstore.RegistrationRules{
-			Lifecycle: tandem.LifecycleSettings{ProtectionDays: set.ProtectionDays, Extensions: set.Extensions,
-				ExtensionDays: set.ExtensionDays, ActivityDays: tandem.DefaultActivityDays},
-			ApprovalSLA: calendar.SLA{Calendar: cal, Budget: time.Duration(set.ApprovalSLABusinessHours) * time.Hour}},
-		crules:    sqlstore.ConflictRules{Settings: pol.ConflictSettings(), Calendar: cal},
+	rp := &replayer{st: st, w: w, ds: ds, warn: prog.WarnFraction, version: pol.Version(),
+		rules:     prog.Registration,
+		crules:    prog.Conflicts,
 		byRole:    map[tandem.Role][]int64{},
 		accountOf: map[int64]int64{},
 	}
@@ -75,8 +73,7 @@ func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Datas
 	st.SetClock(func() time.Time { return rp.now })
 	defer st.SetClock(func() time.Time { return ds.Config.Today })
 	matcher := match.NewLive(st.AccountSource(), match.LiveConfig{Now: func() time.Time { return rp.now }})
-	st.SetAccountMatcher(matcher)
-	defer st.SetAccountMatcher(nil)
+	rp.submitter = registration.NewSubmitter(st, matcher, nil)
 
 	h := ds.History
 	end := ds.Config.Today
@@ -117,7 +114,7 @@ func (rp *replayer) submit(ctx context.Context, i int) (int64, error) {
 	r := f.Registration
 	r.PartnerID = rp.w.partners[r.PartnerID]
 	actor := tandem.Actor{UserID: rp.w.users[f.SubmittedBy], Role: tandem.RolePartnerUser, PartnerID: r.PartnerID}
-	if err := rp.st.SubmitRegistration(ctx, actor, &r, rp.rules); err != nil {
+	if err := rp.submitter.Submit(ctx, actor, &r, rp.rules); err != nil {
 		return 0, fmt.Errorf("file %s: %w", r.ExternalID, err)
 	}
 	rp.accountOf[r.ID] = rp.w.accounts[f.Account]

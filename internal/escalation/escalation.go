@@ -13,9 +13,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/periodic"
-
-	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 // DefaultInterval is how often the job looks for due conflicts.
@@ -23,7 +22,7 @@ const DefaultInterval = time.Minute
 
 // Escalator moves due conflicts up a level (the store).
 type Escalator interface {
-	EscalateDue(ctx context.Context, now time.Time, rules sqlstore.ConflictRules) (int, error)
+	EscalateDue(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error)
 }
 
 // Config is what a Job needs. Store and Rules are required.
@@ -31,7 +30,7 @@ type Config struct {
 	Store Escalator
 	// Rules returns the conflict rules in force (they follow the published policy, so they are asked
 	// for on every run).
-	Rules func(ctx context.Context) (sqlstore.ConflictRules, error)
+	Rules func(ctx context.Context) (tandem.ConflictRules, error)
 	// Interval is how often the job runs (default DefaultInterval).
 	Interval time.Duration
 	// Now is the clock (default time.Now).

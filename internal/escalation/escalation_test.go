@@ -16,14 +16,14 @@ import (
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-func testRules(t testing.TB) sqlstore.ConflictRules {
+func testRules(t testing.TB) tandem.ConflictRules {
 	t.Helper()
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
 		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sqlstore.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+	return tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
 }
 
 // TestRunOnce drives the job with an injected time against a real store.
@@ -41,7 +41,7 @@ func TestRunOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := testRules(t)
-	job, err := New(Config{Store: st, Rules: func(context.Context) (sqlstore.ConflictRules, error) { return rules, nil }})
+	job, err := New(Config{Store: st, Rules: func(context.Context) (tandem.ConflictRules, error) { return rules, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ type countingStore struct {
 	calls []time.Time
 }
 
-func (c *countingStore) EscalateDue(_ context.Context, now time.Time, _ sqlstore.ConflictRules) (int, error) {
+func (c *countingStore) EscalateDue(_ context.Context, now time.Time, _ tandem.ConflictRules) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, now)
@@ -91,10 +91,10 @@ func TestStartStop(t *testing.T) {
 		store := &countingStore{}
 		rules := testRules(t)
 		failing := true
-		job, err := New(Config{Store: store, Interval: time.Minute, Rules: func(context.Context) (sqlstore.ConflictRules, error) {
+		job, err := New(Config{Store: store, Interval: time.Minute, Rules: func(context.Context) (tandem.ConflictRules, error) {
 			if failing { // the first run fails: the job logs it and carries on
 				failing = false
-				return sqlstore.ConflictRules{}, errors.New("no policy yet")
+				return tandem.ConflictRules{}, errors.New("no policy yet")
 			}
 			return rules, nil
 		}})

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/country"
 )
 
 // normKey reduces a label to lower-case letters and digits, so "Closed Won", "closed_won", "Closed/Won"
@@ -46,7 +47,6 @@ func appendNormKey(buf []byte, s string) []byte {
 type vocabulary struct {
 	stages       map[string]tandem.Stage
 	forecasts    map[string]tandem.ForecastCategory
-	countries    map[string]string
 	productTypes map[string]tandem.ProductType
 	tiers        map[string]tandem.Tier
 	partnerTypes map[string]tandem.PartnerType
@@ -59,7 +59,7 @@ type vocabulary struct {
 }
 
 func newVocabulary() *vocabulary {
-	v := &vocabulary{countries: countryNames()}
+	v := &vocabulary{}
 	v.stages = synonyms(map[tandem.Stage][]string{
 		tandem.StageProspecting: {"prospecting", "prospect", "new", "lead", "appointmentscheduled", "discovery"},
 		tandem.StageQualified: {"qualified", "qualification", "needs analysis", "value proposition", "id. decision makers",
@@ -148,18 +148,7 @@ func lookup[T any](v *vocabulary, table map[string]T, s string) (T, bool) {
 }
 
 // country returns the ISO code for a country name, alpha-3 code or alpha-2 code.
-func (v *vocabulary) country(s string) (string, bool) {
-	if code, ok := lookup(v, v.countries, s); ok {
-		return code, true
-	}
-	if len(s) == 2 {
-		code := strings.ToUpper(s)
-		if tandem.ValidCountry(code) {
-			return code, true
-		}
-	}
-	return "", false
-}
+func (v *vocabulary) country(s string) (string, bool) { return country.Code(s) }
 
 // defaultForecast is the forecast category of a stage when the file gives none.
 func defaultForecast(s tandem.Stage) tandem.ForecastCategory {

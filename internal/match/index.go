@@ -7,15 +7,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/tandem-revops/tandem"
 )
 
 // Account is an existing account that registrations are resolved against.
-type Account struct {
-	ID      string
-	Name    string
-	Domain  string // website; any of "acme.com", "https://www.acme.com/about", "sales@acme.com"
-	Country string // ISO code or a common English name; compared only when both sides have one
-}
+// It is the domain's tandem.MatchAccount, so the store can be a Source without importing the matcher.
+type Account = tandem.MatchAccount
 
 // Index holds accounts ready for matching. It is immutable after NewIndex, so Match may be called
 // from many goroutines at once.

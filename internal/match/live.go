@@ -9,19 +9,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/periodic"
 )
 
 // Cursor is a position in the source's order of changes: the change time, and among the accounts
 // changed at that same time (one bulk import stamps thousands alike) the source's sequence (the store:
 // the account id).
-type Cursor struct {
-	At  time.Time
-	Seq int64
-}
-
-// After reports whether c comes after o.
-func (c Cursor) After(o Cursor) bool { return c.At.After(o.At) || c.At.Equal(o.At) && c.Seq > o.Seq }
+// It is the domain's tandem.ChangeCursor, so the store can be a Source without importing the matcher.
+type Cursor = tandem.ChangeCursor
 
 // Source is where a Live index reads the account base (the store implements it).
 type Source interface {

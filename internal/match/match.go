@@ -38,18 +38,21 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/adrg/strutil/metrics"
+	"github.com/tandem-revops/tandem"
 )
 
 // Decision is what to do with a registration's company.
-type Decision string
+// It is the domain's tandem.AccountDecision, the value the store records.
+type Decision = tandem.AccountDecision
 
 const (
-	DecisionMatch  Decision = "match"  // confidently an existing account
-	DecisionReview Decision = "review" // plausible, but a person should confirm (review queue)
-	DecisionNew    Decision = "new"    // nothing close: a new account
+	DecisionMatch  = tandem.AccountDecisionMatch  // confidently an existing account
+	DecisionReview = tandem.AccountDecisionReview // plausible, but a person should confirm (review queue)
+	DecisionNew    = tandem.AccountDecisionNew    // nothing close: a new account
 )
 
 // Thresholds tuned on the labelled public data (realdata_test.go); see the package doc.
@@ -83,6 +86,28 @@ type Candidate struct {
 	Name      string
 	Score     float64
 	Reason    string
+}
+
+// Resolution is r as the store records it, with the account ids as numbers (the store's ids, which a
+// Source built on it writes in decimal).
+func (r Result) Resolution() (*tandem.AccountResolution, error) {
+	res := &tandem.AccountResolution{Decision: r.Decision, Score: r.Score, Reason: r.Reason,
+		Candidates: make([]tandem.AccountMatchCandidate, 0, len(r.Candidates))}
+	if r.Decision == DecisionMatch {
+		id, err := strconv.ParseInt(r.AccountID, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("matched account id %q: %w", r.AccountID, err)
+		}
+		res.AccountID = id
+	}
+	for _, c := range r.Candidates {
+		id, err := strconv.ParseInt(c.AccountID, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("candidate account id %q: %w", c.AccountID, err)
+		}
+		res.Candidates = append(res.Candidates, tandem.AccountMatchCandidate{AccountID: id, Name: c.Name, Score: c.Score, Reason: c.Reason})
+	}
+	return res, nil
 }
 
 // Result is the outcome for one query. AccountID is set for DecisionMatch and, as the best guess, for

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/tandem-revops/tandem/internal/shareddata"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tandem-revops/tandem/internal/shareddata"
 )
 
 // The labelled set is built at run time from the public company lists in ../shared/data (never

@@ -196,7 +196,7 @@ func world(t *testing.T, st *sqlstore.Store) {
 	must(t, st.CreateAccount(ctx, sys, &acme))
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00", Days: []string{"mon", "tue", "wed", "thu", "fri"}})
 	must(t, err)
-	rules := sqlstore.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings()}
+	rules := tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings()}
 	var second int64
 	for _, u := range []tandem.User{pat, quinn} {
 		r := tandem.Registration{AccountName: "Acme Corp", AccountID: acme.ID, Country: "US", ProductType: tandem.ProductCore,
@@ -204,7 +204,7 @@ func world(t *testing.T, st *sqlstore.Store) {
 		must(t, st.SubmitRegistration(ctx, tandem.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, PartnerID: u.PartnerID}, &r, rules))
 		second = r.ID
 	}
-	opened, err := st.DetectRegistrationConflicts(ctx, sys, sqlstore.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}, second)
+	opened, err := st.DetectRegistrationConflicts(ctx, sys, tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}, second)
 	must(t, err)
 	if len(opened) != 1 {
 		t.Fatalf("opened %d conflicts, want 1", len(opened))

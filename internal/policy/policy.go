@@ -55,6 +55,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tandem-revops/tandem/internal/country"
 	"github.com/tandem-revops/tandem/internal/yamlnode"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -422,7 +423,7 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 	}
 	presenceNode := yamlnode.Child(doc, "direct_presence")
 	for i, cc := range f.DirectPresence {
-		code, ok := CountryCode(cc)
+		code, ok := country.Code(cc)
 		if !ok {
 			l, c := presenceNode.Line, presenceNode.Column
 			if presenceNode.Kind == yaml.SequenceNode && i < len(presenceNode.Content) {

@@ -363,20 +363,6 @@ func TestAccessors(t *testing.T) {
 	}
 }
 
-func TestCountryCode(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"US", "US"}, {"us", "US"}, {"United States", "US"}, {" germany ", "DE"}, {"UK", "GB"}, {"United  Kingdom", "GB"},
-		{"XX", ""}, {"Atlantis", ""},
-	}
-	for _, tt := range tests {
-		got, ok := CountryCode(tt.in)
-		if got != tt.want || ok != (tt.want != "") {
-			t.Errorf("CountryCode(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
-		}
-	}
-}
-
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

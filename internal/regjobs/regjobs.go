@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/periodic"
 
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -26,14 +27,14 @@ const DefaultInterval = time.Minute
 
 // Store does the job's work (the SQL store).
 type Store interface {
-	ExpireDue(ctx context.Context, now time.Time, rules sqlstore.RegistrationRules) (int, error)
-	AlertDue(ctx context.Context, now time.Time, rules sqlstore.RegistrationRules, warnFraction float64) (sqlstore.AlertCounts, error)
+	ExpireDue(ctx context.Context, now time.Time, rules tandem.RegistrationRules) (int, error)
+	AlertDue(ctx context.Context, now time.Time, rules tandem.RegistrationRules, warnFraction float64) (sqlstore.AlertCounts, error)
 }
 
 // Rules are the registration rules in force and the share of the approval SLA after which a waiting
 // registration is warned about (0 < WarnFraction < 1).
 type Rules struct {
-	Registration sqlstore.RegistrationRules
+	Registration tandem.RegistrationRules
 	WarnFraction float64
 }
 

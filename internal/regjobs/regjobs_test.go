@@ -27,8 +27,8 @@ func testRules(t testing.TB) Rules {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Rules{Registration: sqlstore.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(),
-		ApprovalSLA: calendar.SLA{Calendar: cal, Budget: 16 * time.Hour}}, WarnFraction: 0.5}
+	return Rules{Registration: tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(),
+		ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 16 * time.Hour}}, WarnFraction: 0.5}
 }
 
 func stores(t *testing.T) map[string]*sqlstore.Store {
@@ -126,14 +126,14 @@ type fakeStore struct {
 	expireErr error
 }
 
-func (f *fakeStore) ExpireDue(_ context.Context, now time.Time, _ sqlstore.RegistrationRules) (int, error) {
+func (f *fakeStore) ExpireDue(_ context.Context, now time.Time, _ tandem.RegistrationRules) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, now)
 	return 0, f.expireErr
 }
 
-func (f *fakeStore) AlertDue(context.Context, time.Time, sqlstore.RegistrationRules, float64) (sqlstore.AlertCounts, error) {
+func (f *fakeStore) AlertDue(context.Context, time.Time, tandem.RegistrationRules, float64) (sqlstore.AlertCounts, error) {
 	return sqlstore.AlertCounts{Warnings: 2}, nil
 }
 

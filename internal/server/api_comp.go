@@ -12,6 +12,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -297,7 +298,7 @@ func (s *Server) registerCompAPI() {
 		RawBody huma.MultipartFormFiles[payoutForm]
 	}) (*bodyOutput[sqlstore.PayoutImport], error) {
 		f := in.RawBody.Data()
-		imp, err := s.store.ImportCompPayouts(ctx, actorFrom(ctx), f.File.Filename, f.File)
+		imp, err := compensation.ImportPayouts(ctx, s.store, actorFrom(ctx), f.File.Filename, f.File)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

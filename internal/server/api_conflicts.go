@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -24,8 +25,8 @@ type conflictListInput struct {
 
 type conflictBody struct {
 	sqlstore.ConflictDetail
-	Deciders   []tandem.Role        `json:"deciders" doc:"who may resolve it at its current level (admins always may)"`
-	Precedents []sqlstore.Precedent `json:"precedents" doc:"the most similar resolved conflicts, most similar first"`
+	Deciders   []tandem.Role         `json:"deciders" doc:"who may resolve it at its current level (admins always may)"`
+	Precedents []conflicts.Precedent `json:"precedents" doc:"the most similar resolved conflicts, most similar first"`
 }
 
 type resolveBody struct {
@@ -57,7 +58,7 @@ func (s *Server) registerConflictAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			precedents, err := s.store.Precedents(ctx, actor, in.ID, 0)
+			precedents, err := conflicts.Precedents(ctx, s.store, actor, in.ID, 0)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -124,19 +125,9 @@ func reviewPeriod(now time.Time, from, to string) (time.Time, time.Time, error) 
 	return start, end, nil
 }
 
-// ConflictRules returns the conflict rules in force: the active policy's conflicts settings (the
-// programme defaults for what it leaves out) on its business calendar. The escalation job asks for them
-// on every run.
-func (s *Server) ConflictRules(ctx context.Context) (sqlstore.ConflictRules, error) {
-	p, _, err := s.activePolicy(ctx)
-	if err != nil {
-		return sqlstore.ConflictRules{}, err
-	}
-	rules, err := rulesOf(p.Settings())
-	if err != nil {
-		return sqlstore.ConflictRules{}, err
-	}
-	return sqlstore.ConflictRules{Settings: p.ConflictSettings(), Calendar: rules.ApprovalSLA.Calendar}, nil
+// ConflictRules returns the conflict rules of the programme in force.
+func (s *Server) ConflictRules(ctx context.Context) (tandem.ConflictRules, error) {
+	return s.programme.ConflictRules(ctx)
 }
 
 // detectRegistrationConflicts opens the conflicts a registration just submitted or approved is party
@@ -144,14 +135,21 @@ func (s *Server) ConflictRules(ctx context.Context) (sqlstore.ConflictRules, err
 // not returned: the partner's filing stands.
 func (s *Server) detectRegistrationConflicts(ctx context.Context, actor tandem.Actor, id int64) int {
 	rules, err := s.ConflictRules(ctx)
-	if err == nil {
-		var opened []tandem.Conflict
-		if opened, err = s.store.DetectRegistrationConflicts(ctx, actor, rules, id); err == nil {
-			return len(opened)
-		}
+	if err != nil {
+		s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("registration", id), slog.Any("err", err))
+		return 0
 	}
-	s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("registration", id), slog.Any("err", err))
-	return 0
+	return s.detectConflictsUnder(ctx, actor, rules, id)
+}
+
+// detectConflictsUnder is detectRegistrationConflicts under rules the caller read already.
+func (s *Server) detectConflictsUnder(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, id int64) int {
+	opened, err := s.store.DetectRegistrationConflicts(ctx, actor, rules, id)
+	if err != nil {
+		s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("registration", id), slog.Any("err", err))
+		return 0
+	}
+	return len(opened)
 }
 
 // detectOpportunityConflicts opens the conflicts a saved opportunity change causes (before is nil for

@@ -14,6 +14,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/importer"
+	"github.com/tandem-revops/tandem/internal/importjob"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -145,27 +146,21 @@ func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, re
 		}
 		opts.Router, opts.Conflicts = p, p.ConflictSettings()
 	}
-	tx, err := s.store.BeginImport(ctx, actor)
-	if err != nil {
-		finish(tandem.UpsertCounts{}, 0, err)
-		return
-	}
-	report, err := importer.New(opts).Run(ctx, tx, src, req.fileName)
+	report, committed, err, txErr := importjob.Run(ctx, s.store, actor, importer.New(opts), src, req.fileName,
+		func(report importer.Report, err error) bool { return err == nil && !report.Refused })
 	if err == nil && report.Refused {
 		err = tandem.Errorf(tandem.EINVALID, "%s", refusal(report))
 	}
-	if err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil {
-			log.Error("roll back an import", slog.Any("err", rbErr))
-		}
+	switch {
+	case err == nil:
+		err = txErr
+	case txErr != nil:
+		log.Error("roll back an import", slog.Any("err", txErr))
+	}
+	if err != nil || !committed {
 		if tandem.ErrorCode(err) == tandem.EINTERNAL {
 			log.Error("import failed", slog.Any("err", err))
 		}
-		finish(tandem.UpsertCounts{}, int64(report.Rejected), err)
-		return
-	}
-	if err := tx.Commit(); err != nil {
-		log.Error("commit an import", slog.Any("err", err))
 		finish(tandem.UpsertCounts{}, int64(report.Rejected), err)
 		return
 	}
@@ -190,16 +185,14 @@ func (s *Server) holdImportedReroutes(ctx context.Context, actor tandem.Actor, l
 		return
 	}
 	opened := 0
-	for _, h := range held {
-		_, ok, err := s.store.HoldReroute(ctx, actor, rules, h.OpportunityID, h.Proposed)
+	_ = importjob.HoldReroutes(ctx, s.store, actor, rules, held, func(h importer.HeldReroute, _ int64, ok bool, err error) error {
 		if err != nil {
 			log.Error("open a protected re-route conflict", slog.Int64("opportunity", h.OpportunityID), slog.Any("err", err))
-			continue
-		}
-		if ok {
+		} else if ok {
 			opened++
 		}
-	}
+		return nil // the import is committed: one failure does not stop the others
+	})
 	log.Info("re-routes held past the protected stage", slog.Int("held", len(held)), slog.Int("conflicts_opened", opened))
 }
 

@@ -170,7 +170,7 @@ func (s *Server) updateOpportunity(ctx context.Context, actor tandem.Actor, befo
 
 // holdReroute opens the protected_reroute conflict of stored deal o, which kept its routing although
 // the policy proposed proposed, and says so. The deal is stored already, so a failure is logged.
-func (s *Server) holdReroute(ctx context.Context, actor tandem.Actor, rules sqlstore.ConflictRules, o *tandem.Opportunity,
+func (s *Server) holdReroute(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, o *tandem.Opportunity,
 	proposed tandem.Routing) *heldReroute {
 	h := &heldReroute{Proposed: proposed}
 	id, _, err := s.store.HoldReroute(ctx, actor, rules, o.ID, proposed)

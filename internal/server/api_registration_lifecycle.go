@@ -2,13 +2,9 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
-	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/regjobs"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -112,43 +108,22 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 		})
 }
 
-// RegistrationJobRules returns what the registration background job needs from the policy in force:
-// the lifecycle settings, the approval SLA and the share of it after which a waiting registration is
-// warned about. The job asks for them on every run.
+// RegistrationJobRules returns what the registration background job needs from the programme in
+// force: the lifecycle settings, the approval SLA and the share of it after which a waiting
+// registration is warned about.
 func (s *Server) RegistrationJobRules(ctx context.Context) (regjobs.Rules, error) {
-	p, _, err := s.activePolicy(ctx)
+	in, err := s.programme.Current(ctx)
 	if err != nil {
 		return regjobs.Rules{}, err
 	}
-	set := p.Settings()
-	rules, err := rulesOf(set)
-	if err != nil {
-		return regjobs.Rules{}, err
-	}
-	return regjobs.Rules{Registration: rules, WarnFraction: set.Alerts.WarnFraction()}, nil
+	return regjobs.Rules{Registration: in.Registration, WarnFraction: in.WarnFraction}, nil
 }
 
-// registrationRules returns the lifecycle settings and approval SLA of the policy in force.
-func (s *Server) registrationRules(ctx context.Context) (sqlstore.RegistrationRules, error) {
-	p, _, err := s.activePolicy(ctx)
+// registrationRules returns the lifecycle settings and approval SLA of the programme in force.
+func (s *Server) registrationRules(ctx context.Context) (tandem.RegistrationRules, error) {
+	in, err := s.programme.Current(ctx)
 	if err != nil {
-		return sqlstore.RegistrationRules{}, err
+		return tandem.RegistrationRules{}, err
 	}
-	return rulesOf(p.Settings())
-}
-
-// rulesOf turns the policy's registration settings into the store's lifecycle rules. The policy has
-// no extension-activity window, so the domain default applies.
-func rulesOf(set policy.Registration) (sqlstore.RegistrationRules, error) {
-	bh := set.BusinessHours
-	cal, err := calendar.New(calendar.Config{Timezone: bh.Timezone, Start: bh.Start, End: bh.End, Days: bh.Days,
-		Holidays: bh.Holidays})
-	if err != nil {
-		return sqlstore.RegistrationRules{}, fmt.Errorf("policy registration settings: %w", err)
-	}
-	return sqlstore.RegistrationRules{
-		Lifecycle: tandem.LifecycleSettings{ProtectionDays: set.ProtectionDays, Extensions: set.Extensions,
-			ExtensionDays: set.ExtensionDays, ActivityDays: tandem.DefaultActivityDays},
-		ApprovalSLA: calendar.SLA{Calendar: cal, Budget: time.Duration(set.ApprovalSLABusinessHours) * time.Hour},
-	}, nil
+	return in.Registration, nil
 }

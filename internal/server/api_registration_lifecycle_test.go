@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/policy"
 )
 
 // TestRegistrationLifecycleAPI drives a registration from submission to withdrawal over HTTP, with
@@ -85,20 +84,4 @@ func TestRegistrationLifecycleAPI(t *testing.T) {
 			t.Errorf("log: %s", got)
 		}
 	})
-}
-
-func TestRulesOf(t *testing.T) {
-	t.Parallel()
-	rules, err := rulesOf(policy.Default().Settings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rules.Lifecycle != tandem.DefaultLifecycleSettings() || rules.ApprovalSLA.Budget.Hours() != 48 {
-		t.Errorf("rules of the default policy: %+v", rules)
-	}
-	bad := policy.Default().Settings()
-	bad.BusinessHours.Holidays = []string{"someday"}
-	if _, err := rulesOf(bad); err == nil {
-		t.Error("a bad holiday was accepted")
-	}
 }

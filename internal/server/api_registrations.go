@@ -9,6 +9,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/policy"
+	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -98,26 +99,21 @@ const (
 // all come through here. A failure after the registration is stored (detection, auto-approval) is
 // logged, not returned: the partner's filing stands and waits in the queue.
 func (s *Server) submitRegistration(ctx context.Context, actor tandem.Actor, in registrationInput) (*registrationCreated, error) {
-	r, partner, err := s.createRegistration(ctx, actor, in)
+	// The programme in force is read once for the whole filing: the SLA stamp, the routing, the
+	// detection and the auto-approval all follow the same version.
+	r, partner, prog, err := s.createRegistration(ctx, actor, in)
 	if err != nil {
 		return nil, err
 	}
 	out := &registrationCreated{Registration: *r}
-	p, _, err := s.activePolicy(ctx)
-	if err != nil {
-		// Read a moment ago to stamp the SLA, so this is rare; the filing stands and waits in the queue.
-		s.log.ErrorContext(ctx, "no policy to route a registration", slog.Int64("registration", r.ID), slog.Any("err", err))
-		out.Explanation = "the policy in force could not be read; the registration waits for channel operations"
-		s.detectRegistrationConflicts(ctx, actor, r.ID)
-		return out, nil
-	}
+	p := prog.Policy
 	dec, routeErr := p.Route(registrationDeal(r, partner))
 	if routeErr != nil {
 		out.Explanation = routeErr.Error()
 	} else {
 		out.Motion, out.Rule, out.PolicyVersion, out.Explanation = dec.Motion, dec.Rule, dec.PolicyVersion, dec.Explanation
 	}
-	overlap := s.detectRegistrationConflicts(ctx, actor, r.ID) > 0
+	overlap := s.detectConflictsUnder(ctx, actor, prog.Conflicts, r.ID) > 0
 	if overlap {
 		out.Review = tandem.OverlapUnderReview
 	}
@@ -127,17 +123,14 @@ func (s *Server) submitRegistration(ctx context.Context, actor tandem.Actor, in 
 		return out, nil
 	}
 	reason := tandem.AutoApprovalReason(p.Version())
-	rules, err := rulesOf(p.Settings())
+	approved, err := s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, prog.Registration)
 	if err == nil {
-		var approved *tandem.Registration
-		if approved, err = s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, rules); err == nil {
-			out.Registration, out.AutoApproved = *approved, true
-			// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
-			if s.detectRegistrationConflicts(ctx, tandem.SystemActor, r.ID) > 0 {
-				out.Review = tandem.OverlapUnderReview
-			}
-			return out, nil
+		out.Registration, out.AutoApproved = *approved, true
+		// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
+		if s.detectConflictsUnder(ctx, tandem.SystemActor, prog.Conflicts, r.ID) > 0 {
+			out.Review = tandem.OverlapUnderReview
 		}
+		return out, nil
 	}
 	s.log.ErrorContext(ctx, "auto-approval failed; the registration waits in the queue", slog.Int64("registration", r.ID),
 		slog.Any("err", err))
@@ -188,7 +181,7 @@ func registrationDeal(r *tandem.Registration, partner *tandem.Partner) policy.De
 	}
 }
 
-func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, *tandem.Partner, error) {
+func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, *tandem.Partner, *programme.InForce, error) {
 	if actor.IsPartner() {
 		switch b.PartnerID {
 		case 0:
@@ -196,7 +189,7 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 		case actor.PartnerID:
 		default:
 			// Another partner's id: to this partner it does not exist.
-			return nil, nil, tandem.NotFound("partner", b.PartnerID)
+			return nil, nil, nil, tandem.NotFound("partner", b.PartnerID)
 		}
 	}
 	if b.Currency == "" {
@@ -208,19 +201,19 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 		Currency: b.Currency, ExpectedClose: b.ExpectedClose, ContactName: b.ContactName, ContactEmail: b.ContactEmail,
 		Status: tandem.RegistrationSubmitted, SubmittedAt: now}
 	if err := r.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	partner, err := s.store.GetPartner(ctx, actor, r.PartnerID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	rules, err := s.registrationRules(ctx)
+	prog, err := s.programme.Current(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.
-	if err := s.store.SubmitRegistration(ctx, actor, r, rules); err != nil {
-		return nil, nil, err
+	if err := s.registrations.Submit(ctx, actor, r, prog.Registration); err != nil {
+		return nil, nil, nil, err
 	}
-	return r, partner, nil
+	return r, partner, prog, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to make a schema per PostgreSQL test
 

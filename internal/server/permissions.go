@@ -37,7 +37,9 @@ var (
 	// registrars file deal registrations: partner users for their own partner, channel staff for any.
 	registrars = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RolePartnerUser)
 	// deciders approve and reject deal registrations and work the approval queue.
-	deciders = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel)
+	deciders = allow(tandem.RegistrationDeciders...)
+	// reportViewers see the approval-time report: the deciders and the VPs they answer to.
+	reportViewers = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleVPSales)
 	// holders withdraw or extend a registration: its partner's users, or channel staff for them.
 	holders = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RolePartnerUser)
 	// conflictDeciders resolve channel conflicts; the store checks each is a decider of the conflict's level.
@@ -47,6 +49,9 @@ var (
 	ops = allow(tandem.RoleRevOps)
 	// compViewers see every compensation statement, gross profit, reconciliation and what-if.
 	compViewers = allow(tandem.RoleRevOps, tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO)
+	// compPartnerViewers open a partner's compensation: its partner users and channel staff.
+	compPartnerViewers = allow(tandem.RolePartnerUser, tandem.RolePartnerManager, tandem.RoleRevOps,
+		tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO)
 	// disputers dispute an attribution: the deal's AE, partner managers, the deal's partner (the store checks which).
 	disputers = allow(tandem.RoleRevOps, tandem.RoleAE, tandem.RolePartnerManager, tandem.RolePartnerUser)
 )
@@ -81,15 +86,13 @@ var permissions = map[string]access{
 	"create-registration":       registrars,
 	"create-registrations-bulk": registrars,
 
-	"approve-registration":     deciders,
-	"reject-registration":      deciders,
-	"withdraw-registration":    holders,
-	"extend-registration":      holders,
-	"list-registration-events": anyone,
-	"get-registration-queue":   deciders,
-	// The approval-time report: the deciders and the VPs they answer to.
-	"get-registration-approval-report": allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel,
-		tandem.RoleVPSales),
+	"approve-registration":             deciders,
+	"reject-registration":              deciders,
+	"withdraw-registration":            holders,
+	"extend-registration":              holders,
+	"list-registration-events":         anyone,
+	"get-registration-queue":           deciders,
+	"get-registration-approval-report": reportViewers,
 
 	"list-touches": anyone,
 	"get-touch":    anyone,

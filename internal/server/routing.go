@@ -3,86 +3,26 @@ package server
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"sync"
-	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/policy"
 )
 
-// policyCache holds the parsed active policy. It asks the store for the active version at most once per
-// ttl and parses a version only when its id changed, so routing costs one small query every ttl at most.
-type policyCache struct {
-	ttl time.Duration
-
-	mu        sync.Mutex
-	checkedAt time.Time
-	version   *tandem.PolicyVersion
-	parsed    *policy.Policy
-}
-
-// activePolicy returns the active published policy and its stored version.
+// activePolicy returns the active published policy and its stored version, from the programme in force.
 func (s *Server) activePolicy(ctx context.Context) (*policy.Policy, *tandem.PolicyVersion, error) {
-	c := s.policy
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := s.now()
-	if c.parsed != nil && now.Sub(c.checkedAt) < c.ttl {
-		return c.parsed, c.version, nil
-	}
-	v, err := s.store.ActivePolicyVersion(ctx)
+	in, err := s.programme.Current(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("active policy: %w", err)
+		return nil, nil, err
 	}
-	if c.version == nil || c.version.ID != v.ID {
-		p, err := policy.Parse(v.Name, []byte(v.Source))
-		if err != nil {
-			return nil, nil, fmt.Errorf("active policy version %d: %w", v.ID, err)
-		}
-		c.parsed, c.version = p, v
-		s.log.InfoContext(ctx, "policy in force", slog.Int64("id", v.ID), slog.String("version", p.Version()))
-	}
-	c.checkedAt = now
-	return c.parsed, c.version, nil
+	return in.Policy, in.Version, nil
 }
 
 // forgetPolicy makes the next routing call re-read the active version (after a publish here).
-func (s *Server) forgetPolicy() {
-	s.policy.mu.Lock()
-	s.policy.checkedAt = time.Time{}
-	s.policy.mu.Unlock()
-}
+func (s *Server) forgetPolicy() { s.programme.Forget() }
 
 // EnsurePolicy stores the built-in default policy as the published version when the store has none,
 // audited as the system. Serve calls it at start.
-func (s *Server) EnsurePolicy(ctx context.Context) error {
-	_, err := s.store.ActivePolicyVersion(ctx)
-	if err == nil {
-		return nil
-	}
-	if tandem.ErrorCode(err) != tandem.ENOTFOUND {
-		return fmt.Errorf("active policy: %w", err)
-	}
-	src := policy.DefaultSource()
-	p, err := policy.Parse("default", src)
-	if err != nil {
-		return fmt.Errorf("built-in policy: %w", err)
-	}
-	v := &tandem.PolicyVersion{Name: p.Name(), Version: p.Version(), Source: string(src), Status: tandem.PolicyDraft,
-		EffectiveFrom: p.EffectiveFrom()}
-	if v.EffectiveFrom.IsZero() {
-		v.EffectiveFrom = s.now().UTC()
-	}
-	if err := s.store.CreatePolicyVersion(ctx, tandem.SystemActor, v); err != nil {
-		return fmt.Errorf("store the built-in policy: %w", err)
-	}
-	if err := s.store.PublishPolicyVersion(ctx, tandem.SystemActor, v.ID); err != nil {
-		return fmt.Errorf("publish the built-in policy: %w", err)
-	}
-	s.log.InfoContext(ctx, "stored the built-in policy as the published version", slog.String("version", p.Version()))
-	return nil
-}
+func (s *Server) EnsurePolicy(ctx context.Context) error { return s.programme.Ensure(ctx) }
 
 // dealOf is what the policy sees of an opportunity.
 func dealOf(o *tandem.Opportunity, st tandem.RoutingState) policy.Deal {

@@ -28,6 +28,8 @@ import (
 
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/programme"
+	"github.com/tandem-revops/tandem/internal/registration"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -45,6 +47,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// PolicyTTL is how long the active policy is trusted before the store is asked again (default 2s).
 	PolicyTTL time.Duration
+	// Programme is the programme in force, shared with the background jobs (default: one of the
+	// server's own over Store, trusted for PolicyTTL).
+	Programme *programme.Loader
 	// SignInFailures failed sign-ins per email and IP within SignInWindow lock further tries out
 	// until the window ends (defaults 10 and 15 minutes).
 	SignInFailures int
@@ -68,11 +73,13 @@ type Server struct {
 	pages      *pages
 	api        huma.API
 	handler    http.Handler
-	policy     *policyCache
+	programme  *programme.Loader
 	imports    sync.WaitGroup // background import jobs
 	importCtx  context.Context
 	stopImport context.CancelFunc
 	accounts   *match.Live // the account matcher registrations are resolved with on submit
+	// registrations files registrations: account resolution, then the store's lifecycle.
+	registrations *registration.Submitter
 }
 
 // APIPrefix is where the REST API lives.
@@ -117,11 +124,14 @@ func New(cfg Config) (*Server, error) {
 		limiter: auth.NewLimiter(cfg.SignInFailures, cfg.SignInWindow, cfg.Now),
 		metrics: newMetrics(),
 	}
-	s.policy = &policyCache{ttl: cfg.PolicyTTL}
+	s.programme = cfg.Programme
+	if s.programme == nil {
+		s.programme = programme.NewLoader(programme.Config{Store: cfg.Store, TTL: cfg.PolicyTTL, Now: cfg.Now, Logger: cfg.Logger})
+	}
 	// One account index per server process, loaded in the background and kept current (see match.Live);
-	// the store resolves each submitted registration's company with it.
+	// each submitted registration's company is resolved with it before the store files it.
 	s.accounts = match.NewLive(cfg.Store.AccountSource(), match.LiveConfig{Logger: cfg.Logger, Now: cfg.Now})
-	cfg.Store.SetAccountMatcher(s.accounts)
+	s.registrations = registration.NewSubmitter(cfg.Store, s.accounts, cfg.Logger)
 	s.importCtx, s.stopImport = context.WithCancel(context.Background())
 	s.accounts.Start(s.importCtx)
 	var err error

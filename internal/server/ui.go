@@ -109,9 +109,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.User = c.user
 	if c.user != nil {
 		v.Partner = c.user.Role == tandem.RolePartnerUser
-		v.CanEdit = c.actor().Can(tandem.RoleRevOps)
+		v.CanEdit = c.actor().Can(ops.roles...)
 		v.Decider = c.actor().Can(deciders.roles...)
-		v.Reporter = c.actor().Can(reportViewers...)
+		v.Reporter = c.actor().Can(reportViewers.roles...)
 		v.MatchReview = s.matchReviewCount(r, c.actor())
 	}
 	if c.session != nil {
@@ -171,26 +171,23 @@ func (s *Server) signedIn(h http.HandlerFunc, roles ...tandem.Role) http.Handler
 	}
 }
 
-// staffRoles are the vendor roles: every role but partner_user.
-var staffRoles = staff.roles
-
 func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin", s.signinPage)
 	mux.HandleFunc("POST /signin", s.signinSubmit)
-	mux.HandleFunc("POST /signout", s.signout)
-	mux.HandleFunc("GET /{$}", s.signedIn(s.dashboardPage))
-	mux.HandleFunc("GET /opportunities", s.signedIn(s.opportunitiesPage))
-	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.opportunityPage))
-	mux.HandleFunc("GET /registrations", s.signedIn(s.registrationsPage))
-	mux.HandleFunc("GET /guide", s.signedIn(s.guidePage))
-	mux.HandleFunc("GET /policy", s.signedIn(s.policyPage, staffRoles...))
-	mux.HandleFunc("POST /policy/simulate", s.signedIn(s.policySimulate, tandem.RoleRevOps))
-	mux.HandleFunc("POST /policy/publish", s.signedIn(s.policyPublish, tandem.RoleRevOps))
-	mux.HandleFunc("GET /import", s.signedIn(s.importPage, tandem.RoleRevOps))
-	mux.HandleFunc("POST /import", s.signedIn(s.importSubmit, tandem.RoleRevOps))
-	mux.HandleFunc("GET /import/{id}", s.signedIn(s.importJobPage, tandem.RoleRevOps))
-	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, tandem.RoleRevOps))
-	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
+	mux.HandleFunc("POST /signout", s.page(s.signout))
+	mux.HandleFunc("GET /{$}", s.signedIn(s.page(s.dashboardPage)))
+	mux.HandleFunc("GET /opportunities", s.signedIn(s.page(s.opportunitiesPage)))
+	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.page(s.opportunityPage)))
+	mux.HandleFunc("GET /registrations", s.signedIn(s.page(s.registrationsPage)))
+	mux.HandleFunc("GET /guide", s.signedIn(s.page(s.guidePage)))
+	mux.HandleFunc("GET /policy", s.signedIn(s.page(s.policyPage), staff.roles...))
+	mux.HandleFunc("POST /policy/simulate", s.signedIn(s.policySimulate, ops.roles...))
+	mux.HandleFunc("POST /policy/publish", s.signedIn(s.page(s.policyPublish), ops.roles...))
+	mux.HandleFunc("GET /import", s.signedIn(s.page(s.importPage), ops.roles...))
+	mux.HandleFunc("POST /import", s.signedIn(s.page(s.importSubmit), ops.roles...))
+	mux.HandleFunc("GET /import/{id}", s.signedIn(s.page(s.importJobPage), ops.roles...))
+	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, ops.roles...))
+	mux.HandleFunc("GET /audit", s.signedIn(s.page(s.auditPage), staff.roles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)
@@ -212,4 +209,17 @@ func queryInt(q url.Values, name string) int {
 		return 0
 	}
 	return n
+}
+
+// pageHandler is a UI page that returns its error instead of rendering it; page renders it.
+type pageHandler func(w http.ResponseWriter, r *http.Request) error
+
+// page adapts a pageHandler: an error it returns is shown as the error page (see fail), so a handler
+// says "return err" where it would otherwise render the error and return by hand.
+func (s *Server) page(h pageHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}
 }

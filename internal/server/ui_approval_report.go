@@ -16,10 +16,6 @@ import (
 // hours of the policy's calendar — overall, by partner manager and by month, with a chart of the
 // months. The period is a quarter, a year or the last twelve months.
 
-// reportViewers may see the approval-time report: the deciders and the VPs they answer to (the API's
-// permission table says the same).
-var reportViewers = []tandem.Role{tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleVPSales}
-
 // period is the report's time span, [From, To).
 type period struct {
 	Value, Label string
@@ -115,23 +111,20 @@ type approvalReportData struct {
 	QueueLink    string
 }
 
-func (s *Server) approvalReportPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) approvalReportPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	now := s.now()
 	p, err := parsePeriod(r.URL.Query().Get("period"), now)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rules, err := s.registrationRules(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rep, err := s.store.ApprovalReport(ctx, actorFrom(ctx), p.From, p.To, rules.ApprovalSLA)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := approvalReportData{Period: p, Periods: periodOptions(now, p.Value), From: p.From.Format(time.DateOnly),
 		To: p.To.AddDate(0, 0, -1).Format(time.DateOnly), SLAHours: hoursText(rep.SLABusinessHours),
@@ -151,10 +144,10 @@ func (s *Server) approvalReportPage(w http.ResponseWriter, r *http.Request) {
 		d.ManagerChart, err = approvalChart(managers, func(g sqlstore.ApprovalGroup) string { return g.Label })
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "approval_report", view{Title: "Approval times " + p.Label, Nav: "approval-report", Data: d})
+	return nil
 }
 
 // approvalChart draws, per group, the decisions and the share decided within the SLA (whole percent,

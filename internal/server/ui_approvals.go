@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -79,28 +78,25 @@ type approvalsData struct {
 // approvalsLimit is how many queued registrations the page shows; the total says how many wait.
 const approvalsLimit = 200
 
-func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
-	s.renderApprovals(w, r, http.StatusOK, "", false)
+func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderApprovals(w, r, http.StatusOK, "", false)
 }
 
-func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	jr, err := s.RegistrationJobRules(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rules := jr.Registration
 	items, total, err := s.store.ApprovalQueue(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	now := s.now()
 	d := approvalsData{Total: total}
@@ -108,25 +104,26 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 		d.Rows = append(d.Rows, approvalRow{ApprovalQueueItem: it, Partner: names[it.Registration.PartnerID],
 			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)})
 		switch it.SLAStatus {
-		case calendar.Breached:
+		case tandem.SLABreached:
 			d.Breached++
-		case calendar.AtRisk:
+		case tandem.SLAAtRisk:
 			d.AtRisk++
 		}
 	}
 	s.render(w, r, status, "approvals", view{Title: "Approvals", Nav: "approvals", Flash: flash, FlashOK: flashOK, Data: d})
+	return nil
 }
 
 // approvalDecide approves or rejects a registration from the queue. An htmx request gets the row back
 // with the outcome or the store's refusal; a plain form post goes back to the queue.
 func (s *Server) approvalDecide(ev tandem.RegistrationEvent) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return s.page(func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
 		actor := actorFrom(ctx)
 		row := approvalRow{CSRF: csrfOf(r)}
 		id, err := pathID(r, "registration")
 		if err == nil {
-			var rules sqlstore.RegistrationRules
+			var rules tandem.RegistrationRules
 			if rules, err = s.registrationRules(ctx); err == nil {
 				var reg *tandem.Registration
 				reg, err = s.store.TransitionRegistration(ctx, actor, id, ev, strings.TrimSpace(r.PostFormValue("reason")), rules)
@@ -155,34 +152,32 @@ func (s *Server) approvalDecide(ev tandem.RegistrationEvent) http.HandlerFunc {
 			}
 		}
 		if r.Header.Get("HX-Request") != "" {
-			s.renderFragment(w, r, "approvals", "approval-row", row)
-			return
+			return s.renderFragment(w, r, "approvals", "approval-row", row)
 		}
 		if err != nil {
 			status, _ := s.uiError(ctx, err)
-			s.renderApprovals(w, r, status, row.Error, false)
-			return
+			return s.renderApprovals(w, r, status, row.Error, false)
 		}
 		http.Redirect(w, r, "/approvals?"+url.Values{"done": {fmt.Sprint(id)}}.Encode(), http.StatusSeeOther)
-	}
+		return nil
+	})
 }
 
 // renderFragment writes one named template of a page's set, for htmx to swap in. Always 200: htmx 2
 // does not swap error responses, and the fragment carries the error itself.
-func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, page, name string, data any) {
+func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, page, name string, data any) error {
 	t, ok := s.pages.byName[page]
 	if !ok || t.Lookup(name) == nil {
-		s.fail(w, r, fmt.Errorf("no fragment %s in page %s", name, page))
-		return
+		return fmt.Errorf("no fragment %s in page %s", name, page)
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, name, data); err != nil {
-		s.fail(w, r, fmt.Errorf("render %s/%s: %w", page, name, err))
-		return
+		return fmt.Errorf("render %s/%s: %w", page, name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write([]byte(b.String()))
+	return nil
 }
 
 // csrfOf returns the session's CSRF token for the forms of a fragment.

@@ -20,13 +20,12 @@ type auditData struct {
 	PrevLink, NextLink string
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := sqlstore.AuditFilter{Entity: q.Get("entity"), Action: q.Get("action"), Limit: uiPageSize, Offset: queryInt(q, "offset")}
 	items, total, err := s.store.ListAudit(r.Context(), actorFrom(r.Context()), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := auditData{Entity: f.Entity, Action: f.Action, Total: total}
 	for _, e := range items {
@@ -43,6 +42,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		d.NextLink = link(f.Offset + uiPageSize)
 	}
 	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
+	return nil
 }
 
 // auditRow is an audit entry as the page shows it: the detail as readable fields rather than JSON, and

@@ -19,20 +19,13 @@ import (
 // the pages only choose what to ask for and lay it out as sortable tables whose every number leads to
 // the deals behind it. Money is formatted here, exactly, from integer minor units.
 
-// compAllRoles see every statement and the RevOps pages (the store's compSeesAll; admins pass Can).
-var compAllRoles = []tandem.Role{tandem.RoleRevOps, tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO}
-
-// compPartnerRoles may open the partner page: partner users (their own partner) and channel staff.
-var compPartnerRoles = []tandem.Role{tandem.RolePartnerUser, tandem.RolePartnerManager, tandem.RoleRevOps,
-	tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO}
-
 // compGuard wraps a compensation page: anyone signed in outside roles gets 404 — the page does not
 // exist for them — except the roles that see the RevOps pages, who get 403 for what only revops may do.
 func (s *Server) compGuard(h http.HandlerFunc, roles ...tandem.Role) http.HandlerFunc {
 	return s.signedIn(func(w http.ResponseWriter, r *http.Request) {
 		a := actorFrom(r.Context())
 		if !a.Can(roles...) {
-			if a.Can(compAllRoles...) {
+			if a.Can(compViewers.roles...) {
 				s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "only revops may do this"))
 				return
 			}
@@ -44,20 +37,20 @@ func (s *Server) compGuard(h http.HandlerFunc, roles ...tandem.Role) http.Handle
 }
 
 func (s *Server) registerCompUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /comp", s.signedIn(s.compAEPage, staffRoles...))
-	mux.HandleFunc("GET /comp/partner", s.compGuard(s.compPartnerPage, compPartnerRoles...))
-	mux.HandleFunc("GET /comp/plan", s.compGuard(s.compPlanPage, compAllRoles...))
-	mux.HandleFunc("POST /comp/plan/check", s.compGuard(s.compPlanCheck, compAllRoles...))
-	mux.HandleFunc("POST /comp/plan/drafts", s.compGuard(s.compPlanSave, tandem.RoleRevOps))
-	mux.HandleFunc("POST /comp/plan/versions/{id}/publish", s.compGuard(s.compPlanPublish, tandem.RoleRevOps))
-	mux.HandleFunc("GET /comp/whatif", s.compGuard(s.compWhatIfPage, compAllRoles...))
-	mux.HandleFunc("POST /comp/whatif", s.compGuard(s.compWhatIfRun, compAllRoles...))
-	mux.HandleFunc("GET /comp/reconciliation", s.compGuard(s.compReconPage, compAllRoles...))
-	mux.HandleFunc("POST /comp/reconciliation", s.compGuard(s.compReconUpload, tandem.RoleRevOps))
-	mux.HandleFunc("GET /comp/profit", s.compGuard(s.compProfitPage, compAllRoles...))
-	mux.HandleFunc("GET /comp/periods", s.compGuard(s.compPeriodsPage, compAllRoles...))
-	mux.HandleFunc("GET /comp/periods/{period}/close", s.compGuard(s.compCloseConfirm, tandem.RoleRevOps))
-	mux.HandleFunc("POST /comp/periods/{period}/close", s.compGuard(s.compCloseSubmit, tandem.RoleRevOps))
+	mux.HandleFunc("GET /comp", s.signedIn(s.page(s.compAEPage), staff.roles...))
+	mux.HandleFunc("GET /comp/partner", s.compGuard(s.page(s.compPartnerPage), compPartnerViewers.roles...))
+	mux.HandleFunc("GET /comp/plan", s.compGuard(s.page(s.compPlanPage), compViewers.roles...))
+	mux.HandleFunc("POST /comp/plan/check", s.compGuard(s.page(s.compPlanCheck), compViewers.roles...))
+	mux.HandleFunc("POST /comp/plan/drafts", s.compGuard(s.page(s.compPlanSave), ops.roles...))
+	mux.HandleFunc("POST /comp/plan/versions/{id}/publish", s.compGuard(s.page(s.compPlanPublish), ops.roles...))
+	mux.HandleFunc("GET /comp/whatif", s.compGuard(s.page(s.compWhatIfPage), compViewers.roles...))
+	mux.HandleFunc("POST /comp/whatif", s.compGuard(s.page(s.compWhatIfRun), compViewers.roles...))
+	mux.HandleFunc("GET /comp/reconciliation", s.compGuard(s.page(s.compReconPage), compViewers.roles...))
+	mux.HandleFunc("POST /comp/reconciliation", s.compGuard(s.page(s.compReconUpload), ops.roles...))
+	mux.HandleFunc("GET /comp/profit", s.compGuard(s.page(s.compProfitPage), compViewers.roles...))
+	mux.HandleFunc("GET /comp/periods", s.compGuard(s.page(s.compPeriodsPage), compViewers.roles...))
+	mux.HandleFunc("GET /comp/periods/{period}/close", s.compGuard(s.page(s.compCloseConfirm), ops.roles...))
+	mux.HandleFunc("POST /comp/periods/{period}/close", s.compGuard(s.page(s.compCloseSubmit), ops.roles...))
 }
 
 // compTab is one entry of the compensation pages' own navigation.
@@ -74,19 +67,19 @@ func compTabs(a tandem.Actor, on string) []compTab {
 	}
 	if !a.IsPartner() {
 		label := "My compensation"
-		if a.Can(compAllRoles...) {
+		if a.Can(compViewers.roles...) {
 			label = "AE statements"
 		}
 		add("ae", label, "/comp")
 	}
-	if a.Can(compPartnerRoles...) {
+	if a.Can(compPartnerViewers.roles...) {
 		label := "Partner margins"
 		if a.IsPartner() {
 			label = "Margins and payouts"
 		}
 		add("partner", label, "/comp/partner")
 	}
-	if a.Can(compAllRoles...) {
+	if a.Can(compViewers.roles...) {
 		add("plan", "Plan", "/comp/plan")
 		add("whatif", "What-if", "/comp/whatif")
 		add("recon", "Reconciliation", "/comp/reconciliation")
@@ -377,45 +370,40 @@ type compAEData struct {
 var aeGroups = [][2]string{{"commission", "Commission"}, {"accelerator", "Accelerator"}, {"spiff", "SPIFFs"},
 	{"adjustment", "Adjustments and clawbacks"}, {"forfeit", "Forfeited"}}
 
-func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	f, err := s.compFrame(r, "ae", "/comp")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	payees, err := s.store.CompPayees(ctx, actor, comp.PayeeAE)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	payee, err := pickPayee(payees, q.Get("ae"), actor.UserID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := compAEData{compFrame: f, Payees: payees, Payee: payee, Self: payee.ID == actor.UserID,
 		ShowPicker: len(payees) > 1 || (len(payees) == 1 && payees[0].ID != actor.UserID)}
 	title := "My compensation"
 	if payee.ID == 0 {
 		s.render(w, r, http.StatusOK, "comp_ae", view{Title: title, Nav: "comp", Data: d})
-		return
+		return nil
 	}
 	d.Hidden["ae"] = strconv.FormatInt(payee.ID, 10)
 	st, err := s.statementOf(r, f, payee)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if !d.Self {
 		title = "Compensation of " + payee.Name
 	}
 	plan, _, err := s.store.CompPlanAt(ctx, f.Period.Start)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rules := plan.AE()
 	quota := st.Quota
@@ -443,10 +431,10 @@ func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) {
 	d.Lines = f.lines(st, d.Kind)
 	d.CSV, d.PDF = exportLink(f.Period.ID, comp.PayeeAE, payee.ID, "csv"), exportLink(f.Period.ID, comp.PayeeAE, payee.ID, "pdf")
 	if d.Payouts, err = s.payouts(r, f, comp.PayeeAE, payee.ID, st.Total); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "comp_ae", view{Title: title, Nav: "comp", Data: d})
+	return nil
 }
 
 // partnerDeal is one deal's margin on a partner statement: the tier margin and the registration bonus
@@ -483,40 +471,35 @@ type compPartnerData struct {
 var partnerGroups = [][2]string{{"partner_margin", "Tier margin"}, {"registration_bonus", "Registration bonus"},
 	{"adjustment", "Adjustments and clawbacks"}}
 
-func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	f, err := s.compFrame(r, "partner", "/comp/partner")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	payees, err := s.store.CompPayees(ctx, actor, comp.PayeePartner)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	payee, err := pickPayee(payees, q.Get("partner"), actor.PartnerID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	title := "Margins and payouts"
 	d := compPartnerData{compFrame: f, Payees: payees, Payee: payee, ShowPicker: !actor.IsPartner()}
 	if payee.ID == 0 {
 		s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
-		return
+		return nil
 	}
 	d.Hidden["partner"] = strconv.FormatInt(payee.ID, 10)
 	if d.Partner, err = s.store.GetPartner(ctx, actor, payee.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	st, err := s.statementOf(r, f, payee)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d.Statement, d.Total = st, f.money(st.Total)
 	link := func(kind string) string {
@@ -535,10 +518,10 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
 	d.Deals = f.partnerDeals(st)
 	d.CSV, d.PDF = exportLink(f.Period.ID, comp.PayeePartner, payee.ID, "csv"), exportLink(f.Period.ID, comp.PayeePartner, payee.ID, "pdf")
 	if d.Payouts, err = s.payouts(r, f, comp.PayeePartner, payee.ID, st.Total); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
+	return nil
 }
 
 // partnerDeals folds a partner statement's lines into one row per deal (and per period adjusted), in

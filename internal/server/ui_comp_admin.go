@@ -16,6 +16,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -90,32 +91,30 @@ type compCheckView struct {
 	Error    string
 }
 
-func (s *Server) compPlanPage(w http.ResponseWriter, r *http.Request) {
-	s.renderCompPlan(w, r, http.StatusOK, "", "", false, nil)
+func (s *Server) compPlanPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCompPlan(w, r, http.StatusOK, "", "", false, nil)
 }
 
-func (s *Server) renderCompPlan(w http.ResponseWriter, r *http.Request, status int, draft, flash string, flashOK bool, check *compCheckView) {
+func (s *Server) renderCompPlan(w http.ResponseWriter, r *http.Request, status int, draft, flash string, flashOK bool, check *compCheckView) error {
 	ctx := r.Context()
 	f, err := s.compFrame(r, "plan", "/comp/plan")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := s.compPlanView(ctx, s.now().UTC())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	versions, err := s.store.ListCompPlanVersions(ctx, actorFrom(ctx))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if draft == "" {
 		draft = v.Source
 	}
 	s.render(w, r, status, "comp_plan", view{Title: "Compensation plan", Nav: "comp", Flash: flash, FlashOK: flashOK,
 		Data: compPlanData{compFrame: f, Plan: v, Document: bodyOf(v.DocumentHTML), Versions: versions, Draft: draft, Check: check}})
+	return nil
 }
 
 // checkPlan parses and lints src the way the API's check does.
@@ -143,54 +142,51 @@ func checkPlan(src string) *compCheckView {
 }
 
 // compPlanCheck answers the check button: the findings fragment for htmx, else the page with them.
-func (s *Server) compPlanCheck(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compPlanCheck(w http.ResponseWriter, r *http.Request) error {
 	src, err := planSource(r)
 	if err != nil {
 		_, msg := s.uiError(r.Context(), err)
-		s.renderCheck(w, r, src, &compCheckView{Error: msg})
-		return
+		return s.renderCheck(w, r, src, &compCheckView{Error: msg})
 	}
-	s.renderCheck(w, r, src, checkPlan(src))
+	return s.renderCheck(w, r, src, checkPlan(src))
 }
 
-func (s *Server) renderCheck(w http.ResponseWriter, r *http.Request, src string, c *compCheckView) {
+func (s *Server) renderCheck(w http.ResponseWriter, r *http.Request, src string, c *compCheckView) error {
 	if htmx(r) {
 		s.render(w, r, http.StatusOK, "comp_plan_check", view{Data: c})
-		return
+		return nil
 	}
-	s.renderCompPlan(w, r, http.StatusOK, src, "", false, c)
+	return s.renderCompPlan(w, r, http.StatusOK, src, "", false, c)
 }
 
 // compPlanSave stores the draft from the form as a draft version (it must parse).
-func (s *Server) compPlanSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compPlanSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	src, err := planSource(r)
 	if err == nil {
 		var v *sqlstore.CompPlanVersion
 		if v, err = s.store.CreateCompPlanDraft(ctx, actorFrom(ctx), src); err == nil {
-			s.renderCompPlan(w, r, http.StatusOK, src, fmt.Sprintf("Saved draft %s (version #%d, effective %s). Publish it from the versions list.",
+			return s.renderCompPlan(w, r, http.StatusOK, src, fmt.Sprintf("Saved draft %s (version #%d, effective %s). Publish it from the versions list.",
 				v.Version, v.ID, v.EffectiveFrom.Format("2006-01-02")), true, checkPlan(src))
-			return
 		}
 	}
 	status, msg := s.uiError(ctx, err)
-	s.renderCompPlan(w, r, status, src, "Not saved: "+msg, false, checkPlan(src))
+	return s.renderCompPlan(w, r, status, src, "Not saved: "+msg, false, checkPlan(src))
 }
 
 // compPlanPublish publishes a draft version.
-func (s *Server) compPlanPublish(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compPlanPublish(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := pathID(r, "comp plan version")
 	if err == nil {
 		var v *sqlstore.CompPlanVersion
 		if v, err = s.store.PublishCompPlanVersion(ctx, actorFrom(ctx), id); err == nil {
-			s.renderCompPlan(w, r, http.StatusOK, "", fmt.Sprintf("Published version %s; it is in force from %s.",
+			return s.renderCompPlan(w, r, http.StatusOK, "", fmt.Sprintf("Published version %s; it is in force from %s.",
 				v.Version, v.EffectiveFrom.Format("2006-01-02")), true, nil)
-			return
 		}
 	}
 	status, msg := s.uiError(ctx, err)
-	s.renderCompPlan(w, r, status, "", "Not published: "+msg, false, nil)
+	return s.renderCompPlan(w, r, status, "", "Not published: "+msg, false, nil)
 }
 
 type compWhatIfData struct {
@@ -229,29 +225,27 @@ func lastYear(now comp.Period) (from, to string) {
 	return first.ID, last.ID
 }
 
-func (s *Server) compWhatIfPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compWhatIfPage(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.compFrame(r, "whatif", "/comp/whatif")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := s.compPlanView(r.Context(), s.now().UTC())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := compWhatIfData{compFrame: f, Draft: v.Source}
 	d.From, d.To = lastYear(comp.QuarterOf(s.now()))
 	s.render(w, r, http.StatusOK, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
+	return nil
 }
 
 // compWhatIfRun pays the chosen quarters' deals under the draft and shows the change.
-func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := s.compFrame(r, "whatif", "/comp/whatif")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	src, err := planSource(r)
 	d := compWhatIfData{compFrame: f, Draft: src, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
@@ -269,9 +263,10 @@ func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) {
 	d.Result = res
 	if htmx(r) {
 		s.render(w, r, http.StatusOK, "comp_whatif_result", view{Data: res})
-		return
+		return nil
 	}
 	s.render(w, r, http.StatusOK, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
+	return nil
 }
 
 // sharedAxisChart is a bar chart whose series share one axis (app.js: one_axis).
@@ -378,21 +373,19 @@ type reconRow struct {
 	Expected, Paid, Diff                 amount
 }
 
-func (s *Server) compReconPage(w http.ResponseWriter, r *http.Request) {
-	s.renderRecon(w, r, http.StatusOK, nil, nil)
+func (s *Server) compReconPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRecon(w, r, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int, imp *sqlstore.PayoutImport, problems []string) {
+func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int, imp *sqlstore.PayoutImport, problems []string) error {
 	ctx := r.Context()
 	f, err := s.compFrame(r, "recon", "/comp/reconciliation")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rec, err := s.store.Reconcile(ctx, actorFrom(ctx), f.Period.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := compReconData{compFrame: f, Recon: rec, Expected: f.money(rec.Expected), Paid: f.money(rec.Paid),
 		Diff: f.money(rec.Difference), Imported: imp, Problems: problems}
@@ -427,29 +420,27 @@ func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int,
 		d.Matched = append(d.Matched, row(l))
 	}
 	s.render(w, r, status, "comp_recon", view{Title: "Reconciliation", Nav: "comp", Data: d})
+	return nil
 }
 
 // compReconUpload imports a payouts file (every row or none) and shows the period's reconciliation.
-func (s *Server) compReconUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compReconUpload(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		s.renderRecon(w, r, formStatus(r, http.StatusBadRequest), nil, []string{"The upload could not be read: " + err.Error()})
-		return
+		return s.renderRecon(w, r, formStatus(r, http.StatusBadRequest), nil, []string{"The upload could not be read: " + err.Error()})
 	}
 	file, header, err := r.FormFile("file")
 	if err != nil {
-		s.renderRecon(w, r, formStatus(r, http.StatusUnprocessableEntity), nil, []string{"Choose a payouts CSV file to upload."})
-		return
+		return s.renderRecon(w, r, formStatus(r, http.StatusUnprocessableEntity), nil, []string{"Choose a payouts CSV file to upload."})
 	}
 	defer file.Close()
-	imp, err := s.store.ImportCompPayouts(ctx, actorFrom(ctx), header.Filename, file)
+	imp, err := compensation.ImportPayouts(ctx, s.store, actorFrom(ctx), header.Filename, file)
 	if err != nil {
 		status, msg := s.uiError(ctx, err)
-		s.renderRecon(w, r, formStatus(r, status), nil, strings.Split(strings.TrimSpace(msg), "\n"))
-		return
+		return s.renderRecon(w, r, formStatus(r, status), nil, strings.Split(strings.TrimSpace(msg), "\n"))
 	}
-	s.renderRecon(w, r, http.StatusOK, imp, nil)
+	return s.renderRecon(w, r, http.StatusOK, imp, nil)
 }
 
 type compProfitData struct {
@@ -513,13 +504,12 @@ func matchesGroup(d comp.DealProfit, group, key string) bool {
 	return true
 }
 
-func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	f, err := s.compFrame(r, "profit", "/comp/profit")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	d := compProfitData{compFrame: f, By: q.Get("by"), Group: q.Get("group"), Key: q.Get("key")}
@@ -545,8 +535,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 	d.ClearLink = link(url.Values{"by": {"deal"}})
 	rep, err := s.store.GrossProfit(ctx, actor, f.Period.ID, d.By)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	chart := barChart{Currency: f.Currency, Series: []chartSeries{{Name: "Gross profit (" + f.Currency + ")", Money: true}}}
 	bar := func(label, href string, gp tandem.Money) {
@@ -563,8 +552,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 	if d.By == "deal" {
 		reps, err := s.store.CompPayees(ctx, actor, comp.PayeeAE)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		repNames := map[int64]string{}
 		for _, p := range reps {
@@ -572,8 +560,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 		}
 		partners, err := s.partnerNames(r, actor)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		// The total covers every deal of the selection; the table only the top profitDealRows.
 		var sum comp.ProfitRollup
@@ -618,8 +605,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 				case err == nil:
 					d.KeyName = t.Name
 				case tandem.ErrorCode(err) != tandem.ENOTFOUND: // a deleted territory keeps its id as its name
-					s.fail(w, r, err)
-					return
+					return err
 				}
 			}
 		}
@@ -634,11 +620,11 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := json.Marshal(chart)
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("gross profit chart: %w", err))
-		return
+		return fmt.Errorf("gross profit chart: %w", err)
 	}
 	d.Chart = string(b)
 	s.render(w, r, http.StatusOK, "comp_profit", view{Title: "Gross profit", Nav: "comp", Data: d})
+	return nil
 }
 
 type compPeriodsData struct {
@@ -652,21 +638,20 @@ type periodRow struct {
 	Short    string
 }
 
-func (s *Server) compPeriodsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compPeriodsPage(w http.ResponseWriter, r *http.Request) error {
 	flash := ""
 	if id := r.URL.Query().Get("closed"); id != "" {
 		if _, err := comp.ParsePeriod(id); err == nil {
 			flash = "Closed " + id + ": its statements are frozen."
 		}
 	}
-	s.renderPeriods(w, r, http.StatusOK, flash, flash != "")
+	return s.renderPeriods(w, r, http.StatusOK, flash, flash != "")
 }
 
-func (s *Server) renderPeriods(w http.ResponseWriter, r *http.Request, status int, flash string, ok bool) {
+func (s *Server) renderPeriods(w http.ResponseWriter, r *http.Request, status int, flash string, ok bool) error {
 	f, err := s.compFrame(r, "periods", "/comp/periods")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := compPeriodsData{compFrame: f}
 	// Periods close in order: the oldest open period that has ended and follows the latest closed one.
@@ -689,6 +674,7 @@ func (s *Server) renderPeriods(w http.ResponseWriter, r *http.Request, status in
 		d.Rows = append(d.Rows, row)
 	}
 	s.render(w, r, status, "comp_periods", view{Title: "Compensation periods", Nav: "comp", Flash: flash, FlashOK: ok, Data: d})
+	return nil
 }
 
 type compCloseData struct {
@@ -697,28 +683,27 @@ type compCloseData struct {
 }
 
 // compCloseConfirm asks before closing: a closed period never changes.
-func (s *Server) compCloseConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compCloseConfirm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := s.compFrame(r, "periods", "/comp/periods")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := s.store.GetCompPeriod(ctx, actorFrom(ctx), strings.ToUpper(r.PathValue("period")))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "comp_close", view{Title: "Close " + p.ID, Nav: "comp", Data: compCloseData{compFrame: f, Target: p}})
+	return nil
 }
 
-func (s *Server) compCloseSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) compCloseSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, err := s.store.ClosePeriod(ctx, actorFrom(ctx), strings.ToUpper(r.PathValue("period")))
 	if err != nil {
 		status, msg := s.uiError(ctx, err)
-		s.renderPeriods(w, r, status, "Not closed: "+msg, false)
-		return
+		return s.renderPeriods(w, r, status, "Not closed: "+msg, false)
 	}
 	http.Redirect(w, r, "/comp/periods?closed="+url.QueryEscape(p.ID), http.StatusSeeOther)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -163,29 +164,25 @@ func conflictFilter(q url.Values) (sqlstore.ConflictDetailFilter, error) {
 	return f, nil
 }
 
-func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	q := r.URL.Query()
 	f, err := conflictFilter(q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	items, total, err := s.store.ListConflictDetails(ctx, actor, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	partners, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	users, err := s.userNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := conflictsData{Status: string(f.Status), Cause: string(f.Cause), Rule: f.Rule, Segment: f.Segment,
 		From: q.Get("from"), To: q.Get("to"), Level: int(f.Level), PartnerID: f.PartnerID, AEID: f.AEID,
@@ -202,8 +199,7 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) {
 		lf.Level = l
 		_, n, err := s.store.ListConflictDetails(ctx, actor, lf)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		tab := levelTab{Label: "All levels", Level: int(l), Count: n, On: f.Level == l,
 			Link: withQuery("/conflicts", q, func(v url.Values) { v.Del("offset"); v.Del("level") })}
@@ -242,6 +238,7 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.ClearLink = "/conflicts?status=open"
 	s.render(w, r, http.StatusOK, "conflicts", view{Title: "Conflicts", Nav: "conflicts", Data: d})
+	return nil
 }
 
 func cmpOr(s, def string) string {
@@ -257,7 +254,7 @@ type logRow struct {
 }
 
 type precedentRow struct {
-	sqlstore.Precedent
+	conflicts.Precedent
 	Share, Similarity string
 }
 
@@ -285,42 +282,36 @@ type resolveForm struct {
 	Errors                       map[string]string
 }
 
-func (s *Server) conflictPage(w http.ResponseWriter, r *http.Request) {
-	s.renderConflict(w, r, http.StatusOK, resolveForm{}, "")
+func (s *Server) conflictPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderConflict(w, r, http.StatusOK, resolveForm{}, "")
 }
 
-func (s *Server) renderConflict(w http.ResponseWriter, r *http.Request, status int, form resolveForm, flash string) {
+func (s *Server) renderConflict(w http.ResponseWriter, r *http.Request, status int, form resolveForm, flash string) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	id, err := pathID(r, "conflict")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := s.store.GetConflictDetail(ctx, actor, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	entries, err := s.store.EscalationLog(ctx, actor, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	precedents, err := s.store.Precedents(ctx, actor, id, 0)
+	precedents, err := conflicts.Precedents(ctx, s.store, actor, id, 0)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	partners, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	users, err := s.userNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := conflictData{C: *c, Partner: partners[c.PartnerID], OtherPartner: partners[c.OtherPartnerID], AE: users[c.AEID],
 		LevelLabel: levelLabels[c.Level], ResolvedBy: users[c.ResolvedBy], Resolutions: tandem.Resolutions, Form: form}
@@ -368,6 +359,7 @@ func (s *Server) renderConflict(w http.ResponseWriter, r *http.Request, status i
 		d.Precedents = append(d.Precedents, row)
 	}
 	s.render(w, r, status, "conflict", view{Title: fmt.Sprintf("Conflict %d", c.ID), Nav: "conflicts", Flash: flash, Data: d})
+	return nil
 }
 
 // basisPointsText writes a share in basis points as a percentage: 6000 → "60 %", 3350 → "33.5 %".
@@ -397,12 +389,11 @@ func parsePercent(s string) (int, error) {
 // conflictResolve resolves a conflict from its page's form. The store decides whether the user may
 // (a decider of the conflict's level) and whether the resolution is whole; its refusal is shown on the
 // page with the form as it was sent.
-func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := pathID(r, "conflict")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	form := resolveForm{Resolution: r.PostFormValue("resolution"), Share: r.PostFormValue("partner_share"),
 		Rationale: r.PostFormValue("rationale"), Errors: map[string]string{}}
@@ -411,8 +402,7 @@ func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request) {
 	if res == tandem.ResolveSplit {
 		if share, err = parsePercent(form.Share); err != nil {
 			form.Errors["partner_share"] = err.Error()
-			s.renderConflict(w, r, http.StatusUnprocessableEntity, form, "Not resolved: the partner's share "+err.Error()+".")
-			return
+			return s.renderConflict(w, r, http.StatusUnprocessableEntity, form, "Not resolved: the partner's share "+err.Error()+".")
 		}
 	}
 	_, err = s.store.ResolveConflict(ctx, actorFrom(ctx), id, res, share, strings.TrimSpace(form.Rationale))
@@ -426,10 +416,10 @@ func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request) {
 			}
 			form.Errors[field] = te.Message
 		}
-		s.renderConflict(w, r, status, form, "Not resolved: "+msg)
-		return
+		return s.renderConflict(w, r, status, form, "Not resolved: "+msg)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/conflicts/%d", id), http.StatusSeeOther)
+	return nil
 }
 
 type escalationsData struct {
@@ -443,7 +433,7 @@ type escalationsData struct {
 	PrevLink, NextLink string
 }
 
-func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	q := r.URL.Query()
@@ -459,13 +449,11 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	items, total, err := s.store.ListEscalations(ctx, actor, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	users, err := s.userNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, Actions: actions, Levels: levels, Total: total}
 	for _, e := range items {
@@ -478,4 +466,5 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) {
 		d.NextLink = withQuery("/escalations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(f.Offset+uiPageSize)) })
 	}
 	s.render(w, r, http.StatusOK, "escalations", view{Title: "Escalation log", Nav: "escalations", Data: d})
+	return nil
 }

@@ -139,17 +139,15 @@ func inPolicyCurrency(p *policy.Policy, m tandem.Money, currency string) (tandem
 	return m.MulRate(rate), true
 }
 
-func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	cells, err := s.store.PipelineCells(ctx, actorFrom(ctx))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	pol, _, err := s.activePolicy(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := dashboardData{Currency: pol.Currency()}
 	var stages, forecasts []string
@@ -183,11 +181,11 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	d.Open.format(d.Currency)
 	chart, err := motionChart(d.ByStage, d.Currency)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d.Chart = chart
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Home", Nav: "home", Data: d})
+	return nil
 }
 
 // chartSeries is one series of a bar chart: a value per bar and the text its tooltip shows.

@@ -13,30 +13,28 @@ type importData struct {
 	Jobs  []sqlstore.ImportJob
 }
 
-func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
-	s.renderImportPage(w, r, http.StatusOK, "")
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderImportPage(w, r, http.StatusOK, "")
 }
 
-func (s *Server) renderImportPage(w http.ResponseWriter, r *http.Request, status int, flash string) {
+func (s *Server) renderImportPage(w http.ResponseWriter, r *http.Request, status int, flash string) error {
 	jobs, _, err := s.store.ListImportJobs(r.Context(), actorFrom(r.Context()), sqlstore.ImportJobFilter{Limit: 20})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, status, "import", view{Title: "Import", Nav: "import", Flash: flash,
 		Data: importData{Kinds: importer.Kinds, Jobs: jobs}})
+	return nil
 }
 
-func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		s.renderImportPage(w, r, http.StatusBadRequest, "The upload could not be read: "+err.Error())
-		return
+		return s.renderImportPage(w, r, http.StatusBadRequest, "The upload could not be read: "+err.Error())
 	}
 	file, header, err := r.FormFile("file")
 	if err != nil {
-		s.renderImportPage(w, r, http.StatusUnprocessableEntity, "Choose a CSV file to import.")
-		return
+		return s.renderImportPage(w, r, http.StatusUnprocessableEntity, "Choose a CSV file to import.")
 	}
 	defer file.Close()
 	job, err := s.startImport(r.Context(), actorFrom(r.Context()), importRequest{kind: r.PostFormValue("kind"),
@@ -44,10 +42,10 @@ func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) {
 		fileName: header.Filename, file: file})
 	if err != nil {
 		status, msg := s.uiError(r.Context(), err)
-		s.renderImportPage(w, r, status, msg)
-		return
+		return s.renderImportPage(w, r, status, msg)
 	}
 	http.Redirect(w, r, "/import/"+strconv.FormatInt(job.ID, 10), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) importJob(r *http.Request) (*sqlstore.ImportJob, error) {
@@ -58,13 +56,13 @@ func (s *Server) importJob(r *http.Request) (*sqlstore.ImportJob, error) {
 	return s.store.GetImportJob(r.Context(), actorFrom(r.Context()), id)
 }
 
-func (s *Server) importJobPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) importJobPage(w http.ResponseWriter, r *http.Request) error {
 	job, err := s.importJob(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "import_job", view{Title: "Import", Nav: "import", Data: job})
+	return nil
 }
 
 // importProgress is the fragment htmx polls every second while the job runs.

@@ -63,28 +63,27 @@ type matchSearchData struct {
 
 func scorePercent(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" }
 
-func (s *Server) matchesPage(w http.ResponseWriter, r *http.Request) {
-	s.renderMatches(w, r, http.StatusOK, "", false)
+func (s *Server) matchesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMatches(w, r, http.StatusOK, "", false)
 }
 
-func (s *Server) renderMatches(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+func (s *Server) renderMatches(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	items, total, err := s.store.ListAccountMatches(ctx, actor, sqlstore.AccountMatchFilter{Status: sqlstore.AccountMatchReview, Limit: matchesLimit})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := matchesData{Total: total, CanDecide: actor.Can(deciders.roles...)}
 	for _, m := range items {
 		d.Cards = append(d.Cards, newMatchCard(m, names[m.PartnerID], d.CanDecide, csrfOf(r)))
 	}
 	s.render(w, r, status, "account_matches", view{Title: "Account matches", Nav: "account-matches", Flash: flash, FlashOK: flashOK, Data: d})
+	return nil
 }
 
 func newMatchCard(m sqlstore.AccountMatch, partner string, canDecide bool, csrf string) matchCard {
@@ -98,7 +97,7 @@ func newMatchCard(m sqlstore.AccountMatch, partner string, canDecide bool, csrf 
 // matchResolve decides a match: account_id names the account, new=1 says the company is new. Conflict
 // detection then runs again for the registration. An htmx request gets the card back with the outcome
 // (or the refusal); a plain form post gets the page with the outcome as its flash.
-func (s *Server) matchResolve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) matchResolve(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	card := matchCard{CSRF: csrfOf(r), CanDecide: true}
@@ -120,15 +119,13 @@ func (s *Server) matchResolve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Header.Get("HX-Request") != "" {
-		s.renderFragment(w, r, "account_matches", "match-card", card)
-		return
+		return s.renderFragment(w, r, "account_matches", "match-card", card)
 	}
 	if err != nil {
 		status, _ := s.uiError(ctx, err)
-		s.renderMatches(w, r, status, card.Error, false)
-		return
+		return s.renderMatches(w, r, status, card.Error, false)
 	}
-	s.renderMatches(w, r, http.StatusOK, card.outcome(), true)
+	return s.renderMatches(w, r, http.StatusOK, card.outcome(), true)
 }
 
 // outcome is a decided card's outcome in one sentence, for the flash of a plain form post.
@@ -192,23 +189,21 @@ func (s *Server) resolveMatch(r *http.Request, actor tandem.Actor, id int64, car
 }
 
 // matchSearch offers the accounts whose name or website contains q, each with a "this account" button.
-func (s *Server) matchSearch(w http.ResponseWriter, r *http.Request) {
+func (s *Server) matchSearch(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	id, err := pathID(r, "account match")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := matchSearchData{MatchID: id, Query: strings.TrimSpace(r.URL.Query().Get("q")), CanDecide: actor.Can(deciders.roles...), CSRF: csrfOf(r)}
 	if len([]rune(d.Query)) >= 2 {
 		d.Accounts, _, err = s.store.ListAccounts(ctx, actor, sqlstore.AccountFilter{Query: d.Query, Sort: "name", Limit: matchSearchLimit})
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
-	s.renderFragment(w, r, "account_matches", "match-search", d)
+	return s.renderFragment(w, r, "account_matches", "match-search", d)
 }
 
 // matchReviewCount is how many account matches wait for review, for the navigation badge; 0 for

@@ -47,7 +47,7 @@ var opportunityColumns = []column{
 	{Label: "Rule"}, {Label: "Why"},
 }
 
-func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	q := r.URL.Query()
@@ -71,13 +71,11 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	items, total, err := s.store.ListOpportunities(ctx, actor, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := opportunitiesData{Query: f.Query, Motion: string(f.Motion), Stage: string(f.Stage), Forecast: string(f.Forecast),
 		Rule: f.Rule, Sort: f.Sort, Motions: tandem.Motions, Stages: tandem.Stages, Forecasts: tandem.ForecastCategories,
@@ -139,6 +137,7 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}), "/opportunities?", APIPrefix+"/opportunities.csv?", 1)
 	s.render(w, r, http.StatusOK, "opportunities", view{Title: "Opportunities", Nav: "opportunities", Data: d})
+	return nil
 }
 
 // partnerNames maps the partners the actor may see to their names (a partner user sees its own).
@@ -163,18 +162,16 @@ type opportunityData struct {
 	Account, Partner string
 }
 
-func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	id, err := pathID(r, "opportunity")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	o, err := s.store.GetOpportunity(ctx, actor, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := opportunityData{Opp: o, Account: fmt.Sprintf("#%d", o.AccountID)}
 	if a, err := s.store.GetAccount(ctx, actor, o.AccountID); err == nil {
@@ -187,4 +184,5 @@ func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "opportunity", view{Title: o.Name, Nav: "opportunities", Data: d})
+	return nil
 }

@@ -30,18 +30,17 @@ func guideBody(p *policy.Policy) (template.HTML, error) {
 	return template.HTML(html), nil // #nosec: produced by html/template in package policy
 }
 
-func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) error {
 	p, _, err := s.activePolicy(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	g, err := guideBody(p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "guide", view{Title: "Program guide", Nav: "guide", Data: g})
+	return nil
 }
 
 type policyData struct {
@@ -51,37 +50,34 @@ type policyData struct {
 	Versions []tandem.PolicyVersion
 }
 
-func (s *Server) policyPage(w http.ResponseWriter, r *http.Request) {
-	s.renderPolicyPage(w, r, http.StatusOK, "", "", false)
+func (s *Server) policyPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPolicyPage(w, r, http.StatusOK, "", "", false)
 }
 
-func (s *Server) renderPolicyPage(w http.ResponseWriter, r *http.Request, status int, draft, flash string, flashOK bool) {
+func (s *Server) renderPolicyPage(w http.ResponseWriter, r *http.Request, status int, draft, flash string, flashOK bool) error {
 	ctx := r.Context()
 	v, err := s.policyView(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	p, _, err := s.activePolicy(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	g, err := guideBody(p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	versions, err := s.store.ListPolicyVersions(ctx, actorFrom(ctx))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if draft == "" {
 		draft = v.Version.Source
 	}
 	s.render(w, r, status, "policy", view{Title: "Policy", Nav: "policy", Flash: flash, FlashOK: flashOK,
 		Data: policyData{View: v, Guide: g, Draft: draft, Versions: versions}})
+	return nil
 }
 
 type simulationData struct {
@@ -102,7 +98,7 @@ func (s *Server) policySimulate(w http.ResponseWriter, r *http.Request) {
 }
 
 // policyPublish saves the draft from the form as a version and publishes it.
-func (s *Server) policyPublish(w http.ResponseWriter, r *http.Request) {
+func (s *Server) policyPublish(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	src := r.PostFormValue("source")
@@ -110,12 +106,11 @@ func (s *Server) policyPublish(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var res *publishResult
 		if res, err = s.publish(ctx, actor, v.ID); err == nil {
-			s.renderPolicyPage(w, r, http.StatusOK, "",
+			return s.renderPolicyPage(w, r, http.StatusOK, "",
 				fmt.Sprintf("Published version %s; %d open deals routed again; %d past the protected stage kept their motion.",
 					res.Version.Version, res.Rerouted, res.Held), true)
-			return
 		}
 	}
 	status, msg := s.uiError(ctx, err)
-	s.renderPolicyPage(w, r, status, src, "Not published: "+msg, false)
+	return s.renderPolicyPage(w, r, status, src, "Not published: "+msg, false)
 }

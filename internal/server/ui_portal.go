@@ -63,23 +63,23 @@ func (s *Server) partnerOptions(r *http.Request, actor tandem.Actor, selected in
 	return out, nil
 }
 
-func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
-	s.renderRegister(w, r, http.StatusOK, registerForm{Currency: "USD", ProductType: string(tandem.ProductCore)}, nil, "")
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRegister(w, r, http.StatusOK, registerForm{Currency: "USD", ProductType: string(tandem.ProductCore)}, nil, "")
 }
 
-func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, form registerForm, res *registerResult, flash string) {
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, form registerForm, res *registerResult, flash string) error {
 	opts, err := s.partnerOptions(r, actorFrom(r.Context()), form.PartnerID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, status, "register", view{Title: "Register a deal", Nav: "register", Flash: flash,
 		Data: registerData{Form: form, Partners: opts, ProductTypes: tandem.ProductTypes, Result: res}})
+	return nil
 }
 
 // registerSubmit files the form through submitRegistration and shows the result at once: the status,
 // the motion the policy gives the deal and why, and "overlap under review" when it opened a conflict.
-func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	form := registerForm{AccountName: strings.TrimSpace(r.PostFormValue("account_name")),
@@ -118,8 +118,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		in.ExpectedClose = d
 	}
 	if len(form.Errors) > 0 {
-		s.renderRegister(w, r, http.StatusUnprocessableEntity, form, nil, "Not registered: please correct the fields marked below.")
-		return
+		return s.renderRegister(w, r, http.StatusUnprocessableEntity, form, nil, "Not registered: please correct the fields marked below.")
 	}
 	created, err := s.submitRegistration(ctx, actor, in)
 	if err != nil {
@@ -129,8 +128,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 			form.Errors[te.Field] = te.Message
 			msg = "please correct the fields marked below."
 		}
-		s.renderRegister(w, r, status, form, nil, "Not registered: "+msg)
-		return
+		return s.renderRegister(w, r, status, form, nil, "Not registered: "+msg)
 	}
 	res := &registerResult{registrationCreated: created}
 	if p, err := s.store.GetPartner(ctx, actor, created.PartnerID); err == nil {
@@ -139,7 +137,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 	res.Deadline, res.Expires = s.registrationDeadline(r, &created.Registration)
 	// A fresh form under the result, for the next deal.
 	next := registerForm{Currency: form.Currency, ProductType: string(tandem.ProductCore), PartnerID: form.PartnerID}
-	s.renderRegister(w, r, http.StatusOK, next, res, "")
+	return s.renderRegister(w, r, http.StatusOK, next, res, "")
 }
 
 // registrationDeadline is the countdown a registration lives by: an approved one's protection until it
@@ -195,11 +193,11 @@ func canWithdraw(st tandem.RegistrationStatus) bool {
 }
 func canExtend(st tandem.RegistrationStatus) bool { return st == tandem.RegistrationApproved }
 
-func (s *Server) myRegistrationsPage(w http.ResponseWriter, r *http.Request) {
-	s.renderMyRegistrations(w, r, http.StatusOK, "", false)
+func (s *Server) myRegistrationsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMyRegistrations(w, r, http.StatusOK, "", false)
 }
 
-func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	q := r.URL.Query()
@@ -213,13 +211,11 @@ func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, s
 	}
 	items, total, err := s.store.ListRegistrations(ctx, actor, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	cols := myRegistrationColumns
 	if actor.IsPartner() {
@@ -245,6 +241,7 @@ func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, s
 		title = "Partner registrations"
 	}
 	s.render(w, r, status, "my_registrations", view{Title: title, Nav: "my-registrations", Flash: flash, FlashOK: flashOK, Data: d})
+	return nil
 }
 
 type eventRow struct {
@@ -268,28 +265,25 @@ var doneMessages = map[string]string{
 	"extend":   "Extended: the protection runs longer.",
 }
 
-func (s *Server) registrationDetailPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) registrationDetailPage(w http.ResponseWriter, r *http.Request) error {
 	msg, ok := doneMessages[r.URL.Query().Get("done")]
-	s.renderRegistrationDetail(w, r, http.StatusOK, msg, ok)
+	return s.renderRegistrationDetail(w, r, http.StatusOK, msg, ok)
 }
 
-func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	id, err := pathID(r, "registration")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	reg, err := s.store.GetRegistration(ctx, actor, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	events, err := s.store.RegistrationEvents(ctx, actor, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := registrationDetail{Reg: *reg, CanWithdraw: canWithdraw(reg.Status), CanExt: canExtend(reg.Status), CSRF: csrfOf(r)}
 	d.Deadline, d.Expires = s.registrationDeadline(r, reg)
@@ -301,8 +295,7 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 	users := map[int64]string{}
 	if !actor.IsPartner() {
 		if users, err = s.userNames(r, actor); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	for _, e := range events {
@@ -321,17 +314,17 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 		d.Events = append(d.Events, eventRow{RegistrationEntry: e, Who: who})
 	}
 	s.render(w, r, status, "registration", view{Title: reg.AccountName, Nav: "my-registrations", Flash: flash, FlashOK: flashOK, Data: d})
+	return nil
 }
 
 // registrationTransition withdraws or extends a registration from the portal. The store decides
 // whether the lifecycle allows it; its refusal is shown on the registration's page.
 func (s *Server) registrationTransition(ev tandem.RegistrationEvent) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return s.page(func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
 		id, err := pathID(r, "registration")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		rules, err := s.registrationRules(ctx)
 		if err == nil {
@@ -340,14 +333,13 @@ func (s *Server) registrationTransition(ev tandem.RegistrationEvent) http.Handle
 		if err != nil {
 			status, msg := s.uiError(ctx, err)
 			if status == http.StatusNotFound {
-				s.fail(w, r, err)
-				return
+				return err
 			}
-			s.renderRegistrationDetail(w, r, status, fmt.Sprintf("Could not %s: %s", ev, msg), false)
-			return
+			return s.renderRegistrationDetail(w, r, status, fmt.Sprintf("Could not %s: %s", ev, msg), false)
 		}
 		http.Redirect(w, r, fmt.Sprintf("/portal/registrations/%d?done=%s", id, ev), http.StatusSeeOther)
-	}
+		return nil
+	})
 }
 
 type bulkData struct {
@@ -409,20 +401,20 @@ func (s *Server) bulkSubmit(w http.ResponseWriter, r *http.Request) {
 // registerPortalUI registers the portal, approval and conflict pages. Staff pages answer partner users
 // 404; the store refuses what a role may not do on the rest.
 func (s *Server) registerPortalUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/register", s.signedIn(s.registerPage, registrars.roles...))
-	mux.HandleFunc("POST /portal/register", s.signedIn(s.registerSubmit, registrars.roles...))
+	mux.HandleFunc("GET /portal/register", s.signedIn(s.page(s.registerPage), registrars.roles...))
+	mux.HandleFunc("POST /portal/register", s.signedIn(s.page(s.registerSubmit), registrars.roles...))
 	mux.HandleFunc("GET /portal/bulk", s.signedIn(s.bulkPage, registrars.roles...))
 	mux.HandleFunc("POST /portal/bulk", s.signedIn(s.bulkSubmit, registrars.roles...))
-	mux.HandleFunc("GET /portal/registrations", s.signedIn(s.myRegistrationsPage))
-	mux.HandleFunc("GET /portal/registrations/{id}", s.signedIn(s.registrationDetailPage))
+	mux.HandleFunc("GET /portal/registrations", s.signedIn(s.page(s.myRegistrationsPage)))
+	mux.HandleFunc("GET /portal/registrations/{id}", s.signedIn(s.page(s.registrationDetailPage)))
 	mux.HandleFunc("POST /portal/registrations/{id}/withdraw", s.signedIn(s.registrationTransition(tandem.EventWithdraw), holders.roles...))
 	mux.HandleFunc("POST /portal/registrations/{id}/extend", s.signedIn(s.registrationTransition(tandem.EventExtend), holders.roles...))
-	mux.HandleFunc("GET /approvals", s.signedIn(s.approvalsPage, deciders.roles...))
+	mux.HandleFunc("GET /approvals", s.signedIn(s.page(s.approvalsPage), deciders.roles...))
 	mux.HandleFunc("POST /approvals/{id}/approve", s.signedIn(s.approvalDecide(tandem.EventApprove), deciders.roles...))
 	mux.HandleFunc("POST /approvals/{id}/reject", s.signedIn(s.approvalDecide(tandem.EventReject), deciders.roles...))
-	mux.HandleFunc("GET /conflicts", s.signedIn(s.conflictsPage, staffRoles...))
-	mux.HandleFunc("GET /conflicts/{id}", s.signedIn(s.conflictPage, staffRoles...))
-	mux.HandleFunc("POST /conflicts/{id}/resolve", s.signedIn(s.conflictResolve, staffRoles...))
-	mux.HandleFunc("GET /escalations", s.signedIn(s.escalationsPage, staffRoles...))
-	mux.HandleFunc("GET /review", s.signedIn(s.reviewPage, staffRoles...))
+	mux.HandleFunc("GET /conflicts", s.signedIn(s.page(s.conflictsPage), staff.roles...))
+	mux.HandleFunc("GET /conflicts/{id}", s.signedIn(s.page(s.conflictPage), staff.roles...))
+	mux.HandleFunc("POST /conflicts/{id}/resolve", s.signedIn(s.page(s.conflictResolve), staff.roles...))
+	mux.HandleFunc("GET /escalations", s.signedIn(s.page(s.escalationsPage), staff.roles...))
+	mux.HandleFunc("GET /review", s.signedIn(s.page(s.reviewPage), staff.roles...))
 }

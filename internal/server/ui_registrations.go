@@ -19,19 +19,17 @@ type registrationsData struct {
 	PrevLink, NextLink string
 }
 
-func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	offset := queryInt(r.URL.Query(), "offset")
 	items, total, err := s.store.ListRegistrations(ctx, actor, sqlstore.RegistrationFilter{Sort: "-submitted_at", Limit: uiPageSize, Offset: offset})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := registrationsData{Total: total}
 	for _, reg := range items {
@@ -44,4 +42,5 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) {
 		d.NextLink = fmt.Sprintf("/registrations?offset=%d", offset+uiPageSize)
 	}
 	s.render(w, r, http.StatusOK, "registrations", view{Title: "Registrations", Nav: "registrations", Data: d})
+	return nil
 }

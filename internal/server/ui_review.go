@@ -106,7 +106,7 @@ func percentText(f float64) string {
 	return strconv.FormatFloat(f*100, 'f', 1, 64) + " %"
 }
 
-func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	current := quarterOf(s.now())
@@ -114,14 +114,12 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("quarter"); v != "" {
 		var err error
 		if q, err = parseQuarter(v); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	rv, err := s.store.ConflictReview(ctx, actor, q.Start(), q.End())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := reviewData{Quarter: q.String(), From: q.Start().Format(time.DateOnly),
 		To: q.End().AddDate(0, 0, -1).Format(time.DateOnly), Opened: rv.Opened, Resolved: rv.Resolved, Open: rv.Open,
@@ -190,10 +188,10 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 		d.LevelChart, err = reviewLevelChart(d.Levels, rv.ResolvedAtLevel)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "review", view{Title: "Conflict review " + d.Quarter, Nav: "review", Data: d})
+	return nil
 }
 
 func human(s string) string {

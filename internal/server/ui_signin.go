@@ -43,13 +43,13 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
 	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		if err := s.store.DeleteSession(r.Context(), auth.HashToken(ck.Value)); err != nil && tandem.ErrorCode(err) != tandem.ENOTFOUND {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	clearSessionCookie(w, s.cfg.SecureCookies)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	return nil
 }

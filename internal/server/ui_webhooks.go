@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/notify"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -35,21 +34,20 @@ type webhooksData struct {
 	Statuses        []string
 }
 
-func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) error {
 	var flash string
 	if id, err := strconv.ParseInt(r.URL.Query().Get("deleted"), 10, 64); err == nil && id > 0 {
 		flash = fmt.Sprintf("Webhook #%d deleted: nothing more is sent to it.", id)
 	}
-	s.renderWebhooks(w, r, http.StatusOK, webhooksData{}, flash, flash != "")
+	return s.renderWebhooks(w, r, http.StatusOK, webhooksData{}, flash, flash != "")
 }
 
-func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, d webhooksData, flash string, flashOK bool) {
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, d webhooksData, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	hooks, err := s.store.ListWebhooks(ctx, actor)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d.Hooks, d.SignatureHeader = hooks, notify.HeaderSignature
 	d.Statuses = []string{sqlstore.DeliveryPending, sqlstore.DeliveryDelivered, sqlstore.DeliveryFailed}
@@ -58,15 +56,15 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 	}
 	d.Deliveries, d.DeliveryTotal, err = s.store.ListDeliveries(ctx, actor, sqlstore.DeliveryFilter{Status: d.Status, Limit: deliveriesShown})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, status, "webhooks", view{Title: "Webhooks", Nav: "webhooks", Flash: flash, FlashOK: flashOK, Data: d})
+	return nil
 }
 
 // webhookCreate adds a webhook and shows its secret, once. A refused form comes back with its values
 // and the reason.
-func (s *Server) webhookCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) webhookCreate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	form := webhookForm{URL: strings.TrimSpace(r.PostFormValue("url")), Events: strings.TrimSpace(r.PostFormValue("events"))}
 	hook := sqlstore.Webhook{URL: form.URL, Events: splitEvents(form.Events)}
@@ -74,10 +72,9 @@ func (s *Server) webhookCreate(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.CreateWebhook(ctx, actorFrom(ctx), &hook, secret); err != nil {
 		status, msg := s.uiError(ctx, err)
 		form.Error = msg
-		s.renderWebhooks(w, r, status, webhooksData{Form: form}, msg, false)
-		return
+		return s.renderWebhooks(w, r, status, webhooksData{Form: form}, msg, false)
 	}
-	s.renderWebhooks(w, r, http.StatusCreated, webhooksData{Created: &hook, Secret: secret},
+	return s.renderWebhooks(w, r, http.StatusCreated, webhooksData{Created: &hook, Secret: secret},
 		"Webhook added. Copy its secret now: it is not shown again.", true)
 }
 
@@ -86,7 +83,7 @@ func splitEvents(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 }
 
-func (s *Server) webhookDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) webhookDelete(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := pathID(r, "webhook")
 	if err == nil {
@@ -94,19 +91,19 @@ func (s *Server) webhookDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, msg := s.uiError(ctx, err)
-		s.renderWebhooks(w, r, status, webhooksData{}, msg, false)
-		return
+		return s.renderWebhooks(w, r, status, webhooksData{}, msg, false)
 	}
 	http.Redirect(w, r, "/webhooks?deleted="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
 }
 
 // registerAdminUI registers the account-match review, the approval-time report and the webhooks pages.
 func (s *Server) registerAdminUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /account-matches", s.signedIn(s.matchesPage, staffRoles...))
-	mux.HandleFunc("GET /account-matches/{id}/search", s.signedIn(s.matchSearch, staffRoles...))
-	mux.HandleFunc("POST /account-matches/{id}/resolve", s.signedIn(s.matchResolve, deciders.roles...))
-	mux.HandleFunc("GET /approvals/report", s.signedIn(s.approvalReportPage, reportViewers...))
-	mux.HandleFunc("GET /webhooks", s.signedIn(s.webhooksPage, tandem.RoleRevOps))
-	mux.HandleFunc("POST /webhooks", s.signedIn(s.webhookCreate, tandem.RoleRevOps))
-	mux.HandleFunc("POST /webhooks/{id}/delete", s.signedIn(s.webhookDelete, tandem.RoleRevOps))
+	mux.HandleFunc("GET /account-matches", s.signedIn(s.page(s.matchesPage), staff.roles...))
+	mux.HandleFunc("GET /account-matches/{id}/search", s.signedIn(s.page(s.matchSearch), staff.roles...))
+	mux.HandleFunc("POST /account-matches/{id}/resolve", s.signedIn(s.page(s.matchResolve), deciders.roles...))
+	mux.HandleFunc("GET /approvals/report", s.signedIn(s.page(s.approvalReportPage), reportViewers.roles...))
+	mux.HandleFunc("GET /webhooks", s.signedIn(s.page(s.webhooksPage), ops.roles...))
+	mux.HandleFunc("POST /webhooks", s.signedIn(s.page(s.webhookCreate), ops.roles...))
+	mux.HandleFunc("POST /webhooks/{id}/delete", s.signedIn(s.page(s.webhookDelete), ops.roles...))
 }

@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/companyname"
 )
 
 // Account resolution on submit. A submitted registration's company ("ACME Corp.", "acme.com") is
@@ -25,21 +24,6 @@ import (
 // are the vendor's: partner users can neither list nor resolve them, and never see which account their
 // registration was matched to.
 
-// AccountMatcher resolves a company to an account; match.Live is the implementation.
-type AccountMatcher interface {
-	Match(ctx context.Context, q match.Query) (match.Result, error)
-}
-
-// SetAccountMatcher makes SubmitRegistration resolve each new registration's account with m (nil turns
-// resolution off). The server sets its matcher once at start.
-func (s *Store) SetAccountMatcher(m AccountMatcher) {
-	if m == nil {
-		s.matcher.Store(nil)
-		return
-	}
-	s.matcher.Store(&m)
-}
-
 // Account-match statuses.
 const (
 	AccountMatchAuto     = "auto"     // decided by the matcher (match or new)
@@ -48,12 +32,7 @@ const (
 )
 
 // AccountMatchCandidate is one account the matcher considered.
-type AccountMatchCandidate struct {
-	AccountID int64   `json:"account_id"`
-	Name      string  `json:"name"`
-	Score     float64 `json:"score"`
-	Reason    string  `json:"reason"`
-}
+type AccountMatchCandidate = tandem.AccountMatchCandidate
 
 // AccountMatch is the matcher's decision about one registration's company, and a person's when it was
 // reviewed.
@@ -70,7 +49,7 @@ type AccountMatch struct {
 	Score         float64                 `json:"score" doc:"0 to 1"`
 	Reason        string                  `json:"reason"`
 	Candidates    []AccountMatchCandidate `json:"candidates" doc:"the best three, best first"`
-	Decision      match.Decision          `json:"decision" enum:"match,review,new" doc:"the matcher's"`
+	Decision      tandem.AccountDecision  `json:"decision" enum:"match,review,new" doc:"the matcher's"`
 	Status        string                  `json:"status" enum:"auto,review,resolved"`
 	// ResolvedAccountID is the account a person picked (0 for a new account, or while in review).
 	ResolvedAccountID int64     `json:"resolved_account_id,omitempty"`
@@ -104,49 +83,21 @@ func scanAccountMatch(scan func(...any) error) (AccountMatch, error) {
 	return m, nil
 }
 
-// resolveAccount runs the matcher over r's company and, on a confident match, sets r.AccountID. It
-// returns nil when there is nothing to record: no matcher is set, r names its account already, or the
-// matcher failed (logged: the registration is filed unresolved rather than refused).
-func (s *Store) resolveAccount(ctx context.Context, r *tandem.Registration) *match.Result {
-	p := s.matcher.Load()
-	if p == nil || r.AccountID != 0 {
-		return nil
-	}
-	res, err := (*p).Match(ctx, match.Query{ID: r.ExternalID, Name: r.AccountName, Domain: r.Website, Country: r.Country})
-	if err != nil {
-		s.logger.ErrorContext(ctx, "account resolution failed", slog.String("registration", r.ExternalID), slog.Any("err", err))
-		return nil
-	}
-	if res.Decision == match.DecisionMatch {
-		id, err := strconv.ParseInt(res.AccountID, 10, 64)
-		if err != nil {
-			s.logger.ErrorContext(ctx, "account resolution: bad account id", slog.String("id", res.AccountID))
-			return nil
-		}
-		r.AccountID = id
-	}
-	return &res
-}
-
-// recordAccountMatchTx stores the matcher's result for registration regID.
-func recordAccountMatchTx(ctx context.Context, tx querier, now time.Time, regID int64, res *match.Result) error {
+// recordAccountMatchTx stores the matcher's resolution for registration regID.
+func recordAccountMatchTx(ctx context.Context, tx querier, now time.Time, regID int64, res *tandem.AccountResolution) error {
 	if res == nil {
 		return nil
 	}
-	cands := make([]AccountMatchCandidate, 0, len(res.Candidates))
-	for _, c := range res.Candidates {
-		id, err := strconv.ParseInt(c.AccountID, 10, 64)
-		if err != nil {
-			return fmt.Errorf("account match of registration %d: candidate id %q: %w", regID, c.AccountID, err)
-		}
-		cands = append(cands, AccountMatchCandidate{AccountID: id, Name: c.Name, Score: c.Score, Reason: c.Reason})
+	cands := res.Candidates
+	if cands == nil {
+		cands = []AccountMatchCandidate{}
 	}
 	var candidate int64
 	if len(cands) > 0 {
 		candidate = cands[0].AccountID
 	}
 	status := AccountMatchAuto
-	if res.Decision == match.DecisionReview {
+	if res.Decision == tandem.AccountDecisionReview {
 		status = AccountMatchReview
 	}
 	js, err := json.Marshal(cands)
@@ -266,26 +217,27 @@ func (s *Store) ResolveAccountMatch(ctx context.Context, actor tandem.Actor, id,
 	return out, nil
 }
 
-// AccountSource returns the store as the account source of a match.Live index.
-func (s *Store) AccountSource() match.Source { return accountSource{s} }
+// AccountSource returns the store as the account base a match.Live index reads (its Source).
+func (s *Store) AccountSource() AccountSource { return AccountSource{s} }
 
-type accountSource struct{ s *Store }
+// AccountSource reads the accounts for the account matcher, in the domain's terms.
+type AccountSource struct{ s *Store }
 
 // MatchAccounts reads every account for a new base and fills the normalised name keys detection needs
 // where they are missing (after a bulk import, say), so the first detection does not pay for them.
-func (a accountSource) MatchAccounts(ctx context.Context) ([]match.Account, match.Cursor, error) {
-	var latest match.Cursor
+func (a AccountSource) MatchAccounts(ctx context.Context) ([]tandem.MatchAccount, tandem.ChangeCursor, error) {
+	var latest tandem.ChangeCursor
 	err := a.s.read.QueryRowContext(ctx, `SELECT updated_at, id FROM accounts ORDER BY updated_at DESC, id DESC LIMIT 1`).
 		Scan(timeCol{&latest.At}, &latest.Seq)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, match.Cursor{}, fmt.Errorf("accounts for matching: %w", err)
+		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
 	}
 	accounts, _, err := a.read(ctx, `SELECT id, name, domain, country, updated_at FROM accounts ORDER BY id`)
 	if err != nil {
-		return nil, match.Cursor{}, err
+		return nil, tandem.ChangeCursor{}, err
 	}
 	if err := a.s.FillMatchKeys(ctx); err != nil {
-		return nil, match.Cursor{}, err
+		return nil, tandem.ChangeCursor{}, err
 	}
 	return accounts, latest, nil
 }
@@ -298,7 +250,7 @@ const changesBatch = 20000
 // MatchAccountsChangedSince reads the accounts changed after since in (updated_at, id) order: a range
 // of the accounts_updated_at index (written as a row comparison, which both engines read as one
 // range; the equivalent OR made PostgreSQL scan the table), usually empty.
-func (a accountSource) MatchAccountsChangedSince(ctx context.Context, since match.Cursor) ([]match.Account, match.Cursor, error) {
+func (a AccountSource) MatchAccountsChangedSince(ctx context.Context, since tandem.ChangeCursor) ([]tandem.MatchAccount, tandem.ChangeCursor, error) {
 	at := since.At.UnixMicro()
 	if since.At.IsZero() {
 		at = 0
@@ -306,7 +258,7 @@ func (a accountSource) MatchAccountsChangedSince(ctx context.Context, since matc
 	accounts, latest, err := a.read(ctx, `SELECT id, name, domain, country, updated_at FROM accounts
 		WHERE (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT `+strconv.Itoa(changesBatch), at, since.Seq)
 	if err != nil {
-		return nil, match.Cursor{}, err
+		return nil, tandem.ChangeCursor{}, err
 	}
 	if len(accounts) == 0 {
 		latest = since
@@ -314,7 +266,7 @@ func (a accountSource) MatchAccountsChangedSince(ctx context.Context, since matc
 	return accounts, latest, nil
 }
 
-func (a accountSource) MatchAccountCount(ctx context.Context) (int, error) {
+func (a AccountSource) MatchAccountCount(ctx context.Context) (int, error) {
 	var n int
 	if err := a.s.read.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count accounts: %w", err)
@@ -323,24 +275,24 @@ func (a accountSource) MatchAccountCount(ctx context.Context) (int, error) {
 }
 
 // read returns the accounts of query and the cursor of the last row.
-func (a accountSource) read(ctx context.Context, query string, args ...any) ([]match.Account, match.Cursor, error) {
+func (a AccountSource) read(ctx context.Context, query string, args ...any) ([]tandem.MatchAccount, tandem.ChangeCursor, error) {
 	rows, err := a.s.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, match.Cursor{}, fmt.Errorf("accounts for matching: %w", err)
+		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
 	}
 	defer rows.Close()
-	var out []match.Account
-	var last match.Cursor
+	var out []tandem.MatchAccount
+	var last tandem.ChangeCursor
 	for rows.Next() {
-		var a match.Account
+		var a tandem.MatchAccount
 		if err := rows.Scan(&last.Seq, &a.Name, &a.Domain, &a.Country, timeCol{&last.At}); err != nil {
-			return nil, match.Cursor{}, fmt.Errorf("accounts for matching: %w", err)
+			return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
 		}
 		a.ID = strconv.FormatInt(last.Seq, 10)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, match.Cursor{}, fmt.Errorf("accounts for matching: %w", err)
+		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
 	}
 	return out, last, nil
 }
@@ -408,7 +360,7 @@ func fillKeysTx(ctx context.Context, tx *sql.Tx, limit int) (int, error) {
 		return 0, fmt.Errorf("fill account keys: %w", err)
 	}
 	for _, a := range accounts {
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name_key = $1 WHERE id = $2`, match.Normalize(a.name), a.id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name_key = $1 WHERE id = $2`, companyname.Normalize(a.name), a.id); err != nil {
 			return 0, fmt.Errorf("fill account %d key: %w", a.id, err)
 		}
 	}
@@ -418,7 +370,7 @@ func fillKeysTx(ctx context.Context, tx *sql.Tx, limit int) (int, error) {
 	}
 	for _, r := range regs {
 		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET name_key = $1, domain_key = $2 WHERE id = $3`,
-			match.Normalize(r.name), tandem.NormalizeDomain(r.site), r.id); err != nil {
+			companyname.Normalize(r.name), tandem.NormalizeDomain(r.site), r.id); err != nil {
 			return 0, fmt.Errorf("fill registration %d keys: %w", r.id, err)
 		}
 	}

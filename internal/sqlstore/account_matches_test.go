@@ -6,14 +6,17 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/registration"
 )
 
 // matchFixture is the lifecycle fixture plus an account whose short name only the matcher resolves
 // ("CISCO" is not "Cisco Systems, Inc." once normalised) and a direct deal on it.
 type matchFixture struct {
 	*lifecycleFixture
-	cisco  tandem.Account
-	direct tandem.Opportunity
+	// submitter files registrations with account resolution once a test sets a matcher (setMatcher).
+	submitter *registration.Submitter
+	cisco     tandem.Account
+	direct    tandem.Opportunity
 }
 
 func seedMatch(t *testing.T, s *Store) *matchFixture {
@@ -33,8 +36,17 @@ func (f *matchFixture) submit(t *testing.T, s *Store, actor tandem.Actor, name, 
 	t.Helper()
 	r := &tandem.Registration{AccountName: name, Website: website, Country: "US", ProductType: tandem.ProductCore,
 		EstimatedACV: tandem.Major(50_000), Currency: "USD"}
-	must(t, s.SubmitRegistration(context.Background(), actor, r, f.rules))
+	if f.submitter != nil {
+		must(t, f.submitter.Submit(context.Background(), actor, r, f.rules))
+	} else {
+		must(t, s.SubmitRegistration(context.Background(), actor, r, f.rules))
+	}
 	return r
+}
+
+// setMatcher makes the fixture file registrations the way the server does: resolved by m first.
+func (f *matchFixture) setMatcher(s *Store, m registration.Matcher) {
+	f.submitter = registration.NewSubmitter(s, m, nil)
 }
 
 func accountMatchOf(t *testing.T, s *Store, regID int64) AccountMatch {
@@ -68,7 +80,7 @@ func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 
 		live := match.NewLive(s.AccountSource(), match.LiveConfig{})
 		defer live.Stop()
-		s.SetAccountMatcher(live)
+		f.setMatcher(s, live)
 		r := f.submit(t, s, f.actor1, "CISCO", "")
 		if r.AccountID != f.cisco.ID {
 			t.Fatalf("CISCO resolved to account %d, want %d (Cisco Systems, Inc.)", r.AccountID, f.cisco.ID)
@@ -140,7 +152,7 @@ func TestAccountMatchReviewQueue(t *testing.T) {
 		f := seedMatch(t, s)
 		live := match.NewLive(s.AccountSource(), match.LiveConfig{})
 		defer live.Stop()
-		s.SetAccountMatcher(live)
+		f.setMatcher(s, live)
 
 		// A near spelling is never matched automatically: it waits for a person.
 		r := f.submit(t, s, f.actor1, "Cisko Systems", "")

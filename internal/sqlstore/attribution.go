@@ -217,8 +217,8 @@ func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, pl
 // partner managers and revops any, partner users their own partner's (anyone else's is ENOTFOUND).
 // EINVALID without a reason, EFORBIDDEN for other roles, ECONFLICT when the attribution of the deal is
 // already under dispute.
-func (s *Store) DisputeAttribution(ctx context.Context, actor tandem.Actor, rules ConflictRules, id int64, reason string) (*tandem.Conflict, error) {
-	if err := rules.validate(); err != nil {
+func (s *Store) DisputeAttribution(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, id int64, reason string) (*tandem.Conflict, error) {
+	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)

@@ -329,7 +329,7 @@ func (s *Store) periodResult(ctx context.Context, p comp.Period, payee *payeeRef
 // reading a quarter of a million deals pulls most of the database into the connection's cache (up to
 // 256 MiB), which would otherwise stay resident while the calculation needs the memory.
 func (s *Store) readInput(ctx context.Context, plan *comp.Plan, p comp.Period, payee *payeeRef) (*comp.Input, error) {
-	if payee != nil || s.dialect != DialectSQLite {
+	if payee != nil || !s.dialect.oneWriter() {
 		return s.buildInput(ctx, s.read, plan, p, payee)
 	}
 	conn, err := s.read.Conn(ctx)
@@ -665,7 +665,7 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 		// The checks above ran before the calculation; a concurrent close may have landed since. Check
 		// again under a lock that serialises closers (SQLite has a single writer already) and refuse if
 		// the closed periods changed, as the adjustments were calculated against the old ones.
-		if s.dialect == DialectPostgres {
+		if !s.dialect.oneWriter() {
 			if _, err := tx.ExecContext(ctx, `LOCK TABLE comp_periods IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return fmt.Errorf("close period %s: lock: %w", p.ID, err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 )
 
 // compFixture is the store fixture with its three deals won in 2026-Q1, a manager over the AE, a
@@ -544,7 +545,7 @@ func TestCompPayoutsReconcile(t *testing.T) {
 			"2026-Q1,boss,ada@vendor.test,10.00,PAY-2\n" +
 			"2026-Q1,ae,nobody@vendor.test,ten,PAY-3\n" +
 			"2026-Q1,partner,P1,10.00,\n"
-		_, err = s.ImportCompPayouts(ctx, f.revops, "bad.csv", strings.NewReader(bad))
+		_, err = compensation.ImportPayouts(ctx, s, f.revops, "bad.csv", strings.NewReader(bad))
 		wantCode(t, err, tandem.EINVALID)
 		for _, want := range []string{`bad.csv: line 2: column "period"`, `bad.csv: line 3: column "payee_kind"`,
 			`bad.csv: line 4: column "payee": no AE has the email "nobody@vendor.test"`, `bad.csv: line 4: column "amount"`,
@@ -553,9 +554,9 @@ func TestCompPayoutsReconcile(t *testing.T) {
 				t.Errorf("error lacks %q:\n%v", want, err)
 			}
 		}
-		_, err = s.ImportCompPayouts(ctx, f.revops, "cols.csv", strings.NewReader("period,payee,amount\n"))
+		_, err = compensation.ImportPayouts(ctx, s, f.revops, "cols.csv", strings.NewReader("period,payee,amount\n"))
 		wantCode(t, err, tandem.EINVALID)
-		_, err = s.ImportCompPayouts(ctx, f.aeActor, "x.csv", strings.NewReader(bad))
+		_, err = compensation.ImportPayouts(ctx, s, f.aeActor, "x.csv", strings.NewReader(bad))
 		wantCode(t, err, tandem.EFORBIDDEN)
 
 		// The AE is paid a cent short; partner 1 exactly (by name); partner 2 nothing; Bo (owed) nothing;
@@ -564,12 +565,12 @@ func TestCompPayoutsReconcile(t *testing.T) {
 			"ae,ADA@vendor.test,2026-Q1," + (aeTotal - 1).String() + ",PAY-1\n" +
 			"partner,Northwind Partners,2026-q1," + p1Total.String() + ",PAY-2\n" +
 			"ae,mia@vendor.test,2026-Q1,50.00,PAY-3\n"
-		imp, err := s.ImportCompPayouts(ctx, f.revops, "payouts.csv", strings.NewReader(good))
+		imp, err := compensation.ImportPayouts(ctx, s, f.revops, "payouts.csv", strings.NewReader(good))
 		must(t, err)
 		if imp.Rows != 3 {
 			t.Errorf("imported %d rows", imp.Rows)
 		}
-		_, err = s.ImportCompPayouts(ctx, f.revops, "payouts.csv", strings.NewReader(good))
+		_, err = compensation.ImportPayouts(ctx, s, f.revops, "payouts.csv", strings.NewReader(good))
 		wantCode(t, err, tandem.ECONFLICT)
 
 		rec, err := s.Reconcile(ctx, f.revops, f.q1)
@@ -609,14 +610,14 @@ func TestCompPayoutsAmbiguousPartnerName(t *testing.T) {
 			Standing: tandem.StandingGood}
 		must(t, s.CreatePartner(ctx, admin, &twin))
 		byName := "period,payee_kind,payee,amount,reference\n2026-Q1,partner,Contoso Channel,10.00,PAY-1\n"
-		_, err := s.ImportCompPayouts(ctx, f.revops, "twins.csv", strings.NewReader(byName))
+		_, err := compensation.ImportPayouts(ctx, s, f.revops, "twins.csv", strings.NewReader(byName))
 		wantCode(t, err, tandem.EINVALID)
 		want := `twins.csv: line 2: column "payee": 2 partners are named "Contoso Channel" (external ids P2, P3)`
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 		byExt := "period,payee_kind,payee,amount,reference\n2026-Q1,partner,p3,10.00,PAY-1\n"
-		imp, err := s.ImportCompPayouts(ctx, f.revops, "ext.csv", strings.NewReader(byExt))
+		imp, err := compensation.ImportPayouts(ctx, s, f.revops, "ext.csv", strings.NewReader(byExt))
 		must(t, err)
 		var payee int64
 		must(t, s.read.QueryRowContext(ctx, `SELECT payee_id FROM comp_payouts WHERE import_id = $1`, imp.ID).Scan(&payee))

@@ -7,6 +7,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 )
 
 // TestCompPayeesAndPayouts checks the pickers of the compensation pages and the payouts shown on a
@@ -53,7 +54,7 @@ func TestCompPayeesAndPayouts(t *testing.T) {
 		_, err := s.CompPayees(ctx, cro, "boss")
 		wantCode(t, err, tandem.EINVALID)
 
-		_, err = s.ImportCompPayouts(ctx, f.revops, "p.csv", strings.NewReader("period,payee_kind,payee,amount,reference\n"+
+		_, err = compensation.ImportPayouts(ctx, s, f.revops, "p.csv", strings.NewReader("period,payee_kind,payee,amount,reference\n"+
 			"2026-Q1,ae,ada@vendor.test,10.00,PAY-1\n2026-Q1,ae,ada@vendor.test,0.50,PAY-2\n2026-Q1,ae,bo@vendor.test,3.00,PAY-3\n"))
 		must(t, err)
 		ps, err := s.CompPayouts(ctx, f.aeActor, "2026-q1", comp.PayeeAE, f.ae.ID)

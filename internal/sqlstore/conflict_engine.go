@@ -12,8 +12,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
-	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/companyname"
 )
 
 // The conflict engine: detection of channel conflicts when registrations and opportunities change,
@@ -28,37 +27,8 @@ import (
 // on PostgreSQL, the due rows are read FOR UPDATE SKIP LOCKED so that a second instance skips rather
 // than waits for the rows the first is moving. A restarted process finds the due rows where they were.
 
-// ConflictRules are what detection and escalation need from the programme: the conflict settings and
-// the business calendar the level SLAs are counted in.
-type ConflictRules struct {
-	Settings tandem.ConflictSettings
-	Calendar *calendar.Calendar
-}
-
-func (r ConflictRules) validate() error {
-	if r.Calendar == nil {
-		return tandem.Errorf(tandem.EINVALID, "conflict rules need a business calendar")
-	}
-	return r.Settings.Validate()
-}
-
-// dueAt returns when a conflict entering level at from runs out of time there.
-func (r ConflictRules) dueAt(level tandem.EscalationLevel, from time.Time) time.Time {
-	return r.Calendar.AddBusinessDays(from, r.Settings.LevelSLA(level))
-}
-
-// ConflictDetail is a conflict with what it was about when it opened: the partner of its registration
-// (the first to register, in a partner overlap), the other partner, the AE, the deal size and the
-// partner's tier. Vendor staff only: it names both sides.
-type ConflictDetail struct {
-	tandem.Conflict
-	PartnerID      int64        `json:"partner_id,omitempty"`
-	OtherPartnerID int64        `json:"other_partner_id,omitempty"`
-	AEID           int64        `json:"ae_id,omitempty"`
-	ACV            tandem.Money `json:"acv" doc:"the deal size when the conflict opened, in minor units"`
-	PartnerTier    tandem.Tier  `json:"partner_tier,omitempty"`
-	Segment        string       `json:"segment" doc:"the ACV band: under_50k, 50k_250k, 250k_1m or over_1m"`
-}
+// ConflictDetail is a conflict with what it was about when it opened (see tandem.ConflictDetail).
+type ConflictDetail = tandem.ConflictDetail
 
 const conflictDetailColumns = conflictColumns + `, partner_id, other_partner_id, ae_id, acv, partner_tier`
 
@@ -94,16 +64,16 @@ func getConflictDetail(ctx context.Context, q querier, actor tandem.Actor, id in
 
 // openConflictTx opens d at level 1 unless an open conflict with the same pair key exists, logs the
 // opening and audits it. It reports whether a conflict was opened.
-func (s *Store) openConflictTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openConflictTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, pairKey string) (bool, error) {
 	return s.openConflictNoteTx(ctx, tx, now, actor, rules, d, pairKey, string(d.Cause))
 }
 
 // openConflictNoteTx is openConflictTx with the opening log entry's note.
-func (s *Store) openConflictNoteTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openConflictNoteTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, pairKey, note string) (bool, error) {
 	d.Level, d.Status, d.OpenedAt = tandem.LevelAEAndPartnerManager, tandem.ConflictOpen, now
-	d.LevelDueAt = rules.dueAt(d.Level, now)
+	d.LevelDueAt = rules.DueAt(d.Level, now)
 	d.Segment = tandem.ACVBand(d.ACV)
 	err := tx.QueryRowContext(ctx, `INSERT INTO conflicts (cause, account_id, product_type, opportunity_id,
 		registration_id, other_registration_id, rule, level, status, opened_at, level_due_at, pair_key, partner_id,
@@ -157,7 +127,7 @@ type accountIdentity struct {
 func newAccountIdentity(id int64, names, domains []string) accountIdentity {
 	a := accountIdentity{id: id}
 	for _, n := range names {
-		if n = match.Normalize(n); n != "" && !slices.Contains(a.names, n) {
+		if n = companyname.Normalize(n); n != "" && !slices.Contains(a.names, n) {
 			a.names = append(a.names, n)
 		}
 	}
@@ -394,8 +364,8 @@ func openDirectDealsTx(ctx context.Context, tx querier, pt tandem.ProductType, w
 // active (decided against, withdrawn, expired, closed) opens nothing. The conflicts are the vendor's:
 // a partner user calling this learns only how many opened. ENOTFOUND when actor cannot see the
 // registration.
-func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Actor, rules ConflictRules, id int64) ([]tandem.Conflict, error) {
-	if err := rules.validate(); err != nil {
+func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, id int64) ([]tandem.Conflict, error) {
+	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
 	var opened []tandem.Conflict
@@ -468,7 +438,7 @@ func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Ac
 	return opened, nil
 }
 
-func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, key string, opened *[]tandem.Conflict) error {
 	ok, err := s.openConflictTx(ctx, tx, now, actor, rules, d, key)
 	if ok {
@@ -490,12 +460,12 @@ func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, a
 // protected_reroute conflict with HoldReroute.
 //
 // EFORBIDDEN for partner users.
-func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Actor, rules ConflictRules,
+func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules,
 	before, after *tandem.Opportunity) ([]tandem.Conflict, error) {
 	if err := forbidPartner(actor, "change opportunities"); err != nil {
 		return nil, err
 	}
-	if err := rules.validate(); err != nil {
+	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
 	if after == nil || after.ID == 0 {
@@ -582,7 +552,7 @@ func (s *Store) DetectOpportunityConflicts(ctx context.Context, actor tandem.Act
 }
 
 // openAndFlag opens a cannibalisation conflict and flags its opportunity for the compensation run.
-func (s *Store) openAndFlag(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules ConflictRules,
+func (s *Store) openAndFlag(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
 	d *ConflictDetail, key string, opened *[]tandem.Conflict) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET cannibalisation_flag = $1 WHERE id = $2`, true, d.OpportunityID); err != nil {
 		return fmt.Errorf("flag opportunity %d: %w", d.OpportunityID, err)
@@ -615,8 +585,8 @@ const escalationBatch = 500
 // from the old one on the business calendar, and writes one escalation-log row per move. It returns how
 // many moves it made. Conflicts with the CEO stay there, open and overdue. Several processes may call it
 // at once on one database: each move happens exactly once.
-func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules ConflictRules) (int, error) {
-	if err := rules.validate(); err != nil {
+func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error) {
+	if err := rules.Validate(); err != nil {
 		return 0, err
 	}
 	now = now.UTC().Truncate(time.Microsecond)
@@ -630,11 +600,8 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, rules ConflictRu
 	}
 }
 
-func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules ConflictRules) (int, error) {
-	lock := ""
-	if s.dialect == DialectPostgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error) {
+	lock := s.dialect.skipLocked()
 	moved := 0
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, level, level_due_at FROM conflicts
@@ -659,7 +626,7 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules Conflict
 		for _, c := range due {
 			from, ranOut := c.Level, c.LevelDueAt
 			// The next level's clock starts when this one ran out, so a late run does not give it extra time.
-			entry, err := c.Escalate(now, rules.dueAt(from+1, ranOut))
+			entry, err := c.Escalate(now, rules.DueAt(from+1, ranOut))
 			if err != nil {
 				return err
 			}
@@ -772,88 +739,31 @@ func (s *Store) EscalationLog(ctx context.Context, actor tandem.Actor, id int64)
 	return out, nil
 }
 
-// Precedent is a resolved conflict like a new one, with how alike they are.
-type Precedent struct {
-	ConflictID              int64                  `json:"conflict_id"`
-	Cause                   tandem.ConflictCause   `json:"cause"`
-	Rule                    string                 `json:"rule,omitempty"`
-	ProductType             tandem.ProductType     `json:"product_type,omitempty"`
-	Segment                 string                 `json:"segment"`
-	PartnerTier             tandem.Tier            `json:"partner_tier,omitempty"`
-	Level                   tandem.EscalationLevel `json:"level" doc:"the level it was resolved at"`
-	Resolution              tandem.Resolution      `json:"resolution"`
-	PartnerShareBasisPoints int                    `json:"partner_share_basis_points"`
-	Rationale               string                 `json:"rationale"`
-	ResolvedAt              time.Time              `json:"resolved_at"`
-	// Similarity is between 0 and 1: cause 0.4, rule 0.2, product type 0.15, ACV band 0.15 (less per band
-	// apart) and partner tier 0.1.
-	Similarity float64 `json:"similarity"`
-}
-
-// precedentWindow is how many of the latest resolved conflicts the precedent search weighs.
-const precedentWindow = 5000
-
-// Precedents returns up to limit (default 5, at most 50) resolved conflicts most like conflict id, most
-// similar first, newer first among equals. ENOTFOUND when there is no such conflict or actor is a
-// partner user.
-func (s *Store) Precedents(ctx context.Context, actor tandem.Actor, id int64, limit int) ([]Precedent, error) {
-	switch {
-	case limit < 0:
-		return nil, tandem.FieldError("limit", "cannot be negative")
-	case limit == 0:
-		limit = 5
-	case limit > 50:
-		limit = 50
-	}
-	c, err := s.GetConflictDetail(ctx, actor, id)
-	if err != nil {
-		return nil, err
+// ResolvedConflicts returns the latest resolved conflicts but exceptID, newest first, at most limit:
+// what the precedent search (internal/conflicts) weighs. ENOTFOUND for partner users: conflicts are
+// the vendor's.
+func (s *Store) ResolvedConflicts(ctx context.Context, actor tandem.Actor, exceptID int64, limit int) ([]ConflictDetail, error) {
+	if actor.IsPartner() {
+		return nil, tandem.NotFound("conflict", exceptID)
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT `+conflictDetailColumns+` FROM conflicts
-		WHERE status = 'resolved' AND id <> $1 ORDER BY resolved_at DESC, id DESC LIMIT `+strconv.Itoa(precedentWindow), id)
+		WHERE status = 'resolved' AND id <> $1 ORDER BY resolved_at DESC, id DESC LIMIT `+strconv.Itoa(limit), exceptID)
 	if err != nil {
-		return nil, fmt.Errorf("precedents of conflict %d: %w", id, err)
+		return nil, fmt.Errorf("resolved conflicts: %w", err)
 	}
 	defer rows.Close()
-	out := []Precedent{}
+	var out []ConflictDetail
 	for rows.Next() {
-		p, err := scanConflictDetail(rows.Scan)
+		d, err := scanConflictDetail(rows.Scan)
 		if err != nil {
-			return nil, fmt.Errorf("precedents of conflict %d: %w", id, err)
+			return nil, fmt.Errorf("resolved conflicts: %w", err)
 		}
-		out = append(out, Precedent{ConflictID: p.ID, Cause: p.Cause, Rule: p.Rule, ProductType: p.ProductType,
-			Segment: p.Segment, PartnerTier: p.PartnerTier, Level: p.Level, Resolution: p.Resolution,
-			PartnerShareBasisPoints: p.PartnerShareBasisPoints, Rationale: p.Rationale, ResolvedAt: p.ResolvedAt,
-			Similarity: similarity(c, &p)})
+		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("precedents of conflict %d: %w", id, err)
-	}
-	slices.SortStableFunc(out, func(a, b Precedent) int { return cmp.Compare(b.Similarity, a.Similarity) })
-	if len(out) > limit {
-		out = out[:limit]
+		return nil, fmt.Errorf("resolved conflicts: %w", err)
 	}
 	return out, nil
-}
-
-// similarity scores how alike two conflicts are, from 0 to 1.
-func similarity(a, b *ConflictDetail) float64 {
-	score := 0.0
-	if a.Cause == b.Cause {
-		score += 0.4
-	}
-	if a.Rule != "" && a.Rule == b.Rule {
-		score += 0.2
-	}
-	if a.ProductType != "" && a.ProductType == b.ProductType {
-		score += 0.15
-	}
-	apart := slices.Index(tandem.ACVBands, a.Segment) - slices.Index(tandem.ACVBands, b.Segment)
-	score += 0.15 * (1 - float64(max(apart, -apart))/float64(len(tandem.ACVBands)-1))
-	if a.PartnerTier != "" && a.PartnerTier == b.PartnerTier {
-		score += 0.1
-	}
-	return float64(int(score*1000+0.5)) / 1000 // three decimals, so ties compare equal
 }
 
 // ReviewCount is how many conflicts share one value of a dimension of the pattern review.

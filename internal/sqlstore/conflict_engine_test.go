@@ -2,13 +2,15 @@ package sqlstore
 
 import (
 	"context"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/conflicts"
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -17,12 +19,12 @@ import (
 )
 
 // conflictRules are the default conflict settings on a 09:00–17:00 UTC Monday–Friday calendar.
-func conflictRules(t *testing.T) ConflictRules {
+func conflictRules(t *testing.T) tandem.ConflictRules {
 	t.Helper()
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
 		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
 	must(t, err)
-	return ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+	return tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
 }
 
 // conflictFixture is the seed with channel staff and a clock the test moves. In the seed, partner 1
@@ -30,7 +32,7 @@ func conflictRules(t *testing.T) ConflictRules {
 // one r2 on Globex (services), and o3 is a direct core deal on Initech.
 type conflictFixture struct {
 	*lifecycleFixture
-	crules                       ConflictRules
+	crules                       tandem.ConflictRules
 	vpSales, vpChannel, cro, ceo tandem.Actor
 	submit                       func(t *testing.T, actor tandem.Actor, r tandem.Registration) *tandem.Registration
 	detect                       func(t *testing.T, id int64) []tandem.Conflict
@@ -541,7 +543,7 @@ func TestPrecedentsAndReview(t *testing.T) {
 		if len(opened) != 2 || opened[0].RegistrationID != f.r1.ID {
 			t.Fatalf("third registration opened %v", summarise(opened))
 		}
-		precedents, err := s.Precedents(ctx, f.pm, opened[0].ID, 0)
+		precedents, err := conflicts.Precedents(ctx, s, f.pm, opened[0].ID, 0)
 		must(t, err)
 		var order []int64
 		for _, p := range precedents {
@@ -585,7 +587,7 @@ func TestPrecedentsAndReview(t *testing.T) {
 		}
 
 		// None of it is a partner's to see.
-		if _, err := s.Precedents(ctx, f.actor1, overlap, 0); tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		if _, err := conflicts.Precedents(ctx, s, f.actor1, overlap, 0); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("partner precedents: %v", err)
 		}
 		if _, err := s.EscalationLog(ctx, f.actor1, overlap); tandem.ErrorCode(err) != tandem.ENOTFOUND {

@@ -33,7 +33,7 @@ func scanImportJob(scan func(...any) error) (ImportJob, error) {
 func (s *Store) sqliteImportOpen() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.dialect == DialectSQLite && s.activeImports > 0
+	return s.dialect.oneWriter() && s.activeImports > 0
 }
 
 // CreateImportJob records a running import and returns its id. On SQLite, create the job before
@@ -60,7 +60,7 @@ func (s *Store) CreateImportJob(ctx context.Context, actor tandem.Actor, kind, f
 // UpdateImportJobProgress records how far a running import has read.
 func (s *Store) UpdateImportJobProgress(ctx context.Context, id, rowsRead, bytesRead int64) error {
 	s.mu.Lock()
-	if s.dialect == DialectSQLite && s.activeImports > 0 {
+	if s.dialect.oneWriter() && s.activeImports > 0 {
 		j := s.jobOverlay[id]
 		if j == nil {
 			j = &ImportJob{ID: id}
@@ -89,7 +89,7 @@ func (s *Store) FinishImportJob(ctx context.Context, id int64, counts tandem.Ups
 		j.Status, j.Error = ImportFailed, tandem.ErrorMessage(jobErr)
 	}
 	s.mu.Lock()
-	if s.dialect == DialectSQLite && s.activeImports > 0 {
+	if s.dialect.oneWriter() && s.activeImports > 0 {
 		if o := s.jobOverlay[id]; o != nil {
 			j.RowsRead, j.BytesRead = o.RowsRead, o.BytesRead
 		}

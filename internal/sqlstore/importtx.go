@@ -54,7 +54,7 @@ func (s *Store) BeginImport(ctx context.Context, actor tandem.Actor) (*ImportTx,
 	t := &ImportTx{s: s, actor: actor, now: s.clock(), counts: map[string]tandem.UpsertCounts{},
 		stmts: map[string]*sql.Stmt{}, staged: map[string]bool{}}
 	var err error
-	if t.conn, err = s.write.Conn(ctx); err == nil && s.dialect == DialectSQLite {
+	if t.conn, err = s.write.Conn(ctx); err == nil && s.dialect.oneWriter() {
 		t.fk, t.bulk, t.absent = newSQLiteForeignKeys(), newSQLiteBulk(), map[string]struct{}{}
 		err = importConnSettings(ctx, t.conn)
 	}
@@ -146,7 +146,7 @@ func (t *ImportTx) lookup(ctx context.Context, list []string, expr string, query
 	for start := 0; start < len(list); start += resolveChunk {
 		chunk := list[start:min(start+resolveChunk, len(list))]
 		join, cond, arg := "", "", any(nil)
-		if t.s.dialect == DialectSQLite {
+		if t.s.dialect.oneWriter() {
 			join, cond, arg = `json_each($1) AS j JOIN `, expr+` = j.value`, jsonText(chunk)
 		} else {
 			cond, arg = t.s.inStrings(expr, 1, chunk)
@@ -389,10 +389,10 @@ func (t *ImportTx) upsert(ctx context.Context, spec *upsertSpec, idx []int, valu
 	}
 	var c tandem.UpsertCounts
 	var err error
-	if t.s.dialect == DialectPostgres {
-		c, err = t.upsertPostgres(ctx, spec, idx, values)
-	} else {
+	if t.s.dialect.oneWriter() {
 		c, err = t.upsertSQLite(ctx, spec, idx, values)
+	} else {
+		c, err = t.upsertPostgres(ctx, spec, idx, values)
 	}
 	if err != nil {
 		return tandem.UpsertCounts{}, t.s.mapErr(fmt.Errorf("import %s: %w", spec.kind, err), "an imported "+singular(spec.kind))

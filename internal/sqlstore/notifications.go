@@ -336,15 +336,7 @@ func forbidNonOps(actor tandem.Actor, what string) error {
 }
 
 // boolValue is a boolean parameter in the dialect's representation.
-func (s *Store) boolValue(b bool) any {
-	if s.dialect == DialectPostgres {
-		return b
-	}
-	if b {
-		return 1
-	}
-	return 0
-}
+func (s *Store) boolValue(b bool) any { return s.dialect.boolValue(b) }
 
 // EnqueueNotifications turns every event logged since the last call into deliveries (due at now) and
 // returns how many it enqueued. Several processes may call it at once on one database: each event is
@@ -379,7 +371,7 @@ type outboxEvent struct {
 // enqueueBatch enqueues up to notifyBatch events of source in one transaction and reports how many
 // events it read and how many deliveries it inserted.
 func (s *Store) enqueueBatch(ctx context.Context, now time.Time, source string, opts EnqueueOptions) (int, int, error) {
-	pg := s.dialect == DialectPostgres
+	pg := !s.dialect.oneWriter()
 	var read, inserted int
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 		if pg {
@@ -433,12 +425,7 @@ func (s *Store) enqueueBatch(ctx context.Context, now time.Time, source string, 
 var outboxLockKey = map[string]int32{SourceRegistrationEvent: 1852797801, SourceEscalation: 1852797802}
 
 // forUpdate locks the rows read, on PostgreSQL (SQLite's single writer needs no row locks).
-func (s *Store) forUpdate() string {
-	if s.dialect == DialectPostgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
+func (s *Store) forUpdate() string { return s.dialect.forUpdate() }
 
 // afterCursor is the condition and order that tail a log from the cursor.
 func afterCursor(alias string, lastID int64) (string, []any) {
@@ -673,10 +660,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 		return nil, tandem.Errorf(tandem.EINVALID, "claim deliveries: lease and limit must be positive")
 	}
 	now = now.UTC().Truncate(time.Microsecond)
-	lock := ""
-	if s.dialect == DialectPostgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	lock := s.dialect.skipLocked()
 	var out []ClaimedDelivery
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $1

@@ -14,6 +14,7 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/registration"
 )
 
 // BenchmarkOverlapSubmit measures the whole overlap check on submit against a large account base: the
@@ -195,7 +196,7 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 	if err := live.Load(ctx); err != nil { // also fills the detection keys
 		b.Fatal(err)
 	}
-	s.SetAccountMatcher(live)
+	submitter := registration.NewSubmitter(s, live, nil)
 	b.Logf("account index built and keys filled in %s", time.Since(built).Round(time.Millisecond))
 
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
@@ -203,8 +204,8 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rules := RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: calendar.SLA{Calendar: cal, Budget: 48 * time.Hour}}
-	crules := ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+	rules := tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 48 * time.Hour}}
+	crules := tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
 
 	latencies := make([]time.Duration, 0, submits)
 	decisions := map[match.Decision]int{}
@@ -220,7 +221,7 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 		r := &tandem.Registration{PartnerID: partners[i%len(partners)], AccountName: name, Country: "US",
 			ProductType: tandem.ProductCore, EstimatedACV: tandem.Major(30_000), Currency: "USD"}
 		t0 := time.Now()
-		if err := s.SubmitRegistration(ctx, admin, r, rules); err != nil {
+		if err := submitter.Submit(ctx, admin, r, rules); err != nil {
 			b.Fatal(err)
 		}
 		opened, err := s.DetectRegistrationConflicts(ctx, admin, crules, r.ID)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // The registration background work (internal/regjobs) in storage: approved registrations whose
@@ -26,7 +25,7 @@ const registrationJobBatch = 100
 
 // ExpireDue expires every approved registration whose protection ended at or before now, as the
 // system, each with its lifecycle entry and audit record, and returns how many it expired.
-func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules RegistrationRules) (int, error) {
+func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules tandem.RegistrationRules) (int, error) {
 	if err := rules.Lifecycle.Validate(); err != nil {
 		return 0, fmt.Errorf("expire registrations: %w", err)
 	}
@@ -42,12 +41,9 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, rules Registration
 }
 
 // expireBatch expires up to one batch; more reports whether a full batch was due (so another may be).
-func (s *Store) expireBatch(ctx context.Context, now time.Time, rules RegistrationRules) (expired int, more bool, err error) {
-	lock := ""
-	if s.dialect == DialectPostgres {
-		// A second job skips the rows the first is expiring instead of waiting for them.
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.RegistrationRules) (expired int, more bool, err error) {
+	// A second job skips the rows the first is expiring instead of waiting for them.
+	lock := s.dialect.skipLocked()
 	err = s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+` FROM registrations r
 			WHERE r.status = 'approved' AND r.expires_at <= $1 ORDER BY r.expires_at, r.id LIMIT `+
@@ -117,19 +113,19 @@ type AlertCounts struct {
 }
 
 // AlertDue records the approval-SLA alerts due at now: sla_warning for each submitted registration
-// that has used warnFraction (0 < f < 1; 0 means calendar.AtRiskFraction) of its approval SLA in
+// that has used warnFraction (0 < f < 1; 0 means tandem.SLAAtRiskFraction) of its approval SLA in
 // business time, sla_breached for each whose SLA ran out. Each alert is recorded at most once per
 // registration. A registration found already past its deadline without a warning gets only the breach:
 // a warning after the fact would tell nobody anything. The deadline is the one stamped at submission,
 // or for a registration stored without one, computed from rules.
-func (s *Store) AlertDue(ctx context.Context, now time.Time, rules RegistrationRules, warnFraction float64) (AlertCounts, error) {
+func (s *Store) AlertDue(ctx context.Context, now time.Time, rules tandem.RegistrationRules, warnFraction float64) (AlertCounts, error) {
 	var counts AlertCounts
 	sla := rules.ApprovalSLA
 	if sla.Calendar == nil {
 		return counts, tandem.Errorf(tandem.EINVALID, "approval-SLA alerts need a business calendar")
 	}
 	if warnFraction == 0 {
-		warnFraction = calendar.AtRiskFraction
+		warnFraction = tandem.SLAAtRiskFraction
 	}
 	if warnFraction <= 0 || warnFraction >= 1 {
 		return counts, tandem.FieldError("warn_fraction", "%v is not between 0 and 1", warnFraction)
@@ -218,11 +214,8 @@ func fmtHours(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 // recordAlertTx appends alert ev to registration id's log unless the registration is no longer waiting
 // for a decision or already has that alert. It reports whether it appended one.
 func (s *Store) recordAlertTx(ctx context.Context, tx *sql.Tx, id int64, ev tandem.RegistrationEvent, now time.Time, reason string) (bool, error) {
-	lock := ""
-	if s.dialect == DialectPostgres {
-		// Holding the row makes a decision being made meanwhile wait, or this see it.
-		lock = " FOR UPDATE"
-	}
+	// Holding the row makes a decision being made meanwhile wait, or this see it.
+	lock := s.dialect.forUpdate()
 	r, err := getOne(ctx, tx, "registration", id, `SELECT `+registrationColumns+` FROM registrations r WHERE r.id = $1`+lock,
 		[]any{id}, scanRegistration)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // ApprovalStats summarises how long registration decisions took, in business hours of the approval
@@ -112,7 +111,7 @@ type approvalDecision struct {
 // and by month. A decision's business time is the one recorded when it was made, or, for a decision
 // recorded without it, computed on sla's calendar. EFORBIDDEN for partner users; EINVALID when to is
 // not after from.
-func (s *Store) ApprovalReport(ctx context.Context, actor tandem.Actor, from, to time.Time, sla calendar.SLA) (*ApprovalReport, error) {
+func (s *Store) ApprovalReport(ctx context.Context, actor tandem.Actor, from, to time.Time, sla tandem.SLA) (*ApprovalReport, error) {
 	if err := forbidPartner(actor, "see the approval report"); err != nil {
 		return nil, err
 	}

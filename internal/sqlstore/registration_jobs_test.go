@@ -68,7 +68,7 @@ func TestExpireDue(t *testing.T) {
 		if n != 1 || audit[0].Actor != tandem.SystemActor.Email {
 			t.Errorf("expiry audit: %d entries %+v", n, audit)
 		}
-		if _, err := s.ExpireDue(ctx, ends, RegistrationRules{}); tandem.ErrorCode(err) != tandem.EINVALID {
+		if _, err := s.ExpireDue(ctx, ends, tandem.RegistrationRules{}); tandem.ErrorCode(err) != tandem.EINVALID {
 			t.Errorf("ExpireDue without settings: %v, want EINVALID", err)
 		}
 	})
@@ -158,7 +158,7 @@ func TestAlertDue(t *testing.T) {
 				t.Errorf("warn fraction %v: %v, want EINVALID", bad, err)
 			}
 		}
-		if _, err := s.AlertDue(ctx, due, RegistrationRules{}, 0.75); tandem.ErrorCode(err) != tandem.EINVALID {
+		if _, err := s.AlertDue(ctx, due, tandem.RegistrationRules{}, 0.75); tandem.ErrorCode(err) != tandem.EINVALID {
 			t.Errorf("no calendar: %v, want EINVALID", err)
 		}
 	})

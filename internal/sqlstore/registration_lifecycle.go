@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // The deal-registration lifecycle in storage. Every transition is one transaction that checks who may
@@ -16,33 +15,29 @@ import (
 // appends one row to registration_events (append-only: a trigger in each dialect refuses UPDATE and
 // DELETE) and one to the audit log. The submission row is what proves who registered first.
 
-// RegistrationRules is what the lifecycle needs from the policy in force: the programme settings and
-// the approval SLA on the business calendar.
-type RegistrationRules struct {
-	Lifecycle   tandem.LifecycleSettings
-	ApprovalSLA calendar.SLA // Calendar nil: no SLA deadline is stamped and no business time recorded
-}
-
-// registrationDeciders may approve and reject registrations (admin always may).
-var registrationDeciders = []tandem.Role{tandem.RolePartnerManager, tandem.RoleVPChannel, tandem.RoleRevOps}
-
 // mayApply reports whether actor may send ev to a registration it can see. Partner users withdraw
 // and ask to extend their own registrations; deciding, expiring and closing are the vendor's.
 func mayApply(actor tandem.Actor, ev tandem.RegistrationEvent) bool {
 	switch ev {
 	case tandem.EventWithdraw, tandem.EventExtend:
-		return actor.IsPartner() || actor.Can(registrationDeciders...)
+		return actor.IsPartner() || actor.Can(tandem.RegistrationDeciders...)
 	default:
-		return !actor.IsPartner() && actor.Can(registrationDeciders...)
+		return !actor.IsPartner() && actor.Can(tandem.RegistrationDeciders...)
 	}
 }
 
 // SubmitRegistration stores a new registration as submitted at the store's clock, stamps its approval
 // SLA deadline from rules, and logs the submission. A partner user's registration is always its own
-// partner's. With an account matcher set (SetAccountMatcher) the company is resolved to an account and
-// the outcome recorded in account_matches. EINVALID when it breaks a rule; ECONFLICT when the external
-// id is taken.
-func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules RegistrationRules) error {
+// partner's. EINVALID when it breaks a rule; ECONFLICT when the external id is taken.
+func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules tandem.RegistrationRules) error {
+	return s.SubmitResolvedRegistration(ctx, actor, r, rules, nil)
+}
+
+// SubmitResolvedRegistration is SubmitRegistration with the account matcher's resolution of the
+// company (nil: none): a registration naming no account takes a matched one, and the outcome is
+// recorded in account_matches in the same transaction.
+func (s *Store) SubmitResolvedRegistration(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules tandem.RegistrationRules,
+	resolved *tandem.AccountResolution) error {
 	if actor.IsPartner() {
 		r.PartnerID = actor.PartnerID
 	}
@@ -56,9 +51,14 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 	if r.ExternalID == "" {
 		r.ExternalID = newExternalID("reg")
 	}
-	// The company is resolved to an account before the transaction: matching is in memory (see
-	// account_matches.go), and SQLite's one writer should not wait for it.
-	matched := s.resolveAccount(ctx, r)
+	// The company was resolved to an account before the transaction (internal/registration): matching
+	// is in memory, and SQLite's one writer should not wait for it.
+	if resolved != nil && r.AccountID != 0 {
+		resolved = nil // the registration names its account: nothing to resolve or record
+	}
+	if resolved != nil && resolved.Decision == tandem.AccountDecisionMatch {
+		r.AccountID = resolved.AccountID
+	}
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		// The state machine stamps the submission; the registration goes in as it comes out.
 		r.Status = ""
@@ -75,7 +75,7 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 				return fmt.Errorf("stamp registration %d SLA: %w", r.ID, err)
 			}
 		}
-		if err := recordAccountMatchTx(ctx, tx, now, r.ID, matched); err != nil {
+		if err := recordAccountMatchTx(ctx, tx, now, r.ID, resolved); err != nil {
 			return err
 		}
 		entry.RegistrationID = r.ID
@@ -89,7 +89,7 @@ func (s *Store) SubmitRegistration(ctx context.Context, actor tandem.Actor, r *t
 // does not allow ev or it changed meanwhile; EINVALID for a rejection without a reason. On any error
 // nothing is written.
 func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, id int64, ev tandem.RegistrationEvent,
-	reason string, rules RegistrationRules) (*tandem.Registration, error) {
+	reason string, rules tandem.RegistrationRules) (*tandem.Registration, error) {
 	switch {
 	case ev == tandem.EventSubmit:
 		return nil, tandem.FieldError("event", "a registration is submitted by creating it")
@@ -227,7 +227,7 @@ type ApprovalQueueItem struct {
 	Registration tandem.Registration `json:"registration"`
 	DueAt        time.Time           `json:"due_at" doc:"the SLA deadline"`
 	AlertAt      time.Time           `json:"alert_at" doc:"when the policy's warning share of the SLA (75 % by default) is used and the registration is at risk"`
-	SLAStatus    calendar.Status     `json:"sla_status" enum:"on_track,at_risk,breached"`
+	SLAStatus    tandem.SLAStatus    `json:"sla_status" enum:"on_track,at_risk,breached"`
 	// BusinessSeconds is the business time the registration has waited so far.
 	BusinessSeconds int64 `json:"business_seconds"`
 }
@@ -235,10 +235,10 @@ type ApprovalQueueItem struct {
 // ApprovalQueue returns the registrations waiting for a decision, soonest SLA deadline first, at most
 // limit of them (default 50, at most 1000), and how many wait in all. The deadline is the one stamped
 // at submission, or, for registrations stored without one (imported, say), computed from sla. A
-// registration is at risk once warnAt of its SLA is used (0 means calendar.AtRiskFraction, 75 %): the
+// registration is at risk once warnAt of its SLA is used (0 means tandem.SLAAtRiskFraction, 75 %): the
 // same share at which the registration job records its warning. Partner users get EFORBIDDEN: the
 // queue is the channel team's.
-func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calendar.SLA, warnAt float64, limit int) ([]ApprovalQueueItem, int, error) {
+func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla tandem.SLA, warnAt float64, limit int) ([]ApprovalQueueItem, int, error) {
 	if err := forbidPartner(actor, "see the approval queue"); err != nil {
 		return nil, 0, err
 	}
@@ -254,7 +254,7 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calen
 		return nil, 0, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
 	}
 	if warnAt <= 0 || warnAt > 1 {
-		warnAt = calendar.AtRiskFraction
+		warnAt = tandem.SLAAtRiskFraction
 	}
 	now := s.clock()
 	// Under one calendar the deadline grows with the submission time, so the rows come in nearly the
@@ -283,13 +283,13 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla calen
 		if alert.After(due) {
 			alert = due
 		}
-		item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: calendar.OnTrack,
+		item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: tandem.SLAOnTrack,
 			BusinessSeconds: int64(sla.Calendar.BusinessHoursBetween(start, now) / time.Second)}
 		switch {
 		case !now.Before(due):
-			item.SLAStatus = calendar.Breached
+			item.SLAStatus = tandem.SLABreached
 		case !now.Before(alert):
-			item.SLAStatus = calendar.AtRisk
+			item.SLAStatus = tandem.SLAAtRisk
 		}
 		items = append(items, item)
 	}

@@ -12,12 +12,12 @@ import (
 )
 
 // testRules are the default programme on a 09:00–17:00 UTC Monday–Friday calendar with 48 hours' SLA.
-func testRules(t *testing.T) RegistrationRules {
+func testRules(t *testing.T) tandem.RegistrationRules {
 	t.Helper()
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
 		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
 	must(t, err)
-	return RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: calendar.SLA{Calendar: cal, Budget: 48 * time.Hour}}
+	return tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 48 * time.Hour}}
 }
 
 // lifecycleFixture adds channel staff to the seed and gives the store a clock the test moves.
@@ -25,7 +25,7 @@ type lifecycleFixture struct {
 	*fixture
 	clock              *fixedClock
 	pm, revops         tandem.Actor
-	rules              RegistrationRules
+	rules              tandem.RegistrationRules
 	newRegistration    func(t *testing.T, actor tandem.Actor, name string) *tandem.Registration
 	events             func(t *testing.T, id int64) []tandem.RegistrationEntry
 	registrationStatus func(t *testing.T, id int64) tandem.RegistrationStatus
@@ -278,7 +278,7 @@ func TestApprovalQueue(t *testing.T) {
 		type row struct {
 			ID      int64
 			Due     time.Time
-			Status  calendar.Status
+			Status  tandem.SLAStatus
 			Elapsed int64
 		}
 		var got []row
@@ -286,9 +286,9 @@ func TestApprovalQueue(t *testing.T) {
 			got = append(got, row{it.Registration.ID, it.DueAt, it.SLAStatus, it.BusinessSeconds})
 		}
 		want := []row{
-			{f.r2.ID, time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC), calendar.Breached, (7*3600 + 1800) + 7*8*3600 + 3*3600},
-			{tuesday.ID, time.Date(2026, 3, 11, 12, 0, 0, 0, time.UTC), calendar.Breached, 5*3600 + 6*8*3600 + 3*3600},
-			{friday.ID, time.Date(2026, 3, 16, 17, 0, 0, 0, time.UTC), calendar.OnTrack, 3*8*3600 + 3*3600},
+			{f.r2.ID, time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC), tandem.SLABreached, (7*3600 + 1800) + 7*8*3600 + 3*3600},
+			{tuesday.ID, time.Date(2026, 3, 11, 12, 0, 0, 0, time.UTC), tandem.SLABreached, 5*3600 + 6*8*3600 + 3*3600},
+			{friday.ID, time.Date(2026, 3, 16, 17, 0, 0, 0, time.UTC), tandem.SLAOnTrack, 3*8*3600 + 3*3600},
 		}
 		if diff := cmp.Diff(want, got); diff != "" || total != 3 {
 			t.Errorf("queue (total %d) (-want +got):\n%s", total, diff)
@@ -301,7 +301,7 @@ func TestApprovalQueue(t *testing.T) {
 			t.Errorf("limit 1: %+v", items)
 		}
 		items, _, _ = s.ApprovalQueue(ctx, f.pm, f.rules.ApprovalSLA, 0, 0)
-		if last := items[len(items)-1]; last.SLAStatus != calendar.AtRisk || !last.AlertAt.Equal(f.clock.t) {
+		if last := items[len(items)-1]; last.SLAStatus != tandem.SLAAtRisk || !last.AlertAt.Equal(f.clock.t) {
 			t.Errorf("at the alert instant: %s, alert %v", last.SLAStatus, last.AlertAt)
 		}
 		if _, _, err := s.ApprovalQueue(ctx, f.actor1, f.rules.ApprovalSLA, 0, 0); tandem.ErrorCode(err) != tandem.EFORBIDDEN {

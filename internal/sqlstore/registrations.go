@@ -7,7 +7,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/companyname"
 )
 
 const registrationColumns = `r.id, r.external_id, r.partner_id, r.account_id, r.account_name, r.website, r.country,
@@ -27,7 +27,7 @@ func registrationValues(r *tandem.Registration) []any {
 		string(r.ProductType), int64(r.EstimatedACV), r.Currency, dbTime(r.ExpectedClose), r.ContactName,
 		r.ContactEmail, string(r.Status), dbTime(r.SubmittedAt), dbTime(r.DecidedAt), dbID(r.DecidedBy),
 		r.RejectionReason, dbTime(r.ExpiresAt), int64(r.Extensions), dbID(r.OpportunityID),
-		match.Normalize(r.AccountName), tandem.NormalizeDomain(r.Website)}
+		companyname.Normalize(r.AccountName), tandem.NormalizeDomain(r.Website)}
 }
 
 func scanRegistration(scan func(...any) error) (tandem.Registration, error) {

@@ -25,12 +25,12 @@ import (
 // version, the rule and the two motions. It returns 0 when the stored routing was set by an escalation
 // decision: that decision stands. EFORBIDDEN for partner users; ENOTFOUND when there is no such deal;
 // EINVALID when proposed does not change the stored motion.
-func (s *Store) HoldReroute(ctx context.Context, actor tandem.Actor, rules ConflictRules, id int64,
+func (s *Store) HoldReroute(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, id int64,
 	proposed tandem.Routing) (int64, bool, error) {
 	if err := forbidPartner(actor, "change opportunities"); err != nil {
 		return 0, false, err
 	}
-	if err := rules.validate(); err != nil {
+	if err := rules.Validate(); err != nil {
 		return 0, false, err
 	}
 	var conflictID int64

@@ -18,11 +18,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -31,21 +29,13 @@ import (
 	"github.com/tandem-revops/tandem/internal/sqlite"
 )
 
-// Dialect names.
-const (
-	DialectSQLite   = "sqlite"
-	DialectPostgres = "postgres"
-)
-
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	dialect string
+	dialect Dialect
 	write   *sql.DB // SQLite: one connection; PostgreSQL: the same pool as read
 	read    *sql.DB
 	logger  *slog.Logger
 	now     func() time.Time
-	// matcher resolves a submitted registration's company to an account (see account_matches.go).
-	matcher atomic.Pointer[AccountMatcher]
 
 	// SQLite has one writer: while an import transaction holds it, import-job progress is kept here and
 	// written when the import ends (see importjobs.go).
@@ -96,19 +86,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 // Migrate applies every migration not yet applied. It is idempotent; on PostgreSQL it holds an advisory
 // lock so that several instances starting at once migrate one after the other.
 func (s *Store) Migrate(ctx context.Context) error {
-	var (
-		dialect goose.Dialect
-		fsys    fs.FS
-		err     error
-	)
-	switch s.dialect {
-	case DialectPostgres:
-		dialect = goose.DialectPostgres
-		fsys, err = fs.Sub(postgres.Migrations, postgres.MigrationsDir)
-	default:
-		dialect = goose.DialectSQLite3
-		fsys, err = fs.Sub(sqlite.Migrations, sqlite.MigrationsDir)
-	}
+	dialect, fsys, err := s.dialect.migrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -127,10 +105,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	}
-	if s.dialect == DialectPostgres {
-		return postgres.WithMigrationLock(ctx, s.write, up)
+	if s.dialect.oneWriter() {
+		return up()
 	}
-	return up()
+	return postgres.WithMigrationLock(ctx, s.write, up)
 }
 
 // MigrationVersion returns the version of the latest applied migration.
@@ -155,8 +133,8 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Dialect returns "sqlite" or "postgres".
-func (s *Store) Dialect() string { return s.dialect }
+// Dialect returns the engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
 
 // SetClock replaces the clock that stamps records (time.Now by default). Call it before using the
 // store; it is not synchronised with concurrent calls.
@@ -198,12 +176,7 @@ func (s *Store) mapErr(err error, what string) error {
 	if errors.As(err, &te) {
 		return err
 	}
-	var kind string
-	if s.dialect == DialectPostgres {
-		kind = postgres.Constraint(err)
-	} else {
-		kind = sqlite.Constraint(err)
-	}
+	kind := s.dialect.constraint(err)
 	if what == "" {
 		what = "record"
 	}
@@ -221,26 +194,15 @@ func (s *Store) mapErr(err error, what string) error {
 }
 
 // distinct is the null-safe "not equal" operator of the dialect.
-func (s *Store) distinct() string {
-	if s.dialect == DialectPostgres {
-		return "IS DISTINCT FROM"
-	}
-	return "IS NOT"
-}
+func (s *Store) distinct() string { return s.dialect.distinct() }
 
 // inStrings returns a condition "expr is one of list" using one parameter numbered n, and that
 // parameter's value: a JSON array read with json_each in SQLite, a text[] in PostgreSQL.
 func (s *Store) inStrings(expr string, n int, list []string) (string, any) {
-	if s.dialect == DialectPostgres {
-		return fmt.Sprintf("%s = ANY($%d)", expr, n), list
-	}
-	return fmt.Sprintf("%s IN (SELECT value FROM json_each($%d))", expr, n), jsonText(list)
+	return anyOf(s.dialect, expr, n, list)
 }
 
 // inInts is inStrings for integer ids.
 func (s *Store) inInts(expr string, n int, list []int64) (string, any) {
-	if s.dialect == DialectPostgres {
-		return fmt.Sprintf("%s = ANY($%d)", expr, n), list
-	}
-	return fmt.Sprintf("%s IN (SELECT value FROM json_each($%d))", expr, n), jsonText(list)
+	return anyOf(s.dialect, expr, n, list)
 }

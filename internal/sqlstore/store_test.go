@@ -2,11 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 
 	tandem "github.com/tandem-revops/tandem"
 )
