@@ -48,12 +48,16 @@ func (s *Store) AppendAudit(ctx context.Context, actor tandem.Actor, action, ent
 	})
 }
 
-// ListAudit returns audit entries, newest first, and how many match. Partner users see none.
+// ListAudit returns the audit entries actor may see (audit_scope.go), newest first, and how many match.
+// Partner users see none.
 func (s *Store) ListAudit(ctx context.Context, actor tandem.Actor, f AuditFilter) ([]tandem.AuditEntry, int, error) {
 	if actor.IsPartner() {
 		return nil, 0, nil
 	}
 	var w where
+	if err := s.addAuditScope(ctx, &w, actor); err != nil {
+		return nil, 0, err
+	}
 	if f.Entity != "" {
 		w.add("entity = ?", f.Entity)
 	}
