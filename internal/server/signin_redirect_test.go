@@ -34,7 +34,7 @@ func TestSafeNext(t *testing.T) {
 		{"/x\x1by", "/"},
 		{"/x\x7fy", "/"},
 		{"/%09/evil.example/", "/%09/evil.example/"}, // a literal percent sequence is a path, not a tab
-		{"/\u3000/evil.example", "/"},                 // no invisible spacing either
+		{"/\u3000/evil.example", "/"},                // no invisible spacing either
 		{"/ok path", "/ok path"},
 	}
 	for _, c := range cases {
