@@ -42,6 +42,7 @@ func commands() []command {
 		{"user", "add users and set passwords", runUser},
 		{"token", "create API tokens for scripts", runToken},
 		{"webhook", "add, list and remove signed webhook subscriptions", runWebhook},
+		{"audit", "verify the audit log's hash chain", runAudit},
 	}
 }
 

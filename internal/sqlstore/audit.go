@@ -29,9 +29,7 @@ func appendAuditTx(ctx context.Context, tx querier, now time.Time, actor tandem.
 	if name == "" {
 		name = "system"
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text)
-	if err != nil {
+	if err := insertChainedAudit(ctx, tx, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

@@ -128,9 +128,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return nil
 	}
 	if s.dialect == DialectPostgres {
-		return postgres.WithMigrationLock(ctx, s.write, up)
+		err = postgres.WithMigrationLock(ctx, s.write, up)
+	} else {
+		err = up()
 	}
-	return up()
+	if err != nil {
+		return err
+	}
+	return s.chainUnhashedAudit(ctx)
 }
 
 // MigrationVersion returns the version of the latest applied migration.
