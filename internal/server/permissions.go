@@ -69,6 +69,8 @@ var permissions = map[string]access{
 	"list-users":  staff,
 	"get-user":    staff,
 	"create-user": ops,
+	// Sign out everywhere: anyone for themself, an admin for anyone (the store checks which).
+	"revoke-user-access": anyone,
 
 	"list-opportunities":   anyone,
 	"export-opportunities": anyone,
