@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -90,4 +91,28 @@ func signInOn(t *testing.T, e *testEnv, hs *httptest.Server, email string) (*htt
 	e.http = hs
 	defer func() { e.http = saved }()
 	return e.signIn(email)
+}
+
+// The OpenAPI document lists the new route and the 429 every signed-in operation may answer.
+func TestOpenAPIDocumentsHardening(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, openSQLite(t))
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string                     `json:"operationId"`
+			Responses   map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	e.do("", "GET", "/api/v1/openapi.json", nil).json(t, &doc)
+	op, ok := doc.Paths["/users/{id}/revoke-access"]["post"]
+	if !ok || op.OperationID != "revoke-user-access" {
+		t.Fatalf("revoke-access is not in the OpenAPI document: %+v", doc.Paths["/users/{id}/revoke-access"])
+	}
+	for path, methods := range doc.Paths {
+		for method, op := range methods {
+			if _, ok := op.Responses["429"]; !ok {
+				t.Errorf("%s %s (%s) does not document 429", method, path, op.OperationID)
+			}
+		}
+	}
 }
