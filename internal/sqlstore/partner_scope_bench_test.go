@@ -120,4 +120,3 @@ func writePartnerCompany(tb testing.TB, s *Store, k int) {
 		tb.Fatal(err)
 	}
 }
-
