@@ -19,11 +19,15 @@ work=${KEEP:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "${KEEP:-}" ] || trap 'kill "${writer:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 db=$work/live.db backup=$work/backup.db restored=$work/restored.db
-rm -f "$db" "$db"-wal "$db"-shm "$backup" "$restored"
+rm -f "$backup" "$restored"
 go build -o "$work/tandem" ./cmd/tandem
 tandem=$work/tandem
 secs() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", (e - s) / 1e9 }'; }
 
+if [ -n "${REUSE:-}" ] && [ -f "$db" ]; then
+	echo "backup-drill: reusing $db ($(du -h "$db" | cut -f1))"
+else
+rm -f "$db" "$db"-wal "$db"-shm
 t0=$(date +%s%N)
 TANDEM_COMP_BENCH_DB="$db" TANDEM_COMP_BENCH_DEALS="$deals" \
 	go test -count=1 -run '^TestWriteCompBenchDB$' ./internal/sqlstore >/dev/null
@@ -34,6 +38,7 @@ fi
 "$tandem" comp close 2026-Q1 -db "$db" >/dev/null
 t1=$(date +%s%N)
 echo "backup-drill: built $deals opportunities and closed 2026-Q1 ($((closed < deals ? closed : deals)) deals) in $(secs "$t0" "$t1")s ($(du -h "$db" | cut -f1))"
+fi
 
 # A writer during the backup: accounts imported in small batches, each its own transaction.
 (
@@ -45,6 +50,9 @@ echo "backup-drill: built $deals opportunities and closed 2026-Q1 ($((closed < d
 	done
 ) &
 writer=$!
+drill_accounts() { sqlite3 -cmd ".timeout 10000" "$1" "SELECT count(*) FROM accounts WHERE external_id LIKE 'DRILL-%'"; }
+before=$(drill_accounts "$db")
+while [ "$(drill_accounts "$db")" = "$before" ]; do sleep 0.2; done # the writer is committing
 
 t0=$(date +%s%N)
 "$tandem" backup -db "$db" "$backup" >/dev/null
@@ -53,7 +61,7 @@ kill "$writer" 2>/dev/null || true
 wait "$writer" 2>/dev/null || true
 writer=
 backup_s=$(secs "$t0" "$t1")
-echo "backup-drill: tandem backup under a writer: ${backup_s}s ($(du -h "$backup" | cut -f1))"
+echo "backup-drill: tandem backup under a writer: ${backup_s}s ($(du -h "$backup" | cut -f1)); the writer's accounts: $(drill_accounts "$backup") in the backup, $(drill_accounts "$db") in the live database after it"
 
 t0=$(date +%s%N)
 "$tandem" restore -db "$restored" "$backup" >/dev/null
