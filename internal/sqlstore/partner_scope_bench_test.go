@@ -92,7 +92,7 @@ func writePartnerCompany(tb testing.TB, s *Store, k int) {
 	ctx := context.Background()
 	accounts, partners, opps, regs, touches := 20000*k, 150*k, 60000*k, 15000*k, 20000*k
 	seq := func(n int) string {
-		return `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ` + strconv.Itoa(n) + `) `
+		return `WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ` + strconv.Itoa(n) + `) `
 	}
 	for _, q := range []string{
 		`INSERT INTO partners (external_id, name, tier, type, standing, created_at, updated_at) ` + seq(partners) +
