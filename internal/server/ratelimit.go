@@ -52,9 +52,10 @@ type limiters struct {
 
 func newLimiters(b Bucket) *limiters { return &limiters{bucket: b, m: map[string]*rate.Limiter{}} }
 
-// take spends one request of key's bucket at now; when it is empty it spends nothing and returns how
-// long until one is allowed.
-func (l *limiters) take(key string, now time.Time) (ok bool, retryAfter time.Duration) {
+// take spends one request of key's bucket at now and returns the spending (to give back should
+// another limit refuse the request); when the bucket is empty it spends nothing and returns how long
+// until a request is allowed.
+func (l *limiters) take(key string, now time.Time) (spent *rate.Reservation, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lim := l.m[key]
@@ -72,9 +73,9 @@ func (l *limiters) take(key string, now time.Time) (ok bool, retryAfter time.Dur
 	r := lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return nil, d
 	}
-	return true, 0
+	return r, 0
 }
 
 // rateLimited is the middleware that applies s.cfg.RateLimit; it runs after authenticate.
@@ -91,14 +92,19 @@ func (s *Server) rateLimited(next http.Handler) http.Handler {
 			return
 		}
 		now := s.now()
+		var spent *rate.Reservation
 		if cfg.PerToken.on() && c.token {
-			if ok, wait := byToken.take(c.tokenHash, now); !ok {
+			var wait time.Duration
+			if spent, wait = byToken.take(c.tokenHash, now); spent == nil {
 				s.tooMany(w, r, wait, "this API token")
 				return
 			}
 		}
 		if cfg.PerPartner.on() && c.user.PartnerID != 0 {
-			if ok, wait := byPartner.take(strconv.FormatInt(c.user.PartnerID, 10), now); !ok {
+			if charged, wait := byPartner.take(strconv.FormatInt(c.user.PartnerID, 10), now); charged == nil {
+				if spent != nil {
+					spent.CancelAt(now) // refused: the token's budget is not charged for it
+				}
 				s.tooMany(w, r, wait, "your partner's users")
 				return
 			}
