@@ -74,6 +74,14 @@ func TestDemo(t *testing.T) {
 		t.Errorf("second run with the same seed did not reuse the file:\n%s", out.String())
 	}
 
+	// The audit log of the demo company verifies (issue 11: `tandem audit verify` in CI on the demo).
+	out.Reset()
+	if code := run(t.Context(), testEnv(&out, &errs), []string{"audit", "verify", "-db", path}); code != 0 ||
+		!strings.Contains(out.String(), "audit log verified:") {
+		t.Fatalf("tandem audit verify on the demo: exit %d\n%s%s", code, out.String(), errs.String())
+	}
+	t.Logf("%s", strings.TrimSpace(out.String()))
+
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stdout := newSignalWriter("Press Ctrl-C to stop.")

@@ -45,6 +45,9 @@ func commands() []command {
 		{"user", "add users and set passwords", runUser},
 		{"token", "create API tokens for scripts", runToken},
 		{"webhook", "add, list and remove signed webhook subscriptions", runWebhook},
+		{"audit", "verify the audit log's hash chain", runAudit},
+		{"backup", "write a consistent copy of a SQLite database (PostgreSQL: pg_dump)", runBackup},
+		{"restore", "replace a SQLite database with a backup (PostgreSQL: pg_restore)", runRestore},
 	}
 }
 

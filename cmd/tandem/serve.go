@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +38,20 @@ type serveConfig struct {
 	// RegistrationInterval is how often registrations are expired and approval-SLA alerts recorded;
 	// TANDEM_REGISTRATION_INTERVAL (a Go duration, default 1m).
 	RegistrationInterval time.Duration
+	// RateLimit is the API budget per token and per partner (requests a minute; 0 turns one off);
+	// TANDEM_RATE_TOKEN and TANDEM_RATE_PARTNER.
+	RateLimit server.RateLimit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto is believed (comma-separated
+	// addresses or CIDRs); TANDEM_TRUSTED_PROXIES.
+	TrustedProxies string
 }
+
+// Default API budgets of tandem serve, in requests a minute: ample for a person or a sync script,
+// a brake on a runaway loop. A load test sets them to 0.
+const (
+	defaultRatePerToken   = 1200
+	defaultRatePerPartner = 3000
+)
 
 func defaultServeConfig(env *Env) serveConfig {
 	c := serveConfig{Addr: "127.0.0.1:8080", DB: "", LogFormat: "text", LogLevel: "info",
@@ -62,7 +77,36 @@ func defaultServeConfig(env *Env) serveConfig {
 	}
 	c.SecureCookies = env.Getenv("TANDEM_SECURE_COOKIES") == "1"
 	c.Notify = defaultNotifyConfig(env)
+	c.RateLimit.PerToken.PerMinute, c.RateLimit.PerPartner.PerMinute = defaultRatePerToken, defaultRatePerPartner
+	if v, err := strconv.Atoi(env.Getenv("TANDEM_RATE_TOKEN")); err == nil && v >= 0 {
+		c.RateLimit.PerToken.PerMinute = v
+	}
+	if v, err := strconv.Atoi(env.Getenv("TANDEM_RATE_PARTNER")); err == nil && v >= 0 {
+		c.RateLimit.PerPartner.PerMinute = v
+	}
+	c.TrustedProxies = env.Getenv("TANDEM_TRUSTED_PROXIES")
 	return c
+}
+
+// parseProxies reads a comma-separated list of addresses or CIDR prefixes.
+func parseProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want an address or a CIDR like 10.0.0.0/8", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // runServe opens the database and serves the web UI and the API until SIGINT or SIGTERM.
@@ -76,6 +120,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the session cookie Secure; set when users reach Tandem over HTTPS (env TANDEM_SECURE_COOKIES=1)")
 	fs.DurationVar(&cfg.EscalationInterval, "escalation-interval", cfg.EscalationInterval, "how often overdue conflicts are escalated (env TANDEM_ESCALATION_INTERVAL)")
 	fs.DurationVar(&cfg.RegistrationInterval, "registration-interval", cfg.RegistrationInterval, "how often registrations are expired and approval-SLA alerts recorded (env TANDEM_REGISTRATION_INTERVAL)")
+	fs.IntVar(&cfg.RateLimit.PerToken.PerMinute, "rate-token", cfg.RateLimit.PerToken.PerMinute, "API requests a minute per API token, 0 for no limit (env TANDEM_RATE_TOKEN)")
+	fs.IntVar(&cfg.RateLimit.PerPartner.PerMinute, "rate-partner", cfg.RateLimit.PerPartner.PerMinute, "requests a minute per partner, all its users together, 0 for no limit (env TANDEM_RATE_PARTNER)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "reverse proxies whose X-Forwarded-Proto is believed, e.g. 127.0.0.1,10.0.0.0/8 (env TANDEM_TRUSTED_PROXIES)")
 	cfg.Notify.addFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -99,6 +146,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.RegistrationInterval <= 0 {
 		return fmt.Errorf("%w: -registration-interval must be positive", errUsage)
 	}
+	if cfg.RateLimit.PerToken.PerMinute < 0 || cfg.RateLimit.PerPartner.PerMinute < 0 {
+		return fmt.Errorf("%w: -rate-token and -rate-partner cannot be negative", errUsage)
+	}
+	proxies, err := parseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	logger, err := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -113,7 +167,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer st.Close()
 	return serve(ctx, st, serveOptions{addr: cfg.Addr, logger: logger, secureCookies: cfg.SecureCookies,
-		escalationInterval: cfg.EscalationInterval, mailer: mailer, notifyInterval: cfg.Notify.Interval, registrationInterval: cfg.RegistrationInterval},
+		escalationInterval: cfg.EscalationInterval, mailer: mailer, notifyInterval: cfg.Notify.Interval, registrationInterval: cfg.RegistrationInterval,
+		rateLimit: cfg.RateLimit, trustedProxies: proxies},
 		func(url string) { logger.Info("serving", "url", url) })
 }
 
@@ -157,6 +212,12 @@ type serveOptions struct {
 	escalationInterval time.Duration
 	// registrationInterval is how often the registration job runs (0: regjobs.DefaultInterval).
 	registrationInterval time.Duration
+	rateLimit            server.RateLimit
+	trustedProxies       []netip.Prefix
+	// Test hooks: wrap wraps the server's handler; shuttingDown is called when a shutdown begins,
+	// before in-flight requests are drained.
+	wrap         func(http.Handler) http.Handler
+	shuttingDown func()
 }
 
 // serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
@@ -167,7 +228,7 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	// once per published version, whoever asks.
 	prog := programme.NewLoader(programme.Config{Store: st, Now: o.now, Logger: o.logger})
 	srv, err := server.New(server.Config{Store: st, Logger: o.logger, Hasher: o.hasher, Now: o.now, SecureCookies: o.secureCookies,
-		Programme: prog})
+		Programme: prog, RateLimit: o.rateLimit, TrustedProxies: o.trustedProxies})
 	if err != nil {
 		return err
 	}
@@ -209,8 +270,12 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
+	handler := srv.Handler()
+	if o.wrap != nil {
+		handler = o.wrap(handler)
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),
@@ -225,7 +290,13 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Stop being ready first (a balancer polling /readyz moves on), then stop accepting and drain. The
+	// background jobs saw ctx end too and stop on their own; their deferred Stops wait for them.
 	o.logger.Info("shutting down")
+	srv.Drain()
+	if o.shuttingDown != nil {
+		o.shuttingDown()
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdownCtx); err != nil {

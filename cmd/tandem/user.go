@@ -17,16 +17,18 @@ import (
 // runUser adds users and sets their passwords.
 func runUser(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: tandem user add|passwd [flags]")
-		return fmt.Errorf("%w: missing subcommand add or passwd", errUsage)
+		fmt.Fprintln(env.Stderr, "Usage: tandem user add|passwd|revoke-all [flags]")
+		return fmt.Errorf("%w: missing subcommand add, passwd or revoke-all", errUsage)
 	}
 	switch args[0] {
 	case "add":
 		return runUserAdd(ctx, env, args[1:], auth.NewHasher())
 	case "passwd":
 		return runUserPasswd(ctx, env, args[1:], auth.NewHasher())
+	case "revoke-all":
+		return runUserRevokeAll(ctx, env, args[1:])
 	}
-	return fmt.Errorf("%w: unknown subcommand %q (want add or passwd)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown subcommand %q (want add, passwd or revoke-all)", errUsage, args[0])
 }
 
 func runUserAdd(ctx context.Context, env *Env, args []string, hasher *auth.Hasher) error {
@@ -111,7 +113,7 @@ func runUserPasswd(ctx context.Context, env *Env, args []string, hasher *auth.Ha
 	if err := st.SetPassword(ctx, u.ID, hash); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "password set for %s; their sessions have ended\n", u.Email)
+	fmt.Fprintf(env.Stdout, "password set for %s; their sessions have ended (API tokens are kept: tandem user revoke-all ends them too)\n", u.Email)
 	if generated {
 		fmt.Fprintf(env.Stdout, "password: %s\n", password)
 	}

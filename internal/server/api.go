@@ -28,6 +28,7 @@ func (s *Server) registerAPI() {
 	s.registerCompAPI()
 	s.registerWebhookAPI()
 	s.registerAccountMatchAPI()
+	s.registerRevokeAccessAPI()
 }
 
 // Shapes shared by the resources.

@@ -31,7 +31,9 @@ type caller struct {
 	user    *tandem.User
 	session *sqlstore.Session // nil for bearer-token and anonymous requests
 	token   bool              // authenticated by an API token
-	badAuth bool              // an Authorization header was present but wrong
+	// tokenHash is the API token's SHA-256, the key of its rate limit.
+	tokenHash string
+	badAuth   bool // an Authorization header was present but wrong
 }
 
 func (c *caller) actor() tandem.Actor {
@@ -68,10 +70,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if ok && strings.HasPrefix(token, auth.APITokenPrefix) {
-				u, err := s.store.UserByAPIToken(ctx, auth.HashToken(token))
+				hash := auth.HashToken(token)
+				u, err := s.store.UserByAPIToken(ctx, hash)
 				switch {
 				case err == nil && !u.Disabled:
-					c.user, c.token = u, true
+					c.user, c.token, c.tokenHash = u, true, hash
 				case err != nil && !unknownCredential(err):
 					s.log.ErrorContext(ctx, "api token lookup", slog.Any("err", err))
 				}

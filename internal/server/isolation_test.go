@@ -59,6 +59,7 @@ func TestPartnerIsolation(t *testing.T) {
 			"list-users":                {"/users?partner_id=" + b(ids.partnerB), "", 404},
 			"get-user":                  {"/users/" + b(ids.userPartnerB), "", 404},
 			"create-user":               {"/users", `{"email":"x@beta.test","name":"X","role":"partner_user","partner_id":` + b(ids.partnerB) + `}`, 404},
+			"revoke-user-access":        {"/users/" + b(ids.userPartnerB) + "/revoke-access", "", 404},
 			"list-opportunities":        {"/opportunities?partner_id=" + b(ids.partnerB), "", 200},
 			"export-opportunities":      {"/opportunities.csv?partner_id=" + b(ids.partnerB), "", 200},
 			"get-opportunity":           {"/opportunities/" + b(ids.oppB), "", 404},

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -74,6 +76,8 @@ var permissions = map[string]access{
 	"list-users":  staff,
 	"get-user":    staff,
 	"create-user": ops,
+	// Sign out everywhere: anyone for themself, an admin for anyone (the store checks which).
+	"revoke-user-access": anyone,
 
 	"list-opportunities":   anyone,
 	"export-opportunities": anyone,
@@ -160,6 +164,25 @@ func register[I, O any](api huma.API, op huma.Operation, handler func(context.Co
 	}
 	op.Metadata[accessKey] = a
 	op.Description = describeAccess(a) + op.Description
+	if !a.public {
+		// Signed-in callers are rate-limited per API token and per partner (ratelimit.go). Added as a
+		// response rather than to op.Errors, which would replace the default error response; huma adds
+		// that only to an operation with no other response, so it is added here too.
+		if op.Responses == nil {
+			op.Responses = map[string]*huma.Response{}
+		}
+		problem := map[string]*huma.MediaType{"application/problem+json": {
+			Schema: &huma.Schema{Ref: "#/components/schemas/ErrorModel"}}}
+		op.Responses[strconv.Itoa(http.StatusTooManyRequests)] = &huma.Response{
+			Description: "Too many requests from this API token or partner; retry after Retry-After seconds",
+			Headers: map[string]*huma.Param{"Retry-After": {Description: "seconds until a request is allowed",
+				Schema: &huma.Schema{Type: huma.TypeInteger}}},
+			Content: problem,
+		}
+		if len(op.Errors) == 0 && op.Responses["default"] == nil {
+			op.Responses["default"] = &huma.Response{Description: "Error", Content: problem}
+		}
+	}
 	if len(op.Tags) == 0 {
 		// Tag by resource: the path's first segment.
 		tag, _, _ := strings.Cut(strings.TrimPrefix(op.Path, "/"), "/")

@@ -20,7 +20,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -58,6 +60,11 @@ type Config struct {
 	MaxUpload int64
 	// TrustedOrigins are extra origins allowed to make cross-origin state-changing requests.
 	TrustedOrigins []string
+	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-Proto is believed (for
+	// HSTS); a request from anywhere else is HTTPS only when it arrived over TLS itself.
+	TrustedProxies []netip.Prefix
+	// RateLimit limits API requests per token and per partner (zero: no limit); see ratelimit.go.
+	RateLimit RateLimit
 }
 
 // Server serves the API and the UI. Build it with New; it is safe for concurrent use.
@@ -80,6 +87,7 @@ type Server struct {
 	accounts   *match.Live // the account matcher registrations are resolved with on submit
 	// registrations files registrations: account resolution, then the store's lifecycle.
 	registrations *registration.Submitter
+	draining   atomic.Bool // a graceful shutdown has begun (health.go)
 }
 
 // APIPrefix is where the REST API lives.
@@ -161,6 +169,7 @@ func New(cfg Config) (*Server, error) {
 
 	mux.Handle("GET /assets/", s.assets)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.registerUI(mux)
 
@@ -174,9 +183,10 @@ func New(cfg Config) (*Server, error) {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
 	var h http.Handler = recordPattern(mux)
+	h = s.rateLimited(h)
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.accessLog(h)
 	h = s.metrics.instrument(h, s.now)
 	s.handler = h
@@ -207,20 +217,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))
-}
-
-// securityHeaders sets a strict Content-Security-Policy (no inline or foreign scripts) and friends.
-func securityHeaders(next http.Handler) http.Handler {
-	const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-		"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) accessLog(next http.Handler) http.Handler {

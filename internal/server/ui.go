@@ -175,6 +175,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin", s.signinPage)
 	mux.HandleFunc("POST /signin", s.signinSubmit)
 	mux.HandleFunc("POST /signout", s.page(s.signout))
+	mux.HandleFunc("POST /signout/everywhere", s.signedIn(s.signoutEverywhere))
 	mux.HandleFunc("GET /{$}", s.signedIn(s.page(s.dashboardPage)))
 	mux.HandleFunc("GET /opportunities", s.signedIn(s.page(s.opportunitiesPage)))
 	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.page(s.opportunityPage)))

@@ -2,8 +2,10 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/auth"
@@ -13,10 +15,25 @@ type signinData struct {
 	Next, Email string
 }
 
-// safeNext keeps a post-sign-in redirect on this site: a local path, never "//host" or a URL.
+// safeNext keeps a post-sign-in redirect on this site: an absolute path as a browser reads it, never
+// "//host" or a URL. Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so
+// "/\t/evil.example" and "/\\evil.example" both mean "//evil.example"; rather than normalise such a
+// value and hope to agree with every browser, any control character, backslash or invisible space
+// sends the user home.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	const home = "/"
+	for _, r := range next {
+		if r == '\\' || (r != ' ' && !unicode.IsPrint(r)) { // IsPrint: no controls, no spaces but U+0020
+			return home
+		}
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return home
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return next
 }

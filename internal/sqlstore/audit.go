@@ -29,9 +29,7 @@ func appendAuditTx(ctx context.Context, tx querier, now time.Time, actor tandem.
 	if name == "" {
 		name = "system"
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text)
-	if err != nil {
+	if err := insertChainedAudit(ctx, tx, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
@@ -48,12 +46,16 @@ func (s *Store) AppendAudit(ctx context.Context, actor tandem.Actor, action, ent
 	})
 }
 
-// ListAudit returns audit entries, newest first, and how many match. Partner users see none.
+// ListAudit returns the audit entries actor may see (audit_scope.go), newest first, and how many match.
+// Partner users see none.
 func (s *Store) ListAudit(ctx context.Context, actor tandem.Actor, f AuditFilter) ([]tandem.AuditEntry, int, error) {
 	if actor.IsPartner() {
 		return nil, 0, nil
 	}
 	var w where
+	if err := s.addAuditScope(ctx, &w, actor); err != nil {
+		return nil, 0, err
+	}
 	if f.Entity != "" {
 		w.add("entity = ?", f.Entity)
 	}

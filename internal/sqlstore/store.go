@@ -106,9 +106,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return nil
 	}
 	if s.dialect.oneWriter() {
-		return up()
+		err = up()
+	} else {
+		err = postgres.WithMigrationLock(ctx, s.write, up)
 	}
-	return postgres.WithMigrationLock(ctx, s.write, up)
+	if err != nil {
+		return err
+	}
+	return s.chainUnhashedAudit(ctx)
 }
 
 // MigrationVersion returns the version of the latest applied migration.

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// runUserRevokeAll signs a user out everywhere: every session ends and every API token is revoked.
+func runUserRevokeAll(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "user revoke-all", "EMAIL [-db URL]")
+	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one email", errUsage)
+	}
+	st, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, _, err := st.UserByEmail(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	n, err := st.RevokeAllAccess(ctx, tandem.SystemActor, u.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "signed %s out everywhere: %d sessions ended, %d API tokens revoked\n", u.Email, n.Sessions, n.Tokens)
+	return nil
+}
