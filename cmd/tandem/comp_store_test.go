@@ -18,6 +18,7 @@ func TestCompStoreCommands(t *testing.T) {
 		code     int
 		contains string
 	}{
+		{"migrate", []string{"migrate", "-db", db}, 0, "created a new database"},
 		{"publish", []string{"comp", "publish", "-db", db, plan}, 0, "published Tandem default compensation plan version 2026.1"},
 		{"publish again", []string{"comp", "publish", plan, "-db", db}, 1, "already exists"},
 		{"statements json", []string{"comp", "statements", "2026-Q1", "-db", db}, 0, `"plan_version": "2026.1"`},
