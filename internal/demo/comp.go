@@ -32,6 +32,15 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 	src := string(comp.DefaultSource())
 	src = replaceLine(src, "effective_from:", "effective_from: "+quarters[0].Start.Format(time.DateOnly))
 	src = replaceLine(src, "version:", `version: "demo-1"`)
+	// The built-in plan's rates are a template; the demo pays what a mid-market vendor pays an AE who
+	// closes about $1M a quarter: some $30–45k of commission a quarter at target.
+	for _, r := range demoPlanRates {
+		old, repl := r[0], r[1]
+		if !strings.Contains(src, old) {
+			return fmt.Errorf("demo: comp plan: the built-in plan has no line %q to adjust", old)
+		}
+		src = strings.Replace(src, old, repl, 1)
+	}
 	v, err := st.CreateCompPlanDraft(ctx, actor, src)
 	if err != nil {
 		return fmt.Errorf("demo: comp plan: %w", err)
@@ -104,6 +113,14 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 		break
 	}
 	return nil
+}
+
+// demoPlanRates are the demo plan's changes to the built-in plan's quota and rates.
+var demoPlanRates = [][2]string{
+	{`quota: "1500000"`, `quota: "1000000"`},
+	{`base_rate: "8%"`, `base_rate: "3.5%"`},
+	{`{above: "100%", rate: "12%"}`, `{above: "100%", rate: "5%"}`},
+	{`{above: "150%", rate: "16%"}`, `{above: "150%", rate: "7%"}`},
 }
 
 // replaceLine replaces the first line of src starting with prefix.

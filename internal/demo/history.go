@@ -245,3 +245,29 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+// forDeal fits an outcome to the size of the deal in dispute (USD): escalation is for the expensive
+// disputes, so a conflict over a deal under $100,000 is settled by the AE and the partner manager, one
+// under $500,000 by the VPs at the latest, one up to $1M by the CRO; only a larger one may reach the
+// CEO or be left open to climb there. The resolution and its rationale stay as drawn.
+func (o ConflictOutcome) forDeal(usd int64) ConflictOutcome {
+	limit := time.Duration(0) // no limit
+	switch {
+	case usd < 100_000:
+		limit = 64 * time.Hour // within level 1's three business days
+	case usd < 500_000:
+		limit = 7 * 24 * time.Hour
+	case usd <= 1_000_000:
+		limit = 9 * 24 * time.Hour
+	}
+	if limit == 0 {
+		return o
+	}
+	if o.Never {
+		o.Never, o.After = false, limit
+	}
+	if o.After > limit {
+		o.After = limit - o.After%(limit/2) // keep some spread below the limit
+	}
+	return o
+}

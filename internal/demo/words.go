@@ -102,14 +102,14 @@ var territories = []struct {
 	aes    int
 	region string
 }{
-	{"NA East", 10, "Americas"},
-	{"NA West", 9, "Americas"},
-	{"LATAM", 3, "Americas"},
-	{"UK&I", 6, "EMEA"},
-	{"DACH", 6, "EMEA"},
-	{"EMEA North", 4, "EMEA"},
-	{"EMEA South", 4, "EMEA"},
-	{"APAC", 6, "APAC"},
+	{"NA East", 40, "Americas"},
+	{"NA West", 36, "Americas"},
+	{"LATAM", 10, "Americas"},
+	{"UK&I", 24, "EMEA"},
+	{"DACH", 24, "EMEA"},
+	{"EMEA North", 16, "EMEA"},
+	{"EMEA South", 16, "EMEA"},
+	{"APAC", 24, "APAC"},
 }
 
 var salesRegions = []string{"Americas", "EMEA", "APAC"}
