@@ -279,9 +279,9 @@ func TestCheck(t *testing.T) {
 		{"gap between rules", "testdata/gap.yaml", []Finding{{Severity: SeverityWarning,
 			Message: "no rule decides deals with ACV from $250,000.00 to $1,000,000.00; routing such a deal fails (add a rule, or a last rule without a condition)"}}},
 		{"shadowed and contradictory rules", "testdata/shadowed.yaml", []Finding{
-			{Severity: SeverityWarning, RuleID: "healthcare-cosell", Line: 10,
+			{Severity: SeverityWarning, RuleID: "healthcare-cosell", Line: 10, Column: 5,
 				Message: "never matches: every deal it would decide is decided earlier by verticals (shadowed)"},
-			{Severity: SeverityWarning, RuleID: "contradiction", Line: 15,
+			{Severity: SeverityWarning, RuleID: "contradiction", Line: 15, Column: 5,
 				Message: "never matches: its condition is not true for any deal (contradictory)"},
 		}},
 	}
