@@ -345,6 +345,21 @@ func TestSimulate(t *testing.T) {
 	}
 }
 
+// TestSimulateCountsOpenDeals: a won or lost deal keeps the motion it was sold in, so the simulation
+// counts (and lists) only open deals, and says how many closed ones it left out.
+func TestSimulateCountsOpenDeals(t *testing.T) {
+	t.Parallel()
+	draft := mustParse(t, strings.Replace(string(DefaultSource()), "acv < 250000", "acv < 500000", 1))
+	open := usDeal(tandem.Major(300_000))
+	won, lost := usDeal(tandem.Major(300_000)), usDeal(tandem.Major(400_000))
+	won.ID, won.Stage = "D-W", tandem.StageClosedWon
+	lost.ID, lost.Stage = "D-L", tandem.StageClosedLost
+	got := Simulate(Default(), draft, slices.Values([]Deal{won, open, lost}))
+	if got.Deals != 1 || got.Closed != 2 || got.Changed != 1 || len(got.Changes) != 1 || got.Changes[0].DealID != open.ID {
+		t.Errorf("Simulate = %+v, want 1 open deal changed and 2 closed left out", got)
+	}
+}
+
 func TestAccessors(t *testing.T) {
 	t.Parallel()
 	p := Default()
