@@ -165,7 +165,7 @@ func (s *Server) signedIn(h http.HandlerFunc, roles ...tandem.Role) http.Handler
 				s.fail(w, r, tandem.Errorf(tandem.ENOTFOUND, "page not found"))
 				return
 			}
-			s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "your role (%s) may not see this page", c.user.Role))
+			s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "your role (%s) may not see this page", c.user.Role.Label()))
 			return
 		}
 		h(w, r)

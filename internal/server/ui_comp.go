@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -497,7 +498,11 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	payee, err := pickPayee(payees, q.Get("partner"), actor.PartnerID)
+	asked := q.Get("partner")
+	if asked == "" && !actor.IsPartner() {
+		asked = s.busiestPartner(r, f)
+	}
+	payee, err := pickPayee(payees, asked, actor.PartnerID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -539,6 +544,26 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
+}
+
+// busiestPartner is the partner (its id) paid most in the frame's period, the page staff land on when
+// they ask for none — the first by name may have sold nothing. "" when no partner earned anything.
+func (s *Server) busiestPartner(r *http.Request, f compFrame) string {
+	res, err := s.store.ListCompStatements(r.Context(), actorFrom(r.Context()), f.Period.ID)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "partner page: busiest partner", slog.Any("err", err))
+		return ""
+	}
+	var best *comp.Statement
+	for i := range res.Partners {
+		if st := &res.Partners[i]; len(st.Lines) > 0 && (best == nil || st.Total > best.Total) {
+			best = st
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return strconv.FormatInt(best.PayeeID, 10)
 }
 
 // partnerDeals folds a partner statement's lines into one row per deal (and per period adjusted), in
