@@ -14,6 +14,12 @@ import (
 // compQuarters is how many completed quarters the demo pays and closes.
 const compQuarters = 4
 
+// The range of an AE's quarterly quota in the demo.
+var (
+	minQuarterQuota = tandem.Major(600_000)
+	maxQuarterQuota = tandem.Major(1_500_000)
+)
+
 // writeComp gives the demo company its compensation: the built-in plan published with an effective date
 // at the start of the first paid quarter, a quota for every AE in each of the last four completed
 // quarters (about 90 % of what the AE sold on average, so attainment spreads either side of 100 %),
@@ -73,9 +79,12 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 	var quotas []sqlstore.CompQuota
 	for i, id := range aes {
 		avg := sold[id] / compQuarters
-		// 80 % to 110 % of the average, by AE, rounded to $10,000; at least $100,000.
+		// 80 % to 110 % of the average, by AE, rounded to $10,000, within what a mid-market vendor
+		// asks of an AE a quarter ($600,000 to $1,500,000): a territory's big accounts make some AEs
+		// sell far more than others, and a quota follows the seat more than the seller.
 		share := tandem.Money(80 + (i*7)%31)
-		quota := max(avg*share/100/tandem.Major(10_000)*tandem.Major(10_000), tandem.Major(100_000))
+		quota := avg * share / 100 / tandem.Major(10_000) * tandem.Major(10_000)
+		quota = min(max(quota, minQuarterQuota), maxQuarterQuota)
 		for _, q := range quarters {
 			quotas = append(quotas, sqlstore.CompQuota{UserID: id, Period: q.ID, Amount: quota})
 		}

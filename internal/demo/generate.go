@@ -109,10 +109,17 @@ type generator struct {
 	// partners covering each country, with their weights
 	partnersByCountry map[string]*picker[int64]
 	partnersAll       *picker[int64]
-	accountStem       []string // the distinctive part of each account's name, for registrations
-	enterprise        []bool   // by account index: a large company, which buys more often and bigger
+	accountStem       []string          // the distinctive part of each account's name, for registrations
+	enterprise        []bool            // by account index: a large company, which buys more often and bigger
+	ownerTurns        map[ownerTurn]int // how many accounts of each book were dealt out, for the next owner
 	// the accounts (indexes into ds.Accounts) of each segment, for the deal draw
 	enterpriseAccounts, commercialAccounts []int
+}
+
+// ownerTurn is one book of accounts dealt to a territory's AEs in turn.
+type ownerTurn struct {
+	territory  string
+	enterprise bool
 }
 
 // Generate builds the company described by cfg, routing every opportunity with route. It returns an
@@ -128,6 +135,7 @@ func Generate(cfg Config, route Router) (*Dataset, error) {
 		aesByTerritory:    map[string][]int64{},
 		territoryID:       map[string]int64{},
 		partnersByCountry: map[string]*picker[int64]{},
+		ownerTurns:        map[ownerTurn]int{},
 	}
 	cur := quarterStart(cfg.Today)
 	for i := cfg.Quarters - 1; i >= 0; i-- {
@@ -587,9 +595,16 @@ func (g *generator) accounts() {
 			terr = oneOf(g.rng, []string{"NA East", "NA West"})
 		}
 		created := at(g.cfg.Today.AddDate(0, 0, -between(g.rng, 30, 2400)), 11)
+		// Accounts are dealt to the territory's AEs in turn, enterprise and commercial separately, as a
+		// sales manager balances books: the deal draw favours some accounts heavily, and random owners
+		// left a few AEs with several times the bookings of the rest.
+		aes := g.aesByTerritory[terr]
+		book := ownerTurn{terr, enterprise}
+		owner := aes[g.ownerTurns[book]%len(aes)]
+		g.ownerTurns[book]++
 		g.ds.Accounts = append(g.ds.Accounts, tandem.Account{
 			ID: id, ExternalID: fmt.Sprintf("ACC-%06d", id), Name: name, Domain: domain, Country: c.code,
-			Vertical: v, ParentID: parent, OwnerID: oneOf(g.rng, g.aesByTerritory[terr]),
+			Vertical: v, ParentID: parent, OwnerID: owner,
 			TerritoryID: g.territoryID[terr], CreatedAt: created,
 			UpdatedAt: created.AddDate(0, 0, between(g.rng, 0, int(g.cfg.Today.Sub(created).Hours()/24))),
 		})

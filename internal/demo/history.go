@@ -256,9 +256,9 @@ func (o ConflictOutcome) forDeal(usd int64) ConflictOutcome {
 	case usd < 100_000:
 		limit = 64 * time.Hour // within level 1's three business days
 	case usd < 500_000:
-		limit = 7 * 24 * time.Hour
+		limit = 5 * 24 * time.Hour // before the VPs' two business days run out (level 1 has three)
 	case usd <= 1_000_000:
-		limit = 9 * 24 * time.Hour
+		limit = 6 * 24 * time.Hour // before the CRO's one business day runs out
 	}
 	if limit == 0 {
 		return o

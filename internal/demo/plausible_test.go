@@ -76,8 +76,8 @@ func TestConflictOutcomeFitsDealSize(t *testing.T) {
 			open     bool          // may stay open
 		}{
 			{24_800, 64 * time.Hour, false},
-			{180_000, 7 * 24 * time.Hour, false},
-			{700_000, 9 * 24 * time.Hour, false},
+			{180_000, 5 * 24 * time.Hour, false},
+			{700_000, 6 * 24 * time.Hour, false},
 			{2_000_000, 1 << 62, true},
 		} {
 			got := o.forDeal(tc.usd)
