@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 //go:embed templates
@@ -55,6 +56,7 @@ func parsePages(a *assets) (*pages, error) {
 		"lines":              func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
 		"role":               func(r tandem.Role) string { return r.Label() },
 		"band":               tandem.ACVBandLabel,
+		"quarter":            comp.PeriodLabel,
 		"dict":               dict,
 		"scorePct":           scorePercent,
 		"overlapUnderReview": func() string { return tandem.OverlapUnderReview },

@@ -229,6 +229,8 @@ func TestCompRevOpsPages(t *testing.T) {
 			{"/comp/profit?period=2026-Q1&by=rep", "Zoe Second"},
 			{"/comp/profit?period=2026-Q1&by=motion", "profit-chart"},
 			{"/comp/periods", "2026-Q1"},
+			{"/comp/periods", "<strong>2026Q1</strong>"},                        // quarters are shown as 2026Q1 everywhere
+			{"/comp/profit?period=2026Q1", `<span class="muted">2026Q1</span>`}, // and accepted either way
 		}
 		for _, p := range pages {
 			for name, c := range map[string]*http.Client{"revops": revops, "cro": cro} {
