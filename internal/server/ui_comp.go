@@ -499,8 +499,11 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	asked := q.Get("partner")
+	var busiest *comp.Statement // already calculated: the page need not calculate it again
 	if asked == "" && !actor.IsPartner() {
-		asked = s.busiestPartner(r, f)
+		if busiest = s.busiestPartner(r, f); busiest != nil {
+			asked = strconv.FormatInt(busiest.PayeeID, 10)
+		}
 	}
 	payee, err := pickPayee(payees, asked, actor.PartnerID)
 	if err != nil {
@@ -518,10 +521,12 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.statementOf(r, f, payee)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	st := busiest
+	if st == nil {
+		if st, err = s.statementOf(r, f, payee); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	d.Statement, d.Total = st, f.money(st.Total)
 	link := func(kind string) string {
@@ -546,13 +551,14 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
 }
 
-// busiestPartner is the partner (its id) paid most in the frame's period, the page staff land on when
-// they ask for none — the first by name may have sold nothing. "" when no partner earned anything.
-func (s *Server) busiestPartner(r *http.Request, f compFrame) string {
+// busiestPartner is the statement of the partner paid most in the frame's period, the page staff land
+// on when they ask for none — the first by name may have sold nothing. nil when no partner earned
+// anything (or the period could not be calculated: the page then opens on the first partner).
+func (s *Server) busiestPartner(r *http.Request, f compFrame) *comp.Statement {
 	res, err := s.store.ListCompStatements(r.Context(), actorFrom(r.Context()), f.Period.ID)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "partner page: busiest partner", slog.Any("err", err))
-		return ""
+		return nil
 	}
 	var best *comp.Statement
 	for i := range res.Partners {
@@ -560,10 +566,7 @@ func (s *Server) busiestPartner(r *http.Request, f compFrame) string {
 			best = st
 		}
 	}
-	if best == nil {
-		return ""
-	}
-	return strconv.FormatInt(best.PayeeID, 10)
+	return best
 }
 
 // partnerDeals folds a partner statement's lines into one row per deal (and per period adjusted), in
