@@ -163,7 +163,7 @@ func (rp *replayer) detect(ctx context.Context, id int64) (int, error) {
 	}
 	outs := rp.ds.History.Outcomes
 	for _, c := range opened {
-		out := outs[rp.nextOut%len(outs)].forDeal(rp.usdOf[id])
+		out := outs[rp.nextOut%len(outs)].forDeal(rp.usdOf[id], rp.now, rp.ds.Config.Today)
 		rp.conflicts = append(rp.conflicts, trackedConflict{id: c.ID, openedAt: rp.now, out: out})
 		rp.nextOut++
 	}

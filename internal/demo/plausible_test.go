@@ -80,7 +80,7 @@ func TestConflictOutcomeFitsDealSize(t *testing.T) {
 			{700_000, 6 * 24 * time.Hour, false},
 			{2_000_000, 1 << 62, true},
 		} {
-			got := o.forDeal(tc.usd)
+			got := o.forDeal(tc.usd, Today.AddDate(0, -1, 0), Today) // opened a month ago
 			if got.Never && !tc.open {
 				t.Errorf("a $%d conflict is left open to climb to the CEO", tc.usd)
 			}
@@ -90,6 +90,16 @@ func TestConflictOutcomeFitsDealSize(t *testing.T) {
 			if got.Resolution != o.Resolution || got.Rationale != o.Rationale {
 				t.Errorf("forDeal changed the resolution: %+v → %+v", o, got)
 			}
+		}
+		// Opened on the Thursday, a small deal's conflict is still at level 1 — and left open, unless
+		// drawn to settle within a day.
+		thursday := time.Date(2026, 11, 12, 15, 0, 0, 0, time.UTC) // Today is Sunday 15 November
+		if got := o.forDeal(24_800, thursday, Today); got.Never != (o.Never || o.After > 24*time.Hour) {
+			t.Errorf("a day-old $24,800 conflict drawn %+v: open %v", o, got.Never)
+		}
+		// Opened on the Monday, it would be at the VPs by now: it is settled, not left open.
+		if got := o.forDeal(24_800, thursday.AddDate(0, 0, -3), Today); got.Never {
+			t.Errorf("a four-day-old $24,800 conflict is left open to climb")
 		}
 	}
 }
