@@ -231,6 +231,22 @@ const (
 // ACVBands lists the bands from smallest to largest.
 var ACVBands = []string{BandSmall, BandMid, BandLarge, BandStrategic}
 
+// ACVBandLabel returns a band as people read it: "under 50k", "50k–250k", "250k–1M", "over 1M" (the
+// bounds are in the deal's own currency, so the label names none); an unknown band as it is.
+func ACVBandLabel(band string) string {
+	switch band {
+	case BandSmall:
+		return "under 50k"
+	case BandMid:
+		return "50k–250k"
+	case BandLarge:
+		return "250k–1M"
+	case BandStrategic:
+		return "over 1M"
+	}
+	return band
+}
+
 // ACVBand returns the band of an ACV in minor units (the currency is not converted).
 func ACVBand(acv Money) string {
 	switch {

@@ -236,3 +236,25 @@ func TestACVBand(t *testing.T) {
 		}
 	}
 }
+
+func TestLabels(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ got, want string }{
+		{ACVBandLabel(ACVBand(Major(49_999))), "under 50k"},
+		{ACVBandLabel(ACVBand(Major(272_000))), "250k–1M"},
+		{ACVBandLabel(ACVBand(Major(1_000_000))), "over 1M"},
+		{ACVBandLabel("other"), "other"},
+		{RoleRevOps.Label(), "RevOps"},
+		{RolePartnerManager.Label(), "Partner manager"},
+		{Role("x").Label(), "x"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	for _, r := range Roles {
+		if r.Label() == string(r) {
+			t.Errorf("role %s has no label", r)
+		}
+	}
+}

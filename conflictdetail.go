@@ -11,4 +11,5 @@ type ConflictDetail struct {
 	ACV            Money  `json:"acv" doc:"the deal size when the conflict opened, in minor units"`
 	PartnerTier    Tier   `json:"partner_tier,omitempty"`
 	Segment        string `json:"segment" doc:"the ACV band: under_50k, 50k_250k, 250k_1m or over_1m"`
+	Currency       string `json:"currency,omitempty" doc:"the currency of acv: the deal's, else the registration's"`
 }

@@ -143,6 +143,20 @@ var RegistrationDeciders = []Role{RoleRevOps, RolePartnerManager, RoleVPChannel}
 
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
+// roleLabels are the roles as the product names them to people.
+var roleLabels = map[Role]string{
+	RoleAdmin: "Admin", RoleRevOps: "RevOps", RoleAE: "AE", RolePartnerManager: "Partner manager",
+	RoleVPSales: "VP Sales", RoleVPChannel: "VP Channel", RoleCRO: "CRO", RoleCEO: "CEO", RolePartnerUser: "Partner user",
+}
+
+// Label returns the role as people read it ("RevOps", "VP Sales"); an unknown role as it is.
+func (r Role) Label() string {
+	if l, ok := roleLabels[r]; ok {
+		return l
+	}
+	return string(r)
+}
+
 // RegistrationStatus is where a deal registration is in its lifecycle.
 type RegistrationStatus string
 

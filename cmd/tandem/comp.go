@@ -11,7 +11,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/comp"
 )
 
-const compSynopsis = `show | check FILE | render [FILE] [-format md|html] [-o OUT] | run -plan FILE -input INPUT.json [-period 2026-Q3] [-format json|csv]
+const compSynopsis = `show | check FILE | render [FILE] [-format md|html] [-o OUT] | run -plan FILE -input INPUT.json [-period 2026Q3] [-format json|csv]
 
   show     print the built-in compensation plan's YAML (a starting point for your own)
   check    check a plan file: problems as FILE:LINE:COL: severity: field: message; exit status 1 when
@@ -142,10 +142,10 @@ func runCompRender(env *Env, args []string) error {
 }
 
 func runCompRun(env *Env, args []string) error {
-	fs := newFlagSet(env, "comp run", "-plan FILE -input INPUT.json [-period 2026-Q3] [-format json|csv]")
+	fs := newFlagSet(env, "comp run", "-plan FILE -input INPUT.json [-period 2026Q3] [-format json|csv]")
 	planPath := fs.String("plan", "", "the compensation plan file (default: the built-in plan)")
 	inputPath := fs.String("input", "", "the period's input as JSON: {period, aes, partners, deals} (required)")
-	periodFlag := fs.String("period", "", "calculate this quarter, e.g. 2026-Q3: deals closed outside it are left out (default: the input's period)")
+	periodFlag := fs.String("period", "", "calculate this quarter, e.g. 2026Q3: deals closed outside it are left out (default: the input's period)")
 	format := fs.String("format", "json", "json (the canonical result) or csv (every statement's lines and totals)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -189,7 +189,7 @@ func runCompRun(env *Env, args []string) error {
 		in.Deals = kept
 	}
 	if in.Period.ID == "" && in.Period.Start.IsZero() {
-		return fmt.Errorf("%w: the input has no period; say -period 2026-Q3", errUsage)
+		return fmt.Errorf("%w: the input has no period; say -period 2026Q3", errUsage)
 	}
 	res, err := comp.Calculate(p, in)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 // TANDEM_DB, else ./tandem.db):
 //
 //	tandem comp publish FILE                          save FILE as a draft and publish it
-//	tandem comp close 2026-Q3                         close (freeze) a period
-//	tandem comp statements 2026-Q3 [-format json|csv] print a period's statements
+//	tandem comp close 2026Q3                         close (freeze) a period
+//	tandem comp statements 2026Q3 [-format json|csv] print a period's statements
 func runCompStore(ctx context.Context, env *Env, sub string, args []string) error {
 	switch sub {
 	case "publish":
@@ -61,14 +61,14 @@ func runCompPublish(ctx context.Context, env *Env, args []string) error {
 }
 
 func runCompClose(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "comp close", "[-db URL] PERIOD\n\nCloses a period (e.g. 2026-Q3): its input, adjustments, plan and statements are frozen for good.")
+	fs := newFlagSet(env, "comp close", "[-db URL] PERIOD\n\nCloses a period (e.g. 2026Q3): its input, adjustments, plan and statements are frozen for good.")
 	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp close takes one PERIOD such as 2026-Q3", errUsage)
+		return fmt.Errorf("%w: comp close takes one PERIOD such as 2026Q3", errUsage)
 	}
 	st, err := openStore(ctx, env, *db)
 	if err != nil {
@@ -79,7 +79,7 @@ func runCompClose(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "closed %s under plan %s; result sha256 %s\n", p.ID, p.PlanVersion, p.ResultSHA256)
+	fmt.Fprintf(env.Stdout, "closed %s under plan %s; result sha256 %s\n", comp.PeriodLabel(p.ID), p.PlanVersion, p.ResultSHA256)
 	return nil
 }
 
@@ -92,7 +92,7 @@ func runCompStatements(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp statements takes one PERIOD such as 2026-Q3", errUsage)
+		return fmt.Errorf("%w: comp statements takes one PERIOD such as 2026Q3", errUsage)
 	}
 	if *format != "json" && *format != "csv" {
 		return fmt.Errorf("%w: -format is json or csv, not %q", errUsage, *format)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/comp"
 	"github.com/tandem-revops/tandem/internal/demo"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -61,6 +62,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	if cfg.NoServe {
 		printSignIns(env.Stdout, res.Marker)
+		printCLIHint(env.Stdout, cfg.DB, demo.DefaultConfig(cfg.Seed).Today)
 		return nil
 	}
 
@@ -77,6 +79,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "\nTandem demo is running at %s\n", url)
 		fmt.Fprintf(env.Stdout, "It runs on the demo's own clock: it is %s there.\n", now().Format("Monday 2 January 2006 15:04 UTC"))
 		printSignIns(env.Stdout, res.Marker)
+		printCLIHint(env.Stdout, cfg.DB, demo.DefaultConfig(cfg.Seed).Today)
 		fmt.Fprintln(env.Stdout, "\nPress Ctrl-C to stop.")
 	})
 }
@@ -89,6 +92,15 @@ func printSignIns(w io.Writer, m *demo.Marker) {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.Label, s.Email)
 	}
 	tw.Flush()
+}
+
+// printCLIHint tells how to point the other commands at the demo's database: they read ./tandem.db
+// unless told otherwise, and refuse it when it does not exist.
+func printCLIHint(w io.Writer, db string, today time.Time) {
+	fmt.Fprintf(w, "\nThe other commands read ./tandem.db unless told otherwise; point them at the demo with -db %s\n", db)
+	fmt.Fprintf(w, "or export TANDEM_DB=%s, e.g.\n", db)
+	fmt.Fprintf(w, "  tandem comp statements -db %s -format csv %s\n", db, comp.QuarterOf(comp.QuarterOf(today).Start.AddDate(0, 0, -1)).Label())
+	fmt.Fprintln(w, "(`go run ./cmd/tandem` in place of `tandem` if you have not built it).")
 }
 
 // demoClock returns a clock that reads 10:00 UTC on the demo's today at the moment it is made and

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,9 +64,16 @@ func TestDemo(t *testing.T) {
 		t.Errorf("first run did not report creating the company:\n%s", out.String())
 	}
 	emails := regexp.MustCompile(`(?m)^  .+  (\S+@\S+)$`).FindAllStringSubmatch(out.String(), -1)
-	if len(emails) != 9 {
-		t.Fatalf("printed %d sign-ins, want 9:\n%s", len(emails), out.String())
+	if len(emails) != 10 {
+		t.Fatalf("printed %d sign-ins, want 10:\n%s", len(emails), out.String())
 	}
+
+	for _, want := range []string{"ceo@helio.example", "-db " + path, "TANDEM_DB=" + path, "comp statements -db " + path + " -format csv 2026Q3"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the demo does not print %q:\n%s", want, out.String())
+		}
+	}
+	checkDemoCommissions(t, path)
 
 	out.Reset()
 	if code := run(t.Context(), testEnv(&out, &errs), []string{"demo", "-no-serve", "-db", path}); code != 0 {
@@ -99,7 +108,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("no URL printed:\n%s", stdout.String())
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, e := range []string{emails[0][1], emails[8][1]} {
+	for _, e := range []string{emails[0][1], emails[9][1]} {
 		resp, err := client.PostForm(base[1]+"/signin", url.Values{"email": {e}, "password": {demo.Password}})
 		if err != nil {
 			t.Fatal(err)
@@ -147,5 +156,33 @@ func TestDemoClock(t *testing.T) {
 	real = real.Add(90 * time.Minute)
 	if got, want := clock(), time.Date(2026, 11, 15, 11, 30, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("90 minutes later it reads %v, want %v", got, want)
+	}
+}
+
+// checkDemoCommissions: the demo's AEs earn what a mid-market AE earns under its plan — a quarter's
+// commission of some tens of thousands of dollars, not a million.
+func checkDemoCommissions(t *testing.T, path string) {
+	t.Helper()
+	code, stdout, stderr := runTandem(t, "", "comp", "statements", "-db", path, "2026Q3")
+	if code != 0 {
+		t.Fatalf("comp statements: exit %d: %s", code, stderr)
+	}
+	var res struct {
+		AEs []struct {
+			Total int64 `json:"total"`
+		} `json:"aes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || len(res.AEs) == 0 {
+		t.Fatalf("statements: %v (%d AEs)", err, len(res.AEs))
+	}
+	totals := make([]int64, len(res.AEs))
+	for i, s := range res.AEs {
+		totals[i] = s.Total / 100
+	}
+	slices.Sort(totals)
+	median, p90 := totals[len(totals)/2], totals[len(totals)*9/10]
+	t.Logf("2026Q3 AE commission: median $%d, p90 $%d, max $%d", median, p90, totals[len(totals)-1])
+	if median < 15_000 || median > 60_000 || p90 > 150_000 {
+		t.Errorf("AE commission in 2026Q3: median $%d, p90 $%d; want a median of $15,000 to $60,000 and a p90 under $150,000", median, p90)
 	}
 }

@@ -89,7 +89,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	defer f.Close()
 
-	store, err := sqlstore.Open(ctx, url, logger)
+	store, err := openOrCreateStore(ctx, env, url, logger)
 	if err != nil {
 		return err
 	}

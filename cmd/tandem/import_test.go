@@ -124,3 +124,23 @@ func countOpportunities(t *testing.T, db string) int {
 	}
 	return total
 }
+
+// TestImportSample imports the shipped sample (examples/sample) the way the README does, in order,
+// into a new database; a second run changes nothing.
+func TestImportSample(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "sample.db")
+	for round := range 2 {
+		for _, f := range []struct{ kind, file string }{
+			{"users", "users.csv"}, {"partners", "partners.csv"}, {"accounts", "accounts.csv"}, {"opportunities", "opportunities.csv"},
+		} {
+			code, out, errOut := runTandem(t, "", "import", "--db", db, "--kind", f.kind, filepath.Join("..", "..", "examples", "sample", f.file))
+			if code != 0 {
+				t.Fatalf("round %d: import %s: exit %d\n%s%s", round, f.file, code, out, errOut)
+			}
+			if round == 1 && !strings.Contains(out, "0 inserted, 0 updated") {
+				t.Errorf("round 2: import %s created rows again:\n%s", f.file, out)
+			}
+		}
+	}
+}

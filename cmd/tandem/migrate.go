@@ -16,7 +16,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	st, err := openStore(ctx, env, *db)
+	st, err := openOrCreateStore(ctx, env, *db, nil)
 	if err != nil {
 		return err
 	}

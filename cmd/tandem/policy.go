@@ -69,8 +69,8 @@ func runPolicyCheck(env *Env, args []string) error {
 	failed := false
 	findings := p.Check()
 	for _, f := range findings {
-		if f.Line > 0 {
-			fmt.Fprintf(env.Stdout, "%s:%d: %s\n", path, f.Line, f)
+		if pos := f.Position(); pos != "" {
+			fmt.Fprintf(env.Stdout, "%s:%s: %s\n", path, pos, f)
 		} else {
 			fmt.Fprintf(env.Stdout, "%s: %s\n", path, f)
 		}

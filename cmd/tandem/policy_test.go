@@ -20,6 +20,7 @@ rules:
 `)
 	broken := writeTemp(t, "broken.yaml", "name: B\nversion: \"1\"\neffective_from: 2026-01-01\nrules:\n  - id: a\n    title: A\n    when: acv <\n    motion: direct\n    explain: x\n")
 	def := writeTemp(t, "default.yaml", string(policy.DefaultSource()))
+	shadowed, _ := filepath.Abs("../../internal/policy/testdata/shadowed.yaml")
 	tests := []struct {
 		name     string
 		args     []string
@@ -30,6 +31,8 @@ rules:
 		{"check clean", []string{"policy", "check", def}, 0, []string{"ok " + def, "every rule can match"}},
 		{"check warnings only", []string{"policy", "check", gap}, 0, []string{gap + ": warning: no rule decides deals with ACV from $250,000.00 to $1,000,000.00"}},
 		{"check errors", []string{"policy", "check", broken}, 1, []string{broken + ":7:"}},
+		{"check rule warnings", []string{"policy", "check", shadowed}, 0, []string{
+			shadowed + ":10:5: warning: rule healthcare-cosell: never matches"}},
 		{"render markdown", []string{"policy", "render", "--format", "md"}, 0, []string{"# Tandem default rules of engagement", "| 5 | Deals under $250,000 are partner-led"}},
 		{"render html file after flags", []string{"policy", "render", gap, "--format", "html"}, 0, []string{"<!DOCTYPE html>", "<h1>Gap</h1>"}},
 		{"render bad format", []string{"policy", "render", "--format", "pdf"}, 2, nil},

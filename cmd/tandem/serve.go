@@ -161,9 +161,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	st, err := sqlstore.Open(ctx, databaseURL(env, cfg.DB), logger)
+	st, err := openOrCreateStore(ctx, env, cfg.DB, logger)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
 	}
 	defer st.Close()
 	return serve(ctx, st, serveOptions{addr: cfg.Addr, logger: logger, secureCookies: cfg.SecureCookies,

@@ -26,7 +26,7 @@ func TestServeEscalatesOnceAcrossInstances(t *testing.T) {
 		dbURL = pgtest.SchemaURL(t, pg)
 	}
 	env, _, _ := serveTestEnv("", nil)
-	check, err := openStore(ctx, env, dbURL)
+	check, err := openOrCreateStore(ctx, env, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,7 +184,7 @@ func TestServeStorePortZero(t *testing.T) {
 	t.Parallel()
 	ctx, stop := context.WithCancel(context.Background())
 	env, _, _ := serveTestEnv("", nil)
-	st, err := openStore(ctx, env, filepath.Join(t.TempDir(), "demo.db"))
+	st, err := openOrCreateStore(ctx, env, filepath.Join(t.TempDir(), "demo.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

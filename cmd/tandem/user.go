@@ -53,7 +53,7 @@ func runUserAdd(ctx context.Context, env *Env, args []string, hasher *auth.Hashe
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
+	st, err := openOrCreateStore(ctx, env, *db, nil)
 	if err != nil {
 		return err
 	}

@@ -166,7 +166,13 @@ func TestPeriods(t *testing.T) {
 	if p.ID != "2026-Q3" || !p.Start.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) || !p.End.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("ParsePeriod = %+v", p)
 	}
-	for _, bad := range []string{"2026", "2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-Q12"} {
+	// Both spellings are accepted and give the stored key; Label writes the displayed one.
+	for _, in := range []string{"2026Q3", "2026q3", " 2026-Q3 "} {
+		if q, err := ParsePeriod(in); err != nil || q.ID != "2026-Q3" || q.Label() != "2026Q3" {
+			t.Errorf("ParsePeriod(%q) = %+v (label %q), %v; want 2026-Q3 labelled 2026Q3", in, q, q.Label(), err)
+		}
+	}
+	for _, bad := range []string{"2026", "2026-Q5", "2026-Q0", "26-Q1", "2026--Q1", "2026-Q12", "2026Q", "Q1", "2026-1"} {
 		if _, err := ParsePeriod(bad); tandem.ErrorCode(err) != tandem.EINVALID {
 			t.Errorf("ParsePeriod(%q) err = %v, want EINVALID", bad, err)
 		}

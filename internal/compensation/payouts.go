@@ -95,7 +95,7 @@ func ImportPayouts(ctx context.Context, st PayoutStore, actor tandem.Actor, file
 		row := payoutRow{line: rec.Line}
 		ok := true
 		if p, err := comp.ParsePeriod(field("period")); err != nil {
-			problem(rec.Line, "period", "%q is not a quarter like 2026-Q3", field("period"))
+			problem(rec.Line, "period", "%q is not a quarter like 2026Q3", field("period"))
 			ok = false
 		} else {
 			row.period = p.ID

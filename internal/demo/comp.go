@@ -14,6 +14,12 @@ import (
 // compQuarters is how many completed quarters the demo pays and closes.
 const compQuarters = 4
 
+// The range of an AE's quarterly quota in the demo.
+var (
+	minQuarterQuota = tandem.Major(600_000)
+	maxQuarterQuota = tandem.Major(1_500_000)
+)
+
 // writeComp gives the demo company its compensation: the built-in plan published with an effective date
 // at the start of the first paid quarter, a quota for every AE in each of the last four completed
 // quarters (about 90 % of what the AE sold on average, so attainment spreads either side of 100 %),
@@ -32,6 +38,15 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 	src := string(comp.DefaultSource())
 	src = replaceLine(src, "effective_from:", "effective_from: "+quarters[0].Start.Format(time.DateOnly))
 	src = replaceLine(src, "version:", `version: "demo-1"`)
+	// The built-in plan's rates are a template; the demo pays what a mid-market vendor pays an AE who
+	// closes about $1M a quarter: some $30–45k of commission a quarter at target.
+	for _, r := range demoPlanRates {
+		old, repl := r[0], r[1]
+		if !strings.Contains(src, old) {
+			return fmt.Errorf("demo: comp plan: the built-in plan has no line %q to adjust", old)
+		}
+		src = strings.Replace(src, old, repl, 1)
+	}
 	v, err := st.CreateCompPlanDraft(ctx, actor, src)
 	if err != nil {
 		return fmt.Errorf("demo: comp plan: %w", err)
@@ -64,9 +79,12 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 	var quotas []sqlstore.CompQuota
 	for i, id := range aes {
 		avg := sold[id] / compQuarters
-		// 80 % to 110 % of the average, by AE, rounded to $10,000; at least $100,000.
+		// 80 % to 110 % of the average, by AE, rounded to $10,000, within what a mid-market vendor
+		// asks of an AE a quarter ($600,000 to $1,500,000): a territory's big accounts make some AEs
+		// sell far more than others, and a quota follows the seat more than the seller.
 		share := tandem.Money(80 + (i*7)%31)
-		quota := max(avg*share/100/tandem.Major(10_000)*tandem.Major(10_000), tandem.Major(100_000))
+		quota := avg * share / 100 / tandem.Major(10_000) * tandem.Major(10_000)
+		quota = min(max(quota, minQuarterQuota), maxQuarterQuota)
 		for _, q := range quarters {
 			quotas = append(quotas, sqlstore.CompQuota{UserID: id, Period: q.ID, Amount: quota})
 		}
@@ -104,6 +122,14 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 		break
 	}
 	return nil
+}
+
+// demoPlanRates are the demo plan's changes to the built-in plan's quota and rates.
+var demoPlanRates = [][2]string{
+	{`quota: "1500000"`, `quota: "1000000"`},
+	{`base_rate: "8%"`, `base_rate: "3.5%"`},
+	{`{above: "100%", rate: "12%"}`, `{above: "100%", rate: "5%"}`},
+	{`{above: "150%", rate: "16%"}`, `{above: "150%", rate: "7%"}`},
 }
 
 // replaceLine replaces the first line of src starting with prefix.

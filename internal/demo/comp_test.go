@@ -46,6 +46,11 @@ func TestDemoCompensation(t *testing.T) {
 	if err != nil || len(quotas) == 0 {
 		t.Errorf("quotas %v %v", quotas, err)
 	}
+	for _, q := range quotas {
+		if q.Amount < tandem.Major(600_000) || q.Amount > tandem.Major(1_500_000) {
+			t.Errorf("AE %d has a quarterly quota of %s, want $600,000 to $1,500,000", q.UserID, q.Amount.Format("USD"))
+		}
+	}
 	res, err := st.CalculatePeriod(ctx, actor, "2026-Q4")
 	if err != nil {
 		t.Fatal(err)

@@ -109,10 +109,17 @@ type generator struct {
 	// partners covering each country, with their weights
 	partnersByCountry map[string]*picker[int64]
 	partnersAll       *picker[int64]
-	accountStem       []string // the distinctive part of each account's name, for registrations
-	enterprise        []bool   // by account index: a large company, which buys more often and bigger
+	accountStem       []string          // the distinctive part of each account's name, for registrations
+	enterprise        []bool            // by account index: a large company, which buys more often and bigger
+	ownerTurns        map[ownerTurn]int // how many accounts of each book were dealt out, for the next owner
 	// the accounts (indexes into ds.Accounts) of each segment, for the deal draw
 	enterpriseAccounts, commercialAccounts []int
+}
+
+// ownerTurn is one book of accounts dealt to a territory's AEs in turn.
+type ownerTurn struct {
+	territory  string
+	enterprise bool
 }
 
 // Generate builds the company described by cfg, routing every opportunity with route. It returns an
@@ -128,6 +135,7 @@ func Generate(cfg Config, route Router) (*Dataset, error) {
 		aesByTerritory:    map[string][]int64{},
 		territoryID:       map[string]int64{},
 		partnersByCountry: map[string]*picker[int64]{},
+		ownerTurns:        map[ownerTurn]int{},
 	}
 	cur := quarterStart(cfg.Today)
 	for i := cfg.Quarters - 1; i >= 0; i-- {
@@ -277,7 +285,7 @@ func (g *generator) signIn(label string, id int64, partner string) {
 
 func (g *generator) vendorUsers() {
 	admin := g.addUser(tandem.User{Email: "admin@" + vendorDomain, Role: tandem.RoleAdmin}, vendorDomain)
-	ceo := g.addUser(tandem.User{Role: tandem.RoleCEO}, vendorDomain)
+	ceo := g.addUser(tandem.User{Email: "ceo@" + vendorDomain, Role: tandem.RoleCEO}, vendorDomain)
 	cro := g.addUser(tandem.User{Email: "cro@" + vendorDomain, Role: tandem.RoleCRO, ManagerID: ceo}, vendorDomain)
 	revops := g.addUser(tandem.User{Email: "revops@" + vendorDomain, Role: tandem.RoleRevOps, ManagerID: cro}, vendorDomain)
 	g.addUser(tandem.User{Role: tandem.RoleRevOps, ManagerID: cro}, vendorDomain)
@@ -321,6 +329,7 @@ func (g *generator) vendorUsers() {
 	g.signIn("VP Sales (Americas)", vpByRegion["Americas"], "")
 	g.signIn("VP Channel", vpChannel, "")
 	g.signIn("CRO", cro, "")
+	g.signIn("CEO", ceo, "")
 }
 
 func (g *generator) usersWithRole(r tandem.Role) []int64 {
@@ -586,9 +595,16 @@ func (g *generator) accounts() {
 			terr = oneOf(g.rng, []string{"NA East", "NA West"})
 		}
 		created := at(g.cfg.Today.AddDate(0, 0, -between(g.rng, 30, 2400)), 11)
+		// Accounts are dealt to the territory's AEs in turn, enterprise and commercial separately, as a
+		// sales manager balances books: the deal draw favours some accounts heavily, and random owners
+		// left a few AEs with several times the bookings of the rest.
+		aes := g.aesByTerritory[terr]
+		book := ownerTurn{terr, enterprise}
+		owner := aes[g.ownerTurns[book]%len(aes)]
+		g.ownerTurns[book]++
 		g.ds.Accounts = append(g.ds.Accounts, tandem.Account{
 			ID: id, ExternalID: fmt.Sprintf("ACC-%06d", id), Name: name, Domain: domain, Country: c.code,
-			Vertical: v, ParentID: parent, OwnerID: oneOf(g.rng, g.aesByTerritory[terr]),
+			Vertical: v, ParentID: parent, OwnerID: owner,
 			TerritoryID: g.territoryID[terr], CreatedAt: created,
 			UpdatedAt: created.AddDate(0, 0, between(g.rng, 0, int(g.cfg.Today.Sub(created).Hours()/24))),
 		})
@@ -832,9 +848,9 @@ func serviceBoost(t tandem.ProductType) float64 {
 
 // enterpriseDealShare is the share of deals that enterprise accounts bring; enterpriseExtrasWeight
 // scales down add-ons and services among their purchases. With the built-in policy they give a
-// hybrid mix: about 55 % partner-led, 30 % co-sold and 12 % direct deals.
+// mid-market mix: about 90 % partner-led, 9 % co-sold and 0.5 % direct deals.
 const (
-	enterpriseDealShare    = 0.7
+	enterpriseDealShare    = 0.45
 	enterpriseExtrasWeight = 0.25
 )
 
@@ -846,20 +862,30 @@ func enterpriseBoost(enterprise bool) float64 {
 	return 0
 }
 
+// Median annual contract values in USD of a commercial account's deals, and how much larger (in log
+// terms) an enterprise account's are. They make a mid-market vendor: an AE closes about $0.6–1.5M a
+// quarter, and deals above $1M — the direct motion — are rare (see TestDemoCompanyIsPlausible).
+const (
+	acvCommercialPlatform = 22000
+	acvCommercialAddon    = 11000
+	acvCommercialServices = 10000
+	enterpriseACVLog      = 2.0 // × about 7.4
+)
+
 // acvUSD draws an annual contract value in whole dollars. A commercial account's platform deal is
-// log-normal around $75k, most between $20k and $400k; an enterprise account's is around $700k,
-// most between $250k and $2M; both capped at $3M. Services and add-ons are smaller, subsidiaries of
+// log-normal around $22k, most between $5k and $95k; an enterprise account's around $160k, most
+// between $40k and $650k; both capped at $3M. Services and add-ons are smaller, subsidiaries of
 // groups larger.
 func (g *generator) acvUSD(t tandem.ProductType, subsidiary, enterprise bool) int64 {
-	mu, sigma := math.Log(75000), 0.95
+	mu, sigma := math.Log(acvCommercialPlatform), 0.9
 	switch t {
 	case tandem.ProductAddon:
-		mu = math.Log(40000)
+		mu = math.Log(acvCommercialAddon)
 	case tandem.ProductServices:
-		mu, sigma = math.Log(30000), 0.8
+		mu, sigma = math.Log(acvCommercialServices), 0.8
 	}
 	if enterprise {
-		mu, sigma = mu+2.2, 0.65
+		mu, sigma = mu+enterpriseACVLog, 0.85
 	}
 	if subsidiary {
 		mu += 0.3

@@ -92,8 +92,8 @@ func TestGenerateFullSize(t *testing.T) {
 		if len(ds.Registrations) < 10000 || len(ds.Touches) < 20000 {
 			t.Errorf("%d registrations and %d touches, want many", len(ds.Registrations), len(ds.Touches))
 		}
-		if len(ds.SignIns) != 9 {
-			t.Errorf("%d sign-ins, want 9", len(ds.SignIns))
+		if len(ds.SignIns) != 10 {
+			t.Errorf("%d sign-ins, want 10", len(ds.SignIns))
 		}
 	})
 
@@ -134,8 +134,8 @@ func TestGenerateFullSize(t *testing.T) {
 			{"share of deals with a partner", float64(partnerDeals) / n, 0.40, 0.50},
 			{"win rate of closed deals", float64(won) / float64(closed), 0.25, 0.35},
 			{"share of closed deals", float64(closed) / n, 0.75, 0.95},
-			{"share of deals between $20k and $400k", float64(mid) / n, 0.35, 0.60},
-			{"share of deals above $1M", float64(big) / n, 0.10, 0.22},
+			{"share of deals between $20k and $400k", float64(mid) / n, 0.45, 0.70},
+			{"share of deals above $1M", float64(big) / n, 0.002, 0.03},
 			{"share of accounts with a parent", float64(children) / float64(len(ds.Accounts)), 0.02, 0.10},
 		}
 		for _, c := range checks {
@@ -285,9 +285,10 @@ func TestGenerateFullSize(t *testing.T) {
 				sticky++
 			}
 		}
-		// A mature hybrid company: about half its deals partner-led, every motion clearly present.
+		// A mid-market vendor under the built-in policy (partner-led below $250k, direct above $1M):
+		// most deals partner-led, co-sell common, direct rare but present.
 		mix := map[tandem.Motion][2]float64{
-			tandem.MotionPartnerLed: {0.50, 0.60}, tandem.MotionCoSell: {0.25, 0.35}, tandem.MotionDirect: {0.10, 0.15},
+			tandem.MotionPartnerLed: {0.80, 0.95}, tandem.MotionCoSell: {0.05, 0.15}, tandem.MotionDirect: {0.002, 0.02},
 		}
 		for _, m := range tandem.Motions {
 			share := float64(motions[m]) / float64(len(ds.Opportunities))

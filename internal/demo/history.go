@@ -239,9 +239,55 @@ func (g *generator) history() {
 	}
 }
 
+// weekdaysBetween counts the Mondays to Fridays from the day after from up to and including to (the
+// policy's holidays aside): roughly the business days an escalation SLA has used.
+func weekdaysBetween(from, to time.Time) int {
+	n := 0
+	for d := day(from).AddDate(0, 0, 1); !d.After(to); d = d.AddDate(0, 0, 1) {
+		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+			n++
+		}
+	}
+	return n
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
 	}
 	return b
+}
+
+// forDeal fits an outcome to the size of the deal in dispute (USD) and to its age at the demo's today:
+// escalation is for the expensive disputes, so a conflict over a deal under $100,000 is settled by the
+// AE and the partner manager, one under $500,000 by the VPs at the latest, one up to $1M by the CRO;
+// only a larger one may reach the CEO or be left open to climb there. A conflict opened so recently
+// that it has not outgrown its size's levels by today is left open unless drawn to settle within a
+// day, so the queue has work in it. The resolution and its rationale stay as drawn.
+func (o ConflictOutcome) forDeal(usd int64, opened, today time.Time) ConflictOutcome {
+	limit, levelsDays := time.Duration(0), 0 // no limit
+	switch {
+	case usd < 100_000:
+		limit, levelsDays = 64*time.Hour, 3 // within level 1's three business days
+	case usd < 500_000:
+		limit, levelsDays = 5*24*time.Hour, 5 // before the VPs' two business days run out
+	case usd <= 1_000_000:
+		limit, levelsDays = 6*24*time.Hour, 6 // before the CRO's one business day runs out
+	}
+	if limit == 0 {
+		return o
+	}
+	if weekdaysBetween(opened, today) < levelsDays {
+		if o.Never || o.After > 24*time.Hour {
+			o.Never = true
+		}
+		return o
+	}
+	if o.Never {
+		o.Never, o.After = false, limit
+	}
+	if o.After > limit {
+		o.After = limit - o.After%(limit/2) // keep some spread below the limit
+	}
+	return o
 }

@@ -35,6 +35,7 @@ type replayer struct {
 	byRole    map[tandem.Role][]int64 // store user ids of each vendor role
 	conflicts []trackedConflict
 	accountOf map[int64]int64 // registration (store id) → the account the partner meant (store id)
+	usdOf     map[int64]int64 // registration (store id) → its estimated ACV in whole US dollars
 	nextOut   int
 }
 
@@ -64,6 +65,7 @@ func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Datas
 		crules:    prog.Conflicts,
 		byRole:    map[tandem.Role][]int64{},
 		accountOf: map[int64]int64{},
+		usdOf:     map[int64]int64{},
 	}
 	for i, u := range ds.Users {
 		if u.Role != tandem.RolePartnerUser {
@@ -118,6 +120,7 @@ func (rp *replayer) submit(ctx context.Context, i int) (int64, error) {
 		return 0, fmt.Errorf("file %s: %w", r.ExternalID, err)
 	}
 	rp.accountOf[r.ID] = rp.w.accounts[f.Account]
+	rp.usdOf[r.ID] = int64(r.EstimatedACV) * 10000 / usdRateBP[r.Currency] / tandem.MinorUnits
 	opened, err := rp.detect(ctx, r.ID)
 	if err != nil {
 		return 0, err
@@ -157,7 +160,8 @@ func (rp *replayer) detect(ctx context.Context, id int64) (int, error) {
 	}
 	outs := rp.ds.History.Outcomes
 	for _, c := range opened {
-		rp.conflicts = append(rp.conflicts, trackedConflict{id: c.ID, openedAt: rp.now, out: outs[rp.nextOut%len(outs)]})
+		out := outs[rp.nextOut%len(outs)].forDeal(rp.usdOf[id], rp.now, rp.ds.Config.Today)
+		rp.conflicts = append(rp.conflicts, trackedConflict{id: c.ID, openedAt: rp.now, out: out})
 		rp.nextOut++
 	}
 	return len(opened), nil

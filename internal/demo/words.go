@@ -96,20 +96,21 @@ var countries = []country{
 }
 
 // territories are the sales territories, each with its AE headcount and the VP Sales region it
-// reports to. US accounts are split between NA East and NA West by state (here: by chance).
+// reports to. Headcount follows each territory's bookings, so an AE's quarter is about $1M anywhere.
+// US accounts are split between NA East and NA West by state (here: by chance).
 var territories = []struct {
 	name   string
 	aes    int
 	region string
 }{
-	{"NA East", 10, "Americas"},
-	{"NA West", 9, "Americas"},
-	{"LATAM", 3, "Americas"},
-	{"UK&I", 6, "EMEA"},
-	{"DACH", 6, "EMEA"},
+	{"NA East", 68, "Americas"},
+	{"NA West", 49, "Americas"},
+	{"LATAM", 5, "Americas"},
+	{"UK&I", 16, "EMEA"},
+	{"DACH", 21, "EMEA"},
 	{"EMEA North", 4, "EMEA"},
-	{"EMEA South", 4, "EMEA"},
-	{"APAC", 6, "APAC"},
+	{"EMEA South", 18, "EMEA"},
+	{"APAC", 9, "APAC"},
 }
 
 var salesRegions = []string{"Americas", "EMEA", "APAC"}

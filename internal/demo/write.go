@@ -15,7 +15,7 @@ import (
 
 // GeneratorVersion changes whenever Generate's output for a seed changes, so that a demo file made by
 // an older generator is regenerated rather than reused.
-const GeneratorVersion = 3 // 2: replayed registration and conflict history; 3: compensation (plan, quotas, closed quarters)
+const GeneratorVersion = 4 // 2: replayed registration and conflict history; 3: compensation (plan, quotas, closed quarters); 4: a plausible mid-market company (deal sizes, AE headcount, plan rates, escalation by deal size)
 
 // batchSize is how many rows go to one bulk upsert call. It is small on purpose: the SQLite driver binds
 // numbered parameters ($1…) in time quadratic in their count, so a 100-row statement (~2,500

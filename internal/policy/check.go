@@ -25,18 +25,26 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	RuleID   string   `json:"rule_id,omitempty"`
 	Line     int      `json:"line,omitempty"`
+	Column   int      `json:"column,omitempty"`
 	Message  string   `json:"message"`
 }
 
+// String is the finding without its position ("warning: rule x: never matches…"); a caller that knows
+// the file writes it after FILE:LINE:COL (see Position).
 func (f Finding) String() string {
 	s := string(f.Severity) + ": "
-	if f.Line > 0 {
-		s = fmt.Sprintf("%d: %s", f.Line, s)
-	}
 	if f.RuleID != "" {
 		s += "rule " + f.RuleID + ": "
 	}
 	return s + f.Message
+}
+
+// Position is "LINE:COL" of the finding's rule, or "" for a finding about the whole policy.
+func (f Finding) Position() string {
+	if f.Line <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d", f.Line, max(f.Column, 1))
 }
 
 // maxPoints bounds the representative deals the linter evaluates.
@@ -72,7 +80,7 @@ func (p *Policy) Check() []Finding {
 			ok, err := ru.cond.eval(e, &r.machine)
 			if err != nil {
 				if len(evalErr) < 5 {
-					evalErr = append(evalErr, Finding{Severity: SeverityError, RuleID: ru.ID, Line: ru.Line,
+					evalErr = append(evalErr, Finding{Severity: SeverityError, RuleID: ru.ID, Line: ru.Line, Column: ru.column,
 						Message: fmt.Sprintf("the condition fails to evaluate for %s: %v", sp.describePoint(coords), err)})
 				}
 				ok = false
@@ -105,7 +113,7 @@ func (p *Policy) Check() []Finding {
 	for i, ru := range p.rules {
 		switch {
 		case matched[i] == 0:
-			findings = append(findings, Finding{Severity: SeverityWarning, RuleID: ru.ID, Line: ru.Line,
+			findings = append(findings, Finding{Severity: SeverityWarning, RuleID: ru.ID, Line: ru.Line, Column: ru.column,
 				Message: "never matches: its condition is not true for any deal (contradictory)"})
 		case first[i] == 0:
 			var by []string
@@ -114,7 +122,7 @@ func (p *Policy) Check() []Finding {
 					by = append(by, p.rules[j].ID)
 				}
 			}
-			findings = append(findings, Finding{Severity: SeverityWarning, RuleID: ru.ID, Line: ru.Line,
+			findings = append(findings, Finding{Severity: SeverityWarning, RuleID: ru.ID, Line: ru.Line, Column: ru.column,
 				Message: fmt.Sprintf("never matches: every deal it would decide is decided earlier by %s (shadowed)", joinWords(by, "and"))})
 		}
 	}

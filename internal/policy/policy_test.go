@@ -279,9 +279,9 @@ func TestCheck(t *testing.T) {
 		{"gap between rules", "testdata/gap.yaml", []Finding{{Severity: SeverityWarning,
 			Message: "no rule decides deals with ACV from $250,000.00 to $1,000,000.00; routing such a deal fails (add a rule, or a last rule without a condition)"}}},
 		{"shadowed and contradictory rules", "testdata/shadowed.yaml", []Finding{
-			{Severity: SeverityWarning, RuleID: "healthcare-cosell", Line: 10,
+			{Severity: SeverityWarning, RuleID: "healthcare-cosell", Line: 10, Column: 5,
 				Message: "never matches: every deal it would decide is decided earlier by verticals (shadowed)"},
-			{Severity: SeverityWarning, RuleID: "contradiction", Line: 15,
+			{Severity: SeverityWarning, RuleID: "contradiction", Line: 15, Column: 5,
 				Message: "never matches: its condition is not true for any deal (contradictory)"},
 		}},
 	}
@@ -342,6 +342,21 @@ func TestSimulate(t *testing.T) {
 	c := got.Changes[1]
 	if c.DealID != "D-4" || c.Old.Rule != "250k-to-1m" || c.New.Rule != "under-250k" || !strings.Contains(c.New.Explanation, "$400,000.00") {
 		t.Errorf("change = %+v", c)
+	}
+}
+
+// TestSimulateCountsOpenDeals: a won or lost deal keeps the motion it was sold in, so the simulation
+// counts (and lists) only open deals, and says how many closed ones it left out.
+func TestSimulateCountsOpenDeals(t *testing.T) {
+	t.Parallel()
+	draft := mustParse(t, strings.Replace(string(DefaultSource()), "acv < 250000", "acv < 500000", 1))
+	open := usDeal(tandem.Major(300_000))
+	won, lost := usDeal(tandem.Major(300_000)), usDeal(tandem.Major(400_000))
+	won.ID, won.Stage = "D-W", tandem.StageClosedWon
+	lost.ID, lost.Stage = "D-L", tandem.StageClosedLost
+	got := Simulate(Default(), draft, slices.Values([]Deal{won, open, lost}))
+	if got.Deals != 1 || got.Closed != 2 || got.Changed != 1 || len(got.Changes) != 1 || got.Changes[0].DealID != open.ID {
+		t.Errorf("Simulate = %+v, want 1 open deal changed and 2 closed left out", got)
 	}
 }
 

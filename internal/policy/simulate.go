@@ -11,7 +11,8 @@ import (
 type SimulationResult struct {
 	OldVersion   string       `json:"old_version"`
 	DraftVersion string       `json:"draft_version"`
-	Deals        int          `json:"deals"`        // deals simulated
+	Deals        int          `json:"deals"`        // open deals simulated
+	Closed       int          `json:"closed"`       // won and lost deals left out: they keep the motion they were sold in
 	Changed      int          `json:"changed"`      // deals whose motion or partner attachment changes
 	Transitions  []Transition `json:"transitions"`  // from→to counts over every deal routed by both
 	Changes      []Change     `json:"changes"`      // the deals that change, in input order
@@ -53,12 +54,18 @@ func (r SimulationResult) Count(from, to tandem.Motion) int {
 }
 
 // Simulate routes every deal through the policy in force (old) and a draft, and reports what the
-// draft would change. Deals either policy cannot route are listed as failures, not counted as changes.
+// draft would change. Only open deals count: a won or lost deal is not re-routed by a new policy, so
+// it is left out (and counted in Closed). Deals either policy cannot route are listed as failures, not
+// counted as changes.
 func Simulate(old, draft *Policy, deals iter.Seq[Deal]) SimulationResult {
 	res := SimulationResult{OldVersion: old.Version(), DraftVersion: draft.Version()}
 	counts := map[[2]tandem.Motion]int{}
 	ro, rd := old.NewRouter(), draft.NewRouter()
 	for d := range deals {
+		if d.Stage.Closed() {
+			res.Closed++
+			continue
+		}
 		res.Deals++
 		before, errOld := ro.Route(&d)
 		after, errNew := rd.Route(&d)

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
@@ -89,6 +92,7 @@ type CompStatementParams struct {
 type compExportInput struct {
 	CompStatementParams
 	Format string `query:"format" enum:"csv,pdf" default:"csv" doc:"csv (money as plain numbers, safe against formula injection) or pdf"`
+	Accept string `header:"Accept" doc:"a browser's text/html gets an HTML error page rather than problem JSON"`
 }
 
 type quotasInput struct {
@@ -248,8 +252,15 @@ func (s *Server) registerCompAPI() {
 	exp.Responses = map[string]*huma.Response{"200": {Description: "the statement", Content: map[string]*huma.MediaType{
 		"text/csv": {}, "application/pdf": {}}}}
 	register(s.api, exp, func(ctx context.Context, in *compExportInput) (*huma.StreamResponse, error) {
-		st, err := s.store.PayeeStatement(ctx, actorFrom(ctx), in.Period, in.Kind, in.ID)
+		st, err := s.payeeStatementOrEmpty(ctx, in.Period, in.Kind, in.ID)
 		if err != nil {
+			// The export is linked from the pages: a browser following the link gets an error page.
+			if strings.Contains(in.Accept, "text/html") {
+				return &huma.StreamResponse{Body: func(hctx huma.Context) {
+					r, w := humago.Unwrap(hctx)
+					s.fail(w, r, err)
+				}}, nil
+			}
 			return nil, s.problem(ctx, err)
 		}
 		name := fmt.Sprintf("statement-%s-%s-%d", st.Period, st.PayeeKind, st.PayeeID)
@@ -382,4 +393,27 @@ func (s *Server) compPlanView(ctx context.Context, at time.Time) (*compPlanView,
 	return &compPlanView{Version: v, Name: plan.Name(), PlanVersion: plan.Version(), EffectiveFrom: plan.EffectiveFrom(),
 		Currency: plan.Currency(), Source: string(plan.Source()), DocumentHTML: string(html), DocumentMD: string(md),
 		Findings: findings}, nil
+}
+
+// payeeStatementOrEmpty is a payee's statement of period; a payee the caller may see that earned
+// nothing in the period has an empty statement (downloaded as such), not a 404.
+func (s *Server) payeeStatementOrEmpty(ctx context.Context, period string, kind comp.PayeeKind, id int64) (*comp.Statement, error) {
+	actor := actorFrom(ctx)
+	st, err := s.store.PayeeStatement(ctx, actor, period, kind, id)
+	if tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		return st, err
+	}
+	p, perr := comp.ParsePeriod(period)
+	if perr != nil {
+		return nil, err
+	}
+	payees, perr := s.store.CompPayees(ctx, actor, kind)
+	if perr != nil {
+		return nil, fmt.Errorf("statement of %s %d: %w", kind, id, perr)
+	}
+	i := slices.IndexFunc(payees, func(p sqlstore.CompPayee) bool { return p.ID == id })
+	if i < 0 {
+		return nil, err
+	}
+	return &comp.Statement{Period: p.ID, PayeeKind: kind, PayeeID: id, Name: payees[i].Name, Lines: []comp.Line{}}, nil
 }

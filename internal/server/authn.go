@@ -169,7 +169,7 @@ func (s *Server) authorize(ctx huma.Context, next func(huma.Context)) {
 	case c.user.Role == tandem.RolePartnerUser:
 		_ = huma.WriteErr(s.api, ctx, http.StatusNotFound, "no such route")
 	default:
-		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden, "your role ("+string(c.user.Role)+") may not do this")
+		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden, "your role ("+c.user.Role.Label()+") may not do this")
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 //go:embed templates
@@ -53,7 +54,9 @@ func parsePages(a *assets) (*pages, error) {
 		"human":              func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 		"percent":            func(done, total int64) int64 { return percent(done, total) },
 		"lines":              func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
-		"amount":             func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") },
+		"role":               func(r tandem.Role) string { return r.Label() },
+		"band":               tandem.ACVBandLabel,
+		"quarter":            comp.PeriodLabel,
 		"dict":               dict,
 		"scorePct":           scorePercent,
 		"overlapUnderReview": func() string { return tandem.OverlapUnderReview },
@@ -164,7 +167,7 @@ func (s *Server) signedIn(h http.HandlerFunc, roles ...tandem.Role) http.Handler
 				s.fail(w, r, tandem.Errorf(tandem.ENOTFOUND, "page not found"))
 				return
 			}
-			s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "your role (%s) may not see this page", c.user.Role))
+			s.fail(w, r, tandem.Errorf(tandem.EFORBIDDEN, "your role (%s) may not see this page", c.user.Role.Label()))
 			return
 		}
 		h(w, r)

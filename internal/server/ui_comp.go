@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -483,7 +484,14 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	payee, err := pickPayee(payees, q.Get("partner"), actor.PartnerID)
+	asked := q.Get("partner")
+	var busiest *comp.Statement // already calculated: the page need not calculate it again
+	if asked == "" && !actor.IsPartner() {
+		if busiest = s.busiestPartner(r, f); busiest != nil {
+			asked = strconv.FormatInt(busiest.PayeeID, 10)
+		}
+	}
+	payee, err := pickPayee(payees, asked, actor.PartnerID)
 	if err != nil {
 		return err
 	}
@@ -497,9 +505,11 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 	if d.Partner, err = s.store.GetPartner(ctx, actor, payee.ID); err != nil {
 		return err
 	}
-	st, err := s.statementOf(r, f, payee)
-	if err != nil {
-		return err
+	st := busiest
+	if st == nil {
+		if st, err = s.statementOf(r, f, payee); err != nil {
+			return err
+		}
 	}
 	d.Statement, d.Total = st, f.money(st.Total)
 	link := func(kind string) string {
@@ -522,6 +532,24 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
 	return nil
+}
+
+// busiestPartner is the statement of the partner paid most in the frame's period, the page staff land
+// on when they ask for none — the first by name may have sold nothing. nil when no partner earned
+// anything (or the period could not be calculated: the page then opens on the first partner).
+func (s *Server) busiestPartner(r *http.Request, f compFrame) *comp.Statement {
+	res, err := s.store.ListCompStatements(r.Context(), actorFrom(r.Context()), f.Period.ID)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "partner page: busiest partner", slog.Any("err", err))
+		return nil
+	}
+	var best *comp.Statement
+	for i := range res.Partners {
+		if st := &res.Partners[i]; len(st.Lines) > 0 && (best == nil || st.Total > best.Total) {
+			best = st
+		}
+	}
+	return best
 }
 
 // partnerDeals folds a partner statement's lines into one row per deal (and per period adjusted), in

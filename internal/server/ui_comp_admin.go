@@ -297,7 +297,11 @@ func changePercent(change, base tandem.Money) string {
 }
 
 func (f compFrame) whatIfView(rep *sqlstore.WhatIfReport) (*whatIfView, error) {
-	v := &whatIfView{Report: rep, Periods: strings.Join(rep.Periods, ", "), Bases: strings.Join(slices.Compact(slices.Clone(rep.BasePlanVersions)), ", ")}
+	labels := make([]string, len(rep.Periods))
+	for i, p := range rep.Periods {
+		labels[i] = comp.PeriodLabel(p)
+	}
+	v := &whatIfView{Report: rep, Periods: strings.Join(labels, ", "), Bases: strings.Join(slices.Compact(slices.Clone(rep.BasePlanVersions)), ", ")}
 	rows := []struct {
 		label string
 		get   func(comp.CostTotals) tandem.Money

@@ -171,6 +171,47 @@ func TestCompPartnerPage(t *testing.T) {
 	})
 }
 
+// TestCompPartnerPageOpensOnAPartnerWithDeals: without a partner asked for, staff land on the partner
+// paid most in the period, not the first by name (which may have sold nothing); a partner with nothing
+// in the period downloads an empty statement; no download link answers an error.
+func TestCompPartnerPageOpensOnAPartnerWithDeals(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		compUISeed(t, e)
+		idle := &tandem.Partner{ExternalID: "P-0", Name: "Aardvark Idle", Tier: tandem.TierSilver, Type: tandem.PartnerReseller,
+			Standing: tandem.StandingGood, Countries: []string{"US"}}
+		must(t, e.store.CreatePartner(context.Background(), tandem.SystemActor, idle))
+		revops, _ := e.signIn("revops@vendor.test")
+		res := e.page(revops, "/comp/partner?period=2026-Q1")
+		body := string(res.body)
+		if res.status != 200 || strings.Contains(body, "No lines.") || !strings.Contains(body, `id="deals"`) {
+			t.Errorf("the partner page opens on a partner without deals: %d", res.status)
+		}
+		// Every download link on the idle partner's page answers 200 with an empty statement.
+		res = e.page(revops, "/comp/partner?period=2026-Q1&partner="+itoa(idle.ID))
+		links := regexp.MustCompile(`href="(/api/v1/comp/[^"]+/export\?format=(csv|pdf))"`).FindAllStringSubmatch(string(res.body), -1)
+		if len(links) != 2 {
+			t.Fatalf("%d download links on the idle partner's page, want 2", len(links))
+		}
+		for _, l := range links {
+			dl := e.page(revops, strings.ReplaceAll(l[1], "&amp;", "&"))
+			if dl.status != 200 {
+				t.Errorf("%s: %d %s", l[1], dl.status, dl.body)
+			}
+			if l[2] == "csv" && !strings.Contains(string(dl.body), "total") {
+				t.Errorf("%s: the empty statement has no total row:\n%s", l[1], dl.body)
+			}
+		}
+		// A partner that does not exist is still not found, and a browser is told so in HTML.
+		req, err := http.NewRequest(http.MethodGet, e.http.URL+"/api/v1/comp/periods/2026-Q1/statements/partner/999999/export?format=csv", nil)
+		must(t, err)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml")
+		if nf := e.send(revops, req); nf.status != 404 || !strings.Contains(nf.header.Get("Content-Type"), "text/html") {
+			t.Errorf("unknown partner's download from a browser: %d %s", nf.status, nf.header.Get("Content-Type"))
+		}
+	})
+}
+
 func TestCompRevOpsPages(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
@@ -188,6 +229,8 @@ func TestCompRevOpsPages(t *testing.T) {
 			{"/comp/profit?period=2026-Q1&by=rep", "Zoe Second"},
 			{"/comp/profit?period=2026-Q1&by=motion", "profit-chart"},
 			{"/comp/periods", "2026-Q1"},
+			{"/comp/periods", "<strong>2026Q1</strong>"},                        // quarters are shown as 2026Q1 everywhere
+			{"/comp/profit?period=2026Q1", `<span class="muted">2026Q1</span>`}, // and accepted either way
 		}
 		for _, p := range pages {
 			for name, c := range map[string]*http.Client{"revops": revops, "cro": cro} {

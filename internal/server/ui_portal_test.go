@@ -301,14 +301,15 @@ func TestConflictPages(t *testing.T) {
 
 		res = e.get(revops, "/conflicts/"+id)
 		wantPage(t, res, 200, "Alpha Partners", "Direct Dynamics platform", `id="precedents"`, `id="conflict-log"`, "opened",
-			`id="resolve-form"`, "ae, partner manager", "does not decide conflicts at level 1")
+			`id="resolve-form"`, "AE, Partner manager", "does not decide conflicts at level 1",
+			"Deal size</dt><dd>$", "(segment ")
 		// Partner users never see a conflict.
 		partner, _ := e.signIn("user@alpha.test")
 		wantPage(t, e.get(partner, "/conflicts/"+id), 404)
 
 		// RevOps does not decide level 1: the store's refusal is shown, the form kept.
 		res = e.post(revops, rcsrf, "/conflicts/"+id+"/resolve", url.Values{"resolution": {"award_partner"}, "rationale": {"keep my words"}})
-		wantPage(t, res, http.StatusForbidden, "Not resolved: a revops may not resolve a conflict at level 1", "keep my words")
+		wantPage(t, res, http.StatusForbidden, "Not resolved: RevOps may not resolve a conflict at level 1", "keep my words")
 
 		pm, csrf := e.signIn("pm@vendor.test")
 		for _, tc := range []struct {

@@ -155,7 +155,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 	named := func(c sqlstore.ReviewCount) string { return cmpOr(c.Name, "#"+c.Key) }
 	d.ByCause = lines(rv.ByCause, "cause", plain)
 	d.ByRule = lines(rv.ByRule, "rule", func(c sqlstore.ReviewCount) string { return c.Key })
-	d.BySegment = lines(rv.BySegment, "segment", plain)
+	d.BySegment = lines(rv.BySegment, "segment", func(c sqlstore.ReviewCount) string { return tandem.ACVBandLabel(c.Key) })
 	d.ByPartner = lines(rv.ByPartner, "partner_id", named)
 	d.ByAE = lines(rv.ByAE, "ae_id", named)
 	// The rules behind most conflicts (more than one each; "no rule" is not a rule to change).

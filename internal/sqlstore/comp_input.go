@@ -67,7 +67,7 @@ func (s *Store) CompInput(ctx context.Context, actor tandem.Actor, period string
 func parsePeriod(id string) (comp.Period, error) {
 	p, err := comp.ParsePeriod(id)
 	if err != nil {
-		return p, tandem.FieldError("period", "%q is not a quarter like 2026-Q3", id)
+		return p, tandem.FieldError("period", "%q is not a quarter like 2026Q3", id)
 	}
 	return p, nil
 }

@@ -218,7 +218,7 @@ func (s *Store) UpsertCompQuotas(ctx context.Context, actor tandem.Actor, quotas
 	for i, q := range quotas {
 		p, err := comp.ParsePeriod(q.Period)
 		if err != nil {
-			return tandem.FieldError(fmt.Sprintf("quotas[%d].period", i), "%q is not a quarter like 2026-Q3", q.Period)
+			return tandem.FieldError(fmt.Sprintf("quotas[%d].period", i), "%q is not a quarter like 2026Q3", q.Period)
 		}
 		quotas[i].Period = p.ID
 		if q.Amount < 0 {

@@ -39,11 +39,11 @@ func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, fro
 	}
 	first, err := comp.ParsePeriod(from)
 	if err != nil {
-		return nil, tandem.FieldError("from", "%q is not a quarter like 2025-Q1", from)
+		return nil, tandem.FieldError("from", "%q is not a quarter like 2025Q1", from)
 	}
 	last, err := comp.ParsePeriod(to)
 	if err != nil {
-		return nil, tandem.FieldError("to", "%q is not a quarter like 2025-Q4", to)
+		return nil, tandem.FieldError("to", "%q is not a quarter like 2025Q4", to)
 	}
 	if last.Start.Before(first.Start) {
 		return nil, tandem.FieldError("to", "%s is before %s", last.ID, first.ID)

@@ -30,12 +30,14 @@ import (
 // ConflictDetail is a conflict with what it was about when it opened (see tandem.ConflictDetail).
 type ConflictDetail = tandem.ConflictDetail
 
-const conflictDetailColumns = conflictColumns + `, partner_id, other_partner_id, ae_id, acv, partner_tier`
+const conflictDetailColumns = conflictColumns + `, partner_id, other_partner_id, ae_id, acv, partner_tier,
+	COALESCE((SELECT o.currency FROM opportunities o WHERE o.id = conflicts.opportunity_id),
+		(SELECT r.currency FROM registrations r WHERE r.id = conflicts.registration_id), '')`
 
 func scanConflictDetail(scan func(...any) error) (ConflictDetail, error) {
 	var d ConflictDetail
 	c, err := scanConflict(func(dest ...any) error {
-		return scan(append(dest, idCol{&d.PartnerID}, idCol{&d.OtherPartnerID}, idCol{&d.AEID}, &d.ACV, &d.PartnerTier)...)
+		return scan(append(dest, idCol{&d.PartnerID}, idCol{&d.OtherPartnerID}, idCol{&d.AEID}, &d.ACV, &d.PartnerTier, &d.Currency)...)
 	})
 	d.Conflict = c
 	d.Segment = tandem.ACVBand(d.ACV)
@@ -671,7 +673,7 @@ func (s *Store) ResolveConflict(ctx context.Context, actor tandem.Actor, id int6
 			return err
 		}
 		if d.Status == tandem.ConflictOpen && !d.Level.MayResolve(actor) {
-			return tandem.Errorf(tandem.EFORBIDDEN, "a %s may not resolve a conflict at level %d", actor.Role, d.Level)
+			return tandem.Errorf(tandem.EFORBIDDEN, "%s may not resolve a conflict at level %d", actor.Role.Label(), d.Level)
 		}
 		old := d.Conflict
 		entry, err := d.Resolve(res, partnerShareBP, rationale, actor.UserID, now)

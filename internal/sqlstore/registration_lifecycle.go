@@ -103,7 +103,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 			return err
 		}
 		if !mayApply(actor, ev) {
-			return tandem.Errorf(tandem.EFORBIDDEN, "a %s may not %s a registration", actor.Role, ev)
+			return tandem.Errorf(tandem.EFORBIDDEN, "%s may not %s a registration", actor.Role.Label(), ev)
 		}
 		step := tandem.RegistrationStep{Event: ev, At: now, ActorID: actor.UserID, Reason: reason}
 		if ev == tandem.EventExtend {
