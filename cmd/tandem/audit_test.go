@@ -19,7 +19,7 @@ func TestAuditVerifyCatchesAnEditedEntry(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	env := testEnv(&bytes.Buffer{}, &bytes.Buffer{})
-	st, err := openStore(ctx, env, path)
+	st, err := openOrCreateStore(ctx, env, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

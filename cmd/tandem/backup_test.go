@@ -17,7 +17,7 @@ func TestBackupAndRestore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	live, backup := filepath.Join(dir, "live.db"), filepath.Join(dir, "backup.db")
-	st, err := openStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), live)
+	st, err := openOrCreateStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), live, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

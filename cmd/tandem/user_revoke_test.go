@@ -17,7 +17,7 @@ func TestUserRevokeAll(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	st, err := openStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), path)
+	st, err := openOrCreateStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
