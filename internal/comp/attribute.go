@@ -9,57 +9,6 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 )
 
-// RegistrationFact is what attribution reads of a deal registration linked to the opportunity.
-type RegistrationFact struct {
-	ID          int64                     `json:"id"`
-	PartnerID   int64                     `json:"partner_id"`
-	Status      tandem.RegistrationStatus `json:"status"`
-	SubmittedAt time.Time                 `json:"submitted_at"`
-	DecidedAt   time.Time                 `json:"decided_at,omitzero"`
-}
-
-// TouchFact is what attribution reads of a partner touch on the opportunity.
-type TouchFact struct {
-	PartnerID  int64            `json:"partner_id"`
-	Kind       tandem.TouchKind `json:"kind"`
-	OccurredAt time.Time        `json:"occurred_at"`
-}
-
-// AttributionFacts is everything attribution reads about one opportunity.
-type AttributionFacts struct {
-	OpportunityID int64     `json:"opportunity_id"`
-	CreatedOn     time.Time `json:"created_on"` // when the vendor opportunity was created
-	// ClosedOn bounds the influence window; zero for an open deal.
-	ClosedOn      time.Time          `json:"closed_on,omitzero"`
-	Motion        tandem.Motion      `json:"motion"`
-	PartnerID     int64              `json:"partner_id,omitempty"` // the partner attached, 0 for none
-	Registrations []RegistrationFact `json:"registrations,omitempty"`
-	Touches       []TouchFact        `json:"touches,omitempty"`
-}
-
-// FactsOf gathers the attribution facts of an opportunity from its linked registrations and its
-// touches (registrations and touches of other opportunities are ignored). A closed opportunity's
-// close date ends the influence window.
-func FactsOf(o *tandem.Opportunity, regs []tandem.Registration, touches []tandem.Touch) AttributionFacts {
-	f := AttributionFacts{OpportunityID: o.ID, CreatedOn: o.CreatedOn, Motion: o.Routing.Motion, PartnerID: o.PartnerID}
-	if o.Stage.Closed() {
-		f.ClosedOn = o.CloseDate
-	}
-	for _, r := range regs {
-		if r.OpportunityID != 0 && r.OpportunityID != o.ID {
-			continue
-		}
-		f.Registrations = append(f.Registrations, RegistrationFact{ID: r.ID, PartnerID: r.PartnerID, Status: r.Status, SubmittedAt: r.SubmittedAt, DecidedAt: r.DecidedAt})
-	}
-	for _, t := range touches {
-		if t.OpportunityID != 0 && t.OpportunityID != o.ID {
-			continue
-		}
-		f.Touches = append(f.Touches, TouchFact{PartnerID: t.PartnerID, Kind: t.Kind, OccurredAt: t.OccurredAt})
-	}
-	return f
-}
-
 // Attribute derives the opportunity's one attribution category under the plan's attribution rules
 // and says why, naming the registration, touch or motion that decided it and the plan setting. The
 // rules are tried in order:

@@ -22,7 +22,7 @@ const attributionBatch = 2000
 // attributionFacts reads the facts the plan's attribution rules weigh for the opportunities "o" that w
 // selects: the deal itself, the registrations on it (linked to it, or its partner's unlinked ones on
 // its account and product type) and its partner touches. Three set-based queries, however many deals.
-func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]comp.AttributionFacts, error) {
+func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]tandem.AttributionFacts, error) {
 	type factRow struct {
 		opp     tandem.Opportunity
 		regs    []tandem.Registration
@@ -96,9 +96,9 @@ func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]com
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("attribution facts: touches: %w", err)
 	}
-	out := make([]comp.AttributionFacts, len(list))
+	out := make([]tandem.AttributionFacts, len(list))
 	for i, r := range list {
-		out[i] = comp.FactsOf(&r.opp, r.regs, r.touches)
+		out[i] = tandem.AttributionFactsOf(&r.opp, r.regs, r.touches)
 	}
 	return out, nil
 }

@@ -18,19 +18,19 @@ import (
 
 // payeeRef names one payee: the calculation of its statement reads only its own deals.
 type payeeRef struct {
-	kind comp.PayeeKind
+	kind tandem.PayeeKind
 	id   int64
 }
 
 // dealWhere returns the condition over "opportunities o" selecting the period's closed-won deals, or
 // only one payee's (an AE's attainment and a partner's margins depend only on their own deals).
-func dealWhere(p comp.Period, payee *payeeRef) where {
+func dealWhere(p tandem.CompQuarter, payee *payeeRef) where {
 	var w where
 	w.add("o.stage = 'closed_won'")
 	w.add("o.close_date >= ?", p.Start.UnixMicro())
 	w.add("o.close_date < ?", p.End.UnixMicro())
 	if payee != nil {
-		if payee.kind == comp.PayeeAE {
+		if payee.kind == tandem.PayeeAE {
 			w.add("o.owner_id = ?", payee.id)
 		} else {
 			w.add("o.partner_id = ?", payee.id)
@@ -45,7 +45,7 @@ func dealWhere(p comp.Period, payee *payeeRef) where {
 // catalogue product of that name, else the first of its product type), whether the partner holds an
 // approved or won registration on it, the anti-cannibalisation flag and the split a resolved conflict
 // decided; every AE with the period's quota, and the partners of the deals. Revops and executives only.
-func (s *Store) CompInput(ctx context.Context, actor tandem.Actor, period string) (*comp.Input, error) {
+func (s *Store) CompInput(ctx context.Context, actor tandem.Actor, period string) (*tandem.CompInput, error) {
 	p, err := parsePeriod(period)
 	if err != nil {
 		return nil, err
@@ -64,8 +64,8 @@ func (s *Store) CompInput(ctx context.Context, actor tandem.Actor, period string
 	return s.buildInput(ctx, s.read, plan, p, nil)
 }
 
-func parsePeriod(id string) (comp.Period, error) {
-	p, err := comp.ParsePeriod(id)
+func parsePeriod(id string) (tandem.CompQuarter, error) {
+	p, err := tandem.ParseQuarter(id)
 	if err != nil {
 		return p, tandem.FieldError("period", "%q is not a quarter like 2026Q3", id)
 	}
@@ -81,8 +81,8 @@ func forbiddenOrHidden(actor tandem.Actor, kind string, id any, what string) err
 
 // buildInput reads the input of period p (of one payee when payee is set). plan attributes deals whose
 // attribution is not stored yet.
-func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p comp.Period, payee *payeeRef) (*comp.Input, error) {
-	in := &comp.Input{Period: p, AEs: []comp.AE{}, Partners: []comp.Partner{}, Deals: []comp.Deal{}}
+func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p tandem.CompQuarter, payee *payeeRef) (*tandem.CompInput, error) {
+	in := &tandem.CompInput{Period: p, AEs: []tandem.CompAE{}, Partners: []tandem.CompPartner{}, Deals: []tandem.CompDeal{}}
 	cogs, err := productCOGS(ctx, q)
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM opportunities o`+w.sql(), w.args...).Scan(&count); err != nil {
 		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
-	in.Deals = make([]comp.Deal, 0, count)
+	in.Deals = make([]tandem.CompDeal, 0, count)
 	// Registered: a registration linked to the deal, or (as attribution.go does) one linked to no deal
 	// on the same account and product type; one linked to another deal does not count for this one.
 	rows, err := q.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.owner_id, o.partner_id, a.territory_id,
@@ -115,7 +115,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	// fast path); the few distinct motions, attributions, currencies and products are interned, so
 	// the deals share them instead of each keeping its own copy.
 	var (
-		d                                          comp.Deal
+		d                                          tandem.CompDeal
 		motion, attribution, currency, product, pt string
 		acv, discount                              int64
 	)
@@ -161,7 +161,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	}
 	// The deals are ordered by opportunity id: the later queries find theirs by binary search.
 	dealAt := func(oppID int64) (int, bool) {
-		return slices.BinarySearchFunc(in.Deals, oppID, func(d comp.Deal, id int64) int { return cmp.Compare(d.OpportunityID, id) })
+		return slices.BinarySearchFunc(in.Deals, oppID, func(d tandem.CompDeal, id int64) int { return cmp.Compare(d.OpportunityID, id) })
 	}
 
 	if unattributed > 0 {
@@ -188,7 +188,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	}
 	for rows.Next() {
 		var oppID int64
-		var sp comp.Split
+		var sp tandem.CompSplit
 		if err := rows.Scan(&oppID, &sp.ConflictID, &sp.PartnerShareBasisPoints, &sp.Rationale); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
@@ -206,7 +206,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	uw := dealWhere(p, payee)
 	cond := `u.role = 'ae' OR u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
 	switch {
-	case payee != nil && payee.kind == comp.PayeeAE:
+	case payee != nil && payee.kind == tandem.PayeeAE:
 		cond, uw.args = "u.id = $1", []any{payee.id}
 	case payee != nil:
 		cond = `u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
@@ -219,7 +219,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 		return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
 	}
 	for rows.Next() {
-		var a comp.AE
+		var a tandem.CompAE
 		if err := rows.Scan(&a.UserID, &a.Name, &a.Email, idCol{&a.ManagerID}, idCol{&a.TerritoryID}, &a.Quota); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
@@ -239,7 +239,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p co
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var pa comp.Partner
+		var pa tandem.CompPartner
 		if err := rows.Scan(&pa.ID, &pa.Name, &pa.Tier, &pa.Type); err != nil {
 			return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 // Payout reconciliation: the payouts actually made are imported from a CSV file (all rows or none; the
@@ -108,14 +107,14 @@ const (
 
 // ReconLine is one payee's expected and paid amounts.
 type ReconLine struct {
-	PayeeKind  comp.PayeeKind `json:"payee_kind" enum:"ae,partner"`
-	PayeeID    int64          `json:"payee_id"`
-	Name       string         `json:"name"`
-	Expected   tandem.Money   `json:"expected" doc:"the statement total, minor units"`
-	Paid       tandem.Money   `json:"paid" doc:"the imported payouts, minor units"`
-	Difference tandem.Money   `json:"difference" doc:"paid − expected"`
-	Status     string         `json:"status" enum:"matched,underpaid,overpaid,paid_not_owed,owed_not_paid"`
-	References []string       `json:"references" doc:"the payments' references"`
+	PayeeKind  tandem.PayeeKind `json:"payee_kind" enum:"ae,partner"`
+	PayeeID    int64            `json:"payee_id"`
+	Name       string           `json:"name"`
+	Expected   tandem.Money     `json:"expected" doc:"the statement total, minor units"`
+	Paid       tandem.Money     `json:"paid" doc:"the imported payouts, minor units"`
+	Difference tandem.Money     `json:"difference" doc:"paid − expected"`
+	Status     string           `json:"status" enum:"matched,underpaid,overpaid,paid_not_owed,owed_not_paid"`
+	References []string         `json:"references" doc:"the payments' references"`
 }
 
 // Reconciliation compares a period's statements with the payouts imported for it.
@@ -152,7 +151,7 @@ func (s *Store) Reconcile(ctx context.Context, actor tandem.Actor, id string) (*
 		}
 		return l
 	}
-	for _, list := range [][]comp.Statement{res.AEs, res.Partners} {
+	for _, list := range [][]tandem.CompStatement{res.AEs, res.Partners} {
 		for _, st := range list {
 			l := get(payeeRef{st.PayeeKind, st.PayeeID})
 			l.Name, l.Expected = st.Name, st.Total

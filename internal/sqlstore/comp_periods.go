@@ -96,7 +96,7 @@ func adjustmentPeriod(closed []CompPeriod) string {
 	if len(closed) == 0 {
 		return ""
 	}
-	return comp.QuarterOf(closed[len(closed)-1].End).ID
+	return tandem.QuarterOf(closed[len(closed)-1].End).ID
 }
 
 // ListCompPeriods returns the periods, newest first: every closed one and every quarter from the first
@@ -115,24 +115,24 @@ func (s *Store) ListCompPeriods(ctx context.Context, actor tandem.Actor) ([]Comp
 		WHERE stage = 'closed_won' AND close_date IS NOT NULL`).Scan(&first, &last); err != nil {
 		return nil, fmt.Errorf("list periods: %w", err)
 	}
-	now := comp.QuarterOf(s.clock())
+	now := tandem.QuarterOf(s.clock())
 	from, to := now, now
 	if first.Valid {
-		if q := comp.QuarterOf(time.UnixMicro(first.Int64).UTC()); q.Start.Before(from.Start) {
+		if q := tandem.QuarterOf(time.UnixMicro(first.Int64).UTC()); q.Start.Before(from.Start) {
 			from = q
 		}
-		if q := comp.QuarterOf(time.UnixMicro(last.Int64).UTC()); q.Start.After(to.Start) {
+		if q := tandem.QuarterOf(time.UnixMicro(last.Int64).UTC()); q.Start.After(to.Start) {
 			to = q
 		}
 	}
 	// Bound the walk: a stray date decades away should not list a hundred empty quarters.
 	if limit := now.Start.AddDate(-10, 0, 0); from.Start.Before(limit) {
-		from = comp.QuarterOf(limit)
+		from = tandem.QuarterOf(limit)
 	}
 	if limit := now.Start.AddDate(2, 0, 0); to.Start.After(limit) {
-		to = comp.QuarterOf(limit)
+		to = tandem.QuarterOf(limit)
 	}
-	for q := from; !q.Start.After(to.Start); q = comp.QuarterOf(q.End) {
+	for q := from; !q.Start.After(to.Start); q = tandem.QuarterOf(q.End) {
 		if _, ok := byID[q.ID]; !ok {
 			byID[q.ID] = CompPeriod{ID: q.ID, Start: q.Start, End: q.End, Status: PeriodOpen}
 		}
@@ -156,7 +156,7 @@ func (s *Store) GetCompPeriod(ctx context.Context, actor tandem.Actor, id string
 	return getCompPeriod(ctx, s.read, p)
 }
 
-func getCompPeriod(ctx context.Context, q querier, p comp.Period) (*CompPeriod, error) {
+func getCompPeriod(ctx context.Context, q querier, p tandem.CompQuarter) (*CompPeriod, error) {
 	cp, err := scanCompPeriod(q.QueryRowContext(ctx, `SELECT `+compPeriodColumns+` FROM comp_periods WHERE id = $1`, p.ID).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		closed, err := closedPeriods(ctx, q)
@@ -201,12 +201,12 @@ func (f *frozenPeriod) plan() (*comp.Plan, error) {
 }
 
 // inputAndPlan decodes the frozen input and plan.
-func (f *frozenPeriod) inputAndPlan() (*comp.Input, *comp.Plan, error) {
+func (f *frozenPeriod) inputAndPlan() (*tandem.CompInput, *comp.Plan, error) {
 	plan, err := f.plan()
 	if err != nil {
 		return nil, nil, err
 	}
-	var in comp.Input
+	var in tandem.CompInput
 	if err := json.Unmarshal([]byte(f.input), &in); err != nil {
 		return nil, nil, fmt.Errorf("frozen input of period %s: %w", f.ID, err)
 	}
@@ -245,7 +245,7 @@ func frozenPlan(ctx context.Context, q querier, id string) (*comp.Plan, error) {
 }
 
 // frozenResult returns closed period id's frozen result, reading only that document.
-func frozenResult(ctx context.Context, q querier, id string) (*comp.Result, error) {
+func frozenResult(ctx context.Context, q querier, id string) (*tandem.CompResult, error) {
 	doc, err := frozenColumn(ctx, q, id, "frozen_result")
 	if err != nil {
 		return nil, err
@@ -258,8 +258,8 @@ func frozenResult(ctx context.Context, q querier, id string) (*comp.Result, erro
 }
 
 // frozenStatement returns payee's frozen statement of closed period id; ok is false when it had none.
-func frozenStatement(ctx context.Context, q querier, id string, payee payeeRef) (comp.Statement, bool, error) {
-	var st comp.Statement
+func frozenStatement(ctx context.Context, q querier, id string, payee payeeRef) (tandem.CompStatement, bool, error) {
+	var st tandem.CompStatement
 	var doc string
 	err := q.QueryRowContext(ctx, `SELECT statement FROM comp_period_statements WHERE period = $1 AND payee_kind = $2
 		AND payee_id = $3`, id, string(payee.kind), payee.id).Scan(&doc)
@@ -277,7 +277,7 @@ func frozenStatement(ctx context.Context, q querier, id string, payee payeeRef) 
 
 // periodResult returns period p's result (only payee's statement when payee is set): the frozen one
 // for a closed period, else calculated now with the adjustments that land in it.
-func (s *Store) periodResult(ctx context.Context, p comp.Period, payee *payeeRef) (*comp.Result, error) {
+func (s *Store) periodResult(ctx context.Context, p tandem.CompQuarter, payee *payeeRef) (*tandem.CompResult, error) {
 	cp, err := getCompPeriod(ctx, s.read, p)
 	if err != nil {
 		return nil, err
@@ -286,8 +286,8 @@ func (s *Store) periodResult(ctx context.Context, p comp.Period, payee *payeeRef
 		if payee == nil {
 			return frozenResult(ctx, s.read, p.ID)
 		}
-		res := &comp.Result{PlanVersion: cp.PlanVersion, Period: p.ID, AEs: []comp.Statement{}, Partners: []comp.Statement{},
-			Profit: []comp.DealProfit{}}
+		res := &tandem.CompResult{PlanVersion: cp.PlanVersion, Period: p.ID, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{},
+			Profit: []tandem.DealProfit{}}
 		st, ok, err := frozenStatement(ctx, s.read, p.ID, *payee)
 		if err != nil || !ok {
 			return res, err
@@ -328,7 +328,7 @@ func (s *Store) periodResult(ctx context.Context, p comp.Period, payee *payeeRef
 // period on SQLite is read on a connection of its own that gives its page cache back afterwards:
 // reading a quarter of a million deals pulls most of the database into the connection's cache (up to
 // 256 MiB), which would otherwise stay resident while the calculation needs the memory.
-func (s *Store) readInput(ctx context.Context, plan *comp.Plan, p comp.Period, payee *payeeRef) (*comp.Input, error) {
+func (s *Store) readInput(ctx context.Context, plan *comp.Plan, p tandem.CompQuarter, payee *payeeRef) (*tandem.CompInput, error) {
 	if payee != nil || !s.dialect.oneWriter() {
 		return s.buildInput(ctx, s.read, plan, p, payee)
 	}
@@ -347,8 +347,8 @@ func (s *Store) readInput(ctx context.Context, plan *comp.Plan, p comp.Period, p
 	return in, nil
 }
 
-func addStatement(res *comp.Result, st comp.Statement) {
-	if st.PayeeKind == comp.PayeeAE {
+func addStatement(res *tandem.CompResult, st tandem.CompStatement) {
+	if st.PayeeKind == tandem.PayeeAE {
 		res.AEs = append(res.AEs, st)
 	} else {
 		res.Partners = append(res.Partners, st)
@@ -357,11 +357,11 @@ func addStatement(res *comp.Result, st comp.Statement) {
 
 // onlyPayee keeps payee's statement of res, and none of the profit (a payee's partial calculation
 // says nothing reliable about the deals of others).
-func onlyPayee(res *comp.Result, payee payeeRef) *comp.Result {
-	out := &comp.Result{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []comp.Statement{}, Partners: []comp.Statement{},
-		Profit: []comp.DealProfit{}}
+func onlyPayee(res *tandem.CompResult, payee payeeRef) *tandem.CompResult {
+	out := &tandem.CompResult{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{},
+		Profit: []tandem.DealProfit{}}
 	list := res.Partners
-	if payee.kind == comp.PayeeAE {
+	if payee.kind == tandem.PayeeAE {
 		list = res.AEs
 	}
 	for _, st := range list {
@@ -374,9 +374,9 @@ func onlyPayee(res *comp.Result, payee payeeRef) *comp.Result {
 
 // stripAdjustments returns st without the adjustment lines it paid for earlier periods: what it paid
 // for its own period's deals.
-func stripAdjustments(st comp.Statement) comp.Statement {
+func stripAdjustments(st tandem.CompStatement) tandem.CompStatement {
 	out := st
-	out.Lines = make([]comp.Line, 0, len(st.Lines))
+	out.Lines = make([]tandem.CompLine, 0, len(st.Lines))
 	out.Total = 0
 	for _, l := range st.Lines {
 		if l.AdjustsPeriod != "" {
@@ -391,26 +391,26 @@ func stripAdjustments(st comp.Statement) comp.Statement {
 // adjustments returns the adjustment and clawback lines that land in open period p (one payee's when
 // payee is set): for every closed period, the difference between what it should pay now, recalculated
 // from current records under its frozen plan, and what it paid.
-func (s *Store) adjustments(ctx context.Context, p comp.Period, payee *payeeRef) ([]comp.Line, error) {
+func (s *Store) adjustments(ctx context.Context, p tandem.CompQuarter, payee *payeeRef) ([]tandem.CompLine, error) {
 	closed, err := closedPeriods(ctx, s.read)
 	if err != nil || adjustmentPeriod(closed) != p.ID {
 		return nil, err
 	}
 	// paid[period] is what each closed period paid for its own deals; later closed periods' adjustment
 	// lines for it are added to it below.
-	paid := make(map[string]*comp.Result, len(closed))
+	paid := make(map[string]*tandem.CompResult, len(closed))
 	plans := make(map[string]*comp.Plan, len(closed))
 	for _, cp := range closed {
 		if plans[cp.ID], err = frozenPlan(ctx, s.read, cp.ID); err != nil {
 			return nil, err
 		}
-		var frozen *comp.Result
+		var frozen *tandem.CompResult
 		if payee == nil {
 			if frozen, err = frozenResult(ctx, s.read, cp.ID); err != nil {
 				return nil, err
 			}
 		} else {
-			frozen = &comp.Result{PlanVersion: cp.PlanVersion, Period: cp.ID}
+			frozen = &tandem.CompResult{PlanVersion: cp.PlanVersion, Period: cp.ID}
 			st, ok, err := frozenStatement(ctx, s.read, cp.ID, *payee)
 			if err != nil {
 				return nil, err
@@ -422,16 +422,16 @@ func (s *Store) adjustments(ctx context.Context, p comp.Period, payee *payeeRef)
 		paid[cp.ID] = frozen
 	}
 	// Adjustment lines paid in a closed period belong to the period they adjust.
-	extra := map[string]map[payeeRef][]comp.Line{}
+	extra := map[string]map[payeeRef][]tandem.CompLine{}
 	for _, res := range paid {
-		for _, list := range [][]comp.Statement{res.AEs, res.Partners} {
+		for _, list := range [][]tandem.CompStatement{res.AEs, res.Partners} {
 			for _, st := range list {
 				for _, l := range st.Lines {
 					if l.AdjustsPeriod == "" {
 						continue
 					}
 					if extra[l.AdjustsPeriod] == nil {
-						extra[l.AdjustsPeriod] = map[payeeRef][]comp.Line{}
+						extra[l.AdjustsPeriod] = map[payeeRef][]tandem.CompLine{}
 					}
 					key := payeeRef{st.PayeeKind, st.PayeeID}
 					extra[l.AdjustsPeriod][key] = append(extra[l.AdjustsPeriod][key], l)
@@ -439,12 +439,12 @@ func (s *Store) adjustments(ctx context.Context, p comp.Period, payee *payeeRef)
 			}
 		}
 	}
-	var out []comp.Line
+	var out []tandem.CompLine
 	for _, cp := range closed {
 		res := paid[cp.ID]
-		base := &comp.Result{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []comp.Statement{}, Partners: []comp.Statement{}}
+		base := &tandem.CompResult{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{}}
 		seen := map[payeeRef]bool{}
-		for _, list := range [][]comp.Statement{res.AEs, res.Partners} {
+		for _, list := range [][]tandem.CompStatement{res.AEs, res.Partners} {
 			for _, st := range list {
 				key := payeeRef{st.PayeeKind, st.PayeeID}
 				seen[key] = true
@@ -460,13 +460,13 @@ func (s *Store) adjustments(ctx context.Context, p comp.Period, payee *payeeRef)
 			if seen[key] {
 				continue
 			}
-			st := comp.Statement{Period: cp.ID, PayeeKind: key.kind, PayeeID: key.id, Lines: lines}
+			st := tandem.CompStatement{Period: cp.ID, PayeeKind: key.kind, PayeeID: key.id, Lines: lines}
 			for _, l := range lines {
 				st.Total += l.Amount
 			}
 			addStatement(base, st)
 		}
-		period, err := comp.ParsePeriod(cp.ID)
+		period, err := tandem.ParseQuarter(cp.ID)
 		if err != nil {
 			return nil, fmt.Errorf("closed period %s: %w", cp.ID, err)
 		}
@@ -489,7 +489,7 @@ func (s *Store) adjustments(ctx context.Context, p comp.Period, payee *payeeRef)
 // CalculatePeriod returns the whole result of period id: the frozen result of a closed period, or the
 // live calculation of an open one under the plan in force at its start, with the adjustments that land
 // in it. Revops and executives only (EFORBIDDEN; ENOTFOUND for partner users).
-func (s *Store) CalculatePeriod(ctx context.Context, actor tandem.Actor, id string) (*comp.Result, error) {
+func (s *Store) CalculatePeriod(ctx context.Context, actor tandem.Actor, id string) (*tandem.CompResult, error) {
 	p, err := parsePeriod(id)
 	if err != nil {
 		return nil, err
@@ -503,7 +503,7 @@ func (s *Store) CalculatePeriod(ctx context.Context, actor tandem.Actor, id stri
 // ListCompStatements returns the statements of period id that actor may see (see comp_scope.go):
 // everything for revops and executives, otherwise each visible payee's statement calculated from that
 // payee's deals alone. Profit is filled only for those who see everything.
-func (s *Store) ListCompStatements(ctx context.Context, actor tandem.Actor, id string) (*comp.Result, error) {
+func (s *Store) ListCompStatements(ctx context.Context, actor tandem.Actor, id string) (*tandem.CompResult, error) {
 	p, err := parsePeriod(id)
 	if err != nil {
 		return nil, err
@@ -515,7 +515,7 @@ func (s *Store) ListCompStatements(ctx context.Context, actor tandem.Actor, id s
 	if sc.all {
 		return s.periodResult(ctx, p, nil)
 	}
-	out := &comp.Result{Period: p.ID, AEs: []comp.Statement{}, Partners: []comp.Statement{}, Profit: []comp.DealProfit{}}
+	out := &tandem.CompResult{Period: p.ID, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{}, Profit: []tandem.DealProfit{}}
 	var payees []payeeRef
 	if len(sc.aes) > 0 {
 		ids := make([]int64, 0, len(sc.aes))
@@ -536,7 +536,7 @@ func (s *Store) ListCompStatements(ctx context.Context, actor tandem.Actor, id s
 				rows.Close()
 				return nil, fmt.Errorf("list statements: %w", err)
 			}
-			payees = append(payees, payeeRef{comp.PayeeAE, uid})
+			payees = append(payees, payeeRef{tandem.PayeeAE, uid})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -549,7 +549,7 @@ func (s *Store) ListCompStatements(ctx context.Context, actor tandem.Actor, id s
 	}
 	slices.Sort(partnerIDs)
 	for _, id := range partnerIDs {
-		payees = append(payees, payeeRef{comp.PayeePartner, id})
+		payees = append(payees, payeeRef{tandem.PayeePartner, id})
 	}
 	for _, payee := range payees {
 		res, err := s.periodResult(ctx, p, &payee)
@@ -565,12 +565,12 @@ func (s *Store) ListCompStatements(ctx context.Context, actor tandem.Actor, id s
 
 // PayeeStatement returns one payee's statement of period id, calculated from that payee's deals alone
 // (a closed period's is the frozen one). ENOTFOUND when actor may not see it or there is none.
-func (s *Store) PayeeStatement(ctx context.Context, actor tandem.Actor, id string, kind comp.PayeeKind, payeeID int64) (*comp.Statement, error) {
+func (s *Store) PayeeStatement(ctx context.Context, actor tandem.Actor, id string, kind tandem.PayeeKind, payeeID int64) (*tandem.CompStatement, error) {
 	p, err := parsePeriod(id)
 	if err != nil {
 		return nil, err
 	}
-	if kind != comp.PayeeAE && kind != comp.PayeePartner {
+	if kind != tandem.PayeeAE && kind != tandem.PayeePartner {
 		return nil, tandem.FieldError("kind", "%q is not ae or partner", kind)
 	}
 	sc, err := s.compScopeOf(ctx, actor)
@@ -585,7 +585,7 @@ func (s *Store) PayeeStatement(ctx context.Context, actor tandem.Actor, id strin
 	if err != nil {
 		return nil, err
 	}
-	for _, list := range [][]comp.Statement{res.AEs, res.Partners} {
+	for _, list := range [][]tandem.CompStatement{res.AEs, res.Partners} {
 		for i := range list {
 			if list[i].PayeeKind == kind && list[i].PayeeID == payeeID {
 				return &list[i], nil
@@ -637,7 +637,7 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 		}
 	}
 	if adj == nil {
-		adj = []comp.Line{}
+		adj = []tandem.CompLine{}
 	}
 	resultDoc, err := comp.MarshalResult(res)
 	if err != nil {
@@ -693,7 +693,7 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 			return fmt.Errorf("close period %s: %w", p.ID, err)
 		}
 		var total tandem.Money
-		for _, list := range [][]comp.Statement{res.AEs, res.Partners} {
+		for _, list := range [][]tandem.CompStatement{res.AEs, res.Partners} {
 			for _, st := range list {
 				doc, err := json.Marshal(st)
 				if err != nil {
@@ -718,7 +718,7 @@ func (s *Store) ClosePeriod(ctx context.Context, actor tandem.Actor, id string) 
 
 // mayClose refuses (ECONFLICT) to close period p when it is closed already, has not ended at now, or
 // is not the quarter after the latest of closed.
-func mayClose(p comp.Period, closed []CompPeriod, now time.Time) error {
+func mayClose(p tandem.CompQuarter, closed []CompPeriod, now time.Time) error {
 	for _, c := range closed {
 		if c.ID == p.ID {
 			return tandem.Errorf(tandem.ECONFLICT, "period %s is closed already; a closed period never changes", p.ID)
@@ -751,7 +751,7 @@ func (s *Store) ReproduceClosedPeriod(ctx context.Context, actor tandem.Actor, i
 	if err != nil {
 		return nil, nil, err
 	}
-	var adj []comp.Line
+	var adj []tandem.CompLine
 	if err := json.Unmarshal([]byte(f.adjustments), &adj); err != nil {
 		return nil, nil, fmt.Errorf("frozen adjustments of period %s: %w", id, err)
 	}
@@ -772,7 +772,7 @@ func (s *Store) ReproduceClosedPeriod(ctx context.Context, actor tandem.Actor, i
 }
 
 // frozenInput returns closed period id's frozen input and plan.
-func frozenInput(ctx context.Context, q querier, id string) (*comp.Input, *comp.Plan, error) {
+func frozenInput(ctx context.Context, q querier, id string) (*tandem.CompInput, *comp.Plan, error) {
 	f, err := loadFrozen(ctx, q, id)
 	if err != nil {
 		return nil, nil, err

@@ -216,7 +216,7 @@ func (s *Store) UpsertCompQuotas(ctx context.Context, actor tandem.Actor, quotas
 		return err
 	}
 	for i, q := range quotas {
-		p, err := comp.ParsePeriod(q.Period)
+		p, err := tandem.ParseQuarter(q.Period)
 		if err != nil {
 			return tandem.FieldError(fmt.Sprintf("quotas[%d].period", i), "%q is not a quarter like 2026Q3", q.Period)
 		}
@@ -294,7 +294,7 @@ func (s *Store) ListCompQuotas(ctx context.Context, actor tandem.Actor, period s
 		if err := rows.Scan(&q.UserID, &q.Period, &q.Amount); err != nil {
 			return nil, fmt.Errorf("list quotas: %w", err)
 		}
-		if sc.sees(comp.PayeeAE, q.UserID) {
+		if sc.sees(tandem.PayeeAE, q.UserID) {
 			out = append(out, q)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 // Who sees which compensation statements, decided here and applied by every comp read of the store:
@@ -22,11 +21,11 @@ type compScope struct {
 	partners map[int64]bool
 }
 
-func (c compScope) sees(kind comp.PayeeKind, id int64) bool {
+func (c compScope) sees(kind tandem.PayeeKind, id int64) bool {
 	if c.all {
 		return true
 	}
-	if kind == comp.PayeeAE {
+	if kind == tandem.PayeeAE {
 		return c.aes[id]
 	}
 	return c.partners[id]
@@ -92,12 +91,12 @@ func (s *Store) compScopeOf(ctx context.Context, actor tandem.Actor) (compScope,
 }
 
 // filterResult keeps the statements sc may see; gross profit only for those who see everything.
-func (c compScope) filterResult(res *comp.Result) *comp.Result {
+func (c compScope) filterResult(res *tandem.CompResult) *tandem.CompResult {
 	if c.all {
 		return res
 	}
-	out := &comp.Result{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []comp.Statement{},
-		Partners: []comp.Statement{}, Profit: []comp.DealProfit{}}
+	out := &tandem.CompResult{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []tandem.CompStatement{},
+		Partners: []tandem.CompStatement{}, Profit: []tandem.DealProfit{}}
 	for _, st := range res.AEs {
 		if c.aes[st.PayeeID] {
 			out.AEs = append(out.AEs, st)

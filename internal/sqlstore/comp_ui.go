@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 // What the compensation pages need besides statements: whose statements a caller may pick from (the
@@ -17,26 +16,26 @@ import (
 
 // CompPayee is someone a caller may open a statement of.
 type CompPayee struct {
-	Kind comp.PayeeKind `json:"kind"`
-	ID   int64          `json:"id"`
-	Name string         `json:"name"`
+	Kind tandem.PayeeKind `json:"kind"`
+	ID   int64            `json:"id"`
+	Name string           `json:"name"`
 }
 
 // CompPayees returns the payees of kind whose statements actor may see, by name: for AEs the users with
 // the role ae or who own a won deal (all of them for revops and executives, else the actor and the
 // people who report to it); for partners every partner (revops and executives), the partners a partner
 // manager manages, or a partner user's own partner.
-func (s *Store) CompPayees(ctx context.Context, actor tandem.Actor, kind comp.PayeeKind) ([]CompPayee, error) {
+func (s *Store) CompPayees(ctx context.Context, actor tandem.Actor, kind tandem.PayeeKind) ([]CompPayee, error) {
 	sc, err := s.compScopeOf(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
 	var q string
 	switch kind {
-	case comp.PayeeAE:
+	case tandem.PayeeAE:
 		q = `SELECT id, name FROM users WHERE partner_id IS NULL AND (role = 'ae' OR id IN
 			(SELECT owner_id FROM opportunities WHERE stage = 'closed_won' AND owner_id IS NOT NULL))`
-	case comp.PayeePartner:
+	case tandem.PayeePartner:
 		q = `SELECT id, name FROM partners`
 	default:
 		return nil, tandem.FieldError("kind", "%q is not ae or partner", kind)
@@ -77,7 +76,7 @@ type CompPayout struct {
 
 // CompPayouts returns the payments recorded for one payee's statement of period id, oldest first:
 // ENOTFOUND when actor may not see that statement.
-func (s *Store) CompPayouts(ctx context.Context, actor tandem.Actor, id string, kind comp.PayeeKind, payeeID int64) ([]CompPayout, error) {
+func (s *Store) CompPayouts(ctx context.Context, actor tandem.Actor, id string, kind tandem.PayeeKind, payeeID int64) ([]CompPayout, error) {
 	p, err := parsePeriod(id)
 	if err != nil {
 		return nil, err

@@ -37,11 +37,11 @@ func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, fro
 	if err != nil {
 		return nil, err
 	}
-	first, err := comp.ParsePeriod(from)
+	first, err := tandem.ParseQuarter(from)
 	if err != nil {
 		return nil, tandem.FieldError("from", "%q is not a quarter like 2025Q1", from)
 	}
-	last, err := comp.ParsePeriod(to)
+	last, err := tandem.ParseQuarter(to)
 	if err != nil {
 		return nil, tandem.FieldError("to", "%q is not a quarter like 2025Q4", to)
 	}
@@ -49,8 +49,8 @@ func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, fro
 		return nil, tandem.FieldError("to", "%s is before %s", last.ID, first.ID)
 	}
 	rep := &WhatIfReport{From: first.ID, To: last.ID}
-	var bases, drafts []*comp.Result
-	for p := first; !p.Start.After(last.Start); p = comp.QuarterOf(p.End) {
+	var bases, drafts []*tandem.CompResult
+	for p := first; !p.Start.After(last.Start); p = tandem.QuarterOf(p.End) {
 		if len(rep.Periods) == maxWhatIfPeriods {
 			return nil, tandem.FieldError("to", "a what-if covers at most %d quarters", maxWhatIfPeriods)
 		}
@@ -59,7 +59,7 @@ func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, fro
 		if err != nil {
 			return nil, err
 		}
-		var in *comp.Input
+		var in *tandem.CompInput
 		var plan *comp.Plan
 		if closed {
 			if in, plan, err = frozenInput(ctx, s.read, p.ID); err != nil {
@@ -100,11 +100,11 @@ type GrossProfitRow struct {
 
 // GrossProfitReport is a period's gross profit per deal or rolled up.
 type GrossProfitReport struct {
-	Period string            `json:"period"`
-	By     string            `json:"by" enum:"deal,rep,territory,partner,motion"`
-	Deals  []comp.DealProfit `json:"deals" doc:"by=deal: every deal, by opportunity id"`
-	Rows   []GrossProfitRow  `json:"rows" doc:"other groupings: one row per group, by key"`
-	Total  comp.ProfitRollup `json:"total" doc:"the whole period"`
+	Period string              `json:"period"`
+	By     string              `json:"by" enum:"deal,rep,territory,partner,motion"`
+	Deals  []tandem.DealProfit `json:"deals" doc:"by=deal: every deal, by opportunity id"`
+	Rows   []GrossProfitRow    `json:"rows" doc:"other groupings: one row per group, by key"`
+	Total  comp.ProfitRollup   `json:"total" doc:"the whole period"`
 }
 
 // GrossProfit returns period id's gross profit (ACV − discount − partner margin − SPIFFs − MDF share −
@@ -134,7 +134,7 @@ func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by stri
 	if err != nil {
 		return nil, err
 	}
-	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []comp.DealProfit{}, Rows: []GrossProfitRow{}}
+	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []tandem.DealProfit{}, Rows: []GrossProfitRow{}}
 	rep.Total.Key = "total"
 	for i := range res.Profit {
 		rep.Total.Add(res.Profit[i])
