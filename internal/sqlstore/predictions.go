@@ -249,8 +249,9 @@ func (s *Store) ClaimTraining(ctx context.Context, kind string, slot int64) (boo
 	return n == 1, nil
 }
 
-// SaveScores stores scores; a score already stored for the same entity and model version is kept (so
-// two instances scoring the same entity store it once). It returns how many were new.
+// SaveScores stores scores. A score of the same entity by the same model version is replaced (one row
+// per entity and version, so two instances scoring the same entity leave one score, and a rescore of a
+// changed record is no longer stale). It returns how many it wrote.
 func (s *Store) SaveScores(ctx context.Context, scores []PredictionScore) (int, error) {
 	added := 0
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
@@ -263,7 +264,8 @@ func (s *Store) SaveScores(ctx context.Context, scores []PredictionScore) (int, 
 				at = now
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO prediction_scores (entity_kind, entity_id, model_id, probability,
-				reasons, scored_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity_kind, entity_id, model_id) DO NOTHING`,
+				reasons, scored_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity_kind, entity_id, model_id)
+				DO UPDATE SET probability = excluded.probability, reasons = excluded.reasons, scored_at = excluded.scored_at`,
 				sc.EntityKind, sc.EntityID, sc.ModelID, sc.Probability, jsonText(sc.Reasons), at.UTC().UnixMicro())
 			if err != nil {
 				return s.mapErr(fmt.Errorf("save score of %s %d: %w", sc.EntityKind, sc.EntityID, err), "score")

@@ -107,11 +107,15 @@ func TestPredictionScoresAndRoles(t *testing.T) {
 		}
 		n, err := s.SaveScores(ctx, scores)
 		must(t, err)
+		scores[0].Probability = 0.61
 		again, err := s.SaveScores(ctx, scores)
 		must(t, err)
-		if n != 2 || again != 0 {
-			t.Fatalf("saved %d then %d, want 2 then 0", n, again)
+		if n != 2 || again != 2 {
+			t.Fatalf("saved %d then %d, want 2 then 2", n, again)
 		}
+		scores[0].Probability = 0.62
+		_, err = s.SaveScores(ctx, scores[:1])
+		must(t, err)
 		unscored, err = s.Unscored(ctx, PredictionEntityOpportunity, win.ID, 10)
 		must(t, err)
 		if slices.Contains(unscored, f.o1.ID) {
