@@ -25,7 +25,9 @@ func newMemStore(h *sqlstore.PredictionHistory) *memStore {
 	return &memStore{history: h, claims: map[string]bool{}, scores: map[string]sqlstore.PredictionScore{}}
 }
 
-func (m *memStore) ReadPredictionHistory(context.Context) (*sqlstore.PredictionHistory, error) { return m.history, nil }
+func (m *memStore) ReadPredictionHistory(context.Context) (*sqlstore.PredictionHistory, error) {
+	return m.history, nil
+}
 
 func (m *memStore) PromotedModel(_ context.Context, kind string) (sqlstore.ModelVersion, bool, error) {
 	m.mu.Lock()
