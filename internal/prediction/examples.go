@@ -12,15 +12,26 @@ import (
 // submitted less than this before the training is left out, since its outcome is not known yet.
 const LabelHorizon = 30 * 24 * time.Hour
 
-// ConflictExamples builds one example per registration submitted at least LabelHorizon before now: the
-// features known at its submit, positive when a conflict involving it opened within LabelHorizon of the
-// submit. At is the submit time, so training holds out the latest registrations.
+// ConflictExamples builds one example per registration submitted at least LabelHorizon before now and
+// not before the first conflict on record: the features known at its submit, positive when a conflict
+// involving it opened within LabelHorizon of the submit. At is the submit time, so training holds out
+// the latest registrations.
+//
+// Registrations older than the first recorded conflict are left out: a company that imported its
+// history before it began recording conflicts in Tandem has no conflicts for that time, and reading
+// their absence as "no conflict" would teach the model the calendar.
 func ConflictExamples(h *sqlstore.PredictionHistory, now time.Time, th Thresholds) []predict.Example {
 	ix := newIndex(h)
+	var since time.Time
+	for _, c := range h.Conflicts {
+		if since.IsZero() || c.OpenedAt.Before(since) {
+			since = c.OpenedAt
+		}
+	}
 	var out []predict.Example
 	for _, r := range h.Registrations {
 		at := r.SubmittedAt
-		if at.IsZero() || at.After(now.Add(-LabelHorizon)) {
+		if at.IsZero() || at.After(now.Add(-LabelHorizon)) || at.Before(since) || since.IsZero() {
 			continue
 		}
 		opened, conflict := ix.conflictOpened[r.ID]

@@ -4,10 +4,12 @@ import (
 	"context"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/predict"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -141,5 +143,12 @@ func TestThresholdRatio(t *testing.T) {
 	}
 	if got := daysToQuarterEnd(time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)); got != "2" {
 		t.Errorf("days to quarter end from 30 March = %s, want 2", got)
+	}
+}
+
+func TestPolicyThresholdsOfTheDefaultPolicy(t *testing.T) {
+	th := PolicyThresholds(policy.Default())
+	if want := []int64{25_000_000, 100_000_000}; th.Currency != "USD" || !slices.Equal(th.Amounts, want) {
+		t.Fatalf("default policy thresholds = %+v, want USD %v", th, want)
 	}
 }
