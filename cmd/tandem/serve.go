@@ -14,6 +14,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/escalation"
 	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/prediction"
 	"github.com/tandem-revops/tandem/internal/regjobs"
 	"github.com/tandem-revops/tandem/internal/server"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -156,6 +157,8 @@ type serveOptions struct {
 	escalationInterval time.Duration
 	// registrationInterval is how often the registration job runs (0: regjobs.DefaultInterval).
 	registrationInterval time.Duration
+	// predictionInterval is how often the prediction job scores (0: prediction.DefaultInterval).
+	predictionInterval time.Duration
 }
 
 // serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
@@ -194,6 +197,15 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	}
 	regJob.Start(ctx)
 	defer regJob.Stop()
+	// The prediction job scores new registrations and deals within a minute and retrains daily.
+	predictSvc := prediction.NewService(st, o.now, o.logger)
+	predictSvc.Thresholds = prediction.ActiveThresholds(st)
+	predictJob, err := prediction.NewJob(predictSvc, o.predictionInterval, 0)
+	if err != nil {
+		return err
+	}
+	predictJob.Start(ctx)
+	defer predictJob.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
