@@ -21,7 +21,7 @@ func TestPredictionPagesByRole(t *testing.T) {
 		regA := "/portal/registrations/" + itoa(e.ids.regA)
 		oppA := "/opportunities/" + itoa(e.ids.oppA)
 		for _, c := range []struct {
-			email                         string
+			email                          string
 			models, regRisk, queue, oppWin bool
 		}{
 			{"revops@vendor.test", true, true, true, true},
