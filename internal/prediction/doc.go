@@ -17,4 +17,20 @@
 //
 // Facts the store keeps only in their current state (a partner's tier and standing, an account's
 // vertical, a deal's discount) are read as they are now; they change rarely and are not outcomes.
+//
+// # Figures on the demo company
+//
+// `tandem demo` (seed 1) then `tandem predict retrain -db tandem-demo.db -now 2026-11-15`, measured
+// 2026-12-03 (seed 1; the held-out window is the latest ~20% of examples, which training never saw):
+//
+//	conflict risk    2,884 registrations since the first recorded conflict (2026-07-21), trained on
+//	                 2026-07-21..2026-09-09, held out 2026-09-30..2026-10-15 (557 rows, 5.4% positive):
+//	                 AUC 0.725 (naive Bayes 0.755), Brier 0.041, calibration error 0.039
+//	win probability  52,018 closed deals, trained on 2024-08-26..2026-01-23, held out
+//	                 2026-05-24..2026-10-04 (10,393 rows, 28.1% won): AUC 0.542 (naive Bayes 0.545),
+//	                 Brier 0.201, calibration error 0.005
+//
+// The demo's conflicts are few (173, all since July 2026) and its deal outcomes barely depend on what is
+// known when a deal opens, so both models are modest there; the promotion rule keeps the better of
+// successive versions, and the baseline is shown beside each on the models page.
 package prediction
