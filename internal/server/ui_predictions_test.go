@@ -2,10 +2,17 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tandem-revops/tandem/internal/predict"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -73,4 +80,54 @@ func TestPredictionPagesByRole(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The models page with a real model's metrics: the calibration table of the held-out window and the
+// strongest features.
+func TestModelsPageShowsCalibration(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, openSQLite(t))
+	rng := rand.New(rand.NewPCG(1, 1))
+	var exs []predict.Example
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 600 {
+		tier := []string{"gold", "silver"}[rng.IntN(2)]
+		p := 0.2
+		if tier == "gold" {
+			p = 0.7
+		}
+		exs = append(exs, predict.Example{ID: strconv.Itoa(i), At: start.Add(time.Duration(i) * time.Hour),
+			Fields: predict.Record{"partner_tier": tier}, Positive: rng.Float64() < p})
+	}
+	m, err := predict.Train(context.Background(), exs, predict.Config{Target: "won", Positive: "true", IDColumn: "id",
+		TimeColumn: "at", Seed: 1, Params: predict.DefaultParams()})
+	must(t, err)
+	metrics, err := json.Marshal(m.Metrics)
+	must(t, err)
+	v := sqlstore.ModelVersion{Kind: sqlstore.PredictionWinProbability, Version: m.Version, Examples: len(exs),
+		Features: m.FeatureNames(), Metrics: metrics, Model: []byte(`{}`), PromotionReason: "no current version", TriggeredBy: "schedule",
+		TestFrom: m.Training.TestWindow.From, TestTo: m.Training.TestWindow.To}
+	must(t, e.store.AddModelVersion(context.Background(), &v, true))
+	c, _ := e.signIn("cro@vendor.test")
+	res := e.get(c, "/models")
+	body := string(res.body)
+	if res.status != 200 || !strings.Contains(body, "Calibration of the version in force") ||
+		!strings.Contains(body, "Strongest features: partner tier") || !strings.Contains(body, fmt.Sprintf("%.3f", m.Metrics.Test.AUC)) {
+		t.Fatalf("models page (status %d) lacks the calibration, features or AUC %.3f:\n%s", res.status, m.Metrics.Test.AUC, body)
+	}
+	if rows := strings.Count(body, "<tr><td>"); rows < 2 {
+		t.Fatalf("calibration table has %d rows", rows)
+	}
+	if strings.Contains(body, "Train a new version now") {
+		t.Error("a CRO is offered training, which is RevOps'")
+	}
+	rc, csrf := e.signIn("revops@vendor.test")
+	res = e.post(rc, csrf, "/models/train", url.Values{"kind": {"conflict_risk"}})
+	if res.status != 422 || !strings.Contains(string(res.body), "too few examples") {
+		t.Errorf("training on a company with two registrations: status %d, want 422 saying too few examples", res.status)
+	}
+	c2, csrf2 := e.signIn("cro@vendor.test")
+	if res := e.post(c2, csrf2, "/models/train", url.Values{"kind": {"win_probability"}}); res.status != 403 {
+		t.Errorf("a CRO trained a model: status %d, want 403", res.status)
+	}
 }
