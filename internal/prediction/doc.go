@@ -2,8 +2,9 @@
 // examples from the store (conflict risk: one per past registration, with what was known at its
 // submit; win probability: one per closed deal, with what was known when it opened), trains a version
 // of each model on a time split so that the held-out window is the latest one, stores the version with
-// its metrics, promotes it only when it is not worse than the version in force (predict.Promote), and
-// scores the open registrations and deals with the promoted version, storing the version with each
+// its metrics, promotes it only when it is not worse than the version in force (predict.Promote; the
+// version in force is measured again on the new version's held-out window, so both are judged on the
+// same latest records), and scores the open registrations and deals with the promoted version, storing the version with each
 // score. A background Job does it on a schedule, exactly once across instances; the CLI on demand.
 //
 // # No future in the features

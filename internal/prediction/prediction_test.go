@@ -168,3 +168,32 @@ func TestPolicyThresholdsOfTheDefaultPolicy(t *testing.T) {
 		t.Fatalf("default policy thresholds = %+v, want USD %v", th, want)
 	}
 }
+
+// Promotion compares the version in force with the new one on the new one's held-out window: the
+// version in force is measured again there.
+func TestCurrentIsMeasuredOnTheNewWindow(t *testing.T) {
+	exs := ConflictExamples(synthetic(11, 1500), epoch.AddDate(3, 0, 0), Thresholds{})
+	cfg := predict.Config{Target: "conflict", Positive: "true", IDColumn: "id", TimeColumn: "at", Seed: 1,
+		Features: ConflictFeatures, Params: predict.DefaultParams()}
+	older, err := predict.Train(context.Background(), exs[:len(exs)*2/3], cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := predict.Train(context.Background(), exs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := onSameWindow(newer, newer, exs)
+	if same.Metrics.Test.AUC != newer.Metrics.Test.AUC || same.Metrics.Test.Rows != newer.Metrics.Test.Rows {
+		t.Fatalf("a model measured again on its own window: AUC %v on %d rows, want %v on %d", same.Metrics.Test.AUC,
+			same.Metrics.Test.Rows, newer.Metrics.Test.AUC, newer.Metrics.Test.Rows)
+	}
+	again := onSameWindow(older, newer, exs)
+	if again.Metrics.Test.Rows != newer.Metrics.Test.Rows || again.Metrics.Test.AUC == older.Metrics.Test.AUC {
+		t.Fatalf("the older model on the newer window: %d rows (want %d), AUC %v (its own window: %v)",
+			again.Metrics.Test.Rows, newer.Metrics.Test.Rows, again.Metrics.Test.AUC, older.Metrics.Test.AUC)
+	}
+	if older.Metrics.Test.Rows == again.Metrics.Test.Rows && older.Metrics.Test.AUC == again.Metrics.Test.AUC {
+		t.Fatal("the version in force was not measured again")
+	}
+}

@@ -111,7 +111,7 @@ func (s *Service) Train(ctx context.Context, kind, triggeredBy string, userID in
 			current = nil
 		}
 	}
-	promotion := predict.Promote(current, model)
+	promotion := predict.Promote(onSameWindow(current, model, examples), model)
 	var blob strings.Builder
 	if err := model.Encode(&blob); err != nil {
 		return nil, fmt.Errorf("train %s: encode: %w", kind, err)
@@ -232,4 +232,30 @@ func (s *Service) scoreIDs(kind string, model *predict.Model, cur sqlstore.Model
 		}
 	}
 	return out, nil
+}
+
+// onSameWindow returns the version in force with its held-out AUC measured again on the new version's
+// held-out window, so that promotion compares the two on the same, latest records rather than each on
+// the window it was trained for. When the version in force cannot score those records (or there is
+// none) it is returned as it is.
+func onSameWindow(current, candidate *predict.Model, examples []predict.Example) *predict.Model {
+	w := candidate.Training.TestWindow
+	if current == nil || w == nil {
+		return current
+	}
+	var probs []float64
+	var positive []bool
+	for _, ex := range examples {
+		if ex.At.Before(w.From) || ex.At.After(w.To) {
+			continue
+		}
+		p, err := current.Score(ex.Fields)
+		if err != nil {
+			return current
+		}
+		probs, positive = append(probs, p.Probability), append(positive, ex.Positive)
+	}
+	again := *current
+	again.Metrics.Test = predict.Evaluate(probs, positive)
+	return &again
 }
