@@ -174,6 +174,6 @@ func (s *Server) modelTrain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) registerPredictionUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /models", s.signedIn(s.modelsPage, staffRoles...))
+	mux.HandleFunc("GET /models", s.signedIn(s.modelsPage, staff.roles...))
 	mux.HandleFunc("POST /models/train", s.signedIn(s.modelTrain, tandem.RoleRevOps))
 }
