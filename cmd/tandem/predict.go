@@ -34,6 +34,8 @@ in any case); other columns are ignored. Nothing is printed if any row cannot be
 
   tandem predict train --data FILE.csv --target COLUMN --positive VALUE --id COLUMN --model OUT
   tandem predict score --model OUT --data FILE.csv
+  tandem predict retrain [-db URL] [-kind KIND]     (on the database's history)
+  tandem predict rescore [-db URL]
 
 ` + predictTrainHelp + "\n\n" + predictScoreHelp
 )
@@ -51,8 +53,12 @@ func runPredict(ctx context.Context, env *Env, args []string) error {
 		return runPredictTrain(ctx, env, args[1:])
 	case "score":
 		return runPredictScore(env, args[1:])
+	case "retrain":
+		return runPredictRetrain(ctx, env, args[1:])
+	case "rescore":
+		return runPredictRescore(ctx, env, args[1:])
 	}
-	return fmt.Errorf("%w: unknown predict command %q (train or score)", errUsage, args[0])
+	return fmt.Errorf("%w: unknown predict command %q (train, score, retrain or rescore)", errUsage, args[0])
 }
 
 func runPredictTrain(ctx context.Context, env *Env, args []string) error {

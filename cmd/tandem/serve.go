@@ -16,6 +16,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/escalation"
 	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/prediction"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/regjobs"
 	"github.com/tandem-revops/tandem/internal/server"
@@ -218,6 +219,8 @@ type serveOptions struct {
 	// before in-flight requests are drained.
 	wrap         func(http.Handler) http.Handler
 	shuttingDown func()
+	// predictionInterval is how often the prediction job scores (0: prediction.DefaultInterval).
+	predictionInterval time.Duration
 }
 
 // serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
@@ -266,6 +269,15 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	}
 	regJob.Start(ctx)
 	defer regJob.Stop()
+	// The prediction job scores new registrations and deals within a minute and retrains daily.
+	predictSvc := prediction.NewService(st, o.now, o.logger)
+	predictSvc.Thresholds = prediction.ActiveThresholds(st)
+	predictJob, err := prediction.NewJob(predictSvc, o.predictionInterval, 0)
+	if err != nil {
+		return err
+	}
+	predictJob.Start(ctx)
+	defer predictJob.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)

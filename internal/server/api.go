@@ -29,6 +29,7 @@ func (s *Server) registerAPI() {
 	s.registerWebhookAPI()
 	s.registerAccountMatchAPI()
 	s.registerRevokeAccessAPI()
+	s.registerPredictionAPI()
 }
 
 // Shapes shared by the resources.

@@ -101,6 +101,12 @@ func TestPartnerIsolation(t *testing.T) {
 			"list-deliveries":           {"/webhooks/deliveries", "", 404},
 
 			"get-registration-approval-report": {"/registrations/approval-report", "", 404},
+
+			"list-prediction-models":          {"/prediction-models", "", 404},
+			"get-prediction-model":            {"/prediction-models/1", "", 404},
+			"train-prediction-model":          {"/prediction-models", `{"kind":"conflict_risk"}`, 404},
+			"get-registration-conflict-risk":  {"/registrations/" + b(ids.regB) + "/conflict-risk", "", 404},
+			"get-opportunity-win-probability": {"/opportunities/" + b(ids.oppB) + "/win-probability", "", 404},
 		}
 		// B's data, any of which in a response is a leak.
 		leaks := []string{"Beta Systems", "Bergmann", `"O-B"`, `"R-B"`, `"T-B"`, `"P-B"`, "user@beta.test", "O-B,", "Bergmann rollout"}

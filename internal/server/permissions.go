@@ -56,6 +56,9 @@ var (
 		tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO)
 	// disputers dispute an attribution: the deal's AE, partner managers, the deal's partner (the store checks which).
 	disputers = allow(tandem.RoleRevOps, tandem.RoleAE, tandem.RolePartnerManager, tandem.RolePartnerUser)
+	// riskViewers see conflict-risk scores: vendor staff but AEs, who are a party to the conflicts.
+	riskViewers = allow(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPSales, tandem.RoleVPChannel,
+		tandem.RoleCRO, tandem.RoleCEO)
 )
 
 // permissions is the API's permission table: operation id → who may call it. Registering an operation
@@ -139,6 +142,13 @@ var permissions = map[string]access{
 	// The account-match review queue is the vendor's: partner users get 404.
 	"list-account-matches":  staff,
 	"resolve-account-match": deciders,
+
+	// Predictions: never partner users; conflict risk not AEs either (the store hides it from them too).
+	"list-prediction-models":          staff,
+	"get-prediction-model":            staff,
+	"train-prediction-model":          ops,
+	"get-registration-conflict-risk":  riskViewers,
+	"get-opportunity-win-probability": staff,
 
 	"create-import": ops,
 	"list-imports":  ops,

@@ -33,7 +33,9 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	// the partner portal, the approval queue and the conflict pages
 	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review",
 	// the account-match review, the approval-time report and the webhooks admin
-	"account_matches", "approval_report", "webhooks"}
+	"account_matches", "approval_report", "webhooks",
+	// predictions
+	"models"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -195,6 +197,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)
+	s.registerPredictionUI(mux)
 }
 
 // pathID reads the {id} path value; a malformed one is "not found".

@@ -67,12 +67,14 @@ type approvalRow struct {
 	Error    string // the store's refusal
 	Approved bool
 	CSRF     string
+	Risk     *scoreView // the conflict risk, nil when unscored
 }
 
 type approvalsData struct {
 	Rows            []approvalRow
 	Total, Breached int
 	AtRisk          int
+	SortByRisk      bool // ?sort=risk: riskiest first
 }
 
 // approvalsLimit is how many queued registrations the page shows; the total says how many wait.
@@ -110,6 +112,7 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 			d.AtRisk++
 		}
 	}
+	s.addApprovalRisks(r, &d)
 	s.render(w, r, status, "approvals", view{Title: "Approvals", Nav: "approvals", Flash: flash, FlashOK: flashOK, Data: d})
 	return nil
 }

@@ -160,6 +160,7 @@ func (s *Server) partnerNames(r *http.Request, actor tandem.Actor) (map[int64]st
 type opportunityData struct {
 	Opp              *tandem.Opportunity
 	Account, Partner string
+	Win              *scoreView // the win probability; nil for partner users, or when unscored
 }
 
 func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) error {
@@ -183,6 +184,7 @@ func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) error {
 			d.Partner = p.Name
 		}
 	}
+	d.Win = s.scoreOf(r, sqlstore.PredictionEntityOpportunity, o.ID)
 	s.render(w, r, http.StatusOK, "opportunity", view{Title: o.Name, Nav: "opportunities", Data: d})
 	return nil
 }

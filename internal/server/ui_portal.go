@@ -257,6 +257,7 @@ type registrationDetail struct {
 	CanWithdraw, CanExt bool
 	Events              []eventRow
 	CSRF                string
+	Risk                *scoreView // the conflict risk; nil for partner users and AEs, or when unscored
 }
 
 // doneMessages are the flashes a registration page shows after a transition (?done=…).
@@ -287,6 +288,7 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 	}
 	d := registrationDetail{Reg: *reg, CanWithdraw: canWithdraw(reg.Status), CanExt: canExtend(reg.Status), CSRF: csrfOf(r)}
 	d.Deadline, d.Expires = s.registrationDeadline(r, reg)
+	d.Risk = s.scoreOf(r, sqlstore.PredictionEntityRegistration, reg.ID)
 	if p, err := s.store.GetPartner(ctx, actor, reg.PartnerID); err == nil {
 		d.Partner = p.Name
 	}

@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// The history predictions learn from, read whole for the training job (internal/prediction), which
+// computes every feature as of the moment a prediction would have been made. The store hands over
+// records with their times and decides nothing about what was known when.
+
+// HistoryRegistration is a registration with the partner and account facts it points to.
+type HistoryRegistration struct {
+	ID            int64
+	PartnerID     int64
+	AccountID     int64 // 0 when the account was not resolved
+	Country       string
+	ProductType   string
+	EstimatedACV  int64 // minor units
+	Currency      string
+	Status        string
+	SubmittedAt   time.Time
+	CreatedAt     time.Time
+	DecidedAt     time.Time
+	OpportunityID int64
+	// The account matcher's score and decision at submit (empty when the registration was not matched).
+	MatchScore    float64
+	MatchDecision string
+	MatchedAt     time.Time
+}
+
+// HistoryOpportunity is an opportunity with its dates.
+type HistoryOpportunity struct {
+	ID               int64
+	AccountID        int64
+	OwnerID          int64
+	PartnerID        int64
+	Product          string
+	ProductType      string
+	ACV              int64 // minor units
+	Currency         string
+	Stage            string
+	ForecastCategory string
+	Country          string
+	Vertical         string
+	DiscountBP       int
+	Motion           string
+	CreatedOn        time.Time // the CRM's creation date (zero when unknown)
+	CloseDate        time.Time
+	CreatedAt        time.Time // when Tandem first stored it
+	UpdatedAt        time.Time
+}
+
+// HistoryConflict is a conflict and the registrations it involves.
+type HistoryConflict struct {
+	ID                  int64
+	Cause               string
+	AccountID           int64
+	OpportunityID       int64
+	RegistrationID      int64
+	OtherRegistrationID int64
+	OpenedAt            time.Time
+	Resolution          string
+	ResolvedAt          time.Time
+}
+
+// HistoryPartner is a partner's current standing facts.
+type HistoryPartner struct {
+	ID       int64
+	Tier     string
+	Type     string
+	Standing string
+}
+
+// HistoryAccount is an account's facts.
+type HistoryAccount struct {
+	ID       int64
+	Vertical string
+	Country  string
+	OwnerID  int64
+}
+
+// HistoryTouch is a partner touch on an opportunity.
+type HistoryTouch struct {
+	OpportunityID int64
+	PartnerID     int64
+	Kind          string
+	OccurredAt    time.Time
+}
+
+// PredictionHistory is everything the training reads.
+type PredictionHistory struct {
+	Registrations []HistoryRegistration
+	Opportunities []HistoryOpportunity
+	Conflicts     []HistoryConflict
+	Partners      []HistoryPartner
+	Accounts      []HistoryAccount
+	Touches       []HistoryTouch
+}
+
+// ReadPredictionHistory reads the whole history, in id order. It is the jobs' read and takes no actor.
+func (s *Store) ReadPredictionHistory(ctx context.Context) (*PredictionHistory, error) {
+	h := &PredictionHistory{}
+	reads := []struct {
+		what, query string
+		scan        func(*sql.Rows) error
+	}{
+		{"registrations", `SELECT r.id, r.partner_id, r.account_id, r.country, r.product_type, r.estimated_acv, r.currency,
+			r.status, r.submitted_at, r.created_at, r.decided_at, r.opportunity_id, am.score, am.decision, am.created_at
+			FROM registrations r LEFT JOIN account_matches am ON am.registration_id = r.id ORDER BY r.id`,
+			func(rows *sql.Rows) error {
+				var r HistoryRegistration
+				var score sql.NullFloat64
+				var decision sql.NullString
+				if err := rows.Scan(&r.ID, &r.PartnerID, idCol{&r.AccountID}, &r.Country, &r.ProductType, &r.EstimatedACV,
+					&r.Currency, &r.Status, timeCol{&r.SubmittedAt}, timeCol{&r.CreatedAt}, timeCol{&r.DecidedAt},
+					idCol{&r.OpportunityID}, &score, &decision, timeCol{&r.MatchedAt}); err != nil {
+					return err
+				}
+				r.MatchScore, r.MatchDecision = score.Float64, decision.String
+				h.Registrations = append(h.Registrations, r)
+				return nil
+			}},
+		{"opportunities", `SELECT id, account_id, owner_id, partner_id, product, product_type, acv, currency, stage,
+			forecast_category, country, vertical, discount_basis_points, routing_motion, created_on, close_date, created_at,
+			updated_at FROM opportunities ORDER BY id`,
+			func(rows *sql.Rows) error {
+				var o HistoryOpportunity
+				if err := rows.Scan(&o.ID, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.Product, &o.ProductType,
+					&o.ACV, &o.Currency, &o.Stage, &o.ForecastCategory, &o.Country, &o.Vertical, &o.DiscountBP, &o.Motion,
+					timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
+					return err
+				}
+				h.Opportunities = append(h.Opportunities, o)
+				return nil
+			}},
+		{"conflicts", `SELECT id, cause, account_id, opportunity_id, registration_id, other_registration_id, opened_at,
+			resolution, resolved_at FROM conflicts ORDER BY id`,
+			func(rows *sql.Rows) error {
+				var c HistoryConflict
+				if err := rows.Scan(&c.ID, &c.Cause, idCol{&c.AccountID}, idCol{&c.OpportunityID}, idCol{&c.RegistrationID},
+					idCol{&c.OtherRegistrationID}, timeCol{&c.OpenedAt}, &c.Resolution, timeCol{&c.ResolvedAt}); err != nil {
+					return err
+				}
+				h.Conflicts = append(h.Conflicts, c)
+				return nil
+			}},
+		{"partners", `SELECT id, tier, type, standing FROM partners ORDER BY id`,
+			func(rows *sql.Rows) error {
+				var p HistoryPartner
+				if err := rows.Scan(&p.ID, &p.Tier, &p.Type, &p.Standing); err != nil {
+					return err
+				}
+				h.Partners = append(h.Partners, p)
+				return nil
+			}},
+		{"accounts", `SELECT id, vertical, country, owner_id FROM accounts ORDER BY id`,
+			func(rows *sql.Rows) error {
+				var a HistoryAccount
+				if err := rows.Scan(&a.ID, &a.Vertical, &a.Country, idCol{&a.OwnerID}); err != nil {
+					return err
+				}
+				h.Accounts = append(h.Accounts, a)
+				return nil
+			}},
+		{"touches", `SELECT opportunity_id, partner_id, kind, occurred_at FROM touches ORDER BY id`,
+			func(rows *sql.Rows) error {
+				var t HistoryTouch
+				if err := rows.Scan(&t.OpportunityID, &t.PartnerID, &t.Kind, timeCol{&t.OccurredAt}); err != nil {
+					return err
+				}
+				h.Touches = append(h.Touches, t)
+				return nil
+			}},
+	}
+	for _, r := range reads {
+		if err := s.readAll(ctx, r.query, r.scan); err != nil {
+			return nil, fmt.Errorf("prediction history: %s: %w", r.what, err)
+		}
+	}
+	return h, nil
+}
+
+func (s *Store) readAll(ctx context.Context, query string, scan func(*sql.Rows) error) error {
+	rows, err := s.read.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
