@@ -87,7 +87,7 @@ type Server struct {
 	accounts   *match.Live // the account matcher registrations are resolved with on submit
 	// registrations files registrations: account resolution, then the store's lifecycle.
 	registrations *registration.Submitter
-	draining   atomic.Bool // a graceful shutdown has begun (health.go)
+	draining      atomic.Bool // a graceful shutdown has begun (health.go)
 }
 
 // APIPrefix is where the REST API lives.
