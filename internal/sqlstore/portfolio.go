@@ -51,7 +51,10 @@ type SpendFilter struct {
 	Limit, Offset      int
 }
 
-// validSpendLine checks a line before it is written; line names it in the error ("" for the API).
+// CheckSpendLine checks and normalises a line (motion, kind and currency case) as AddSpendLines will.
+func CheckSpendLine(l *SpendLine) error { return validSpendLine(l) }
+
+// validSpendLine checks a line before it is written.
 func validSpendLine(l *SpendLine) error {
 	l.Motion = strings.TrimSpace(strings.ToLower(l.Motion))
 	l.Kind = strings.TrimSpace(strings.ToLower(l.Kind))
@@ -412,6 +415,8 @@ type MDFChange struct {
 	Request MDFRequest
 	Event   MDFEvent
 	Audit   string
+	// Spend, when set, is written to the ledger in the same transaction (a paid claim is MDF spend).
+	Spend *SpendLine
 }
 
 // ChangeMDFFund runs decide on the fund's current state inside one transaction and stores its outcome:
@@ -491,7 +496,21 @@ func (s *Store) ChangeMDFFund(ctx context.Context, actor tandem.Actor, fundID in
 				return err
 			}
 		}
-		out = MDFChange{Request: r, Event: e, Audit: ch.Audit}
+		if l := ch.Spend; l != nil {
+			l.PartnerID = fund.PartnerID
+			if err := validSpendLine(l); err != nil {
+				return fmt.Errorf("MDF spend line: %w", err)
+			}
+			err := tx.QueryRowContext(ctx, `INSERT INTO spend_lines (month, motion, segment, region, product, partner_id, kind,
+				amount, currency, source, source_ref, note, created_at, created_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+				l.Month, l.Motion, l.Segment, l.Region, l.Product, dbID(l.PartnerID), l.Kind, int64(l.Amount), l.Currency,
+				l.Source, l.SourceRef, l.Note, now.UnixMicro(), dbID(actor.UserID)).Scan(&l.ID)
+			if err != nil {
+				return s.mapErr(err, "MDF spend line")
+			}
+		}
+		out = MDFChange{Request: r, Event: e, Audit: ch.Audit, Spend: ch.Spend}
 		return nil
 	})
 	return out, err
@@ -621,6 +640,98 @@ func (s *Store) ListCertifications(ctx context.Context, actor tandem.Actor, part
 			return nil, fmt.Errorf("list certifications: %w", err)
 		}
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PortfolioDeal is one closed deal as the portfolio's returns read it.
+type PortfolioDeal struct {
+	ID          int64         `json:"id"`
+	ExternalID  string        `json:"external_id"`
+	Name        string        `json:"name"`
+	Motion      tandem.Motion `json:"motion"`
+	PartnerID   int64         `json:"partner_id,omitempty"`
+	PartnerType string        `json:"partner_type,omitempty"`
+	ACV         tandem.Money  `json:"acv"`
+	Won         bool          `json:"won"`
+	CreatedOn   time.Time     `json:"created_on"`
+	CloseDate   time.Time     `json:"close_date"`
+	FirstWin    bool          `json:"first_win" doc:"won, and the account's first won deal: a new customer"`
+	Attribution string        `json:"attribution,omitempty"`
+	AccountID   int64         `json:"account_id"`
+	Vertical    string        `json:"vertical,omitempty"`
+	ProductType string        `json:"product_type,omitempty"`
+}
+
+// PortfolioDeals returns the deals closed (won or lost) in [from, to), by close date. Like gross
+// profit, it is for those who see all of compensation (revops and executives).
+func (s *Store) PortfolioDeals(ctx context.Context, actor tandem.Actor, from, to time.Time) ([]PortfolioDeal, error) {
+	if !compSeesAll(actor) {
+		return nil, tandem.Errorf(tandem.EFORBIDDEN, "portfolio returns: %s users cannot read every deal's margin", actor.Role)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.routing_motion, o.partner_id, COALESCE(p.type, ''),
+		o.acv, o.stage, o.created_on, o.close_date, o.attribution, o.account_id, o.vertical, o.product_type,
+		NOT EXISTS (SELECT 1 FROM opportunities e WHERE e.account_id = o.account_id AND e.stage = 'closed_won'
+			AND (e.close_date < o.close_date OR (e.close_date = o.close_date AND e.id < o.id)))
+		FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id
+		WHERE o.stage IN ('closed_won', 'closed_lost') AND o.close_date >= $1 AND o.close_date < $2
+		ORDER BY o.close_date, o.id`, from.UnixMicro(), to.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("portfolio deals: %w", err)
+	}
+	defer rows.Close()
+	var out []PortfolioDeal
+	for rows.Next() {
+		var d PortfolioDeal
+		var acv int64
+		var stage string
+		var first bool
+		if err := rows.Scan(&d.ID, &d.ExternalID, &d.Name, &d.Motion, idCol{&d.PartnerID}, &d.PartnerType, &acv, &stage,
+			timeCol{&d.CreatedOn}, timeCol{&d.CloseDate}, &d.Attribution, &d.AccountID, &d.Vertical, &d.ProductType, boolCol{&first}); err != nil {
+			return nil, fmt.Errorf("portfolio deals: %w", err)
+		}
+		d.ACV, d.Won = tandem.Money(acv), stage == string(tandem.StageClosedWon)
+		d.FirstWin = d.Won && first
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SellingScope is what a partner sells, as its deals show: its deals' accounts' verticals and its
+// deals' product types.
+type SellingScope struct {
+	Verticals []string
+	Products  []string
+}
+
+// PartnerSellingScopes returns each visible partner's selling scope (a partner user: its own).
+func (s *Store) PartnerSellingScopes(ctx context.Context, actor tandem.Actor) (map[int64]SellingScope, error) {
+	var w where
+	w.add("o.partner_id IS NOT NULL")
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT o.partner_id, COALESCE(NULLIF(o.vertical, ''), a.vertical), o.product_type
+		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY 1, 2, 3`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("partner selling scopes: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]SellingScope{}
+	for rows.Next() {
+		var id int64
+		var vertical, product string
+		if err := rows.Scan(&id, &vertical, &product); err != nil {
+			return nil, fmt.Errorf("partner selling scopes: %w", err)
+		}
+		sc := out[id]
+		if vertical != "" && !slices.Contains(sc.Verticals, vertical) {
+			sc.Verticals = append(sc.Verticals, vertical)
+		}
+		if product != "" && !slices.Contains(sc.Products, product) {
+			sc.Products = append(sc.Products, product)
+		}
+		out[id] = sc
 	}
 	return out, rows.Err()
 }
