@@ -28,6 +28,7 @@ func (s *Server) registerAPI() {
 	s.registerCompAPI()
 	s.registerWebhookAPI()
 	s.registerAccountMatchAPI()
+	s.registerPortfolioAPI()
 }
 
 // Shapes shared by the resources.

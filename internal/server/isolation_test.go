@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -101,6 +102,7 @@ func TestPartnerIsolation(t *testing.T) {
 
 			"get-registration-approval-report": {"/registrations/approval-report", "", 404},
 		}
+		maps.Copy(cases, portfolioIsolationCases(t, e))
 		// B's data, any of which in a response is a leak.
 		leaks := []string{"Beta Systems", "Bergmann", `"O-B"`, `"R-B"`, `"T-B"`, `"P-B"`, "user@beta.test", "O-B,", "Bergmann rollout"}
 

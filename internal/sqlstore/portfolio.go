@@ -412,11 +412,11 @@ type MDFFundState struct {
 // MDFChange is a transition's outcome: the request as it now stands (Ref names it; a new ref inserts
 // it) and the event to log. Audit is the audit action, "" for none (money decisions are audited).
 type MDFChange struct {
-	Request MDFRequest
-	Event   MDFEvent
-	Audit   string
+	Request MDFRequest `json:"request"`
+	Event   MDFEvent   `json:"event"`
+	Audit   string     `json:"audit,omitempty" doc:"the audit action written, when the move was a money decision"`
 	// Spend, when set, is written to the ledger in the same transaction (a paid claim is MDF spend).
-	Spend *SpendLine
+	Spend *SpendLine `json:"spend,omitempty"`
 }
 
 // ChangeMDFFund runs decide on the fund's current state inside one transaction and stores its outcome:
