@@ -32,7 +32,9 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	// the partner portal, the approval queue and the conflict pages
 	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review",
 	// the account-match review, the approval-time report and the webhooks admin
-	"account_matches", "approval_report", "webhooks"}
+	"account_matches", "approval_report", "webhooks",
+	// the enablement portfolio
+	"portfolio", "mdf", "certifications"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -57,6 +59,7 @@ func parsePages(a *assets) (*pages, error) {
 		"dict":               dict,
 		"scorePct":           scorePercent,
 		"overlapUnderReview": func() string { return tandem.OverlapUnderReview },
+		"mulf":               func(x float64) float64 { return 100 * x },
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
@@ -194,6 +197,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)
+	s.registerPortfolioUI(mux)
 }
 
 // pathID reads the {id} path value; a malformed one is "not found".
