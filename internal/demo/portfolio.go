@@ -175,8 +175,8 @@ func demoMDFRequest(ctx context.Context, st *sqlstore.Store, svc *enablement.Ser
 		return ignoreRefusal(err) // the fund may be spent
 	}
 	ref := ch.Request.Ref
-	if today.Sub(at) < 45*24*time.Hour && chance(r, 0.6) {
-		return nil // recent: it waits in the channel manager's queue
+	if f.ExpiresOn.After(today) && chance(r, 0.5) {
+		return nil // the current half: it waits in the channel manager's queue
 	}
 	at = at.AddDate(0, 0, between(r, 2, 10))
 	if chance(r, 0.15) {
