@@ -669,10 +669,29 @@ func (s *Store) PortfolioDeals(ctx context.Context, actor tandem.Actor, from, to
 	if !compSeesAll(actor) {
 		return nil, tandem.Errorf(tandem.EFORBIDDEN, "portfolio returns: %s users cannot read every deal's margin", actor.Role)
 	}
+	// An account's first won deal (earliest close, then lowest id) brings a new customer.
+	first := map[int64]int64{}
+	frows, err := s.read.QueryContext(ctx, `SELECT account_id, id FROM opportunities WHERE stage = 'closed_won'
+		ORDER BY account_id, close_date, id`)
+	if err != nil {
+		return nil, fmt.Errorf("portfolio deals: %w", err)
+	}
+	for frows.Next() {
+		var account, id int64
+		if err := frows.Scan(&account, &id); err != nil {
+			frows.Close()
+			return nil, fmt.Errorf("portfolio deals: %w", err)
+		}
+		if _, ok := first[account]; !ok {
+			first[account] = id
+		}
+	}
+	frows.Close()
+	if err := frows.Err(); err != nil {
+		return nil, fmt.Errorf("portfolio deals: %w", err)
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.routing_motion, o.partner_id, COALESCE(p.type, ''),
-		o.acv, o.stage, o.created_on, o.close_date, o.attribution, o.account_id, o.vertical, o.product_type,
-		NOT EXISTS (SELECT 1 FROM opportunities e WHERE e.account_id = o.account_id AND e.stage = 'closed_won'
-			AND (e.close_date < o.close_date OR (e.close_date = o.close_date AND e.id < o.id)))
+		o.acv, o.stage, o.created_on, o.close_date, o.attribution, o.account_id, o.vertical, o.product_type
 		FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id
 		WHERE o.stage IN ('closed_won', 'closed_lost') AND o.close_date >= $1 AND o.close_date < $2
 		ORDER BY o.close_date, o.id`, from.UnixMicro(), to.UnixMicro())
@@ -685,13 +704,12 @@ func (s *Store) PortfolioDeals(ctx context.Context, actor tandem.Actor, from, to
 		var d PortfolioDeal
 		var acv int64
 		var stage string
-		var first bool
 		if err := rows.Scan(&d.ID, &d.ExternalID, &d.Name, &d.Motion, idCol{&d.PartnerID}, &d.PartnerType, &acv, &stage,
-			timeCol{&d.CreatedOn}, timeCol{&d.CloseDate}, &d.Attribution, &d.AccountID, &d.Vertical, &d.ProductType, boolCol{&first}); err != nil {
+			timeCol{&d.CreatedOn}, timeCol{&d.CloseDate}, &d.Attribution, &d.AccountID, &d.Vertical, &d.ProductType); err != nil {
 			return nil, fmt.Errorf("portfolio deals: %w", err)
 		}
 		d.ACV, d.Won = tandem.Money(acv), stage == string(tandem.StageClosedWon)
-		d.FirstWin = d.Won && first
+		d.FirstWin = d.Won && first[d.AccountID] == d.ID
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +197,45 @@ func TestCertificationStorage(t *testing.T) {
 		if theirs, _ := s.ListCertifications(ctx, f.actor2, f.p1.ID); len(theirs) != 0 {
 			t.Fatalf("partner 2 asking for partner 1 sees %+v", theirs)
 		}
+	})
+}
+
+func TestPortfolioDeals(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seed(t, s)
+		close := func(o *tandem.Opportunity, stage tandem.Stage, on time.Time) {
+			o.Stage, o.CloseDate, o.ForecastCategory = stage, on, tandem.ForecastClosed
+			if stage == tandem.StageClosedLost {
+				o.ForecastCategory = tandem.ForecastOmitted
+			}
+			must(t, s.UpdateOpportunity(ctx, admin, o))
+		}
+		close(&f.o1, tandem.StageClosedWon, time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC))
+		close(&f.o2, tandem.StageClosedLost, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC))
+		close(&f.o3, tandem.StageClosedWon, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+		// A second win at Acme is no new customer.
+		again := tandem.Opportunity{ExternalID: "O4", Name: "Acme again", AccountID: f.a1.ID, OwnerID: f.ae.ID, ProductType: tandem.ProductCore,
+			ACV: tandem.Major(1000), Currency: "USD", Stage: tandem.StageClosedWon, ForecastCategory: tandem.ForecastClosed, Country: "US",
+			CreatedOn: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), CloseDate: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			Routing: tandem.Routing{Motion: tandem.MotionDirect}}
+		must(t, s.CreateOpportunity(ctx, admin, &again))
+		cro := tandem.Actor{Email: "cro@vendor.test", Role: tandem.RoleCRO}
+		deals, err := s.PortfolioDeals(ctx, cro, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+		must(t, err)
+		var got []string
+		for _, d := range deals {
+			got = append(got, fmt.Sprintf("%s won=%v first=%v motion=%s type=%s", d.ExternalID, d.Won, d.FirstWin, d.Motion, d.PartnerType))
+		}
+		want := []string{"O1 won=true first=true motion=co_sell type=reseller", "O2 won=false first=false motion=partner_led type=referral",
+			"O4 won=true first=false motion=direct type="}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("deals:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		_, err = s.PortfolioDeals(ctx, f.aeActor, time.Time{}, time.Now())
+		wantCode(t, err, tandem.EFORBIDDEN)
+		_, err = s.PortfolioDeals(ctx, f.actor1, time.Time{}, time.Now())
+		wantCode(t, err, tandem.EFORBIDDEN)
 	})
 }
