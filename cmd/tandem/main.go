@@ -40,6 +40,7 @@ func commands() []command {
 		{"comp", "check, render or run a compensation plan (statements from a period's input)", runComp},
 		{"match", "match account names offline (dedupe an export before import)", runMatch},
 		{"portfolio", "recommend next month's enablement budget split by motion (offline)", runPortfolio},
+		{"enablement", "import spend and LMS files, sync paid SPIFFs, expire MDF requests", runEnablement},
 		{"user", "add users and set passwords", runUser},
 		{"token", "create API tokens for scripts", runToken},
 		{"webhook", "add, list and remove signed webhook subscriptions", runWebhook},
