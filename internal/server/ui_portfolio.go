@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,9 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	v := portfolioView{From: l.Window.From.String(), To: l.Window.To.String(), By: by, Currency: "USD",
 		Totals: enablement.Lines(l.Totals()), Rows: enablement.Lines(l.Returns(gran, true)),
 		SpendLines: len(l.Spend), DealsClosed: len(l.Deals)}
+	if motion := q.Get("motion"); motion != "" { // a chart bar's link: that motion's rows
+		v.Rows = slices.DeleteFunc(v.Rows, func(x enablement.ReturnsLine) bool { return x.Motion != motion })
+	}
 	qs := url.Values{"from": {v.From}, "to": {v.To}, "by": {by}}.Encode()
 	v.CSVLink, v.APILink = "/portfolio/returns.csv?"+qs, APIPrefix+"/portfolio/returns?segments=true&"+qs
 	if v.Chart, err = spendReturnChart(v.Totals, v.Currency); err != nil {
@@ -93,7 +97,7 @@ func spendReturnChart(totals []enablement.ReturnsLine, currency string) (string,
 	colors := map[string]string{"partner_sourced": "#2e7d32", "co_sell": "#b26a00", "resell": "#6a1b9a", "direct": "#1f5fbf"}
 	for _, t := range totals {
 		c.Labels = append(c.Labels, strings.ReplaceAll(t.Motion, "_", " "))
-		c.Links = append(c.Links, "/portfolio?motion="+t.Motion)
+		c.Links = append(c.Links, "/portfolio?motion="+t.Motion+"#portfolio-rows")
 		c.Colors = append(c.Colors, cmp.Or(colors[t.Motion], "#8a94a3"))
 		for i, m := range []tandem.Money{t.Spend, t.GrossMargin} {
 			c.Series[i].Values = append(c.Series[i].Values, wholeUnits(m))

@@ -30,6 +30,7 @@ func TestPortfolioPages(t *testing.T) {
 		}{
 			{"cro@vendor.test", "/portfolio?from=2026-01&to=2026-03", 200, []string{`id="spend-chart"`, `data-motion="co_sell"`, "Recommendation"}, nil},
 			{"cro@vendor.test", "/portfolio/returns.csv?from=2026-01&to=2026-03&by=month", 200, []string{"period,motion,segment,spend", "2026-02,co_sell,enterprise,7000.00"}, nil},
+			{"cro@vendor.test", "/portfolio?from=2026-01&to=2026-03&motion=resell", 200, []string{`data-motion="co_sell"`, "<td>resell</td>"}, []string{"<td>co sell</td>"}},
 			{"ae@vendor.test", "/portfolio", 403, nil, nil},
 			{"user@alpha.test", "/portfolio", 404, nil, nil},
 			{"user@alpha.test", "/mdf", 200, []string{"Alpha Partners", `id="mdf-request-`}, []string{"Beta Systems", "Bergmann", "mdf-queue"}},
