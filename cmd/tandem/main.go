@@ -42,6 +42,7 @@ func commands() []command {
 		{"match", "match account names offline (dedupe an export before import)", runMatch},
 		{"portfolio", "recommend next month's enablement budget split by motion (offline)", runPortfolio},
 		{"predict", "train a win/conflict model on a CSV and score rows with reasons (offline)", runPredict},
+		{"enablement", "import spend and LMS files, sync paid SPIFFs, expire MDF requests", runEnablement},
 		{"user", "add users and set passwords", runUser},
 		{"token", "create API tokens for scripts", runToken},
 		{"webhook", "add, list and remove signed webhook subscriptions", runWebhook},

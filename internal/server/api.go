@@ -30,6 +30,7 @@ func (s *Server) registerAPI() {
 	s.registerAccountMatchAPI()
 	s.registerRevokeAccessAPI()
 	s.registerPredictionAPI()
+	s.registerPortfolioAPI()
 }
 
 // Shapes shared by the resources.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -108,6 +109,7 @@ func TestPartnerIsolation(t *testing.T) {
 			"get-registration-conflict-risk":  {"/registrations/" + b(ids.regB) + "/conflict-risk", "", 404},
 			"get-opportunity-win-probability": {"/opportunities/" + b(ids.oppB) + "/win-probability", "", 404},
 		}
+		maps.Copy(cases, portfolioIsolationCases(t, e))
 		// B's data, any of which in a response is a leak.
 		leaks := []string{"Beta Systems", "Bergmann", `"O-B"`, `"R-B"`, `"T-B"`, `"P-B"`, "user@beta.test", "O-B,", "Bergmann rollout"}
 

@@ -154,6 +154,25 @@ var permissions = map[string]access{
 	"list-imports":  ops,
 	"get-import":    ops,
 
+	// The enablement portfolio (issue 12): partners see their own funds, requests and certificates; AEs read;
+	// channel staff approve and pay; returns and the recommendation read every deal's margin.
+	"list-spend":                   anyone,
+	"create-spend":                 channel,
+	"import-spend":                 channel,
+	"sync-spend-spiffs":            ops,
+	"get-portfolio-returns":        compViewers,
+	"get-portfolio-recommendation": compViewers,
+	"list-mdf-funds":               anyone,
+	"create-mdf-fund":              deciders,
+	"list-mdf-requests":            anyone,
+	"create-mdf-move":              holders,
+	"list-mdf-request-events":      anyone,
+	"list-certifications":          anyone,
+	"import-certifications":        channel,
+	"list-curricula":               anyone,
+	"save-curricula":               channel,
+	"get-certification-report":     anyone,
+
 	"list-webhooks":   ops,
 	"create-webhook":  ops,
 	"delete-webhook":  ops,

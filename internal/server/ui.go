@@ -35,7 +35,10 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	// the account-match review, the approval-time report and the webhooks admin
 	"account_matches", "approval_report", "webhooks",
 	// predictions
-	"models"}
+	"models",
+
+	// the enablement portfolio
+	"portfolio", "mdf", "certifications"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -62,6 +65,7 @@ func parsePages(a *assets) (*pages, error) {
 		"dict":               dict,
 		"scorePct":           scorePercent,
 		"overlapUnderReview": func() string { return tandem.OverlapUnderReview },
+		"mulf":               func(x float64) float64 { return 100 * x },
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
@@ -198,6 +202,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)
 	s.registerPredictionUI(mux)
+	s.registerPortfolioUI(mux)
 }
 
 // pathID reads the {id} path value; a malformed one is "not found".

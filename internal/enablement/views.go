@@ -1,0 +1,99 @@
+package enablement
+
+import (
+	"math/big"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/portfolio"
+)
+
+// ReturnsLine is one returns row as the API, the page and the CSV export show it. Money is minor
+// units; ROMI is a decimal string rounded half to even at six places ("" when there was no spend).
+type ReturnsLine struct {
+	Period       string       `json:"period"`
+	Motion       string       `json:"motion"`
+	Segment      string       `json:"segment,omitempty"`
+	Spend        tandem.Money `json:"spend"`
+	GrossMargin  tandem.Money `json:"gross_margin" doc:"attributable gross margin of the won deals"`
+	Deals        int          `json:"deals"`
+	Wins         int          `json:"wins"`
+	WinRate      float64      `json:"win_rate"`
+	NewCustomers int          `json:"new_customers"`
+	ROMI         string       `json:"romi" doc:"(gross margin − spend) ÷ spend, six decimals; empty without spend"`
+	CAC          tandem.Money `json:"cac,omitempty" doc:"spend ÷ new customers, rounded half to even; absent without new customers"`
+	SpendLines   []string     `json:"spend_lines" doc:"ids of the spend lines behind the row (s + spend line id)"`
+	DealLines    []string     `json:"deal_lines" doc:"ids of the deals behind the row (d + opportunity id)"`
+}
+
+// ROMIFloat is the ROMI as a float for charts (0 without spend).
+func (l ReturnsLine) ROMIFloat() float64 {
+	r, ok := new(big.Rat).SetString(l.ROMI)
+	if !ok {
+		return 0
+	}
+	f, _ := r.Float64()
+	return f
+}
+
+// Lines turns returns rows into ReturnsLines.
+func Lines(rows []portfolio.ReturnsRow) []ReturnsLine {
+	out := make([]ReturnsLine, 0, len(rows))
+	for _, r := range rows {
+		l := ReturnsLine{Period: r.Period, Motion: r.Motion, Segment: r.Segment, Spend: r.Spend, GrossMargin: r.GrossMargin,
+			Deals: r.Deals, Wins: r.Wins, WinRate: r.WinRate(), NewCustomers: r.NewCustomers,
+			SpendLines: r.SpendLines, DealLines: r.DealLines}
+		if r.ROMI != nil {
+			l.ROMI = r.ROMI.FloatString(6)
+		}
+		if r.CACKnown {
+			l.CAC = r.CAC
+		}
+		if l.SpendLines == nil {
+			l.SpendLines = []string{}
+		}
+		if l.DealLines == nil {
+			l.DealLines = []string{}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// PlanLine is one motion's (or the total's) line of a recommendation, money in minor units.
+type PlanLine struct {
+	Motion              string       `json:"motion"`
+	Current             tandem.Money `json:"current"`
+	Recommended         tandem.Money `json:"recommended"`
+	ExpectedGrossMargin tandem.Money `json:"expected_gross_margin" doc:"expected monthly gross margin at the recommended spend"`
+	P10                 tandem.Money `json:"p10"`
+	P90                 tandem.Money `json:"p90"`
+	ExpectedGain        tandem.Money `json:"expected_gain" doc:"against keeping last month's spend"`
+	GainP10             tandem.Money `json:"gain_p10"`
+	GainP90             tandem.Money `json:"gain_p90"`
+	Fitted              bool         `json:"fitted" doc:"false when the motion has too little history for a curve"`
+	Explanation         string       `json:"explanation"`
+}
+
+// RecommendationView is the recommendation as the API and the page show it.
+type RecommendationView struct {
+	Month       string       `json:"month" doc:"the month the split is for"`
+	Budget      tandem.Money `json:"budget"`
+	Motions     []PlanLine   `json:"motions"`
+	Total       PlanLine     `json:"total"`
+	Explanation string       `json:"explanation"`
+}
+
+// View turns a recommendation into its view.
+func View(rec portfolio.Recommendation) RecommendationView {
+	line := func(motion string, o portfolio.Outcome, fitted bool, explanation string) PlanLine {
+		return PlanLine{Motion: motion, Current: o.Current, Recommended: o.Recommended, ExpectedGrossMargin: o.ExpectedGrossMargin,
+			P10: o.P10, P90: o.P90, ExpectedGain: o.ExpectedGain, GainP10: o.GainP10, GainP90: o.GainP90, Fitted: fitted,
+			Explanation: explanation}
+	}
+	v := RecommendationView{Month: (rec.Month).String(), Budget: rec.Limits.Budget, Explanation: rec.Explanation,
+		Total: line("total", rec.Total, true, rec.Explanation)}
+	for _, p := range rec.Motions {
+		v.Motions = append(v.Motions, line(p.Motion, p.Outcome, p.Fitted, p.Explanation))
+	}
+	return v
+}

@@ -1,0 +1,347 @@
+package server
+
+import (
+	"context"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/enablement"
+	"github.com/tandem-revops/tandem/internal/mdf"
+	"github.com/tandem-revops/tandem/internal/portfolio"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// The enablement portfolio (issue 12): the spend ledger, MDF funds and requests with their moves,
+// certifications, and returns with the budget recommendation. The workflows live in
+// internal/enablement; these handlers only translate. A partner user sees only its own partner's
+// spend, funds, requests and certificates (the store scopes every query); AEs read; channel staff
+// approve and pay.
+
+func (s *Server) enablement() *enablement.Service { return &enablement.Service{Store: s.store} }
+
+type spendListInput struct {
+	PageParams
+	From    string `query:"from" doc:"first month, YYYY-MM"`
+	To      string `query:"to" doc:"last month, YYYY-MM, inclusive"`
+	Motion  string `query:"motion" enum:"partner_sourced,co_sell,resell,direct,"`
+	Segment string `query:"segment"`
+	Kind    string `query:"kind" enum:"training,certification,content,spiff,event,mdf,"`
+}
+
+type spendCreateInput struct {
+	Body struct {
+		Lines []sqlstore.SpendLine `json:"lines" minItems:"1" maxItems:"1000" doc:"lines to add, all or none; id, source and created_at are set by the server"`
+	}
+}
+
+type countBody struct {
+	Stored int `json:"stored" doc:"how many lines were new (a line imported before is not stored twice)"`
+}
+
+type csvForm struct {
+	File huma.FormFile `form:"file" contentType:"text/csv,text/plain,application/octet-stream,application/vnd.ms-excel" required:"true"`
+}
+
+type returnsInput struct {
+	From     string `query:"from" doc:"first month, YYYY-MM (default: 24 months ending this month)"`
+	To       string `query:"to" doc:"last month, YYYY-MM"`
+	By       string `query:"by" enum:"month,quarter" default:"quarter"`
+	Segments bool   `query:"segments" doc:"one row per motion and segment (default: per motion)"`
+}
+
+type returnsBody struct {
+	From   string                   `json:"from"`
+	To     string                   `json:"to"`
+	Rows   []enablement.ReturnsLine `json:"rows"`
+	Totals []enablement.ReturnsLine `json:"totals" doc:"each motion over the whole window"`
+}
+
+type recommendInput struct {
+	From   string   `query:"from" doc:"first month of history, YYYY-MM (default: 24 months ending this month)"`
+	To     string   `query:"to" doc:"last month of history; the split is for the month after"`
+	Budget int64    `query:"budget" minimum:"0" doc:"next month's total in minor units (default: last month's total)"`
+	MaxCut string   `query:"max_cut" doc:"largest cut of a motion in one month, e.g. 20% (default 20%)"`
+	Min    []string `query:"min" doc:"a motion's minimum as MOTION=AMOUNT in minor units; repeat for several"`
+}
+
+type mdfFundInput struct {
+	Body struct {
+		PartnerID int64        `json:"partner_id" minimum:"1"`
+		Period    string       `json:"period" minLength:"1" doc:"e.g. 2026-H1"`
+		Budget    tandem.Money `json:"budget" minimum:"0" doc:"minor units"`
+		Currency  string       `json:"currency" minLength:"3" maxLength:"3"`
+		OpensOn   string       `json:"opens_on" doc:"YYYY-MM-DD"`
+		ExpiresOn string       `json:"expires_on" doc:"YYYY-MM-DD, after opens_on; open requests expire then"`
+	}
+}
+
+type mdfRequestsInput struct {
+	FundID int64  `query:"fund_id" minimum:"0"`
+	State  string `query:"state" doc:"one state, or several separated by commas (the approval queue is state=requested,claimed)"`
+}
+
+type mdfMoveInput struct {
+	IDParam
+	Body enablement.Move
+}
+
+type certReportInput struct {
+	At string `query:"at" doc:"the day coverage is measured, YYYY-MM-DD (default today)"`
+}
+
+type curriculaInput struct {
+	Body struct {
+		Curricula []sqlstore.Curriculum `json:"curricula" minItems:"1"`
+	}
+}
+
+func (s *Server) registerPortfolioAPI() {
+	register(s.api, opGet("list-spend", "/portfolio/spend", "The enablement spend ledger",
+		"Spend lines by month; a partner user sees only lines booked to its partner."),
+		func(ctx context.Context, in *spendListInput) (*listOutput[sqlstore.SpendLine], error) {
+			lines, total, err := s.store.ListSpend(ctx, actorFrom(ctx), sqlstore.SpendFilter{FromMonth: in.From, ToMonth: in.To,
+				Motion: in.Motion, Segment: in.Segment, Kind: in.Kind, Limit: in.Limit, Offset: in.Offset})
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return newList(lines, total, in.PageParams), nil
+		})
+	create := op(http.MethodPost, "create-spend", "/portfolio/spend", "Add spend lines", "All lines or none.")
+	create.DefaultStatus = http.StatusCreated
+	register(s.api, create, func(ctx context.Context, in *spendCreateInput) (*bodyOutput[countBody], error) {
+		for i := range in.Body.Lines {
+			in.Body.Lines[i].Source, in.Body.Lines[i].SourceRef = "api", ""
+		}
+		n, err := s.store.AddSpendLines(ctx, actorFrom(ctx), in.Body.Lines)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(countBody{Stored: n}), nil
+	})
+	imp := op(http.MethodPost, "import-spend", "/portfolio/spend/import", "Import a spend CSV",
+		"Columns month (YYYY-MM), motion, kind, amount (decimal), currency; optional segment, region, product, partner "+
+			"(external id or name), note. Every row or none: a bad row refuses the file (422 naming line, column and reason).")
+	imp.DefaultStatus = http.StatusCreated
+	imp.MaxBodyBytes = s.cfg.MaxUpload
+	register(s.api, imp, func(ctx context.Context, in *struct {
+		RawBody huma.MultipartFormFiles[csvForm]
+	}) (*bodyOutput[countBody], error) {
+		f := in.RawBody.Data()
+		n, err := s.enablement().ImportSpend(ctx, actorFrom(ctx), f.File.Filename, f.File)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(countBody{Stored: n}), nil
+	})
+	register(s.api, op(http.MethodPost, "sync-spend-spiffs", "/portfolio/spend/spiffs", "Bring paid SPIFFs into the ledger",
+		"Reads the SPIFF lines of every closed compensation period and stores each once as spend (kind spiff)."),
+		func(ctx context.Context, _ *struct{}) (*bodyOutput[countBody], error) {
+			n, err := s.enablement().SyncSPIFFs(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(countBody{Stored: n}), nil
+		})
+	register(s.api, opGet("get-portfolio-returns", "/portfolio/returns", "Returns and ROMI by motion and segment",
+		"Spend, attributable gross margin (the comp engine's gross profit of won deals), deals, wins, new customers, ROMI "+
+			"and CAC per period, motion (and segment), each with the spend lines and deals behind it."),
+		func(ctx context.Context, in *returnsInput) (*bodyOutput[returnsBody], error) {
+			l, err := s.readLedger(ctx, in.From, in.To)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			by := portfolio.ByQuarter
+			if in.By == "month" {
+				by = portfolio.ByMonth
+			}
+			return ok(returnsBody{From: l.Window.From.String(), To: l.Window.To.String(),
+				Rows: enablement.Lines(l.Returns(by, in.Segments)), Totals: enablement.Lines(l.Totals())}), nil
+		})
+	register(s.api, opGet("get-portfolio-recommendation", "/portfolio/recommendation", "Next month's budget split",
+		"Fits a diminishing-returns curve per motion to the ledger's monthly history and recommends the split that "+
+			"maximises expected gross margin within the budget, the max cut and the minimums, with P10–P90 and an explanation."),
+		func(ctx context.Context, in *recommendInput) (*bodyOutput[enablement.RecommendationView], error) {
+			opt := enablement.RecommendOptions{Budget: tandem.Money(in.Budget), Minimums: map[string]tandem.Money{}}
+			if in.MaxCut != "" {
+				r, ok := new(big.Rat).SetString(strings.TrimSuffix(strings.TrimSpace(in.MaxCut), "%"))
+				if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(100, 1)) > 0 {
+					return nil, s.problem(ctx, tandem.FieldError("max_cut", "%q is not between 0%% and 100%%", in.MaxCut))
+				}
+				opt.MaxCut = r.Quo(r, big.NewRat(100, 1))
+			}
+			for _, m := range in.Min {
+				motion, amount, found := strings.Cut(m, "=")
+				v, ok := new(big.Int).SetString(strings.TrimSpace(amount), 10)
+				if !found || !ok || !v.IsInt64() || v.Sign() < 0 {
+					return nil, s.problem(ctx, tandem.FieldError("min", "%q is not MOTION=AMOUNT (minor units)", m))
+				}
+				opt.Minimums[strings.TrimSpace(motion)] = tandem.Money(v.Int64())
+			}
+			l, err := s.readLedger(ctx, in.From, in.To)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			rec, err := l.Recommend(opt)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(enablement.View(rec)), nil
+		})
+
+	register(s.api, opGet("list-mdf-funds", "/mdf/funds", "MDF funds",
+		"Each partner's budget per period with its money by state; a partner user sees its own funds only."),
+		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]enablement.FundView], error) {
+			funds, err := s.enablement().Funds(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if funds == nil {
+				funds = []enablement.FundView{}
+			}
+			return ok(funds), nil
+		})
+	fund := op(http.MethodPost, "create-mdf-fund", "/mdf/funds", "Set a partner's MDF budget for a period", "")
+	fund.DefaultStatus = http.StatusCreated
+	register(s.api, fund, func(ctx context.Context, in *mdfFundInput) (*bodyOutput[sqlstore.MDFFund], error) {
+		opens, err1 := time.Parse(time.DateOnly, in.Body.OpensOn)
+		expires, err2 := time.Parse(time.DateOnly, in.Body.ExpiresOn)
+		if err1 != nil || err2 != nil {
+			return nil, s.problem(ctx, tandem.FieldError("opens_on", "opens_on and expires_on are dates like 2026-01-01"))
+		}
+		f := sqlstore.MDFFund{PartnerID: in.Body.PartnerID, Period: in.Body.Period, Budget: in.Body.Budget, Currency: in.Body.Currency,
+			OpensOn: opens, ExpiresOn: expires}
+		if err := s.store.CreateMDFFund(ctx, actorFrom(ctx), &f); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(f), nil
+	})
+	register(s.api, opGet("list-mdf-requests", "/mdf/requests", "MDF requests",
+		"Oldest first, the approval queue's order; a partner user sees its own requests only."),
+		func(ctx context.Context, in *mdfRequestsInput) (*bodyOutput[[]sqlstore.MDFRequest], error) {
+			f := sqlstore.MDFRequestFilter{FundID: in.FundID}
+			if in.State != "" {
+				for _, st := range strings.Split(in.State, ",") {
+					if !isMDFState(st) {
+						return nil, s.problem(ctx, tandem.FieldError("state", "%q is not an MDF state", st))
+					}
+					f.States = append(f.States, st)
+				}
+			}
+			reqs, err := s.store.ListMDFRequests(ctx, actorFrom(ctx), f)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if reqs == nil {
+				reqs = []sqlstore.MDFRequest{}
+			}
+			return ok(reqs), nil
+		})
+	move := op(http.MethodPost, "create-mdf-move", "/mdf/funds/{id}/moves", "Make a move on an MDF request",
+		"request (new), approve, reject (with a reason), complete_activity, submit_proof, claim, pay, expire. Partner users "+
+			"request, record the activity, submit proof and claim on their own funds; channel managers approve, reject and pay. "+
+			"An illegal move is refused (409 or 422) and changes nothing.")
+	register(s.api, move, func(ctx context.Context, in *mdfMoveInput) (*bodyOutput[sqlstore.MDFChange], error) {
+		ch, err := s.enablement().MoveMDF(ctx, actorFrom(ctx), in.ID, in.Body)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(ch), nil
+	})
+	register(s.api, opGet("list-mdf-request-events", "/mdf/requests/{id}/events", "An MDF request's log",
+		"Every move: who, when, from, to, amount and reason."),
+		func(ctx context.Context, in *IDParam) (*bodyOutput[[]sqlstore.MDFEvent], error) {
+			evs, err := s.store.MDFRequestEvents(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if len(evs) == 0 {
+				return nil, s.problem(ctx, tandem.NotFound("MDF request", in.ID))
+			}
+			return ok(evs), nil
+		})
+
+	register(s.api, opGet("list-certifications", "/certifications", "People's certifications",
+		"A partner user sees its own partner's people only."),
+		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.Certification], error) {
+			cs, err := s.store.ListCertifications(ctx, actorFrom(ctx), 0)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if cs == nil {
+				cs = []sqlstore.Certification{}
+			}
+			return ok(cs), nil
+		})
+	lms := op(http.MethodPost, "import-certifications", "/certifications/import", "Import an LMS CSV",
+		"Columns person, curriculum, earned (YYYY-MM-DD); optional partner (external id or name) and expires. All or none.")
+	lms.DefaultStatus = http.StatusCreated
+	lms.MaxBodyBytes = s.cfg.MaxUpload
+	register(s.api, lms, func(ctx context.Context, in *struct {
+		RawBody huma.MultipartFormFiles[csvForm]
+	}) (*bodyOutput[countBody], error) {
+		f := in.RawBody.Data()
+		n, err := s.enablement().ImportLMS(ctx, actorFrom(ctx), f.File.Filename, f.File)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(countBody{Stored: n}), nil
+	})
+	register(s.api, opGet("list-curricula", "/certifications/curricula", "Curricula", "Per role, with the verticals and products each certifies for."),
+		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.Curriculum], error) {
+			cs, err := s.store.ListCurricula(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			if cs == nil {
+				cs = []sqlstore.Curriculum{}
+			}
+			return ok(cs), nil
+		})
+	register(s.api, op(http.MethodPut, "save-curricula", "/certifications/curricula", "Add or replace curricula", ""),
+		func(ctx context.Context, in *curriculaInput) (*bodyOutput[countBody], error) {
+			if err := s.store.SaveCurricula(ctx, actorFrom(ctx), in.Body.Curricula); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(countBody{Stored: len(in.Body.Curricula)}), nil
+		})
+	register(s.api, opGet("get-certification-report", "/certifications/report", "Coverage, gaps and the certified-versus-uncertified comparison",
+		"Each partner's coverage matrix and gaps (a partner user: its own); for staff who see every deal, win rate and cycle "+
+			"time of certified versus uncertified partners with confidence intervals."),
+		func(ctx context.Context, in *certReportInput) (*bodyOutput[enablement.CertificationReport], error) {
+			at := s.now().UTC()
+			if in.At != "" {
+				var err error
+				if at, err = time.Parse(time.DateOnly, in.At); err != nil {
+					return nil, s.problem(ctx, tandem.FieldError("at", "%q is not a date like 2026-07-01", in.At))
+				}
+			}
+			rep, err := s.enablement().Certifications(ctx, actorFrom(ctx), at)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rep), nil
+		})
+}
+
+func isMDFState(s string) bool {
+	for _, st := range mdf.States {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// readLedger reads the portfolio ledger for a window given as optional YYYY-MM bounds.
+func (s *Server) readLedger(ctx context.Context, from, to string) (*enablement.Ledger, error) {
+	w, err := enablement.ParseWindow(from, to, s.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return s.enablement().ReadLedger(ctx, actorFrom(ctx), w)
+}

@@ -1,0 +1,227 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/enablement"
+	"github.com/tandem-revops/tandem/internal/mdf"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// portfolioSeed gives partner B a fund with one request and a certificate, and partner A a fund, so the
+// routes have records of both partners to keep apart.
+type portfolioSeed struct {
+	fundA, fundB int64
+	requestB     int64
+	refB         string
+}
+
+func seedPortfolio(t *testing.T, e *testEnv) portfolioSeed {
+	t.Helper()
+	ctx := context.Background()
+	opens := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ps portfolioSeed
+	for _, p := range []struct {
+		partner int64
+		id      *int64
+	}{{e.ids.partnerA, &ps.fundA}, {e.ids.partnerB, &ps.fundB}} {
+		f := sqlstore.MDFFund{PartnerID: p.partner, Period: "2026-H1", Budget: tandem.Major(20000), Currency: "USD", OpensOn: opens,
+			ExpiresOn: opens.AddDate(5, 0, 0)}
+		must(t, e.store.CreateMDFFund(ctx, tandem.SystemActor, &f))
+		*p.id = f.ID
+	}
+	ch, err := e.srv.enablement().MoveMDF(ctx, tandem.SystemActor, ps.fundB, enablementMove("request", "Bergmann roadshow", tandem.Major(3000)))
+	must(t, err)
+	ps.requestB, ps.refB = ch.Request.ID, ch.Request.Ref
+	must(t, e.store.SaveCurricula(ctx, tandem.SystemActor, []sqlstore.Curriculum{{ID: "core-sales", Name: "Core sales", Role: "partner_sales", Products: []string{"core"}}}))
+	_, err = e.store.AddCertifications(ctx, tandem.SystemActor, "seed", []sqlstore.Certification{
+		{Person: "user@beta.test", PartnerID: e.ids.partnerB, CurriculumID: "core-sales", CertifiedOn: opens},
+		{Person: "user@alpha.test", PartnerID: e.ids.partnerA, CurriculumID: "core-sales", CertifiedOn: opens},
+	})
+	must(t, err)
+	_, err = e.store.AddSpendLines(ctx, tandem.SystemActor, []sqlstore.SpendLine{
+		{Month: "2026-01", Motion: "resell", Kind: "mdf", Amount: tandem.Major(100), Currency: "USD", Source: "seed", PartnerID: e.ids.partnerB, Note: "Bergmann"},
+	})
+	must(t, err)
+	return ps
+}
+
+// portfolioIsolationCases are the portfolio routes as partner A's user calls them against partner B's records.
+func portfolioIsolationCases(t *testing.T, e *testEnv) map[string]isolationCase {
+	ps := seedPortfolio(t, e)
+	b := func(n int64) string { return itoa(n) }
+	return map[string]isolationCase{
+		"list-spend":                   {"/portfolio/spend", "", 200},
+		"create-spend":                 {"/portfolio/spend", `{"lines":[{"month":"2026-01","motion":"direct","kind":"event","amount":1,"currency":"USD"}]}`, 404},
+		"import-spend":                 {"/portfolio/spend/import", "", 404},
+		"sync-spend-spiffs":            {"/portfolio/spend/spiffs", "", 404},
+		"get-portfolio-returns":        {"/portfolio/returns", "", 404},
+		"get-portfolio-recommendation": {"/portfolio/recommendation", "", 404},
+		"list-mdf-funds":               {"/mdf/funds", "", 200},
+		"create-mdf-fund":              {"/mdf/funds", `{"partner_id":` + b(e.ids.partnerB) + `,"period":"x","budget":1,"currency":"USD","opens_on":"2026-01-01","expires_on":"2027-01-01"}`, 404},
+		"list-mdf-requests":            {"/mdf/requests?fund_id=" + b(ps.fundB), "", 200},
+		"create-mdf-move":              {"/mdf/funds/" + b(ps.fundB) + "/moves", `{"action":"claim","request":"` + ps.refB + `","amount":100}`, 404},
+		"list-mdf-request-events":      {"/mdf/requests/" + b(ps.requestB) + "/events", "", 404},
+		"list-certifications":          {"/certifications", "", 200},
+		"import-certifications":        {"/certifications/import", "", 404},
+		"list-curricula":               {"/certifications/curricula", "", 200},
+		"save-curricula":               {"/certifications/curricula", `{"curricula":[{"id":"x","name":"x","role":"ae","verticals":[],"products":[]}]}`, 404},
+		"get-certification-report":     {"/certifications/report", "", 200},
+	}
+}
+
+func enablementMove(action, activity string, amount tandem.Money) enablement.Move {
+	return enablement.Move{Action: mdf.ActionKind(action), Activity: activity, Amount: amount}
+}
+
+func (e *testEnv) uploadCSV(role, path, name, content string) response {
+	e.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, err := mw.CreateFormFile("file", name)
+	must(e.t, err)
+	fw.Write([]byte(content))
+	must(e.t, mw.Close())
+	req, err := http.NewRequest("POST", e.http.URL+APIPrefix+path, &b)
+	must(e.t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	return e.send(http.DefaultClient, req)
+}
+
+// TestPortfolioAPIRoles walks the MDF workflow and the ledger through the API with each role: partners
+// on their own funds only, AEs read-only, channel managers approve and pay.
+func TestPortfolioAPIRoles(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		ps := seedPortfolio(t, e)
+		moves := "/api/v1/mdf/funds/" + itoa(ps.fundA) + "/moves"
+		var ch sqlstore.MDFChange
+		res := e.do("partner_a", "POST", moves, `{"action":"request","activity":"Acme lunch","amount":500000,"expected_pipeline":10000000,"motion":"co_sell"}`)
+		res.json(t, &ch)
+		if res.status != 200 || ch.Request.State != "requested" {
+			t.Fatalf("partner requests: %d %s", res.status, res.body)
+		}
+		ref := ch.Request.Ref
+		steps := []struct {
+			role, body string
+			want       int
+		}{
+			{"ae", `{"action":"approve","request":"` + ref + `"}`, 403},
+			{"partner_a", `{"action":"approve","request":"` + ref + `"}`, 403},
+			{"partner_b", `{"action":"complete_activity","request":"` + ref + `"}`, 404},
+			{"partner_manager", `{"action":"claim","request":"` + ref + `","amount":100}`, 409},
+			{"partner_manager", `{"action":"approve","request":"` + ref + `"}`, 200},
+			{"partner_a", `{"action":"complete_activity","request":"` + ref + `"}`, 200},
+			{"partner_a", `{"action":"submit_proof","request":"` + ref + `","attendees":12,"leads":["L-9"]}`, 200},
+			{"partner_a", `{"action":"claim","request":"` + ref + `","amount":450000}`, 200},
+			{"partner_a", `{"action":"pay","request":"` + ref + `"}`, 403},
+			{"partner_manager", `{"action":"pay","request":"` + ref + `"}`, 200},
+			{"partner_manager", `{"action":"pay","request":"` + ref + `"}`, 409},
+		}
+		for i, st := range steps {
+			if res := e.do(st.role, "POST", moves, st.body); res.status != st.want {
+				t.Fatalf("step %d (%s %s): %d, want %d: %s", i, st.role, st.body, res.status, st.want, res.body)
+			}
+		}
+		var queue []sqlstore.MDFRequest
+		e.do("partner_manager", "GET", "/api/v1/mdf/requests?state=requested", nil).json(t, &queue)
+		if len(queue) != 1 || queue[0].Ref != ps.refB {
+			t.Errorf("approval queue = %+v", queue)
+		}
+		var mine []sqlstore.MDFRequest
+		e.do("partner_a", "GET", "/api/v1/mdf/requests", nil).json(t, &mine)
+		if len(mine) != 1 || mine[0].State != "paid" || mine[0].Paid != 450000 {
+			t.Errorf("partner A's requests = %+v", mine)
+		}
+		var evs []sqlstore.MDFEvent
+		e.do("ae", "GET", "/api/v1/mdf/requests/"+itoa(mine[0].ID)+"/events", nil).json(t, &evs)
+		if len(evs) != 6 {
+			t.Errorf("AE reads %d events, want 6", len(evs))
+		}
+		var spend listBody[sqlstore.SpendLine]
+		e.do("partner_a", "GET", "/api/v1/portfolio/spend", nil).json(t, &spend)
+		if spend.Total != 1 || spend.Items[0].Kind != "mdf" || spend.Items[0].Amount != 450000 {
+			t.Errorf("partner A's spend = %+v", spend)
+		}
+		// The spend CSV: refused whole with line and column, then stored; AEs cannot import.
+		if res := e.uploadCSV("partner_manager", "/portfolio/spend/import", "s.csv", "month,motion,kind,amount,currency\n2026-02,co_sell,content,abc,USD\n"); res.status != 422 ||
+			!strings.Contains(string(res.body), `line 2: column \"amount\"`) {
+			t.Errorf("bad spend file: %d %s", res.status, res.body)
+		}
+		if res := e.uploadCSV("ae", "/portfolio/spend/import", "s.csv", "month,motion,kind,amount,currency\n"); res.status != 403 {
+			t.Errorf("AE imports spend: %d", res.status)
+		}
+		if res := e.uploadCSV("partner_manager", "/portfolio/spend/import", "s.csv", "month,motion,kind,amount,currency\n2026-02,co_sell,content,1200.50,USD\n"); res.status != 201 {
+			t.Errorf("spend import: %d %s", res.status, res.body)
+		}
+		// Returns read every deal's margin: executives yes, AEs no.
+		if res := e.do("cro", "GET", "/api/v1/portfolio/returns?from=2026-01&to=2026-03&by=month", nil); res.status != 200 ||
+			!strings.Contains(string(res.body), `"motion":"co_sell"`) {
+			t.Errorf("returns as CRO: %d %s", res.status, res.body)
+		}
+		if res := e.do("ae", "GET", "/api/v1/portfolio/returns", nil); res.status != 403 {
+			t.Errorf("returns as AE: %d", res.status)
+		}
+		// Certifications: the LMS file, and each partner sees only its own people.
+		if res := e.uploadCSV("partner_manager", "/certifications/import", "lms.csv", "person,curriculum,earned,partner\nnew@alpha.test,core-sales,2026-02-01,P-A\n"); res.status != 201 {
+			t.Errorf("LMS import: %d %s", res.status, res.body)
+		}
+		if res := e.uploadCSV("partner_manager", "/certifications/import", "lms.csv", "person,curriculum,earned\nx,nope,2026-02-01\n"); res.status != 422 {
+			t.Errorf("LMS with an unknown curriculum: %d %s", res.status, res.body)
+		}
+		var certs []sqlstore.Certification
+		e.do("partner_a", "GET", "/api/v1/certifications", nil).json(t, &certs)
+		if len(certs) != 2 {
+			t.Errorf("partner A sees %d certificates, want its 2: %+v", len(certs), certs)
+		}
+	})
+}
+
+// TestPortfolioResponsesMatchOpenAPI checks the portfolio routes' responses against the served document.
+func TestPortfolioResponsesMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		ps := seedPortfolio(t, e)
+		res := e.do("", "GET", "/api/v1/openapi.json", nil)
+		doc, err := openapi3.NewLoader().LoadFromData(res.body)
+		must(t, err)
+		doc.Servers = openapi3.Servers{{URL: e.http.URL + APIPrefix}}
+		router, err := legacy.NewRouter(doc)
+		must(t, err)
+		for _, path := range []string{"/portfolio/spend", "/portfolio/spend?motion=resell&limit=5", "/mdf/funds",
+			"/mdf/requests?state=requested", "/mdf/requests/" + itoa(ps.requestB) + "/events", "/certifications",
+			"/certifications/curricula", "/certifications/report?at=2026-03-01", "/portfolio/returns?from=2026-01&to=2026-06&segments=true"} {
+			t.Run(path, func(t *testing.T) {
+				req, _ := http.NewRequest("GET", e.http.URL+APIPrefix+path, nil)
+				req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
+				res := e.send(http.DefaultClient, req)
+				if res.status != 200 {
+					t.Fatalf("%d %s", res.status, res.body)
+				}
+				route, params, err := router.FindRoute(req)
+				must(t, err)
+				in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+					Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+				must(t, openapi3filter.ValidateRequest(context.Background(), in))
+				out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.status,
+					Header: res.header, Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+				out.SetBodyBytes(res.body)
+				if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+					t.Errorf("response does not match the document: %v\n%s", err, res.body)
+				}
+			})
+		}
+	})
+}

@@ -1,0 +1,755 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+)
+
+// The enablement portfolio's records (issue 12): the spend ledger, MDF funds with their requests and
+// event log, curricula and certifications. The rules (which MDF move is legal, what coverage means)
+// live in the engines; this file stores what they decide and scopes every read to the actor: a partner
+// user sees only its own partner's spend lines, funds, requests, events and certifications.
+
+// Spend motions and kinds, as the ledger's CHECK constraints list them.
+var (
+	SpendMotions = []string{"partner_sourced", "co_sell", "resell", "direct"}
+	SpendKinds   = []string{"training", "certification", "content", "spiff", "event", "mdf"}
+)
+
+// SpendLine is one line of the enablement spend ledger. Month is "YYYY-MM".
+type SpendLine struct {
+	ID          int64        `json:"id"`
+	Month       string       `json:"month" doc:"YYYY-MM"`
+	Motion      string       `json:"motion" enum:"partner_sourced,co_sell,resell,direct"`
+	Segment     string       `json:"segment"`
+	Region      string       `json:"region"`
+	Product     string       `json:"product"`
+	PartnerID   int64        `json:"partner_id,omitempty"`
+	PartnerName string       `json:"partner_name,omitempty"`
+	Kind        string       `json:"kind" enum:"training,certification,content,spiff,event,mdf"`
+	Amount      tandem.Money `json:"amount" doc:"minor units"`
+	Currency    string       `json:"currency"`
+	Source      string       `json:"source" doc:"where the line came from: api, csv:FILE, comp:PERIOD, mdf:REF, demo"`
+	SourceRef   string       `json:"source_ref,omitempty" doc:"the line's key in its source; a source and ref are stored once"`
+	Note        string       `json:"note,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+}
+
+// SpendFilter narrows a spend list. Months are inclusive "YYYY-MM" bounds ("" for open).
+type SpendFilter struct {
+	FromMonth, ToMonth string
+	Motion, Segment    string
+	Kind               string
+	PartnerID          int64
+	Limit, Offset      int
+}
+
+// CheckSpendLine checks and normalises a line (motion, kind and currency case) as AddSpendLines will.
+func CheckSpendLine(l *SpendLine) error { return validSpendLine(l) }
+
+// validSpendLine checks a line before it is written.
+func validSpendLine(l *SpendLine) error {
+	l.Motion = strings.TrimSpace(strings.ToLower(l.Motion))
+	l.Kind = strings.TrimSpace(strings.ToLower(l.Kind))
+	l.Currency = strings.ToUpper(strings.TrimSpace(l.Currency))
+	switch {
+	case !validMonth(l.Month):
+		return tandem.FieldError("month", "%q is not a month (YYYY-MM)", l.Month)
+	case !slices.Contains(SpendMotions, l.Motion):
+		return tandem.FieldError("motion", "%q is not a motion (%s)", l.Motion, strings.Join(SpendMotions, ", "))
+	case !slices.Contains(SpendKinds, l.Kind):
+		return tandem.FieldError("kind", "%q is not a spend kind (%s)", l.Kind, strings.Join(SpendKinds, ", "))
+	case l.Amount < 0:
+		return tandem.FieldError("amount", "%s is negative", l.Amount)
+	case len(l.Currency) != 3:
+		return tandem.FieldError("currency", "%q is not an ISO currency code", l.Currency)
+	case l.Source == "":
+		return tandem.FieldError("source", "say where the line comes from")
+	}
+	return nil
+}
+
+func validMonth(s string) bool {
+	t, err := time.Parse("2006-01", s)
+	return err == nil && t.Format("2006-01") == s
+}
+
+// requireStaff refuses partner users: they read their own records but do not write the ledger.
+func requireStaffWriter(actor tandem.Actor, what string) error {
+	if actor.IsPartner() || actor.Role == tandem.RoleAE {
+		return tandem.Errorf(tandem.EFORBIDDEN, "%s: %s users cannot change the enablement ledger", what, actor.Role)
+	}
+	return nil
+}
+
+// AddSpendLines stores lines in one transaction, all or none, with one audit entry. A line whose source
+// and ref were stored before is skipped (so a re-run of a sync or an import stores nothing twice); the
+// count stored is returned. Partner users and AEs are refused.
+func (s *Store) AddSpendLines(ctx context.Context, actor tandem.Actor, lines []SpendLine) (int, error) {
+	if err := requireStaffWriter(actor, "add spend"); err != nil {
+		return 0, err
+	}
+	for i := range lines {
+		if err := validSpendLine(&lines[i]); err != nil {
+			if len(lines) > 1 {
+				return 0, fmt.Errorf("spend line %d: %w", i+1, err)
+			}
+			return 0, err
+		}
+	}
+	stored := 0
+	var total tandem.Money
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		for i := range lines {
+			l := &lines[i]
+			err := tx.QueryRowContext(ctx, `INSERT INTO spend_lines (month, motion, segment, region, product, partner_id, kind,
+				amount, currency, source, source_ref, note, created_at, created_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				ON CONFLICT DO NOTHING RETURNING id`,
+				l.Month, l.Motion, l.Segment, l.Region, l.Product, dbID(l.PartnerID), l.Kind, int64(l.Amount), l.Currency,
+				l.Source, l.SourceRef, l.Note, now.UnixMicro(), dbID(actor.UserID)).Scan(&l.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // already stored from the same source
+			}
+			if err != nil {
+				return s.mapErr(err, fmt.Sprintf("spend line %d", i+1))
+			}
+			l.CreatedAt = now
+			stored++
+			total += l.Amount
+		}
+		if stored == 0 {
+			return nil
+		}
+		return appendAuditTx(ctx, tx, now, actor, "spend.add", "spend_lines", "", map[string]any{"lines": stored, "total": total})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return stored, nil
+}
+
+// ListSpend returns spend lines, month then id, and how many match.
+func (s *Store) ListSpend(ctx context.Context, actor tandem.Actor, f SpendFilter) ([]SpendLine, int, error) {
+	var w where
+	if actor.IsPartner() {
+		w.add("l.partner_id = ?", actor.PartnerID)
+	}
+	if f.FromMonth != "" {
+		w.add("l.month >= ?", f.FromMonth)
+	}
+	if f.ToMonth != "" {
+		w.add("l.month <= ?", f.ToMonth)
+	}
+	if f.Motion != "" {
+		w.add("l.motion = ?", f.Motion)
+	}
+	if f.Segment != "" {
+		w.add("l.segment = ?", f.Segment)
+	}
+	if f.Kind != "" {
+		w.add("l.kind = ?", f.Kind)
+	}
+	if f.PartnerID != 0 {
+		w.add("l.partner_id = ?", f.PartnerID)
+	}
+	pg := ""
+	if f.Limit >= 0 {
+		var err error
+		if pg, err = page(f.Limit, f.Offset); err != nil {
+			return nil, 0, err
+		}
+	}
+	q := `SELECT l.id, l.month, l.motion, l.segment, l.region, l.product, l.partner_id, COALESCE(p.name, ''), l.kind,
+		l.amount, l.currency, l.source, l.source_ref, l.note, l.created_at, count(*) OVER ()
+		FROM spend_lines l LEFT JOIN partners p ON p.id = l.partner_id` + w.sql() + ` ORDER BY l.month, l.id` + pg
+	var out []SpendLine
+	total, err := s.list(ctx, q, w, func(scan func(...any) error) error {
+		var l SpendLine
+		var amount int64
+		if err := scan(&l.ID, &l.Month, &l.Motion, &l.Segment, &l.Region, &l.Product, idCol{&l.PartnerID}, &l.PartnerName,
+			&l.Kind, &amount, &l.Currency, &l.Source, &l.SourceRef, &l.Note, timeCol{&l.CreatedAt}); err != nil {
+			return err
+		}
+		l.Amount = tandem.Money(amount)
+		out = append(out, l)
+		return nil
+	}, "SELECT count(*) FROM spend_lines l"+w.sql())
+	if err != nil {
+		return nil, 0, fmt.Errorf("list spend: %w", err)
+	}
+	return out, total, nil
+}
+
+// AllSpend is ListSpend without paging, for the returns and the recommendation.
+func (s *Store) AllSpend(ctx context.Context, actor tandem.Actor, f SpendFilter) ([]SpendLine, error) {
+	f.Limit, f.Offset = -1, 0
+	out, _, err := s.ListSpend(ctx, actor, f)
+	return out, err
+}
+
+// MDFFund is a partner's MDF budget for a period, with its money by where it stands (filled by reads).
+type MDFFund struct {
+	ID          int64        `json:"id"`
+	PartnerID   int64        `json:"partner_id"`
+	PartnerName string       `json:"partner_name,omitempty"`
+	Period      string       `json:"period" doc:"e.g. 2026-H1"`
+	Budget      tandem.Money `json:"budget" doc:"minor units"`
+	Currency    string       `json:"currency"`
+	OpensOn     time.Time    `json:"opens_on"`
+	ExpiresOn   time.Time    `json:"expires_on"`
+	CreatedAt   time.Time    `json:"created_at"`
+}
+
+// MDFRequest is one request against a fund, in its current state.
+type MDFRequest struct {
+	ID               int64        `json:"id"`
+	FundID           int64        `json:"fund_id"`
+	PartnerID        int64        `json:"partner_id"`
+	PartnerName      string       `json:"partner_name,omitempty"`
+	Period           string       `json:"period,omitempty"`
+	Ref              string       `json:"ref"`
+	Activity         string       `json:"activity"`
+	Motion           string       `json:"motion"`
+	ExpectedPipeline tandem.Money `json:"expected_pipeline"`
+	Requested        tandem.Money `json:"requested"`
+	Approved         tandem.Money `json:"approved"`
+	Claimed          tandem.Money `json:"claimed"`
+	Paid             tandem.Money `json:"paid"`
+	State            string       `json:"state"`
+	RejectReason     string       `json:"reject_reason,omitempty"`
+	ProofFiles       []string     `json:"proof_files,omitempty"`
+	Attendees        int          `json:"attendees,omitempty"`
+	Leads            []string     `json:"leads,omitempty"`
+	CreatedAt        time.Time    `json:"created_at"`
+	UpdatedAt        time.Time    `json:"updated_at"`
+}
+
+// MDFEvent is one line of a request's append-only log.
+type MDFEvent struct {
+	ID        int64        `json:"id"`
+	RequestID int64        `json:"request_id"`
+	FundID    int64        `json:"fund_id"`
+	At        time.Time    `json:"at"`
+	Actor     string       `json:"actor"`
+	Action    string       `json:"action"`
+	From      string       `json:"from"`
+	To        string       `json:"to"`
+	Amount    tandem.Money `json:"amount"`
+	Reason    string       `json:"reason,omitempty"`
+}
+
+// CreateMDFFund stores a partner's budget for a period. Channel staff only; one fund per partner and period.
+func (s *Store) CreateMDFFund(ctx context.Context, actor tandem.Actor, f *MDFFund) error {
+	if actor.IsPartner() || !actor.Can(tandem.RoleRevOps, tandem.RolePartnerManager, tandem.RoleVPChannel) {
+		return tandem.Errorf(tandem.EFORBIDDEN, "create MDF fund: %s users cannot set budgets", actor.Role)
+	}
+	f.Period = strings.TrimSpace(f.Period)
+	f.Currency = strings.ToUpper(strings.TrimSpace(f.Currency))
+	switch {
+	case f.PartnerID == 0:
+		return tandem.FieldError("partner_id", "a fund belongs to a partner")
+	case f.Period == "":
+		return tandem.FieldError("period", "name the fund's period, e.g. 2026-H1")
+	case f.Budget < 0:
+		return tandem.FieldError("budget", "%s is negative", f.Budget)
+	case len(f.Currency) != 3:
+		return tandem.FieldError("currency", "%q is not an ISO currency code", f.Currency)
+	case f.OpensOn.IsZero() || !f.ExpiresOn.After(f.OpensOn):
+		return tandem.FieldError("expires_on", "a fund expires after it opens")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO mdf_funds (partner_id, period, budget, currency, opens_on, expires_on,
+			created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			f.PartnerID, f.Period, int64(f.Budget), f.Currency, f.OpensOn.UnixMicro(), f.ExpiresOn.UnixMicro(),
+			now.UnixMicro(), dbID(actor.UserID)).Scan(&f.ID)
+		if err != nil {
+			return s.mapErr(err, "MDF fund")
+		}
+		f.CreatedAt = now
+		return appendAuditTx(ctx, tx, now, actor, "mdf.fund.create", "mdf_funds", fmt.Sprint(f.ID), f)
+	})
+}
+
+const fundColumns = `f.id, f.partner_id, p.name, f.period, f.budget, f.currency, f.opens_on, f.expires_on, f.created_at`
+
+func scanFund(scan func(...any) error) (MDFFund, error) {
+	var f MDFFund
+	var budget int64
+	err := scan(&f.ID, &f.PartnerID, &f.PartnerName, &f.Period, &budget, &f.Currency, timeCol{&f.OpensOn}, timeCol{&f.ExpiresOn},
+		timeCol{&f.CreatedAt})
+	f.Budget = tandem.Money(budget)
+	return f, err
+}
+
+// ListMDFFunds returns the funds the actor may see (a partner user: its own), newest period first.
+func (s *Store) ListMDFFunds(ctx context.Context, actor tandem.Actor, partnerID int64) ([]MDFFund, error) {
+	var w where
+	if actor.IsPartner() {
+		w.add("f.partner_id = ?", actor.PartnerID)
+	}
+	if partnerID != 0 {
+		w.add("f.partner_id = ?", partnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+fundColumns+` FROM mdf_funds f JOIN partners p ON p.id = f.partner_id`+
+		w.sql()+` ORDER BY f.opens_on DESC, p.name, f.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list MDF funds: %w", err)
+	}
+	defer rows.Close()
+	var out []MDFFund
+	for rows.Next() {
+		f, err := scanFund(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("list MDF funds: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// MDFRequestFilter narrows a request list.
+type MDFRequestFilter struct {
+	FundID    int64
+	PartnerID int64
+	States    []string
+}
+
+const requestColumns = `r.id, r.fund_id, r.partner_id, p.name, f.period, r.ref, r.activity, r.motion, r.expected_pipeline,
+	r.requested, r.approved, r.claimed, r.paid, r.state, r.reject_reason, r.proof_files, r.attendees, r.leads,
+	r.created_at, r.updated_at`
+
+func scanRequest(scan func(...any) error) (MDFRequest, error) {
+	var r MDFRequest
+	var pipe, req, appr, claim, paid int64
+	err := scan(&r.ID, &r.FundID, &r.PartnerID, &r.PartnerName, &r.Period, &r.Ref, &r.Activity, &r.Motion, &pipe, &req, &appr,
+		&claim, &paid, &r.State, &r.RejectReason, listCol{&r.ProofFiles}, &r.Attendees, listCol{&r.Leads},
+		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+	r.ExpectedPipeline, r.Requested, r.Approved, r.Claimed, r.Paid =
+		tandem.Money(pipe), tandem.Money(req), tandem.Money(appr), tandem.Money(claim), tandem.Money(paid)
+	return r, err
+}
+
+// ListMDFRequests returns the requests the actor may see, oldest first (the approval queue's order).
+func (s *Store) ListMDFRequests(ctx context.Context, actor tandem.Actor, f MDFRequestFilter) ([]MDFRequest, error) {
+	var w where
+	if actor.IsPartner() {
+		w.add("r.partner_id = ?", actor.PartnerID)
+	}
+	if f.FundID != 0 {
+		w.add("r.fund_id = ?", f.FundID)
+	}
+	if f.PartnerID != 0 {
+		w.add("r.partner_id = ?", f.PartnerID)
+	}
+	if len(f.States) > 0 {
+		cond, arg := s.inStrings("r.state", w.next(), f.States)
+		w.conds, w.args = append(w.conds, cond), append(w.args, arg)
+	}
+	return s.queryRequests(ctx, s.read, w, "")
+}
+
+func (s *Store) queryRequests(ctx context.Context, q querier, w where, suffix string) ([]MDFRequest, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+requestColumns+` FROM mdf_requests r JOIN mdf_funds f ON f.id = r.fund_id
+		JOIN partners p ON p.id = r.partner_id`+w.sql()+` ORDER BY r.created_at, r.id`+suffix, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list MDF requests: %w", err)
+	}
+	defer rows.Close()
+	var out []MDFRequest
+	for rows.Next() {
+		r, err := scanRequest(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("list MDF requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MDFRequestEvents returns a request's log, oldest first. A partner user sees only its own requests' logs.
+func (s *Store) MDFRequestEvents(ctx context.Context, actor tandem.Actor, requestID int64) ([]MDFEvent, error) {
+	var w where
+	w.add("request_id = ?", requestID)
+	if actor.IsPartner() {
+		w.add("partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, request_id, fund_id, at, actor, action, from_state, to_state, amount, reason
+		FROM mdf_events`+w.sql()+` ORDER BY id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("MDF events: %w", err)
+	}
+	defer rows.Close()
+	var out []MDFEvent
+	for rows.Next() {
+		var e MDFEvent
+		var amount int64
+		if err := rows.Scan(&e.ID, &e.RequestID, &e.FundID, timeCol{&e.At}, &e.Actor, &e.Action, &e.From, &e.To, &amount, &e.Reason); err != nil {
+			return nil, fmt.Errorf("MDF events: %w", err)
+		}
+		e.Amount = tandem.Money(amount)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// MDFFundState is what a transition decides on: the fund with every request, read in the transaction.
+// NewRef is the ref a new request made by the transition takes.
+type MDFFundState struct {
+	Fund     MDFFund
+	Requests []MDFRequest
+	NewRef   string
+	Now      time.Time
+}
+
+// MDFChange is a transition's outcome: the request as it now stands (Ref names it; a new ref inserts
+// it) and the event to log. Audit is the audit action, "" for none (money decisions are audited).
+type MDFChange struct {
+	Request MDFRequest `json:"request"`
+	Event   MDFEvent   `json:"event"`
+	Audit   string     `json:"audit,omitempty" doc:"the audit action written, when the move was a money decision"`
+	// Spend, when set, is written to the ledger in the same transaction (a paid claim is MDF spend).
+	Spend *SpendLine `json:"spend,omitempty"`
+}
+
+// ChangeMDFFund runs decide on the fund's current state inside one transaction and stores its outcome:
+// the request row, one event in the append-only log and, for money decisions, an audit entry. When
+// decide returns an error nothing is written. A partner user reaches only its own partner's funds
+// (another partner's fund is ENOTFOUND, as if it did not exist).
+func (s *Store) ChangeMDFFund(ctx context.Context, actor tandem.Actor, fundID int64, decide func(MDFFundState) (MDFChange, error)) (MDFChange, error) {
+	var out MDFChange
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		var w where
+		w.add("f.id = ?", fundID)
+		if actor.IsPartner() {
+			w.add("f.partner_id = ?", actor.PartnerID)
+		}
+		lock := ""
+		if s.dialect == DialectPostgres {
+			lock = " FOR UPDATE OF f"
+		}
+		fund, err := scanFund(tx.QueryRowContext(ctx, `SELECT `+fundColumns+` FROM mdf_funds f JOIN partners p ON p.id = f.partner_id`+
+			w.sql()+lock, w.args...).Scan)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tandem.NotFound("MDF fund", fundID)
+		}
+		if err != nil {
+			return fmt.Errorf("MDF fund %d: %w", fundID, err)
+		}
+		var rw where
+		rw.add("r.fund_id = ?", fundID)
+		reqs, err := s.queryRequests(ctx, tx, rw, "")
+		if err != nil {
+			return err
+		}
+		ch, err := decide(MDFFundState{Fund: fund, Requests: reqs, NewRef: newExternalID("mdf"), Now: now})
+		if err != nil {
+			return err
+		}
+		r := ch.Request
+		r.FundID, r.PartnerID, r.PartnerName, r.Period, r.UpdatedAt = fund.ID, fund.PartnerID, fund.PartnerName, fund.Period, now
+		existing := -1
+		for i, x := range reqs {
+			if x.Ref == r.Ref {
+				existing = i
+			}
+		}
+		if existing < 0 {
+			r.CreatedAt = now
+			err = tx.QueryRowContext(ctx, `INSERT INTO mdf_requests (fund_id, partner_id, ref, activity, motion, expected_pipeline,
+				requested, approved, claimed, paid, state, reject_reason, proof_files, attendees, leads, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
+				r.FundID, r.PartnerID, r.Ref, r.Activity, r.Motion, int64(r.ExpectedPipeline), int64(r.Requested), int64(r.Approved),
+				int64(r.Claimed), int64(r.Paid), r.State, r.RejectReason, jsonText(r.ProofFiles), r.Attendees, jsonText(r.Leads),
+				now.UnixMicro()).Scan(&r.ID)
+		} else {
+			r.ID, r.CreatedAt = reqs[existing].ID, reqs[existing].CreatedAt
+			_, err = tx.ExecContext(ctx, `UPDATE mdf_requests SET approved = $1, claimed = $2, paid = $3, state = $4,
+				reject_reason = $5, proof_files = $6, attendees = $7, leads = $8, updated_at = $9 WHERE id = $10`,
+				int64(r.Approved), int64(r.Claimed), int64(r.Paid), r.State, r.RejectReason, jsonText(r.ProofFiles), r.Attendees,
+				jsonText(r.Leads), now.UnixMicro(), r.ID)
+		}
+		if err != nil {
+			return s.mapErr(err, "MDF request")
+		}
+		e := ch.Event
+		e.RequestID, e.FundID, e.At = r.ID, fund.ID, now
+		if e.Actor == "" {
+			e.Actor = actor.Email
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO mdf_events (request_id, fund_id, partner_id, at, actor_id, actor, action,
+			from_state, to_state, amount, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			e.RequestID, e.FundID, fund.PartnerID, now.UnixMicro(), dbID(actor.UserID), e.Actor, e.Action, e.From, e.To,
+			int64(e.Amount), e.Reason).Scan(&e.ID)
+		if err != nil {
+			return fmt.Errorf("MDF event: %w", err)
+		}
+		if ch.Audit != "" {
+			if err := appendAuditTx(ctx, tx, now, actor, ch.Audit, "mdf_requests", r.Ref, e); err != nil {
+				return err
+			}
+		}
+		if l := ch.Spend; l != nil {
+			l.PartnerID = fund.PartnerID
+			if err := validSpendLine(l); err != nil {
+				return fmt.Errorf("MDF spend line: %w", err)
+			}
+			err := tx.QueryRowContext(ctx, `INSERT INTO spend_lines (month, motion, segment, region, product, partner_id, kind,
+				amount, currency, source, source_ref, note, created_at, created_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+				l.Month, l.Motion, l.Segment, l.Region, l.Product, dbID(l.PartnerID), l.Kind, int64(l.Amount), l.Currency,
+				l.Source, l.SourceRef, l.Note, now.UnixMicro(), dbID(actor.UserID)).Scan(&l.ID)
+			if err != nil {
+				return s.mapErr(err, "MDF spend line")
+			}
+		}
+		out = MDFChange{Request: r, Event: e, Audit: ch.Audit, Spend: ch.Spend}
+		return nil
+	})
+	return out, err
+}
+
+// Curriculum is a course of study for one role, certifying for some verticals and products.
+type Curriculum struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Role      string   `json:"role" enum:"partner_sales,partner_technical,ae,se"`
+	Verticals []string `json:"verticals"`
+	Products  []string `json:"products"`
+}
+
+// Certification is one person's certificate; PartnerID is 0 for the vendor's own people.
+type Certification struct {
+	ID           int64     `json:"id"`
+	Person       string    `json:"person"`
+	PartnerID    int64     `json:"partner_id,omitempty"`
+	PartnerName  string    `json:"partner_name,omitempty"`
+	UserID       int64     `json:"user_id,omitempty"`
+	CurriculumID string    `json:"curriculum"`
+	Role         string    `json:"role"`
+	CertifiedOn  time.Time `json:"certified_on"`
+	ExpiresOn    time.Time `json:"expires_on,omitzero"`
+	Source       string    `json:"source,omitempty"`
+}
+
+// SaveCurricula inserts or replaces curricula. Channel staff only.
+func (s *Store) SaveCurricula(ctx context.Context, actor tandem.Actor, cs []Curriculum) error {
+	if err := requireStaffWriter(actor, "save curricula"); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		for _, c := range cs {
+			if c.ID == "" {
+				return tandem.FieldError("id", "a curriculum needs an id")
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO curricula (id, name, role, verticals, products) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, verticals = excluded.verticals,
+				products = excluded.products`, c.ID, c.Name, c.Role, jsonText(c.Verticals), jsonText(c.Products))
+			if err != nil {
+				return s.mapErr(err, "curriculum "+c.ID)
+			}
+		}
+		return appendAuditTx(ctx, tx, now, actor, "curricula.save", "curricula", "", map[string]int{"curricula": len(cs)})
+	})
+}
+
+// ListCurricula returns every curriculum by id.
+func (s *Store) ListCurricula(ctx context.Context) ([]Curriculum, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, role, verticals, products FROM curricula ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list curricula: %w", err)
+	}
+	defer rows.Close()
+	var out []Curriculum
+	for rows.Next() {
+		var c Curriculum
+		if err := rows.Scan(&c.ID, &c.Name, &c.Role, listCol{&c.Verticals}, listCol{&c.Products}); err != nil {
+			return nil, fmt.Errorf("list curricula: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// AddCertifications stores certificates in one transaction, all or none; a certificate already stored
+// (same person, curriculum and date) is skipped. It returns how many were new. Channel staff only.
+func (s *Store) AddCertifications(ctx context.Context, actor tandem.Actor, source string, certs []Certification) (int, error) {
+	if err := requireStaffWriter(actor, "import certifications"); err != nil {
+		return 0, err
+	}
+	stored := 0
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		for i, c := range certs {
+			if c.Person == "" || c.CurriculumID == "" || c.CertifiedOn.IsZero() {
+				return tandem.FieldError("certifications", "certificate %d needs a person, a curriculum and a date", i+1)
+			}
+			var id int64
+			err := tx.QueryRowContext(ctx, `INSERT INTO certifications (person, partner_id, user_id, curriculum_id, certified_on,
+				expires_on, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id`,
+				c.Person, dbID(c.PartnerID), dbID(c.UserID), c.CurriculumID, c.CertifiedOn.UnixMicro(), dbTime(c.ExpiresOn),
+				source, now.UnixMicro()).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return s.mapErr(err, fmt.Sprintf("certificate %d (%s, %s)", i+1, c.Person, c.CurriculumID))
+			}
+			stored++
+		}
+		if stored == 0 {
+			return nil
+		}
+		return appendAuditTx(ctx, tx, now, actor, "certifications.import", "certifications", "", map[string]any{"source": source, "new": stored})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return stored, nil
+}
+
+// ListCertifications returns the certificates the actor may see (a partner user: its own partner's),
+// by partner, person and curriculum.
+func (s *Store) ListCertifications(ctx context.Context, actor tandem.Actor, partnerID int64) ([]Certification, error) {
+	var w where
+	if actor.IsPartner() {
+		w.add("c.partner_id = ?", actor.PartnerID)
+	}
+	if partnerID != 0 {
+		w.add("c.partner_id = ?", partnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT c.id, c.person, c.partner_id, COALESCE(p.name, ''), c.user_id, c.curriculum_id,
+		cu.role, c.certified_on, c.expires_on, c.source
+		FROM certifications c JOIN curricula cu ON cu.id = c.curriculum_id LEFT JOIN partners p ON p.id = c.partner_id`+
+		w.sql()+` ORDER BY COALESCE(p.name, ''), c.person, c.curriculum_id, c.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list certifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Certification
+	for rows.Next() {
+		var c Certification
+		if err := rows.Scan(&c.ID, &c.Person, idCol{&c.PartnerID}, &c.PartnerName, idCol{&c.UserID}, &c.CurriculumID, &c.Role,
+			timeCol{&c.CertifiedOn}, timeCol{&c.ExpiresOn}, &c.Source); err != nil {
+			return nil, fmt.Errorf("list certifications: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PortfolioDeal is one closed deal as the portfolio's returns read it.
+type PortfolioDeal struct {
+	ID          int64         `json:"id"`
+	ExternalID  string        `json:"external_id"`
+	Name        string        `json:"name"`
+	Motion      tandem.Motion `json:"motion"`
+	PartnerID   int64         `json:"partner_id,omitempty"`
+	PartnerType string        `json:"partner_type,omitempty"`
+	ACV         tandem.Money  `json:"acv"`
+	Won         bool          `json:"won"`
+	CreatedOn   time.Time     `json:"created_on"`
+	CloseDate   time.Time     `json:"close_date"`
+	FirstWin    bool          `json:"first_win" doc:"won, and the account's first won deal: a new customer"`
+	Attribution string        `json:"attribution,omitempty"`
+	AccountID   int64         `json:"account_id"`
+	Vertical    string        `json:"vertical,omitempty"`
+	ProductType string        `json:"product_type,omitempty"`
+}
+
+// PortfolioDeals returns the deals closed (won or lost) in [from, to), by close date. Like gross
+// profit, it is for those who see all of compensation (revops and executives).
+func (s *Store) PortfolioDeals(ctx context.Context, actor tandem.Actor, from, to time.Time) ([]PortfolioDeal, error) {
+	if !compSeesAll(actor) {
+		return nil, tandem.Errorf(tandem.EFORBIDDEN, "portfolio returns: %s users cannot read every deal's margin", actor.Role)
+	}
+	// An account's first won deal (earliest close, then lowest id) brings a new customer.
+	first := map[int64]int64{}
+	frows, err := s.read.QueryContext(ctx, `SELECT account_id, id FROM opportunities WHERE stage = 'closed_won'
+		ORDER BY account_id, close_date, id`)
+	if err != nil {
+		return nil, fmt.Errorf("portfolio deals: %w", err)
+	}
+	for frows.Next() {
+		var account, id int64
+		if err := frows.Scan(&account, &id); err != nil {
+			frows.Close()
+			return nil, fmt.Errorf("portfolio deals: %w", err)
+		}
+		if _, ok := first[account]; !ok {
+			first[account] = id
+		}
+	}
+	frows.Close()
+	if err := frows.Err(); err != nil {
+		return nil, fmt.Errorf("portfolio deals: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.routing_motion, o.partner_id, COALESCE(p.type, ''),
+		o.acv, o.stage, o.created_on, o.close_date, o.attribution, o.account_id, o.vertical, o.product_type
+		FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id
+		WHERE o.stage IN ('closed_won', 'closed_lost') AND o.close_date >= $1 AND o.close_date < $2
+		ORDER BY o.close_date, o.id`, from.UnixMicro(), to.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("portfolio deals: %w", err)
+	}
+	defer rows.Close()
+	var out []PortfolioDeal
+	for rows.Next() {
+		var d PortfolioDeal
+		var acv int64
+		var stage string
+		if err := rows.Scan(&d.ID, &d.ExternalID, &d.Name, &d.Motion, idCol{&d.PartnerID}, &d.PartnerType, &acv, &stage,
+			timeCol{&d.CreatedOn}, timeCol{&d.CloseDate}, &d.Attribution, &d.AccountID, &d.Vertical, &d.ProductType); err != nil {
+			return nil, fmt.Errorf("portfolio deals: %w", err)
+		}
+		d.ACV, d.Won = tandem.Money(acv), stage == string(tandem.StageClosedWon)
+		d.FirstWin = d.Won && first[d.AccountID] == d.ID
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SellingScope is what a partner sells, as its deals show: its deals' accounts' verticals and its
+// deals' product types.
+type SellingScope struct {
+	Verticals []string
+	Products  []string
+}
+
+// PartnerSellingScopes returns each visible partner's selling scope (a partner user: its own).
+func (s *Store) PartnerSellingScopes(ctx context.Context, actor tandem.Actor) (map[int64]SellingScope, error) {
+	var w where
+	w.add("o.partner_id IS NOT NULL")
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT o.partner_id, COALESCE(NULLIF(o.vertical, ''), a.vertical), o.product_type
+		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY 1, 2, 3`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("partner selling scopes: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]SellingScope{}
+	for rows.Next() {
+		var id int64
+		var vertical, product string
+		if err := rows.Scan(&id, &vertical, &product); err != nil {
+			return nil, fmt.Errorf("partner selling scopes: %w", err)
+		}
+		sc := out[id]
+		if vertical != "" && !slices.Contains(sc.Verticals, vertical) {
+			sc.Verticals = append(sc.Verticals, vertical)
+		}
+		if product != "" && !slices.Contains(sc.Products, product) {
+			sc.Products = append(sc.Products, product)
+		}
+		out[id] = sc
+	}
+	return out, rows.Err()
+}
