@@ -28,6 +28,7 @@ func (s *Server) registerAPI() {
 	s.registerCompAPI()
 	s.registerWebhookAPI()
 	s.registerAccountMatchAPI()
+	s.registerForecastAPI()
 }
 
 // Shapes shared by the resources.

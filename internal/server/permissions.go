@@ -137,6 +137,16 @@ var permissions = map[string]access{
 	"list-imports":  ops,
 	"get-import":    ops,
 
+	// The joint forecast: everyone reads the numbers of the deals they may see (a partner user its own
+	// partner's pipeline); the vendor's submissions and snapshots are staff's.
+	"get-forecast":               anyone,
+	"list-forecast-deals":        anyone,
+	"get-forecast-movement":      anyone,
+	"list-opportunity-history":   anyone,
+	"list-forecast-submissions":  staff,
+	"create-forecast-submission": staff,
+	"list-forecast-snapshots":    staff,
+
 	"list-webhooks":   ops,
 	"create-webhook":  ops,
 	"delete-webhook":  ops,
