@@ -32,7 +32,9 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	// the partner portal, the approval queue and the conflict pages
 	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review",
 	// the account-match review, the approval-time report and the webhooks admin
-	"account_matches", "approval_report", "webhooks"}
+	"account_matches", "approval_report", "webhooks",
+	// the joint forecast
+	"forecast"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -191,6 +193,8 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /import/{id}", s.signedIn(s.importJobPage, tandem.RoleRevOps))
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, tandem.RoleRevOps))
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditPage, staffRoles...))
+	mux.HandleFunc("GET /forecast", s.signedIn(s.forecastHandler(s.forecastPage), staffRoles...))
+	mux.HandleFunc("GET /forecast.csv", s.signedIn(s.forecastHandler(s.forecastCSV), staffRoles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)
