@@ -263,6 +263,17 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 	if err != nil {
 		return nil, err
 	}
+	if opts.Seed == 0 {
+		opts.Seed = forecast.DefaultSeed
+	}
+	if len(states) == 0 { // nothing existed yet: every number is zero
+		f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed}
+		for _, c := range forecast.Categories {
+			f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: string(c), Quarter: q, AsOf: asOf}})
+		}
+		f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: forecast.Total, Quarter: q, AsOf: asOf}})
+		return f, nil
+	}
 	deals := make([]forecast.Deal, len(states))
 	for i, s := range states {
 		deals[i] = s.deal
@@ -270,9 +281,6 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 	hist, err := forecast.NewHistory(deals)
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
-	}
-	if opts.Seed == 0 {
-		opts.Seed = forecast.DefaultSeed
 	}
 	res := hist.Forecast(q, asOf, opts)
 	f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}

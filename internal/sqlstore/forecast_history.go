@@ -242,3 +242,14 @@ func (s *Store) ForecastSubmissions(ctx context.Context, actor tandem.Actor, qua
 	}
 	return list, nil
 }
+
+// ForecastSnapshotTaken reports whether the snapshot of quarter as of day asOf is stored, so that a
+// job can skip the forecast when another instance took it already.
+func (s *Store) ForecastSnapshotTaken(ctx context.Context, quarter, asOf string) (bool, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM forecast_snapshots WHERE quarter = $1 AND as_of = $2`,
+		quarter, asOf).Scan(&n); err != nil {
+		return false, fmt.Errorf("forecast snapshot %s %s: %w", quarter, asOf, err)
+	}
+	return n > 0, nil
+}
