@@ -115,6 +115,9 @@ func Write(ctx context.Context, st *sqlstore.Store, ds *Dataset, pol *policy.Pol
 	if err := writeComp(ctx, st, ds.Config.Today); err != nil {
 		return nil, err
 	}
+	if err := writeForecastHistory(ctx, st, ds.Config.Seed, ds.Config.Today); err != nil {
+		return nil, err
+	}
 	if err := st.AppendAudit(ctx, actor, markerAction, markerEntity, strconv.FormatUint(m.Seed, 10), m); err != nil {
 		return nil, fmt.Errorf("demo: record the seed: %w", err)
 	}
