@@ -83,25 +83,40 @@ func Load(ctx context.Context, st Store, actor tandem.Actor) (*Book, error) {
 	return NewBook(opps, changes), nil
 }
 
-// Book is the opportunities and their changes, grouped per deal, to be read as of any day.
+// Book is the opportunities and their changes, each sorted, to be read as of any day.
 type Book struct {
-	opps    []tandem.Opportunity
-	changes map[int64][]tandem.OpportunityChange // per opportunity, oldest first
+	opps    []tandem.Opportunity       // by id
+	changes []tandem.OpportunityChange // by opportunity, time, then record
 }
 
-// NewBook groups changes by opportunity; the order either list comes in does not matter.
+// NewBook takes the opportunities and their changes; the order either comes in does not matter. It
+// sorts them in place when they are not sorted already (the store returns them sorted), so the caller
+// hands them over.
 func NewBook(opps []tandem.Opportunity, changes []tandem.OpportunityChange) *Book {
-	b := &Book{opps: slices.Clone(opps), changes: map[int64][]tandem.OpportunityChange{}}
-	slices.SortFunc(b.opps, func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) })
-	for _, c := range changes {
-		b.changes[c.OpportunityID] = append(b.changes[c.OpportunityID], c)
+	byID := func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) }
+	if !slices.IsSortedFunc(opps, byID) {
+		slices.SortFunc(opps, byID)
 	}
-	for _, list := range b.changes {
-		slices.SortFunc(list, func(x, y tandem.OpportunityChange) int {
-			return cmp.Or(x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
-		})
+	inOrder := func(x, y tandem.OpportunityChange) int {
+		return cmp.Or(cmp.Compare(x.OpportunityID, y.OpportunityID), x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
 	}
-	return b
+	if !slices.IsSortedFunc(changes, inOrder) {
+		slices.SortFunc(changes, inOrder)
+	}
+	return &Book{opps: opps, changes: changes}
+}
+
+// changesOf returns the changes of opportunity id, starting the search at from (both lists are sorted
+// by opportunity), and where the next search starts.
+func (b *Book) changesOf(id int64, from int) ([]tandem.OpportunityChange, int) {
+	for from < len(b.changes) && b.changes[from].OpportunityID < id {
+		from++
+	}
+	end := from
+	for end < len(b.changes) && b.changes[end].OpportunityID == id {
+		end++
+	}
+	return b.changes[from:end], end
 }
 
 // endOf returns the first instant after day d.
@@ -206,7 +221,7 @@ func closedDay(o tandem.Opportunity, changes []tandem.OpportunityChange, end tim
 
 // state is one deal as of a day, with the engine's record of it.
 type state struct {
-	opp  tandem.Opportunity
+	opp  *tandem.Opportunity // the book's own when no change was undone
 	deal forecast.Deal
 }
 
@@ -214,28 +229,37 @@ type state struct {
 func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 	end := endOf(d)
 	out := make([]state, 0, len(b.opps))
-	for _, cur := range b.opps {
-		if createdDay(cur) > d {
+	next := 0
+	for i := range b.opps {
+		cur := &b.opps[i]
+		var changes []tandem.OpportunityChange
+		changes, next = b.changesOf(cur.ID, next)
+		if createdDay(*cur) > d {
 			continue
 		}
-		changes := b.changes[cur.ID]
-		o, err := StateAsOf(cur, changes, d)
-		if err != nil {
-			return nil, err
+		o := cur
+		if len(changes) > 0 && !changes[len(changes)-1].ChangedAt.Before(end) {
+			past, err := StateAsOf(*cur, changes, d)
+			if err != nil {
+				return nil, err
+			}
+			o = &past
 		}
-		deal := forecast.Deal{ID: strconv.FormatInt(o.ID, 10), Category: CategoryOf(o), Created: createdDay(o),
+		deal := forecast.Deal{ID: strconv.FormatInt(o.ID, 10), Category: CategoryOf(*o), Created: createdDay(*o),
 			Amount: o.ACV, AmountKnown: o.ACV > 0, Segment: o.Country}
 		switch o.Stage {
 		case tandem.StageClosedWon:
 			deal.Outcome, deal.AmountKnown = forecast.Won, true
-			deal.Closed = closedDay(o, changes, end)
+			deal.Closed = closedDay(*o, changes, end)
 		case tandem.StageClosedLost:
 			deal.Outcome = forecast.Lost
-			deal.Closed = closedDay(o, changes, end)
+			deal.Closed = closedDay(*o, changes, end)
 		}
 		if deal, ok := deal.AsOf(d); ok {
 			if deal.Outcome == forecast.Open && o.Stage.Closed() {
-				o.Stage = tandem.StageNegotiation // closed only later: it was open on d
+				open := *o
+				open.Stage = tandem.StageNegotiation // closed only later: it was open on d
+				o = &open
 			}
 			out = append(out, state{opp: o, deal: deal})
 		}

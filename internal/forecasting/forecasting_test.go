@@ -3,6 +3,7 @@ package forecasting
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -150,18 +151,21 @@ func TestForecastSeesNothingAfterAsOf(t *testing.T) {
 	opps, changes, last := book(3000, 1)
 	asOf := day("2025-08-15")
 	q := forecast.QuarterOf(asOf)
-	full, err := NewBook(opps, changes).Forecast(q, asOf, forecast.Options{Simulations: 500})
+	full, err := NewBook(slices.Clone(opps), slices.Clone(changes)).Forecast(q, asOf, forecast.Options{Simulations: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cutOpps []tandem.Opportunity
 	var cutChanges []tandem.OpportunityChange
-	b := NewBook(opps, changes)
+	byOpp := map[int64][]tandem.OpportunityChange{}
+	for _, c := range changes {
+		byOpp[c.OpportunityID] = append(byOpp[c.OpportunityID], c)
+	}
 	for _, o := range opps {
 		if createdDay(o) > asOf {
 			continue
 		}
-		st, err := StateAsOf(o, b.changes[o.ID], asOf)
+		st, err := StateAsOf(o, byOpp[o.ID], asOf)
 		if err != nil {
 			t.Fatal(err)
 		}
