@@ -123,10 +123,43 @@ type forecastMovementInput struct {
 
 // MovementBody is the week-over-week waterfall of a quarter's open pipeline, per category then total.
 type MovementBody struct {
-	Quarter   string              `json:"quarter"`
-	From      string              `json:"from"`
-	To        string              `json:"to"`
-	Movements []forecast.Movement `json:"movements"`
+	Quarter   string         `json:"quarter"`
+	From      string         `json:"from"`
+	To        string         `json:"to"`
+	Movements []MovementLine `json:"movements"`
+}
+
+// MovementLine is one category's waterfall: end = start + added + pulled_in − pushed_out − won − lost −
+// removed + amount_changed (minor units), with the number of deals in each step.
+type MovementLine struct {
+	Category       string       `json:"category"`
+	Start          tandem.Money `json:"start"`
+	Added          tandem.Money `json:"added"`
+	PulledIn       tandem.Money `json:"pulled_in"`
+	PushedOut      tandem.Money `json:"pushed_out"`
+	Won            tandem.Money `json:"won"`
+	Lost           tandem.Money `json:"lost"`
+	Removed        tandem.Money `json:"removed"`
+	AmountChanged  tandem.Money `json:"amount_changed"`
+	End            tandem.Money `json:"end"`
+	AddedDeals     int          `json:"added_deals"`
+	PulledInDeals  int          `json:"pulled_in_deals"`
+	PushedOutDeals int          `json:"pushed_out_deals"`
+	WonDeals       int          `json:"won_deals"`
+	LostDeals      int          `json:"lost_deals"`
+	RemovedDeals   int          `json:"removed_deals"`
+	ChangedDeals   int          `json:"changed_deals"`
+}
+
+func movementLines(moves []forecast.Movement) []MovementLine {
+	out := make([]MovementLine, len(moves))
+	for i, m := range moves {
+		out[i] = MovementLine{Category: m.Category, Start: m.Start, Added: m.Added, PulledIn: m.PulledIn, PushedOut: m.PushedOut,
+			Won: m.Won, Lost: m.Lost, Removed: m.Removed, AmountChanged: m.AmountChanged, End: m.End, AddedDeals: m.AddedDeals,
+			PulledInDeals: m.PulledInDeals, PushedOutDeals: m.PushedOutDeals, WonDeals: m.WonDeals, LostDeals: m.LostDeals,
+			RemovedDeals: m.RemovedDeals, ChangedDeals: m.ChangedDeals}
+	}
+	return out
 }
 
 type forecastSubmissionInput struct {
@@ -185,7 +218,7 @@ func (s *Server) registerForecastAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return ok(MovementBody{Quarter: q.String(), From: from.String(), To: to.String(), Movements: moves}), nil
+			return ok(MovementBody{Quarter: q.String(), From: from.String(), To: to.String(), Movements: movementLines(moves)}), nil
 		})
 	register(s.api, opGet("list-forecast-submissions", "/forecast/submissions", "A quarter's forecast submissions",
 		"Managers' submissions, oldest first: the roll-up, the adjustment, who and why."),
