@@ -8,13 +8,18 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
+	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/importer"
 )
 
 const forecastSynopsis = `--history FILE.csv --as-of YYYY-MM-DD [--quarter YYYYQn] [flags]
+       tandem forecast -db URL [--as-of YYYY-MM-DD] [--quarter YYYYQn] [flags]
        tandem forecast backtest --history FILE.csv [--weeks 1,4,8] [flags]
+       tandem forecast backtest -db URL [--weeks 1,4,8] [flags]
 
 Forecasts a quarter's won value per attribution category (direct, partner_sourced, partner_led,
 partner_influenced) and in total, from a history export with the columns id, category, created_on,
@@ -25,14 +30,19 @@ mapping name (maven-forecast-history).
 
 backtest replays the history: for every quarter from the file's fifth to its last complete one and each
 week W it forecasts as of quarter start + 7·W days and prints quarter, week, category, p10, p50, p90 and
-actual (the won value that closed in the quarter).`
+actual (the won value that closed in the quarter).
 
-// historyFlags are the flags that say where the history comes from; a database source (-db) will sit
-// beside --history.
+With -db the deals are the database's opportunities as they stood at the end of the as-of day (default:
+today), rebuilt from their recorded history, in the categories of their attribution; the lines are the
+same.`
+
+// historyFlags are the flags that say where the history comes from: an export (--history) or the
+// database (-db).
 type historyFlags struct {
 	file    *string
 	mapFile *string
 	seed    *uint64
+	db      *string
 }
 
 func addHistoryFlags(fs interface {
@@ -43,7 +53,26 @@ func addHistoryFlags(fs interface {
 		file:    fs.String("history", "", "history export (CSV): id, category, created_on, closed_on, outcome, amount"),
 		mapFile: fs.String("map", "", "column mapping: a YAML file or a built-in mapping name, as for tandem import"),
 		seed:    fs.Uint64("seed", forecast.DefaultSeed, "Monte Carlo seed (stored with the results; same seed, same numbers)"),
+		db:      fs.String("db", "", "forecast from this database's opportunities and their history instead of --history"),
 	}
+}
+
+// fromDB reports whether the deals come from the database; both sources at once is a usage error.
+func (h historyFlags) fromDB() (bool, error) {
+	if *h.db != "" && (*h.file != "" || *h.mapFile != "") {
+		return false, fmt.Errorf("%w: -db and --history/--map are two sources; give one", errUsage)
+	}
+	return *h.db != "", nil
+}
+
+// loadBook reads the database's opportunities and their history, as the system actor.
+func (h historyFlags) loadBook(ctx context.Context, env *Env) (*forecasting.Book, error) {
+	st, err := openStore(ctx, env, *h.db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return forecasting.Load(ctx, st, tandem.SystemActor)
 }
 
 // load reads and validates the history.
@@ -93,12 +122,18 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *asOfFlag == "" {
+	useDB, err := src.fromDB()
+	if err != nil {
+		return err
+	}
+	if *asOfFlag == "" && !useDB {
 		return fmt.Errorf("%w: --as-of YYYY-MM-DD is required", errUsage)
 	}
-	asOf, err := forecast.ParseDay(*asOfFlag)
-	if err != nil {
-		return fmt.Errorf("%w: --as-of %q: %v", errUsage, *asOfFlag, err)
+	asOf := forecast.DayOf(time.Now())
+	if *asOfFlag != "" {
+		if asOf, err = forecast.ParseDay(*asOfFlag); err != nil {
+			return fmt.Errorf("%w: --as-of %q: %v", errUsage, *asOfFlag, err)
+		}
 	}
 	q := forecast.QuarterOf(asOf)
 	if *quarterFlag != "" {
@@ -106,11 +141,27 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("%w: --quarter %q: %v", errUsage, *quarterFlag, err)
 		}
 	}
-	hist, err := src.load()
-	if err != nil {
-		return err
+	var res *forecast.Result
+	if useDB {
+		book, err := src.loadBook(ctx, env)
+		if err != nil {
+			return err
+		}
+		f, err := book.Forecast(q, asOf, forecast.Options{Seed: *src.seed})
+		if err != nil {
+			return err
+		}
+		res = &forecast.Result{}
+		for _, l := range f.Lines {
+			res.Lines = append(res.Lines, l.Line)
+		}
+	} else {
+		hist, err := src.load()
+		if err != nil {
+			return err
+		}
+		res = hist.Forecast(q, asOf, forecast.Options{Seed: *src.seed})
 	}
-	res := hist.Forecast(q, asOf, forecast.Options{Seed: *src.seed})
 	w := bufio.NewWriter(env.Stdout)
 	for _, l := range res.Lines {
 		writeForecastLine(w, l)
@@ -124,8 +175,8 @@ func writeForecastLine(w io.Writer, l forecast.Line) {
 		l.Category, l.Quarter.String(), l.AsOf.String(), l.WonToDate, l.P10, l.P50, l.P90)
 }
 
-func runForecastBacktest(_ context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "forecast backtest", "--history FILE.csv [--weeks 1,4,8] [flags]")
+func runForecastBacktest(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "forecast backtest", "--history FILE.csv | -db URL [--weeks 1,4,8] [flags]")
 	src := addHistoryFlags(fs)
 	weeksFlag := fs.String("weeks", "1,4,8", "weeks into the quarter to forecast from, comma-separated (0–13)")
 	if err := parseFlags(fs, args); err != nil {
@@ -138,17 +189,33 @@ func runForecastBacktest(_ context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hist, err := src.load()
+	useDB, err := src.fromDB()
 	if err != nil {
 		return err
 	}
-	lines, err := hist.Backtest(weeks, forecast.Options{Seed: *src.seed})
-	if err != nil {
-		return err
+	var lines []forecast.BacktestLine
+	var hist *forecast.History
+	name := *src.file
+	if useDB {
+		name = "the database"
+		book, err := src.loadBook(ctx, env)
+		if err != nil {
+			return err
+		}
+		if lines, hist, err = book.Backtest(forecast.DayOf(time.Now()), weeks, forecast.Options{Seed: *src.seed}); err != nil {
+			return err
+		}
+	} else {
+		if hist, err = src.load(); err != nil {
+			return err
+		}
+		if lines, err = hist.Backtest(weeks, forecast.Options{Seed: *src.seed}); err != nil {
+			return err
+		}
 	}
 	if len(lines) == 0 {
 		first, last := hist.Span()
-		return fmt.Errorf("%s: the history (%s to %s) has no complete quarter from its fifth on to replay", *src.file, first, last)
+		return fmt.Errorf("%s: the history (%s to %s) has no complete quarter from its fifth on to replay", name, first, last)
 	}
 	w := bufio.NewWriter(env.Stdout)
 	for _, l := range lines {

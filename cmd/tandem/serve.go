@@ -15,6 +15,7 @@ import (
 
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/escalation"
+	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/notify"
 	"github.com/tandem-revops/tandem/internal/prediction"
 	"github.com/tandem-revops/tandem/internal/programme"
@@ -278,6 +279,14 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	}
 	predictJob.Start(ctx)
 	defer predictJob.Stop()
+
+	// The weekly forecast snapshot: stored once per week however many instances run it.
+	snapshots, err := forecasting.NewSnapshotJob(forecasting.SnapshotConfig{Store: st, Now: o.now, Logger: o.logger})
+	if err != nil {
+		return err
+	}
+	snapshots.Start(ctx)
+	defer snapshots.Stop()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)

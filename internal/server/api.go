@@ -31,6 +31,7 @@ func (s *Server) registerAPI() {
 	s.registerRevokeAccessAPI()
 	s.registerPredictionAPI()
 	s.registerPortfolioAPI()
+	s.registerForecastAPI()
 }
 
 // Shapes shared by the resources.

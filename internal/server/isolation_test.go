@@ -108,6 +108,14 @@ func TestPartnerIsolation(t *testing.T) {
 			"train-prediction-model":          {"/prediction-models", `{"kind":"conflict_risk"}`, 404},
 			"get-registration-conflict-risk":  {"/registrations/" + b(ids.regB) + "/conflict-risk", "", 404},
 			"get-opportunity-win-probability": {"/opportunities/" + b(ids.oppB) + "/win-probability", "", 404},
+			// The joint forecast: a partner user's numbers are its own partner's deals only.
+			"get-forecast":               {"/forecast?as_of=2026-05-01", "", 200},
+			"list-forecast-deals":        {"/forecast/deals?as_of=2026-05-01&category=total&number=pipeline", "", 200},
+			"get-forecast-movement":      {"/forecast/movement?from=2026-01-01&to=2026-05-01&quarter=2026Q2", "", 200},
+			"list-opportunity-history":   {"/opportunities/" + b(ids.oppB) + "/history", "", 404},
+			"list-forecast-submissions":  {"/forecast/submissions?quarter=2026Q2", "", 404},
+			"create-forecast-submission": {"/forecast/submissions", `{"quarter":"2026Q2","level":"partner_tier","scope":"silver","category":"total","roll_up":1,"adjustment":0}`, 404},
+			"list-forecast-snapshots":    {"/forecast/snapshots?quarter=2026Q2", "", 404},
 		}
 		maps.Copy(cases, portfolioIsolationCases(t, e))
 		// B's data, any of which in a response is a leak.

@@ -172,6 +172,15 @@ var permissions = map[string]access{
 	"list-curricula":               anyone,
 	"save-curricula":               channel,
 	"get-certification-report":     anyone,
+	// The joint forecast: everyone reads the numbers of the deals they may see (a partner user its own
+	// partner's pipeline); the vendor's submissions and snapshots are staff's.
+	"get-forecast":               anyone,
+	"list-forecast-deals":        anyone,
+	"get-forecast-movement":      anyone,
+	"list-opportunity-history":   anyone,
+	"list-forecast-submissions":  staff,
+	"create-forecast-submission": staff,
+	"list-forecast-snapshots":    staff,
 
 	"list-webhooks":   ops,
 	"create-webhook":  ops,

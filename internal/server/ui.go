@@ -38,7 +38,10 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	"models",
 
 	// the enablement portfolio
-	"portfolio", "mdf", "certifications"}
+	"portfolio", "mdf", "certifications",
+
+	// the joint forecast
+	"forecast"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -198,6 +201,8 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /import/{id}", s.signedIn(s.page(s.importJobPage), ops.roles...))
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, ops.roles...))
 	mux.HandleFunc("GET /audit", s.signedIn(s.page(s.auditPage), staff.roles...))
+	mux.HandleFunc("GET /forecast", s.signedIn(s.forecastHandler(s.forecastPage), staff.roles...))
+	mux.HandleFunc("GET /forecast.csv", s.signedIn(s.forecastHandler(s.forecastCSV), staff.roles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)

@@ -1,0 +1,411 @@
+// Package forecasting is the joint forecast inside the product: it reads the store's opportunities and
+// their recorded history (tandem.OpportunityChange), rebuilds each deal as it stood at the end of any
+// day, turns those into the forecast engine's deals (internal/forecast) and runs the engine, and builds
+// the owners' roll-up from their forecast categories. The store returns records only; the engine is
+// called here.
+//
+// # A deal as of a day
+//
+// A deal exists on day D when it was created on or before D (created_on, else the day of created_at).
+// Its fields at the end of D are its current values with every recorded change after D undone, newest
+// first. Its forecast category is its attribution as of D (internal/comp's), or, where none was derived
+// yet, one read off the routing: no partner → direct, co-sell → partner_led (the hybrid motion),
+// partner-led → partner_sourced, any other partner deal → partner_influenced.
+//
+// A deal closed won or lost as of D closed on its close date; when it has none, on the day its stage
+// last changed, else the day of its last update; never before it was created. The engine's own as-of
+// rule (forecast.Deal.AsOf) still applies, so a deal imported closed with a later close date is open.
+//
+// # The roll-up
+//
+// For the quarter's open deals whose close date falls in it, by the owner's forecast category, summed
+// cumulatively as CRMs show it: commit = won to date + commit deals; best case = commit + best-case deals;
+// pipeline = best case + pipeline deals. Omitted deals count in none. Amounts are summed as stored in
+// minor units: the forecast assumes one plan currency, as compensation does.
+package forecasting
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/forecast"
+)
+
+// Store is what the forecast reads (the SQL store).
+type Store interface {
+	ForecastOpportunities(ctx context.Context, actor tandem.Actor) ([]tandem.Opportunity, []tandem.OpportunityChange, error)
+}
+
+// Line is one row of the forecast: the engine's line and the owners' roll-up of the same category.
+type Line struct {
+	forecast.Line
+	Commit   tandem.Money
+	BestCase tandem.Money
+	Pipeline tandem.Money
+}
+
+// DealRef is one deal behind a number: a deal won in the quarter so far or open with its close date in
+// it, as of the forecast's day.
+type DealRef struct {
+	ID         int64                   `json:"id"`
+	ExternalID string                  `json:"external_id"`
+	Name       string                  `json:"name"`
+	Category   string                  `json:"category"`
+	Forecast   tandem.ForecastCategory `json:"forecast_category"`
+	Stage      tandem.Stage            `json:"stage"`
+	ACV        tandem.Money            `json:"acv"`
+	CloseDate  string                  `json:"close_date"`
+	OwnerID    int64                   `json:"owner_id,omitempty"`
+	PartnerID  int64                   `json:"partner_id,omitempty"`
+}
+
+// Forecast is a quarter's forecast as of a day: one line per category in forecast.Categories order,
+// then the total; the deals behind them; and the seed that reproduces the bands.
+type Forecast struct {
+	Quarter forecast.Quarter
+	AsOf    forecast.Day
+	Seed    uint64
+	Lines   []Line
+	Deals   []DealRef
+}
+
+// Load reads the opportunities actor may see and their history.
+func Load(ctx context.Context, st Store, actor tandem.Actor) (*Book, error) {
+	opps, changes, err := st.ForecastOpportunities(ctx, actor)
+	if err != nil {
+		return nil, fmt.Errorf("forecast: %w", err)
+	}
+	return NewBook(opps, changes), nil
+}
+
+// Book is the opportunities and their changes, each sorted, to be read as of any day.
+type Book struct {
+	opps    []tandem.Opportunity       // by id
+	changes []tandem.OpportunityChange // by opportunity, time, then record
+}
+
+// NewBook takes the opportunities and their changes; the order either comes in does not matter. It
+// sorts them in place when they are not sorted already (the store returns them sorted), so the caller
+// hands them over.
+func NewBook(opps []tandem.Opportunity, changes []tandem.OpportunityChange) *Book {
+	byID := func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) }
+	if !slices.IsSortedFunc(opps, byID) {
+		slices.SortFunc(opps, byID)
+	}
+	inOrder := func(x, y tandem.OpportunityChange) int {
+		return cmp.Or(cmp.Compare(x.OpportunityID, y.OpportunityID), x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
+	}
+	if !slices.IsSortedFunc(changes, inOrder) {
+		slices.SortFunc(changes, inOrder)
+	}
+	return &Book{opps: opps, changes: changes}
+}
+
+// changesOf returns the changes of opportunity id, starting the search at from (both lists are sorted
+// by opportunity), and where the next search starts.
+func (b *Book) changesOf(id int64, from int) ([]tandem.OpportunityChange, int) {
+	for from < len(b.changes) && b.changes[from].OpportunityID < id {
+		from++
+	}
+	end := from
+	for end < len(b.changes) && b.changes[end].OpportunityID == id {
+		end++
+	}
+	return b.changes[from:end], end
+}
+
+// endOf returns the first instant after day d.
+func endOf(d forecast.Day) time.Time { return (d + 1).Time() }
+
+// StateAsOf returns o as it stood at the end of day d: its current fields with every change recorded
+// after d undone, newest first. A value that does not parse is an error naming the change.
+func StateAsOf(o tandem.Opportunity, changes []tandem.OpportunityChange, d forecast.Day) (tandem.Opportunity, error) {
+	end := endOf(d)
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		if c.ChangedAt.Before(end) {
+			break
+		}
+		if err := undo(&o, c); err != nil {
+			return o, fmt.Errorf("opportunity %s: change %d of %s at %s: %w", o.ExternalID, c.ID, c.Field, c.ChangedAt.Format(time.RFC3339), err)
+		}
+	}
+	return o, nil
+}
+
+// undo sets the field c changed back to its old value.
+func undo(o *tandem.Opportunity, c tandem.OpportunityChange) error {
+	id := func(s string) (int64, error) {
+		if s == "" {
+			return 0, nil
+		}
+		return strconv.ParseInt(s, 10, 64)
+	}
+	var err error
+	switch c.Field {
+	case tandem.HistoryStage:
+		o.Stage = tandem.Stage(c.Old)
+	case tandem.HistoryACV:
+		var v int64
+		v, err = strconv.ParseInt(c.Old, 10, 64)
+		o.ACV = tandem.Money(v)
+	case tandem.HistoryCloseDate:
+		var v int64
+		if v, err = id(c.Old); err == nil {
+			o.CloseDate = time.Time{}
+			if c.Old != "" {
+				o.CloseDate = time.UnixMicro(v).UTC()
+			}
+		}
+	case tandem.HistoryForecastCategory:
+		o.ForecastCategory = tandem.ForecastCategory(c.Old)
+	case tandem.HistoryOwner:
+		o.OwnerID, err = id(c.Old)
+	case tandem.HistoryPartner:
+		o.PartnerID, err = id(c.Old)
+	case tandem.HistoryMotion:
+		o.Routing.Motion = tandem.Motion(c.Old)
+	case tandem.HistoryAttribution:
+		o.Attribution = tandem.Attribution(c.Old)
+	default:
+		return fmt.Errorf("%q is not a recorded field", c.Field)
+	}
+	if err != nil {
+		return fmt.Errorf("old value %q: %w", c.Old, err)
+	}
+	return nil
+}
+
+// CategoryOf returns the forecast category of a deal (see the package comment).
+func CategoryOf(o tandem.Opportunity) forecast.Category {
+	if o.Attribution.Valid() {
+		return forecast.Category(o.Attribution)
+	}
+	switch {
+	case o.PartnerID == 0 || o.Routing.Motion == tandem.MotionDirect:
+		return forecast.Category(tandem.AttributionDirect)
+	case o.Routing.Motion == tandem.MotionCoSell:
+		return forecast.Category(tandem.AttributionPartnerLed)
+	case o.Routing.Motion == tandem.MotionPartnerLed:
+		return forecast.Category(tandem.AttributionPartnerSourced)
+	}
+	return forecast.Category(tandem.AttributionPartnerInfluenced)
+}
+
+func createdDay(o tandem.Opportunity) forecast.Day {
+	if !o.CreatedOn.IsZero() {
+		return forecast.DayOf(o.CreatedOn)
+	}
+	return forecast.DayOf(o.CreatedAt)
+}
+
+// closedDay is when a deal closed (see the package comment); changes are its own, oldest first.
+func closedDay(o tandem.Opportunity, changes []tandem.OpportunityChange, end time.Time) forecast.Day {
+	day := forecast.DayOf(o.UpdatedAt)
+	if !o.CloseDate.IsZero() {
+		day = forecast.DayOf(o.CloseDate)
+	} else {
+		for _, c := range changes {
+			if c.Field == tandem.HistoryStage && c.ChangedAt.Before(end) {
+				day = forecast.DayOf(c.ChangedAt)
+			}
+		}
+	}
+	return max(day, createdDay(o))
+}
+
+// state is one deal as of a day, with the engine's record of it.
+type state struct {
+	opp  *tandem.Opportunity // the book's own when no change was undone
+	deal forecast.Deal
+}
+
+// statesAsOf returns the deals that existed at the end of day d, as they stood then.
+func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
+	end := endOf(d)
+	out := make([]state, 0, len(b.opps))
+	next := 0
+	for i := range b.opps {
+		cur := &b.opps[i]
+		var changes []tandem.OpportunityChange
+		changes, next = b.changesOf(cur.ID, next)
+		if createdDay(*cur) > d {
+			continue
+		}
+		o := cur
+		if len(changes) > 0 && !changes[len(changes)-1].ChangedAt.Before(end) {
+			past, err := StateAsOf(*cur, changes, d)
+			if err != nil {
+				return nil, err
+			}
+			o = &past
+		}
+		deal := forecast.Deal{ID: strconv.FormatInt(o.ID, 10), Category: CategoryOf(*o), Created: createdDay(*o),
+			Amount: o.ACV, AmountKnown: o.ACV > 0, Segment: o.Country}
+		switch o.Stage {
+		case tandem.StageClosedWon:
+			deal.Outcome, deal.AmountKnown = forecast.Won, true
+			deal.Closed = closedDay(*o, changes, end)
+		case tandem.StageClosedLost:
+			deal.Outcome = forecast.Lost
+			deal.Closed = closedDay(*o, changes, end)
+		}
+		if deal, ok := deal.AsOf(d); ok {
+			if deal.Outcome == forecast.Open && o.Stage.Closed() {
+				open := *o
+				open.Stage = tandem.StageNegotiation // closed only later: it was open on d
+				o = &open
+			}
+			out = append(out, state{opp: o, deal: deal})
+		}
+	}
+	return out, nil
+}
+
+// DealsAsOf returns the engine's deals as they stood at the end of day d.
+func (b *Book) DealsAsOf(d forecast.Day) ([]forecast.Deal, error) {
+	states, err := b.statesAsOf(d)
+	if err != nil {
+		return nil, err
+	}
+	deals := make([]forecast.Deal, len(states))
+	for i, s := range states {
+		deals[i] = s.deal
+	}
+	return deals, nil
+}
+
+// Forecast forecasts quarter q as of the end of day asOf from what was known then, with the roll-up
+// and the deals behind the numbers.
+func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*Forecast, error) {
+	states, err := b.statesAsOf(asOf)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Seed == 0 {
+		opts.Seed = forecast.DefaultSeed
+	}
+	if len(states) == 0 { // nothing existed yet: every number is zero
+		f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed}
+		for _, c := range forecast.Categories {
+			f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: string(c), Quarter: q, AsOf: asOf}})
+		}
+		f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: forecast.Total, Quarter: q, AsOf: asOf}})
+		return f, nil
+	}
+	deals := make([]forecast.Deal, len(states))
+	for i, s := range states {
+		deals[i] = s.deal
+	}
+	hist, err := forecast.NewHistory(deals)
+	if err != nil {
+		return nil, fmt.Errorf("forecast: %w", err)
+	}
+	res := hist.Forecast(q, asOf, opts)
+	f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}
+	for i, l := range res.Lines {
+		f.Lines[i] = Line{Line: l}
+	}
+	total := len(forecast.Categories)
+	for _, s := range states {
+		ci := slices.Index(forecast.Categories[:], s.deal.Category)
+		inQuarter := func(d forecast.Day) bool { return d >= q.Start() && d <= q.End() }
+		switch {
+		case s.deal.Outcome == forecast.Won && inQuarter(s.deal.Closed):
+		case s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() && inQuarter(forecast.DayOf(s.opp.CloseDate)):
+			var add *tandem.Money
+			for _, l := range []*Line{&f.Lines[ci], &f.Lines[total]} {
+				switch s.opp.ForecastCategory {
+				case tandem.ForecastCommit:
+					add = &l.Commit
+				case tandem.ForecastBestCase:
+					add = &l.BestCase
+				case tandem.ForecastPipeline:
+					add = &l.Pipeline
+				default:
+					add = nil
+				}
+				if add != nil {
+					*add += s.opp.ACV
+				}
+			}
+			if add == nil {
+				continue // omitted: behind no number
+			}
+		default:
+			continue
+		}
+		closeDate := ""
+		if s.deal.Outcome == forecast.Won {
+			closeDate = s.deal.Closed.String()
+		} else {
+			closeDate = forecast.DayOf(s.opp.CloseDate).String()
+		}
+		f.Deals = append(f.Deals, DealRef{ID: s.opp.ID, ExternalID: s.opp.ExternalID, Name: s.opp.Name, Category: string(s.deal.Category),
+			Forecast: s.opp.ForecastCategory, Stage: s.opp.Stage, ACV: s.opp.ACV, CloseDate: closeDate, OwnerID: s.opp.OwnerID,
+			PartnerID: s.opp.PartnerID})
+	}
+	// Cumulative, as CRMs show it: commit includes what is won; best case includes commit; pipeline best case.
+	for i := range f.Lines {
+		l := &f.Lines[i]
+		l.Commit += l.WonToDate
+		l.BestCase += l.Commit
+		l.Pipeline += l.BestCase
+	}
+	return f, nil
+}
+
+// Backtest replays the history the store holds (today's view of every deal) as forecast.History.Backtest
+// does for an export.
+func (b *Book) Backtest(today forecast.Day, weeks []int, opts forecast.Options) ([]forecast.BacktestLine, *forecast.History, error) {
+	deals, err := b.DealsAsOf(today)
+	if err != nil {
+		return nil, nil, err
+	}
+	hist, err := forecast.NewHistory(deals)
+	if err != nil {
+		return nil, nil, fmt.Errorf("forecast backtest: %w", err)
+	}
+	lines, err := hist.Backtest(weeks, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("forecast backtest: %w", err)
+	}
+	return lines, hist, nil
+}
+
+// Movements returns the week-over-week waterfall of quarter q's open pipeline between the ends of days
+// from and to, per category then the total (forecast.Movements), from the history.
+func (b *Book) Movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
+	snap := func(d forecast.Day) ([]forecast.SnapshotDeal, error) {
+		states, err := b.statesAsOf(d)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]forecast.SnapshotDeal, 0, len(states))
+		for _, s := range states {
+			sd := forecast.SnapshotDeal{ID: s.deal.ID, Category: s.deal.Category, Outcome: s.deal.Outcome, Amount: s.opp.ACV}
+			switch {
+			case s.deal.Outcome != forecast.Open:
+				sd.CloseDate = s.deal.Closed
+			case !s.opp.CloseDate.IsZero():
+				sd.CloseDate = forecast.DayOf(s.opp.CloseDate)
+			}
+			out = append(out, sd)
+		}
+		return out, nil
+	}
+	before, err := snap(from)
+	if err != nil {
+		return nil, err
+	}
+	after, err := snap(to)
+	if err != nil {
+		return nil, err
+	}
+	return forecast.Movements(before, after, q)
+}
