@@ -19,7 +19,7 @@ import (
 // then flags.
 type demoConfig struct {
 	Addr    string // listen address; TANDEM_ADDR
-	DB      string // the SQLite file of the demo
+	DB      string // the SQLite file of the demo, or a postgres:// url of an empty database
 	Seed    uint64 // the same seed always makes the same company
 	Reset   bool   // regenerate even when the file holds this seed's demo
 	NoServe bool   // generate (or reuse) the file and stop
@@ -35,7 +35,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	cfg := defaultDemoConfig(env)
 	fs := newFlagSet(env, "demo", "[-addr HOST:PORT] [-seed N] [-db PATH] [-reset] [-no-serve]")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env TANDEM_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file of the demo company")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file of the demo company, or postgres://… of an empty database")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the synthetic company; the same seed makes the same company")
 	fs.BoolVar(&cfg.Reset, "reset", cfg.Reset, "generate the company again even if the file already holds it")
 	fs.BoolVar(&cfg.NoServe, "no-serve", cfg.NoServe, "only create the database file, do not serve it")
@@ -45,41 +45,47 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
+	return runDemoCompany(ctx, env, cfg, demo.DefaultConfig(cfg.Seed))
+}
+
+// runDemoCompany creates (or reuses) the company gen describes in cfg.DB and serves it unless
+// cfg.NoServe. Tests pass a small company.
+func runDemoCompany(ctx context.Context, env *Env, cfg demoConfig, gen demo.Config) error {
 	// The store logs every migration at info level: noise for someone trying the demo.
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	start := time.Now()
-	res, err := demo.Ensure(ctx, cfg.DB, demo.DefaultConfig(cfg.Seed), cfg.Reset, auth.NewHasher().Hash, logger)
+	res, err := demo.EnsureDatabase(ctx, cfg.DB, gen, cfg.Reset, auth.NewHasher().Hash, logger)
 	if err != nil {
 		return err
 	}
 	if res.Reused {
-		fmt.Fprintf(env.Stdout, "Using the demo company in %s (seed %d); run with -reset to create it again.\n", cfg.DB, cfg.Seed)
+		fmt.Fprintf(env.Stdout, "Using the demo company in %s (seed %d); run with -reset to create it again.\n", demo.Redacted(cfg.DB), cfg.Seed)
 	} else {
 		d := res.Data
 		fmt.Fprintf(env.Stdout, "Created the demo company in %s (seed %d) in %.1fs: %d accounts, %d opportunities, %d partners, %d users, %d registrations.\n",
-			cfg.DB, cfg.Seed, time.Since(start).Seconds(), len(d.Accounts), len(d.Opportunities), len(d.Partners), len(d.Users), len(d.Registrations))
+			demo.Redacted(cfg.DB), cfg.Seed, time.Since(start).Seconds(), len(d.Accounts), len(d.Opportunities), len(d.Partners), len(d.Users), len(d.Registrations))
 	}
 	if cfg.NoServe {
 		printSignIns(env.Stdout, res.Marker)
-		printCLIHint(env.Stdout, cfg.DB, demo.DefaultConfig(cfg.Seed).Today)
+		printCLIHint(env.Stdout, demo.Redacted(cfg.DB), gen.Today)
 		return nil
 	}
 
 	st, err := sqlstore.Open(ctx, cfg.DB, logger)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", cfg.DB, err)
+		return fmt.Errorf("open %s: %w", demo.Redacted(cfg.DB), err)
 	}
 	defer st.Close()
 	// The demo's data is dated relative to its own "today", so the demo runs on a clock that starts at
 	// 10:00 UTC that day and moves with real time. On the real clock, a demo served a week later would
 	// find every SLA breached and every open conflict escalated to the CEO.
-	now := demoClock(demo.DefaultConfig(cfg.Seed).Today, time.Now)
+	now := demoClock(gen.Today, time.Now)
 	return serveStore(ctx, env, st, cfg.Addr, now, func(url string) {
 		fmt.Fprintf(env.Stdout, "\nTandem demo is running at %s\n", url)
 		fmt.Fprintf(env.Stdout, "It runs on the demo's own clock: it is %s there.\n", now().Format("Monday 2 January 2006 15:04 UTC"))
 		printSignIns(env.Stdout, res.Marker)
-		printCLIHint(env.Stdout, cfg.DB, demo.DefaultConfig(cfg.Seed).Today)
+		printCLIHint(env.Stdout, demo.Redacted(cfg.DB), gen.Today)
 		fmt.Fprintln(env.Stdout, "\nPress Ctrl-C to stop.")
 	})
 }

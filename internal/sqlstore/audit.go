@@ -150,22 +150,36 @@ func changes(before, after any) map[string]change {
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
 
 // listRecords runs one page of "SELECT columns FROM from WHERE … ORDER BY …" (order and w built by the
-// caller) and returns the records and how many match in all.
+// caller) and returns the records and how many match in all. The total is a second, plain count query
+// rather than count(*) OVER () on the page query: the window makes the database build and sort every
+// matching row in full before the LIMIT (the RevOps opportunity list of the demo's 60,000 deals: 0.16 s
+// of CPU in SQLite, against 0.016 s for the page and the count apart).
 func listRecords[T any](ctx context.Context, s *Store, kind, columns, from string, w where, order string, limit, offset int,
 	scan func(func(...any) error) (T, error)) ([]T, int, error) {
 	pg, err := page(limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []T
-	total, err := s.list(ctx, `SELECT `+columns+`, count(*) OVER () FROM `+from+w.sql()+order+pg, w,
-		func(row func(...any) error) error {
-			v, err := scan(row)
-			out = append(out, v)
-			return err
-		}, `SELECT count(*) FROM `+from+w.sql())
+	rows, err := s.read.QueryContext(ctx, `SELECT `+columns+` FROM `+from+w.sql()+order+pg, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list %s: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list %s: %w", kind, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list %s: %w", kind, err)
+	}
+	rows.Close()
+	var total int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM `+from+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("list %s: count: %w", kind, err)
 	}
 	return out, total, nil
 }
