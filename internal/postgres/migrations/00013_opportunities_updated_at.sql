@@ -1,7 +1,7 @@
 -- The opportunity list's default order is the most recently changed first (updated_at DESC, id DESC).
 -- Without an index the database sorts every deal for each page: on the demo's 60,000 deals the RevOps
 -- list took about 1 s of SQLite time a page, with this index a few milliseconds.
--- (Numbered 00012 to stay clear of the 00010 and 00011 migrations of parallel branches.)
+-- (Added after 00012_forecast.sql.)
 
 -- +goose Up
 CREATE INDEX opportunities_updated_at ON opportunities (updated_at, id);
