@@ -18,7 +18,7 @@ func CheckAmount(field string, m Money) error {
 	case m < 0:
 		return FieldError(field, "cannot be negative")
 	case m > MaxAmount:
-		return FieldError(field, "%s is over the largest amount Tandem accepts (%s)", m, MaxAmount)
+		return FieldError(field, "is over the largest amount Tandem accepts (%s)", MaxAmount)
 	}
 	return nil
 }
