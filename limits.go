@@ -27,7 +27,7 @@ func CheckAmount(field string, m Money) error {
 // -MaxAmount ≤ m ≤ MaxAmount.
 func CheckSignedAmount(field string, m Money) error {
 	if m < -MaxAmount || m > MaxAmount {
-		return FieldError(field, "%s is outside the range Tandem accepts (±%s)", m, MaxAmount)
+		return FieldError(field, "is outside the range Tandem accepts (±%s)", MaxAmount)
 	}
 	return nil
 }
