@@ -211,6 +211,10 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// The currency must be one the policy in force can price; the same check tandem route and import make.
+	if err := prog.Policy.CheckCurrency(r.Currency); err != nil {
+		return nil, nil, nil, err
+	}
 	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.
 	if err := s.registrations.Submit(ctx, actor, r, prog.Registration); err != nil {
 		return nil, nil, nil, err
