@@ -2,9 +2,21 @@ package tandem
 
 import "strings"
 
-// ValidCountry reports whether s looks like an ISO 3166-1 alpha-2 code (two upper-case letters).
+// isoCountries is every ISO 3166-1 alpha-2 code, two letters each: Tandem's one country table
+// (internal/country reads it to resolve the spellings exports write).
+const isoCountries = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW"
+
+// ValidCountry reports whether s is an assigned ISO 3166-1 alpha-2 code in upper case ("DE"; not "ZZ").
 func ValidCountry(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {
+		return false
+	}
+	for i := 0; i < len(isoCountries); i += 2 {
+		if isoCountries[i] == s[0] && isoCountries[i+1] == s[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidCurrency reports whether s looks like an ISO 4217 code (three upper-case letters).

@@ -23,6 +23,10 @@ type Account struct {
 
 // Validate reports the first rule the account breaks.
 func (a *Account) Validate() error {
+	if err := firstError(CheckLine("name", a.Name, MaxNameLength), CheckLine("external_id", a.ExternalID, MaxCodeLength),
+		CheckLine("domain", a.Domain, MaxCodeLength), CheckLine("vertical", a.Vertical, MaxCodeLength)); err != nil {
+		return err
+	}
 	if strings.TrimSpace(a.Name) == "" {
 		return FieldError("name", "is required")
 	}
@@ -52,6 +56,19 @@ type Partner struct {
 }
 
 func (p *Partner) Validate() error {
+	if err := firstError(CheckLine("name", p.Name, MaxNameLength), CheckLine("external_id", p.ExternalID, MaxCodeLength)); err != nil {
+		return err
+	}
+	for _, v := range p.Verticals {
+		if err := CheckLine("verticals", v, MaxCodeLength); err != nil {
+			return err
+		}
+	}
+	for _, c := range p.Certifications {
+		if err := CheckLine("certifications", c, MaxCodeLength); err != nil {
+			return err
+		}
+	}
 	if strings.TrimSpace(p.Name) == "" {
 		return FieldError("name", "is required")
 	}
@@ -88,6 +105,10 @@ type User struct {
 }
 
 func (u *User) Validate() error {
+	if err := firstError(CheckLine("name", u.Name, MaxNameLength), CheckLine("email", u.Email, MaxCodeLength),
+		CheckLine("external_id", u.ExternalID, MaxCodeLength)); err != nil {
+		return err
+	}
 	if _, err := mail.ParseAddress(u.Email); err != nil || !strings.Contains(u.Email, "@") {
 		return FieldError("email", "%q is not an email address", u.Email)
 	}
@@ -121,6 +142,9 @@ type Product struct {
 }
 
 func (p *Product) Validate() error {
+	if err := firstError(CheckLine("name", p.Name, MaxNameLength), CheckLine("external_id", p.ExternalID, MaxCodeLength)); err != nil {
+		return err
+	}
 	if strings.TrimSpace(p.Name) == "" {
 		return FieldError("name", "is required")
 	}
@@ -170,6 +194,11 @@ type Opportunity struct {
 }
 
 func (o *Opportunity) Validate() error {
+	if err := firstError(CheckLine("name", o.Name, MaxNameLength), CheckLine("external_id", o.ExternalID, MaxCodeLength),
+		CheckLine("product", o.Product, MaxCodeLength), CheckLine("vertical", o.Vertical, MaxCodeLength),
+		CheckAmount("acv", o.ACV)); err != nil {
+		return err
+	}
 	switch {
 	case strings.TrimSpace(o.Name) == "":
 		return FieldError("name", "is required")
@@ -225,6 +254,12 @@ type Registration struct {
 }
 
 func (r *Registration) Validate() error {
+	if err := firstError(CheckLine("account_name", r.AccountName, MaxNameLength), CheckLine("external_id", r.ExternalID, MaxCodeLength),
+		CheckLine("website", r.Website, MaxCodeLength), CheckLine("contact_name", r.ContactName, MaxNameLength),
+		CheckLine("contact_email", r.ContactEmail, MaxCodeLength), CheckText("rejection_reason", r.RejectionReason, MaxTextLength),
+		CheckAmount("estimated_acv", r.EstimatedACV)); err != nil {
+		return err
+	}
 	switch {
 	case r.PartnerID == 0:
 		return FieldError("partner_id", "is required")
@@ -260,6 +295,9 @@ type Touch struct {
 }
 
 func (t *Touch) Validate() error {
+	if err := firstError(CheckLine("external_id", t.ExternalID, MaxCodeLength), CheckText("note", t.Note, MaxTextLength)); err != nil {
+		return err
+	}
 	switch {
 	case t.PartnerID == 0:
 		return FieldError("partner_id", "is required")
@@ -364,4 +402,14 @@ func (a Actor) Can(roles ...Role) bool {
 		}
 	}
 	return a.Role == RoleAdmin
+}
+
+// firstError returns the first non-nil error of errs.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -146,9 +146,19 @@ func parseMoneySlow(s string) (Money, string, error) {
 		neg = true
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
-	if strings.HasPrefix(s, "-") {
-		neg = !neg
+	// One sign at most: "--5" or "(-5)" is a typo or a mangled export, never a double negation.
+	sign := func() error {
+		if neg {
+			return FieldError("", "%q has more than one minus sign", orig)
+		}
+		neg = true
 		s = strings.TrimSpace(s[1:])
+		return nil
+	}
+	if strings.HasPrefix(s, "-") {
+		if err := sign(); err != nil {
+			return 0, "", err
+		}
 	}
 	currency := ""
 	for _, c := range []struct{ sym, code string }{{"US$", "USD"}, {"$", "USD"}, {"€", "EUR"}, {"£", "GBP"}} {
@@ -169,8 +179,9 @@ func parseMoneySlow(s string) (Money, string, error) {
 		}
 	}
 	if strings.HasPrefix(s, "-") {
-		neg = !neg
-		s = strings.TrimSpace(s[1:])
+		if err := sign(); err != nil {
+			return 0, "", err
+		}
 	}
 	s = strings.ReplaceAll(s, " ", "")
 	s = strings.ReplaceAll(s, "\u00a0", "")

@@ -340,6 +340,10 @@ func (rt *rowRouter) load(row []string) error {
 	if err != nil {
 		return fmt.Errorf("acv: %q is not a number", acvText)
 	}
+	var bad *tandem.Error
+	if errors.As(tandem.CheckAmount("acv", acv), &bad) {
+		return fmt.Errorf("acv: %q %s", acvText, bad.Message)
+	}
 	d.ACV, d.Currency = acv, cur
 	if col := strings.ToUpper(get(c.currency)); col != "" {
 		if cur != "" && cur != col {

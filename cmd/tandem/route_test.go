@@ -103,7 +103,24 @@ func TestRouteCommand(t *testing.T) {
 			name:  "a currency without an fx rate is an error for that deal",
 			input: "id,account,acv,country,vertical,product_type,currency\nD-1,Acme,100,US,technology,core,JPY\n",
 			code:  1,
-			want:  []map[string]any{{"line": 2.0, "error": "currency: the policy has no fx rate for JPY (add it under fx:)"}},
+			want:  []map[string]any{{"line": 2.0, "error": "currency: JPY is not a currency the programme accepts (use one of CAD, EUR, GBP, USD)"}},
+		},
+		{
+			name: "negative, doubly negative and out-of-range ACVs are refused",
+			input: header +
+				"D-1,Acme,-5,US,technology,core,,\n" +
+				"D-2,Beta,(100.00),US,technology,core,,\n" +
+				"D-3,Gamma,--5,US,technology,core,,\n" +
+				"D-4,Delta,\"20,000,000,000\",US,technology,core,,\n" +
+				"D-5,Eps,\"10,000,000,000\",US,technology,core,,\n",
+			code: 1,
+			want: []map[string]any{
+				{"line": 2.0, "error": `acv: "-5" cannot be negative`},
+				{"line": 3.0, "error": `acv: "(100.00)" cannot be negative`},
+				{"line": 4.0, "error": `acv: "--5" is not a number`},
+				{"line": 5.0, "error": `acv: "20,000,000,000" is over the largest amount Tandem accepts (10000000000.00)`},
+				{"id": "D-5", "motion": "direct", "partner_attached": true, "rule": "over-1m"},
+			},
 		},
 		{
 			name:  "a CSV syntax error spoils only its row",

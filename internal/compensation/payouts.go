@@ -119,8 +119,12 @@ func ImportPayouts(ctx context.Context, st PayoutStore, actor tandem.Actor, file
 			row.payeeID = id
 		}
 		amount, _, err := tandem.ParseMoney(field("amount"))
+		var bad *tandem.Error
 		if err != nil || field("amount") == "" {
 			problem(rec.Line, "amount", "%q is not an amount like 1234.56", field("amount"))
+			ok = false
+		} else if errors.As(tandem.CheckSignedAmount("amount", amount), &bad) {
+			problem(rec.Line, "amount", "%q %s", field("amount"), bad.Message)
 			ok = false
 		}
 		row.amount = amount

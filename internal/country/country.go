@@ -5,12 +5,10 @@
 package country
 
 import (
+	tandem "github.com/tandem-revops/tandem"
 	"unicode"
 	"unicode/utf8"
 )
-
-// iso is every ISO 3166-1 alpha-2 code, two letters each.
-const iso = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW"
 
 // spellings maps the names exports commonly write, their native spellings and the alpha-3 codes of the
 // countries B2B vendors most often sell in to ISO codes. Anything else must be given as its ISO code.
@@ -105,12 +103,9 @@ func Code(s string) (string, bool) {
 	var buf [64]byte
 	key := appendKey(buf[:0], s)
 	if len(key) == 2 {
-		c := [2]byte{key[0] - 'a' + 'A', key[1] - 'a' + 'A'}
 		if key[0] >= 'a' && key[0] <= 'z' && key[1] >= 'a' && key[1] <= 'z' {
-			for i := 0; i < len(iso); i += 2 {
-				if iso[i] == c[0] && iso[i+1] == c[1] {
-					return iso[i : i+2], true
-				}
+			if c := string([]byte{key[0] - 'a' + 'A', key[1] - 'a' + 'A'}); tandem.ValidCountry(c) {
+				return c, true
 			}
 		}
 	}

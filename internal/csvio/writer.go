@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // Writer writes CSV whose cells cannot run as formulas when the file is opened in a spreadsheet.
@@ -38,19 +39,26 @@ func (w *Writer) Flush() error {
 	return nil
 }
 
-// SafeCell returns s made inert for spreadsheets: a cell starting with '=', '+', '-', '@', a tab or a
-// carriage return gets a leading single quote, so Excel, LibreOffice and Google Sheets show it as text
-// instead of evaluating it (OWASP "CSV injection"). Plain numbers such as "-1200.50" or "+1" are left as
-// they are, so amounts stay numeric.
+// SafeCell returns s made inert for spreadsheets: a cell starting with '=', '+', '-', '@', a tab, a
+// carriage return or a newline gets a leading single quote, so Excel, LibreOffice and Google Sheets show
+// it as text instead of evaluating it (OWASP "CSV injection"). So does a cell starting with a space
+// (spreadsheets trim it and evaluate what follows) or with the full-width forms ＝ ＋ － ＠, which some
+// spreadsheets read as their ASCII twins. Plain numbers such as "-1200.50" or "+1" are left as they are,
+// so amounts stay numeric.
 func SafeCell(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '=', '+', '-', '@':
 		if isPlainNumber(s) {
 			return s
 		}
+		return "'" + s
+	case '\t', '\r', '\n', ' ':
+		return "'" + s
+	}
+	if r, _ := utf8.DecodeRuneInString(s); r == '＝' || r == '＋' || r == '－' || r == '＠' {
 		return "'" + s
 	}
 	return s

@@ -25,6 +25,14 @@ func TestSafeCell(t *testing.T) {
 		{"empty", "", ""},
 		{"formula later in text is harmless", "a=b", "a=b"},
 		{"dash text", "-abc", "'-abc"},
+		{"leading space before a formula", " =1+1", "' =1+1"},
+		{"leading space", " Acme", "' Acme"},
+		{"newline", "\n=1+1", "'\n=1+1"},
+		{"full-width equals", "＝HYPERLINK(\"http://x\")", "'＝HYPERLINK(\"http://x\")"},
+		{"full-width plus", "＋1", "'＋1"},
+		{"full-width minus", "－1", "'－1"},
+		{"full-width at", "＠SUM(A1)", "'＠SUM(A1)"},
+		{"full-width letter is text", "Ａcme", "Ａcme"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -662,9 +662,13 @@ func (ps *parser) autoApproveLimit(p *Policy, src *Registration, n *yaml.Node) t
 		ps.add(l, c, "", "registration.auto_approve.max_acv must be positive (leave it out for no limit)")
 		return 0
 	}
+	if err := tandem.CheckAmount("max_acv", m); err != nil {
+		ps.add(l, c, "", "registration.auto_approve.max_acv: %v", err)
+		return 0
+	}
 	if cur != "" && !strings.EqualFold(cur, p.currency) {
 		if m, err = p.convert(m, cur); err != nil {
-			ps.add(l, c, "", "registration.auto_approve.max_acv: %v", err)
+			ps.add(l, c, "", "registration.auto_approve.max_acv: the policy has no fx rate for %s (add it under fx:)", cur)
 			return 0
 		}
 	}

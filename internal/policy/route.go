@@ -163,7 +163,7 @@ func (p *Policy) convert(amount tandem.Money, currency string) (tandem.Money, er
 		if strings.EqualFold(currency, p.currency) {
 			return amount, nil
 		}
-		return 0, tandem.FieldError("currency", "the policy has no fx rate for %s (add it under fx:)", currency)
+		return 0, p.CheckCurrency(currency)
 	}
 	major := new(big.Rat).SetFrac64(int64(amount), tandem.MinorUnits)
 	m, err := tandem.RatToMoney(major.Mul(major, rate))

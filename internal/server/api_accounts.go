@@ -9,20 +9,20 @@ import (
 )
 
 type accountListInput struct {
-	Query    string `query:"q" doc:"name or domain contains (case-insensitive)"`
-	Country  string `query:"country" doc:"ISO 3166 two-letter code"`
-	Vertical string `query:"vertical"`
-	Sort     string `query:"sort" doc:"name, country, created_at, updated_at or id; a leading - reverses"`
+	Query    string `query:"q" maxLength:"200" doc:"name or domain contains (case-insensitive)"`
+	Country  string `query:"country" maxLength:"200" doc:"ISO 3166 two-letter code"`
+	Vertical string `query:"vertical" maxLength:"200"`
+	Sort     string `query:"sort" maxLength:"200" doc:"name, country, created_at, updated_at or id; a leading - reverses"`
 	PageParams
 }
 
 // accountInput is an account as a client writes it: every field optional on update.
 type accountInput struct {
-	ExternalID  *string `json:"external_id,omitempty" doc:"the CRM's id; generated when absent"`
-	Name        *string `json:"name,omitempty"`
-	Domain      *string `json:"domain,omitempty" doc:"website; reduced to its host"`
-	Country     *string `json:"country,omitempty"`
-	Vertical    *string `json:"vertical,omitempty"`
+	ExternalID  *string `json:"external_id,omitempty" maxLength:"254" doc:"the CRM's id; generated when absent"`
+	Name        *string `json:"name,omitempty" maxLength:"200"`
+	Domain      *string `json:"domain,omitempty" maxLength:"254" doc:"website; reduced to its host"`
+	Country     *string `json:"country,omitempty" maxLength:"254"`
+	Vertical    *string `json:"vertical,omitempty" maxLength:"254"`
 	ParentID    *int64  `json:"parent_id,omitempty"`
 	OwnerID     *int64  `json:"owner_id,omitempty"`
 	TerritoryID *int64  `json:"territory_id,omitempty"`

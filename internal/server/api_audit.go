@@ -8,9 +8,9 @@ import (
 )
 
 type auditListInput struct {
-	Entity   string `query:"entity" doc:"opportunity, registration, policy_version, ..."`
-	EntityID string `query:"entity_id"`
-	Action   string `query:"action"`
+	Entity   string `query:"entity" maxLength:"200" doc:"opportunity, registration, policy_version, ..."`
+	EntityID string `query:"entity_id" maxLength:"200"`
+	Action   string `query:"action" maxLength:"200"`
 	PageParams
 }
 

@@ -26,7 +26,7 @@ import (
 // (recompute, dispute). Money is always integer minor units of the plan currency.
 
 type compPlanInput struct {
-	At string `query:"at" doc:"the day the plan is in force, YYYY-MM-DD (UTC); default today"`
+	At string `query:"at" maxLength:"200" doc:"the day the plan is in force, YYYY-MM-DD (UTC); default today"`
 }
 
 type compPlanView struct {
@@ -100,7 +100,7 @@ type quotasInput struct {
 }
 
 type quotaListInput struct {
-	Period string `query:"period" required:"true" doc:"a quarter such as 2026-Q3"`
+	Period string `query:"period" maxLength:"200" required:"true" doc:"a quarter such as 2026-Q3"`
 }
 
 type payoutForm struct {
@@ -109,8 +109,8 @@ type payoutForm struct {
 
 type whatIfInput struct {
 	Source string `json:"source" minLength:"1" doc:"the draft plan YAML"`
-	From   string `json:"from" doc:"first quarter, e.g. 2025-Q1"`
-	To     string `json:"to" doc:"last quarter, inclusive, e.g. 2025-Q4 (at most eight quarters)"`
+	From   string `json:"from" maxLength:"254" doc:"first quarter, e.g. 2025-Q1"`
+	To     string `json:"to" maxLength:"254" doc:"last quarter, inclusive, e.g. 2025-Q4 (at most eight quarters)"`
 }
 
 type grossProfitInput struct {
@@ -119,7 +119,7 @@ type grossProfitInput struct {
 }
 
 type disputeInput struct {
-	Reason string `json:"reason" minLength:"1" doc:"why the attribution is wrong"`
+	Reason string `json:"reason" maxLength:"4000" minLength:"1" doc:"why the attribution is wrong"`
 }
 
 type recomputeInput struct {

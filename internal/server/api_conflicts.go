@@ -32,12 +32,12 @@ type conflictBody struct {
 type resolveBody struct {
 	Resolution              tandem.Resolution `json:"resolution" enum:"award_partner,award_direct,co_sell,split"`
 	PartnerShareBasisPoints int               `json:"partner_share_basis_points,omitempty" minimum:"0" maximum:"10000" doc:"a split's partner share, 1 to 9999 (6000 = 60 %); only for split"`
-	Rationale               string            `json:"rationale" doc:"why; required, and shown to later deciders as precedent"`
+	Rationale               string            `json:"rationale" maxLength:"4000" doc:"why; required, and shown to later deciders as precedent"`
 }
 
 type reviewInput struct {
-	From string `query:"from" doc:"first day, YYYY-MM-DD (UTC); default the first day of the current quarter"`
-	To   string `query:"to" doc:"day after the last, YYYY-MM-DD (UTC); default the first day of the next quarter"`
+	From string `query:"from" maxLength:"200" doc:"first day, YYYY-MM-DD (UTC); default the first day of the current quarter"`
+	To   string `query:"to" maxLength:"200" doc:"day after the last, YYYY-MM-DD (UTC); default the first day of the next quarter"`
 }
 
 func (s *Server) registerConflictAPI() {

@@ -19,9 +19,9 @@ type opportunityListInput struct {
 	PartnerID int64                   `query:"partner_id"`
 	OwnerID   int64                   `query:"owner_id"`
 	AccountID int64                   `query:"account_id"`
-	Rule      string                  `query:"rule" doc:"the id of the policy rule that routed the deal"`
-	Query     string                  `query:"q" doc:"name or account name contains (case-insensitive)"`
-	Sort      string                  `query:"sort" doc:"name, acv, close_date, stage, motion, updated_at, created_at or id; a leading - reverses"`
+	Rule      string                  `query:"rule" maxLength:"200" doc:"the id of the policy rule that routed the deal"`
+	Query     string                  `query:"q" maxLength:"200" doc:"name or account name contains (case-insensitive)"`
+	Sort      string                  `query:"sort" maxLength:"200" doc:"name, acv, close_date, stage, motion, updated_at, created_at or id; a leading - reverses"`
 	PageParams
 }
 
@@ -33,19 +33,19 @@ func (in *opportunityListInput) filter() sqlstore.OpportunityFilter {
 // opportunityInput is an opportunity as a client writes it; on update, fields left out keep their value.
 // Routing is never written by clients: the active policy decides it.
 type opportunityInput struct {
-	ExternalID          *string                  `json:"external_id,omitempty" doc:"the CRM's id; generated when absent"`
-	Name                *string                  `json:"name,omitempty"`
+	ExternalID          *string                  `json:"external_id,omitempty" maxLength:"254" doc:"the CRM's id; generated when absent"`
+	Name                *string                  `json:"name,omitempty" maxLength:"200"`
 	AccountID           *int64                   `json:"account_id,omitempty"`
 	OwnerID             *int64                   `json:"owner_id,omitempty"`
 	PartnerID           *int64                   `json:"partner_id,omitempty" doc:"0 detaches the partner"`
-	Product             *string                  `json:"product,omitempty"`
+	Product             *string                  `json:"product,omitempty" maxLength:"254"`
 	ProductType         *tandem.ProductType      `json:"product_type,omitempty" enum:"core,addon,services"`
-	ACV                 *tandem.Money            `json:"acv,omitempty" doc:"annual contract value in minor units (cents)"`
-	Currency            *string                  `json:"currency,omitempty" doc:"ISO 4217; default USD"`
+	ACV                 *tandem.Money            `json:"acv,omitempty" minimum:"0" maximum:"1000000000000" doc:"annual contract value in minor units (cents), 0 to 10^12 (10 billion)"`
+	Currency            *string                  `json:"currency,omitempty" maxLength:"254" doc:"ISO 4217; default USD"`
 	Stage               *tandem.Stage            `json:"stage,omitempty" enum:"prospecting,qualified,proposal,negotiation,closed_won,closed_lost"`
 	ForecastCategory    *tandem.ForecastCategory `json:"forecast_category,omitempty" enum:"pipeline,best_case,commit,closed,omitted"`
-	Country             *string                  `json:"country,omitempty"`
-	Vertical            *string                  `json:"vertical,omitempty"`
+	Country             *string                  `json:"country,omitempty" maxLength:"254"`
+	Vertical            *string                  `json:"vertical,omitempty" maxLength:"254"`
 	DiscountBasisPoints *int                     `json:"discount_basis_points,omitempty"`
 	Attribution         *tandem.Attribution      `json:"attribution,omitempty" enum:"direct,partner_sourced,partner_led,partner_influenced"`
 	CreatedOn           *time.Time               `json:"created_on,omitempty"`
@@ -139,7 +139,7 @@ type updatedOpportunity struct {
 type heldReroute struct {
 	Proposed   tandem.Routing `json:"proposed" doc:"the routing the policy proposed and the deal did not take"`
 	ConflictID int64          `json:"conflict_id,omitempty" doc:"the open protected_reroute conflict that decides it"`
-	Note       string         `json:"note"`
+	Note       string         `json:"note" maxLength:"4000"`
 }
 
 // updateOpportunity validates o, routes it with the active policy and stores it over before. When the

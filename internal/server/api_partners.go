@@ -9,16 +9,16 @@ import (
 )
 
 type partnerListInput struct {
-	Query    string          `query:"q" doc:"name contains (case-insensitive)"`
+	Query    string          `query:"q" maxLength:"200" doc:"name contains (case-insensitive)"`
 	Tier     tandem.Tier     `query:"tier" enum:"platinum,gold,silver,registered"`
 	Standing tandem.Standing `query:"standing" enum:"good,probation,suspended"`
-	Sort     string          `query:"sort" doc:"name, tier, created_at, updated_at or id; a leading - reverses"`
+	Sort     string          `query:"sort" maxLength:"200" doc:"name, tier, created_at, updated_at or id; a leading - reverses"`
 	PageParams
 }
 
 type partnerInput struct {
-	ExternalID     *string             `json:"external_id,omitempty"`
-	Name           *string             `json:"name,omitempty"`
+	ExternalID     *string             `json:"external_id,omitempty" maxLength:"254"`
+	Name           *string             `json:"name,omitempty" maxLength:"200"`
 	Tier           *tandem.Tier        `json:"tier,omitempty" enum:"platinum,gold,silver,registered"`
 	Type           *tandem.PartnerType `json:"type,omitempty" enum:"reseller,referral,co_sell"`
 	Countries      []string            `json:"countries,omitempty"`

@@ -20,7 +20,7 @@ type policyView struct {
 }
 
 type draftInput struct {
-	Name   string `json:"name,omitempty" doc:"default: the name in the YAML"`
+	Name   string `json:"name,omitempty" maxLength:"200" doc:"default: the name in the YAML"`
 	Source string `json:"source" minLength:"1" doc:"the policy YAML"`
 }
 

@@ -14,7 +14,7 @@ import (
 // closes the routes a role can never use.
 
 type transitionBody struct {
-	Reason string `json:"reason,omitempty" doc:"why; required to reject"`
+	Reason string `json:"reason,omitempty" maxLength:"4000" doc:"why; required to reject"`
 }
 
 type transitionInput struct {

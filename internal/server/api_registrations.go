@@ -17,23 +17,23 @@ type registrationListInput struct {
 	Status    tandem.RegistrationStatus `query:"status" enum:"submitted,approved,rejected,expired,won,lost,withdrawn"`
 	PartnerID int64                     `query:"partner_id"`
 	AccountID int64                     `query:"account_id"`
-	Query     string                    `query:"q" doc:"account name contains"`
-	Sort      string                    `query:"sort" doc:"submitted_at, account_name, estimated_acv, expires_at, status or id; a leading - reverses"`
+	Query     string                    `query:"q" maxLength:"200" doc:"account name contains"`
+	Sort      string                    `query:"sort" maxLength:"200" doc:"submitted_at, account_name, estimated_acv, expires_at, status or id; a leading - reverses"`
 	PageParams
 }
 
 type registrationInput struct {
-	ExternalID    string             `json:"external_id,omitempty"`
+	ExternalID    string             `json:"external_id,omitempty" maxLength:"254"`
 	PartnerID     int64              `json:"partner_id,omitempty" doc:"a partner user may leave it out: it registers for its own partner"`
-	AccountName   string             `json:"account_name" minLength:"1"`
-	Website       string             `json:"website,omitempty"`
-	Country       string             `json:"country" doc:"ISO 3166 two-letter code"`
+	AccountName   string             `json:"account_name" maxLength:"200" minLength:"1"`
+	Website       string             `json:"website,omitempty" maxLength:"254"`
+	Country       string             `json:"country" maxLength:"254" doc:"ISO 3166 two-letter code"`
 	ProductType   tandem.ProductType `json:"product_type" enum:"core,addon,services"`
-	EstimatedACV  tandem.Money       `json:"estimated_acv" doc:"in minor units (cents)"`
-	Currency      string             `json:"currency,omitempty" doc:"ISO 4217; default USD"`
+	EstimatedACV  tandem.Money       `json:"estimated_acv" minimum:"0" maximum:"1000000000000" doc:"in minor units (cents), 0 to 10^12 (10 billion)"`
+	Currency      string             `json:"currency,omitempty" maxLength:"254" doc:"ISO 4217; default USD"`
 	ExpectedClose time.Time          `json:"expected_close,omitzero"`
-	ContactName   string             `json:"contact_name,omitempty"`
-	ContactEmail  string             `json:"contact_email,omitempty"`
+	ContactName   string             `json:"contact_name,omitempty" maxLength:"200"`
+	ContactEmail  string             `json:"contact_email,omitempty" maxLength:"254"`
 }
 
 func (s *Server) registerRegistrationAPI() {
@@ -209,6 +209,10 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 	}
 	prog, err := s.programme.Current(ctx)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	// The currency must be one the policy in force can price; the same check tandem route and import make.
+	if err := prog.Policy.CheckCurrency(r.Currency); err != nil {
 		return nil, nil, nil, err
 	}
 	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.

@@ -12,7 +12,7 @@ import (
 // shown once, in the answer to its creation; receivers check each request's Tandem-Signature with it.
 
 type webhookCreateBody struct {
-	URL    string   `json:"url" doc:"where to POST events: an http:// or https:// URL"`
+	URL    string   `json:"url" maxLength:"2048" doc:"where to POST events: an http:// or https:// URL"`
 	Events []string `json:"events,omitempty" doc:"event kinds to send, e.g. registration.approve, conflict.escalated, registration.* or conflict.*; none: every event"`
 }
 

@@ -26,7 +26,7 @@ func TestAuditAppliesRecordVisibility(t *testing.T) {
 		if res := e.do("revops", "PUT", APIPrefix+"/comp/quotas", body); res.status != 200 {
 			t.Fatalf("set quotas: %d %s", res.status, res.body)
 		}
-		if res := e.do("revops", "POST", APIPrefix+"/webhooks", `{"url":"https://hooks.example.test/x","events":["registration.approved"]}`); res.status != 201 && res.status != 200 {
+		if res := e.do("revops", "POST", APIPrefix+"/webhooks", `{"url":"https://hooks.example.test/x","events":["registration.approve"]}`); res.status != 201 && res.status != 200 {
 			t.Fatalf("create webhook: %d %s", res.status, res.body)
 		}
 

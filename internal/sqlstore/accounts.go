@@ -53,6 +53,10 @@ func getAccount(ctx context.Context, q querier, actor tandem.Actor, id int64) (*
 func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountFilter) ([]tandem.Account, int, error) {
 	var w where
 	scopeAccounts(&w, actor)
+	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
+	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+		return nil, 0, err
+	}
 	if f.Query != "" {
 		p := likePattern(f.Query)
 		w.add(`(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`, p, p)

@@ -36,6 +36,10 @@ func (s *Store) ListTerritories(ctx context.Context, actor tandem.Actor, f Terri
 		return nil, 0, nil
 	}
 	var w where
+	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
+	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+		return nil, 0, err
+	}
 	if f.Query != "" {
 		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
@@ -125,6 +129,10 @@ func (s *Store) GetProduct(ctx context.Context, actor tandem.Actor, id int64) (*
 // ListProducts returns products by name.
 func (s *Store) ListProducts(ctx context.Context, actor tandem.Actor, f ProductFilter) ([]tandem.Product, int, error) {
 	var w where
+	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
+	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+		return nil, 0, err
+	}
 	if f.Query != "" {
 		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}

@@ -221,8 +221,8 @@ func (s *Store) UpsertCompQuotas(ctx context.Context, actor tandem.Actor, quotas
 			return tandem.FieldError(fmt.Sprintf("quotas[%d].period", i), "%q is not a quarter like 2026Q3", q.Period)
 		}
 		quotas[i].Period = p.ID
-		if q.Amount < 0 {
-			return tandem.FieldError(fmt.Sprintf("quotas[%d].amount", i), "cannot be negative")
+		if err := tandem.CheckAmount(fmt.Sprintf("quotas[%d].amount", i), q.Amount); err != nil {
+			return err
 		}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {

@@ -544,12 +544,15 @@ func TestCompPayoutsReconcile(t *testing.T) {
 			"2026-Q9,ae,ada@vendor.test,10.00,PAY-1\n" +
 			"2026-Q1,boss,ada@vendor.test,10.00,PAY-2\n" +
 			"2026-Q1,ae,nobody@vendor.test,ten,PAY-3\n" +
-			"2026-Q1,partner,P1,10.00,\n"
+			"2026-Q1,partner,P1,10.00,\n" +
+			"2026-Q1,ae,ada@vendor.test,--5,PAY-6\n" +
+			"2026-Q1,ae,ada@vendor.test,92233720368547758.07,PAY-7\n"
 		_, err = compensation.ImportPayouts(ctx, s, f.revops, "bad.csv", strings.NewReader(bad))
 		wantCode(t, err, tandem.EINVALID)
 		for _, want := range []string{`bad.csv: line 2: column "period"`, `bad.csv: line 3: column "payee_kind"`,
 			`bad.csv: line 4: column "payee": no AE has the email "nobody@vendor.test"`, `bad.csv: line 4: column "amount"`,
-			`bad.csv: line 5: column "reference"`} {
+			`bad.csv: line 5: column "reference"`, `bad.csv: line 6: column "amount": "--5" is not an amount`,
+			`bad.csv: line 7: column "amount": "92233720368547758.07" is outside the range`} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error lacks %q:\n%v", want, err)
 			}

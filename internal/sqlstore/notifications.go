@@ -97,13 +97,27 @@ func (w *Webhook) validate() error {
 		return tandem.FieldError("url", "must not carry credentials; the signature authenticates Tandem")
 	}
 	for _, e := range w.Events {
-		family, rest, ok := strings.Cut(e, ".")
-		if e == "*" || (ok && (family == "registration" || family == "conflict") && rest != "" && !strings.ContainsAny(rest, " ,")) {
-			continue
+		if !slices.Contains(WebhookEventKinds(), e) {
+			return tandem.FieldError("events", "%q is not an event kind (one of %s)", e, strings.Join(WebhookEventKinds(), ", "))
 		}
-		return tandem.FieldError("events", "%q is not an event kind (registration.EVENT, conflict.ACTION, registration.*, conflict.* or *)", e)
 	}
 	return nil
+}
+
+// WebhookEventKinds lists every event kind a webhook may subscribe to: each registration event and
+// approval-SLA alert, each escalation log action, the two families' wildcards and "*" for all.
+func WebhookEventKinds() []string {
+	kinds := []string{"*", "registration.*"}
+	for _, ev := range []tandem.RegistrationEvent{tandem.EventSubmit, tandem.EventApprove, tandem.EventReject,
+		tandem.EventWithdraw, tandem.EventExtend, tandem.EventExpire, tandem.EventWin, tandem.EventLose,
+		tandem.EventSLAWarning, tandem.EventSLABreached} {
+		kinds = append(kinds, "registration."+string(ev))
+	}
+	kinds = append(kinds, "conflict.*")
+	for _, a := range []string{tandem.EscalationOpened, tandem.EscalationEscalated, tandem.EscalationResolved} {
+		kinds = append(kinds, "conflict."+a)
+	}
+	return kinds
 }
 
 // Delivery is one notification to one recipient and how its sending went.

@@ -290,13 +290,15 @@ func TestWebhookRules(t *testing.T) {
 			hook  Webhook
 			code  string
 		}{
-			"ae":              {f.aeActor, Webhook{URL: "https://x.test/"}, tandem.EFORBIDDEN},
-			"partner":         {f.actor1, Webhook{URL: "https://x.test/"}, tandem.EFORBIDDEN},
-			"partner manager": {f.pm, Webhook{URL: "https://x.test/"}, tandem.EFORBIDDEN},
-			"ftp":             {f.revops, Webhook{URL: "ftp://x.test/"}, tandem.EINVALID},
-			"no host":         {f.revops, Webhook{URL: "https:///path"}, tandem.EINVALID},
-			"credentials":     {f.revops, Webhook{URL: "https://u:p@x.test/"}, tandem.EINVALID},
-			"bad event":       {f.revops, Webhook{URL: "https://x.test/", Events: []string{"payroll.run"}}, tandem.EINVALID},
+			"ae":                         {f.aeActor, Webhook{URL: "https://x.test/"}, tandem.EFORBIDDEN},
+			"partner":                    {f.actor1, Webhook{URL: "https://x.test/"}, tandem.EFORBIDDEN},
+			"partner manager":            {f.pm, Webhook{URL: "https://x.test/"}, tandem.EFORBIDDEN},
+			"ftp":                        {f.revops, Webhook{URL: "ftp://x.test/"}, tandem.EINVALID},
+			"no host":                    {f.revops, Webhook{URL: "https:///path"}, tandem.EINVALID},
+			"credentials":                {f.revops, Webhook{URL: "https://u:p@x.test/"}, tandem.EINVALID},
+			"bad event":                  {f.revops, Webhook{URL: "https://x.test/", Events: []string{"payroll.run"}}, tandem.EINVALID},
+			"unknown registration event": {f.revops, Webhook{URL: "https://x.test/", Events: []string{"registration.explode"}}, tandem.EINVALID},
+			"unknown conflict action":    {f.revops, Webhook{URL: "https://x.test/", Events: []string{"conflict.escalate"}}, tandem.EINVALID},
 		} {
 			t.Run(name, func(t *testing.T) {
 				wantCode(t, s.CreateWebhook(ctx, tc.actor, &tc.hook, testSecret), tc.code)

@@ -97,6 +97,10 @@ func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f Opp
 		w.add("o.routing_rule = ?", f.Rule)
 	}
 	from := `opportunities o`
+	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
+	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+		return nil, 0, err
+	}
 	if f.Query != "" {
 		from = `opportunities o JOIN accounts a ON a.id = o.account_id`
 		p := likePattern(f.Query)

@@ -42,6 +42,10 @@ func getPartner(ctx context.Context, q querier, actor tandem.Actor, id int64) (*
 func (s *Store) ListPartners(ctx context.Context, actor tandem.Actor, f PartnerFilter) ([]tandem.Partner, int, error) {
 	var w where
 	scopePartners(&w, actor)
+	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
+	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+		return nil, 0, err
+	}
 	if f.Query != "" {
 		w.add(`lower(p.name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
