@@ -91,6 +91,7 @@ const (
 	autoApproveOverLimit  = "its ACV is over the auto-approval limit"
 	autoApproveNotInGood  = "the partner is not in good standing"
 	autoApproveNotPending = "it is no longer submitted"
+	autoApproveAccount    = "its account waits in the account-match review"
 )
 
 // submitRegistration files a registration as actor: it is submitted through the lifecycle, routed by the
@@ -113,38 +114,95 @@ func (s *Server) submitRegistration(ctx context.Context, actor tandem.Actor, in 
 	} else {
 		out.Motion, out.Rule, out.PolicyVersion, out.Explanation = dec.Motion, dec.Rule, dec.PolicyVersion, dec.Explanation
 	}
-	overlap := s.detectConflictsUnder(ctx, actor, prog.Conflicts, r.ID) > 0
-	if overlap {
+	opened := s.detectConflictsUnder(ctx, actor, prog.Conflicts, r.ID)
+	if opened > 0 {
 		out.Review = tandem.OverlapUnderReview
 	}
-	why := autoApproveRefusal(p, r, partner, overlap, routeErr)
-	if why != "" {
-		s.log.DebugContext(ctx, "registration left in the queue", slog.Int64("registration", r.ID), slog.String("why", why))
-		return out, nil
-	}
-	reason := tandem.AutoApprovalReason(p.Version())
-	approved, err := s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, prog.Registration)
-	if err == nil {
+	if approved, reopened := s.tryAutoApprove(ctx, prog, r, partner, routeErr, opened); approved != nil {
 		out.Registration, out.AutoApproved = *approved, true
-		// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
-		if s.detectConflictsUnder(ctx, tandem.SystemActor, prog.Conflicts, r.ID) > 0 {
+		if reopened > 0 {
 			out.Review = tandem.OverlapUnderReview
 		}
-		return out, nil
 	}
-	s.log.ErrorContext(ctx, "auto-approval failed; the registration waits in the queue", slog.Int64("registration", r.ID),
-		slog.Any("err", err))
 	return out, nil
 }
 
+// tryAutoApprove approves submitted registration r as the system when nothing stands in the way under
+// prog (opened is how many conflicts its detection just opened). It returns the approved registration
+// and how many conflicts the approval opened, or nil when r waits in the queue; why is logged.
+func (s *Server) tryAutoApprove(ctx context.Context, prog *programme.InForce, r *tandem.Registration, partner *tandem.Partner,
+	routeErr error, opened int) (*tandem.Registration, int) {
+	why, err := s.autoApproveBlocker(ctx, prog.Policy, r, partner, routeErr, opened)
+	if err != nil {
+		s.log.ErrorContext(ctx, "auto-approval check failed; the registration waits in the queue", slog.Int64("registration", r.ID),
+			slog.Any("err", err))
+		return nil, 0
+	}
+	if why != "" {
+		s.log.DebugContext(ctx, "registration left in the queue", slog.Int64("registration", r.ID), slog.String("why", why))
+		return nil, 0
+	}
+	reason := tandem.AutoApprovalReason(prog.Policy.Version())
+	approved, err := s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, prog.Registration)
+	if err != nil {
+		s.log.ErrorContext(ctx, "auto-approval failed; the registration waits in the queue", slog.Int64("registration", r.ID),
+			slog.Any("err", err))
+		return nil, 0
+	}
+	// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
+	return approved, s.detectConflictsUnder(ctx, tandem.SystemActor, prog.Conflicts, r.ID)
+}
+
+// autoApproveBlocker returns why registration r may not be approved by the system now, "" when it may:
+// the policy's checks plus what the store knows — an open conflict it is party to (opened counts the
+// ones detection just opened) or its company waiting in the account-match review.
+func (s *Server) autoApproveBlocker(ctx context.Context, p *policy.Policy, r *tandem.Registration, partner *tandem.Partner,
+	routeErr error, opened int) (string, error) {
+	review, err := s.store.RegistrationReview(ctx, tandem.SystemActor, r.ID)
+	if err != nil {
+		return "", fmt.Errorf("review state of registration %d: %w", r.ID, err)
+	}
+	overlap := opened > 0 || len(review.OpenConflicts) > 0
+	return autoApproveRefusal(p, r, partner, overlap, review.AccountInReview(), routeErr), nil
+}
+
+// autoApproveAfterResolution runs the auto-approval again for registration id once a person resolved
+// its account: the registration waited for that alone or for more (then it stays in the queue). It
+// reports whether the system approved it; failures are logged, the resolution stands.
+func (s *Server) autoApproveAfterResolution(ctx context.Context, id int64, opened int) bool {
+	r, err := s.store.GetRegistration(ctx, tandem.SystemActor, id)
+	if err == nil && r.Status != tandem.RegistrationSubmitted {
+		return false
+	}
+	var partner *tandem.Partner
+	if err == nil {
+		partner, err = s.store.GetPartner(ctx, tandem.SystemActor, r.PartnerID)
+	}
+	var prog *programme.InForce
+	if err == nil {
+		prog, err = s.programme.Current(ctx)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "auto-approval after account resolution failed", slog.Int64("registration", id), slog.Any("err", err))
+		return false
+	}
+	_, routeErr := prog.Policy.Route(registrationDeal(r, partner))
+	approved, _ := s.tryAutoApprove(ctx, prog, r, partner, routeErr, opened)
+	return approved != nil
+}
+
 // autoApproveRefusal returns why registration r may not be approved on submission, "" when it may.
-func autoApproveRefusal(p *policy.Policy, r *tandem.Registration, partner *tandem.Partner, overlap bool, routeErr error) string {
+func autoApproveRefusal(p *policy.Policy, r *tandem.Registration, partner *tandem.Partner, overlap, accountInReview bool,
+	routeErr error) string {
 	auto := p.Settings().AutoApprove
 	switch {
 	case !auto.Enabled:
 		return autoApproveDisabled
 	case r.Status != tandem.RegistrationSubmitted:
 		return autoApproveNotPending
+	case accountInReview:
+		// Overlap detection compares accounts: until the account is known, "no overlap" is not known.
+		return autoApproveAccount
 	case overlap:
 		return autoApproveOverlap
 	case routeErr != nil:
