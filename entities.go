@@ -235,6 +235,7 @@ type Registration struct {
 	AccountName     string             `json:"account_name"`
 	Website         string             `json:"website,omitempty"`
 	Country         string             `json:"country"`
+	Vertical        string             `json:"vertical,omitempty"` // industry, as the policy names it ("healthcare")
 	ProductType     ProductType        `json:"product_type"`
 	EstimatedACV    Money              `json:"estimated_acv"`
 	Currency        string             `json:"currency"`

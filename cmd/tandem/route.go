@@ -17,6 +17,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	countries "github.com/tandem-revops/tandem/internal/country"
+	"github.com/tandem-revops/tandem/internal/crmvalue"
 	"github.com/tandem-revops/tandem/internal/policy"
 )
 
@@ -30,7 +31,9 @@ status is 1; the other rows are still routed.
 Required columns (any case): id, account, acv, country, vertical, product_type.
 Optional: partner_id, registration_status, current_motion, partner_tier, stage, currency.
 Any other column is a field a policy can test as fields["name"]. Separators may be ',' or ';';
-acv may be written like "$1,200,000.00"; country may be an ISO code or a common English name.`
+acv may be written like "$1,200,000.00"; country may be an ISO code or a common English name;
+stage and registration_status may be written as CRMs export them ("Closed Won", "Pending Approval":
+the table under "CRM spellings" in the README, the one tandem import reads).`
 
 // routeBatchSize is how many rows travel through the pipeline together.
 const routeBatchSize = 1024
@@ -289,10 +292,14 @@ type rowRouter struct {
 	cols   dealColumns
 	deal   policy.Deal
 	fields bool // the policy tests fields, so extra columns must be collected
+	// The CRM spellings of stages and registration statuses, the table tandem import reads too.
+	stages   crmvalue.Table[tandem.Stage]
+	statuses crmvalue.Table[tandem.RegistrationStatus]
 }
 
 func newRowRouter(p *policy.Policy, cols dealColumns) *rowRouter {
-	return &rowRouter{p: p, router: p.NewRouter(), cols: cols, fields: p.UsesFields() && len(cols.extra) > 0}
+	return &rowRouter{p: p, router: p.NewRouter(), cols: cols, fields: p.UsesFields() && len(cols.extra) > 0,
+		stages: crmvalue.Stages(), statuses: crmvalue.RegistrationStatuses()}
 }
 
 func (rt *rowRouter) routeBatch(b *routeBatch) {
@@ -369,9 +376,11 @@ func (rt *rowRouter) load(row []string) error {
 	if !d.ProductType.Valid() {
 		return fmt.Errorf("product_type: %q is not one of core, addon, services", get(c.productType))
 	}
-	if v := normalizeCode(get(c.registrationStatus)); v != "" {
-		if d.RegistrationStatus = tandem.RegistrationStatus(v); !d.RegistrationStatus.Valid() {
-			return fmt.Errorf("registration_status: %q is not a registration status", get(c.registrationStatus))
+	d.RegistrationStatus = ""
+	if v := strings.TrimSpace(get(c.registrationStatus)); v != "" {
+		var ok bool
+		if d.RegistrationStatus, ok = rt.statuses.Lookup(v); !ok {
+			return fmt.Errorf("registration_status: %q is not a registration status (see \"CRM spellings\" in the README)", v)
 		}
 	}
 	if v := normalizeCode(get(c.currentMotion)); v != "" {
@@ -384,9 +393,11 @@ func (rt *rowRouter) load(row []string) error {
 			return fmt.Errorf("partner_tier: %q is not a partner tier", get(c.partnerTier))
 		}
 	}
-	if v := normalizeCode(get(c.stage)); v != "" {
-		if d.Stage = tandem.Stage(v); !d.Stage.Valid() {
-			return fmt.Errorf("stage: %q is not a sales stage", get(c.stage))
+	d.Stage = ""
+	if v := strings.TrimSpace(get(c.stage)); v != "" {
+		var ok bool
+		if d.Stage, ok = rt.stages.Lookup(v); !ok {
+			return fmt.Errorf("stage: %q is not a sales stage (see \"CRM spellings\" in the README)", v)
 		}
 	}
 	if rt.fields {

@@ -6,41 +6,16 @@ import (
 	"math/big"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/country"
+	"github.com/tandem-revops/tandem/internal/crmvalue"
 )
 
-// normKey reduces a label to lower-case letters and digits, so "Closed Won", "closed_won", "Closed/Won"
-// and "closedwon" all compare equal. buf is reused to avoid an allocation per call.
-func normKey(s string) string {
-	var buf [64]byte
-	return string(appendNormKey(buf[:0], s))
-}
+// normKey reduces a label to lower-case letters and digits (crmvalue.Key).
+func normKey(s string) string { return crmvalue.Key(s) }
 
-func appendNormKey(buf []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-				buf = append(buf, c)
-			case c >= 'A' && c <= 'Z':
-				buf = append(buf, c+'a'-'A')
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			buf = utf8.AppendRune(buf, unicode.ToLower(r))
-		}
-		i += size
-	}
-	return buf
-}
+func appendNormKey(buf []byte, s string) []byte { return crmvalue.AppendKey(buf, s) }
 
 // vocabulary holds the synonym tables for the enumerated values of a row, keyed by normKey. It is built
 // once per Importer.
@@ -60,16 +35,7 @@ type vocabulary struct {
 
 func newVocabulary() *vocabulary {
 	v := &vocabulary{}
-	v.stages = synonyms(map[tandem.Stage][]string{
-		tandem.StageProspecting: {"prospecting", "prospect", "new", "lead", "appointmentscheduled", "discovery"},
-		tandem.StageQualified: {"qualified", "qualification", "needs analysis", "value proposition", "id. decision makers",
-			"qualifiedtobuy", "qualified to buy", "perception analysis"},
-		tandem.StageProposal: {"proposal", "proposal/price quote", "quote", "presentationscheduled", "presentation scheduled",
-			"decisionmakerboughtin", "decision maker bought-in"},
-		tandem.StageNegotiation: {"negotiation", "negotiation/review", "contractsent", "contract sent"},
-		tandem.StageClosedWon:   {"closed won", "closed/won", "closedwon", "won", "closed - won"},
-		tandem.StageClosedLost:  {"closed lost", "closed/lost", "closedlost", "lost", "loss", "closed - lost"},
-	})
+	v.stages = crmvalue.Stages() // one table with tandem route
 	v.forecasts = synonyms(map[tandem.ForecastCategory][]string{
 		tandem.ForecastPipeline: {"pipeline", "open"},
 		tandem.ForecastBestCase: {"best case", "bestcase", "upside", "most likely"},
@@ -109,15 +75,7 @@ func newVocabulary() *vocabulary {
 		tandem.RoleCEO:            {"ceo", "chief executive officer"},
 		tandem.RolePartnerUser:    {"partner_user", "partner user", "partner"},
 	})
-	v.regStatuses = synonyms(map[tandem.RegistrationStatus][]string{
-		tandem.RegistrationSubmitted: {"submitted", "pending", "new", "open"},
-		tandem.RegistrationApproved:  {"approved", "accepted"},
-		tandem.RegistrationRejected:  {"rejected", "declined", "denied"},
-		tandem.RegistrationExpired:   {"expired"},
-		tandem.RegistrationWon:       {"won", "closed won"},
-		tandem.RegistrationLost:      {"lost", "closed lost"},
-		tandem.RegistrationWithdrawn: {"withdrawn", "cancelled", "canceled"},
-	})
+	v.regStatuses = crmvalue.RegistrationStatuses()
 	v.touchKinds = synonyms(map[tandem.TouchKind][]string{
 		tandem.TouchSourced: {"sourced", "source", "partner sourced"}, tandem.TouchCoSell: {"co_sell", "co-sell", "cosell"},
 		tandem.TouchInfluence: {"influence", "influenced", "partner influenced"},

@@ -43,6 +43,19 @@ func (s *Submitter) Submit(ctx context.Context, actor tandem.Actor, r *tandem.Re
 	return s.store.SubmitResolvedRegistration(ctx, actor, r, rules, s.resolve(ctx, r))
 }
 
+// Resolve runs the matcher over r's company before filing, for a caller that needs the account first
+// (to take a field the partner left out from it); file with SubmitResolved then, which matches no
+// second time.
+func (s *Submitter) Resolve(ctx context.Context, r *tandem.Registration) *tandem.AccountResolution {
+	return s.resolve(ctx, r)
+}
+
+// SubmitResolved files r with the resolution Resolve returned.
+func (s *Submitter) SubmitResolved(ctx context.Context, actor tandem.Actor, r *tandem.Registration, rules tandem.RegistrationRules,
+	resolved *tandem.AccountResolution) error {
+	return s.store.SubmitResolvedRegistration(ctx, actor, r, rules, resolved)
+}
+
 // resolve runs the matcher over r's company. It returns nil when there is nothing to record: no
 // matcher, r names its account already, or the matcher failed (logged: the registration is filed
 // unresolved rather than refused).

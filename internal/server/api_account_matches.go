@@ -31,6 +31,8 @@ type accountMatchResolveInput struct {
 type accountMatchResolved struct {
 	sqlstore.AccountMatch
 	ConflictsOpened int `json:"conflicts_opened"`
+	// AutoApproved: the registration waited for its account alone and the system approved it.
+	AutoApproved bool `json:"auto_approved,omitempty"`
 }
 
 func (s *Server) registerAccountMatchAPI() {
@@ -46,7 +48,8 @@ func (s *Server) registerAccountMatchAPI() {
 		})
 	register(s.api, op(http.MethodPost, "resolve-account-match", "/account-matches/{id}", "Resolve an account match",
 		"Give account_id, or new: true when the company is not an existing account. Only a match in review can be "+
-			"resolved (409 otherwise). Conflict detection then runs again for the registration."),
+			"resolved (409 otherwise). Conflict detection then runs again for the registration, and so does the "+
+			"auto-approval, which waits for the account to be known."),
 		func(ctx context.Context, in *accountMatchResolveInput) (*bodyOutput[accountMatchResolved], error) {
 			actor := actorFrom(ctx)
 			b := in.Body
@@ -58,6 +61,7 @@ func (s *Server) registerAccountMatchAPI() {
 				return nil, s.problem(ctx, err)
 			}
 			opened := s.detectRegistrationConflicts(ctx, actor, m.RegistrationID)
-			return ok(accountMatchResolved{AccountMatch: *m, ConflictsOpened: opened}), nil
+			auto := s.autoApproveAfterResolution(ctx, m.RegistrationID, opened)
+			return ok(accountMatchResolved{AccountMatch: *m, ConflictsOpened: opened, AutoApproved: auto}), nil
 		})
 }

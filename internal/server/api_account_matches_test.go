@@ -15,7 +15,7 @@ func TestAccountMatchAPI(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
 		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Direct Dynamics Europe","country":"US","product_type":"core","estimated_acv":100}`)
+			`{"account_name":"Direct Dynamics Europe","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
 		if res.status != http.StatusCreated {
 			t.Fatalf("register: %d %s", res.status, res.body)
 		}

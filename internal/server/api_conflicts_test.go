@@ -20,7 +20,7 @@ func TestConflictAPI(t *testing.T) {
 		var regs []tandem.Registration
 		for _, name := range []string{"Bergmann GmbH", "Direct Dynamics"} {
 			res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-				`{"account_name":"`+name+`","country":"DE","product_type":"core","estimated_acv":10000000}`)
+				`{"account_name":"`+name+`","vertical":"technology","country":"DE","product_type":"core","estimated_acv":10000000}`)
 			if res.status != http.StatusCreated {
 				t.Fatalf("register %s: %d %s", name, res.status, res.body)
 			}
@@ -41,7 +41,7 @@ func TestConflictAPI(t *testing.T) {
 		}
 		// A registration overlapping nothing says nothing.
 		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Nowhere Ltd","country":"DE","product_type":"core","estimated_acv":100}`)
+			`{"account_name":"Nowhere Ltd","vertical":"technology","country":"DE","product_type":"core","estimated_acv":100}`)
 		if res.status != http.StatusCreated || strings.Contains(string(res.body), "review") {
 			t.Errorf("clean registration: %d %s", res.status, res.body)
 		}

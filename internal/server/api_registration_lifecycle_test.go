@@ -18,7 +18,7 @@ func TestRegistrationLifecycleAPI(t *testing.T) {
 		base := APIPrefix + "/registrations/"
 		var created tandem.Registration
 		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Acme Labs","country":"US","product_type":"core","estimated_acv":500000}`)
+			`{"account_name":"Acme Labs","vertical":"technology","country":"US","product_type":"core","estimated_acv":500000}`)
 		if res.status != http.StatusCreated {
 			t.Fatalf("create: %d %s", res.status, res.body)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -28,6 +30,7 @@ type registrationInput struct {
 	AccountName   string             `json:"account_name" maxLength:"200" minLength:"1"`
 	Website       string             `json:"website,omitempty" maxLength:"254"`
 	Country       string             `json:"country" maxLength:"254" doc:"ISO 3166 two-letter code"`
+	Vertical      string             `json:"vertical,omitempty" maxLength:"200" doc:"industry, e.g. healthcare; required when the policy in force routes by vertical, unless the company matches an account that has one"`
 	ProductType   tandem.ProductType `json:"product_type" enum:"core,addon,services"`
 	EstimatedACV  tandem.Money       `json:"estimated_acv" minimum:"0" maximum:"1000000000000" doc:"in minor units (cents), 0 to 10^12 (10 billion)"`
 	Currency      string             `json:"currency,omitempty" maxLength:"254" doc:"ISO 4217; default USD"`
@@ -81,7 +84,19 @@ type registrationCreated struct {
 	PolicyVersion string        `json:"policy_version,omitempty"`
 	Explanation   string        `json:"explanation" doc:"why, in plain words"`
 	AutoApproved  bool          `json:"auto_approved,omitempty" doc:"approved on submission: no overlap, conforms to the policy, partner in good standing"`
+	// FieldSources says, for each deal field the policy tests, where the value it decided on came from.
+	FieldSources map[string]string `json:"field_sources,omitempty" doc:"for each deal field the policy tests: 'registration' (as filed) or 'account' (taken from the matched account)"`
 }
+
+// Where a deal field the policy tests came from.
+const (
+	sourceRegistration = "registration"
+	sourceAccount      = "account"
+)
+
+// policyDealFields are the variables a registration supplies itself; the others (partner tier,
+// registration status, current motion, stage) follow from the partner and the lifecycle.
+var policyDealFields = []string{"acv", "currency", "country", "vertical", "product_type"}
 
 // Auto-approval refusals, kept in the log of why a registration stayed in the queue.
 const (
@@ -91,6 +106,7 @@ const (
 	autoApproveOverLimit  = "its ACV is over the auto-approval limit"
 	autoApproveNotInGood  = "the partner is not in good standing"
 	autoApproveNotPending = "it is no longer submitted"
+	autoApproveAccount    = "its account waits in the account-match review"
 )
 
 // submitRegistration files a registration as actor: it is submitted through the lifecycle, routed by the
@@ -101,50 +117,110 @@ const (
 func (s *Server) submitRegistration(ctx context.Context, actor tandem.Actor, in registrationInput) (*registrationCreated, error) {
 	// The programme in force is read once for the whole filing: the SLA stamp, the routing, the
 	// detection and the auto-approval all follow the same version.
-	r, partner, prog, err := s.createRegistration(ctx, actor, in)
+	r, partner, prog, sources, err := s.createRegistration(ctx, actor, in)
 	if err != nil {
 		return nil, err
 	}
-	out := &registrationCreated{Registration: *r}
+	out := &registrationCreated{Registration: *r, FieldSources: sources}
 	p := prog.Policy
 	dec, routeErr := p.Route(registrationDeal(r, partner))
 	if routeErr != nil {
 		out.Explanation = routeErr.Error()
 	} else {
 		out.Motion, out.Rule, out.PolicyVersion, out.Explanation = dec.Motion, dec.Rule, dec.PolicyVersion, dec.Explanation
+		if sources["vertical"] == sourceAccount {
+			out.Explanation += " (The vertical, " + r.Vertical + ", is the matched account's.)"
+		}
 	}
-	overlap := s.detectConflictsUnder(ctx, actor, prog.Conflicts, r.ID) > 0
-	if overlap {
+	opened := s.detectConflictsUnder(ctx, actor, prog.Conflicts, r.ID)
+	if opened > 0 {
 		out.Review = tandem.OverlapUnderReview
 	}
-	why := autoApproveRefusal(p, r, partner, overlap, routeErr)
-	if why != "" {
-		s.log.DebugContext(ctx, "registration left in the queue", slog.Int64("registration", r.ID), slog.String("why", why))
-		return out, nil
-	}
-	reason := tandem.AutoApprovalReason(p.Version())
-	approved, err := s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, prog.Registration)
-	if err == nil {
+	if approved, reopened := s.tryAutoApprove(ctx, prog, r, partner, routeErr, opened); approved != nil {
 		out.Registration, out.AutoApproved = *approved, true
-		// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
-		if s.detectConflictsUnder(ctx, tandem.SystemActor, prog.Conflicts, r.ID) > 0 {
+		if reopened > 0 {
 			out.Review = tandem.OverlapUnderReview
 		}
-		return out, nil
 	}
-	s.log.ErrorContext(ctx, "auto-approval failed; the registration waits in the queue", slog.Int64("registration", r.ID),
-		slog.Any("err", err))
 	return out, nil
 }
 
+// tryAutoApprove approves submitted registration r as the system when nothing stands in the way under
+// prog (opened is how many conflicts its detection just opened). It returns the approved registration
+// and how many conflicts the approval opened, or nil when r waits in the queue; why is logged.
+func (s *Server) tryAutoApprove(ctx context.Context, prog *programme.InForce, r *tandem.Registration, partner *tandem.Partner,
+	routeErr error, opened int) (*tandem.Registration, int) {
+	why, err := s.autoApproveBlocker(ctx, prog.Policy, r, partner, routeErr, opened)
+	if err != nil {
+		s.log.ErrorContext(ctx, "auto-approval check failed; the registration waits in the queue", slog.Int64("registration", r.ID),
+			slog.Any("err", err))
+		return nil, 0
+	}
+	if why != "" {
+		s.log.DebugContext(ctx, "registration left in the queue", slog.Int64("registration", r.ID), slog.String("why", why))
+		return nil, 0
+	}
+	reason := tandem.AutoApprovalReason(prog.Policy.Version())
+	approved, err := s.store.TransitionRegistration(ctx, tandem.SystemActor, r.ID, tandem.EventApprove, reason, prog.Registration)
+	if err != nil {
+		s.log.ErrorContext(ctx, "auto-approval failed; the registration waits in the queue", slog.Int64("registration", r.ID),
+			slog.Any("err", err))
+		return nil, 0
+	}
+	// Approval can make it party to overlaps a submission is not (a protected deal re-routed).
+	return approved, s.detectConflictsUnder(ctx, tandem.SystemActor, prog.Conflicts, r.ID)
+}
+
+// autoApproveBlocker returns why registration r may not be approved by the system now, "" when it may:
+// the policy's checks plus what the store knows — an open conflict it is party to (opened counts the
+// ones detection just opened) or its company waiting in the account-match review.
+func (s *Server) autoApproveBlocker(ctx context.Context, p *policy.Policy, r *tandem.Registration, partner *tandem.Partner,
+	routeErr error, opened int) (string, error) {
+	review, err := s.store.RegistrationReview(ctx, tandem.SystemActor, r.ID)
+	if err != nil {
+		return "", fmt.Errorf("review state of registration %d: %w", r.ID, err)
+	}
+	overlap := opened > 0 || len(review.OpenConflicts) > 0
+	return autoApproveRefusal(p, r, partner, overlap, review.AccountInReview(), routeErr), nil
+}
+
+// autoApproveAfterResolution runs the auto-approval again for registration id once a person resolved
+// its account: the registration waited for that alone or for more (then it stays in the queue). It
+// reports whether the system approved it; failures are logged, the resolution stands.
+func (s *Server) autoApproveAfterResolution(ctx context.Context, id int64, opened int) bool {
+	r, err := s.store.GetRegistration(ctx, tandem.SystemActor, id)
+	if err == nil && r.Status != tandem.RegistrationSubmitted {
+		return false
+	}
+	var partner *tandem.Partner
+	if err == nil {
+		partner, err = s.store.GetPartner(ctx, tandem.SystemActor, r.PartnerID)
+	}
+	var prog *programme.InForce
+	if err == nil {
+		prog, err = s.programme.Current(ctx)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "auto-approval after account resolution failed", slog.Int64("registration", id), slog.Any("err", err))
+		return false
+	}
+	_, routeErr := prog.Policy.Route(registrationDeal(r, partner))
+	approved, _ := s.tryAutoApprove(ctx, prog, r, partner, routeErr, opened)
+	return approved != nil
+}
+
 // autoApproveRefusal returns why registration r may not be approved on submission, "" when it may.
-func autoApproveRefusal(p *policy.Policy, r *tandem.Registration, partner *tandem.Partner, overlap bool, routeErr error) string {
+func autoApproveRefusal(p *policy.Policy, r *tandem.Registration, partner *tandem.Partner, overlap, accountInReview bool,
+	routeErr error) string {
 	auto := p.Settings().AutoApprove
 	switch {
 	case !auto.Enabled:
 		return autoApproveDisabled
 	case r.Status != tandem.RegistrationSubmitted:
 		return autoApproveNotPending
+	case accountInReview:
+		// Overlap detection compares accounts: until the account is known, "no overlap" is not known.
+		return autoApproveAccount
 	case overlap:
 		return autoApproveOverlap
 	case routeErr != nil:
@@ -174,6 +250,7 @@ func registrationDeal(r *tandem.Registration, partner *tandem.Partner) policy.De
 		ACV:                r.EstimatedACV,
 		Currency:           r.Currency,
 		Country:            r.Country,
+		Vertical:           r.Vertical,
 		ProductType:        r.ProductType,
 		PartnerID:          fmt.Sprint(r.PartnerID),
 		PartnerTier:        partner.Tier,
@@ -181,7 +258,11 @@ func registrationDeal(r *tandem.Registration, partner *tandem.Partner) policy.De
 	}
 }
 
-func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, *tandem.Partner, *programme.InForce, error) {
+// createRegistration validates and files b as actor. Every deal field the policy in force tests must
+// be there: the vertical, when the partner left it out, is taken from the account the company matches
+// (sources says so), and a registration without one is refused rather than routed as if it had none.
+func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b registrationInput) (*tandem.Registration, *tandem.Partner,
+	*programme.InForce, map[string]string, error) {
 	if actor.IsPartner() {
 		switch b.PartnerID {
 		case 0:
@@ -189,7 +270,7 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 		case actor.PartnerID:
 		default:
 			// Another partner's id: to this partner it does not exist.
-			return nil, nil, nil, tandem.NotFound("partner", b.PartnerID)
+			return nil, nil, nil, nil, tandem.NotFound("partner", b.PartnerID)
 		}
 	}
 	if b.Currency == "" {
@@ -197,27 +278,68 @@ func (s *Server) createRegistration(ctx context.Context, actor tandem.Actor, b r
 	}
 	now := s.now().UTC()
 	r := &tandem.Registration{ExternalID: b.ExternalID, PartnerID: b.PartnerID, AccountName: b.AccountName,
-		Website: b.Website, Country: b.Country, ProductType: b.ProductType, EstimatedACV: b.EstimatedACV,
-		Currency: b.Currency, ExpectedClose: b.ExpectedClose, ContactName: b.ContactName, ContactEmail: b.ContactEmail,
-		Status: tandem.RegistrationSubmitted, SubmittedAt: now}
+		Website: b.Website, Country: b.Country, Vertical: verticalCode(b.Vertical), ProductType: b.ProductType,
+		EstimatedACV: b.EstimatedACV, Currency: b.Currency, ExpectedClose: b.ExpectedClose, ContactName: b.ContactName,
+		ContactEmail: b.ContactEmail, Status: tandem.RegistrationSubmitted, SubmittedAt: now}
 	if err := r.Validate(); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	partner, err := s.store.GetPartner(ctx, actor, r.PartnerID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	prog, err := s.programme.Current(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	// The currency must be one the policy in force can price; the same check tandem route and import make.
 	if err := prog.Policy.CheckCurrency(r.Currency); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
+	}
+	resolved, sources, err := s.fillTestedFields(ctx, prog.Policy, r)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	// Submitted through the lifecycle: logged, and its approval deadline stamped from the policy.
-	if err := s.registrations.Submit(ctx, actor, r, prog.Registration); err != nil {
-		return nil, nil, nil, err
+	if err := s.registrations.SubmitResolved(ctx, actor, r, prog.Registration, resolved); err != nil {
+		return nil, nil, nil, nil, err
 	}
-	return r, partner, prog, nil
+	if len(sources) == 0 {
+		sources = nil
+	}
+	return r, partner, prog, sources, nil
+}
+
+// fillTestedFields resolves r's company to an account and makes sure r carries every deal field policy
+// p tests: a vertical left out is taken from the matched account. It returns the resolution (to file
+// with) and where each tested field came from; EINVALID naming the field when one is missing.
+func (s *Server) fillTestedFields(ctx context.Context, p *policy.Policy, r *tandem.Registration) (*tandem.AccountResolution,
+	map[string]string, error) {
+	resolved := s.registrations.Resolve(ctx, r)
+	sources := make(map[string]string)
+	for _, v := range p.TestedVariables() {
+		if slices.Contains(policyDealFields, v) {
+			sources[v] = sourceRegistration
+		}
+	}
+	if _, tested := sources["vertical"]; tested && r.Vertical == "" {
+		if resolved != nil && resolved.Decision == tandem.AccountDecisionMatch {
+			if a, err := s.store.GetAccount(ctx, tandem.SystemActor, resolved.AccountID); err == nil && a.Vertical != "" {
+				r.Vertical, sources["vertical"] = verticalCode(a.Vertical), sourceAccount
+			}
+		}
+		if r.Vertical == "" {
+			return nil, nil, tandem.FieldError("vertical", "is required: the policy in force routes deals by industry "+
+				"vertical (healthcare, for one, is partner-led at any size)")
+		}
+	}
+	return resolved, sources, nil
+}
+
+// verticalCode writes a vertical as the policy names verticals: "Financial Services" is
+// financial_services.
+func verticalCode(v string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(strings.TrimSpace(v)), func(r rune) bool {
+		return r == ' ' || r == '-' || r == '_'
+	}), "_")
 }

@@ -34,7 +34,7 @@ const maxBulkBytes = 8 << 20
 // bulkColumns are the columns a bulk file may have, as the registration form names its fields.
 // account_name, country, product_type and estimated_acv are required; partner_id is required of
 // channel staff (a partner user's rows are its own partner's).
-var bulkColumns = []string{"partner_id", "account_name", "website", "country", "product_type", "estimated_acv",
+var bulkColumns = []string{"partner_id", "account_name", "website", "country", "vertical", "product_type", "estimated_acv",
 	"currency", "expected_close", "contact_name", "contact_email"}
 
 var bulkRequired = []string{"account_name", "country", "product_type", "estimated_acv"}
@@ -240,8 +240,9 @@ func (s *Server) checkBulkRow(ctx context.Context, actor tandem.Actor, line int,
 		errs = append(errs, BulkRowError{Line: line, Column: column, Value: get(column), Reason: reason})
 	}
 	in := registrationInput{AccountName: get("account_name"), Website: get("website"),
-		Country: strings.ToUpper(get("country")), ProductType: tandem.ProductType(strings.ToLower(get("product_type"))),
-		Currency: strings.ToUpper(get("currency")), ContactName: get("contact_name"), ContactEmail: get("contact_email")}
+		Country: strings.ToUpper(get("country")), Vertical: get("vertical"),
+		ProductType: tandem.ProductType(strings.ToLower(get("product_type"))),
+		Currency:    strings.ToUpper(get("currency")), ContactName: get("contact_name"), ContactEmail: get("contact_email")}
 	if v := get("partner_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		switch {
@@ -274,6 +275,17 @@ func (s *Server) checkBulkRow(ctx context.Context, actor tandem.Actor, line int,
 	}
 	if !in.ProductType.Valid() {
 		bad("product_type", "is not one of core, addon, services")
+	}
+	// The policy may route by vertical: a row without one needs an account that has one (checked here
+	// so that the file is refused whole, not half filed).
+	if in.Vertical == "" && in.AccountName != "" {
+		if prog, err := s.programme.Current(ctx); err == nil {
+			probe := &tandem.Registration{AccountName: in.AccountName, Website: in.Website, Country: in.Country}
+			if _, _, err := s.fillTestedFields(ctx, prog.Policy, probe); err != nil {
+				bad("vertical", "is required: the policy in force routes deals by industry vertical, and the company "+
+					"matches no account that has one")
+			}
+		}
 	}
 	if in.Currency == "" {
 		in.Currency = "USD"

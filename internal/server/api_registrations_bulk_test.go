@@ -36,11 +36,11 @@ func TestBulkRegistrations(t *testing.T) {
 		before := e.registrationCount("admin")
 
 		// Invalid rows anywhere: nothing is written and every problem is listed.
-		bad := "account_name,country,product_type,estimated_acv,expected_close,partner_id\n" +
-			"Good One,US,core,10000,2026-06-30,\n" +
-			",DE,core,5000,,\n" +
-			"Bad Bits,U5,gadget,-3,30/06/2026,\n" +
-			"Other Partner,US,core,100," + "," + itoa(e.ids.partnerB) + "\n"
+		bad := "account_name,country,product_type,estimated_acv,expected_close,partner_id,vertical\n" +
+			"Good One,US,core,10000,2026-06-30,,retail\n" +
+			",DE,core,5000,,,retail\n" +
+			"Bad Bits,U5,gadget,-3,30/06/2026,,retail\n" +
+			"Other Partner,US,core,100," + "," + itoa(e.ids.partnerB) + ",retail\n"
 		res := e.postCSV("partner_a", "text/csv", []byte(bad))
 		var out bulkResult
 		res.json(t, &out)
@@ -63,9 +63,9 @@ func TestBulkRegistrations(t *testing.T) {
 		}
 
 		// A clean file as Excel writes it (BOM, semicolons, CRLF, quoted amounts) is filed in order.
-		good := "\ufeffAccount_Name;Country;Product_Type;Estimated_ACV;Currency;Website\r\n" +
-			"Zeta Labs;US;core;\"120.000,50\";EUR;zeta.test\r\n" +
-			"Direct Dynamics;US;core;90000;;direct.test\r\n"
+		good := "\ufeffAccount_Name;Country;Product_Type;Estimated_ACV;Currency;Website;Vertical\r\n" +
+			"Zeta Labs;US;core;\"120.000,50\";EUR;zeta.test;retail\r\n" +
+			"Direct Dynamics;US;core;90000;;direct.test;\r\n"
 		res = e.postCSV("partner_a", "text/csv; charset=utf-8", []byte(good))
 		out = bulkResult{}
 		res.json(t, &out)
@@ -92,7 +92,7 @@ func TestBulkRegistrations(t *testing.T) {
 		mw := multipart.NewWriter(&body)
 		fw, err := mw.CreateFormFile("file", "deals.csv")
 		must(t, err)
-		fmt.Fprintf(fw, "partner_id,account_name,country,product_type,estimated_acv\n%d,Yotta Co,DE,addon,7000\n", e.ids.partnerB)
+		fmt.Fprintf(fw, "partner_id,account_name,country,product_type,estimated_acv,vertical\n%d,Yotta Co,DE,addon,7000,retail\n", e.ids.partnerB)
 		must(t, mw.Close())
 		res = e.postCSV("revops", mw.FormDataContentType(), body.Bytes())
 		out = bulkResult{}
@@ -148,7 +148,7 @@ func TestBulkPage(t *testing.T) {
 		wantPage(t, res, http.StatusUnprocessableEntity, `id="bulk-error-table"`, "nothing was registered", "<td class=\"num\">3</td><td>partner_id</td>",
 			"names another partner")
 		wantAbsent(t, res, "Beta Systems", `id="bulk-result-table"`)
-		res = e.upload(c, csrf, "/portal/bulk", "deals.csv", "account_name,country,product_type,estimated_acv\nFine Co,US,core,1000\nFiner Co,GB,services,2500\n", false)
+		res = e.upload(c, csrf, "/portal/bulk", "deals.csv", "account_name,country,product_type,estimated_acv,vertical\nFine Co,US,core,1000,retail\nFiner Co,GB,services,2500,retail\n", false)
 		wantPage(t, res, 200, `id="bulk-result-table"`, "2 deals registered from deals.csv", "Fine Co", "Finer Co", `class="motion `)
 	})
 }

@@ -60,37 +60,37 @@ func TestSubmitRegistration(t *testing.T) {
 			explains    string
 		}{
 			{name: "clean: auto-approved", role: "partner_a", standing: tandem.StandingGood,
-				body:       `{"account_name":"Clean Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Clean Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationApproved, wantMotion: tandem.MotionPartnerLed, explains: "under $250,000"},
 			{name: "channel staff file for a partner: auto-approved too", role: "partner_manager", standing: tandem.StandingGood,
-				body:       `{"partner_id":%A,"account_name":"Staff Filed Co","country":"JP","product_type":"core","estimated_acv":90000000}`,
+				body:       `{"partner_id":%A,"account_name":"Staff Filed Co","vertical":"technology","country":"JP","product_type":"core","estimated_acv":90000000}`,
 				wantStatus: tandem.RegistrationApproved, wantMotion: tandem.MotionPartnerLed, explains: "no direct sales team in JP"},
 			{name: "overlap with another partner's claim", role: "partner_b", standing: tandem.StandingGood,
-				body:       `{"account_name":"Acme Corp","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Acme Corp","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed, wantReview: true},
 			{name: "partner on probation", role: "partner_a", standing: tandem.StandingProbation,
-				body:       `{"account_name":"Probation Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Probation Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed},
 			{name: "suspended partner", role: "partner_a", standing: tandem.StandingSuspended,
-				body:       `{"account_name":"Suspended Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Suspended Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed},
 			{name: "auto-approval off", autoApprove: "{enabled: false}", role: "partner_a", standing: tandem.StandingGood,
-				body:       `{"account_name":"Off Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Off Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed},
 			{name: "over the auto-approval limit", autoApprove: `{enabled: true, max_acv: "100,000"}`, role: "partner_a", standing: tandem.StandingGood,
-				body:       `{"account_name":"Big Co","country":"US","product_type":"core","estimated_acv":10000001}`,
+				body:       `{"account_name":"Big Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000001}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed},
 			{name: "over the limit once converted", role: "partner_a", standing: tandem.StandingGood,
-				body:       `{"account_name":"Euro Co","country":"US","product_type":"core","estimated_acv":9300000,"currency":"EUR"}`,
+				body:       `{"account_name":"Euro Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":9300000,"currency":"EUR"}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed},
 			{name: "at the limit", role: "partner_a", standing: tandem.StandingGood,
-				body:       `{"account_name":"Limit Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Limit Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationApproved, wantMotion: tandem.MotionPartnerLed},
 			{name: "probation allowed by the policy", autoApprove: "{require_good_standing: false}", role: "partner_a", standing: tandem.StandingProbation,
-				body:       `{"account_name":"Lenient Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Lenient Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationApproved, wantMotion: tandem.MotionPartnerLed},
 			{name: "suspension never allowed", role: "partner_a", standing: tandem.StandingSuspended,
-				body:       `{"account_name":"Still Suspended Co","country":"US","product_type":"core","estimated_acv":10000000}`,
+				body:       `{"account_name":"Still Suspended Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":10000000}`,
 				wantStatus: tandem.RegistrationSubmitted, wantMotion: tandem.MotionPartnerLed},
 		}
 		for i, tt := range tests {
@@ -134,7 +134,7 @@ func TestSubmitRegistration(t *testing.T) {
 		}
 		// A partner user is told the motion but never whom it overlaps.
 		res := e.do("partner_b", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Acme Corp","country":"US","product_type":"core","estimated_acv":100}`)
+			`{"account_name":"Acme Corp","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
 		if strings.Contains(string(res.body), "Alpha") || !strings.Contains(string(res.body), tandem.OverlapUnderReview) {
 			t.Errorf("overlap answer to a partner: %s", res.body)
 		}
@@ -149,7 +149,7 @@ func TestApprovalReportAPI(t *testing.T) {
 		path := APIPrefix + "/registrations/approval-report"
 		var clean registrationCreated
 		e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Report Co","country":"US","product_type":"core","estimated_acv":100}`).json(t, &clean)
+			`{"account_name":"Report Co","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`).json(t, &clean)
 		if !clean.AutoApproved {
 			t.Fatalf("not auto-approved: %+v", clean)
 		}

@@ -102,7 +102,7 @@ func TestCSRF(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
 		c, csrf := e.signIn("revops@vendor.test")
-		body := `{"name":"CSRF test account","country":"US"}`
+		body := `{"name":"CSRF test account","vertical":"technology","country":"US"}`
 		post := func(header map[string]string) response {
 			req, _ := http.NewRequest("POST", e.http.URL+"/api/v1/accounts", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")

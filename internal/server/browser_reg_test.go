@@ -54,6 +54,7 @@ func TestBrowserRegistrations(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("account_name"), "Umbrella Analytics"),
 		chromedp.SendKeys(chromedp.ID("website"), "umbrella.test"),
 		chromedp.SendKeys(chromedp.ID("country"), "US"),
+		chromedp.SendKeys(chromedp.ID("vertical"), "technology"),
 		chromedp.SendKeys(chromedp.ID("estimated_acv"), "150,000"),
 		chromedp.SendKeys(chromedp.ID("contact_name"), "Una Brell"),
 		chromedp.SendKeys(chromedp.ID("contact_email"), "una@umbrella.test"),
@@ -71,9 +72,9 @@ func TestBrowserRegistrations(t *testing.T) {
 	// A CSV with a bad row is refused whole; fixed, it registers every row, one of them an overlap.
 	dir := t.TempDir()
 	badCSV, goodCSV := filepath.Join(dir, "bad.csv"), filepath.Join(dir, "deals.csv")
-	must(t, os.WriteFile(badCSV, []byte("account_name;country;product_type;estimated_acv\r\nGood Deal;US;core;10000\r\nBad Deal;USA;core;ten\r\n"), 0o644))
-	must(t, os.WriteFile(goodCSV, []byte("\ufeffaccount_name,country,product_type,estimated_acv,website\r\n"+
-		"Initrode,US,core,\"45,000\",initrode.test\r\nDirect Dynamics,US,core,2000000,direct.test\r\nVandelay Imports,GB,services,12500,\r\n"), 0o644))
+	must(t, os.WriteFile(badCSV, []byte("account_name;country;product_type;estimated_acv;vertical\r\nGood Deal;US;core;10000;retail\r\nBad Deal;USA;core;ten;retail\r\n"), 0o644))
+	must(t, os.WriteFile(goodCSV, []byte("\ufeffaccount_name,country,product_type,estimated_acv,website,vertical\r\n"+
+		"Initrode,US,core,\"45,000\",initrode.test,retail\r\nDirect Dynamics,US,core,2000000,direct.test,\r\nVandelay Imports,GB,services,12500,,retail\r\n"), 0o644))
 	do(t, ctx, "upload a bad file",
 		chromedp.Click(chromedp.CSS(`header nav a[href="/portal/bulk"]`)),
 		chromedp.WaitVisible(chromedp.ID("bulk-form")),

@@ -152,7 +152,7 @@ func (e *testEnv) seed() {
 	accts := []*tandem.Account{
 		{ExternalID: "A-1", Name: "Acme Corp", Domain: "acme.test", Country: "US"},
 		{ExternalID: "A-2", Name: "Bergmann GmbH", Domain: "bergmann.test", Country: "DE"},
-		{ExternalID: "A-3", Name: "Direct Dynamics", Domain: "direct.test", Country: "US"},
+		{ExternalID: "A-3", Name: "Direct Dynamics", Domain: "direct.test", Country: "US", Vertical: "technology"},
 	}
 	for _, a := range accts {
 		must(t, e.store.CreateAccount(ctx, sys, a))

@@ -68,7 +68,7 @@ func TestPartnerIsolation(t *testing.T) {
 			"update-opportunity":        {"/opportunities/" + b(ids.oppB), `{"partner_id":` + b(ids.partnerA) + `}`, 404},
 			"list-registrations":        {"/registrations?partner_id=" + b(ids.partnerB), "", 200},
 			"get-registration":          {"/registrations/" + b(ids.regB), "", 404},
-			"create-registration":       {"/registrations", `{"partner_id":` + b(ids.partnerB) + `,"account_name":"Bergmann GmbH","country":"DE","product_type":"core","estimated_acv":100}`, 404},
+			"create-registration":       {"/registrations", `{"partner_id":` + b(ids.partnerB) + `,"account_name":"Bergmann GmbH","vertical":"technology","country":"DE","product_type":"core","estimated_acv":100}`, 404},
 			"create-registrations-bulk": {"/registrations/bulk", "partner_id,account_name,country,product_type,estimated_acv\n" + b(ids.partnerB) + ",Bergmann GmbH,DE,core,100\n", 422},
 			"approve-registration":      {"/registrations/" + b(ids.regB) + "/approve", `{"reason":"mine now"}`, 404},
 			"reject-registration":       {"/registrations/" + b(ids.regB) + "/reject", `{"reason":"sabotage"}`, 404},

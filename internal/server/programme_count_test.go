@@ -21,7 +21,7 @@ func TestSubmitReadsProgrammeOnce(t *testing.T) {
 		}
 		before := e.srv.programme.Counts()
 		// The partner's first registration of a new company: routed, checked for overlaps, auto-approved.
-		submit(`{"account_name":"Counted Widgets Ltd","country":"US","product_type":"core","estimated_acv":1000}`)
+		submit(`{"account_name":"Counted Widgets Ltd","vertical":"technology","country":"US","product_type":"core","estimated_acv":1000}`)
 		after := e.srv.programme.Counts()
 		if got := after.Lookups - before.Lookups; got != 1 {
 			t.Errorf("one submit looked the programme up %d times, want 1", got)
@@ -33,7 +33,7 @@ func TestSubmitReadsProgrammeOnce(t *testing.T) {
 			t.Errorf("one published version: parsed %d times, calendar built %d times, want 1 and 1", after.Loads, after.CalendarBuilds)
 		}
 		// A second submit under the same version builds nothing.
-		submit(`{"account_name":"Counted Gadgets GmbH","country":"DE","product_type":"core","estimated_acv":2000}`)
+		submit(`{"account_name":"Counted Gadgets GmbH","vertical":"technology","country":"DE","product_type":"core","estimated_acv":2000}`)
 		again := e.srv.programme.Counts()
 		if again.Loads != after.Loads || again.CalendarBuilds != after.CalendarBuilds {
 			t.Errorf("a second submit re-derived the programme: %+v then %+v", after, again)

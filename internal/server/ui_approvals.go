@@ -2,12 +2,14 @@ package server
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -68,6 +70,11 @@ type approvalRow struct {
 	Approved bool
 	CSRF     string
 	Risk     *scoreView // the conflict risk, nil when unscored
+	// Why the system did not approve it, the open conflicts it waits on and its account match in
+	// review (0 for none): the approver's page is staff-only, so all of it is shown.
+	Why           string
+	ConflictIDs   []int64
+	MatchInReview int64
 }
 
 type approvalsData struct {
@@ -103,8 +110,10 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 	now := s.now()
 	d := approvalsData{Total: total}
 	for _, it := range items {
-		d.Rows = append(d.Rows, approvalRow{ApprovalQueueItem: it, Partner: names[it.Registration.PartnerID],
-			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)})
+		row := approvalRow{ApprovalQueueItem: it, Partner: names[it.Registration.PartnerID],
+			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)}
+		s.explainQueued(r, &row)
+		d.Rows = append(d.Rows, row)
 		switch it.SLAStatus {
 		case tandem.SLABreached:
 			d.Breached++
@@ -189,4 +198,36 @@ func csrfOf(r *http.Request) string {
 		return c.session.CSRFToken
 	}
 	return ""
+}
+
+// explainQueued fills why row's registration waits for a person: what stopped the auto-approval under
+// the policy in force now, the open conflicts and the account match in review. A failure is logged and
+// leaves the row without an explanation rather than the page without a queue.
+func (s *Server) explainQueued(r *http.Request, row *approvalRow) {
+	ctx := r.Context()
+	reg := &row.Registration
+	review, err := s.store.RegistrationReview(ctx, tandem.SystemActor, reg.ID)
+	var partner *tandem.Partner
+	if err == nil {
+		partner, err = s.store.GetPartner(ctx, tandem.SystemActor, reg.PartnerID)
+	}
+	var prog *programme.InForce
+	if err == nil {
+		prog, err = s.programme.Current(ctx)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "approval queue: why a registration waits", slog.Int64("registration", reg.ID), slog.Any("err", err))
+		return
+	}
+	for _, c := range review.OpenConflicts {
+		row.ConflictIDs = append(row.ConflictIDs, c.ID)
+	}
+	if review.AccountInReview() {
+		row.MatchInReview = review.AccountMatch.ID
+	}
+	_, routeErr := prog.Policy.Route(registrationDeal(reg, partner))
+	row.Why = autoApproveRefusal(prog.Policy, reg, partner, len(review.OpenConflicts) > 0, review.AccountInReview(), routeErr)
+	if row.Why == "" {
+		row.Why = "filed before auto-approval could decide, or auto-approval failed; nothing stops it now"
+	}
 }

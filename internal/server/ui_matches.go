@@ -39,7 +39,9 @@ type matchCard struct {
 	Decided     bool
 	AccountName string // the account picked ("" for a new account)
 	Opened      []openedConflict
-	Error       string
+	// AutoApproved: the registration waited for its account alone and the system approved it.
+	AutoApproved bool
+	Error        string
 }
 
 type openedConflict struct {
@@ -143,6 +145,9 @@ func (c matchCard) outcome() string {
 	for _, o := range c.Opened {
 		fmt.Fprintf(&b, " %s: conflict #%d (%s) opened.", tandem.OverlapUnderReview, o.ID, o.Cause)
 	}
+	if c.AutoApproved {
+		b.WriteString(" The registration was auto-approved.")
+	}
 	return b.String()
 }
 
@@ -185,6 +190,7 @@ func (s *Server) resolveMatch(r *http.Request, actor tandem.Actor, id int64, car
 	if err != nil {
 		s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("account_match", id), slog.Any("err", err))
 	}
+	card.AutoApproved = s.autoApproveAfterResolution(ctx, m.RegistrationID, len(card.Opened))
 	return nil
 }
 

@@ -18,7 +18,7 @@ import (
 func (e *testEnv) queueDoubtfulMatch(t *testing.T) sqlstore.AccountMatch {
 	t.Helper()
 	res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-		`{"account_name":"Direct Dynamics Europe","website":"dd-europe.test","country":"US","product_type":"core","estimated_acv":100}`)
+		`{"account_name":"Direct Dynamics Europe","website":"dd-europe.test","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
 	if res.status != http.StatusCreated {
 		t.Fatalf("register: %d %s", res.status, res.body)
 	}

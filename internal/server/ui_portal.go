@@ -26,10 +26,10 @@ type partnerOption struct {
 
 // registerForm is the registration form as sent, kept when it is refused, with an error per field.
 type registerForm struct {
-	PartnerID                                          int64
-	AccountName, Website, Country, ProductType, ACV    string
-	Currency, ExpectedClose, ContactName, ContactEmail string
-	Errors                                             map[string]string
+	PartnerID                                                 int64
+	AccountName, Website, Country, Vertical, ProductType, ACV string
+	Currency, ExpectedClose, ContactName, ContactEmail        string
+	Errors                                                    map[string]string
 }
 
 type registerData struct {
@@ -84,11 +84,12 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	actor := actorFrom(ctx)
 	form := registerForm{AccountName: strings.TrimSpace(r.PostFormValue("account_name")),
 		Website: strings.TrimSpace(r.PostFormValue("website")), Country: strings.ToUpper(strings.TrimSpace(r.PostFormValue("country"))),
+		Vertical:    strings.TrimSpace(r.PostFormValue("vertical")),
 		ProductType: r.PostFormValue("product_type"), ACV: strings.TrimSpace(r.PostFormValue("estimated_acv")),
 		Currency: strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency"))), ExpectedClose: r.PostFormValue("expected_close"),
 		ContactName: strings.TrimSpace(r.PostFormValue("contact_name")), ContactEmail: strings.TrimSpace(r.PostFormValue("contact_email")),
 		Errors: map[string]string{}}
-	in := registrationInput{AccountName: form.AccountName, Website: form.Website, Country: form.Country,
+	in := registrationInput{AccountName: form.AccountName, Website: form.Website, Country: form.Country, Vertical: form.Vertical,
 		ProductType: tandem.ProductType(form.ProductType), Currency: form.Currency, ContactName: form.ContactName,
 		ContactEmail: form.ContactEmail}
 	if !actor.IsPartner() {

@@ -138,7 +138,7 @@ func TestIssue3PagesAccess(t *testing.T) {
 
 func regForm(fields ...string) url.Values {
 	v := url.Values{"account_name": {"Northwind Traders"}, "website": {"northwind.test"}, "country": {"US"},
-		"product_type": {"core"}, "estimated_acv": {"80,000"}, "currency": {"USD"}, "expected_close": {"2026-09-30"},
+		"vertical": {"technology"}, "product_type": {"core"}, "estimated_acv": {"80,000"}, "currency": {"USD"}, "expected_close": {"2026-09-30"},
 		"contact_name": {"Nina North"}, "contact_email": {"nina@northwind.test"}}
 	for i := 0; i+1 < len(fields); i += 2 {
 		v.Set(fields[i], fields[i+1])
@@ -274,7 +274,7 @@ func TestApprovalQueuePage(t *testing.T) {
 func (e *testEnv) openConflict(account string) sqlstore.ConflictDetail {
 	e.t.Helper()
 	res := e.do("partner_a", "POST", APIPrefix+"/registrations", map[string]any{"account_name": account,
-		"website": "direct.test", "country": "US", "product_type": "core", "estimated_acv": 9_000_000})
+		"website": "direct.test", "country": "US", "vertical": "technology", "product_type": "core", "estimated_acv": 9_000_000})
 	if res.status != http.StatusCreated {
 		e.t.Fatalf("register: %d %s", res.status, res.body)
 	}

@@ -13,12 +13,12 @@ import (
 const registrationColumns = `r.id, r.external_id, r.partner_id, r.account_id, r.account_name, r.website, r.country,
 	r.product_type, r.estimated_acv, r.currency, r.expected_close, r.contact_name, r.contact_email, r.status,
 	r.submitted_at, r.decided_at, r.decided_by, r.rejection_reason, r.expires_at, r.extensions, r.opportunity_id,
-	r.created_at, r.updated_at`
+	r.created_at, r.updated_at, r.vertical`
 
 var registrationWriteColumns = []string{"external_id", "partner_id", "account_id", "account_name", "website",
 	"country", "product_type", "estimated_acv", "currency", "expected_close", "contact_name", "contact_email",
 	"status", "submitted_at", "decided_at", "decided_by", "rejection_reason", "expires_at", "extensions",
-	"opportunity_id", "name_key", "domain_key"}
+	"opportunity_id", "name_key", "domain_key", "vertical"}
 
 // registrationValues are r's values for registrationWriteColumns, with the normalised name and website
 // keys overlap detection looks registrations up by.
@@ -27,7 +27,7 @@ func registrationValues(r *tandem.Registration) []any {
 		string(r.ProductType), int64(r.EstimatedACV), r.Currency, dbTime(r.ExpectedClose), r.ContactName,
 		r.ContactEmail, string(r.Status), dbTime(r.SubmittedAt), dbTime(r.DecidedAt), dbID(r.DecidedBy),
 		r.RejectionReason, dbTime(r.ExpiresAt), int64(r.Extensions), dbID(r.OpportunityID),
-		companyname.Normalize(r.AccountName), tandem.NormalizeDomain(r.Website)}
+		companyname.Normalize(r.AccountName), tandem.NormalizeDomain(r.Website), r.Vertical}
 }
 
 func scanRegistration(scan func(...any) error) (tandem.Registration, error) {
@@ -35,7 +35,7 @@ func scanRegistration(scan func(...any) error) (tandem.Registration, error) {
 	err := scan(&r.ID, &r.ExternalID, &r.PartnerID, idCol{&r.AccountID}, &r.AccountName, &r.Website, &r.Country,
 		&r.ProductType, &r.EstimatedACV, &r.Currency, timeCol{&r.ExpectedClose}, &r.ContactName, &r.ContactEmail,
 		&r.Status, timeCol{&r.SubmittedAt}, timeCol{&r.DecidedAt}, idCol{&r.DecidedBy}, &r.RejectionReason,
-		timeCol{&r.ExpiresAt}, &r.Extensions, idCol{&r.OpportunityID}, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+		timeCol{&r.ExpiresAt}, &r.Extensions, idCol{&r.OpportunityID}, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, &r.Vertical)
 	return r, err
 }
 
