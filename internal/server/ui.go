@@ -62,6 +62,7 @@ func parsePages(a *assets) (*pages, error) {
 		"human":              func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 		"percent":            func(done, total int64) int64 { return percent(done, total) },
 		"lines":              func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+		"amount":             func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") }, // forecast, mdf, portfolio pages
 		"role":               func(r tandem.Role) string { return r.Label() },
 		"band":               tandem.ACVBandLabel,
 		"quarter":            comp.PeriodLabel,
@@ -201,8 +202,8 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /import/{id}", s.signedIn(s.page(s.importJobPage), ops.roles...))
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, ops.roles...))
 	mux.HandleFunc("GET /audit", s.signedIn(s.page(s.auditPage), staff.roles...))
-	mux.HandleFunc("GET /forecast", s.signedIn(s.forecastHandler(s.forecastPage), staff.roles...))
-	mux.HandleFunc("GET /forecast.csv", s.signedIn(s.forecastHandler(s.forecastCSV), staff.roles...))
+	mux.HandleFunc("GET /forecast", s.signedIn(s.page(s.forecastPage), staff.roles...))
+	mux.HandleFunc("GET /forecast.csv", s.signedIn(s.page(s.forecastCSV), staff.roles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)

@@ -43,15 +43,6 @@ type forecastPageData struct {
 	CSVLink    string
 }
 
-// forecastHandler adapts a page function that returns its error to an http.HandlerFunc.
-func (s *Server) forecastHandler(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	}
-}
-
 func forecastLink(q forecast.Quarter, asOf forecast.Day, category, number string) string {
 	v := url.Values{"quarter": {q.String()}, "as_of": {asOf.String()}}
 	if category != "" {

@@ -22,24 +22,15 @@ import (
 // The enablement portfolio's pages: the portfolio (returns and ROMI by motion and segment, spend
 // against return, the recommendation), MDF (a partner's funds, requests and claims; the staff's
 // approval queue and budgets) and certifications (coverage, gaps, the comparison). Handlers return
-// their error (the style of the handler refactor); enablementPage adapts them.
-
-// enablementPage adapts a handler that returns its error: the error is shown as the error page.
-func (s *Server) enablementPage(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	}
-}
+// their error; s.page shows it.
 
 func (s *Server) registerPortfolioUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portfolio", s.signedIn(s.enablementPage(s.portfolioPage), compViewers.roles...))
-	mux.HandleFunc("GET /portfolio/returns.csv", s.signedIn(s.enablementPage(s.portfolioCSV), compViewers.roles...))
-	mux.HandleFunc("GET /mdf", s.signedIn(s.enablementPage(s.mdfPage)))
-	mux.HandleFunc("POST /mdf/funds/{id}/moves", s.signedIn(s.enablementPage(s.mdfMoveSubmit), holders.roles...))
-	mux.HandleFunc("GET /mdf/requests.csv", s.signedIn(s.enablementPage(s.mdfCSV)))
-	mux.HandleFunc("GET /certifications", s.signedIn(s.enablementPage(s.certificationsPage)))
+	mux.HandleFunc("GET /portfolio", s.signedIn(s.page(s.portfolioPage), compViewers.roles...))
+	mux.HandleFunc("GET /portfolio/returns.csv", s.signedIn(s.page(s.portfolioCSV), compViewers.roles...))
+	mux.HandleFunc("GET /mdf", s.signedIn(s.page(s.mdfPage)))
+	mux.HandleFunc("POST /mdf/funds/{id}/moves", s.signedIn(s.page(s.mdfMoveSubmit), holders.roles...))
+	mux.HandleFunc("GET /mdf/requests.csv", s.signedIn(s.page(s.mdfCSV)))
+	mux.HandleFunc("GET /certifications", s.signedIn(s.page(s.certificationsPage)))
 }
 
 // portfolioView is the portfolio page.

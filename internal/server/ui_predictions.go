@@ -104,16 +104,16 @@ type modelKindView struct {
 	Current  *modelRow
 }
 
-func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) {
-	s.renderModels(w, r, http.StatusOK, "", false)
+func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderModels(w, r, http.StatusOK, "", false)
 }
 
-func (s *Server) renderModels(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) {
+// renderModels shows the models page with an optional flash; its error is the page's (see page).
+func (s *Server) renderModels(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	actor := actorFrom(r.Context())
 	versions, err := s.store.ListModelVersions(r.Context(), actor, "")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := modelsData{CanTrain: actor.Can(tandem.RoleRevOps)}
 	titles := map[string]string{sqlstore.PredictionConflictRisk: "Conflict risk of a registration",
@@ -144,22 +144,21 @@ func (s *Server) renderModels(w http.ResponseWriter, r *http.Request, status int
 		d.Kinds = append(d.Kinds, kv)
 	}
 	s.render(w, r, status, "models", view{Title: "Prediction models", Nav: "models", Flash: flash, FlashOK: flashOK, Data: d})
+	return nil
 }
 
 // modelTrain trains a version of the posted kind now and shows the page with the outcome.
-func (s *Server) modelTrain(w http.ResponseWriter, r *http.Request) {
+func (s *Server) modelTrain(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	kind := r.PostFormValue("kind")
 	if sqlstore.PredictionEntityOf(kind) == "" {
-		s.renderModels(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("unknown model kind %q", kind), false)
-		return
+		return s.renderModels(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("unknown model kind %q", kind), false)
 	}
 	c := callerFrom(ctx)
 	svc := s.predictionService()
 	t, err := svc.Train(ctx, kind, "user:"+c.user.Email, c.user.ID)
 	if err != nil {
-		s.renderModels(w, r, http.StatusUnprocessableEntity, err.Error(), false)
-		return
+		return s.renderModels(w, r, http.StatusUnprocessableEntity, err.Error(), false)
 	}
 	n, err := svc.Score(ctx, kind)
 	if err != nil {
@@ -169,11 +168,11 @@ func (s *Server) modelTrain(w http.ResponseWriter, r *http.Request) {
 	if !t.Promotion.Promote {
 		verdict = "not promoted"
 	}
-	s.renderModels(w, r, http.StatusOK, fmt.Sprintf("Version %d trained and %s: %s. %d open records scored.",
+	return s.renderModels(w, r, http.StatusOK, fmt.Sprintf("Version %d trained and %s: %s. %d open records scored.",
 		t.Version.ID, verdict, t.Promotion.Reason, n), t.Promotion.Promote)
 }
 
 func (s *Server) registerPredictionUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /models", s.signedIn(s.modelsPage, staff.roles...))
-	mux.HandleFunc("POST /models/train", s.signedIn(s.modelTrain, tandem.RoleRevOps))
+	mux.HandleFunc("GET /models", s.signedIn(s.page(s.modelsPage), staff.roles...))
+	mux.HandleFunc("POST /models/train", s.signedIn(s.page(s.modelTrain), tandem.RoleRevOps))
 }
