@@ -18,6 +18,7 @@ func TestEnablementCommands(t *testing.T) {
 		code     int
 		contains string
 	}{
+		{"create the database", []string{"migrate", "-db", db}, 0, ""},
 		{"import spend", []string{"enablement", "import-spend", "-db", db, spend}, 0, "import-spend: 2 new"},
 		{"import spend again", []string{"enablement", "import-spend", spend, "-db", db}, 0, "import-spend: 0 new"},
 		{"bad spend", []string{"enablement", "import-spend", "-db", db, bad}, 1, `bad.csv: line 2: column "month"`},

@@ -142,7 +142,7 @@ func TestThreeReplicasOnPostgres(t *testing.T) {
 					return
 				default:
 				}
-				body := fmt.Sprintf(`{"account_name":"Replica Load %d-%d","country":"US","product_type":"core","estimated_acv":4500000,"currency":"USD"}`, w, i)
+				body := fmt.Sprintf(`{"account_name":"Replica Load %d-%d","country":"US","vertical":"technology","product_type":"core","estimated_acv":4500000,"currency":"USD"}`, w, i)
 				req, _ := http.NewRequest(http.MethodPost, reps[(w+i)%3].base+"/api/v1/registrations", strings.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+token)
 				req.Header.Set("Content-Type", "application/json")
