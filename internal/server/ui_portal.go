@@ -259,6 +259,8 @@ type registrationDetail struct {
 	Events              []eventRow
 	CSRF                string
 	Risk                *scoreView // the conflict risk; nil for partner users and AEs, or when unscored
+	Back, BackText      string     // the list this page was reached from
+	OthersMay           bool       // it can be withdrawn or extended, but not by this reader
 }
 
 // doneMessages are the flashes a registration page shows after a transition (?done=…).
@@ -287,7 +289,16 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	d := registrationDetail{Reg: *reg, CanWithdraw: canWithdraw(reg.Status), CanExt: canExtend(reg.Status), CSRF: csrfOf(r)}
+	// Only a holder (its partner's users, or channel staff for them) may withdraw or extend: no one else
+	// is shown a button that would answer 403.
+	holder := slices.Contains(holders.roles, actor.Role)
+	d := registrationDetail{Reg: *reg, CanWithdraw: holder && canWithdraw(reg.Status), CanExt: holder && canExtend(reg.Status),
+		CSRF: csrfOf(r), Back: "/portal/registrations", BackText: "My registrations",
+		OthersMay: !holder && (canWithdraw(reg.Status) || canExtend(reg.Status))}
+	nav := "my-registrations"
+	if !actor.IsPartner() {
+		d.Back, d.BackText, nav = "/registrations", "Registrations", "registrations"
+	}
 	d.Deadline, d.Expires = s.registrationDeadline(r, reg)
 	d.Risk = s.scoreOf(r, sqlstore.PredictionEntityRegistration, reg.ID)
 	if p, err := s.store.GetPartner(ctx, actor, reg.PartnerID); err == nil {
@@ -316,7 +327,7 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 		}
 		d.Events = append(d.Events, eventRow{RegistrationEntry: e, Who: who})
 	}
-	s.render(w, r, status, "registration", view{Title: reg.AccountName, Nav: "my-registrations", Flash: flash, FlashOK: flashOK, Data: d})
+	s.render(w, r, status, "registration", view{Title: reg.AccountName, Nav: nav, Flash: flash, FlashOK: flashOK, Data: d})
 	return nil
 }
 
@@ -410,6 +421,8 @@ func (s *Server) registerPortalUI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/bulk", s.signedIn(s.bulkSubmit, registrars.roles...))
 	mux.HandleFunc("GET /portal/registrations", s.signedIn(s.page(s.myRegistrationsPage)))
 	mux.HandleFunc("GET /portal/registrations/{id}", s.signedIn(s.page(s.registrationDetailPage)))
+	// The vendor's own address for a registration: the same facts and history, the staff navigation.
+	mux.HandleFunc("GET /registrations/{id}", s.signedIn(s.page(s.registrationDetailPage), staff.roles...))
 	mux.HandleFunc("POST /portal/registrations/{id}/withdraw", s.signedIn(s.registrationTransition(tandem.EventWithdraw), holders.roles...))
 	mux.HandleFunc("POST /portal/registrations/{id}/extend", s.signedIn(s.registrationTransition(tandem.EventExtend), holders.roles...))
 	mux.HandleFunc("GET /approvals", s.signedIn(s.page(s.approvalsPage), deciders.roles...))
