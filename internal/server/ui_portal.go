@@ -119,6 +119,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		in.ExpectedClose = d
 	}
 	if len(form.Errors) > 0 {
+		addTypedFieldErrors(form.Errors, in)
 		return s.renderRegister(w, r, http.StatusUnprocessableEntity, form, nil, "Not registered: please correct the fields marked below.")
 	}
 	created, err := s.submitRegistration(ctx, actor, in)
@@ -127,6 +128,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		var te *tandem.Error
 		if errors.As(err, &te) && te.Field != "" {
 			form.Errors[te.Field] = te.Message
+			addTypedFieldErrors(form.Errors, in)
 			msg = "please correct the fields marked below."
 		}
 		return s.renderRegister(w, r, status, form, nil, "Not registered: "+msg)
@@ -139,6 +141,23 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	// A fresh form under the result, for the next deal.
 	next := registerForm{Currency: form.Currency, ProductType: string(tandem.ProductCore), PartnerID: form.PartnerID}
 	return s.renderRegister(w, r, http.StatusOK, next, res, "")
+}
+
+// addTypedFieldErrors adds to errs every domain error about a field the user typed into the form and errs
+// does not already explain, so a refused form shows all its mistakes at once, not one per submit. Fields
+// the server fills in when left empty (partner, currency, country from the account) are left to the submit.
+func addTypedFieldErrors(errs map[string]string, in registrationInput) {
+	reg := tandem.Registration{AccountName: in.AccountName, Website: in.Website, Country: in.Country,
+		ProductType: in.ProductType, EstimatedACV: in.EstimatedACV, Currency: in.Currency, ContactName: in.ContactName,
+		ContactEmail: in.ContactEmail, Status: tandem.RegistrationSubmitted}
+	typed := map[string]bool{"account_name": true, "website": true, "contact_name": true, "contact_email": true,
+		"country": in.Country != "", "currency": in.Currency != "", "product_type": in.ProductType != ""}
+	for _, err := range reg.FieldErrors() {
+		var fe *tandem.Error
+		if errors.As(err, &fe) && typed[fe.Field] && errs[fe.Field] == "" {
+			errs[fe.Field] = fe.Message
+		}
+	}
 }
 
 // registrationDeadline is the countdown a registration lives by: an approved one's protection until it
