@@ -1,6 +1,7 @@
 package tandem
 
 import (
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -255,33 +256,61 @@ type Registration struct {
 }
 
 func (r *Registration) Validate() error {
-	if err := firstError(CheckLine("account_name", r.AccountName, MaxNameLength), CheckLine("external_id", r.ExternalID, MaxCodeLength),
-		CheckLine("website", r.Website, MaxCodeLength), CheckLine("contact_name", r.ContactName, MaxNameLength),
-		CheckLine("contact_email", r.ContactEmail, MaxCodeLength), CheckText("rejection_reason", r.RejectionReason, MaxTextLength),
-		CheckAmount("estimated_acv", r.EstimatedACV)); err != nil {
-		return err
-	}
-	switch {
-	case r.PartnerID == 0:
-		return FieldError("partner_id", "is required")
-	case strings.TrimSpace(r.AccountName) == "":
-		return FieldError("account_name", "is required")
-	case !ValidCountry(r.Country):
-		return FieldError("country", "%q is not an ISO 3166 two-letter country code", r.Country)
-	case !r.ProductType.Valid():
-		return FieldError("product_type", "%q is not one of core, addon, services", r.ProductType)
-	case r.EstimatedACV < 0:
-		return FieldError("estimated_acv", "cannot be negative")
-	case !ValidCurrency(r.Currency):
-		return FieldError("currency", "%q is not an ISO 4217 currency code", r.Currency)
-	case !r.Status.Valid():
-		return FieldError("status", "%q is not a registration status", r.Status)
-	case r.Status == RegistrationRejected && strings.TrimSpace(r.RejectionReason) == "":
-		return FieldError("rejection_reason", "is required when a registration is rejected")
-	case r.ContactEmail != "" && !strings.Contains(r.ContactEmail, "@"):
-		return FieldError("contact_email", "%q is not an email address", r.ContactEmail)
+	if errs := r.FieldErrors(); len(errs) > 0 {
+		return errs[0]
 	}
 	return nil
+}
+
+// FieldErrors is every reason r is invalid, at most one per field, in the order Validate reports them:
+// a form shows them all at once, each next to its field.
+func (r *Registration) FieldErrors() []error {
+	var errs []error
+	seen := map[string]bool{}
+	add := func(err error) {
+		var fe *Error
+		if err == nil || (errors.As(err, &fe) && seen[fe.Field]) {
+			return
+		}
+		if fe != nil {
+			seen[fe.Field] = true
+		}
+		errs = append(errs, err)
+	}
+	for _, err := range []error{CheckLine("account_name", r.AccountName, MaxNameLength), CheckLine("external_id", r.ExternalID, MaxCodeLength),
+		CheckLine("website", r.Website, MaxCodeLength), CheckLine("contact_name", r.ContactName, MaxNameLength),
+		CheckLine("contact_email", r.ContactEmail, MaxCodeLength), CheckText("rejection_reason", r.RejectionReason, MaxTextLength),
+		CheckAmount("estimated_acv", r.EstimatedACV)} {
+		add(err)
+	}
+	if r.PartnerID == 0 {
+		add(FieldError("partner_id", "is required"))
+	}
+	if strings.TrimSpace(r.AccountName) == "" {
+		add(FieldError("account_name", "is required"))
+	}
+	if !ValidCountry(r.Country) {
+		add(FieldError("country", "%q is not an ISO 3166 two-letter country code", r.Country))
+	}
+	if !r.ProductType.Valid() {
+		add(FieldError("product_type", "%q is not one of core, addon, services", r.ProductType))
+	}
+	if r.EstimatedACV < 0 {
+		add(FieldError("estimated_acv", "cannot be negative"))
+	}
+	if !ValidCurrency(r.Currency) {
+		add(FieldError("currency", "%q is not an ISO 4217 currency code", r.Currency))
+	}
+	if !r.Status.Valid() {
+		add(FieldError("status", "%q is not a registration status", r.Status))
+	}
+	if r.Status == RegistrationRejected && strings.TrimSpace(r.RejectionReason) == "" {
+		add(FieldError("rejection_reason", "is required when a registration is rejected"))
+	}
+	if r.ContactEmail != "" && !strings.Contains(r.ContactEmail, "@") {
+		add(FieldError("contact_email", "%q is not an email address", r.ContactEmail))
+	}
+	return errs
 }
 
 // Touch is a partner's recorded contribution to an opportunity.

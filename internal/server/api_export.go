@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -14,11 +15,12 @@ import (
 )
 
 // exportHeader is the CSV export's header; exportRow writes the cells in the same order.
-var exportHeader = []string{"id", "external_id", "name", "account_id", "owner_id", "partner_id", "product",
+var exportHeader = []string{"id", "external_id", "name", "account_id", "account", "owner_id", "owner", "partner_id",
+	"partner", "product",
 	"product_type", "acv", "currency", "stage", "forecast_category", "country", "vertical", "close_date",
 	"motion", "partner_attached", "rule", "policy_version", "explanation"}
 
-func exportRow(o *tandem.Opportunity) []string {
+func exportRow(o *tandem.Opportunity, names sqlstore.OpportunityNames) []string {
 	id := func(v int64) string {
 		if v == 0 {
 			return ""
@@ -29,7 +31,8 @@ func exportRow(o *tandem.Opportunity) []string {
 	if !o.CloseDate.IsZero() {
 		closeDate = o.CloseDate.Format("2006-01-02")
 	}
-	return []string{id(o.ID), o.ExternalID, o.Name, id(o.AccountID), id(o.OwnerID), id(o.PartnerID), o.Product,
+	return []string{id(o.ID), o.ExternalID, o.Name, id(o.AccountID), names.Account, id(o.OwnerID), names.Owner,
+		id(o.PartnerID), names.Partner, o.Product,
 		string(o.ProductType), o.ACV.String(), o.Currency, string(o.Stage), string(o.ForecastCategory), o.Country,
 		o.Vertical, closeDate, string(o.Routing.Motion), strconv.FormatBool(o.Routing.PartnerAttached),
 		o.Routing.Rule, o.Routing.PolicyVersion, o.Routing.Explanation}
@@ -58,34 +61,17 @@ func (s *Server) registerExportAPI() {
 	})
 }
 
-// writeExport writes every opportunity matching f, a page at a time.
+// writeExport writes every opportunity matching f (up to f.Limit when set) with the names of its account,
+// owner and partner, row by row as the one query reads them.
 func (s *Server) writeExport(ctx context.Context, actor tandem.Actor, f sqlstore.OpportunityFilter, w *csvio.Writer) error {
 	if err := w.Write(exportHeader); err != nil {
+		return fmt.Errorf("export header: %w", err)
+	}
+	err := s.store.EachOpportunity(ctx, actor, f, func(o *tandem.Opportunity, names sqlstore.OpportunityNames) error {
+		return w.Write(exportRow(o, names))
+	})
+	if err != nil {
 		return err
 	}
-	limit := f.Limit
-	f.Limit = sqlstore.MaxLimit
-	written := 0
-	for {
-		items, _, err := s.store.ListOpportunities(ctx, actor, f)
-		if err != nil {
-			return err
-		}
-		for i := range items {
-			if limit > 0 && written == limit {
-				return w.Flush()
-			}
-			if err := w.Write(exportRow(&items[i])); err != nil {
-				return err
-			}
-			written++
-		}
-		if len(items) < f.Limit {
-			return w.Flush()
-		}
-		f.Offset += len(items)
-		if err := w.Flush(); err != nil {
-			return err
-		}
-	}
+	return w.Flush()
 }

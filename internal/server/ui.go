@@ -47,6 +47,8 @@ func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset": a.url,
 		"money": func(m tandem.Money, currency string) string { return m.Format(currency) },
+		// amount is a figure whose currency the column or page header already names.
+		"amount": func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") },
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""

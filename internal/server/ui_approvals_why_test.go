@@ -17,7 +17,7 @@ func TestApprovalQueueSaysWhy(t *testing.T) {
 		c := e.openConflict("Direct Dynamics")
 		revops, _ := e.signIn("revops@vendor.test")
 		wantPage(t, e.get(revops, "/approvals"), http.StatusOK,
-			`href="/portal/registrations/`+itoa(r.ID)+`"`, autoApproveAccount, `href="/account-matches"`,
+			`href="/registrations/`+itoa(r.ID)+`"`, autoApproveAccount, `href="/account-matches"`,
 			autoApproveOverlap, `href="/conflicts/`+itoa(c.ID)+`"`)
 	})
 }

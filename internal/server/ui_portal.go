@@ -119,6 +119,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		in.ExpectedClose = d
 	}
 	if len(form.Errors) > 0 {
+		addTypedFieldErrors(form.Errors, in)
 		return s.renderRegister(w, r, http.StatusUnprocessableEntity, form, nil, "Not registered: please correct the fields marked below.")
 	}
 	created, err := s.submitRegistration(ctx, actor, in)
@@ -127,6 +128,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		var te *tandem.Error
 		if errors.As(err, &te) && te.Field != "" {
 			form.Errors[te.Field] = te.Message
+			addTypedFieldErrors(form.Errors, in)
 			msg = "please correct the fields marked below."
 		}
 		return s.renderRegister(w, r, status, form, nil, "Not registered: "+msg)
@@ -139,6 +141,23 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	// A fresh form under the result, for the next deal.
 	next := registerForm{Currency: form.Currency, ProductType: string(tandem.ProductCore), PartnerID: form.PartnerID}
 	return s.renderRegister(w, r, http.StatusOK, next, res, "")
+}
+
+// addTypedFieldErrors adds to errs every domain error about a field the user typed into the form and errs
+// does not already explain, so a refused form shows all its mistakes at once, not one per submit. Fields
+// the server fills in when left empty (partner, currency, country from the account) are left to the submit.
+func addTypedFieldErrors(errs map[string]string, in registrationInput) {
+	reg := tandem.Registration{AccountName: in.AccountName, Website: in.Website, Country: in.Country,
+		ProductType: in.ProductType, EstimatedACV: in.EstimatedACV, Currency: in.Currency, ContactName: in.ContactName,
+		ContactEmail: in.ContactEmail, Status: tandem.RegistrationSubmitted}
+	typed := map[string]bool{"account_name": true, "website": true, "contact_name": true, "contact_email": true,
+		"country": in.Country != "", "currency": in.Currency != "", "product_type": in.ProductType != ""}
+	for _, err := range reg.FieldErrors() {
+		var fe *tandem.Error
+		if errors.As(err, &fe) && typed[fe.Field] && errs[fe.Field] == "" {
+			errs[fe.Field] = fe.Message
+		}
+	}
 }
 
 // registrationDeadline is the countdown a registration lives by: an approved one's protection until it
@@ -259,6 +278,8 @@ type registrationDetail struct {
 	Events              []eventRow
 	CSRF                string
 	Risk                *scoreView // the conflict risk; nil for partner users and AEs, or when unscored
+	Back, BackText      string     // the list this page was reached from
+	OthersMay           bool       // it can be withdrawn or extended, but not by this reader
 }
 
 // doneMessages are the flashes a registration page shows after a transition (?done=…).
@@ -287,7 +308,16 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	d := registrationDetail{Reg: *reg, CanWithdraw: canWithdraw(reg.Status), CanExt: canExtend(reg.Status), CSRF: csrfOf(r)}
+	// Only a holder (its partner's users, or channel staff for them) may withdraw or extend: no one else
+	// is shown a button that would answer 403.
+	holder := slices.Contains(holders.roles, actor.Role)
+	d := registrationDetail{Reg: *reg, CanWithdraw: holder && canWithdraw(reg.Status), CanExt: holder && canExtend(reg.Status),
+		CSRF: csrfOf(r), Back: "/portal/registrations", BackText: "My registrations",
+		OthersMay: !holder && (canWithdraw(reg.Status) || canExtend(reg.Status))}
+	nav := "my-registrations"
+	if !actor.IsPartner() {
+		d.Back, d.BackText, nav = "/registrations", "Registrations", "registrations"
+	}
 	d.Deadline, d.Expires = s.registrationDeadline(r, reg)
 	d.Risk = s.scoreOf(r, sqlstore.PredictionEntityRegistration, reg.ID)
 	if p, err := s.store.GetPartner(ctx, actor, reg.PartnerID); err == nil {
@@ -316,7 +346,7 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 		}
 		d.Events = append(d.Events, eventRow{RegistrationEntry: e, Who: who})
 	}
-	s.render(w, r, status, "registration", view{Title: reg.AccountName, Nav: "my-registrations", Flash: flash, FlashOK: flashOK, Data: d})
+	s.render(w, r, status, "registration", view{Title: reg.AccountName, Nav: nav, Flash: flash, FlashOK: flashOK, Data: d})
 	return nil
 }
 
@@ -410,6 +440,8 @@ func (s *Server) registerPortalUI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/bulk", s.signedIn(s.bulkSubmit, registrars.roles...))
 	mux.HandleFunc("GET /portal/registrations", s.signedIn(s.page(s.myRegistrationsPage)))
 	mux.HandleFunc("GET /portal/registrations/{id}", s.signedIn(s.page(s.registrationDetailPage)))
+	// The vendor's own address for a registration: the same facts and history, the staff navigation.
+	mux.HandleFunc("GET /registrations/{id}", s.signedIn(s.page(s.registrationDetailPage), staff.roles...))
 	mux.HandleFunc("POST /portal/registrations/{id}/withdraw", s.signedIn(s.registrationTransition(tandem.EventWithdraw), holders.roles...))
 	mux.HandleFunc("POST /portal/registrations/{id}/extend", s.signedIn(s.registrationTransition(tandem.EventExtend), holders.roles...))
 	mux.HandleFunc("GET /approvals", s.signedIn(s.page(s.approvalsPage), deciders.roles...))

@@ -1,8 +1,9 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -15,7 +16,9 @@ type registrationRow struct {
 
 type registrationsData struct {
 	Rows               []registrationRow
-	Total              int
+	Total              string // with thousands separators
+	Status             string // the ?status= filter, or empty for all
+	Statuses           []string
 	PrevLink, NextLink string
 }
 
@@ -23,7 +26,9 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	offset := queryInt(r.URL.Query(), "offset")
-	items, total, err := s.store.ListRegistrations(ctx, actor, sqlstore.RegistrationFilter{Sort: "-submitted_at", Limit: uiPageSize, Offset: offset})
+	status := r.URL.Query().Get("status")
+	items, total, err := s.store.ListRegistrations(ctx, actor, sqlstore.RegistrationFilter{
+		Status: tandem.RegistrationStatus(status), Sort: "-submitted_at", Limit: uiPageSize, Offset: offset})
 	if err != nil {
 		return err
 	}
@@ -31,16 +36,28 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	d := registrationsData{Total: total}
+	d := registrationsData{Total: count(total), Status: status}
+	for _, st := range tandem.RegistrationStatuses {
+		d.Statuses = append(d.Statuses, string(st))
+	}
 	for _, reg := range items {
 		d.Rows = append(d.Rows, registrationRow{Registration: reg, Partner: names[reg.PartnerID]})
 	}
 	if offset > 0 {
-		d.PrevLink = fmt.Sprintf("/registrations?offset=%d", max(0, offset-uiPageSize))
+		d.PrevLink = registrationsLink(status, max(0, offset-uiPageSize))
 	}
 	if offset+len(items) < total {
-		d.NextLink = fmt.Sprintf("/registrations?offset=%d", offset+uiPageSize)
+		d.NextLink = registrationsLink(status, offset+uiPageSize)
 	}
 	s.render(w, r, http.StatusOK, "registrations", view{Title: "Registrations", Nav: "registrations", Data: d})
 	return nil
+}
+
+// registrationsLink is the list's address at offset, keeping its status filter.
+func registrationsLink(status string, offset int) string {
+	v := url.Values{"offset": {strconv.Itoa(offset)}}
+	if status != "" {
+		v.Set("status", status)
+	}
+	return "/registrations?" + v.Encode()
 }

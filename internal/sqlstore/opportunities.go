@@ -70,7 +70,17 @@ func getOpportunity(ctx context.Context, q querier, actor tandem.Actor, w where,
 
 // ListOpportunities returns a page of the opportunities actor may see and how many match f.
 func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f OpportunityFilter) ([]tandem.Opportunity, int, error) {
-	var w where
+	from, w, order, err := opportunityQuery(actor, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return listRecords(ctx, s, "opportunities", opportunityColumns, from, w, order, f.Limit, f.Offset,
+		func(row func(...any) error) (tandem.Opportunity, error) { return scanOpportunity(row) })
+}
+
+// opportunityQuery turns f into the FROM clause (o is the opportunity, a its account), the WHERE and the
+// ORDER BY shared by the list and the export.
+func opportunityQuery(actor tandem.Actor, f OpportunityFilter) (from string, w where, order string, err error) {
 	scopeOpportunities(&w, actor)
 	if f.Motion != "" {
 		w.add("o.routing_motion = ?", string(f.Motion))
@@ -96,27 +106,23 @@ func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f Opp
 	if f.Rule != "" {
 		w.add("o.routing_rule = ?", f.Rule)
 	}
-	from := `opportunities o`
+	from = `opportunities o`
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
-		return nil, 0, err
+		return "", w, "", err
 	}
 	if f.Query != "" {
 		from = `opportunities o JOIN accounts a ON a.id = o.account_id`
 		p := likePattern(f.Query)
 		w.add(`(lower(o.name) LIKE ? ESCAPE '\' OR lower(a.name) LIKE ? ESCAPE '\')`, p, p)
 	}
-	order, err := orderBy(f.Sort, "-updated_at", map[string]string{
+	order, err = orderBy(f.Sort, "-updated_at", map[string]string{
 		"name": "o.name", "acv": "o.acv", "close_date": "o.close_date", "created_on": "o.created_on",
 		"stage": "o.stage", "motion": "o.routing_motion", "rule": "o.routing_rule", "country": "o.country",
 		"discount": "o.discount_basis_points", "updated_at": "o.updated_at", "created_at": "o.created_at",
 		"id": "o.id",
 	}, "o.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return listRecords(ctx, s, "opportunities", opportunityColumns, from, w, order, f.Limit, f.Offset,
-		func(row func(...any) error) (tandem.Opportunity, error) { return scanOpportunity(row) })
+	return from, w, order, err
 }
 
 // CreateOpportunity stores a new opportunity. Partner users cannot create opportunities (they register
