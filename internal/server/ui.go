@@ -64,7 +64,6 @@ func parsePages(a *assets) (*pages, error) {
 		"human":              func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 		"percent":            func(done, total int64) int64 { return percent(done, total) },
 		"lines":              func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
-		"amount":             func(m tandem.Money) string { return strings.TrimSuffix(m.Format("X"), " X") }, // forecast, mdf, portfolio pages
 		"role":               func(r tandem.Role) string { return r.Label() },
 		"band":               tandem.ACVBandLabel,
 		"quarter":            comp.PeriodLabel,
