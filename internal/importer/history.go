@@ -33,6 +33,7 @@ var HistoryFormats = []string{"salesforce-opportunity-history", "salesforce-fiel
 type HistoryChange struct {
 	Line          int
 	OpportunityID string // the CRM id, as tandem import stores it in external_id
+	IDColumn      string // the column the CRM id was read from, for errors about it
 	Field         tandem.HistoryField
 	Old, New      string
 	ChangedAt     time.Time
@@ -92,6 +93,7 @@ func ReadHistory(src io.Reader, name, format string) ([]HistoryChange, error) {
 		}
 	}
 	vocab := newVocabulary()
+	idCol := rd.Header()[idx["opportunity"]]
 	var changes []HistoryChange
 	last := map[string]map[tandem.HistoryField]string{} // per deal, the last value of each field
 	for {
@@ -137,7 +139,7 @@ func ReadHistory(src io.Reader, name, format string) ([]HistoryChange, error) {
 				}
 			}
 			prev[f] = v
-			changes = append(changes, HistoryChange{Line: rec.Line, OpportunityID: opp, Field: f, Old: o, New: v, ChangedAt: at})
+			changes = append(changes, HistoryChange{Line: rec.Line, OpportunityID: opp, IDColumn: idCol, Field: f, Old: o, New: v, ChangedAt: at})
 			return nil
 		}
 		switch format {
@@ -151,7 +153,7 @@ func ReadHistory(src io.Reader, name, format string) ([]HistoryChange, error) {
 				if old, seen := prev[f]; seen && old == v {
 					continue
 				}
-				changes = append(changes, HistoryChange{Line: rec.Line, OpportunityID: opp, Field: f, Old: prev[f], New: v, ChangedAt: at})
+				changes = append(changes, HistoryChange{Line: rec.Line, OpportunityID: opp, IDColumn: idCol, Field: f, Old: prev[f], New: v, ChangedAt: at})
 				prev[f] = v
 			}
 		case "salesforce-field-history":

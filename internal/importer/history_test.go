@@ -34,31 +34,31 @@ func TestReadHistory(t *testing.T) {
 		want         []HistoryChange
 	}{
 		{"sf-opportunity-history.csv", "salesforce-opportunity-history", []HistoryChange{
-			{2, "006A", stage, "", "prospecting", at("2025-01-06T09:00:00Z")},
-			{2, "006A", acv, "", "5000000", at("2025-01-06T09:00:00Z")},
-			{2, "006A", close, "", day(2025, 3, 31), at("2025-01-06T09:00:00Z")},
-			{2, "006A", fc, "", "pipeline", at("2025-01-06T09:00:00Z")},
-			{3, "006A", stage, "prospecting", "proposal", at("2025-02-03T09:00:00Z")},
-			{3, "006A", fc, "pipeline", "best_case", at("2025-02-03T09:00:00Z")},
-			{4, "006B", stage, "", "qualified", at("2025-01-10T12:30:00Z")},
-			{4, "006B", acv, "", "1200050", at("2025-01-10T12:30:00Z")},
-			{4, "006B", close, "", day(2025, 6, 30), at("2025-01-10T12:30:00Z")},
-			{4, "006B", fc, "", "pipeline", at("2025-01-10T12:30:00Z")},
-			{5, "006A", stage, "proposal", "closed_won", at("2025-03-20T16:00:00Z")},
-			{5, "006A", acv, "5000000", "6200000", at("2025-03-20T16:00:00Z")},
-			{5, "006A", close, day(2025, 3, 31), day(2025, 3, 20), at("2025-03-20T16:00:00Z")},
-			{5, "006A", fc, "best_case", "closed", at("2025-03-20T16:00:00Z")},
+			{2, "006A", "", stage, "", "prospecting", at("2025-01-06T09:00:00Z")},
+			{2, "006A", "", acv, "", "5000000", at("2025-01-06T09:00:00Z")},
+			{2, "006A", "", close, "", day(2025, 3, 31), at("2025-01-06T09:00:00Z")},
+			{2, "006A", "", fc, "", "pipeline", at("2025-01-06T09:00:00Z")},
+			{3, "006A", "", stage, "prospecting", "proposal", at("2025-02-03T09:00:00Z")},
+			{3, "006A", "", fc, "pipeline", "best_case", at("2025-02-03T09:00:00Z")},
+			{4, "006B", "", stage, "", "qualified", at("2025-01-10T12:30:00Z")},
+			{4, "006B", "", acv, "", "1200050", at("2025-01-10T12:30:00Z")},
+			{4, "006B", "", close, "", day(2025, 6, 30), at("2025-01-10T12:30:00Z")},
+			{4, "006B", "", fc, "", "pipeline", at("2025-01-10T12:30:00Z")},
+			{5, "006A", "", stage, "proposal", "closed_won", at("2025-03-20T16:00:00Z")},
+			{5, "006A", "", acv, "5000000", "6200000", at("2025-03-20T16:00:00Z")},
+			{5, "006A", "", close, day(2025, 3, 31), day(2025, 3, 20), at("2025-03-20T16:00:00Z")},
+			{5, "006A", "", fc, "best_case", "closed", at("2025-03-20T16:00:00Z")},
 		}},
 		{"sf-field-history.csv", "salesforce-field-history", []HistoryChange{
-			{2, "006A", stage, "prospecting", "proposal", at("2025-02-03T09:00:00Z")},
-			{4, "006A", acv, "5000000", "6200000", at("2025-03-01T10:00:00Z")},
-			{5, "006A", close, day(2025, 3, 31), day(2025, 4, 15), at("2025-03-01T10:00:00Z")},
+			{2, "006A", "", stage, "prospecting", "proposal", at("2025-02-03T09:00:00Z")},
+			{4, "006A", "", acv, "5000000", "6200000", at("2025-03-01T10:00:00Z")},
+			{5, "006A", "", close, day(2025, 3, 31), day(2025, 4, 15), at("2025-03-01T10:00:00Z")},
 		}},
 		{"hubspot-deal-property-history.csv", "hubspot-property-history", []HistoryChange{
-			{2, "9001", stage, "", "prospecting", at("2025-01-06T09:00:00Z")},
-			{3, "9001", acv, "", "4000000", at("2025-01-06T09:00:00Z")},
-			{5, "9001", stage, "prospecting", "negotiation", time.UnixMilli(1739350800000).UTC()},
-			{6, "9001", acv, "4000000", "4500000", time.UnixMilli(1739350800000).UTC()},
+			{2, "9001", "", stage, "", "prospecting", at("2025-01-06T09:00:00Z")},
+			{3, "9001", "", acv, "", "4000000", at("2025-01-06T09:00:00Z")},
+			{5, "9001", "", stage, "prospecting", "negotiation", time.UnixMilli(1739350800000).UTC()},
+			{6, "9001", "", acv, "4000000", "4500000", time.UnixMilli(1739350800000).UTC()},
 		}},
 	}
 	for _, tc := range tests {
@@ -78,7 +78,7 @@ func TestReadHistory(t *testing.T) {
 				}
 				for i := range got {
 					g, w := got[i], tc.want[i]
-					if g.Line != w.Line || g.OpportunityID != w.OpportunityID || g.Field != w.Field || g.Old != w.Old ||
+					if g.Line != w.Line || g.OpportunityID != w.OpportunityID || g.IDColumn == "" || g.Field != w.Field || g.Old != w.Old ||
 						g.New != w.New || !g.ChangedAt.Equal(w.ChangedAt) {
 						t.Errorf("format %q: change %d = %+v, want %+v", format, i+1, g, w)
 					}
