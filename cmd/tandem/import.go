@@ -18,19 +18,24 @@ import (
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-const importSynopsis = `--kind accounts|partners|users|opportunities|registrations|touches FILE.csv [flags]
+const importSynopsis = `--kind accounts|partners|users|opportunities|registrations|touches|opportunity_history FILE.csv [flags]
 
 Imports a CRM export in one transaction. Without --skip-invalid a file with any bad row is refused and
 nothing is written; every problem is listed as FILE:LINE: column "X": value "v": reason. With
 --skip-invalid the good rows are written and the bad ones go to the reject file. Importing the same file
 again changes nothing. Every opportunity is routed by the published rules-of-engagement policy (the
 built-in policy when none is published). --map takes a YAML file or the name of a built-in mapping
-(` + "`tandem import --list-maps`" + `).`
+(` + "`tandem import --list-maps`" + `).
+
+--kind opportunity_history reads an opportunity's past: Salesforce OpportunityHistory or
+OpportunityFieldHistory, or HubSpot deal property history (Deal ID, Property, Value, Timestamp); --format
+auto, salesforce-opportunity-history, salesforce-field-history or hubspot-property-history. Deals are matched by their CRM id as tandem
+import stored it; all or nothing; changes already stored are skipped.`
 
 // runImport imports one CSV file.
 func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "import", importSynopsis)
-	kind := fs.String("kind", "", "what the file holds: "+strings.Join(importer.Kinds, ", "))
+	kind := fs.String("kind", "", "what the file holds: "+strings.Join(importer.Kinds, ", ")+", "+historyKind)
 	mapFile := fs.String("map", "", "column mapping: a YAML file or a built-in mapping name")
 	format := fs.String("format", "auto", "column layout: auto, "+strings.Join(importer.Formats, ", "))
 	skipInvalid := fs.Bool("skip-invalid", false, "write the good rows and put the bad ones in the reject file")
@@ -63,6 +68,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	if *kind == "" {
 		return fmt.Errorf("%w: --kind is required (%s)", errUsage, strings.Join(importer.Kinds, ", "))
+	}
+	if *kind == historyKind {
+		return runHistoryImport(ctx, env, files[0], *format, *dbURL, *dryRun)
 	}
 	if !slices.Contains(importer.Kinds, *kind) {
 		return fmt.Errorf("%w: --kind %q is not one of %s", errUsage, *kind, strings.Join(importer.Kinds, ", "))
@@ -141,6 +149,40 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return errSilentFailure
 	case *dryRun:
 		fmt.Fprintln(env.Stdout, "dry run: rolled back, nothing was written")
+	}
+	return nil
+}
+
+// historyKind is the import kind of a CRM's opportunity history, read apart from the record kinds.
+const historyKind = "opportunity_history"
+
+// runHistoryImport imports an opportunity history export.
+func runHistoryImport(ctx context.Context, env *Env, path, format, dbURL string, dryRun bool) error {
+	if format == "auto" {
+		format = ""
+	}
+	if format != "" && !slices.Contains(importer.HistoryFormats, format) {
+		return fmt.Errorf("%w: --format %q is not one of auto, %s", errUsage, format, strings.Join(importer.HistoryFormats, ", "))
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	store, err := openOrCreateStore(ctx, env, databaseURL(env, dbURL), logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := importjob.RunHistory(ctx, store, tandem.SystemActor, f, path, format, dryRun)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s\n%s: import refused, nothing was written\n", tandem.ErrorMessage(err), path)
+		return errSilentFailure
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d changes read, %d stored, %d already stored\n", path, rep.Read, rep.Stored, rep.Unchanged)
+	if dryRun {
+		fmt.Fprintln(env.Stdout, "dry run: nothing was written")
 	}
 	return nil
 }
