@@ -1,0 +1,47 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/demo"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
+)
+
+// demoForBench generates the full-size demo company (20,000 accounts, 60,000 opportunities) in a
+// temporary SQLite file, serves it on the demo's "today", and returns the handler with an API token of a
+// new user of the given role — the setup every page benchmark on the demo shares.
+func demoForBench(b *testing.B, role tandem.Role) (http.Handler, string) {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "demo.db")
+	hasher := auth.NewHasher(auth.WithParams(auth.CheapParams))
+	if _, err := demo.Ensure(ctx, path, demo.DefaultConfig(1), false, hasher.Hash, nil); err != nil {
+		b.Fatal(err)
+	}
+	st, err := sqlstore.Open(ctx, path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	st.SetClock(func() time.Time { return demo.Today })
+	srv, err := New(Config{Store: st, Hasher: hasher, Now: func() time.Time { return demo.Today }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	u := &tandem.User{Email: "bench-" + string(role) + "@vendor.test", Name: "Bench " + role.Label(), Role: role}
+	if err := st.CreateUser(ctx, tandem.SystemActor, u, ""); err != nil {
+		b.Fatal(err)
+	}
+	tok := auth.NewAPIToken()
+	if _, err := st.CreateAPIToken(ctx, u.ID, "bench", auth.HashToken(tok)); err != nil {
+		b.Fatal(err)
+	}
+	return srv.Handler(), tok
+}
