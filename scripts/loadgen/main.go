@@ -75,7 +75,7 @@ func main() {
 	}}
 	submits := stream{name: "registration submits", rate: *submitRate, kinds: []request{
 		{name: "submit", method: "POST", path: "/api/v1/registrations", token: *partnerToken, body: func(i int) string {
-			return fmt.Sprintf(`{"account_name":"Load Test %s-%d Ltd","country":"US","product_type":"core","estimated_acv":%d,"currency":"USD"}`,
+			return fmt.Sprintf(`{"account_name":"Load Test %s-%d Ltd","country":"US","vertical":"technology","product_type":"core","estimated_acv":%d,"currency":"USD"}`,
 				run, i, 2_000_000+(i%50)*100_000)
 		}},
 	}}
