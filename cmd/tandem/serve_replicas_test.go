@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -238,6 +239,7 @@ func TestThreeReplicasOnPostgres(t *testing.T) {
 
 	// SIGTERM on replica 1 under load: it drains and exits 0; readers in flight get their answers.
 	readErrs := make(chan error, 64)
+	var served atomic.Int64 // reads answered 200 while the replica drained
 	var readers sync.WaitGroup
 	oneShot := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for range 4 {
@@ -247,14 +249,24 @@ func TestThreeReplicasOnPostgres(t *testing.T) {
 				req.Header.Set("Authorization", "Bearer "+token)
 				res, err := oneShot.Do(req)
 				if err != nil {
-					if !strings.Contains(err.Error(), "connection refused") {
-						readErrs <- err // accepted, then cut off
+					// A new connection that reaches the closing listener is refused, or reset when it sat
+					// in the kernel's accept queue as the listener closed, or closed unanswered (EOF) when
+					// it was accepted in the instant before Shutdown and not yet tracked by net/http (seen
+					// about 1 run in 6); reverse proxies retry all three on an idempotent GET. What the
+					// test holds is that reads are answered while the replica drains (served below) and
+					// no answered read is cut off mid-response.
+					msg := err.Error()
+					if !strings.Contains(msg, "connection refused") && !strings.Contains(msg, "connection reset by peer") &&
+						!strings.HasSuffix(msg, ": EOF") {
+						readErrs <- err
 					}
 					continue
 				}
 				res.Body.Close()
 				if res.StatusCode != http.StatusOK {
 					readErrs <- fmt.Errorf("status %d", res.StatusCode)
+				} else {
+					served.Add(1)
 				}
 			}
 		})
@@ -275,6 +287,9 @@ func TestThreeReplicasOnPostgres(t *testing.T) {
 	close(readErrs)
 	for err := range readErrs {
 		t.Errorf("a read in flight on the replica stopped with SIGTERM failed: %v", err)
+	}
+	if served.Load() == 0 {
+		t.Errorf("no read was answered by the replica stopped with SIGTERM: nothing shows it drained")
 	}
 	close(stopLoad)
 	wg.Wait()
