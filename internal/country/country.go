@@ -6,8 +6,7 @@ package country
 
 import (
 	tandem "github.com/tandem-revops/tandem"
-	"unicode"
-	"unicode/utf8"
+	"github.com/tandem-revops/tandem/internal/crmvalue"
 )
 
 // spellings maps the names exports commonly write, their native spellings and the alpha-3 codes of the
@@ -84,12 +83,12 @@ var spellings = map[string][]string{
 	"NZ": {"new zealand", "nzl"},
 }
 
-// byKey is spellings by key (see appendKey).
+// byKey is spellings by key (see crmvalue.AppendKey: "U.S.A." and "usa" are one key).
 var byKey = func() map[string]string {
 	out := make(map[string]string, len(spellings)*4)
 	for code, names := range spellings {
 		for _, n := range names {
-			out[string(appendKey(nil, n))] = code
+			out[string(crmvalue.AppendKey(nil, n))] = code
 		}
 	}
 	return out
@@ -101,7 +100,7 @@ var byKey = func() map[string]string {
 // anything else, including two letters that are no ISO code.
 func Code(s string) (string, bool) {
 	var buf [64]byte
-	key := appendKey(buf[:0], s)
+	key := crmvalue.AppendKey(buf[:0], s)
 	if len(key) == 2 {
 		if key[0] >= 'a' && key[0] <= 'z' && key[1] >= 'a' && key[1] <= 'z' {
 			if c := string([]byte{key[0] - 'a' + 'A', key[1] - 'a' + 'A'}); tandem.ValidCountry(c) {
@@ -111,27 +110,4 @@ func Code(s string) (string, bool) {
 	}
 	code, ok := byKey[string(key)]
 	return code, ok
-}
-
-// appendKey appends s reduced to lower-case letters and digits: "U.S.A." and "usa" are one key.
-func appendKey(buf []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-				buf = append(buf, c)
-			case c >= 'A' && c <= 'Z':
-				buf = append(buf, c+'a'-'A')
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			buf = utf8.AppendRune(buf, unicode.ToLower(r))
-		}
-		i += size
-	}
-	return buf
 }
