@@ -15,7 +15,9 @@ import (
 // The audit log is append-only: this file has no update or delete, and a trigger in each dialect refuses
 // UPDATE and DELETE on audit_log.
 
-// appendAuditTx appends one audit entry in tx. detail is encoded as JSON (nil writes no detail).
+// appendAuditTx appends one audit entry in tx. detail is encoded as JSON (nil writes no detail). The
+// entry joins the hash chain when tx commits (audit_chain.go), so tx must commit through inTx or
+// ImportTx.Commit, which chain it.
 func appendAuditTx(ctx context.Context, tx querier, now time.Time, actor tandem.Actor, action, entity, entityID string, detail any) error {
 	var text string
 	if detail != nil {
@@ -29,7 +31,7 @@ func appendAuditTx(ctx context.Context, tx querier, now time.Time, actor tandem.
 	if name == "" {
 		name = "system"
 	}
-	if err := insertChainedAudit(ctx, tx, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text); err != nil {
+	if err := queueAuditTx(ctx, tx, now.UnixMicro(), dbID(actor.UserID), name, action, entity, entityID, text); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

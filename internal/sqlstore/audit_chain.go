@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -13,9 +14,11 @@ import (
 // The audit log is a hash chain (migration 00008). Each entry stores prev_hash, the hash of the entry
 // before it ("" for the first), and hash = hex(SHA-256(prev_hash, at, actor_id, actor, action, entity,
 // entity_id, detail)), every field written length-prefixed so that no two entries encode alike. The
-// single row of audit_chain holds the head: the last entry's id and hash. Appending locks that row
-// first (an UPDATE, so on PostgreSQL concurrent transactions of every instance queue on its row lock
-// until the appender commits), which keeps the chain in id order with any number of writers.
+// single row of audit_chain holds the head: the last entry's id and hash. A transaction queues its
+// entries in audit_pending as it goes and chains them just before it commits (chainPendingAuditTx):
+// only then does it lock the head (an UPDATE, so on PostgreSQL concurrent transactions of every
+// instance queue on its row lock until the appender commits), which keeps the chain in id order with
+// any number of writers while holding the head for the chaining and the commit alone.
 //
 // What it proves: an entry edited, removed or reordered underneath — even with the append-only
 // triggers dropped — breaks a link, and VerifyAudit names the first one. Someone who can rewrite
@@ -55,26 +58,80 @@ func lockAuditHead(ctx context.Context, tx querier) (lastID int64, head string, 
 	return lastID, head, nil
 }
 
-// insertChainedAudit appends one entry after the head and moves the head to it.
-func insertChainedAudit(ctx context.Context, tx querier, at int64, actorID any, actor, action, entity, entityID, detail string) error {
-	_, head, err := lockAuditHead(ctx, tx)
+// queueAuditTx records one entry of tx in audit_pending (migration 00016); chainPendingAuditTx moves it
+// into the chain when tx is about to commit. Until then tx holds no lock of the chain, so writers do
+// their work side by side and queue on the head only for the chaining and the commit.
+func queueAuditTx(ctx context.Context, tx querier, at int64, actorID any, actor, action, entity, entityID, detail string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_pending (at, actor_id, actor, action, entity, entity_id, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, at, actorID, actor, action, entity, entityID, detail)
+	return err
+}
+
+// chainPendingAuditTx appends tx's queued entries to the chain, in the order they were queued, and
+// empties the queue; call it last in tx, just before the commit. A transaction sees no other's queued
+// entries: each empties its own before it commits, and uncommitted rows are invisible to the others
+// (a committed stray, which no code path leaves, would simply be chained by the next writer). Taking
+// the head last means the head is the last lock an audited transaction waits for, so transactions that
+// append several entries and lock other rows cannot deadlock over it, and on PostgreSQL the head is
+// held for the chaining and the commit only.
+func chainPendingAuditTx(ctx context.Context, tx querier) error {
+	var queued int64
+	switch err := tx.QueryRowContext(ctx, `SELECT id FROM audit_pending LIMIT 1`).Scan(&queued); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil // nothing audited: no lock of the chain at all
+	case err != nil:
+		return fmt.Errorf("audit: queued entries: %w", err)
+	}
+	lastID, head, err := lockAuditHead(ctx, tx)
 	if err != nil {
 		return err
 	}
-	var aid sql.NullInt64
-	if id, ok := actorID.(int64); ok {
-		aid = sql.NullInt64{Int64: id, Valid: true}
-	}
-	hash := auditHash(head, at, aid, actor, action, entity, entityID, detail)
-	var id int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, detail, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, at, actorID, actor, action, entity, entityID, detail, head, hash).Scan(&id); err != nil {
+	// Read under the head, so the entries and the head are of one moment.
+	entries, err := readPendingAudit(ctx, tx)
+	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_chain SET last_id = $1, head = $2 WHERE id = 1`, id, hash); err != nil {
+	for _, e := range entries {
+		hash := e.computeHash(head)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, detail, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, e.at, e.actorID, e.actor, e.action, e.entity, e.entityID,
+			e.detail, head, hash).Scan(&lastID); err != nil {
+			return fmt.Errorf("audit %s: %w", e.action, err)
+		}
+		head = hash
+	}
+	if len(entries) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_pending WHERE id BETWEEN $1 AND $2`,
+			entries[0].id, entries[len(entries)-1].id); err != nil {
+			return fmt.Errorf("audit: empty the queue: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_chain SET last_id = $1, head = $2 WHERE id = 1`, lastID, head); err != nil {
 		return fmt.Errorf("move audit chain head: %w", err)
 	}
 	return nil
+}
+
+// readPendingAudit returns tx's queued entries in the order they were queued.
+func readPendingAudit(ctx context.Context, tx querier) ([]chainedEntry, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, entity, entity_id, detail
+		FROM audit_pending ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("audit: queued entries: %w", err)
+	}
+	defer rows.Close()
+	var out []chainedEntry
+	for rows.Next() {
+		var e chainedEntry
+		if err := rows.Scan(&e.id, &e.at, &e.actorID, &e.actor, &e.action, &e.entity, &e.entityID, &e.detail); err != nil {
+			return nil, fmt.Errorf("audit: queued entries: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: queued entries: %w", err)
+	}
+	return out, nil
 }
 
 // chainUnhashedAudit gives the entries written before the chain existed their hashes, in id order,

@@ -2,11 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 )
@@ -174,4 +176,68 @@ func TestAuditChainBackfillsOldEntries(t *testing.T) {
 			t.Fatalf("after backfill: %+v", v)
 		}
 	})
+}
+
+// Two PostgreSQL transactions that each append several audit entries and lock the same record in
+// opposite order to their entries do not deadlock: the chain's head is the last lock a transaction
+// takes (its entries wait in audit_pending until the commit), so neither can hold the head while it
+// waits for the other's row. Before, the first entry locked the head at once: A held the head and
+// waited for B's row, B held the row and waited for the head, and PostgreSQL aborted one of them.
+func TestAuditMultiEntryTransactionsDoNotDeadlock(t *testing.T) {
+	pg := os.Getenv("TANDEM_TEST_POSTGRES")
+	if pg == "" {
+		t.Skip("TANDEM_TEST_POSTGRES is not set (scripts/test.sh sets it)") // SQLite has one writer: no interleaving
+	}
+	s := openPostgres(t, pg)
+	ctx := context.Background()
+	f := seed(t, s)
+	before, err := s.VerifyAudit(ctx)
+	must(t, err)
+	lockRow := func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET name = name WHERE id = $1`, f.a1.ID)
+		return err
+	}
+	appendTwo := func(tx *sql.Tx, now time.Time, who string) error {
+		for i := range 2 {
+			if err := appendAuditTx(ctx, tx, now, admin, "test.multi", "test", fmt.Sprintf("%s-%d", who, i), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	bLocked, aAppended := make(chan struct{}), make(chan struct{})
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { // B: the row first, then its entries
+		errs <- s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			if err := lockRow(tx); err != nil {
+				return err
+			}
+			close(bLocked)
+			<-aAppended
+			return appendTwo(tx, now, "b")
+		})
+	})
+	wg.Go(func() { // A: its entries first, then the row B holds
+		errs <- s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+			<-bLocked
+			if err := appendTwo(tx, now, "a"); err != nil {
+				return err
+			}
+			close(aAppended)
+			return lockRow(tx)
+		})
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent audited transactions: %v", err)
+		}
+	}
+	v, err := s.VerifyAudit(ctx)
+	must(t, err)
+	if !v.OK() || v.Entries != before.Entries+4 {
+		t.Fatalf("verify = %+v, want %d entries, unbroken", v, before.Entries+4)
+	}
 }

@@ -110,6 +110,10 @@ func (t *ImportTx) Commit() error {
 			return err
 		}
 	}
+	if err := chainPendingAuditTx(ctx, t.tx); err != nil {
+		t.tx.Rollback()
+		return err
+	}
 	if err := t.tx.Commit(); err != nil {
 		return t.s.mapErr(fmt.Errorf("commit import: %w", err), "imported record")
 	}

@@ -156,7 +156,7 @@ type querier interface {
 }
 
 // inTx runs fn in a write transaction with the time captured once for the whole transaction, and
-// commits when fn returns nil.
+// commits when fn returns nil, after chaining the audit entries fn appended.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -164,6 +164,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) err
 	}
 	defer tx.Rollback()
 	if err := fn(tx, s.clock()); err != nil {
+		return err
+	}
+	if err := chainPendingAuditTx(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
