@@ -370,6 +370,14 @@ func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Ac
 	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
+	// Most filings overlap nothing: look on the read pool first, and take the writer (SQLite's one
+	// connection, or PostgreSQL locks) only when there is something to open or a key to fill. This
+	// cannot miss an overlap filed at the same moment: each of two overlapping registrations is looked
+	// at after its own insert committed, so the later look of the two sees the other and opens the
+	// conflict in the transaction below, which checks everything again.
+	if may, err := s.registrationMayOverlap(ctx, actor, id); err != nil || !may {
+		return nil, err
+	}
 	var opened []tandem.Conflict
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		if _, err := getRegistration(ctx, tx, actor, id); err != nil {
@@ -438,6 +446,63 @@ func (s *Store) DetectRegistrationConflicts(ctx context.Context, actor tandem.Ac
 		return nil, err
 	}
 	return opened, nil
+}
+
+// registrationMayOverlap reports whether detecting registration id's conflicts may open one, reading
+// without a transaction: false when it is not active or no other partner's active claim or open direct
+// deal shares its account and product type, and no account or registration waits for its match keys
+// (detection fills those first). ENOTFOUND when actor cannot see the registration.
+func (s *Store) registrationMayOverlap(ctx context.Context, actor tandem.Actor, id int64) (bool, error) {
+	if _, err := getRegistration(ctx, s.read, actor, id); err != nil {
+		return false, err
+	}
+	for _, q := range []string{`SELECT id FROM accounts WHERE name_key IS NULL LIMIT 1`,
+		`SELECT id FROM registrations WHERE name_key IS NULL LIMIT 1`} {
+		var probe int64
+		switch err := s.read.QueryRowContext(ctx, q).Scan(&probe); {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return false, fmt.Errorf("detect conflicts of registration %d: keys: %w", id, err)
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+` WHERE r.id = $1`, id)
+	if err != nil {
+		return false, fmt.Errorf("detect conflicts of registration %d: %w", id, err)
+	}
+	mine, err := scanClaims(rows)
+	if err != nil {
+		return false, fmt.Errorf("detect conflicts of registration %d: %w", id, err)
+	}
+	if len(mine) != 1 {
+		return true, nil // the transaction reports it
+	}
+	now := s.clock()
+	reg, pt := mine[0], mine[0].productType
+	active := reg.status == tandem.RegistrationSubmitted ||
+		(reg.status == tandem.RegistrationApproved && (reg.expiresAt.IsZero() || reg.expiresAt.After(now)))
+	if !active {
+		return false, nil
+	}
+	others, err := activeClaimsTx(ctx, s.read, now, pt, reg.who)
+	if err != nil {
+		return false, err
+	}
+	for _, other := range others {
+		if other.id != reg.id && other.partnerID != reg.partnerID {
+			return true, nil
+		}
+	}
+	deals, err := openDirectDealsTx(ctx, s.read, pt, reg.who)
+	if err != nil {
+		return false, err
+	}
+	for _, deal := range deals {
+		if deal.id != reg.oppID {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (s *Store) openAndCollect(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, rules tandem.ConflictRules,
