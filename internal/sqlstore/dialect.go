@@ -49,6 +49,17 @@ func (d Dialect) distinct() string {
 	return "IS NOT"
 }
 
+// containsFold returns the condition "col matches a likePattern parameter, ignoring case". SQLite's
+// LIKE ignores ASCII case by itself, as its lower() folds ASCII only, so the plain LIKE means the same
+// there and can read col from a covering index without calling lower() on every row (the search's
+// count scans them all); PostgreSQL's LIKE is case-sensitive.
+func (d Dialect) containsFold(col string) string {
+	if d == DialectPostgres {
+		return "lower(" + col + `) LIKE ? ESCAPE '\'`
+	}
+	return col + ` LIKE ? ESCAPE '\'`
+}
+
 // anyOf returns a condition "expr is one of list" using one parameter numbered n, and that
 // parameter's value: a text[] or bigint[] in PostgreSQL, a JSON array read with json_each in SQLite.
 func anyOf[T any](d Dialect, expr string, n int, list []T) (string, any) {

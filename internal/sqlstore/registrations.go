@@ -90,7 +90,7 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 		return nil, 0, err
 	}
 	if f.Query != "" {
-		w.add(`lower(r.account_name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
+		w.add(s.dialect.containsFold("r.account_name"), likePattern(f.Query))
 	}
 	order, err := orderBy(f.Sort, "-submitted_at", map[string]string{
 		"submitted_at": "r.submitted_at", "account_name": "r.account_name", "estimated_acv": "r.estimated_acv",

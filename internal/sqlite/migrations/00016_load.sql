@@ -26,8 +26,11 @@ CREATE INDEX registrations_submitted_at ON registrations (submitted_at, id);
 CREATE INDEX registrations_partner_submitted_at ON registrations (partner_id, submitted_at, id);
 CREATE INDEX opportunities_partner_updated_at ON opportunities (partner_id, updated_at, id);
 CREATE INDEX accounts_name ON accounts (name, id);
+-- The registration search (a substring of the company name) and its count scan this, not the rows.
+CREATE INDEX registrations_account_name ON registrations (account_name);
 
 -- +goose Down
+DROP INDEX registrations_account_name;
 DROP INDEX accounts_name;
 DROP INDEX opportunities_partner_updated_at;
 DROP INDEX registrations_partner_submitted_at;
