@@ -44,6 +44,9 @@ type Store struct {
 	jobOverlay    map[int64]*ImportJob
 	pendingJobs   map[int64]*ImportJob
 
+	// groups queues SQLite's write transactions for group commit (group_commit.go).
+	groups commitGroups
+
 	// beforeCloseTx, when set (by tests only), runs in ClosePeriod between its calculation and its
 	// transaction, where a concurrent close could land.
 	beforeCloseTx func(period string)
@@ -156,8 +159,12 @@ type querier interface {
 }
 
 // inTx runs fn in a write transaction with the time captured once for the whole transaction, and
-// commits when fn returns nil, after chaining the audit entries fn appended.
+// commits when fn returns nil, after chaining the audit entries fn appended. On SQLite the commit is
+// shared with the transactions waiting beside it (group_commit.go).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	if s.dialect.oneWriter() {
+		return s.inGroupTx(ctx, fn)
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
