@@ -75,6 +75,8 @@ type Live struct {
 	cfg LiveConfig
 
 	refreshMu sync.Mutex // one look for changes at a time
+	lookMu    sync.Mutex
+	nextLook  *look // the Refresh not begun yet, which callers arriving now join
 	mu        sync.RWMutex
 	base      *Index
 	delta     *Index
@@ -212,16 +214,59 @@ func (l *Live) Match(ctx context.Context, q Query) (Result, error) {
 
 // Refresh applies the accounts changed since the last look to the delta, and starts a background
 // rebuild when the delta has grown past its limit.
+//
+// Looks are shared: a caller joins the look that has not begun yet, or becomes it, so that under a
+// burst of submits one query serves everyone who arrived while the previous one ran, instead of each
+// submit queueing for its own. A look a caller gets always begins after the caller arrived, so it
+// sees every account committed before (rule 1 above).
 func (l *Live) Refresh(ctx context.Context) error {
+	l.lookMu.Lock()
+	lk := l.nextLook
+	run := lk == nil
+	if run {
+		lk = &look{done: make(chan struct{})}
+		l.nextLook = lk
+	} else {
+		lk.joined++
+	}
+	l.lookMu.Unlock()
+	if !run {
+		select {
+		case <-lk.done:
+			return lk.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	l.refreshMu.Lock() // the look under way ends first
+	l.lookMu.Lock()
+	l.nextLook = nil // begun: whoever comes now needs the next one
+	l.lookMu.Unlock()
 	l.mu.RLock()
 	since := l.seen
 	l.mu.RUnlock()
-	return l.refreshSince(ctx, since)
+	// Others wait on this look too: one caller giving up does not end it for them.
+	lk.err = l.refreshLocked(context.WithoutCancel(ctx), since)
+	l.refreshMu.Unlock()
+	close(lk.done)
+	return lk.err
+}
+
+// look is one shared Refresh: done is closed when it ended, with err.
+type look struct {
+	done   chan struct{}
+	err    error
+	joined int // callers waiting on it besides the one running it
 }
 
 func (l *Live) refreshSince(ctx context.Context, since Cursor) error {
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
+	return l.refreshLocked(ctx, since)
+}
+
+// refreshLocked is refreshSince with refreshMu held.
+func (l *Live) refreshLocked(ctx context.Context, since Cursor) error {
 	accounts, latest, err := l.src.MatchAccountsChangedSince(ctx, since)
 	if err != nil {
 		return fmt.Errorf("account index: changes: %w", err)

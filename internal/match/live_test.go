@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -283,5 +284,70 @@ func TestLiveNoRebuildAfterStop(t *testing.T) {
 	l.background.Wait()
 	if src.loads != 1 {
 		t.Fatalf("%d loads: a rebuild started after Stop", src.loads)
+	}
+}
+
+// gatedSource holds the first look for changes until the test opens the gate.
+type gatedSource struct {
+	*memSource
+	entered, gate chan struct{}
+	once          sync.Once
+}
+
+func (g *gatedSource) MatchAccountsChangedSince(ctx context.Context, since Cursor) ([]Account, Cursor, error) {
+	g.once.Do(func() { close(g.entered); <-g.gate })
+	return g.memSource.MatchAccountsChangedSince(ctx, since)
+}
+
+// Submits arriving while a look for changes runs share the next look instead of queueing one each,
+// and that look still sees an account created before they arrived.
+func TestLiveRefreshesAreShared(t *testing.T) {
+	t.Parallel()
+	src := &gatedSource{memSource: testSource(t), entered: make(chan struct{}), gate: make(chan struct{})}
+	for i := range 6000 { // above SmallBase: changes go to the delta, no rebuild
+		src.put(Account{ID: "bulk" + strconv.Itoa(i), Name: "Bulk Holdings " + strconv.Itoa(i)})
+	}
+	l := NewLive(src, LiveConfig{})
+	defer l.Stop()
+	if err := l.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { first <- l.Refresh(context.Background()) }()
+	<-src.entered // the first look is under way, held
+	src.put(Account{ID: "late", Name: "Latecomer Robotics"})
+	const callers = 8
+	var wg sync.WaitGroup
+	results := make([]Result, callers)
+	for i := range callers {
+		wg.Go(func() {
+			r, err := l.Match(context.Background(), Query{ID: "q", Name: "Latecomer Robotics"})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = r
+		})
+	}
+	for { // wait until all have joined the next look; none can start it while the first is held
+		l.lookMu.Lock()
+		joined := l.nextLook != nil && l.nextLook.joined == callers-1
+		l.lookMu.Unlock()
+		if joined {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(src.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if n := len(src.sinces); n != 2 {
+		t.Errorf("%d looks for changes for 1 + %d callers, want 2 (the held one and one shared)", n, callers)
+	}
+	for i, r := range results {
+		if r.AccountID != "late" {
+			t.Errorf("caller %d: %+v, want the account created before it arrived", i, r)
+		}
 	}
 }
