@@ -5,7 +5,8 @@
 # average is printed beside the figures, since a shared machine skews them.
 #   scripts/load.sh                     # both engines
 #   LOAD_ENGINES=sqlite LOAD_DURATION=20s scripts/load.sh
-# Rates and connections: LOAD_READ_RATE (200), LOAD_SUBMIT_RATE (100), LOAD_CONNS (50).
+# Rates and connections: LOAD_READ_RATE (200), LOAD_SUBMIT_RATE (100), LOAD_CONNS (50); LOAD_WARMUP
+# (20, seconds) is how long the started server is left to finish its start-up jobs before the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,9 @@ run_engine() {
 		curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
 		sleep 0.5
 	done
+	# The jobs that run once at start (prediction training, the forecast snapshot) take both cores for
+	# a few seconds; the figures are of the server at work, after them.
+	sleep "${LOAD_WARMUP:-20}"
 	echo "== $engine: load for $duration (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
 	"$work/loadgen" -url "http://127.0.0.1:$port" -read-token "$read_token" -partner-token "$partner_token" \
 		-read-rate "${LOAD_READ_RATE:-200}" -submit-rate "${LOAD_SUBMIT_RATE:-100}" -conns "${LOAD_CONNS:-50}" \

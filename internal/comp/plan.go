@@ -583,6 +583,11 @@ func (ps *parser) money(n *yaml.Node, key, field, s string) (tandem.Money, bool)
 		ps.addAt(n, key, field, "%q is negative", s)
 		return 0, false
 	}
+	// The one range of every money input (quota, band, SPIFF), so sums over the plan's amounts stay exact.
+	if err := tandem.CheckAmount(field, m); err != nil {
+		ps.addAt(n, key, field, "%q is over the largest amount Tandem accepts (%s)", s, tandem.MaxAmount)
+		return 0, false
+	}
 	ps.record(n, key, field)
 	return m, true
 }

@@ -71,6 +71,8 @@ func TestParseErrors(t *testing.T) {
 		{"rate too fine", strings.Replace(minimal, `"10%"`, `"10.125%"`, 1), []string{"bad.yaml:6:14: ae.base_rate: \"10.125%\" is finer than 0.01%"}},
 		{"negative rate", strings.Replace(minimal, `"10%"`, `"-1%"`, 1), []string{"ae.base_rate: \"-1%\" is negative"}},
 		{"bad quota", strings.Replace(minimal, `"1000000"`, `"lots"`, 1), []string{"bad.yaml:5:10: ae.quota: \"lots\" is not an amount"}},
+		{"quota past the range", strings.Replace(minimal, `"1000000"`, `"20000000000"`, 1), []string{"bad.yaml:5:10: ae.quota: \"20000000000\" is over the largest amount Tandem accepts"}},
+		{"spiff past the range", minimal + "spiff:\n  bands:\n    - {from: \"0\", amount: \"$20,000,000,000\"}\n", []string{"bad.yaml:9:27: spiff.bands[0].amount: \"$20,000,000,000\" is over the largest amount Tandem accepts"}},
 		{"zero quota", strings.Replace(minimal, `"1000000"`, `"0"`, 1), []string{"bad.yaml:5:10: ae.quota: must be more than zero"}},
 		{"quota in another currency", strings.Replace(minimal, `"1000000"`, `"€1000"`, 1), []string{"ae.quota: \"€1000\" is in EUR, the plan pays in USD"}},
 		{"missing ae", "name: x\nversion: \"1\"\neffective_from: 2026-01-01\n", []string{"ae: is required"}},
