@@ -96,7 +96,7 @@ type compExportInput struct {
 }
 
 type quotasInput struct {
-	Quotas []sqlstore.CompQuota `json:"quotas" minItems:"1" doc:"each AE's quota for one period; all are set or none"`
+	Quotas []sqlstore.CompQuota `json:"quotas" minItems:"1" maxItems:"5000" doc:"each AE's quota for one period; all are set or none"`
 }
 
 type quotaListInput struct {

@@ -110,3 +110,47 @@ func TestOpenAPIDocumentsInputLimits(t *testing.T) {
 		}
 	}
 }
+
+// Arrays in request bodies are bounded too: maxItems in the OpenAPI document, and a 4xx naming the
+// field past it, with nothing stored.
+func TestAPIRefusesOversizedArrays(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, openSQLite(t))
+	var doc map[string]any
+	e.do("", "GET", "/api/v1/openapi.json", nil).json(t, &doc)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	bodySchema := func(method, path string) map[string]any {
+		op := doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)
+		ref := op["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)["$ref"].(string)
+		return schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+	}
+	many := func(n int, item string) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = item
+		}
+		return "[" + strings.Join(items, ",") + "]"
+	}
+	for _, tc := range []struct {
+		name, method, path, field, role, body string
+	}{
+		{"partner countries", "post", "/partners", "countries", "admin", `{"name":"Many Countries","countries":` + many(251, `"US"`) + `}`},
+		{"partner verticals", "post", "/partners", "verticals", "admin", `{"name":"Many Verticals","verticals":` + many(101, `"technology"`) + `}`},
+		{"partner certifications", "post", "/partners", "certifications", "admin", `{"name":"Many Certs","certifications":` + many(101, `"x"`) + `}`},
+		{"webhook events", "post", "/webhooks", "events", "revops", `{"url":"https://hooks.example.test/x","events":` + many(51, `"registration.approve"`) + `}`},
+		{"quotas", "put", "/comp/quotas", "quotas", "revops", `{"quotas":` + many(5001, `{"period":"2026-Q3","ae_id":1,"amount":100}`) + `}`},
+		{"curricula", "put", "/certifications/curricula", "curricula", "admin", `{"curricula":` + many(201, `{"role":"sales","name":"x"}`) + `}`},
+	} {
+		p, _ := bodySchema(tc.method, tc.path)["properties"].(map[string]any)[tc.field].(map[string]any)
+		if p == nil || p["maxItems"] == nil {
+			t.Errorf("%s: %s %s body.%s has no maxItems in the OpenAPI document", tc.name, tc.method, tc.path, tc.field)
+		}
+		res := e.do(tc.role, strings.ToUpper(tc.method), APIPrefix+tc.path, tc.body)
+		if res.status < 400 || res.status >= 500 || !strings.Contains(string(res.body), tc.field) {
+			t.Errorf("%s: %d, want a 4xx naming %s (%.300s)", tc.name, res.status, tc.field, res.body)
+		}
+	}
+	if res := e.do("admin", "GET", APIPrefix+"/partners?q=Many", nil); !strings.Contains(string(res.body), `"total":0`) {
+		t.Errorf("a refused partner was stored: %.300s", res.body)
+	}
+}

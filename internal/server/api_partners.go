@@ -21,9 +21,9 @@ type partnerInput struct {
 	Name           *string             `json:"name,omitempty" maxLength:"200"`
 	Tier           *tandem.Tier        `json:"tier,omitempty" enum:"platinum,gold,silver,registered"`
 	Type           *tandem.PartnerType `json:"type,omitempty" enum:"reseller,referral,co_sell"`
-	Countries      []string            `json:"countries,omitempty"`
-	Verticals      []string            `json:"verticals,omitempty"`
-	Certifications []string            `json:"certifications,omitempty"`
+	Countries      []string            `json:"countries,omitempty" maxItems:"250"`
+	Verticals      []string            `json:"verticals,omitempty" maxItems:"100"`
+	Certifications []string            `json:"certifications,omitempty" maxItems:"100"`
 	ManagerID      *int64              `json:"manager_id,omitempty"`
 	Standing       *tandem.Standing    `json:"standing,omitempty" enum:"good,probation,suspended"`
 }

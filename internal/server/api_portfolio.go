@@ -96,7 +96,7 @@ type certReportInput struct {
 
 type curriculaInput struct {
 	Body struct {
-		Curricula []sqlstore.Curriculum `json:"curricula" minItems:"1"`
+		Curricula []sqlstore.Curriculum `json:"curricula" minItems:"1" maxItems:"200"`
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 type webhookCreateBody struct {
 	URL    string   `json:"url" maxLength:"2048" doc:"where to POST events: an http:// or https:// URL"`
-	Events []string `json:"events,omitempty" doc:"event kinds to send, e.g. registration.approve, conflict.escalated, registration.* or conflict.*; none: every event"`
+	Events []string `json:"events,omitempty" maxItems:"50" doc:"event kinds to send, e.g. registration.approve, conflict.escalated, registration.* or conflict.*; none: every event"`
 }
 
 type webhookCreated struct {
