@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/tandem-revops/tandem/internal/auth"
@@ -90,4 +91,55 @@ func TestSignOutEverywhere(t *testing.T) {
 	if res := e.postForm(other, "/signout/everywhere", url.Values{}, e.http.URL); res.status != http.StatusForbidden {
 		t.Errorf("sign out everywhere without a CSRF token: %d, want 403", res.status)
 	}
+}
+
+// The users admin page signs another user out everywhere: admins only (others 403, partner users 404),
+// the form needs the session's CSRF token, and the revocation is audited.
+func TestUsersPageSignsAUserOutEverywhere(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		ctx := context.Background()
+		ae, _, err := e.store.UserByEmail(ctx, "ae@vendor.test")
+		must(t, err)
+		revoke := "/users/" + itoa(ae.ID) + "/revoke-access"
+		get := func(c *http.Client, path string) response {
+			req, err := http.NewRequest("GET", e.http.URL+path, nil)
+			must(t, err)
+			return e.send(c, req)
+		}
+		for email, want := range map[string]int{"revops@vendor.test": 403, "ae@vendor.test": 403, "user@alpha.test": 404} {
+			c, csrf := e.signIn(email)
+			if res := get(c, "/users"); res.status != want {
+				t.Errorf("%s GET /users: %d, want %d", email, res.status, want)
+			}
+			if res := e.postForm(c, revoke, url.Values{"csrf_token": {csrf}}, e.http.URL); res.status != want {
+				t.Errorf("%s POST %s: %d, want %d", email, revoke, res.status, want)
+			}
+		}
+		if res := get(e.browser(), "/users"); res.status != http.StatusSeeOther {
+			t.Errorf("anonymous GET /users: %d, want a redirect to sign in", res.status)
+		}
+		admin, csrf := e.signIn("admin@vendor.test")
+		page := get(admin, "/users")
+		if page.status != 200 || !strings.Contains(string(page.body), `action="`+revoke+`"`) {
+			t.Fatalf("admin GET /users: %d, no sign-out button for the AE: %.500s", page.status, page.body)
+		}
+		if res := e.postForm(admin, revoke, url.Values{}, e.http.URL); res.status != http.StatusForbidden {
+			t.Errorf("POST without the CSRF token: %d, want 403", res.status)
+		}
+		if res := e.do("ae", "GET", APIPrefix+"/me", nil); res.status != 200 {
+			t.Fatalf("the AE's token was revoked by a refused request: %d", res.status)
+		}
+		res := e.postForm(admin, revoke, url.Values{"csrf_token": {csrf}}, e.http.URL)
+		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/users?signed_out=") {
+			t.Fatalf("admin signs the AE out: %d %s", res.status, res.header.Get("Location"))
+		}
+		if res := e.do("ae", "GET", APIPrefix+"/me", nil); res.status != 401 {
+			t.Errorf("the AE's token after the admin signed them out: %d, want 401", res.status)
+		}
+		audit := e.do("admin", "GET", APIPrefix+"/audit?action=user.revoke_access&entity_id="+itoa(ae.ID), nil)
+		if !strings.Contains(string(audit.body), `"actor":"admin@vendor.test"`) {
+			t.Errorf("the sign-out is not in the audit log as the admin's: %.500s", audit.body)
+		}
+	})
 }

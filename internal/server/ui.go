@@ -33,7 +33,7 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	// the partner portal, the approval queue and the conflict pages
 	"register", "bulk", "my_registrations", "registration", "approvals", "conflicts", "conflict", "escalations", "review",
 	// the account-match review, the approval-time report and the webhooks admin
-	"account_matches", "approval_report", "webhooks",
+	"account_matches", "approval_report", "webhooks", "users",
 	// predictions
 	"models",
 

@@ -106,4 +106,6 @@ func (s *Server) registerAdminUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webhooks", s.signedIn(s.page(s.webhooksPage), ops.roles...))
 	mux.HandleFunc("POST /webhooks", s.signedIn(s.page(s.webhookCreate), ops.roles...))
 	mux.HandleFunc("POST /webhooks/{id}/delete", s.signedIn(s.page(s.webhookDelete), ops.roles...))
+	mux.HandleFunc("GET /users", s.signedIn(s.page(s.usersPage), admins.roles...))
+	mux.HandleFunc("POST /users/{id}/revoke-access", s.signedIn(s.page(s.userRevokeAccess), admins.roles...))
 }
