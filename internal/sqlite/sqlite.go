@@ -10,7 +10,8 @@
 //   - foreign_keys=1, busy_timeout=10s.
 //   - The writer pool has exactly one connection and begins transactions with BEGIN IMMEDIATE
 //     (_txlock=immediate), so writers queue in Go instead of failing with SQLITE_BUSY on lock upgrade.
-//     Readers use a separate pool of deferred, query-only connections.
+//     Readers use a separate pool of deferred, query-only connections, several a core. Writes are
+//     committed in groups (sqlstore/group_commit.go), so one fsync serves the writers waiting.
 package sqlite
 
 import (
@@ -53,7 +54,10 @@ func Open(path string) (write, read *sql.DB, err error) {
 		write.Close()
 		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	n := max(4, runtime.NumCPU())
+	// Several readers a core: a request's point lookups (its token, one registration) do not queue
+	// behind the list pages and their counts that hold the other connections; SQLite readers in WAL
+	// mode do not block each other.
+	n := max(8, 4*runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
