@@ -1,12 +1,10 @@
 package server
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/predict"
@@ -54,8 +52,8 @@ func (s *Server) scoreOf(r *http.Request, entity string, id int64) *scoreView {
 	return s.scoresFor(r, entity, []int64{id})[id]
 }
 
-// addApprovalRisks puts each queued registration's conflict risk on its row and, with ?sort=risk,
-// orders the rows riskiest first (unscored last, then by deadline as before).
+// addApprovalRisks puts each queued registration's conflict risk (with its reasons) on its row. The
+// order is the store's: by deadline, or with ?sort=risk by risk across the whole queue.
 func (s *Server) addApprovalRisks(r *http.Request, d *approvalsData) {
 	ids := make([]int64, len(d.Rows))
 	for i, row := range d.Rows {
@@ -65,19 +63,6 @@ func (s *Server) addApprovalRisks(r *http.Request, d *approvalsData) {
 	for i := range d.Rows {
 		d.Rows[i].Risk = risks[d.Rows[i].Registration.ID]
 	}
-	if r.URL.Query().Get("sort") == "risk" {
-		d.SortByRisk = true
-		slices.SortStableFunc(d.Rows, func(a, b approvalRow) int {
-			return cmp.Compare(riskKey(b.Risk), riskKey(a.Risk))
-		})
-	}
-}
-
-func riskKey(v *scoreView) float64 {
-	if v == nil {
-		return -1
-	}
-	return v.Probability
 }
 
 // modelRow is one version on the models page.
