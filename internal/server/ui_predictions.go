@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/predict"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -24,6 +25,9 @@ type scoreView struct {
 	Version     string
 	ModelID     int64
 	ScoredAt    string
+	// Grade is "high", "medium" or "low" for a conflict risk, by the risk bands of the programme in
+	// force (the policy's predictions.conflict_risk); "" for a win probability.
+	Grade string
 }
 
 func newScoreView(sc sqlstore.PredictionScore) *scoreView {
@@ -42,8 +46,21 @@ func (s *Server) scoresFor(r *http.Request, entity string, ids []int64) map[int6
 		}
 		return out
 	}
+	var bands *policy.RiskBands
+	if entity == sqlstore.PredictionEntityRegistration && len(scores) > 0 {
+		if in, err := s.programme.Current(r.Context()); err == nil {
+			bands = &in.RiskBands
+		} else {
+			// No policy in force to grade by: the page shows the percentage alone.
+			s.log.WarnContext(r.Context(), "risk grades", slog.Any("err", err))
+		}
+	}
 	for id, sc := range scores {
-		out[id] = newScoreView(sc)
+		v := newScoreView(sc)
+		if bands != nil {
+			v.Grade = bands.Grade(sc.Probability)
+		}
+		out[id] = v
 	}
 	return out
 }
