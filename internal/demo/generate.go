@@ -939,7 +939,8 @@ func serviceBoost(t tandem.ProductType) float64 {
 
 // enterpriseDealShare is the share of deals that enterprise accounts bring; enterpriseExtrasWeight
 // scales down add-ons and services among their purchases. With the built-in policy they give a
-// mid-market mix: about 90 % partner-led, 9 % co-sold and 0.5 % direct deals.
+// mid-market mix; with the strategic deals (strategicShare) about 87.6 % partner-led, 11.2 % co-sold and
+// 1.2 % direct deals by count.
 const (
 	enterpriseDealShare    = 0.45
 	enterpriseExtrasWeight = 0.25
