@@ -17,6 +17,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/escalation"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/notify"
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/prediction"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/regjobs"
@@ -272,7 +273,13 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	defer regJob.Stop()
 	// The prediction job scores new registrations and deals within a minute and retrains daily.
 	predictSvc := prediction.NewService(st, o.now, o.logger)
-	predictSvc.Thresholds = prediction.ActiveThresholds(st)
+	predictSvc.Thresholds = prediction.InForceThresholds(func(ctx context.Context) (*policy.Policy, error) {
+		in, err := prog.Current(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return in.Policy, nil
+	})
 	predictJob, err := prediction.NewJob(predictSvc, o.predictionInterval, 0)
 	if err != nil {
 		return err

@@ -114,6 +114,11 @@ type generator struct {
 	ownerTurns        map[ownerTurn]int // how many accounts of each book were dealt out, for the next owner
 	// the accounts (indexes into ds.Accounts) of each segment, for the deal draw
 	enterpriseAccounts, commercialAccounts []int
+	// The hidden drivers of the outcomes (see winLogit and conflictPropensity), by dataset id: how
+	// much better than average an AE and a partner close (log-odds), and how readily a partner files on
+	// accounts others already work.
+	aeSkill, partnerSkill map[int64]float64
+	partnerPoach          map[int64]float64
 }
 
 // ownerTurn is one book of accounts dealt to a territory's AEs in turn.
@@ -136,6 +141,9 @@ func Generate(cfg Config, route Router) (*Dataset, error) {
 		territoryID:       map[string]int64{},
 		partnersByCountry: map[string]*picker[int64]{},
 		ownerTurns:        map[ownerTurn]int{},
+		aeSkill:           map[int64]float64{},
+		partnerSkill:      map[int64]float64{},
+		partnerPoach:      map[int64]float64{},
 	}
 	cur := quarterStart(cfg.Today)
 	for i := cfg.Quarters - 1; i >= 0; i-- {
@@ -316,6 +324,7 @@ func (g *generator) vendorUsers() {
 				u.Email = "ae@" + vendorDomain
 			}
 			id := g.addUser(u, vendorDomain)
+			g.aeSkill[id] = 0.4 * g.rng.NormFloat64()
 			if firstAE == 0 {
 				firstAE = id
 			}
@@ -435,6 +444,8 @@ func (g *generator) partners() {
 				ManagerID: g.partnerManagerFor(managers, hc.territory), Standing: standing,
 				CreatedAt: created, UpdatedAt: created,
 			})
+			g.partnerSkill[id] = 0.45 * g.rng.NormFloat64()
+			g.partnerPoach[id] = poachPropensity(g.rng.Float64(), t.tier, standing)
 			w := t.deals * (0.6 + 0.8*g.rng.Float64())
 			if standing == tandem.StandingSuspended {
 				w *= 0.1
@@ -763,6 +774,11 @@ func (g *generator) opportunities() error {
 		}
 
 		usd := g.acvUSD(ptype, acc.ParentID != 0, enterprise)
+		strategic := enterprise && ptype == tandem.ProductCore && slices.Contains(fieldSalesCountries, acc.Country) &&
+			!slices.Contains(specialistVerticals, acc.Vertical) && chance(g.rng, strategicShare)
+		if strategic {
+			usd = g.strategicACV()
+		}
 		cycle := 30 + int(float64(60+g.rng.IntN(120))*math.Log10(float64(usd)/1e6+1.5))
 		created := closeDate.AddDate(0, 0, -cycle)
 		if latest := today.AddDate(0, 0, -1); created.After(latest) {
@@ -781,7 +797,11 @@ func (g *generator) opportunities() error {
 
 		// The partner, chosen among those covering the account's country, stronger tiers more often.
 		var partner *tandem.Partner
-		if chance(g.rng, partnerShare[terr]+serviceBoost(ptype)+enterpriseBoost(enterprise)) {
+		share := partnerShare[terr] + serviceBoost(ptype) + enterpriseBoost(enterprise)
+		if strategic {
+			share = strategicPartnerShare // the vendor's AEs run these; a systems integrator often joins
+		}
+		if chance(g.rng, share) {
 			pk := g.partnersByCountry[acc.Country]
 			if pk == nil {
 				pk = g.partnersAll
@@ -790,13 +810,8 @@ func (g *generator) opportunities() error {
 			o.PartnerID = partner.ID
 		}
 
-		win := 0.28
-		if partner != nil {
-			win = 0.34
-		}
-		if usd > 500000 {
-			win -= 0.06
-		}
+		win := g.winChance(winDrivers{usd: usd, product: ptype, partner: partner, owner: o.OwnerID,
+			discountBP: o.DiscountBasisPoints, country: acc.Country, vertical: acc.Vertical})
 		open := !closeDate.Before(today)
 		switch {
 		case !open && chance(g.rng, win):
@@ -835,6 +850,82 @@ func (g *generator) opportunities() error {
 	return nil
 }
 
+// Strategic deals: a share of the enterprise platform deals in the vendor's field-sales markets
+// (outside the partner-led verticals) are large programmes, sized $250k to $3M, that the default
+// policy co-sells or sells direct; most are run by the vendor's AEs, a partner joins some.
+const (
+	strategicShare        = 0.15
+	strategicPartnerShare = 0.3
+)
+
+// strategicACV draws a strategic deal's ACV in whole dollars: log-normal around $600k, within $250k
+// and $3M.
+func (g *generator) strategicACV() int64 {
+	v := math.Exp(math.Log(600_000) + 0.55*g.rng.NormFloat64())
+	return int64(min(max(v, 250_000), 3_000_000)/100) * 100
+}
+
+// winDrivers are what decides whether a deal is won (see winLogit).
+type winDrivers struct {
+	usd        int64
+	product    tandem.ProductType
+	partner    *tandem.Partner
+	owner      int64
+	discountBP int
+	country    string
+	vertical   string
+}
+
+// winChance is the chance that a deal with d is won: the logistic of winLogit.
+func (g *generator) winChance(d winDrivers) float64 {
+	return 1 / (1 + math.Exp(-g.winLogit(d)))
+}
+
+// winLogit is the log-odds of a deal being won, from drivers a sales leader would name (documented
+// so the win-probability model's reasons can be checked against them):
+//   - size: every tenfold of ACV above $20k lowers the odds (more stakeholders, longer procurement);
+//   - motion: a deal the policy co-sells (platform, $250k–$1M, field-sales market, not a partner-led
+//     vertical) has two teams on it and wins more often;
+//   - partner: a platinum or gold partner, and each certification it holds, raise the odds; a
+//     registered-tier partner or one on probation lowers them; no partner at all is slightly worse;
+//   - discount: a moderate discount (5–15 %) helps close, a deep one (above 20 %) signals a deal being
+//     bought back from a competitor and loses more often; none at all is a slightly harder sale;
+//   - product: add-ons and services are sold to existing customers and close more often;
+//   - who sells it: each AE and each partner has a record of its own (aeSkill, partnerSkill).
+func (g *generator) winLogit(d winDrivers) float64 {
+	x := -0.95 - 0.6*math.Log10(float64(max(d.usd, 20_000))/20_000)
+	if d.usd >= 250_000 && d.usd <= 1_000_000 && d.product == tandem.ProductCore &&
+		slices.Contains(fieldSalesCountries, d.country) && !slices.Contains(specialistVerticals, d.vertical) {
+		x += 0.6
+	}
+	switch d.product {
+	case tandem.ProductAddon:
+		x += 0.5
+	case tandem.ProductServices:
+		x += 0.3
+	}
+	switch pct := d.discountBP / 100; {
+	case d.discountBP == 0:
+		x -= 0.15
+	case pct >= 5 && pct <= 15:
+		x += 0.4
+	case pct > 20:
+		x -= 0.7
+	}
+	x += g.aeSkill[d.owner]
+	if p := d.partner; p != nil {
+		x += map[tandem.Tier]float64{tandem.TierPlatinum: 0.8, tandem.TierGold: 0.45, tandem.TierSilver: 0.05,
+			tandem.TierRegistered: -0.5}[p.Tier]
+		x += 0.1*float64(len(p.Certifications)) + g.partnerSkill[p.ID]
+		if p.Standing != tandem.StandingGood {
+			x -= 0.7
+		}
+	} else {
+		x -= 0.15
+	}
+	return x
+}
+
 // serviceBoost: add-ons and services are sold with partners more often (the services-bundle economics).
 func serviceBoost(t tandem.ProductType) float64 {
 	switch t {
@@ -848,7 +939,8 @@ func serviceBoost(t tandem.ProductType) float64 {
 
 // enterpriseDealShare is the share of deals that enterprise accounts bring; enterpriseExtrasWeight
 // scales down add-ons and services among their purchases. With the built-in policy they give a
-// mid-market mix: about 90 % partner-led, 9 % co-sold and 0.5 % direct deals.
+// mid-market mix; with the strategic deals (strategicShare) about 87.6 % partner-led, 11.2 % co-sold and
+// 1.2 % direct deals by count.
 const (
 	enterpriseDealShare    = 0.45
 	enterpriseExtrasWeight = 0.25

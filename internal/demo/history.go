@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -37,8 +38,11 @@ type Filing struct {
 	SubmitAt     time.Time
 	// Decision is approve or reject; "" leaves the registration waiting at the end of the history (as
 	// does a DecideAt after Today).
-	Decision  tandem.RegistrationEvent
-	Auto      bool      // approved on submission by the auto-approval rule
+	Decision tandem.RegistrationEvent
+	Auto     bool // approved on submission by the auto-approval rule
+	// Escalated, when set, is the outcome of the conflict this filing opens instead of the next of
+	// History.Outcomes: the disputes planted to sit at a given escalation level on the demo's today.
+	Escalated *ConflictOutcome
 	DecideAt  time.Time // when a person decides
 	DeciderID int64     // dataset id of the partner manager (or VP Channel) deciding
 	Reason    string
@@ -85,7 +89,7 @@ var rationales = map[tandem.Resolution][]string{
 
 var typedSuffixes = []string{" Europe", " Holdings", " Group", " International", " (EMEA)", " North America"}
 
-// history plans the replayed months: about four filings a business day, a fifth of them on accounts
+// history plans the replayed months: about nine filings a business day, a fifth of them on accounts
 // with an open direct deal and a fifth on accounts another partner has registered, so that detection
 // finds overlaps; an eighth typed loosely enough for the matcher to ask a person.
 func (g *generator) history() {
@@ -122,8 +126,52 @@ func (g *generator) history() {
 		}
 	}
 	vpChannel := g.usersWithRole(tandem.RoleVPChannel)
+	// The direct deals a partner runs into: advanced and recent ones weigh more (a deal in proposal or
+	// negotiation is one the AE is visibly working, and its buyer is talking to the market).
+	var directWeights []weighted[int]
+	for _, i := range direct {
+		o := ds.Opportunities[i]
+		w := map[tandem.Stage]float64{tandem.StageNegotiation: 3, tandem.StageProposal: 2.5, tandem.StageQualified: 1.2}[o.Stage]
+		if w == 0 {
+			w = 0.5
+		}
+		if o.CreatedOn.After(today.AddDate(0, 0, -60)) {
+			w *= 2
+		}
+		directWeights = append(directWeights, weighted[int]{i, w})
+	}
+	var directPick *picker[int]
+	if len(directWeights) > 0 {
+		directPick = newPicker(directWeights)
+	}
+	newBusiness := func() (*tandem.Account, tandem.ProductType) {
+		var acc *tandem.Account
+		var pt tandem.ProductType
+		for tries := 0; tries < 8; tries++ {
+			acc, pt = &ds.Accounts[g.rng.IntN(len(ds.Accounts))], oneOf(g.rng, tandem.ProductTypes)
+			if !busy[claim{acc.ID, pt}] {
+				break
+			}
+		}
+		return acc, pt
+	}
+	pickPartner := func(acc *tandem.Account, other int64) int64 {
+		pk := g.partnersByCountry[acc.Country]
+		if pk == nil {
+			pk = g.partnersAll
+		}
+		partner := pk.pick(g.rng)
+		for tries := 0; (partner == other || partnerUsers[partner] == 0) && tries < 10; tries++ {
+			partner = g.partnersAll.pick(g.rng)
+		}
+		if partner == other || partnerUsers[partner] == 0 {
+			return 0
+		}
+		return partner
+	}
 
-	perDay := max(1, g.cfg.Opportunities/15000)
+	// About ten a day on the full company: enough filings for the conflict-risk model to learn from.
+	perDay := max(1, g.cfg.Opportunities/7500)
 	n := 0
 	for d := start; d.Before(today.AddDate(0, 0, 1)); d = d.AddDate(0, 0, 1) {
 		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
@@ -137,33 +185,29 @@ func (g *generator) history() {
 			var acc *tandem.Account
 			var pt tandem.ProductType
 			var other int64 // a partner that must not file it (it holds the overlapping registration)
+			overDirect := false
 			switch x := g.rng.Float64(); {
-			case x < 0.1 && len(direct) > 0:
-				o := ds.Opportunities[oneOf(g.rng, direct)]
-				acc, pt = &ds.Accounts[o.AccountID-1], o.ProductType
-			case x < 0.18 && len(claimed) > 0:
+			case x < 0.2 && directPick != nil:
+				o := ds.Opportunities[directPick.pick(g.rng)]
+				acc, pt, overDirect = &ds.Accounts[o.AccountID-1], o.ProductType, true
+			case x < 0.34 && len(claimed) > 0:
 				r := ds.Registrations[oneOf(g.rng, claimed)]
 				acc, pt, other = &ds.Accounts[r.AccountID-1], r.ProductType, r.PartnerID
 			default: // new business: an account and product nobody is working yet
-				for tries := 0; tries < 8; tries++ {
-					acc, pt = &ds.Accounts[g.rng.IntN(len(ds.Accounts))], oneOf(g.rng, tandem.ProductTypes)
-					if !busy[claim{acc.ID, pt}] {
-						break
-					}
-				}
+				acc, pt = newBusiness()
 			}
-			busy[claim{acc.ID, pt}] = true
-			pk := g.partnersByCountry[acc.Country]
-			if pk == nil {
-				pk = g.partnersAll
+			partner := pickPartner(acc, other)
+			if partner != 0 && busy[claim{acc.ID, pt}] && !chance(g.rng, g.conflictPropensity(partner, acc)) {
+				// Most partners check the CRM and their own pipeline before filing: this one files
+				// new business instead.
+				acc, pt = newBusiness()
+				overDirect, other = false, 0
+				partner = pickPartner(acc, 0)
 			}
-			partner := pk.pick(g.rng)
-			for tries := 0; (partner == other || partnerUsers[partner] == 0) && tries < 10; tries++ {
-				partner = g.partnersAll.pick(g.rng)
-			}
-			if partner == other || partnerUsers[partner] == 0 {
+			if partner == 0 {
 				continue
 			}
+			busy[claim{acc.ID, pt}] = true
 			n++
 			name, website := acc.Name, acc.Domain
 			switch x := g.rng.Float64(); {
@@ -174,6 +218,11 @@ func (g *generator) history() {
 			}
 			c := countryByCode(acc.Country)
 			usd := g.acvUSD(pt, false, g.enterprise[acc.ID-1])
+			if overDirect && chance(g.rng, 0.5) {
+				// Sized just under the co-sell threshold, so the policy would leave it partner-led:
+				// the filing a direct team disputes.
+				usd = int64(between(g.rng, 2000, 2490)) * 100
+			}
 			f := Filing{
 				Registration: tandem.Registration{ExternalID: fmt.Sprintf("REG-H%05d", n), PartnerID: partner,
 					AccountName: name, Website: website, Country: acc.Country, ProductType: pt,
@@ -212,6 +261,8 @@ func (g *generator) history() {
 		}
 	}
 
+	g.escalatedFilings(direct, pickPartner, &n)
+
 	// Conflict outcomes: most settled by the AE and partner manager within days, some only after the
 	// VPs or the CRO look at them, a few go all the way to the CEO; some stay open.
 	resolutions := []weighted[tandem.Resolution]{{tandem.ResolvePartner, 45}, {tandem.ResolveDirect, 25},
@@ -237,6 +288,115 @@ func (g *generator) history() {
 		}
 		ds.History.Outcomes = append(ds.History.Outcomes, o)
 	}
+}
+
+// escalations are the disputes planted so that every level of the escalation ladder has work on the
+// demo's first start: a direct deal of the size that level decides, registered by a partner that many
+// business days before today and left unsettled, so the default SLAs (3, 2, 1 and 2 business days)
+// have carried it up — the CEO's also past its own SLA.
+var escalations = []struct {
+	level          string
+	businessDays   int // before the demo's today, filed at 10:00
+	minUSD, maxUSD int64
+}{
+	{"VPs", 4, 150_000, 500_000}, {"VPs", 4, 150_000, 500_000},
+	{"CRO", 6, 500_000, 1_000_000}, {"CRO", 6, 500_000, 1_000_000},
+	{"CEO", 8, 1_000_001, 3_000_000}, {"CEO", 13, 1_000_001, 3_000_000},
+}
+
+// escalatedFilings adds the filings of escalations, each on an open direct deal of its size (the
+// largest it can find below the size when none fits), left waiting and its conflict left open.
+func (g *generator) escalatedFilings(direct []int, pickPartner func(*tandem.Account, int64) int64, n *int) {
+	ds := g.ds
+	used := map[int64]bool{}
+	var deals []int
+	for _, i := range direct {
+		if slices.Contains(fieldSalesCountries, ds.Opportunities[i].Country) {
+			deals = append(deals, i)
+		}
+	}
+	usdOf := func(o *tandem.Opportunity) int64 {
+		return int64(o.ACV) * 10000 / usdRateBP[o.Currency] / tandem.MinorUnits
+	}
+	for _, e := range escalations {
+		best := -1
+		for _, i := range deals {
+			o := &ds.Opportunities[i]
+			if used[o.AccountID] || o.ProductType != tandem.ProductCore {
+				continue
+			}
+			if u := usdOf(o); u >= e.minUSD && u <= e.maxUSD {
+				best = i
+				break
+			} else if u < e.minUSD && (best < 0 || u > usdOf(&ds.Opportunities[best])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		o := &ds.Opportunities[best]
+		acc := &ds.Accounts[o.AccountID-1]
+		partner := pickPartner(acc, 0)
+		if partner == 0 {
+			continue
+		}
+		used[o.AccountID] = true
+		submit := g.cfg.Today
+		for k := 0; k < e.businessDays; {
+			submit = submit.AddDate(0, 0, -1)
+			if submit.Weekday() != time.Saturday && submit.Weekday() != time.Sunday {
+				k++
+			}
+		}
+		submit = at(submit, 10)
+		*n++
+		c := countryByCode(acc.Country)
+		name := oneOf(g.rng, firstNames) + " " + oneOf(g.rng, lastNames)
+		var partnerUser int64
+		for _, u := range ds.Users {
+			if u.Role == tandem.RolePartnerUser && u.PartnerID == partner {
+				partnerUser = u.ID
+				break
+			}
+		}
+		ds.History.Filings = append(ds.History.Filings, Filing{
+			Registration: tandem.Registration{ExternalID: fmt.Sprintf("REG-H%05d", *n), PartnerID: partner,
+				AccountName: acc.Name, Website: acc.Domain, Country: acc.Country, ProductType: o.ProductType,
+				EstimatedACV: estimate(g.rng, o.ACV), Currency: c.currency, ExpectedClose: o.CloseDate,
+				ContactName: name, ContactEmail: slug(name) + "@" + acc.Domain},
+			SubmittedBy: partnerUser, Account: acc.ID, SubmitAt: submit,
+			Escalated: &ConflictOutcome{Never: true},
+		})
+	}
+}
+
+// poachPropensity is how readily a partner files on accounts that others already work (u uniform in
+// [0,1)): low for most, high for a few; lower tiers, with less to lose, and partners on probation more.
+func poachPropensity(u float64, tier tandem.Tier, standing tandem.Standing) float64 {
+	p := 0.08 + 0.92*u*u*u
+	p *= map[tandem.Tier]float64{tandem.TierPlatinum: 0.7, tandem.TierGold: 1, tandem.TierSilver: 1.15, tandem.TierRegistered: 1.3}[tier]
+	if standing != tandem.StandingGood {
+		p *= 1.6
+	}
+	return min(p, 1)
+}
+
+// conflictPropensity is the chance that partner files on acc although someone already works it: the
+// partner's habit (poachPropensity), more in the vendor's field-sales markets, where its AEs prospect
+// the same companies, and in the horizontal verticals they favour; less in the partner-led verticals.
+func (g *generator) conflictPropensity(partner int64, acc *tandem.Account) float64 {
+	p := g.partnerPoach[partner]
+	if !slices.Contains(fieldSalesCountries, acc.Country) {
+		p *= 0.6
+	}
+	switch acc.Vertical {
+	case "technology", "manufacturing", "retail":
+		p *= 1.3
+	case "healthcare", "government", "financial_services":
+		p *= 0.7
+	}
+	return min(p, 1)
 }
 
 // weekdaysBetween counts the Mondays to Fridays from the day after from up to and including to (the

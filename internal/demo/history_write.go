@@ -35,8 +35,27 @@ type replayer struct {
 	byRole    map[tandem.Role][]int64 // store user ids of each vendor role
 	conflicts []trackedConflict
 	accountOf map[int64]int64 // registration (store id) → the account the partner meant (store id)
+	filingOf  map[int64]int   // registration (store id) → its filing in the history
 	usdOf     map[int64]int64 // registration (store id) → its estimated ACV in whole US dollars
 	nextOut   int
+	accounts  *batchedSource // the matcher's view of the accounts
+}
+
+// batchedSource is the account source of the replay's matcher. A live matcher asks its source for
+// changed accounts before every match; in the replay nothing but the daily jobs can change an account
+// (submissions and decisions never do), so the source asks the store only once after each run of the
+// jobs and answers "no change" in between: one query per half day instead of one per submission.
+type batchedSource struct {
+	match.Source
+	dirty bool
+}
+
+func (b *batchedSource) MatchAccountsChangedSince(ctx context.Context, since match.Cursor) ([]match.Account, match.Cursor, error) {
+	if !b.dirty {
+		return nil, since, nil
+	}
+	b.dirty = false
+	return b.Source.MatchAccountsChangedSince(ctx, since)
 }
 
 type trackedConflict struct {
@@ -65,6 +84,7 @@ func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Datas
 		crules:    prog.Conflicts,
 		byRole:    map[tandem.Role][]int64{},
 		accountOf: map[int64]int64{},
+		filingOf:  map[int64]int{},
 		usdOf:     map[int64]int64{},
 	}
 	for i, u := range ds.Users {
@@ -74,7 +94,8 @@ func replayHistory(ctx context.Context, st *sqlstore.Store, w *writer, ds *Datas
 	}
 	st.SetClock(func() time.Time { return rp.now })
 	defer st.SetClock(func() time.Time { return ds.Config.Today })
-	matcher := match.NewLive(st.AccountSource(), match.LiveConfig{Now: func() time.Time { return rp.now }})
+	rp.accounts = &batchedSource{Source: st.AccountSource()}
+	matcher := match.NewLive(rp.accounts, match.LiveConfig{Now: func() time.Time { return rp.now }})
 	rp.submitter = registration.NewSubmitter(st, matcher, nil)
 
 	h := ds.History
@@ -120,6 +141,7 @@ func (rp *replayer) submit(ctx context.Context, i int) (int64, error) {
 		return 0, fmt.Errorf("file %s: %w", r.ExternalID, err)
 	}
 	rp.accountOf[r.ID] = rp.w.accounts[f.Account]
+	rp.filingOf[r.ID] = i
 	rp.usdOf[r.ID] = int64(r.EstimatedACV) * 10000 / usdRateBP[r.Currency] / tandem.MinorUnits
 	opened, err := rp.detect(ctx, r.ID)
 	if err != nil {
@@ -159,7 +181,12 @@ func (rp *replayer) detect(ctx context.Context, id int64) (int, error) {
 		return 0, fmt.Errorf("detect conflicts of registration %d: %w", id, err)
 	}
 	outs := rp.ds.History.Outcomes
+	f, filed := rp.filingOf[id]
 	for _, c := range opened {
+		if filed && rp.ds.History.Filings[f].Escalated != nil {
+			rp.conflicts = append(rp.conflicts, trackedConflict{id: c.ID, openedAt: rp.now, out: *rp.ds.History.Filings[f].Escalated})
+			continue
+		}
 		out := outs[rp.nextOut%len(outs)].forDeal(rp.usdOf[id], rp.now, rp.ds.Config.Today)
 		rp.conflicts = append(rp.conflicts, trackedConflict{id: c.ID, openedAt: rp.now, out: out})
 		rp.nextOut++
@@ -197,6 +224,7 @@ func (rp *replayer) dailyJobs(ctx context.Context) error {
 			return fmt.Errorf("resolve conflict %d at level %d: %w", c.id, d.Level, err)
 		}
 	}
+	rp.accounts.dirty = true // the jobs and the settled matches may have touched accounts
 	return rp.settleMatches(ctx)
 }
 

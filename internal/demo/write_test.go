@@ -98,6 +98,14 @@ func TestEnsureWritesTheCompany(t *testing.T) {
 		if review.Opened < 10 || review.Resolved == 0 || levels < 2 {
 			t.Errorf("conflict review over the history: %d opened, %d resolved at %d levels", review.Opened, review.Resolved, levels)
 		}
+		// Every escalation level has an open dispute on first start: the planted escalations climbed
+		// there as the SLAs of the levels below ran out.
+		for _, level := range []tandem.EscalationLevel{tandem.LevelVPs, tandem.LevelCRO, tandem.LevelCEO} {
+			_, n, err := st.ListConflicts(ctx, actor, sqlstore.ConflictFilter{Status: tandem.ConflictOpen, Level: level, Limit: 1})
+			if err != nil || n == 0 {
+				t.Errorf("no open conflict at escalation level %d: %v", level, err)
+			}
+		}
 		matches, _, err := st.ListAccountMatches(ctx, actor, sqlstore.AccountMatchFilter{Status: sqlstore.AccountMatchResolved, Limit: 1})
 		if err != nil || len(matches) == 0 {
 			t.Errorf("no account match was settled in the history: %v", err)

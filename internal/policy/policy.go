@@ -19,6 +19,7 @@
 //	# registration.alerts: {warn_at_percent: 75}
 //	conflicts: {level_sla_business_days: [3, 2, 1, 2], protected_stage: proposal,
 //	  discount_guardrails: {partner_led: 15%, co_sell: 20%, direct: 30%}}
+//	# predictions.conflict_risk: {medium_at: 20%, high_at: 50%}   # how the queue grades a risk score
 //	rules:                             # in order; the first rule whose condition holds decides
 //	  - id: small-deals
 //	    title: Small deals are partner-led
@@ -74,6 +75,7 @@ type Policy struct {
 	registration   Registration
 	autoApproveMax tandem.Money // registration.auto_approve.max_acv in the policy currency; 0 for no limit
 	conflicts      tandem.ConflictSettings
+	riskBands      RiskBands
 	rules          []*rule
 	usesFields     bool
 	source         []byte
@@ -131,6 +133,41 @@ type Conflicts struct {
 	// DiscountGuardrails is, per motion, the largest discount ("15%" or 15) an AE may give a
 	// partner-registered deal before it counts as undercutting the partner.
 	DiscountGuardrails map[string]string `yaml:"discount_guardrails"`
+}
+
+// Predictions holds the prediction settings as written in the policy file (all optional).
+type Predictions struct {
+	// ConflictRisk says from which conflict-risk score a registration is graded medium and high risk.
+	ConflictRisk *RiskBandsYAML `yaml:"conflict_risk"`
+}
+
+// RiskBandsYAML are risk grades as written: percentages such as "20%", "12.5" or 50.
+type RiskBandsYAML struct {
+	MediumAt string `yaml:"medium_at"`
+	HighAt   string `yaml:"high_at"`
+}
+
+// RiskBands grade a predicted probability: from MediumAtBP (in basis points of probability, 2000 =
+// 20 %) it is medium, from HighAtBP high, below both low. 0 < MediumAtBP < HighAtBP <= 10000.
+type RiskBands struct {
+	MediumAtBP int
+	HighAtBP   int
+}
+
+// DefaultRiskBands are the grades a policy without predictions.conflict_risk gets: medium from 20 %,
+// high from 50 % (a registration at 20 % is several times as likely to end in a conflict as the
+// typical one, whose rate is a few per cent).
+func DefaultRiskBands() RiskBands { return RiskBands{MediumAtBP: 2000, HighAtBP: 5000} }
+
+// Grade returns "high", "medium" or "low" for probability p (0..1).
+func (b RiskBands) Grade(p float64) string {
+	switch bp := p * 10000; {
+	case bp >= float64(b.HighAtBP):
+		return "high"
+	case bp >= float64(b.MediumAtBP):
+		return "medium"
+	}
+	return "low"
 }
 
 // BusinessHours is the working calendar SLAs are measured in.
@@ -237,6 +274,7 @@ type fileYAML struct {
 	DirectPresence []string          `yaml:"direct_presence"`
 	Registration   *Registration     `yaml:"registration"`
 	Conflicts      *Conflicts        `yaml:"conflicts"`
+	Predictions    *Predictions      `yaml:"predictions"`
 	Rules          []ruleYAML        `yaml:"rules"`
 }
 
@@ -445,6 +483,11 @@ func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
 	p.conflicts = tandem.DefaultConflictSettings()
 	if f.Conflicts != nil {
 		ps.mergeConflicts(&p.conflicts, f.Conflicts, yamlnode.Child(doc, "conflicts"))
+	}
+	p.riskBands = DefaultRiskBands()
+	if f.Predictions != nil && f.Predictions.ConflictRisk != nil {
+		ps.mergeRiskBands(&p.riskBands, f.Predictions.ConflictRisk,
+			yamlnode.Child(yamlnode.Child(doc, "predictions"), "conflict_risk"))
 	}
 
 	rulesNode := yamlnode.Child(doc, "rules")
@@ -727,6 +770,53 @@ func (ps *parser) mergeConflicts(dst *tandem.ConflictSettings, src *Conflicts, n
 	dst.DiscountGuardrailBasisPoints = guardrails
 }
 
+// mergeRiskBands validates predictions.conflict_risk and lays it over the defaults: each grade a
+// percentage above 0 and at most 100, medium below high.
+func (ps *parser) mergeRiskBands(dst *RiskBands, src *RiskBandsYAML, n *yaml.Node) {
+	b := *dst
+	ok := true
+	for _, f := range []struct {
+		key, raw string
+		into     *int
+	}{{"medium_at", src.MediumAt, &b.MediumAtBP}, {"high_at", src.HighAt, &b.HighAtBP}} {
+		if strings.TrimSpace(f.raw) == "" {
+			continue
+		}
+		l, c := yamlnode.ValuePos(n, f.key)
+		bp, err := basisPoints(f.raw)
+		switch {
+		case err != nil:
+			ps.add(l, c, "", "predictions.conflict_risk.%s: %v", f.key, err)
+			ok = false
+		case bp <= 0 || bp > 10000:
+			ps.add(l, c, "", "predictions.conflict_risk.%s must be above 0%% and at most 100%%, not %q", f.key, f.raw)
+			ok = false
+		default:
+			*f.into = bp
+		}
+	}
+	if ok && b.MediumAtBP >= b.HighAtBP {
+		l, c := yamlnode.ValuePos(n, "medium_at")
+		if src.MediumAt == "" {
+			l, c = yamlnode.ValuePos(n, "high_at")
+		}
+		ps.add(l, c, "", "predictions.conflict_risk: medium_at (%s) must be below high_at (%s)",
+			percentText(b.MediumAtBP), percentText(b.HighAtBP))
+		return
+	}
+	if ok {
+		*dst = b
+	}
+}
+
+// percentText writes basis points as a percentage: 2000 → "20%", 1250 → "12.5%".
+func percentText(bp int) string {
+	if bp%100 == 0 {
+		return fmt.Sprintf("%d%%", bp/100)
+	}
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%d.%02d", bp/100, bp%100), "0"), ".") + "%"
+}
+
 // basisPoints reads a percentage such as "15%", "12.5" or 20 as basis points, exactly.
 func basisPoints(s string) (int, error) {
 	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
@@ -775,6 +865,10 @@ func (p *Policy) ConflictSettings() tandem.ConflictSettings {
 	c.DiscountGuardrailBasisPoints = maps.Clone(c.DiscountGuardrailBasisPoints)
 	return c
 }
+
+// RiskBands returns the grades of a conflict-risk score: the file's predictions.conflict_risk over
+// DefaultRiskBands.
+func (p *Policy) RiskBands() RiskBands { return p.riskBands }
 
 // Rules returns the rules in order, as written.
 func (p *Policy) Rules() []Rule {

@@ -141,3 +141,65 @@ func TestBasisPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskBands checks predictions.conflict_risk: the defaults when absent, one or both grades laid
+// over them, the grading of a probability at and around each bound, and the problems a linter reports
+// at the value's position.
+func TestRiskBands(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		src  string
+		want RiskBands
+	}{
+		{"defaults", "", RiskBands{MediumAtBP: 2000, HighAtBP: 5000}},
+		{"both", "predictions:\n  conflict_risk: {medium_at: 10%, high_at: \"35.5%\"}\n", RiskBands{MediumAtBP: 1000, HighAtBP: 3550}},
+		{"high only", "predictions:\n  conflict_risk: {high_at: 40}\n", RiskBands{MediumAtBP: 2000, HighAtBP: 4000}},
+		{"empty block", "predictions: {}\n", RiskBands{MediumAtBP: 2000, HighAtBP: 5000}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := mustParse(t, settingsHead+tt.src+settingsRules).RiskBands(); got != tt.want {
+				t.Errorf("RiskBands = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	b := DefaultRiskBands()
+	for p, want := range map[float64]string{0: "low", 0.1999: "low", 0.2: "medium", 0.4999: "medium", 0.5: "high", 1: "high"} {
+		if got := b.Grade(p); got != want {
+			t.Errorf("Grade(%v) = %s, want %s", p, got, want)
+		}
+	}
+	if got := Default().RiskBands(); got != DefaultRiskBands() {
+		t.Errorf("the built-in policy grades %+v, want the defaults %+v", got, DefaultRiskBands())
+	}
+	for _, tt := range []struct {
+		name         string
+		src          string
+		line, column int
+		contains     string
+	}{
+		{"medium above high", "predictions:\n  conflict_risk: {medium_at: 60%, high_at: 50%}\n", 6, 30, "medium_at (60%) must be below high_at (50%)"},
+		{"medium above the default high", "predictions:\n  conflict_risk:\n    medium_at: 70%\n", 7, 16, "medium_at (70%) must be below high_at (50%)"},
+		{"zero", "predictions:\n  conflict_risk: {medium_at: 0%}\n", 6, 30, "must be above 0% and at most 100%"},
+		{"over 100 %", "predictions:\n  conflict_risk: {high_at: 120%}\n", 6, 28, "not a percentage from 0% to 100%"},
+		{"not a percentage", "predictions:\n  conflict_risk: {high_at: very}\n", 6, 28, `"very" is not a percentage`},
+		{"unknown field", "predictions:\n  conflict_risk: {low_at: 5%}\n", 6, 19, `unknown field "low_at"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("p.yaml", []byte(settingsHead+tt.src+settingsRules))
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("Parse error = %v, want *policy.Error", err)
+			}
+			i := slices.IndexFunc(pe.Problems, func(p Problem) bool { return strings.Contains(p.Message, tt.contains) })
+			if i < 0 {
+				t.Fatalf("no problem contains %q; got:\n%v", tt.contains, err)
+			}
+			if got := pe.Problems[i]; got.Line != tt.line || got.Column != tt.column {
+				t.Errorf("problem at %d:%d, want %d:%d (%s)", got.Line, got.Column, tt.line, tt.column, got)
+			}
+		})
+	}
+}

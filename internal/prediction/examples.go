@@ -19,7 +19,9 @@ const LabelHorizon = 30 * 24 * time.Hour
 //
 // Registrations older than the first recorded conflict are left out: a company that imported its
 // history before it began recording conflicts in Tandem has no conflicts for that time, and reading
-// their absence as "no conflict" would teach the model the calendar.
+// their absence as "no conflict" would teach the model the calendar. For the same reason registrations
+// that arrived by import are left out: they were never submitted through Tandem, whose submission runs
+// conflict detection, so no conflict of theirs was looked for.
 func ConflictExamples(h *sqlstore.PredictionHistory, now time.Time, th Thresholds) []predict.Example {
 	ix := newIndex(h)
 	var since time.Time
@@ -31,7 +33,7 @@ func ConflictExamples(h *sqlstore.PredictionHistory, now time.Time, th Threshold
 	var out []predict.Example
 	for _, r := range h.Registrations {
 		at := r.SubmittedAt
-		if at.IsZero() || at.After(now.Add(-LabelHorizon)) || at.Before(since) || since.IsZero() {
+		if at.IsZero() || r.Imported || at.After(now.Add(-LabelHorizon)) || at.Before(since) || since.IsZero() {
 			continue
 		}
 		opened, conflict := ix.conflictOpened[r.ID]

@@ -197,3 +197,27 @@ func TestCurrentIsMeasuredOnTheNewWindow(t *testing.T) {
 		t.Fatal("the version in force was not measured again")
 	}
 }
+
+// A registration that arrived by import was never checked for conflicts at submit: it is no example
+// of "no conflict", so it is left out; the same registrations submitted through Tandem are kept.
+func TestImportedRegistrationsAreNotLabelled(t *testing.T) {
+	h := synthetic(11, 600)
+	now := epoch.AddDate(3, 0, 0)
+	all := len(ConflictExamples(h, now, Thresholds{}))
+	imported := map[string]bool{}
+	for i := range h.Registrations {
+		if i%2 == 0 {
+			h.Registrations[i].Imported = true
+			imported[strconv.FormatInt(h.Registrations[i].ID, 10)] = true
+		}
+	}
+	exs := ConflictExamples(h, now, Thresholds{})
+	for _, ex := range exs {
+		if imported[ex.ID] {
+			t.Fatalf("imported registration %s is an example", ex.ID)
+		}
+	}
+	if all == 0 || len(exs) == 0 || len(exs) >= all {
+		t.Fatalf("%d examples of %d after marking half imported, want fewer but some", len(exs), all)
+	}
+}

@@ -60,3 +60,19 @@ func ActiveThresholds(src PolicySource) func(ctx context.Context) (Thresholds, e
 		return PolicyThresholds(p), nil
 	}
 }
+
+// InForceThresholds returns a Service.Thresholds that reads the thresholds of the policy policyOf
+// returns: the programme in force (programme.Loader), which parses each published version once,
+// rather than ActiveThresholds' parse on every call. No policy published yet means no thresholds.
+func InForceThresholds(policyOf func(ctx context.Context) (*policy.Policy, error)) func(ctx context.Context) (Thresholds, error) {
+	return func(ctx context.Context) (Thresholds, error) {
+		p, err := policyOf(ctx)
+		if tandem.ErrorCode(err) == tandem.ENOTFOUND {
+			return Thresholds{}, nil
+		}
+		if err != nil {
+			return Thresholds{}, fmt.Errorf("policy in force: %w", err)
+		}
+		return PolicyThresholds(p), nil
+	}
+}

@@ -32,6 +32,9 @@ type InForce struct {
 	Conflicts tandem.ConflictRules
 	// WarnFraction is the share of the approval SLA after which a waiting registration is warned about.
 	WarnFraction float64
+	// RiskBands grade a conflict-risk score high, medium or low (the policy's
+	// predictions.conflict_risk over policy.DefaultRiskBands).
+	RiskBands policy.RiskBands
 }
 
 // Derive builds the programme of p: its calendar once, and the rules on it.
@@ -47,6 +50,7 @@ func Derive(p *policy.Policy) (*InForce, error) {
 		Registration: rules,
 		Conflicts:    tandem.ConflictRules{Settings: p.ConflictSettings(), Calendar: cal},
 		WarnFraction: set.Alerts.WarnFraction(),
+		RiskBands:    p.RiskBands(),
 	}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/prediction"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -37,7 +38,13 @@ type modelTrained struct {
 
 func (s *Server) predictionService() *prediction.Service {
 	svc := prediction.NewService(s.store, s.now, s.log)
-	svc.Thresholds = prediction.ActiveThresholds(s.store)
+	svc.Thresholds = prediction.InForceThresholds(func(ctx context.Context) (*policy.Policy, error) {
+		in, err := s.programme.Current(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return in.Policy, nil
+	})
 	return svc
 }
 

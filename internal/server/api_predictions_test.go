@@ -87,3 +87,59 @@ func TestPredictionRoutesByRole(t *testing.T) {
 		}
 	})
 }
+
+// The approval queue sorted by conflict risk through the API: the riskiest first, paged with offset,
+// each item with its risk; AEs and partner users may not sort by a score hidden from them; the
+// parameter is in the OpenAPI document.
+func TestApprovalQueueAPISortedByRisk(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		risk, _ := e.seedPredictions()
+		_, err := e.store.SaveScores(context.Background(), []sqlstore.PredictionScore{{EntityKind: sqlstore.PredictionEntityRegistration,
+			EntityID: e.ids.regB, ModelID: risk.ID, Probability: 0.9}})
+		must(t, err)
+		type page struct {
+			Items []sqlstore.ApprovalQueueItem `json:"items"`
+			Total int                          `json:"total"`
+		}
+		get := func(role, query string) (page, int) {
+			t.Helper()
+			var p page
+			res := e.do(role, "GET", "/api/v1/registrations/queue"+query, nil)
+			if res.status == 200 {
+				res.json(t, &p)
+			}
+			return p, res.status
+		}
+		p, status := get("partner_manager", "?sort=risk")
+		if status != 200 || len(p.Items) < 2 || p.Items[0].Registration.ID != e.ids.regB || p.Items[1].Registration.ID != e.ids.regA {
+			t.Fatalf("sorted by risk: status %d, %+v; want registration %d then %d", status, p, e.ids.regB, e.ids.regA)
+		}
+		if p.Items[0].Risk == nil || *p.Items[0].Risk != 0.9 || *p.Items[1].Risk != 0.42 {
+			t.Errorf("items lack their risk: %+v %+v", p.Items[0].Risk, p.Items[1].Risk)
+		}
+		next, status := get("revops", "?sort=risk&limit=1&offset=1")
+		if status != 200 || len(next.Items) != 1 || next.Items[0].Registration.ID != e.ids.regA || next.Total != p.Total {
+			t.Errorf("second page of one: status %d, %+v; want registration %d, total %d", status, next, e.ids.regA, p.Total)
+		}
+		if deadline, status := get("revops", ""); status != 200 || len(deadline.Items) == 0 || deadline.Items[0].Risk != nil {
+			t.Errorf("the deadline order: status %d, first item %+v (no risk expected)", status, deadline.Items)
+		}
+		// AEs may read the queue but not the risk; partner users get what they get for the queue itself.
+		for role, want := range map[string]int{"ae": 403, "partner_a": 404, "partner_b": 404} {
+			if _, status := get(role, "?sort=risk"); status != want {
+				t.Errorf("%s sorts the queue by risk: status %d, want %d", role, status, want)
+			}
+			if _, status := get(role, ""); role != "ae" && status != want {
+				t.Errorf("%s reads the queue: status %d, want %d", role, status, want)
+			}
+		}
+		if _, status := get("revops", "?sort=size"); status != 422 && status != 400 {
+			t.Errorf("sort=size: status %d, want a validation error", status)
+		}
+		doc := string(e.do("", "GET", "/api/v1/openapi.json", nil).body)
+		if !strings.Contains(doc, "highest latest conflict-risk score first") {
+			t.Error("the OpenAPI document does not describe sort=risk")
+		}
+	})
+}

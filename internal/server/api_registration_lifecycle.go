@@ -23,7 +23,9 @@ type transitionInput struct {
 }
 
 type queueInput struct {
-	Limit int `query:"limit" minimum:"0" maximum:"1000" doc:"how many to return, soonest deadline first (default 50)"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"1000" doc:"how many to return, soonest deadline first (default 50)"`
+	Sort   string `query:"sort" enum:"deadline,risk" doc:"deadline (default): soonest approval-SLA deadline first; risk: highest latest conflict-risk score first across the whole queue, unscored last, each item with its risk (not for AEs or partner users: 403)"`
+	Offset int    `query:"offset" minimum:"0" doc:"with sort=risk: how many registrations to skip, for the next pages"`
 }
 
 func (s *Server) registerRegistrationLifecycleAPI() {
@@ -73,18 +75,26 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 			return ok(entries), nil
 		})
 	register(s.api, opGet("get-registration-queue", "/registrations/queue", "The approval queue",
-		"Submitted registrations, soonest approval-SLA deadline first, each with its deadline, the instant "+
+		"Submitted registrations, soonest approval-SLA deadline first (or with sort=risk, highest conflict risk first, paged with offset), each with its deadline, the instant "+
 			"the policy's warning share of the SLA is used (75 % by default) and whether it is on_track, at_risk or breached."),
 		func(ctx context.Context, in *queueInput) (*listOutput[sqlstore.ApprovalQueueItem], error) {
 			jr, err := s.RegistrationJobRules(ctx)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			items, total, err := s.store.ApprovalQueue(ctx, actorFrom(ctx), jr.Registration.ApprovalSLA, jr.WarnFraction, in.Limit)
+			var items []sqlstore.ApprovalQueueItem
+			var total int
+			if in.Sort == "risk" {
+				items, total, err = s.store.ApprovalQueueByRisk(ctx, actorFrom(ctx), jr.Registration.ApprovalSLA, jr.WarnFraction, in.Limit, in.Offset)
+			} else if in.Offset > 0 {
+				err = tandem.FieldError("offset", "pages are for sort=risk; the deadline order returns the most urgent")
+			} else {
+				items, total, err = s.store.ApprovalQueue(ctx, actorFrom(ctx), jr.Registration.ApprovalSLA, jr.WarnFraction, in.Limit)
+			}
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			return newList(items, total, PageParams{Limit: in.Limit}), nil
+			return newList(items, total, PageParams{Limit: in.Limit, Offset: in.Offset}), nil
 		})
 	register(s.api, opGet("get-registration-approval-report", "/registrations/approval-report", "The approval-time report",
 		"How fast registrations decided in the period were decided, in business hours of the policy's calendar: "+

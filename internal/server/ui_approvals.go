@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +82,11 @@ type approvalsData struct {
 	Rows            []approvalRow
 	Total, Breached int
 	AtRisk          int
-	SortByRisk      bool // ?sort=risk: riskiest first
+	SortByRisk      bool // ?sort=risk: riskiest first, across the whole queue (the store sorts)
+	CanSeeRisk      bool // the caller may see conflict risk (not AEs), so may sort by it
+	Page, Pages     int  // with SortByRisk: this page (1-based) of approvalsLimit rows, and how many
+	// PrevPage and NextPage are the neighbouring pages, 0 for none.
+	PrevPage, NextPage int
 }
 
 // approvalsLimit is how many queued registrations the page shows; the total says how many wait.
@@ -99,16 +104,35 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	rules := jr.Registration
-	items, total, err := s.store.ApprovalQueue(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit)
+	d := approvalsData{CanSeeRisk: !actor.IsPartner() && actor.Role != tandem.RoleAE, Page: 1}
+	var items []sqlstore.ApprovalQueueItem
+	var total int
+	if d.CanSeeRisk && r.URL.Query().Get("sort") == "risk" {
+		// Sorted by risk in the query, so page 1 holds the riskiest of the whole queue.
+		d.SortByRisk = true
+		if p, perr := strconv.Atoi(r.URL.Query().Get("page")); perr == nil && p > 1 {
+			d.Page = p
+		}
+		items, total, err = s.store.ApprovalQueueByRisk(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit, (d.Page-1)*approvalsLimit)
+		d.Pages = max(1, (total+approvalsLimit-1)/approvalsLimit)
+		if d.Page > 1 {
+			d.PrevPage = min(d.Page-1, d.Pages)
+		}
+		if d.Page < d.Pages {
+			d.NextPage = d.Page + 1
+		}
+	} else {
+		items, total, err = s.store.ApprovalQueue(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit)
+	}
 	if err != nil {
 		return err
 	}
+	d.Total = total
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	d := approvalsData{Total: total}
 	for _, it := range items {
 		row := approvalRow{ApprovalQueueItem: it, Partner: names[it.Registration.PartnerID],
 			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)}

@@ -1,14 +1,13 @@
 package server
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/predict"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -26,6 +25,9 @@ type scoreView struct {
 	Version     string
 	ModelID     int64
 	ScoredAt    string
+	// Grade is "high", "medium" or "low" for a conflict risk, by the risk bands of the programme in
+	// force (the policy's predictions.conflict_risk); "" for a win probability.
+	Grade string
 }
 
 func newScoreView(sc sqlstore.PredictionScore) *scoreView {
@@ -44,8 +46,21 @@ func (s *Server) scoresFor(r *http.Request, entity string, ids []int64) map[int6
 		}
 		return out
 	}
+	var bands *policy.RiskBands
+	if entity == sqlstore.PredictionEntityRegistration && len(scores) > 0 {
+		if in, err := s.programme.Current(r.Context()); err == nil {
+			bands = &in.RiskBands
+		} else {
+			// No policy in force to grade by: the page shows the percentage alone.
+			s.log.WarnContext(r.Context(), "risk grades", slog.Any("err", err))
+		}
+	}
 	for id, sc := range scores {
-		out[id] = newScoreView(sc)
+		v := newScoreView(sc)
+		if bands != nil {
+			v.Grade = bands.Grade(sc.Probability)
+		}
+		out[id] = v
 	}
 	return out
 }
@@ -54,8 +69,8 @@ func (s *Server) scoreOf(r *http.Request, entity string, id int64) *scoreView {
 	return s.scoresFor(r, entity, []int64{id})[id]
 }
 
-// addApprovalRisks puts each queued registration's conflict risk on its row and, with ?sort=risk,
-// orders the rows riskiest first (unscored last, then by deadline as before).
+// addApprovalRisks puts each queued registration's conflict risk (with its reasons) on its row. The
+// order is the store's: by deadline, or with ?sort=risk by risk across the whole queue.
 func (s *Server) addApprovalRisks(r *http.Request, d *approvalsData) {
 	ids := make([]int64, len(d.Rows))
 	for i, row := range d.Rows {
@@ -65,19 +80,6 @@ func (s *Server) addApprovalRisks(r *http.Request, d *approvalsData) {
 	for i := range d.Rows {
 		d.Rows[i].Risk = risks[d.Rows[i].Registration.ID]
 	}
-	if r.URL.Query().Get("sort") == "risk" {
-		d.SortByRisk = true
-		slices.SortStableFunc(d.Rows, func(a, b approvalRow) int {
-			return cmp.Compare(riskKey(b.Risk), riskKey(a.Risk))
-		})
-	}
-}
-
-func riskKey(v *scoreView) float64 {
-	if v == nil {
-		return -1
-	}
-	return v.Probability
 }
 
 // modelRow is one version on the models page.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/predict"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -130,4 +132,36 @@ func TestModelsPageShowsCalibration(t *testing.T) {
 	if res := e.post(c2, csrf2, "/models/train", url.Values{"kind": {"win_probability"}}); res.status != 403 {
 		t.Errorf("a CRO trained a model: status %d, want 403", res.status)
 	}
+}
+
+// The risk grade on the registration and in the queue comes from the programme in force: the default
+// policy's bands (medium from 20 %, high from 50 %), then a published policy's own.
+func TestRiskGradeFollowsThePolicyInForce(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, openSQLite(t))
+	e.seedPredictions() // registration A at 42 %
+	client, _ := e.signIn("pm@vendor.test")
+	regA := "/portal/registrations/" + itoa(e.ids.regA)
+	grade := regexp.MustCompile(`id="risk-grade">(\w+) risk<`)
+	queueGrade := regexp.MustCompile(`data-registration="` + itoa(e.ids.regA) + `"[\s\S]*?data-grade="(\w*)"`)
+	check := func(want string) {
+		t.Helper()
+		if m := grade.FindStringSubmatch(string(e.get(client, regA).body)); m == nil || m[1] != want {
+			t.Errorf("registration page grade = %v, want %s", m, want)
+		}
+		if m := queueGrade.FindStringSubmatch(string(e.get(client, "/approvals").body)); m == nil || m[1] != want {
+			t.Errorf("queue grade = %v, want %s", m, want)
+		}
+	}
+	check("medium")
+	src := strings.Replace(string(policy.DefaultSource()), `medium_at: "20%", high_at: "50%"`, `medium_at: "10%", high_at: "40%"`, 1)
+	if !strings.Contains(src, `high_at: "40%"`) {
+		t.Fatal("the default policy has no predictions.conflict_risk line to change")
+	}
+	src = strings.Replace(src, `version: "2026.1"`, `version: "2026.2"`, 1)
+	v := &tandem.PolicyVersion{Name: "Tandem default rules of engagement", Version: "2026.2", Source: src,
+		Status: tandem.PolicyDraft, EffectiveFrom: policy.Default().EffectiveFrom()}
+	must(t, e.store.CreatePolicyVersion(context.Background(), tandem.SystemActor, v))
+	must(t, e.store.PublishPolicyVersion(context.Background(), tandem.SystemActor, v.ID))
+	check("high")
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,6 +214,39 @@ func TestImportOpportunityHistory(t *testing.T) {
 		got := history(t, s, admin, f.o1.ID)
 		if n != 1 || len(got) != 1 || got[0].Source != tandem.HistorySourceImport || !got[0].ChangedAt.Equal(at) {
 			t.Errorf("imported %d: %+v", n, got)
+		}
+		// Several statements' worth (100 rows each), with a bad one last: nothing is stored; without
+		// it, every change is, with its values.
+		var many []tandem.OpportunityChange
+		for i := range 250 {
+			c := good
+			c.OpportunityID = f.o2.ID
+			c.Field, c.Old, c.New = tandem.HistoryACV, strconv.Itoa(i), strconv.Itoa(i+1)
+			c.ChangedAt = at.Add(time.Duration(i) * time.Minute)
+			many = append(many, c)
+		}
+		_, err = s.ImportOpportunityHistory(ctx, admin, append(slices.Clone(many), bad))
+		wantCode(t, err, tandem.EINVALID)
+		bad = good
+		bad.OpportunityID = 99999
+		_, err = s.ImportOpportunityHistory(ctx, admin, append(slices.Clone(many), bad))
+		if err == nil || !strings.Contains(err.Error(), "change 251") {
+			t.Errorf("error %v does not name change 251", err)
+		}
+		if n := len(history(t, s, admin, f.o2.ID)); n != 0 {
+			t.Fatalf("%d changes stored by refused imports", n)
+		}
+		n, err = s.ImportOpportunityHistory(ctx, admin, many)
+		must(t, err)
+		got = history(t, s, admin, f.o2.ID)
+		if n != 250 || len(got) != 250 {
+			t.Fatalf("imported %d, stored %d; want 250", n, len(got))
+		}
+		for _, c := range got {
+			i, _ := strconv.Atoi(c.Old)
+			if c.New != strconv.Itoa(i+1) || !c.ChangedAt.Equal(at.Add(time.Duration(i)*time.Minute)) || c.Field != tandem.HistoryACV {
+				t.Fatalf("stored change %+v does not match what was imported", c)
+			}
 		}
 	})
 }

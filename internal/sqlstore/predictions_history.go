@@ -29,6 +29,9 @@ type HistoryRegistration struct {
 	MatchScore    float64
 	MatchDecision string
 	MatchedAt     time.Time
+	// Imported is true for a registration that arrived by import, not through Tandem's submission
+	// (which runs conflict detection).
+	Imported bool
 }
 
 // HistoryOpportunity is an opportunity with its dates.
@@ -108,7 +111,8 @@ func (s *Store) ReadPredictionHistory(ctx context.Context) (*PredictionHistory, 
 		scan        func(*sql.Rows) error
 	}{
 		{"registrations", `SELECT r.id, r.partner_id, r.account_id, r.country, r.product_type, r.estimated_acv, r.currency,
-			r.status, r.submitted_at, r.created_at, r.decided_at, r.opportunity_id, am.score, am.decision, am.created_at
+			r.status, r.submitted_at, r.created_at, r.decided_at, r.opportunity_id, am.score, am.decision, am.created_at,
+			EXISTS (SELECT 1 FROM registration_events e WHERE e.registration_id = r.id AND e.event = 'import')
 			FROM registrations r LEFT JOIN account_matches am ON am.registration_id = r.id ORDER BY r.id`,
 			func(rows *sql.Rows) error {
 				var r HistoryRegistration
@@ -116,7 +120,7 @@ func (s *Store) ReadPredictionHistory(ctx context.Context) (*PredictionHistory, 
 				var decision sql.NullString
 				if err := rows.Scan(&r.ID, &r.PartnerID, idCol{&r.AccountID}, &r.Country, &r.ProductType, &r.EstimatedACV,
 					&r.Currency, &r.Status, timeCol{&r.SubmittedAt}, timeCol{&r.CreatedAt}, timeCol{&r.DecidedAt},
-					idCol{&r.OpportunityID}, &score, &decision, timeCol{&r.MatchedAt}); err != nil {
+					idCol{&r.OpportunityID}, &score, &decision, timeCol{&r.MatchedAt}, &r.Imported); err != nil {
 					return err
 				}
 				r.MatchScore, r.MatchDecision = score.Float64, decision.String

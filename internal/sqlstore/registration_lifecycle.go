@@ -230,6 +230,9 @@ type ApprovalQueueItem struct {
 	SLAStatus    tandem.SLAStatus    `json:"sla_status" enum:"on_track,at_risk,breached"`
 	// BusinessSeconds is the business time the registration has waited so far.
 	BusinessSeconds int64 `json:"business_seconds"`
+	// Risk is the registration's latest conflict risk (0..1), filled by ApprovalQueueByRisk; nil when
+	// unscored or not asked for.
+	Risk *float64 `json:"risk,omitempty" doc:"latest conflict-risk score (0..1), with sort=risk; absent when unscored"`
 }
 
 // ApprovalQueue returns the registrations waiting for a decision, soonest SLA deadline first, at most
@@ -272,26 +275,7 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla tande
 		if err != nil {
 			return nil, 0, fmt.Errorf("approval queue: %w", err)
 		}
-		start := r.SubmittedAt
-		if start.IsZero() {
-			start = r.CreatedAt
-		}
-		if due.IsZero() {
-			due = sla.Deadline(start)
-		}
-		alert := sla.AlertAt(start, warnAt)
-		if alert.After(due) {
-			alert = due
-		}
-		item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: tandem.SLAOnTrack,
-			BusinessSeconds: int64(sla.Calendar.BusinessHoursBetween(start, now) / time.Second)}
-		switch {
-		case !now.Before(due):
-			item.SLAStatus = tandem.SLABreached
-		case !now.Before(alert):
-			item.SLAStatus = tandem.SLAAtRisk
-		}
-		items = append(items, item)
+		items = append(items, queueItem(r, due, sla, warnAt, now))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("approval queue: %w", err)
@@ -303,4 +287,29 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla tande
 		items = items[:limit]
 	}
 	return items, total, nil
+}
+
+// queueItem is r in the queue at now: its deadline (the stamped one, or computed from sla when none
+// was stamped), when it turns at risk, and its SLA status.
+func queueItem(r tandem.Registration, due time.Time, sla tandem.SLA, warnAt float64, now time.Time) ApprovalQueueItem {
+	start := r.SubmittedAt
+	if start.IsZero() {
+		start = r.CreatedAt
+	}
+	if due.IsZero() {
+		due = sla.Deadline(start)
+	}
+	alert := sla.AlertAt(start, warnAt)
+	if alert.After(due) {
+		alert = due
+	}
+	item := ApprovalQueueItem{Registration: r, DueAt: due, AlertAt: alert, SLAStatus: tandem.SLAOnTrack,
+		BusinessSeconds: int64(sla.Calendar.BusinessHoursBetween(start, now) / time.Second)}
+	switch {
+	case !now.Before(due):
+		item.SLAStatus = tandem.SLABreached
+	case !now.Before(alert):
+		item.SLAStatus = tandem.SLAAtRisk
+	}
+	return item
 }
