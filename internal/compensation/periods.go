@@ -185,33 +185,51 @@ func periodResult(ctx context.Context, st Store, p tandem.CompQuarter, payee *ta
 		addStatement(res, s)
 		return res, nil
 	}
-	plan, _, err := CompPlanAt(ctx, st, p.Start)
+	run, err := live(ctx, st, p, payee, cp.AdjustmentsLand, "period "+p.ID)
 	if err != nil {
 		return nil, err
 	}
-	in, err := readInput(ctx, st, plan, p, payee)
-	if err != nil {
+	return run.res, nil
+}
+
+// liveRun is an open period calculated from the current records.
+type liveRun struct {
+	plan    *comp.Plan
+	version *tandem.CompPlanVersion // nil: the built-in default plan
+	in      *tandem.CompInput
+	res     *tandem.CompResult
+	adj     []tandem.CompLine
+}
+
+// live calculates open period p (only payee's statement when payee is set) under the plan in force
+// at its start, with the adjustments that land in it when adjust is set. what names the run in errors.
+func live(ctx context.Context, st Store, p tandem.CompQuarter, payee *tandem.CompPayee, adjust bool, what string) (*liveRun, error) {
+	var run liveRun
+	var err error
+	if run.plan, run.version, err = CompPlanAt(ctx, st, p.Start); err != nil {
 		return nil, err
 	}
-	res, err := comp.Calculate(plan, *in)
-	if err != nil {
-		return nil, fmt.Errorf("calculate period %s: %w", p.ID, err)
+	if run.in, err = readInput(ctx, st, run.plan, p, payee); err != nil {
+		return nil, err
+	}
+	if run.res, err = comp.Calculate(run.plan, *run.in); err != nil {
+		return nil, fmt.Errorf("%s: calculate: %w", what, err)
 	}
 	if payee != nil {
-		res = onlyPayee(res, *payee)
+		run.res = onlyPayee(run.res, *payee)
 	}
-	if cp.AdjustmentsLand {
-		adj, err := adjustments(ctx, st, p, payee)
-		if err != nil {
-			return nil, err
-		}
-		if len(adj) > 0 {
-			if err := comp.WithAdjustments(res, adj); err != nil {
-				return nil, fmt.Errorf("period %s: adjustments: %w", p.ID, err)
-			}
+	if !adjust {
+		return &run, nil
+	}
+	if run.adj, err = adjustments(ctx, st, p, payee); err != nil {
+		return nil, err
+	}
+	if len(run.adj) > 0 {
+		if err := comp.WithAdjustments(run.res, run.adj); err != nil {
+			return nil, fmt.Errorf("%s: adjustments: %w", what, err)
 		}
 	}
-	return res, nil
+	return &run, nil
 }
 
 // frozenResult returns closed period id's frozen result, reading only that document.
@@ -413,27 +431,11 @@ func ClosePeriod(ctx context.Context, st Store, actor tandem.Actor, id string) (
 		return nil, err
 	}
 
-	plan, version, err := CompPlanAt(ctx, st, p.Start)
+	run, err := live(ctx, st, p, nil, true, "close period "+p.ID)
 	if err != nil {
 		return nil, err
 	}
-	in, err := readInput(ctx, st, plan, p, nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := comp.Calculate(plan, *in)
-	if err != nil {
-		return nil, fmt.Errorf("close period %s: calculate: %w", p.ID, err)
-	}
-	adj, err := adjustments(ctx, st, p, nil)
-	if err != nil {
-		return nil, err
-	}
-	if len(adj) > 0 {
-		if err := comp.WithAdjustments(res, adj); err != nil {
-			return nil, fmt.Errorf("close period %s: adjustments: %w", p.ID, err)
-		}
-	}
+	plan, version, in, res, adj := run.plan, run.version, run.in, run.res, run.adj
 	if adj == nil {
 		adj = []tandem.CompLine{}
 	}
