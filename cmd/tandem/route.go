@@ -32,8 +32,9 @@ Required columns (any case): id, account, acv, country, vertical, product_type.
 Optional: partner_id, registration_status, current_motion, partner_tier, stage, currency.
 Any other column is a field a policy can test as fields["name"]. Separators may be ',' or ';';
 acv may be written like "$1,200,000.00"; country may be an ISO code or a common English name;
-stage and registration_status may be written as CRMs export them ("Closed Won", "Pending Approval":
-the table under "CRM spellings" in the README, the one tandem import reads).`
+stage, registration_status, product_type and partner_tier may be written as CRMs export them
+("Closed Won", "Pending Approval", "Add-On": the tables under "CRM spellings" in the README, the ones
+tandem import reads).`
 
 // routeBatchSize is how many rows travel through the pipeline together.
 const routeBatchSize = 1024
@@ -292,14 +293,18 @@ type rowRouter struct {
 	cols   dealColumns
 	deal   policy.Deal
 	fields bool // the policy tests fields, so extra columns must be collected
-	// The CRM spellings of stages and registration statuses, the table tandem import reads too.
-	stages   crmvalue.Table[tandem.Stage]
-	statuses crmvalue.Table[tandem.RegistrationStatus]
+	// The CRM spellings of stages, registration statuses, product types and partner tiers, the tables
+	// tandem import reads too.
+	stages       crmvalue.Table[tandem.Stage]
+	statuses     crmvalue.Table[tandem.RegistrationStatus]
+	productTypes crmvalue.Table[tandem.ProductType]
+	tiers        crmvalue.Table[tandem.Tier]
 }
 
 func newRowRouter(p *policy.Policy, cols dealColumns) *rowRouter {
 	return &rowRouter{p: p, router: p.NewRouter(), cols: cols, fields: p.UsesFields() && len(cols.extra) > 0,
-		stages: crmvalue.Stages(), statuses: crmvalue.RegistrationStatuses()}
+		stages: crmvalue.Stages(), statuses: crmvalue.RegistrationStatuses(),
+		productTypes: crmvalue.ProductTypes(), tiers: crmvalue.Tiers()}
 }
 
 func (rt *rowRouter) routeBatch(b *routeBatch) {
@@ -368,12 +373,7 @@ func (rt *rowRouter) load(row []string) error {
 	}
 	d.Country = code
 	d.Vertical = normalizeCode(get(c.vertical))
-	pt := normalizeCode(get(c.productType))
-	if pt == "add_on" {
-		pt = "addon"
-	}
-	d.ProductType = tandem.ProductType(pt)
-	if !d.ProductType.Valid() {
+	if d.ProductType, ok = rt.productTypes.Lookup(get(c.productType)); !ok {
 		return fmt.Errorf("product_type: %q is not one of core, addon, services", get(c.productType))
 	}
 	d.RegistrationStatus = ""
@@ -388,9 +388,9 @@ func (rt *rowRouter) load(row []string) error {
 			return fmt.Errorf("current_motion: %q is not one of partner_led, co_sell, direct", get(c.currentMotion))
 		}
 	}
-	if v := normalizeCode(get(c.partnerTier)); v != "" {
-		if d.PartnerTier = tandem.Tier(v); !d.PartnerTier.Valid() {
-			return fmt.Errorf("partner_tier: %q is not a partner tier", get(c.partnerTier))
+	if v := get(c.partnerTier); v != "" {
+		if d.PartnerTier, ok = rt.tiers.Lookup(v); !ok {
+			return fmt.Errorf("partner_tier: %q is not a partner tier", v)
 		}
 	}
 	d.Stage = ""
