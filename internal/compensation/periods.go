@@ -35,18 +35,28 @@ import (
 // approved or won registration on it, the anti-cannibalisation flag and the split a resolved conflict
 // decided; every AE with the period's quota, and the partners of the deals. Revops and executives only.
 func CompInput(ctx context.Context, st Store, actor tandem.Actor, period string) (*tandem.CompInput, error) {
-	p, err := tandem.ParseCompPeriod(period)
+	p, err := periodForAll(actor, "comp period", period, "read every deal's compensation input")
 	if err != nil {
 		return nil, err
-	}
-	if !tandem.CompSeesAll(actor) {
-		return nil, tandem.ForbiddenOrHidden(actor, "comp period", period, "read every deal's compensation input")
 	}
 	plan, _, err := CompPlanAt(ctx, st, p.Start)
 	if err != nil {
 		return nil, err
 	}
 	return readInput(ctx, st, plan, p, nil)
+}
+
+// periodForAll parses period id for a read of every deal or statement in it, which only revops and
+// executives make: EFORBIDDEN saying what others may not do, ENOTFOUND (kind id) for partner users.
+func periodForAll(actor tandem.Actor, kind, id, what string) (tandem.CompQuarter, error) {
+	p, err := tandem.ParseCompPeriod(id)
+	if err != nil {
+		return p, err
+	}
+	if !tandem.CompSeesAll(actor) {
+		return p, tandem.ForbiddenOrHidden(actor, kind, id, what)
+	}
+	return p, nil
 }
 
 // readInput reads the input of period p (of one payee when payee is set) and attributes the deals
@@ -72,12 +82,9 @@ func readInput(ctx context.Context, st Store, plan *comp.Plan, p tandem.CompQuar
 // live calculation of an open one under the plan in force at its start, with the adjustments that land
 // in it. Revops and executives only (EFORBIDDEN; ENOTFOUND for partner users).
 func CalculatePeriod(ctx context.Context, st Store, actor tandem.Actor, id string) (*tandem.CompResult, error) {
-	p, err := tandem.ParseCompPeriod(id)
+	p, err := periodForAll(actor, "comp period", id, "read every statement")
 	if err != nil {
 		return nil, err
-	}
-	if !tandem.CompSeesAll(actor) {
-		return nil, tandem.ForbiddenOrHidden(actor, "comp period", id, "read every statement")
 	}
 	return periodResult(ctx, st, p, nil)
 }
@@ -473,11 +480,8 @@ func ClosePeriod(ctx context.Context, st Store, actor tandem.Actor, id string) (
 // frozen plan source, and returns the bytes it produced and the frozen bytes; they are equal unless
 // something is badly wrong. Revops and executives only.
 func ReproduceClosedPeriod(ctx context.Context, st Store, actor tandem.Actor, id string) (reproduced, frozen []byte, err error) {
-	if _, err := tandem.ParseCompPeriod(id); err != nil {
+	if _, err := periodForAll(actor, "comp period", id, "reproduce periods"); err != nil {
 		return nil, nil, err
-	}
-	if !tandem.CompSeesAll(actor) {
-		return nil, nil, tandem.ForbiddenOrHidden(actor, "comp period", id, "reproduce periods")
 	}
 	f, err := st.FrozenCompPeriod(ctx, id)
 	if err != nil {

@@ -43,12 +43,9 @@ type Reconciliation struct {
 // Reconcile compares the statements of period id with the payouts imported for it and lists every
 // difference. Revops and executives only.
 func Reconcile(ctx context.Context, st Store, actor tandem.Actor, id string) (*Reconciliation, error) {
-	p, err := tandem.ParseCompPeriod(id)
+	p, err := periodForAll(actor, "comp reconciliation", id, "reconcile payouts")
 	if err != nil {
 		return nil, err
-	}
-	if !tandem.CompSeesAll(actor) {
-		return nil, tandem.ForbiddenOrHidden(actor, "comp reconciliation", id, "reconcile payouts")
 	}
 	res, err := periodResult(ctx, st, p, nil)
 	if err != nil {

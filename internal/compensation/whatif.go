@@ -115,12 +115,9 @@ type GrossProfitReport struct {
 // cost of goods) per deal (by "deal") or rolled up by "rep", "territory", "partner" or "motion".
 // Revops and executives only.
 func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by string) (*GrossProfitReport, error) {
-	p, err := tandem.ParseCompPeriod(id)
+	p, err := periodForAll(actor, "gross profit", id, "read gross profit")
 	if err != nil {
 		return nil, err
-	}
-	if !tandem.CompSeesAll(actor) {
-		return nil, tandem.ForbiddenOrHidden(actor, "gross profit", id, "read gross profit")
 	}
 	if by == "" {
 		by = "deal"
