@@ -168,3 +168,22 @@ func quoteAll(names []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// Code turns a free-text label into the code a policy rule tests: "Financial Services" and
+// "Partner-Led" become financial_services and partner_led. It returns s (trimmed) itself when it is
+// already a code, which is the common case and costs nothing. Verticals have no fixed table, so this
+// is how tandem route and tandem import (and every router of a stored deal) agree on one.
+func Code(s string) string {
+	s = strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '-' || ('A' <= c && c <= 'Z') || c >= utf8.RuneSelf {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "_")
+}
