@@ -77,7 +77,7 @@ type Deal struct {
 
 // Parser reads rows; build one per goroutine and keep it (its tables make lookups allocation-free).
 type Parser struct {
-	required     map[Field]bool
+	required     uint16 // a bit per field, by fieldBit: checked on every row, so no map
 	stages       crmvalue.Table[tandem.Stage]
 	statuses     crmvalue.Table[tandem.RegistrationStatus]
 	productTypes crmvalue.Table[tandem.ProductType]
@@ -88,87 +88,98 @@ type Parser struct {
 func NewParser(required ...Field) *Parser {
 	p := &Parser{stages: crmvalue.Stages(), statuses: crmvalue.RegistrationStatuses(),
 		productTypes: crmvalue.ProductTypes(), tiers: crmvalue.Tiers()}
-	if len(required) > 0 {
-		p.required = make(map[Field]bool, len(required))
-		for _, f := range required {
-			p.required[f] = true
-		}
+	for _, f := range required {
+		p.required |= fieldBit(f)
 	}
 	return p
 }
+
+// fields lists the fields in the order Parse reads them.
+var fields = [...]Field{ACV, Currency, Country, Vertical, ProductType, RegistrationStatus, CurrentMotion, PartnerTier, Stage}
+
+func fieldBit(f Field) uint16 {
+	for i, g := range fields {
+		if g == f {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+func (p *Parser) requires(bit int) bool { return p.required&(1<<bit) != 0 }
 
 // Parse reads c into d (reset first) and appends an Error for each bad field to errs, in the order
 // of the Field constants, so a caller that reports only the first gets the same one every time.
 func (p *Parser) Parse(c *Cells, d *Deal, errs []Error) []Error {
 	*d = Deal{}
-	fail := func(f Field, v string, pr Problem, detail string) {
-		errs = append(errs, Error{Field: f, Value: v, Problem: pr, Detail: detail})
-	}
 	switch {
 	case c.ACV == "":
-		if p.required[ACV] {
-			fail(ACV, "", Empty, "")
+		if p.requires(0) {
+			errs = append(errs, Error{Field: ACV, Problem: Empty})
 		}
 	default:
 		acv, cur, err := tandem.ParseMoney(c.ACV)
 		if err != nil {
-			fail(ACV, c.ACV, NotNumber, "")
+			errs = append(errs, Error{Field: ACV, Value: c.ACV, Problem: NotNumber})
 			break
 		}
 		d.ACV, d.WrittenCurrency, d.Currency = acv, cur, cur
-		var bad *tandem.Error
-		if errors.As(tandem.CheckAmount("acv", acv), &bad) {
-			fail(ACV, c.ACV, OutOfRange, bad.Message)
+		if err := tandem.CheckAmount("acv", acv); err != nil {
+			detail := err.Error()
+			if bad, ok := errors.AsType[*tandem.Error](err); ok {
+				detail = bad.Message
+			}
+			errs = append(errs, Error{Field: ACV, Value: c.ACV, Problem: OutOfRange, Detail: detail})
 		}
 	}
 	if c.Currency != "" {
 		col := upper(c.Currency)
 		if !tandem.ValidCurrency(col) {
-			fail(Currency, c.Currency, NotCurrency, "")
+			errs = append(errs, Error{Field: Currency, Value: c.Currency, Problem: NotCurrency})
 		}
 		if d.WrittenCurrency != "" && d.WrittenCurrency != col {
-			fail(Currency, c.Currency, CurrencyMismatch, d.WrittenCurrency)
+			errs = append(errs, Error{Field: Currency, Value: c.Currency, Problem: CurrencyMismatch, Detail: d.WrittenCurrency})
 		}
 		d.Currency = col
-	} else if p.required[Currency] {
-		fail(Currency, "", Empty, "")
+	} else if p.requires(1) {
+		errs = append(errs, Error{Field: Currency, Problem: Empty})
 	}
 	if c.Country != "" {
 		code, ok := country.Code(c.Country)
 		if !ok {
-			fail(Country, c.Country, UnknownCountry, "")
+			errs = append(errs, Error{Field: Country, Value: c.Country, Problem: UnknownCountry})
 		}
 		d.Country = code
-	} else if p.required[Country] {
-		fail(Country, "", Empty, "")
+	} else if p.requires(2) {
+		errs = append(errs, Error{Field: Country, Problem: Empty})
 	}
 	d.Vertical = crmvalue.Code(c.Vertical)
-	d.ProductType = lookup(p, p.productTypes, ProductType, c.ProductType, &errs)
-	d.RegistrationStatus = lookup(p, p.statuses, RegistrationStatus, c.RegistrationStatus, &errs)
+	d.ProductType, errs = lookup(p.productTypes, ProductType, c.ProductType, p.requires(4), errs)
+	d.RegistrationStatus, errs = lookup(p.statuses, RegistrationStatus, c.RegistrationStatus, p.requires(5), errs)
 	if v := crmvalue.Code(c.CurrentMotion); v != "" {
 		if d.CurrentMotion = tandem.Motion(v); !d.CurrentMotion.Valid() {
-			fail(CurrentMotion, c.CurrentMotion, UnknownValue, "")
+			errs = append(errs, Error{Field: CurrentMotion, Value: c.CurrentMotion, Problem: UnknownValue})
 		}
-	} else if p.required[CurrentMotion] {
-		fail(CurrentMotion, "", Empty, "")
+	} else if p.requires(6) {
+		errs = append(errs, Error{Field: CurrentMotion, Problem: Empty})
 	}
-	d.PartnerTier = lookup(p, p.tiers, PartnerTier, c.PartnerTier, &errs)
-	d.Stage = lookup(p, p.stages, Stage, c.Stage, &errs)
+	d.PartnerTier, errs = lookup(p.tiers, PartnerTier, c.PartnerTier, p.requires(7), errs)
+	d.Stage, errs = lookup(p.stages, Stage, c.Stage, p.requires(8), errs)
 	return errs
 }
 
-func lookup[T ~string](p *Parser, t crmvalue.Table[T], f Field, v string, errs *[]Error) T {
+func lookup[T ~string](t crmvalue.Table[T], f Field, v string, required bool, errs []Error) (T, []Error) {
 	if v == "" {
-		if p.required[f] {
-			*errs = append(*errs, Error{Field: f, Problem: Empty})
+		if required {
+			errs = append(errs, Error{Field: f, Problem: Empty})
 		}
-		return ""
+		return "", errs
 	}
 	got, ok := t.Lookup(v)
 	if !ok {
-		*errs = append(*errs, Error{Field: f, Value: v, Problem: UnknownValue})
+		errs = append(errs, Error{Field: f, Value: v, Problem: UnknownValue})
 	}
-	return got
+	return got, errs
 }
 
 // upper upper-cases ASCII without allocating when s already is.
