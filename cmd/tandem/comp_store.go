@@ -7,6 +7,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 )
 
 // The store-backed compensation subcommands, run as the system actor on the database (-db, else
@@ -48,11 +49,11 @@ func runCompPublish(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	v, err := st.CreateCompPlanDraft(ctx, tandem.SystemActor, string(src))
+	v, err := compensation.CreateCompPlanDraft(ctx, st, tandem.SystemActor, string(src))
 	if err != nil {
 		return err
 	}
-	if v, err = st.PublishCompPlanVersion(ctx, tandem.SystemActor, v.ID); err != nil {
+	if v, err = compensation.PublishCompPlanVersion(ctx, st, tandem.SystemActor, v.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "published %s version %s (id %d), in force from %s\n", v.Name, v.Version, v.ID,
@@ -75,7 +76,7 @@ func runCompClose(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	p, err := st.ClosePeriod(ctx, tandem.SystemActor, pos[0])
+	p, err := compensation.ClosePeriod(ctx, st, tandem.SystemActor, pos[0])
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func runCompStatements(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := st.CalculatePeriod(ctx, tandem.SystemActor, pos[0])
+	res, err := compensation.CalculatePeriod(ctx, st, tandem.SystemActor, pos[0])
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/tandem-revops/tandem/internal/csvio"
 
 	tandem "github.com/tandem-revops/tandem"
-	countries "github.com/tandem-revops/tandem/internal/country"
 	"github.com/tandem-revops/tandem/internal/crmvalue"
+	"github.com/tandem-revops/tandem/internal/dealrow"
 	"github.com/tandem-revops/tandem/internal/policy"
 )
 
@@ -32,8 +32,9 @@ Required columns (any case): id, account, acv, country, vertical, product_type.
 Optional: partner_id, registration_status, current_motion, partner_tier, stage, currency.
 Any other column is a field a policy can test as fields["name"]. Separators may be ',' or ';';
 acv may be written like "$1,200,000.00"; country may be an ISO code or a common English name;
-stage and registration_status may be written as CRMs export them ("Closed Won", "Pending Approval":
-the table under "CRM spellings" in the README, the one tandem import reads).`
+stage, registration_status, product_type and partner_tier may be written as CRMs export them
+("Closed Won", "Pending Approval", "Add-On": the tables under "CRM spellings" in the README, the ones
+tandem import reads).`
 
 // routeBatchSize is how many rows travel through the pipeline together.
 const routeBatchSize = 1024
@@ -292,14 +293,17 @@ type rowRouter struct {
 	cols   dealColumns
 	deal   policy.Deal
 	fields bool // the policy tests fields, so extra columns must be collected
-	// The CRM spellings of stages and registration statuses, the table tandem import reads too.
-	stages   crmvalue.Table[tandem.Stage]
-	statuses crmvalue.Table[tandem.RegistrationStatus]
+	// The deal-row reader tandem import reads opportunities with: the same CRM spellings of stages,
+	// registration statuses, product types, partner tiers, countries, verticals and amounts.
+	parser *dealrow.Parser
+	cells  dealrow.Cells
+	values dealrow.Deal
+	errs   []dealrow.Error
 }
 
 func newRowRouter(p *policy.Policy, cols dealColumns) *rowRouter {
 	return &rowRouter{p: p, router: p.NewRouter(), cols: cols, fields: p.UsesFields() && len(cols.extra) > 0,
-		stages: crmvalue.Stages(), statuses: crmvalue.RegistrationStatuses()}
+		parser: dealrow.NewParser(dealrow.ACV, dealrow.Country, dealrow.ProductType)}
 }
 
 func (rt *rowRouter) routeBatch(b *routeBatch) {
@@ -339,67 +343,21 @@ func (rt *rowRouter) load(row []string) error {
 	if d.ID == "" {
 		return errors.New("id: empty")
 	}
-	acvText := get(c.acv)
-	if acvText == "" {
-		return errors.New("acv: empty")
-	}
-	acv, cur, err := tandem.ParseMoney(acvText)
-	if err != nil {
-		return fmt.Errorf("acv: %q is not a number", acvText)
-	}
-	var bad *tandem.Error
-	if errors.As(tandem.CheckAmount("acv", acv), &bad) {
-		return fmt.Errorf("acv: %q %s", acvText, bad.Message)
-	}
-	d.ACV, d.Currency = acv, cur
-	if col := strings.ToUpper(get(c.currency)); col != "" {
-		if cur != "" && cur != col {
-			return fmt.Errorf("currency: acv %q is in %s but the currency column says %s", acvText, cur, col)
-		}
-		d.Currency = col
-	}
-	country := get(c.country)
-	if country == "" {
-		return errors.New("country: empty")
-	}
-	code, ok := countries.Code(country)
-	if !ok {
-		return fmt.Errorf("country: %q is not an ISO country code or a known country name", country)
-	}
-	d.Country = code
-	d.Vertical = normalizeCode(get(c.vertical))
-	pt := normalizeCode(get(c.productType))
-	if pt == "add_on" {
-		pt = "addon"
-	}
-	d.ProductType = tandem.ProductType(pt)
-	if !d.ProductType.Valid() {
-		return fmt.Errorf("product_type: %q is not one of core, addon, services", get(c.productType))
-	}
-	d.RegistrationStatus = ""
-	if v := strings.TrimSpace(get(c.registrationStatus)); v != "" {
-		var ok bool
-		if d.RegistrationStatus, ok = rt.statuses.Lookup(v); !ok {
-			return fmt.Errorf("registration_status: %q is not a registration status (see \"CRM spellings\" in the README)", v)
+	rt.cells = dealrow.Cells{ACV: get(c.acv), Currency: get(c.currency), Country: get(c.country),
+		Vertical: get(c.vertical), ProductType: get(c.productType), RegistrationStatus: get(c.registrationStatus),
+		CurrentMotion: get(c.currentMotion), PartnerTier: get(c.partnerTier), Stage: get(c.stage)}
+	v := &rt.values
+	rt.errs = rt.parser.Parse(&rt.cells, v, rt.errs[:0])
+	for i := range rt.errs {
+		// A currency that is not ISO 4217 is left to the router, whose refusal names the currencies
+		// the programme accepts.
+		if rt.errs[i].Problem != dealrow.NotCurrency {
+			return dealRowError(&rt.errs[i], rt.cells.ACV)
 		}
 	}
-	if v := normalizeCode(get(c.currentMotion)); v != "" {
-		if d.CurrentMotion = tandem.Motion(v); !d.CurrentMotion.Valid() {
-			return fmt.Errorf("current_motion: %q is not one of partner_led, co_sell, direct", get(c.currentMotion))
-		}
-	}
-	if v := normalizeCode(get(c.partnerTier)); v != "" {
-		if d.PartnerTier = tandem.Tier(v); !d.PartnerTier.Valid() {
-			return fmt.Errorf("partner_tier: %q is not a partner tier", get(c.partnerTier))
-		}
-	}
-	d.Stage = ""
-	if v := strings.TrimSpace(get(c.stage)); v != "" {
-		var ok bool
-		if d.Stage, ok = rt.stages.Lookup(v); !ok {
-			return fmt.Errorf("stage: %q is not a sales stage (see \"CRM spellings\" in the README)", v)
-		}
-	}
+	d.ACV, d.Currency, d.Country, d.Vertical = v.ACV, v.Currency, v.Country, v.Vertical
+	d.ProductType, d.RegistrationStatus, d.CurrentMotion = v.ProductType, v.RegistrationStatus, v.CurrentMotion
+	d.PartnerTier, d.Stage = v.PartnerTier, v.Stage
 	if rt.fields {
 		d.Fields = make(map[string]string, len(c.extra))
 		for i, col := range c.extra {
@@ -409,22 +367,41 @@ func (rt *rowRouter) load(row []string) error {
 	return nil
 }
 
-// normalizeCode turns "Financial Services" or "Partner-Led" into financial_services, partner_led.
-// It returns s itself when it is already a code, which is the common case and costs nothing.
-func normalizeCode(s string) string {
-	s = strings.TrimSpace(s)
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ' ' || c == '-' || ('A' <= c && c <= 'Z') || c >= utf8.RuneSelf {
-			clean = false
-			break
+// dealRowError words a bad field as tandem route always has.
+func dealRowError(e *dealrow.Error, acvText string) error {
+	switch e.Field {
+	case dealrow.ACV:
+		switch e.Problem {
+		case dealrow.Empty:
+			return errors.New("acv: empty")
+		case dealrow.OutOfRange:
+			return fmt.Errorf("acv: %q %s", e.Value, e.Detail)
 		}
+		return fmt.Errorf("acv: %q is not a number", e.Value)
+	case dealrow.Currency:
+		return fmt.Errorf("currency: acv %q is in %s but the currency column says %s", acvText, e.Detail, strings.ToUpper(e.Value))
+	case dealrow.Country:
+		if e.Problem == dealrow.Empty {
+			return errors.New("country: empty")
+		}
+		return fmt.Errorf("country: %q is not an ISO country code or a known country name", e.Value)
+	case dealrow.ProductType:
+		return fmt.Errorf("product_type: %q is not one of core, addon, services", e.Value)
+	case dealrow.RegistrationStatus:
+		return fmt.Errorf("registration_status: %q is not a registration status (see \"CRM spellings\" in the README)", e.Value)
+	case dealrow.CurrentMotion:
+		return fmt.Errorf("current_motion: %q is not one of partner_led, co_sell, direct", e.Value)
+	case dealrow.PartnerTier:
+		return fmt.Errorf("partner_tier: %q is not a partner tier", e.Value)
+	case dealrow.Stage:
+		return fmt.Errorf("stage: %q is not a sales stage (see \"CRM spellings\" in the README)", e.Value)
 	}
-	if clean {
-		return s
-	}
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "_")
+	return fmt.Errorf("%s: %q is not valid", e.Field, e.Value)
 }
+
+// normalizeCode turns "Product Type" into product_type: header names compare as the codes verticals
+// and motions are read as.
+func normalizeCode(s string) string { return crmvalue.Code(s) }
 
 // appendDecision appends one routed deal as a JSON line.
 func appendDecision(dst []byte, id string, d *policy.Decision) []byte {

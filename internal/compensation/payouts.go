@@ -1,6 +1,16 @@
-// Package compensation owns the compensation workflows around the pure calculator (internal/comp)
-// that are not the store's: today the payout file — read, checked row by row against the payees and
-// handed to the store whole or not at all — and, as they move out of the store, the runs and closes.
+// Package compensation owns the compensation workflows around the pure calculator (internal/comp):
+// plan versions (draft, check, publish; the plan in force on a day), period runs (the live result of
+// an open period with the adjustments that land in it, statements scoped to who may see them), the
+// close that freezes a period, reproducing a closed period, what-ifs, gross profit, attribution
+// recomputes, and the payout file with its reconciliation. The server, the CLI, the demo and the
+// jobs call these functions alike.
+//
+// The store (internal/sqlstore) stays storage: it reads and writes the records of the domain
+// (tandem.CompInput, CompPeriod, CompPlanVersion, frozen documents, payouts) and never calculates.
+// Transactions stay in its hands: a workflow whose writes must be atomic hands the store either the
+// finished records (ClosePeriod: StoreClosedPeriod rechecks and writes in one transaction) or a
+// callback the store runs inside its transaction (PublishCompPlanVersion's plan check,
+// RecomputeAttribution's rules). Store lists what the workflows need.
 package compensation
 
 import (

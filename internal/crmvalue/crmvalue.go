@@ -1,7 +1,7 @@
-// Package crmvalue is the one table of how CRMs spell the sales stages and deal-registration statuses
-// Tandem reads: Salesforce's "Closed Won" and "Pending Approval", HubSpot's "contractsent", a PRM's
-// "Declined". tandem import and tandem route both read through it, so a file one accepts the other
-// accepts too; the README's "CRM spellings" section lists the same table (a test keeps them in step).
+// Package crmvalue is the one table of how CRMs spell the sales stages, deal-registration statuses,
+// product types and partner tiers Tandem reads: Salesforce's "Closed Won" and "Pending Approval",
+// HubSpot's "contractsent", a PRM's "Declined", "Add-On", "Authorized". tandem import and tandem route
+// both read through it, so a file one accepts the other accepts too; the README's "CRM spellings" section lists the same table (a test keeps them in step).
 // Spellings compare by Key: case, spaces and punctuation do not matter.
 package crmvalue
 
@@ -38,6 +38,22 @@ var registrationStatuses = []Spellings[tandem.RegistrationStatus]{
 	{tandem.RegistrationWithdrawn, []string{"withdrawn", "cancelled", "canceled", "recalled"}},
 }
 
+// productTypes lists, for each product type, the CRM spellings read as it (opportunity types and
+// product families as exports write them).
+var productTypes = []Spellings[tandem.ProductType]{
+	{tandem.ProductCore, []string{"license", "licence", "subscription", "platform", "software", "new business",
+		"existing business - replacement", "existing customer - replacement", "existing customer - downgrade"}},
+	{tandem.ProductAddon, []string{"add-on", "add on", "upgrade", "expansion", "upsell", "existing business",
+		"existing business - upgrade", "existing customer - upgrade"}},
+	{tandem.ProductServices, []string{"service", "professional services", "consulting", "training", "implementation"}},
+}
+
+// tiers lists, for each partner tier, the PRM spellings read as it.
+var tiers = []Spellings[tandem.Tier]{
+	{tandem.TierPlatinum, nil}, {tandem.TierGold, nil}, {tandem.TierSilver, nil},
+	{tandem.TierRegistered, []string{"member", "authorized", "authorised"}},
+}
+
 // Spellings is one value and the spellings read as it.
 type Spellings[T ~string] struct {
 	Value T
@@ -51,6 +67,12 @@ func StageSpellings() []Spellings[tandem.Stage] { return stages }
 func RegistrationStatusSpellings() []Spellings[tandem.RegistrationStatus] {
 	return registrationStatuses
 }
+
+// ProductTypeSpellings returns the product type table.
+func ProductTypeSpellings() []Spellings[tandem.ProductType] { return productTypes }
+
+// TierSpellings returns the partner tier table, highest first.
+func TierSpellings() []Spellings[tandem.Tier] { return tiers }
 
 // Table maps Key(spelling) to its value. Build one with NewTable and keep it: lookups do not allocate.
 type Table[T ~string] map[string]T
@@ -72,6 +94,12 @@ func Stages() Table[tandem.Stage] { return NewTable(stages) }
 
 // RegistrationStatuses returns the lookup of the registration status spellings.
 func RegistrationStatuses() Table[tandem.RegistrationStatus] { return NewTable(registrationStatuses) }
+
+// ProductTypes returns the lookup of the product type spellings.
+func ProductTypes() Table[tandem.ProductType] { return NewTable(productTypes) }
+
+// Tiers returns the lookup of the partner tier spellings.
+func Tiers() Table[tandem.Tier] { return NewTable(tiers) }
 
 // Lookup finds s in t, whatever its case, spaces and punctuation.
 func (t Table[T]) Lookup(s string) (T, bool) {
@@ -110,24 +138,52 @@ func AppendKey(buf []byte, s string) []byte {
 	return buf
 }
 
-// Markdown renders both tables as the README documents them.
+// Markdown renders the tables as the README documents them.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("| Stage | Also read as |\n|---|---|\n")
-	for _, s := range stages {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", s.Value, quoteAll(s.Names))
-	}
-	b.WriteString("\n| Registration status | Also read as |\n|---|---|\n")
-	for _, s := range registrationStatuses {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", s.Value, quoteAll(s.Names))
-	}
+	writeTable(&b, "Stage", stages)
+	b.WriteString("\n")
+	writeTable(&b, "Registration status", registrationStatuses)
+	b.WriteString("\n")
+	writeTable(&b, "Product type", productTypes)
+	b.WriteString("\n")
+	writeTable(&b, "Partner tier", tiers)
 	return b.String()
 }
 
+func writeTable[T ~string](b *strings.Builder, title string, list []Spellings[T]) {
+	fmt.Fprintf(b, "| %s | Also read as |\n|---|---|\n", title)
+	for _, s := range list {
+		fmt.Fprintf(b, "| `%s` | %s |\n", s.Value, quoteAll(s.Names))
+	}
+}
+
 func quoteAll(names []string) string {
+	if len(names) == 0 {
+		return "—"
+	}
 	q := make([]string, len(names))
 	for i, n := range names {
 		q[i] = "`" + n + "`"
 	}
 	return strings.Join(q, ", ")
+}
+
+// Code turns a free-text label into the code a policy rule tests: "Financial Services" and
+// "Partner-Led" become financial_services and partner_led. It returns s (trimmed) itself when it is
+// already a code, which is the common case and costs nothing. Verticals have no fixed table, so this
+// is how tandem route and tandem import (and every router of a stored deal) agree on one.
+func Code(s string) string {
+	s = strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '-' || ('A' <= c && c <= 'Z') || c >= utf8.RuneSelf {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "_")
 }

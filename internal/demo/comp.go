@@ -8,6 +8,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -47,11 +48,11 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 		}
 		src = strings.Replace(src, old, repl, 1)
 	}
-	v, err := st.CreateCompPlanDraft(ctx, actor, src)
+	v, err := compensation.CreateCompPlanDraft(ctx, st, actor, src)
 	if err != nil {
 		return fmt.Errorf("demo: comp plan: %w", err)
 	}
-	if _, err := st.PublishCompPlanVersion(ctx, actor, v.ID); err != nil {
+	if _, err := compensation.PublishCompPlanVersion(ctx, st, actor, v.ID); err != nil {
 		return fmt.Errorf("demo: comp plan: %w", err)
 	}
 
@@ -59,7 +60,7 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 	sold := map[int64]tandem.Money{}
 	var aes []int64
 	for _, q := range quarters {
-		in, err := st.CompInput(ctx, actor, q.ID)
+		in, err := compensation.CompInput(ctx, st, actor, q.ID)
 		if err != nil {
 			return fmt.Errorf("demo: comp input %s: %w", q.ID, err)
 		}
@@ -96,14 +97,14 @@ func writeComp(ctx context.Context, st *sqlstore.Store, today time.Time) error {
 		}
 	}
 	for _, q := range quarters {
-		if _, err := st.ClosePeriod(ctx, actor, q.ID); err != nil {
+		if _, err := compensation.ClosePeriod(ctx, st, actor, q.ID); err != nil {
 			return fmt.Errorf("demo: close %s: %w", q.ID, err)
 		}
 	}
 
 	// A partner deal of the last closed quarter gets 10 points more discount after the close.
 	last := quarters[len(quarters)-1]
-	in, err := st.CompInput(ctx, actor, last.ID)
+	in, err := compensation.CompInput(ctx, st, actor, last.ID)
 	if err != nil {
 		return fmt.Errorf("demo: comp input %s: %w", last.ID, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 )
 
 // TestDemoCompensation: the demo has a published plan, quotas, the last four completed quarters closed
@@ -21,7 +22,7 @@ func TestDemoCompensation(t *testing.T) {
 	st := openStore(t, path)
 	st.SetClock(func() time.Time { return Today })
 	actor := tandem.SystemActor
-	plan, v, err := st.CompPlanAt(ctx, Today)
+	plan, v, err := compensation.CompPlanAt(ctx, st, Today)
 	if err != nil || v == nil || plan.Version() != "demo-1" {
 		t.Fatalf("plan in force: %v %v", v, err)
 	}
@@ -37,7 +38,7 @@ func TestDemoCompensation(t *testing.T) {
 		if !closed[id] {
 			t.Errorf("%s is not closed: %v", id, closed)
 		}
-		res, err := st.CalculatePeriod(ctx, actor, id)
+		res, err := compensation.CalculatePeriod(ctx, st, actor, id)
 		if err != nil || len(res.AEs) == 0 || len(res.Partners) == 0 {
 			t.Errorf("%s: %v", id, err)
 		}
@@ -51,7 +52,7 @@ func TestDemoCompensation(t *testing.T) {
 			t.Errorf("AE %d has a quarterly quota of %s, want $600,000 to $1,500,000", q.UserID, q.Amount.Format("USD"))
 		}
 	}
-	res, err := st.CalculatePeriod(ctx, actor, "2026-Q4")
+	res, err := compensation.CalculatePeriod(ctx, st, actor, "2026-Q4")
 	if err != nil {
 		t.Fatal(err)
 	}

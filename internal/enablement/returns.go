@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/portfolio"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -110,7 +111,7 @@ func (s *Service) ReadLedger(ctx context.Context, actor tandem.Actor, w Window) 
 	margins := map[int64]tandem.Money{}
 	for q := w.From - w.From%3; q <= w.To; q += 3 {
 		period := fmt.Sprintf("%04d-Q%d", int(q)/12, int(q)%12/3+1)
-		gp, err := s.Store.GrossProfit(ctx, actor, period, "deal")
+		gp, err := compensation.GrossProfit(ctx, s.Store, actor, period, "deal")
 		if err != nil {
 			return nil, fmt.Errorf("gross profit of %s: %w", period, err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/csvio"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -142,11 +143,11 @@ func (s *Service) SyncSPIFFs(ctx context.Context, actor tandem.Actor) (int, erro
 		if p.Status != "closed" {
 			continue
 		}
-		res, err := s.Store.ListCompStatements(ctx, actor, p.ID)
+		res, err := compensation.ListCompStatements(ctx, s.Store, actor, p.ID)
 		if err != nil {
 			return 0, fmt.Errorf("sync SPIFFs of %s: %w", p.ID, err)
 		}
-		plan, _, err := s.Store.CompPlanAt(ctx, p.Start)
+		plan, _, err := compensation.CompPlanAt(ctx, s.Store, p.Start)
 		if err != nil {
 			return 0, fmt.Errorf("sync SPIFFs of %s: %w", p.ID, err)
 		}

@@ -1,12 +1,14 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/dealrow"
 	"github.com/tandem-revops/tandem/internal/policy"
 )
 
@@ -221,6 +223,7 @@ func opportunitiesSpec(imp *Importer, l *layout) kindSpec[opportunityRow] {
 	acv, currency, stage, forecast, country := s["acv"], s["currency"], s["stage"], s["forecast_category"], s["country"]
 	vertical, discount, attribution, createdOn, closeDate := s["vertical"], s["discount"], s["attribution"], s["created_on"], s["close_date"]
 	v := imp.vocab
+	deals := dealrow.NewParser()
 	buf := make([]tandem.Opportunity, 0, imp.opts.BatchSize)
 	return kindSpec[opportunityRow]{
 		parse: func(p *rowParser, row *opportunityRow, refs *refList) string {
@@ -238,23 +241,36 @@ func opportunitiesSpec(imp *Importer, l *layout) kindSpec[opportunityRow] {
 			row.partner = p.text(partner)
 			refs.add(&o.PartnerID, "partners", byExternalID, row.partner, partner)
 			o.Product = p.text(product)
-			o.ProductType = enum(p, productType, v.productTypes, tandem.ProductTypes, tandem.ProductCore)
-			var written string
-			o.ACV, written = p.money(acv)
-			o.Currency = p.currency(currency)
-			switch {
-			case o.Currency == "":
-				o.Currency = written
-				if o.Currency == "" {
-					o.Currency = l.currency
-				}
-			case written != "" && written != o.Currency:
-				p.fail(acv, p.raw(acv), "the amount is in %s but the currency column says %s", written, o.Currency)
+			// The deal values go through the reader tandem route uses; the errors keep import's wording
+			// and come in the order they always have.
+			cells := dealrow.Cells{ACV: p.text(acv), Currency: p.text(currency), Country: p.text(country),
+				Vertical: p.text(vertical), ProductType: p.text(productType), Stage: p.text(stage)}
+			var d dealrow.Deal
+			errs := deals.Parse(&cells, &d, nil)
+			o.ProductType = cmp.Or(d.ProductType, tandem.ProductCore)
+			report(p, errs, dealrow.ProductType, productType, oneOf(tandem.ProductTypes))
+			o.ACV = d.ACV
+			report(p, errs, dealrow.ACV, acv, "")
+			o.Currency = d.Currency
+			if o.Currency == "" {
+				o.Currency = l.currency
 			}
-			o.Stage = enum(p, stage, v.stages, tandem.Stages, "")
+			for _, e := range errs {
+				switch {
+				case e.Field != dealrow.Currency:
+				case e.Problem == dealrow.NotCurrency:
+					p.fail(currency, p.raw(currency), "not an ISO 4217 currency code")
+				case e.Problem == dealrow.CurrencyMismatch:
+					p.fail(acv, p.raw(acv), "the amount is in %s but the currency column says %s", d.WrittenCurrency, o.Currency)
+				}
+			}
+			o.Stage = d.Stage
+			report(p, errs, dealrow.Stage, stage, oneOf(tandem.Stages))
 			o.ForecastCategory = enum(p, forecast, v.forecasts, tandem.ForecastCategories, defaultForecast(o.Stage))
-			o.Country = p.country(country)
-			o.Vertical = p.text(vertical)
+			o.Country = d.Country
+			report(p, errs, dealrow.Country, country, "")
+			// Stored as written, for people to read; routing reads its code (policy.DealOf).
+			o.Vertical = cells.Vertical
 			o.DiscountBasisPoints = p.percent(discount)
 			o.Attribution = enum(p, attribution, v.attributions, tandem.Attributions, "")
 			o.CreatedOn = p.date(createdOn)
@@ -274,6 +290,25 @@ func opportunitiesSpec(imp *Importer, l *layout) kindSpec[opportunityRow] {
 			}
 			return tx.UpsertOpportunities(ctx, buf)
 		},
+	}
+}
+
+// report words the dealrow errors about field f as import does, on the source column src: an amount
+// that is not a number, an unknown country, a value no table knows (expected lists them). An amount
+// out of range is left to the opportunity's own validation.
+func report(p *rowParser, errs []dealrow.Error, f dealrow.Field, src *source, expected string) {
+	for _, e := range errs {
+		if e.Field != f {
+			continue
+		}
+		switch e.Problem {
+		case dealrow.NotNumber:
+			p.fail(src, p.raw(src), "not a number")
+		case dealrow.UnknownCountry:
+			p.fail(src, p.raw(src), "unknown country (write an ISO code such as US or DE, or map it under values)")
+		case dealrow.UnknownValue:
+			p.fail(src, p.raw(src), "unknown value (%s; or map it under values)", expected)
+		}
 	}
 }
 

@@ -43,17 +43,8 @@ func newVocabulary() *vocabulary {
 		tandem.ForecastClosed:   {"closed", "closed won", "won"},
 		tandem.ForecastOmitted:  {"omitted", "omit", "not forecasted", "closed lost", "lost"},
 	})
-	v.productTypes = synonyms(map[tandem.ProductType][]string{
-		tandem.ProductCore: {"core", "license", "licence", "subscription", "platform", "software", "new business",
-			"existing business - replacement", "existing customer - replacement", "existing customer - downgrade"},
-		tandem.ProductAddon: {"addon", "add-on", "add on", "upgrade", "expansion", "upsell", "existing business",
-			"existing business - upgrade", "existing customer - upgrade"},
-		tandem.ProductServices: {"services", "service", "professional services", "consulting", "training", "implementation"},
-	})
-	v.tiers = synonyms(map[tandem.Tier][]string{
-		tandem.TierPlatinum: {"platinum"}, tandem.TierGold: {"gold"}, tandem.TierSilver: {"silver"},
-		tandem.TierRegistered: {"registered", "member", "authorized", "authorised"},
-	})
+	v.productTypes = crmvalue.ProductTypes() // one table with tandem route
+	v.tiers = crmvalue.Tiers()
 	v.partnerTypes = synonyms(map[tandem.PartnerType][]string{
 		tandem.PartnerReseller: {"reseller", "var", "value added reseller", "distributor"},
 		tandem.PartnerReferral: {"referral", "referral partner", "influencer"},

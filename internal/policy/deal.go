@@ -4,6 +4,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/crmvalue"
 )
 
 // Deal is what the rules of engagement look at: the fields of an opportunity or a registration that a
@@ -43,7 +44,7 @@ func DealOf(o *tandem.Opportunity, st tandem.RoutingState) Deal {
 		ACV:                o.ACV,
 		Currency:           o.Currency,
 		Country:            o.Country,
-		Vertical:           o.Vertical,
+		Vertical:           crmvalue.Code(o.Vertical), // rules test the code; the stored text may read "Financial Services"
 		ProductType:        o.ProductType,
 		PartnerTier:        st.PartnerTier,
 		RegistrationStatus: st.RegistrationStatus,

@@ -156,7 +156,7 @@ func (s *Server) registerCompAPI() {
 		"The YAML must parse (422 naming line, column, field and reason); name, version and effective date come from it.")
 	create.DefaultStatus = http.StatusCreated
 	register(s.api, create, func(ctx context.Context, in *struct{ Body compSourceInput }) (*bodyOutput[sqlstore.CompPlanVersion], error) {
-		v, err := s.store.CreateCompPlanDraft(ctx, actorFrom(ctx), in.Body.Source)
+		v, err := compensation.CreateCompPlanDraft(ctx, s.store, actorFrom(ctx), in.Body.Source)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -166,7 +166,7 @@ func (s *Server) registerCompAPI() {
 		"Publish a draft compensation plan", "It is in force from its effective date; the version published before is superseded "+
 			"(and stays in force for the periods before). A plan with error findings is refused (422); anything but a draft is 409."),
 		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.CompPlanVersion], error) {
-			v, err := s.store.PublishCompPlanVersion(ctx, actorFrom(ctx), in.ID)
+			v, err := compensation.PublishCompPlanVersion(ctx, s.store, actorFrom(ctx), in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -220,7 +220,7 @@ func (s *Server) registerCompAPI() {
 		"Freezes its input, adjustments, plan version and result (with SHA-256). Periods close in order, after they end; "+
 			"a closed period never changes: closing it again is 409."),
 		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.CompPeriod], error) {
-			p, err := s.store.ClosePeriod(ctx, actorFrom(ctx), in.Period)
+			p, err := compensation.ClosePeriod(ctx, s.store, actorFrom(ctx), in.Period)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -230,7 +230,7 @@ func (s *Server) registerCompAPI() {
 		"The statements the caller may see: an AE their own, a manager their team's, a partner manager the partners they "+
 			"manage, a partner user its partner's, revops and executives all (with gross profit per deal in profit)."),
 		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[comp.Result], error) {
-			res, err := s.store.ListCompStatements(ctx, actorFrom(ctx), in.Period)
+			res, err := compensation.ListCompStatements(ctx, s.store, actorFrom(ctx), in.Period)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -240,7 +240,7 @@ func (s *Server) registerCompAPI() {
 		"Every line with its deal, rule, plan version and explanation; the total equals the sum of the lines. 404 when the "+
 			"caller may not see it."),
 		func(ctx context.Context, in *CompStatementParams) (*bodyOutput[comp.Statement], error) {
-			st, err := s.store.PayeeStatement(ctx, actorFrom(ctx), in.Period, in.Kind, in.ID)
+			st, err := compensation.PayeeStatement(ctx, s.store, actorFrom(ctx), in.Period, in.Kind, in.ID)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -318,8 +318,8 @@ func (s *Server) registerCompAPI() {
 	register(s.api, opGet("get-comp-reconciliation", "/comp/periods/{period}/reconciliation", "Reconcile payouts",
 		"The period's statements against the payouts imported for it: every difference (underpaid, overpaid, paid but not "+
 			"owed, owed but not paid) with expected, paid and the difference."),
-		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.Reconciliation], error) {
-			rec, err := s.store.Reconcile(ctx, actorFrom(ctx), in.Period)
+		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[compensation.Reconciliation], error) {
+			rec, err := compensation.Reconcile(ctx, s.store, actorFrom(ctx), in.Period)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -329,8 +329,8 @@ func (s *Server) registerCompAPI() {
 		"Pays the closed-won deals of the quarters from..to under the plan in force then (a closed quarter: its frozen "+
 			"input and plan) and under the draft, and reports the change in AE pay, partner margin and cost of sale per "+
 			"person and in total. Nothing is saved."),
-		func(ctx context.Context, in *struct{ Body whatIfInput }) (*bodyOutput[sqlstore.WhatIfReport], error) {
-			rep, err := s.store.WhatIf(ctx, actorFrom(ctx), in.Body.Source, in.Body.From, in.Body.To)
+		func(ctx context.Context, in *struct{ Body whatIfInput }) (*bodyOutput[compensation.WhatIfReport], error) {
+			rep, err := compensation.WhatIf(ctx, s.store, actorFrom(ctx), in.Body.Source, in.Body.From, in.Body.To)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -339,8 +339,8 @@ func (s *Server) registerCompAPI() {
 	register(s.api, opGet("get-gross-profit", "/comp/periods/{period}/gross-profit", "Gross profit",
 		"ACV − discount − partner margin − SPIFFs − MDF share − cost of goods, per deal or rolled up per rep, territory, "+
 			"partner or motion, with the period's total."),
-		func(ctx context.Context, in *grossProfitInput) (*bodyOutput[sqlstore.GrossProfitReport], error) {
-			rep, err := s.store.GrossProfit(ctx, actorFrom(ctx), in.Period, in.By)
+		func(ctx context.Context, in *grossProfitInput) (*bodyOutput[compensation.GrossProfitReport], error) {
+			rep, err := compensation.GrossProfit(ctx, s.store, actorFrom(ctx), in.Period, in.By)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -367,7 +367,7 @@ func (s *Server) registerCompAPI() {
 		"Derives the attribution of the given opportunities (all when none are given) with the rules of the plan in force "+
 			"and stores each one that changed, audited."),
 		func(ctx context.Context, in *struct{ Body recomputeInput }) (*bodyOutput[sqlstore.AttributionRun], error) {
-			run, err := s.store.RecomputeAttribution(ctx, actorFrom(ctx), nil, in.Body.OpportunityIDs)
+			run, err := compensation.RecomputeAttribution(ctx, s.store, actorFrom(ctx), nil, in.Body.OpportunityIDs)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -377,7 +377,7 @@ func (s *Server) registerCompAPI() {
 
 // compPlanView returns the plan in force at at, rendered.
 func (s *Server) compPlanView(ctx context.Context, at time.Time) (*compPlanView, error) {
-	plan, v, err := s.store.CompPlanAt(ctx, at)
+	plan, v, err := compensation.CompPlanAt(ctx, s.store, at)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +399,7 @@ func (s *Server) compPlanView(ctx context.Context, at time.Time) (*compPlanView,
 // nothing in the period has an empty statement (downloaded as such), not a 404.
 func (s *Server) payeeStatementOrEmpty(ctx context.Context, period string, kind comp.PayeeKind, id int64) (*comp.Statement, error) {
 	actor := actorFrom(ctx)
-	st, err := s.store.PayeeStatement(ctx, actor, period, kind, id)
+	st, err := compensation.PayeeStatement(ctx, s.store, actor, period, kind, id)
 	if tandem.ErrorCode(err) != tandem.ENOTFOUND {
 		return st, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -140,13 +141,13 @@ func TestCompAPI(t *testing.T) {
 		}
 
 		// Gross profit rolls up; what-if compares; nothing is written.
-		var gp sqlstore.GrossProfitReport
+		var gp compensation.GrossProfitReport
 		e.do("cro", "GET", base+"/gross-profit?by=partner", nil).json(t, &gp)
 		if len(gp.Rows) != 3 || gp.Total.Deals != 3 {
 			t.Errorf("gross profit by partner %+v", gp)
 		}
 		draft := strings.Replace(string(comp.DefaultSource()), `base_rate: "8%"`, `base_rate: "9%"`, 1)
-		var wi sqlstore.WhatIfReport
+		var wi compensation.WhatIfReport
 		res := e.do("cro", "POST", APIPrefix+"/comp/whatif", map[string]string{"source": draft, "from": "2026-Q1", "to": "2026-Q1"})
 		res.json(t, &wi)
 		if res.status != 200 || wi.Change.Commission <= 0 || len(wi.AEs) == 0 {
@@ -177,7 +178,7 @@ func TestCompAPI(t *testing.T) {
 		if res := upload("revops", "p.csv", "period,payee_kind,payee,amount,reference\n2026-Q1,ae,ae@vendor.test,"+st.Total.String()+",R1\n"); res.status != 201 {
 			t.Errorf("payouts: %d %s", res.status, res.body)
 		}
-		var rec sqlstore.Reconciliation
+		var rec compensation.Reconciliation
 		e.do("revops", "GET", base+"/reconciliation", nil).json(t, &rec)
 		if rec.Matched != 1 || len(rec.Differences) != 2 {
 			t.Errorf("reconciliation %+v", rec)

@@ -12,6 +12,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -127,7 +128,7 @@ func (s *Server) compFrame(r *http.Request, tab, action string) (compFrame, erro
 		slices.SortFunc(periods, func(a, b sqlstore.CompPeriod) int { return b.Start.Compare(a.Start) })
 	}
 	f.Periods = periods
-	plan, _, err := s.store.CompPlanAt(ctx, p.Start)
+	plan, _, err := compensation.CompPlanAt(ctx, s.store, p.Start)
 	if err != nil {
 		return f, err
 	}
@@ -292,7 +293,7 @@ func pickPayee(payees []sqlstore.CompPayee, asked string, self int64) (sqlstore.
 
 // statementOf reads a payee's statement; a visible payee without one gets an empty statement.
 func (s *Server) statementOf(r *http.Request, f compFrame, p sqlstore.CompPayee) (*comp.Statement, error) {
-	st, err := s.store.PayeeStatement(r.Context(), actorFrom(r.Context()), f.Period.ID, p.Kind, p.ID)
+	st, err := compensation.PayeeStatement(r.Context(), s.store, actorFrom(r.Context()), f.Period.ID, p.Kind, p.ID)
 	if tandem.ErrorCode(err) == tandem.ENOTFOUND {
 		return &comp.Statement{Period: f.Period.ID, PayeeKind: p.Kind, PayeeID: p.ID, Name: p.Name, Lines: []comp.Line{}}, nil
 	}
@@ -402,7 +403,7 @@ func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	if !d.Self {
 		title = "Compensation of " + payee.Name
 	}
-	plan, _, err := s.store.CompPlanAt(ctx, f.Period.Start)
+	plan, _, err := compensation.CompPlanAt(ctx, s.store, f.Period.Start)
 	if err != nil {
 		return err
 	}
@@ -538,7 +539,7 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 // on when they ask for none — the first by name may have sold nothing. nil when no partner earned
 // anything (or the period could not be calculated: the page then opens on the first partner).
 func (s *Server) busiestPartner(r *http.Request, f compFrame) *comp.Statement {
-	res, err := s.store.ListCompStatements(r.Context(), actorFrom(r.Context()), f.Period.ID)
+	res, err := compensation.ListCompStatements(r.Context(), s.store, actorFrom(r.Context()), f.Period.ID)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "partner page: busiest partner", slog.Any("err", err))
 		return nil

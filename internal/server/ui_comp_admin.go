@@ -165,7 +165,7 @@ func (s *Server) compPlanSave(w http.ResponseWriter, r *http.Request) error {
 	src, err := planSource(r)
 	if err == nil {
 		var v *sqlstore.CompPlanVersion
-		if v, err = s.store.CreateCompPlanDraft(ctx, actorFrom(ctx), src); err == nil {
+		if v, err = compensation.CreateCompPlanDraft(ctx, s.store, actorFrom(ctx), src); err == nil {
 			return s.renderCompPlan(w, r, http.StatusOK, src, fmt.Sprintf("Saved draft %s (version #%d, effective %s). Publish it from the versions list.",
 				v.Version, v.ID, v.EffectiveFrom.Format("2006-01-02")), true, checkPlan(src))
 		}
@@ -180,7 +180,7 @@ func (s *Server) compPlanPublish(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "comp plan version")
 	if err == nil {
 		var v *sqlstore.CompPlanVersion
-		if v, err = s.store.PublishCompPlanVersion(ctx, actorFrom(ctx), id); err == nil {
+		if v, err = compensation.PublishCompPlanVersion(ctx, s.store, actorFrom(ctx), id); err == nil {
 			return s.renderCompPlan(w, r, http.StatusOK, "", fmt.Sprintf("Published version %s; it is in force from %s.",
 				v.Version, v.EffectiveFrom.Format("2006-01-02")), true, nil)
 		}
@@ -199,7 +199,7 @@ type compWhatIfData struct {
 // whatIfView is a what-if run laid out: totals base/draft/change, a chart, one row per person.
 type whatIfView struct {
 	Error   string
-	Report  *sqlstore.WhatIfReport
+	Report  *compensation.WhatIfReport
 	Totals  []whatIfTotal
 	Chart   string
 	People  []whatIfPerson
@@ -251,8 +251,8 @@ func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) error {
 	d := compWhatIfData{compFrame: f, Draft: src, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
 	var res *whatIfView
 	if err == nil {
-		var rep *sqlstore.WhatIfReport
-		if rep, err = s.store.WhatIf(ctx, actorFrom(ctx), src, d.From, d.To); err == nil {
+		var rep *compensation.WhatIfReport
+		if rep, err = compensation.WhatIf(ctx, s.store, actorFrom(ctx), src, d.From, d.To); err == nil {
 			res, err = f.whatIfView(rep)
 		}
 	}
@@ -296,7 +296,7 @@ func changePercent(change, base tandem.Money) string {
 	return fmt.Sprintf("%s%d.%d%%", sign, tenths/10, tenths%10)
 }
 
-func (f compFrame) whatIfView(rep *sqlstore.WhatIfReport) (*whatIfView, error) {
+func (f compFrame) whatIfView(rep *compensation.WhatIfReport) (*whatIfView, error) {
 	labels := make([]string, len(rep.Periods))
 	for i, p := range rep.Periods {
 		labels[i] = comp.PeriodLabel(p)
@@ -361,7 +361,7 @@ func (f compFrame) whatIfView(rep *sqlstore.WhatIfReport) (*whatIfView, error) {
 
 type compReconData struct {
 	compFrame
-	Recon    *sqlstore.Reconciliation
+	Recon    *compensation.Reconciliation
 	Expected amount
 	Paid     amount
 	Diff     amount
@@ -387,7 +387,7 @@ func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	rec, err := s.store.Reconcile(ctx, actorFrom(ctx), f.Period.ID)
+	rec, err := compensation.Reconcile(ctx, s.store, actorFrom(ctx), f.Period.ID)
 	if err != nil {
 		return err
 	}
@@ -400,7 +400,7 @@ func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int,
 		}
 		d.ImportOK = fmt.Sprintf("Imported %d %s from %s, %s in all.", imp.Rows, noun, imp.FileName, imp.Total.Format(f.Currency))
 	}
-	row := func(l sqlstore.ReconLine) reconRow {
+	row := func(l compensation.ReconLine) reconRow {
 		q := url.Values{"period": {f.Period.ID}}
 		rr := reconRow{Kind: "AE", Name: l.Name, Status: l.Status, References: strings.Join(l.References, ", "),
 			Expected: f.money(l.Expected), Paid: f.money(l.Paid), Diff: f.money(l.Difference)}
@@ -537,7 +537,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) error {
 		d.Tabs2 = append(d.Tabs2, compTab{ID: g[0], Label: g[1], Href: link(url.Values{"by": {g[0]}}), On: g[0] == d.By})
 	}
 	d.ClearLink = link(url.Values{"by": {"deal"}})
-	rep, err := s.store.GrossProfit(ctx, actor, f.Period.ID, d.By)
+	rep, err := compensation.GrossProfit(ctx, s.store, actor, f.Period.ID, d.By)
 	if err != nil {
 		return err
 	}
@@ -703,7 +703,7 @@ func (s *Server) compCloseConfirm(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) compCloseSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := s.store.ClosePeriod(ctx, actorFrom(ctx), strings.ToUpper(r.PathValue("period")))
+	p, err := compensation.ClosePeriod(ctx, s.store, actorFrom(ctx), strings.ToUpper(r.PathValue("period")))
 	if err != nil {
 		status, msg := s.uiError(ctx, err)
 		return s.renderPeriods(w, r, status, "Not closed: "+msg, false)

@@ -14,6 +14,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -47,9 +48,9 @@ func compUISeed(t *testing.T, e *testEnv) compUIIDs {
 		must(t, e.store.UpdateOpportunity(ctx, sys, o))
 	}
 	revops := tandem.Actor{UserID: 0, Role: tandem.RoleRevOps}
-	v, err := e.store.CreateCompPlanDraft(ctx, revops, string(comp.DefaultSource()))
+	v, err := compensation.CreateCompPlanDraft(ctx, e.store, revops, string(comp.DefaultSource()))
 	must(t, err)
-	_, err = e.store.PublishCompPlanVersion(ctx, revops, v.ID)
+	_, err = compensation.PublishCompPlanVersion(ctx, e.store, revops, v.ID)
 	must(t, err)
 	return ids
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 // Attribution: each opportunity's one category, derived by the compensation plan's rules from its
@@ -104,29 +103,20 @@ func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]tan
 }
 
 // AttributionRun is what a recompute did.
-type AttributionRun struct {
-	PlanVersion string `json:"plan_version" doc:"the plan whose attribution rules were applied"`
-	Examined    int    `json:"examined" doc:"opportunities derived"`
-	Changed     int    `json:"changed" doc:"opportunities whose stored attribution changed (each audited)"`
-	Decided     int    `json:"decided" doc:"opportunities left as a resolved attribution dispute decided them (counted in examined)"`
-}
+type AttributionRun = tandem.AttributionRun
 
 // RecomputeAttribution derives the attribution of the opportunities ids (every opportunity when ids is
-// empty) with plan's rules (the plan in force now when plan is nil) and stores each one that changed,
-// with an audit entry giving the old and new category and the reason. An opportunity whose attribution
-// a resolved dispute decided (see applyAttributionDecisionTx) keeps it: the rules never overrule the
-// decision. Work goes in batches, each its own transaction. Revops only.
-func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, plan *comp.Plan, ids []int64) (*AttributionRun, error) {
-	if err := requireCompAdmin(actor, "opportunity", "", "recompute attribution"); err != nil {
+// empty) with attribute — the rules of plan version planVersion, which internal/compensation chose —
+// and stores each one that changed, with an audit entry giving the old and new category and attribute's
+// reason. An opportunity whose attribution a resolved dispute decided (see applyAttributionDecisionTx)
+// keeps it: the rules never overrule the decision. Work goes in batches, each its own transaction that
+// reads the facts, calls attribute and writes. Revops only.
+func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, planVersion string,
+	attribute func(tandem.AttributionFacts) (tandem.Attribution, string), ids []int64) (*AttributionRun, error) {
+	if err := tandem.RequireCompAdmin(actor, "opportunity", "", "recompute attribution"); err != nil {
 		return nil, err
 	}
-	if plan == nil {
-		var err error
-		if plan, _, err = compPlanAt(ctx, s.read, s.clock()); err != nil {
-			return nil, err
-		}
-	}
-	run := &AttributionRun{PlanVersion: plan.Version()}
+	run := &AttributionRun{PlanVersion: planVersion}
 	batch := func(w where) error {
 		return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 			facts, err := s.attributionFacts(ctx, tx, w)
@@ -161,7 +151,7 @@ func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, pl
 					run.Decided++
 					continue
 				}
-				cat, reason := plan.Attribute(f)
+				cat, reason := attribute(f)
 				old := current[f.OpportunityID]
 				if cat == old {
 					continue
@@ -172,7 +162,7 @@ func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, pl
 				}
 				run.Changed++
 				if err := appendAuditTx(ctx, tx, now, actor, "opportunity.attribution", "opportunity", idString(f.OpportunityID),
-					map[string]any{"from": old, "to": cat, "reason": reason, "plan_version": plan.Version()}); err != nil {
+					map[string]any{"from": old, "to": cat, "reason": reason, "plan_version": planVersion}); err != nil {
 					return err
 				}
 			}

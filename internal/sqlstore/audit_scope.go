@@ -35,12 +35,12 @@ func (s *Store) addAuditScope(ctx context.Context, w *where, actor tandem.Actor)
 	if err != nil {
 		return fmt.Errorf("audit scope: %w", err)
 	}
-	if sc.all {
+	if sc.All {
 		return nil
 	}
 	w.add("entity NOT IN ("+questionMarks(len(compWideAuditEntities))+")", toAny(compWideAuditEntities)...)
-	team := make([]int64, 0, len(sc.aes))
-	for id := range sc.aes {
+	team := make([]int64, 0, len(sc.AEs))
+	for id := range sc.AEs {
 		team = append(team, id)
 	}
 	if len(team) == 0 {

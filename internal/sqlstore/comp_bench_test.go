@@ -12,6 +12,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
 )
 
 // BenchmarkRecreditOneDeal measures live recalculation: one deal of a quarter with 200,000 closed-won
@@ -32,11 +33,11 @@ func BenchmarkRecreditOneDeal(b *testing.B) {
 		if err := s.UpdateOpportunity(ctx, admin, o); err != nil {
 			b.Fatal(err)
 		}
-		st, err := s.PayeeStatement(ctx, revops, "2026-Q1", comp.PayeeAE, o.OwnerID)
+		st, err := compensation.PayeeStatement(ctx, s, revops, "2026-Q1", comp.PayeeAE, o.OwnerID)
 		if err != nil || len(st.Lines) < 400 {
 			b.Fatalf("AE statement: %v (%d lines)", err, len(st.Lines))
 		}
-		if _, err := s.PayeeStatement(ctx, revops, "2026-Q1", comp.PayeePartner, o.PartnerID); err != nil {
+		if _, err := compensation.PayeeStatement(ctx, s, revops, "2026-Q1", comp.PayeePartner, o.PartnerID); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -130,7 +131,7 @@ func BenchmarkCalculateQuarterStored(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	var peak uint64
 	for b.Loop() {
-		res, err := s.CalculatePeriod(ctx, revops, "2026-Q1")
+		res, err := compensation.CalculatePeriod(ctx, s, revops, "2026-Q1")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 // Building a period's calculation input from the records. A quarter may hold a million deals, so the
@@ -16,76 +15,55 @@ import (
 // attribution facts for deals not yet attributed, AEs with quotas, partners, the product catalogue), never
 // a query per deal.
 
-// payeeRef names one payee: the calculation of its statement reads only its own deals.
-type payeeRef struct {
-	kind tandem.PayeeKind
-	id   int64
-}
-
 // dealWhere returns the condition over "opportunities o" selecting the period's closed-won deals, or
 // only one payee's (an AE's attainment and a partner's margins depend only on their own deals).
-func dealWhere(p tandem.CompQuarter, payee *payeeRef) where {
+func dealWhere(p tandem.CompQuarter, payee *tandem.CompPayee) where {
 	var w where
 	w.add("o.stage = 'closed_won'")
 	w.add("o.close_date >= ?", p.Start.UnixMicro())
 	w.add("o.close_date < ?", p.End.UnixMicro())
 	if payee != nil {
-		if payee.kind == tandem.PayeeAE {
-			w.add("o.owner_id = ?", payee.id)
+		if payee.Kind == tandem.PayeeAE {
+			w.add("o.owner_id = ?", payee.ID)
 		} else {
-			w.add("o.partner_id = ?", payee.id)
+			w.add("o.partner_id = ?", payee.ID)
 		}
 	}
 	return w
 }
 
-// CompInput assembles the calculation input of period (e.g. "2026-Q3") from the stored records: every
-// deal won with a close date in the period, with its owner, partner, territory (the account's), motion,
-// attribution (derived with the plan in force when not yet stored), value, discount, cost of goods (the
-// catalogue product of that name, else the first of its product type), whether the partner holds an
-// approved or won registration on it, the anti-cannibalisation flag and the split a resolved conflict
-// decided; every AE with the period's quota, and the partners of the deals. Revops and executives only.
-func (s *Store) CompInput(ctx context.Context, actor tandem.Actor, period string) (*tandem.CompInput, error) {
-	p, err := parsePeriod(period)
+// CompPeriodInput reads the calculation input of period p (of one payee's deals when payee is set;
+// see buildInput) and the attribution facts of its deals whose attribution is not stored yet, which
+// the caller derives with the plan in force (the store knows no plan). A whole period on SQLite is
+// read on a connection of its own that gives its page cache back afterwards: reading a quarter of a
+// million deals pulls most of the database into the connection's cache (up to 256 MiB), which would
+// otherwise stay resident while the calculation needs the memory.
+func (s *Store) CompPeriodInput(ctx context.Context, p tandem.CompQuarter, payee *tandem.CompPayee) (*tandem.CompInput, []tandem.AttributionFacts, error) {
+	if payee != nil || !s.dialect.oneWriter() {
+		return s.buildInput(ctx, s.read, p, payee)
+	}
+	conn, err := s.read.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("comp input %s: %w", p.ID, err)
 	}
-	sc, err := s.compScopeOf(ctx, actor)
+	defer conn.Close()
+	in, facts, err := s.buildInput(ctx, conn, p, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !sc.all {
-		return nil, forbiddenOrHidden(actor, "comp period", period, "read every deal's compensation input")
+	if _, err := conn.ExecContext(ctx, `PRAGMA shrink_memory`); err != nil {
+		return nil, nil, fmt.Errorf("comp input %s: release the page cache: %w", p.ID, err)
 	}
-	plan, _, err := compPlanAt(ctx, s.read, p.Start)
-	if err != nil {
-		return nil, err
-	}
-	return s.buildInput(ctx, s.read, plan, p, nil)
+	return in, facts, nil
 }
 
-func parsePeriod(id string) (tandem.CompQuarter, error) {
-	p, err := tandem.ParseQuarter(id)
-	if err != nil {
-		return p, tandem.FieldError("period", "%q is not a quarter like 2026Q3", id)
-	}
-	return p, nil
-}
-
-func forbiddenOrHidden(actor tandem.Actor, kind string, id any, what string) error {
-	if actor.IsPartner() {
-		return tandem.NotFound(kind, id)
-	}
-	return tandem.Errorf(tandem.EFORBIDDEN, "you may not %s", what)
-}
-
-// buildInput reads the input of period p (of one payee when payee is set). plan attributes deals whose
-// attribution is not stored yet.
-func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p tandem.CompQuarter, payee *payeeRef) (*tandem.CompInput, error) {
+// buildInput reads the input of period p (of one payee when payee is set), and the attribution facts
+// of the deals whose attribution is not stored yet.
+func (s *Store) buildInput(ctx context.Context, q querier, p tandem.CompQuarter, payee *tandem.CompPayee) (*tandem.CompInput, []tandem.AttributionFacts, error) {
 	in := &tandem.CompInput{Period: p, AEs: []tandem.CompAE{}, Partners: []tandem.CompPartner{}, Deals: []tandem.CompDeal{}}
 	cogs, err := productCOGS(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	w := dealWhere(p, payee)
@@ -93,7 +71,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 	// grown by appending would copy itself a dozen times.
 	var count int
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM opportunities o`+w.sql(), w.args...).Scan(&count); err != nil {
-		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
 	in.Deals = make([]tandem.CompDeal, 0, count)
 	// Registered: a registration linked to the deal, or (as attribution.go does) one linked to no deal
@@ -109,7 +87,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 				AND (r.status = 'approved' OR r.status = 'won'))))
 		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.id`, w.args...)
 	if err != nil {
-		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
 	// One set of scan targets serves every row (plain int64 and string targets take database/sql's
 	// fast path); the few distinct motions, attributions, currencies and products are interned, so
@@ -136,7 +114,7 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+			return nil, nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 		}
 		d.Motion, d.Attribution = tandem.Motion(intern(motion)), tandem.Attribution(intern(attribution))
 		d.Currency, d.ACV, d.DiscountBasisPoints = intern(currency), tandem.Money(acv), int(discount)
@@ -157,24 +135,19 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: deals: %w", p.ID, err)
 	}
 	// The deals are ordered by opportunity id: the later queries find theirs by binary search.
 	dealAt := func(oppID int64) (int, bool) {
 		return slices.BinarySearchFunc(in.Deals, oppID, func(d tandem.CompDeal, id int64) int { return cmp.Compare(d.OpportunityID, id) })
 	}
 
+	var facts []tandem.AttributionFacts
 	if unattributed > 0 {
 		aw := dealWhere(p, payee)
 		aw.add("o.attribution = ''")
-		facts, err := s.attributionFacts(ctx, q, aw)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range facts {
-			if i, ok := dealAt(f.OpportunityID); ok {
-				in.Deals[i].Attribution, _ = plan.Attribute(f)
-			}
+		if facts, err = s.attributionFacts(ctx, q, aw); err != nil {
+			return nil, nil, err
 		}
 	}
 
@@ -184,14 +157,14 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 		FROM conflicts c JOIN opportunities o ON o.id = c.opportunity_id`+sw.sql()+`
 		AND c.status = 'resolved' AND c.resolution = 'split' ORDER BY c.resolved_at, c.id`, sw.args...)
 	if err != nil {
-		return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
 	}
 	for rows.Next() {
 		var oppID int64
 		var sp tandem.CompSplit
 		if err := rows.Scan(&oppID, &sp.ConflictID, &sp.PartnerShareBasisPoints, &sp.Rationale); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
+			return nil, nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
 		}
 		if i, ok := dealAt(oppID); ok && sp.PartnerShareBasisPoints > 0 && sp.PartnerShareBasisPoints < 10000 {
 			in.Deals[i].Split = &sp
@@ -199,15 +172,15 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
 	}
 
 	// AEs: every AE (or the one payee) and whoever else owns one of the deals, with the period's quota.
 	uw := dealWhere(p, payee)
 	cond := `u.role = 'ae' OR u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
 	switch {
-	case payee != nil && payee.kind == tandem.PayeeAE:
-		cond, uw.args = "u.id = $1", []any{payee.id}
+	case payee != nil && payee.Kind == tandem.PayeeAE:
+		cond, uw.args = "u.id = $1", []any{payee.ID}
 	case payee != nil:
 		cond = `u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
 	}
@@ -216,39 +189,39 @@ func (s *Store) buildInput(ctx context.Context, q querier, plan *comp.Plan, p ta
 		FROM users u LEFT JOIN comp_quotas cq ON cq.user_id = u.id AND cq.period = $`+fmt.Sprint(n)+`
 		WHERE `+cond+` ORDER BY u.id`, append(uw.args, p.ID)...)
 	if err != nil {
-		return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
 	}
 	for rows.Next() {
 		var a tandem.CompAE
 		if err := rows.Scan(&a.UserID, &a.Name, &a.Email, idCol{&a.ManagerID}, idCol{&a.TerritoryID}, &a.Quota); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+			return nil, nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
 		}
 		in.AEs = append(in.AEs, a)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
 	}
 
 	pw := dealWhere(p, payee)
 	rows, err = q.QueryContext(ctx, `SELECT p.id, p.name, p.tier, p.type FROM partners p
 		WHERE p.id IN (SELECT o.partner_id FROM opportunities o`+pw.sql()+`) ORDER BY p.id`, pw.args...)
 	if err != nil {
-		return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var pa tandem.CompPartner
 		if err := rows.Scan(&pa.ID, &pa.Name, &pa.Tier, &pa.Type); err != nil {
-			return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
+			return nil, nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
 		}
 		in.Partners = append(in.Partners, pa)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
 	}
-	return in, nil
+	return in, facts, nil
 }
 
 // cogsTable is the catalogue's cost of goods: by product name (case-insensitive), and by product type

@@ -1,11 +1,9 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -20,7 +18,7 @@ type PayoutImport = tandem.PayoutImport
 // PayoutPayees returns the payees a payout file may name: the vendor's users (AEs, by email) and the
 // partners. Revops only: it is read to import payouts.
 func (s *Store) PayoutPayees(ctx context.Context, actor tandem.Actor) (aes, partners []tandem.PayeeRecord, err error) {
-	if err := requireCompAdmin(actor, "comp payouts", "", "import payouts"); err != nil {
+	if err := tandem.RequireCompAdmin(actor, "comp payouts", "", "import payouts"); err != nil {
 		return nil, nil, err
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, email FROM users WHERE partner_id IS NULL`)
@@ -61,7 +59,7 @@ func (s *Store) PayoutPayees(ctx context.Context, actor tandem.Actor) (aes, part
 // StorePayouts stores the payouts of one file, all or none, audited as one import. A payment stored
 // before (same period, payee and reference) is ECONFLICT naming its line. Revops only.
 func (s *Store) StorePayouts(ctx context.Context, actor tandem.Actor, fileName string, rows []tandem.Payout) (*PayoutImport, error) {
-	if err := requireCompAdmin(actor, "comp payouts", "", "import payouts"); err != nil {
+	if err := tandem.RequireCompAdmin(actor, "comp payouts", "", "import payouts"); err != nil {
 		return nil, err
 	}
 	imp := &PayoutImport{FileName: fileName, Rows: len(rows), ImportedBy: actor.UserID}
@@ -96,125 +94,25 @@ func (s *Store) StorePayouts(ctx context.Context, actor tandem.Actor, fileName s
 	return imp, nil
 }
 
-// Reconciliation statuses of one payee.
-const (
-	ReconMatched     = "matched"
-	ReconUnderpaid   = "underpaid"
-	ReconOverpaid    = "overpaid"
-	ReconPaidNotOwed = "paid_not_owed"
-	ReconOwedNotPaid = "owed_not_paid"
-)
-
-// ReconLine is one payee's expected and paid amounts.
-type ReconLine struct {
-	PayeeKind  tandem.PayeeKind `json:"payee_kind" enum:"ae,partner"`
-	PayeeID    int64            `json:"payee_id"`
-	Name       string           `json:"name"`
-	Expected   tandem.Money     `json:"expected" doc:"the statement total, minor units"`
-	Paid       tandem.Money     `json:"paid" doc:"the imported payouts, minor units"`
-	Difference tandem.Money     `json:"difference" doc:"paid − expected"`
-	Status     string           `json:"status" enum:"matched,underpaid,overpaid,paid_not_owed,owed_not_paid"`
-	References []string         `json:"references" doc:"the payments' references"`
-}
-
-// Reconciliation compares a period's statements with the payouts imported for it.
-type Reconciliation struct {
-	Period        string       `json:"period"`
-	Expected      tandem.Money `json:"expected" doc:"sum of the statement totals"`
-	Paid          tandem.Money `json:"paid" doc:"sum of the payouts"`
-	Difference    tandem.Money `json:"difference" doc:"paid − expected"`
-	Matched       int          `json:"matched" doc:"payees paid exactly what they were owed"`
-	Differences   []ReconLine  `json:"differences" doc:"every payee paid something else than owed: under- and overpaid, paid but not owed, owed but not paid"`
-	MatchedPayees []ReconLine  `json:"matched_payees"`
-}
-
-// Reconcile compares the statements of period id with the payouts imported for it and lists every
-// difference. Revops and executives only.
-func (s *Store) Reconcile(ctx context.Context, actor tandem.Actor, id string) (*Reconciliation, error) {
-	p, err := parsePeriod(id)
-	if err != nil {
-		return nil, err
-	}
-	if !compSeesAll(actor) {
-		return nil, forbiddenOrHidden(actor, "comp reconciliation", id, "reconcile payouts")
-	}
-	res, err := s.periodResult(ctx, p, nil)
-	if err != nil {
-		return nil, err
-	}
-	lines := map[payeeRef]*ReconLine{}
-	get := func(k payeeRef) *ReconLine {
-		l := lines[k]
-		if l == nil {
-			l = &ReconLine{PayeeKind: k.kind, PayeeID: k.id, References: []string{}}
-			lines[k] = l
-		}
-		return l
-	}
-	for _, list := range [][]tandem.CompStatement{res.AEs, res.Partners} {
-		for _, st := range list {
-			l := get(payeeRef{st.PayeeKind, st.PayeeID})
-			l.Name, l.Expected = st.Name, st.Total
-		}
-	}
+// CompPeriodPayouts returns the payouts imported for period id, in import order, each with its
+// payee's name.
+func (s *Store) CompPeriodPayouts(ctx context.Context, id string) ([]tandem.CompPayout, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT c.payee_kind, c.payee_id, c.amount, c.reference,
 		COALESCE(u.name, p.name, '') FROM comp_payouts c
 		LEFT JOIN users u ON c.payee_kind = 'ae' AND u.id = c.payee_id
 		LEFT JOIN partners p ON c.payee_kind = 'partner' AND p.id = c.payee_id
-		WHERE c.period = $1 ORDER BY c.id`, p.ID)
+		WHERE c.period = $1 ORDER BY c.id`, id)
 	if err != nil {
-		return nil, fmt.Errorf("reconcile %s: %w", p.ID, err)
+		return nil, fmt.Errorf("payouts of %s: %w", id, err)
 	}
 	defer rows.Close()
+	var out []tandem.CompPayout
 	for rows.Next() {
-		var k payeeRef
-		var amount tandem.Money
-		var ref, name string
-		if err := rows.Scan(&k.kind, &k.id, &amount, &ref, &name); err != nil {
-			return nil, fmt.Errorf("reconcile %s: %w", p.ID, err)
+		var po tandem.CompPayout
+		if err := rows.Scan(&po.Payee.Kind, &po.Payee.ID, &po.Amount, &po.Reference, &po.Name); err != nil {
+			return nil, fmt.Errorf("payouts of %s: %w", id, err)
 		}
-		l := get(k)
-		l.Paid += amount
-		l.References = append(l.References, ref)
-		if l.Name == "" {
-			l.Name = name
-		}
+		out = append(out, po)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reconcile %s: %w", p.ID, err)
-	}
-	out := &Reconciliation{Period: p.ID, Differences: []ReconLine{}, MatchedPayees: []ReconLine{}}
-	for _, l := range lines {
-		l.Difference = l.Paid - l.Expected
-		switch {
-		case l.Difference == 0:
-			l.Status = ReconMatched
-		case l.Expected == 0:
-			l.Status = ReconPaidNotOwed
-		case len(l.References) == 0:
-			l.Status = ReconOwedNotPaid
-		case l.Difference < 0:
-			l.Status = ReconUnderpaid
-		default:
-			l.Status = ReconOverpaid
-		}
-		out.Expected += l.Expected
-		out.Paid += l.Paid
-		if l.Status == ReconMatched {
-			out.Matched++
-			out.MatchedPayees = append(out.MatchedPayees, *l)
-		} else {
-			out.Differences = append(out.Differences, *l)
-		}
-	}
-	out.Difference = out.Paid - out.Expected
-	order := func(a, b ReconLine) int {
-		if c := cmp.Compare(a.PayeeKind, b.PayeeKind); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.PayeeID, b.PayeeID)
-	}
-	slices.SortFunc(out.Differences, order)
-	slices.SortFunc(out.MatchedPayees, order)
-	return out, nil
+	return out, rows.Err()
 }

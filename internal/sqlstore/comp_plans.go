@@ -5,32 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/comp"
 )
 
-// Compensation plan versions go draft → published → superseded, like policy versions, and are
-// effective-dated: the plan in force on a day is the published or superseded version with the latest
-// effective date on or before it (the later published among equals). Superseding a version does not end
-// its effect on the periods it was in force for. When no version is in force on a day, the built-in
-// default plan (comp.Default) applies. Drafts are internal: partner users see published versions only.
+// Compensation plan versions: the stored records (see internal/compensation for the workflow and how
+// the plan in force on a day is chosen).
 
 // CompPlanVersion is one stored version of the compensation plan.
-type CompPlanVersion struct {
-	ID            int64               `json:"id"`
-	Name          string              `json:"name"`
-	Version       string              `json:"version"`
-	EffectiveFrom time.Time           `json:"effective_from"`
-	Status        tandem.PolicyStatus `json:"status" enum:"draft,published,superseded"`
-	Source        string              `json:"source" doc:"the plan YAML as written"`
-	CreatedAt     time.Time           `json:"created_at"`
-	CreatedBy     int64               `json:"created_by,omitempty"`
-	PublishedAt   time.Time           `json:"published_at,omitzero"`
-	PublishedBy   int64               `json:"published_by,omitempty"`
-}
+type CompPlanVersion = tandem.CompPlanVersion
 
 // CompQuota is an AE's quota for one period, in minor units of the plan currency.
 type CompQuota struct {
@@ -48,55 +32,14 @@ func scanCompPlan(scan func(...any) error) (CompPlanVersion, error) {
 	return p, err
 }
 
-// compAdmin reports whether actor runs compensation (revops or admin): plans, quotas, closing periods,
-// payouts, attribution runs.
-func compAdmin(actor tandem.Actor) bool { return actor.Can(tandem.RoleRevOps) }
-
-// requireCompAdmin refuses everyone but revops and admins: partner users as if the record did not exist.
-func requireCompAdmin(actor tandem.Actor, kind string, id any, what string) error {
-	if actor.IsPartner() {
-		return tandem.NotFound(kind, id)
+// InsertCompPlanDraft stores v as a draft, stamping its id and creation, and audits it. Revops only;
+// ECONFLICT when its name and version exist.
+func (s *Store) InsertCompPlanDraft(ctx context.Context, actor tandem.Actor, v *CompPlanVersion) error {
+	if err := tandem.RequireCompAdmin(actor, "comp plan version", "new", "write compensation plans"); err != nil {
+		return err
 	}
-	if !compAdmin(actor) {
-		return tandem.Errorf(tandem.EFORBIDDEN, "only revops may %s", what)
-	}
-	return nil
-}
-
-// ParseCompPlan parses a plan source from a client into an EINVALID error on field "source" naming
-// file, line, column and reason.
-func ParseCompPlan(name, src string) (*comp.Plan, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, tandem.FieldError("source", "is required")
-	}
-	p, err := comp.Parse(name, []byte(src))
-	if err != nil {
-		return nil, &tandem.Error{Code: tandem.EINVALID, Field: "source", Message: err.Error(), Err: err}
-	}
-	return p, nil
-}
-
-// CreateCompPlanDraft parses src and stores it as a draft; the name, version and effective date come
-// from the plan. EINVALID when it does not parse, ECONFLICT when the name and version exist, EFORBIDDEN
-// for anyone but revops.
-func (s *Store) CreateCompPlanDraft(ctx context.Context, actor tandem.Actor, src string) (*CompPlanVersion, error) {
-	if err := requireCompAdmin(actor, "comp plan version", "new", "write compensation plans"); err != nil {
-		return nil, err
-	}
-	plan, err := ParseCompPlan("plan.yaml", src)
-	if err != nil {
-		return nil, err
-	}
-	v := &CompPlanVersion{Name: plan.Name(), Version: plan.Version(), EffectiveFrom: plan.EffectiveFrom(),
-		Status: tandem.PolicyDraft, Source: src}
-	if v.Name == "" {
-		v.Name = "comp"
-	}
-	if v.Version == "" {
-		return nil, tandem.FieldError("source", "the plan has no version")
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		v.CreatedAt, v.CreatedBy = now, actor.UserID
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		v.Status, v.CreatedAt, v.CreatedBy = tandem.PolicyDraft, now, actor.UserID
 		err := tx.QueryRowContext(ctx, `INSERT INTO comp_plan_versions (name, version, effective_from, status, source,
 			created_at, created_by) VALUES ($1, $2, $3, 'draft', $4, $5, $6) RETURNING id`,
 			v.Name, v.Version, dbTime(v.EffectiveFrom), v.Source, now.UnixMicro(), dbID(actor.UserID)).Scan(&v.ID)
@@ -106,10 +49,6 @@ func (s *Store) CreateCompPlanDraft(ctx context.Context, actor tandem.Actor, src
 		return appendAuditTx(ctx, tx, now, actor, "comp.plan.create", "comp_plan_version", idString(v.ID),
 			map[string]any{"name": v.Name, "version": v.Version, "effective_from": v.EffectiveFrom})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 // GetCompPlanVersion returns a plan version; partner users see published and superseded ones only.
@@ -148,11 +87,12 @@ func (s *Store) ListCompPlanVersions(ctx context.Context, actor tandem.Actor) ([
 	return out, rows.Err()
 }
 
-// PublishCompPlanVersion publishes a draft and supersedes the version published before it. The draft
-// must parse and have no error findings (EINVALID); publishing anything but a draft is ECONFLICT and
-// changes nothing.
-func (s *Store) PublishCompPlanVersion(ctx context.Context, actor tandem.Actor, id int64) (*CompPlanVersion, error) {
-	if err := requireCompAdmin(actor, "comp plan version", id, "publish compensation plans"); err != nil {
+// PublishCompPlanVersion publishes draft id and supersedes the version published before it, in one
+// transaction that first runs check on the draft (the compensation workflow parses and checks the
+// plan): check's error refuses the publish and changes nothing. Publishing anything but a draft is
+// ECONFLICT and changes nothing. Revops only.
+func (s *Store) PublishCompPlanVersion(ctx context.Context, actor tandem.Actor, id int64, check func(*CompPlanVersion) error) (*CompPlanVersion, error) {
+	if err := tandem.RequireCompAdmin(actor, "comp plan version", id, "publish compensation plans"); err != nil {
 		return nil, err
 	}
 	var out *CompPlanVersion
@@ -164,14 +104,8 @@ func (s *Store) PublishCompPlanVersion(ctx context.Context, actor tandem.Actor, 
 		if p.Status != tandem.PolicyDraft {
 			return tandem.Errorf(tandem.ECONFLICT, "comp plan version %s is %s; only a draft can be published", p.Version, p.Status)
 		}
-		plan, err := ParseCompPlan(p.Name, p.Source)
-		if err != nil {
+		if err := check(p); err != nil {
 			return err
-		}
-		for _, f := range comp.Check(plan) {
-			if f.Severity == comp.SeverityError {
-				return tandem.FieldError("source", "the plan has errors; fix them before publishing: line %d: %s", f.Line, f.Message)
-			}
 		}
 		superseded, err := publishVersionTx(ctx, tx, now, actor, "comp_plan_versions", "comp plan", id, p.Version)
 		if err != nil {
@@ -185,34 +119,26 @@ func (s *Store) PublishCompPlanVersion(ctx context.Context, actor tandem.Actor, 
 	return out, err
 }
 
-// CompPlanAt returns the plan in force at t and its stored version; the version is nil when no
-// published version is in force then and the built-in default plan applies.
-func (s *Store) CompPlanAt(ctx context.Context, t time.Time) (*comp.Plan, *CompPlanVersion, error) {
-	return compPlanAt(ctx, s.read, t)
-}
-
-func compPlanAt(ctx context.Context, q querier, t time.Time) (*comp.Plan, *CompPlanVersion, error) {
-	v, err := scanCompPlan(q.QueryRowContext(ctx, `SELECT `+compPlanColumns+` FROM comp_plan_versions
+// CompPlanVersionAt returns the plan version in force at t: the published or superseded version with
+// the latest effective date on or before t (the later published among equals). ENOTFOUND when none is.
+func (s *Store) CompPlanVersionAt(ctx context.Context, t time.Time) (*CompPlanVersion, error) {
+	v, err := scanCompPlan(s.read.QueryRowContext(ctx, `SELECT `+compPlanColumns+` FROM comp_plan_versions
 		WHERE status <> 'draft' AND COALESCE(effective_from, 0) <= $1
 		ORDER BY COALESCE(effective_from, 0) DESC, published_at DESC, id DESC LIMIT 1`, t.UnixMicro()).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return comp.Default(), nil, nil
+		return nil, tandem.Errorf(tandem.ENOTFOUND, "no comp plan version is in force at %s", t.Format(time.DateOnly))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("comp plan in force at %s: %w", t.Format(time.DateOnly), err)
+		return nil, fmt.Errorf("comp plan in force at %s: %w", t.Format(time.DateOnly), err)
 	}
-	plan, err := comp.Parse(v.Name, []byte(v.Source))
-	if err != nil {
-		return nil, nil, fmt.Errorf("comp plan %s version %s no longer parses: %w", v.Name, v.Version, err)
-	}
-	return plan, &v, nil
+	return &v, nil
 }
 
 // UpsertCompQuotas sets AEs' quotas, each for one period, in one transaction: all or nothing. Revops
 // only. EINVALID for a bad period, a negative amount or a user who is not an AE; ECONFLICT for a
 // closed period (its quotas are frozen with it).
 func (s *Store) UpsertCompQuotas(ctx context.Context, actor tandem.Actor, quotas []CompQuota) error {
-	if err := requireCompAdmin(actor, "comp quota", "", "set quotas"); err != nil {
+	if err := tandem.RequireCompAdmin(actor, "comp quota", "", "set quotas"); err != nil {
 		return err
 	}
 	for i, q := range quotas {
@@ -275,7 +201,7 @@ func (s *Store) UpsertCompQuotas(ctx context.Context, actor tandem.Actor, quotas
 // actor may see (see comp_scope.go); none for partner users.
 func (s *Store) ListCompQuotas(ctx context.Context, actor tandem.Actor, period string) ([]CompQuota, error) {
 	out := []CompQuota{}
-	p, err := parsePeriod(period)
+	p, err := tandem.ParseCompPeriod(period)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +220,7 @@ func (s *Store) ListCompQuotas(ctx context.Context, actor tandem.Actor, period s
 		if err := rows.Scan(&q.UserID, &q.Period, &q.Amount); err != nil {
 			return nil, fmt.Errorf("list quotas: %w", err)
 		}
-		if sc.sees(tandem.PayeeAE, q.UserID) {
+		if sc.Sees(tandem.PayeeAE, q.UserID) {
 			out = append(out, q)
 		}
 	}

@@ -7,45 +7,27 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 )
 
-// Who sees which compensation statements, decided here and applied by every comp read of the store:
-//   - revops, admins, VPs, the CRO and the CEO: every statement, gross profit and reconciliation;
-//   - anyone else on the vendor's side (AEs, managers): their own statement and their team's — the
-//     users who report to them, directly or through others (users.manager_id);
-//   - partner managers, in addition: the partner statements of the partners they manage;
-//   - partner users: their own partner's partner statement, never an AE's, never gross profit.
-
-// compScope is the set of statements an actor may see.
-type compScope struct {
-	all      bool
-	aes      map[int64]bool
-	partners map[int64]bool
-}
-
-func (c compScope) sees(kind tandem.PayeeKind, id int64) bool {
-	if c.all {
-		return true
-	}
-	if kind == tandem.PayeeAE {
-		return c.aes[id]
-	}
-	return c.partners[id]
-}
+// Who sees which compensation statements is tandem.CompScope; the store reads an actor's scope from
+// the reporting lines and applies it to every comp read.
 
 // compSeesAll reports whether actor's role sees every statement.
-func compSeesAll(actor tandem.Actor) bool {
-	return actor.Can(tandem.RoleRevOps, tandem.RoleVPSales, tandem.RoleVPChannel, tandem.RoleCRO, tandem.RoleCEO)
+func compSeesAll(actor tandem.Actor) bool { return tandem.CompSeesAll(actor) }
+
+// CompScope returns the statements actor may see (see tandem.CompScope).
+func (s *Store) CompScope(ctx context.Context, actor tandem.Actor) (tandem.CompScope, error) {
+	return s.compScopeOf(ctx, actor)
 }
 
 // compScopeOf reads actor's scope: its team from the reporting lines, and for a partner manager its
 // partners.
-func (s *Store) compScopeOf(ctx context.Context, actor tandem.Actor) (compScope, error) {
-	sc := compScope{aes: map[int64]bool{}, partners: map[int64]bool{}}
+func (s *Store) compScopeOf(ctx context.Context, actor tandem.Actor) (tandem.CompScope, error) {
+	sc := tandem.CompScope{AEs: map[int64]bool{}, Partners: map[int64]bool{}}
 	switch {
 	case compSeesAll(actor):
-		sc.all = true
+		sc.All = true
 		return sc, nil
 	case actor.IsPartner():
-		sc.partners[actor.PartnerID] = true
+		sc.Partners[actor.PartnerID] = true
 		return sc, nil
 	case actor.UserID == 0:
 		return sc, nil
@@ -64,7 +46,7 @@ func (s *Store) compScopeOf(ctx context.Context, actor tandem.Actor) (compScope,
 			rows.Close()
 			return sc, fmt.Errorf("comp scope: team: %w", err)
 		}
-		sc.aes[id] = true
+		sc.AEs[id] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -81,31 +63,11 @@ func (s *Store) compScopeOf(ctx context.Context, actor tandem.Actor) (compScope,
 			if err := rows.Scan(&id); err != nil {
 				return sc, fmt.Errorf("comp scope: partners: %w", err)
 			}
-			sc.partners[id] = true
+			sc.Partners[id] = true
 		}
 		if err := rows.Err(); err != nil {
 			return sc, fmt.Errorf("comp scope: partners: %w", err)
 		}
 	}
 	return sc, nil
-}
-
-// filterResult keeps the statements sc may see; gross profit only for those who see everything.
-func (c compScope) filterResult(res *tandem.CompResult) *tandem.CompResult {
-	if c.all {
-		return res
-	}
-	out := &tandem.CompResult{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []tandem.CompStatement{},
-		Partners: []tandem.CompStatement{}, Profit: []tandem.DealProfit{}}
-	for _, st := range res.AEs {
-		if c.aes[st.PayeeID] {
-			out.AEs = append(out.AEs, st)
-		}
-	}
-	for _, st := range res.Partners {
-		if c.partners[st.PayeeID] {
-			out.Partners = append(out.Partners, st)
-		}
-	}
-	return out
 }

@@ -94,7 +94,7 @@ func TestCompInputAssemblesDeals(t *testing.T) {
 			true, f.o3.ID); err != nil {
 			t.Fatal(err)
 		}
-		in, err := s.CompInput(ctx, f.revops, f.q1)
+		in, err := compensation.CompInput(ctx, s, f.revops, f.q1)
 		must(t, err)
 		if len(in.Deals) != 4 {
 			t.Fatalf("got %d deals, want 4", len(in.Deals))
@@ -135,9 +135,9 @@ func TestCompInputAssemblesDeals(t *testing.T) {
 		if len(in.Partners) != 2 {
 			t.Errorf("partners %+v", in.Partners)
 		}
-		_, err = s.CompInput(ctx, f.aeActor, f.q1)
+		_, err = compensation.CompInput(ctx, s, f.aeActor, f.q1)
 		wantCode(t, err, tandem.EFORBIDDEN)
-		_, err = s.CompInput(ctx, f.actor1, f.q1)
+		_, err = compensation.CompInput(ctx, s, f.actor1, f.q1)
 		wantCode(t, err, tandem.ENOTFOUND)
 	})
 }
@@ -164,7 +164,7 @@ func TestCompInputRegisteredOnlyByOwnOrUnlinkedRegistration(t *testing.T) {
 		must(t, s.CreateRegistration(ctx, admin, &tandem.Registration{ExternalID: "R-UNLINKED", PartnerID: f.p1.ID,
 			AccountID: f.a3.ID, AccountName: "Initech", Country: "US", ProductType: tandem.ProductCore,
 			EstimatedACV: tandem.Major(10000), Currency: "USD", Status: tandem.RegistrationApproved}))
-		in, err := s.CompInput(ctx, f.revops, f.q1)
+		in, err := compensation.CompInput(ctx, s, f.revops, f.q1)
 		must(t, err)
 		got := map[int64]bool{}
 		for _, d := range in.Deals {
@@ -183,30 +183,30 @@ func TestCompPlanVersions(t *testing.T) {
 		ctx := context.Background()
 		f := seedComp(t, s)
 		src := string(comp.DefaultSource())
-		_, err := s.CreateCompPlanDraft(ctx, f.aeActor, src)
+		_, err := compensation.CreateCompPlanDraft(ctx, s, f.aeActor, src)
 		wantCode(t, err, tandem.EFORBIDDEN)
-		_, err = s.CreateCompPlanDraft(ctx, f.revops, "name: x\nbogus: [")
+		_, err = compensation.CreateCompPlanDraft(ctx, s, f.revops, "name: x\nbogus: [")
 		wantCode(t, err, tandem.EINVALID)
-		v, err := s.CreateCompPlanDraft(ctx, f.revops, src)
+		v, err := compensation.CreateCompPlanDraft(ctx, s, f.revops, src)
 		must(t, err)
 		if _, err := s.GetCompPlanVersion(ctx, f.actor1, v.ID); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("a partner user reads a draft: %v", err)
 		}
-		_, err = s.CreateCompPlanDraft(ctx, f.revops, src)
+		_, err = compensation.CreateCompPlanDraft(ctx, s, f.revops, src)
 		wantCode(t, err, tandem.ECONFLICT)
-		pub, err := s.PublishCompPlanVersion(ctx, f.revops, v.ID)
+		pub, err := compensation.PublishCompPlanVersion(ctx, s, f.revops, v.ID)
 		must(t, err)
 		if pub.Status != tandem.PolicyPublished {
 			t.Errorf("status %s", pub.Status)
 		}
-		_, err = s.PublishCompPlanVersion(ctx, f.revops, v.ID)
+		_, err = compensation.PublishCompPlanVersion(ctx, s, f.revops, v.ID)
 		wantCode(t, err, tandem.ECONFLICT)
 
 		v2src := strings.Replace(strings.Replace(src, `version: "2026.1"`, `version: "2026.2"`, 1),
 			"effective_from: 2026-01-01", "effective_from: 2026-07-01", 1)
-		v2, err := s.CreateCompPlanDraft(ctx, f.revops, v2src)
+		v2, err := compensation.CreateCompPlanDraft(ctx, s, f.revops, v2src)
 		must(t, err)
-		_, err = s.PublishCompPlanVersion(ctx, f.revops, v2.ID)
+		_, err = compensation.PublishCompPlanVersion(ctx, s, f.revops, v2.ID)
 		must(t, err)
 		old, err := s.GetCompPlanVersion(ctx, f.actor1, v.ID)
 		must(t, err)
@@ -216,7 +216,7 @@ func TestCompPlanVersions(t *testing.T) {
 		// Effective dating: v1 stays in force until v2's date.
 		for day, want := range map[string]string{"2026-03-01": "2026.1", "2026-07-01": "2026.2", "2025-12-31": comp.Default().Version()} {
 			at, _ := time.Parse(time.DateOnly, day)
-			plan, _, err := s.CompPlanAt(ctx, at)
+			plan, _, err := compensation.CompPlanAt(ctx, s, at)
 			must(t, err)
 			if plan.Version() != want {
 				t.Errorf("plan in force on %s = %s, want %s", day, plan.Version(), want)
@@ -241,33 +241,36 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 		ctx := context.Background()
 		f := seedComp(t, s)
 
-		live, err := s.CalculatePeriod(ctx, f.revops, f.q1)
+		live, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		aeLive := statementOf(live, comp.PayeeAE, f.ae.ID)
 		if aeLive == nil || aeLive.Total <= 0 {
 			t.Fatalf("AE statement %+v", aeLive)
 		}
 		// One payee's statement from its own deals equals its statement in the full calculation.
-		for _, pr := range []payeeRef{{comp.PayeeAE, f.ae.ID}, {comp.PayeeAE, f.ae2.ID}, {comp.PayeePartner, f.p1.ID}, {comp.PayeePartner, f.p2.ID}} {
-			one, err := s.PayeeStatement(ctx, f.revops, f.q1, pr.kind, pr.id)
+		for _, pr := range []struct {
+			kind tandem.PayeeKind
+			id   int64
+		}{{comp.PayeeAE, f.ae.ID}, {comp.PayeeAE, f.ae2.ID}, {comp.PayeePartner, f.p1.ID}, {comp.PayeePartner, f.p2.ID}} {
+			one, err := compensation.PayeeStatement(ctx, s, f.revops, f.q1, pr.kind, pr.id)
 			must(t, err)
 			wantJSON(t, one, statementOf(live, pr.kind, pr.id))
 		}
 
-		_, err = s.ClosePeriod(ctx, f.aeActor, f.q1)
+		_, err = compensation.ClosePeriod(ctx, s, f.aeActor, f.q1)
 		wantCode(t, err, tandem.EFORBIDDEN)
-		_, err = s.ClosePeriod(ctx, f.revops, "2026-Q2")
+		_, err = compensation.ClosePeriod(ctx, s, f.revops, "2026-Q2")
 		wantCode(t, err, tandem.ECONFLICT) // not ended
-		cp, err := s.ClosePeriod(ctx, f.revops, f.q1)
+		cp, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
-		_, err = s.ClosePeriod(ctx, f.revops, f.q1)
+		_, err = compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 		wantCode(t, err, tandem.ECONFLICT)
-		_, err = s.ClosePeriod(ctx, f.revops, "2025-Q4")
+		_, err = compensation.ClosePeriod(ctx, s, f.revops, "2025-Q4")
 		wantCode(t, err, tandem.ECONFLICT) // out of order
 		err = s.UpsertCompQuotas(ctx, f.revops, []CompQuota{{UserID: f.ae.ID, Period: f.q1, Amount: 1}})
 		wantCode(t, err, tandem.ECONFLICT)
 
-		reproduced, frozen, err := s.ReproduceClosedPeriod(ctx, f.revops, f.q1)
+		reproduced, frozen, err := compensation.ReproduceClosedPeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		if string(reproduced) != string(frozen) {
 			t.Fatalf("recalculating the frozen input does not reproduce the frozen result:\n%s\nvs\n%s", reproduced, frozen)
@@ -300,10 +303,10 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 		f.clock.advance(24 * time.Hour)
 		f.o1.ACV = tandem.Major(60000)
 		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
-		q1, err := s.CalculatePeriod(ctx, f.revops, f.q1)
+		q1, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		wantJSON(t, statementOf(q1, comp.PayeeAE, f.ae.ID), aeLive)
-		q2, err := s.CalculatePeriod(ctx, f.revops, "2026-Q2")
+		q2, err := compensation.CalculatePeriod(ctx, s, f.revops, "2026-Q2")
 		must(t, err)
 		aeQ2 := statementOf(q2, comp.PayeeAE, f.ae.ID)
 		// o1 pays less, and so does o3, which closed after it and now crosses the accelerator later.
@@ -321,7 +324,7 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 		if p1 := statementOf(q2, comp.PayeePartner, f.p1.ID); p1 == nil || len(linesOf(p1, comp.LineClawback)) != 1 {
 			t.Errorf("Q2 partner statement %+v, want a margin clawback", p1)
 		}
-		one, err := s.PayeeStatement(ctx, f.aeActor, "2026-Q2", comp.PayeeAE, f.ae.ID)
+		one, err := compensation.PayeeStatement(ctx, s, f.aeActor, "2026-Q2", comp.PayeeAE, f.ae.ID)
 		must(t, err)
 		wantJSON(t, one, aeQ2)
 		period, err := s.GetCompPeriod(ctx, f.aeActor, "2026-Q2")
@@ -332,9 +335,9 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 
 		// Q2 closes with the clawback; Q3 owes nothing more for Q1.
 		f.clock.t = time.Date(2026, 7, 3, 0, 0, 0, 0, time.UTC)
-		_, err = s.ClosePeriod(ctx, f.revops, "2026-Q2")
+		_, err = compensation.ClosePeriod(ctx, s, f.revops, "2026-Q2")
 		must(t, err)
-		q3, err := s.CalculatePeriod(ctx, f.revops, "2026-Q3")
+		q3, err := compensation.CalculatePeriod(ctx, s, f.revops, "2026-Q3")
 		must(t, err)
 		for _, list := range [][]comp.Statement{q3.AEs, q3.Partners} {
 			for _, st := range list {
@@ -346,7 +349,7 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 		// Then the deal grows back: Q3 pays back exactly what Q2 clawed.
 		f.o1.ACV = tandem.Major(120000)
 		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
-		q3, err = s.CalculatePeriod(ctx, f.revops, "2026-Q3")
+		q3, err = compensation.CalculatePeriod(ctx, s, f.revops, "2026-Q3")
 		must(t, err)
 		back := linesOf(statementOf(q3, comp.PayeeAE, f.ae.ID), comp.LineAdjustment)
 		var paidBack tandem.Money
@@ -384,11 +387,11 @@ func TestCompPeriodCloseRechecksInTransaction(t *testing.T) {
 		f.clock.t = time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
 		s.beforeCloseTx = func(id string) {
 			if id == "2026-Q2" {
-				_, err := s.ClosePeriod(ctx, f.revops, f.q1)
+				_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 				must(t, err)
 			}
 		}
-		_, err := s.ClosePeriod(ctx, f.revops, "2026-Q2")
+		_, err := compensation.ClosePeriod(ctx, s, f.revops, "2026-Q2")
 		wantCode(t, err, tandem.ECONFLICT)
 		if err == nil || !strings.Contains(err.Error(), "the next period to close is 2026-Q2") &&
 			!strings.Contains(err.Error(), "another period closed") {
@@ -401,7 +404,7 @@ func TestCompPeriodCloseRechecksInTransaction(t *testing.T) {
 		}
 		// Closing Q2 again now sees Q1 and succeeds.
 		s.beforeCloseTx = nil
-		_, err = s.ClosePeriod(ctx, f.revops, "2026-Q2")
+		_, err = compensation.ClosePeriod(ctx, s, f.revops, "2026-Q2")
 		must(t, err)
 	})
 }
@@ -455,7 +458,7 @@ func TestCompStatementVisibility(t *testing.T) {
 			"cro sees all":                      {cro, sees{aes: []int64{f.ae.ID, f.manager.ID, f.ae2.ID}, partners: []int64{f.p1.ID, f.p2.ID}}},
 		}
 		for name, tc := range cases {
-			res, err := s.ListCompStatements(ctx, tc.actor, f.q1)
+			res, err := compensation.ListCompStatements(ctx, s, tc.actor, f.q1)
 			must(t, err)
 			var gotAEs, gotPartners []int64
 			for _, st := range res.AEs {
@@ -472,29 +475,29 @@ func TestCompStatementVisibility(t *testing.T) {
 			}
 			// Each statement it may not see is not found.
 			for _, id := range []int64{f.ae.ID, f.ae2.ID} {
-				_, err := s.PayeeStatement(ctx, tc.actor, f.q1, comp.PayeeAE, id)
+				_, err := compensation.PayeeStatement(ctx, s, tc.actor, f.q1, comp.PayeeAE, id)
 				if want := contains(tc.want.aes, id); want != (err == nil) {
 					t.Errorf("%s: statement of AE %d: %v", name, id, err)
 				}
 			}
 			for _, id := range []int64{f.p1.ID, f.p2.ID} {
-				_, err := s.PayeeStatement(ctx, tc.actor, f.q1, comp.PayeePartner, id)
+				_, err := compensation.PayeeStatement(ctx, s, tc.actor, f.q1, comp.PayeePartner, id)
 				if want := contains(tc.want.partners, id); want != (err == nil) {
 					t.Errorf("%s: statement of partner %d: %v", name, id, err)
 				}
 			}
 		}
 		for _, a := range []tandem.Actor{f.aeActor, f.mgrActor, pmActor} {
-			_, err := s.CalculatePeriod(ctx, a, f.q1)
+			_, err := compensation.CalculatePeriod(ctx, s, a, f.q1)
 			wantCode(t, err, tandem.EFORBIDDEN)
-			_, err = s.GrossProfit(ctx, a, f.q1, "deal")
+			_, err = compensation.GrossProfit(ctx, s, a, f.q1, "deal")
 			wantCode(t, err, tandem.EFORBIDDEN)
-			_, err = s.Reconcile(ctx, a, f.q1)
+			_, err = compensation.Reconcile(ctx, s, a, f.q1)
 			wantCode(t, err, tandem.EFORBIDDEN)
 		}
-		_, err := s.GrossProfit(ctx, f.actor1, f.q1, "deal")
+		_, err := compensation.GrossProfit(ctx, s, f.actor1, f.q1, "deal")
 		wantCode(t, err, tandem.ENOTFOUND)
-		_, err = s.CalculatePeriod(ctx, f.actor1, f.q1)
+		_, err = compensation.CalculatePeriod(ctx, s, f.actor1, f.q1)
 		wantCode(t, err, tandem.ENOTFOUND)
 		quotas, err := s.ListCompQuotas(ctx, f.ae2Actor, f.q1)
 		must(t, err)
@@ -535,7 +538,7 @@ func TestCompPayoutsReconcile(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		f := seedComp(t, s)
-		res, err := s.CalculatePeriod(ctx, f.revops, f.q1)
+		res, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		aeTotal := statementOf(res, comp.PayeeAE, f.ae.ID).Total
 		p1Total := statementOf(res, comp.PayeePartner, f.p1.ID).Total
@@ -576,7 +579,7 @@ func TestCompPayoutsReconcile(t *testing.T) {
 		_, err = compensation.ImportPayouts(ctx, s, f.revops, "payouts.csv", strings.NewReader(good))
 		wantCode(t, err, tandem.ECONFLICT)
 
-		rec, err := s.Reconcile(ctx, f.revops, f.q1)
+		rec, err := compensation.Reconcile(ctx, s, f.revops, f.q1)
 		must(t, err)
 		got := map[string]string{}
 		for _, l := range rec.Differences {
@@ -635,9 +638,9 @@ func TestAttributionRecomputeAndDispute(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		f := seedComp(t, s)
-		_, err := s.RecomputeAttribution(ctx, f.aeActor, nil, nil)
+		_, err := compensation.RecomputeAttribution(ctx, s, f.aeActor, nil, nil)
 		wantCode(t, err, tandem.EFORBIDDEN)
-		run, err := s.RecomputeAttribution(ctx, f.revops, nil, nil)
+		run, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
 		must(t, err)
 		if run.Examined != 4 || run.Changed != 4 {
 			t.Errorf("run %+v", run)
@@ -647,7 +650,7 @@ func TestAttributionRecomputeAndDispute(t *testing.T) {
 		if o1.Attribution != tandem.AttributionPartnerSourced {
 			t.Errorf("o1 attribution %q", o1.Attribution)
 		}
-		run, err = s.RecomputeAttribution(ctx, f.revops, nil, []int64{f.o1.ID, f.o2.ID})
+		run, err = compensation.RecomputeAttribution(ctx, s, f.revops, nil, []int64{f.o1.ID, f.o2.ID})
 		must(t, err)
 		if run.Examined != 2 || run.Changed != 0 {
 			t.Errorf("second run %+v", run)
@@ -685,27 +688,27 @@ func TestCompWhatIfAndGrossProfit(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		f := seedComp(t, s)
-		_, err := s.ClosePeriod(ctx, f.revops, f.q1)
+		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		draft := strings.Replace(string(comp.DefaultSource()), `base_rate: "8%"`, `base_rate: "10%"`, 1)
 		draft = strings.Replace(draft, `version: "2026.1"`, `version: "draft"`, 1)
-		rep, err := s.WhatIf(ctx, f.revops, draft, "2025-Q4", "2026-Q2")
+		rep, err := compensation.WhatIf(ctx, s, f.revops, draft, "2025-Q4", "2026-Q2")
 		must(t, err)
 		if len(rep.Periods) != 3 || rep.Change.Commission <= 0 || rep.Change.PartnerMargin != 0 {
 			t.Errorf("what-if %+v", rep)
 		}
-		_, err = s.WhatIf(ctx, f.revops, draft, "2026-Q2", "2025-Q4")
+		_, err = compensation.WhatIf(ctx, s, f.revops, draft, "2026-Q2", "2025-Q4")
 		wantCode(t, err, tandem.EINVALID)
-		_, err = s.WhatIf(ctx, f.aeActor, draft, "2026-Q1", "2026-Q1")
+		_, err = compensation.WhatIf(ctx, s, f.aeActor, draft, "2026-Q1", "2026-Q1")
 		wantCode(t, err, tandem.EFORBIDDEN)
 
-		deals, err := s.GrossProfit(ctx, f.revops, f.q1, "deal")
+		deals, err := compensation.GrossProfit(ctx, s, f.revops, f.q1, "deal")
 		must(t, err)
 		if len(deals.Deals) != 4 {
 			t.Fatalf("%d deals", len(deals.Deals))
 		}
 		for _, by := range []string{"rep", "territory", "partner", "motion"} {
-			rep, err := s.GrossProfit(ctx, f.revops, f.q1, by)
+			rep, err := compensation.GrossProfit(ctx, s, f.revops, f.q1, by)
 			must(t, err)
 			var sum tandem.Money
 			for _, r := range rep.Rows {
@@ -718,7 +721,7 @@ func TestCompWhatIfAndGrossProfit(t *testing.T) {
 				t.Errorf("by %s: rows sum to %v, total %v", by, sum, deals.Total.GrossProfit)
 			}
 		}
-		_, err = s.GrossProfit(ctx, f.revops, f.q1, "colour")
+		_, err = compensation.GrossProfit(ctx, s, f.revops, f.q1, "colour")
 		wantCode(t, err, tandem.EINVALID)
 	})
 }
@@ -732,7 +735,7 @@ func TestResolvedAttributionDisputeDecides(t *testing.T) {
 		ctx := context.Background()
 		f := seedComp(t, s)
 		rules := conflictRules(t)
-		_, err := s.RecomputeAttribution(ctx, f.revops, nil, nil)
+		_, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
 		must(t, err)
 		attribution := func(id int64) tandem.Attribution {
 			t.Helper()
@@ -762,7 +765,7 @@ func TestResolvedAttributionDisputeDecides(t *testing.T) {
 			if got := attribution(f.o1.ID); got != st.want {
 				t.Errorf("%s: o1 is %q, want %q", st.res, got, st.want)
 			}
-			run, err := s.RecomputeAttribution(ctx, f.revops, nil, nil)
+			run, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
 			must(t, err)
 			if run.Decided != 1 || run.Examined != 4 {
 				t.Errorf("%s: recompute %+v", st.res, run)
@@ -782,7 +785,7 @@ func TestResolvedAttributionDisputeDecides(t *testing.T) {
 		if decided != len(steps) {
 			t.Errorf("%d decisions audited, want %d: %+v", decided, len(steps), audit)
 		}
-		in, err := s.CompInput(ctx, f.revops, f.q1)
+		in, err := compensation.CompInput(ctx, s, f.revops, f.q1)
 		must(t, err)
 		for _, d := range in.Deals {
 			if d.OpportunityID != f.o1.ID {

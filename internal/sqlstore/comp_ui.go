@@ -52,7 +52,7 @@ func (s *Store) CompPayees(ctx context.Context, actor tandem.Actor, kind tandem.
 			return nil, fmt.Errorf("comp payees: %w", err)
 		}
 		// The scope is a set of ids already read; filtering here keeps one query for every role.
-		if sc.sees(kind, p.ID) {
+		if sc.Sees(kind, p.ID) {
 			out = append(out, p)
 		}
 	}
@@ -77,7 +77,7 @@ type CompPayout struct {
 // CompPayouts returns the payments recorded for one payee's statement of period id, oldest first:
 // ENOTFOUND when actor may not see that statement.
 func (s *Store) CompPayouts(ctx context.Context, actor tandem.Actor, id string, kind tandem.PayeeKind, payeeID int64) ([]CompPayout, error) {
-	p, err := parsePeriod(id)
+	p, err := tandem.ParseCompPeriod(id)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Store) CompPayouts(ctx context.Context, actor tandem.Actor, id string, 
 	if err != nil {
 		return nil, err
 	}
-	if !sc.sees(kind, payeeID) {
+	if !sc.Sees(kind, payeeID) {
 		return nil, tandem.NotFound("payouts of", fmt.Sprintf("%s %d in %s", kind, payeeID, p.ID))
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT amount, reference, import_id, line, imported_at FROM comp_payouts

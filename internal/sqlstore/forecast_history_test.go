@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 )
 
@@ -151,7 +152,7 @@ func TestHistoryCapturedOnAttribution(t *testing.T) {
 		ctx := context.Background()
 		f := seedComp(t, s)
 		before := len(history(t, s, admin, f.o1.ID)) // the fixture closes o1
-		_, err := s.RecomputeAttribution(ctx, f.revops, nil, nil)
+		_, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
 		must(t, err)
 		got := history(t, s, admin, f.o1.ID)[before:]
 		if len(got) != 1 || got[0].Field != tandem.HistoryAttribution || got[0].Old != "" || got[0].New != "partner_sourced" {

@@ -221,3 +221,6 @@ func (s *Store) inStrings(expr string, n int, list []string) (string, any) {
 func (s *Store) inInts(expr string, n int, list []int64) (string, any) {
 	return anyOf(s.dialect, expr, n, list)
 }
+
+// Now returns the store's clock: the time its next transaction would stamp.
+func (s *Store) Now() time.Time { return s.clock() }

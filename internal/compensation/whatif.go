@@ -1,4 +1,4 @@
-package sqlstore
+package compensation
 
 import (
 	"context"
@@ -29,9 +29,9 @@ type WhatIfReport struct {
 // under the plan in force in each (a closed period: its frozen input under its frozen plan) and under
 // the draft plan source, and compares them per AE, per partner and in total: AE pay, partner margin
 // and cost of sale. Nothing is written. EINVALID for a bad draft or range.
-func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, from, to string) (*WhatIfReport, error) {
-	if !compSeesAll(actor) {
-		return nil, forbiddenOrHidden(actor, "comp what-if", "", "run what-ifs")
+func WhatIf(ctx context.Context, st Store, actor tandem.Actor, draftSource, from, to string) (*WhatIfReport, error) {
+	if !tandem.CompSeesAll(actor) {
+		return nil, tandem.ForbiddenOrHidden(actor, "comp what-if", "", "run what-ifs")
 	}
 	draft, err := ParseCompPlan("draft.yaml", draftSource)
 	if err != nil {
@@ -55,21 +55,25 @@ func (s *Store) WhatIf(ctx context.Context, actor tandem.Actor, draftSource, fro
 			return nil, tandem.FieldError("to", "a what-if covers at most %d quarters", maxWhatIfPeriods)
 		}
 		rep.Periods = append(rep.Periods, p.ID)
-		closed, err := periodClosed(ctx, s.read, p.ID)
+		cp, err := st.GetCompPeriod(ctx, actor, p.ID)
 		if err != nil {
 			return nil, err
 		}
 		var in *tandem.CompInput
 		var plan *comp.Plan
-		if closed {
-			if in, plan, err = frozenInput(ctx, s.read, p.ID); err != nil {
+		if cp.Status == tandem.PeriodClosed {
+			f, err := st.FrozenCompPeriod(ctx, p.ID)
+			if err != nil {
+				return nil, err
+			}
+			if in, plan, err = frozenInput(f); err != nil {
 				return nil, err
 			}
 		} else {
-			if plan, _, err = compPlanAt(ctx, s.read, p.Start); err != nil {
+			if plan, _, err = CompPlanAt(ctx, st, p.Start); err != nil {
 				return nil, err
 			}
-			if in, err = s.buildInput(ctx, s.read, plan, p, nil); err != nil {
+			if in, err = readInput(ctx, st, plan, p, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -110,13 +114,10 @@ type GrossProfitReport struct {
 // GrossProfit returns period id's gross profit (ACV − discount − partner margin − SPIFFs − MDF share −
 // cost of goods) per deal (by "deal") or rolled up by "rep", "territory", "partner" or "motion".
 // Revops and executives only.
-func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by string) (*GrossProfitReport, error) {
-	p, err := parsePeriod(id)
+func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by string) (*GrossProfitReport, error) {
+	p, err := periodForAll(actor, "gross profit", id, "read gross profit")
 	if err != nil {
 		return nil, err
-	}
-	if !compSeesAll(actor) {
-		return nil, forbiddenOrHidden(actor, "gross profit", id, "read gross profit")
 	}
 	if by == "" {
 		by = "deal"
@@ -130,7 +131,7 @@ func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by stri
 	default:
 		return nil, tandem.FieldError("by", "%q is not one of deal, rep, territory, partner, motion", by)
 	}
-	res, err := s.periodResult(ctx, p, nil)
+	res, err := periodResult(ctx, st, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by stri
 	if err != nil {
 		return nil, err
 	}
-	names, err := s.groupNames(ctx, by)
+	names, err := st.CompGroupNames(ctx, by)
 	if err != nil {
 		return nil, err
 	}
@@ -162,31 +163,4 @@ func (s *Store) GrossProfit(ctx context.Context, actor tandem.Actor, id, by stri
 		rep.Rows = append(rep.Rows, GrossProfitRow{ProfitRollup: r, Name: name})
 	}
 	return rep, nil
-}
-
-// groupNames returns the names of the reps, territories or partners by id.
-func (s *Store) groupNames(ctx context.Context, by string) (map[int64]string, error) {
-	q := map[string]string{
-		"rep":       `SELECT id, name FROM users`,
-		"territory": `SELECT id, name FROM territories`,
-		"partner":   `SELECT id, name FROM partners`,
-	}[by]
-	names := map[int64]string{}
-	if q == "" {
-		return names, nil
-	}
-	rows, err := s.read.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("%s names: %w", by, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("%s names: %w", by, err)
-		}
-		names[id] = name
-	}
-	return names, rows.Err()
 }
