@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/crmvalue"
 	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -250,7 +251,7 @@ func registrationDeal(r *tandem.Registration, partner *tandem.Partner) policy.De
 		ACV:                r.EstimatedACV,
 		Currency:           r.Currency,
 		Country:            r.Country,
-		Vertical:           r.Vertical,
+		Vertical:           crmvalue.Code(r.Vertical), // rules test the code, as policy.DealOf does for opportunities
 		ProductType:        r.ProductType,
 		PartnerID:          fmt.Sprint(r.PartnerID),
 		PartnerTier:        partner.Tier,
