@@ -14,6 +14,8 @@ import (
 // Service runs the portfolio's workflows against the store.
 type Service struct {
 	Store *sqlstore.Store
+	// Cache, when set, keeps the deal history's figures per data version (see Cache); nil reads afresh.
+	Cache *Cache
 }
 
 // ChannelApprovers may approve, reject and pay MDF requests and set budgets.

@@ -1,6 +1,7 @@
 package enablement
 
 import (
+	"math"
 	"math/big"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -21,6 +22,8 @@ type ReturnsLine struct {
 	NewCustomers int          `json:"new_customers"`
 	ROMI         string       `json:"romi" doc:"(gross margin − spend) ÷ spend, six decimals; empty without spend"`
 	CAC          tandem.Money `json:"cac,omitempty" doc:"spend ÷ new customers, rounded half to even; absent without new customers"`
+	CycleDays    float64      `json:"cycle_days" doc:"mean days from creation to close of the won deals (0 without wins)"`
+	LTV          tandem.Money `json:"ltv,omitempty" doc:"(gross margin ÷ wins) ÷ (1 − annual retention), rounded half to even; absent without wins or retention"`
 	SpendLines   []string     `json:"spend_lines" doc:"ids of the spend lines behind the row (s + spend line id)"`
 	DealLines    []string     `json:"deal_lines" doc:"ids of the deals behind the row (d + opportunity id)"`
 }
@@ -47,6 +50,10 @@ func Lines(rows []portfolio.ReturnsRow) []ReturnsLine {
 		}
 		if r.CACKnown {
 			l.CAC = r.CAC
+		}
+		l.CycleDays = math.Round(r.CycleDays*10) / 10
+		if r.LTVKnown {
+			l.LTV = r.LTV
 		}
 		if l.SpendLines == nil {
 			l.SpendLines = []string{}

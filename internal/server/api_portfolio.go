@@ -22,7 +22,9 @@ import (
 // spend, funds, requests and certificates (the store scopes every query); AEs read; channel staff
 // approve and pay.
 
-func (s *Server) enablement() *enablement.Service { return &enablement.Service{Store: s.store} }
+func (s *Server) enablement() *enablement.Service {
+	return &enablement.Service{Store: s.store, Cache: s.portfolio}
+}
 
 type spendListInput struct {
 	PageParams

@@ -225,3 +225,36 @@ func TestPortfolioResponsesMatchOpenAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestPortfolioCacheFollowsTheData reads returns twice around a write: the cached deal history must
+// never hide the new spend line or a deal closed since.
+func TestPortfolioCacheFollowsTheData(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		seedPortfolio(t, e)
+		spendOf := func() tandem.Money {
+			t.Helper()
+			var body returnsBody
+			res := e.do("cro", "GET", "/api/v1/portfolio/returns?from=2026-01&to=2026-03", nil)
+			res.json(t, &body)
+			var sum tandem.Money
+			for _, r := range body.Totals {
+				sum += r.Spend
+			}
+			return sum
+		}
+		before := spendOf()
+		if again := spendOf(); again != before {
+			t.Fatalf("the same data read twice: %s then %s", before, again)
+		}
+		_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
+			{Month: "2026-02", Motion: "direct", Kind: "event", Amount: tandem.Major(1234), Currency: "USD", Source: "t"}})
+		must(t, err)
+		if after := spendOf(); after != before+tandem.Major(1234) {
+			t.Fatalf("after a new spend line: %s, want %s", after, before+tandem.Major(1234))
+		}
+		if res := e.do("ae", "GET", "/api/v1/portfolio/returns", nil); res.status != 403 {
+			t.Fatalf("the cache let an AE read returns: %d", res.status)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -47,6 +48,8 @@ type portfolioView struct {
 	APILink     string
 	SpendLines  int
 	DealsClosed int
+	// Retention is the measured annual retention as a percentage ("" when not measurable).
+	Retention string
 }
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
@@ -63,6 +66,9 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	v := portfolioView{From: l.Window.From.String(), To: l.Window.To.String(), By: by, Currency: "USD",
 		Totals: enablement.Lines(l.Totals()), Rows: enablement.Lines(l.Returns(gran, true)),
 		SpendLines: len(l.Spend), DealsClosed: len(l.Deals)}
+	if l.Retention != nil {
+		v.Retention = new(big.Rat).Mul(l.Retention, big.NewRat(100, 1)).FloatString(1) + " %"
+	}
 	if motion := q.Get("motion"); motion != "" { // a chart bar's link: that motion's rows
 		v.Rows = slices.DeleteFunc(v.Rows, func(x enablement.ReturnsLine) bool { return x.Motion != motion })
 	}
@@ -116,10 +122,10 @@ func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-returns.csv"`)
 	cw := csvio.NewWriter(w)
-	cw.Write([]string{"period", "motion", "segment", "spend", "gross_margin", "deals", "wins", "win_rate", "new_customers", "romi", "cac", "spend_lines", "deal_lines"})
+	cw.Write([]string{"period", "motion", "segment", "spend", "gross_margin", "deals", "wins", "win_rate", "new_customers", "romi", "cac", "ltv", "cycle_days", "spend_lines", "deal_lines"})
 	for _, x := range enablement.Lines(l.Returns(gran, true)) {
 		cw.Write([]string{x.Period, x.Motion, x.Segment, x.Spend.String(), x.GrossMargin.String(), strconv.Itoa(x.Deals), strconv.Itoa(x.Wins),
-			strconv.FormatFloat(x.WinRate, 'f', 4, 64), strconv.Itoa(x.NewCustomers), x.ROMI, x.CAC.String(),
+			strconv.FormatFloat(x.WinRate, 'f', 4, 64), strconv.Itoa(x.NewCustomers), x.ROMI, x.CAC.String(), x.LTV.String(), strconv.FormatFloat(x.CycleDays, 'f', 1, 64),
 			strings.Join(x.SpendLines, " "), strings.Join(x.DealLines, " ")})
 	}
 	return cw.Flush()

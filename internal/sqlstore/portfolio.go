@@ -215,6 +215,7 @@ type MDFRequest struct {
 	PartnerID        int64        `json:"partner_id"`
 	PartnerName      string       `json:"partner_name,omitempty"`
 	Period           string       `json:"period,omitempty"`
+	Currency         string       `json:"currency,omitempty" doc:"the fund's currency"`
 	Ref              string       `json:"ref"`
 	Activity         string       `json:"activity"`
 	Motion           string       `json:"motion"`
@@ -322,14 +323,14 @@ type MDFRequestFilter struct {
 	States    []string
 }
 
-const requestColumns = `r.id, r.fund_id, r.partner_id, p.name, f.period, r.ref, r.activity, r.motion, r.expected_pipeline,
+const requestColumns = `r.id, r.fund_id, r.partner_id, p.name, f.period, f.currency, r.ref, r.activity, r.motion, r.expected_pipeline,
 	r.requested, r.approved, r.claimed, r.paid, r.state, r.reject_reason, r.proof_files, r.attendees, r.leads,
 	r.created_at, r.updated_at`
 
 func scanRequest(scan func(...any) error) (MDFRequest, error) {
 	var r MDFRequest
 	var pipe, req, appr, claim, paid int64
-	err := scan(&r.ID, &r.FundID, &r.PartnerID, &r.PartnerName, &r.Period, &r.Ref, &r.Activity, &r.Motion, &pipe, &req, &appr,
+	err := scan(&r.ID, &r.FundID, &r.PartnerID, &r.PartnerName, &r.Period, &r.Currency, &r.Ref, &r.Activity, &r.Motion, &pipe, &req, &appr,
 		&claim, &paid, &r.State, &r.RejectReason, listCol{&r.ProofFiles}, &r.Attendees, listCol{&r.Leads},
 		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
 	r.ExpectedPipeline, r.Requested, r.Approved, r.Claimed, r.Paid =
@@ -454,7 +455,7 @@ func (s *Store) ChangeMDFFund(ctx context.Context, actor tandem.Actor, fundID in
 			return err
 		}
 		r := ch.Request
-		r.FundID, r.PartnerID, r.PartnerName, r.Period, r.UpdatedAt = fund.ID, fund.PartnerID, fund.PartnerName, fund.Period, now
+		r.FundID, r.PartnerID, r.PartnerName, r.Period, r.Currency, r.UpdatedAt = fund.ID, fund.PartnerID, fund.PartnerName, fund.Period, fund.Currency, now
 		existing := -1
 		for i, x := range reqs {
 			if x.Ref == r.Ref {
@@ -752,4 +753,28 @@ func (s *Store) PartnerSellingScopes(ctx context.Context, actor tandem.Actor) (m
 		out[id] = sc
 	}
 	return out, rows.Err()
+}
+
+// PortfolioDataVersion returns a fingerprint of what the portfolio's returns and the certification
+// comparison are computed from: the audit log's last entry (plans, periods, quotas, partners, routing,
+// spend, MDF decisions and certificate imports are all audited), the deals' count, last change, total
+// ACV and closed count, and the certificates' count. Equal fingerprints mean equal inputs, so a caller
+// may cache what it computed from them. Like PortfolioDeals, it is for those who see all of
+// compensation (EFORBIDDEN otherwise).
+func (s *Store) PortfolioDataVersion(ctx context.Context, actor tandem.Actor) (string, error) {
+	if !compSeesAll(actor) {
+		return "", tandem.Errorf(tandem.EFORBIDDEN, "portfolio returns: %s users cannot read every deal's margin", actor.Role)
+	}
+	var audit, deals, changed, acv, closed, certs int64
+	err := s.read.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT max(id) FROM audit_log), 0),
+		(SELECT count(*) FROM opportunities),
+		COALESCE((SELECT max(updated_at) FROM opportunities), 0),
+		COALESCE((SELECT sum(acv) FROM opportunities), 0),
+		(SELECT count(*) FROM opportunities WHERE stage IN ('closed_won', 'closed_lost')),
+		(SELECT count(*) FROM certifications)`).Scan(&audit, &deals, &changed, &acv, &closed, &certs)
+	if err != nil {
+		return "", fmt.Errorf("portfolio data version: %w", err)
+	}
+	return fmt.Sprintf("a%d.d%d.u%d.v%d.c%d.x%d", audit, deals, changed, acv, closed, certs), nil
 }
