@@ -205,7 +205,9 @@ type MDFFund struct {
 	Currency    string       `json:"currency"`
 	OpensOn     time.Time    `json:"opens_on"`
 	ExpiresOn   time.Time    `json:"expires_on"`
-	CreatedAt   time.Time    `json:"created_at"`
+	// ExpiredAt is when the expiry job marked the fund expired (zero until then).
+	ExpiredAt time.Time `json:"expired_at,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // MDFRequest is one request against a fund, in its current state.
@@ -279,13 +281,13 @@ func (s *Store) CreateMDFFund(ctx context.Context, actor tandem.Actor, f *MDFFun
 	})
 }
 
-const fundColumns = `f.id, f.partner_id, p.name, f.period, f.budget, f.currency, f.opens_on, f.expires_on, f.created_at`
+const fundColumns = `f.id, f.partner_id, p.name, f.period, f.budget, f.currency, f.opens_on, f.expires_on, f.expired_at, f.created_at`
 
 func scanFund(scan func(...any) error) (MDFFund, error) {
 	var f MDFFund
 	var budget int64
 	err := scan(&f.ID, &f.PartnerID, &f.PartnerName, &f.Period, &budget, &f.Currency, timeCol{&f.OpensOn}, timeCol{&f.ExpiresOn},
-		timeCol{&f.CreatedAt})
+		timeCol{&f.ExpiredAt}, timeCol{&f.CreatedAt})
 	f.Budget = tandem.Money(budget)
 	return f, err
 }
@@ -314,6 +316,31 @@ func (s *Store) ListMDFFunds(ctx context.Context, actor tandem.Actor, partnerID 
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// MarkMDFFundExpired marks fund id expired at now, once: it reports true when this call did it (the
+// fund's period is over and no one marked it before), false when the period is still running or
+// another instance got there first. The call that marks it writes one audit entry (mdf.fund.expire)
+// with the budget that lapsed, in the same transaction. The system or channel staff only.
+func (s *Store) MarkMDFFundExpired(ctx context.Context, actor tandem.Actor, id int64, now time.Time, lapsed tandem.Money) (bool, error) {
+	if actor.IsPartner() {
+		return false, tandem.Errorf(tandem.EFORBIDDEN, "expire MDF fund: partner users cannot expire funds")
+	}
+	marked := false
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mdf_funds SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL AND expires_on <= $1`,
+			now.UnixMicro(), id)
+		if err != nil {
+			return fmt.Errorf("expire MDF fund %d: %w", id, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		marked = true
+		return appendAuditTx(ctx, tx, now, actor, "mdf.fund.expire", "mdf_funds", fmt.Sprint(id), map[string]any{"lapsed": lapsed})
+	})
+	return marked, err
 }
 
 // MDFRequestFilter narrows a request list.
