@@ -177,3 +177,26 @@ func (s *Service) compare(ctx context.Context, h *history, certs []certification
 	}
 	return comparisonEntry{cmp: &cmp}, nil
 }
+
+// CurriculumRoles are the roles a curriculum trains, in the order pages list them.
+var CurriculumRoles = []string{string(certification.PartnerSales), string(certification.PartnerTechnical), "ae", "se"}
+
+// RoleRequired says whether partner coverage asks for people certified in role
+// (certification.DefaultRequirement).
+func RoleRequired(role string) bool {
+	return slices.Contains(certification.DefaultRequirement.Roles, certification.Role(role))
+}
+
+// CheckCurriculum checks a curriculum before it is saved: an id, a known role, and at least one
+// vertical or product it certifies for.
+func CheckCurriculum(c sqlstore.Curriculum) error {
+	switch {
+	case c.ID == "":
+		return tandem.FieldError("id", "a curriculum needs an id")
+	case !slices.Contains(CurriculumRoles, c.Role):
+		return tandem.FieldError("role", "%q is not a role (%s)", c.Role, strings.Join(CurriculumRoles, ", "))
+	case len(c.Verticals)+len(c.Products) == 0:
+		return tandem.FieldError("verticals", "name at least one vertical or product the curriculum certifies for")
+	}
+	return nil
+}

@@ -1,8 +1,11 @@
 package enablement
 
 import (
+	"fmt"
 	"math"
 	"math/big"
+	"strconv"
+	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/portfolio"
@@ -103,4 +106,19 @@ func View(rec portfolio.Recommendation) RecommendationView {
 		v.Motions = append(v.Motions, line(p.Motion, p.Outcome, p.Fitted, p.Explanation))
 	}
 	return v
+}
+
+// Months returns the first and last month ("YYYY-MM") of the row's period: a month, a quarter
+// ("2026-Q1") or a window ("2024-01…2025-12"), for the drill-down to its spend lines.
+func (l ReturnsLine) Months() [2]string {
+	if from, to, ok := strings.Cut(l.Period, "…"); ok {
+		return [2]string{from, to}
+	}
+	if year, q, ok := strings.Cut(l.Period, "-Q"); ok {
+		n, err := strconv.Atoi(q)
+		if err == nil && n >= 1 && n <= 4 {
+			return [2]string{fmt.Sprintf("%s-%02d", year, 3*n-2), fmt.Sprintf("%s-%02d", year, 3*n)}
+		}
+	}
+	return [2]string{l.Period, l.Period}
 }

@@ -32,6 +32,7 @@ func (s *Server) registerPortfolioUI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /mdf/funds/{id}/moves", s.signedIn(s.page(s.mdfMoveSubmit), holders.roles...))
 	mux.HandleFunc("GET /mdf/requests.csv", s.signedIn(s.page(s.mdfCSV)))
 	mux.HandleFunc("GET /certifications", s.signedIn(s.page(s.certificationsPage)))
+	s.registerPortfolioSpendUI(mux)
 }
 
 // portfolioView is the portfolio page.
