@@ -22,6 +22,9 @@
 //   - The deal history (every closed deal, each quarter's gross profit, the selling scopes, the
 //     certification comparison) is cached per data version (Cache): the first read after a write
 //     computes, later reads reuse it.
+//   - An MDF lead links to the opportunity whose external id it is, or to the deals of the account whose
+//     external id or name it is opened on or after the request (sourced.go); MDF-sourced pipeline is
+//     the ACV of the linked deals, won the ACV of those closed won.
 //   - A paid MDF claim becomes one ledger line (kind mdf, the request's motion, month of payment) in the
 //     same transaction as the payment.
 package enablement

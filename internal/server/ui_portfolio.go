@@ -51,6 +51,8 @@ type portfolioView struct {
 	DealsClosed int
 	// Retention is the measured annual retention as a percentage ("" when not measurable).
 	Retention string
+	// Sourced is the MDF-sourced pipeline and wins by motion, for requests made in the window.
+	Sourced []enablement.SourcedMotion
 }
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
@@ -67,6 +69,11 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	v := portfolioView{From: l.Window.From.String(), To: l.Window.To.String(), By: by, Currency: "USD",
 		Totals: enablement.Lines(l.Totals()), Rows: enablement.Lines(l.Returns(gran, true)),
 		SpendLines: len(l.Spend), DealsClosed: len(l.Deals)}
+	sourced, err := s.enablement().MDFSourced(ctx, actorFrom(ctx), l.Window.From.Start(), (l.Window.To + 1).Start())
+	if err != nil {
+		return err
+	}
+	v.Sourced = sourced.Motions
 	if l.Retention != nil {
 		v.Retention = new(big.Rat).Mul(l.Retention, big.NewRat(100, 1)).FloatString(1) + " %"
 	}
@@ -141,6 +148,8 @@ type mdfView struct {
 	Approver bool
 	CSRF     string
 	Done     string
+	// Sourced is each request's MDF-sourced pipeline (the opportunities its leads became), by request id.
+	Sourced map[int64]enablement.SourcedRequest
 }
 
 func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
@@ -154,8 +163,15 @@ func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sourced, err := s.enablement().MDFSourced(ctx, actor, time.Time{}, time.Time{})
+	if err != nil {
+		return err
+	}
 	v := mdfView{Funds: funds, Requests: reqs, Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
-		CSRF: csrfOf(r), Done: r.URL.Query().Get("done")}
+		CSRF: csrfOf(r), Done: r.URL.Query().Get("done"), Sourced: map[int64]enablement.SourcedRequest{}}
+	for _, sr := range sourced.Requests {
+		v.Sourced[sr.RequestID] = sr
+	}
 	for _, q := range reqs {
 		if q.State == string(mdf.Requested) || q.State == string(mdf.Claimed) {
 			v.Queue = append(v.Queue, q)

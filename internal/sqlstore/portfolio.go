@@ -805,3 +805,63 @@ func (s *Store) PortfolioDataVersion(ctx context.Context, actor tandem.Actor) (s
 	}
 	return fmt.Sprintf("a%d.d%d.u%d.v%d.c%d.x%d", audit, deals, changed, acv, closed, certs), nil
 }
+
+// LeadMatch is an opportunity an MDF lead may have become: matched by the opportunity's external id,
+// or by its account's external id or name (lower-cased in Keys).
+type LeadMatch struct {
+	OpportunityID int64        `json:"opportunity_id"`
+	ExternalID    string       `json:"external_id"`
+	Name          string       `json:"name"`
+	ACV           tandem.Money `json:"acv"`
+	Currency      string       `json:"currency"`
+	Stage         string       `json:"stage"`
+	CreatedOn     time.Time    `json:"created_on"`
+	// ByDeal is the lower-cased opportunity external id; ByAccount the account's external id and name.
+	ByDeal    string    `json:"-"`
+	ByAccount [2]string `json:"-"`
+}
+
+// MDFLeadMatches returns the opportunities whose external id, or whose account's external id or name,
+// equals one of leads (case-insensitively). A partner user gets only its own partner's opportunities,
+// so a lead that became another partner's or a direct deal shows it nothing.
+func (s *Store) MDFLeadMatches(ctx context.Context, actor tandem.Actor, leads []string) ([]LeadMatch, error) {
+	keys := make([]string, 0, len(leads))
+	for _, l := range leads {
+		if l = strings.ToLower(strings.TrimSpace(l)); l != "" && !slices.Contains(keys, l) {
+			keys = append(keys, l)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var w where
+	var conds []string
+	for _, expr := range []string{"lower(o.external_id)", "lower(a.external_id)", "lower(a.name)"} {
+		cond, arg := s.inStrings(expr, w.next(), keys)
+		conds = append(conds, cond)
+		w.args = append(w.args, arg)
+	}
+	w.conds = append(w.conds, "("+strings.Join(conds, " OR ")+")")
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.acv, o.currency, o.stage, o.created_on,
+		lower(o.external_id), lower(a.external_id), lower(a.name)
+		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.created_on, o.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("MDF lead matches: %w", err)
+	}
+	defer rows.Close()
+	var out []LeadMatch
+	for rows.Next() {
+		var m LeadMatch
+		var acv int64
+		if err := rows.Scan(&m.OpportunityID, &m.ExternalID, &m.Name, &acv, &m.Currency, &m.Stage, timeCol{&m.CreatedOn},
+			&m.ByDeal, &m.ByAccount[0], &m.ByAccount[1]); err != nil {
+			return nil, fmt.Errorf("MDF lead matches: %w", err)
+		}
+		m.ACV = tandem.Money(acv)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
