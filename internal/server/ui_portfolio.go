@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 func (s *Server) registerPortfolioUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /portfolio", s.signedIn(s.page(s.portfolioPage), compViewers.roles...))
 	mux.HandleFunc("GET /portfolio/returns.csv", s.signedIn(s.page(s.portfolioCSV), compViewers.roles...))
+	mux.HandleFunc("GET /portfolio/report.pdf", s.signedIn(s.page(s.portfolioPDF), compViewers.roles...))
 	mux.HandleFunc("GET /mdf", s.signedIn(s.page(s.mdfPage)))
 	mux.HandleFunc("POST /mdf/funds/{id}/moves", s.signedIn(s.page(s.mdfMoveSubmit), holders.roles...))
 	mux.HandleFunc("GET /mdf/requests.csv", s.signedIn(s.page(s.mdfCSV)))
@@ -47,6 +49,7 @@ type portfolioView struct {
 	RecError    string
 	CSVLink     string
 	APILink     string
+	PDFLink     string
 	SpendLines  int
 	DealsClosed int
 	// Retention is the measured annual retention as a percentage ("" when not measurable).
@@ -56,11 +59,38 @@ type portfolioView struct {
 }
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.portfolioData(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Data: v})
+	return nil
+}
+
+// portfolioPDF is the portfolio page as a PDF: ROMI by motion and by period and segment, the
+// MDF-sourced pipeline and the recommendation.
+func (s *Server) portfolioPDF(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.portfolioData(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := writePortfolioPDF(&buf, v); err != nil {
+		return fmt.Errorf("portfolio PDF: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="portfolio-%s-%s.pdf"`, v.From, v.To))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// portfolioData is what the portfolio page and its PDF show, for the request's window and filters.
+func (s *Server) portfolioData(r *http.Request) (portfolioView, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	l, err := s.readLedger(ctx, q.Get("from"), q.Get("to"))
 	if err != nil {
-		return err
+		return portfolioView{}, err
 	}
 	by, gran := "quarter", portfolio.ByQuarter
 	if q.Get("by") == "month" {
@@ -71,7 +101,7 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 		SpendLines: len(l.Spend), DealsClosed: len(l.Deals)}
 	sourced, err := s.enablement().MDFSourced(ctx, actorFrom(ctx), l.Window.From.Start(), (l.Window.To + 1).Start())
 	if err != nil {
-		return err
+		return portfolioView{}, err
 	}
 	v.Sourced = sourced.Motions
 	if l.Retention != nil {
@@ -82,8 +112,9 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	qs := url.Values{"from": {v.From}, "to": {v.To}, "by": {by}}.Encode()
 	v.CSVLink, v.APILink = "/portfolio/returns.csv?"+qs, APIPrefix+"/portfolio/returns?segments=true&"+qs
+	v.PDFLink = "/portfolio/report.pdf?" + qs
 	if v.Chart, err = spendReturnChart(v.Totals, v.Currency); err != nil {
-		return err
+		return portfolioView{}, err
 	}
 	if rec, err := l.Recommend(enablement.RecommendOptions{Seed: 1}); err != nil {
 		v.RecError = err.Error()
@@ -91,8 +122,7 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 		view := enablement.View(rec)
 		v.Rec = &view
 	}
-	s.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Data: v})
-	return nil
+	return v, nil
 }
 
 // spendReturnChart draws spend against attributable gross margin per motion, in whole units.

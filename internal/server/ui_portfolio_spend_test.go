@@ -94,3 +94,44 @@ func TestSpendAndCurriculaPages(t *testing.T) {
 		}
 	})
 }
+
+// TestPortfolioPDF: the portfolio page as a PDF for executives (ROMI by motion, the MDF-sourced
+// pipeline, the recommendation and the rows; the same data gives the same bytes); refused to others.
+func TestPortfolioPDF(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		seedPortfolio(t, e)
+		_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
+			{Month: "2026-02", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(7000), Currency: "USD", Source: "t"}})
+		must(t, err)
+		get := func(email string) response {
+			c, _ := e.signIn(email)
+			req, _ := http.NewRequest("GET", e.http.URL+"/portfolio/report.pdf?from=2026-01&to=2026-03", nil)
+			return e.send(c, req)
+		}
+		res := get("cro@vendor.test")
+		if res.status != 200 || res.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(res.body), "%PDF-") {
+			t.Fatalf("CRO: %d %s %.40q", res.status, res.header.Get("Content-Type"), res.body)
+		}
+		for _, want := range []string{"Enablement portfolio 2026-01 to 2026-03", "ROMI by motion", "co sell", "$7,000.00",
+			"MDF-sourced pipeline / won", "Recommendation for next month", "ROMI by period, motion and segment", "LTV = "} {
+			if !strings.Contains(string(res.body), want) {
+				t.Errorf("the PDF lacks %q", want)
+			}
+		}
+		if again := get("cro@vendor.test"); string(again.body) != string(res.body) {
+			a, b := string(res.body), string(again.body)
+			i := 0
+			for i < min(len(a), len(b)) && a[i] == b[i] {
+				i++
+			}
+			t.Errorf("the same data gave different PDF bytes at %d: %q vs %q", i, a[max(0, i-80):min(len(a), i+40)], b[max(0, i-80):min(len(b), i+40)])
+		}
+		if res := get("ae@vendor.test"); res.status != 403 {
+			t.Errorf("AE: %d, want 403", res.status)
+		}
+		if res := get("user@alpha.test"); res.status != 404 {
+			t.Errorf("partner user: %d, want 404", res.status)
+		}
+	})
+}
