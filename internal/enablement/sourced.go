@@ -12,13 +12,13 @@ import (
 
 // How an MDF lead is linked to the opportunity it became (the issue leaves it open). A lead id in a
 // request's proof of performance links to:
-//   - the opportunity whose external id equals it (the CRM id the lead converted into), whenever the
-//     opportunity was created; or
+//   - the opportunity whose external id equals it as typed, in lower or in upper case (the CRM id the
+//     lead converted into), whenever the opportunity was created; or
 //   - every opportunity of the account whose external id or name equals it, created on or after the
 //     day the request was made (a lead names the company it came from; deals opened before the
 //     activity cannot be its result).
 //
-// Matching ignores case and surrounding spaces. An opportunity is counted once per request however
+// Account matching ignores case; both ignore surrounding spaces. An opportunity is counted once per request however
 // many leads name it. MDF-sourced pipeline is the ACV of every linked opportunity; MDF-sourced won is
 // the ACV of those closed won. A partner user sees only its own requests and, among their links, only
 // its own partner's opportunities.

@@ -822,7 +822,8 @@ type LeadMatch struct {
 }
 
 // MDFLeadMatches returns the opportunities whose external id, or whose account's external id or name,
-// equals one of leads (case-insensitively). A partner user gets only its own partner's opportunities,
+// equals one of leads (account ids and names ignoring case; a deal's external id as typed, in lower or in
+// upper case). A partner user gets only its own partner's opportunities,
 // so a lead that became another partner's or a direct deal shows it nothing.
 func (s *Store) MDFLeadMatches(ctx context.Context, actor tandem.Actor, leads []string) ([]LeadMatch, error) {
 	keys := make([]string, 0, len(leads))
@@ -834,14 +835,40 @@ func (s *Store) MDFLeadMatches(ctx context.Context, actor tandem.Actor, leads []
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	var w where
-	var conds []string
-	for _, expr := range []string{"lower(o.external_id)", "lower(a.external_id)", "lower(a.name)"} {
-		cond, arg := s.inStrings(expr, w.next(), keys)
-		conds = append(conds, cond)
-		w.args = append(w.args, arg)
+	// Two lookups that use indexes, not one OR across the join: deals by external id (as typed, in lower
+	// and in upper case, through the unique index), and the accounts named by id or name (a scan of
+	// accounts only, case-insensitive) whose deals come through the account_id index.
+	variants := make([]string, 0, 3*len(keys))
+	for _, l := range leads {
+		if l = strings.TrimSpace(l); l != "" {
+			variants = append(variants, l, strings.ToLower(l), strings.ToUpper(l))
+		}
 	}
-	w.conds = append(w.conds, "("+strings.Join(conds, " OR ")+")")
+	var aw where
+	c1, a1 := s.inStrings("lower(external_id)", 1, keys)
+	c2, a2 := s.inStrings("lower(name)", 2, keys)
+	aw.conds, aw.args = append(aw.conds, "("+c1+" OR "+c2+")"), append(aw.args, a1, a2)
+	arows, err := s.read.QueryContext(ctx, `SELECT id FROM accounts`+aw.sql(), aw.args...)
+	if err != nil {
+		return nil, fmt.Errorf("MDF lead matches: %w", err)
+	}
+	var accounts []int64
+	for arows.Next() {
+		var id int64
+		if err := arows.Scan(&id); err != nil {
+			arows.Close()
+			return nil, fmt.Errorf("MDF lead matches: %w", err)
+		}
+		accounts = append(accounts, id)
+	}
+	arows.Close()
+	if err := arows.Err(); err != nil {
+		return nil, fmt.Errorf("MDF lead matches: %w", err)
+	}
+	var w where
+	cd, ad := s.inStrings("o.external_id", 1, variants)
+	ca, aa := s.inInts("o.account_id", 2, accounts)
+	w.conds, w.args = append(w.conds, "("+cd+" OR "+ca+")"), append(w.args, ad, aa)
 	if actor.IsPartner() {
 		w.add("o.partner_id = ?", actor.PartnerID)
 	}
