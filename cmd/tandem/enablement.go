@@ -77,9 +77,11 @@ func runEnablement(ctx context.Context, env *Env, args []string) error {
 		}
 	case "expire-mdf":
 		st.SetClock(func() time.Time { return now })
-		if n, err = svc.ExpireDue(ctx, now); err != nil {
+		res, err := svc.ExpireDue(ctx, now)
+		if err != nil {
 			return err
 		}
+		n = res.Requests
 	}
 	fmt.Fprintf(env.Stdout, "%s: %d new\n", pos[0], n)
 	return nil

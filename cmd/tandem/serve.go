@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/enablement"
 	"github.com/tandem-revops/tandem/internal/escalation"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/notify"
@@ -286,6 +287,14 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	}
 	predictJob.Start(ctx)
 	defer predictJob.Stop()
+
+	// MDF past its period expires in the background, each move once however many instances run.
+	mdfExpiry, err := enablement.NewExpiryJob(&enablement.Service{Store: st}, 0, o.now, o.logger)
+	if err != nil {
+		return err
+	}
+	mdfExpiry.Start(ctx)
+	defer mdfExpiry.Stop()
 
 	// The weekly forecast snapshot: stored once per week however many instances run it.
 	snapshots, err := forecasting.NewSnapshotJob(forecasting.SnapshotConfig{Store: st, Now: o.now, Logger: o.logger})

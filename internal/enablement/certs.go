@@ -97,7 +97,13 @@ func (s *Service) Certifications(ctx context.Context, actor tandem.Actor, at tim
 	if err != nil {
 		return nil, err
 	}
-	scopes, err := s.Store.PartnerSellingScopes(ctx, actor)
+	var h *history
+	if !actor.IsPartner() {
+		if h, err = s.openHistory(ctx, actor); err != nil && tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+			return nil, err
+		}
+	}
+	scopes, err := s.sellingScopes(ctx, actor, h)
 	if err != nil {
 		return nil, err
 	}
@@ -134,10 +140,27 @@ func (s *Service) Certifications(ctx context.Context, actor tandem.Actor, at tim
 		rep.ComparisonNote = "the comparison reads every partner's deals; channel staff see it"
 		return rep, nil
 	}
-	deals, err := s.Store.PortfolioDeals(ctx, actor, at.AddDate(-3, 0, 0), at)
-	if err != nil {
-		rep.ComparisonNote = "the comparison reads every partner's deals: " + err.Error()
+	if h == nil {
+		rep.ComparisonNote = "the comparison reads every partner's deals: " + actor.Role.Label() + " users cannot read them"
 		return rep, nil
+	}
+	key := at.UTC().Format(time.DateOnly)
+	e, ok := h.comparison(key)
+	if !ok {
+		if e, err = s.compare(ctx, h, certs, at); err != nil {
+			return nil, err
+		}
+		h.keepComparison(key, e)
+	}
+	rep.Comparison, rep.ComparisonNote = e.cmp, e.note
+	return rep, nil
+}
+
+// compare is the certified-versus-uncertified comparison over the three years of deals before at.
+func (s *Service) compare(ctx context.Context, h *history, certs []certification.Certification, at time.Time) (comparisonEntry, error) {
+	deals, err := h.closedDeals(ctx, at.AddDate(-3, 0, 0), at)
+	if err != nil {
+		return comparisonEntry{note: "the comparison reads every partner's deals: " + err.Error()}, nil
 	}
 	var cd []certification.Deal
 	for _, d := range deals {
@@ -150,9 +173,30 @@ func (s *Service) Certifications(ctx context.Context, actor tandem.Actor, at tim
 	}
 	cmp, err := certification.Compare(cd, certification.Options{Seed: 12})
 	if err != nil {
-		rep.ComparisonNote = err.Error()
-		return rep, nil
+		return comparisonEntry{note: err.Error()}, nil
 	}
-	rep.Comparison = &cmp
-	return rep, nil
+	return comparisonEntry{cmp: &cmp}, nil
+}
+
+// CurriculumRoles are the roles a curriculum trains, in the order pages list them.
+var CurriculumRoles = []string{string(certification.PartnerSales), string(certification.PartnerTechnical), "ae", "se"}
+
+// RoleRequired says whether partner coverage asks for people certified in role
+// (certification.DefaultRequirement).
+func RoleRequired(role string) bool {
+	return slices.Contains(certification.DefaultRequirement.Roles, certification.Role(role))
+}
+
+// CheckCurriculum checks a curriculum before it is saved: an id, a known role, and at least one
+// vertical or product it certifies for.
+func CheckCurriculum(c sqlstore.Curriculum) error {
+	switch {
+	case c.ID == "":
+		return tandem.FieldError("id", "a curriculum needs an id")
+	case !slices.Contains(CurriculumRoles, c.Role):
+		return tandem.FieldError("role", "%q is not a role (%s)", c.Role, strings.Join(CurriculumRoles, ", "))
+	case len(c.Verticals)+len(c.Products) == 0:
+		return tandem.FieldError("verticals", "name at least one vertical or product the curriculum certifies for")
+	}
+	return nil
 }

@@ -15,6 +15,16 @@
 //   - Paid SPIFFs are the spiff lines of closed comp periods' AE statements; each becomes one ledger
 //     line (kind spiff, motion co_sell — SPIFFs reward co-selling — month the quarter's last month,
 //     source comp:QUARTER, ref ae:USER:deal:OPPORTUNITY), stored once however often the sync runs.
+//   - LTV = (gross margin ÷ wins) ÷ (1 − annual retention): a won deal's margin is one year of its
+//     customer's margin (ACV is annual), retention is measured from the deals of the two years ending
+//     with the window (portfolio.Retention). Cycle time is the mean days from creation to close of
+//     the won deals.
+//   - The deal history (every closed deal, each quarter's gross profit, the selling scopes, the
+//     certification comparison) is cached per data version (Cache): the first read after a write
+//     computes, later reads reuse it.
+//   - An MDF lead links to the opportunity whose external id it is, or to the deals of the account whose
+//     external id or name it is opened on or after the request (sourced.go); MDF-sourced pipeline is
+//     the ACV of the linked deals, won the ACV of those closed won.
 //   - A paid MDF claim becomes one ledger line (kind mdf, the request's motion, month of payment) in the
 //     same transaction as the payment.
 package enablement

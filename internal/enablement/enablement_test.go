@@ -217,14 +217,14 @@ func TestMDFRejectAndExpire(t *testing.T) {
 		if r := w.state(t, a.Request.Ref); r.State != "rejected" || r.RejectReason != "no retail focus" {
 			t.Fatalf("rejected = %+v", r)
 		}
-		if n, err := w.svc.ExpireDue(ctx, c.t); err != nil || n != 0 {
-			t.Fatalf("expired %d (%v) before the period ended", n, err)
+		if n, err := w.svc.ExpireDue(ctx, c.t); err != nil || n != (ExpiryResult{}) {
+			t.Fatalf("expired %+v (%v) before the period ended", n, err)
 		}
 		c.t = w.fund1.ExpiresOn.Add(time.Hour)
-		n, err := w.svc.ExpireDue(ctx, c.t)
+		res, err := w.svc.ExpireDue(ctx, c.t)
 		must(t, err)
-		if n != 1 || w.state(t, b.Request.Ref).State != "expired" || w.state(t, a.Request.Ref).State != "rejected" {
-			t.Fatalf("expired %d: %+v", n, w.state(t, b.Request.Ref))
+		if n := res.Requests; n != 1 || res.Funds != 1 || w.state(t, b.Request.Ref).State != "expired" || w.state(t, a.Request.Ref).State != "rejected" {
+			t.Fatalf("expired %+v: %+v", res, w.state(t, b.Request.Ref))
 		}
 		_, err = w.svc.MoveMDF(ctx, w.partner1, w.fund1.ID, Move{Action: mdf.Request, Activity: "Late", Amount: tandem.Major(10)})
 		wantCode(t, err, tandem.ECONFLICT) // the budget expired

@@ -2,6 +2,7 @@ package enablement
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -14,6 +15,8 @@ import (
 // Service runs the portfolio's workflows against the store.
 type Service struct {
 	Store *sqlstore.Store
+	// Cache, when set, keeps the deal history's figures per data version (see Cache); nil reads afresh.
+	Cache *Cache
 }
 
 // ChannelApprovers may approve, reject and pay MDF requests and set budgets.
@@ -61,7 +64,13 @@ func (s *Service) MoveMDF(ctx context.Context, actor tandem.Actor, fundID int64,
 	if err := mayMove(actor, m.Action); err != nil {
 		return sqlstore.MDFChange{}, err
 	}
-	return s.Store.ChangeMDFFund(ctx, actor, fundID, func(st sqlstore.MDFFundState) (sqlstore.MDFChange, error) {
+	return s.Store.ChangeMDFFund(ctx, actor, fundID, s.decide(actor, m))
+}
+
+// decide is move m by actor as a store transition: internal/mdf decides on the fund's state read in
+// the transaction.
+func (s *Service) decide(actor tandem.Actor, m Move) func(sqlstore.MDFFundState) (sqlstore.MDFChange, error) {
+	return func(st sqlstore.MDFFundState) (sqlstore.MDFChange, error) {
 		fund := toFund(st)
 		ref := m.Request
 		if m.Action == mdf.Request {
@@ -103,36 +112,88 @@ func (s *Service) MoveMDF(ctx context.Context, actor tandem.Actor, fundID int64,
 				Currency: st.Fund.Currency, Source: "mdf", SourceRef: ref, Note: stored.Activity}
 		}
 		return ch, nil
-	})
+	}
 }
 
-// ExpireDue expires every open request of every fund whose period is over at now, one fund per
-// transaction; it returns how many requests expired. A job or the command line runs it as the system.
-func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
+// ExpiryResult is what one expiry run did: requests moved to expired and funds marked expired.
+type ExpiryResult struct {
+	Requests int `json:"requests"`
+	Funds    int `json:"funds"`
+}
+
+// errNotExpirable says a request moved on (another instance expired it, or a claim came in) between
+// the list and the locked move: nothing to do.
+var errNotExpirable = errors.New("request no longer expirable")
+
+// ExpireDue expires, at now, every open request of every fund whose period is over (one move per
+// request, each in its fund's locked transaction, so two instances running at once never move one
+// request twice: the second finds it expired and skips it), then marks each such fund expired once
+// (its unspent budget lapses; sqlstore.MarkMDFFundExpired). The job and the command line run it as
+// the system.
+func (s *Service) ExpireDue(ctx context.Context, now time.Time) (ExpiryResult, error) {
+	var res ExpiryResult
 	funds, err := s.Store.ListMDFFunds(ctx, tandem.SystemActor, 0)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
-	n := 0
 	for _, f := range funds {
-		if now.Before(f.ExpiresOn) {
+		if now.Before(f.ExpiresOn) || !f.ExpiredAt.IsZero() {
 			continue
 		}
 		reqs, err := s.Store.ListMDFRequests(ctx, tandem.SystemActor, sqlstore.MDFRequestFilter{FundID: f.ID})
 		if err != nil {
-			return n, err
+			return res, err
 		}
 		for _, r := range reqs {
 			if _, ok := mdf.Next(mdf.State(r.State), mdf.Expire); !ok {
 				continue
 			}
-			if _, err := s.MoveMDF(ctx, tandem.SystemActor, f.ID, Move{Action: mdf.Expire, Request: r.Ref}); err != nil {
-				return n, fmt.Errorf("expire MDF request %s: %w", r.Ref, err)
+			n, err := s.expireRequest(ctx, f.ID, r.Ref)
+			if err != nil {
+				return res, fmt.Errorf("expire MDF request %s: %w", r.Ref, err)
 			}
-			n++
+			res.Requests += n
+		}
+		views, err := s.Funds(ctx, tandem.SystemActor)
+		if err != nil {
+			return res, err
+		}
+		var lapsed tandem.Money
+		for _, v := range views {
+			if v.ID == f.ID {
+				lapsed = v.Totals.Available
+			}
+		}
+		marked, err := s.Store.MarkMDFFundExpired(ctx, tandem.SystemActor, f.ID, now, lapsed)
+		if err != nil {
+			return res, err
+		}
+		if marked {
+			res.Funds++
 		}
 	}
-	return n, nil
+	return res, nil
+}
+
+// expireRequest expires one request if it is still open when its fund is locked; it returns 1 when it did.
+func (s *Service) expireRequest(ctx context.Context, fundID int64, ref string) (int, error) {
+	_, err := s.Store.ChangeMDFFund(ctx, tandem.SystemActor, fundID, func(st sqlstore.MDFFundState) (sqlstore.MDFChange, error) {
+		for _, r := range st.Requests {
+			if r.Ref == ref {
+				if _, ok := mdf.Next(mdf.State(r.State), mdf.Expire); !ok {
+					return sqlstore.MDFChange{}, errNotExpirable
+				}
+			}
+		}
+		return s.decide(tandem.SystemActor, Move{Action: mdf.Expire, Request: ref})(st)
+	})
+	switch {
+	case errors.Is(err, errNotExpirable):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	return 1, nil
 }
 
 // toFund is the stored fund as internal/mdf sees it.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/portfolio"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -76,6 +75,10 @@ func ParseWindow(from, to string, now time.Time) (Window, error) {
 	return w, nil
 }
 
+func monthOf(t time.Time) portfolio.Month {
+	return portfolio.Month(t.Year()*12 + int(t.Month()) - 1)
+}
+
 func monthStart(m portfolio.Month) time.Time {
 	return time.Date(int(m)/12, time.Month(int(m)%12+1), 1, 0, 0, 0, 0, time.UTC)
 }
@@ -86,6 +89,9 @@ type Ledger struct {
 	Window Window
 	Spend  []sqlstore.SpendLine
 	Deals  []DealReturn
+	// Retention is the annual customer retention rate at the window's end (portfolio.Retention over
+	// the won deals of the 24 months ending then); nil when it cannot be measured (no LTV then).
+	Retention *big.Rat
 }
 
 // DealReturn is a closed deal with its ledger motion, segment and attributable gross margin.
@@ -97,6 +103,15 @@ type DealReturn struct {
 	Month        string       `json:"month"`
 }
 
+// CycleDays is the deal's sales cycle: whole days from creation to close (0 when it closed the day it
+// was created, or when either date is missing).
+func (d DealReturn) CycleDays() int {
+	if d.CreatedOn.IsZero() || d.CloseDate.Before(d.CreatedOn) {
+		return 0
+	}
+	return int(d.CloseDate.Sub(d.CreatedOn).Hours() / 24)
+}
+
 // ReadLedger reads the window's spend and closed deals, each won deal with its gross profit from the
 // comp engine for the quarter it closed in.
 func (s *Service) ReadLedger(ctx context.Context, actor tandem.Actor, w Window) (*Ledger, error) {
@@ -104,22 +119,39 @@ func (s *Service) ReadLedger(ctx context.Context, actor tandem.Actor, w Window) 
 	if err != nil {
 		return nil, err
 	}
-	deals, err := s.Store.PortfolioDeals(ctx, actor, monthStart(w.From), monthStart(w.To+1))
+	h, err := s.openHistory(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	deals, err := h.closedDeals(ctx, monthStart(w.From), monthStart(w.To+1))
 	if err != nil {
 		return nil, err
 	}
 	margins := map[int64]tandem.Money{}
 	for q := w.From - w.From%3; q <= w.To; q += 3 {
-		period := fmt.Sprintf("%04d-Q%d", int(q)/12, int(q)%12/3+1)
-		gp, err := compensation.GrossProfit(ctx, s.Store, actor, period, "deal")
+		m, err := h.quarterMargins(ctx, fmt.Sprintf("%04d-Q%d", int(q)/12, int(q)%12/3+1))
 		if err != nil {
-			return nil, fmt.Errorf("gross profit of %s: %w", period, err)
+			return nil, err
 		}
-		for _, d := range gp.Deals {
-			margins[d.OpportunityID] = d.GrossProfit
+		for id, gp := range m {
+			margins[id] = gp
 		}
 	}
 	l := &Ledger{Window: w, Spend: spend}
+	// Retention looks at the two years ending with the window, whatever the window's length.
+	back, err := h.closedDeals(ctx, monthStart(w.To-23), monthStart(w.To+1))
+	if err != nil {
+		return nil, err
+	}
+	var wins []portfolio.AccountWin
+	for _, d := range back {
+		if d.Won {
+			wins = append(wins, portfolio.AccountWin{Account: d.AccountID, Month: monthOf(d.CloseDate)})
+		}
+	}
+	if r, ok := portfolio.Retention(wins, w.To); ok {
+		l.Retention = r
+	}
 	for _, d := range deals {
 		dr := DealReturn{PortfolioDeal: d, LedgerMotion: MotionOf(d), Segment: SegmentOf(d.ACV), Month: d.CloseDate.Format("2006-01")}
 		if d.Won {
@@ -150,15 +182,16 @@ func (l *Ledger) Returns(by portfolio.Granularity, bySegment bool) []portfolio.R
 			seg = d.Segment
 		}
 		deals = append(deals, portfolio.DealLine{ID: "d" + strconv.FormatInt(d.ID, 10), Month: m, Motion: d.LedgerMotion, Segment: seg,
-			Won: d.Won, NewCustomer: d.FirstWin, GrossMargin: d.GrossMargin})
+			Won: d.Won, NewCustomer: d.FirstWin, GrossMargin: d.GrossMargin, CycleDays: d.CycleDays()})
 	}
-	return portfolio.Returns(spend, deals, by)
+	return portfolio.ReturnsWithRetention(spend, deals, by, l.Retention)
 }
 
 // Totals sums the ledger by motion over the whole window (segment "").
 func (l *Ledger) Totals() []portfolio.ReturnsRow {
 	rows := l.Returns(portfolio.ByMonth, false)
 	byMotion := map[string]*portfolio.ReturnsRow{}
+	cycle := map[string]float64{} // summed cycle days of the won deals
 	var order []string
 	for _, r := range rows {
 		t := byMotion[r.Motion]
@@ -172,6 +205,7 @@ func (l *Ledger) Totals() []portfolio.ReturnsRow {
 		t.Deals += r.Deals
 		t.Wins += r.Wins
 		t.NewCustomers += r.NewCustomers
+		cycle[r.Motion] += r.CycleDays * float64(r.Wins)
 		t.SpendLines = append(t.SpendLines, r.SpendLines...)
 		t.DealLines = append(t.DealLines, r.DealLines...)
 	}
@@ -183,6 +217,12 @@ func (l *Ledger) Totals() []portfolio.ReturnsRow {
 		}
 		if cac, err := portfolio.CAC(t.Spend, int64(t.NewCustomers)); err == nil {
 			t.CAC, t.CACKnown = cac, true
+		}
+		if t.Wins > 0 {
+			t.CycleDays = cycle[m] / float64(t.Wins)
+		}
+		if ltv, err := portfolio.LTVOf(t.GrossMargin, int64(t.Wins), l.Retention); err == nil {
+			t.LTV, t.LTVKnown = ltv, true
 		}
 		out = append(out, *t)
 	}

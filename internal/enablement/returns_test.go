@@ -133,3 +133,35 @@ func TestLedgerRecommend(t *testing.T) {
 		t.Fatalf("gain %s, explanation %q", rec.Total.ExpectedGain, rec.Explanation)
 	}
 }
+
+// The worked example with LTV and cycle time: the two won co-sell deals took 31 and 70 days (mean
+// 50.5); with 3 of 4 earlier customers retained, LTV = (30,000.01 ÷ 2) ÷ (1 − 3/4) = 60,000.02 exactly,
+// per quarter row and over the window.
+func TestLedgerLTVAndCycleWorkedExample(t *testing.T) {
+	t.Parallel()
+	mar := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	l := &Ledger{
+		Window:    Window{From: portfolio.Month(2026*12 + 2), To: portfolio.Month(2026*12 + 2)},
+		Retention: big.NewRat(3, 4),
+		Spend:     []sqlstore.SpendLine{{ID: 1, Month: "2026-03", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(10000)}},
+		Deals: []DealReturn{
+			{PortfolioDeal: sqlstore.PortfolioDeal{ID: 7, Won: true, FirstWin: true, CreatedOn: mar.AddDate(0, 0, -31), CloseDate: mar}, LedgerMotion: "co_sell", Segment: "enterprise", Month: "2026-03", GrossMargin: tandem.Major(25000)},
+			{PortfolioDeal: sqlstore.PortfolioDeal{ID: 8, Won: true, CreatedOn: mar.AddDate(0, 0, -70), CloseDate: mar}, LedgerMotion: "co_sell", Segment: "enterprise", Month: "2026-03", GrossMargin: tandem.Major(5000) + 1},
+			{PortfolioDeal: sqlstore.PortfolioDeal{ID: 9, Won: false, CreatedOn: mar.AddDate(-1, 0, 0), CloseDate: mar}, LedgerMotion: "co_sell", Segment: "enterprise", Month: "2026-03"},
+		},
+	}
+	for _, by := range []portfolio.Granularity{portfolio.ByMonth, portfolio.ByQuarter} {
+		lines := Lines(l.Returns(by, true))
+		if len(lines) != 1 || lines[0].CycleDays != 50.5 || lines[0].LTV != tandem.Major(60000)+2 || lines[0].CAC != tandem.Major(10000) {
+			t.Fatalf("by %v: %+v; want cycle 50.5, LTV 60,000.02, CAC 10,000", by, lines)
+		}
+	}
+	tot := Lines(l.Totals())
+	if len(tot) != 1 || tot[0].CycleDays != 50.5 || tot[0].LTV != tandem.Major(60000)+2 {
+		t.Fatalf("totals = %+v", tot)
+	}
+	l.Retention = nil
+	if lines := Lines(l.Returns(portfolio.ByMonth, false)); lines[0].LTV != 0 {
+		t.Fatalf("LTV without a retention rate: %+v", lines[0])
+	}
+}

@@ -1,7 +1,11 @@
 package enablement
 
 import (
+	"fmt"
+	"math"
 	"math/big"
+	"strconv"
+	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/portfolio"
@@ -21,6 +25,8 @@ type ReturnsLine struct {
 	NewCustomers int          `json:"new_customers"`
 	ROMI         string       `json:"romi" doc:"(gross margin − spend) ÷ spend, six decimals; empty without spend"`
 	CAC          tandem.Money `json:"cac,omitempty" doc:"spend ÷ new customers, rounded half to even; absent without new customers"`
+	CycleDays    float64      `json:"cycle_days" doc:"mean days from creation to close of the won deals (0 without wins)"`
+	LTV          tandem.Money `json:"ltv,omitempty" doc:"(gross margin ÷ wins) ÷ (1 − annual retention), rounded half to even; absent without wins or retention"`
 	SpendLines   []string     `json:"spend_lines" doc:"ids of the spend lines behind the row (s + spend line id)"`
 	DealLines    []string     `json:"deal_lines" doc:"ids of the deals behind the row (d + opportunity id)"`
 }
@@ -47,6 +53,10 @@ func Lines(rows []portfolio.ReturnsRow) []ReturnsLine {
 		}
 		if r.CACKnown {
 			l.CAC = r.CAC
+		}
+		l.CycleDays = math.Round(r.CycleDays*10) / 10
+		if r.LTVKnown {
+			l.LTV = r.LTV
 		}
 		if l.SpendLines == nil {
 			l.SpendLines = []string{}
@@ -96,4 +106,19 @@ func View(rec portfolio.Recommendation) RecommendationView {
 		v.Motions = append(v.Motions, line(p.Motion, p.Outcome, p.Fitted, p.Explanation))
 	}
 	return v
+}
+
+// Months returns the first and last month ("YYYY-MM") of the row's period: a month, a quarter
+// ("2026-Q1") or a window ("2024-01…2025-12"), for the drill-down to its spend lines.
+func (l ReturnsLine) Months() [2]string {
+	if from, to, ok := strings.Cut(l.Period, "…"); ok {
+		return [2]string{from, to}
+	}
+	if year, q, ok := strings.Cut(l.Period, "-Q"); ok {
+		n, err := strconv.Atoi(q)
+		if err == nil && n >= 1 && n <= 4 {
+			return [2]string{fmt.Sprintf("%s-%02d", year, 3*n-2), fmt.Sprintf("%s-%02d", year, 3*n)}
+		}
+	}
+	return [2]string{l.Period, l.Period}
 }

@@ -4,6 +4,21 @@
 // segment with the spend and deal lines behind them. It does no I/O beyond reading a
 // history from an io.Reader, so the CLI, the store-backed API and tests share one engine.
 //
+// # Returns, CAC, LTV and cycle time
+//
+// Per period (month or quarter), motion and segment: ROMI = (attributable gross margin − spend) ÷
+// spend; CAC = spend ÷ new customers (an account's first won deal); cycle time = the mean days from
+// creation to close of the won deals; and
+//
+//	LTV = (gross margin ÷ wins) ÷ (1 − retention)
+//
+// the margin of the row's average won deal, taken as one year of that customer's margin (deals are
+// valued by annual contract value), times the customer's expected lifetime in years at the annual
+// retention rate. Retention is measured from the deals themselves: of the accounts with a won deal in
+// the year before the window's last twelve months, the share that won again in those twelve months
+// (see Retention). There is no discounting; with no earlier-year customers, or 100 % retention, LTV
+// is not shown. All money is exact and rounded half to even to the cent once.
+//
 // # The response model
 //
 // Each motion's monthly gross margin is modelled as a diminishing-returns curve of its spend:

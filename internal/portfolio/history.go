@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/csvio"
@@ -41,6 +42,11 @@ func ParseMonth(s string) (Month, error) {
 
 // String formats m as "YYYY-MM".
 func (m Month) String() string { return fmt.Sprintf("%04d-%02d", int(m)/12, int(m)%12+1) }
+
+// Start returns the first instant of the month, UTC.
+func (m Month) Start() time.Time {
+	return time.Date(int(m)/12, time.Month(int(m)%12+1), 1, 0, 0, 0, 0, time.UTC)
+}
 
 // Observation is one motion's spend and gross margin in one month.
 type Observation struct {

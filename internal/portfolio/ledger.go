@@ -30,6 +30,8 @@ type DealLine struct {
 	Won         bool
 	NewCustomer bool
 	GrossMargin tandem.Money
+	// CycleDays is the whole days from the deal's creation to its close (its sales cycle).
+	CycleDays int
 }
 
 // Granularity is the period returns are summed over.
@@ -62,6 +64,12 @@ type ReturnsRow struct {
 	// CAC is Spend ÷ NewCustomers rounded half to even; CACKnown is false when there were none.
 	CAC      tandem.Money
 	CACKnown bool
+	// CycleDays is the mean sales cycle of the won deals in days (0 without wins).
+	CycleDays float64
+	// LTV is the lifetime value of the row's average won customer (see LTVOf); LTVKnown is false
+	// without wins or without a retention rate below 1.
+	LTV      tandem.Money
+	LTVKnown bool
 	// SpendLines and DealLines are the ids behind the row, sorted, for drill-down.
 	SpendLines []string
 	DealLines  []string
@@ -76,11 +84,19 @@ func (r ReturnsRow) WinRate() float64 {
 }
 
 // Returns sums spend and deals by period, motion and segment (motion and segment as NormalizeMotion
-// writes them; an empty segment stays empty) and works out ROMI and CAC. Rows come sorted by period,
-// motion and segment. Lost deals count towards the win rate but bring no margin.
+// writes them; an empty segment stays empty) and works out ROMI, CAC and cycle time (LTV needs a
+// retention rate: see ReturnsWithRetention). Rows come sorted by period, motion and segment. Lost deals
+// count towards the win rate but bring no margin and no cycle time.
 func Returns(spend []SpendLine, deals []DealLine, by Granularity) []ReturnsRow {
+	return ReturnsWithRetention(spend, deals, by, nil)
+}
+
+// ReturnsWithRetention is Returns with each row's LTV worked out at the annual customer retention
+// rate given (nil: no LTV).
+func ReturnsWithRetention(spend []SpendLine, deals []DealLine, by Granularity, retention *big.Rat) []ReturnsRow {
 	type key struct{ period, motion, segment string }
 	rows := map[key]*ReturnsRow{}
+	cycle := map[*ReturnsRow]int{} // summed cycle days of the won deals
 	row := func(m Month, motion, segment string) *ReturnsRow {
 		k := key{by.periodOf(m), NormalizeMotion(motion), NormalizeMotion(segment)}
 		r := rows[k]
@@ -102,6 +118,7 @@ func Returns(spend []SpendLine, deals []DealLine, by Granularity) []ReturnsRow {
 		if d.Won {
 			r.Wins++
 			r.GrossMargin += d.GrossMargin
+			cycle[r] += d.CycleDays
 			if d.NewCustomer {
 				r.NewCustomers++
 			}
@@ -114,6 +131,12 @@ func Returns(spend []SpendLine, deals []DealLine, by Granularity) []ReturnsRow {
 		}
 		if cac, err := CAC(r.Spend, int64(r.NewCustomers)); err == nil {
 			r.CAC, r.CACKnown = cac, true
+		}
+		if r.Wins > 0 {
+			r.CycleDays = float64(cycle[r]) / float64(r.Wins)
+		}
+		if ltv, err := LTVOf(r.GrossMargin, int64(r.Wins), retention); err == nil {
+			r.LTV, r.LTVKnown = ltv, true
 		}
 		slices.Sort(r.SpendLines)
 		slices.Sort(r.DealLines)

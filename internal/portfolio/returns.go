@@ -56,3 +56,58 @@ func LTV(marginPerPeriod tandem.Money, retention, discount *big.Rat) (tandem.Mon
 	}
 	return marginPerPeriod.MulRate(new(big.Rat).Quo(onePlusD, denom)), nil
 }
+
+// LTVOf returns the lifetime value of the average customer won in a returns row: the row's
+// attributable gross margin per won deal taken as one year of a customer's margin (deals are valued by
+// their annual contract value), kept each following year with probability retention (the annual
+// customer retention rate), undiscounted:
+//
+//	LTV = (gross margin ÷ wins) ÷ (1 − retention)
+//
+// computed exactly and rounded half to even to the cent once. It is LTV(margin per win, retention, nil)
+// without the intermediate rounding. It fails with EINVALID without wins, without a retention rate, or
+// when retention is outside [0, 1) (100 % retention would be an infinite lifetime).
+func LTVOf(grossMargin tandem.Money, wins int64, retention *big.Rat) (tandem.Money, error) {
+	if wins <= 0 {
+		return 0, tandem.FieldError("wins", "LTV needs at least one won deal, not %d", wins)
+	}
+	one := big.NewRat(1, 1)
+	if retention == nil || retention.Sign() < 0 || retention.Cmp(one) >= 0 {
+		return 0, tandem.FieldError("retention", "LTV needs an annual retention rate in [0, 1)")
+	}
+	lifetime := new(big.Rat).Sub(one, retention)
+	lifetime.Mul(lifetime, new(big.Rat).SetInt64(wins))
+	return grossMargin.MulRate(lifetime.Inv(lifetime)), nil
+}
+
+// AccountWin is one won deal's account and close month, what Retention reads.
+type AccountWin struct {
+	Account int64
+	Month   Month
+}
+
+// Retention returns the annual customer retention rate at month end: of the accounts with a won deal
+// closing in the year before the last twelve months (end−23 … end−12), the share that won another deal
+// in the last twelve months (end−11 … end). It is exact; ok is false when no account won in the earlier
+// year (no rate can be measured).
+func Retention(wins []AccountWin, end Month) (rate *big.Rat, ok bool) {
+	before, after := map[int64]bool{}, map[int64]bool{}
+	for _, w := range wins {
+		switch {
+		case w.Month >= end-23 && w.Month <= end-12:
+			before[w.Account] = true
+		case w.Month > end-12 && w.Month <= end:
+			after[w.Account] = true
+		}
+	}
+	if len(before) == 0 {
+		return nil, false
+	}
+	kept := 0
+	for a := range before {
+		if after[a] {
+			kept++
+		}
+	}
+	return big.NewRat(int64(kept), int64(len(before))), true
+}

@@ -22,7 +22,9 @@ import (
 // spend, funds, requests and certificates (the store scopes every query); AEs read; channel staff
 // approve and pay.
 
-func (s *Server) enablement() *enablement.Service { return &enablement.Service{Store: s.store} }
+func (s *Server) enablement() *enablement.Service {
+	return &enablement.Service{Store: s.store, Cache: s.portfolio}
+}
 
 type spendListInput struct {
 	PageParams
@@ -88,6 +90,11 @@ type mdfRequestsInput struct {
 type mdfMoveInput struct {
 	IDParam
 	Body enablement.Move
+}
+
+type mdfSourcedInput struct {
+	From string `query:"from" doc:"requests made on or after this day, YYYY-MM-DD"`
+	To   string `query:"to" doc:"requests made before this day, YYYY-MM-DD"`
 }
 
 type certReportInput struct {
@@ -263,6 +270,32 @@ func (s *Server) registerPortfolioAPI() {
 				return nil, s.problem(ctx, tandem.NotFound("MDF request", in.ID))
 			}
 			return ok(evs), nil
+		})
+
+	register(s.api, opGet("get-mdf-sourced", "/mdf/sourced", "MDF-sourced pipeline and wins",
+		"The opportunities each MDF request's leads became — a lead id equal to an opportunity's external id, or to an "+
+			"account's external id or name for that account's deals opened on or after the request — with the pipeline (ACV "+
+			"of every linked deal) and won ACV, per request and per motion. A partner user sees its own requests and its own deals."),
+		func(ctx context.Context, in *mdfSourcedInput) (*bodyOutput[enablement.SourcedReport], error) {
+			var from, to time.Time
+			for _, b := range []struct {
+				name, v string
+				dst     *time.Time
+			}{{"from", in.From, &from}, {"to", in.To, &to}} {
+				if b.v == "" {
+					continue
+				}
+				t, err := time.Parse(time.DateOnly, b.v)
+				if err != nil {
+					return nil, s.problem(ctx, tandem.FieldError(b.name, "%q is not a date like 2026-01-01", b.v))
+				}
+				*b.dst = t
+			}
+			rep, err := s.enablement().MDFSourced(ctx, actorFrom(ctx), from, to)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(*rep), nil
 		})
 
 	register(s.api, opGet("list-certifications", "/certifications", "People's certifications",

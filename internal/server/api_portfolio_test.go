@@ -73,6 +73,7 @@ func portfolioIsolationCases(t *testing.T, e *testEnv) map[string]isolationCase 
 		"list-mdf-requests":            {"/mdf/requests?fund_id=" + b(ps.fundB), "", 200},
 		"create-mdf-move":              {"/mdf/funds/" + b(ps.fundB) + "/moves", `{"action":"claim","request":"` + ps.refB + `","amount":100}`, 404},
 		"list-mdf-request-events":      {"/mdf/requests/" + b(ps.requestB) + "/events", "", 404},
+		"get-mdf-sourced":              {"/mdf/sourced", "", 200},
 		"list-certifications":          {"/certifications", "", 200},
 		"import-certifications":        {"/certifications/import", "", 404},
 		"list-curricula":               {"/certifications/curricula", "", 200},
@@ -222,6 +223,98 @@ func TestPortfolioResponsesMatchOpenAPI(t *testing.T) {
 					t.Errorf("response does not match the document: %v\n%s", err, res.body)
 				}
 			})
+		}
+	})
+}
+
+// TestPortfolioCacheFollowsTheData reads returns twice around a write: the cached deal history must
+// never hide the new spend line or a deal closed since.
+func TestPortfolioCacheFollowsTheData(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		seedPortfolio(t, e)
+		spendOf := func() tandem.Money {
+			t.Helper()
+			var body returnsBody
+			res := e.do("cro", "GET", "/api/v1/portfolio/returns?from=2026-01&to=2026-03", nil)
+			res.json(t, &body)
+			var sum tandem.Money
+			for _, r := range body.Totals {
+				sum += r.Spend
+			}
+			return sum
+		}
+		before := spendOf()
+		if again := spendOf(); again != before {
+			t.Fatalf("the same data read twice: %s then %s", before, again)
+		}
+		_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
+			{Month: "2026-02", Motion: "direct", Kind: "event", Amount: tandem.Major(1234), Currency: "USD", Source: "t"}})
+		must(t, err)
+		if after := spendOf(); after != before+tandem.Major(1234) {
+			t.Fatalf("after a new spend line: %s, want %s", after, before+tandem.Major(1234))
+		}
+		if res := e.do("ae", "GET", "/api/v1/portfolio/returns", nil); res.status != 403 {
+			t.Fatalf("the cache let an AE read returns: %d", res.status)
+		}
+	})
+}
+
+// TestMDFSourcedRoute: a partner's MDF proof names two deals; the partner sees only its own deal linked
+// (API and MDF page), channel staff see both, and the portfolio page sums them by motion.
+func TestMDFSourcedRoute(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		ps := seedPortfolio(t, e)
+		moves := "/api/v1/mdf/funds/" + itoa(ps.fundA) + "/moves"
+		var ch sqlstore.MDFChange
+		e.do("partner_a", "POST", moves, `{"action":"request","activity":"Acme lunch","amount":500000,"motion":"co_sell"}`).json(t, &ch)
+		for _, st := range []struct{ role, body string }{
+			{"partner_manager", `{"action":"approve","request":"` + ch.Request.Ref + `"}`},
+			{"partner_a", `{"action":"complete_activity","request":"` + ch.Request.Ref + `"}`},
+			{"partner_a", `{"action":"submit_proof","request":"` + ch.Request.Ref + `","attendees":12,"leads":["o-a","O-B"]}`},
+		} {
+			if res := e.do(st.role, "POST", moves, st.body); res.status != 200 {
+				t.Fatalf("%s %s: %d %s", st.role, st.body, res.status, res.body)
+			}
+		}
+		deals := func(role string) []string {
+			t.Helper()
+			var rep enablement.SourcedReport
+			res := e.do(role, "GET", "/api/v1/mdf/sourced", nil)
+			res.json(t, &rep)
+			var out []string
+			for _, r := range rep.Requests {
+				if r.Ref == ch.Request.Ref {
+					for _, d := range r.Deals {
+						out = append(out, d.ExternalID)
+					}
+				}
+			}
+			return out
+		}
+		if got := deals("partner_a"); len(got) != 1 || got[0] != "O-A" {
+			t.Errorf("partner A's linked deals = %v, want [O-A]", got)
+		}
+		if got := deals("partner_manager"); len(got) != 2 {
+			t.Errorf("channel manager's linked deals = %v, want O-A and O-B", got)
+		}
+		if got := deals("partner_b"); len(got) != 0 {
+			t.Errorf("partner B sees partner A's request: %v", got)
+		}
+		if res := e.do("cro", "GET", "/api/v1/mdf/sourced?from=2026-13-01", nil); res.status != 422 {
+			t.Errorf("bad date: %d", res.status)
+		}
+		get := func(email, path string) string {
+			c, _ := e.signIn(email)
+			req, _ := http.NewRequest("GET", e.http.URL+path, nil)
+			return string(e.send(c, req).body)
+		}
+		if body := get("user@alpha.test", "/mdf"); !strings.Contains(body, `data-lead="o-a"`) || strings.Contains(body, "O-B") {
+			t.Errorf("partner A's MDF page: links O-A %v, shows O-B %v", strings.Contains(body, `data-lead="o-a"`), strings.Contains(body, "O-B"))
+		}
+		if body := get("cro@vendor.test", "/portfolio?from=2025-07&to=2026-12"); !strings.Contains(body, `id="mdf-sourced"`) || !strings.Contains(body, "$530,000.00") {
+			t.Errorf("portfolio page lacks the MDF-sourced pipeline of $530,000.00")
 		}
 	})
 }

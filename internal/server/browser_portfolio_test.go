@@ -105,3 +105,74 @@ func TestBrowserPortfolio(t *testing.T) {
 	}
 	shot("certifications")
 }
+
+// TestBrowserSpendAndCurricula walks the new enablement pages in headless Chromium: the CRO drills from
+// a returns row to its spend lines, filters by kind and sorts by amount; a channel manager adds a
+// curriculum; a partner user sees only its own spend lines.
+func TestBrowserSpendAndCurricula(t *testing.T) {
+	t.Parallel()
+	ctx := newBrowser(t)
+	e := newTestEnv(t, openSQLite(t))
+	compUISeed(t, e)
+	seedPortfolio(t, e)
+	_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
+		{Month: "2026-02", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(7000), Currency: "USD", Source: "test"},
+		{Month: "2026-02", Motion: "co_sell", Segment: "enterprise", Kind: "event", Amount: tandem.Major(900), Currency: "USD", Source: "test"},
+		{Month: "2026-03", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(3000), Currency: "USD", Source: "test", PartnerID: e.ids.partnerA, Note: "Alpha kit"},
+	})
+	must(t, err)
+	base := e.http.URL
+	signOut := func() {
+		do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+	}
+	amounts := func() []string {
+		return value(t, ctx, "amounts", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#spend-lines tbody tr td:nth-child(7)")].map(td => td.textContent)`))
+	}
+
+	do(t, ctx, "CRO signs in", signInSteps(base, "cro@vendor.test")...)
+	do(t, ctx, "portfolio by quarter", chromedp.Navigate(base+"/portfolio?from=2026-01&to=2026-03"), chromedp.WaitVisible(chromedp.ID("portfolio-rows")))
+	clicked := value(t, ctx, "drill down", chromedp.Evaluate[bool](`(() => {
+		const row = [...document.querySelectorAll("#portfolio-rows tbody tr")].find(r => r.textContent.includes("co sell") && r.textContent.includes("enterprise"));
+		if (!row) return false;
+		row.querySelector("a.spend-drill").click();
+		return true; })()`))
+	if !clicked {
+		t.Fatal("no co-sell enterprise row to drill into")
+	}
+	do(t, ctx, "spend lines", chromedp.WaitVisible(chromedp.ID("spend-lines")))
+	if got := amounts(); len(got) != 3 {
+		t.Fatalf("the drill-down shows %v, want the quarter's 3 co-sell enterprise lines", got)
+	}
+	do(t, ctx, "filter by kind", chromedp.SetValue(chromedp.CSS(`#spend-filter select[name="kind"]`), "content"),
+		chromedp.Submit(chromedp.CSS(`#spend-filter select[name="kind"]`)), chromedp.WaitVisible(chromedp.ID("spend-lines")))
+	if got := amounts(); len(got) != 2 {
+		t.Fatalf("kind content: %v", got)
+	}
+	do(t, ctx, "sort by amount", chromedp.Click(chromedp.CSS(`#spend-lines thead th:nth-child(7) button.sort`)))
+	sorted := amounts()
+	do(t, ctx, "sort by amount again", chromedp.Click(chromedp.CSS(`#spend-lines thead th:nth-child(7) button.sort`)))
+	if again := amounts(); len(sorted) != 2 || sorted[0] != "$7,000.00" || again[0] != "$3,000.00" {
+		t.Fatalf("sorting by amount: %v then %v", sorted, again)
+	}
+	signOut()
+
+	do(t, ctx, "channel manager signs in", signInSteps(base, "pm@vendor.test")...)
+	do(t, ctx, "curricula", chromedp.Navigate(base+"/certifications"), chromedp.Click(chromedp.ID("curricula-link")), chromedp.WaitVisible(chromedp.ID("curriculum-add")))
+	do(t, ctx, "add a curriculum",
+		chromedp.SendKeys(chromedp.CSS(`#curriculum-add input[name="id"]`), "se-core"),
+		chromedp.SendKeys(chromedp.CSS(`#curriculum-add input[name="name"]`), "SE core"),
+		chromedp.SetValue(chromedp.CSS(`#curriculum-add select[name="role"]`), "se"),
+		chromedp.SendKeys(chromedp.CSS(`#curriculum-add input[name="products"]`), "core"),
+		chromedp.Submit(chromedp.CSS(`#curriculum-add input[name="id"]`)),
+		chromedp.WaitVisible(chromedp.ID("curriculum-done")))
+	if ids := value(t, ctx, "se curricula", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table[data-role="se"] tbody tr[data-id]')].map(r => r.dataset.id)`)); len(ids) != 1 || ids[0] != "se-core" {
+		t.Fatalf("SE curricula after adding: %v", ids)
+	}
+	signOut()
+
+	do(t, ctx, "partner signs in", signInSteps(base, "user@alpha.test")...)
+	do(t, ctx, "partner's spend", chromedp.Navigate(base+"/portfolio/spend"), chromedp.WaitVisible(chromedp.ID("spend-lines")))
+	if body := value(t, ctx, "partner lines", chromedp.Text(chromedp.ID("spend-lines"))); !strings.Contains(body, "Alpha kit") || strings.Contains(body, "Bergmann") || strings.Contains(body, "7,000") {
+		t.Fatalf("the partner's spend lines: %s", body)
+	}
+}

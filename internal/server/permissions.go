@@ -167,6 +167,7 @@ var permissions = map[string]access{
 	"list-mdf-requests":            anyone,
 	"create-mdf-move":              holders,
 	"list-mdf-request-events":      anyone,
+	"get-mdf-sourced":              anyone,
 	"list-certifications":          anyone,
 	"import-certifications":        channel,
 	"list-curricula":               anyone,

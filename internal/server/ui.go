@@ -38,7 +38,7 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	"models",
 
 	// the enablement portfolio
-	"portfolio", "mdf", "certifications",
+	"portfolio", "mdf", "certifications", "spend", "curricula",
 
 	// the joint forecast
 	"forecast"}

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,10 +29,12 @@ import (
 func (s *Server) registerPortfolioUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /portfolio", s.signedIn(s.page(s.portfolioPage), compViewers.roles...))
 	mux.HandleFunc("GET /portfolio/returns.csv", s.signedIn(s.page(s.portfolioCSV), compViewers.roles...))
+	mux.HandleFunc("GET /portfolio/report.pdf", s.signedIn(s.page(s.portfolioPDF), compViewers.roles...))
 	mux.HandleFunc("GET /mdf", s.signedIn(s.page(s.mdfPage)))
 	mux.HandleFunc("POST /mdf/funds/{id}/moves", s.signedIn(s.page(s.mdfMoveSubmit), holders.roles...))
 	mux.HandleFunc("GET /mdf/requests.csv", s.signedIn(s.page(s.mdfCSV)))
 	mux.HandleFunc("GET /certifications", s.signedIn(s.page(s.certificationsPage)))
+	s.registerPortfolioSpendUI(mux)
 }
 
 // portfolioView is the portfolio page.
@@ -45,16 +49,48 @@ type portfolioView struct {
 	RecError    string
 	CSVLink     string
 	APILink     string
+	PDFLink     string
 	SpendLines  int
 	DealsClosed int
+	// Retention is the measured annual retention as a percentage ("" when not measurable).
+	Retention string
+	// Sourced is the MDF-sourced pipeline and wins by motion, for requests made in the window.
+	Sourced []enablement.SourcedMotion
 }
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.portfolioData(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Data: v})
+	return nil
+}
+
+// portfolioPDF is the portfolio page as a PDF: ROMI by motion and by period and segment, the
+// MDF-sourced pipeline and the recommendation.
+func (s *Server) portfolioPDF(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.portfolioData(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := writePortfolioPDF(&buf, v); err != nil {
+		return fmt.Errorf("portfolio PDF: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="portfolio-%s-%s.pdf"`, v.From, v.To))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// portfolioData is what the portfolio page and its PDF show, for the request's window and filters.
+func (s *Server) portfolioData(r *http.Request) (portfolioView, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	l, err := s.readLedger(ctx, q.Get("from"), q.Get("to"))
 	if err != nil {
-		return err
+		return portfolioView{}, err
 	}
 	by, gran := "quarter", portfolio.ByQuarter
 	if q.Get("by") == "month" {
@@ -63,13 +99,22 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	v := portfolioView{From: l.Window.From.String(), To: l.Window.To.String(), By: by, Currency: "USD",
 		Totals: enablement.Lines(l.Totals()), Rows: enablement.Lines(l.Returns(gran, true)),
 		SpendLines: len(l.Spend), DealsClosed: len(l.Deals)}
+	sourced, err := s.enablement().MDFSourced(ctx, actorFrom(ctx), l.Window.From.Start(), (l.Window.To + 1).Start())
+	if err != nil {
+		return portfolioView{}, err
+	}
+	v.Sourced = sourced.Motions
+	if l.Retention != nil {
+		v.Retention = new(big.Rat).Mul(l.Retention, big.NewRat(100, 1)).FloatString(1) + " %"
+	}
 	if motion := q.Get("motion"); motion != "" { // a chart bar's link: that motion's rows
 		v.Rows = slices.DeleteFunc(v.Rows, func(x enablement.ReturnsLine) bool { return x.Motion != motion })
 	}
 	qs := url.Values{"from": {v.From}, "to": {v.To}, "by": {by}}.Encode()
 	v.CSVLink, v.APILink = "/portfolio/returns.csv?"+qs, APIPrefix+"/portfolio/returns?segments=true&"+qs
+	v.PDFLink = "/portfolio/report.pdf?" + qs
 	if v.Chart, err = spendReturnChart(v.Totals, v.Currency); err != nil {
-		return err
+		return portfolioView{}, err
 	}
 	if rec, err := l.Recommend(enablement.RecommendOptions{Seed: 1}); err != nil {
 		v.RecError = err.Error()
@@ -77,8 +122,7 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 		view := enablement.View(rec)
 		v.Rec = &view
 	}
-	s.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Data: v})
-	return nil
+	return v, nil
 }
 
 // spendReturnChart draws spend against attributable gross margin per motion, in whole units.
@@ -116,10 +160,10 @@ func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-returns.csv"`)
 	cw := csvio.NewWriter(w)
-	cw.Write([]string{"period", "motion", "segment", "spend", "gross_margin", "deals", "wins", "win_rate", "new_customers", "romi", "cac", "spend_lines", "deal_lines"})
+	cw.Write([]string{"period", "motion", "segment", "spend", "gross_margin", "deals", "wins", "win_rate", "new_customers", "romi", "cac", "ltv", "cycle_days", "spend_lines", "deal_lines"})
 	for _, x := range enablement.Lines(l.Returns(gran, true)) {
 		cw.Write([]string{x.Period, x.Motion, x.Segment, x.Spend.String(), x.GrossMargin.String(), strconv.Itoa(x.Deals), strconv.Itoa(x.Wins),
-			strconv.FormatFloat(x.WinRate, 'f', 4, 64), strconv.Itoa(x.NewCustomers), x.ROMI, x.CAC.String(),
+			strconv.FormatFloat(x.WinRate, 'f', 4, 64), strconv.Itoa(x.NewCustomers), x.ROMI, x.CAC.String(), x.LTV.String(), strconv.FormatFloat(x.CycleDays, 'f', 1, 64),
 			strings.Join(x.SpendLines, " "), strings.Join(x.DealLines, " ")})
 	}
 	return cw.Flush()
@@ -134,6 +178,8 @@ type mdfView struct {
 	Approver bool
 	CSRF     string
 	Done     string
+	// Sourced is each request's MDF-sourced pipeline (the opportunities its leads became), by request id.
+	Sourced map[int64]enablement.SourcedRequest
 }
 
 func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
@@ -147,8 +193,15 @@ func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sourced, err := s.enablement().MDFSourced(ctx, actor, time.Time{}, time.Time{})
+	if err != nil {
+		return err
+	}
 	v := mdfView{Funds: funds, Requests: reqs, Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
-		CSRF: csrfOf(r), Done: r.URL.Query().Get("done")}
+		CSRF: csrfOf(r), Done: r.URL.Query().Get("done"), Sourced: map[int64]enablement.SourcedRequest{}}
+	for _, sr := range sourced.Requests {
+		v.Sourced[sr.RequestID] = sr
+	}
 	for _, q := range reqs {
 		if q.State == string(mdf.Requested) || q.State == string(mdf.Claimed) {
 			v.Queue = append(v.Queue, q)

@@ -205,7 +205,9 @@ type MDFFund struct {
 	Currency    string       `json:"currency"`
 	OpensOn     time.Time    `json:"opens_on"`
 	ExpiresOn   time.Time    `json:"expires_on"`
-	CreatedAt   time.Time    `json:"created_at"`
+	// ExpiredAt is when the expiry job marked the fund expired (zero until then).
+	ExpiredAt time.Time `json:"expired_at,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // MDFRequest is one request against a fund, in its current state.
@@ -215,6 +217,7 @@ type MDFRequest struct {
 	PartnerID        int64        `json:"partner_id"`
 	PartnerName      string       `json:"partner_name,omitempty"`
 	Period           string       `json:"period,omitempty"`
+	Currency         string       `json:"currency,omitempty" doc:"the fund's currency"`
 	Ref              string       `json:"ref"`
 	Activity         string       `json:"activity"`
 	Motion           string       `json:"motion"`
@@ -278,13 +281,13 @@ func (s *Store) CreateMDFFund(ctx context.Context, actor tandem.Actor, f *MDFFun
 	})
 }
 
-const fundColumns = `f.id, f.partner_id, p.name, f.period, f.budget, f.currency, f.opens_on, f.expires_on, f.created_at`
+const fundColumns = `f.id, f.partner_id, p.name, f.period, f.budget, f.currency, f.opens_on, f.expires_on, f.expired_at, f.created_at`
 
 func scanFund(scan func(...any) error) (MDFFund, error) {
 	var f MDFFund
 	var budget int64
 	err := scan(&f.ID, &f.PartnerID, &f.PartnerName, &f.Period, &budget, &f.Currency, timeCol{&f.OpensOn}, timeCol{&f.ExpiresOn},
-		timeCol{&f.CreatedAt})
+		timeCol{&f.ExpiredAt}, timeCol{&f.CreatedAt})
 	f.Budget = tandem.Money(budget)
 	return f, err
 }
@@ -315,6 +318,31 @@ func (s *Store) ListMDFFunds(ctx context.Context, actor tandem.Actor, partnerID 
 	return out, rows.Err()
 }
 
+// MarkMDFFundExpired marks fund id expired at now, once: it reports true when this call did it (the
+// fund's period is over and no one marked it before), false when the period is still running or
+// another instance got there first. The call that marks it writes one audit entry (mdf.fund.expire)
+// with the budget that lapsed, in the same transaction. The system or channel staff only.
+func (s *Store) MarkMDFFundExpired(ctx context.Context, actor tandem.Actor, id int64, now time.Time, lapsed tandem.Money) (bool, error) {
+	if actor.IsPartner() {
+		return false, tandem.Errorf(tandem.EFORBIDDEN, "expire MDF fund: partner users cannot expire funds")
+	}
+	marked := false
+	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mdf_funds SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL AND expires_on <= $1`,
+			now.UnixMicro(), id)
+		if err != nil {
+			return fmt.Errorf("expire MDF fund %d: %w", id, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		marked = true
+		return appendAuditTx(ctx, tx, now, actor, "mdf.fund.expire", "mdf_funds", fmt.Sprint(id), map[string]any{"lapsed": lapsed})
+	})
+	return marked, err
+}
+
 // MDFRequestFilter narrows a request list.
 type MDFRequestFilter struct {
 	FundID    int64
@@ -322,14 +350,14 @@ type MDFRequestFilter struct {
 	States    []string
 }
 
-const requestColumns = `r.id, r.fund_id, r.partner_id, p.name, f.period, r.ref, r.activity, r.motion, r.expected_pipeline,
+const requestColumns = `r.id, r.fund_id, r.partner_id, p.name, f.period, f.currency, r.ref, r.activity, r.motion, r.expected_pipeline,
 	r.requested, r.approved, r.claimed, r.paid, r.state, r.reject_reason, r.proof_files, r.attendees, r.leads,
 	r.created_at, r.updated_at`
 
 func scanRequest(scan func(...any) error) (MDFRequest, error) {
 	var r MDFRequest
 	var pipe, req, appr, claim, paid int64
-	err := scan(&r.ID, &r.FundID, &r.PartnerID, &r.PartnerName, &r.Period, &r.Ref, &r.Activity, &r.Motion, &pipe, &req, &appr,
+	err := scan(&r.ID, &r.FundID, &r.PartnerID, &r.PartnerName, &r.Period, &r.Currency, &r.Ref, &r.Activity, &r.Motion, &pipe, &req, &appr,
 		&claim, &paid, &r.State, &r.RejectReason, listCol{&r.ProofFiles}, &r.Attendees, listCol{&r.Leads},
 		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
 	r.ExpectedPipeline, r.Requested, r.Approved, r.Claimed, r.Paid =
@@ -454,7 +482,7 @@ func (s *Store) ChangeMDFFund(ctx context.Context, actor tandem.Actor, fundID in
 			return err
 		}
 		r := ch.Request
-		r.FundID, r.PartnerID, r.PartnerName, r.Period, r.UpdatedAt = fund.ID, fund.PartnerID, fund.PartnerName, fund.Period, now
+		r.FundID, r.PartnerID, r.PartnerName, r.Period, r.Currency, r.UpdatedAt = fund.ID, fund.PartnerID, fund.PartnerName, fund.Period, fund.Currency, now
 		existing := -1
 		for i, x := range reqs {
 			if x.Ref == r.Ref {
@@ -750,6 +778,117 @@ func (s *Store) PartnerSellingScopes(ctx context.Context, actor tandem.Actor) (m
 			sc.Products = append(sc.Products, product)
 		}
 		out[id] = sc
+	}
+	return out, rows.Err()
+}
+
+// PortfolioDataVersion returns a fingerprint of what the portfolio's returns and the certification
+// comparison are computed from: the audit log's last entry (plans, periods, quotas, partners, routing,
+// spend, MDF decisions and certificate imports are all audited), the deals' count, last change, total
+// ACV and closed count, and the certificates' count. Equal fingerprints mean equal inputs, so a caller
+// may cache what it computed from them. Like PortfolioDeals, it is for those who see all of
+// compensation (EFORBIDDEN otherwise).
+func (s *Store) PortfolioDataVersion(ctx context.Context, actor tandem.Actor) (string, error) {
+	if !compSeesAll(actor) {
+		return "", tandem.Errorf(tandem.EFORBIDDEN, "portfolio returns: %s users cannot read every deal's margin", actor.Role)
+	}
+	var audit, deals, changed, acv, closed, certs int64
+	err := s.read.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT max(id) FROM audit_log), 0),
+		(SELECT count(*) FROM opportunities),
+		COALESCE((SELECT max(updated_at) FROM opportunities), 0),
+		COALESCE((SELECT sum(acv) FROM opportunities), 0),
+		(SELECT count(*) FROM opportunities WHERE stage IN ('closed_won', 'closed_lost')),
+		(SELECT count(*) FROM certifications)`).Scan(&audit, &deals, &changed, &acv, &closed, &certs)
+	if err != nil {
+		return "", fmt.Errorf("portfolio data version: %w", err)
+	}
+	return fmt.Sprintf("a%d.d%d.u%d.v%d.c%d.x%d", audit, deals, changed, acv, closed, certs), nil
+}
+
+// LeadMatch is an opportunity an MDF lead may have become: matched by the opportunity's external id,
+// or by its account's external id or name (lower-cased in Keys).
+type LeadMatch struct {
+	OpportunityID int64        `json:"opportunity_id"`
+	ExternalID    string       `json:"external_id"`
+	Name          string       `json:"name"`
+	ACV           tandem.Money `json:"acv"`
+	Currency      string       `json:"currency"`
+	Stage         string       `json:"stage"`
+	CreatedOn     time.Time    `json:"created_on"`
+	// ByDeal is the lower-cased opportunity external id; ByAccount the account's external id and name.
+	ByDeal    string    `json:"-"`
+	ByAccount [2]string `json:"-"`
+}
+
+// MDFLeadMatches returns the opportunities whose external id, or whose account's external id or name,
+// equals one of leads (account ids and names ignoring case; a deal's external id as typed, in lower or in
+// upper case). A partner user gets only its own partner's opportunities,
+// so a lead that became another partner's or a direct deal shows it nothing.
+func (s *Store) MDFLeadMatches(ctx context.Context, actor tandem.Actor, leads []string) ([]LeadMatch, error) {
+	keys := make([]string, 0, len(leads))
+	for _, l := range leads {
+		if l = strings.ToLower(strings.TrimSpace(l)); l != "" && !slices.Contains(keys, l) {
+			keys = append(keys, l)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	// Two lookups that use indexes, not one OR across the join: deals by external id (as typed, in lower
+	// and in upper case, through the unique index), and the accounts named by id or name (a scan of
+	// accounts only, case-insensitive) whose deals come through the account_id index.
+	variants := make([]string, 0, 3*len(keys))
+	for _, l := range leads {
+		if l = strings.TrimSpace(l); l != "" {
+			variants = append(variants, l, strings.ToLower(l), strings.ToUpper(l))
+		}
+	}
+	var aw where
+	c1, a1 := s.inStrings("lower(external_id)", 1, keys)
+	c2, a2 := s.inStrings("lower(name)", 2, keys)
+	aw.conds, aw.args = append(aw.conds, "("+c1+" OR "+c2+")"), append(aw.args, a1, a2)
+	arows, err := s.read.QueryContext(ctx, `SELECT id FROM accounts`+aw.sql(), aw.args...)
+	if err != nil {
+		return nil, fmt.Errorf("MDF lead matches: %w", err)
+	}
+	var accounts []int64
+	for arows.Next() {
+		var id int64
+		if err := arows.Scan(&id); err != nil {
+			arows.Close()
+			return nil, fmt.Errorf("MDF lead matches: %w", err)
+		}
+		accounts = append(accounts, id)
+	}
+	arows.Close()
+	if err := arows.Err(); err != nil {
+		return nil, fmt.Errorf("MDF lead matches: %w", err)
+	}
+	var w where
+	cd, ad := s.inStrings("o.external_id", 1, variants)
+	ca, aa := s.inInts("o.account_id", 2, accounts)
+	w.conds, w.args = append(w.conds, "("+cd+" OR "+ca+")"), append(w.args, ad, aa)
+	if actor.IsPartner() {
+		w.add("o.partner_id = ?", actor.PartnerID)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.acv, o.currency, o.stage, o.created_on,
+		lower(o.external_id), lower(a.external_id), lower(a.name)
+		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.created_on, o.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("MDF lead matches: %w", err)
+	}
+	defer rows.Close()
+	var out []LeadMatch
+	for rows.Next() {
+		var m LeadMatch
+		var acv int64
+		if err := rows.Scan(&m.OpportunityID, &m.ExternalID, &m.Name, &acv, &m.Currency, &m.Stage, timeCol{&m.CreatedOn},
+			&m.ByDeal, &m.ByAccount[0], &m.ByAccount[1]); err != nil {
+			return nil, fmt.Errorf("MDF lead matches: %w", err)
+		}
+		m.ACV = tandem.Money(acv)
+		out = append(out, m)
 	}
 	return out, rows.Err()
 }
