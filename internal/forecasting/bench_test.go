@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
+	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -69,15 +71,15 @@ func BenchmarkBookForecast200k(b *testing.B) {
 	}
 }
 
-// BenchmarkStoreForecast200k: the same from a SQLite database: reading the opportunities and their
-// history (Load) and forecasting.
-func BenchmarkStoreForecast200k(b *testing.B) {
+// benchStore is a store at url (a file path for SQLite) holding benchCompany(200,000, 300,000).
+func benchStore(b *testing.B, url string) *sqlstore.Store {
+	b.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), nil)
+	st, err := sqlstore.Open(ctx, url, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	acct := tandem.Account{ExternalID: "A", Name: "Acme", Country: "US"}
 	if err := st.CreateAccount(ctx, tandem.SystemActor, &acct); err != nil {
 		b.Fatal(err)
@@ -101,6 +103,24 @@ func BenchmarkStoreForecast200k(b *testing.B) {
 	if _, err := st.ImportOpportunityHistory(ctx, tandem.SystemActor, changes); err != nil {
 		b.Fatal(err)
 	}
+	return st
+}
+
+// benchURLs are the engines the store benchmarks run on: SQLite, and PostgreSQL when
+// TANDEM_TEST_POSTGRES is set.
+func benchURLs(b *testing.B) map[string]string {
+	urls := map[string]string{"sqlite": filepath.Join(b.TempDir(), "bench.db")}
+	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
+		urls["postgres"] = pgtest.SchemaURL(b, pg)
+	}
+	return urls
+}
+
+// BenchmarkStoreForecast200k: the same from a SQLite database: reading the opportunities and their
+// history (Load) and forecasting — the page's cost before the cache.
+func BenchmarkStoreForecast200k(b *testing.B) {
+	ctx := context.Background()
+	st := benchStore(b, filepath.Join(b.TempDir(), "bench.db"))
 	q, _ := forecast.ParseQuarter("2026Q1")
 	b.ResetTimer()
 	for b.Loop() {
@@ -111,5 +131,69 @@ func BenchmarkStoreForecast200k(b *testing.B) {
 		if _, err := book.Forecast(q, day("2026-02-15"), forecast.Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// pageWork is what the forecast page computes: the book, the forecast and the week's movement.
+func pageWork(b *testing.B, cache *Cache) *Forecast {
+	ctx := context.Background()
+	q, _ := forecast.ParseQuarter("2026Q1")
+	book, err := cache.Book(ctx, tandem.SystemActor)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := book.Forecast(q, day("2026-02-15"), forecast.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := book.Movements(q, day("2026-02-08"), day("2026-02-15")); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// BenchmarkCachedPage200k: the forecast page's work for 200,000 open deals from a warm cache with
+// nothing changed: the store's mark and the kept forecast.
+func BenchmarkCachedPage200k(b *testing.B) {
+	for name, url := range benchURLs(b) {
+		b.Run(name, func(b *testing.B) {
+			cache := NewCache(benchStore(b, url), 0)
+			pageWork(b, cache)
+			b.ResetTimer()
+			for b.Loop() {
+				pageWork(b, cache)
+			}
+		})
+	}
+}
+
+// BenchmarkCachedPageOneChange200k: one deal's amount changes through the store, then the page's work
+// — the time until the change shows in the roll-up: the mark, the changed rows, the new book, the
+// forecast and movement computed again.
+func BenchmarkCachedPageOneChange200k(b *testing.B) {
+	ctx := context.Background()
+	for name, url := range benchURLs(b) {
+		b.Run(name, func(b *testing.B) {
+			st := benchStore(b, url)
+			cache := NewCache(st, 0)
+			f := pageWork(b, cache)
+			o, err := st.GetOpportunity(ctx, tandem.SystemActor, f.Deals[0].ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				o.ACV += tandem.Major(1)
+				if err := st.UpdateOpportunity(ctx, tandem.SystemActor, o); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				got := pageWork(b, cache)
+				if got.Deals[0].ACV != o.ACV {
+					b.Fatalf("the roll-up shows %v, want %v", got.Deals[0].ACV, o.ACV)
+				}
+			}
+		})
 	}
 }

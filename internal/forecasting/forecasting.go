@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -83,40 +84,111 @@ func Load(ctx context.Context, st Store, actor tandem.Actor) (*Book, error) {
 	return NewBook(opps, changes), nil
 }
 
-// Book is the opportunities and their changes, each sorted, to be read as of any day.
+// Book is the opportunities and their changes, each sorted, to be read as of any day. It is never
+// modified once built, so one book serves concurrent requests (Cache).
 type Book struct {
-	opps    []tandem.Opportunity       // by id
-	changes []tandem.OpportunityChange // by opportunity, time, then record
+	opps []*tandem.Opportunity        // by id
+	hist [][]tandem.OpportunityChange // hist[i]: opps[i]'s changes by time, then record
+
+	rankOnce sync.Once
+	rank     []int32 // rank[i]: opps[i]'s place in the order of decimal ids, the engine's order
+
+	memo *memo // a cached book's forecasts; nil: none kept
 }
 
 // NewBook takes the opportunities and their changes; the order either comes in does not matter. It
 // sorts them in place when they are not sorted already (the store returns them sorted), so the caller
-// hands them over.
+// hands them over. Changes of opportunities not in opps are dropped.
 func NewBook(opps []tandem.Opportunity, changes []tandem.OpportunityChange) *Book {
 	byID := func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) }
 	if !slices.IsSortedFunc(opps, byID) {
 		slices.SortFunc(opps, byID)
 	}
-	inOrder := func(x, y tandem.OpportunityChange) int {
-		return cmp.Or(cmp.Compare(x.OpportunityID, y.OpportunityID), x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
+	if !slices.IsSortedFunc(changes, changeOrder) {
+		slices.SortFunc(changes, changeOrder)
 	}
-	if !slices.IsSortedFunc(changes, inOrder) {
-		slices.SortFunc(changes, inOrder)
+	b := &Book{opps: make([]*tandem.Opportunity, len(opps)), hist: make([][]tandem.OpportunityChange, len(opps))}
+	next := 0
+	for i := range opps {
+		b.opps[i] = &opps[i]
+		b.hist[i], next = changesOf(changes, opps[i].ID, next)
 	}
-	return &Book{opps: opps, changes: changes}
+	return b
 }
 
-// changesOf returns the changes of opportunity id, starting the search at from (both lists are sorted
-// by opportunity), and where the next search starts.
-func (b *Book) changesOf(id int64, from int) ([]tandem.OpportunityChange, int) {
-	for from < len(b.changes) && b.changes[from].OpportunityID < id {
+func changeOrder(x, y tandem.OpportunityChange) int {
+	return cmp.Or(cmp.Compare(x.OpportunityID, y.OpportunityID), x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
+}
+
+// changesOf returns the changes of opportunity id, starting the search at from (changes are sorted by
+// opportunity), and where the next search starts.
+func changesOf(changes []tandem.OpportunityChange, id int64, from int) ([]tandem.OpportunityChange, int) {
+	for from < len(changes) && changes[from].OpportunityID < id {
 		from++
 	}
 	end := from
-	for end < len(b.changes) && b.changes[end].OpportunityID == id {
+	for end < len(changes) && changes[end].OpportunityID == id {
 		end++
 	}
-	return b.changes[from:end], end
+	return changes[from:end:end], end
+}
+
+// Len returns how many opportunities the book holds.
+func (b *Book) Len() int { return len(b.opps) }
+
+// with returns a new book: b with the opportunities ch names replaced by those it returns (with their
+// whole history), dropped where ch returns none. b is left as it was; unchanged records are shared.
+func (b *Book) with(ch tandem.ForecastChanges) *Book {
+	byID := func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) }
+	if !slices.IsSortedFunc(ch.Opportunities, byID) {
+		slices.SortFunc(ch.Opportunities, byID)
+	}
+	if !slices.IsSortedFunc(ch.Changes, changeOrder) {
+		slices.SortFunc(ch.Changes, changeOrder)
+	}
+	slices.Sort(ch.IDs)
+	nb := &Book{opps: make([]*tandem.Opportunity, 0, len(b.opps)+len(ch.Opportunities)),
+		hist: make([][]tandem.OpportunityChange, 0, len(b.opps)+len(ch.Opportunities)), memo: newMemo()}
+	i, k, next := 0, 0, 0
+	add := func(o *tandem.Opportunity) {
+		var h []tandem.OpportunityChange
+		h, next = changesOf(ch.Changes, o.ID, next)
+		nb.opps, nb.hist = append(nb.opps, o), append(nb.hist, h)
+	}
+	for i < len(b.opps) || k < len(ch.Opportunities) {
+		switch {
+		case k == len(ch.Opportunities) || (i < len(b.opps) && b.opps[i].ID < ch.Opportunities[k].ID):
+			if _, changed := slices.BinarySearch(ch.IDs, b.opps[i].ID); !changed {
+				nb.opps, nb.hist = append(nb.opps, b.opps[i]), append(nb.hist, b.hist[i])
+			}
+			i++
+		default:
+			if i < len(b.opps) && b.opps[i].ID == ch.Opportunities[k].ID {
+				i++
+			}
+			add(&ch.Opportunities[k])
+			k++
+		}
+	}
+	return nb
+}
+
+// ranks returns each opportunity's place in the order of decimal ids (the engine sorts deals by their
+// string id), computed once per book.
+func (b *Book) ranks() []int32 {
+	b.rankOnce.Do(func() {
+		ids := make([]string, len(b.opps))
+		order := make([]int32, len(b.opps))
+		for i, o := range b.opps {
+			ids[i], order[i] = strconv.FormatInt(o.ID, 10), int32(i)
+		}
+		slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(ids[x], ids[y]) })
+		b.rank = make([]int32, len(b.opps))
+		for r, i := range order {
+			b.rank[i] = int32(r)
+		}
+	})
+	return b.rank
 }
 
 // endOf returns the first instant after day d.
@@ -222,6 +294,7 @@ func closedDay(o tandem.Opportunity, changes []tandem.OpportunityChange, end tim
 // state is one deal as of a day, with the engine's record of it.
 type state struct {
 	opp  *tandem.Opportunity // the book's own when no change was undone
+	idx  int32               // its place in the book
 	deal forecast.Deal
 }
 
@@ -229,11 +302,8 @@ type state struct {
 func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 	end := endOf(d)
 	out := make([]state, 0, len(b.opps))
-	next := 0
-	for i := range b.opps {
-		cur := &b.opps[i]
-		var changes []tandem.OpportunityChange
-		changes, next = b.changesOf(cur.ID, next)
+	for i, cur := range b.opps {
+		changes := b.hist[i]
 		if createdDay(*cur) > d {
 			continue
 		}
@@ -261,28 +331,64 @@ func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 				open.Stage = tandem.StageNegotiation // closed only later: it was open on d
 				o = &open
 			}
-			out = append(out, state{opp: o, deal: deal})
+			out = append(out, state{opp: o, idx: int32(i), deal: deal})
 		}
 	}
 	return out, nil
 }
 
-// DealsAsOf returns the engine's deals as they stood at the end of day d.
+// DealsAsOf returns the engine's deals as they stood at the end of day d, in the engine's order (by
+// category, then id).
 func (b *Book) DealsAsOf(d forecast.Day) ([]forecast.Deal, error) {
 	states, err := b.statesAsOf(d)
 	if err != nil {
 		return nil, err
 	}
-	deals := make([]forecast.Deal, len(states))
-	for i, s := range states {
-		deals[i] = s.deal
+	return b.engineDeals(states), nil
+}
+
+// engineDeals returns the states' deals ordered as forecast.NewHistory keeps them — by category, then
+// id as a string — by placing each at its rank rather than comparing strings: the sort was most of a
+// large book's forecast.
+func (b *Book) engineDeals(states []state) []forecast.Deal {
+	rank := b.ranks()
+	at := make([]int32, len(b.opps)) // at[r]: 1 + the state of the opportunity ranked r; 0 none
+	for si, st := range states {
+		at[rank[st.idx]] = int32(si) + 1
 	}
-	return deals, nil
+	deals := make([]forecast.Deal, 0, len(states))
+	for _, c := range forecast.Categories {
+		for _, si := range at {
+			if si > 0 && states[si-1].deal.Category == c {
+				deals = append(deals, states[si-1].deal)
+			}
+		}
+	}
+	if len(deals) != len(states) { // a category the engine does not know: let it say which
+		deals = deals[:0]
+		for _, st := range states {
+			deals = append(deals, st.deal)
+		}
+	}
+	return deals
 }
 
 // Forecast forecasts quarter q as of the end of day asOf from what was known then, with the roll-up
-// and the deals behind the numbers.
+// and the deals behind the numbers. A cached book's forecast is shared: it must not be modified.
 func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*Forecast, error) {
+	key := memoKey{kind: "forecast", q: q, to: asOf, opts: opts}
+	if v, ok := b.memo.get(key); ok {
+		return v.(*Forecast), nil
+	}
+	f, err := b.forecast(q, asOf, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.memo.put(key, f)
+	return f, nil
+}
+
+func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*Forecast, error) {
 	states, err := b.statesAsOf(asOf)
 	if err != nil {
 		return nil, err
@@ -298,11 +404,7 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: forecast.Total, Quarter: q, AsOf: asOf}})
 		return f, nil
 	}
-	deals := make([]forecast.Deal, len(states))
-	for i, s := range states {
-		deals[i] = s.deal
-	}
-	hist, err := forecast.NewHistory(deals)
+	hist, err := forecast.NewHistory(b.engineDeals(states))
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
@@ -381,6 +483,19 @@ func (b *Book) Backtest(today forecast.Day, weeks []int, opts forecast.Options) 
 // Movements returns the week-over-week waterfall of quarter q's open pipeline between the ends of days
 // from and to, per category then the total (forecast.Movements), from the history.
 func (b *Book) Movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
+	key := memoKey{kind: "movements", q: q, from: from, to: to}
+	if v, ok := b.memo.get(key); ok {
+		return v.([]forecast.Movement), nil
+	}
+	moves, err := b.movements(q, from, to)
+	if err != nil {
+		return nil, err
+	}
+	b.memo.put(key, moves)
+	return moves, nil
+}
+
+func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
 	snap := func(d forecast.Day) ([]forecast.SnapshotDeal, error) {
 		states, err := b.statesAsOf(d)
 		if err != nil {

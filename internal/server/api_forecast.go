@@ -74,7 +74,7 @@ func (s *Server) forecastFor(ctx context.Context, p forecastParams) (*forecastin
 	if err != nil {
 		return nil, err
 	}
-	book, err := forecasting.Load(ctx, s.store, actorFrom(ctx))
+	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Server) registerForecastAPI() {
 					return nil, s.problem(ctx, tandem.FieldError("from", "%q is not a date (YYYY-MM-DD)", in.From))
 				}
 			}
-			book, err := forecasting.Load(ctx, s.store, actorFrom(ctx))
+			book, err := s.forecasts.Book(ctx, actorFrom(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

@@ -29,6 +29,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/registration"
@@ -88,6 +89,8 @@ type Server struct {
 	// registrations files registrations: account resolution, then the store's lifecycle.
 	registrations *registration.Submitter
 	draining      atomic.Bool // a graceful shutdown has begun (health.go)
+
+	forecasts *forecasting.Cache // the forecast's books, refreshed from the store's changes
 }
 
 // APIPrefix is where the REST API lives.
@@ -132,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 		limiter: auth.NewLimiter(cfg.SignInFailures, cfg.SignInWindow, cfg.Now),
 		metrics: newMetrics(),
 	}
+	s.forecasts = forecasting.NewCache(cfg.Store, 0)
 	s.programme = cfg.Programme
 	if s.programme == nil {
 		s.programme = programme.NewLoader(programme.Config{Store: cfg.Store, TTL: cfg.PolicyTTL, Now: cfg.Now, Logger: cfg.Logger})

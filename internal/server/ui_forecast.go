@@ -61,7 +61,7 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	book, err := forecasting.Load(ctx, s.store, actorFrom(ctx))
+	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,89 @@ func (s *Store) ForecastOpportunities(ctx context.Context, actor tandem.Actor) (
 	return opps, changes, nil
 }
 
+// ForecastMark returns the fingerprint of the opportunities and their history (tandem.ForecastMark),
+// over every opportunity whoever the caller: it says only whether something changed, never what.
+func (s *Store) ForecastMark(ctx context.Context) (tandem.ForecastMark, error) {
+	var m tandem.ForecastMark
+	err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM opportunities), (SELECT COALESCE(max(updated_at), 0) FROM opportunities),
+		(SELECT count(*) FROM opportunity_history), (SELECT COALESCE(max(id), 0) FROM opportunity_history)`).
+		Scan(&m.Opportunities, &m.LastUpdate, &m.Changes, &m.LastChange)
+	if err != nil {
+		return m, fmt.Errorf("forecast mark: %w", err)
+	}
+	return m, nil
+}
+
+// ForecastChangedSince returns the opportunities updated at or after since (µs) or with a history record
+// whose id is above afterChange (tandem.ForecastChanges).
+func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, since, afterChange int64) (tandem.ForecastChanges, error) {
+	var out tandem.ForecastChanges
+	changed := `SELECT id FROM opportunities WHERE updated_at >= $1 UNION SELECT opportunity_id FROM opportunity_history WHERE id > $2`
+	rows, err := s.read.QueryContext(ctx, changed+` ORDER BY 1`, since, afterChange)
+	if err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+		out.IDs = append(out.IDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunity_history WHERE id <= $1`, afterChange).Scan(&out.Earlier); err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	w := where{args: []any{since, afterChange}}
+	w.add("o.id IN (" + changed + ")")
+	scopeOpportunities(&w, actor)
+	rows, err = s.read.QueryContext(ctx, `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
+	if err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	for rows.Next() {
+		var o tandem.Opportunity
+		if err := rows.Scan(&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.ACV, &o.Currency,
+			&o.Stage, &o.ForecastCategory, &o.Country, &o.Attribution, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate},
+			&o.Routing.Motion, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+		out.Opportunities = append(out.Opportunities, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	hw := where{args: []any{since, afterChange}}
+	hw.add("h.opportunity_id IN (" + changed + ")")
+	scopeOpportunities(&hw, actor)
+	from := ` FROM opportunity_history h`
+	if actor.IsPartner() {
+		from += ` JOIN opportunities o ON o.id = h.opportunity_id`
+	}
+	rows, err = s.read.QueryContext(ctx, `SELECT `+changeColumns+from+hw.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, hw.args...)
+	if err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanChange(rows.Scan)
+		if err != nil {
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	return out, nil
+}
+
 // OpportunityHistory returns the recorded changes of one opportunity, oldest first; ENOTFOUND when
 // actor cannot see it.
 func (s *Store) OpportunityHistory(ctx context.Context, actor tandem.Actor, id int64) ([]tandem.OpportunityChange, error) {
