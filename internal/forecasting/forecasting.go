@@ -61,18 +61,28 @@ type DealRef struct {
 	Stage      tandem.Stage            `json:"stage"`
 	ACV        tandem.Money            `json:"acv"`
 	CloseDate  string                  `json:"close_date"`
+	Currency   string                  `json:"currency"`
 	OwnerID    int64                   `json:"owner_id,omitempty"`
 	PartnerID  int64                   `json:"partner_id,omitempty"`
+	Motion     tandem.Motion           `json:"motion,omitempty"`
+	// LastActivity is the day of the deal's latest recorded change on or before the forecast's day, or
+	// its creation; PushedOut counts the changes that moved its close date later (30 days before the
+	// forecast's day to it).
+	LastActivity string `json:"last_activity"`
+	PushedOut    int    `json:"pushed_out"`
 }
 
 // Forecast is a quarter's forecast as of a day: one line per category in forecast.Categories order,
 // then the total; the deals behind them; and the seed that reproduces the bands.
 type Forecast struct {
-	Quarter forecast.Quarter
-	AsOf    forecast.Day
-	Seed    uint64
-	Lines   []Line
-	Deals   []DealRef
+	// Currency is the plan currency the amounts are in: the one most of the book's deals are in
+	// (DefaultCurrency for an empty book).
+	Currency string
+	Quarter  forecast.Quarter
+	AsOf     forecast.Day
+	Seed     uint64
+	Lines    []Line
+	Deals    []DealRef
 }
 
 // Load reads the opportunities actor may see and their history.
@@ -92,6 +102,9 @@ type Book struct {
 
 	rankOnce sync.Once
 	rank     []int32 // rank[i]: opps[i]'s place in the order of decimal ids, the engine's order
+
+	currencyOnce sync.Once
+	currency     string
 
 	memo *memo // a cached book's forecasts; nil: none kept
 }
@@ -189,6 +202,30 @@ func (b *Book) ranks() []int32 {
 		}
 	})
 	return b.rank
+}
+
+// DefaultCurrency is the plan currency of a book with no deals.
+const DefaultCurrency = "USD"
+
+// Currency returns the plan currency: the one most of the book's deals are in, the first by name on a
+// tie; DefaultCurrency when there are none.
+func (b *Book) Currency() string {
+	b.currencyOnce.Do(func() {
+		count := map[string]int{}
+		for _, o := range b.opps {
+			if o.Currency != "" {
+				count[o.Currency]++
+			}
+		}
+		b.currency = DefaultCurrency
+		best := 0
+		for c, n := range count {
+			if n > best || (n == best && c < b.currency) {
+				b.currency, best = c, n
+			}
+		}
+	})
+	return b.currency
 }
 
 // endOf returns the first instant after day d.
@@ -397,7 +434,7 @@ func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		opts.Seed = forecast.DefaultSeed
 	}
 	if len(states) == 0 { // nothing existed yet: every number is zero
-		f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed}
+		f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed}
 		for _, c := range forecast.Categories {
 			f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: string(c), Quarter: q, AsOf: asOf}})
 		}
@@ -409,7 +446,7 @@ func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
 	res := hist.Forecast(q, asOf, opts)
-	f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}
+	f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}
 	for i, l := range res.Lines {
 		f.Lines[i] = Line{Line: l}
 	}
@@ -442,15 +479,7 @@ func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		default:
 			continue
 		}
-		closeDate := ""
-		if s.deal.Outcome == forecast.Won {
-			closeDate = s.deal.Closed.String()
-		} else {
-			closeDate = forecast.DayOf(s.opp.CloseDate).String()
-		}
-		f.Deals = append(f.Deals, DealRef{ID: s.opp.ID, ExternalID: s.opp.ExternalID, Name: s.opp.Name, Category: string(s.deal.Category),
-			Forecast: s.opp.ForecastCategory, Stage: s.opp.Stage, ACV: s.opp.ACV, CloseDate: closeDate, OwnerID: s.opp.OwnerID,
-			PartnerID: s.opp.PartnerID})
+		f.Deals = append(f.Deals, b.dealRef(s, asOf))
 	}
 	// Cumulative, as CRMs show it: commit includes what is won; best case includes commit; pipeline best case.
 	for i := range f.Lines {
@@ -460,6 +489,151 @@ func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		l.Pipeline += l.BestCase
 	}
 	return f, nil
+}
+
+// dealRef is a state's line in the deals behind the numbers, as of day d.
+func (b *Book) dealRef(s state, d forecast.Day) DealRef {
+	closeDate := ""
+	if s.deal.Outcome == forecast.Won {
+		closeDate = s.deal.Closed.String()
+	} else {
+		closeDate = forecast.DayOf(s.opp.CloseDate).String()
+	}
+	ref := DealRef{ID: s.opp.ID, ExternalID: s.opp.ExternalID, Name: s.opp.Name, Category: string(s.deal.Category),
+		Forecast: s.opp.ForecastCategory, Stage: s.opp.Stage, ACV: s.opp.ACV, CloseDate: closeDate, Currency: s.opp.Currency,
+		OwnerID: s.opp.OwnerID, PartnerID: s.opp.PartnerID, Motion: s.opp.Routing.Motion}
+	last := createdDay(*s.opp)
+	end := endOf(d)
+	for _, c := range b.hist[s.idx] {
+		if !c.ChangedAt.Before(end) {
+			break
+		}
+		last = max(last, forecast.DayOf(c.ChangedAt))
+		if c.Field == tandem.HistoryCloseDate && forecast.DayOf(c.ChangedAt) > d-30 {
+			old, err1 := strconv.ParseInt(c.Old, 10, 64)
+			nw, err2 := strconv.ParseInt(c.New, 10, 64)
+			if err1 == nil && err2 == nil && c.Old != "" && nw > old {
+				ref.PushedOut++
+			}
+		}
+	}
+	ref.LastActivity = last.String()
+	return ref
+}
+
+// QuarterDeals returns the deals behind quarter q's numbers as of the end of day d — as Forecast's
+// Deals, without running the engine — for roll-ups and accuracy over many days.
+func (b *Book) QuarterDeals(q forecast.Quarter, d forecast.Day) ([]DealRef, error) {
+	key := memoKey{kind: "deals", q: q, to: d}
+	if v, ok := b.memo.get(key); ok {
+		return v.([]DealRef), nil
+	}
+	states, err := b.statesAsOf(d)
+	if err != nil {
+		return nil, err
+	}
+	inQuarter := func(x forecast.Day) bool { return x >= q.Start() && x <= q.End() }
+	var out []DealRef
+	for _, s := range states {
+		switch {
+		case s.deal.Outcome == forecast.Won && inQuarter(s.deal.Closed):
+		case s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() && inQuarter(forecast.DayOf(s.opp.CloseDate)) &&
+			(s.opp.ForecastCategory == tandem.ForecastCommit || s.opp.ForecastCategory == tandem.ForecastBestCase ||
+				s.opp.ForecastCategory == tandem.ForecastPipeline):
+		default:
+			continue
+		}
+		out = append(out, b.dealRef(s, d))
+	}
+	b.memo.put(key, out)
+	return out, nil
+}
+
+// GroupLine is one group's roll-up of a quarter: its deals' won to date and the owners' commit, best
+// case and pipeline, cumulative as the forecast's lines.
+type GroupLine struct {
+	Group     string
+	Deals     int
+	WonToDate tandem.Money
+	Commit    tandem.Money
+	BestCase  tandem.Money
+	Pipeline  tandem.Money
+}
+
+// won reports whether a deal behind the numbers counts as won to date.
+func (d DealRef) won() bool { return d.Stage == tandem.StageClosedWon }
+
+// RollUpBy sums deals (the deals behind a quarter's numbers) by group, groups by name; a deal whose
+// group is "" is left out.
+func RollUpBy(deals []DealRef, group func(DealRef) string) []GroupLine {
+	by := map[string]*GroupLine{}
+	for _, d := range deals {
+		g := group(d)
+		if g == "" {
+			continue
+		}
+		l := by[g]
+		if l == nil {
+			l = &GroupLine{Group: g}
+			by[g] = l
+		}
+		l.Deals++
+		switch {
+		case d.won():
+			l.WonToDate += d.ACV
+		case d.Forecast == tandem.ForecastCommit:
+			l.Commit += d.ACV
+		case d.Forecast == tandem.ForecastBestCase:
+			l.BestCase += d.ACV
+		case d.Forecast == tandem.ForecastPipeline:
+			l.Pipeline += d.ACV
+		}
+	}
+	out := make([]GroupLine, 0, len(by))
+	for _, l := range by {
+		l.Commit += l.WonToDate
+		l.BestCase += l.Commit
+		l.Pipeline += l.BestCase
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(x, y GroupLine) int { return cmp.Compare(x.Group, y.Group) })
+	return out
+}
+
+// CommitAccuracy scores the owners' commit against what was won: for each quarter, each group's
+// commit (RollUpBy) as of quarter start + 7·week days against its won to date at the quarter's end,
+// as forecast.ScorePredictions does (MAPE and bias; groups in order of first appearance). Quarters not
+// ended by today are skipped.
+func (b *Book) CommitAccuracy(quarters []forecast.Quarter, week int, today forecast.Day, group func(DealRef) string) ([]forecast.Accuracy, error) {
+	var preds []forecast.Prediction
+	for _, q := range quarters {
+		if q.End() > today {
+			continue
+		}
+		at, err := b.QuarterDeals(q, q.Start()+forecast.Day(7*week))
+		if err != nil {
+			return nil, err
+		}
+		end, err := b.QuarterDeals(q, q.End())
+		if err != nil {
+			return nil, err
+		}
+		actual := map[string]tandem.Money{}
+		for _, l := range RollUpBy(end, group) {
+			actual[l.Group] = l.WonToDate
+		}
+		seen := map[string]bool{}
+		for _, l := range RollUpBy(at, group) {
+			seen[l.Group] = true
+			preds = append(preds, forecast.Prediction{Group: l.Group, Forecast: l.Commit, Actual: actual[l.Group]})
+		}
+		for _, l := range RollUpBy(end, group) {
+			if !seen[l.Group] { // won without a commit: a miss of the whole amount
+				preds = append(preds, forecast.Prediction{Group: l.Group, Actual: l.WonToDate})
+			}
+		}
+	}
+	return forecast.ScorePredictions(preds), nil
 }
 
 // Backtest replays the history the store holds (today's view of every deal) as forecast.History.Backtest
