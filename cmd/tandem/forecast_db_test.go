@@ -112,3 +112,23 @@ func TestForecastDatabaseEqualsExport(t *testing.T) {
 		t.Errorf("both sources: exit %d, %s", code, errOut)
 	}
 }
+
+// tandem forecast backtest -db replays the database's history line for line as --history replays the
+// export the CRM would have produced.
+func TestForecastBacktestDatabaseEqualsExport(t *testing.T) {
+	t.Parallel()
+	db, deals := forecastDB(t, 7, 600)
+	var b bytes.Buffer
+	if err := forecasttest.WriteCSV(&b, deals); err != nil {
+		t.Fatal(err)
+	}
+	path := writeTemp(t, "h.csv", b.String())
+	_, fromFile := runTandemOut(t, "forecast", "backtest", "--history", path, "--weeks", "2,6")
+	_, fromDB := runTandemOut(t, "forecast", "backtest", "-db", db, "--weeks", "2,6")
+	if fromDB != fromFile || fromDB == "" {
+		t.Errorf("-db:\n%s--history:\n%s", fromDB, fromFile)
+	}
+	if n := bytes.Count([]byte(fromDB), []byte("\n")); n != 2*2*5 {
+		t.Errorf("%d backtest lines, want 20 (two quarters, two weeks, five lines)", n)
+	}
+}

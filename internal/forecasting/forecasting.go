@@ -65,6 +65,7 @@ type DealRef struct {
 	OwnerID    int64                   `json:"owner_id,omitempty"`
 	PartnerID  int64                   `json:"partner_id,omitempty"`
 	Motion     tandem.Motion           `json:"motion,omitempty"`
+	Country    string                  `json:"country,omitempty"`
 	// LastActivity is the day of the deal's latest recorded change on or before the forecast's day, or
 	// its creation; PushedOut counts the changes that moved its close date later (30 days before the
 	// forecast's day to it).
@@ -501,7 +502,7 @@ func (b *Book) dealRef(s state, d forecast.Day) DealRef {
 	}
 	ref := DealRef{ID: s.opp.ID, ExternalID: s.opp.ExternalID, Name: s.opp.Name, Category: string(s.deal.Category),
 		Forecast: s.opp.ForecastCategory, Stage: s.opp.Stage, ACV: s.opp.ACV, CloseDate: closeDate, Currency: s.opp.Currency,
-		OwnerID: s.opp.OwnerID, PartnerID: s.opp.PartnerID, Motion: s.opp.Routing.Motion}
+		OwnerID: s.opp.OwnerID, PartnerID: s.opp.PartnerID, Motion: s.opp.Routing.Motion, Country: s.opp.Country}
 	last := createdDay(*s.opp)
 	end := endOf(d)
 	for _, c := range b.hist[s.idx] {
@@ -639,6 +640,24 @@ func (b *Book) CommitAccuracy(quarters []forecast.Quarter, week int, today forec
 // Backtest replays the history the store holds (today's view of every deal) as forecast.History.Backtest
 // does for an export.
 func (b *Book) Backtest(today forecast.Day, weeks []int, opts forecast.Options) ([]forecast.BacktestLine, *forecast.History, error) {
+	type result struct {
+		lines []forecast.BacktestLine
+		hist  *forecast.History
+	}
+	key := memoKey{kind: fmt.Sprint("backtest", weeks), to: today, opts: opts}
+	if v, ok := b.memo.get(key); ok {
+		r := v.(result)
+		return r.lines, r.hist, nil
+	}
+	lines, hist, err := b.backtest(today, weeks, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.memo.put(key, result{lines, hist})
+	return lines, hist, nil
+}
+
+func (b *Book) backtest(today forecast.Day, weeks []int, opts forecast.Options) ([]forecast.BacktestLine, *forecast.History, error) {
 	deals, err := b.DealsAsOf(today)
 	if err != nil {
 		return nil, nil, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -31,12 +32,16 @@ type forecastRow struct {
 }
 
 type forecastPageData struct {
+	Currency            string // the plan currency every amount is in
 	Quarter, AsOf, From string
 	Seed                uint64
 	Rows                []forecastRow
 	Chart, Waterfall    string
 	Movement            forecast.Movement // the total's
 	Submission          *tandem.ForecastSubmission
+	Review              *forecastReview
+	CallLink, PDFLink   string
+	BacktestLink        string
 	// The drill-down: the deals behind one number, when one was chosen.
 	DealsTitle string
 	Deals      []forecasting.DealRef
@@ -69,13 +74,32 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	from := asOf - 7
-	moves, err := book.Movements(q, from, asOf)
+	return s.renderForecast(w, r, book, f, http.StatusOK, submitForm{}, "")
+}
+
+// renderForecast renders the forecast page for f with the submission form as given and a flash.
+func (s *Server) renderForecast(w http.ResponseWriter, r *http.Request, book *forecasting.Book, f *forecasting.Forecast, status int,
+	form submitForm, flash string) error {
+	d, err := s.forecastData(r.Context(), r, book, f, form)
 	if err != nil {
 		return err
 	}
-	d := forecastPageData{Quarter: q.String(), AsOf: asOf.String(), From: from.String(), Seed: f.Seed,
-		Movement: moves[len(moves)-1], CSVLink: "/forecast.csv?" + url.Values{"quarter": {q.String()}, "as_of": {asOf.String()}}.Encode()}
+	s.render(w, r, status, "forecast", view{Title: "Forecast " + f.Quarter.String(), Nav: "forecast", Data: d, Flash: flash})
+	return nil
+}
+
+// forecastData is everything the forecast page and the CRO call view show.
+func (s *Server) forecastData(ctx context.Context, r *http.Request, book *forecasting.Book, f *forecasting.Forecast, form submitForm) (*forecastPageData, error) {
+	q, asOf := f.Quarter, f.AsOf
+	from := asOf - 7
+	moves, err := book.Movements(q, from, asOf)
+	if err != nil {
+		return nil, err
+	}
+	d := forecastPageData{Currency: f.Currency, Quarter: q.String(), AsOf: asOf.String(), From: from.String(), Seed: f.Seed,
+		Movement: moves[len(moves)-1]}
+	qv := url.Values{"quarter": {q.String()}, "as_of": {asOf.String()}}.Encode()
+	d.CSVLink, d.PDFLink, d.CallLink, d.BacktestLink = "/forecast.csv?"+qv, "/forecast.pdf?"+qv, "/forecast/call?"+qv, "/forecast/backtest"
 	type bands struct {
 		Labels []string `json:"labels"`
 		P10    []int64  `json:"p10"`
@@ -103,7 +127,7 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, err := json.Marshal(chart)
 	if err != nil {
-		return fmt.Errorf("forecast chart: %w", err)
+		return nil, fmt.Errorf("forecast chart: %w", err)
 	}
 	d.Chart = string(b)
 	m := d.Movement
@@ -136,12 +160,12 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if b, err = json.Marshal(wf); err != nil {
-		return fmt.Errorf("forecast waterfall: %w", err)
+		return nil, fmt.Errorf("forecast waterfall: %w", err)
 	}
 	d.Waterfall = string(b)
 	subs, err := s.store.ForecastSubmissions(ctx, actorFrom(ctx), q.String())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range subs {
 		if subs[i].Level == tandem.SubmissionCompany && subs[i].Category == forecast.Total {
@@ -150,13 +174,15 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if cat, num := r.URL.Query().Get("category"), r.URL.Query().Get("number"); cat != "" {
 		if !validNumber(num) {
-			return tandem.FieldError("number", "%q is not one of won_to_date, commit, best_case, pipeline", num)
+			return nil, tandem.FieldError("number", "%q is not one of won_to_date, commit, best_case, pipeline", num)
 		}
 		d.DealsTitle = fmt.Sprintf("%s · %s", cat, num)
 		d.Deals = dealsBehind(f, cat, num)
 	}
-	s.render(w, r, http.StatusOK, "forecast", view{Title: "Forecast " + q.String(), Nav: "forecast", Data: d})
-	return nil
+	if d.Review, err = s.review(ctx, book, f, form); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 func validNumber(n string) bool {
@@ -187,3 +213,6 @@ func (s *Server) forecastCSV(w http.ResponseWriter, r *http.Request) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// Gap is the owners' commit less the statistical P50: how far the call is from the model.
+func (r forecastRow) Gap() tandem.Money { return r.Cells[1].Amount - r.P50 }
