@@ -132,3 +132,20 @@ func TestForecastBacktestDatabaseEqualsExport(t *testing.T) {
 		t.Errorf("%d backtest lines, want 20 (two quarters, two weeks, five lines)", n)
 	}
 }
+
+// --win-probability-weight: with no stored win probability the forecast is unchanged; a weight out of
+// 0..1, or without -db, is a usage error.
+func TestForecastWinProbabilityWeightFlag(t *testing.T) {
+	t.Parallel()
+	db, _ := forecastDB(t, 9, 300)
+	_, plain := runTandemOut(t, "forecast", "-db", db, "--as-of", "2022-08-15")
+	_, weighted := runTandemOut(t, "forecast", "-db", db, "--as-of", "2022-08-15", "--win-probability-weight", "0.5")
+	if plain != weighted || plain == "" {
+		t.Errorf("no scores, yet the weight changed the forecast:\n%s\n%s", plain, weighted)
+	}
+	for _, args := range [][]string{{"-db", db, "--win-probability-weight", "1.5"}, {"--history", "x.csv", "--as-of", "2022-08-15", "--win-probability-weight", "0.5"}} {
+		if code, _, errOut := runTandem(t, "", append([]string{"forecast"}, args...)...); code != 2 || !bytes.Contains([]byte(errOut), []byte("win-probability-weight")) {
+			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+}

@@ -108,6 +108,19 @@ type Book struct {
 	currency     string
 
 	memo *memo // a cached book's forecasts; nil: none kept
+
+	winProb map[int64]float64 // by opportunity id: the outside win probability its open deal carries
+}
+
+// WithWinProbabilities returns a book reading the same records whose open deals carry the given win
+// probabilities (by opportunity id; internal/prediction's stored scores) as forecast.Deal.WinProbability.
+// The engine reads them only with Options.WinProbabilityWeight above zero. b is left as it was.
+func (b *Book) WithWinProbabilities(p map[int64]float64) *Book {
+	nb := &Book{opps: b.opps, hist: b.hist, winProb: p}
+	if b.memo != nil {
+		nb.memo = newMemo()
+	}
+	return nb
 }
 
 // NewBook takes the opportunities and their changes; the order either comes in does not matter. It
@@ -145,6 +158,15 @@ func changesOf(changes []tandem.OpportunityChange, id int64, from int) ([]tandem
 		end++
 	}
 	return changes[from:end:end], end
+}
+
+// IDs returns the ids of the book's opportunities, in order.
+func (b *Book) IDs() []int64 {
+	out := make([]int64, len(b.opps))
+	for i, o := range b.opps {
+		out[i] = o.ID
+	}
+	return out
 }
 
 // Len returns how many opportunities the book holds.
@@ -362,6 +384,9 @@ func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 		case tandem.StageClosedLost:
 			deal.Outcome = forecast.Lost
 			deal.Closed = closedDay(*o, changes, end)
+		}
+		if deal.Outcome == forecast.Open {
+			deal.WinProbability = b.winProb[o.ID]
 		}
 		if deal, ok := deal.AsOf(d); ok {
 			if deal.Outcome == forecast.Open && o.Stage.Closed() {

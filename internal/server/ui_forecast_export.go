@@ -254,4 +254,3 @@ func writeBacktestMarkdown(w io.Writer, p *backtestPage) error {
 
 // mdCell keeps a value from breaking the table.
 func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-

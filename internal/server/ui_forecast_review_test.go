@@ -205,3 +205,42 @@ func TestBrowserForecastCallView(t *testing.T) {
 		t.Errorf("submissions %q", reasons)
 	}
 }
+
+// The deals at risk and the roll-ups through the API: staff get them, partner users 404; the direct
+// commit deal the model gives 12 % is at risk with its probability; an AE gets only their team's.
+func TestForecastRiskAndRollUpsAPI(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		e.seedForecastReview()
+		risk := APIPrefix + "/forecast/risk" + reviewQuery
+		rollups := APIPrefix + "/forecast/rollups" + reviewQuery
+		for role, want := range map[string]int{"cro": 200, "revops": 200, "ae": 200, "partner_manager": 200, "partner_a": 404, "partner_b": 404} {
+			for _, path := range []string{risk, rollups} {
+				if res := e.do(role, http.MethodGet, path, nil); res.status != want {
+					t.Errorf("%s GET %s: %d, want %d", role, path, res.status, want)
+				}
+			}
+		}
+		var deals []ForecastRiskDeal
+		e.do("cro", http.MethodGet, risk, nil).json(t, &deals)
+		// O-D: a commit the model gives 12 %; O-B: a co-sell deal with nothing recorded since January.
+		if len(deals) != 2 || deals[0].Deal.ExternalID != "O-D" || deals[0].WinProbability == nil || *deals[0].WinProbability != 0.12 ||
+			deals[1].Deal.ExternalID != "O-B" || deals[1].WinProbability != nil || !strings.Contains(deals[1].Reasons[0], "co-sell deal quiet") {
+			t.Errorf("CRO's deals at risk %+v", deals)
+		}
+		var aeDeals []ForecastRiskDeal
+		e.do("ae", http.MethodGet, risk, nil).json(t, &aeDeals)
+		if len(aeDeals) != 0 {
+			t.Errorf("the AE sees deals at risk outside their team: %+v", aeDeals)
+		}
+		var ru ForecastRollUps
+		e.do("cro", http.MethodGet, rollups, nil).json(t, &ru)
+		tiers := map[string]tandem.Money{}
+		for _, g := range ru.PartnerTier {
+			tiers[g.Group] = g.Pipeline
+		}
+		if tiers["gold"] != tandem.Major(80_000) || tiers["silver"] != tandem.Major(450_000) || tiers["direct"] != tandem.Major(1_200_000) || ru.Currency != "USD" {
+			t.Errorf("roll-up by partner tier %+v", ru)
+		}
+	})
+}
