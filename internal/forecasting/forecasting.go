@@ -714,13 +714,34 @@ func (b *Book) Movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 }
 
 func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
-	snap := func(d forecast.Day) ([]forecast.SnapshotDeal, error) {
-		states, err := b.statesAsOf(d)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]forecast.SnapshotDeal, 0, len(states))
+	before, err := b.statesAsOf(from)
+	if err != nil {
+		return nil, err
+	}
+	after, err := b.statesAsOf(to)
+	if err != nil {
+		return nil, err
+	}
+	// Only deals in the quarter's open pipeline on either day move it: the others are left out before
+	// the comparison, which would index every deal by its id.
+	inQuarter := func(s state) bool {
+		return s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() &&
+			forecast.DayOf(s.opp.CloseDate) >= q.Start() && forecast.DayOf(s.opp.CloseDate) <= q.End()
+	}
+	relevant := make([]bool, len(b.opps))
+	for _, states := range [][]state{before, after} {
 		for _, s := range states {
+			if inQuarter(s) {
+				relevant[s.idx] = true
+			}
+		}
+	}
+	snap := func(states []state) []forecast.SnapshotDeal {
+		var out []forecast.SnapshotDeal
+		for _, s := range states {
+			if !relevant[s.idx] {
+				continue
+			}
 			sd := forecast.SnapshotDeal{ID: s.deal.ID, Category: s.deal.Category, Outcome: s.deal.Outcome, Amount: s.opp.ACV}
 			switch {
 			case s.deal.Outcome != forecast.Open:
@@ -730,15 +751,7 @@ func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 			}
 			out = append(out, sd)
 		}
-		return out, nil
+		return out
 	}
-	before, err := snap(from)
-	if err != nil {
-		return nil, err
-	}
-	after, err := snap(to)
-	if err != nil {
-		return nil, err
-	}
-	return forecast.Movements(before, after, q)
+	return forecast.Movements(snap(before), snap(after), q)
 }

@@ -75,8 +75,8 @@ func (s *Store) ForecastMark(ctx context.Context) (tandem.ForecastMark, error) {
 // whose id is above afterChange (tandem.ForecastChanges).
 func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, since, afterChange int64) (tandem.ForecastChanges, error) {
 	var out tandem.ForecastChanges
-	changed := `SELECT id FROM opportunities WHERE updated_at >= $1 UNION SELECT opportunity_id FROM opportunity_history WHERE id > $2`
-	rows, err := s.read.QueryContext(ctx, changed+` ORDER BY 1`, since, afterChange)
+	rows, err := s.read.QueryContext(ctx, `SELECT id FROM opportunities WHERE updated_at >= $1
+		UNION SELECT opportunity_id FROM opportunity_history WHERE id > $2 ORDER BY 1`, since, afterChange)
 	if err != nil {
 		return out, fmt.Errorf("forecast changes: %w", err)
 	}
@@ -95,50 +95,63 @@ func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, si
 	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunity_history WHERE id <= $1`, afterChange).Scan(&out.Earlier); err != nil {
 		return out, fmt.Errorf("forecast changes: %w", err)
 	}
-	w := where{args: []any{since, afterChange}}
-	w.add("o.id IN (" + changed + ")")
-	scopeOpportunities(&w, actor)
-	rows, err = s.read.QueryContext(ctx, `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
-	if err != nil {
-		return out, fmt.Errorf("forecast changes: %w", err)
+	// The rows themselves by id, a chunk at a time: a handful after an edit, many after an import.
+	for start := 0; start < len(out.IDs); start += 500 {
+		chunk := out.IDs[start:min(start+500, len(out.IDs))]
+		var w where
+		in, arg := s.inInts("o.id", 1, chunk)
+		w.args = append(w.args, arg)
+		w.conds = append(w.conds, in)
+		scopeOpportunities(&w, actor)
+		if err := s.forecastRows(ctx, w, &out.Opportunities); err != nil {
+			return out, err
+		}
+		var hw where
+		in, arg = s.inInts("h.opportunity_id", 1, chunk)
+		hw.args = append(hw.args, arg)
+		hw.conds = append(hw.conds, in)
+		scopeOpportunities(&hw, actor)
+		from := ` FROM opportunity_history h`
+		if actor.IsPartner() {
+			from += ` JOIN opportunities o ON o.id = h.opportunity_id`
+		}
+		hrows, err := s.read.QueryContext(ctx, `SELECT `+changeColumns+from+hw.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, hw.args...)
+		if err != nil {
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+		for hrows.Next() {
+			c, err := scanChange(hrows.Scan)
+			if err != nil {
+				hrows.Close()
+				return out, fmt.Errorf("forecast changes: %w", err)
+			}
+			out.Changes = append(out.Changes, c)
+		}
+		hrows.Close()
+		if err := hrows.Err(); err != nil {
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
 	}
+	return out, nil
+}
+
+// forecastRows appends the opportunities w selects (forecastColumns), by id.
+func (s *Store) forecastRows(ctx context.Context, w where, opps *[]tandem.Opportunity) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
+	if err != nil {
+		return fmt.Errorf("forecast opportunities: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var o tandem.Opportunity
 		if err := rows.Scan(&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.ACV, &o.Currency,
 			&o.Stage, &o.ForecastCategory, &o.Country, &o.Attribution, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate},
 			&o.Routing.Motion, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("forecast changes: %w", err)
+			return fmt.Errorf("forecast opportunities: %w", err)
 		}
-		out.Opportunities = append(out.Opportunities, o)
+		*opps = append(*opps, o)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("forecast changes: %w", err)
-	}
-	hw := where{args: []any{since, afterChange}}
-	hw.add("h.opportunity_id IN (" + changed + ")")
-	scopeOpportunities(&hw, actor)
-	from := ` FROM opportunity_history h`
-	if actor.IsPartner() {
-		from += ` JOIN opportunities o ON o.id = h.opportunity_id`
-	}
-	rows, err = s.read.QueryContext(ctx, `SELECT `+changeColumns+from+hw.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, hw.args...)
-	if err != nil {
-		return out, fmt.Errorf("forecast changes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanChange(rows.Scan)
-		if err != nil {
-			return out, fmt.Errorf("forecast changes: %w", err)
-		}
-		out.Changes = append(out.Changes, c)
-	}
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("forecast changes: %w", err)
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // OpportunityHistory returns the recorded changes of one opportunity, oldest first; ENOTFOUND when
