@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -160,12 +161,13 @@ func pageWork(b *testing.B, cache *Cache) *Forecast {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var wg sync.WaitGroup // as the page does: the movement beside the forecast
+	var merr error
+	wg.Go(func() { _, merr = book.Movements(q, day("2026-02-08"), day("2026-02-15")) })
 	f, err := book.Forecast(q, day("2026-02-15"), forecast.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := book.Movements(q, day("2026-02-08"), day("2026-02-15")); err != nil {
-		b.Fatal(err)
+	wg.Wait()
+	if err != nil || merr != nil {
+		b.Fatal(err, merr)
 	}
 	return f
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
@@ -70,7 +71,12 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The week's movement is computed beside the forecast (the book keeps both): after a change
+	// neither is kept yet, and the two cores halve the wait.
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = book.Movements(q, asOf-7, asOf) }) // its error, if any, comes again below
 	f, err := book.Forecast(q, asOf, forecast.Options{})
+	wg.Wait()
 	if err != nil {
 		return err
 	}
