@@ -68,7 +68,7 @@ func TestForecastReviewRoutesByRole(t *testing.T) {
 			}
 		}
 		call := string(e.getPage(c, "/forecast/call"+reviewQuery).body)
-		for _, want := range []string{`id="call-view"`, `id="call-forecast"`, `id="risk-deals"`, `id="moved-deals"`, `id="submissions"`, "window.print()"} {
+		for _, want := range []string{`id="call-view"`, `id="call-forecast"`, `id="risk-deals"`, `id="moved-deals"`, `id="submissions"`, `id="print-call"`} {
 			if !strings.Contains(call, want) {
 				t.Errorf("the call view lacks %s", want)
 			}
