@@ -139,3 +139,28 @@ func validQuarter(q string) bool {
 	}
 	return true
 }
+
+// ForecastMark is a cheap fingerprint of what the forecast reads, taken over every opportunity: how
+// many opportunities there are and their latest update (microseconds since the epoch), how many history
+// records and the highest record id. A forecast read after a mark holds every change the mark counts;
+// while the mark is unchanged nothing it reads has changed (opportunities are never deleted).
+type ForecastMark struct {
+	Opportunities int
+	LastUpdate    int64
+	Changes       int
+	LastChange    int64
+}
+
+// ForecastChanges is what changed after a ForecastMark: the store's answer to a cached forecast.
+type ForecastChanges struct {
+	// IDs are the opportunities changed, whoever may see them, by id: a cached forecast drops those of
+	// them the caller no longer sees.
+	IDs []int64
+	// Opportunities are those of IDs the caller may see (the fields the forecast reads), by id, and
+	// Changes their whole recorded history, by opportunity, time, then record.
+	Opportunities []Opportunity
+	Changes       []OpportunityChange
+	// Earlier is how many history records have an id at or below the mark's highest: more than the
+	// mark counted means one committed late with a lower id, which only a full read finds.
+	Earlier int
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/importer"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 const forecastSynopsis = `--history FILE.csv --as-of YYYY-MM-DD [--quarter YYYYQn] [flags]
@@ -75,6 +76,24 @@ func (h historyFlags) loadBook(ctx context.Context, env *Env) (*forecasting.Book
 	return forecasting.Load(ctx, st, tandem.SystemActor)
 }
 
+// withWinProbabilities gives the book's open deals their latest stored win probabilities.
+func (h historyFlags) withWinProbabilities(ctx context.Context, env *Env, book *forecasting.Book) (*forecasting.Book, error) {
+	st, err := openStore(ctx, env, *h.db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	scores, err := st.LatestScores(ctx, tandem.SystemActor, sqlstore.PredictionEntityOpportunity, book.IDs())
+	if err != nil {
+		return nil, err
+	}
+	p := make(map[int64]float64, len(scores))
+	for id, sc := range scores {
+		p[id] = sc.Probability
+	}
+	return book.WithWinProbabilities(p), nil
+}
+
 // load reads and validates the history.
 func (h historyFlags) load() (*forecast.History, error) {
 	if *h.file == "" {
@@ -116,6 +135,8 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 	src := addHistoryFlags(fs)
 	asOfFlag := fs.String("as-of", "", "forecast as of the end of this day (YYYY-MM-DD)")
 	quarterFlag := fs.String("quarter", "", "quarter to forecast (YYYYQn; default: the one holding --as-of)")
+	winWeight := fs.Float64("win-probability-weight", 0, "with -db: how much the open deals' stored win probabilities count against the "+
+		"model's win share, 0 (default: not at all) to 1; see internal/forecast's package doc")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -141,13 +162,21 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("%w: --quarter %q: %v", errUsage, *quarterFlag, err)
 		}
 	}
+	if !(*winWeight >= 0 && *winWeight <= 1) || (*winWeight > 0 && !useDB) {
+		return fmt.Errorf("%w: --win-probability-weight %v: a weight from 0 to 1, with -db", errUsage, *winWeight)
+	}
 	var res *forecast.Result
 	if useDB {
 		book, err := src.loadBook(ctx, env)
 		if err != nil {
 			return err
 		}
-		f, err := book.Forecast(q, asOf, forecast.Options{Seed: *src.seed})
+		if *winWeight > 0 {
+			if book, err = src.withWinProbabilities(ctx, env, book); err != nil {
+				return err
+			}
+		}
+		f, err := book.Forecast(q, asOf, forecast.Options{Seed: *src.seed, WinProbabilityWeight: *winWeight})
 		if err != nil {
 			return err
 		}

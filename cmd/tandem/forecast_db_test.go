@@ -112,3 +112,40 @@ func TestForecastDatabaseEqualsExport(t *testing.T) {
 		t.Errorf("both sources: exit %d, %s", code, errOut)
 	}
 }
+
+// tandem forecast backtest -db replays the database's history line for line as --history replays the
+// export the CRM would have produced.
+func TestForecastBacktestDatabaseEqualsExport(t *testing.T) {
+	t.Parallel()
+	db, deals := forecastDB(t, 7, 600)
+	var b bytes.Buffer
+	if err := forecasttest.WriteCSV(&b, deals); err != nil {
+		t.Fatal(err)
+	}
+	path := writeTemp(t, "h.csv", b.String())
+	_, fromFile := runTandemOut(t, "forecast", "backtest", "--history", path, "--weeks", "2,6")
+	_, fromDB := runTandemOut(t, "forecast", "backtest", "-db", db, "--weeks", "2,6")
+	if fromDB != fromFile || fromDB == "" {
+		t.Errorf("-db:\n%s--history:\n%s", fromDB, fromFile)
+	}
+	if n := bytes.Count([]byte(fromDB), []byte("\n")); n != 2*2*5 {
+		t.Errorf("%d backtest lines, want 20 (two quarters, two weeks, five lines)", n)
+	}
+}
+
+// --win-probability-weight: with no stored win probability the forecast is unchanged; a weight out of
+// 0..1, or without -db, is a usage error.
+func TestForecastWinProbabilityWeightFlag(t *testing.T) {
+	t.Parallel()
+	db, _ := forecastDB(t, 9, 300)
+	_, plain := runTandemOut(t, "forecast", "-db", db, "--as-of", "2022-08-15")
+	_, weighted := runTandemOut(t, "forecast", "-db", db, "--as-of", "2022-08-15", "--win-probability-weight", "0.5")
+	if plain != weighted || plain == "" {
+		t.Errorf("no scores, yet the weight changed the forecast:\n%s\n%s", plain, weighted)
+	}
+	for _, args := range [][]string{{"-db", db, "--win-probability-weight", "1.5"}, {"--history", "x.csv", "--as-of", "2022-08-15", "--win-probability-weight", "0.5"}} {
+		if code, _, errOut := runTandem(t, "", append([]string{"forecast"}, args...)...); code != 2 || !bytes.Contains([]byte(errOut), []byte("win-probability-weight")) {
+			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+}

@@ -167,6 +167,10 @@ type Deal struct {
 	// Segment is an optional static attribute (partner tier, region, product…) the model splits the
 	// category's win rate and deal sizes by, shrunk toward the category where the segment is thin.
 	Segment string
+	// WinProbability is an outside estimate (internal/prediction's win probability) that this open
+	// deal will be won, in (0, 1]; 0 means none. The model reads it only when Options.WinProbabilityWeight
+	// is above zero (see the package doc, "Outside win probabilities").
+	WinProbability float64
 }
 
 // Validate checks one deal's own rules.
@@ -182,6 +186,8 @@ func (d *Deal) Validate() error {
 		return fmt.Errorf("amount: is negative")
 	case d.Outcome == Won && !d.AmountKnown:
 		return fmt.Errorf("amount: a won deal needs its amount")
+	case !(d.WinProbability >= 0 && d.WinProbability <= 1):
+		return fmt.Errorf("win_probability: %v is not in 0..1", d.WinProbability)
 	}
 	return nil
 }

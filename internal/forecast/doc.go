@@ -63,6 +63,18 @@
 // backtest, so stage is not used until stage history is stored. Trend and seasonality in deal
 // creation: the not-yet-created part averages the last eight quarters.
 //
+// # Outside win probabilities
+//
+// A deal may carry WinProbability, another model's estimate that it will be won (Tandem's own is
+// internal/prediction's, stored per open deal). It is ignored unless Options.WinProbabilityWeight w is
+// above zero, so by default every output is what it was without it. With w > 0, open deals that carry
+// one are grouped in cells by it as well (twenty buckets of 0.05), and each such cell's odds that a
+// close is a win become exp((1−w)·log(model odds) + w·log(p/(1−p))), p the bucket's middle: w = 1
+// trusts the outside estimate alone for whether a close is a win, w = 0.5 meets halfway. When the deal
+// closes (in the quarter or not), the quarter's common shift and the deals not yet created stay the
+// model's. The weight belongs to the caller to validate by backtest: the estimate is of winning ever,
+// not within the quarter, which the model's close-timing still decides.
+//
 // # Backtest
 //
 // History.Backtest forecasts every quarter from the history's fifth (the first holds its earliest

@@ -20,6 +20,10 @@ const DefaultSimulations = 2000
 type Options struct {
 	Seed        uint64
 	Simulations int
+	// WinProbabilityWeight, in 0..1, is how much the deals' own WinProbability counts against the
+	// model's win share (0, the default: not at all, and the forecast is exactly what it is without
+	// them). See the package doc, "Outside win probabilities".
+	WinProbabilityWeight float64
 }
 
 func (o Options) withDefaults() Options {
@@ -147,7 +151,7 @@ func (h *History) Forecast(q Quarter, asOf Day, opts Options) *Result {
 	for i, c := range Categories {
 		wg.Go(func() {
 			view, segments := viewAsOf(h.byCategory[i], asOf)
-			p, m := buildPlan(view, q, asOf)
+			p, m := buildPlan(view, q, asOf, opts.WinProbabilityWeight)
 			m.segmentNames = segments
 			sims := p.simulate(categorySource(opts.Seed, c), opts.Simulations)
 			res.Models[i] = m
@@ -199,6 +203,7 @@ type obs struct {
 	Segment         int32
 	Amount          tandem.Money
 	OpenAmount      tandem.Money
+	WinProbability  float64
 }
 
 // viewAsOf returns the deals as an export taken at the end of asOf would show them, in id order, and
@@ -223,7 +228,8 @@ func viewAsOf(deals []Deal, asOf Day) ([]obs, []string) {
 			last, lastIndex = v.Segment, idx
 		}
 		view = append(view, obs{Created: v.Created, Closed: v.Closed, Outcome: v.Outcome, AmountKnown: v.AmountKnown,
-			OpenAmountKnown: v.OpenAmountKnown, Segment: lastIndex, Amount: v.Amount, OpenAmount: v.OpenAmount})
+			OpenAmountKnown: v.OpenAmountKnown, Segment: lastIndex, Amount: v.Amount, OpenAmount: v.OpenAmount,
+			WinProbability: v.WinProbability})
 	}
 	return view, names
 }
@@ -236,8 +242,13 @@ func openAmount(d *obs) (tandem.Money, bool) {
 	return d.Amount, d.AmountKnown
 }
 
-// buildPlan fits a category's model as of asOf and prepares the draws for quarter q.
-func buildPlan(view []obs, q Quarter, asOf Day) (*plan, *Model) {
+// probBuckets is how finely open deals with an outside win probability are grouped: twenty cells of
+// 0.05 each, a deal's probability rounded to the middle of its bucket.
+const probBuckets = 20
+
+// buildPlan fits a category's model as of asOf and prepares the draws for quarter q; winWeight is
+// Options.WinProbabilityWeight.
+func buildPlan(view []obs, q Quarter, asOf Day, winWeight float64) (*plan, *Model) {
 	qs, qe := q.Start(), q.End()
 	p := &plan{}
 	for i := range view {
@@ -261,7 +272,10 @@ func buildPlan(view []obs, q Quarter, asOf Day) (*plan, *Model) {
 		age     int
 		segment int32
 		known   bool
+		prob    int // the outside win probability's bucket + 1; 0: none, or not used
 	}
+	winWeight = min(max(winWeight, 0), 1)
+	cellProb := map[*openCell]float64{}
 	cells := map[cellKey]*openCell{}
 	for i := range view {
 		d := &view[i]
@@ -270,10 +284,16 @@ func buildPlan(view []obs, q Quarter, asOf Day) (*plan, *Model) {
 		}
 		age := min(int(asOf-d.Created), m.tailAge)
 		amount, known := openAmount(d)
-		key := cellKey{ageBand(age), d.Segment, known}
+		key := cellKey{age: ageBand(age), segment: d.Segment, known: known}
+		if winWeight > 0 && d.WinProbability > 0 {
+			key.prob = 1 + min(int(d.WinProbability*probBuckets), probBuckets-1)
+		}
 		c := cells[key]
 		if c == nil {
 			c = &openCell{}
+			if key.prob > 0 {
+				cellProb[c] = (float64(key.prob) - 0.5) / probBuckets
+			}
 			if !known {
 				c.pool, c.poolMean, c.poolSD = m.wonAmounts, catMean, catSD
 				if s := m.segments[d.Segment]; s != nil && len(s.wonAmounts) >= minSegmentPool {
@@ -308,6 +328,13 @@ func buildPlan(view []obs, q Quarter, asOf Day) (*plan, *Model) {
 			c.winOdds = math.Inf(1)
 		default:
 			c.winOdds *= c.sumWon / c.sumLost
+		}
+		// Outside probabilities: the win odds move toward the bucket's, on the log-odds scale, by the
+		// weight; the model keeps when the deal closes (closeProb) and the quarter's common shift.
+		if pr, ok := cellProb[c]; ok && c.winOdds > 0 && !math.IsInf(c.winOdds, 1) {
+			c.winOdds = math.Exp((1-winWeight)*math.Log(c.winOdds) + winWeight*math.Log(pr/(1-pr)))
+		} else if ok && winWeight == 1 {
+			c.winOdds = pr / (1 - pr)
 		}
 	}
 	for _, c := range p.cells {

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -60,18 +61,29 @@ type DealRef struct {
 	Stage      tandem.Stage            `json:"stage"`
 	ACV        tandem.Money            `json:"acv"`
 	CloseDate  string                  `json:"close_date"`
+	Currency   string                  `json:"currency"`
 	OwnerID    int64                   `json:"owner_id,omitempty"`
 	PartnerID  int64                   `json:"partner_id,omitempty"`
+	Motion     tandem.Motion           `json:"motion,omitempty"`
+	Country    string                  `json:"country,omitempty"`
+	// LastActivity is the day of the deal's latest recorded change on or before the forecast's day, or
+	// its creation; PushedOut counts the changes that moved its close date later (30 days before the
+	// forecast's day to it).
+	LastActivity string `json:"last_activity"`
+	PushedOut    int    `json:"pushed_out"`
 }
 
 // Forecast is a quarter's forecast as of a day: one line per category in forecast.Categories order,
 // then the total; the deals behind them; and the seed that reproduces the bands.
 type Forecast struct {
-	Quarter forecast.Quarter
-	AsOf    forecast.Day
-	Seed    uint64
-	Lines   []Line
-	Deals   []DealRef
+	// Currency is the plan currency the amounts are in: the one most of the book's deals are in
+	// (DefaultCurrency for an empty book).
+	Currency string
+	Quarter  forecast.Quarter
+	AsOf     forecast.Day
+	Seed     uint64
+	Lines    []Line
+	Deals    []DealRef
 }
 
 // Load reads the opportunities actor may see and their history.
@@ -83,40 +95,160 @@ func Load(ctx context.Context, st Store, actor tandem.Actor) (*Book, error) {
 	return NewBook(opps, changes), nil
 }
 
-// Book is the opportunities and their changes, each sorted, to be read as of any day.
+// Book is the opportunities and their changes, each sorted, to be read as of any day. It is never
+// modified once built, so one book serves concurrent requests (Cache).
 type Book struct {
-	opps    []tandem.Opportunity       // by id
-	changes []tandem.OpportunityChange // by opportunity, time, then record
+	opps []*tandem.Opportunity        // by id
+	hist [][]tandem.OpportunityChange // hist[i]: opps[i]'s changes by time, then record
+
+	rankOnce sync.Once
+	rank     []int32 // rank[i]: opps[i]'s place in the order of decimal ids, the engine's order
+
+	currencyOnce sync.Once
+	currency     string
+
+	memo *memo // a cached book's forecasts; nil: none kept
+
+	winProb map[int64]float64 // by opportunity id: the outside win probability its open deal carries
+}
+
+// WithWinProbabilities returns a book reading the same records whose open deals carry the given win
+// probabilities (by opportunity id; internal/prediction's stored scores) as forecast.Deal.WinProbability.
+// The engine reads them only with Options.WinProbabilityWeight above zero. b is left as it was.
+func (b *Book) WithWinProbabilities(p map[int64]float64) *Book {
+	nb := &Book{opps: b.opps, hist: b.hist, winProb: p}
+	if b.memo != nil {
+		nb.memo = newMemo()
+	}
+	return nb
 }
 
 // NewBook takes the opportunities and their changes; the order either comes in does not matter. It
 // sorts them in place when they are not sorted already (the store returns them sorted), so the caller
-// hands them over.
+// hands them over. Changes of opportunities not in opps are dropped.
 func NewBook(opps []tandem.Opportunity, changes []tandem.OpportunityChange) *Book {
 	byID := func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) }
 	if !slices.IsSortedFunc(opps, byID) {
 		slices.SortFunc(opps, byID)
 	}
-	inOrder := func(x, y tandem.OpportunityChange) int {
-		return cmp.Or(cmp.Compare(x.OpportunityID, y.OpportunityID), x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
+	if !slices.IsSortedFunc(changes, changeOrder) {
+		slices.SortFunc(changes, changeOrder)
 	}
-	if !slices.IsSortedFunc(changes, inOrder) {
-		slices.SortFunc(changes, inOrder)
+	b := &Book{opps: make([]*tandem.Opportunity, len(opps)), hist: make([][]tandem.OpportunityChange, len(opps))}
+	next := 0
+	for i := range opps {
+		b.opps[i] = &opps[i]
+		b.hist[i], next = changesOf(changes, opps[i].ID, next)
 	}
-	return &Book{opps: opps, changes: changes}
+	return b
 }
 
-// changesOf returns the changes of opportunity id, starting the search at from (both lists are sorted
-// by opportunity), and where the next search starts.
-func (b *Book) changesOf(id int64, from int) ([]tandem.OpportunityChange, int) {
-	for from < len(b.changes) && b.changes[from].OpportunityID < id {
+func changeOrder(x, y tandem.OpportunityChange) int {
+	return cmp.Or(cmp.Compare(x.OpportunityID, y.OpportunityID), x.ChangedAt.Compare(y.ChangedAt), cmp.Compare(x.ID, y.ID))
+}
+
+// changesOf returns the changes of opportunity id, starting the search at from (changes are sorted by
+// opportunity), and where the next search starts.
+func changesOf(changes []tandem.OpportunityChange, id int64, from int) ([]tandem.OpportunityChange, int) {
+	for from < len(changes) && changes[from].OpportunityID < id {
 		from++
 	}
 	end := from
-	for end < len(b.changes) && b.changes[end].OpportunityID == id {
+	for end < len(changes) && changes[end].OpportunityID == id {
 		end++
 	}
-	return b.changes[from:end], end
+	return changes[from:end:end], end
+}
+
+// IDs returns the ids of the book's opportunities, in order.
+func (b *Book) IDs() []int64 {
+	out := make([]int64, len(b.opps))
+	for i, o := range b.opps {
+		out[i] = o.ID
+	}
+	return out
+}
+
+// Len returns how many opportunities the book holds.
+func (b *Book) Len() int { return len(b.opps) }
+
+// with returns a new book: b with the opportunities ch names replaced by those it returns (with their
+// whole history), dropped where ch returns none. b is left as it was; unchanged records are shared.
+func (b *Book) with(ch tandem.ForecastChanges) *Book {
+	byID := func(x, y tandem.Opportunity) int { return cmp.Compare(x.ID, y.ID) }
+	if !slices.IsSortedFunc(ch.Opportunities, byID) {
+		slices.SortFunc(ch.Opportunities, byID)
+	}
+	if !slices.IsSortedFunc(ch.Changes, changeOrder) {
+		slices.SortFunc(ch.Changes, changeOrder)
+	}
+	slices.Sort(ch.IDs)
+	nb := &Book{opps: make([]*tandem.Opportunity, 0, len(b.opps)+len(ch.Opportunities)),
+		hist: make([][]tandem.OpportunityChange, 0, len(b.opps)+len(ch.Opportunities)), memo: newMemo()}
+	i, k, next := 0, 0, 0
+	add := func(o *tandem.Opportunity) {
+		var h []tandem.OpportunityChange
+		h, next = changesOf(ch.Changes, o.ID, next)
+		nb.opps, nb.hist = append(nb.opps, o), append(nb.hist, h)
+	}
+	for i < len(b.opps) || k < len(ch.Opportunities) {
+		switch {
+		case k == len(ch.Opportunities) || (i < len(b.opps) && b.opps[i].ID < ch.Opportunities[k].ID):
+			if _, changed := slices.BinarySearch(ch.IDs, b.opps[i].ID); !changed {
+				nb.opps, nb.hist = append(nb.opps, b.opps[i]), append(nb.hist, b.hist[i])
+			}
+			i++
+		default:
+			if i < len(b.opps) && b.opps[i].ID == ch.Opportunities[k].ID {
+				i++
+			}
+			add(&ch.Opportunities[k])
+			k++
+		}
+	}
+	return nb
+}
+
+// ranks returns each opportunity's place in the order of decimal ids (the engine sorts deals by their
+// string id), computed once per book.
+func (b *Book) ranks() []int32 {
+	b.rankOnce.Do(func() {
+		ids := make([]string, len(b.opps))
+		order := make([]int32, len(b.opps))
+		for i, o := range b.opps {
+			ids[i], order[i] = strconv.FormatInt(o.ID, 10), int32(i)
+		}
+		slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(ids[x], ids[y]) })
+		b.rank = make([]int32, len(b.opps))
+		for r, i := range order {
+			b.rank[i] = int32(r)
+		}
+	})
+	return b.rank
+}
+
+// DefaultCurrency is the plan currency of a book with no deals.
+const DefaultCurrency = "USD"
+
+// Currency returns the plan currency: the one most of the book's deals are in, the first by name on a
+// tie; DefaultCurrency when there are none.
+func (b *Book) Currency() string {
+	b.currencyOnce.Do(func() {
+		count := map[string]int{}
+		for _, o := range b.opps {
+			if o.Currency != "" {
+				count[o.Currency]++
+			}
+		}
+		b.currency = DefaultCurrency
+		best := 0
+		for c, n := range count {
+			if n > best || (n == best && c < b.currency) {
+				b.currency, best = c, n
+			}
+		}
+	})
+	return b.currency
 }
 
 // endOf returns the first instant after day d.
@@ -222,6 +354,7 @@ func closedDay(o tandem.Opportunity, changes []tandem.OpportunityChange, end tim
 // state is one deal as of a day, with the engine's record of it.
 type state struct {
 	opp  *tandem.Opportunity // the book's own when no change was undone
+	idx  int32               // its place in the book
 	deal forecast.Deal
 }
 
@@ -229,11 +362,8 @@ type state struct {
 func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 	end := endOf(d)
 	out := make([]state, 0, len(b.opps))
-	next := 0
-	for i := range b.opps {
-		cur := &b.opps[i]
-		var changes []tandem.OpportunityChange
-		changes, next = b.changesOf(cur.ID, next)
+	for i, cur := range b.opps {
+		changes := b.hist[i]
 		if createdDay(*cur) > d {
 			continue
 		}
@@ -255,34 +385,73 @@ func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 			deal.Outcome = forecast.Lost
 			deal.Closed = closedDay(*o, changes, end)
 		}
+		if deal.Outcome == forecast.Open {
+			deal.WinProbability = b.winProb[o.ID]
+		}
 		if deal, ok := deal.AsOf(d); ok {
 			if deal.Outcome == forecast.Open && o.Stage.Closed() {
 				open := *o
 				open.Stage = tandem.StageNegotiation // closed only later: it was open on d
 				o = &open
 			}
-			out = append(out, state{opp: o, deal: deal})
+			out = append(out, state{opp: o, idx: int32(i), deal: deal})
 		}
 	}
 	return out, nil
 }
 
-// DealsAsOf returns the engine's deals as they stood at the end of day d.
+// DealsAsOf returns the engine's deals as they stood at the end of day d, in the engine's order (by
+// category, then id).
 func (b *Book) DealsAsOf(d forecast.Day) ([]forecast.Deal, error) {
 	states, err := b.statesAsOf(d)
 	if err != nil {
 		return nil, err
 	}
-	deals := make([]forecast.Deal, len(states))
-	for i, s := range states {
-		deals[i] = s.deal
+	return b.engineDeals(states), nil
+}
+
+// engineDeals returns the states' deals ordered as forecast.NewHistory keeps them — by category, then
+// id as a string — by placing each at its rank rather than comparing strings: the sort was most of a
+// large book's forecast.
+func (b *Book) engineDeals(states []state) []forecast.Deal {
+	rank := b.ranks()
+	at := make([]int32, len(b.opps)) // at[r]: 1 + the state of the opportunity ranked r; 0 none
+	for si, st := range states {
+		at[rank[st.idx]] = int32(si) + 1
 	}
-	return deals, nil
+	deals := make([]forecast.Deal, 0, len(states))
+	for _, c := range forecast.Categories {
+		for _, si := range at {
+			if si > 0 && states[si-1].deal.Category == c {
+				deals = append(deals, states[si-1].deal)
+			}
+		}
+	}
+	if len(deals) != len(states) { // a category the engine does not know: let it say which
+		deals = deals[:0]
+		for _, st := range states {
+			deals = append(deals, st.deal)
+		}
+	}
+	return deals
 }
 
 // Forecast forecasts quarter q as of the end of day asOf from what was known then, with the roll-up
-// and the deals behind the numbers.
+// and the deals behind the numbers. A cached book's forecast is shared: it must not be modified.
 func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*Forecast, error) {
+	key := memoKey{kind: "forecast", q: q, to: asOf, opts: opts}
+	if v, ok := b.memo.get(key); ok {
+		return v.(*Forecast), nil
+	}
+	f, err := b.forecast(q, asOf, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.memo.put(key, f)
+	return f, nil
+}
+
+func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*Forecast, error) {
 	states, err := b.statesAsOf(asOf)
 	if err != nil {
 		return nil, err
@@ -291,23 +460,19 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		opts.Seed = forecast.DefaultSeed
 	}
 	if len(states) == 0 { // nothing existed yet: every number is zero
-		f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed}
+		f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed}
 		for _, c := range forecast.Categories {
 			f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: string(c), Quarter: q, AsOf: asOf}})
 		}
 		f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: forecast.Total, Quarter: q, AsOf: asOf}})
 		return f, nil
 	}
-	deals := make([]forecast.Deal, len(states))
-	for i, s := range states {
-		deals[i] = s.deal
-	}
-	hist, err := forecast.NewHistory(deals)
+	hist, err := forecast.NewHistory(b.engineDeals(states))
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
 	res := hist.Forecast(q, asOf, opts)
-	f := &Forecast{Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}
+	f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}
 	for i, l := range res.Lines {
 		f.Lines[i] = Line{Line: l}
 	}
@@ -340,15 +505,7 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		default:
 			continue
 		}
-		closeDate := ""
-		if s.deal.Outcome == forecast.Won {
-			closeDate = s.deal.Closed.String()
-		} else {
-			closeDate = forecast.DayOf(s.opp.CloseDate).String()
-		}
-		f.Deals = append(f.Deals, DealRef{ID: s.opp.ID, ExternalID: s.opp.ExternalID, Name: s.opp.Name, Category: string(s.deal.Category),
-			Forecast: s.opp.ForecastCategory, Stage: s.opp.Stage, ACV: s.opp.ACV, CloseDate: closeDate, OwnerID: s.opp.OwnerID,
-			PartnerID: s.opp.PartnerID})
+		f.Deals = append(f.Deals, b.dealRef(s, asOf))
 	}
 	// Cumulative, as CRMs show it: commit includes what is won; best case includes commit; pipeline best case.
 	for i := range f.Lines {
@@ -360,9 +517,172 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 	return f, nil
 }
 
+// dealRef is a state's line in the deals behind the numbers, as of day d.
+func (b *Book) dealRef(s state, d forecast.Day) DealRef {
+	closeDate := ""
+	if s.deal.Outcome == forecast.Won {
+		closeDate = s.deal.Closed.String()
+	} else {
+		closeDate = forecast.DayOf(s.opp.CloseDate).String()
+	}
+	ref := DealRef{ID: s.opp.ID, ExternalID: s.opp.ExternalID, Name: s.opp.Name, Category: string(s.deal.Category),
+		Forecast: s.opp.ForecastCategory, Stage: s.opp.Stage, ACV: s.opp.ACV, CloseDate: closeDate, Currency: s.opp.Currency,
+		OwnerID: s.opp.OwnerID, PartnerID: s.opp.PartnerID, Motion: s.opp.Routing.Motion, Country: s.opp.Country}
+	last := createdDay(*s.opp)
+	end := endOf(d)
+	for _, c := range b.hist[s.idx] {
+		if !c.ChangedAt.Before(end) {
+			break
+		}
+		last = max(last, forecast.DayOf(c.ChangedAt))
+		if c.Field == tandem.HistoryCloseDate && forecast.DayOf(c.ChangedAt) > d-30 {
+			old, err1 := strconv.ParseInt(c.Old, 10, 64)
+			nw, err2 := strconv.ParseInt(c.New, 10, 64)
+			if err1 == nil && err2 == nil && c.Old != "" && nw > old {
+				ref.PushedOut++
+			}
+		}
+	}
+	ref.LastActivity = last.String()
+	return ref
+}
+
+// QuarterDeals returns the deals behind quarter q's numbers as of the end of day d — as Forecast's
+// Deals, without running the engine — for roll-ups and accuracy over many days.
+func (b *Book) QuarterDeals(q forecast.Quarter, d forecast.Day) ([]DealRef, error) {
+	key := memoKey{kind: "deals", q: q, to: d}
+	if v, ok := b.memo.get(key); ok {
+		return v.([]DealRef), nil
+	}
+	states, err := b.statesAsOf(d)
+	if err != nil {
+		return nil, err
+	}
+	inQuarter := func(x forecast.Day) bool { return x >= q.Start() && x <= q.End() }
+	var out []DealRef
+	for _, s := range states {
+		switch {
+		case s.deal.Outcome == forecast.Won && inQuarter(s.deal.Closed):
+		case s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() && inQuarter(forecast.DayOf(s.opp.CloseDate)) &&
+			(s.opp.ForecastCategory == tandem.ForecastCommit || s.opp.ForecastCategory == tandem.ForecastBestCase ||
+				s.opp.ForecastCategory == tandem.ForecastPipeline):
+		default:
+			continue
+		}
+		out = append(out, b.dealRef(s, d))
+	}
+	b.memo.put(key, out)
+	return out, nil
+}
+
+// GroupLine is one group's roll-up of a quarter: its deals' won to date and the owners' commit, best
+// case and pipeline, cumulative as the forecast's lines.
+type GroupLine struct {
+	Group     string
+	Deals     int
+	WonToDate tandem.Money
+	Commit    tandem.Money
+	BestCase  tandem.Money
+	Pipeline  tandem.Money
+}
+
+// won reports whether a deal behind the numbers counts as won to date.
+func (d DealRef) won() bool { return d.Stage == tandem.StageClosedWon }
+
+// RollUpBy sums deals (the deals behind a quarter's numbers) by group, groups by name; a deal whose
+// group is "" is left out.
+func RollUpBy(deals []DealRef, group func(DealRef) string) []GroupLine {
+	by := map[string]*GroupLine{}
+	for _, d := range deals {
+		g := group(d)
+		if g == "" {
+			continue
+		}
+		l := by[g]
+		if l == nil {
+			l = &GroupLine{Group: g}
+			by[g] = l
+		}
+		l.Deals++
+		switch {
+		case d.won():
+			l.WonToDate += d.ACV
+		case d.Forecast == tandem.ForecastCommit:
+			l.Commit += d.ACV
+		case d.Forecast == tandem.ForecastBestCase:
+			l.BestCase += d.ACV
+		case d.Forecast == tandem.ForecastPipeline:
+			l.Pipeline += d.ACV
+		}
+	}
+	out := make([]GroupLine, 0, len(by))
+	for _, l := range by {
+		l.Commit += l.WonToDate
+		l.BestCase += l.Commit
+		l.Pipeline += l.BestCase
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(x, y GroupLine) int { return cmp.Compare(x.Group, y.Group) })
+	return out
+}
+
+// CommitAccuracy scores the owners' commit against what was won: for each quarter, each group's
+// commit (RollUpBy) as of quarter start + 7·week days against its won to date at the quarter's end,
+// as forecast.ScorePredictions does (MAPE and bias; groups in order of first appearance). Quarters not
+// ended by today are skipped.
+func (b *Book) CommitAccuracy(quarters []forecast.Quarter, week int, today forecast.Day, group func(DealRef) string) ([]forecast.Accuracy, error) {
+	var preds []forecast.Prediction
+	for _, q := range quarters {
+		if q.End() > today {
+			continue
+		}
+		at, err := b.QuarterDeals(q, q.Start()+forecast.Day(7*week))
+		if err != nil {
+			return nil, err
+		}
+		end, err := b.QuarterDeals(q, q.End())
+		if err != nil {
+			return nil, err
+		}
+		actual := map[string]tandem.Money{}
+		for _, l := range RollUpBy(end, group) {
+			actual[l.Group] = l.WonToDate
+		}
+		seen := map[string]bool{}
+		for _, l := range RollUpBy(at, group) {
+			seen[l.Group] = true
+			preds = append(preds, forecast.Prediction{Group: l.Group, Forecast: l.Commit, Actual: actual[l.Group]})
+		}
+		for _, l := range RollUpBy(end, group) {
+			if !seen[l.Group] { // won without a commit: a miss of the whole amount
+				preds = append(preds, forecast.Prediction{Group: l.Group, Actual: l.WonToDate})
+			}
+		}
+	}
+	return forecast.ScorePredictions(preds), nil
+}
+
 // Backtest replays the history the store holds (today's view of every deal) as forecast.History.Backtest
 // does for an export.
 func (b *Book) Backtest(today forecast.Day, weeks []int, opts forecast.Options) ([]forecast.BacktestLine, *forecast.History, error) {
+	type result struct {
+		lines []forecast.BacktestLine
+		hist  *forecast.History
+	}
+	key := memoKey{kind: fmt.Sprint("backtest", weeks), to: today, opts: opts}
+	if v, ok := b.memo.get(key); ok {
+		r := v.(result)
+		return r.lines, r.hist, nil
+	}
+	lines, hist, err := b.backtest(today, weeks, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.memo.put(key, result{lines, hist})
+	return lines, hist, nil
+}
+
+func (b *Book) backtest(today forecast.Day, weeks []int, opts forecast.Options) ([]forecast.BacktestLine, *forecast.History, error) {
 	deals, err := b.DealsAsOf(today)
 	if err != nil {
 		return nil, nil, err
@@ -381,13 +701,47 @@ func (b *Book) Backtest(today forecast.Day, weeks []int, opts forecast.Options) 
 // Movements returns the week-over-week waterfall of quarter q's open pipeline between the ends of days
 // from and to, per category then the total (forecast.Movements), from the history.
 func (b *Book) Movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
-	snap := func(d forecast.Day) ([]forecast.SnapshotDeal, error) {
-		states, err := b.statesAsOf(d)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]forecast.SnapshotDeal, 0, len(states))
+	key := memoKey{kind: "movements", q: q, from: from, to: to}
+	if v, ok := b.memo.get(key); ok {
+		return v.([]forecast.Movement), nil
+	}
+	moves, err := b.movements(q, from, to)
+	if err != nil {
+		return nil, err
+	}
+	b.memo.put(key, moves)
+	return moves, nil
+}
+
+func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
+	before, err := b.statesAsOf(from)
+	if err != nil {
+		return nil, err
+	}
+	after, err := b.statesAsOf(to)
+	if err != nil {
+		return nil, err
+	}
+	// Only deals in the quarter's open pipeline on either day move it: the others are left out before
+	// the comparison, which would index every deal by its id.
+	inQuarter := func(s state) bool {
+		return s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() &&
+			forecast.DayOf(s.opp.CloseDate) >= q.Start() && forecast.DayOf(s.opp.CloseDate) <= q.End()
+	}
+	relevant := make([]bool, len(b.opps))
+	for _, states := range [][]state{before, after} {
 		for _, s := range states {
+			if inQuarter(s) {
+				relevant[s.idx] = true
+			}
+		}
+	}
+	snap := func(states []state) []forecast.SnapshotDeal {
+		var out []forecast.SnapshotDeal
+		for _, s := range states {
+			if !relevant[s.idx] {
+				continue
+			}
 			sd := forecast.SnapshotDeal{ID: s.deal.ID, Category: s.deal.Category, Outcome: s.deal.Outcome, Amount: s.opp.ACV}
 			switch {
 			case s.deal.Outcome != forecast.Open:
@@ -397,15 +751,7 @@ func (b *Book) Movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 			}
 			out = append(out, sd)
 		}
-		return out, nil
+		return out
 	}
-	before, err := snap(from)
-	if err != nil {
-		return nil, err
-	}
-	after, err := snap(to)
-	if err != nil {
-		return nil, err
-	}
-	return forecast.Movements(before, after, q)
+	return forecast.Movements(snap(before), snap(after), q)
 }

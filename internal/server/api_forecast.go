@@ -74,7 +74,7 @@ func (s *Server) forecastFor(ctx context.Context, p forecastParams) (*forecastin
 	if err != nil {
 		return nil, err
 	}
-	book, err := forecasting.Load(ctx, s.store, actorFrom(ctx))
+	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Server) registerForecastAPI() {
 					return nil, s.problem(ctx, tandem.FieldError("from", "%q is not a date (YYYY-MM-DD)", in.From))
 				}
 			}
-			book, err := forecasting.Load(ctx, s.store, actorFrom(ctx))
+			book, err := s.forecasts.Book(ctx, actorFrom(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -266,5 +266,89 @@ func (s *Server) registerForecastAPI() {
 				list = []tandem.OpportunityChange{}
 			}
 			return ok(list), nil
+		})
+	s.registerForecastReviewAPI()
+}
+
+// ForecastRiskDeal is one deal at risk: the deal, its owner, its latest win probability and why it is
+// at risk (see ui_forecast_review.go for the rules).
+type ForecastRiskDeal struct {
+	Deal           forecasting.DealRef `json:"deal"`
+	Owner          string              `json:"owner"`
+	WinProbability *float64            `json:"win_probability,omitempty" doc:"0 to 1, the latest stored score; absent when the deal has none"`
+	Reasons        []string            `json:"reasons"`
+}
+
+// ForecastGroupLine is one group's roll-up: won to date and the owners' cumulative commit, best case and pipeline.
+type ForecastGroupLine struct {
+	Group     string       `json:"group"`
+	Deals     int          `json:"deals"`
+	WonToDate tandem.Money `json:"won_to_date"`
+	Commit    tandem.Money `json:"commit"`
+	BestCase  tandem.Money `json:"best_case"`
+	Pipeline  tandem.Money `json:"pipeline"`
+}
+
+// ForecastRollUps is a quarter's roll-up by team (the owner's manager id), region (territory) and
+// partner tier ("direct" for deals without a partner).
+type ForecastRollUps struct {
+	Quarter     string              `json:"quarter"`
+	AsOf        string              `json:"as_of"`
+	Currency    string              `json:"currency"`
+	Team        []ForecastGroupLine `json:"team"`
+	Region      []ForecastGroupLine `json:"region"`
+	PartnerTier []ForecastGroupLine `json:"partner_tier"`
+}
+
+func groupLines(ls []forecasting.GroupLine) []ForecastGroupLine {
+	out := make([]ForecastGroupLine, len(ls))
+	for i, l := range ls {
+		out[i] = ForecastGroupLine{Group: l.Group, Deals: l.Deals, WonToDate: l.WonToDate, Commit: l.Commit, BestCase: l.BestCase, Pipeline: l.Pipeline}
+	}
+	return out
+}
+
+func (s *Server) registerForecastReviewAPI() {
+	register(s.api, opGet("list-forecast-risk", "/forecast/risk", "The quarter's deals at risk",
+		"Open deals of the quarter at risk — close date passed or pushed out, a quiet co-sell deal, an owner's category the win "+
+			"probability disagrees with — largest first, with each deal's win probability. An AE gets their own team's only."),
+		func(ctx context.Context, in *forecastParams) (*bodyOutput[[]ForecastRiskDeal], error) {
+			f, err := s.forecastFor(ctx, *in)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			dir, err := s.loadDirectory(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			rows, err := s.dealsAtRisk(ctx, dir, f)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			out := []ForecastRiskDeal{}
+			for _, r := range rows {
+				d := ForecastRiskDeal{Deal: r.Deal, Owner: r.Owner, Reasons: r.Reasons}
+				if r.HasWin {
+					w := r.Win
+					d.WinProbability = &w
+				}
+				out = append(out, d)
+			}
+			return ok(out), nil
+		})
+	register(s.api, opGet("get-forecast-rollups", "/forecast/rollups", "The quarter's roll-up by team, region and partner tier",
+		"Won to date and the owners' cumulative commit, best case and pipeline of the quarter's deals, by team, region and partner tier."),
+		func(ctx context.Context, in *forecastParams) (*bodyOutput[ForecastRollUps], error) {
+			f, err := s.forecastFor(ctx, *in)
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			dir, err := s.loadDirectory(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return ok(ForecastRollUps{Quarter: f.Quarter.String(), AsOf: f.AsOf.String(), Currency: f.Currency,
+				Team: groupLines(forecasting.RollUpBy(f.Deals, dir.team)), Region: groupLines(forecasting.RollUpBy(f.Deals, dir.region)),
+				PartnerTier: groupLines(forecasting.RollUpBy(f.Deals, dir.partnerTier))}), nil
 		})
 }

@@ -116,6 +116,8 @@ func TestPartnerIsolation(t *testing.T) {
 			"list-forecast-submissions":  {"/forecast/submissions?quarter=2026Q2", "", 404},
 			"create-forecast-submission": {"/forecast/submissions", `{"quarter":"2026Q2","level":"partner_tier","scope":"silver","category":"total","roll_up":1,"adjustment":0}`, 404},
 			"list-forecast-snapshots":    {"/forecast/snapshots?quarter=2026Q2", "", 404},
+			"list-forecast-risk":         {"/forecast/risk?quarter=2026Q2&as_of=2026-05-01", "", 404},
+			"get-forecast-rollups":       {"/forecast/rollups?quarter=2026Q2&as_of=2026-05-01", "", 404},
 		}
 		maps.Copy(cases, portfolioIsolationCases(t, e))
 		// B's data, any of which in a response is a leak.

@@ -182,6 +182,8 @@ var permissions = map[string]access{
 	"list-forecast-submissions":  staff,
 	"create-forecast-submission": staff,
 	"list-forecast-snapshots":    staff,
+	"list-forecast-risk":         staff, // win probabilities: never a partner's
+	"get-forecast-rollups":       staff,
 
 	"list-webhooks":   ops,
 	"create-webhook":  ops,

@@ -30,6 +30,7 @@ import (
 
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/enablement"
+	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/registration"
@@ -91,6 +92,8 @@ type Server struct {
 	draining      atomic.Bool // a graceful shutdown has begun (health.go)
 	// portfolio keeps the enablement portfolio's deal-history figures per data version.
 	portfolio *enablement.Cache
+
+	forecasts *forecasting.Cache // the forecast's books, refreshed from the store's changes
 }
 
 // APIPrefix is where the REST API lives.
@@ -136,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 		metrics: newMetrics(),
 	}
 	s.portfolio = enablement.NewCache()
+	s.forecasts = forecasting.NewCache(cfg.Store, 0)
 	s.programme = cfg.Programme
 	if s.programme == nil {
 		s.programme = programme.NewLoader(programme.Config{Store: cfg.Store, TTL: cfg.PolicyTTL, Now: cfg.Now, Logger: cfg.Logger})

@@ -41,7 +41,7 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	"portfolio", "mdf", "certifications", "spend", "curricula",
 
 	// the joint forecast
-	"forecast"}
+	"forecast", "forecast_call", "forecast_backtest"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -81,6 +81,9 @@ func parsePages(a *assets) (*pages, error) {
 		}
 		if strings.HasPrefix(name, "comp_") { // the compensation pages share a few blocks of their own
 			files = append(files, "templates/comp_partials.html")
+		}
+		if strings.HasPrefix(name, "forecast") { // so do the forecast page and the CRO call view
+			files = append(files, "templates/forecast_partials.html")
 		}
 		t, err := t.ParseFS(templateFS, files...)
 		if err != nil {
@@ -205,6 +208,12 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /audit", s.signedIn(s.page(s.auditPage), staff.roles...))
 	mux.HandleFunc("GET /forecast", s.signedIn(s.page(s.forecastPage), staff.roles...))
 	mux.HandleFunc("GET /forecast.csv", s.signedIn(s.page(s.forecastCSV), staff.roles...))
+	mux.HandleFunc("GET /forecast.pdf", s.signedIn(s.page(s.forecastPDF), staff.roles...))
+	mux.HandleFunc("POST /forecast/submit", s.signedIn(s.page(s.forecastSubmit), staff.roles...))
+	mux.HandleFunc("GET /forecast/call", s.signedIn(s.page(s.forecastCallPage), staff.roles...))
+	mux.HandleFunc("GET /forecast/backtest", s.signedIn(s.page(s.forecastBacktestPage), staff.roles...))
+	mux.HandleFunc("GET /forecast/backtest.md", s.signedIn(s.page(s.forecastBacktestMarkdown), staff.roles...))
+	mux.HandleFunc("GET /forecast/backtest.csv", s.signedIn(s.page(s.forecastBacktestCSV), staff.roles...))
 	s.registerCompUI(mux)
 	s.registerPortalUI(mux)
 	s.registerAdminUI(mux)

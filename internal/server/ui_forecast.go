@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
@@ -31,12 +33,16 @@ type forecastRow struct {
 }
 
 type forecastPageData struct {
+	Currency            string // the plan currency every amount is in
 	Quarter, AsOf, From string
 	Seed                uint64
 	Rows                []forecastRow
 	Chart, Waterfall    string
 	Movement            forecast.Movement // the total's
 	Submission          *tandem.ForecastSubmission
+	Review              *forecastReview
+	CallLink, PDFLink   string
+	BacktestLink        string
 	// The drill-down: the deals behind one number, when one was chosen.
 	DealsTitle string
 	Deals      []forecasting.DealRef
@@ -61,21 +67,45 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	book, err := forecasting.Load(ctx, s.store, actorFrom(ctx))
+	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
 	if err != nil {
 		return err
 	}
+	// The week's movement is computed beside the forecast (the book keeps both): after a change
+	// neither is kept yet, and the two cores halve the wait.
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = book.Movements(q, asOf-7, asOf) }) // its error, if any, comes again below
 	f, err := book.Forecast(q, asOf, forecast.Options{})
+	wg.Wait()
 	if err != nil {
 		return err
 	}
+	return s.renderForecast(w, r, book, f, http.StatusOK, submitForm{}, "")
+}
+
+// renderForecast renders the forecast page for f with the submission form as given and a flash.
+func (s *Server) renderForecast(w http.ResponseWriter, r *http.Request, book *forecasting.Book, f *forecasting.Forecast, status int,
+	form submitForm, flash string) error {
+	d, err := s.forecastData(r.Context(), r, book, f, form)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, status, "forecast", view{Title: "Forecast " + f.Quarter.String(), Nav: "forecast", Data: d, Flash: flash})
+	return nil
+}
+
+// forecastData is everything the forecast page and the CRO call view show.
+func (s *Server) forecastData(ctx context.Context, r *http.Request, book *forecasting.Book, f *forecasting.Forecast, form submitForm) (*forecastPageData, error) {
+	q, asOf := f.Quarter, f.AsOf
 	from := asOf - 7
 	moves, err := book.Movements(q, from, asOf)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d := forecastPageData{Quarter: q.String(), AsOf: asOf.String(), From: from.String(), Seed: f.Seed,
-		Movement: moves[len(moves)-1], CSVLink: "/forecast.csv?" + url.Values{"quarter": {q.String()}, "as_of": {asOf.String()}}.Encode()}
+	d := forecastPageData{Currency: f.Currency, Quarter: q.String(), AsOf: asOf.String(), From: from.String(), Seed: f.Seed,
+		Movement: moves[len(moves)-1]}
+	qv := url.Values{"quarter": {q.String()}, "as_of": {asOf.String()}}.Encode()
+	d.CSVLink, d.PDFLink, d.CallLink, d.BacktestLink = "/forecast.csv?"+qv, "/forecast.pdf?"+qv, "/forecast/call?"+qv, "/forecast/backtest"
 	type bands struct {
 		Labels []string `json:"labels"`
 		P10    []int64  `json:"p10"`
@@ -103,7 +133,7 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, err := json.Marshal(chart)
 	if err != nil {
-		return fmt.Errorf("forecast chart: %w", err)
+		return nil, fmt.Errorf("forecast chart: %w", err)
 	}
 	d.Chart = string(b)
 	m := d.Movement
@@ -136,12 +166,12 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if b, err = json.Marshal(wf); err != nil {
-		return fmt.Errorf("forecast waterfall: %w", err)
+		return nil, fmt.Errorf("forecast waterfall: %w", err)
 	}
 	d.Waterfall = string(b)
 	subs, err := s.store.ForecastSubmissions(ctx, actorFrom(ctx), q.String())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range subs {
 		if subs[i].Level == tandem.SubmissionCompany && subs[i].Category == forecast.Total {
@@ -150,13 +180,15 @@ func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if cat, num := r.URL.Query().Get("category"), r.URL.Query().Get("number"); cat != "" {
 		if !validNumber(num) {
-			return tandem.FieldError("number", "%q is not one of won_to_date, commit, best_case, pipeline", num)
+			return nil, tandem.FieldError("number", "%q is not one of won_to_date, commit, best_case, pipeline", num)
 		}
 		d.DealsTitle = fmt.Sprintf("%s · %s", cat, num)
 		d.Deals = dealsBehind(f, cat, num)
 	}
-	s.render(w, r, http.StatusOK, "forecast", view{Title: "Forecast " + q.String(), Nav: "forecast", Data: d})
-	return nil
+	if d.Review, err = s.review(ctx, book, f, form); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 func validNumber(n string) bool {
@@ -187,3 +219,6 @@ func (s *Server) forecastCSV(w http.ResponseWriter, r *http.Request) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// Gap is the owners' commit less the statistical P50: how far the call is from the model.
+func (r forecastRow) Gap() tandem.Money { return r.Cells[1].Amount - r.P50 }

@@ -73,7 +73,7 @@ func TestBrowserForecast(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#waterfall-chart[data-ready="1"] canvas`)),
 	)
 	cells := value(t, ctx, "total row", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#forecast tr[data-category="total"] td')].map(td => td.textContent.trim())`))
-	if len(cells) != 8 || cells[4] != "1,730,000.00" {
+	if len(cells) != 8 || cells[4] != "$1,730,000.00" {
 		t.Fatalf("total row %q", cells)
 	}
 	do(t, ctx, "follow the total's pipeline",

@@ -59,6 +59,102 @@ func (s *Store) ForecastOpportunities(ctx context.Context, actor tandem.Actor) (
 	return opps, changes, nil
 }
 
+// ForecastMark returns the fingerprint of the opportunities and their history (tandem.ForecastMark),
+// over every opportunity whoever the caller: it says only whether something changed, never what.
+func (s *Store) ForecastMark(ctx context.Context) (tandem.ForecastMark, error) {
+	var m tandem.ForecastMark
+	err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM opportunities), (SELECT COALESCE(max(updated_at), 0) FROM opportunities),
+		(SELECT count(*) FROM opportunity_history), (SELECT COALESCE(max(id), 0) FROM opportunity_history)`).
+		Scan(&m.Opportunities, &m.LastUpdate, &m.Changes, &m.LastChange)
+	if err != nil {
+		return m, fmt.Errorf("forecast mark: %w", err)
+	}
+	return m, nil
+}
+
+// ForecastChangedSince returns the opportunities updated at or after since (µs) or with a history record
+// whose id is above afterChange (tandem.ForecastChanges).
+func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, since, afterChange int64) (tandem.ForecastChanges, error) {
+	var out tandem.ForecastChanges
+	rows, err := s.read.QueryContext(ctx, `SELECT id FROM opportunities WHERE updated_at >= $1
+		UNION SELECT opportunity_id FROM opportunity_history WHERE id > $2 ORDER BY 1`, since, afterChange)
+	if err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+		out.IDs = append(out.IDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM opportunity_history WHERE id <= $1`, afterChange).Scan(&out.Earlier); err != nil {
+		return out, fmt.Errorf("forecast changes: %w", err)
+	}
+	// The rows themselves by id, a chunk at a time: a handful after an edit, many after an import.
+	for start := 0; start < len(out.IDs); start += 500 {
+		chunk := out.IDs[start:min(start+500, len(out.IDs))]
+		var w where
+		in, arg := s.inInts("o.id", 1, chunk)
+		w.args = append(w.args, arg)
+		w.conds = append(w.conds, in)
+		scopeOpportunities(&w, actor)
+		if err := s.forecastRows(ctx, w, &out.Opportunities); err != nil {
+			return out, err
+		}
+		var hw where
+		in, arg = s.inInts("h.opportunity_id", 1, chunk)
+		hw.args = append(hw.args, arg)
+		hw.conds = append(hw.conds, in)
+		scopeOpportunities(&hw, actor)
+		from := ` FROM opportunity_history h`
+		if actor.IsPartner() {
+			from += ` JOIN opportunities o ON o.id = h.opportunity_id`
+		}
+		hrows, err := s.read.QueryContext(ctx, `SELECT `+changeColumns+from+hw.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, hw.args...)
+		if err != nil {
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+		for hrows.Next() {
+			c, err := scanChange(hrows.Scan)
+			if err != nil {
+				hrows.Close()
+				return out, fmt.Errorf("forecast changes: %w", err)
+			}
+			out.Changes = append(out.Changes, c)
+		}
+		hrows.Close()
+		if err := hrows.Err(); err != nil {
+			return out, fmt.Errorf("forecast changes: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// forecastRows appends the opportunities w selects (forecastColumns), by id.
+func (s *Store) forecastRows(ctx context.Context, w where, opps *[]tandem.Opportunity) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
+	if err != nil {
+		return fmt.Errorf("forecast opportunities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o tandem.Opportunity
+		if err := rows.Scan(&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.ACV, &o.Currency,
+			&o.Stage, &o.ForecastCategory, &o.Country, &o.Attribution, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate},
+			&o.Routing.Motion, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
+			return fmt.Errorf("forecast opportunities: %w", err)
+		}
+		*opps = append(*opps, o)
+	}
+	return rows.Err()
+}
+
 // OpportunityHistory returns the recorded changes of one opportunity, oldest first; ENOTFOUND when
 // actor cannot see it.
 func (s *Store) OpportunityHistory(ctx context.Context, actor tandem.Actor, id int64) ([]tandem.OpportunityChange, error) {

@@ -37,3 +37,6 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
 })();
+
+// The CRO call view's print button (no inline handlers: the content security policy forbids them).
+document.getElementById("print-call")?.addEventListener("click", () => window.print());
