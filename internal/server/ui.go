@@ -193,6 +193,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.signedIn(s.page(s.dashboardPage)))
 	mux.HandleFunc("GET /opportunities", s.signedIn(s.page(s.opportunitiesPage)))
 	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.page(s.opportunityPage)))
+	mux.HandleFunc("POST /opportunities/{id}/dispute", s.signedIn(s.page(s.opportunityDispute), disputers.roles...))
 	mux.HandleFunc("GET /registrations", s.signedIn(s.page(s.registrationsPage)))
 	mux.HandleFunc("GET /guide", s.signedIn(s.page(s.guidePage)))
 	mux.HandleFunc("GET /policy", s.signedIn(s.page(s.policyPage), staff.roles...))

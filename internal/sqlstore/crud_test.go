@@ -238,6 +238,15 @@ func TestListOpportunities(t *testing.T) {
 		if total != 1 || regs[0].ExternalID != "R1" {
 			t.Errorf("ListRegistrations approved: %d %+v", total, regs)
 		}
+		// The registration of one deal; a partner user asking for another partner's deal gets nothing.
+		regs, total, err = s.ListRegistrations(ctx, admin, RegistrationFilter{OpportunityID: f.o2.ID})
+		must(t, err)
+		if total != 1 || regs[0].ExternalID != "R2" {
+			t.Errorf("ListRegistrations of O2: %d %+v", total, regs)
+		}
+		if regs, total, err = s.ListRegistrations(ctx, f.actor1, RegistrationFilter{OpportunityID: f.o2.ID}); err != nil || total != 0 {
+			t.Errorf("partner 1 lists the registration of partner 2's deal: %d %+v %v", total, regs, err)
+		}
 		users, total, err := s.ListUsers(ctx, admin, UserFilter{Role: tandem.RolePartnerUser})
 		must(t, err)
 		if total != 2 || len(users) != 2 {

@@ -61,6 +61,7 @@ type RegistrationFilter struct {
 	Status        tandem.RegistrationStatus
 	PartnerID     int64
 	AccountID     int64
+	OpportunityID int64  // the registration linked to one deal (0 for any)
 	Query         string // account name contains
 	Sort          string // submitted_at, account_name, estimated_acv, expires_at, status, id
 	Limit, Offset int
