@@ -161,8 +161,8 @@ func (s *Server) partnerNames(r *http.Request, actor tandem.Actor) (map[int64]st
 type opportunityData struct {
 	Opp              *tandem.Opportunity
 	Account, Partner string
-	Owner            string         // the AE's name; "" when there is none or the viewer may not see users
-	Win              *scoreView     // the win probability; nil for partner users, or when unscored
+	Owner            string     // the AE's name; "" when there is none or the viewer may not see users
+	Win              *scoreView // the win probability; nil for partner users, or when unscored
 	Registrations    []oppRegistration
 	Conflicts        []sqlstore.ConflictDetail
 	ShowConflicts    bool // vendor staff: partner users do not see channel conflicts
