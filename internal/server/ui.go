@@ -203,6 +203,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /import", s.signedIn(s.page(s.importSubmit), ops.roles...))
 	mux.HandleFunc("GET /import/{id}", s.signedIn(s.page(s.importJobPage), ops.roles...))
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, ops.roles...))
+	mux.HandleFunc("GET /import/{id}/rejects.csv", s.signedIn(s.page(s.importRejects), ops.roles...))
 	mux.HandleFunc("GET /audit", s.signedIn(s.page(s.auditPage), staff.roles...))
 	mux.HandleFunc("GET /forecast", s.signedIn(s.page(s.forecastPage), staff.roles...))
 	mux.HandleFunc("GET /forecast.csv", s.signedIn(s.page(s.forecastCSV), staff.roles...))

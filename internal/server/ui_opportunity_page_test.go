@@ -15,7 +15,7 @@ import (
 // "field-error" partial), and returns it.
 func wantFieldError(t *testing.T, res response, field string) string {
 	t.Helper()
-	next := regexp.MustCompile(`name="` + regexp.QuoteMeta(field) + `"[^>]*>(?:[^<]*</textarea>)?\s*<span class="field-error"[^>]*>([^<]+)`)
+	next := regexp.MustCompile(`name="` + regexp.QuoteMeta(field) + `"[^>]*>(?:[^<]*</textarea>|(?:<option[^>]*>[^<]*</option>)*</select>)?\s*<span class="field-error"[^>]*>([^<]+)`)
 	m := next.FindSubmatch(res.body)
 	if m == nil {
 		t.Fatalf("no error next to %s:\n%s", field, res.body)
