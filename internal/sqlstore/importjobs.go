@@ -89,7 +89,7 @@ func (s *Store) CreateImportJob(ctx context.Context, actor tandem.Actor, nj NewI
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO import_jobs (kind, file_name, status, bytes_total, created_by, started_at,
 			dry_run, mapping) VALUES ($1, $2, 'running', $3, $4, $5, $6, $7) RETURNING id`, nj.Kind, nj.FileName, nj.BytesTotal,
-			dbID(actor.UserID), now.UnixMicro(), nj.DryRun, nj.Mapping).Scan(&id)
+			dbID(actor.UserID), now.UnixMicro(), s.boolValue(nj.DryRun), nj.Mapping).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("create import job: %w", err)
 		}
