@@ -80,7 +80,7 @@ func TestWebImport(t *testing.T) {
 		_, res = e.finishedJob(revops, e.importUpload(revops, csrf, map[string]string{"kind": "accounts", "mapping": "map:maven-accounts",
 			"mode": "dry_run"}, file))
 		wantPage(t, res, http.StatusOK, "Dry run", `data-status="succeeded"`, "nothing was written", `id="problems"`,
-			`data-line="4" data-column="office_location"`, "Atlantis", "mapping maven-accounts")
+			`data-line="4" data-column="office_location"`, "Atlantis", "mapping maven-accounts", "refuses the whole file")
 		if n := accounts(); n != before {
 			t.Fatalf("the dry run wrote %d accounts", n-before)
 		}
