@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -319,19 +320,26 @@ func (s *Server) opportunityComp(r *http.Request, actor tandem.Actor, o *tandem.
 		payees = append(payees, payee{tandem.PayeePartner, o.PartnerID, partners[o.PartnerID],
 			"/comp/partner?" + url.Values{"partner": {strconv.FormatInt(o.PartnerID, 10)}, "period": {period}}.Encode()})
 	}
+	// The two statements are calculated apart (each from its payee's deals of the quarter): at once.
+	stmts := make([]*tandem.CompStatement, len(payees))
+	errs := make([]error, len(payees))
+	var wg sync.WaitGroup
+	for i, p := range payees {
+		wg.Go(func() { stmts[i], errs[i] = s.store.PayeeStatement(r.Context(), actor, period, p.kind, p.id) })
+	}
+	wg.Wait()
 	var out []oppCompLine
-	for _, p := range payees {
-		st, err := s.store.PayeeStatement(r.Context(), actor, period, p.kind, p.id)
-		switch code := tandem.ErrorCode(err); {
-		case err == nil:
+	for i, p := range payees {
+		switch code := tandem.ErrorCode(errs[i]); {
+		case errs[i] == nil:
 		case code == tandem.ENOTFOUND || code == tandem.EFORBIDDEN:
 			continue // not the viewer's to see, or no plan or period for the quarter
 		default:
-			return nil, "", err
+			return nil, "", errs[i]
 		}
-		for _, l := range st.Lines {
+		for _, l := range stmts[i].Lines {
 			if l.OpportunityID == o.ID {
-				out = append(out, oppCompLine{CompLine: l, Payee: cmp.Or(st.Name, p.name), Link: p.link})
+				out = append(out, oppCompLine{CompLine: l, Payee: cmp.Or(stmts[i].Name, p.name), Link: p.link})
 			}
 		}
 	}
