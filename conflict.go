@@ -176,33 +176,44 @@ func (c *Conflict) Resolve(res Resolution, partnerShareBP int, rationale string,
 		return EscalationEntry{}, Errorf(ECONFLICT, "conflict %d was resolved already (%s)", c.ID, c.Resolution)
 	case c.Status != ConflictOpen:
 		return EscalationEntry{}, Errorf(ECONFLICT, "conflict %d is %q, not open", c.ID, c.Status)
-	case !res.Valid():
-		return EscalationEntry{}, FieldError("resolution", "%q is not one of award_partner, award_direct, co_sell, split", res)
 	case at.IsZero():
 		return EscalationEntry{}, FieldError("at", "a resolution needs a time")
-	case rationale == "":
-		return EscalationEntry{}, FieldError("rationale", "is required: later deciders read it as precedent")
 	}
-	share := 0
+	if errs := ResolutionErrors(res, partnerShareBP, rationale); len(errs) > 0 {
+		return EscalationEntry{}, errs[0]
+	}
+	share := partnerShareBP
 	switch res {
-	case ResolveSplit:
-		if partnerShareBP < 1 || partnerShareBP > 9999 {
-			return EscalationEntry{}, FieldError("partner_share_basis_points",
-				"a split gives each side part of the deal: between 1 and 9999, not %d", partnerShareBP)
-		}
-		share = partnerShareBP
-	default:
-		if partnerShareBP != 0 {
-			return EscalationEntry{}, FieldError("partner_share_basis_points", "only a split takes a share, not %s", res)
-		}
-		if res == ResolvePartner {
-			share = 10000
-		}
+	case ResolvePartner:
+		share = 10000
+	case ResolveDirect, ResolveCoSell:
+		share = 0
 	}
 	c.Status, c.Resolution, c.PartnerShareBasisPoints = ConflictResolved, res, share
 	c.Rationale, c.ResolvedBy, c.ResolvedAt = rationale, by, at.UTC()
 	return EscalationEntry{ConflictID: c.ID, At: c.ResolvedAt, Level: c.Level, Action: EscalationResolved,
 		ActorID: by, Note: string(res) + ": " + rationale}, nil
+}
+
+// ResolutionErrors returns every problem of a resolution as a decider gave it — the resolution, the
+// partner's share (1–9999 basis points for a split, none otherwise) and the rationale — each naming its
+// field, so that a form shows them all at once. Resolve refuses the first.
+func ResolutionErrors(res Resolution, partnerShareBP int, rationale string) []error {
+	var errs []error
+	if !res.Valid() {
+		errs = append(errs, FieldError("resolution", "%q is not one of award_partner, award_direct, co_sell, split", res))
+	}
+	if strings.TrimSpace(rationale) == "" {
+		errs = append(errs, FieldError("rationale", "is required: later deciders read it as precedent"))
+	}
+	switch {
+	case res == ResolveSplit && (partnerShareBP < 1 || partnerShareBP > 9999):
+		errs = append(errs, FieldError("partner_share_basis_points",
+			"a split gives each side part of the deal: between 1 and 9999, not %d", partnerShareBP))
+	case res != ResolveSplit && res.Valid() && partnerShareBP != 0:
+		errs = append(errs, FieldError("partner_share_basis_points", "only a split takes a share, not %s", res))
+	}
+	return errs
 }
 
 func levelName(l EscalationLevel) string {

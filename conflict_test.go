@@ -2,6 +2,7 @@ package tandem
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -256,5 +257,38 @@ func TestLabels(t *testing.T) {
 		if r.Label() == string(r) {
 			t.Errorf("role %s has no label", r)
 		}
+	}
+}
+
+func TestResolutionErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		res       Resolution
+		share     int
+		rationale string
+		fields    []string
+	}{
+		{"whole", ResolveSplit, 4000, "both worked it", nil},
+		{"award without share", ResolvePartner, 0, "theirs", nil},
+		{"everything wrong at once", "halve", 0, " ", []string{"resolution", "rationale"}},
+		{"split without share or rationale", ResolveSplit, 0, "", []string{"rationale", "partner_share_basis_points"}},
+		{"split of everything", ResolveSplit, 10000, "x", []string{"partner_share_basis_points"}},
+		{"share on an award", ResolveDirect, 500, "x", []string{"partner_share_basis_points"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, err := range ResolutionErrors(tc.res, tc.share, tc.rationale) {
+				var e *Error
+				if !errors.As(err, &e) || e.Code != EINVALID {
+					t.Fatalf("%v is not an EINVALID field error", err)
+				}
+				got = append(got, e.Field)
+			}
+			if !slices.Equal(got, tc.fields) {
+				t.Errorf("fields %v, want %v", got, tc.fields)
+			}
+		})
 	}
 }

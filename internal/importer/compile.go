@@ -108,7 +108,7 @@ func compileLayout(kind, base string, m *Mapping, rd *csvio.Reader, strict bool)
 					accepted = append(accepted, strconv.Quote(a))
 				}
 			}
-			problems = append(problems, fmt.Sprintf("no column for %s (looked for %s; name one with --map)",
+			problems = append(problems, fmt.Sprintf("no column for %s (looked for %s; name one in a column mapping: --map, or the mapping on the import page)",
 				strings.Join(group, " or "), strings.Join(slices.Compact(accepted), ", ")))
 		}
 	}

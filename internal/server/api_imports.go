@@ -1,8 +1,8 @@
 package server
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +23,8 @@ type importForm struct {
 	Kind        string        `form:"kind" enum:"accounts,partners,users,opportunities,registrations,touches" required:"true"`
 	Format      string        `form:"format" required:"false" enum:"auto,tandem,salesforce,hubspot" doc:"column layout; default auto"`
 	SkipInvalid bool          `form:"skip_invalid" required:"false" doc:"import the good rows and reject the bad ones instead of refusing the file"`
+	Map         string        `form:"map" required:"false" doc:"a built-in column mapping by name (e.g. maven-sales-pipeline), instead of format"`
+	DryRun      bool          `form:"dry_run" required:"false" doc:"check and count everything, list every problem, then roll back: nothing is written"`
 }
 
 type importListInput struct {
@@ -41,8 +43,15 @@ func (s *Server) registerImportAPI() {
 			RawBody huma.MultipartFormFiles[importForm]
 		}) (*bodyOutput[sqlstore.ImportJob], error) {
 			f := in.RawBody.Data()
-			job, err := s.startImport(ctx, actorFrom(ctx), importRequest{kind: f.Kind, format: f.Format,
-				skipInvalid: f.SkipInvalid, fileName: f.File.Filename, file: f.File})
+			req := importRequest{kind: f.Kind, format: f.Format, skipInvalid: f.SkipInvalid, dryRun: f.DryRun,
+				fileName: f.File.Filename, file: f.File}
+			var err error
+			if f.Map != "" {
+				if req.mapping, err = builtinMapping(f.Map); err != nil {
+					return nil, s.problem(ctx, err)
+				}
+			}
+			job, err := s.startImport(ctx, actorFrom(ctx), req)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -70,7 +79,20 @@ func (s *Server) registerImportAPI() {
 type importRequest struct {
 	kind, format, fileName string
 	skipInvalid            bool
+	dryRun                 bool              // check the whole file, report, and roll back
+	mapping                *importer.Mapping // a built-in or uploaded mapping file, or nil for format
 	file                   io.Reader
+}
+
+// mappingLabel names the column mapping of req for the job record.
+func (req importRequest) mappingLabel() string {
+	if req.mapping != nil {
+		return "mapping " + req.mapping.Name
+	}
+	if req.format == "" || req.format == "auto" {
+		return "detected layout"
+	}
+	return req.format + " layout"
 }
 
 // maxJobErrors is how many row errors an import job keeps for the import page.
@@ -82,6 +104,9 @@ const maxJobErrors = 50
 func (s *Server) startImport(ctx context.Context, actor tandem.Actor, req importRequest) (*sqlstore.ImportJob, error) {
 	if !isImportKind(req.kind) {
 		return nil, tandem.FieldError("kind", "%q is not one of %s", req.kind, strings.Join(importer.Kinds, ", "))
+	}
+	if m := req.mapping; m != nil && m.Kind != "" && m.Kind != req.kind {
+		return nil, tandem.FieldError("mapping", "mapping %s is for %s, not %s", m.Name, m.Kind, req.kind)
 	}
 	if req.fileName == "" {
 		req.fileName = "upload.csv"
@@ -99,7 +124,8 @@ func (s *Server) startImport(ctx context.Context, actor tandem.Actor, req import
 		os.Remove(tmp.Name())
 		return nil, fmt.Errorf("import: save the upload: %w", err)
 	}
-	id, err := s.store.CreateImportJob(ctx, actor, req.kind, req.fileName, size)
+	id, err := s.store.CreateImportJob(ctx, actor, sqlstore.NewImportJob{Kind: req.kind, FileName: req.fileName, BytesTotal: size,
+		DryRun: req.dryRun, Mapping: req.mappingLabel()})
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
@@ -115,6 +141,15 @@ func (s *Server) startImport(ctx context.Context, actor tandem.Actor, req import
 	return s.store.GetImportJob(ctx, actor, id)
 }
 
+// builtinMapping returns the built-in mapping name; EINVALID, naming the field map, when there is none.
+func builtinMapping(name string) (*importer.Mapping, error) {
+	m, err := importer.BuiltinMapping(name)
+	if err != nil {
+		return nil, tandem.FieldError("map", "%q is not a built-in mapping (%s)", name, strings.Join(importer.BuiltinMappings(), ", "))
+	}
+	return m, nil
+}
+
 func isImportKind(k string) bool {
 	for _, kind := range importer.Kinds {
 		if k == kind {
@@ -126,13 +161,15 @@ func isImportKind(k string) bool {
 
 func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, req importRequest, src *os.File) {
 	log := s.log.With(slog.Int64("import_job", id), slog.String("kind", req.kind))
-	finish := func(counts tandem.UpsertCounts, rejected int64, jobErr error) {
+	finish := func(res sqlstore.ImportResult) {
 		// Record the end even when the server is shutting down.
-		if err := s.store.FinishImportJob(context.WithoutCancel(ctx), id, counts, rejected, jobErr); err != nil {
+		if err := s.store.FinishImportJob(context.WithoutCancel(ctx), id, res); err != nil {
 			log.Error("record the end of an import", slog.Any("err", err))
 		}
 	}
-	opts := importer.Options{Kind: req.kind, Format: req.format, SkipInvalid: req.skipInvalid, Clock: s.now, Logger: log,
+	var rejects bytes.Buffer
+	opts := importer.Options{Kind: req.kind, Format: req.format, Mapping: req.mapping, SkipInvalid: req.skipInvalid,
+		Rejects: &rejects, Clock: s.now, Logger: log,
 		Progress: func(p importer.Progress) {
 			if err := s.store.UpdateImportJobProgress(ctx, id, int64(p.Rows), p.Bytes); err != nil {
 				log.Warn("import progress", slog.Any("err", err))
@@ -141,35 +178,45 @@ func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, re
 	if req.kind == "opportunities" {
 		p, _, err := s.activePolicy(ctx)
 		if err != nil {
-			finish(tandem.UpsertCounts{}, 0, err)
+			finish(sqlstore.ImportResult{Err: err})
 			return
 		}
 		opts.Router, opts.Conflicts = p, p.ConflictSettings()
 	}
 	report, committed, err, txErr := importjob.Run(ctx, s.store, actor, importer.New(opts), src, req.fileName,
-		func(report importer.Report, err error) bool { return err == nil && !report.Refused })
-	if err == nil && report.Refused {
-		err = tandem.Errorf(tandem.EINVALID, "%s", refusal(report))
+		func(report importer.Report, err error) bool { return err == nil && !report.Refused && !req.dryRun })
+	res := sqlstore.ImportResult{Rejected: int64(report.Rejected), ProblemCount: int64(report.ErrorCount)}
+	for _, e := range report.Errors {
+		res.Problems = append(res.Problems, sqlstore.ImportProblem{Line: e.Line, Column: e.Column, Value: e.Value, Reason: e.Reason})
 	}
+	if req.skipInvalid {
+		res.Rejects = rejects.Bytes()
+	}
+	refused := err == nil && report.Refused
 	switch {
 	case err == nil:
 		err = txErr
 	case txErr != nil:
 		log.Error("roll back an import", slog.Any("err", txErr))
 	}
-	if err != nil || !committed {
+	if err == nil && refused && !req.dryRun {
+		err = tandem.Errorf(tandem.EINVALID, "%s", refusal(report))
+	}
+	if err != nil || (!committed && !req.dryRun) {
 		if tandem.ErrorCode(err) == tandem.EINTERNAL {
 			log.Error("import failed", slog.Any("err", err))
 		}
-		finish(tandem.UpsertCounts{}, int64(report.Rejected), err)
+		res.Err = err
+		finish(res)
 		return
 	}
-	s.holdImportedReroutes(ctx, actor, log, report.Held)
-	var rejectedErr error
-	if report.ErrorCount > 0 {
-		rejectedErr = errors.New(refusal(report))
+	// A committed import (its skipped rows listed as problems), or a dry run that rolled back on purpose,
+	// whose counts are what the import would write.
+	if committed {
+		s.holdImportedReroutes(ctx, actor, log, report.Held)
 	}
-	finish(report.Counts, int64(report.Rejected), rejectedErr)
+	res.Counts = report.Counts
+	finish(res)
 }
 
 // holdImportedReroutes opens the protected_reroute conflict of each committed deal that kept its

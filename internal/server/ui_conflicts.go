@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -279,7 +278,7 @@ type conflictData struct {
 // resolveForm is what the resolve form was sent with, kept when it is refused.
 type resolveForm struct {
 	Resolution, Share, Rationale string
-	Errors                       map[string]string
+	Errors                       formErrors
 }
 
 func (s *Server) conflictPage(w http.ResponseWriter, r *http.Request) error {
@@ -396,26 +395,24 @@ func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := resolveForm{Resolution: r.PostFormValue("resolution"), Share: r.PostFormValue("partner_share"),
-		Rationale: r.PostFormValue("rationale"), Errors: map[string]string{}}
+		Rationale: r.PostFormValue("rationale"), Errors: newFormErrors()}
 	res := tandem.Resolution(form.Resolution)
+	alias := map[string]string{"partner_share_basis_points": "partner_share"}
 	share := 0
 	if res == tandem.ResolveSplit {
 		if share, err = parsePercent(form.Share); err != nil {
-			form.Errors["partner_share"] = err.Error()
-			return s.renderConflict(w, r, http.StatusUnprocessableEntity, form, "Not resolved: the partner's share "+err.Error()+".")
+			form.Errors.add("partner_share", err.Error())
 		}
+	}
+	// Every problem of the form at once, before the store is asked.
+	form.Errors.addErr(alias, tandem.ResolutionErrors(res, share, form.Rationale)...)
+	if len(form.Errors) > 0 {
+		return s.renderConflict(w, r, http.StatusUnprocessableEntity, form, "Not resolved: please correct the fields marked below.")
 	}
 	_, err = s.store.ResolveConflict(ctx, actorFrom(ctx), id, res, share, strings.TrimSpace(form.Rationale))
 	if err != nil {
 		status, msg := s.uiError(ctx, err)
-		var te *tandem.Error
-		if errors.As(err, &te) && te.Field != "" {
-			field := te.Field
-			if field == "partner_share_basis_points" {
-				field = "partner_share"
-			}
-			form.Errors[field] = te.Message
-		}
+		form.Errors.addErr(alias, err)
 		return s.renderConflict(w, r, status, form, "Not resolved: "+msg)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/conflicts/%d", id), http.StatusSeeOther)

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -160,10 +162,46 @@ func (s *Server) partnerNames(r *http.Request, actor tandem.Actor) (map[int64]st
 type opportunityData struct {
 	Opp              *tandem.Opportunity
 	Account, Partner string
+	Owner            string     // the AE's name; "" when there is none or the viewer may not see users
 	Win              *scoreView // the win probability; nil for partner users, or when unscored
+	Registrations    []oppRegistration
+	Conflicts        []sqlstore.ConflictDetail
+	ShowConflicts    bool // vendor staff: partner users do not see channel conflicts
+	Comp             []oppCompLine
+	Period           string // the compensation quarter of a won deal, "" otherwise
+	History          []oppChange
+	CanDispute       bool
+	Disputed         bool // the viewer just disputed the attribution
+	Reason           string
+	Errors           formErrors
+}
+
+// oppRegistration is a registration of the deal with the link the viewer may follow.
+type oppRegistration struct {
+	tandem.Registration
+	Link string
+}
+
+// oppCompLine is one compensation line about the deal, with the statement it belongs to.
+type oppCompLine struct {
+	tandem.CompLine
+	Payee, Link string
+}
+
+// oppChange is one recorded change of the deal, its ids named.
+type oppChange struct {
+	tandem.OpportunityChange
+	Old, New string
 }
 
 func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOpportunity(w, r, http.StatusOK, "", newFormErrors(), "")
+}
+
+// renderOpportunity shows a deal: its routing and facts, owner, registrations, conflicts (staff),
+// compensation lines of the statements the viewer may see, recorded history, win probability and the
+// attribution dispute form. reason and errs refill a refused dispute.
+func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, status int, flash string, errs formErrors, reason string) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	id, err := pathID(r, "opportunity")
@@ -174,17 +212,164 @@ func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := opportunityData{Opp: o, Account: fmt.Sprintf("#%d", o.AccountID)}
+	d := opportunityData{Opp: o, Account: fmt.Sprintf("#%d", o.AccountID), Errors: errs, Reason: reason,
+		ShowConflicts: !actor.IsPartner(), Disputed: r.URL.Query().Get("disputed") != "",
+		CanDispute: actor.Can(disputers.roles...) && (actor.Role != tandem.RoleAE || o.OwnerID == actor.UserID)}
 	if a, err := s.store.GetAccount(ctx, actor, o.AccountID); err == nil {
 		d.Account = a.Name
 	}
+	partners, err := s.partnerNames(r, actor)
+	if err != nil {
+		return err
+	}
 	if o.PartnerID != 0 {
-		d.Partner = fmt.Sprintf("#%d", o.PartnerID)
-		if p, err := s.store.GetPartner(ctx, actor, o.PartnerID); err == nil {
-			d.Partner = p.Name
+		d.Partner = cmp.Or(partners[o.PartnerID], fmt.Sprintf("#%d", o.PartnerID))
+	}
+	users := s.userLookup(r, actor)
+	d.Owner = users(o.OwnerID)
+	d.Win = s.scoreOf(r, sqlstore.PredictionEntityOpportunity, o.ID)
+
+	regs, _, err := s.store.ListRegistrations(ctx, actor, sqlstore.RegistrationFilter{OpportunityID: o.ID, Limit: 20})
+	if err != nil {
+		return err
+	}
+	for _, reg := range regs {
+		link := fmt.Sprintf("/registrations/%d", reg.ID)
+		if actor.IsPartner() {
+			link = fmt.Sprintf("/portal/registrations/%d", reg.ID)
+		}
+		d.Registrations = append(d.Registrations, oppRegistration{Registration: reg, Link: link})
+	}
+	if d.ShowConflicts {
+		if d.Conflicts, _, err = s.store.ListConflictDetails(ctx, actor, sqlstore.ConflictDetailFilter{OpportunityID: o.ID,
+			Sort: "-opened_at", Limit: 20}); err != nil {
+			return err
 		}
 	}
-	d.Win = s.scoreOf(r, sqlstore.PredictionEntityOpportunity, o.ID)
-	s.render(w, r, http.StatusOK, "opportunity", view{Title: o.Name, Nav: "opportunities", Data: d})
+	if d.Comp, d.Period, err = s.opportunityComp(r, actor, o, partners, users); err != nil {
+		return err
+	}
+	changes, err := s.store.OpportunityHistory(ctx, actor, o.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		oc := oppChange{OpportunityChange: c, Old: c.Old, New: c.New}
+		switch c.Field {
+		case tandem.HistoryOwner:
+			oc.Old, oc.New = idName(c.Old, users), idName(c.New, users)
+		case tandem.HistoryPartner:
+			lookup := func(id int64) string { return partners[id] }
+			oc.Old, oc.New = idName(c.Old, lookup), idName(c.New, lookup)
+		}
+		d.History = append(d.History, oc)
+	}
+	s.render(w, r, status, "opportunity", view{Title: o.Name, Nav: "opportunities", Flash: flash, Data: d})
+	return nil
+}
+
+// idName names the id written in a history value by name; the value itself when it names no one known.
+func idName(v string, name func(int64) string) string {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id == 0 {
+		return v
+	}
+	return cmp.Or(name(id), "#"+v)
+}
+
+// userLookup returns a lookup of user names the actor may see (partner users see their own partner's
+// users only, so a vendor AE stays unnamed to them), each user read once.
+func (s *Server) userLookup(r *http.Request, actor tandem.Actor) func(int64) string {
+	seen := map[int64]string{}
+	return func(id int64) string {
+		if id == 0 {
+			return ""
+		}
+		if n, ok := seen[id]; ok {
+			return n
+		}
+		if u, err := s.store.GetUser(r.Context(), actor, id); err == nil {
+			seen[id] = u.Name
+		} else {
+			seen[id] = ""
+		}
+		return seen[id]
+	}
+}
+
+// opportunityComp returns the lines about a won deal on the statements of its quarter the actor may see:
+// its AE's and its partner's (the store decides which the actor sees; one it may not see is left out).
+func (s *Server) opportunityComp(r *http.Request, actor tandem.Actor, o *tandem.Opportunity, partners map[int64]string,
+	users func(int64) string) ([]oppCompLine, string, error) {
+	if o.Stage != tandem.StageClosedWon || o.CloseDate.IsZero() {
+		return nil, "", nil
+	}
+	period := tandem.QuarterOf(o.CloseDate).ID
+	type payee struct {
+		kind tandem.PayeeKind
+		id   int64
+		name string
+		link string
+	}
+	var payees []payee
+	if o.OwnerID != 0 {
+		payees = append(payees, payee{tandem.PayeeAE, o.OwnerID, users(o.OwnerID),
+			"/comp?" + url.Values{"period": {period}, "ae": {strconv.FormatInt(o.OwnerID, 10)}}.Encode()})
+	}
+	if o.PartnerID != 0 {
+		payees = append(payees, payee{tandem.PayeePartner, o.PartnerID, partners[o.PartnerID],
+			"/comp/partner?" + url.Values{"partner": {strconv.FormatInt(o.PartnerID, 10)}, "period": {period}}.Encode()})
+	}
+	// The two statements are calculated apart (each from its payee's deals of the quarter): at once.
+	stmts := make([]*tandem.CompStatement, len(payees))
+	errs := make([]error, len(payees))
+	var wg sync.WaitGroup
+	for i, p := range payees {
+		wg.Go(func() { stmts[i], errs[i] = s.store.PayeeStatement(r.Context(), actor, period, p.kind, p.id) })
+	}
+	wg.Wait()
+	var out []oppCompLine
+	for i, p := range payees {
+		switch code := tandem.ErrorCode(errs[i]); {
+		case errs[i] == nil:
+		case code == tandem.ENOTFOUND || code == tandem.EFORBIDDEN:
+			continue // not the viewer's to see, or no plan or period for the quarter
+		default:
+			return nil, "", errs[i]
+		}
+		for _, l := range stmts[i].Lines {
+			if l.OpportunityID == o.ID {
+				out = append(out, oppCompLine{CompLine: l, Payee: cmp.Or(stmts[i].Name, p.name), Link: p.link})
+			}
+		}
+	}
+	return out, period, nil
+}
+
+// opportunityDispute disputes the deal's attribution from its page: a channel conflict opens and goes
+// up the escalation path (the store decides who may: the deal's AE, its partner, partner managers).
+func (s *Server) opportunityDispute(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := pathID(r, "opportunity")
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	errs := newFormErrors()
+	rules, err := s.ConflictRules(ctx)
+	if err == nil {
+		_, err = s.store.DisputeAttribution(ctx, actorFrom(ctx), rules, id, reason)
+	}
+	if err != nil {
+		status, msg := s.uiError(ctx, err)
+		if status == http.StatusNotFound {
+			return err
+		}
+		if len(errs.addErr(nil, err)) == 0 {
+			msg = "please correct the field marked below."
+		}
+		return s.renderOpportunity(w, r, status, "Not disputed: "+msg, errs, reason)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/opportunities/%d?disputed=1", id), http.StatusSeeOther)
 	return nil
 }

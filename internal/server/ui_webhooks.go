@@ -19,7 +19,8 @@ const deliveriesShown = 50
 
 type webhookForm struct {
 	URL, Events string
-	Error       string
+	Error       string     // a refusal that names no field
+	Errors      formErrors // problems next to their fields
 }
 
 type webhooksData struct {
@@ -68,10 +69,17 @@ func (s *Server) webhookCreate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	form := webhookForm{URL: strings.TrimSpace(r.PostFormValue("url")), Events: strings.TrimSpace(r.PostFormValue("events"))}
 	hook := sqlstore.Webhook{URL: form.URL, Events: splitEvents(form.Events)}
+	form.Errors = newFormErrors()
+	if form.Errors.addErr(nil, hook.FieldErrors()...); len(form.Errors) > 0 {
+		return s.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksData{Form: form},
+			"Not added: please correct the fields marked below.", false)
+	}
 	secret := notify.NewSecret()
 	if err := s.store.CreateWebhook(ctx, actorFrom(ctx), &hook, secret); err != nil {
 		status, msg := s.uiError(ctx, err)
-		form.Error = msg
+		if len(form.Errors.addErr(nil, err)) > 0 {
+			form.Error = msg
+		}
 		return s.renderWebhooks(w, r, status, webhooksData{Form: form}, msg, false)
 	}
 	return s.renderWebhooks(w, r, http.StatusCreated, webhooksData{Created: &hook, Secret: secret},

@@ -80,3 +80,22 @@ func TestWebhooksPage(t *testing.T) {
 		wantPage(t, e.post(revops, csrf, del, nil), http.StatusNotFound)
 	})
 }
+
+// TestWebhookFormShowsEveryError (issue 10 #6): a bad URL and an unknown event kind are reported at
+// once, each next to its field.
+func TestWebhookFormShowsEveryError(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		revops, csrf := e.signIn("revops@vendor.test")
+		res := e.post(revops, csrf, "/webhooks", url.Values{"url": {"ftp://nope.test"}, "events": {"deal.won"}})
+		if res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", res.status)
+		}
+		if msg := wantFieldError(t, res, "url"); !strings.Contains(msg, "https://") {
+			t.Errorf("url error %q", msg)
+		}
+		if msg := wantFieldError(t, res, "events"); !strings.Contains(msg, "deal.won") {
+			t.Errorf("events error %q", msg)
+		}
+	})
+}

@@ -21,6 +21,8 @@ type ConflictDetailFilter struct {
 	Segment   string // an ACV band, tandem.ACVBands
 	PartnerID int64  // the partner of the conflict's registration
 	AEID      int64
+	// OpportunityID selects the conflicts about one deal (0 for any).
+	OpportunityID int64
 	// OpenedFrom (inclusive) and OpenedTo (exclusive) bound when the conflicts opened.
 	OpenedFrom, OpenedTo time.Time
 	Sort                 string // opened_at, level_due_at, level, acv, cause, status, id; a leading - reverses
@@ -76,6 +78,9 @@ func (s *Store) ListConflictDetails(ctx context.Context, actor tandem.Actor, f C
 	}
 	if f.AEID != 0 {
 		w.add("ae_id = ?", f.AEID)
+	}
+	if f.OpportunityID != 0 {
+		w.add("opportunity_id = ?", f.OpportunityID)
 	}
 	if !f.OpenedFrom.IsZero() {
 		w.add("opened_at >= ?", f.OpenedFrom.UTC().UnixMicro())

@@ -28,6 +28,9 @@ func TestListConflictDetailsAndEscalations(t *testing.T) {
 		_, err := s.ResolveConflict(ctx, f.pm, overlap.ID, tandem.ResolveSplit, 4000, "both worked it")
 		must(t, err)
 
+		if direct.OpportunityID == 0 {
+			t.Fatal("the direct overlap names no opportunity")
+		}
 		ids := func(list []ConflictDetail) []int64 {
 			var out []int64
 			for _, d := range list {
@@ -51,6 +54,8 @@ func TestListConflictDetailsAndEscalations(t *testing.T) {
 			{"large deals", ConflictDetailFilter{Segment: tandem.BandStrategic}, []int64{direct.ID}, 1},
 			{"by partner", ConflictDetailFilter{PartnerID: f.p1.ID, Cause: tandem.CauseDirectOverlap}, []int64{direct.ID}, 1},
 			{"opened in a window", ConflictDetailFilter{OpenedFrom: overlap.OpenedAt.Add(time.Minute)}, []int64{direct.ID}, 1},
+			{"by opportunity", ConflictDetailFilter{OpportunityID: direct.OpportunityID}, []int64{direct.ID}, 1},
+			{"another opportunity", ConflictDetailFilter{OpportunityID: direct.OpportunityID + 1000}, nil, 0},
 			{"level 2", ConflictDetailFilter{Level: tandem.LevelVPs}, nil, 0},
 			{"page 2", ConflictDetailFilter{Limit: 1, Offset: 1}, []int64{direct.ID}, 2},
 		}

@@ -238,6 +238,15 @@ func TestListOpportunities(t *testing.T) {
 		if total != 1 || regs[0].ExternalID != "R1" {
 			t.Errorf("ListRegistrations approved: %d %+v", total, regs)
 		}
+		// The registration of one deal; a partner user asking for another partner's deal gets nothing.
+		regs, total, err = s.ListRegistrations(ctx, admin, RegistrationFilter{OpportunityID: f.o2.ID})
+		must(t, err)
+		if total != 1 || regs[0].ExternalID != "R2" {
+			t.Errorf("ListRegistrations of O2: %d %+v", total, regs)
+		}
+		if regs, total, err = s.ListRegistrations(ctx, f.actor1, RegistrationFilter{OpportunityID: f.o2.ID}); err != nil || total != 0 {
+			t.Errorf("partner 1 lists the registration of partner 2's deal: %d %+v %v", total, regs, err)
+		}
 		users, total, err := s.ListUsers(ctx, admin, UserFilter{Role: tandem.RolePartnerUser})
 		must(t, err)
 		if total != 2 || len(users) != 2 {
@@ -497,7 +506,8 @@ func TestImportJobs(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		id, err := s.CreateImportJob(ctx, admin, "opportunities", "deals.csv", 1000)
+		id, err := s.CreateImportJob(ctx, admin, NewImportJob{Kind: "opportunities", FileName: "deals.csv", BytesTotal: 1000,
+			DryRun: true, Mapping: "salesforce"})
 		must(t, err)
 		tx, err := s.BeginImport(ctx, admin)
 		must(t, err)
@@ -507,16 +517,41 @@ func TestImportJobs(t *testing.T) {
 		if j.RowsRead != 10 || j.BytesRead != 500 || j.Status != ImportRunning {
 			t.Errorf("job during import = %+v", j)
 		}
-		must(t, s.FinishImportJob(ctx, id, tandem.UpsertCounts{Inserted: 10}, 1, nil))
-		must(t, tx.Commit())
-		j, err = s.GetImportJob(ctx, admin, id)
+		problems := []ImportProblem{{Line: 3, Column: "Amount", Value: "12x", Reason: "not a number"}}
+		must(t, s.FinishImportJob(ctx, id, ImportResult{Counts: tandem.UpsertCounts{Inserted: 10}, Rejected: 1,
+			Problems: problems, ProblemCount: 2, Rejects: []byte("line,Amount\n3,12x\n")}))
+		// Until the import transaction ends (SQLite), the result is held in memory and read from there.
+		for _, when := range []string{"before the commit", "after the commit"} {
+			j, err = s.GetImportJob(ctx, admin, id)
+			must(t, err)
+			if j.Status != ImportSucceeded || j.Counts.Inserted != 10 || j.Rejected != 1 || j.RowsRead != 10 || j.FinishedAt.IsZero() ||
+				!j.DryRun || j.Mapping != "salesforce" || j.ProblemCount != 2 || !j.HasRejects {
+				t.Errorf("finished job %s = %+v", when, j)
+			}
+			if diff := cmp.Diff(problems, j.Problems); diff != "" {
+				t.Errorf("problems %s (-want +got):\n%s", when, diff)
+			}
+			rej, err := s.ImportJobRejects(ctx, admin, id)
+			if err != nil || string(rej) != "line,Amount\n3,12x\n" {
+				t.Errorf("rejects %s = %q, %v", when, rej, err)
+			}
+			if when == "before the commit" {
+				must(t, tx.Commit())
+			}
+		}
+		_, err = s.ImportJobRejects(ctx, tandem.Actor{Role: tandem.RolePartnerUser, PartnerID: 1}, id)
+		wantCode(t, err, tandem.ENOTFOUND)
+		other, err := s.CreateImportJob(ctx, admin, NewImportJob{Kind: "accounts", FileName: "a.csv"})
 		must(t, err)
-		if j.Status != ImportSucceeded || j.Counts.Inserted != 10 || j.Rejected != 1 || j.RowsRead != 10 || j.FinishedAt.IsZero() {
-			t.Errorf("finished job = %+v", j)
+		must(t, s.FinishImportJob(ctx, other, ImportResult{Err: tandem.FieldError("file", "is empty")}))
+		_, err = s.ImportJobRejects(ctx, admin, other)
+		wantCode(t, err, tandem.ENOTFOUND)
+		if j, err = s.GetImportJob(ctx, admin, other); err != nil || j.Status != ImportFailed || j.HasRejects || j.Problems != nil || j.DryRun {
+			t.Errorf("failed job = %+v, %v", j, err)
 		}
 		jobs, total, err := s.ListImportJobs(ctx, admin, ImportJobFilter{})
 		must(t, err)
-		if total != 1 || jobs[0].ID != id {
+		if total != 2 || jobs[1].ID != id {
 			t.Errorf("ListImportJobs = %d %+v", total, jobs)
 		}
 		_, err = s.GetImportJob(ctx, tandem.Actor{Role: tandem.RolePartnerUser, PartnerID: 1}, id)

@@ -89,19 +89,30 @@ func (w *Webhook) Wants(kind string) bool {
 
 // validate checks the URL and the event filter.
 func (w *Webhook) validate() error {
-	u, err := url.Parse(w.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return tandem.FieldError("url", "%q is not an http:// or https:// URL", w.URL)
+	if errs := w.FieldErrors(); len(errs) > 0 {
+		return errs[0]
 	}
-	if u.User != nil {
-		return tandem.FieldError("url", "must not carry credentials; the signature authenticates Tandem")
+	return nil
+}
+
+// FieldErrors returns every problem of the webhook as given — its URL and its event kinds — each
+// naming its field, so that a form shows them all at once.
+func (w *Webhook) FieldErrors() []error {
+	var errs []error
+	u, err := url.Parse(strings.TrimSpace(w.URL))
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		errs = append(errs, tandem.FieldError("url", "%q is not an http:// or https:// URL", w.URL))
+	case u.User != nil:
+		errs = append(errs, tandem.FieldError("url", "must not carry credentials; the signature authenticates Tandem"))
 	}
 	for _, e := range w.Events {
 		if !slices.Contains(WebhookEventKinds(), e) {
-			return tandem.FieldError("events", "%q is not an event kind (one of %s)", e, strings.Join(WebhookEventKinds(), ", "))
+			errs = append(errs, tandem.FieldError("events", "%q is not an event kind (one of %s)", e, strings.Join(WebhookEventKinds(), ", ")))
+			break
 		}
 	}
-	return nil
+	return errs
 }
 
 // WebhookEventKinds lists every event kind a webhook may subscribe to: each registration event and

@@ -85,6 +85,9 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if f.AccountID != 0 && !actor.IsPartner() { // a partner may not probe which account it matched
 		w.add("r.account_id = ?", f.AccountID)
 	}
+	if f.OpportunityID != 0 {
+		w.add("r.opportunity_id = ?", f.OpportunityID)
+	}
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
 		return nil, 0, err

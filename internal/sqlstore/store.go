@@ -42,7 +42,7 @@ type Store struct {
 	mu            sync.Mutex
 	activeImports int
 	jobOverlay    map[int64]*ImportJob
-	pendingJobs   map[int64]*ImportJob
+	pendingJobs   map[int64]*pendingJob
 
 	// groups queues SQLite's write transactions for group commit (group_commit.go).
 	groups commitGroups
@@ -58,7 +58,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{logger: logger, now: time.Now, jobOverlay: map[int64]*ImportJob{}, pendingJobs: map[int64]*ImportJob{}}
+	s := &Store{logger: logger, now: time.Now, jobOverlay: map[int64]*ImportJob{}, pendingJobs: map[int64]*pendingJob{}}
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db, err := postgres.Open(url)

@@ -61,6 +61,7 @@ type RegistrationFilter struct {
 	Status        tandem.RegistrationStatus
 	PartnerID     int64
 	AccountID     int64
+	OpportunityID int64  // the registration linked to one deal (0 for any)
 	Query         string // account name contains
 	Sort          string // submitted_at, account_name, estimated_acv, expires_at, status, id
 	Limit, Offset int
@@ -139,7 +140,14 @@ type ImportJob struct {
 	Counts     tandem.UpsertCounts `json:"counts"`
 	Rejected   int64               `json:"rejected"`
 	Error      string              `json:"error,omitempty"`
-	CreatedBy  int64               `json:"created_by,omitempty"`
-	StartedAt  time.Time           `json:"started_at"`
-	FinishedAt time.Time           `json:"finished_at,omitzero"`
+	// DryRun jobs check the whole file and roll back: their counts say what an import would do.
+	DryRun  bool   `json:"dry_run"`
+	Mapping string `json:"mapping,omitempty"` // the column mapping: a built-in layout, mapping name or uploaded file
+	// Problems are the row problems found (the first MaxImportProblems); ProblemCount counts them all.
+	Problems     []ImportProblem `json:"problems,omitempty"`
+	ProblemCount int64           `json:"problem_count"`
+	HasRejects   bool            `json:"has_rejects"` // a CSV of the rejected rows can be downloaded
+	CreatedBy    int64           `json:"created_by,omitempty"`
+	StartedAt    time.Time       `json:"started_at"`
+	FinishedAt   time.Time       `json:"finished_at,omitzero"`
 }
