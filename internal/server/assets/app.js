@@ -147,6 +147,35 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
+
+  // The navigation menus: opening one closes the others; a click elsewhere or Escape closes them all.
+  function closeMenus(except) {
+    document.querySelectorAll("header.top details.menu[open]").forEach(function (d) {
+      if (d !== except) { d.open = false; }
+    });
+  }
+  document.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (d.matches && d.matches("header.top details.menu") && d.open) { closeMenus(d); }
+  }, true);
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest || !e.target.closest("header.top details.menu")) { closeMenus(null); }
+  });
+  // Clickable rows: a click anywhere on a tr[data-href] (but on a link, button or field) opens its page.
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest("tr[data-href]");
+    if (!row || e.target.closest("a, button, input, select, textarea, label, summary")) { return; }
+    window.location.href = row.dataset.href;
+  });
+  // "/" focuses the global search, unless the user is typing somewhere; Escape closes the menus.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { closeMenus(null); return; }
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) { return; }
+    var t = e.target, tag = t && t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) { return; }
+    var box = document.getElementById("global-search");
+    if (box) { e.preventDefault(); box.focus(); box.select(); }
+  });
   // An outerHTML swap replaces its target, so look at the whole document; every step skips what it
   // has done already.
   document.addEventListener("htmx:afterSettle", function () { init(document); });
