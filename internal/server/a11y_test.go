@@ -39,7 +39,6 @@ func TestBrowserAccessibility(t *testing.T) {
 	t.Parallel()
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	must(t, err)
-	ctx := newBrowser(t)
 	e := newTestEnv(t, openSQLite(t))
 	e.seedMany(30)
 	base := e.http.URL
@@ -56,13 +55,16 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"user@alpha.test", []string{"/", "/opportunities", "/portal/registrations", "/portal/register", "/search?q=acme", "/guide", "/mdf"}},
 	}
 	for _, r := range roles {
-		do(t, ctx, "sign in as "+r.email, chromedp.Navigate(base+"/signin"))
-		checkAxe(t, ctx, string(axe), "/signin")
-		do(t, ctx, "sign in as "+r.email, signInSteps(base, r.email)...)
-		for _, p := range r.pages {
-			do(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
-			checkAxe(t, ctx, string(axe), fmt.Sprintf("%s as %s", p, r.email))
-		}
-		do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+		// A browser per role: each gets newBrowser's whole time budget.
+		t.Run(r.email, func(t *testing.T) {
+			ctx := newBrowser(t)
+			do(t, ctx, "sign-in page", chromedp.Navigate(base+"/signin"))
+			checkAxe(t, ctx, string(axe), "/signin")
+			do(t, ctx, "sign in as "+r.email, signInSteps(base, r.email)...)
+			for _, p := range r.pages {
+				do(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				checkAxe(t, ctx, string(axe), fmt.Sprintf("%s as %s", p, r.email))
+			}
+		})
 	}
 }

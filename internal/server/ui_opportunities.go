@@ -57,6 +57,13 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	if f.Stage == openStage {
 		f.Stage, f.Open = "", true
 	}
+	var err error
+	if f.CreatedFrom, err = dayParam(q, "created_from"); err != nil {
+		return err
+	}
+	if f.CreatedTo, err = dayParam(q, "created_to"); err != nil {
+		return err
+	}
 	if f.Forecast != "" && !f.Forecast.Valid() {
 		f.Forecast = ""
 	}

@@ -11,6 +11,7 @@ import (
 type registrationRow struct {
 	tandem.Registration
 	Partner string
+	Link    string // its page: the portal's for a partner user, the staff page otherwise
 }
 
 type registrationsData struct {
@@ -36,6 +37,13 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) error
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return tandem.Errorf(tandem.EINVALID, "status: %q is not a registration status", f.Status)
+	}
+	var err error
+	if f.SubmittedFrom, err = dayParam(q, "submitted_from"); err != nil {
+		return err
+	}
+	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
+		return err
 	}
 	if v := q.Get("partner_id"); v != "" {
 		if _, err := fmt.Sscan(v, &f.PartnerID); err != nil {
@@ -73,7 +81,11 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) error
 	}
 	sortPartnerOptions(d.Partners)
 	for _, reg := range items {
-		d.Rows = append(d.Rows, registrationRow{Registration: reg, Partner: names[reg.PartnerID]})
+		link := fmt.Sprintf("/registrations/%d", reg.ID)
+		if actor.IsPartner() {
+			link = "/portal" + link
+		}
+		d.Rows = append(d.Rows, registrationRow{Registration: reg, Partner: names[reg.PartnerID], Link: link})
 	}
 	s.render(w, r, http.StatusOK, "registrations", view{Title: "Registrations", Nav: "registrations", Data: d})
 	return nil

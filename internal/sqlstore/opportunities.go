@@ -106,6 +106,12 @@ func opportunityQuery(actor tandem.Actor, f OpportunityFilter) (from string, w w
 	if f.Rule != "" {
 		w.add("o.routing_rule = ?", f.Rule)
 	}
+	if !f.CreatedFrom.IsZero() {
+		w.add("o.created_on >= ?", dbTime(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		w.add("o.created_on < ?", dbTime(f.CreatedTo))
+	}
 	from = `opportunities o`
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {

@@ -25,6 +25,7 @@
       if (el.dataset.drawn) { return; }
       el.dataset.drawn = "1";
       var spec = JSON.parse(el.dataset.chart);
+      if (spec.stack) { drawStack(el, spec); return; }
       var series = spec.series || [{ name: spec.name, values: spec.values }];
       var chart = echarts.init(el, null, { renderer: "canvas" });
       // one_axis: every series on one axis named axis_name (the same amounts, compared side by side).
@@ -64,6 +65,28 @@
       });
       window.addEventListener("resize", function () { chart.resize(); });
     });
+  }
+
+  // A stacked chart (data-chart with stack set): a bar per period, a series per kind, each segment
+  // linking to the records behind it (series[k].links[i]).
+  function drawStack(el, spec) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 40, bottom: 36 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "category", data: spec.labels },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: shortAmount } },
+      series: spec.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: "all", data: s.values, cursor: "pointer", itemStyle: { color: s.color || null } };
+      })
+    });
+    chart.on("click", function (p) {
+      var link = (spec.series[p.seriesIndex].links || [])[p.dataIndex];
+      if (link) { window.location.href = link; }
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
   }
 
   // Sortable tables: table[data-sortable] gets a button in each th[data-sort] ("num" or "text"). Numbers
