@@ -118,9 +118,10 @@ func opportunityQuery(actor tandem.Actor, f OpportunityFilter) (from string, w w
 		return "", w, "", err
 	}
 	if f.Query != "" {
-		from = `opportunities o JOIN accounts a ON a.id = o.account_id`
+		// The accounts whose name matches are one uncorrelated subquery, read once; joining every deal
+		// to its account to test the OR took both engines 1.4 s on the demo's 60,000 deals.
 		p := likePattern(f.Query)
-		w.add(`(lower(o.name) LIKE ? ESCAPE '\' OR lower(a.name) LIKE ? ESCAPE '\')`, p, p)
+		w.add(`(lower(o.name) LIKE ? ESCAPE '\' OR o.account_id IN (SELECT qa.id FROM accounts qa WHERE lower(qa.name) LIKE ? ESCAPE '\'))`, p, p)
 	}
 	order, err = orderBy(f.Sort, "-updated_at", map[string]string{
 		"name": "o.name", "acv": "o.acv", "close_date": "o.close_date", "created_on": "o.created_on",
