@@ -15,4 +15,11 @@ cp web/node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"
 cp web/node_modules/echarts/LICENSE "$vendor/echarts.LICENSE"
 cp web/node_modules/htmx.org/LICENSE "$vendor/htmx.LICENSE"
 
+# axe-core is for the browser tests only: they inject it into each role's main pages (a11y_test.go). It
+# goes to testdata, never into the binary, and the tests never fetch it.
+mkdir -p internal/server/testdata
+cp web/node_modules/axe-core/axe.min.js internal/server/testdata/axe.min.js
+cp web/node_modules/axe-core/LICENSE internal/server/testdata/axe.LICENSE
+
+echo "build-assets: axe-core $(node -p "require('./web/node_modules/axe-core/package.json').version") copied to internal/server/testdata"
 echo "build-assets: echarts $(node -p "require('./web/node_modules/echarts/package.json').version"), htmx $(node -p "require('./web/node_modules/htmx.org/package.json').version") copied to $vendor"

@@ -14,6 +14,7 @@ func (s *Server) registerAPI() {
 	s.registerMeAPI()
 	s.registerAccountAPI()
 	s.registerPartnerAPI()
+	s.registerSearchAPI()
 	s.registerUserAPI()
 	s.registerOpportunityAPI()
 	s.registerExportAPI()

@@ -18,10 +18,23 @@ import (
 // new user of the given role — the setup every page benchmark on the demo shares.
 func demoForBench(b *testing.B, role tandem.Role) (http.Handler, string) {
 	b.Helper()
+	st, h, _ := demoServerForBench(b)
+	u := &tandem.User{Email: "bench-" + string(role) + "@vendor.test", Name: "Bench " + role.Label(), Role: role}
+	if err := st.CreateUser(context.Background(), tandem.SystemActor, u, ""); err != nil {
+		b.Fatal(err)
+	}
+	return h, benchToken(b, st, u.ID)
+}
+
+// demoServerForBench generates the demo company and serves it, returning the store, the handler and the
+// demo's sign-ins (its real users, one per role, with their deals).
+func demoServerForBench(b *testing.B) (*sqlstore.Store, http.Handler, []demo.SignIn) {
+	b.Helper()
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "demo.db")
 	hasher := auth.NewHasher(auth.WithParams(auth.CheapParams))
-	if _, err := demo.Ensure(ctx, path, demo.DefaultConfig(1), false, hasher.Hash, nil); err != nil {
+	res, err := demo.Ensure(ctx, path, demo.DefaultConfig(1), false, hasher.Hash, nil)
+	if err != nil {
 		b.Fatal(err)
 	}
 	st, err := sqlstore.Open(ctx, path, nil)
@@ -35,13 +48,15 @@ func demoForBench(b *testing.B, role tandem.Role) (http.Handler, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { srv.Close() })
-	u := &tandem.User{Email: "bench-" + string(role) + "@vendor.test", Name: "Bench " + role.Label(), Role: role}
-	if err := st.CreateUser(ctx, tandem.SystemActor, u, ""); err != nil {
-		b.Fatal(err)
-	}
+	return st, srv.Handler(), res.Data.SignIns
+}
+
+// benchToken is a new API token of user id.
+func benchToken(b *testing.B, st *sqlstore.Store, id int64) string {
+	b.Helper()
 	tok := auth.NewAPIToken()
-	if _, err := st.CreateAPIToken(ctx, u.ID, "bench", auth.HashToken(tok)); err != nil {
+	if _, err := st.CreateAPIToken(context.Background(), id, "bench", auth.HashToken(tok)); err != nil {
 		b.Fatal(err)
 	}
-	return srv.Handler(), tok
+	return tok
 }

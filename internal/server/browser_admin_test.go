@@ -30,7 +30,7 @@ func TestBrowserAdmin(t *testing.T) {
 		t.Errorf("navigation badge %q, want 1", got)
 	}
 	do(t, ctx, "account matches",
-		chromedp.Click(chromedp.ID("nav-account-matches")),
+		clickNav("nav-account-matches"),
 		chromedp.WaitVisible(chromedp.CSS(card)),
 	)
 	if got := value(t, ctx, "typed name", chromedp.Text(chromedp.CSS(card+" .typed-name"))); got != "Direct Dynamics Europe" {
@@ -76,7 +76,7 @@ func TestBrowserAdmin(t *testing.T) {
 	shoot(ctx, "approval-report")
 
 	do(t, ctx, "add a webhook",
-		chromedp.Click(chromedp.CSS(`header nav a[href="/webhooks"]`)),
+		clickNav("nav-webhooks"),
 		chromedp.WaitVisible(chromedp.ID("webhook-form")),
 		chromedp.SendKeys(chromedp.ID("webhook-url"), "https://hooks.example.test/tandem"),
 		chromedp.SendKeys(chromedp.ID("webhook-events"), "registration.*"),

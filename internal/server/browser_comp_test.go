@@ -36,7 +36,7 @@ func TestBrowserComp(t *testing.T) {
 	// The AE sees the attainment bar and every line.
 	do(t, ctx, "AE signs in", signInSteps(base, "ae@vendor.test")...)
 	do(t, ctx, "my compensation",
-		chromedp.Click(chromedp.ID("nav-comp")),
+		clickNav("nav-comp"),
 		chromedp.WaitVisible(chromedp.ID("period")),
 		chromedp.SetValue(chromedp.ID("period"), "2026-Q1"),
 		chromedp.Submit(chromedp.ID("period")),

@@ -49,7 +49,7 @@ func TestBrowserPortfolio(t *testing.T) {
 
 	// The partner requests funds from its own fund and sees only its own.
 	do(t, ctx, "partner signs in", signInSteps(base, "user@alpha.test")...)
-	do(t, ctx, "partner opens MDF", chromedp.Click(chromedp.ID("nav-mdf")), chromedp.WaitVisible(chromedp.ID("mdf-funds")))
+	do(t, ctx, "partner opens MDF", clickNav("nav-mdf"), chromedp.WaitVisible(chromedp.ID("mdf-funds")))
 	partners := value(t, ctx, "fund partners", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#mdf-funds tbody tr td:first-child")].map(td => td.textContent)`))
 	if len(partners) != 1 || partners[0] != "Alpha Partners" {
 		t.Fatalf("the partner sees funds of %v", partners)
@@ -69,7 +69,7 @@ func TestBrowserPortfolio(t *testing.T) {
 
 	// The channel manager approves it from the queue.
 	do(t, ctx, "channel manager signs in", signInSteps(base, "pm@vendor.test")...)
-	do(t, ctx, "queue", chromedp.Click(chromedp.ID("nav-mdf")), chromedp.WaitVisible(chromedp.ID("mdf-queue")))
+	do(t, ctx, "queue", clickNav("nav-mdf"), chromedp.WaitVisible(chromedp.ID("mdf-queue")))
 	clicked := value(t, ctx, "approve", chromedp.Evaluate[bool](`(() => {
 		const row = [...document.querySelectorAll("#mdf-queue tbody tr")].find(r => r.textContent.includes("Acme lunch"));
 		if (!row) return false;
@@ -99,7 +99,7 @@ func TestBrowserPortfolio(t *testing.T) {
 		t.Fatal("the recommendation says nothing")
 	}
 	shot("portfolio")
-	do(t, ctx, "certifications", chromedp.Click(chromedp.ID("nav-certifications")), chromedp.WaitVisible(chromedp.ID("cert-coverage")))
+	do(t, ctx, "certifications", clickNav("nav-certifications"), chromedp.WaitVisible(chromedp.ID("cert-coverage")))
 	if rows := value(t, ctx, "coverage rows", chromedp.Evaluate[int](`document.querySelectorAll("#cert-coverage tbody tr").length`)); rows == 0 {
 		t.Fatal("no coverage rows")
 	}

@@ -26,7 +26,7 @@ func TestBrowserPredictions(t *testing.T) {
 	shoot := regShots(t)
 
 	do(t, ctx, "revops signs in", signInSteps(base, "revops@vendor.test")...)
-	do(t, ctx, "models page", chromedp.Click(chromedp.ID("nav-models")), chromedp.WaitVisible(chromedp.ID("current-conflict_risk")))
+	do(t, ctx, "models page", clickNav("nav-models"), chromedp.WaitVisible(chromedp.ID("current-conflict_risk")))
 	current := value(t, ctx, "current version", chromedp.Text(chromedp.CSS("#current-conflict_risk .auc")))
 	if current != "0.800" {
 		t.Errorf("held-out AUC of the version in force shown as %q, want 0.800", current)

@@ -120,7 +120,7 @@ func TestBrowserRegistrations(t *testing.T) {
 	do(t, ctx, "partner manager signs in", signInSteps(base, "pm@vendor.test")...)
 	row := `#approval-` + itoa(e.ids.regA)
 	do(t, ctx, "approval queue",
-		chromedp.Click(chromedp.CSS(`header nav a[href="/approvals"]`)),
+		clickNav("nav-approvals"),
 		chromedp.WaitVisible(chromedp.ID("approvals")),
 	)
 	shoot(ctx, "approvals")
@@ -140,7 +140,7 @@ func TestBrowserRegistrations(t *testing.T) {
 	}
 	id := itoa(list[0].ID)
 	do(t, ctx, "conflict queue",
-		chromedp.Click(chromedp.CSS(`header nav a[href="/conflicts?status=open"]`)),
+		clickNav("nav-conflicts"),
 		chromedp.WaitVisible(chromedp.ID("conflicts")),
 	)
 	shoot(ctx, "conflicts")

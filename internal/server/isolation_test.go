@@ -54,6 +54,7 @@ func TestPartnerIsolation(t *testing.T) {
 			"create-account":            {"/accounts", `{"name":"Sneaky","parent_id":` + b(ids.accountB) + `}`, 404},
 			"update-account":            {"/accounts/" + b(ids.accountB), `{"name":"Hijacked"}`, 404},
 			"list-partners":             {"/partners?q=beta", "", 200},
+			"search":                    {"/search?q=berg", "", 200},
 			"get-partner":               {"/partners/" + b(ids.partnerB), "", 404},
 			"create-partner":            {"/partners", `{"name":"Beta Systems 2"}`, 404},
 			"update-partner":            {"/partners/" + b(ids.partnerB), `{"tier":"registered"}`, 404},

@@ -71,6 +71,9 @@ var permissions = map[string]access{
 	"create-account": sellers,
 	"update-account": sellers,
 
+	// The global search: each kind is scoped as its list is (a partner user finds only its own records).
+	"search": anyone,
+
 	"list-partners":  anyone,
 	"get-partner":    anyone,
 	"create-partner": channel,

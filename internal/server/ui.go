@@ -41,7 +41,9 @@ var pageNames = []string{"signin", "dashboard", "opportunities", "opportunity", 
 	"portfolio", "mdf", "certifications", "spend", "curricula",
 
 	// the joint forecast
-	"forecast", "forecast_call", "forecast_backtest"}
+	"forecast", "forecast_call", "forecast_backtest",
+	// the global search
+	"search"}
 
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
@@ -111,7 +113,8 @@ type view struct {
 	Decider bool // approves and rejects deal registrations: the approval queue
 	// MatchReview is how many account matches wait for review (staff only): the navigation's badge.
 	MatchReview int
-	Reporter    bool // may see the approval-time report
+	Reporter    bool       // may see the approval-time report
+	Menus       []NavGroup // the navigation the user's role sees (nav.go)
 	CSRF        string
 	Flash       string
 	FlashOK     bool
@@ -130,6 +133,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Decider = c.actor().Can(deciders.roles...)
 		v.Reporter = c.actor().Can(reportViewers.roles...)
 		v.MatchReview = s.matchReviewCount(r, c.actor())
+		v.Menus = navFor(c.user.Role, v.Nav, map[string]int{"account-matches": v.MatchReview})
 	}
 	if c.session != nil {
 		v.CSRF = c.session.CSRFToken
@@ -198,6 +202,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /opportunities/{id}", s.signedIn(s.page(s.opportunityPage)))
 	mux.HandleFunc("POST /opportunities/{id}/dispute", s.signedIn(s.page(s.opportunityDispute), disputers.roles...))
 	mux.HandleFunc("GET /registrations", s.signedIn(s.page(s.registrationsPage)))
+	mux.HandleFunc("GET /search", s.signedIn(s.page(s.searchPage)))
 	mux.HandleFunc("GET /guide", s.signedIn(s.page(s.guidePage)))
 	mux.HandleFunc("GET /policy", s.signedIn(s.page(s.policyPage), staff.roles...))
 	mux.HandleFunc("POST /policy/simulate", s.signedIn(s.policySimulate, ops.roles...))

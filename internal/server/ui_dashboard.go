@@ -58,6 +58,7 @@ type dashboardData struct {
 	// their ACV is left out of the sums.
 	Unconverted           int
 	UnconvertedCurrencies string
+	Trends                trendsData // by month: new pipeline and registrations (ui_trends.go)
 }
 
 // openForecasts are the forecast categories an open deal can be in, most certain first.
@@ -184,6 +185,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Chart = chart
+	if d.Trends, err = s.homeTrends(r, actorFrom(ctx)); err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Home", Nav: "home", Data: d})
 	return nil
 }

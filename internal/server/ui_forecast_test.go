@@ -63,7 +63,7 @@ func TestBrowserForecast(t *testing.T) {
 	base := e.http.URL
 	do(t, ctx, "CRO signs in", signInSteps(base, "cro@vendor.test")...)
 	do(t, ctx, "open the forecast",
-		chromedp.Click(chromedp.ID("nav-forecast")),
+		clickNav("nav-forecast"),
 		chromedp.WaitVisible(chromedp.ID("as-of")),
 		chromedp.SetValue(chromedp.ID("as-of"), "2026-05-01"),
 		chromedp.SetValue(chromedp.ID("quarter"), "2026Q2"),

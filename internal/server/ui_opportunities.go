@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -58,6 +59,13 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 		Sort: q.Get("sort"), Limit: uiPageSize, Offset: queryInt(q, "offset")}
 	if f.Stage == openStage {
 		f.Stage, f.Open = "", true
+	}
+	var err error
+	if f.CreatedFrom, err = dayParam(q, "created_from"); err != nil {
+		return err
+	}
+	if f.CreatedTo, err = dayParam(q, "created_to"); err != nil {
+		return err
 	}
 	if f.Forecast != "" && !f.Forecast.Valid() {
 		f.Forecast = ""
@@ -325,7 +333,9 @@ func (s *Server) opportunityComp(r *http.Request, actor tandem.Actor, o *tandem.
 	errs := make([]error, len(payees))
 	var wg sync.WaitGroup
 	for i, p := range payees {
-		wg.Go(func() { stmts[i], errs[i] = s.store.PayeeStatement(r.Context(), actor, period, p.kind, p.id) })
+		wg.Go(func() {
+			stmts[i], errs[i] = compensation.PayeeStatement(r.Context(), s.store, actor, period, p.kind, p.id)
+		})
 	}
 	wg.Wait()
 	var out []oppCompLine

@@ -120,7 +120,7 @@ func TestIssue3PagesAccess(t *testing.T) {
 		}
 		nav := func(c *http.Client) string {
 			body := string(e.get(c, "/").body)
-			return body[strings.Index(body, "<nav>"):strings.Index(body, "</nav>")]
+			return body[strings.Index(body, `<nav class="menus"`):strings.Index(body, "</nav>")]
 		}
 		if n := nav(partner); !strings.Contains(n, "/portal/register") || !strings.Contains(n, "/portal/bulk") ||
 			!strings.Contains(n, "My registrations") || strings.Contains(n, "/conflicts") || strings.Contains(n, "/approvals") {

@@ -88,6 +88,12 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if f.OpportunityID != 0 {
 		w.add("r.opportunity_id = ?", f.OpportunityID)
 	}
+	if !f.SubmittedFrom.IsZero() {
+		w.add("r.submitted_at >= ?", dbTime(f.SubmittedFrom))
+	}
+	if !f.SubmittedTo.IsZero() {
+		w.add("r.submitted_at < ?", dbTime(f.SubmittedTo))
+	}
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
 		return nil, 0, err

@@ -23,6 +23,9 @@ type OpportunityFilter struct {
 	AccountID int64
 	Rule      string
 	Query     string // name or account name contains, case-insensitive
+	// CreatedFrom and CreatedTo bound the day the deal was created: from inclusive, to exclusive (zero for
+	// no bound) — the deals behind a month of the home page's trends.
+	CreatedFrom, CreatedTo time.Time
 	// Sort is one of name, acv, close_date, stage, motion, updated_at, created_at, id, each optionally
 	// prefixed with "-" for descending; anything else is EINVALID.
 	Sort          string
@@ -63,8 +66,11 @@ type RegistrationFilter struct {
 	AccountID     int64
 	OpportunityID int64  // the registration linked to one deal (0 for any)
 	Query         string // account name contains
-	Sort          string // submitted_at, account_name, estimated_acv, expires_at, status, id
-	Limit, Offset int
+	// SubmittedFrom and SubmittedTo bound when it was submitted: from inclusive, to exclusive (zero for no
+	// bound).
+	SubmittedFrom, SubmittedTo time.Time
+	Sort                       string // submitted_at, account_name, estimated_acv, expires_at, status, id
+	Limit, Offset              int
 }
 
 // TouchFilter selects partner touches.

@@ -25,6 +25,7 @@
       if (el.dataset.drawn) { return; }
       el.dataset.drawn = "1";
       var spec = JSON.parse(el.dataset.chart);
+      if (spec.stack) { drawStack(el, spec); return; }
       var series = spec.series || [{ name: spec.name, values: spec.values }];
       var chart = echarts.init(el, null, { renderer: "canvas" });
       // one_axis: every series on one axis named axis_name (the same amounts, compared side by side).
@@ -64,6 +65,28 @@
       });
       window.addEventListener("resize", function () { chart.resize(); });
     });
+  }
+
+  // A stacked chart (data-chart with stack set): a bar per period, a series per kind, each segment
+  // linking to the records behind it (series[k].links[i]).
+  function drawStack(el, spec) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 40, bottom: 36 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "category", data: spec.labels },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: shortAmount } },
+      series: spec.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: "all", data: s.values, cursor: "pointer", itemStyle: { color: s.color || null } };
+      })
+    });
+    chart.on("click", function (p) {
+      var link = (spec.series[p.seriesIndex].links || [])[p.dataIndex];
+      if (link) { window.location.href = link; }
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
   }
 
   // Sortable tables: table[data-sortable] gets a button in each th[data-sort] ("num" or "text"). Numbers
@@ -147,6 +170,35 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
+
+  // The navigation menus: opening one closes the others; a click elsewhere or Escape closes them all.
+  function closeMenus(except) {
+    document.querySelectorAll("header.top details.menu[open]").forEach(function (d) {
+      if (d !== except) { d.open = false; }
+    });
+  }
+  document.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (d.matches && d.matches("header.top details.menu") && d.open) { closeMenus(d); }
+  }, true);
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest || !e.target.closest("header.top details.menu")) { closeMenus(null); }
+  });
+  // Clickable rows: a click anywhere on a tr[data-href] (but on a link, button or field) opens its page.
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest("tr[data-href]");
+    if (!row || e.target.closest("a, button, input, select, textarea, label, summary")) { return; }
+    window.location.href = row.dataset.href;
+  });
+  // "/" focuses the global search, unless the user is typing somewhere; Escape closes the menus.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { closeMenus(null); return; }
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) { return; }
+    var t = e.target, tag = t && t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) { return; }
+    var box = document.getElementById("global-search");
+    if (box) { e.preventDefault(); box.focus(); box.select(); }
+  });
   // An outerHTML swap replaces its target, so look at the whole document; every step skips what it
   // has done already.
   document.addEventListener("htmx:afterSettle", function () { init(document); });

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// BenchmarkDemoPages renders each role's main pages on the full demo company (20,000 accounts, 60,000
+// opportunities), signed in as the demo's own users of that role, so an AE's pages hold an AE's deals.
+// The target is every page under 300 ms (issue 10); scripts/bench-pages.sh runs it and prints the
+// figures. /portfolio, /certifications and /forecast are benchmarked by their own benchmarks.
+//
+//	go test -run '^$' -bench BenchmarkDemoPages -benchtime 3x ./internal/server/
+func BenchmarkDemoPages(b *testing.B) {
+	st, h, signIns := demoServerForBench(b)
+	staff := []string{"/", "/opportunities", "/opportunities?motion=co_sell&stage=open&sort=-acv", "/opportunities?page=40",
+		"/registrations", "/registrations?status=submitted", "/conflicts?status=open", "/search?q=health", "/comp", "/guide"}
+	pages := map[string][]string{
+		"RevOps":          append(staff, "/approvals", "/account-matches", "/audit", "/escalations", "/policy", "/comp/profit", "/comp/reconciliation"),
+		"AE (NA East)":    staff,
+		"Partner manager": append(staff, "/approvals"),
+		"VP Sales":        staff,
+		"CRO":             append(staff, "/comp/profit"),
+		"Partner user":    {"/", "/opportunities", "/portal/registrations", "/search?q=health", "/comp/partner", "/mdf", "/guide"},
+	}
+	for _, si := range signIns {
+		role := ""
+		for r := range pages {
+			if strings.HasPrefix(si.Label, r) {
+				role = r
+			}
+		}
+		if role == "" || (role == "Partner user" && pages[role] == nil) {
+			continue
+		}
+		tok := benchToken(b, st, si.UserID)
+		for _, p := range pages[role] {
+			b.Run(strings.ReplaceAll(role, " ", "_")+"/"+p, func(b *testing.B) {
+				for b.Loop() {
+					req := httptest.NewRequest(http.MethodGet, p, nil)
+					req.Header.Set("Authorization", "Bearer "+tok)
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("%s as %s: %d %.300s", p, si.Email, rec.Code, rec.Body.String())
+					}
+				}
+			})
+		}
+		if role == "Partner user" {
+			pages[role] = nil // one partner user is enough
+		}
+	}
+}
