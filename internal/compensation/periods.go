@@ -411,7 +411,11 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 		if payee != nil {
 			now = onlyPayee(now, *payee)
 		}
-		out = append(out, comp.Adjust(base, now, p)...)
+		adj, err := comp.Adjust(base, now, p)
+		if err != nil {
+			return nil, fmt.Errorf("adjust closed period %s: %w", cp.ID, err)
+		}
+		out = append(out, adj...)
 	}
 	return out, nil
 }
