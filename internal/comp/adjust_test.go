@@ -208,7 +208,10 @@ func TestCompare(t *testing.T) {
 	}}
 	draft := mustPlan(t, `version: "2026.1"`, `version: "2027.1-draft"`, `base_rate: "8%"`, `base_rate: "10%"`,
 		`gold: {resale: "20%"`, `gold: {resale: "18%"`, `{from: "100000", to: "250000", amount: "1000"}`, `{from: "100000", to: "250000", amount: "1250"}`)
-	w := Compare(mustCalculate(t, Default(), in), mustCalculate(t, draft, in))
+	w, err := Compare(mustCalculate(t, Default(), in), mustCalculate(t, draft, in))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Base: commission 8 % of $300,000 = $24,000, SPIFF $1,000, margin 20 % of $200,000 = $40,000.
 	// Draft: commission $30,000, SPIFF $1,250, margin $36,000.
 	want := WhatIf{

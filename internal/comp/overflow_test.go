@@ -85,3 +85,48 @@ func TestAdjustAndWithAdjustmentsOverflow(t *testing.T) {
 		t.Fatalf("Adjust: %v, want the range error", err)
 	}
 }
+
+// Gross profit by partner showed a negative ACV once a partner's deals summed past int64: the roll-up
+// now refuses the sum, naming the row and column, and leaves the row as it was.
+func TestRollupOverflow(t *testing.T) {
+	t.Parallel()
+	half := tandem.Money(math.MaxInt64/2 + 1)
+	profit := []DealProfit{{OpportunityID: 1, PartnerID: 7, ACV: half}, {OpportunityID: 2, PartnerID: 7, ACV: half}}
+	for _, by := range []string{"owner", "territory", "partner", "motion"} {
+		rows, err := Rollup(profit, by)
+		if err == nil || !strings.Contains(err.Error(), "ACV total past the money range") || tandem.ErrorCode(err) != tandem.EINVALID {
+			t.Errorf("Rollup by %s = %+v, %v; want the ACV range error", by, rows, err)
+		}
+	}
+	r := ProfitRollup{Key: "7"}
+	if err := r.Add(profit[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Add(DealProfit{ACV: 1, GrossProfit: math.MinInt64}); err != nil {
+		t.Fatal(err)
+	}
+	before := r
+	if err := r.Add(DealProfit{ACV: 1, GrossProfit: -1}); err == nil || !strings.Contains(err.Error(), "gross profit total") {
+		t.Errorf("Add past the range: %v, want the gross profit range error", err)
+	}
+	if r != before {
+		t.Errorf("a refused Add changed the row: %+v, was %+v", r, before)
+	}
+}
+
+func TestCompareOverflow(t *testing.T) {
+	t.Parallel()
+	one := func(amount tandem.Money, kind LineKind) *Result {
+		return &Result{Period: "2026-Q3", AEs: []Statement{{PayeeKind: PayeeAE, PayeeID: 1, Total: amount,
+			Lines: []Line{{PayeeKind: PayeeAE, PayeeID: 1, OpportunityID: 1, Kind: kind, Amount: amount}}}}}
+	}
+	// The change between the plans leaves the range.
+	if w, err := Compare(one(math.MinInt64+1, LineClawback), one(math.MaxInt64-1, LineCommission)); err == nil || !strings.Contains(err.Error(), "change total past the money range") {
+		t.Errorf("Compare = %+v, %v; want the range error", w, err)
+	}
+	// A plan's total over several periods leaves the range.
+	big := one(math.MaxInt64-1, LineCommission)
+	if w, err := CompareAll([]*Result{big, big}, []*Result{one(0, LineCommission)}); err == nil || !strings.Contains(err.Error(), "the base plan's") {
+		t.Errorf("CompareAll = %+v, %v; want the base plan's range error", w, err)
+	}
+}

@@ -89,7 +89,9 @@ func WhatIf(ctx context.Context, st Store, actor tandem.Actor, draftSource, from
 		rep.BasePlanVersions = append(rep.BasePlanVersions, plan.Version())
 		bases, drafts = append(bases, base), append(drafts, d)
 	}
-	rep.WhatIf = comp.CompareAll(bases, drafts)
+	if rep.WhatIf, err = comp.CompareAll(bases, drafts); err != nil {
+		return nil, fmt.Errorf("what-if: %w", err)
+	}
 	return rep, nil
 }
 
