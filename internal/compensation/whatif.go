@@ -140,7 +140,9 @@ func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by strin
 	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []tandem.DealProfit{}, Rows: []GrossProfitRow{}}
 	rep.Total.Key = "total"
 	for i := range res.Profit {
-		rep.Total.Add(res.Profit[i])
+		if err := rep.Total.Add(res.Profit[i]); err != nil {
+			return nil, fmt.Errorf("gross profit of %s: %w", p.ID, err)
+		}
 	}
 	if by == "deal" {
 		rep.Deals = append(rep.Deals, res.Profit...)
