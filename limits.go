@@ -9,7 +9,8 @@ import (
 // estimated ACV, a quota, a payout. 10^12 minor units is 10 billion in major units — above any B2B deal
 // or quota a vendor books — and it keeps every sum exact: int64 holds 9.2 × 10^18, so at least 9.2
 // million amounts of this size add up without overflow, more than a company has deals. Sums over money
-// (pipeline cells, gross profit, statements) rely on this range; SumMoney checks it where a sum is taken.
+// (pipeline cells, gross profit, statements) rely on this range; SumMoney and MoneySum check each sum
+// anyway, for data written before the range was enforced, and report overflow instead of wrapping.
 const MaxAmount Money = 1_000_000_000_000
 
 // CheckAmount reports whether m is an amount Tandem accepts for field: 0 ≤ m ≤ MaxAmount.
@@ -40,6 +41,68 @@ func AddMoney(a, b Money) (Money, error) {
 		return 0, Errorf(EINVALID, "money sum overflows: %s + %s", a, b)
 	}
 	return s, nil
+}
+
+// SubMoney returns a − b, or an error when the difference does not fit in 64 bits.
+func SubMoney(a, b Money) (Money, error) {
+	s := a - b
+	if (b < 0 && s < a) || (b > 0 && s > a) {
+		return 0, Errorf(EINVALID, "money difference overflows: %s − %s", a, b)
+	}
+	return s, nil
+}
+
+// MoneySum adds and subtracts amounts exactly, like AddMoney, but keeps going: once a step overflows
+// the sum is marked overflowed for good (later steps cannot wrap it back into range) and Err reports
+// it. The zero value is an empty sum. It lets a loop over lines or deals add without an error check
+// on every step and still never return a wrapped total.
+type MoneySum struct {
+	total    Money
+	overflow bool
+}
+
+// Add adds m to the sum.
+func (s *MoneySum) Add(m Money) {
+	if s.overflow {
+		return
+	}
+	t, err := AddMoney(s.total, m)
+	s.total, s.overflow = t, err != nil
+}
+
+// Sub subtracts m from the sum.
+func (s *MoneySum) Sub(m Money) {
+	if s.overflow {
+		return
+	}
+	t, err := SubMoney(s.total, m)
+	s.total, s.overflow = t, err != nil
+}
+
+// Overflowed reports whether a step of the sum left the 64-bit range.
+func (s *MoneySum) Overflowed() bool { return s.overflow }
+
+// Total returns the sum and, when it overflowed, an EINVALID error "<what> total past the money
+// range" (the total is then 0, never a wrapped number).
+func (s *MoneySum) Total(what string) (Money, error) {
+	if s.overflow {
+		return 0, MoneyRangeError(what)
+	}
+	return s.total, nil
+}
+
+// MoneyRangeError is the error a money sum past the 64-bit range answers, naming what it totals.
+func MoneyRangeError(what string) error {
+	return Errorf(EINVALID, "%s total past the money range (the sum of amounts exceeds ±9,223,372,036,854,775,807 minor units)", what)
+}
+
+// SumMoney returns the sum of ms, or MoneyRangeError(what) when it leaves the 64-bit range at any step.
+func SumMoney(what string, ms ...Money) (Money, error) {
+	var s MoneySum
+	for _, m := range ms {
+		s.Add(m)
+	}
+	return s.Total(what)
 }
 
 // Text length limits, in characters (Unicode code points). The API documents them as maxLength and

@@ -18,15 +18,16 @@ import (
 // Adjustments already paid for the closed period since it closed count as paid for it, so a deal
 // changed twice is adjusted by the second change only. Pass them either inside frozen's statements
 // (lines whose AdjustsPeriod is frozen.Period) or as already — not both. Lines adjusting other
-// periods are ignored. Adjustments move money, not attainment: their quota credit is zero.
-func Adjust(frozen *Result, recalculated *Result, open Period, already ...Line) []Line {
+// periods are ignored. Adjustments move money, not attainment: their quota credit is zero. It returns
+// an EINVALID error when what a deal paid or should pay, or the difference, leaves the money range.
+func Adjust(frozen *Result, recalculated *Result, open Period, already ...Line) ([]Line, error) {
 	type key struct {
 		kind  PayeeKind
 		payee int64
 		opp   int64
 	}
 	type sums struct {
-		paid, due   tandem.Money
+		paid, due   tandem.MoneySum
 		ext         string
 		attribution tandem.Attribution
 	}
@@ -52,25 +53,41 @@ func Adjust(frozen *Result, recalculated *Result, open Period, already ...Line) 
 	closed := frozen.Period
 	each(frozen, func(l *Line) {
 		if l.AdjustsPeriod == "" || l.AdjustsPeriod == closed {
-			get(l).paid += l.Amount
+			get(l).paid.Add(l.Amount)
 		}
 	})
 	for i := range already {
 		if l := &already[i]; l.AdjustsPeriod == closed {
-			get(l).paid += l.Amount
+			get(l).paid.Add(l.Amount)
 		}
 	}
 	each(recalculated, func(l *Line) {
 		if l.AdjustsPeriod == "" {
 			s := get(l)
-			s.due += l.Amount
+			s.due.Add(l.Amount)
 			s.ext, s.attribution = l.DealExternal, l.Attribution
 		}
 	})
+	type diff struct{ paid, due, diff tandem.Money }
+	diffs := make(map[key]diff, len(m))
 	keys := make([]key, 0, len(m))
 	for k, s := range m {
-		if s.paid != s.due {
+		what := fmt.Sprintf("%s %d's pay on deal %d", k.kind, k.payee, k.opp)
+		paid, err := s.paid.Total(what + " in " + closed)
+		if err != nil {
+			return nil, err
+		}
+		due, err := s.due.Total(what + " recalculated")
+		if err != nil {
+			return nil, err
+		}
+		d, err := tandem.SubMoney(due, paid)
+		if err != nil {
+			return nil, tandem.MoneyRangeError(what + " adjustment")
+		}
+		if d != 0 {
 			keys = append(keys, k)
+			diffs[k] = diff{paid, due, d}
 		}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
@@ -84,8 +101,8 @@ func Adjust(frozen *Result, recalculated *Result, open Period, already ...Line) 
 	})
 	out := make([]Line, 0, len(keys))
 	for _, k := range keys {
-		s := m[k]
-		diff := s.due - s.paid
+		s, dd := m[k], diffs[k]
+		diff := dd.diff
 		l := Line{Period: open.ID, PayeeKind: k.kind, PayeeID: k.payee, OpportunityID: k.opp, DealExternal: s.ext,
 			Attribution: s.attribution, Amount: diff, Rule: ruleAdjustment, PlanVersion: recalculated.PlanVersion, AdjustsPeriod: closed}
 		l.Kind = LineAdjustment
@@ -94,15 +111,16 @@ func Adjust(frozen *Result, recalculated *Result, open Period, already ...Line) 
 			l.Kind, verb = LineClawback, "claws back the difference"
 		}
 		l.Explanation = fmt.Sprintf("The deal changed after %s closed: that period paid %s on it, recalculated under plan %s it pays %s; %s, %s, in %s.",
-			closed, s.paid, recalculated.PlanVersion, s.due, verb, diff, open.ID)
+			closed, dd.paid, recalculated.PlanVersion, dd.due, verb, diff, open.ID)
 		out = append(out, l)
 	}
-	return out
+	return out, nil
 }
 
 // WithAdjustments adds adjustment and clawback lines to the open period's statements in res (res must
 // be that period's result), creating a statement for a payee that has none (its name is then empty),
-// and recomputes the totals. It returns an EINVALID error when a line is dated in another period.
+// and recomputes the totals. It returns an EINVALID error when a line is dated in another period, or
+// when a statement's total with its adjustments leaves the money range (res is then unchanged).
 func WithAdjustments(res *Result, adj []Line) error {
 	for _, l := range adj {
 		if l.Period != res.Period {
@@ -110,6 +128,29 @@ func WithAdjustments(res *Result, adj []Line) error {
 		}
 		if l.PayeeKind != PayeeAE && l.PayeeKind != PayeePartner {
 			return tandem.FieldError("payee_kind", "%q is not ae or partner", l.PayeeKind)
+		}
+	}
+	// Check every total first, so an overflow leaves res as it was.
+	type payee struct {
+		kind PayeeKind
+		id   int64
+	}
+	totals := map[payee]*tandem.MoneySum{}
+	for _, sts := range [][]Statement{res.AEs, res.Partners} {
+		for _, st := range sts {
+			totals[payee{st.PayeeKind, st.PayeeID}] = &tandem.MoneySum{}
+			totals[payee{st.PayeeKind, st.PayeeID}].Add(st.Total)
+		}
+	}
+	for _, l := range adj {
+		t := totals[payee{l.PayeeKind, l.PayeeID}]
+		if t == nil {
+			t = &tandem.MoneySum{}
+			totals[payee{l.PayeeKind, l.PayeeID}] = t
+		}
+		t.Add(l.Amount)
+		if t.Overflowed() {
+			return tandem.MoneyRangeError(fmt.Sprintf("%s %d's statement", l.PayeeKind, l.PayeeID))
 		}
 	}
 	for _, l := range adj {

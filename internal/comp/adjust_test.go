@@ -80,7 +80,10 @@ func TestClawbackAfterClosedPeriod(t *testing.T) {
 	changed := q2Input()
 	changed.Deals[1].ACV = tandem.Major(150_000)
 	recalculated := mustCalculate(t, Default(), changed)
-	adj := Adjust(frozen, recalculated, q3)
+	adj, err := Adjust(frozen, recalculated, q3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []wantLine{
 		{1, 2, LineClawback, 0, 0, -tandem.Major(6_000), 0, "adjustment"},
 		{goldReseller, 2, LineClawback, 0, 0, -tandem.Major(12_500), 0, "adjustment"},
@@ -131,7 +134,7 @@ func TestClawbackAfterClosedPeriod(t *testing.T) {
 	// A second change (back up to $180,000) is adjusted against what was already paid, the original
 	// plus the clawback: AE +$3,600 (12 % of $30,000), partner +$7,500 (25 % of $30,000).
 	changed.Deals[1].ACV = tandem.Major(180_000)
-	again := Adjust(frozen, mustCalculate(t, Default(), changed), Period{ID: "2026-Q4"}, adj...)
+	again := mustAdjust(t, frozen, mustCalculate(t, Default(), changed), Period{ID: "2026-Q4"}, adj...)
 	want = []wantLine{
 		{1, 2, LineAdjustment, 0, 0, tandem.Major(3_600), 0, "adjustment"},
 		{goldReseller, 2, LineAdjustment, 0, 0, tandem.Major(7_500), 0, "adjustment"},
@@ -139,7 +142,7 @@ func TestClawbackAfterClosedPeriod(t *testing.T) {
 	if diff := cmp.Diff(want, linesOf(&Result{AEs: []Statement{{Lines: again}}})); diff != "" {
 		t.Errorf("second adjustment (-want +got):\n%s", diff)
 	}
-	if adj := Adjust(frozen, mustCalculate(t, Default(), q2Input()), q3); len(adj) != 0 {
+	if adj := mustAdjust(t, frozen, mustCalculate(t, Default(), q2Input()), q3); len(adj) != 0 {
 		t.Errorf("no change, yet adjustments %+v", adj)
 	}
 }
@@ -149,7 +152,10 @@ func TestAdjustNewPayee(t *testing.T) {
 	frozen := mustCalculate(t, Default(), q2Input())
 	changed := q2Input()
 	changed.Deals[1].PartnerID = silverReferral // the deal moved to another partner after close
-	adj := Adjust(frozen, mustCalculate(t, Default(), changed), q3)
+	adj, err := Adjust(frozen, mustCalculate(t, Default(), changed), q3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	open := &Result{Period: q3.ID, PlanVersion: "2026.1"}
 	if err := WithAdjustments(open, adj); err != nil {
 		t.Fatal(err)
@@ -202,7 +208,10 @@ func TestCompare(t *testing.T) {
 	}}
 	draft := mustPlan(t, `version: "2026.1"`, `version: "2027.1-draft"`, `base_rate: "8%"`, `base_rate: "10%"`,
 		`gold: {resale: "20%"`, `gold: {resale: "18%"`, `{from: "100000", to: "250000", amount: "1000"}`, `{from: "100000", to: "250000", amount: "1250"}`)
-	w := Compare(mustCalculate(t, Default(), in), mustCalculate(t, draft, in))
+	w, err := Compare(mustCalculate(t, Default(), in), mustCalculate(t, draft, in))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Base: commission 8 % of $300,000 = $24,000, SPIFF $1,000, margin 20 % of $200,000 = $40,000.
 	// Draft: commission $30,000, SPIFF $1,250, margin $36,000.
 	want := WhatIf{
@@ -231,7 +240,7 @@ func TestAdjustBaselineInsideFrozen(t *testing.T) {
 	frozen := mustCalculate(t, Default(), q2Input())
 	changed := q2Input()
 	changed.Deals[1].ACV = tandem.Major(150_000)
-	first := Adjust(frozen, mustCalculate(t, Default(), changed), q3)
+	first := mustAdjust(t, frozen, mustCalculate(t, Default(), changed), q3)
 	base := mustCalculate(t, Default(), q2Input())
 	for _, l := range first {
 		sts := base.AEs
@@ -246,7 +255,16 @@ func TestAdjustBaselineInsideFrozen(t *testing.T) {
 	}
 	changed.Deals[1].ACV = tandem.Major(180_000)
 	now := mustCalculate(t, Default(), changed)
-	if a, b := Adjust(base, now, Period{ID: "2026-Q4"}), Adjust(frozen, now, Period{ID: "2026-Q4"}, first...); !cmp.Equal(a, b) {
+	if a, b := mustAdjust(t, base, now, Period{ID: "2026-Q4"}), mustAdjust(t, frozen, now, Period{ID: "2026-Q4"}, first...); !cmp.Equal(a, b) {
 		t.Errorf("baseline inside frozen %+v\nbaseline as already %+v", a, b)
 	}
+}
+
+func mustAdjust(t *testing.T, frozen, recalculated *Result, open Period, already ...Line) []Line {
+	t.Helper()
+	adj, err := Adjust(frozen, recalculated, open, already...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return adj
 }

@@ -3,6 +3,7 @@ package comp
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/big"
 	"math/bits"
 	"slices"
@@ -44,8 +45,10 @@ func Calculate(p *Plan, in Input) (*Result, error) {
 		return nil, err
 	}
 	c.explanations()
-	c.run(in.Deals)
-	return c.result(), nil
+	if err := c.run(in.Deals); err != nil {
+		return nil, err
+	}
+	return c.result()
 }
 
 // calc is one calculation's working state.
@@ -398,8 +401,10 @@ func convert(acv tandem.Money, fx *big.Rat, discountBP int) (list, net tandem.Mo
 	return tandem.Money(divHalfEven(p1, den)), tandem.Money(divHalfEven(p2, d2)), true
 }
 
-// run pays every deal in close-date order.
-func (c *calc) run(deals []Deal) {
+// run pays every deal in close-date order. It returns an EINVALID error when a running sum (an AE's
+// quota credit, a deal's partner pay or gross profit) leaves the 64-bit money range: that takes deals
+// far past MaxAmount, written before the range was enforced, and a wrapped number would be paid.
+func (c *calc) run(deals []Deal) error {
 	p := c.plan
 	cur := p.currency
 	ver, pid := p.version, c.period.ID
@@ -430,6 +435,9 @@ func (c *calc) run(deals []Deal) {
 			st := &c.aeState[a]
 			base.PayeeKind, base.PayeeID = PayeeAE, c.aes[a].UserID
 			credit := mulBP(aeBasis, p.ae.QuotaCreditBasisPoints[ai])
+			if _, err := tandem.AddMoney(st.cum, credit); err != nil {
+				return tandem.MoneyRangeError(fmt.Sprintf("AE %d's quota credit", c.aes[a].UserID))
+			}
 			spiff, band := tandem.Money(0), -1
 			if d.Attribution == tandem.AttributionPartnerLed {
 				v := net
@@ -442,9 +450,13 @@ func (c *calc) run(deals []Deal) {
 				}
 			}
 			if d.Cannibalisation {
-				var would tandem.Money
+				var ws tandem.MoneySum
 				for _, pc := range c.pieces(st, credit, c.scratch[:0]) {
-					would += mulBP(pc.amount, pc.rate)
+					ws.Add(mulBP(pc.amount, pc.rate))
+				}
+				would, err := ws.Total(fmt.Sprintf("deal %d's forfeited commission", d.OpportunityID))
+				if err != nil {
+					return err
 				}
 				l := base
 				l.Kind, l.Basis, l.Rule = LineForfeit, credit, ruleForfeit
@@ -532,13 +544,26 @@ func (c *calc) run(deals []Deal) {
 					l.Explanation = note + l.Explanation
 				}
 				c.ptLines[pi] = append(c.ptLines[pi], l)
-				pr.PartnerMargin += l.Amount
+				m, err := tandem.AddMoney(pr.PartnerMargin, l.Amount)
+				if err != nil {
+					return tandem.MoneyRangeError(fmt.Sprintf("deal %d's partner margin", d.OpportunityID))
+				}
+				pr.PartnerMargin = m
 			}
 			pr.MDF = mulBP(net, p.partner.MDFBasisPoints)
 		}
-		pr.GrossProfit = net - pr.PartnerMargin - pr.SPIFF - pr.MDF - pr.COGS
+		var gp tandem.MoneySum
+		gp.Add(net)
+		for _, cost := range [...]tandem.Money{pr.PartnerMargin, pr.SPIFF, pr.MDF, pr.COGS} {
+			gp.Sub(cost)
+		}
+		var err error
+		if pr.GrossProfit, err = gp.Total(fmt.Sprintf("deal %d's gross profit", d.OpportunityID)); err != nil {
+			return err
+		}
 		c.profit[c.profitPos[idx]] = pr
 	}
+	return nil
 }
 
 // piece is a part of a deal's quota credit that falls in one commission band.
@@ -591,30 +616,62 @@ func (s *SPIFFRules) band(v tandem.Money) int {
 	return -1
 }
 
-func (c *calc) result() *Result {
+// result builds the statements. A statement's credit and total are checked sums: past the 64-bit
+// money range it returns an EINVALID error naming the payee, never a wrapped (negative) total.
+func (c *calc) result() (*Result, error) {
 	res := &Result{PlanVersion: c.plan.version, Period: c.period.ID, Profit: c.profit,
 		AEs: make([]Statement, len(c.aes)), Partners: make([]Statement, len(c.partners))}
 	for i, ae := range c.aes {
 		st := &c.aeState[i]
 		s := Statement{Period: c.period.ID, PayeeKind: PayeeAE, PayeeID: ae.UserID, Name: ae.Name,
 			Quota: st.quota, PerformanceReview: st.review, Lines: st.lines}
+		var credit, total tandem.MoneySum
 		for _, l := range st.lines {
-			s.Credit += l.QuotaCredit
-			s.Total += l.Amount
+			credit.Add(l.QuotaCredit)
+			total.Add(l.Amount)
+		}
+		var err error
+		if s.Credit, err = credit.Total(fmt.Sprintf("AE %d's quota credit", ae.UserID)); err != nil {
+			return nil, err
+		}
+		if s.Total, err = total.Total(fmt.Sprintf("AE %d's statement", ae.UserID)); err != nil {
+			return nil, err
 		}
 		if st.quota > 0 {
-			s.AttainmentBasisPoints = int(divHalfEven(int64(s.Credit)*10000, int64(st.quota)))
+			s.AttainmentBasisPoints = attainment(s.Credit, st.quota)
 		}
 		res.AEs[i] = s
 	}
 	for i, pt := range c.partners {
 		s := Statement{Period: c.period.ID, PayeeKind: PayeePartner, PayeeID: pt.ID, Name: pt.Name, Lines: c.ptLines[i]}
+		var total tandem.MoneySum
 		for _, l := range s.Lines {
-			s.Total += l.Amount
+			total.Add(l.Amount)
+		}
+		var err error
+		if s.Total, err = total.Total(fmt.Sprintf("partner %d's statement", pt.ID)); err != nil {
+			return nil, err
 		}
 		res.Partners[i] = s
 	}
-	return res
+	return res, nil
+}
+
+// attainment returns credit / quota in basis points rounded half to even (quota > 0). Credit × 10000
+// overflows 64 bits past 9.2 × 10^14 minor units, so larger credits are divided exactly with big.Int;
+// the result saturates at the largest int rather than wrap.
+func attainment(credit, quota tandem.Money) int {
+	if credit < maxExact && credit > -maxExact {
+		return int(divHalfEven(int64(credit)*10000, int64(quota)))
+	}
+	r := tandem.RoundHalfEven(big.NewRat(0, 1).SetFrac(new(big.Int).Mul(big.NewInt(int64(credit)), big.NewInt(10000)), big.NewInt(int64(quota))))
+	if !r.IsInt64() {
+		if r.Sign() < 0 {
+			return math.MinInt
+		}
+		return math.MaxInt
+	}
+	return int(r.Int64())
 }
 
 // divHalfEven returns n / d rounded half to even; d > 0.

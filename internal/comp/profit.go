@@ -2,6 +2,7 @@ package comp
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -21,21 +22,33 @@ type ProfitRollup struct {
 	GrossProfit   tandem.Money `json:"gross_profit"`
 }
 
-// Add counts deal d in r and adds each of its amounts to r's.
-func (r *ProfitRollup) Add(d DealProfit) {
-	r.Deals++
-	r.ACV += d.ACV
-	r.Discount += d.Discount
-	r.PartnerMargin += d.PartnerMargin
-	r.SPIFF += d.SPIFF
-	r.MDF += d.MDF
-	r.COGS += d.COGS
-	r.GrossProfit += d.GrossProfit
+// Add counts deal d in r and adds each of its amounts to r's. It returns an EINVALID error naming the
+// column when a sum would leave the money range; r is then unchanged.
+func (r *ProfitRollup) Add(d DealProfit) error {
+	next := *r
+	next.Deals++
+	for _, col := range []struct {
+		name string
+		sum  *tandem.Money
+		add  tandem.Money
+	}{
+		{"ACV", &next.ACV, d.ACV}, {"discount", &next.Discount, d.Discount},
+		{"partner margin", &next.PartnerMargin, d.PartnerMargin}, {"SPIFF", &next.SPIFF, d.SPIFF},
+		{"MDF", &next.MDF, d.MDF}, {"COGS", &next.COGS, d.COGS}, {"gross profit", &next.GrossProfit, d.GrossProfit},
+	} {
+		s, err := tandem.AddMoney(*col.sum, col.add)
+		if err != nil {
+			return tandem.MoneyRangeError(col.name)
+		}
+		*col.sum = s
+	}
+	*r = next
+	return nil
 }
 
 // Rollup sums deal profit by "owner", "territory", "partner" or "motion". Rows are ordered by key
 // (numerically for ids); every column is the exact sum of the deals' columns. It returns an EINVALID
-// error for another grouping.
+// error for another grouping, and one naming the row and column when a sum leaves the money range.
 func Rollup(profit []DealProfit, by string) ([]ProfitRollup, error) {
 	var key func(*DealProfit) (int64, string)
 	switch by {
@@ -66,7 +79,9 @@ func Rollup(profit []DealProfit, by string) ([]ProfitRollup, error) {
 			}
 			rows[k{id, s}] = r
 		}
-		r.Add(*d)
+		if err := r.Add(*d); err != nil {
+			return nil, fmt.Errorf("gross profit by %s, row %s: %w", by, r.Key, err)
+		}
 	}
 	keys := make([]k, 0, len(rows))
 	for kk := range rows {

@@ -16,7 +16,9 @@ func TestProfitRollupAdd(t *testing.T) {
 	}
 	r := ProfitRollup{Key: "k"}
 	for _, d := range deals {
-		r.Add(d)
+		if err := r.Add(d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := ProfitRollup{Key: "k", Deals: 2, ACV: 15_000, Discount: 1_001, PartnerMargin: 902, SPIFF: 53, MDF: 34,
 		COGS: 1_505, GrossProfit: tandem.Money(6_513)}

@@ -2,6 +2,7 @@ package comp
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -28,8 +29,26 @@ type CostTotals struct {
 	CostOfSale    tandem.Money `json:"cost_of_sale"`
 }
 
-func (t CostTotals) sub(o CostTotals) CostTotals {
-	return CostTotals{t.Commission - o.Commission, t.SPIFF - o.SPIFF, t.AEPay - o.AEPay, t.PartnerMargin - o.PartnerMargin, t.CostOfSale - o.CostOfSale}
+func (t CostTotals) sub(o CostTotals) (CostTotals, error) {
+	var out CostTotals
+	for _, c := range []struct {
+		name     string
+		into     *tandem.Money
+		from, by tandem.Money
+	}{
+		{"commission change", &out.Commission, t.Commission, o.Commission},
+		{"SPIFF change", &out.SPIFF, t.SPIFF, o.SPIFF},
+		{"AE pay change", &out.AEPay, t.AEPay, o.AEPay},
+		{"partner margin change", &out.PartnerMargin, t.PartnerMargin, o.PartnerMargin},
+		{"cost of sale change", &out.CostOfSale, t.CostOfSale, o.CostOfSale},
+	} {
+		d, err := tandem.SubMoney(c.from, c.by)
+		if err != nil {
+			return CostTotals{}, tandem.MoneyRangeError(c.name)
+		}
+		*c.into = d
+	}
+	return out, nil
 }
 
 // WhatIf compares the same deals paid under a base plan and a draft plan.
@@ -45,11 +64,14 @@ type WhatIf struct {
 
 // Compare compares one period calculated under the base plan and under a draft plan (Calculate with
 // the same input and each plan).
-func Compare(base, draft *Result) WhatIf { return CompareAll([]*Result{base}, []*Result{draft}) }
+func Compare(base, draft *Result) (WhatIf, error) {
+	return CompareAll([]*Result{base}, []*Result{draft})
+}
 
 // CompareAll compares several periods (say, last year's four quarters) calculated under the base plan
-// and under a draft plan, per AE, per partner and in total.
-func CompareAll(base, draft []*Result) WhatIf {
+// and under a draft plan, per AE, per partner and in total. Every total is a checked sum: past the
+// money range it returns an EINVALID error naming the total.
+func CompareAll(base, draft []*Result) (WhatIf, error) {
 	var w WhatIf
 	if len(base) > 0 {
 		w.BasePlanVersion = base[0].PlanVersion
@@ -62,7 +84,20 @@ func CompareAll(base, draft []*Result) WhatIf {
 		id   int64
 	}
 	changes := map[key]*PayeeChange{}
-	add := func(results []*Result, totals *CostTotals, into func(*PayeeChange) *tandem.Money) {
+	// acc adds m to *into; the first sum past the money range is kept in err and ends the comparison.
+	var err error
+	acc := func(what string, into *tandem.Money, m tandem.Money) {
+		if err != nil {
+			return
+		}
+		s, e := tandem.AddMoney(*into, m)
+		if e != nil {
+			err = tandem.MoneyRangeError(what)
+			return
+		}
+		*into = s
+	}
+	add := func(plan string, results []*Result, totals *CostTotals, into func(*PayeeChange) *tandem.Money) {
 		for _, res := range results {
 			for _, sts := range [][]Statement{res.AEs, res.Partners} {
 				for i := range sts {
@@ -76,35 +111,45 @@ func CompareAll(base, draft []*Result) WhatIf {
 					if pc.Name == "" {
 						pc.Name = st.Name
 					}
-					*into(pc) += st.Total
+					acc(fmt.Sprintf("%s plan's %s %d pay", plan, st.PayeeKind, st.PayeeID), into(pc), st.Total)
 					for _, l := range st.Lines {
 						switch l.Kind {
 						case LineCommission, LineAccelerator:
-							totals.Commission += l.Amount
+							acc(plan+" plan's commission", &totals.Commission, l.Amount)
 						case LineSPIFF:
-							totals.SPIFF += l.Amount
+							acc(plan+" plan's SPIFF", &totals.SPIFF, l.Amount)
 						case LinePartnerMargin, LineRegistrationBonus:
-							totals.PartnerMargin += l.Amount
+							acc(plan+" plan's partner margin", &totals.PartnerMargin, l.Amount)
 						case LineAdjustment, LineClawback:
 							if l.PayeeKind == PayeePartner {
-								totals.PartnerMargin += l.Amount
+								acc(plan+" plan's partner margin", &totals.PartnerMargin, l.Amount)
 							} else {
-								totals.Commission += l.Amount
+								acc(plan+" plan's commission", &totals.Commission, l.Amount)
 							}
 						}
 					}
 				}
 			}
 		}
-		totals.AEPay = totals.Commission + totals.SPIFF
-		totals.CostOfSale = totals.Commission + totals.SPIFF + totals.PartnerMargin
+		totals.AEPay, totals.CostOfSale = 0, 0
+		acc(plan+" plan's AE pay", &totals.AEPay, totals.Commission)
+		acc(plan+" plan's AE pay", &totals.AEPay, totals.SPIFF)
+		acc(plan+" plan's cost of sale", &totals.CostOfSale, totals.AEPay)
+		acc(plan+" plan's cost of sale", &totals.CostOfSale, totals.PartnerMargin)
 	}
-	add(base, &w.Base, func(pc *PayeeChange) *tandem.Money { return &pc.Base })
-	add(draft, &w.Draft, func(pc *PayeeChange) *tandem.Money { return &pc.Draft })
-	w.Change = w.Draft.sub(w.Base)
+	add("the base", base, &w.Base, func(pc *PayeeChange) *tandem.Money { return &pc.Base })
+	add("the draft", draft, &w.Draft, func(pc *PayeeChange) *tandem.Money { return &pc.Draft })
+	if err != nil {
+		return WhatIf{}, err
+	}
+	if w.Change, err = w.Draft.sub(w.Base); err != nil {
+		return WhatIf{}, err
+	}
 	w.AEs, w.Partners = []PayeeChange{}, []PayeeChange{}
 	for _, pc := range changes {
-		pc.Change = pc.Draft - pc.Base
+		if pc.Change, err = tandem.SubMoney(pc.Draft, pc.Base); err != nil {
+			return WhatIf{}, tandem.MoneyRangeError(fmt.Sprintf("%s %d's pay change", pc.PayeeKind, pc.PayeeID))
+		}
 		if pc.PayeeKind == PayeeAE {
 			w.AEs = append(w.AEs, *pc)
 		} else {
@@ -114,5 +159,5 @@ func CompareAll(base, draft []*Result) WhatIf {
 	byID := func(a, b PayeeChange) int { return cmp.Compare(a.PayeeID, b.PayeeID) }
 	slices.SortFunc(w.AEs, byID)
 	slices.SortFunc(w.Partners, byID)
-	return w
+	return w, nil
 }

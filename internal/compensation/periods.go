@@ -299,19 +299,26 @@ func onlyPayee(res *tandem.CompResult, payee tandem.CompPayee) *tandem.CompResul
 }
 
 // stripAdjustments returns st without the adjustment lines it paid for earlier periods: what it paid
-// for its own period's deals.
-func stripAdjustments(st tandem.CompStatement) tandem.CompStatement {
+// for its own period's deals, and extra lines appended. The total is a checked sum: past the money
+// range it returns an EINVALID error naming the statement.
+func stripAdjustments(st tandem.CompStatement, extra ...tandem.CompLine) (tandem.CompStatement, error) {
 	out := st
-	out.Lines = make([]tandem.CompLine, 0, len(st.Lines))
-	out.Total = 0
+	out.Lines = make([]tandem.CompLine, 0, len(st.Lines)+len(extra))
+	var total tandem.MoneySum
 	for _, l := range st.Lines {
 		if l.AdjustsPeriod != "" {
 			continue
 		}
 		out.Lines = append(out.Lines, l)
-		out.Total += l.Amount
+		total.Add(l.Amount)
 	}
-	return out
+	for _, l := range extra {
+		out.Lines = append(out.Lines, l)
+		total.Add(l.Amount)
+	}
+	var err error
+	out.Total, err = total.Total(fmt.Sprintf("%s %s %d's statement", st.Period, st.PayeeKind, st.PayeeID))
+	return out, err
 }
 
 // adjustments returns the adjustment and clawback lines that land in open period p (one payee's when
@@ -378,10 +385,9 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 			for _, s := range list {
 				key := tandem.CompPayee{Kind: s.PayeeKind, ID: s.PayeeID}
 				seen[key] = true
-				own := stripAdjustments(s)
-				for _, l := range extra[cp.ID][key] {
-					own.Lines = append(own.Lines, l)
-					own.Total += l.Amount
+				own, err := stripAdjustments(s, extra[cp.ID][key]...)
+				if err != nil {
+					return nil, err
 				}
 				addStatement(base, own)
 			}
@@ -390,9 +396,9 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 			if seen[key] {
 				continue
 			}
-			s := tandem.CompStatement{Period: cp.ID, PayeeKind: key.Kind, PayeeID: key.ID, Lines: lines}
-			for _, l := range lines {
-				s.Total += l.Amount
+			s, err := stripAdjustments(tandem.CompStatement{Period: cp.ID, PayeeKind: key.Kind, PayeeID: key.ID}, lines...)
+			if err != nil {
+				return nil, err
 			}
 			addStatement(base, s)
 		}
@@ -411,7 +417,11 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 		if payee != nil {
 			now = onlyPayee(now, *payee)
 		}
-		out = append(out, comp.Adjust(base, now, p)...)
+		adj, err := comp.Adjust(base, now, p)
+		if err != nil {
+			return nil, fmt.Errorf("adjust closed period %s: %w", cp.ID, err)
+		}
+		out = append(out, adj...)
 	}
 	return out, nil
 }

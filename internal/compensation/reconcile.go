@@ -3,6 +3,7 @@ package compensation
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -72,15 +73,22 @@ func Reconcile(ctx context.Context, st Store, actor tandem.Actor, id string) (*R
 	}
 	for _, po := range payouts {
 		l := get(po.Payee)
-		l.Paid += po.Amount
+		paid, err := tandem.AddMoney(l.Paid, po.Amount)
+		if err != nil {
+			return nil, tandem.MoneyRangeError(fmt.Sprintf("%s: payouts to %s %d", p.ID, po.Payee.Kind, po.Payee.ID))
+		}
+		l.Paid = paid
 		l.References = append(l.References, po.Reference)
 		if l.Name == "" {
 			l.Name = po.Name
 		}
 	}
 	out := &Reconciliation{Period: p.ID, Differences: []ReconLine{}, MatchedPayees: []ReconLine{}}
+	var expected, paid tandem.MoneySum
 	for _, l := range lines {
-		l.Difference = l.Paid - l.Expected
+		if l.Difference, err = tandem.SubMoney(l.Paid, l.Expected); err != nil {
+			return nil, tandem.MoneyRangeError(fmt.Sprintf("%s: the difference for %s %d", p.ID, l.PayeeKind, l.PayeeID))
+		}
 		switch {
 		case l.Difference == 0:
 			l.Status = ReconMatched
@@ -93,8 +101,8 @@ func Reconcile(ctx context.Context, st Store, actor tandem.Actor, id string) (*R
 		default:
 			l.Status = ReconOverpaid
 		}
-		out.Expected += l.Expected
-		out.Paid += l.Paid
+		expected.Add(l.Expected)
+		paid.Add(l.Paid)
 		if l.Status == ReconMatched {
 			out.Matched++
 			out.MatchedPayees = append(out.MatchedPayees, *l)
@@ -102,7 +110,15 @@ func Reconcile(ctx context.Context, st Store, actor tandem.Actor, id string) (*R
 			out.Differences = append(out.Differences, *l)
 		}
 	}
-	out.Difference = out.Paid - out.Expected
+	if out.Expected, err = expected.Total(p.ID + ": expected pay"); err != nil {
+		return nil, err
+	}
+	if out.Paid, err = paid.Total(p.ID + ": payouts"); err != nil {
+		return nil, err
+	}
+	if out.Difference, err = tandem.SubMoney(out.Paid, out.Expected); err != nil {
+		return nil, tandem.MoneyRangeError(p.ID + ": the difference")
+	}
 	order := func(a, b ReconLine) int {
 		if c := cmp.Compare(a.PayeeKind, b.PayeeKind); c != 0 {
 			return c

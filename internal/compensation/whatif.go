@@ -89,7 +89,9 @@ func WhatIf(ctx context.Context, st Store, actor tandem.Actor, draftSource, from
 		rep.BasePlanVersions = append(rep.BasePlanVersions, plan.Version())
 		bases, drafts = append(bases, base), append(drafts, d)
 	}
-	rep.WhatIf = comp.CompareAll(bases, drafts)
+	if rep.WhatIf, err = comp.CompareAll(bases, drafts); err != nil {
+		return nil, fmt.Errorf("what-if: %w", err)
+	}
 	return rep, nil
 }
 
@@ -138,7 +140,9 @@ func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by strin
 	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []tandem.DealProfit{}, Rows: []GrossProfitRow{}}
 	rep.Total.Key = "total"
 	for i := range res.Profit {
-		rep.Total.Add(res.Profit[i])
+		if err := rep.Total.Add(res.Profit[i]); err != nil {
+			return nil, fmt.Errorf("gross profit of %s: %w", p.ID, err)
+		}
 	}
 	if by == "deal" {
 		rep.Deals = append(rep.Deals, res.Profit...)

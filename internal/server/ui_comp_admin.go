@@ -578,7 +578,9 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		for _, dp := range deals {
-			sum.Add(dp)
+			if err := sum.Add(dp); err != nil {
+				return err
+			}
 		}
 		if len(deals) > profitDealRows {
 			d.Capped = len(deals)
@@ -587,7 +589,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, dp := range deals {
 			var one comp.ProfitRollup
-			one.Add(dp)
+			_ = one.Add(dp) // one deal added to zero cannot leave the range
 			row := f.profitRow(dp.ExternalID, one)
 			row.Link = "/opportunities/" + strconv.FormatInt(dp.OpportunityID, 10)
 			row.Motion, row.Rep, row.Partner = string(dp.Motion), repNames[dp.OwnerID], partners[dp.PartnerID]

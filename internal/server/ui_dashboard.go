@@ -23,15 +23,21 @@ type tally struct {
 	// Shown: the count with thousands separators, the ACV as a dashboard shows it ("$12.4M") and
 	// exactly.
 	CountText, ACVShort, ACVExact string
+
+	sum tandem.MoneySum // ACV as a checked sum: past the money range the tally says so, never wraps
 }
 
 func (t *tally) add(n int, acv tandem.Money) {
 	t.Count += n
-	t.ACV += acv
+	t.sum.Add(acv)
+	t.ACV, _ = t.sum.Total("ACV") // 0 once overflowed; text shows why
 }
 
 func (t *tally) text(currency string) {
 	t.CountText, t.ACVShort, t.ACVExact = count(t.Count), shortMoney(t.ACV, currency), t.ACV.Format(currency)
+	if t.sum.Overflowed() {
+		t.ACVShort, t.ACVExact = "past the money range", "ACV total past the money range"
+	}
 }
 
 // tableRow is one motion's line of a dashboard table, or the totals line (Motion "", Label "Total").

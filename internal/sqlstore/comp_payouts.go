@@ -63,10 +63,15 @@ func (s *Store) StorePayouts(ctx context.Context, actor tandem.Actor, fileName s
 		return nil, err
 	}
 	imp := &PayoutImport{FileName: fileName, Rows: len(rows), ImportedBy: actor.UserID}
+	var total tandem.MoneySum
 	for _, row := range rows {
-		imp.Total += row.Amount
+		total.Add(row.Amount)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+	var err error
+	if imp.Total, err = total.Total(fileName + ": the payouts'"); err != nil {
+		return nil, err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		imp.ImportedAt = now
 		if err := tx.QueryRowContext(ctx, `INSERT INTO comp_payout_imports (file_name, rows, total, imported_at, imported_by)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, fileName, len(rows), int64(imp.Total), now.UnixMicro(),
