@@ -175,7 +175,9 @@ type Totals struct {
 	Available tandem.Money
 }
 
-// Totals sums the fund's requests by state.
+// Totals sums the fund's requests by state. The sums cannot leave the money range: Apply refuses any
+// request or approval past the available funds, so every total stays within the fund's budget, itself
+// a checked amount (at most tandem.MaxAmount).
 func (f Fund) Totals() Totals {
 	t := Totals{Budget: f.Budget.Amount}
 	for _, r := range f.Requests {
