@@ -105,9 +105,10 @@ func (b *Book) index(id int64) (int, bool) {
 }
 
 // patch returns sorted (ascending by key, one entry per key) with the entries of the keys in changed
-// (ascending) replaced by fresh's, or dropped where fresh returns none. sorted is not modified; nil
+// (ascending) replaced by fresh's, or dropped where fresh returns none. sorted is not modified, and
+// returned itself when nothing differs (a change today leaves a past day's entries as they were); nil
 // when nothing is left.
-func patch[T any, K cmp.Ordered](sorted []T, key func(*T) K, changed []K, fresh func(K) (T, bool, error)) ([]T, error) {
+func patch[T comparable, K cmp.Ordered](sorted []T, key func(*T) K, changed []K, fresh func(K) (T, bool, error)) ([]T, error) {
 	out := make([]T, 0, len(sorted)+len(changed))
 	j := 0
 	add := func() error {
@@ -137,6 +138,9 @@ func patch[T any, K cmp.Ordered](sorted []T, key func(*T) K, changed []K, fresh 
 	}
 	if len(out) == 0 {
 		return nil, nil
+	}
+	if slices.Equal(out, sorted) {
+		return sorted, nil
 	}
 	return out, nil
 }
