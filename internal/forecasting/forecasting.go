@@ -569,7 +569,7 @@ func (b *Book) QuarterDeals(q forecast.Quarter, d forecast.Day) ([]DealRef, erro
 		return v.([]DealRef), nil
 	}
 	var out []DealRef
-	if v, changed, ok := b.lin.get(key, b.version); ok {
+	if v, changed, ok := b.lin.get(key, b.version, b.incrementalLimit()); ok {
 		fresh, err := b.freshStates(changed, d)
 		if err != nil {
 			return nil, err
@@ -755,8 +755,12 @@ type snapEntry struct {
 	deal forecast.SnapshotDeal
 }
 
-// snapshots is what a movement keeps: the quarter's relevant deals on each of its two days.
-type snapshots struct{ before, after []snapEntry }
+// snapshots is what a movement keeps: the quarter's relevant deals on each of its two days, by id,
+// and their waterfall.
+type snapshots struct {
+	before, after []snapEntry
+	moves         []forecast.Movement
+}
 
 func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
 	// Only deals in the quarter's open pipeline on either day move it: the others are left out before
@@ -777,7 +781,7 @@ func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 	}
 	key := memoKey{kind: "snapshots", q: q, from: from, to: to}
 	var snaps snapshots
-	if v, changed, ok := b.lin.get(key, b.version); ok {
+	if v, changed, ok := b.lin.get(key, b.version, b.incrementalLimit()); ok {
 		old := v.(snapshots)
 		before, err := b.freshStates(changed, from)
 		if err != nil {
@@ -804,6 +808,22 @@ func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 		byID := func(e *snapEntry) int64 { return e.id }
 		snaps.before, _ = patch(old.before, byID, changed, fresh(before))
 		snaps.after, _ = patch(old.after, byID, changed, fresh(after))
+		// Each deal's part of the waterfall depends on its own two snapshots: take the changed deals'
+		// old parts out and put their new ones in, rather than compare every deal again.
+		find := func(es []snapEntry, id int64) *forecast.SnapshotDeal {
+			if i, ok := slices.BinarySearchFunc(es, id, func(e snapEntry, id int64) int { return cmp.Compare(e.id, id) }); ok {
+				return &es[i].deal
+			}
+			return nil
+		}
+		snaps.moves = old.moves
+		for _, id := range changed {
+			was := [2]*forecast.SnapshotDeal{find(old.before, id), find(old.after, id)}
+			now := [2]*forecast.SnapshotDeal{find(snaps.before, id), find(snaps.after, id)}
+			if was[0] != nil || was[1] != nil || now[0] != nil || now[1] != nil {
+				snaps.moves = forecast.UpdateMovements(snaps.moves, q, was, now)
+			}
+		}
 	} else {
 		before, err := b.statesAsOf(from)
 		if err != nil {
@@ -831,14 +851,17 @@ func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 			return out
 		}
 		snaps = snapshots{before: snap(before), after: snap(after)}
+		deals := func(es []snapEntry) []forecast.SnapshotDeal {
+			out := make([]forecast.SnapshotDeal, len(es))
+			for i, e := range es {
+				out[i] = e.deal
+			}
+			return out
+		}
+		if snaps.moves, err = forecast.Movements(deals(snaps.before), deals(snaps.after), q); err != nil {
+			return nil, err
+		}
 	}
 	b.lin.put(key, b.version, snaps)
-	deals := func(es []snapEntry) []forecast.SnapshotDeal {
-		out := make([]forecast.SnapshotDeal, len(es))
-		for i, e := range es {
-			out[i] = e.deal
-		}
-		return out
-	}
-	return forecast.Movements(deals(snaps.before), deals(snaps.after), q)
+	return snaps.moves, nil
 }

@@ -60,8 +60,9 @@ func (l *lineage) record(version uint64, ids []int64) {
 }
 
 // get returns the result kept under k and the ids changed between its version and version, sorted and
-// without repeats; false when there is none or it is too old.
-func (l *lineage) get(k memoKey, version uint64) (any, []int64, bool) {
+// without repeats; false when there is none, it is too old, or more than limit ids changed (a refresh
+// that read most of the book, as the first one after an import does, is cheaper computed from scratch).
+func (l *lineage) get(k memoKey, version uint64, limit int) (any, []int64, bool) {
 	if l == nil {
 		return nil, nil, false
 	}
@@ -78,6 +79,9 @@ func (l *lineage) get(k memoKey, version uint64) (any, []int64, bool) {
 			return nil, nil, false
 		}
 		ids = append(ids, ch...)
+		if len(ids) > limit {
+			return nil, nil, false
+		}
 	}
 	slices.Sort(ids)
 	return e.v, slices.Compact(ids), true
@@ -98,6 +102,9 @@ func (l *lineage) put(k memoKey, version uint64, v any) {
 	}
 	l.kept[k] = kept{version: version, v: v}
 }
+
+// incrementalLimit is the most changed deals a kept result is brought up to date from.
+func (b *Book) incrementalLimit() int { return max(len(b.opps)/16, 64) }
 
 // index returns the place of opportunity id in the book.
 func (b *Book) index(id int64) (int, bool) {
@@ -187,7 +194,7 @@ func (c *categories) empty() bool {
 func (b *Book) categoryParts(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*categories, error) {
 	key := memoKey{kind: "categories", q: q, to: asOf, opts: opts}
 	var out *categories
-	if v, changed, ok := b.lin.get(key, b.version); ok {
+	if v, changed, ok := b.lin.get(key, b.version, b.incrementalLimit()); ok {
 		old := v.(*categories)
 		fresh, err := b.freshStates(changed, asOf)
 		if err != nil {
