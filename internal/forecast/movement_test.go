@@ -134,7 +134,7 @@ func TestUpdateMovementsEqualsMovements(t *testing.T) {
 		}
 		return &forecast.SnapshotDeal{ID: id, Category: forecast.Categories[rng.IntN(len(forecast.Categories))],
 			Outcome: []forecast.Outcome{forecast.Open, forecast.Open, forecast.Won, forecast.Lost}[rng.IntN(4)],
-			Amount: tandem.Major(int64(1 + rng.IntN(50))), CloseDate: q.Start() - 20 + forecast.Day(rng.IntN(130))}
+			Amount:  tandem.Major(int64(1 + rng.IntN(50))), CloseDate: q.Start() - 20 + forecast.Day(rng.IntN(130))}
 	}
 	const n = 200
 	var snaps [n][2]*forecast.SnapshotDeal
