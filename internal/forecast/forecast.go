@@ -143,28 +143,49 @@ type Result struct {
 
 // Forecast forecasts the won value of quarter q as of the end of day asOf: only deals created on or
 // before asOf are seen, and an outcome after asOf is not (Deal.AsOf). Each category is fitted and
-// simulated from its own deals with its own random source; the total is the sum per simulation.
+// simulated from its own deals with its own random source (ForecastCategory); the total is the sum per
+// simulation (Combine).
 func (h *History) Forecast(q Quarter, asOf Day, opts Options) *Result {
-	opts = opts.withDefaults()
-	res := &Result{Lines: make([]Line, len(Categories)+1), Simulations: make([][]tandem.Money, len(Categories)+1)}
+	var parts [len(Categories)]CategoryForecast
 	var wg sync.WaitGroup
 	for i, c := range Categories {
-		wg.Go(func() {
-			view, segments := viewAsOf(h.byCategory[i], asOf)
-			p, m := buildPlan(view, q, asOf, opts.WinProbabilityWeight)
-			m.segmentNames = segments
-			sims := p.simulate(categorySource(opts.Seed, c), opts.Simulations)
-			res.Models[i] = m
-			res.Simulations[i] = sims
-			res.Lines[i] = bandLine(string(c), q, asOf, p.wonToDate, sims)
-		})
+		wg.Go(func() { parts[i] = ForecastCategory(c, h.byCategory[i], q, asOf, opts) })
 	}
 	wg.Wait()
-	total := make([]tandem.Money, opts.Simulations)
+	return Combine(q, asOf, parts)
+}
+
+// CategoryForecast is one category's part of a forecast: its line, its simulated quarters and its
+// model. It depends on that category's deals, the quarter, the day and the options alone, so a caller
+// that keeps it may reuse it while the category's deals are unchanged.
+type CategoryForecast struct {
+	Line        Line
+	Simulations []tandem.Money
+	Model       *Model
+}
+
+// ForecastCategory forecasts category c from its own deals — valid, of category c, sorted by id, as
+// History.Deals returns them — as History.Forecast does for each category.
+func ForecastCategory(c Category, deals []Deal, q Quarter, asOf Day, opts Options) CategoryForecast {
+	opts = opts.withDefaults()
+	view, segments := viewAsOf(deals, asOf)
+	p, m := buildPlan(view, q, asOf, opts.WinProbabilityWeight)
+	m.segmentNames = segments
+	sims := p.simulate(categorySource(opts.Seed, c), opts.Simulations)
+	return CategoryForecast{Line: bandLine(string(c), q, asOf, p.wonToDate, sims), Simulations: sims, Model: m}
+}
+
+// Combine puts the categories' parts (in Categories order, with the same options) together into a
+// forecast: the total's band is the quantiles of the per-simulation sums, not the sum of the bands.
+// The parts' simulations are shared with the result, not copied.
+func Combine(q Quarter, asOf Day, parts [len(Categories)]CategoryForecast) *Result {
+	res := &Result{Lines: make([]Line, len(Categories)+1), Simulations: make([][]tandem.Money, len(Categories)+1)}
+	total := make([]tandem.Money, len(parts[0].Simulations))
 	var won tandem.Money
-	for i := range Categories {
-		won += res.Lines[i].WonToDate
-		for k, v := range res.Simulations[i] {
+	for i, p := range parts {
+		res.Lines[i], res.Simulations[i], res.Models[i] = p.Line, p.Simulations, p.Model
+		won += p.Line.WonToDate
+		for k, v := range p.Simulations {
 			total[k] += v
 		}
 	}

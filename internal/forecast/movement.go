@@ -83,9 +83,6 @@ func Movements(from, to []SnapshotDeal, q Quarter) ([]Movement, error) {
 	}
 	slices.SortFunc(ids, cmp.Compare)
 
-	inQuarter := func(d SnapshotDeal) bool {
-		return d.Outcome == Open && d.CloseDate >= q.Start() && d.CloseDate <= q.End()
-	}
 	out := make([]Movement, len(Categories)+1)
 	for i, c := range Categories {
 		out[i].Category = string(c)
@@ -94,46 +91,84 @@ func Movements(from, to []SnapshotDeal, q Quarter) ([]Movement, error) {
 	for _, id := range ids {
 		b, hadB := before[id]
 		a, hasA := after[id]
-		wasIn, isIn := hadB && inQuarter(b), hasA && inQuarter(a)
-		if wasIn {
-			m := &out[categoryIndex(b.Category)]
-			m.Start += b.Amount
-			switch {
-			case isIn && a.Category == b.Category:
-				if a.Amount != b.Amount {
-					m.AmountChanged += a.Amount - b.Amount
-					m.ChangedDeals++
-				}
-			case hasA && a.Category == b.Category && a.Outcome == Won:
-				m.Won += b.Amount
-				m.WonDeals++
-			case hasA && a.Category == b.Category && a.Outcome == Lost:
-				m.Lost += b.Amount
-				m.LostDeals++
-			case hasA && a.Category == b.Category && a.Outcome == Open:
-				m.PushedOut += b.Amount
-				m.PushedOutDeals++
-			default:
-				m.Removed += b.Amount
-				m.RemovedDeals++
-			}
+		var bp, ap *SnapshotDeal
+		if hadB {
+			bp = &b
 		}
-		if isIn {
-			m := &out[categoryIndex(a.Category)]
-			m.End += a.Amount
-			switch {
-			case wasIn && a.Category == b.Category:
-				// counted above
-			case hadB && b.Category == a.Category && b.Outcome == Open:
-				m.PulledIn += a.Amount
-				m.PulledInDeals++
-			default:
-				m.Added += a.Amount
-				m.AddedDeals++
+		if hasA {
+			ap = &a
+		}
+		addDeal(out, bp, ap, q, 1)
+	}
+	sumTotal(out)
+	return out, nil
+}
+
+// UpdateMovements returns ms (as Movements returned them for q) with one deal's part changed: taken
+// out as its snapshots were (old[0] the first, old[1] the second; nil: absent) and put in as they are
+// now (now[0], now[1]). Each deal's part of a waterfall depends on its own two snapshots alone, so the
+// result equals Movements over the changed snapshots. ms is not modified. The snapshots must have valid
+// categories and ids used once (Movements checks them).
+func UpdateMovements(ms []Movement, q Quarter, old, now [2]*SnapshotDeal) []Movement {
+	out := slices.Clone(ms)
+	addDeal(out, old[0], old[1], q, -1)
+	addDeal(out, now[0], now[1], q, 1)
+	sumTotal(out)
+	return out
+}
+
+// addDeal adds one deal's part (sign −1: takes it out) to the categories' waterfalls; b and a are its
+// snapshots on the first and second day, nil where it is absent.
+func addDeal(out []Movement, b, a *SnapshotDeal, q Quarter, sign int) {
+	inQuarter := func(d *SnapshotDeal) bool {
+		return d != nil && d.Outcome == Open && d.CloseDate >= q.Start() && d.CloseDate <= q.End()
+	}
+	hadB, hasA := b != nil, a != nil
+	wasIn, isIn := inQuarter(b), inQuarter(a)
+	money := tandem.Money(sign)
+	if wasIn {
+		m := &out[categoryIndex(b.Category)]
+		m.Start += money * b.Amount
+		switch {
+		case isIn && a.Category == b.Category:
+			if a.Amount != b.Amount {
+				m.AmountChanged += money * (a.Amount - b.Amount)
+				m.ChangedDeals += sign
 			}
+		case hasA && a.Category == b.Category && a.Outcome == Won:
+			m.Won += money * b.Amount
+			m.WonDeals += sign
+		case hasA && a.Category == b.Category && a.Outcome == Lost:
+			m.Lost += money * b.Amount
+			m.LostDeals += sign
+		case hasA && a.Category == b.Category && a.Outcome == Open:
+			m.PushedOut += money * b.Amount
+			m.PushedOutDeals += sign
+		default:
+			m.Removed += money * b.Amount
+			m.RemovedDeals += sign
 		}
 	}
+	if isIn {
+		m := &out[categoryIndex(a.Category)]
+		m.End += money * a.Amount
+		switch {
+		case wasIn && a.Category == b.Category:
+			// counted above
+		case hadB && b.Category == a.Category && b.Outcome == Open:
+			m.PulledIn += money * a.Amount
+			m.PulledInDeals += sign
+		default:
+			m.Added += money * a.Amount
+			m.AddedDeals += sign
+		}
+	}
+}
+
+// sumTotal sets the last waterfall, the total, to the sum of the categories'.
+func sumTotal(out []Movement) {
 	total := &out[len(Categories)]
+	*total = Movement{Category: Total}
 	for _, m := range out[:len(Categories)] {
 		total.Start += m.Start
 		total.Added += m.Added
@@ -152,5 +187,4 @@ func Movements(from, to []SnapshotDeal, q Quarter) ([]Movement, error) {
 		total.RemovedDeals += m.RemovedDeals
 		total.ChangedDeals += m.ChangedDeals
 	}
-	return out, nil
 }

@@ -120,3 +120,55 @@ func TestScorePredictions(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// UpdateMovements changes one deal's part of a waterfall: after every kind of change of random deals
+// (moved, won, lost, recategorised, created, deleted), the updated waterfall equals Movements computed
+// over the changed snapshots.
+func TestUpdateMovementsEqualsMovements(t *testing.T) {
+	t.Parallel()
+	q := forecast.Quarter{Year: 2025, Q: 3}
+	rng := rand.New(rand.NewPCG(7, 7))
+	random := func(id string) *forecast.SnapshotDeal {
+		if rng.IntN(5) == 0 {
+			return nil // absent
+		}
+		return &forecast.SnapshotDeal{ID: id, Category: forecast.Categories[rng.IntN(len(forecast.Categories))],
+			Outcome: []forecast.Outcome{forecast.Open, forecast.Open, forecast.Won, forecast.Lost}[rng.IntN(4)],
+			Amount:  tandem.Major(int64(1 + rng.IntN(50))), CloseDate: q.Start() - 20 + forecast.Day(rng.IntN(130))}
+	}
+	const n = 200
+	var snaps [n][2]*forecast.SnapshotDeal
+	for i := range snaps {
+		snaps[i] = [2]*forecast.SnapshotDeal{random(fmt.Sprint(i)), random(fmt.Sprint(i))}
+	}
+	flat := func() (from, to []forecast.SnapshotDeal) {
+		for _, s := range snaps {
+			if s[0] != nil {
+				from = append(from, *s[0])
+			}
+			if s[1] != nil {
+				to = append(to, *s[1])
+			}
+		}
+		return from, to
+	}
+	from, to := flat()
+	moves, err := forecast.Movements(from, to, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := range 300 {
+		i := rng.IntN(n)
+		old := snaps[i]
+		snaps[i] = [2]*forecast.SnapshotDeal{random(fmt.Sprint(i)), random(fmt.Sprint(i))}
+		moves = forecast.UpdateMovements(moves, q, old, snaps[i])
+		from, to := flat()
+		want, err := forecast.Movements(from, to, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, moves); diff != "" {
+			t.Fatalf("step %d (-Movements +updated):\n%s", step, diff)
+		}
+	}
+}

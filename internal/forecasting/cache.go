@@ -102,7 +102,7 @@ func (c *Cache) Book(ctx context.Context, actor tandem.Actor) (*Book, error) {
 	if err != nil {
 		return nil, err
 	}
-	book.memo = newMemo()
+	book.memo, book.lin = newMemo(), newLineage()
 	sc.book, sc.mark = book, mark
 	return book, nil
 }

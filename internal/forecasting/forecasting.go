@@ -109,6 +109,9 @@ type Book struct {
 
 	memo *memo // a cached book's forecasts; nil: none kept
 
+	lin     *lineage // a cached book's scope: results brought up to date from the changed deals; nil: none
+	version uint64   // its place in the lineage
+
 	winProb map[int64]float64 // by opportunity id: the outside win probability its open deal carries
 }
 
@@ -184,7 +187,13 @@ func (b *Book) with(ch tandem.ForecastChanges) *Book {
 	}
 	slices.Sort(ch.IDs)
 	nb := &Book{opps: make([]*tandem.Opportunity, 0, len(b.opps)+len(ch.Opportunities)),
-		hist: make([][]tandem.OpportunityChange, 0, len(b.opps)+len(ch.Opportunities)), memo: newMemo()}
+		hist: make([][]tandem.OpportunityChange, 0, len(b.opps)+len(ch.Opportunities)), memo: newMemo(),
+		lin: b.lin, version: b.version + 1}
+	changed := slices.Clone(ch.IDs)
+	for _, o := range ch.Opportunities {
+		changed = append(changed, o.ID)
+	}
+	nb.lin.record(nb.version, changed)
 	i, k, next := 0, 0, 0
 	add := func(o *tandem.Opportunity) {
 		var h []tandem.OpportunityChange
@@ -362,42 +371,55 @@ type state struct {
 func (b *Book) statesAsOf(d forecast.Day) ([]state, error) {
 	end := endOf(d)
 	out := make([]state, 0, len(b.opps))
-	for i, cur := range b.opps {
-		changes := b.hist[i]
-		if createdDay(*cur) > d {
-			continue
+	for i := range b.opps {
+		st, ok, err := b.stateOf(i, d, end)
+		if err != nil {
+			return nil, err
 		}
-		o := cur
-		if len(changes) > 0 && !changes[len(changes)-1].ChangedAt.Before(end) {
-			past, err := StateAsOf(*cur, changes, d)
-			if err != nil {
-				return nil, err
-			}
-			o = &past
-		}
-		deal := forecast.Deal{ID: strconv.FormatInt(o.ID, 10), Category: CategoryOf(*o), Created: createdDay(*o),
-			Amount: o.ACV, AmountKnown: o.ACV > 0, Segment: o.Country}
-		switch o.Stage {
-		case tandem.StageClosedWon:
-			deal.Outcome, deal.AmountKnown = forecast.Won, true
-			deal.Closed = closedDay(*o, changes, end)
-		case tandem.StageClosedLost:
-			deal.Outcome = forecast.Lost
-			deal.Closed = closedDay(*o, changes, end)
-		}
-		if deal.Outcome == forecast.Open {
-			deal.WinProbability = b.winProb[o.ID]
-		}
-		if deal, ok := deal.AsOf(d); ok {
-			if deal.Outcome == forecast.Open && o.Stage.Closed() {
-				open := *o
-				open.Stage = tandem.StageNegotiation // closed only later: it was open on d
-				o = &open
-			}
-			out = append(out, state{opp: o, idx: int32(i), deal: deal})
+		if ok {
+			out = append(out, st)
 		}
 	}
 	return out, nil
+}
+
+// stateOf returns opps[i] as it stood at the end of day d (end: endOf(d)), and whether it existed then.
+func (b *Book) stateOf(i int, d forecast.Day, end time.Time) (state, bool, error) {
+	cur, changes := b.opps[i], b.hist[i]
+	if createdDay(*cur) > d {
+		return state{}, false, nil
+	}
+	o := cur
+	if len(changes) > 0 && !changes[len(changes)-1].ChangedAt.Before(end) {
+		past, err := StateAsOf(*cur, changes, d)
+		if err != nil {
+			return state{}, false, err
+		}
+		o = &past
+	}
+	deal := forecast.Deal{ID: strconv.FormatInt(o.ID, 10), Category: CategoryOf(*o), Created: createdDay(*o),
+		Amount: o.ACV, AmountKnown: o.ACV > 0, Segment: o.Country}
+	switch o.Stage {
+	case tandem.StageClosedWon:
+		deal.Outcome, deal.AmountKnown = forecast.Won, true
+		deal.Closed = closedDay(*o, changes, end)
+	case tandem.StageClosedLost:
+		deal.Outcome = forecast.Lost
+		deal.Closed = closedDay(*o, changes, end)
+	}
+	if deal.Outcome == forecast.Open {
+		deal.WinProbability = b.winProb[o.ID]
+	}
+	deal, ok := deal.AsOf(d)
+	if !ok {
+		return state{}, false, nil
+	}
+	if deal.Outcome == forecast.Open && o.Stage.Closed() {
+		open := *o
+		open.Stage = tandem.StageNegotiation // closed only later: it was open on d
+		o = &open
+	}
+	return state{opp: o, idx: int32(i), deal: deal}, true, nil
 }
 
 // DealsAsOf returns the engine's deals as they stood at the end of day d, in the engine's order (by
@@ -452,14 +474,14 @@ func (b *Book) Forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 }
 
 func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Options) (*Forecast, error) {
-	states, err := b.statesAsOf(asOf)
-	if err != nil {
-		return nil, err
-	}
 	if opts.Seed == 0 {
 		opts.Seed = forecast.DefaultSeed
 	}
-	if len(states) == 0 { // nothing existed yet: every number is zero
+	cats, err := b.categoryParts(q, asOf, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cats.empty() { // nothing existed yet: every number is zero
 		f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed}
 		for _, c := range forecast.Categories {
 			f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: string(c), Quarter: q, AsOf: asOf}})
@@ -467,45 +489,38 @@ func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		f.Lines = append(f.Lines, Line{Line: forecast.Line{Category: forecast.Total, Quarter: q, AsOf: asOf}})
 		return f, nil
 	}
-	hist, err := forecast.NewHistory(b.engineDeals(states))
+	deals, err := b.QuarterDeals(q, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("forecast: %w", err)
+		return nil, err
 	}
-	res := hist.Forecast(q, asOf, opts)
-	f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines))}
+	res := forecast.Combine(q, asOf, cats.parts)
+	f := &Forecast{Currency: b.Currency(), Quarter: q, AsOf: asOf, Seed: opts.Seed, Lines: make([]Line, len(res.Lines)), Deals: deals}
 	for i, l := range res.Lines {
 		f.Lines[i] = Line{Line: l}
 	}
+	b.rollUp(f)
+	return f, nil
+}
+
+// rollUp adds the owners' commit, best case and pipeline of f's deals to its lines, on top of the
+// won to date.
+func (b *Book) rollUp(f *Forecast) {
 	total := len(forecast.Categories)
-	for _, s := range states {
-		ci := slices.Index(forecast.Categories[:], s.deal.Category)
-		inQuarter := func(d forecast.Day) bool { return d >= q.Start() && d <= q.End() }
-		switch {
-		case s.deal.Outcome == forecast.Won && inQuarter(s.deal.Closed):
-		case s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() && inQuarter(forecast.DayOf(s.opp.CloseDate)):
-			var add *tandem.Money
-			for _, l := range []*Line{&f.Lines[ci], &f.Lines[total]} {
-				switch s.opp.ForecastCategory {
-				case tandem.ForecastCommit:
-					add = &l.Commit
-				case tandem.ForecastBestCase:
-					add = &l.BestCase
-				case tandem.ForecastPipeline:
-					add = &l.Pipeline
-				default:
-					add = nil
-				}
-				if add != nil {
-					*add += s.opp.ACV
-				}
-			}
-			if add == nil {
-				continue // omitted: behind no number
-			}
-		default:
+	for _, r := range f.Deals {
+		if r.won() {
 			continue
 		}
-		f.Deals = append(f.Deals, b.dealRef(s, asOf))
+		ci := slices.Index(forecast.Categories[:], forecast.Category(r.Category))
+		for _, l := range []*Line{&f.Lines[ci], &f.Lines[total]} {
+			switch r.Forecast {
+			case tandem.ForecastCommit:
+				l.Commit += r.ACV
+			case tandem.ForecastBestCase:
+				l.BestCase += r.ACV
+			case tandem.ForecastPipeline:
+				l.Pipeline += r.ACV
+			}
+		}
 	}
 	// Cumulative, as CRMs show it: commit includes what is won; best case includes commit; pipeline best case.
 	for i := range f.Lines {
@@ -514,7 +529,6 @@ func (b *Book) forecast(q forecast.Quarter, asOf forecast.Day, opts forecast.Opt
 		l.BestCase += l.Commit
 		l.Pipeline += l.BestCase
 	}
-	return f, nil
 }
 
 // dealRef is a state's line in the deals behind the numbers, as of day d.
@@ -554,25 +568,47 @@ func (b *Book) QuarterDeals(q forecast.Quarter, d forecast.Day) ([]DealRef, erro
 	if v, ok := b.memo.get(key); ok {
 		return v.([]DealRef), nil
 	}
-	states, err := b.statesAsOf(d)
-	if err != nil {
-		return nil, err
-	}
-	inQuarter := func(x forecast.Day) bool { return x >= q.Start() && x <= q.End() }
 	var out []DealRef
-	for _, s := range states {
-		switch {
-		case s.deal.Outcome == forecast.Won && inQuarter(s.deal.Closed):
-		case s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() && inQuarter(forecast.DayOf(s.opp.CloseDate)) &&
-			(s.opp.ForecastCategory == tandem.ForecastCommit || s.opp.ForecastCategory == tandem.ForecastBestCase ||
-				s.opp.ForecastCategory == tandem.ForecastPipeline):
-		default:
-			continue
+	if v, changed, ok := b.lin.get(key, b.version, b.incrementalLimit()); ok {
+		fresh, err := b.freshStates(changed, d)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, b.dealRef(s, d))
+		out, _ = patch(v.([]DealRef), func(r *DealRef) int64 { return r.ID }, changed, func(id int64) (DealRef, bool, error) {
+			s, ok := fresh[id]
+			if !ok || !inQuarterDeals(s, q) {
+				return DealRef{}, false, nil
+			}
+			return b.dealRef(s, d), true, nil
+		})
+	} else {
+		states, err := b.statesAsOf(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range states {
+			if inQuarterDeals(s, q) {
+				out = append(out, b.dealRef(s, d))
+			}
+		}
 	}
+	b.lin.put(key, b.version, out)
 	b.memo.put(key, out)
 	return out, nil
+}
+
+// inQuarterDeals reports whether a state is behind quarter q's numbers: won in it, or open with its
+// close date in it and counted in the roll-up.
+func inQuarterDeals(s state, q forecast.Quarter) bool {
+	inQuarter := func(x forecast.Day) bool { return x >= q.Start() && x <= q.End() }
+	switch {
+	case s.deal.Outcome == forecast.Won && inQuarter(s.deal.Closed):
+		return true
+	case s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() && inQuarter(forecast.DayOf(s.opp.CloseDate)):
+		f := s.opp.ForecastCategory
+		return f == tandem.ForecastCommit || f == tandem.ForecastBestCase || f == tandem.ForecastPipeline
+	}
+	return false
 }
 
 // GroupLine is one group's roll-up of a quarter: its deals' won to date and the owners' commit, best
@@ -713,45 +749,119 @@ func (b *Book) Movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.
 	return moves, nil
 }
 
+// snapEntry is one deal of a movement's snapshot, by opportunity id.
+type snapEntry struct {
+	id   int64
+	deal forecast.SnapshotDeal
+}
+
+// snapshots is what a movement keeps: the quarter's relevant deals on each of its two days, by id,
+// and their waterfall.
+type snapshots struct {
+	before, after []snapEntry
+	moves         []forecast.Movement
+}
+
 func (b *Book) movements(q forecast.Quarter, from, to forecast.Day) ([]forecast.Movement, error) {
-	before, err := b.statesAsOf(from)
-	if err != nil {
-		return nil, err
-	}
-	after, err := b.statesAsOf(to)
-	if err != nil {
-		return nil, err
-	}
 	// Only deals in the quarter's open pipeline on either day move it: the others are left out before
 	// the comparison, which would index every deal by its id.
 	inQuarter := func(s state) bool {
 		return s.deal.Outcome == forecast.Open && !s.opp.CloseDate.IsZero() &&
 			forecast.DayOf(s.opp.CloseDate) >= q.Start() && forecast.DayOf(s.opp.CloseDate) <= q.End()
 	}
-	relevant := make([]bool, len(b.opps))
-	for _, states := range [][]state{before, after} {
-		for _, s := range states {
-			if inQuarter(s) {
-				relevant[s.idx] = true
+	entry := func(s state) snapEntry {
+		sd := forecast.SnapshotDeal{ID: s.deal.ID, Category: s.deal.Category, Outcome: s.deal.Outcome, Amount: s.opp.ACV}
+		switch {
+		case s.deal.Outcome != forecast.Open:
+			sd.CloseDate = s.deal.Closed
+		case !s.opp.CloseDate.IsZero():
+			sd.CloseDate = forecast.DayOf(s.opp.CloseDate)
+		}
+		return snapEntry{id: s.opp.ID, deal: sd}
+	}
+	key := memoKey{kind: "snapshots", q: q, from: from, to: to}
+	var snaps snapshots
+	if v, changed, ok := b.lin.get(key, b.version, b.incrementalLimit()); ok {
+		old := v.(snapshots)
+		before, err := b.freshStates(changed, from)
+		if err != nil {
+			return nil, err
+		}
+		after, err := b.freshStates(changed, to)
+		if err != nil {
+			return nil, err
+		}
+		relevant := func(id int64) bool {
+			s1, ok1 := before[id]
+			s2, ok2 := after[id]
+			return (ok1 && inQuarter(s1)) || (ok2 && inQuarter(s2))
+		}
+		fresh := func(states map[int64]state) func(int64) (snapEntry, bool, error) {
+			return func(id int64) (snapEntry, bool, error) {
+				s, ok := states[id]
+				if !ok || !relevant(id) {
+					return snapEntry{}, false, nil
+				}
+				return entry(s), true, nil
 			}
 		}
-	}
-	snap := func(states []state) []forecast.SnapshotDeal {
-		var out []forecast.SnapshotDeal
-		for _, s := range states {
-			if !relevant[s.idx] {
-				continue
+		byID := func(e *snapEntry) int64 { return e.id }
+		snaps.before, _ = patch(old.before, byID, changed, fresh(before))
+		snaps.after, _ = patch(old.after, byID, changed, fresh(after))
+		// Each deal's part of the waterfall depends on its own two snapshots: take the changed deals'
+		// old parts out and put their new ones in, rather than compare every deal again.
+		find := func(es []snapEntry, id int64) *forecast.SnapshotDeal {
+			if i, ok := slices.BinarySearchFunc(es, id, func(e snapEntry, id int64) int { return cmp.Compare(e.id, id) }); ok {
+				return &es[i].deal
 			}
-			sd := forecast.SnapshotDeal{ID: s.deal.ID, Category: s.deal.Category, Outcome: s.deal.Outcome, Amount: s.opp.ACV}
-			switch {
-			case s.deal.Outcome != forecast.Open:
-				sd.CloseDate = s.deal.Closed
-			case !s.opp.CloseDate.IsZero():
-				sd.CloseDate = forecast.DayOf(s.opp.CloseDate)
-			}
-			out = append(out, sd)
+			return nil
 		}
-		return out
+		snaps.moves = old.moves
+		for _, id := range changed {
+			was := [2]*forecast.SnapshotDeal{find(old.before, id), find(old.after, id)}
+			now := [2]*forecast.SnapshotDeal{find(snaps.before, id), find(snaps.after, id)}
+			if was[0] != nil || was[1] != nil || now[0] != nil || now[1] != nil {
+				snaps.moves = forecast.UpdateMovements(snaps.moves, q, was, now)
+			}
+		}
+	} else {
+		before, err := b.statesAsOf(from)
+		if err != nil {
+			return nil, err
+		}
+		after, err := b.statesAsOf(to)
+		if err != nil {
+			return nil, err
+		}
+		relevant := make([]bool, len(b.opps))
+		for _, states := range [][]state{before, after} {
+			for _, s := range states {
+				if inQuarter(s) {
+					relevant[s.idx] = true
+				}
+			}
+		}
+		snap := func(states []state) []snapEntry {
+			var out []snapEntry
+			for _, s := range states {
+				if relevant[s.idx] {
+					out = append(out, entry(s))
+				}
+			}
+			return out
+		}
+		snaps = snapshots{before: snap(before), after: snap(after)}
+		deals := func(es []snapEntry) []forecast.SnapshotDeal {
+			out := make([]forecast.SnapshotDeal, len(es))
+			for i, e := range es {
+				out[i] = e.deal
+			}
+			return out
+		}
+		if snaps.moves, err = forecast.Movements(deals(snaps.before), deals(snaps.after), q); err != nil {
+			return nil, err
+		}
 	}
-	return forecast.Movements(snap(before), snap(after), q)
+	b.lin.put(key, b.version, snaps)
+	return snaps.moves, nil
 }
