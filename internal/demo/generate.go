@@ -721,15 +721,15 @@ var usdRateBP = map[string]int64{"USD": 10000, "EUR": 9259, "GBP": 7874, "CAD": 
 func (g *generator) opportunities() error {
 	n := g.cfg.Opportunities
 	q := len(g.quarterStarts)
-	// Volume grows ~6 % a quarter; the current quarter has its open pipeline on top.
+	// Volume grows ~6 % a quarter, the current one included, so that its forecast follows the trend.
+	// On top, as in a real CRM, open pipeline reaches into the next two quarters (indexes q and q+1):
+	// 35 % of the current quarter's volume, most of it in the next quarter.
 	var qws []weighted[int]
 	for i := range q {
-		w := math.Pow(1.06, float64(i))
-		if i == q-1 {
-			w *= 1.35
-		}
-		qws = append(qws, weighted[int]{i, w})
+		qws = append(qws, weighted[int]{i, math.Pow(1.06, float64(i))})
 	}
+	current := math.Pow(1.06, float64(q-1))
+	qws = append(qws, weighted[int]{q, 0.25 * current}, weighted[int]{q + 1, 0.10 * current})
 	qpick := newPicker(qws)
 	// Enterprise accounts mostly buy the platform itself; smaller companies add add-ons and services.
 	var pws, enterprisePws []weighted[int]
@@ -765,11 +765,12 @@ func (g *generator) opportunities() error {
 		ptype := tandem.ProductType(prod.kind)
 
 		qi := qpick.pick(g.rng)
-		qs := g.quarterStarts[qi]
+		qs := g.quarterStarts[min(qi, q-1)].AddDate(0, 3*max(qi-(q-1), 0), 0) // a next quarter's start past the last
 		qe := qs.AddDate(0, 3, 0)
 		closeDate := qs.AddDate(0, 0, g.rng.IntN(int(qe.Sub(qs).Hours()/24)))
-		// Quarter-end rush: a third of deals close in the last two weeks.
-		if chance(g.rng, 0.33) {
+		// Quarter-end rush: on top of a uniform spread, 15 % of deals close in the last two weeks, so
+		// some 40 % of a quarter's deals have closed by its middle (a third did with a 33 % rush).
+		if chance(g.rng, 0.15) {
 			closeDate = qe.AddDate(0, 0, -1-g.rng.IntN(14))
 		}
 
