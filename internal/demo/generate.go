@@ -722,14 +722,16 @@ func (g *generator) opportunities() error {
 	n := g.cfg.Opportunities
 	q := len(g.quarterStarts)
 	// Volume grows ~6 % a quarter, the current one included, so that its forecast follows the trend.
-	// On top, as in a real CRM, open pipeline reaches into the next two quarters (indexes q and q+1):
-	// 35 % of the current quarter's volume, most of it in the next quarter.
+	// On top, as in a real CRM, open pipeline reaches into the next two quarters (indexes q and q+1),
+	// most of it in the next quarter. Their draws weigh more than the pipeline they leave, since the
+	// deals drawn there that would be created after today are left out (with cycles of some 40–150
+	// days, that is most of the next quarter's and nearly all of the one after).
 	var qws []weighted[int]
 	for i := range q {
 		qws = append(qws, weighted[int]{i, math.Pow(1.06, float64(i))})
 	}
 	current := math.Pow(1.06, float64(q-1))
-	qws = append(qws, weighted[int]{q, 0.25 * current}, weighted[int]{q + 1, 0.10 * current})
+	qws = append(qws, weighted[int]{q, 0.5 * current}, weighted[int]{q + 1, 0.3 * current})
 	qpick := newPicker(qws)
 	// Enterprise accounts mostly buy the platform itself; smaller companies add add-ons and services.
 	var pws, enterprisePws []weighted[int]
@@ -782,8 +784,10 @@ func (g *generator) opportunities() error {
 		}
 		cycle := 30 + int(float64(60+g.rng.IntN(120))*math.Log10(float64(usd)/1e6+1.5))
 		created := closeDate.AddDate(0, 0, -cycle)
-		if latest := today.AddDate(0, 0, -1); created.After(latest) {
-			created = latest.AddDate(0, 0, -g.rng.IntN(20))
+		if created.After(today.AddDate(0, 0, -1)) {
+			// A deal that will be created after today is not in the CRM yet: the forecast's "deals not
+			// yet created" covers it, as it covers the same deals in the past quarters.
+			continue
 		}
 		currency := countryByCode(acc.Country).currency
 		acv := tandem.Money(usd * usdRateBP[currency] / 10000 / 100 * 100 * tandem.MinorUnits)
