@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -56,5 +57,61 @@ func TestDemoForecastHistory(t *testing.T) {
 	m := moves[len(moves)-1]
 	if m.WonDeals+m.LostDeals+m.PulledInDeals+m.PushedOutDeals == 0 {
 		t.Errorf("the last week's waterfall does not move: %+v", m)
+	}
+}
+
+// The demo's current quarter looks like its past ones: at the demo's today, the quarter's forecast
+// P50 over its won to date is within the range its past quarters show at the same day of their quarter
+// (those with four quarters of history before them, as the backtest takes), and open pipeline reaches
+// into the next quarters as in a real CRM rather than all closing in this one.
+func TestDemoCurrentQuarterFollowsTrend(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "demo.db")
+	res, err := Ensure(ctx, path, Config{Seed: 11, Accounts: 3000, Opportunities: 12000}, false, cheapHasher().Hash, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, path)
+	opps, changes, err := st.ForecastOpportunities(ctx, tandem.SystemActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := forecast.DayOf(res.Data.Config.Today)
+	cur := forecast.QuarterOf(now)
+	var later int
+	for _, o := range opps {
+		if !o.Stage.Closed() && forecast.DayOf(o.CloseDate) >= cur.Next().Start() {
+			later++
+		}
+	}
+	if later == 0 {
+		t.Errorf("no open deal closes after %s", cur)
+	}
+	book := forecasting.NewBook(opps, changes)
+	ratio := func(q forecast.Quarter, asOf forecast.Day) float64 {
+		t.Helper()
+		f, err := book.Forecast(q, asOf, forecast.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := f.Lines[len(f.Lines)-1]
+		if total.WonToDate <= 0 {
+			t.Fatalf("%s as of day %d: nothing won to date", q, asOf-q.Start())
+		}
+		return float64(total.P50) / float64(total.WonToDate)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	q := cur
+	for range res.Data.Config.Quarters - 5 { // the fifth quarter of eight to the last complete one
+		q = q.Prev()
+		r := ratio(q, q.Start()+(now-cur.Start()))
+		t.Logf("%s, day %d: P50 / won to date %.2f", q, now-cur.Start(), r)
+		lo, hi = min(lo, r), max(hi, r)
+	}
+	if r := ratio(cur, now); r < lo || r > hi {
+		t.Errorf("%s at today: P50 / won to date %.2f, want within its past quarters' %.2f–%.2f", cur, r, lo, hi)
+	} else {
+		t.Logf("%s at today: P50 / won to date %.2f (past %.2f–%.2f)", cur, r, lo, hi)
 	}
 }

@@ -721,15 +721,17 @@ var usdRateBP = map[string]int64{"USD": 10000, "EUR": 9259, "GBP": 7874, "CAD": 
 func (g *generator) opportunities() error {
 	n := g.cfg.Opportunities
 	q := len(g.quarterStarts)
-	// Volume grows ~6 % a quarter; the current quarter has its open pipeline on top.
+	// Volume grows ~6 % a quarter, the current one included, so that its forecast follows the trend.
+	// On top, as in a real CRM, open pipeline reaches into the next two quarters (indexes q and q+1),
+	// most of it in the next quarter. Their draws weigh more than the pipeline they leave, since the
+	// deals drawn there that would be created after today are left out (with cycles of some 40–150
+	// days, that is most of the next quarter's and nearly all of the one after).
 	var qws []weighted[int]
 	for i := range q {
-		w := math.Pow(1.06, float64(i))
-		if i == q-1 {
-			w *= 1.35
-		}
-		qws = append(qws, weighted[int]{i, w})
+		qws = append(qws, weighted[int]{i, math.Pow(1.06, float64(i))})
 	}
+	current := math.Pow(1.06, float64(q-1))
+	qws = append(qws, weighted[int]{q, 0.5 * current}, weighted[int]{q + 1, 0.3 * current})
 	qpick := newPicker(qws)
 	// Enterprise accounts mostly buy the platform itself; smaller companies add add-ons and services.
 	var pws, enterprisePws []weighted[int]
@@ -765,11 +767,12 @@ func (g *generator) opportunities() error {
 		ptype := tandem.ProductType(prod.kind)
 
 		qi := qpick.pick(g.rng)
-		qs := g.quarterStarts[qi]
+		qs := g.quarterStarts[min(qi, q-1)].AddDate(0, 3*max(qi-(q-1), 0), 0) // a next quarter's start past the last
 		qe := qs.AddDate(0, 3, 0)
 		closeDate := qs.AddDate(0, 0, g.rng.IntN(int(qe.Sub(qs).Hours()/24)))
-		// Quarter-end rush: a third of deals close in the last two weeks.
-		if chance(g.rng, 0.33) {
+		// Quarter-end rush: on top of a uniform spread, 15 % of deals close in the last two weeks, so
+		// some 40 % of a quarter's deals have closed by its middle (a third did with a 33 % rush).
+		if chance(g.rng, 0.15) {
 			closeDate = qe.AddDate(0, 0, -1-g.rng.IntN(14))
 		}
 
@@ -781,8 +784,10 @@ func (g *generator) opportunities() error {
 		}
 		cycle := 30 + int(float64(60+g.rng.IntN(120))*math.Log10(float64(usd)/1e6+1.5))
 		created := closeDate.AddDate(0, 0, -cycle)
-		if latest := today.AddDate(0, 0, -1); created.After(latest) {
-			created = latest.AddDate(0, 0, -g.rng.IntN(20))
+		if created.After(today.AddDate(0, 0, -1)) {
+			// A deal that will be created after today is not in the CRM yet: the forecast's "deals not
+			// yet created" covers it, as it covers the same deals in the past quarters.
+			continue
 		}
 		currency := countryByCode(acc.Country).currency
 		acv := tandem.Money(usd * usdRateBP[currency] / 10000 / 100 * 100 * tandem.MinorUnits)

@@ -15,7 +15,7 @@ import (
 
 // GeneratorVersion changes whenever Generate's output for a seed changes, so that a demo file made by
 // an older generator is regenerated rather than reused.
-const GeneratorVersion = 6 // 6: outcomes with documented drivers (win odds, conflict propensity), strategic deals, escalated disputes; 2: replayed registration and conflict history; 3: compensation (plan, quotas, closed quarters); 4: a plausible mid-market company (deal sizes, AE headcount, plan rates, escalation by deal size); 5: enablement portfolio and the deals' history
+const GeneratorVersion = 7 // 7: the current quarter follows the trend, open pipeline reaches the next two quarters (no deal created after today), a smaller quarter-end rush; 6: outcomes with documented drivers (win odds, conflict propensity), strategic deals, escalated disputes; 2: replayed registration and conflict history; 3: compensation (plan, quotas, closed quarters); 4: a plausible mid-market company (deal sizes, AE headcount, plan rates, escalation by deal size); 5: enablement portfolio and the deals' history
 
 // batchSize is how many rows go to one bulk upsert call. It is small on purpose: the SQLite driver binds
 // numbered parameters ($1…) in time quadratic in their count, so a 100-row statement (~2,500
