@@ -131,20 +131,20 @@ func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by strin
 	default:
 		return nil, tandem.FieldError("by", "%q is not one of deal, rep, territory, partner, motion", by)
 	}
-	res, err := periodResult(ctx, st, p, nil)
+	profit, err := periodProfit(ctx, st, p)
 	if err != nil {
 		return nil, err
 	}
 	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []tandem.DealProfit{}, Rows: []GrossProfitRow{}}
 	rep.Total.Key = "total"
-	for i := range res.Profit {
-		rep.Total.Add(res.Profit[i])
+	for i := range profit {
+		rep.Total.Add(profit[i])
 	}
 	if by == "deal" {
-		rep.Deals = append(rep.Deals, res.Profit...)
+		rep.Deals = append(rep.Deals, profit...)
 		return rep, nil
 	}
-	rows, err := comp.Rollup(res.Profit, group)
+	rows, err := comp.Rollup(profit, group)
 	if err != nil {
 		return nil, err
 	}
