@@ -207,7 +207,7 @@ func periodResult(ctx context.Context, st Store, p tandem.CompQuarter, payee *ta
 // It asks for the frozen result straight away (ENOTFOUND: the period is open) rather than reading the
 // period first: the period's row keeps its result hash after the frozen documents, so reading the row
 // walks every frozen document once more.
-func periodProfit(ctx context.Context, st Store, p tandem.CompQuarter) ([]tandem.DealProfit, error) {
+func periodProfit(ctx context.Context, st Store, p tandem.CompQuarter) (profit []tandem.DealProfit, closed bool, err error) {
 	doc, err := st.FrozenCompResult(ctx, p.ID)
 	switch {
 	case err == nil:
@@ -215,17 +215,17 @@ func periodProfit(ctx context.Context, st Store, p tandem.CompQuarter) ([]tandem
 			Profit []tandem.DealProfit `json:"profit"`
 		}
 		if err := json.Unmarshal(doc, &frozen); err != nil {
-			return nil, fmt.Errorf("frozen result of period %s: %w", p.ID, err)
+			return nil, false, fmt.Errorf("frozen result of period %s: %w", p.ID, err)
 		}
-		return frozen.Profit, nil
+		return frozen.Profit, true, nil
 	case tandem.ErrorCode(err) != tandem.ENOTFOUND:
-		return nil, err
+		return nil, false, err
 	}
 	run, err := live(ctx, st, p, nil, false, "period "+p.ID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return run.res.Profit, nil
+	return run.res.Profit, false, nil
 }
 
 // liveRun is an open period calculated from the current records.
