@@ -199,6 +199,35 @@ func periodResult(ctx context.Context, st Store, p tandem.CompQuarter, payee *ta
 	return run.res, nil
 }
 
+// periodProfit returns period p's gross profit per deal, by opportunity id: a closed period's frozen
+// profit (only that part of the frozen result is decoded), or an open period's live calculation. The
+// live run skips the adjustments that land in the period: they add statement lines and never change a
+// deal's gross profit, and gathering them decodes every closed period's whole result.
+//
+// It asks for the frozen result straight away (ENOTFOUND: the period is open) rather than reading the
+// period first: the period's row keeps its result hash after the frozen documents, so reading the row
+// walks every frozen document once more.
+func periodProfit(ctx context.Context, st Store, p tandem.CompQuarter) (profit []tandem.DealProfit, closed bool, err error) {
+	doc, err := st.FrozenCompResult(ctx, p.ID)
+	switch {
+	case err == nil:
+		var frozen struct {
+			Profit []tandem.DealProfit `json:"profit"`
+		}
+		if err := json.Unmarshal(doc, &frozen); err != nil {
+			return nil, false, fmt.Errorf("frozen result of period %s: %w", p.ID, err)
+		}
+		return frozen.Profit, true, nil
+	case tandem.ErrorCode(err) != tandem.ENOTFOUND:
+		return nil, false, err
+	}
+	run, err := live(ctx, st, p, nil, false, "period "+p.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	return run.res.Profit, false, nil
+}
+
 // liveRun is an open period calculated from the current records.
 type liveRun struct {
 	plan    *comp.Plan

@@ -113,6 +113,17 @@ type GrossProfitReport struct {
 	Total  comp.ProfitRollup   `json:"total" doc:"the whole period"`
 }
 
+// DealGrossProfit returns period id's gross profit per deal, by opportunity id, as GrossProfit by
+// "deal" does, and whether the period is closed: a closed period's figures are frozen for good (the
+// database refuses to change a closed period), so a caller may keep them. Revops and executives only.
+func DealGrossProfit(ctx context.Context, st Store, actor tandem.Actor, id string) (profit []tandem.DealProfit, closed bool, err error) {
+	p, err := periodForAll(actor, "gross profit", id, "read gross profit")
+	if err != nil {
+		return nil, false, err
+	}
+	return periodProfit(ctx, st, p)
+}
+
 // GrossProfit returns period id's gross profit (ACV − discount − partner margin − SPIFFs − MDF share −
 // cost of goods) per deal (by "deal") or rolled up by "rep", "territory", "partner" or "motion".
 // Revops and executives only.
@@ -133,22 +144,22 @@ func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by strin
 	default:
 		return nil, tandem.FieldError("by", "%q is not one of deal, rep, territory, partner, motion", by)
 	}
-	res, err := periodResult(ctx, st, p, nil)
+	profit, _, err := periodProfit(ctx, st, p)
 	if err != nil {
 		return nil, err
 	}
 	rep := &GrossProfitReport{Period: p.ID, By: by, Deals: []tandem.DealProfit{}, Rows: []GrossProfitRow{}}
 	rep.Total.Key = "total"
-	for i := range res.Profit {
-		if err := rep.Total.Add(res.Profit[i]); err != nil {
+	for i := range profit {
+		if err := rep.Total.Add(profit[i]); err != nil {
 			return nil, fmt.Errorf("gross profit of %s: %w", p.ID, err)
 		}
 	}
 	if by == "deal" {
-		rep.Deals = append(rep.Deals, res.Profit...)
+		rep.Deals = append(rep.Deals, profit...)
 		return rep, nil
 	}
-	rows, err := comp.Rollup(res.Profit, group)
+	rows, err := comp.Rollup(profit, group)
 	if err != nil {
 		return nil, err
 	}

@@ -19,11 +19,13 @@ import (
 // serves figures older than the data. Reads that miss are computed under the lock: concurrent first
 // visits compute once. The zero value is not usable; build one with NewCache. Safe for concurrent use.
 type Cache struct {
-	mu          sync.Mutex
-	version     string
-	deals       []sqlstore.PortfolioDeal
-	dealsRead   bool
-	margins     map[string]map[int64]tandem.Money
+	mu        sync.Mutex
+	version   string
+	deals     []sqlstore.PortfolioDeal
+	dealsRead bool
+	margins   map[string]map[int64]tandem.Money
+	// frozen keeps closed quarters' gross profit across data versions: a closed period never changes.
+	frozen      map[string]map[int64]tandem.Money
 	scopes      map[int64]map[int64]sqlstore.SellingScope
 	comparisons map[string]comparisonEntry
 }
@@ -34,7 +36,7 @@ type comparisonEntry struct {
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{} }
+func NewCache() *Cache { return &Cache{frozen: map[string]map[int64]tandem.Money{}} }
 
 // at returns the cache for version, emptied when the version moved. Call with c.mu held.
 func (c *Cache) at(version string) {
@@ -105,33 +107,42 @@ func (h *history) closedDeals(ctx context.Context, from, to time.Time) ([]sqlsto
 func (h *history) quarterMargins(ctx context.Context, period string) (map[int64]tandem.Money, error) {
 	c := h.svc.Cache
 	if c == nil {
-		return h.svc.grossProfitByDeal(ctx, h.actor, period)
+		m, _, err := h.svc.grossProfitByDeal(ctx, h.actor, period)
+		return m, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.at(h.version)
+	if m, ok := c.frozen[period]; ok {
+		return m, nil
+	}
 	if m, ok := c.margins[period]; ok {
 		return m, nil
 	}
-	m, err := h.svc.grossProfitByDeal(ctx, h.actor, period)
+	m, closed, err := h.svc.grossProfitByDeal(ctx, h.actor, period)
 	if err != nil {
 		return nil, err
 	}
-	c.margins[period] = m
+	if closed {
+		c.frozen[period] = m
+	} else {
+		c.margins[period] = m
+	}
 	return m, nil
 }
 
-// grossProfitByDeal is the one call into the comp engine: each deal's gross profit in a quarter.
-func (s *Service) grossProfitByDeal(ctx context.Context, actor tandem.Actor, period string) (map[int64]tandem.Money, error) {
-	gp, err := compensation.GrossProfit(ctx, s.Store, actor, period, "deal")
+// grossProfitByDeal is the one call into the comp engine: each deal's gross profit in a quarter, and
+// whether the quarter is closed (its figures frozen for good).
+func (s *Service) grossProfitByDeal(ctx context.Context, actor tandem.Actor, period string) (map[int64]tandem.Money, bool, error) {
+	deals, closed, err := compensation.DealGrossProfit(ctx, s.Store, actor, period)
 	if err != nil {
-		return nil, fmt.Errorf("gross profit of %s: %w", period, err)
+		return nil, false, fmt.Errorf("gross profit of %s: %w", period, err)
 	}
-	out := make(map[int64]tandem.Money, len(gp.Deals))
-	for _, d := range gp.Deals {
+	out := make(map[int64]tandem.Money, len(deals))
+	for _, d := range deals {
 		out[d.OpportunityID] = d.GrossProfit
 	}
-	return out, nil
+	return out, closed, nil
 }
 
 // sellingScopes returns the partners' selling scopes actor sees, cached per partner scope when the

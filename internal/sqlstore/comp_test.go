@@ -813,3 +813,34 @@ func TestResolvedAttributionDisputeDecides(t *testing.T) {
 		}
 	})
 }
+
+// TestGrossProfitMatchesThePeriodResult checks that gross profit per deal — read alone, without the
+// statements and the adjustments — is the Profit of the period's whole result: of an open period, of
+// the same period once closed (the frozen one), and of the open period the adjustments land in.
+func TestGrossProfitMatchesThePeriodResult(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		same := func(what, period string) {
+			t.Helper()
+			res, err := compensation.CalculatePeriod(ctx, s, f.revops, period)
+			must(t, err)
+			gp, err := compensation.GrossProfit(ctx, s, f.revops, period, "deal")
+			must(t, err)
+			want, _ := json.Marshal(res.Profit)
+			got, _ := json.Marshal(gp.Deals)
+			if len(res.Profit) == 0 && what != "adjustment period" {
+				t.Errorf("%s %s: no deals to compare", what, period)
+			}
+			if len(res.Profit) > 0 && string(got) != string(want) {
+				t.Errorf("%s %s: gross profit\n%s\nwant the result's\n%s", what, period, got, want)
+			}
+		}
+		same("open", f.q1)
+		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
+		must(t, err)
+		same("closed", f.q1)
+		same("adjustment period", "2026-Q2")
+	})
+}

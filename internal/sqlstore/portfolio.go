@@ -792,18 +792,23 @@ func (s *Store) PortfolioDataVersion(ctx context.Context, actor tandem.Actor) (s
 	if !compSeesAll(actor) {
 		return "", tandem.Errorf(tandem.EFORBIDDEN, "portfolio returns: %s users cannot read every deal's margin", actor.Role)
 	}
-	var audit, deals, changed, acv, closed, certs int64
+	// The conflict engine flags a deal for cannibalisation with neither an audit entry nor a new
+	// updated_at: the flagged deals' count and id sum catch that change.
+	var audit, deals, changed, acv, closed, certs, flagged, flaggedIDs int64
 	err := s.read.QueryRowContext(ctx, `SELECT
 		COALESCE((SELECT max(id) FROM audit_log), 0),
 		(SELECT count(*) FROM opportunities),
 		COALESCE((SELECT max(updated_at) FROM opportunities), 0),
 		COALESCE((SELECT sum(acv) FROM opportunities), 0),
 		(SELECT count(*) FROM opportunities WHERE stage IN ('closed_won', 'closed_lost')),
-		(SELECT count(*) FROM certifications)`).Scan(&audit, &deals, &changed, &acv, &closed, &certs)
+		(SELECT count(*) FROM certifications),
+		(SELECT count(*) FROM opportunities WHERE cannibalisation_flag),
+		COALESCE((SELECT sum(id) FROM opportunities WHERE cannibalisation_flag), 0)`).
+		Scan(&audit, &deals, &changed, &acv, &closed, &certs, &flagged, &flaggedIDs)
 	if err != nil {
 		return "", fmt.Errorf("portfolio data version: %w", err)
 	}
-	return fmt.Sprintf("a%d.d%d.u%d.v%d.c%d.x%d", audit, deals, changed, acv, closed, certs), nil
+	return fmt.Sprintf("a%d.d%d.u%d.v%d.c%d.x%d.f%d.%d", audit, deals, changed, acv, closed, certs, flagged, flaggedIDs), nil
 }
 
 // LeadMatch is an opportunity an MDF lead may have become: matched by the opportunity's external id,

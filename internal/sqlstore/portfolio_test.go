@@ -239,3 +239,49 @@ func TestPortfolioDeals(t *testing.T) {
 		wantCode(t, err, tandem.EFORBIDDEN)
 	})
 }
+
+// TestPortfolioDataVersionMovesWithEachDealInput checks that every change of a deal the portfolio's
+// figures read moves the data version its cache is keyed by: ACV, stage, and the cannibalisation flag
+// the conflict engine sets without an audit entry or a new updated_at.
+func TestPortfolioDataVersionMovesWithEachDealInput(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seed(t, s)
+		cro := tandem.Actor{Email: "cro@vendor.test", Role: tandem.RoleCRO}
+		version := func() string {
+			t.Helper()
+			v, err := s.PortfolioDataVersion(ctx, cro)
+			must(t, err)
+			return v
+		}
+		last := version()
+		moved := func(what string) {
+			t.Helper()
+			if v := version(); v == last {
+				t.Errorf("%s: data version stayed %s", what, v)
+			} else {
+				last = v
+			}
+		}
+		f.o1.ACV += tandem.Major(1000)
+		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
+		moved("ACV")
+		f.o1.Stage, f.o1.ForecastCategory = tandem.StageClosedWon, tandem.ForecastClosed
+		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
+		moved("stage")
+		// As the conflict engine flags a deal (openAndFlag): no audit entry, updated_at untouched.
+		if _, err := s.write.ExecContext(ctx, `UPDATE opportunities SET cannibalisation_flag = $1 WHERE id = $2`, true, f.o2.ID); err != nil {
+			t.Fatal(err)
+		}
+		moved("cannibalisation flag")
+		// One flag cleared and another set at once leave the flagged count alone.
+		if _, err := s.write.ExecContext(ctx, `UPDATE opportunities SET cannibalisation_flag = (id = $1) WHERE id IN ($1, $2)`, f.o3.ID, f.o2.ID); err != nil {
+			t.Fatal(err)
+		}
+		moved("cannibalisation flag moved to another deal")
+		if v := version(); v != last {
+			t.Errorf("nothing changed, yet the data version moved from %s to %s", last, v)
+		}
+	})
+}
