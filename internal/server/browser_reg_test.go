@@ -75,10 +75,12 @@ func TestBrowserRegistrations(t *testing.T) {
 	must(t, os.WriteFile(badCSV, []byte("account_name;country;product_type;estimated_acv;vertical\r\nGood Deal;US;core;10000;retail\r\nBad Deal;USA;core;ten;retail\r\n"), 0o644))
 	must(t, os.WriteFile(goodCSV, []byte("\ufeffaccount_name,country,product_type,estimated_acv,website,vertical\r\n"+
 		"Initrode,US,core,\"45,000\",initrode.test,retail\r\nDirect Dynamics,US,core,2000000,direct.test,\r\nVandelay Imports,GB,services,12500,,retail\r\n"), 0o644))
-	do(t, ctx, "upload a bad file",
+	do(t, ctx, "open the bulk upload",
 		chromedp.Click(chromedp.CSS(`header nav a[href="/portal/bulk"]`)),
 		chromedp.WaitVisible(chromedp.ID("bulk-form")),
-		chromedp.SetUploadFiles(chromedp.ID("bulk-file"), []string{badCSV}),
+	)
+	upload(t, ctx, "bulk-file", badCSV)
+	do(t, ctx, "upload a bad file",
 		chromedp.Click(chromedp.ID("bulk-submit")),
 		chromedp.WaitVisible(chromedp.ID("bulk-error-table")),
 	)

@@ -59,6 +59,20 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 	}
 }
 
+// upload sets the file of the input with id. The browser may renumber the page's nodes between the
+// lookup and the upload while a navigation settles ("Could not find node with given id"); the input
+// is then looked up again, once.
+func upload(t *testing.T, ctx context.Context, id, path string) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID(id), []string{path}))
+	if err != nil && strings.Contains(err.Error(), "Could not find node") {
+		err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID(id)), chromedp.SetUploadFiles(chromedp.ID(id), []string{path}))
+	}
+	if err != nil {
+		t.Fatalf("upload %s to #%s: %v", path, id, err)
+	}
+}
+
 func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
