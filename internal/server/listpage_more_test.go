@@ -1,0 +1,67 @@
+package server
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// getOK fetches path as client c and fails the test unless it answers 200.
+func getOK(t *testing.T, e *testEnv, c *http.Client, path string) response {
+	t.Helper()
+	res := e.send(c, mustRequest(t, e.http.URL+path))
+	if res.status != http.StatusOK {
+		t.Fatalf("%s: %d %s", path, res.status, res.body)
+	}
+	return res
+}
+
+// csvRows reads a list's CSV download, failing unless it is one.
+func csvRows(t *testing.T, res response) [][]string {
+	t.Helper()
+	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Fatalf("csv content type %q: %s", ct, res.body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(res.body))).ReadAll()
+	must(t, err)
+	return rows
+}
+
+// The partner's own registrations list has the pager and a CSV, and the CSV of partner A holds no row of
+// partner B, whatever partner it asks for (the store scopes it in SQL).
+func TestMyRegistrationsList(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		pc, _ := e.signIn("user@alpha.test")
+		body := string(getOK(t, e, pc, "/portal/registrations?size=25").body)
+		if !strings.Contains(body, `class="pager"`) || !strings.Contains(body, "1–1 of <strong>1</strong>") ||
+			!strings.Contains(body, `data-href="/portal/registrations/`+itoa(e.ids.regA)+`"`) {
+			t.Errorf("partner A's list lacks the pager or clickable rows: %s", body)
+		}
+		rows := csvRows(t, getOK(t, e, pc, "/portal/registrations?format=csv"))
+		if len(rows) != 2 || rows[1][2] != "Acme Corp" || rows[1][3] != "Alpha Partners" {
+			t.Errorf("partner A's CSV %q", rows)
+		}
+		res := getOK(t, e, pc, "/portal/registrations?format=csv&partner_id="+itoa(e.ids.partnerB))
+		if rows := csvRows(t, res); len(rows) != 1 || strings.Contains(string(res.body), "Bergmann") || strings.Contains(string(res.body), "Beta") {
+			t.Errorf("partner A's CSV asking for partner B: %q", rows)
+		}
+		// An older ?offset= link and ?status= still work; a bad status is refused naming the field.
+		getOK(t, e, pc, "/portal/registrations?offset=0&status=submitted")
+		if res := e.send(pc, mustRequest(t, e.http.URL+"/portal/registrations?status=nonsense")); res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(res.body), "status") {
+			t.Errorf("bad status filter: %d %s", res.status, res.body)
+		}
+		if res := e.send(pc, mustRequest(t, e.http.URL+"/portal/registrations?submitted_from=yesterday")); res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(res.body), "submitted_from") {
+			t.Errorf("bad date filter: %d %s", res.status, res.body)
+		}
+		// Staff see every partner's and may filter to one.
+		sc, _ := e.signIn("revops@vendor.test")
+		rows = csvRows(t, getOK(t, e, sc, "/portal/registrations?format=csv&partner_id="+itoa(e.ids.partnerB)))
+		if len(rows) != 2 || rows[1][2] != "Bergmann GmbH" {
+			t.Errorf("staff CSV for partner B: %q", rows)
+		}
+	})
+}
