@@ -65,3 +65,31 @@ func TestMyRegistrationsList(t *testing.T) {
 		}
 	})
 }
+
+// The audit and escalation logs page with the shared pager and download what they show as CSV; partner
+// users get neither.
+func TestLogLists(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		c, _ := e.signIn("revops@vendor.test")
+		for _, path := range []string{"/audit?size=25", "/escalations?size=25", "/audit?offset=50", "/escalations?offset=50&level=1"} {
+			if body := string(getOK(t, e, c, path).body); !strings.Contains(body, `class="pager"`) {
+				t.Errorf("%s: no pager: %s", path, body)
+			}
+		}
+		rows := csvRows(t, getOK(t, e, c, "/audit?format=csv"))
+		if len(rows) < 1 || strings.Join(rows[0], ",") != "id,at,actor,action,entity,entity_id,detail" {
+			t.Errorf("audit CSV header %q", rows)
+		}
+		rows = csvRows(t, getOK(t, e, c, "/escalations?format=csv"))
+		if len(rows) < 1 || rows[0][2] != "conflict_id" {
+			t.Errorf("escalations CSV header %q", rows)
+		}
+		pc, _ := e.signIn("user@alpha.test")
+		for _, path := range []string{"/audit?format=csv", "/escalations?format=csv"} {
+			if res := e.send(pc, mustRequest(t, e.http.URL+path)); res.status != http.StatusNotFound || strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+				t.Errorf("partner user %s: %d", path, res.status)
+			}
+		}
+	})
+}

@@ -427,15 +427,16 @@ type escalationsData struct {
 	Levels             []tandem.EscalationLevel
 	Rows               []logRow
 	Total              int
-	PrevLink, NextLink string
+	TotalText          string
+	Pager              pager
 }
 
 func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	q := r.URL.Query()
-	f := sqlstore.EscalationFilter{Level: tandem.EscalationLevel(queryInt(q, "level")), Action: q.Get("action"),
-		Limit: uiPageSize, Offset: queryInt(q, "offset")}
+	lp := parseList(r)
+	q := lp.Query
+	f := sqlstore.EscalationFilter{Level: tandem.EscalationLevel(queryInt(q, "level")), Action: q.Get("action")}
 	f.ConflictID, _ = strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(q.Get("conflict")), "#"), 10, 64)
 	if !f.Level.Valid() {
 		f.Level = 0
@@ -444,7 +445,10 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(actions, f.Action) {
 		f.Action = ""
 	}
-	items, total, err := s.store.ListEscalations(ctx, actor, f)
+	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.EscalationEntry, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListEscalations(ctx, actor, f)
+	})
 	if err != nil {
 		return err
 	}
@@ -452,15 +456,18 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, Actions: actions, Levels: levels, Total: total}
+	if lp.CSV {
+		rows := make([][]string, 0, len(items))
+		for _, e := range items {
+			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), strconv.FormatInt(e.ConflictID, 10),
+				strconv.Itoa(int(e.Level)), levelLabels[e.Level], e.Action, cmpOr(users[e.ActorID], "system"), e.Note})
+		}
+		return writeListCSV(w, "escalations", s.now(), []string{"id", "at", "conflict_id", "level", "level_label", "action", "who", "note"}, rows, total)
+	}
+	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, Actions: actions, Levels: levels,
+		Total: total, TotalText: count(total), Pager: lp.Pager(total, len(items))}
 	for _, e := range items {
 		d.Rows = append(d.Rows, logRow{EscalationEntry: e, Who: cmpOr(users[e.ActorID], "system"), LevelLabel: levelLabels[e.Level]})
-	}
-	if f.Offset > 0 {
-		d.PrevLink = withQuery("/escalations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(max(0, f.Offset-uiPageSize))) })
-	}
-	if f.Offset+len(items) < total {
-		d.NextLink = withQuery("/escalations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(f.Offset+uiPageSize)) })
 	}
 	s.render(w, r, http.StatusOK, "escalations", view{Title: "Escalation log", Nav: "escalations", Data: d})
 	return nil
