@@ -93,3 +93,25 @@ func TestLogLists(t *testing.T) {
 		}
 	})
 }
+
+// The conflict queue keeps its filters and ?offset= links, pages with the shared pager and downloads the
+// filtered queue as CSV.
+func TestConflictsList(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		c, _ := e.signIn("revops@vendor.test")
+		for _, path := range []string{"/conflicts?status=open&size=25", "/conflicts?offset=50", "/conflicts?partner_id=" + itoa(e.ids.partnerB)} {
+			if body := string(getOK(t, e, c, path).body); !strings.Contains(body, `class="pager"`) {
+				t.Errorf("%s: no pager: %s", path, body)
+			}
+		}
+		rows := csvRows(t, getOK(t, e, c, "/conflicts?format=csv&status=open"))
+		if len(rows) < 1 || rows[0][0] != "id" || rows[0][7] != "acv" || rows[0][8] != "currency" {
+			t.Errorf("conflicts CSV header %q", rows)
+		}
+		if res := e.send(c, mustRequest(t, e.http.URL+"/conflicts?from=soon")); res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(res.body), "from") {
+			t.Errorf("bad date filter: %d", res.status)
+		}
+	})
+}

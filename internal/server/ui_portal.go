@@ -190,17 +190,17 @@ type myRegistrationRow struct {
 }
 
 type myRegistrationsData struct {
-	Status             string
-	Statuses           []tandem.RegistrationStatus
-	ShowPartner        bool
-	Columns            []sortHeader
-	Rows               []myRegistrationRow
-	Total              int
-	TotalText          string
-	CSRF               string
-	Query, From, To    string // the company, submitted_from and submitted_to filters
-	Partners           []partnerOption
-	Pager              pager
+	Status          string
+	Statuses        []tandem.RegistrationStatus
+	ShowPartner     bool
+	Columns         []sortHeader
+	Rows            []myRegistrationRow
+	Total           int
+	TotalText       string
+	CSRF            string
+	Query, From, To string // the company, submitted_from and submitted_to filters
+	Partners        []partnerOption
+	Pager           pager
 }
 
 var myRegistrationColumns = []sortHeader{
