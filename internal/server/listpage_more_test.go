@@ -115,3 +115,35 @@ func TestConflictsList(t *testing.T) {
 		}
 	})
 }
+
+// The opportunities list pages with the shared pager (older ?offset= links still land), and its CSV is
+// the streaming API export of the same filters; a partner user's export holds only its own deals.
+func TestOpportunitiesList(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		c, _ := e.signIn("revops@vendor.test")
+		for _, path := range []string{"/opportunities?size=25&motion=direct", "/opportunities?offset=50", "/opportunities?page=2"} {
+			if body := string(getOK(t, e, c, path).body); !strings.Contains(body, `class="pager"`) {
+				t.Errorf("%s: no pager: %s", path, body)
+			}
+		}
+		body := string(getOK(t, e, c, "/opportunities").body)
+		if !strings.Contains(body, `data-href="/opportunities/`+itoa(e.ids.oppB)+`"`) {
+			t.Errorf("rows are not clickable: %s", body)
+		}
+		res := e.send(c, mustRequest(t, e.http.URL+"/opportunities?format=csv&stage=open&motion=direct&page=3"))
+		if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || !strings.HasPrefix(loc, APIPrefix+"/opportunities.csv?") ||
+			!strings.Contains(loc, "open=true") || !strings.Contains(loc, "motion=direct") || strings.Contains(loc, "page=") {
+			t.Errorf("csv: %d %q", res.status, loc)
+		}
+		pc, _ := e.signIn("user@alpha.test")
+		res = e.send(pc, mustRequest(t, e.http.URL+"/opportunities?format=csv&partner_id="+itoa(e.ids.partnerB)))
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("partner csv: %d", res.status)
+		}
+		res = e.send(pc, mustRequest(t, e.http.URL+res.header.Get("Location")))
+		if strings.Contains(string(res.body), "Bergmann") {
+			t.Errorf("partner A's export shows partner B's deal: %s", res.body)
+		}
+	})
+}
