@@ -30,3 +30,31 @@ func TestWhatIfFormShowsEveryError(t *testing.T) {
 		}
 	})
 }
+
+// The MDF request form shows a missing activity, a bad amount and a bad expected pipeline at once, each
+// next to its field, keeps what was typed, and requests nothing.
+func TestMDFRequestFormShowsEveryError(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		ps := seedPortfolio(t, e)
+		c, csrf := e.signIn("user@alpha.test")
+		path := "/mdf/funds/" + itoa(ps.fundA) + "/moves"
+		res := e.postForm(c, path, url.Values{"csrf_token": {csrf}, "action": {"request"}, "activity": {" "},
+			"amount": {"12x"}, "expected_pipeline": {"lots"}, "motion": {"co_sell"}}, e.http.URL)
+		body := string(res.body)
+		if res.status != http.StatusUnprocessableEntity || fieldErrors(body) != 3 || !strings.Contains(body, "12x&#34; is not an amount") ||
+			!strings.Contains(body, "lots&#34; is not an amount") || !strings.Contains(body, `value="12x"`) {
+			t.Errorf("MDF request with three mistakes: %d, %d field errors: %s", res.status, fieldErrors(body), body)
+		}
+		res = e.postForm(c, path, url.Values{"csrf_token": {csrf}, "action": {"request"}, "activity": {"Webinar"},
+			"amount": {"-5"}, "motion": {"co_sell"}}, e.http.URL)
+		if body := string(res.body); res.status != http.StatusUnprocessableEntity || fieldErrors(body) != 1 || !strings.Contains(body, "negative") {
+			t.Errorf("MDF request with a negative amount: %d: %s", res.status, body)
+		}
+		res = e.postForm(c, path, url.Values{"csrf_token": {csrf}, "action": {"request"}, "activity": {"Webinar"},
+			"amount": {"500"}, "expected_pipeline": {"5000"}, "motion": {"co_sell"}}, e.http.URL)
+		if res.status != http.StatusSeeOther {
+			t.Errorf("a good MDF request: %d %s", res.status, res.body)
+		}
+	})
+}
