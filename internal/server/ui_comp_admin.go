@@ -282,12 +282,15 @@ func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) error {
 		err = d.check()
 	}
 	if len(d.Errors) > 0 {
-		if htmx(r) { // the form itself is replaced, so each message lands next to its field
-			w.Header().Set("HX-Retarget", "#whatif-form")
+		d.Result = &whatIfView{Error: "The what-if did not run: fix the fields marked above."}
+		status := http.StatusUnprocessableEntity
+		if htmx(r) { // the whole page body is swapped, so each message lands next to its field
+			w.Header().Set("HX-Retarget", "main")
 			w.Header().Set("HX-Reswap", "outerHTML")
-			w.Header().Set("HX-Reselect", "#whatif-form")
+			w.Header().Set("HX-Reselect", "main")
+			status = http.StatusOK // htmx swaps only a 2xx answer
 		}
-		s.render(w, r, http.StatusUnprocessableEntity, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
+		s.render(w, r, status, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
 		return nil
 	}
 	var res *whatIfView
