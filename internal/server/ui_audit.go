@@ -4,42 +4,43 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 type auditData struct {
-	Entity, Action     string
-	Rows               []auditRow
-	Total              int
-	PrevLink, NextLink string
+	Entity, Action string
+	Rows           []auditRow
+	Total          string
+	Pager          pager
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	f := sqlstore.AuditFilter{Entity: q.Get("entity"), Action: q.Get("action"), Limit: uiPageSize, Offset: queryInt(q, "offset")}
-	items, total, err := s.store.ListAudit(r.Context(), actorFrom(r.Context()), f)
+	lp := parseList(r)
+	q := lp.Query
+	f := sqlstore.AuditFilter{Entity: q.Get("entity"), Action: q.Get("action")}
+	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.AuditEntry, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListAudit(r.Context(), actorFrom(r.Context()), f)
+	})
 	if err != nil {
 		return err
 	}
-	d := auditData{Entity: f.Entity, Action: f.Action, Total: total}
+	if lp.CSV {
+		rows := make([][]string, 0, len(items))
+		for _, e := range items {
+			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Entity, e.EntityID, e.Detail})
+		}
+		return writeListCSV(w, "audit", s.now(), []string{"id", "at", "actor", "action", "entity", "entity_id", "detail"}, rows, total)
+	}
+	d := auditData{Entity: f.Entity, Action: f.Action, Total: count(total), Pager: lp.Pager(total, len(items))}
 	for _, e := range items {
 		d.Rows = append(d.Rows, auditRow{AuditEntry: e, Fields: auditFields(e.Detail), Link: auditLink(e)})
-	}
-	link := func(offset int) string {
-		v := url.Values{"entity": {f.Entity}, "action": {f.Action}, "offset": {strconv.Itoa(offset)}}
-		return "/audit?" + v.Encode()
-	}
-	if f.Offset > 0 {
-		d.PrevLink = link(max(0, f.Offset-uiPageSize))
-	}
-	if f.Offset+len(items) < total {
-		d.NextLink = link(f.Offset + uiPageSize)
 	}
 	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
 	return nil

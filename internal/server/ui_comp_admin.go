@@ -194,6 +194,7 @@ type compWhatIfData struct {
 	Draft    string
 	From, To string
 	Result   *whatIfView
+	Errors   formErrors // the plan's, from's and to's problems, all at once next to their fields
 }
 
 // whatIfView is a what-if run laid out: totals base/draft/change, a chart, one row per person.
@@ -240,6 +241,34 @@ func (s *Server) compWhatIfPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// check records every problem of the plan, from and to in d.Errors rather than stopping at the first.
+// An error naming no field is returned for the page to show whole.
+func (d *compWhatIfData) check() error {
+	var rest []error
+	if _, err := compensation.ParseCompPlan("draft.yaml", d.Draft); err != nil {
+		var te *tandem.Error
+		if errors.As(err, &te) && te.Field != "" && te.Field != "source" {
+			d.Errors.add("source", te.Field+": "+te.Message) // a plan's field is the draft text's problem
+		} else if errors.As(err, &te) {
+			d.Errors.add("source", te.Message)
+		} else {
+			d.Errors.add("source", err.Error())
+		}
+	}
+	first, errFrom := tandem.ParseQuarter(d.From)
+	if errFrom != nil {
+		rest = append(rest, tandem.FieldError("from", "%q is not a quarter like 2025Q1", d.From))
+	}
+	last, errTo := tandem.ParseQuarter(d.To)
+	if errTo != nil {
+		rest = append(rest, tandem.FieldError("to", "%q is not a quarter like 2025Q4", d.To))
+	}
+	if errFrom == nil && errTo == nil && last.Start.Before(first.Start) {
+		rest = append(rest, tandem.FieldError("to", "%s is before %s", last.ID, first.ID))
+	}
+	return errors.Join(d.Errors.addErr(nil, rest...)...)
+}
+
 // compWhatIfRun pays the chosen quarters' deals under the draft and shows the change.
 func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -248,7 +277,22 @@ func (s *Server) compWhatIfRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	src, err := planSource(r)
-	d := compWhatIfData{compFrame: f, Draft: src, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
+	d := compWhatIfData{compFrame: f, Draft: src, From: r.PostFormValue("from"), To: r.PostFormValue("to"), Errors: newFormErrors()}
+	if err == nil {
+		err = d.check()
+	}
+	if len(d.Errors) > 0 {
+		d.Result = &whatIfView{Error: "The what-if did not run: fix the fields marked above."}
+		status := http.StatusUnprocessableEntity
+		if htmx(r) { // the whole page body is swapped, so each message lands next to its field
+			w.Header().Set("HX-Retarget", "main")
+			w.Header().Set("HX-Reswap", "outerHTML")
+			w.Header().Set("HX-Reselect", "main")
+			status = http.StatusOK // htmx swaps only a 2xx answer
+		}
+		s.render(w, r, status, "comp_whatif", view{Title: "What-if", Nav: "comp", Data: d})
+		return nil
+	}
 	var res *whatIfView
 	if err == nil {
 		var rep *compensation.WhatIfReport

@@ -118,7 +118,8 @@ type conflictsData struct {
 	Columns                                []sortHeader
 	Rows                                   []conflictRow
 	Total                                  int
-	PrevLink, NextLink, ClearLink          string
+	TotalText, ClearLink                   string
+	Pager                                  pager
 }
 
 var conflictColumns = []sortHeader{
@@ -166,12 +167,16 @@ func conflictFilter(q url.Values) (sqlstore.ConflictDetailFilter, error) {
 func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	q := r.URL.Query()
+	lp := parseList(r)
+	q := lp.Query
 	f, err := conflictFilter(q)
 	if err != nil {
 		return err
 	}
-	items, total, err := s.store.ListConflictDetails(ctx, actor, f)
+	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.ConflictDetail, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListConflictDetails(ctx, actor, f)
+	})
 	if err != nil {
 		return err
 	}
@@ -183,7 +188,17 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := conflictsData{Status: string(f.Status), Cause: string(f.Cause), Rule: f.Rule, Segment: f.Segment,
+	if lp.CSV {
+		rows := make([][]string, 0, len(items))
+		for _, c := range items {
+			rows = append(rows, []string{strconv.FormatInt(c.ID, 10), string(c.Cause), strconv.Itoa(int(c.Level)), string(c.Status),
+				partners[c.PartnerID], partners[c.OtherPartnerID], users[c.AEID], c.ACV.String(), c.Currency, c.Segment, c.Rule,
+				c.OpenedAt.UTC().Format(time.RFC3339), string(c.Resolution)})
+		}
+		return writeListCSV(w, "conflicts", s.now(), []string{"id", "cause", "level", "status", "partner", "other_partner", "ae",
+			"acv", "currency", "segment", "rule", "opened_at", "resolution"}, rows, total)
+	}
+	d := conflictsData{Pager: lp.Pager(total, len(items)), TotalText: count(total), Status: string(f.Status), Cause: string(f.Cause), Rule: f.Rule, Segment: f.Segment,
 		From: q.Get("from"), To: q.Get("to"), Level: int(f.Level), PartnerID: f.PartnerID, AEID: f.AEID,
 		Causes: tandem.ConflictCauses, Segments: tandem.ACVBands, Total: total,
 		Columns: sortHeaders("/conflicts", q, f.Sort, conflictColumns, "acv", "opened_at")}
@@ -228,12 +243,6 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) error {
 			row.Left = newCountdown(now, c.LevelDueAt)
 		}
 		d.Rows = append(d.Rows, row)
-	}
-	if f.Offset > 0 {
-		d.PrevLink = withQuery("/conflicts", q, func(v url.Values) { v.Set("offset", strconv.Itoa(max(0, f.Offset-uiPageSize))) })
-	}
-	if f.Offset+len(items) < total {
-		d.NextLink = withQuery("/conflicts", q, func(v url.Values) { v.Set("offset", strconv.Itoa(f.Offset+uiPageSize)) })
 	}
 	d.ClearLink = "/conflicts?status=open"
 	s.render(w, r, http.StatusOK, "conflicts", view{Title: "Conflicts", Nav: "conflicts", Data: d})
@@ -420,22 +429,23 @@ func (s *Server) conflictResolve(w http.ResponseWriter, r *http.Request) error {
 }
 
 type escalationsData struct {
-	ConflictID         int64
-	Level              int
-	Action             string
-	Actions            []string
-	Levels             []tandem.EscalationLevel
-	Rows               []logRow
-	Total              int
-	PrevLink, NextLink string
+	ConflictID int64
+	Level      int
+	Action     string
+	Actions    []string
+	Levels     []tandem.EscalationLevel
+	Rows       []logRow
+	Total      int
+	TotalText  string
+	Pager      pager
 }
 
 func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	q := r.URL.Query()
-	f := sqlstore.EscalationFilter{Level: tandem.EscalationLevel(queryInt(q, "level")), Action: q.Get("action"),
-		Limit: uiPageSize, Offset: queryInt(q, "offset")}
+	lp := parseList(r)
+	q := lp.Query
+	f := sqlstore.EscalationFilter{Level: tandem.EscalationLevel(queryInt(q, "level")), Action: q.Get("action")}
 	f.ConflictID, _ = strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(q.Get("conflict")), "#"), 10, 64)
 	if !f.Level.Valid() {
 		f.Level = 0
@@ -444,7 +454,10 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(actions, f.Action) {
 		f.Action = ""
 	}
-	items, total, err := s.store.ListEscalations(ctx, actor, f)
+	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.EscalationEntry, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListEscalations(ctx, actor, f)
+	})
 	if err != nil {
 		return err
 	}
@@ -452,15 +465,18 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, Actions: actions, Levels: levels, Total: total}
+	if lp.CSV {
+		rows := make([][]string, 0, len(items))
+		for _, e := range items {
+			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), strconv.FormatInt(e.ConflictID, 10),
+				strconv.Itoa(int(e.Level)), levelLabels[e.Level], e.Action, cmpOr(users[e.ActorID], "system"), e.Note})
+		}
+		return writeListCSV(w, "escalations", s.now(), []string{"id", "at", "conflict_id", "level", "level_label", "action", "who", "note"}, rows, total)
+	}
+	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, Actions: actions, Levels: levels,
+		Total: total, TotalText: count(total), Pager: lp.Pager(total, len(items))}
 	for _, e := range items {
 		d.Rows = append(d.Rows, logRow{EscalationEntry: e, Who: cmpOr(users[e.ActorID], "system"), LevelLabel: levelLabels[e.Level]})
-	}
-	if f.Offset > 0 {
-		d.PrevLink = withQuery("/escalations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(max(0, f.Offset-uiPageSize))) })
-	}
-	if f.Offset+len(items) < total {
-		d.NextLink = withQuery("/escalations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(f.Offset+uiPageSize)) })
 	}
 	s.render(w, r, http.StatusOK, "escalations", view{Title: "Escalation log", Nav: "escalations", Data: d})
 	return nil

@@ -35,9 +35,9 @@ type opportunitiesData struct {
 	Columns                                    []column
 	ShowPartner                                bool // vendor users see whose deal it is; a partner user sees only its own
 	Rows                                       []oppRow
-	Total, From, To                            int
-	TotalText, FromText, ToText                string
-	PrevLink, NextLink, ExportLink             string
+	Total                                      int
+	TotalText, ExportLink                      string
+	Pager                                      pager
 }
 
 // openStage is the stage filter value for "any stage but won or lost".
@@ -53,10 +53,11 @@ var opportunityColumns = []column{
 func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	q := r.URL.Query()
+	lp := parseList(r)
+	q := lp.Query
 	f := sqlstore.OpportunityFilter{Motion: tandem.Motion(q.Get("motion")), Stage: tandem.Stage(q.Get("stage")),
 		Forecast: tandem.ForecastCategory(q.Get("forecast_category")), Rule: q.Get("rule"), Query: q.Get("q"),
-		Sort: q.Get("sort"), Limit: uiPageSize, Offset: queryInt(q, "offset")}
+		Sort: q.Get("sort"), Limit: lp.Size, Offset: lp.Offset()}
 	if f.Stage == openStage {
 		f.Stage, f.Open = "", true
 	}
@@ -79,6 +80,20 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	if f.Stage != "" && !f.Stage.Valid() {
 		f.Stage = ""
 	}
+	// The CSV of what is shown is the API's streaming export (names, every row, no 50,000 cap).
+	export := url.Values{}
+	for k := range lp.Filters {
+		export.Set(k, lp.Filters.Get(k))
+	}
+	if f.Open { // the API says "open" with a flag of its own
+		export.Del("stage")
+		export.Set("open", "true")
+	}
+	exportLink := APIPrefix + "/opportunities.csv?" + export.Encode()
+	if lp.CSV {
+		http.Redirect(w, r, exportLink, http.StatusSeeOther)
+		return nil
+	}
 	items, total, err := s.store.ListOpportunities(ctx, actor, f)
 	if err != nil {
 		return err
@@ -89,7 +104,8 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	}
 	d := opportunitiesData{Query: f.Query, Motion: string(f.Motion), Stage: string(f.Stage), Forecast: string(f.Forecast),
 		Rule: f.Rule, Sort: f.Sort, Motions: tandem.Motions, Stages: tandem.Stages, Forecasts: tandem.ForecastCategories,
-		ShowPartner: !actor.IsPartner(), Total: total, TotalText: count(total)}
+		ShowPartner: !actor.IsPartner(), Total: total, TotalText: count(total), Pager: lp.Pager(total, len(items)), ExportLink: exportLink}
+	d.Pager.CSV = exportLink
 	if f.Open {
 		d.Stage = openStage
 	}
@@ -125,27 +141,10 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 					next, c.Arrow = "-"+c.Key, " ▲"
 				}
 			}
-			c.Link = link(func(v url.Values) { v.Set("sort", next); v.Del("offset") })
+			c.Link = link(func(v url.Values) { v.Set("sort", next); v.Del("offset"); v.Del("page") })
 		}
 		d.Columns = append(d.Columns, c)
 	}
-	if total > 0 {
-		d.From, d.To = f.Offset+1, f.Offset+len(items)
-		d.FromText, d.ToText = count(d.From), count(d.To)
-	}
-	if f.Offset > 0 {
-		d.PrevLink = link(func(v url.Values) { v.Set("offset", fmt.Sprint(max(0, f.Offset-uiPageSize))) })
-	}
-	if f.Offset+len(items) < total {
-		d.NextLink = link(func(v url.Values) { v.Set("offset", fmt.Sprint(f.Offset+uiPageSize)) })
-	}
-	d.ExportLink = strings.Replace(link(func(v url.Values) {
-		v.Del("offset")
-		if f.Open { // the API says "open" with a flag of its own
-			v.Del("stage")
-			v.Set("open", "true")
-		}
-	}), "/opportunities?", APIPrefix+"/opportunities.csv?", 1)
 	s.render(w, r, http.StatusOK, "opportunities", view{Title: "Opportunities", Nav: "opportunities", Data: d})
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -191,14 +190,17 @@ type myRegistrationRow struct {
 }
 
 type myRegistrationsData struct {
-	Status             string
-	Statuses           []tandem.RegistrationStatus
-	ShowPartner        bool
-	Columns            []sortHeader
-	Rows               []myRegistrationRow
-	Total              int
-	PrevLink, NextLink string
-	CSRF               string
+	Status          string
+	Statuses        []tandem.RegistrationStatus
+	ShowPartner     bool
+	Columns         []sortHeader
+	Rows            []myRegistrationRow
+	Total           int
+	TotalText       string
+	CSRF            string
+	Query, From, To string // the company, submitted_from and submitted_to filters
+	Partners        []partnerOption
+	Pager           pager
 }
 
 var myRegistrationColumns = []sortHeader{
@@ -220,16 +222,33 @@ func (s *Server) myRegistrationsPage(w http.ResponseWriter, r *http.Request) err
 func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	q := r.URL.Query()
-	f := sqlstore.RegistrationFilter{Status: tandem.RegistrationStatus(q.Get("status")), Sort: q.Get("sort"),
-		Limit: uiPageSize, Offset: queryInt(q, "offset")}
+	lp := parseList(r)
+	lp.Path = "/portal/registrations" // also rendered after a withdraw or extend POST
+	q := lp.Query
+	f := sqlstore.RegistrationFilter{Status: tandem.RegistrationStatus(q.Get("status")), Query: q.Get("q"), Sort: lp.Sort}
 	if f.Status != "" && !f.Status.Valid() {
-		f.Status = ""
+		return tandem.FieldError("status", "%q is not a registration status", f.Status)
 	}
 	if !slices.Contains([]string{"account_name", "estimated_acv", "status", "submitted_at", "expires_at"}, strings.TrimPrefix(f.Sort, "-")) {
 		f.Sort = "-submitted_at"
 	}
-	items, total, err := s.store.ListRegistrations(ctx, actor, f)
+	var err error
+	if f.SubmittedFrom, err = dayParam(q, "submitted_from"); err != nil {
+		return err
+	}
+	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
+		return err
+	}
+	// The store scopes a partner user to its own partner whatever partner_id asks for.
+	if v := q.Get("partner_id"); v != "" {
+		if f.PartnerID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return tandem.FieldError("partner_id", "%q is not a partner id", v)
+		}
+	}
+	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.Registration, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListRegistrations(ctx, actor, f)
+	})
 	if err != nil {
 		return err
 	}
@@ -237,24 +256,35 @@ func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, s
 	if err != nil {
 		return err
 	}
+	if lp.CSV {
+		rows := make([][]string, 0, len(items))
+		for _, reg := range items {
+			rows = append(rows, []string{strconv.FormatInt(reg.ID, 10), reg.ExternalID, reg.AccountName, names[reg.PartnerID], reg.Country,
+				string(reg.ProductType), reg.EstimatedACV.String(), reg.Currency, string(reg.Status),
+				dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)})
+		}
+		return writeListCSV(w, "my-registrations", s.now(), []string{"id", "external_id", "account_name", "partner", "country",
+			"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, rows, total)
+	}
 	cols := myRegistrationColumns
 	if actor.IsPartner() {
 		cols = slices.DeleteFunc(slices.Clone(cols), func(c sortHeader) bool { return c.Label == "Partner" })
 	}
 	d := myRegistrationsData{Status: string(f.Status), Statuses: tandem.RegistrationStatuses, ShowPartner: !actor.IsPartner(),
 		Columns: sortHeaders("/portal/registrations", q, f.Sort, cols, "estimated_acv", "submitted_at", "expires_at"),
-		Total:   total, CSRF: csrfOf(r)}
+		Total:   total, TotalText: count(total), CSRF: csrfOf(r), Query: f.Query, From: q.Get("submitted_from"), To: q.Get("submitted_to"),
+		Pager: lp.Pager(total, len(items))}
+	if !actor.IsPartner() {
+		for id, name := range names {
+			d.Partners = append(d.Partners, partnerOption{ID: id, Name: name, Selected: f.PartnerID == id})
+		}
+		sortPartnerOptions(d.Partners)
+	}
 	for _, reg := range items {
 		row := myRegistrationRow{Registration: reg, Partner: names[reg.PartnerID], CanWithdraw: canWithdraw(reg.Status),
 			CanExt: canExtend(reg.Status)}
 		row.Deadline, row.Expires = s.registrationDeadline(r, &reg)
 		d.Rows = append(d.Rows, row)
-	}
-	if f.Offset > 0 {
-		d.PrevLink = withQuery("/portal/registrations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(max(0, f.Offset-uiPageSize))) })
-	}
-	if f.Offset+len(items) < total {
-		d.NextLink = withQuery("/portal/registrations", q, func(v url.Values) { v.Set("offset", strconv.Itoa(f.Offset+uiPageSize)) })
 	}
 	title := "My registrations"
 	if !actor.IsPartner() {

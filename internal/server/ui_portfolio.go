@@ -180,9 +180,22 @@ type mdfView struct {
 	Done     string
 	// Sourced is each request's MDF-sourced pipeline (the opportunities its leads became), by request id.
 	Sourced map[int64]enablement.SourcedRequest
+	Form    mdfRequestForm // a refused request, shown again with every problem next to its field
+}
+
+// mdfRequestForm is a partner's funds request as typed.
+type mdfRequestForm struct {
+	FundID                             int64
+	Activity, Amount, ExpectedPipeline string
+	Motion                             string
+	Errors                             formErrors
 }
 
 func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMDF(w, r, http.StatusOK, mdfRequestForm{})
+}
+
+func (s *Server) renderMDF(w http.ResponseWriter, r *http.Request, status int, form mdfRequestForm) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	funds, err := s.enablement().Funds(ctx, actor)
@@ -198,7 +211,7 @@ func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := mdfView{Funds: funds, Requests: reqs, Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
-		CSRF: csrfOf(r), Done: r.URL.Query().Get("done"), Sourced: map[int64]enablement.SourcedRequest{}}
+		CSRF: csrfOf(r), Done: r.URL.Query().Get("done"), Sourced: map[int64]enablement.SourcedRequest{}, Form: form}
 	for _, sr := range sourced.Requests {
 		v.Sourced[sr.RequestID] = sr
 	}
@@ -207,7 +220,7 @@ func (s *Server) mdfPage(w http.ResponseWriter, r *http.Request) error {
 			v.Queue = append(v.Queue, q)
 		}
 	}
-	s.render(w, r, http.StatusOK, "mdf", view{Title: "MDF", Nav: "mdf", Data: v})
+	s.render(w, r, status, "mdf", view{Title: "MDF", Nav: "mdf", Data: v})
 	return nil
 }
 
@@ -220,6 +233,9 @@ func (s *Server) mdfMoveSubmit(w http.ResponseWriter, r *http.Request) error {
 	m := enablement.Move{Action: mdf.ActionKind(r.PostFormValue("action")), Request: r.PostFormValue("request"),
 		Activity: strings.TrimSpace(r.PostFormValue("activity")), Motion: r.PostFormValue("motion"),
 		Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if m.Action == mdf.Request {
+		return s.mdfRequestSubmit(w, r, id, m)
+	}
 	for field, dst := range map[string]*tandem.Money{"amount": &m.Amount, "expected_pipeline": &m.ExpectedPipeline} {
 		if v := strings.TrimSpace(r.PostFormValue(field)); v != "" {
 			amount, _, err := tandem.ParseMoney(v)
@@ -249,6 +265,49 @@ func (s *Server) mdfMoveSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/mdf?done="+url.QueryEscape(string(m.Action)), http.StatusSeeOther)
 	return nil
+}
+
+// mdfRequestSubmit asks for funds, showing every problem of the activity, amount and expected pipeline
+// at once next to its field rather than one per submit.
+func (s *Server) mdfRequestSubmit(w http.ResponseWriter, r *http.Request, fundID int64, m enablement.Move) error {
+	form := mdfRequestForm{FundID: fundID, Activity: m.Activity, Amount: strings.TrimSpace(r.PostFormValue("amount")),
+		ExpectedPipeline: strings.TrimSpace(r.PostFormValue("expected_pipeline")), Motion: m.Motion, Errors: newFormErrors()}
+	if m.Activity == "" {
+		form.Errors.add("activity", "say what the funds are for")
+	}
+	for _, f := range []struct {
+		name, value string
+		dst         *tandem.Money
+		required    bool
+	}{{"amount", form.Amount, &m.Amount, true}, {"expected_pipeline", form.ExpectedPipeline, &m.ExpectedPipeline, false}} {
+		if f.value == "" {
+			if f.required {
+				form.Errors.add(f.name, "enter an amount, like 5000")
+			}
+			continue
+		}
+		amount, _, err := tandem.ParseMoney(f.value)
+		if err != nil {
+			form.Errors.add(f.name, fmt.Sprintf("%q is not an amount", f.value))
+			continue
+		}
+		if err := tandem.CheckAmount(f.name, amount); err != nil {
+			form.Errors.addErr(nil, err)
+			continue
+		}
+		*f.dst = amount
+	}
+	if len(form.Errors) == 0 {
+		_, err := s.enablement().MoveMDF(r.Context(), actorFrom(r.Context()), fundID, m)
+		if err == nil {
+			http.Redirect(w, r, "/mdf?done="+url.QueryEscape(string(m.Action)), http.StatusSeeOther)
+			return nil
+		}
+		if rest := form.Errors.addErr(nil, err); len(rest) > 0 {
+			return err // not about a field: the error page says what went wrong
+		}
+	}
+	return s.renderMDF(w, r, http.StatusUnprocessableEntity, form)
 }
 
 // mdfCSV exports the requests the caller sees.
