@@ -22,8 +22,8 @@ func TestRouteAndImportReadTheSameDeal(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		vertical, country, stage, status, tier, productType, acv, currency string
-		want                                                                 policy.Deal // the fields both must read
-		ok                                                                   bool
+		want                                                               policy.Deal // the fields both must read
+		ok                                                                 bool
 	}{
 		{"Financial Services", "Deutschland", "Closed Won", "Pending Approval", "Gold", "Add-On", "€1.200.000,00", "",
 			policy.Deal{Vertical: "financial_services", Country: "DE", Stage: tandem.StageClosedWon,

@@ -124,7 +124,7 @@ func TestRetention(t *testing.T) {
 	wins := []AccountWin{
 		{1, end - 20}, {1, end - 3}, // kept
 		{2, end - 12}, {2, end - 11}, // kept: the boundary months
-		{3, end - 15}, // lost
+		{3, end - 15},                // lost
 		{4, end - 13}, {4, end - 24}, // lost; the second win is older than two years
 		{5, end - 1}, // new in the last year: not in the base
 	}

@@ -75,6 +75,14 @@ type bodyOutput[T any] struct {
 
 func ok[T any](v T) *bodyOutput[T] { return &bodyOutput[T]{Body: v} }
 
+// okList answers a list, empty as [] rather than null.
+func okList[T any](list []T) *bodyOutput[[]T] {
+	if list == nil {
+		list = []T{}
+	}
+	return ok(list)
+}
+
 // me
 
 type meBody struct {

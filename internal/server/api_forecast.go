@@ -227,10 +227,7 @@ func (s *Server) registerForecastAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			if list == nil {
-				list = []tandem.ForecastSubmission{}
-			}
-			return ok(list), nil
+			return okList(list), nil
 		})
 	register(s.api, op(http.MethodPost, "create-forecast-submission", "/forecast/submissions", "Submit a forecast",
 		"A manager's number: the roll-up plus an adjustment with its reason; audited."),
@@ -250,10 +247,7 @@ func (s *Server) registerForecastAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			if list == nil {
-				list = []tandem.ForecastSnapshot{}
-			}
-			return ok(list), nil
+			return okList(list), nil
 		})
 	register(s.api, opGet("list-opportunity-history", "/opportunities/{id}/history", "An opportunity's recorded changes",
 		"Every change of stage, amount, close date, forecast category, owner, partner, motion and attribution, oldest first."),
@@ -262,10 +256,7 @@ func (s *Server) registerForecastAPI() {
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			if list == nil {
-				list = []tandem.OpportunityChange{}
-			}
-			return ok(list), nil
+			return okList(list), nil
 		})
 	s.registerForecastReviewAPI()
 }
