@@ -21,20 +21,7 @@ import (
 // forecastPDF writes the quarter's forecast: the table by category with the roll-up and the band, the
 // week's movement, the deals at risk and the submissions.
 func (s *Server) forecastPDF(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	q, asOf, err := s.resolveForecast(forecastParams{Quarter: r.URL.Query().Get("quarter"), AsOf: r.URL.Query().Get("as_of")})
-	if err != nil {
-		return err
-	}
-	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
-	if err != nil {
-		return err
-	}
-	f, err := book.Forecast(q, asOf, forecast.Options{})
-	if err != nil {
-		return err
-	}
-	d, err := s.forecastData(ctx, r, book, f, submitForm{})
+	d, _, err := s.requestedForecast(r)
 	if err != nil {
 		return err
 	}

@@ -538,24 +538,31 @@ func fieldMessage(err error) string {
 	return err.Error()
 }
 
+// requestedForecast is the forecast page's data for the quarter and as-of day the request names
+// (defaults as on the page), read from the viewer's cached book; the PDF and the call view share it.
+func (s *Server) requestedForecast(r *http.Request) (*forecastPageData, forecast.Quarter, error) {
+	ctx := r.Context()
+	q, asOf, err := s.resolveForecast(forecastParams{Quarter: r.URL.Query().Get("quarter"), AsOf: r.URL.Query().Get("as_of")})
+	if err != nil {
+		return nil, q, err
+	}
+	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
+	if err != nil {
+		return nil, q, err
+	}
+	f, err := book.Forecast(q, asOf, forecast.Options{})
+	if err != nil {
+		return nil, q, err
+	}
+	d, err := s.forecastData(ctx, r, book, f, submitForm{})
+	return d, q, err
+}
+
 // forecastCallPage is the weekly CRO call view: one printable page with the quarter's number by
 // category and its bands, commit against statistical, the week's movement, the top deals that moved,
 // the deals at risk and the submissions with their adjustments.
 func (s *Server) forecastCallPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	q, asOf, err := s.resolveForecast(forecastParams{Quarter: r.URL.Query().Get("quarter"), AsOf: r.URL.Query().Get("as_of")})
-	if err != nil {
-		return err
-	}
-	book, err := s.forecasts.Book(ctx, actorFrom(ctx))
-	if err != nil {
-		return err
-	}
-	f, err := book.Forecast(q, asOf, forecast.Options{})
-	if err != nil {
-		return err
-	}
-	d, err := s.forecastData(ctx, r, book, f, submitForm{})
+	d, q, err := s.requestedForecast(r)
 	if err != nil {
 		return err
 	}
