@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/registration"
 )
@@ -72,7 +73,7 @@ func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 
 		// Without a matcher the short name is another customer: no overlap with the direct deal.
 		before := f.submit(t, s, f.actor2, "CISCO", "")
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), before.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), before.ID)
 		must(t, err)
 		if before.AccountID != 0 || len(opened) != 0 {
 			t.Fatalf("without a matcher: account %d, %d conflicts; want 0 and none", before.AccountID, len(opened))
@@ -90,7 +91,7 @@ func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 			m.Score < match.MatchThreshold || m.Reason == "" || len(m.Candidates) == 0 {
 			t.Errorf("account match %+v", m)
 		}
-		opened, err = s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r.ID)
+		opened, err = conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r.ID)
 		must(t, err)
 		// The direct deal is found through the resolved account; partner 2's unresolved "CISCO" through
 		// the name they share.
@@ -190,7 +191,7 @@ func TestAccountMatchReviewQueue(t *testing.T) {
 		if got.AccountID != f.cisco.ID {
 			t.Errorf("registration account %d after review, want %d", got.AccountID, f.cisco.ID)
 		}
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r.ID)
 		must(t, err)
 		if len(opened) != 1 || opened[0].OpportunityID != f.direct.ID {
 			t.Errorf("after the review detection opened %+v, want the direct overlap", opened)
@@ -232,7 +233,7 @@ func TestDetectionFindsRowsWithoutKeys(t *testing.T) {
 			t.Errorf("account name key %q after a rename, want NULL", *key)
 		}
 		r2 := f.submit(t, s, f.actor2, "UMBRELLA CORP.", "")
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r2.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r2.ID)
 		must(t, err)
 		causes := map[tandem.ConflictCause]int64{}
 		for _, c := range opened {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 )
 
@@ -102,7 +103,7 @@ func TestEnqueueNotifications(t *testing.T) {
 
 		// Partner 2 registers the same account: a partner overlap opens.
 		r2 := f.newRegistration(t, f.actor2, "Acme Corp")
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r2.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r2.ID)
 		must(t, err)
 		if len(opened) == 0 {
 			t.Fatal("no conflict opened")
@@ -137,7 +138,10 @@ func TestConflictNotificationRecipients(t *testing.T) {
 		must(t, s.CreateUser(ctx, admin, &off, ""))
 		f.newRegistration(t, f.actor1, "Acme Corp")
 		r2 := f.newRegistration(t, f.actor2, "Acme Corp")
-		must(t, func() error { _, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r2.ID); return err }())
+		must(t, func() error {
+			_, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r2.ID)
+			return err
+		}())
 		_, err := s.EnqueueNotifications(ctx, f.clock.t, EnqueueOptions{Email: true})
 		must(t, err)
 

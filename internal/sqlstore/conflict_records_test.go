@@ -64,7 +64,7 @@ func seedConflicts(t *testing.T, s *Store) *conflictFixture {
 	}
 	f.detect = func(t *testing.T, id int64) []tandem.Conflict {
 		t.Helper()
-		got, err := s.DetectRegistrationConflicts(ctx, admin, f.crules, id)
+		got, err := conflicts.DetectRegistration(ctx, s, admin, f.crules, id)
 		must(t, err)
 		return got
 	}
@@ -182,7 +182,7 @@ func TestDetectRegistrationConflicts(t *testing.T) {
 		}
 
 		// A partner user may run detection on its own registration, never on another's.
-		if _, err := s.DetectRegistrationConflicts(ctx, f.actor1, f.crules, f.r2.ID); tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		if _, err := conflicts.DetectRegistration(ctx, s, f.actor1, f.crules, f.r2.ID); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("detection on another partner's registration: %v", err)
 		}
 	})
@@ -195,7 +195,7 @@ func TestDetectOpportunityConflicts(t *testing.T) {
 		f := seedConflicts(t, s)
 		detect := func(t *testing.T, before, after *tandem.Opportunity) []conflictSummary {
 			t.Helper()
-			got, err := s.DetectOpportunityConflicts(ctx, f.aeActor, f.crules, before, after)
+			got, err := conflicts.DetectOpportunity(ctx, s, f.aeActor, f.crules, before, after)
 			must(t, err)
 			return summarise(got)
 		}
@@ -273,7 +273,7 @@ func TestDetectOpportunityConflicts(t *testing.T) {
 			t.Errorf("registration-side detection of an open pair opened %v", summarise(got))
 		}
 
-		if _, err := s.DetectOpportunityConflicts(ctx, f.actor1, f.crules, nil, &steal); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+		if _, err := conflicts.DetectOpportunity(ctx, s, f.actor1, f.crules, nil, &steal); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
 			t.Errorf("partner user detection: %v", err)
 		}
 	})
