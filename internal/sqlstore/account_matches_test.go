@@ -67,9 +67,7 @@ func accountMatchOf(t *testing.T, s *Store, regID int64) AccountMatch {
 
 func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedMatch(t, s)
+	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
 
 		// Without a matcher the short name is another customer: no overlap with the direct deal.
 		before := f.submit(t, s, f.actor2, "CISCO", "")
@@ -148,9 +146,7 @@ func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 
 func TestAccountMatchReviewQueue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedMatch(t, s)
+	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
 		live := match.NewLive(s.AccountSource(), match.LiveConfig{})
 		defer live.Stop()
 		f.setMatcher(s, live)
@@ -218,9 +214,7 @@ func TestAccountMatchReviewQueue(t *testing.T) {
 // keyed before detection reads them.
 func TestDetectionFindsRowsWithoutKeys(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedMatch(t, s)
+	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
 		r1 := f.submit(t, s, f.actor1, "Umbrella Corporation", "umbrella.example")
 		_, err := s.write.ExecContext(ctx, `UPDATE registrations SET name_key = NULL, domain_key = NULL`)
 		must(t, err)

@@ -98,9 +98,7 @@ func summarise(list []tandem.Conflict) []conflictSummary {
 
 func TestDetectRegistrationConflicts(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 
 		// A partner does not conflict with itself.
 		again := f.submit(t, f.actor1, tandem.Registration{AccountName: "Acme Corp"})
@@ -190,9 +188,7 @@ func TestDetectRegistrationConflicts(t *testing.T) {
 
 func TestDetectOpportunityConflicts(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		detect := func(t *testing.T, before, after *tandem.Opportunity) []conflictSummary {
 			t.Helper()
 			got, err := conflicts.DetectOpportunity(ctx, s, f.aeActor, f.crules, before, after)
@@ -293,9 +289,7 @@ func openDueConflicts(t *testing.T, s *Store, n int, due time.Time, opp, reg int
 
 func TestEscalateDue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		mine := f.submit(t, f.actor2, tandem.Registration{AccountName: "Acme Corp"})
 		opened := f.detect(t, mine.ID)
 		if len(opened) != 1 {
@@ -441,9 +435,7 @@ func checkLevels(t *testing.T, s *Store, ids []int64, level tandem.EscalationLev
 
 func TestResolveConflict(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		mine := f.submit(t, f.actor2, tandem.Registration{AccountName: "Acme Corp"})
 		id := f.detect(t, mine.ID)[0].ID
 
@@ -508,9 +500,7 @@ func TestResolveConflict(t *testing.T) {
 
 func TestPrecedentsAndReview(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		resolve := func(t *testing.T, id int64, actor tandem.Actor, res tandem.Resolution, share int, why string) {
 			t.Helper()
 			_, err := s.ResolveConflict(ctx, actor, id, res, share, why)

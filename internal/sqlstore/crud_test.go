@@ -42,9 +42,7 @@ func TestOpenURLForms(t *testing.T) {
 
 func TestAccountCRUD(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		got, err := s.GetAccount(ctx, admin, f.a1.ID)
 		must(t, err)
 		if diff := cmp.Diff(&f.a1, got); diff != "" {
@@ -95,9 +93,7 @@ func TestAccountCRUD(t *testing.T) {
 
 func TestOtherEntitiesCRUD(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 
 		p, err := s.GetPartner(ctx, admin, f.p1.ID)
 		must(t, err)
@@ -182,9 +178,7 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 
 func TestListOpportunities(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		ids := func(os []tandem.Opportunity) []string {
 			var out []string
 			for _, o := range os {
@@ -267,9 +261,7 @@ func TestListOpportunities(t *testing.T) {
 
 func TestAuditWrittenWithChangeAndAppendOnly(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		o := f.o1
 		o.ACV = tandem.Major(150000)
 		o.DiscountBasisPoints = 1000
@@ -322,9 +314,7 @@ func TestAuditWrittenWithChangeAndAppendOnly(t *testing.T) {
 
 func TestPolicyPublishTransitions(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		_, err := s.ActivePolicyVersion(ctx)
 		wantCode(t, err, tandem.ENOTFOUND)
 		v1 := tandem.PolicyVersion{Name: "roe", Version: "1", Source: "rules: []"}
@@ -453,9 +443,7 @@ func TestSessionsAndTokens(t *testing.T) {
 
 func TestRoutingInputsAndApply(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		states := map[string]tandem.RoutingState{}
 		must(t, s.RoutingInputs(ctx, admin, func(o tandem.Opportunity, st tandem.RoutingState) error {
 			states[o.ExternalID] = st

@@ -65,9 +65,7 @@ func payloadOf(t *testing.T, d Delivery) NotificationPayload {
 
 func TestEnqueueNotifications(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		now := f.clock.t
 
 		r1 := f.newRegistration(t, f.actor1, "Acme Corp")
@@ -129,9 +127,7 @@ func TestEnqueueNotifications(t *testing.T) {
 // conflict is told "overlap under review" and nothing else, never whom it overlaps.
 func TestConflictNotificationRecipients(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		// A disabled partner user of partner 2 is told nothing.
 		off := tandem.User{ExternalID: "U-P2-OFF", Email: "gone@contoso.test", Name: "Gone", Role: tandem.RolePartnerUser,
 			PartnerID: f.p2.ID, Disabled: true}
@@ -199,9 +195,7 @@ func TestConflictNotificationRecipients(t *testing.T) {
 
 func TestClaimAndRecordDeliveries(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		now := f.clock.t
 		f.newRegistration(t, f.actor1, "Acme Corp")
 		_, err := s.EnqueueNotifications(ctx, now, EnqueueOptions{})
@@ -286,9 +280,7 @@ func TestClaimAndRecordDeliveries(t *testing.T) {
 
 func TestWebhookRules(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		for name, tc := range map[string]struct {
 			actor tandem.Actor
 			hook  Webhook

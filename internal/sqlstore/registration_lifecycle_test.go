@@ -70,9 +70,7 @@ func seedLifecycle(t *testing.T, s *Store) *lifecycleFixture {
 
 func TestRegistrationLifecycle(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		submittedAt := f.clock.t // Monday 2 March 2026, 09:30 UTC
 
 		r := f.newRegistration(t, f.actor1, "Acme Labs")
@@ -213,9 +211,7 @@ var cmpIgnoreEntryID = cmp.Transformer("noID", func(e tandem.RegistrationEntry) 
 
 func TestRegistrationRejectWithdrawExpire(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 
 		rejected := f.newRegistration(t, f.actor1, "Rejected Co")
 		got, err := s.TransitionRegistration(ctx, f.pm, rejected.ID, tandem.EventReject, "named direct account", f.rules)
@@ -257,9 +253,7 @@ func TestRegistrationRejectWithdrawExpire(t *testing.T) {
 
 func TestApprovalQueue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		// The seed's R2 (submitted at the seed, Monday 09:30, with no stamped deadline) is due
 		// Tuesday 10 March 09:30. Friday evening's is due a week later at 17:00.
 		f.clock.t = time.Date(2026, 3, 6, 19, 0, 0, 0, time.UTC)

@@ -37,6 +37,15 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, s *Store)) {
 	}
 }
 
+// forEachSeeded runs fn on a store of each engine (see forEachEngine) seeded by seed, the shared
+// fixture most store tests start from.
+func forEachSeeded[F any](t *testing.T, seed func(*testing.T, *Store) F, fn func(t *testing.T, ctx context.Context, s *Store, f F)) {
+	t.Helper()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		fn(t, context.Background(), s, seed(t, s))
+	})
+}
+
 func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "tandem.db"), nil)
