@@ -221,18 +221,13 @@ func TestCompPlanVersions(t *testing.T) {
 		if len(list) != 2 {
 			t.Errorf("partner lists %d versions, want the 2 published", len(list))
 		}
-		audit, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "comp.plan.publish"})
-		must(t, err)
-		if len(audit) != 2 {
-			t.Errorf("%d publish audit entries, want 2", len(audit))
-		}
+		wantAuditEntries(t, s, "comp.plan.publish", "publish", 2)
 	})
 }
 
 func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
-
 		live, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		aeLive := statementOf(live, comp.PayeeAE, f.ae.ID)
@@ -360,11 +355,7 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 		if statuses["2026-Q1"] != PeriodClosed || statuses["2026-Q2"] != PeriodClosed || statuses["2026-Q3"] != PeriodOpen {
 			t.Errorf("periods %v", statuses)
 		}
-		audit, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "comp.period.close"})
-		must(t, err)
-		if len(audit) != 2 {
-			t.Errorf("%d close audit entries, want 2", len(audit))
-		}
+		wantAuditEntries(t, s, "comp.period.close", "close", 2)
 	})
 }
 

@@ -94,7 +94,6 @@ func TestAccountCRUD(t *testing.T) {
 func TestOtherEntitiesCRUD(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
-
 		p, err := s.GetPartner(ctx, admin, f.p1.ID)
 		must(t, err)
 		if diff := cmp.Diff(&f.p1, p); diff != "" {
@@ -358,11 +357,7 @@ func TestPolicyPublishTransitions(t *testing.T) {
 		if active.ID != v2.ID {
 			t.Errorf("active = %d, want %d", active.ID, v2.ID)
 		}
-		entries, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "policy.publish"})
-		must(t, err)
-		if len(entries) != 2 {
-			t.Errorf("%d publish audit entries, want 2", len(entries))
-		}
+		wantAuditEntries(t, s, "policy.publish", "publish", 2)
 		wantCode(t, s.PublishPolicyVersion(ctx, admin, 99999), tandem.ENOTFOUND)
 	})
 }
@@ -483,10 +478,7 @@ func TestRoutingInputsAndApply(t *testing.T) {
 		}
 		_, err = s.ApplyRouting(ctx, f.actor1, map[int64]tandem.Routing{f.o2.ID: {Motion: tandem.MotionDirect}})
 		wantCode(t, err, tandem.ENOTFOUND)
-		entries, _, _ := s.ListAudit(ctx, admin, AuditFilter{Action: "opportunity.route"})
-		if len(entries) != 1 {
-			t.Errorf("%d routing audit entries, want 1", len(entries))
-		}
+		wantAuditEntries(t, s, "opportunity.route", "routing", 1)
 	})
 }
 

@@ -14,10 +14,16 @@ import (
 // testRules are the default programme on a 09:00–17:00 UTC Monday–Friday calendar with 48 hours' SLA.
 func testRules(t *testing.T) tandem.RegistrationRules {
 	t.Helper()
+	return tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: testCalendar(t), Budget: 48 * time.Hour}}
+}
+
+// testCalendar is a 09:00–17:00 UTC Monday–Friday business calendar.
+func testCalendar(t *testing.T) tandem.BusinessCalendar {
+	t.Helper()
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
 		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
 	must(t, err)
-	return tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 48 * time.Hour}}
+	return cal
 }
 
 // lifecycleFixture adds channel staff to the seed and gives the store a clock the test moves.
@@ -212,7 +218,6 @@ var cmpIgnoreEntryID = cmp.Transformer("noID", func(e tandem.RegistrationEntry) 
 func TestRegistrationRejectWithdrawExpire(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
-
 		rejected := f.newRegistration(t, f.actor1, "Rejected Co")
 		got, err := s.TransitionRegistration(ctx, f.pm, rejected.ID, tandem.EventReject, "named direct account", f.rules)
 		must(t, err)

@@ -70,6 +70,16 @@ func openPostgres(t testing.TB, base string) *Store {
 	return s
 }
 
+// wantAuditEntries wants n entries of action in the audit log; what names them in the failure.
+func wantAuditEntries(t *testing.T, s *Store, action, what string, n int) {
+	t.Helper()
+	entries, _, err := s.ListAudit(context.Background(), admin, AuditFilter{Action: action})
+	must(t, err)
+	if len(entries) != n {
+		t.Errorf("%d %s audit entries, want %d", len(entries), what, n)
+	}
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := tandem.ErrorCode(err); got != code {
