@@ -102,3 +102,49 @@ type ConflictDetectionTx interface {
 	// FlagCannibalisation flags opportunity id for commission forfeit and performance review.
 	FlagCannibalisation(ctx context.Context, opportunityID int64) error
 }
+
+// ConflictReviewRow is what the quarterly pattern review counts of one conflict.
+type ConflictReviewRow struct {
+	Cause                ConflictCause
+	Rule                 string
+	ACV                  Money
+	Status               ConflictStatus
+	Level                EscalationLevel
+	OpenedAt, ResolvedAt time.Time
+	PartnerID            int64
+	PartnerName          string
+	AEID                 int64
+	AEName               string
+}
+
+// ReviewCount is how many conflicts share one value of a dimension of the pattern review.
+type ReviewCount struct {
+	Key   string `json:"key"`
+	Name  string `json:"name,omitempty" doc:"the partner's or AE's name"`
+	Count int    `json:"count"`
+}
+
+// LevelShare is how many of the resolved conflicts were resolved at one level, and their share.
+type LevelShare struct {
+	Level    EscalationLevel `json:"level"`
+	Resolved int             `json:"resolved"`
+	Share    float64         `json:"share" doc:"of all resolved conflicts, 0 to 1 (about 0.9 expected at level 1)"`
+}
+
+// ConflictReview is the quarterly pattern review of the conflicts opened in [From, To).
+type ConflictReview struct {
+	From      time.Time     `json:"from"`
+	To        time.Time     `json:"to"`
+	Opened    int           `json:"opened"`
+	Resolved  int           `json:"resolved"`
+	Open      int           `json:"open"`
+	ByCause   []ReviewCount `json:"by_cause"`
+	ByRule    []ReviewCount `json:"by_rule" doc:"most conflicts first: the rules to look at changing"`
+	BySegment []ReviewCount `json:"by_segment"`
+	ByPartner []ReviewCount `json:"by_partner"`
+	ByAE      []ReviewCount `json:"by_ae"`
+	// ResolvedAtLevel has one row per level, 1 to 4.
+	ResolvedAtLevel []LevelShare `json:"resolved_at_level"`
+	// MedianSecondsToResolution is the median wall-clock time from opening to resolution (0 when none).
+	MedianSecondsToResolution int64 `json:"median_seconds_to_resolution"`
+}

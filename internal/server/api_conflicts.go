@@ -94,12 +94,12 @@ func (s *Server) registerConflictAPI() {
 	register(s.api, opGet("get-conflict-review", "/conflicts/review", "The conflict pattern review",
 		"Conflicts opened in the period by cause, rule, segment (ACV band), partner and AE; the share resolved "+
 			"at each level; the median time to resolution. Rules with the most conflicts come first."),
-		func(ctx context.Context, in *reviewInput) (*bodyOutput[sqlstore.ConflictReview], error) {
+		func(ctx context.Context, in *reviewInput) (*bodyOutput[tandem.ConflictReview], error) {
 			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			rv, err := s.store.ConflictReview(ctx, actorFrom(ctx), from, to)
+			rv, err := conflicts.Review(ctx, s.store, actorFrom(ctx), from, to)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

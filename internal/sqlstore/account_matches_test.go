@@ -68,7 +68,6 @@ func accountMatchOf(t *testing.T, s *Store, regID int64) AccountMatch {
 func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
-
 		// Without a matcher the short name is another customer: no overlap with the direct deal.
 		before := f.submit(t, s, f.actor2, "CISCO", "")
 		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), before.ID)

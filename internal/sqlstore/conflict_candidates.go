@@ -55,20 +55,13 @@ const claimColumns = `r.id, r.partner_id, r.account_id, r.opportunity_id, a.owne
 const claimFrom = ` FROM registrations r JOIN partners p ON p.id = r.partner_id
 	LEFT JOIN accounts a ON a.id = r.account_id LEFT JOIN opportunities o ON o.id = r.opportunity_id`
 
-func scanClaims(rows *sql.Rows) ([]tandem.ConflictClaim, error) {
-	defer rows.Close()
-	var out []tandem.ConflictClaim
-	for rows.Next() {
-		var c tandem.ConflictClaim
-		var name, website, accName, accDomain string
-		if err := rows.Scan(&c.ID, &c.PartnerID, idCol{&c.AccountID}, idCol{&c.OpportunityID}, idCol{&c.AEID}, &c.Status,
-			&c.ProductType, timeCol{&c.SubmittedAt}, timeCol{&c.ExpiresAt}, &c.ACV, &c.Tier, &c.Rule, &name, &website, &accName, &accDomain); err != nil {
-			return nil, err
-		}
-		c.Who = accountIdentity(c.AccountID, []string{name, accName}, []string{website, accDomain})
-		out = append(out, c)
-	}
-	return out, rows.Err()
+func scanClaim(scan func(...any) error) (tandem.ConflictClaim, error) {
+	var c tandem.ConflictClaim
+	var name, website, accName, accDomain string
+	err := scan(&c.ID, &c.PartnerID, idCol{&c.AccountID}, idCol{&c.OpportunityID}, idCol{&c.AEID}, &c.Status,
+		&c.ProductType, timeCol{&c.SubmittedAt}, timeCol{&c.ExpiresAt}, &c.ACV, &c.Tier, &c.Rule, &name, &website, &accName, &accDomain)
+	c.Who = accountIdentity(c.AccountID, []string{name, accName}, []string{website, accDomain})
+	return c, err
 }
 
 // inList returns "col IN (?, ?, …)" for n values.
@@ -118,32 +111,18 @@ func (c conflictCandidates) Claim(ctx context.Context, id int64) (tandem.Conflic
 	if _, err := getRegistration(ctx, c.q, c.actor, id); err != nil {
 		return tandem.ConflictClaim{}, err
 	}
-	rows, err := c.q.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+` WHERE r.id = $1`, id)
+	mine, err := getOne(ctx, c.q, "registration", id, `SELECT `+claimColumns+claimFrom+` WHERE r.id = $1`, []any{id}, scanClaim)
 	if err != nil {
-		return tandem.ConflictClaim{}, fmt.Errorf("detect conflicts of registration %d: %w", id, err)
+		return tandem.ConflictClaim{}, err
 	}
-	mine, err := scanClaims(rows)
-	if err != nil {
-		return tandem.ConflictClaim{}, fmt.Errorf("detect conflicts of registration %d: %w", id, err)
-	}
-	if len(mine) != 1 {
-		return tandem.ConflictClaim{}, tandem.NotFound("registration", id)
-	}
-	return mine[0], nil
+	return *mine, nil
 }
 
 func (c conflictCandidates) ApprovedClaimsOf(ctx context.Context, opportunityID int64) ([]tandem.ConflictClaim, error) {
-	rows, err := c.q.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+` WHERE r.opportunity_id = $1
+	return queryAll(ctx, c.q, fmt.Sprintf("approved registrations of opportunity %d", opportunityID),
+		`SELECT `+claimColumns+claimFrom+` WHERE r.opportunity_id = $1
 		AND r.status = 'approved' AND (r.expires_at IS NULL OR r.expires_at > $2) ORDER BY r.submitted_at, r.id`,
-		opportunityID, c.now.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("approved registrations of opportunity %d: %w", opportunityID, err)
-	}
-	owns, err := scanClaims(rows)
-	if err != nil {
-		return nil, fmt.Errorf("approved registrations of opportunity %d: %w", opportunityID, err)
-	}
-	return owns, nil
+		[]any{opportunityID, c.now.UnixMicro()}, scanClaim)
 }
 
 // accountsOf returns the accounts who may be: its own when resolved, otherwise the accounts whose
@@ -156,20 +135,7 @@ func (c conflictCandidates) accountsOf(ctx context.Context, who tandem.AccountId
 	if !identityCondition(&w, "", nil, "name_key", "domain", who) {
 		return nil, nil
 	}
-	rows, err := c.q.QueryContext(ctx, `SELECT id FROM accounts`+w.sql()+` ORDER BY id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("accounts by name and domain: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("accounts by name and domain: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryAll(ctx, c.q, "accounts by name and domain", `SELECT id FROM accounts`+w.sql()+` ORDER BY id`, w.args, scanInt64)
 }
 
 func (c conflictCandidates) ClaimsOn(ctx context.Context, who tandem.AccountIdentity) ([]tandem.ConflictClaim, error) {
@@ -184,15 +150,8 @@ func (c conflictCandidates) ClaimsOn(ctx context.Context, who tandem.AccountIden
 	if !identityCondition(&w, "r.account_id", ids, "r.name_key", "r.domain_key", who) {
 		return nil, nil
 	}
-	rows, err := c.q.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+w.sql()+` ORDER BY r.submitted_at, r.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("active registrations: %w", err)
-	}
-	all, err := scanClaims(rows)
-	if err != nil {
-		return nil, fmt.Errorf("active registrations: %w", err)
-	}
-	return all, nil
+	return queryAll(ctx, c.q, "active registrations", `SELECT `+claimColumns+claimFrom+w.sql()+` ORDER BY r.submitted_at, r.id`,
+		w.args, scanClaim)
 }
 
 func (c conflictCandidates) OpenDirectDealsOn(ctx context.Context, pt tandem.ProductType, who tandem.AccountIdentity) ([]tandem.DirectDeal, error) {
@@ -205,23 +164,15 @@ func (c conflictCandidates) OpenDirectDealsOn(ctx context.Context, pt tandem.Pro
 	w.add("o.product_type = ?", string(pt))
 	w.add("o.stage NOT IN ('closed_won', 'closed_lost')")
 	w.add(inList("o.account_id", len(ids)), anySlice(ids)...)
-	rows, err := c.q.QueryContext(ctx, `SELECT o.id, o.account_id, COALESCE(o.owner_id, a.owner_id), o.acv, o.routing_rule,
-		a.name, a.domain FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("open direct deals: %w", err)
-	}
-	defer rows.Close()
-	var out []tandem.DirectDeal
-	for rows.Next() {
-		var d tandem.DirectDeal
-		var name, domain string
-		if err := rows.Scan(&d.ID, &d.AccountID, idCol{&d.OwnerID}, &d.ACV, &d.Rule, &name, &domain); err != nil {
-			return nil, fmt.Errorf("open direct deals: %w", err)
-		}
-		d.Who = accountIdentity(d.AccountID, []string{name}, []string{domain})
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, c.q, "open direct deals", `SELECT o.id, o.account_id, COALESCE(o.owner_id, a.owner_id), o.acv,
+		o.routing_rule, a.name, a.domain FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.id`,
+		w.args, func(scan func(...any) error) (tandem.DirectDeal, error) {
+			var d tandem.DirectDeal
+			var name, domain string
+			err := scan(&d.ID, &d.AccountID, idCol{&d.OwnerID}, &d.ACV, &d.Rule, &name, &domain)
+			d.Who = accountIdentity(d.AccountID, []string{name}, []string{domain})
+			return d, err
+		})
 }
 
 func (c conflictCandidates) Account(ctx context.Context, id int64) (int64, tandem.AccountIdentity, error) {

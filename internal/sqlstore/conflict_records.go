@@ -1,12 +1,10 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -266,24 +264,14 @@ func (s *Store) EscalationLog(ctx context.Context, actor tandem.Actor, id int64)
 	if _, err := s.GetConflictDetail(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, conflict_id, at, level, action, actor_id, note FROM escalation_log
-		WHERE conflict_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("conflict %d log: %w", id, err)
-	}
-	defer rows.Close()
-	out := []tandem.EscalationEntry{}
-	for rows.Next() {
-		var e tandem.EscalationEntry
-		if err := rows.Scan(&e.ID, &e.ConflictID, timeCol{&e.At}, &e.Level, &e.Action, idCol{&e.ActorID}, &e.Note); err != nil {
-			return nil, fmt.Errorf("conflict %d log: %w", id, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("conflict %d log: %w", id, err)
-	}
-	return out, nil
+	out, err := queryAll(ctx, s.read, fmt.Sprintf("conflict %d log", id), `SELECT id, conflict_id, at, level, action, actor_id, note
+		FROM escalation_log WHERE conflict_id = $1 ORDER BY id`, []any{id},
+		func(scan func(...any) error) (tandem.EscalationEntry, error) {
+			var e tandem.EscalationEntry
+			err := scan(&e.ID, &e.ConflictID, timeCol{&e.At}, &e.Level, &e.Action, idCol{&e.ActorID}, &e.Note)
+			return e, err
+		})
+	return orEmpty(out), err
 }
 
 // ResolvedConflicts returns the latest resolved conflicts but exceptID, newest first, at most limit:
@@ -293,148 +281,26 @@ func (s *Store) ResolvedConflicts(ctx context.Context, actor tandem.Actor, excep
 	if actor.IsPartner() {
 		return nil, tandem.NotFound("conflict", exceptID)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+conflictDetailColumns+` FROM conflicts
-		WHERE status = 'resolved' AND id <> $1 ORDER BY resolved_at DESC, id DESC LIMIT `+strconv.Itoa(limit), exceptID)
-	if err != nil {
-		return nil, fmt.Errorf("resolved conflicts: %w", err)
-	}
-	defer rows.Close()
-	var out []ConflictDetail
-	for rows.Next() {
-		d, err := scanConflictDetail(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("resolved conflicts: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("resolved conflicts: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, "resolved conflicts", `SELECT `+conflictDetailColumns+` FROM conflicts
+		WHERE status = 'resolved' AND id <> $1 ORDER BY resolved_at DESC, id DESC LIMIT `+strconv.Itoa(limit),
+		[]any{exceptID}, scanConflictDetail)
 }
 
-// ReviewCount is how many conflicts share one value of a dimension of the pattern review.
-type ReviewCount struct {
-	Key   string `json:"key"`
-	Name  string `json:"name,omitempty" doc:"the partner's or AE's name"`
-	Count int    `json:"count"`
-}
-
-// LevelShare is how many of the resolved conflicts were resolved at one level, and their share.
-type LevelShare struct {
-	Level    tandem.EscalationLevel `json:"level"`
-	Resolved int                    `json:"resolved"`
-	Share    float64                `json:"share" doc:"of all resolved conflicts, 0 to 1 (about 0.9 expected at level 1)"`
-}
-
-// ConflictReview is the quarterly pattern review of the conflicts opened in [From, To).
-type ConflictReview struct {
-	From      time.Time     `json:"from"`
-	To        time.Time     `json:"to"`
-	Opened    int           `json:"opened"`
-	Resolved  int           `json:"resolved"`
-	Open      int           `json:"open"`
-	ByCause   []ReviewCount `json:"by_cause"`
-	ByRule    []ReviewCount `json:"by_rule" doc:"most conflicts first: the rules to look at changing"`
-	BySegment []ReviewCount `json:"by_segment"`
-	ByPartner []ReviewCount `json:"by_partner"`
-	ByAE      []ReviewCount `json:"by_ae"`
-	// ResolvedAtLevel has one row per level, 1 to 4.
-	ResolvedAtLevel []LevelShare `json:"resolved_at_level"`
-	// MedianSecondsToResolution is the median wall-clock time from opening to resolution (0 when none).
-	MedianSecondsToResolution int64 `json:"median_seconds_to_resolution"`
-}
-
-// ConflictReview returns the pattern review of the conflicts opened from from (inclusive) to to
-// (exclusive). EFORBIDDEN for partner users; EINVALID when to is not after from.
-func (s *Store) ConflictReview(ctx context.Context, actor tandem.Actor, from, to time.Time) (*ConflictReview, error) {
+// ConflictReviewRows returns what the pattern review (internal/conflicts) counts of each conflict
+// opened from from (inclusive) to to (exclusive), with its partner's and AE's names. EFORBIDDEN for
+// partner users.
+func (s *Store) ConflictReviewRows(ctx context.Context, actor tandem.Actor, from, to time.Time) ([]tandem.ConflictReviewRow, error) {
 	if err := forbidPartner(actor, "see the conflict review"); err != nil {
 		return nil, err
 	}
-	if !to.After(from) {
-		return nil, tandem.FieldError("to", "must be after from")
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT c.cause, c.rule, c.acv, c.status, c.level, c.opened_at, c.resolved_at,
-		COALESCE(c.partner_id, 0), COALESCE(p.name, ''), COALESCE(c.ae_id, 0), COALESCE(u.name, '')
+	return queryAll(ctx, s.read, "conflict review", `SELECT c.cause, c.rule, c.acv, c.status, c.level, c.opened_at,
+		c.resolved_at, COALESCE(c.partner_id, 0), COALESCE(p.name, ''), COALESCE(c.ae_id, 0), COALESCE(u.name, '')
 		FROM conflicts c LEFT JOIN partners p ON p.id = c.partner_id LEFT JOIN users u ON u.id = c.ae_id
-		WHERE c.opened_at >= $1 AND c.opened_at < $2`, from.UTC().UnixMicro(), to.UTC().UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("conflict review: %w", err)
-	}
-	defer rows.Close()
-	rv := &ConflictReview{From: from.UTC(), To: to.UTC()}
-	type tally struct {
-		counts map[string]int
-		names  map[string]string
-	}
-	newTally := func() *tally { return &tally{counts: map[string]int{}, names: map[string]string{}} }
-	cause, rule, segment, partner, ae := newTally(), newTally(), newTally(), newTally(), newTally()
-	atLevel := map[tandem.EscalationLevel]int{}
-	var durations []time.Duration
-	for rows.Next() {
-		var (
-			c                 tandem.Conflict
-			acv               tandem.Money
-			partnerID, aeID   int64
-			partnerN, aeN     string
-			opened, resolved  time.Time
-			causeS, ruleS, st string
-		)
-		if err := rows.Scan(&causeS, &ruleS, &acv, &st, &c.Level, timeCol{&opened}, timeCol{&resolved}, &partnerID,
-			&partnerN, &aeID, &aeN); err != nil {
-			return nil, fmt.Errorf("conflict review: %w", err)
-		}
-		rv.Opened++
-		cause.counts[causeS]++
-		if ruleS == "" {
-			ruleS = "(none)"
-		}
-		rule.counts[ruleS]++
-		segment.counts[tandem.ACVBand(acv)]++
-		if partnerID != 0 {
-			k := strconv.FormatInt(partnerID, 10)
-			partner.counts[k]++
-			partner.names[k] = partnerN
-		}
-		if aeID != 0 {
-			k := strconv.FormatInt(aeID, 10)
-			ae.counts[k]++
-			ae.names[k] = aeN
-		}
-		if tandem.ConflictStatus(st) == tandem.ConflictResolved {
-			rv.Resolved++
-			atLevel[c.Level]++
-			durations = append(durations, resolved.Sub(opened))
-		} else {
-			rv.Open++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("conflict review: %w", err)
-	}
-	sorted := func(t *tally) []ReviewCount {
-		out := []ReviewCount{}
-		for k, n := range t.counts {
-			out = append(out, ReviewCount{Key: k, Name: t.names[k], Count: n})
-		}
-		slices.SortFunc(out, func(a, b ReviewCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Key, b.Key)) })
-		return out
-	}
-	rv.ByCause, rv.ByRule, rv.BySegment, rv.ByPartner, rv.ByAE = sorted(cause), sorted(rule), sorted(segment), sorted(partner), sorted(ae)
-	for l := tandem.LevelAEAndPartnerManager; l <= tandem.LevelCEO; l++ {
-		ls := LevelShare{Level: l, Resolved: atLevel[l]}
-		if rv.Resolved > 0 {
-			ls.Share = float64(atLevel[l]) / float64(rv.Resolved)
-		}
-		rv.ResolvedAtLevel = append(rv.ResolvedAtLevel, ls)
-	}
-	if n := len(durations); n > 0 {
-		slices.Sort(durations)
-		median := durations[n/2]
-		if n%2 == 0 {
-			median = (durations[n/2-1] + durations[n/2]) / 2
-		}
-		rv.MedianSecondsToResolution = int64(median / time.Second)
-	}
-	return rv, nil
+		WHERE c.opened_at >= $1 AND c.opened_at < $2`, []any{from.UTC().UnixMicro(), to.UTC().UnixMicro()},
+		func(scan func(...any) error) (tandem.ConflictReviewRow, error) {
+			var r tandem.ConflictReviewRow
+			err := scan(&r.Cause, &r.Rule, &r.ACV, &r.Status, &r.Level, timeCol{&r.OpenedAt}, timeCol{&r.ResolvedAt},
+				&r.PartnerID, &r.PartnerName, &r.AEID, &r.AEName)
+			return r, err
+		})
 }

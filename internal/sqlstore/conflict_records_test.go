@@ -15,16 +15,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // conflictRules are the default conflict settings on a 09:00–17:00 UTC Monday–Friday calendar.
 func conflictRules(t *testing.T) tandem.ConflictRules {
 	t.Helper()
-	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
-		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
-	must(t, err)
-	return tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+	return tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: testCalendar(t)}
 }
 
 // conflictFixture is the seed with channel staff and a clock the test moves. In the seed, partner 1
@@ -99,7 +95,6 @@ func summarise(list []tandem.Conflict) []conflictSummary {
 func TestDetectRegistrationConflicts(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
-
 		// A partner does not conflict with itself.
 		again := f.submit(t, f.actor1, tandem.Registration{AccountName: "Acme Corp"})
 		if got := f.detect(t, again.ID); len(got) != 0 {
@@ -552,19 +547,19 @@ func TestPrecedentsAndReview(t *testing.T) {
 			t.Errorf("best precedent %+v", p)
 		}
 
-		rv, err := s.ConflictReview(ctx, f.vpSales, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+		rv, err := conflicts.Review(ctx, s, f.vpSales, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 		must(t, err)
 		if rv.Opened != 5 || rv.Resolved != 3 || rv.Open != 2 {
 			t.Errorf("review counts opened %d resolved %d open %d", rv.Opened, rv.Resolved, rv.Open)
 		}
-		wantCauses := []ReviewCount{{Key: "partner_overlap", Count: 3}, {Key: "direct_overlap", Count: 1}, {Key: "protected_reroute", Count: 1}}
+		wantCauses := []tandem.ReviewCount{{Key: "partner_overlap", Count: 3}, {Key: "direct_overlap", Count: 1}, {Key: "protected_reroute", Count: 1}}
 		if diff := cmp.Diff(wantCauses, rv.ByCause); diff != "" {
 			t.Errorf("by cause (-want +got):\n%s", diff)
 		}
-		if rv.ByRule[0] != (ReviewCount{Key: "core-large", Count: 3}) || !slices.Contains(rv.ByRule, ReviewCount{Key: tandem.EscalationRule, Count: 1}) {
+		if rv.ByRule[0] != (tandem.ReviewCount{Key: "core-large", Count: 3}) || !slices.Contains(rv.ByRule, tandem.ReviewCount{Key: tandem.EscalationRule, Count: 1}) {
 			t.Errorf("by rule %+v", rv.ByRule)
 		}
-		wantLevels := []LevelShare{{1, 2, 2.0 / 3}, {2, 1, 1.0 / 3}, {3, 0, 0}, {4, 0, 0}}
+		wantLevels := []tandem.LevelShare{{Level: 1, Resolved: 2, Share: 2.0 / 3}, {Level: 2, Resolved: 1, Share: 1.0 / 3}, {Level: 3}, {Level: 4}}
 		if diff := cmp.Diff(wantLevels, rv.ResolvedAtLevel); diff != "" {
 			t.Errorf("resolved at level (-want +got):\n%s", diff)
 		}
@@ -586,7 +581,7 @@ func TestPrecedentsAndReview(t *testing.T) {
 		if _, err := s.GetConflictDetail(ctx, f.actor1, overlap); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("partner conflict detail: %v", err)
 		}
-		if _, err := s.ConflictReview(ctx, f.actor1, rv.From, rv.To); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+		if _, err := conflicts.Review(ctx, s, f.actor1, rv.From, rv.To); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
 			t.Errorf("partner review: %v", err)
 		}
 	})

@@ -45,7 +45,6 @@ func genOpportunities(n int, accounts []int64, prefix string) []tandem.Opportuni
 func TestImportUpsertCountsAndIdempotence(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
-
 		changedA1 := f.a1
 		changedA1.Name = "Acme Corporation"
 		accounts := []tandem.Account{
@@ -208,7 +207,6 @@ func TestImportIsAllOrNothing(t *testing.T) {
 func TestImportChecksReferences(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
-
 		// An immediate reference to a missing record refuses the call and writes none of its rows.
 		tx, err := s.BeginImport(ctx, admin)
 		must(t, err)
