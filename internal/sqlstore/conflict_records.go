@@ -11,12 +11,10 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 )
 
-// The conflict engine: detection of channel conflicts when registrations and opportunities change,
-// the timer that escalates unresolved conflicts up the four-level path, resolution, precedent and the
-// quarterly pattern review.
-//
-// Detection is idempotent: every conflict about a pair of claims carries a pair key, and a unique index
-// over the keys of open conflicts makes a second detection of the same pair insert nothing.
+// The conflict records: opening a conflict (for detection, conflict_candidates.go, and for re-routes
+// and attribution disputes), the moves that escalate unresolved conflicts up the four-level path,
+// resolution, the escalation log, and what precedent search and the pattern review read. Deciding
+// which claims conflict, how alike two conflicts are and how the review counts is internal/conflicts.
 //
 // Escalation fires exactly once per move however many processes run it: the due time lives in the
 // database, each move is a conditional UPDATE (… WHERE level = the level read AND status = 'open') and,

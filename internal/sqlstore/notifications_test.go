@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -325,10 +324,7 @@ func TestWebhookRules(t *testing.T) {
 // claiming at the same time: every event is enqueued once and every delivery claimed once.
 func TestNotificationsExactlyOnceAcrossInstances(t *testing.T) {
 	t.Parallel()
-	base := os.Getenv("TANDEM_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TANDEM_TEST_POSTGRES is not set")
-	}
+	base := postgresOnly(t)
 	ctx := context.Background()
 	url := pgtest.SchemaURL(t, base)
 	a, err := Open(ctx, url, nil)
@@ -427,10 +423,7 @@ func TestNotificationsExactlyOnceAcrossInstances(t *testing.T) {
 // commits after a later event's is neither skipped nor doubled: the enqueuer waits for it.
 func TestEnqueueWaitsForEarlierTransactions(t *testing.T) {
 	t.Parallel()
-	base := os.Getenv("TANDEM_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TANDEM_TEST_POSTGRES is not set")
-	}
+	base := postgresOnly(t)
 	ctx := context.Background()
 	s := openPostgres(t, base)
 	f := seedNotify(t, s)

@@ -46,6 +46,17 @@ func forEachSeeded[F any](t *testing.T, seed func(*testing.T, *Store) F, fn func
 	})
 }
 
+// postgresOnly returns the PostgreSQL URL tests run against, skipping t when there is none (a test of
+// what only PostgreSQL's concurrent writers can do).
+func postgresOnly(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("TANDEM_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("TANDEM_TEST_POSTGRES is not set")
+	}
+	return base
+}
+
 func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "tandem.db"), nil)
