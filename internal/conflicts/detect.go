@@ -52,28 +52,13 @@ func DetectRegistration(ctx context.Context, st DetectionStore, actor tandem.Act
 	if err != nil || !may {
 		return nil, err
 	}
-	var opened []tandem.Conflict
-	err = st.DetectConflictsTx(ctx, actor, rules, func(tx tandem.ConflictDetectionTx) error {
-		opened = nil
+	return openOverlaps(ctx, st, actor, rules, func(tx tandem.ConflictDetectionTx) ([]overlap, error) {
 		reg, err := tx.Claim(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		overlaps, err := registrationOverlaps(ctx, tx, reg)
-		if err != nil {
-			return err
-		}
-		for _, o := range overlaps {
-			if err := open(ctx, tx, o, &opened); err != nil {
-				return err
-			}
-		}
-		return nil
+		return registrationOverlaps(ctx, tx, reg)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return opened, nil
 }
 
 // overlap is a conflict detection would open: its detail and the key of the pair it is about.
@@ -84,19 +69,37 @@ type overlap struct {
 	flag bool
 }
 
-// open opens o unless it is open already, flagging its opportunity first when o says so, and adds it
-// to opened when it opened.
-func open(ctx context.Context, tx tandem.ConflictDetectionTx, o overlap, opened *[]tandem.Conflict) error {
-	if o.flag {
-		if err := tx.FlagCannibalisation(ctx, o.detail.OpportunityID); err != nil {
+// openOverlaps opens, in one detection transaction, the overlaps find returns (each unless it is open
+// already, flagging its opportunity first when it says so) and returns the conflicts it opened.
+func openOverlaps(ctx context.Context, st DetectionStore, actor tandem.Actor, rules tandem.ConflictRules,
+	find func(tandem.ConflictDetectionTx) ([]overlap, error)) ([]tandem.Conflict, error) {
+	var opened []tandem.Conflict
+	err := st.DetectConflictsTx(ctx, actor, rules, func(tx tandem.ConflictDetectionTx) error {
+		opened = nil // the transaction may run again
+		overlaps, err := find(tx)
+		if err != nil {
 			return err
 		}
+		for _, o := range overlaps {
+			if o.flag {
+				if err := tx.FlagCannibalisation(ctx, o.detail.OpportunityID); err != nil {
+					return err
+				}
+			}
+			ok, err := tx.OpenConflict(ctx, &o.detail, o.pairKey)
+			if err != nil {
+				return err
+			}
+			if ok {
+				opened = append(opened, o.detail.Conflict)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	ok, err := tx.OpenConflict(ctx, &o.detail, o.pairKey)
-	if ok {
-		*opened = append(*opened, o.detail.Conflict)
-	}
-	return err
+	return opened, nil
 }
 
 // activeClaimsOn returns the registrations active at now of product type pt on the customer who is.
@@ -182,24 +185,9 @@ func DetectOpportunity(ctx context.Context, st DetectionStore, actor tandem.Acto
 	if after == nil || after.ID == 0 {
 		return nil, tandem.Errorf(tandem.EINVALID, "conflict detection needs a stored opportunity")
 	}
-	var opened []tandem.Conflict
-	err := st.DetectConflictsTx(ctx, actor, rules, func(tx tandem.ConflictDetectionTx) error {
-		opened = nil
-		overlaps, err := opportunityOverlaps(ctx, tx, rules.Settings, before, after)
-		if err != nil {
-			return err
-		}
-		for _, o := range overlaps {
-			if err := open(ctx, tx, o, &opened); err != nil {
-				return err
-			}
-		}
-		return nil
+	return openOverlaps(ctx, st, actor, rules, func(tx tandem.ConflictDetectionTx) ([]overlap, error) {
+		return opportunityOverlaps(ctx, tx, rules.Settings, before, after)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return opened, nil
 }
 
 // opportunityOverlaps returns the conflicts the change of an opportunity from before to after causes
