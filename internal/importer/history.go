@@ -48,7 +48,7 @@ var snapshotFields = []string{"stage", "acv", "close_date", "forecast_category"}
 var historyFieldNames = map[string]tandem.HistoryField{
 	"stage": tandem.HistoryStage, "stagename": tandem.HistoryStage, "dealstage": tandem.HistoryStage,
 	"acv": tandem.HistoryACV, "amount": tandem.HistoryACV,
-	"closedate": tandem.HistoryCloseDate,
+	"closedate":        tandem.HistoryCloseDate,
 	"forecastcategory": tandem.HistoryForecastCategory, "forecastcategoryname": tandem.HistoryForecastCategory,
 	"hsforecastcategory": tandem.HistoryForecastCategory,
 }
