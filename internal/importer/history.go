@@ -50,7 +50,7 @@ var historyFieldNames = map[string]tandem.HistoryField{
 	"acv": tandem.HistoryACV, "amount": tandem.HistoryACV,
 	"closedate":        tandem.HistoryCloseDate,
 	"forecastcategory": tandem.HistoryForecastCategory, "forecastcategoryname": tandem.HistoryForecastCategory,
-	"hsforecastcategory": tandem.HistoryForecastCategory,
+	"hsforecastcategory": tandem.HistoryForecastCategory, "hsmanualforecastcategory": tandem.HistoryForecastCategory,
 }
 
 // HistoryChange is one change of a CRM's history export, at a line of the file.
@@ -96,15 +96,19 @@ func (r *HistoryRead) addError(e RowError) {
 }
 
 // problems returns an EINVALID error naming the file and listing the problems found, nil when none.
-func (r *HistoryRead) problems(name string) error {
-	if r.ErrorCount == 0 {
+func (r *HistoryRead) problems(name string) error { return ProblemsError(name, r.Errors, r.ErrorCount) }
+
+// ProblemsError returns nil when count is 0, else an EINVALID error listing errs (the first count
+// problems found), one a line, each after the file name, then how many more there were.
+func ProblemsError(name string, errs []RowError, count int) error {
+	if count == 0 {
 		return nil
 	}
-	lines := make([]string, 0, len(r.Errors)+1)
-	for _, e := range r.Errors {
+	lines := make([]string, 0, len(errs)+1)
+	for _, e := range errs {
 		lines = append(lines, name+": "+e.Error())
 	}
-	if more := r.ErrorCount - len(r.Errors); more > 0 {
+	if more := count - len(errs); more > 0 {
 		lines = append(lines, fmt.Sprintf("%s: … and %d more", name, more))
 	}
 	return tandem.Errorf(tandem.EINVALID, "%s", strings.Join(lines, "\n"))

@@ -352,3 +352,45 @@ func TestHistoryProgress(t *testing.T) {
 		t.Fatalf("%d changes, progress %+v", len(r.Changes), seen)
 	}
 }
+
+// historySameDeals lists the testdata files that tell one story of two deals in each shape: the
+// shipped mappings' three and a constructed CRM's (read with own-crm-history.yaml), with the deal ids
+// each CRM gives them (the first deal, the second).
+var historySameDeals = []struct{ File, Mapping, First, Second string }{
+	{"sf-opportunity-history.csv", "", "006A", "006B"},
+	{"sf-field-history-full.csv", "", "006A", "006B"},
+	{"hubspot-property-history-full.csv", "", "9001", "9002"},
+	{"own-crm-history.csv", "own-crm-history.yaml", "006A", "006B"},
+}
+
+// TesthistorySameDealsEveryShape: the four files give the same changes, deal for deal.
+func TesthistorySameDealsEveryShape(t *testing.T) {
+	var want []string
+	for _, tc := range historySameDeals {
+		opts := HistoryOptions{}
+		if tc.Mapping != "" {
+			src, err := os.ReadFile(filepath.Join("testdata", tc.Mapping))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if opts.Mapping, err = ParseMapping(tc.Mapping, src); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := readHistoryTestdata(t, tc.File, opts)
+		var got []string
+		for _, c := range r.Changes {
+			deal := map[string]string{tc.First: "first", tc.Second: "second"}[c.OpportunityID]
+			got = append(got, fmt.Sprintf("%s %s %q→%q %s", deal, c.Field, c.Old, c.New, c.ChangedAt.Format(time.RFC3339)))
+		}
+		slices.Sort(got)
+		if len(got) != 14 {
+			t.Errorf("%s: %d changes, want 14: %q", tc.File, len(got), got)
+		}
+		if want == nil {
+			want = got
+		} else if !slices.Equal(got, want) {
+			t.Errorf("%s reads\n%s\nwant\n%s", tc.File, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
