@@ -363,8 +363,8 @@ var historySameDeals = []struct{ File, Mapping, First, Second string }{
 	{"own-crm-history.csv", "own-crm-history.yaml", "006A", "006B"},
 }
 
-// TesthistorySameDealsEveryShape: the four files give the same changes, deal for deal.
-func TesthistorySameDealsEveryShape(t *testing.T) {
+// TestHistorySameDealsEveryShape: the four files give the same changes, deal for deal.
+func TestHistorySameDealsEveryShape(t *testing.T) {
 	var want []string
 	for _, tc := range historySameDeals {
 		opts := HistoryOptions{}
