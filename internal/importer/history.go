@@ -86,6 +86,8 @@ type HistoryRead struct {
 	Warnings   []string
 	Errors     []RowError // the first MaxReportedErrors problems
 	ErrorCount int
+	// HeaderProblem says the header or the mapping did not fit the file, so no row was checked.
+	HeaderProblem bool
 }
 
 func (r *HistoryRead) addError(e RowError) {
@@ -129,6 +131,7 @@ func ReadHistory(src io.Reader, name, format string) ([]HistoryChange, error) {
 func ReadHistoryFile(src io.Reader, name string, opts HistoryOptions) (HistoryRead, error) {
 	var read HistoryRead
 	headerProblem := func(msg string) (HistoryRead, error) {
+		read.HeaderProblem = true
 		read.addError(RowError{Line: 1, Reason: msg})
 		return read, tandem.Errorf(tandem.EINVALID, "%s: line 1: %s", name, msg)
 	}

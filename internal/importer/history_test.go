@@ -306,6 +306,9 @@ func TestHistoryMappingErrors(t *testing.T) {
 			for _, e := range r.Errors {
 				lines = append(lines, e.Line)
 			}
+			if header := tc.name != "every bad row"; r.HeaderProblem != header {
+				t.Errorf("HeaderProblem = %v, want %v", r.HeaderProblem, header)
+			}
 			if !slices.Equal(lines, tc.lines) || r.ErrorCount != len(tc.lines) || len(r.Changes) != 0 {
 				t.Errorf("problems on lines %v (count %d), changes %d; want lines %v and no changes", lines, r.ErrorCount, len(r.Changes), tc.lines)
 			}

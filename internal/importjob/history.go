@@ -22,6 +22,8 @@ type HistoryReport struct {
 	Warnings   []string // such as columns nothing reads
 	Errors     []importer.RowError
 	ErrorCount int
+	// HeaderProblem says the header or the mapping did not fit the file, so no row was checked.
+	HeaderProblem bool
 }
 
 // RunHistory imports a CRM's opportunity history export (importer.ReadHistoryFile, read as opts say)
@@ -34,7 +36,7 @@ func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src
 	dryRun bool) (HistoryReport, error) {
 	read, err := importer.ReadHistoryFile(src, name, opts)
 	rep := HistoryReport{Rows: read.Rows, Skipped: read.Skipped, Read: len(read.Changes), Mapping: read.Mapping, Warnings: read.Warnings,
-		Errors: read.Errors, ErrorCount: read.ErrorCount}
+		Errors: read.Errors, ErrorCount: read.ErrorCount, HeaderProblem: read.HeaderProblem}
 	if err != nil {
 		return rep, err
 	}
