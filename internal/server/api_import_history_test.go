@@ -79,7 +79,9 @@ func TestAPIImportOpportunityHistory(t *testing.T) {
 			return o.ID
 		}
 		sfA, sfB, hsA, hsB := deal("006A"), deal("006B"), deal("9001"), deal("9002")
-		file := func(name string) map[string][2]string { return map[string][2]string{"file": {name, historyTestdata(t, name)}} }
+		file := func(name string) map[string][2]string {
+			return map[string][2]string{"file": {name, historyTestdata(t, name)}}
+		}
 		want := func(t *testing.T, job sqlstore.ImportJob, status string, stored, already int) {
 			t.Helper()
 			if string(job.Status) != status || job.Kind != importer.HistoryKind || job.Counts.Inserted != stored || job.Counts.Unchanged != already {
