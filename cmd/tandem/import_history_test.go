@@ -30,24 +30,7 @@ func TestImportOpportunityHistory(t *testing.T) {
 		"006A,2025-01-06,Prospecting,50000,2025-03-31,Pipeline\n006Z,2025-01-07,Prospecting,1,2025-03-31,Pipeline\n")
 	imported := func() int {
 		t.Helper()
-		st, err := sqlstore.Open(context.Background(), db, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		n := 0
-		for id := int64(1); id <= 2; id++ {
-			changes, err := st.OpportunityHistory(context.Background(), tandem.SystemActor, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range changes {
-				if c.Source == "import" {
-					n++
-				}
-			}
-		}
-		return n
+		return len(storedImportChanges(t, db))
 	}
 
 	code, _, errOut := runTandem(t, "", "import", "--db", db, "--kind", "opportunity_history", unknown)
