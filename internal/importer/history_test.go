@@ -397,3 +397,42 @@ func TestHistorySameDealsEveryShape(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadHistory reads 100,000 rows of each shipped shape through its mapping (detected from the
+// header), the way tandem import --kind opportunity_history and the import job do; rows/s is reported.
+func BenchmarkReadHistory(b *testing.B) {
+	const rows = 100_000
+	shapes := map[string]func(w *strings.Builder, i int){
+		"salesforce-opportunity-history": func(w *strings.Builder, i int) {
+			fmt.Fprintf(w, "h%d,006%05d,2025-%02d-%02dT09:00:00.000+0000,%s,%d,2025-06-30,Pipeline,10\n", i, i%20_000, 1+i/20_000, 1+i%28,
+				[]string{"Prospecting", "Qualification", "Proposal/Price Quote"}[i%3], 1000+i%7)
+		},
+		"hubspot-property-history": func(w *strings.Builder, i int) {
+			value := []string{"appointmentscheduled", "qualifiedtobuy", "presentationscheduled"}[i%3]
+			if i%2 == 1 {
+				value = strconv.Itoa(1000 + i%7)
+			}
+			fmt.Fprintf(w, "%d,%s,%d,%s\n", 9000+i%20_000, []string{"dealstage", "amount"}[i%2], 1_736_154_000_000-int64(i)*60_000, value)
+		},
+	}
+	headers := map[string]string{"salesforce-opportunity-history": "Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate,ForecastCategory,Probability\n",
+		"hubspot-property-history": "Deal ID,Property,Timestamp,Value\n"}
+	for name, row := range shapes {
+		var w strings.Builder
+		w.WriteString(headers[name])
+		for i := range rows {
+			row(&w, i)
+		}
+		src := w.String()
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := ReadHistoryFile(strings.NewReader(src), "bench.csv", HistoryOptions{})
+				if err != nil || r.Mapping != name {
+					b.Fatalf("%v (mapping %s)", err, r.Mapping)
+				}
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
