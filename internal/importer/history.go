@@ -430,8 +430,15 @@ func (hr *historyReader) changes() []HistoryChange {
 // parseHistoryTime reads epoch milliseconds (HubSpot), then layouts, Salesforce's API timestamps and the
 // date layouts tandem import accepts.
 func parseHistoryTime(s string, layouts []string) (time.Time, error) {
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) >= 12 {
-		return time.UnixMilli(ms).UTC(), nil
+	if len(s) >= 12 && strings.Trim(s, "0123456789") == "" { // checked first: a failed ParseInt allocates its error
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.UnixMilli(ms).UTC(), nil
+		}
+	}
+	if len(layouts) == 0 {
+		if t, ok := isoDate(s); ok { // the common close date, without time.Parse's failed attempts
+			return t, nil
+		}
 	}
 	return parseTime(s, append(slices.Clip(layouts), "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700"))
 }
