@@ -18,27 +18,15 @@ const tokenUsage = `Usage:
 // runToken creates, lists and revokes API tokens for scripts. The command line acts as the system
 // (an admin), like every other command.
 func runToken(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, tokenUsage)
-		return fmt.Errorf("%w: want a subcommand: create, list or revoke", errUsage)
-	}
-	switch args[0] {
-	case "create":
-		return runTokenCreate(ctx, env, args[1:])
-	case "list":
-		return runTokenList(ctx, env, args[1:])
-	case "revoke":
-		return runTokenRevoke(ctx, env, args[1:])
-	}
-	fmt.Fprintln(env.Stderr, tokenUsage)
-	return fmt.Errorf("%w: unknown subcommand %q: want create, list or revoke", errUsage, args[0])
+	return runSubcommand(ctx, env, args, tokenUsage,
+		subcommand{"create", runTokenCreate}, subcommand{"list", runTokenList}, subcommand{"revoke", runTokenRevoke})
 }
 
 func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token create", "-email E -name N [-db URL]")
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for, e.g. \"nightly CRM sync\" (required)")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -67,7 +55,7 @@ func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 func runTokenList(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token list", "[-email E] [-db URL]")
 	email := fs.String("email", "", "only this user's tokens")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -102,7 +90,7 @@ func runTokenList(ctx context.Context, env *Env, args []string) error {
 
 func runTokenRevoke(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token revoke", "ID [-db URL]")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
