@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -31,6 +33,19 @@ func runSubcommand(ctx context.Context, env *Env, args []string, usage string, v
 	}
 	fmt.Fprintln(env.Stderr, usage)
 	return fmt.Errorf("%w: unknown subcommand %q: want %s", errUsage, args[0], want)
+}
+
+// recordIDArg reads the one positional argument of a verb such as token revoke or webhook rm as the
+// id of the command's kind of record.
+func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
+	if fs.NArg() != 1 {
+		return 0, fmt.Errorf("%w: want exactly one %s id", errUsage, kind)
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, fs.Arg(0), kind, kind)
+	}
+	return id, nil
 }
 
 // orList joins names as "a, b or c".

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -94,12 +93,9 @@ func runTokenRevoke(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one token id", errUsage)
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: %q is not a token id (see tandem token list)", errUsage, fs.Arg(0))
+	id, err := recordIDArg(fs, "token")
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, env, *db)
 	if err != nil {

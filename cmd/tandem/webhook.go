@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -94,12 +93,9 @@ func runWebhookRm(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, interleaved(args)); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one webhook id", errUsage)
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id < 1 {
-		return fmt.Errorf("%w: %q is not a webhook id", errUsage, fs.Arg(0))
+	id, err := recordIDArg(fs, "webhook")
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, env, *db)
 	if err != nil {
