@@ -305,11 +305,7 @@ func TestMDFSourcedRoute(t *testing.T) {
 		if res := e.do("cro", "GET", "/api/v1/mdf/sourced?from=2026-13-01", nil); res.status != 422 {
 			t.Errorf("bad date: %d", res.status)
 		}
-		get := func(email, path string) string {
-			c, _ := e.signIn(email)
-			req, _ := http.NewRequest("GET", e.http.URL+path, nil)
-			return string(e.send(c, req).body)
-		}
+		get := func(email, path string) string { return string(e.getAs(email, path).body) }
 		if body := get("user@alpha.test", "/mdf"); !strings.Contains(body, `data-lead="o-a"`) || strings.Contains(body, "O-B") {
 			t.Errorf("partner A's MDF page: links O-A %v, shows O-B %v", strings.Contains(body, `data-lead="o-a"`), strings.Contains(body, "O-B"))
 		}
