@@ -290,9 +290,7 @@ func (s *Server) registerCompPayoutAPI() {
 	payouts := op(http.MethodPost, "create-comp-payouts", "/comp/payouts", "Import payouts made",
 		"A CSV file (multipart field file) of the payouts actually made; every row or none: a bad row refuses the file "+
 			"(422 naming line, column and reason), a payment imported before is 409.")
-	payouts.DefaultStatus = http.StatusCreated
-	payouts.MaxBodyBytes = s.cfg.MaxUpload
-	register(s.api, payouts, func(ctx context.Context, in *struct {
+	register(s.api, s.uploadOp(payouts), func(ctx context.Context, in *struct {
 		RawBody huma.MultipartFormFiles[payoutForm]
 	}) (*bodyOutput[sqlstore.PayoutImport], error) {
 		f := in.RawBody.Data()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -143,18 +144,7 @@ func (s *Server) registerSpendAPI() {
 	imp := op(http.MethodPost, "import-spend", "/portfolio/spend/import", "Import a spend CSV",
 		"Columns month (YYYY-MM), motion, kind, amount (decimal), currency; optional segment, region, product, partner "+
 			"(external id or name), note. Every row or none: a bad row refuses the file (422 naming line, column and reason).")
-	imp.DefaultStatus = http.StatusCreated
-	imp.MaxBodyBytes = s.cfg.MaxUpload
-	register(s.api, imp, func(ctx context.Context, in *struct {
-		RawBody huma.MultipartFormFiles[csvForm]
-	}) (*bodyOutput[countBody], error) {
-		f := in.RawBody.Data()
-		n, err := s.enablement().ImportSpend(ctx, actorFrom(ctx), f.File.Filename, f.File)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(countBody{Stored: n}), nil
-	})
+	register(s.api, s.uploadOp(imp), s.importCSV((*enablement.Service).ImportSpend))
 	register(s.api, op(http.MethodPost, "sync-spend-spiffs", "/portfolio/spend/spiffs", "Bring paid SPIFFs into the ledger",
 		"Reads the SPIFF lines of every closed compensation period and stores each once as spend (kind spiff)."),
 		func(ctx context.Context, _ *struct{}) (*bodyOutput[countBody], error) {
@@ -295,18 +285,7 @@ func (s *Server) registerCertificationAPI() {
 		}))
 	lms := op(http.MethodPost, "import-certifications", "/certifications/import", "Import an LMS CSV",
 		"Columns person, curriculum, earned (YYYY-MM-DD); optional partner (external id or name) and expires. All or none.")
-	lms.DefaultStatus = http.StatusCreated
-	lms.MaxBodyBytes = s.cfg.MaxUpload
-	register(s.api, lms, func(ctx context.Context, in *struct {
-		RawBody huma.MultipartFormFiles[csvForm]
-	}) (*bodyOutput[countBody], error) {
-		f := in.RawBody.Data()
-		n, err := s.enablement().ImportLMS(ctx, actorFrom(ctx), f.File.Filename, f.File)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(countBody{Stored: n}), nil
-	})
+	register(s.api, s.uploadOp(lms), s.importCSV((*enablement.Service).ImportLMS))
 	register(s.api, opGet("list-curricula", "/certifications/curricula", "Curricula", "Per role, with the verticals and products each certifies for."),
 		listFor(s, func(ctx context.Context, _ tandem.Actor, _ *struct{}) ([]sqlstore.Curriculum, error) {
 			return s.store.ListCurricula(ctx)
@@ -335,6 +314,31 @@ func (s *Server) registerCertificationAPI() {
 			}
 			return ok(*rep), nil
 		})
+}
+
+// uploadOp is op taking a file up to the configured upload size and answering 201 Created.
+func (s *Server) uploadOp(op huma.Operation) huma.Operation {
+	op.DefaultStatus = http.StatusCreated
+	op.MaxBodyBytes = s.cfg.MaxUpload
+	return op
+}
+
+// importCSV is the handler of an operation that stores the rows of one uploaded CSV file with an
+// enablement import (all rows or none) and answers how many it stored.
+func (s *Server) importCSV(store func(svc *enablement.Service, ctx context.Context, actor tandem.Actor, file string, src io.Reader) (int, error)) func(
+	context.Context, *struct {
+		RawBody huma.MultipartFormFiles[csvForm]
+	}) (*bodyOutput[countBody], error) {
+	return func(ctx context.Context, in *struct {
+		RawBody huma.MultipartFormFiles[csvForm]
+	}) (*bodyOutput[countBody], error) {
+		f := in.RawBody.Data()
+		n, err := store(s.enablement(), ctx, actorFrom(ctx), f.File.Filename, f.File)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(countBody{Stored: n}), nil
+	}
 }
 
 // recommendOptions reads the recommendation's budget, maximum cut (a percentage) and minimums per motion.
