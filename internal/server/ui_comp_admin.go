@@ -395,18 +395,34 @@ func (f compFrame) whatIfView(rep *compensation.WhatIfReport) (*whatIfView, erro
 // payeeShown is how the admin pages show a payee: its kind ("AE" or "Partner"), its name (#id when it
 // has none) and the link to its statement for the period.
 func payeeShown(kind comp.PayeeKind, id int64, name, period string) (kindLabel, shownName, link string) {
-	q := url.Values{"period": {period}}
+	kindLabel = "AE"
 	if kind == comp.PayeePartner {
-		q.Set("partner", strconv.FormatInt(id, 10))
-		kindLabel, link = "Partner", "/comp/partner?"+q.Encode()
-	} else {
-		q.Set("ae", strconv.FormatInt(id, 10))
-		kindLabel, link = "AE", "/comp?"+q.Encode()
+		kindLabel = "Partner"
 	}
 	if name == "" {
 		name = fmt.Sprintf("#%d", id)
 	}
-	return kindLabel, name, link
+	path, q := statementPage(kind, id, period)
+	return kindLabel, name, path + "?" + q.Encode()
+}
+
+// statementPage is the page of a payee's statement for the period and its query.
+func statementPage(kind comp.PayeeKind, id int64, period string) (string, url.Values) {
+	if kind == comp.PayeePartner {
+		return "/comp/partner", url.Values{"period": {period}, "partner": {strconv.FormatInt(id, 10)}}
+	}
+	return "/comp", url.Values{"period": {period}, "ae": {strconv.FormatInt(id, 10)}}
+}
+
+// statementLinesLink links to the lines of a payee's statement for the period, of one kind ("" for all).
+func statementLinesLink(kind comp.PayeeKind, id int64, period string) func(lineKind string) string {
+	return func(lineKind string) string {
+		path, q := statementPage(kind, id, period)
+		if lineKind != "" {
+			q.Set("kind", lineKind)
+		}
+		return path + "?" + q.Encode() + "#lines"
+	}
 }
 
 type compReconData struct {
