@@ -87,6 +87,17 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// loopWithCPU runs op b.N times from a reset timer and reports the process's CPU per operation beside
+// the wall time.
+func loopWithCPU(b *testing.B, op func()) {
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		op()
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
 // benchStore is a store at url (a file path for SQLite) holding benchCompany(200,000, 300,000).
 func benchStore(b *testing.B, url string) *sqlstore.Store {
 	b.Helper()
@@ -146,9 +157,7 @@ func BenchmarkStoreForecast200k(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			st := benchStore(b, url)
 			q, _ := forecast.ParseQuarter("2026Q1")
-			b.ResetTimer()
-			cpu := cpuTime()
-			for b.Loop() {
+			loopWithCPU(b, func() {
 				book, err := Load(ctx, st, tandem.SystemActor)
 				if err != nil {
 					b.Fatal(err)
@@ -156,8 +165,7 @@ func BenchmarkStoreForecast200k(b *testing.B) {
 				if _, err := book.Forecast(q, day("2026-02-15"), forecast.Options{}); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			})
 		})
 	}
 }
@@ -174,9 +182,7 @@ func BenchmarkForecastChangedSince800k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ResetTimer()
-			cpu := cpuTime()
-			for b.Loop() {
+			loopWithCPU(b, func() {
 				ch, err := st.ForecastChangedSince(ctx, tandem.SystemActor, mark.LastUpdate+1, mark.LastChange)
 				if err != nil {
 					b.Fatal(err)
@@ -184,8 +190,7 @@ func BenchmarkForecastChangedSince800k(b *testing.B) {
 				if ch.Earlier != mark.Changes || len(ch.IDs) != 0 {
 					b.Fatalf("%d records at or below the mark (want %d), %d changed deals (want none)", ch.Earlier, mark.Changes, len(ch.IDs))
 				}
-			}
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			})
 		})
 	}
 }
