@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/demo"
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/importer"
@@ -34,8 +35,8 @@ week W it forecasts as of quarter start + 7·W days and prints quarter, week, ca
 actual (the won value that closed in the quarter).
 
 With -db the deals are the database's opportunities as they stood at the end of the as-of day (default:
-today), rebuilt from their recorded history, in the categories of their attribution; the lines are the
-same.`
+today — the demo company's own today when the database holds the demo, as tandem demo serves it),
+rebuilt from their recorded history, in the categories of their attribution; the lines are the same.`
 
 // historyFlags are the flags that say where the history comes from: an export (--history) or the
 // database (-db).
@@ -66,14 +67,34 @@ func (h historyFlags) fromDB() (bool, error) {
 	return *h.db != "", nil
 }
 
-// loadBook reads the database's opportunities and their history, as the system actor.
-func (h historyFlags) loadBook(ctx context.Context, env *Env) (*forecasting.Book, error) {
+// loadBook reads the database's opportunities and their history, as the system actor, and the
+// database's today (databaseToday).
+func (h historyFlags) loadBook(ctx context.Context, env *Env) (*forecasting.Book, forecast.Day, error) {
 	st, err := openStore(ctx, env, *h.db)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer st.Close()
-	return forecasting.Load(ctx, st, tandem.SystemActor)
+	today, err := databaseToday(ctx, st, time.Now)
+	if err != nil {
+		return nil, 0, err
+	}
+	book, err := forecasting.Load(ctx, st, tandem.SystemActor)
+	return book, today, err
+}
+
+// databaseToday is the day a forecast on the database takes as today: the demo company's own today
+// when the database holds the demo — the day `tandem demo` serves it on (demoClock), so its forecast
+// is of the quarter its deals live in whenever it is run — else the real date.
+func databaseToday(ctx context.Context, st *sqlstore.Store, now func() time.Time) (forecast.Day, error) {
+	m, err := demo.ReadMarker(ctx, st)
+	switch {
+	case err == nil:
+		return forecast.DayOf(demoClock(demo.DefaultConfig(m.Seed).Today, now)()), nil
+	case tandem.ErrorCode(err) == tandem.ENOTFOUND:
+		return forecast.DayOf(now()), nil
+	}
+	return 0, err
 }
 
 // withWinProbabilities gives the book's open deals their latest stored win probabilities.
@@ -133,7 +154,7 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 	}
 	fs := newFlagSet(env, "forecast", forecastSynopsis)
 	src := addHistoryFlags(fs)
-	asOfFlag := fs.String("as-of", "", "forecast as of the end of this day (YYYY-MM-DD)")
+	asOfFlag := fs.String("as-of", "", "forecast as of the end of this day (YYYY-MM-DD; with -db the default is the database's today, the demo's own in the demo)")
 	quarterFlag := fs.String("quarter", "", "quarter to forecast (YYYYQn; default: the one holding --as-of)")
 	winWeight := fs.Float64("win-probability-weight", 0, "with -db: how much the open deals' stored win probabilities count against the "+
 		"model's win share, 0 (default: not at all) to 1; see internal/forecast's package doc")
@@ -150,13 +171,13 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 	if *asOfFlag == "" && !useDB {
 		return fmt.Errorf("%w: --as-of YYYY-MM-DD is required", errUsage)
 	}
-	asOf := forecast.DayOf(time.Now())
+	var asOf forecast.Day // 0 until known: with -db the default is the database's today
 	if *asOfFlag != "" {
 		if asOf, err = forecast.ParseDay(*asOfFlag); err != nil {
 			return fmt.Errorf("%w: --as-of %q: %v", errUsage, *asOfFlag, err)
 		}
 	}
-	q := forecast.QuarterOf(asOf)
+	var q forecast.Quarter
 	if *quarterFlag != "" {
 		if q, err = forecast.ParseQuarter(*quarterFlag); err != nil {
 			return fmt.Errorf("%w: --quarter %q: %v", errUsage, *quarterFlag, err)
@@ -167,9 +188,15 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 	}
 	var res *forecast.Result
 	if useDB {
-		book, err := src.loadBook(ctx, env)
+		book, today, err := src.loadBook(ctx, env)
 		if err != nil {
 			return err
+		}
+		if *asOfFlag == "" {
+			asOf = today
+		}
+		if *quarterFlag == "" {
+			q = forecast.QuarterOf(asOf)
 		}
 		if *winWeight > 0 {
 			if book, err = src.withWinProbabilities(ctx, env, book); err != nil {
@@ -188,6 +215,9 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 		hist, err := src.load()
 		if err != nil {
 			return err
+		}
+		if *quarterFlag == "" {
+			q = forecast.QuarterOf(asOf)
 		}
 		res = hist.Forecast(q, asOf, forecast.Options{Seed: *src.seed})
 	}
@@ -227,11 +257,11 @@ func runForecastBacktest(ctx context.Context, env *Env, args []string) error {
 	name := *src.file
 	if useDB {
 		name = "the database"
-		book, err := src.loadBook(ctx, env)
+		book, today, err := src.loadBook(ctx, env)
 		if err != nil {
 			return err
 		}
-		if lines, hist, err = book.Backtest(forecast.DayOf(time.Now()), weeks, forecast.Options{Seed: *src.seed}); err != nil {
+		if lines, hist, err = book.Backtest(today, weeks, forecast.Options{Seed: *src.seed}); err != nil {
 			return err
 		}
 	} else {

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/demo"
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecast/forecasttest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -146,6 +148,41 @@ func TestForecastWinProbabilityWeightFlag(t *testing.T) {
 	for _, args := range [][]string{{"-db", db, "--win-probability-weight", "1.5"}, {"--history", "x.csv", "--as-of", "2022-08-15", "--win-probability-weight", "0.5"}} {
 		if code, _, errOut := runTandem(t, "", append([]string{"forecast"}, args...)...); code != 2 || !bytes.Contains([]byte(errOut), []byte("win-probability-weight")) {
 			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+}
+
+// On the demo's database, tandem forecast -db without --as-of forecasts as of the demo's own today —
+// the day tandem demo serves it on — not the real date, whenever it is run; on any other database the
+// default is the real date.
+func TestForecastDatabaseDefaultsToTheDemosToday(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if _, err := demo.EnsureDatabase(ctx, db, smallDemo(4), false, cheapHash, nil); err != nil {
+		t.Fatal(err)
+	}
+	today := forecast.DayOf(demo.DefaultConfig(4).Today)
+	_, byDefault := runTandemOut(t, "forecast", "-db", db)
+	_, named := runTandemOut(t, "forecast", "-db", db, "--as-of", today.String())
+	if byDefault != named || !strings.Contains(byDefault, `"as_of":"`+today.String()+`"`) {
+		t.Errorf("without --as-of:\n%swith --as-of %s:\n%s", byDefault, today, named)
+	}
+
+	later := func() time.Time { return time.Date(2031, 5, 6, 23, 0, 0, 0, time.UTC) }
+	other, _ := forecastDB(t, 2, 30)
+	for _, tc := range []struct {
+		db   string
+		want forecast.Day
+	}{{db, today}, {other, forecast.DayOf(later())}} {
+		st, err := sqlstore.Open(ctx, tc.db, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := databaseToday(ctx, st, later)
+		st.Close()
+		if err != nil || got != tc.want {
+			t.Errorf("%s: today %s, %v; want %s", tc.db, got, err, tc.want)
 		}
 	}
 }

@@ -41,14 +41,12 @@ func (h *History) BacktestQuarters() []Quarter {
 // quarter as of its start + 7·W days from what was known then, exactly as Forecast on that day's export
 // would, and pairs each line with the quarter's actual won value.
 func (h *History) Backtest(weeks []int, opts Options) ([]BacktestLine, error) {
-	for _, w := range weeks {
-		if w < 0 || w > 13 {
-			return nil, fmt.Errorf("week %d: weeks run from 0 to 13", w)
-		}
+	if err := CheckWeeks(weeks); err != nil {
+		return nil, err
 	}
 	var out []BacktestLine
 	for _, q := range h.BacktestQuarters() {
-		actual := h.actuals(q)
+		actual := h.Actuals(q)
 		for _, w := range weeks {
 			res := h.Forecast(q, q.Start()+Day(7*w), opts)
 			for i, l := range res.Lines {
@@ -60,8 +58,18 @@ func (h *History) Backtest(weeks []int, opts Options) ([]BacktestLine, error) {
 	return out, nil
 }
 
-// actuals returns the won value closed in q per category, then the total.
-func (h *History) actuals(q Quarter) []tandem.Money {
+// CheckWeeks checks a backtest's weeks: 0 to 13.
+func CheckWeeks(weeks []int) error {
+	for _, w := range weeks {
+		if w < 0 || w > 13 {
+			return fmt.Errorf("week %d: weeks run from 0 to 13", w)
+		}
+	}
+	return nil
+}
+
+// Actuals returns the won value closed in q per category (in Categories order), then the total.
+func (h *History) Actuals(q Quarter) []tandem.Money {
 	out := make([]tandem.Money, len(Categories)+1)
 	for i := range Categories {
 		for _, d := range h.byCategory[i] {

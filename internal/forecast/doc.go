@@ -19,29 +19,38 @@
 //     with two ways out). Ages with fewer than 30 deals at risk, and all ages past two years, share one
 //     constant tail hazard (events over deal-days of exposure). This captures cycle length and slippage:
 //     a deal older than the category's usual cycle has a lower chance of closing in the weeks left.
-//  2. Open deals. For a deal of age a, the probability of being won in the quarter's remaining days
+//  2. Amount bands. A large deal wins less often and takes longer than a small one in most books; one
+//     table for all would put the small deals' odds and timing on the large deals' value and run high.
+//     So the category's deals are also split by the amount they show while open into up to four bands
+//     of about equal size (quantiles of up to 10,000 amounts, every k-th in id order; fewer bands when
+//     one would hold fewer than 100 closed deals, none below two), and each band gets its own hazards,
+//     fitted as in 1 over its deals alone.
+//  3. Open deals. For a deal of age a, the probability of being won in the quarter's remaining days
 //     [max(as-of+1, quarter start), quarter end] given it is open at a follows from the cumulative
-//     incidences. A segment (the optional segment column: partner tier, region, product…) changes the
-//     odds that a close is a win by its own win share shrunk toward the category's, with the weight of
-//     20 closed deals (empirical Bayes); closing timing stays the category's. An open deal without an
-//     amount is valued by drawing from the won amounts of its segment (at least 10 of them), else the
-//     category's.
-//  3. Deals not yet created. For each of the last eight complete quarters the category fully existed in,
+//     incidences of its amount band (the category's when there are no bands or its amount is unknown).
+//     A segment (the optional segment column: partner tier, region, product…) changes the odds that a
+//     close is a win by its own win share shrunk toward the share its deals' amount bands lead one to
+//     expect (the category's without bands), with the weight of 20 closed deals (empirical Bayes), so a
+//     segment of large deals is not marked down twice; closing timing stays the band's. An open deal
+//     without an amount is valued by drawing from the won amounts of its segment (at least 10 of
+//     them), else the category's.
+//  4. Deals not yet created. For each of the last eight complete quarters the category fully existed in,
 //     the wins closed in that quarter by deals created later than the same offset into it are counted.
 //     Their count is drawn from a gamma–Poisson (negative binomial) with the counts' mean and, when they
 //     vary more than Poisson, their variance; amounts are drawn from those wins.
-//  4. Common variation. Win rates move from quarter to quarter together for all of a category's deals.
+//  5. Common variation. Win rates move from quarter to quarter together for all of a category's deals.
 //     The between-quarter variance τ² of the win share's log-odds (DerSimonian–Laird over the last eight
 //     complete quarters by closing quarter) gives one normal log-odds shift per simulated quarter,
 //     applied to the win odds of every open deal and, as the ratio of shifted to base win share, to the
 //     expected count of not-yet-created wins. When τ² > 0 the quarter's closes so far (log-odds y with
 //     variance v) are evidence of this quarter's level: the shift has mean τ²/(τ²+v)·(y − pooled) and
 //     variance τ²·v/(τ²+v) (a normal–normal update); the pooled share's sampling variance is added.
-//  5. Monte Carlo. DefaultSimulations (2,000) quarters are drawn. Open deals are grouped by age band
-//     (days for the first four weeks, then weeks), segment and whether their amount is known; each group
-//     draws its number of wins from a binomial with the group's mean probability, and the amounts of
-//     those wins without replacement from the group's. Each simulated value is won-to-date plus the wins
-//     to come, in integer minor units.
+//  6. Monte Carlo. DefaultSimulations (2,000) quarters are drawn. Open deals are grouped by age band
+//     (days for the first four weeks, then weeks; four weeks at a time where there are amount bands),
+//     amount band, segment and whether their amount is known; each group draws its number of wins
+//     from a binomial with the group's mean probability, and the amounts of those wins without
+//     replacement from the group's. Each simulated value is won-to-date plus the wins to come, in
+//     integer minor units.
 //
 // Each category's random source is derived from the stored seed and the category's name alone
 // (FNV-1a → PCG), so changing partner history leaves the direct band byte-identical. The total's band

@@ -291,6 +291,7 @@ func buildPlan(view []obs, q Quarter, asOf Day, winWeight float64) (*plan, *Mode
 	catMean, catSD, _ := meanSD(m.wonAmounts)
 	type cellKey struct {
 		age     int
+		band    int // amount band + 1; 0: the category's hazards
 		segment int32
 		known   bool
 		prob    int // the outside win probability's bucket + 1; 0: none, or not used
@@ -303,9 +304,15 @@ func buildPlan(view []obs, q Quarter, asOf Day, winWeight float64) (*plan, *Mode
 		if d.Outcome != Open {
 			continue
 		}
-		age := min(int(asOf-d.Created), m.tailAge)
 		amount, known := openAmount(d)
-		key := cellKey{age: ageBand(age), segment: d.Segment, known: known}
+		hazards, band := m.band(amount, known)
+		age := min(int(asOf-d.Created), hazards.tailAge)
+		key := cellKey{age: ageBand(age), band: band, segment: d.Segment, known: known}
+		if band > 0 {
+			// Four amount bands of day-by-day cells were five times the draws; a cell's mean
+			// probability keeps its expected wins exact however wide it is.
+			key.age = age / 28
+		}
 		if winWeight > 0 && d.WinProbability > 0 {
 			key.prob = 1 + min(int(d.WinProbability*probBuckets), probBuckets-1)
 		}
@@ -330,7 +337,7 @@ func buildPlan(view []obs, q Quarter, asOf Day, winWeight float64) (*plan, *Mode
 			cells[key] = c
 			p.cells = append(p.cells, c)
 		}
-		pw, pl := m.incidence(age, age+from, age+to)
+		pw, pl := hazards.incidence(age, age+from, age+to)
 		c.sumWon += pw
 		c.sumLost += pl
 		if known {

@@ -24,6 +24,12 @@ const (
 	pastQuarters = 8
 	// minSegmentPool is the fewest won deals a segment needs for its own won amounts to be drawn from.
 	minSegmentPool = 10
+	// maxAmountBands is how many amount bands a category's deals are split into at most, and
+	// minBandClosed the fewest closed deals each band needs (fewer bands, or none, when thinner).
+	maxAmountBands = 4
+	minBandClosed  = 100
+	// bandSample is how many amounts at most the band cuts are read from.
+	bandSample = 10000
 )
 
 // Model is one category's fitted history as of a day: daily hazards of winning and losing by age
@@ -45,6 +51,10 @@ type Model struct {
 	// sampleVar is the sampling variance of the pooled win share's log-odds.
 	sampleVar float64
 	quarterT  float64 // the between-quarter part (τ²)
+	// bandCuts split the deals by the amount they show while open (band i: [bandCuts[i-1],
+	// bandCuts[i])); bands are their hazards. None when the history is too thin.
+	bandCuts []tandem.Money
+	bands    []*Model // only the hazards and the closed and won counts are fitted
 }
 
 type segmentStats struct {
@@ -57,12 +67,50 @@ type segmentStats struct {
 // sorted by id).
 func fit(deals []obs, asOf Day) *Model {
 	m := &Model{segments: map[int32]*segmentStats{}}
+	m.fitHazards(deals, asOf, nil)
+	for i := range deals {
+		d := &deals[i]
+		if d.Outcome == Open {
+			continue
+		}
+		m.closed++
+		s := m.segments[d.Segment]
+		if s == nil {
+			s = &segmentStats{}
+			m.segments[d.Segment] = s
+		}
+		s.closed++
+		if d.Outcome == Won {
+			m.won++
+			s.won++
+			m.wonAmounts = append(m.wonAmounts, d.Amount)
+			s.wonAmounts = append(s.wonAmounts, d.Amount)
+		}
+	}
+	if m.closed > 0 {
+		m.winShare = float64(m.won) / float64(m.closed)
+	}
+	m.fitAmountBands(deals, asOf)
+	m.segmentOddsRatios(deals)
+	m.quarterT = betweenQuarterVariance(deals, asOf)
+	if m.winShare > 0 && m.winShare < 1 {
+		m.sampleVar = 1 / (float64(m.closed) * m.winShare * (1 - m.winShare))
+	}
+	return m
+}
+
+// fitHazards fits the daily hazards of winning and losing by age (Aalen–Johansen, the as-of day as
+// right censoring) over the deals `in` selects (nil: all of them).
+func (m *Model) fitHazards(deals []obs, asOf Day, in func(i int) bool) {
 	exits := make([]int, maxTailAge+1)
 	wonAt := make([]int, maxTailAge+1)
 	lostAt := make([]int, maxTailAge+1)
 	type tailDeal struct{ exit, outcome int }
 	var tail []tailDeal // deals whose exit age is ≥ maxTailAge, kept for the tail
 	for i := range deals {
+		if in != nil && !in(i) {
+			continue
+		}
 		d := &deals[i]
 		exit := int(asOf - d.Created)
 		if d.Outcome != Open {
@@ -79,22 +127,6 @@ func fit(deals []obs, asOf Day) *Model {
 			case Lost:
 				lostAt[exit]++
 			}
-		}
-		if d.Outcome == Open {
-			continue
-		}
-		m.closed++
-		s := m.segments[d.Segment]
-		if s == nil {
-			s = &segmentStats{}
-			m.segments[d.Segment] = s
-		}
-		s.closed++
-		if d.Outcome == Won {
-			m.won++
-			s.won++
-			m.wonAmounts = append(m.wonAmounts, d.Amount)
-			s.wonAmounts = append(s.wonAmounts, d.Amount)
 		}
 	}
 	// atRisk[t] = deals whose exit age is ≥ t.
@@ -143,22 +175,137 @@ func fit(deals []obs, asOf Day) *Model {
 		logS += math.Log(math.Max(1-hw-hl, 1e-12))
 		m.logS[t], m.cumWon[t], m.cumLost[t] = logS, cw, cl
 	}
+}
 
-	if m.closed > 0 {
-		m.winShare = float64(m.won) / float64(m.closed)
-	}
-	for _, s := range m.segments {
-		s.oddsRatio = 1
-		if m.winShare > 0 && m.winShare < 1 {
-			shrunk := (float64(s.won) + segmentPrior*m.winShare) / (float64(s.closed) + segmentPrior)
-			s.oddsRatio = odds(shrunk) / odds(m.winShare)
+// fitAmountBands splits the category's deals by the amount they show while open into up to
+// maxAmountBands bands of about equal size, each with at least minBandClosed closed deals, and fits
+// each band's own hazards: a large deal wins less often and takes longer than a small one, so one
+// table for all would apply the small deals' odds and timing to the large deals' value. No bands when
+// the history is too thin for two.
+func (m *Model) fitAmountBands(deals []obs, asOf Day) {
+	// The cuts are quantiles of at most bandSample amounts, every k-th deal in id order: sorting a
+	// million amounts cost more than the rest of the fit, for cuts no better.
+	known := 0
+	for i := range deals {
+		if deals[i].OpenAmountKnown || deals[i].AmountKnown {
+			known++
 		}
 	}
-	m.quarterT = betweenQuarterVariance(deals, asOf)
-	if m.winShare > 0 && m.winShare < 1 {
-		m.sampleVar = 1 / (float64(m.closed) * m.winShare * (1 - m.winShare))
+	if known == 0 {
+		return
 	}
-	return m
+	step := max(1, known/bandSample)
+	amounts := make([]tandem.Money, 0, known/step+1)
+	k := 0
+	for i := range deals {
+		if a, ok := openAmount(&deals[i]); ok {
+			if k%step == 0 {
+				amounts = append(amounts, a)
+			}
+			k++
+		}
+	}
+	slices.Sort(amounts)
+	band := make([]int8, len(deals)) // each deal's band, -1 when its amount is unknown
+	for n := min(maxAmountBands, m.closed/minBandClosed); n >= 2; n-- {
+		var cuts []tandem.Money // band i holds amounts in [cuts[i-1], cuts[i])
+		for k := 1; k < n; k++ {
+			c := amounts[k*len(amounts)/n]
+			if c > amounts[0] && (len(cuts) == 0 || c > cuts[len(cuts)-1]) {
+				cuts = append(cuts, c)
+			}
+		}
+		if len(cuts) == 0 {
+			continue
+		}
+		closed := make([]int, len(cuts)+1)
+		for i := range deals {
+			band[i] = -1
+			if a, ok := openAmount(&deals[i]); ok {
+				band[i] = int8(bandIndex(cuts, a))
+				if deals[i].Outcome != Open {
+					closed[band[i]]++
+				}
+			}
+		}
+		if slices.Min(closed) < minBandClosed {
+			continue
+		}
+		m.bandCuts = cuts
+		m.bands = make([]*Model, len(cuts)+1)
+		for b := range m.bands {
+			bm := &Model{}
+			bm.fitHazards(deals, asOf, func(i int) bool { return band[i] == int8(b) })
+			m.bands[b] = bm
+		}
+		for i := range deals {
+			if d := &deals[i]; band[i] >= 0 && d.Outcome != Open {
+				bm := m.bands[band[i]]
+				bm.closed++
+				if d.Outcome == Won {
+					bm.won++
+				}
+			}
+		}
+		return
+	}
+}
+
+// bandIndex returns the band an amount falls in.
+func bandIndex(cuts []tandem.Money, a tandem.Money) int {
+	i, found := slices.BinarySearch(cuts, a)
+	if found {
+		i++
+	}
+	return i
+}
+
+// band returns the model an open deal showing amount (known or not) is forecast with: its amount
+// band's, or the category's when there are no bands or the amount is unknown; and the band's index + 1
+// (0: the category's).
+func (m *Model) band(amount tandem.Money, known bool) (*Model, int) {
+	if !known || len(m.bands) == 0 {
+		return m, 0
+	}
+	b := bandIndex(m.bandCuts, amount)
+	return m.bands[b], b + 1
+}
+
+// expectedShare is the win share a closed deal's amount band leads one to expect: its band's, or the
+// category's.
+func (m *Model) expectedShare(d *obs) float64 {
+	if a, ok := openAmount(d); ok && len(m.bands) > 0 {
+		if bm := m.bands[bandIndex(m.bandCuts, a)]; bm.closed > 0 {
+			return float64(bm.won) / float64(bm.closed)
+		}
+	}
+	return m.winShare
+}
+
+// segmentOddsRatios sets each segment's odds ratio: its own win share, shrunk toward what its deals'
+// amount bands lead one to expect with the weight of segmentPrior closed deals, over that expectation
+// (indirect standardisation, so a segment of large deals is not marked down twice — once by its band,
+// once by its own share). Without amount bands the expectation is the category's share.
+func (m *Model) segmentOddsRatios(deals []obs) {
+	expected := map[int32]float64{}
+	if len(m.bands) > 0 {
+		for i := range deals {
+			if d := &deals[i]; d.Outcome != Open {
+				expected[d.Segment] += m.expectedShare(d)
+			}
+		}
+	}
+	for seg, s := range m.segments {
+		s.oddsRatio = 1
+		e := m.winShare // exactly, without bands
+		if len(m.bands) > 0 {
+			e = expected[seg] / float64(s.closed)
+		}
+		if e > 0 && e < 1 {
+			shrunk := (float64(s.won) + segmentPrior*e) / (float64(s.closed) + segmentPrior)
+			s.oddsRatio = odds(shrunk) / odds(e)
+		}
+	}
 }
 
 func odds(p float64) float64 { return p / (1 - p) }

@@ -698,8 +698,9 @@ func (b *Book) CommitAccuracy(quarters []forecast.Quarter, week int, today forec
 	return forecast.ScorePredictions(preds), nil
 }
 
-// Backtest replays the history the store holds (today's view of every deal) as forecast.History.Backtest
-// does for an export.
+// Backtest replays the history the store holds as forecast.History.Backtest does for an export: the
+// quarters and their actuals from today's view of every deal, each week's forecast from the deals as
+// they stood that day (Forecast's lines for that day).
 func (b *Book) Backtest(today forecast.Day, weeks []int, opts forecast.Options) ([]forecast.BacktestLine, *forecast.History, error) {
 	type result struct {
 		lines []forecast.BacktestLine
@@ -727,9 +728,30 @@ func (b *Book) backtest(today forecast.Day, weeks []int, opts forecast.Options) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("forecast backtest: %w", err)
 	}
-	lines, err := hist.Backtest(weeks, opts)
-	if err != nil {
+	if err := forecast.CheckWeeks(weeks); err != nil {
 		return nil, nil, fmt.Errorf("forecast backtest: %w", err)
+	}
+	if opts.Seed == 0 {
+		opts.Seed = forecast.DefaultSeed
+	}
+	// Each week is forecast from the deals as they stood that day — their amounts and categories then,
+	// rebuilt from the history — exactly as the forecast of that day is: today's view of a deal open
+	// then would show the amount it was won or lost at.
+	var lines []forecast.BacktestLine
+	for _, q := range hist.BacktestQuarters() {
+		actual := hist.Actuals(q)
+		for _, w := range weeks {
+			asOf := q.Start() + forecast.Day(7*w)
+			cats, err := b.categoryParts(q, asOf, opts)
+			if err != nil {
+				return nil, nil, err
+			}
+			res := forecast.Combine(q, asOf, cats.parts)
+			for i, l := range res.Lines {
+				lines = append(lines, forecast.BacktestLine{Quarter: q, Week: w, Category: l.Category,
+					P10: l.P10, P50: l.P50, P90: l.P90, Actual: actual[i]})
+			}
+		}
 	}
 	return lines, hist, nil
 }

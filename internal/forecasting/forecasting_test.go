@@ -260,3 +260,36 @@ func TestMovementsFromHistory(t *testing.T) {
 		t.Errorf("a week of a busy quarter with nothing closed: %+v", total)
 	}
 }
+
+// The backtest on the database forecasts each week from the deals as they stood that day: each of its
+// lines is that day's forecast, though the deals' amounts changed after it (book's deals change
+// amount some days after creation), and its actual is what the quarter won.
+func TestBacktestIsEachDaysForecast(t *testing.T) {
+	opps, changes, last := book(3000, 4)
+	opts := forecast.Options{Simulations: 300}
+	lines, hist, err := NewBook(slices.Clone(opps), slices.Clone(changes)).Backtest(last, []int{1, 5}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != len(hist.BacktestQuarters())*2*5 || len(lines) == 0 {
+		t.Fatalf("%d lines for quarters %v", len(lines), hist.BacktestQuarters())
+	}
+	for i := 0; i < len(lines); i += 5 {
+		q, asOf := lines[i].Quarter, lines[i].Quarter.Start()+forecast.Day(7*lines[i].Week)
+		f, err := NewBook(slices.Clone(opps), slices.Clone(changes)).Forecast(q, asOf, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end, err := NewBook(slices.Clone(opps), slices.Clone(changes)).Forecast(q, q.End(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, l := range lines[i : i+5] {
+			want := f.Lines[k]
+			if l.Category != want.Category || l.P10 != want.P10 || l.P50 != want.P50 || l.P90 != want.P90 || l.Actual != end.Lines[k].WonToDate {
+				t.Errorf("%s week %d %s: backtest %s/%s/%s actual %s; forecast of %s %s/%s/%s, won %s", q, l.Week, l.Category,
+					l.P10, l.P50, l.P90, l.Actual, asOf, want.P10, want.P50, want.P90, end.Lines[k].WonToDate)
+			}
+		}
+	}
+}

@@ -361,3 +361,53 @@ func TestSubmitForecast(t *testing.T) {
 		}
 	})
 }
+
+// ForecastChangedSince's Earlier counts the records at or below the mark's highest id: unchanged by
+// records above it, one more for a record that became visible late with a lower id (a transaction that
+// took its id before the mark and committed after it), which a cached forecast must reload for.
+func TestForecastChangedSinceEarlier(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seed(t, s)
+		clock := newClock()
+		s.SetClock(clock.now)
+		for _, acv := range []int64{130000, 140000, 150000} {
+			clock.advance(time.Hour)
+			o, err := s.GetOpportunity(ctx, admin, f.o1.ID)
+			must(t, err)
+			o.ACV = tandem.Major(acv)
+			must(t, s.UpdateOpportunity(ctx, admin, o))
+		}
+		mark, err := s.ForecastMark(ctx)
+		must(t, err)
+		if mark.Changes < 3 {
+			t.Fatalf("mark counts %d records, want at least the 3 updates", mark.Changes)
+		}
+		earlier := func() int {
+			ch, err := s.ForecastChangedSince(ctx, admin, mark.LastUpdate+1, mark.LastChange)
+			must(t, err)
+			return ch.Earlier
+		}
+		if got := earlier(); got != mark.Changes {
+			t.Errorf("nothing changed: Earlier %d, want %d", got, mark.Changes)
+		}
+		clock.advance(time.Hour)
+		o, err := s.GetOpportunity(ctx, admin, f.o1.ID)
+		must(t, err)
+		o.ACV = tandem.Major(160000)
+		must(t, s.UpdateOpportunity(ctx, admin, o))
+		if got := earlier(); got != mark.Changes {
+			t.Errorf("a record above the mark: Earlier %d, want %d", got, mark.Changes)
+		}
+		// The late record: an id below every other (the transaction took it before the others).
+		var low int64
+		must(t, s.write.QueryRowContext(ctx, `SELECT min(id) - 1 FROM opportunity_history`).Scan(&low))
+		_, err = s.write.ExecContext(ctx, `INSERT INTO opportunity_history (id, opportunity_id, field, old_value, new_value, changed_at, source)
+			VALUES ($1, $2, 'acv', '1', '2', $3, 'store')`, low, f.o1.ID, clock.now().UnixMicro())
+		must(t, err)
+		if got := earlier(); got != mark.Changes+1 {
+			t.Errorf("a record committed late below the mark: Earlier %d, want %d", got, mark.Changes+1)
+		}
+	})
+}

@@ -32,6 +32,12 @@ type Motion struct {
 	// calendar quarter and applied to the deals closing in it: 0 for a stationary motion, larger for one
 	// whose win rate moves from quarter to quarter (a good or a bad quarter for everyone).
 	QuarterShock float64
+	// SizeWinSlope and SizeCycleSlope tie a deal's fate to its size, as in most books: with z the
+	// logarithm of its amount over MedianAmount, its win odds are WinRate's times exp(SizeWinSlope·z)
+	// and its cycle is drawn as above and multiplied by exp(SizeCycleSlope·z). Zero (the default): size
+	// tells nothing.
+	SizeWinSlope   float64
+	SizeCycleSlope float64
 }
 
 // AmountSigma is the log-normal σ of deal sizes.
@@ -86,15 +92,22 @@ func Generate(spec Spec) []forecast.Deal {
 			for range poisson(rng, m.PerDay) {
 				n++
 				cycle := gamma2(rng, m.CycleDays/2)
-				amount := math.Round(m.MedianAmount * math.Exp(AmountSigma*rng.NormFloat64()))
+				z := AmountSigma * rng.NormFloat64()
+				amount := math.Round(m.MedianAmount * math.Exp(z))
+				cycle *= math.Exp(m.SizeCycleSlope * z)
 				d := forecast.Deal{
 					ID: fmt.Sprintf("%s-%07d", m.Category, n), Category: m.Category, Created: day,
 					Amount: tandem.Money(amount) * tandem.MinorUnits, AmountKnown: true,
 				}
 				closed := day + forecast.Day(int(cycle))
-				winRate := m.WinRate
+				winRate, odds, moved := m.WinRate, m.WinRate/(1-m.WinRate), false
 				if shock, ok := shocks[forecast.QuarterOf(closed)]; ok {
-					odds := m.WinRate / (1 - m.WinRate) * math.Exp(shock)
+					odds, moved = odds*math.Exp(shock), true
+				}
+				if m.SizeWinSlope != 0 {
+					odds, moved = odds*math.Exp(m.SizeWinSlope*z), true
+				}
+				if moved {
 					winRate = odds / (1 + odds)
 				}
 				won := rng.Float64() < winRate
