@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/csvio"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -165,6 +166,26 @@ func listRows[T any](p listParams, fetch func(limit, offset int) ([]T, int, erro
 			return all, total, nil
 		}
 	}
+}
+
+// dayRange reads a list's date filter: the days named from and to (YYYY-MM-DD), both inclusive, as
+// the instants [from, before) a store filter takes; zero where a day is not given. A malformed day is
+// EINVALID naming its parameter.
+func dayRange(q url.Values, from, to string) (start, before time.Time, err error) {
+	for _, d := range []struct {
+		name string
+		into *time.Time
+	}{{from, &start}, {to, &before}} {
+		if v := strings.TrimSpace(q.Get(d.name)); v != "" {
+			if *d.into, err = time.Parse(time.DateOnly, v); err != nil {
+				return time.Time{}, time.Time{}, tandem.FieldError(d.name, "%q is not a date like 2026-01-31", v)
+			}
+		}
+	}
+	if !before.IsZero() {
+		before = before.AddDate(0, 0, 1) // through the end of the "to" day
+	}
+	return start, before, nil
 }
 
 // dateText is a date as the lists show it, "" for none.
