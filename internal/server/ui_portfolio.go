@@ -173,11 +173,18 @@ func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 type mdfView struct {
 	Funds    []enablement.FundView
 	Queue    []sqlstore.MDFRequest
-	Requests []sqlstore.MDFRequest
-	Partner  bool
-	Approver bool
-	CSRF     string
-	Done     string
+	Requests []sqlstore.MDFRequest // the page of the requests list, as filtered
+	// The requests list's filters (state, and the partner for staff), its total and pager.
+	State, PartnerID string
+	States           []mdf.State
+	Partners         []partnerOption
+	RequestsTotal    string
+	RequestsPager    pager
+	RequestsCSV      string
+	Partner          bool
+	Approver         bool
+	CSRF             string
+	Done             string
 	// Sourced is each request's MDF-sourced pipeline (the opportunities its leads became), by request id.
 	Sourced map[int64]enablement.SourcedRequest
 	Form    mdfRequestForm // a refused request, shown again with every problem next to its field
@@ -206,12 +213,34 @@ func (s *Server) renderMDF(w http.ResponseWriter, r *http.Request, status int, f
 	if err != nil {
 		return err
 	}
+	lp := parseList(r)
+	lp.Path = "/mdf" // also rendered after a refused request POST
+	lp.Filters.Del("done")
+	shown, total, err := s.mdfRequestsList(r, lp)
+	if err != nil {
+		return err
+	}
+	if lp.CSV {
+		return writeMDFRequestsCSV(w, s.now(), shown, total)
+	}
 	sourced, err := s.enablement().MDFSourced(ctx, actor, time.Time{}, time.Time{})
 	if err != nil {
 		return err
 	}
-	v := mdfView{Funds: funds, Requests: reqs, Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
+	v := mdfView{Funds: funds, Requests: shown, State: lp.Query.Get("state"), PartnerID: lp.Query.Get("partner_id"), States: mdf.States,
+		RequestsTotal: count(total), RequestsPager: lp.Pager(total, len(shown)), Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
 		CSRF: csrfOf(r), Done: r.URL.Query().Get("done"), Sourced: map[int64]enablement.SourcedRequest{}, Form: form}
+	v.RequestsCSV = v.RequestsPager.CSV
+	if !actor.IsPartner() {
+		names, err := s.partnerNames(r, actor)
+		if err != nil {
+			return err
+		}
+		for id, name := range names {
+			v.Partners = append(v.Partners, partnerOption{ID: id, Name: name, Selected: v.PartnerID == strconv.FormatInt(id, 10)})
+		}
+		sortPartnerOptions(v.Partners)
+	}
 	for _, sr := range sourced.Requests {
 		v.Sourced[sr.RequestID] = sr
 	}
@@ -311,20 +340,57 @@ func (s *Server) mdfRequestSubmit(w http.ResponseWriter, r *http.Request, fundID
 }
 
 // mdfCSV exports the requests the caller sees.
+// mdfCSV is the requests list's CSV (the filters of /mdf apply), at its older address.
 func (s *Server) mdfCSV(w http.ResponseWriter, r *http.Request) error {
-	reqs, err := s.store.ListMDFRequests(r.Context(), actorFrom(r.Context()), sqlstore.MDFRequestFilter{})
+	lp := parseList(r)
+	lp.CSV = true
+	reqs, total, err := s.mdfRequestsList(r, lp)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="mdf-requests.csv"`)
-	cw := csvio.NewWriter(w)
-	cw.Write([]string{"ref", "partner", "period", "activity", "motion", "state", "expected_pipeline", "requested", "approved", "claimed", "paid", "reject_reason", "leads"})
+	return writeMDFRequestsCSV(w, s.now(), reqs, total)
+}
+
+// mdfRequestsList reads the MDF requests list's filters (state; partner, which the store overrides for
+// a partner user) and returns the page lp asks for, or every request for a CSV, with how many match.
+// The store reads a partner's or the programme's requests whole (a few hundred on the demo company),
+// so the page is cut here.
+func (s *Server) mdfRequestsList(r *http.Request, lp listParams) ([]sqlstore.MDFRequest, int, error) {
+	var f sqlstore.MDFRequestFilter
+	if st := lp.Query.Get("state"); st != "" {
+		if !slices.Contains(mdf.States, mdf.State(st)) {
+			return nil, 0, tandem.FieldError("state", "%q is not an MDF request state", st)
+		}
+		f.States = []string{st}
+	}
+	if v := lp.Query.Get("partner_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, 0, tandem.FieldError("partner_id", "%q is not a partner id", v)
+		}
+		f.PartnerID = id
+	}
+	reqs, err := s.store.ListMDFRequests(r.Context(), actorFrom(r.Context()), f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := len(reqs)
+	if lp.CSV {
+		return reqs[:min(total, listCSVMax)], total, nil
+	}
+	from := min(lp.Offset(), total)
+	return reqs[from:min(from+lp.Size, total)], total, nil
+}
+
+// writeMDFRequestsCSV writes MDF requests as the requests list shows them.
+func writeMDFRequestsCSV(w http.ResponseWriter, now time.Time, reqs []sqlstore.MDFRequest, total int) error {
+	rows := make([][]string, 0, len(reqs))
 	for _, q := range reqs {
-		cw.Write([]string{q.Ref, q.PartnerName, q.Period, q.Activity, q.Motion, q.State, q.ExpectedPipeline.String(), q.Requested.String(),
+		rows = append(rows, []string{q.Ref, q.PartnerName, q.Period, q.Activity, q.Motion, q.State, q.ExpectedPipeline.String(), q.Requested.String(),
 			q.Approved.String(), q.Claimed.String(), q.Paid.String(), q.RejectReason, strings.Join(q.Leads, " ")})
 	}
-	return cw.Flush()
+	return writeListCSV(w, "mdf-requests", now, []string{"ref", "partner", "period", "activity", "motion", "state", "expected_pipeline",
+		"requested", "approved", "claimed", "paid", "reject_reason", "leads"}, rows, total)
 }
 
 func (s *Server) certificationsPage(w http.ResponseWriter, r *http.Request) error {
