@@ -51,6 +51,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 	e.seedQueue(30)
 	seedPortfolio(t, e)
 	base := e.http.URL
+	shoot := regShots(t)
 	keepsFilter := func(ctx context.Context, what, filter string) {
 		t.Helper()
 		if !value(t, ctx, what+" keeps its filter", chromedp.Poll[bool](`location.search.includes(`+strconv.Quote(filter)+`) &&
@@ -71,6 +72,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 			t.Errorf("partner A's queue shows %d rows, want 31", n)
 		}
 		checkAxe(t, ctx, string(axe), "/approvals?partner_id=…")
+		shoot(ctx, "approvals-filtered")
 		do(t, ctx, "click a row", chromedp.Click(chromedp.CSS(`#approvals tbody tr[data-href] td:nth-child(3)`)),
 			chromedp.WaitVisible(chromedp.CSS("main h1")))
 		if !value(t, ctx, "the row opened its registration", chromedp.Poll[bool](`/^\/registrations\/\d+$/.test(location.pathname)`)) {
@@ -84,6 +86,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		do(t, ctx, "audit", chromedp.Navigate(base+"/audit?from="+today+"&to="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "audit", "from="+today)
 		checkAxe(t, ctx, string(axe), "/audit?from=…&to=…")
+		shoot(ctx, "audit-by-day")
 		do(t, ctx, "escalations", chromedp.Navigate(base+"/escalations?from="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		checkAxe(t, ctx, string(axe), "/escalations?from=…")
 		do(t, ctx, "spend", chromedp.Navigate(base+"/portfolio/spend?motion=resell"), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
@@ -98,6 +101,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 			t.Errorf("partner users listed: %v, want 2", roles)
 		}
 		checkAxe(t, ctx, string(axe), "/users?role=partner_user")
+		shoot(ctx, "users-filtered")
 	})
 	t.Run("partner user", func(t *testing.T) {
 		ctx := newBrowser(t)
