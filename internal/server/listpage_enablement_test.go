@@ -152,3 +152,59 @@ func TestSpendList(t *testing.T) {
 		}
 	})
 }
+
+// The certification coverage table filters by partner, kind and cells no one is certified for, pages
+// with the shared pager, and its CSV holds the cells the page shows; a partner user's holds only its own.
+func TestCertificationCoverageList(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		seedPortfolio(t, e)
+		cells := regexp.MustCompile(`<tr(?: class="gap")?><td>([^<]*)</td><td>(vertical|product)</td><td>([^<]*)</td><td>([^<]*)</td>`)
+		shown := func(body []byte) []string {
+			var out []string
+			for _, m := range cells.FindAllSubmatch(body, -1) {
+				out = append(out, strings.Join([]string{string(m[1]), string(m[2]), string(m[3]), string(m[4])}, "|"))
+			}
+			return out
+		}
+		inCSV := func(rows [][]string) []string {
+			var out []string
+			for _, r := range rows[1:] {
+				out = append(out, strings.Join([]string{r[0], r[1], strings.ReplaceAll(r[2], "_", " "), strings.ReplaceAll(r[3], "_", " ")}, "|"))
+			}
+			return out
+		}
+		c, _ := e.signIn("cro@vendor.test")
+		all := getOK(t, e, c, "/certifications").body
+		if len(shown(all)) == 0 || !strings.Contains(string(all), `class="pager"`) {
+			t.Fatalf("no coverage cells or no pager: %s", all)
+		}
+		for _, q := range []string{"", "partner_id=" + itoa(e.ids.partnerA), "kind=product", "uncovered=1", "kind=vertical&uncovered=1"} {
+			page := shown(getOK(t, e, c, "/certifications?"+q).body)
+			rows := csvRows(t, getOK(t, e, c, "/certifications?format=csv&"+q))
+			if got := inCSV(rows); !slices.Equal(got, page) {
+				t.Errorf("%s: CSV %v, page %v", q, got, page)
+			}
+			for _, r := range rows[1:] {
+				if (strings.Contains(q, "partner_id") && r[0] != "Alpha Partners") || (strings.Contains(q, "kind=product") && r[1] != "product") ||
+					(strings.Contains(q, "uncovered") && r[4] != "0") {
+					t.Errorf("%s: the CSV holds %q", q, r)
+				}
+			}
+		}
+		if res := e.send(c, mustRequest(t, e.http.URL+"/certifications?kind=region")); res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), "kind") {
+			t.Errorf("bad kind filter: %d", res.status)
+		}
+		pc, _ := e.signIn("user@alpha.test")
+		rows := csvRows(t, getOK(t, e, pc, "/certifications?format=csv&partner_id="+itoa(e.ids.partnerB)))
+		if body := getOK(t, e, pc, "/certifications").body; strings.Contains(string(body), "Beta Systems") || strings.Contains(string(body), `id="f-partner"`) {
+			t.Errorf("partner A's coverage shows Beta or a partner filter")
+		}
+		if len(rows) != 1 {
+			t.Errorf("partner A's CSV asking for partner B: %q", rows)
+		}
+		if got := csvColumn(t, csvRows(t, getOK(t, e, pc, "/certifications?format=csv")), "partner"); len(got) == 0 || slices.ContainsFunc(got, func(p string) bool { return p != "Alpha Partners" }) {
+			t.Errorf("partner A's own coverage CSV: %v", got)
+		}
+	})
+}

@@ -405,6 +405,57 @@ func (s *Server) certificationsPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "certifications", view{Title: "Certifications", Nav: "certifications", Data: rep})
+	lp := parseList(r)
+	v := certificationsView{CertificationReport: rep, Kind: lp.Query.Get("kind"), Uncovered: lp.Query.Get("uncovered") != "",
+		PartnerID: lp.Query.Get("partner_id"), Kinds: []string{"vertical", "product"}}
+	if v.Kind != "" && !slices.Contains(v.Kinds, v.Kind) {
+		return tandem.FieldError("kind", "%q is not vertical or product", v.Kind)
+	}
+	// The report is the actor's (a partner user's holds its own partner only), so the filters only narrow it.
+	var rows []coverageRow
+	for _, p := range rep.Partners {
+		if !actorFrom(r.Context()).IsPartner() {
+			v.PartnerOptions = append(v.PartnerOptions, partnerOption{ID: p.PartnerID, Name: p.Partner, Selected: v.PartnerID == strconv.FormatInt(p.PartnerID, 10)})
+		}
+		if v.PartnerID != "" && v.PartnerID != strconv.FormatInt(p.PartnerID, 10) {
+			continue
+		}
+		for _, c := range p.Cells {
+			if (v.Kind == "" || c.Kind == v.Kind) && (!v.Uncovered || len(c.People) == 0) {
+				rows = append(rows, coverageRow{Partner: p.Partner, Kind: c.Kind, Name: c.Name, Role: string(c.Role), People: c.People})
+			}
+		}
+	}
+	sortPartnerOptions(v.PartnerOptions)
+	if lp.CSV {
+		out := make([][]string, 0, len(rows))
+		for _, row := range rows[:min(len(rows), listCSVMax)] {
+			out = append(out, []string{row.Partner, row.Kind, row.Name, row.Role, strconv.Itoa(len(row.People)), strings.Join(row.People, " ")})
+		}
+		return writeListCSV(w, "certification-coverage", s.now(), []string{"partner", "kind", "name", "role", "certified_people", "people"}, out, len(rows))
+	}
+	from := min(lp.Offset(), len(rows))
+	v.Coverage = rows[from:min(from+lp.Size, len(rows))]
+	v.CoverageTotal, v.Pager = count(len(rows)), lp.Pager(len(rows), len(v.Coverage))
+	s.render(w, r, http.StatusOK, "certifications", view{Title: "Certifications", Nav: "certifications", Data: v})
 	return nil
+}
+
+// certificationsView is the certifications page: the report, and a page of its coverage table under
+// the table's filters (partner, kind, cells no one is certified for).
+type certificationsView struct {
+	*enablement.CertificationReport
+	Coverage        []coverageRow
+	CoverageTotal   string
+	Kind, PartnerID string
+	Uncovered       bool
+	Kinds           []string
+	PartnerOptions  []partnerOption // the partner filter's choices (staff only)
+	Pager           pager
+}
+
+// coverageRow is one cell of a partner's coverage matrix.
+type coverageRow struct {
+	Partner, Kind, Name, Role string
+	People                    []string
 }
