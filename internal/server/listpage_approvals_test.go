@@ -107,3 +107,30 @@ func TestApprovalsList(t *testing.T) {
 		}
 	})
 }
+
+// The account-match review queue pages with the shared pager and downloads what it shows as CSV, with
+// the candidates; partner users get neither.
+func TestAccountMatchesList(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		m := e.queueDoubtfulMatch(t)
+		c, _ := e.signIn("revops@vendor.test")
+		body := getOK(t, e, c, "/account-matches?size=25").body
+		shown := shownIDs(body, "data-match")
+		if !slices.Equal(shown, []string{itoa(m.ID)}) || !strings.Contains(string(body), "1–1 of <strong>1</strong>") {
+			t.Errorf("review queue shows %v: %s", shown, body)
+		}
+		rows := csvRows(t, getOK(t, e, c, "/account-matches?format=csv"))
+		if got := csvColumn(t, rows, "id"); !slices.Equal(got, shown) || csvColumn(t, rows, "candidates")[0] == "" ||
+			csvColumn(t, rows, "partner")[0] != "Alpha Partners" {
+			t.Errorf("review queue CSV %q, page shows %v", rows, shown)
+		}
+		if got := shownIDs(getOK(t, e, c, "/account-matches?page=2").body, "data-match"); len(got) != 0 {
+			t.Errorf("page 2 of one match shows %v", got)
+		}
+		pc, _ := e.signIn("user@alpha.test")
+		if res := e.send(pc, mustRequest(t, e.http.URL+"/account-matches?format=csv")); res.status != http.StatusNotFound {
+			t.Errorf("partner user downloads the review queue: %d", res.status)
+		}
+	})
+}
