@@ -196,6 +196,14 @@ func dateText(t time.Time) string {
 	return t.UTC().Format("2006-01-02")
 }
 
+// dateTimeText is an instant as the lists' CSVs write it (RFC 3339, UTC), "" for none.
+func dateTimeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 // sortPartnerOptions orders a partner drop-down by name.
 func sortPartnerOptions(ps []partnerOption) {
 	slices.SortFunc(ps, func(a, b partnerOption) int { return strings.Compare(a.Name, b.Name) })

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 // The audit and escalation logs filter by the days entries were written (both days inclusive) in the
@@ -71,6 +72,40 @@ func TestLogListsByDate(t *testing.T) {
 			if res := e.send(pc, mustRequest(t, e.http.URL+path)); res.status != http.StatusNotFound {
 				t.Errorf("partner user %s: %d", path, res.status)
 			}
+		}
+	})
+}
+
+// The webhooks page's deliveries filter by status and channel, page with the shared pager and download
+// what they show as CSV; partner users get none of it.
+func TestDeliveriesList(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		e.openConflict("Direct Dynamics")
+		n, err := e.store.EnqueueNotifications(context.Background(), time.Now(), sqlstore.EnqueueOptions{Email: true})
+		must(t, err)
+		if n == 0 {
+			t.Fatal("the conflict enqueued no delivery")
+		}
+		c, _ := e.signIn("revops@vendor.test")
+		body := getOK(t, e, c, "/webhooks?channel=email&size=25").body
+		shown := shownIDs(body, "data-delivery")
+		if len(shown) != min(n, 25) || !strings.Contains(string(body), `class="pager"`) {
+			t.Errorf("email deliveries show %d of %d: %s", len(shown), n, body)
+		}
+		rows := csvRows(t, getOK(t, e, c, "/webhooks?channel=email&format=csv"))
+		if ids := csvColumn(t, rows, "id"); len(ids) != n || !slices.Equal(ids[:len(shown)], shown) {
+			t.Errorf("CSV ids %v, page shows %v", ids, shown)
+		}
+		if chans := csvColumn(t, rows, "channel"); slices.ContainsFunc(chans, func(ch string) bool { return ch != "email" }) {
+			t.Errorf("channel=email CSV holds %v", chans)
+		}
+		if got := shownIDs(getOK(t, e, c, "/webhooks?channel=webhook").body, "data-delivery"); len(got) != 0 {
+			t.Errorf("no webhook is set up, yet deliveries %v shown", got)
+		}
+		pc, _ := e.signIn("user@alpha.test")
+		if res := e.send(pc, mustRequest(t, e.http.URL+"/webhooks?format=csv")); res.status != http.StatusNotFound {
+			t.Errorf("partner user downloads the deliveries: %d", res.status)
 		}
 	})
 }
