@@ -49,6 +49,14 @@ func TestLogListsByDate(t *testing.T) {
 			t.Errorf("audit from the 3rd shows %v, want 3 entries", got)
 		}
 
+		// Audit rows of a registration or a conflict open its page.
+		for _, link := range []string{"/conflicts/" + itoa(conflict.ID), "/registrations/" + itoa(conflict.RegistrationID)} {
+			entity := strings.TrimSuffix(strings.Split(link, "/")[1], "s")
+			if body := getOK(t, e, c, "/audit?entity="+entity).body; !strings.Contains(string(body), `data-href="`+link+`"`) {
+				t.Errorf("the audit of %s does not open %s: %s", entity, link, body)
+			}
+		}
+
 		esc := "/escalations?conflict=" + itoa(conflict.ID) + "&from=2026-03-04&to=2026-03-04"
 		shown = shownIDs(getOK(t, e, c, esc).body, "data-entry")
 		rows = csvRows(t, getOK(t, e, c, esc+"&format=csv"))

@@ -116,6 +116,10 @@ func auditLink(e tandem.AuditEntry) string {
 		return "/opportunities/" + e.EntityID
 	case "import":
 		return "/import/" + e.EntityID
+	case "registration":
+		return "/registrations/" + e.EntityID
+	case "conflict":
+		return "/conflicts/" + e.EntityID
 	}
 	return ""
 }
