@@ -65,8 +65,13 @@ func TestApprovalsList(t *testing.T) {
 		if !strings.Contains(string(body), `data-href="/registrations/`+itoa(e.ids.regA)+`"`) {
 			t.Errorf("queue rows are not clickable: %s", body)
 		}
-		if got := shownIDs(getOK(t, e, c, "/approvals?partner_id="+itoa(e.ids.partnerB)).body, "data-registration"); !slices.Equal(got, []string{itoa(e.ids.regB)}) {
+		partnerB := getOK(t, e, c, "/approvals?partner_id="+itoa(e.ids.partnerB)).body
+		if got := shownIDs(partnerB, "data-registration"); !slices.Equal(got, []string{itoa(e.ids.regB)}) {
 			t.Errorf("partner B's queue shows %v", got)
+		}
+		// The breached count is the filtered queue's, and links to it.
+		if !strings.Contains(string(partnerB), `id="breached-count">1</strong>`) || !strings.Contains(string(partnerB), "partner_id="+itoa(e.ids.partnerB)+"&amp;sla_status=breached") {
+			t.Errorf("partner B's breached count or its link: %s", partnerB)
 		}
 		if got := shownIDs(getOK(t, e, c, "/approvals?product_type=services").body, "data-registration"); len(got) != 0 {
 			t.Errorf("no services registration waits, yet %v shown", got)

@@ -167,18 +167,13 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 		return writeApprovalsCSV(w, s.now(), d.Rows, total)
 	}
 	// How many of the filtered queue are breached or at risk, whichever SLA status the page shows.
-	for _, st := range []struct {
-		status tandem.SLAStatus
-		n      *int
-		link   *string
-	}{{tandem.SLABreached, &d.Breached, &d.BreachedLink}, {tandem.SLAAtRisk, &d.AtRisk, &d.AtRiskLink}} {
-		sf := f
-		sf.SLAStatus, sf.ByRisk, sf.Limit, sf.Offset = st.status, false, 1, 0
-		if _, *st.n, err = s.store.ListApprovalQueue(ctx, actor, sla, jr.WarnFraction, sf); err != nil {
-			return err
-		}
-		*st.link = lp.link(func(v url.Values) { v.Set("sla_status", string(st.status)) })
+	counts, err := s.store.ApprovalQueueSLACounts(ctx, actor, sla, jr.WarnFraction, f)
+	if err != nil {
+		return err
 	}
+	d.Breached, d.AtRisk = counts[tandem.SLABreached], counts[tandem.SLAAtRisk]
+	d.BreachedLink = lp.link(func(v url.Values) { v.Set("sla_status", string(tandem.SLABreached)) })
+	d.AtRiskLink = lp.link(func(v url.Values) { v.Set("sla_status", string(tandem.SLAAtRisk)) })
 	d.Total, d.TotalText, d.Pager = total, count(total), lp.Pager(total, len(items))
 	d.RiskLink = lp.link(func(v url.Values) { v.Set("sort", "risk") })
 	d.DueLink = lp.link(func(v url.Values) { v.Del("sort") })

@@ -51,11 +51,40 @@ func (s *Store) ListApprovalQueue(ctx context.Context, actor tandem.Actor, sla t
 	default:
 		return nil, 0, tandem.FieldError("sla_status", "%q is not on_track, at_risk or breached", f.SLAStatus)
 	}
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	items, err := s.approvalQueue(ctx, sla, warnAt, f)
+	if err != nil {
 		return nil, 0, err
 	}
+	total := len(items)
+	from := min(f.Offset, total)
+	return items[from:min(from+f.Limit, total)], total, nil
+}
+
+// ApprovalQueueSLACounts returns how many registrations of the queue that match f stand at each SLA
+// status at the store's clock (f's SLA status, sort and page are ignored). Errors as ListApprovalQueue's.
+func (s *Store) ApprovalQueueSLACounts(ctx context.Context, actor tandem.Actor, sla tandem.SLA, warnAt float64, f ApprovalQueueFilter) (map[tandem.SLAStatus]int, error) {
+	if err := forbidPartner(actor, "see the approval queue"); err != nil {
+		return nil, err
+	}
+	f.SLAStatus, f.ByRisk = "", false
+	items, err := s.approvalQueue(ctx, sla, warnAt, f)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[tandem.SLAStatus]int{}
+	for _, it := range items {
+		counts[it.SLAStatus]++
+	}
+	return counts, nil
+}
+
+// approvalQueue reads the whole queue matching f (its page aside), in f's order.
+func (s *Store) approvalQueue(ctx context.Context, sla tandem.SLA, warnAt float64, f ApprovalQueueFilter) ([]ApprovalQueueItem, error) {
+	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+		return nil, err
+	}
 	if sla.Calendar == nil {
-		return nil, 0, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
+		return nil, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
 	}
 	if warnAt <= 0 || warnAt > 1 {
 		warnAt = tandem.SLAAtRiskFraction
@@ -82,7 +111,7 @@ func (s *Store) ListApprovalQueue(ctx context.Context, actor tandem.Actor, sla t
 	now := s.clock()
 	rows, err := s.read.QueryContext(ctx, q, w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("approval queue: %w", err)
+		return nil, fmt.Errorf("approval queue: %w", err)
 	}
 	defer rows.Close()
 	var items []ApprovalQueueItem
@@ -91,7 +120,7 @@ func (s *Store) ListApprovalQueue(ctx context.Context, actor tandem.Actor, sla t
 		var risk sql.NullFloat64
 		r, err := scanRegistration(func(dest ...any) error { return rows.Scan(append(dest, timeCol{&due}, &risk)...) })
 		if err != nil {
-			return nil, 0, fmt.Errorf("approval queue: %w", err)
+			return nil, fmt.Errorf("approval queue: %w", err)
 		}
 		item := queueItem(r, due, sla, warnAt, now)
 		if f.SLAStatus != "" && item.SLAStatus != f.SLAStatus {
@@ -103,13 +132,11 @@ func (s *Store) ListApprovalQueue(ctx context.Context, actor tandem.Actor, sla t
 		items = append(items, item)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("approval queue: %w", err)
+		return nil, fmt.Errorf("approval queue: %w", err)
 	}
 	if !f.ByRisk {
 		// Stable: equal deadlines stay in submission order, first come first served.
 		slices.SortStableFunc(items, func(a, b ApprovalQueueItem) int { return a.DueAt.Compare(b.DueAt) })
 	}
-	total := len(items)
-	from := min(f.Offset, total)
-	return items[from:min(from+f.Limit, total)], total, nil
+	return items, nil
 }

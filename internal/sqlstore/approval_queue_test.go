@@ -75,6 +75,17 @@ func TestListApprovalQueueFilters(t *testing.T) {
 		if got, total := list(ApprovalQueueFilter{Offset: 100}); got != nil || total != len(all) {
 			t.Errorf("past the end: %v (total %d)", got, total)
 		}
+		// The counts by SLA status are the unfiltered queue's, narrowed by the other filters only.
+		counts, err := s.ApprovalQueueSLACounts(ctx, f.pm, sla, 0, ApprovalQueueFilter{SLAStatus: tandem.SLAOnTrack, PartnerID: f.p1.ID})
+		must(t, err)
+		for _, st := range []tandem.SLAStatus{tandem.SLABreached, tandem.SLAAtRisk, tandem.SLAOnTrack} {
+			if want := len(keep(func(it ApprovalQueueItem) bool { return it.SLAStatus == st && it.Registration.PartnerID == f.p1.ID })); counts[st] != want {
+				t.Errorf("%s count for partner 1: %d, want %d", st, counts[st], want)
+			}
+		}
+		if _, err := s.ApprovalQueueSLACounts(ctx, f.actor1, sla, 0, ApprovalQueueFilter{}); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+			t.Errorf("partner counts the queue: %v, want EFORBIDDEN", err)
+		}
 		if _, _, err := s.ListApprovalQueue(ctx, f.pm, sla, 0, ApprovalQueueFilter{SLAStatus: "late"}); tandem.ErrorCode(err) != tandem.EINVALID {
 			t.Errorf("unknown SLA status: %v, want EINVALID", err)
 		}
