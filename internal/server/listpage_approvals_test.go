@@ -100,13 +100,13 @@ func TestApprovalsList(t *testing.T) {
 		if got := shownIDs(getOK(t, e, c, "/approvals?sla_status=on_track").body, "data-registration"); len(got) != 0 {
 			t.Errorf("on-track filter shows %v", got)
 		}
-		if res := e.send(c, mustRequest(t, e.http.URL+"/approvals?sla_status=late")); res.status != http.StatusUnprocessableEntity ||
+		if res := e.get(c, "/approvals?sla_status=late"); res.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(res.body), "sla_status") {
 			t.Errorf("bad deadline filter: %d %s", res.status, res.body)
 		}
 		pc, _ := e.signIn("user@alpha.test")
 		for _, path := range []string{"/approvals", "/approvals?format=csv&partner_id=" + itoa(e.ids.partnerA)} {
-			if res := e.send(pc, mustRequest(t, e.http.URL+path)); res.status != http.StatusNotFound || strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+			if res := e.get(pc, path); res.status != http.StatusNotFound || strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
 				t.Errorf("partner user %s: %d", path, res.status)
 			}
 		}
@@ -134,7 +134,7 @@ func TestAccountMatchesList(t *testing.T) {
 			t.Errorf("page 2 of one match shows %v", got)
 		}
 		pc, _ := e.signIn("user@alpha.test")
-		if res := e.send(pc, mustRequest(t, e.http.URL+"/account-matches?format=csv")); res.status != http.StatusNotFound {
+		if res := e.get(pc, "/account-matches?format=csv"); res.status != http.StatusNotFound {
 			t.Errorf("partner user downloads the review queue: %d", res.status)
 		}
 	})
