@@ -209,6 +209,15 @@ func sortPartnerOptions(ps []partnerOption) {
 	slices.SortFunc(ps, func(a, b partnerOption) int { return strings.Compare(a.Name, b.Name) })
 }
 
+// writeRowsCSV writes items as a list's CSV download (writeListCSV), each item's cells from row.
+func writeRowsCSV[T any](w http.ResponseWriter, name string, now time.Time, header []string, items []T, total int, row func(T) []string) error {
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return writeListCSV(w, name, now, header, rows, total)
+}
+
 // writeListCSV writes header and rows as a formula-safe CSV download named name-DATE.csv; truncated
 // adds a last line saying the list was longer than listCSVMax.
 func writeListCSV(w http.ResponseWriter, name string, now time.Time, header []string, rows [][]string, total int) error {

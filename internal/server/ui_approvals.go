@@ -187,22 +187,18 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 
 // writeApprovalsCSV writes the queue's rows as the page shows them, with why each waits.
 func writeApprovalsCSV(w http.ResponseWriter, now time.Time, rows []approvalRow, total int) error {
-	out := make([][]string, 0, len(rows))
-	for _, row := range rows {
-		reg := row.Registration
-		risk, submitted := "", ""
-		if !reg.SubmittedAt.IsZero() {
-			submitted = reg.SubmittedAt.UTC().Format(time.RFC3339)
-		}
-		if row.Risk != nil {
-			risk = strconv.FormatFloat(row.Risk.Probability, 'f', 3, 64)
-		}
-		out = append(out, []string{strconv.FormatInt(reg.ID, 10), reg.AccountName, reg.Country, row.Partner, string(reg.ProductType),
-			reg.EstimatedACV.String(), reg.Currency, submitted, row.DueAt.UTC().Format(time.RFC3339), string(row.SLAStatus),
-			strconv.FormatFloat(float64(row.BusinessSeconds)/3600, 'f', 1, 64), risk, row.Why})
-	}
-	return writeListCSV(w, "approvals", now, []string{"id", "account_name", "country", "partner", "product_type", "estimated_acv",
-		"currency", "submitted_at", "due_at", "sla_status", "waited_business_hours", "conflict_risk", "not_auto_approved_because"}, out, total)
+	return writeRowsCSV(w, "approvals", now, []string{"id", "account_name", "country", "partner", "product_type", "estimated_acv",
+		"currency", "submitted_at", "due_at", "sla_status", "waited_business_hours", "conflict_risk", "not_auto_approved_because"}, rows, total,
+		func(row approvalRow) []string {
+			reg := row.Registration
+			risk := ""
+			if row.Risk != nil {
+				risk = strconv.FormatFloat(row.Risk.Probability, 'f', 3, 64)
+			}
+			return []string{strconv.FormatInt(reg.ID, 10), reg.AccountName, reg.Country, row.Partner, string(reg.ProductType),
+				reg.EstimatedACV.String(), reg.Currency, dateTimeText(reg.SubmittedAt), dateTimeText(row.DueAt), string(row.SLAStatus),
+				strconv.FormatFloat(float64(row.BusinessSeconds)/3600, 'f', 1, 64), risk, row.Why}
+		})
 }
 
 // approvalDecide approves or rejects a registration from the queue. An htmx request gets the row back

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/conflicts"
@@ -86,18 +85,16 @@ func (s *Server) renderMatches(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	if lp.CSV {
-		rows := make([][]string, 0, len(items))
-		for _, m := range items {
+		return writeRowsCSV(w, "account-matches", s.now(), []string{"id", "registration_id", "partner", "account_name", "website", "country",
+			"decision", "score", "reason", "candidates", "created_at"}, items, total, func(m sqlstore.AccountMatch) []string {
 			var cands []string
 			for _, c := range m.Candidates {
 				cands = append(cands, fmt.Sprintf("%s (#%d, %s)", c.Name, c.AccountID, scorePercent(c.Score)))
 			}
-			rows = append(rows, []string{strconv.FormatInt(m.ID, 10), strconv.FormatInt(m.RegistrationID, 10), names[m.PartnerID], m.AccountName,
+			return []string{strconv.FormatInt(m.ID, 10), strconv.FormatInt(m.RegistrationID, 10), names[m.PartnerID], m.AccountName,
 				m.Website, m.Country, string(m.Decision), strconv.FormatFloat(m.Score, 'f', 3, 64), m.Reason, strings.Join(cands, "; "),
-				m.CreatedAt.UTC().Format(time.RFC3339)})
-		}
-		return writeListCSV(w, "account-matches", s.now(), []string{"id", "registration_id", "partner", "account_name", "website", "country",
-			"decision", "score", "reason", "candidates", "created_at"}, rows, total)
+				dateTimeText(m.CreatedAt)}
+		})
 	}
 	d := matchesData{Total: total, TotalText: count(total), CanDecide: actor.Can(deciders.roles...), Pager: lp.Pager(total, len(items))}
 	for _, m := range items {

@@ -382,13 +382,11 @@ func (s *Server) mdfRequestsList(r *http.Request, lp listParams) ([]sqlstore.MDF
 
 // writeMDFRequestsCSV writes MDF requests as the requests list shows them.
 func writeMDFRequestsCSV(w http.ResponseWriter, now time.Time, reqs []sqlstore.MDFRequest, total int) error {
-	rows := make([][]string, 0, len(reqs))
-	for _, q := range reqs {
-		rows = append(rows, []string{q.Ref, q.PartnerName, q.Period, q.Activity, q.Motion, q.State, q.ExpectedPipeline.String(), q.Requested.String(),
-			q.Approved.String(), q.Claimed.String(), q.Paid.String(), q.RejectReason, strings.Join(q.Leads, " ")})
-	}
-	return writeListCSV(w, "mdf-requests", now, []string{"ref", "partner", "period", "activity", "motion", "state", "expected_pipeline",
-		"requested", "approved", "claimed", "paid", "reject_reason", "leads"}, rows, total)
+	return writeRowsCSV(w, "mdf-requests", now, []string{"ref", "partner", "period", "activity", "motion", "state", "expected_pipeline",
+		"requested", "approved", "claimed", "paid", "reject_reason", "leads"}, reqs, total, func(q sqlstore.MDFRequest) []string {
+		return []string{q.Ref, q.PartnerName, q.Period, q.Activity, q.Motion, q.State, q.ExpectedPipeline.String(), q.Requested.String(),
+			q.Approved.String(), q.Claimed.String(), q.Paid.String(), q.RejectReason, strings.Join(q.Leads, " ")}
+	})
 }
 
 func (s *Server) certificationsPage(w http.ResponseWriter, r *http.Request) error {
@@ -426,11 +424,10 @@ func (s *Server) certificationsPage(w http.ResponseWriter, r *http.Request) erro
 	}
 	sortPartnerOptions(v.PartnerOptions)
 	if lp.CSV {
-		out := make([][]string, 0, len(rows))
-		for _, row := range rows[:min(len(rows), listCSVMax)] {
-			out = append(out, []string{row.Partner, row.Kind, row.Name, row.Role, strconv.Itoa(len(row.People)), strings.Join(row.People, " ")})
-		}
-		return writeListCSV(w, "certification-coverage", s.now(), []string{"partner", "kind", "name", "role", "certified_people", "people"}, out, len(rows))
+		return writeRowsCSV(w, "certification-coverage", s.now(), []string{"partner", "kind", "name", "role", "certified_people", "people"},
+			rows[:min(len(rows), listCSVMax)], len(rows), func(row coverageRow) []string {
+				return []string{row.Partner, row.Kind, row.Name, row.Role, strconv.Itoa(len(row.People)), strings.Join(row.People, " ")}
+			})
 	}
 	from := min(lp.Offset(), len(rows))
 	v.Coverage = rows[from:min(from+lp.Size, len(rows))]

@@ -64,12 +64,10 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if lp.CSV {
-		rows := make([][]string, 0, len(users))
-		for _, u := range users {
-			rows = append(rows, []string{strconv.FormatInt(u.ID, 10), u.Name, u.Email, string(u.Role), names[u.PartnerID],
-				strconv.FormatBool(u.Disabled)})
-		}
-		return writeListCSV(w, "users", s.now(), []string{"id", "name", "email", "role", "partner", "disabled"}, rows, total)
+		return writeRowsCSV(w, "users", s.now(), []string{"id", "name", "email", "role", "partner", "disabled"}, users, total,
+			func(u tandem.User) []string {
+				return []string{strconv.FormatInt(u.ID, 10), u.Name, u.Email, string(u.Role), names[u.PartnerID], strconv.FormatBool(u.Disabled)}
+			})
 	}
 	d := usersData{Total: total, TotalText: count(total), Query: f.Query, Role: string(f.Role), Roles: tandem.Roles,
 		Pager: lp.Pager(total, len(users))}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tandem-revops/tandem/internal/notify"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -72,13 +71,11 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	if lp.CSV {
-		rows := make([][]string, 0, len(d.Deliveries))
-		for _, dl := range d.Deliveries {
-			rows = append(rows, []string{strconv.FormatInt(dl.ID, 10), dl.CreatedAt.UTC().Format(time.RFC3339), dl.Event, dl.Channel, dl.Target,
-				dl.Status, strconv.Itoa(dl.Attempts), dateTimeText(dl.NextAttemptAt), dateTimeText(dl.DeliveredAt), dl.LastError})
-		}
-		return writeListCSV(w, "deliveries", s.now(), []string{"id", "created_at", "event", "channel", "to", "status", "attempts",
-			"next_attempt_at", "delivered_at", "last_error"}, rows, d.DeliveryTotal)
+		return writeRowsCSV(w, "deliveries", s.now(), []string{"id", "created_at", "event", "channel", "to", "status", "attempts",
+			"next_attempt_at", "delivered_at", "last_error"}, d.Deliveries, d.DeliveryTotal, func(dl sqlstore.Delivery) []string {
+			return []string{strconv.FormatInt(dl.ID, 10), dateTimeText(dl.CreatedAt), dl.Event, dl.Channel, dl.Target,
+				dl.Status, strconv.Itoa(dl.Attempts), dateTimeText(dl.NextAttemptAt), dateTimeText(dl.DeliveredAt), dl.LastError}
+		})
 	}
 	d.DeliveryText, d.Pager = count(d.DeliveryTotal), lp.Pager(d.DeliveryTotal, len(d.Deliveries))
 	s.render(w, r, status, "webhooks", view{Title: "Webhooks", Nav: "webhooks", Flash: flash, FlashOK: flashOK, Data: d})
