@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/csvio"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -167,6 +168,26 @@ func listRows[T any](p listParams, fetch func(limit, offset int) ([]T, int, erro
 	}
 }
 
+// dayRange reads a list's date filter: the days named from and to (YYYY-MM-DD), both inclusive, as
+// the instants [from, before) a store filter takes; zero where a day is not given. A malformed day is
+// EINVALID naming its parameter.
+func dayRange(q url.Values, from, to string) (start, before time.Time, err error) {
+	for _, d := range []struct {
+		name string
+		into *time.Time
+	}{{from, &start}, {to, &before}} {
+		if v := strings.TrimSpace(q.Get(d.name)); v != "" {
+			if *d.into, err = time.Parse(time.DateOnly, v); err != nil {
+				return time.Time{}, time.Time{}, tandem.FieldError(d.name, "%q is not a date like 2026-01-31", v)
+			}
+		}
+	}
+	if !before.IsZero() {
+		before = before.AddDate(0, 0, 1) // through the end of the "to" day
+	}
+	return start, before, nil
+}
+
 // dateText is a date as the lists show it, "" for none.
 func dateText(t time.Time) string {
 	if t.IsZero() {
@@ -175,9 +196,26 @@ func dateText(t time.Time) string {
 	return t.UTC().Format("2006-01-02")
 }
 
+// dateTimeText is an instant as the lists' CSVs write it (RFC 3339, UTC), "" for none.
+func dateTimeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 // sortPartnerOptions orders a partner drop-down by name.
 func sortPartnerOptions(ps []partnerOption) {
 	slices.SortFunc(ps, func(a, b partnerOption) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// writeRowsCSV writes items as a list's CSV download (writeListCSV), each item's cells from row.
+func writeRowsCSV[T any](w http.ResponseWriter, name string, now time.Time, header []string, items []T, total int, row func(T) []string) error {
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return writeListCSV(w, name, now, header, rows, total)
 }
 
 // writeListCSV writes header and rows as a formula-safe CSV download named name-DATE.csv; truncated

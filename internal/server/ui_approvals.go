@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,18 +80,45 @@ type approvalRow struct {
 }
 
 type approvalsData struct {
-	Rows            []approvalRow
-	Total, Breached int
-	AtRisk          int
-	SortByRisk      bool // ?sort=risk: riskiest first, across the whole queue (the store sorts)
-	CanSeeRisk      bool // the caller may see conflict risk (not AEs), so may sort by it
-	Page, Pages     int  // with SortByRisk: this page (1-based) of approvalsLimit rows, and how many
-	// PrevPage and NextPage are the neighbouring pages, 0 for none.
-	PrevPage, NextPage int
+	Rows              []approvalRow
+	Total             int
+	TotalText         string
+	Breached, AtRisk  int    // in the whole filtered queue, whatever the SLA filter
+	BreachedLink      string // the queue filtered to them
+	AtRiskLink        string
+	SortByRisk        bool   // ?sort=risk: riskiest first, across the whole queue (the store sorts)
+	CanSeeRisk        bool   // the caller may see conflict risk (not AEs), so may sort by it
+	RiskLink, DueLink string // the queue sorted by risk, and by deadline, with the filters kept
+	Query, SLAStatus  string
+	ProductType       string
+	Partners          []partnerOption
+	ProductTypes      []tandem.ProductType
+	SLAStatuses       []tandem.SLAStatus
+	Filtered          bool // a filter is set: the empty queue says "none match" rather than "nothing waits"
+	Pager             pager
 }
 
-// approvalsLimit is how many queued registrations the page shows; the total says how many wait.
-const approvalsLimit = 200
+// approvalsFilter reads the queue's filters from the query: company, partner, product and SLA status.
+func approvalsFilter(q url.Values) (sqlstore.ApprovalQueueFilter, error) {
+	f := sqlstore.ApprovalQueueFilter{Query: strings.TrimSpace(q.Get("q")), ProductType: tandem.ProductType(q.Get("product_type")),
+		SLAStatus: tandem.SLAStatus(q.Get("sla_status"))}
+	if f.ProductType != "" && !f.ProductType.Valid() {
+		return f, tandem.FieldError("product_type", "%q is not a product type", f.ProductType)
+	}
+	if f.SLAStatus != "" && !slices.Contains(approvalSLAStatuses, f.SLAStatus) {
+		return f, tandem.FieldError("sla_status", "%q is not on_track, at_risk or breached", f.SLAStatus)
+	}
+	if v := q.Get("partner_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, tandem.FieldError("partner_id", "%q is not a partner id", v)
+		}
+		f.PartnerID = id
+	}
+	return f, nil
+}
+
+var approvalSLAStatuses = []tandem.SLAStatus{tandem.SLABreached, tandem.SLAAtRisk, tandem.SLAOnTrack}
 
 func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderApprovals(w, r, http.StatusOK, "", false)
@@ -103,31 +131,26 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	rules := jr.Registration
-	d := approvalsData{CanSeeRisk: !actor.IsPartner() && actor.Role != tandem.RoleAE, Page: 1}
-	var items []sqlstore.ApprovalQueueItem
-	var total int
-	if d.CanSeeRisk && r.URL.Query().Get("sort") == "risk" {
-		// Sorted by risk in the query, so page 1 holds the riskiest of the whole queue.
-		d.SortByRisk = true
-		if p, perr := strconv.Atoi(r.URL.Query().Get("page")); perr == nil && p > 1 {
-			d.Page = p
-		}
-		items, total, err = s.store.ApprovalQueueByRisk(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit, (d.Page-1)*approvalsLimit)
-		d.Pages = max(1, (total+approvalsLimit-1)/approvalsLimit)
-		if d.Page > 1 {
-			d.PrevPage = min(d.Page-1, d.Pages)
-		}
-		if d.Page < d.Pages {
-			d.NextPage = d.Page + 1
-		}
-	} else {
-		items, total, err = s.store.ApprovalQueue(ctx, actor, rules.ApprovalSLA, jr.WarnFraction, approvalsLimit)
-	}
+	sla := jr.Registration.ApprovalSLA
+	lp := parseList(r)
+	lp.Path = "/approvals" // also rendered after a decision POST
+	lp.Filters.Del("done") // the decision a plain form post came back from, not a filter to keep
+	f, err := approvalsFilter(lp.Query)
 	if err != nil {
 		return err
 	}
-	d.Total = total
+	d := approvalsData{CanSeeRisk: !actor.IsPartner() && actor.Role != tandem.RoleAE, Query: f.Query, SLAStatus: string(f.SLAStatus),
+		ProductType: string(f.ProductType), ProductTypes: tandem.ProductTypes, SLAStatuses: approvalSLAStatuses,
+		Filtered: f != (sqlstore.ApprovalQueueFilter{})}
+	f.ByRisk = d.CanSeeRisk && lp.Sort == "risk"
+	d.SortByRisk = f.ByRisk
+	items, total, err := listRows(lp, func(limit, offset int) ([]sqlstore.ApprovalQueueItem, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListApprovalQueue(ctx, actor, sla, jr.WarnFraction, f)
+	})
+	if err != nil {
+		return err
+	}
 	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return err
@@ -138,16 +161,44 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 			Left: newCountdown(now, it.DueAt), Waited: businessHours(it.BusinessSeconds), CSRF: csrfOf(r)}
 		s.explainQueued(r, &row)
 		d.Rows = append(d.Rows, row)
-		switch it.SLAStatus {
-		case tandem.SLABreached:
-			d.Breached++
-		case tandem.SLAAtRisk:
-			d.AtRisk++
-		}
 	}
 	s.addApprovalRisks(r, &d)
+	if lp.CSV {
+		return writeApprovalsCSV(w, s.now(), d.Rows, total)
+	}
+	// How many of the filtered queue are breached or at risk, whichever SLA status the page shows.
+	counts, err := s.store.ApprovalQueueSLACounts(ctx, actor, sla, jr.WarnFraction, f)
+	if err != nil {
+		return err
+	}
+	d.Breached, d.AtRisk = counts[tandem.SLABreached], counts[tandem.SLAAtRisk]
+	d.BreachedLink = lp.link(func(v url.Values) { v.Set("sla_status", string(tandem.SLABreached)) })
+	d.AtRiskLink = lp.link(func(v url.Values) { v.Set("sla_status", string(tandem.SLAAtRisk)) })
+	d.Total, d.TotalText, d.Pager = total, count(total), lp.Pager(total, len(items))
+	d.RiskLink = lp.link(func(v url.Values) { v.Set("sort", "risk") })
+	d.DueLink = lp.link(func(v url.Values) { v.Del("sort") })
+	for id, name := range names {
+		d.Partners = append(d.Partners, partnerOption{ID: id, Name: name, Selected: f.PartnerID == id})
+	}
+	sortPartnerOptions(d.Partners)
 	s.render(w, r, status, "approvals", view{Title: "Approvals", Nav: "approvals", Flash: flash, FlashOK: flashOK, Data: d})
 	return nil
+}
+
+// writeApprovalsCSV writes the queue's rows as the page shows them, with why each waits.
+func writeApprovalsCSV(w http.ResponseWriter, now time.Time, rows []approvalRow, total int) error {
+	return writeRowsCSV(w, "approvals", now, []string{"id", "account_name", "country", "partner", "product_type", "estimated_acv",
+		"currency", "submitted_at", "due_at", "sla_status", "waited_business_hours", "conflict_risk", "not_auto_approved_because"}, rows, total,
+		func(row approvalRow) []string {
+			reg := row.Registration
+			risk := ""
+			if row.Risk != nil {
+				risk = strconv.FormatFloat(row.Risk.Probability, 'f', 3, 64)
+			}
+			return []string{strconv.FormatInt(reg.ID, 10), reg.AccountName, reg.Country, row.Partner, string(reg.ProductType),
+				reg.EstimatedACV.String(), reg.Currency, dateTimeText(reg.SubmittedAt), dateTimeText(row.DueAt), string(row.SLAStatus),
+				strconv.FormatFloat(float64(row.BusinessSeconds)/3600, 'f', 1, 64), risk, row.Why}
+		})
 }
 
 // approvalDecide approves or rejects a registration from the queue. An htmx request gets the row back

@@ -15,6 +15,7 @@ import (
 
 type auditData struct {
 	Entity, Action string
+	From, To       string // the days the entries were written, both inclusive
 	Rows           []auditRow
 	Total          string
 	Pager          pager
@@ -24,6 +25,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	lp := parseList(r)
 	q := lp.Query
 	f := sqlstore.AuditFilter{Entity: q.Get("entity"), Action: q.Get("action")}
+	var err error
+	if f.From, f.Before, err = dayRange(q, "from", "to"); err != nil {
+		return err
+	}
 	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.AuditEntry, int, error) {
 		f.Limit, f.Offset = limit, offset
 		return s.store.ListAudit(r.Context(), actorFrom(r.Context()), f)
@@ -38,7 +43,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeListCSV(w, "audit", s.now(), []string{"id", "at", "actor", "action", "entity", "entity_id", "detail"}, rows, total)
 	}
-	d := auditData{Entity: f.Entity, Action: f.Action, Total: count(total), Pager: lp.Pager(total, len(items))}
+	d := auditData{Entity: f.Entity, Action: f.Action, From: q.Get("from"), To: q.Get("to"), Total: count(total), Pager: lp.Pager(total, len(items))}
 	for _, e := range items {
 		d.Rows = append(d.Rows, auditRow{AuditEntry: e, Fields: auditFields(e.Detail), Link: auditLink(e)})
 	}
@@ -111,6 +116,10 @@ func auditLink(e tandem.AuditEntry) string {
 		return "/opportunities/" + e.EntityID
 	case "import":
 		return "/import/" + e.EntityID
+	case "registration":
+		return "/registrations/" + e.EntityID
+	case "conflict":
+		return "/conflicts/" + e.EntityID
 	}
 	return ""
 }

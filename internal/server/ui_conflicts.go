@@ -440,6 +440,7 @@ type escalationsData struct {
 	ConflictID int64
 	Level      int
 	Action     string
+	From, To   string // the days the entries were written, both inclusive
 	Actions    []string
 	Levels     []tandem.EscalationLevel
 	Rows       []logRow
@@ -457,6 +458,10 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 	f.ConflictID, _ = strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(q.Get("conflict")), "#"), 10, 64)
 	if !f.Level.Valid() {
 		f.Level = 0
+	}
+	var err error
+	if f.From, f.Before, err = dayRange(q, "from", "to"); err != nil {
+		return err
 	}
 	actions := []string{tandem.EscalationOpened, tandem.EscalationEscalated, tandem.EscalationResolved}
 	if !slices.Contains(actions, f.Action) {
@@ -481,7 +486,7 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeListCSV(w, "escalations", s.now(), []string{"id", "at", "conflict_id", "level", "level_label", "action", "who", "note"}, rows, total)
 	}
-	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, Actions: actions, Levels: levels,
+	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, From: q.Get("from"), To: q.Get("to"), Actions: actions, Levels: levels,
 		Total: total, TotalText: count(total), Pager: lp.Pager(total, len(items))}
 	for _, e := range items {
 		d.Rows = append(d.Rows, logRow{EscalationEntry: e, Who: cmpOr(users[e.ActorID], "system"), LevelLabel: levelLabels[e.Level]})

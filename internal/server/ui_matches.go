@@ -18,9 +18,6 @@ import (
 // detection for the registration, and the page says what it opened. Vendor staff only (partner users
 // get 404); only the deciders see the buttons.
 
-// matchesLimit is how many waiting matches the page shows, oldest first; the total says how many wait.
-const matchesLimit = 100
-
 // matchSearchLimit is how many accounts a search offers.
 const matchSearchLimit = 8
 
@@ -53,7 +50,9 @@ type openedConflict struct {
 type matchesData struct {
 	Cards     []matchCard
 	Total     int
+	TotalText string
 	CanDecide bool
+	Pager     pager
 }
 
 type matchSearchData struct {
@@ -73,7 +72,11 @@ func (s *Server) matchesPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderMatches(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	items, total, err := s.store.ListAccountMatches(ctx, actor, sqlstore.AccountMatchFilter{Status: sqlstore.AccountMatchReview, Limit: matchesLimit})
+	lp := parseList(r)
+	lp.Path = "/account-matches" // also rendered after a decision POST
+	items, total, err := listRows(lp, func(limit, offset int) ([]sqlstore.AccountMatch, int, error) {
+		return s.store.ListAccountMatches(ctx, actor, sqlstore.AccountMatchFilter{Status: sqlstore.AccountMatchReview, Limit: limit, Offset: offset})
+	})
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,19 @@ func (s *Server) renderMatches(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	d := matchesData{Total: total, CanDecide: actor.Can(deciders.roles...)}
+	if lp.CSV {
+		return writeRowsCSV(w, "account-matches", s.now(), []string{"id", "registration_id", "partner", "account_name", "website", "country",
+			"decision", "score", "reason", "candidates", "created_at"}, items, total, func(m sqlstore.AccountMatch) []string {
+			var cands []string
+			for _, c := range m.Candidates {
+				cands = append(cands, fmt.Sprintf("%s (#%d, %s)", c.Name, c.AccountID, scorePercent(c.Score)))
+			}
+			return []string{strconv.FormatInt(m.ID, 10), strconv.FormatInt(m.RegistrationID, 10), names[m.PartnerID], m.AccountName,
+				m.Website, m.Country, string(m.Decision), strconv.FormatFloat(m.Score, 'f', 3, 64), m.Reason, strings.Join(cands, "; "),
+				dateTimeText(m.CreatedAt)}
+		})
+	}
+	d := matchesData{Total: total, TotalText: count(total), CanDecide: actor.Can(deciders.roles...), Pager: lp.Pager(total, len(items))}
 	for _, m := range items {
 		d.Cards = append(d.Cards, newMatchCard(m, names[m.PartnerID], d.CanDecide, csrfOf(r)))
 	}

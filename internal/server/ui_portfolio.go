@@ -171,11 +171,18 @@ func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 type mdfView struct {
 	Funds    []enablement.FundView
 	Queue    []sqlstore.MDFRequest
-	Requests []sqlstore.MDFRequest
-	Partner  bool
-	Approver bool
-	CSRF     string
-	Done     string
+	Requests []sqlstore.MDFRequest // the page of the requests list, as filtered
+	// The requests list's filters (state, and the partner for staff), its total and pager.
+	State, PartnerID string
+	States           []mdf.State
+	Partners         []partnerOption
+	RequestsTotal    string
+	RequestsPager    pager
+	RequestsCSV      string
+	Partner          bool
+	Approver         bool
+	CSRF             string
+	Done             string
 	// Sourced is each request's MDF-sourced pipeline (the opportunities its leads became), by request id.
 	Sourced map[int64]enablement.SourcedRequest
 	Form    mdfRequestForm // a refused request, shown again with every problem next to its field
@@ -204,12 +211,34 @@ func (s *Server) renderMDF(w http.ResponseWriter, r *http.Request, status int, f
 	if err != nil {
 		return err
 	}
+	lp := parseList(r)
+	lp.Path = "/mdf" // also rendered after a refused request POST
+	lp.Filters.Del("done")
+	shown, total, err := s.mdfRequestsList(r, lp)
+	if err != nil {
+		return err
+	}
+	if lp.CSV {
+		return writeMDFRequestsCSV(w, s.now(), shown, total)
+	}
 	sourced, err := s.enablement().MDFSourced(ctx, actor, time.Time{}, time.Time{})
 	if err != nil {
 		return err
 	}
-	v := mdfView{Funds: funds, Requests: reqs, Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
+	v := mdfView{Funds: funds, Requests: shown, State: lp.Query.Get("state"), PartnerID: lp.Query.Get("partner_id"), States: mdf.States,
+		RequestsTotal: count(total), RequestsPager: lp.Pager(total, len(shown)), Partner: actor.IsPartner(), Approver: !actor.IsPartner() && actor.Can(enablement.ChannelApprovers...),
 		CSRF: csrfOf(r), Done: r.URL.Query().Get("done"), Sourced: map[int64]enablement.SourcedRequest{}, Form: form}
+	v.RequestsCSV = v.RequestsPager.CSV
+	if !actor.IsPartner() {
+		names, err := s.partnerNames(r, actor)
+		if err != nil {
+			return err
+		}
+		for id, name := range names {
+			v.Partners = append(v.Partners, partnerOption{ID: id, Name: name, Selected: v.PartnerID == strconv.FormatInt(id, 10)})
+		}
+		sortPartnerOptions(v.Partners)
+	}
 	for _, sr := range sourced.Requests {
 		v.Sourced[sr.RequestID] = sr
 	}
@@ -309,20 +338,55 @@ func (s *Server) mdfRequestSubmit(w http.ResponseWriter, r *http.Request, fundID
 }
 
 // mdfCSV exports the requests the caller sees.
+// mdfCSV is the requests list's CSV (the filters of /mdf apply), at its older address.
 func (s *Server) mdfCSV(w http.ResponseWriter, r *http.Request) error {
-	reqs, err := s.store.ListMDFRequests(r.Context(), actorFrom(r.Context()), sqlstore.MDFRequestFilter{})
+	lp := parseList(r)
+	lp.CSV = true
+	reqs, total, err := s.mdfRequestsList(r, lp)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="mdf-requests.csv"`)
-	cw := csvio.NewWriter(w)
-	cw.Write([]string{"ref", "partner", "period", "activity", "motion", "state", "expected_pipeline", "requested", "approved", "claimed", "paid", "reject_reason", "leads"})
-	for _, q := range reqs {
-		cw.Write([]string{q.Ref, q.PartnerName, q.Period, q.Activity, q.Motion, q.State, q.ExpectedPipeline.String(), q.Requested.String(),
-			q.Approved.String(), q.Claimed.String(), q.Paid.String(), q.RejectReason, strings.Join(q.Leads, " ")})
+	return writeMDFRequestsCSV(w, s.now(), reqs, total)
+}
+
+// mdfRequestsList reads the MDF requests list's filters (state; partner, which the store overrides for
+// a partner user) and returns the page lp asks for, or every request for a CSV, with how many match.
+// The store reads a partner's or the programme's requests whole (a few hundred on the demo company),
+// so the page is cut here.
+func (s *Server) mdfRequestsList(r *http.Request, lp listParams) ([]sqlstore.MDFRequest, int, error) {
+	var f sqlstore.MDFRequestFilter
+	if st := lp.Query.Get("state"); st != "" {
+		if !slices.Contains(mdf.States, mdf.State(st)) {
+			return nil, 0, tandem.FieldError("state", "%q is not an MDF request state", st)
+		}
+		f.States = []string{st}
 	}
-	return cw.Flush()
+	if v := lp.Query.Get("partner_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, 0, tandem.FieldError("partner_id", "%q is not a partner id", v)
+		}
+		f.PartnerID = id
+	}
+	reqs, err := s.store.ListMDFRequests(r.Context(), actorFrom(r.Context()), f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := len(reqs)
+	if lp.CSV {
+		return reqs[:min(total, listCSVMax)], total, nil
+	}
+	from := min(lp.Offset(), total)
+	return reqs[from:min(from+lp.Size, total)], total, nil
+}
+
+// writeMDFRequestsCSV writes MDF requests as the requests list shows them.
+func writeMDFRequestsCSV(w http.ResponseWriter, now time.Time, reqs []sqlstore.MDFRequest, total int) error {
+	return writeRowsCSV(w, "mdf-requests", now, []string{"ref", "partner", "period", "activity", "motion", "state", "expected_pipeline",
+		"requested", "approved", "claimed", "paid", "reject_reason", "leads"}, reqs, total, func(q sqlstore.MDFRequest) []string {
+		return []string{q.Ref, q.PartnerName, q.Period, q.Activity, q.Motion, q.State, q.ExpectedPipeline.String(), q.Requested.String(),
+			q.Approved.String(), q.Claimed.String(), q.Paid.String(), q.RejectReason, strings.Join(q.Leads, " ")}
+	})
 }
 
 func (s *Server) certificationsPage(w http.ResponseWriter, r *http.Request) error {
@@ -337,6 +401,56 @@ func (s *Server) certificationsPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "certifications", view{Title: "Certifications", Nav: "certifications", Data: rep})
+	lp := parseList(r)
+	v := certificationsView{CertificationReport: rep, Kind: lp.Query.Get("kind"), Uncovered: lp.Query.Get("uncovered") != "",
+		PartnerID: lp.Query.Get("partner_id"), Kinds: []string{"vertical", "product"}}
+	if v.Kind != "" && !slices.Contains(v.Kinds, v.Kind) {
+		return tandem.FieldError("kind", "%q is not vertical or product", v.Kind)
+	}
+	// The report is the actor's (a partner user's holds its own partner only), so the filters only narrow it.
+	var rows []coverageRow
+	for _, p := range rep.Partners {
+		if !actorFrom(r.Context()).IsPartner() {
+			v.PartnerOptions = append(v.PartnerOptions, partnerOption{ID: p.PartnerID, Name: p.Partner, Selected: v.PartnerID == strconv.FormatInt(p.PartnerID, 10)})
+		}
+		if v.PartnerID != "" && v.PartnerID != strconv.FormatInt(p.PartnerID, 10) {
+			continue
+		}
+		for _, c := range p.Cells {
+			if (v.Kind == "" || c.Kind == v.Kind) && (!v.Uncovered || len(c.People) == 0) {
+				rows = append(rows, coverageRow{Partner: p.Partner, Kind: c.Kind, Name: c.Name, Role: string(c.Role), People: c.People})
+			}
+		}
+	}
+	sortPartnerOptions(v.PartnerOptions)
+	if lp.CSV {
+		return writeRowsCSV(w, "certification-coverage", s.now(), []string{"partner", "kind", "name", "role", "certified_people", "people"},
+			rows[:min(len(rows), listCSVMax)], len(rows), func(row coverageRow) []string {
+				return []string{row.Partner, row.Kind, row.Name, row.Role, strconv.Itoa(len(row.People)), strings.Join(row.People, " ")}
+			})
+	}
+	from := min(lp.Offset(), len(rows))
+	v.Coverage = rows[from:min(from+lp.Size, len(rows))]
+	v.CoverageTotal, v.Pager = count(len(rows)), lp.Pager(len(rows), len(v.Coverage))
+	s.render(w, r, http.StatusOK, "certifications", view{Title: "Certifications", Nav: "certifications", Data: v})
 	return nil
+}
+
+// certificationsView is the certifications page: the report, and a page of its coverage table under
+// the table's filters (partner, kind, cells no one is certified for).
+type certificationsView struct {
+	*enablement.CertificationReport
+	Coverage        []coverageRow
+	CoverageTotal   string
+	Kind, PartnerID string
+	Uncovered       bool
+	Kinds           []string
+	PartnerOptions  []partnerOption // the partner filter's choices (staff only)
+	Pager           pager
+}
+
+// coverageRow is one cell of a partner's coverage matrix.
+type coverageRow struct {
+	Partner, Kind, Name, Role string
+	People                    []string
 }

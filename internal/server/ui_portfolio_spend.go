@@ -24,15 +24,12 @@ func (s *Server) registerPortfolioSpendUI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /certifications/curricula", s.signedIn(s.page(s.curriculumSubmit), channel.roles...))
 }
 
-// maxSpendRows is how many lines the page shows; the CSV has them all.
-const maxSpendRows = 2000
-
 // spendView is the spend ledger page.
 type spendView struct {
 	Filter   spendFilterForm
 	Lines    []sqlstore.SpendLine
-	Total    int
-	Shown    int
+	Total    string // how many lines match, with separators
+	Pager    pager
 	Sum      tandem.Money
 	Currency string
 	Partners []tandem.Partner
@@ -88,11 +85,15 @@ func (s *Server) spendPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	lp := parseList(r)
+	if lp.CSV {
+		return writeSpendCSV(w, lines)
+	}
 	partners, _, err := s.store.ListPartners(ctx, actor, sqlstore.PartnerFilter{Limit: sqlstore.MaxLimit})
 	if err != nil {
 		return err
 	}
-	v := spendView{Filter: form, Total: len(lines), Currency: "USD", Partners: partners, Motions: sqlstore.SpendMotions,
+	v := spendView{Filter: form, Total: count(len(lines)), Currency: "USD", Partners: partners, Motions: sqlstore.SpendMotions,
 		Kinds: sqlstore.SpendKinds, CSVLink: "/portfolio/spend.csv?" + r.URL.RawQuery}
 	for _, l := range lines {
 		v.Sum += l.Amount
@@ -100,8 +101,10 @@ func (s *Server) spendPage(w http.ResponseWriter, r *http.Request) error {
 	if len(lines) > 0 {
 		v.Currency = lines[0].Currency
 	}
-	v.Lines = lines[:min(len(lines), maxSpendRows)]
-	v.Shown = len(v.Lines)
+	// The ledger is read whole for its sum; the page is cut here.
+	from := min(lp.Offset(), len(lines))
+	v.Lines = lines[from:min(from+lp.Size, len(lines))]
+	v.Pager = lp.Pager(len(lines), len(v.Lines))
 	s.render(w, r, http.StatusOK, "spend", view{Title: "Spend lines", Nav: "portfolio", Data: v})
 	return nil
 }
@@ -117,6 +120,11 @@ func (s *Server) spendCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return writeSpendCSV(w, lines)
+}
+
+// writeSpendCSV writes spend lines as the ledger's CSV.
+func writeSpendCSV(w http.ResponseWriter, lines []sqlstore.SpendLine) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="spend-lines.csv"`)
 	cw := csvio.NewWriter(w)

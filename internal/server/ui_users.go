@@ -3,7 +3,9 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -16,26 +18,71 @@ import (
 // admins may see and act on other users' access.
 var admins = allow(tandem.RoleAdmin)
 
-// usersShown bounds the page; the API lists the rest.
-const usersShown = 500
-
 type usersData struct {
-	Users []tandem.User
-	Total int
+	Users     []userRow
+	Total     int
+	TotalText string
+	Query     string
+	Role      string
+	Roles     []tandem.Role
+	Partners  []partnerOption
+	Pager     pager
+}
+
+// userRow is a user as the list shows it, with its partner's name.
+type userRow struct {
+	tandem.User
+	Partner string
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	users, total, err := s.store.ListUsers(ctx, actorFrom(ctx), sqlstore.UserFilter{Sort: "name", Limit: usersShown})
+	actor := actorFrom(ctx)
+	lp := parseList(r)
+	lp.Filters.Del("signed_out") // the flash of the last sign-out, not a filter to keep
+	q := lp.Query
+	f := sqlstore.UserFilter{Sort: "name", Query: strings.TrimSpace(q.Get("q")), Role: tandem.Role(q.Get("role"))}
+	if f.Role != "" && !slices.Contains(tandem.Roles, f.Role) {
+		return tandem.FieldError("role", "%q is not a role", f.Role)
+	}
+	if v := q.Get("partner_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return tandem.FieldError("partner_id", "%q is not a partner id", v)
+		}
+		f.PartnerID = id
+	}
+	users, total, err := listRows(lp, func(limit, offset int) ([]tandem.User, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.store.ListUsers(ctx, actor, f)
+	})
 	if err != nil {
 		return err
 	}
+	names, err := s.partnerNames(r, actor)
+	if err != nil {
+		return err
+	}
+	if lp.CSV {
+		return writeRowsCSV(w, "users", s.now(), []string{"id", "name", "email", "role", "partner", "disabled"}, users, total,
+			func(u tandem.User) []string {
+				return []string{strconv.FormatInt(u.ID, 10), u.Name, u.Email, string(u.Role), names[u.PartnerID], strconv.FormatBool(u.Disabled)}
+			})
+	}
+	d := usersData{Total: total, TotalText: count(total), Query: f.Query, Role: string(f.Role), Roles: tandem.Roles,
+		Pager: lp.Pager(total, len(users))}
+	for _, u := range users {
+		d.Users = append(d.Users, userRow{User: u, Partner: names[u.PartnerID]})
+	}
+	for id, name := range names {
+		d.Partners = append(d.Partners, partnerOption{ID: id, Name: name, Selected: f.PartnerID == id})
+	}
+	sortPartnerOptions(d.Partners)
 	var flash string
-	if id, err := strconv.ParseInt(r.URL.Query().Get("signed_out"), 10, 64); err == nil && id > 0 {
+	if id, err := strconv.ParseInt(q.Get("signed_out"), 10, 64); err == nil && id > 0 {
 		flash = fmt.Sprintf("User #%d is signed out everywhere: every session ended and every API token revoked.", id)
 	}
-	s.render(w, r, http.StatusOK, "users", view{Title: "Users", Nav: "users", Flash: flash, FlashOK: flash != "",
-		Data: usersData{Users: users, Total: total}})
+	s.render(w, r, http.StatusOK, "users", view{Title: "Users", Nav: "users", Flash: flash, FlashOK: flash != "", Data: d})
 	return nil
 }
 

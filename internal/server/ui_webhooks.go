@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,9 +14,6 @@ import (
 // The webhooks admin page (RevOps): the subscriptions, a form to add one — its signing secret is shown
 // once, on the page that answers the form, with how to verify a request — deleting one (after a
 // confirmation), and the recent deliveries with their status, attempts and last error.
-
-// deliveriesShown is how many of the most recent deliveries the page lists.
-const deliveriesShown = 50
 
 type webhookForm struct {
 	URL, Events string
@@ -31,8 +29,12 @@ type webhooksData struct {
 	SignatureHeader string
 	Deliveries      []sqlstore.Delivery
 	DeliveryTotal   int
+	DeliveryText    string // the total with separators
 	Status          string // the deliveries' status filter
 	Statuses        []string
+	Channel         string // the deliveries' channel filter
+	Channels        []string
+	Pager           pager
 }
 
 func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) error {
@@ -55,10 +57,27 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 	if st := r.URL.Query().Get("status"); st == sqlstore.DeliveryPending || st == sqlstore.DeliveryDelivered || st == sqlstore.DeliveryFailed {
 		d.Status = st
 	}
-	d.Deliveries, d.DeliveryTotal, err = s.store.ListDeliveries(ctx, actor, sqlstore.DeliveryFilter{Status: d.Status, Limit: deliveriesShown})
+	d.Channels = []string{"email", "webhook"}
+	if ch := r.URL.Query().Get("channel"); slices.Contains(d.Channels, ch) {
+		d.Channel = ch
+	}
+	lp := parseList(r)
+	lp.Path = "/webhooks" // also rendered after a form POST
+	lp.Filters.Del("deleted")
+	d.Deliveries, d.DeliveryTotal, err = listRows(lp, func(limit, offset int) ([]sqlstore.Delivery, int, error) {
+		return s.store.ListDeliveries(ctx, actor, sqlstore.DeliveryFilter{Status: d.Status, Channel: d.Channel, Limit: limit, Offset: offset})
+	})
 	if err != nil {
 		return err
 	}
+	if lp.CSV {
+		return writeRowsCSV(w, "deliveries", s.now(), []string{"id", "created_at", "event", "channel", "to", "status", "attempts",
+			"next_attempt_at", "delivered_at", "last_error"}, d.Deliveries, d.DeliveryTotal, func(dl sqlstore.Delivery) []string {
+			return []string{strconv.FormatInt(dl.ID, 10), dateTimeText(dl.CreatedAt), dl.Event, dl.Channel, dl.Target,
+				dl.Status, strconv.Itoa(dl.Attempts), dateTimeText(dl.NextAttemptAt), dateTimeText(dl.DeliveredAt), dl.LastError}
+		})
+	}
+	d.DeliveryText, d.Pager = count(d.DeliveryTotal), lp.Pager(d.DeliveryTotal, len(d.Deliveries))
 	s.render(w, r, status, "webhooks", view{Title: "Webhooks", Nav: "webhooks", Flash: flash, FlashOK: flashOK, Data: d})
 	return nil
 }

@@ -67,6 +67,12 @@ func (s *Store) ListAudit(ctx context.Context, actor tandem.Actor, f AuditFilter
 	if f.Action != "" {
 		w.add("action = ?", f.Action)
 	}
+	if !f.From.IsZero() {
+		w.add("at >= ?", dbTime(f.From))
+	}
+	if !f.Before.IsZero() {
+		w.add("at < ?", dbTime(f.Before))
+	}
 	pg, err := page(f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, err

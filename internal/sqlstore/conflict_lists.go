@@ -114,9 +114,11 @@ func (s *Store) ListConflictDetails(ctx context.Context, actor tandem.Actor, f C
 
 // EscalationFilter selects escalation log entries. Zero fields match anything.
 type EscalationFilter struct {
-	ConflictID    int64
-	Level         tandem.EscalationLevel
-	Action        string // opened, escalated, resolved
+	ConflictID int64
+	Level      tandem.EscalationLevel
+	Action     string // opened, escalated, resolved
+	// From (inclusive) and Before (exclusive) bound when the entries were written; zero for no bound.
+	From, Before  time.Time
 	Limit, Offset int
 }
 
@@ -135,6 +137,12 @@ func (s *Store) ListEscalations(ctx context.Context, actor tandem.Actor, f Escal
 	}
 	if f.Action != "" {
 		w.add("action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		w.add("at >= ?", dbTime(f.From))
+	}
+	if !f.Before.IsZero() {
+		w.add("at < ?", dbTime(f.Before))
 	}
 	pg, err := page(f.Limit, f.Offset)
 	if err != nil {

@@ -88,7 +88,11 @@ func TestListConflictDetailsAndEscalations(t *testing.T) {
 			f    EscalationFilter
 			want int
 		}{{EscalationFilter{ConflictID: overlap.ID}, 2}, {EscalationFilter{Action: tandem.EscalationResolved}, 1},
-			{EscalationFilter{Level: tandem.LevelCEO}, 0}} {
+			{EscalationFilter{Level: tandem.LevelCEO}, 0},
+			// Dates bound when the entry was written: from inclusive, before exclusive.
+			{EscalationFilter{From: overlap.OpenedAt.Add(time.Minute)}, 2}, {EscalationFilter{Before: overlap.OpenedAt.Add(time.Minute)}, 1},
+			{EscalationFilter{From: direct.OpenedAt, Before: direct.OpenedAt.Add(time.Minute)}, 1},
+			{EscalationFilter{ConflictID: overlap.ID, From: direct.OpenedAt}, 1}} {
 			_, n, err := s.ListEscalations(ctx, f.pm, tc.f)
 			must(t, err)
 			if n != tc.want {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -236,57 +235,10 @@ type ApprovalQueueItem struct {
 }
 
 // ApprovalQueue returns the registrations waiting for a decision, soonest SLA deadline first, at most
-// limit of them (default 50, at most 1000), and how many wait in all. The deadline is the one stamped
-// at submission, or, for registrations stored without one (imported, say), computed from sla. A
-// registration is at risk once warnAt of its SLA is used (0 means tandem.SLAAtRiskFraction, 75 %): the
-// same share at which the registration job records its warning. Partner users get EFORBIDDEN: the
-// queue is the channel team's.
+// limit of them (default 50, at most 1000), and how many wait in all: ListApprovalQueue unfiltered.
+// Partner users get EFORBIDDEN: the queue is the channel team's.
 func (s *Store) ApprovalQueue(ctx context.Context, actor tandem.Actor, sla tandem.SLA, warnAt float64, limit int) ([]ApprovalQueueItem, int, error) {
-	if err := forbidPartner(actor, "see the approval queue"); err != nil {
-		return nil, 0, err
-	}
-	switch {
-	case limit < 0:
-		return nil, 0, tandem.FieldError("limit", "cannot be negative")
-	case limit == 0:
-		limit = DefaultLimit
-	case limit > MaxLimit:
-		limit = MaxLimit
-	}
-	if sla.Calendar == nil {
-		return nil, 0, tandem.Errorf(tandem.EINVALID, "the approval queue needs a business calendar")
-	}
-	if warnAt <= 0 || warnAt > 1 {
-		warnAt = tandem.SLAAtRiskFraction
-	}
-	now := s.clock()
-	// Under one calendar the deadline grows with the submission time, so the rows come in nearly the
-	// right order; the sort below settles deadlines stamped under an older calendar.
-	rows, err := s.read.QueryContext(ctx, `SELECT `+registrationColumns+`, r.sla_due_at FROM registrations r
-		WHERE r.status = 'submitted' ORDER BY r.submitted_at, r.id`)
-	if err != nil {
-		return nil, 0, fmt.Errorf("approval queue: %w", err)
-	}
-	defer rows.Close()
-	var items []ApprovalQueueItem
-	for rows.Next() {
-		var due time.Time
-		r, err := scanRegistration(func(dest ...any) error { return rows.Scan(append(dest, timeCol{&due})...) })
-		if err != nil {
-			return nil, 0, fmt.Errorf("approval queue: %w", err)
-		}
-		items = append(items, queueItem(r, due, sla, warnAt, now))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("approval queue: %w", err)
-	}
-	// Stable: equal deadlines stay in submission order, first come first served.
-	slices.SortStableFunc(items, func(a, b ApprovalQueueItem) int { return a.DueAt.Compare(b.DueAt) })
-	total := len(items)
-	if len(items) > limit {
-		items = items[:limit]
-	}
-	return items, total, nil
+	return s.ListApprovalQueue(ctx, actor, sla, warnAt, ApprovalQueueFilter{Limit: limit})
 }
 
 // queueItem is r in the queue at now: its deadline (the stamped one, or computed from sla when none

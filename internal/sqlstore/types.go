@@ -96,9 +96,11 @@ type ProductFilter struct {
 
 // AuditFilter selects audit entries, newest first.
 type AuditFilter struct {
-	Entity        string
-	EntityID      string
-	Action        string
+	Entity   string
+	EntityID string
+	Action   string
+	// From (inclusive) and Before (exclusive) bound when the entries were written; zero for no bound.
+	From, Before  time.Time
 	Limit, Offset int
 }
 
