@@ -68,6 +68,20 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	if f.CreatedTo, err = dayParam(q, "created_to"); err != nil {
 		return err
 	}
+	if f.ClosedFrom, err = dayParam(q, "closed_from"); err != nil {
+		return err
+	}
+	if f.ClosedTo, err = dayParam(q, "closed_to"); err != nil {
+		return err
+	}
+	if f.Attribution = tandem.Attribution(q.Get("attribution")); f.Attribution != "" && !f.Attribution.Valid() {
+		return tandem.FieldError("attribution", "%q is not one of direct, partner_sourced, partner_led, partner_influenced", f.Attribution)
+	}
+	if v := q.Get("owner_id"); v != "" {
+		if f.OwnerID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return tandem.FieldError("owner_id", "%q is not a user id", v)
+		}
+	}
 	if f.Forecast != "" && !f.Forecast.Valid() {
 		f.Forecast = ""
 	}

@@ -239,6 +239,12 @@ func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, s
 	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
 		return err
 	}
+	if f.ExpiresFrom, err = dayParam(q, "expires_from"); err != nil {
+		return err
+	}
+	if f.ExpiresTo, err = dayParam(q, "expires_to"); err != nil {
+		return err
+	}
 	// The store scopes a partner user to its own partner whatever partner_id asks for.
 	if v := q.Get("partner_id"); v != "" {
 		if f.PartnerID, err = strconv.ParseInt(v, 10, 64); err != nil {
