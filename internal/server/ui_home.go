@@ -316,8 +316,10 @@ type execHome struct {
 	Currency                                   string
 	From, To                                   string
 	BookingsChart, SourcedChart, ConflictChart string // the charts' JSON
-	BookingsTotal, SourcedTotal, ConflictTotal int
-	Months                                     []execMonth
+	BookingsTotal, ConflictTotal               int
+	// New deals, those with an attribution (charted) and those a partner sourced.
+	CreatedTotal, AttributedTotal, SourcedTotal int
+	Months                                      []execMonth
 }
 
 // execMonth is one month of the leaders' table.
@@ -401,7 +403,7 @@ func (s *Server) execHome(r *http.Request, pol *policy.Policy) (*execHome, error
 	for _, a := range tandem.Attributions {
 		attributions = append(attributions, string(a))
 	}
-	h.SourcedChart, _, err = buildStack(bounds, created, attributions, attributionColors, units, func(k string, from, to time.Time) string {
+	h.SourcedChart, h.AttributedTotal, err = buildStack(bounds, created, attributions, attributionColors, units, func(k string, from, to time.Time) string {
 		return "/opportunities?" + url.Values{"attribution": {k}, "created_from": {day(from)}, "created_to": {day(to)}, "sort": {"-acv"}}.Encode()
 	})
 	if err != nil {
@@ -413,6 +415,7 @@ func (s *Server) execHome(r *http.Request, pol *policy.Policy) (*execHome, error
 		}
 		acv, _ := inPolicyCurrency(pol, c.Amount, c.Currency)
 		h.Months[c.Period].NewPipeline.add(c.Count, acv)
+		h.CreatedTotal += c.Count
 		if c.Kind == string(tandem.AttributionPartnerSourced) {
 			h.Months[c.Period].Sourced.add(c.Count, acv)
 			h.SourcedTotal += c.Count
