@@ -168,7 +168,7 @@ func TestRoleHomes(t *testing.T) {
 		if !regexp.MustCompile(`All levels</th><td class="num"><a href="[^"]*" title="1 All open">1</a>`).MatchString(body) {
 			t.Errorf("AE home: not one open conflict:\n%s", grepLines(body, "All levels"))
 		}
-		if !regexp.MustCompile(`data-total><a href="[^"]*owner_id=`+itoa(ids.alan)+`[^"]*" title="1 deals`).MatchString(body) {
+		if !regexp.MustCompile(`data-total><a href="[^"]*owner_id=` + itoa(ids.alan) + `[^"]*" title="1 deals`).MatchString(body) {
 			t.Errorf("AE home: not one open deal of its own:\n%s", grepLines(body, "data-total"))
 		}
 		// The leaders' bookings: February holds the three deals won; the one deal created then that a
