@@ -124,7 +124,7 @@ func (s *Server) aeHome(r *http.Request, pol *policy.Policy) (*aeHome, error) {
 		total += n
 		h.Conflicts = append(h.Conflicts, newCountLink(levelLabels[l], n, conflictLink(l)))
 	}
-	h.AllOpen = newCountLink("All open", total, conflictLink(0))
+	h.AllOpen = newCountLink("open conflicts, all levels", total, conflictLink(0))
 
 	if h.Attainment, err = s.attainment(r, actor); err != nil {
 		return nil, err

@@ -20,9 +20,9 @@ var homeToday = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 // homeSeed adds to the fixture what every role's home shows: Alan AE owns the direct deal (with an
 // open conflict on it, then won in 2026-Q1 by compUISeed) and an open deal partner A sourced; Pat Manager
-// manages partner A; each partner holds an approved registration expiring within a month (and one
-// expiring later, which no home counts); a VP Channel and a CEO sign in.
-func homeSeed(t *testing.T, e *testEnv) compUIIDs {
+// manages partner A; each partner holds an approved registration expiring within a month of today (and
+// one expiring later, which no home counts); a VP Sales, a VP Channel and a CEO sign in.
+func homeSeed(t *testing.T, e *testEnv, today time.Time) compUIIDs {
 	t.Helper()
 	ctx := context.Background()
 	sys := tandem.SystemActor
@@ -65,18 +65,19 @@ func homeSeed(t *testing.T, e *testEnv) compUIIDs {
 		account string
 		expires time.Time
 	}{
-		{e.ids.partnerA, "Alpha Expiring Co", homeToday.AddDate(0, 0, 12)},
-		{e.ids.partnerA, "Alpha Later Co", homeToday.AddDate(0, 3, 0)},
-		{e.ids.partnerB, "Beta Expiring GmbH", homeToday.AddDate(0, 0, 5)},
+		{e.ids.partnerA, "Alpha Expiring Co", today.AddDate(0, 0, 12)},
+		{e.ids.partnerA, "Alpha Later Co", today.AddDate(0, 3, 0)},
+		{e.ids.partnerB, "Beta Expiring GmbH", today.AddDate(0, 0, 5)},
 	} {
 		reg := &tandem.Registration{PartnerID: r.partner, AccountName: r.account, Country: "US", ProductType: tandem.ProductCore,
 			EstimatedACV: tandem.Major(40_000), Currency: "USD", Status: tandem.RegistrationApproved,
-			SubmittedAt: homeToday.AddDate(0, -2, 0), ExpiresAt: r.expires}
+			SubmittedAt: today.AddDate(0, -2, 0), ExpiresAt: r.expires}
 		must(t, e.store.CreateRegistration(ctx, sys, reg))
 	}
 	hash, err := e.srv.hasher.Hash(ctx, testPassword)
 	must(t, err)
 	for _, u := range []*tandem.User{
+		{Email: "vps@vendor.test", Name: "Vic Sales", Role: tandem.RoleVPSales},
 		{Email: "vpc@vendor.test", Name: "Val Channel", Role: tandem.RoleVPChannel},
 		{Email: "ceo@vendor.test", Name: "Cy CEO", Role: tandem.RoleCEO},
 	} {
@@ -117,7 +118,7 @@ func checkHomeNumbers(t *testing.T, e *testEnv, c *http.Client, who string, body
 func TestRoleHomes(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
-		ids := homeSeed(t, e)
+		ids := homeSeed(t, e, homeToday)
 		roles := []struct {
 			email   string
 			section string // the id of the role's part
@@ -130,6 +131,7 @@ func TestRoleHomes(t *testing.T) {
 			{"user@alpha.test", "partner-home", []string{"Alpha Expiring Co", "/comp/partner?period=2026-Q1", "/comp/partner?period=2025-Q4"}},
 			{"user@beta.test", "partner-home", []string{"Beta Expiring GmbH", "/comp/partner?period=2026-Q1"}},
 			{"cro@vendor.test", "exec-home", []string{`id="bookings-trend"`, `id="sourced-trend"`, `id="conflict-trend"`, `id="exec-months"`}},
+			{"vps@vendor.test", "exec-home", []string{`id="bookings-trend"`, `id="exec-months"`}},
 			{"vpc@vendor.test", "exec-home", []string{`id="bookings-trend"`, `id="exec-months"`}},
 			{"ceo@vendor.test", "exec-home", []string{`id="bookings-trend"`, `id="exec-months"`}},
 			{"revops@vendor.test", "jobs-home", []string{`href="/import"`, `href="/policy"`, `href="/approvals"`}},
@@ -165,7 +167,7 @@ func TestRoleHomes(t *testing.T) {
 		if st.AttainmentBasisPoints == 0 || !strings.Contains(body, attainment) || !strings.Contains(body, st.Credit.Format("USD")) {
 			t.Errorf("AE home lacks its statement's attainment %s and credit %s", attainment, st.Credit.Format("USD"))
 		}
-		if !regexp.MustCompile(`All levels</th><td class="num"><a href="[^"]*" title="1 All open">1</a>`).MatchString(body) {
+		if !regexp.MustCompile(`All levels</th><td class="num"><a href="[^"]*" title="1 open conflicts, all levels">1</a>`).MatchString(body) {
 			t.Errorf("AE home: not one open conflict:\n%s", grepLines(body, "All levels"))
 		}
 		if !regexp.MustCompile(`data-total><a href="[^"]*owner_id=` + itoa(ids.alan) + `[^"]*" title="1 deals`).MatchString(body) {
@@ -188,7 +190,7 @@ func TestRoleHomes(t *testing.T) {
 func TestPartnerHomeIsolation(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
-		homeSeed(t, e)
+		homeSeed(t, e, homeToday)
 		partners := []struct {
 			email, token     string
 			partner, other   int64
