@@ -182,6 +182,17 @@ func TestRoleHomes(t *testing.T) {
 		if !regexp.MustCompile(`closed_from=2026-02-01&amp;closed_to=2026-03-01[^"]*" title="3 deals`).MatchString(body) {
 			t.Errorf("CRO home: February's bookings are not three deals:\n%s", grepLines(body, "closed_from=2026-02-01"))
 		}
+		// The CSV of the list behind it holds the same three deals, and March's none.
+		for month, want := range map[string]int{"closed_from=2026-02-01&closed_to=2026-03-01": 3, "closed_from=2026-03-01&closed_to=2026-04-01": 0} {
+			res := e.do("cro", "GET", APIPrefix+"/opportunities.csv?stage=closed_won&"+month, nil)
+			if lines := strings.Count(strings.TrimSpace(string(res.body)), "\n"); res.status != http.StatusOK || lines != want {
+				t.Errorf("CSV of bookings %s: %d, %d deals, want %d:\n%s", month, res.status, lines, want, res.body)
+			}
+		}
+		if res := e.do("cro", "GET", APIPrefix+"/opportunities.csv?closed_from=2026-13-01", nil); res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(res.body), "closed_from") {
+			t.Errorf("bad closed_from: %d %s", res.status, res.body)
+		}
 	})
 }
 
