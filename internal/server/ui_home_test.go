@@ -173,6 +173,12 @@ func TestRoleHomes(t *testing.T) {
 		if !regexp.MustCompile(`data-total><a href="[^"]*owner_id=` + itoa(ids.alan) + `[^"]*" title="1 deals`).MatchString(body) {
 			t.Errorf("AE home: not one open deal of its own:\n%s", grepLines(body, "data-total"))
 		}
+		// The list behind it names the owner it is narrowed to, and its filter form keeps it.
+		list := e.get(clients["ae@vendor.test"], "/opportunities?owner_id="+itoa(ids.alan)+"&stage=open&sort=-acv")
+		wantPage(t, list, http.StatusOK, `id="narrowed"`, "owner Alan AE", `<input type="hidden" name="owner_id" value="`+itoa(ids.alan)+`">`, "Acme second site")
+		if strings.Contains(string(list.body), "Direct Dynamics platform") {
+			t.Error("the AE's open deals list a won deal")
+		}
 		// The leaders' bookings: February holds the three deals won; the one deal created then that a
 		// partner sourced is all of February's new pipeline.
 		body = string(e.get(clients["cro@vendor.test"], "/").body)
