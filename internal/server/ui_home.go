@@ -464,7 +464,9 @@ func share(part, whole tally) (string, string) {
 	if whole.ACV <= 0 || part.sum.Overflowed() || whole.sum.Overflowed() {
 		return "–", "no new pipeline ACV this month"
 	}
-	tenths := tandem.RoundHalfEven(big.NewRat(int64(part.ACV)*1000, int64(whole.ACV))).Int64()
+	// In big integers: ACV × 1000 may pass int64.
+	permille := new(big.Int).Mul(big.NewInt(int64(part.ACV)), big.NewInt(1000))
+	tenths := tandem.RoundHalfEven(new(big.Rat).SetFrac(permille, big.NewInt(int64(whole.ACV)))).Int64()
 	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10), part.ACVExact + " of " + whole.ACVExact
 }
 

@@ -254,3 +254,29 @@ func TestPartnerHomeIsolation(t *testing.T) {
 		}
 	})
 }
+
+func TestShare(t *testing.T) {
+	t.Parallel()
+	of := func(acv tandem.Money) tally {
+		var t tally
+		t.add(1, acv)
+		t.text("USD")
+		return t
+	}
+	tests := []struct {
+		name        string
+		part, whole tally
+		want        string
+	}{
+		{"none of nothing", of(0), of(0), "–"},
+		{"a third, half to even at the tenth", of(1), of(3), "33.3%"},
+		{"all", of(tandem.Major(120_000)), of(tandem.Major(120_000)), "100.0%"},
+		{"tenth rounds half to even", of(1), of(16), "6.2%"}, // 6.25 → 6.2
+		{"amounts past int64 once multiplied", of(tandem.Money(1) << 60), of(tandem.Money(1) << 61), "50.0%"},
+	}
+	for _, tc := range tests {
+		if got, _ := share(tc.part, tc.whole); got != tc.want {
+			t.Errorf("%s: share = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
