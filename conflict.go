@@ -200,8 +200,8 @@ func (c *Conflict) Resolve(res Resolution, partnerShareBP int, rationale string,
 // field, so that a form shows them all at once. Resolve refuses the first.
 func ResolutionErrors(res Resolution, partnerShareBP int, rationale string) []error {
 	var errs []error
-	if !res.Valid() {
-		errs = append(errs, FieldError("resolution", "%q is not one of award_partner, award_direct, co_sell, split", res))
+	if err := CheckOneOf("resolution", res, Resolutions); err != nil {
+		errs = append(errs, err)
 	}
 	if strings.TrimSpace(rationale) == "" {
 		errs = append(errs, FieldError("rationale", "is required: later deciders read it as precedent"))

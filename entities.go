@@ -73,14 +73,9 @@ func (p *Partner) Validate() error {
 	if strings.TrimSpace(p.Name) == "" {
 		return FieldError("name", "is required")
 	}
-	if !p.Tier.Valid() {
-		return FieldError("tier", "%q is not one of platinum, gold, silver, registered", p.Tier)
-	}
-	if !p.Type.Valid() {
-		return FieldError("type", "%q is not one of reseller, referral, co_sell", p.Type)
-	}
-	if !p.Standing.Valid() {
-		return FieldError("standing", "%q is not one of good, probation, suspended", p.Standing)
+	if err := firstError(CheckOneOf("tier", p.Tier, Tiers), CheckOneOf("type", p.Type, PartnerTypes),
+		CheckOneOf("standing", p.Standing, Standings)); err != nil {
+		return err
 	}
 	for _, c := range p.Countries {
 		if !ValidCountry(c) {
@@ -149,8 +144,8 @@ func (p *Product) Validate() error {
 	if strings.TrimSpace(p.Name) == "" {
 		return FieldError("name", "is required")
 	}
-	if !p.Type.Valid() {
-		return FieldError("type", "%q is not one of core, addon, services", p.Type)
+	if err := CheckOneOf("type", p.Type, ProductTypes); err != nil {
+		return err
 	}
 	if p.COGSBasisPoints < 0 || p.COGSBasisPoints > 10000 {
 		return FieldError("cogs_basis_points", "must be between 0 and 10000")
@@ -210,7 +205,7 @@ func (o *Opportunity) Validate() error {
 	case !ValidCurrency(o.Currency):
 		return FieldError("currency", "%q is not an ISO 4217 currency code", o.Currency)
 	case !o.ProductType.Valid():
-		return FieldError("product_type", "%q is not one of core, addon, services", o.ProductType)
+		return CheckOneOf("product_type", o.ProductType, ProductTypes)
 	case !o.Stage.Valid():
 		return FieldError("stage", "%q is not a stage", o.Stage)
 	case !o.ForecastCategory.Valid():
@@ -292,8 +287,8 @@ func (r *Registration) FieldErrors() []error {
 	if !ValidCountry(r.Country) {
 		add(FieldError("country", "%q is not an ISO 3166 two-letter country code", r.Country))
 	}
-	if !r.ProductType.Valid() {
-		add(FieldError("product_type", "%q is not one of core, addon, services", r.ProductType))
+	if err := CheckOneOf("product_type", r.ProductType, ProductTypes); err != nil {
+		add(err)
 	}
 	if r.EstimatedACV < 0 {
 		add(FieldError("estimated_acv", "cannot be negative"))
@@ -334,7 +329,7 @@ func (t *Touch) Validate() error {
 	case t.OpportunityID == 0:
 		return FieldError("opportunity_id", "is required")
 	case !t.Kind.Valid():
-		return FieldError("kind", "%q is not one of sourced, co_sell, influence", t.Kind)
+		return CheckOneOf("kind", t.Kind, TouchKinds)
 	case t.OccurredAt.IsZero():
 		return FieldError("occurred_at", "is required")
 	}

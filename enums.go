@@ -1,6 +1,22 @@
 package tandem
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
+
+// CheckOneOf returns nil when v is one of all, and otherwise a field error that lists them: the
+// message follows the list, so a value added to an enumeration is named in its errors too.
+func CheckOneOf[T ~string](field string, v T, all []T) error {
+	if slices.Contains(all, v) {
+		return nil
+	}
+	names := make([]string, len(all))
+	for i, a := range all {
+		names[i] = string(a)
+	}
+	return FieldError(field, "%q is not one of %s", v, strings.Join(names, ", "))
+}
 
 // Motion is the route a deal takes to market, decided by the rules-of-engagement policy.
 type Motion string

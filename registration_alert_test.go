@@ -13,40 +13,31 @@ import (
 func TestAlertEveryStatus(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.FixedZone("CET", 3600))
-	for _, from := range append([]RegistrationStatus{""}, RegistrationStatuses...) {
-		for _, ev := range AlertEvents {
-			name := string(from)
-			if name == "" {
-				name = "new"
-			}
-			t.Run(name+"/"+string(ev), func(t *testing.T) {
-				t.Parallel()
-				r := registrationIn(from)
-				before := r
-				entry, err := r.Alert(ev, at, " 75 % of the SLA used ")
-				if diff := cmp.Diff(before, r); diff != "" {
-					t.Errorf("an alert changed the registration (-before +after):\n%s", diff)
-				}
-				if from != RegistrationSubmitted {
-					if ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), name) {
-						t.Fatalf("alert %s on %q: %v, want ECONFLICT naming the status", ev, from, err)
-					}
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := RegistrationEntry{RegistrationID: 7, At: at.UTC(), Event: ev, From: RegistrationSubmitted,
-					To: RegistrationSubmitted, Reason: "75 % of the SLA used"}
-				if diff := cmp.Diff(want, entry); diff != "" {
-					t.Errorf("entry (-want +got):\n%s", diff)
-				}
-				if entry.At.Location() != time.UTC {
-					t.Errorf("alert time in %v, want UTC", entry.At.Location())
-				}
-			})
+	forEveryStatusAnd(t, AlertEvents, func(t *testing.T, from RegistrationStatus, name string, ev RegistrationEvent) {
+		r := registrationIn(from)
+		before := r
+		entry, err := r.Alert(ev, at, " 75 % of the SLA used ")
+		if diff := cmp.Diff(before, r); diff != "" {
+			t.Errorf("an alert changed the registration (-before +after):\n%s", diff)
 		}
-	}
+		if from != RegistrationSubmitted {
+			if ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), name) {
+				t.Fatalf("alert %s on %q: %v, want ECONFLICT naming the status", ev, from, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := RegistrationEntry{RegistrationID: 7, At: at.UTC(), Event: ev, From: RegistrationSubmitted,
+			To: RegistrationSubmitted, Reason: "75 % of the SLA used"}
+		if diff := cmp.Diff(want, entry); diff != "" {
+			t.Errorf("entry (-want +got):\n%s", diff)
+		}
+		if entry.At.Location() != time.UTC {
+			t.Errorf("alert time in %v, want UTC", entry.At.Location())
+		}
+	})
 }
 
 func TestAlertRefusals(t *testing.T) {

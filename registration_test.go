@@ -54,49 +54,57 @@ func TestApplyEveryStatusAndEvent(t *testing.T) {
 		RegistrationApproved: {EventWithdraw: RegistrationWithdrawn, EventExtend: RegistrationApproved, EventExpire: RegistrationExpired,
 			EventWin: RegistrationWon, EventLose: RegistrationLost},
 	}
-	statuses := append([]RegistrationStatus{""}, RegistrationStatuses...)
 	settings := DefaultLifecycleSettings()
-	for _, from := range statuses {
-		for _, ev := range RegistrationEvents {
+	forEveryStatusAnd(t, RegistrationEvents, func(t *testing.T, from RegistrationStatus, name string, ev RegistrationEvent) {
+		r := registrationIn(from)
+		before := r
+		step := favourableStep(ev)
+		entry, err := r.Apply(step, settings)
+		want, ok := legal[from][ev]
+		if !ok {
+			if ErrorCode(err) != ECONFLICT {
+				t.Fatalf("Apply(%s) from %q: error %v (code %q), want ECONFLICT", ev, from, err, ErrorCode(err))
+			}
+			if msg := ErrorMessage(err); !strings.Contains(msg, string(ev)) || !strings.Contains(msg, name) {
+				t.Errorf("error %q does not name the event %q and the status %q", msg, ev, name)
+			}
+			if diff := cmp.Diff(before, r); diff != "" {
+				t.Errorf("an illegal transition changed the registration (-before +after):\n%s", diff)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Apply(%s) from %q: %v", ev, from, err)
+		}
+		if r.Status != want {
+			t.Errorf("status = %q, want %q", r.Status, want)
+		}
+		wantEntry := RegistrationEntry{RegistrationID: 7, At: step.At, Event: ev, From: from, To: want, ActorID: 9, Reason: "because"}
+		if diff := cmp.Diff(wantEntry, entry); diff != "" {
+			t.Errorf("entry (-want +got):\n%s", diff)
+		}
+		if !r.UpdatedAt.Equal(step.At) {
+			t.Errorf("UpdatedAt = %v, want %v", r.UpdatedAt, step.At)
+		}
+		if err := r.Validate(); err != nil && from != "" {
+			t.Errorf("the registration after %s is invalid: %v", ev, err)
+		}
+	})
+}
+
+// forEveryStatusAnd runs fn in parallel subtests for every status (and "" for a registration not yet
+// submitted, named "new") with each of events.
+func forEveryStatusAnd[E ~string](t *testing.T, events []E, fn func(t *testing.T, from RegistrationStatus, name string, ev E)) {
+	t.Helper()
+	for _, from := range append([]RegistrationStatus{""}, RegistrationStatuses...) {
+		for _, ev := range events {
 			name := string(from)
 			if name == "" {
 				name = "new"
 			}
 			t.Run(name+"/"+string(ev), func(t *testing.T) {
 				t.Parallel()
-				r := registrationIn(from)
-				before := r
-				step := favourableStep(ev)
-				entry, err := r.Apply(step, settings)
-				want, ok := legal[from][ev]
-				if !ok {
-					if ErrorCode(err) != ECONFLICT {
-						t.Fatalf("Apply(%s) from %q: error %v (code %q), want ECONFLICT", ev, from, err, ErrorCode(err))
-					}
-					if msg := ErrorMessage(err); !strings.Contains(msg, string(ev)) || !strings.Contains(msg, name) {
-						t.Errorf("error %q does not name the event %q and the status %q", msg, ev, name)
-					}
-					if diff := cmp.Diff(before, r); diff != "" {
-						t.Errorf("an illegal transition changed the registration (-before +after):\n%s", diff)
-					}
-					return
-				}
-				if err != nil {
-					t.Fatalf("Apply(%s) from %q: %v", ev, from, err)
-				}
-				if r.Status != want {
-					t.Errorf("status = %q, want %q", r.Status, want)
-				}
-				wantEntry := RegistrationEntry{RegistrationID: 7, At: step.At, Event: ev, From: from, To: want, ActorID: 9, Reason: "because"}
-				if diff := cmp.Diff(wantEntry, entry); diff != "" {
-					t.Errorf("entry (-want +got):\n%s", diff)
-				}
-				if !r.UpdatedAt.Equal(step.At) {
-					t.Errorf("UpdatedAt = %v, want %v", r.UpdatedAt, step.At)
-				}
-				if err := r.Validate(); err != nil && from != "" {
-					t.Errorf("the registration after %s is invalid: %v", ev, err)
-				}
+				fn(t, from, name, ev)
 			})
 		}
 	}

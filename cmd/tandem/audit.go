@@ -11,23 +11,14 @@ const auditUsage = `Usage:
 
 // runAudit checks the audit log.
 func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, auditUsage)
-		return fmt.Errorf("%w: want a subcommand: verify", errUsage)
-	}
-	switch args[0] {
-	case "verify":
-		return runAuditVerify(ctx, env, args[1:])
-	}
-	fmt.Fprintln(env.Stderr, auditUsage)
-	return fmt.Errorf("%w: unknown subcommand %q: want verify", errUsage, args[0])
+	return runSubcommand(ctx, env, args, auditUsage, subcommand{"verify", runAuditVerify})
 }
 
 // runAuditVerify walks the chain. It prints the entries checked and the head's hash (worth recording
 // elsewhere: it anchors everything before it) or the first broken link, and then exits 1.
 func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "audit verify", "[-db URL] [-json]")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 // runBackup writes a consistent copy of a SQLite database to FILE while it is in use.
 func runBackup(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "backup", "[-db PATH] FILE\n\nWrites a consistent copy of the SQLite database to FILE (a new file), safe while tandem serve runs.\nFor PostgreSQL use pg_dump -Fc (README, Backups).")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

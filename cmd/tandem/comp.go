@@ -105,40 +105,22 @@ func runCompCheck(env *Env, args []string) error {
 }
 
 func runCompRender(env *Env, args []string) error {
-	fs := newFlagSet(env, "comp render", "[FILE] [-format md|html] [-o OUT]")
-	format := fs.String("format", "md", "md (Markdown) or html (a standalone page)")
-	outPath := fs.String("o", "", "write to this file instead of standard output")
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) > 1 {
-		return fmt.Errorf("%w: comp render takes at most one FILE", errUsage)
-	}
-	var render func(*comp.Plan) ([]byte, error)
-	switch *format {
-	case "md", "markdown":
-		render = comp.RenderMarkdown
-	case "html":
-		render = comp.RenderHTML
-	default:
-		return fmt.Errorf("%w: -format %q: use md or html", errUsage, *format)
-	}
-	p := comp.Default()
-	if len(files) == 1 {
-		if p, err = loadCompPlan(env, files[0]); err != nil {
+	return documentRender[*comp.Plan]{
+		name: "comp render", synopsis: "[FILE] [-format md|html] [-o OUT]", builtIn: comp.Default, load: loadCompPlan,
+		markdown: writeRendered(comp.RenderMarkdown), html: writeRendered(comp.RenderHTML),
+	}.run(env, args)
+}
+
+// writeRendered turns a renderer that returns the document into one that writes it.
+func writeRendered[T any](render func(T) ([]byte, error)) func(T, io.Writer) error {
+	return func(doc T, w io.Writer) error {
+		b, err := render(doc)
+		if err != nil {
 			return err
 		}
-	}
-	doc, err := render(p)
-	if err != nil {
+		_, err = w.Write(b)
 		return err
 	}
-	if *outPath == "" {
-		_, err = env.Stdout.Write(doc)
-		return err
-	}
-	return writeFileAtomically(*outPath, func(w io.Writer) error { _, err := w.Write(doc); return err })
 }
 
 func runCompRun(env *Env, args []string) error {

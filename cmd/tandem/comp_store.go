@@ -28,7 +28,7 @@ func runCompStore(ctx context.Context, env *Env, sub string, args []string) erro
 
 func runCompPublish(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp publish", "[-db URL] FILE\n\nSaves the plan file as a draft version and publishes it; it is in force from its effective_from.")
-	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	db := databaseFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func runCompPublish(ctx context.Context, env *Env, args []string) error {
 
 func runCompClose(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp close", "[-db URL] PERIOD\n\nCloses a period (e.g. 2026Q3): its input, adjustments, plan and statements are frozen for good.")
-	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	db := databaseFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func runCompClose(ctx context.Context, env *Env, args []string) error {
 
 func runCompStatements(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp statements", "[-db URL] [-format json|csv] PERIOD\n\nPrints every statement of a period: the frozen ones of a closed period, else calculated now.")
-	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	db := databaseFlag(fs)
 	format := fs.String("format", "json", "json or csv")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/tandem-revops/tandem/internal/comp"
@@ -12,12 +11,7 @@ func TestCompStoreCommands(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "tandem.db")
 	plan := writeTemp(t, "plan.yaml", string(comp.DefaultSource()))
-	steps := []struct {
-		name     string
-		args     []string
-		code     int
-		contains string
-	}{
+	steps := []commandStep{
 		{"migrate", []string{"migrate", "-db", db}, 0, "created a new database"},
 		{"publish", []string{"comp", "publish", "-db", db, plan}, 0, "published Tandem default compensation plan version 2026.1"},
 		{"publish again", []string{"comp", "publish", plan, "-db", db}, 1, "already exists"},
@@ -28,10 +22,5 @@ func TestCompStoreCommands(t *testing.T) {
 		{"close again", []string{"comp", "close", "2026-Q1", "-db", db}, 1, "closed already"},
 		{"close bad period", []string{"comp", "close", "2026-Q5", "-db", db}, 1, "not a quarter"},
 	}
-	for _, st := range steps { // in order: each step builds on the one before
-		code, stdout, stderr := runTandem(t, "", st.args...)
-		if code != st.code || !strings.Contains(stdout+stderr, st.contains) {
-			t.Errorf("%s: exit %d, want %d; want %q in:\n%s%s", st.name, code, st.code, st.contains, stdout, stderr)
-		}
-	}
+	runCommandSteps(t, steps)
 }

@@ -28,12 +28,7 @@ func TestCompCommand(t *testing.T) {
 	warn := writeTemp(t, "warn.yaml", strings.Replace(string(comp.DefaultSource()), `amount: "2000"`, `amount: "2500"`, 1))
 	broken := writeTemp(t, "broken.yaml", strings.Replace(string(comp.DefaultSource()), `base_rate: "8%"`, `base_rate: "8"`, 1))
 	input := writeTemp(t, "input.json", compInput)
-	tests := []struct {
-		name     string
-		args     []string
-		code     int
-		contains []string
-	}{
+	tests := []commandCase{
 		{"show", []string{"comp", "show"}, 0, []string{"name: Tandem default compensation plan", "registration_bonus:"}},
 		{"check clean", []string{"comp", "check", def}, 0, []string{"ok " + def + ": Tandem default compensation plan version 2026.1, effective 2026-01-01, paid in USD"}},
 		{"check errors", []string{"comp", "check", gap}, 1, []string{gap + ":65:14: error: spiff.bands[1].from: gap: no SPIFF for values from $100,000.00 up to $150,000.00"}},
@@ -52,20 +47,7 @@ func TestCompCommand(t *testing.T) {
 		{"run without input", []string{"comp", "run"}, 2, nil},
 		{"unknown subcommand", []string{"comp", "pay"}, 2, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, out, stderr := runTandem(t, "", tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d; stdout %q stderr %q", code, tt.code, out, stderr)
-			}
-			for _, s := range tt.contains {
-				if !strings.Contains(out, s) {
-					t.Errorf("output does not contain %q:\n%s", s, out)
-				}
-			}
-		})
-	}
+	runCommandCases(t, tests)
 }
 
 func TestCompRunJSON(t *testing.T) {

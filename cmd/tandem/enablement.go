@@ -24,7 +24,7 @@ Each prints how many records were new. Runs as the system, as the server's jobs 
 
 func runEnablement(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "enablement", enablementSynopsis)
-	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	db := databaseFlag(fs)
 	at := fs.String("at", "", "expire-mdf: the day it is, YYYY-MM-DD (default today)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

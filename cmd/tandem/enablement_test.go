@@ -2,7 +2,6 @@ package main
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -12,12 +11,7 @@ func TestEnablementCommands(t *testing.T) {
 	spend := writeTemp(t, "spend.csv", "month,motion,segment,kind,amount,currency\n2026-01,co_sell,enterprise,content,12500.00,USD\n2026-01,direct,smb,event,4000,USD\n")
 	bad := writeTemp(t, "bad.csv", "month,motion,kind,amount,currency\n2026-13,co_sell,content,1,USD\n")
 	lms := writeTemp(t, "lms.csv", "person,curriculum,earned\nada@vendor.test,nope,2026-01-01\n")
-	steps := []struct {
-		name     string
-		args     []string
-		code     int
-		contains string
-	}{
+	steps := []commandStep{
 		{"create the database", []string{"migrate", "-db", db}, 0, ""},
 		{"import spend", []string{"enablement", "import-spend", "-db", db, spend}, 0, "import-spend: 2 new"},
 		{"import spend again", []string{"enablement", "import-spend", spend, "-db", db}, 0, "import-spend: 0 new"},
@@ -28,10 +22,5 @@ func TestEnablementCommands(t *testing.T) {
 		{"unknown", []string{"enablement", "frobnicate", "-db", db}, 2, "unknown enablement command"},
 		{"missing file", []string{"enablement", "import-spend", "-db", db}, 2, "takes one FILE"},
 	}
-	for _, st := range steps {
-		code, stdout, stderr := runTandem(t, "", st.args...)
-		if code != st.code || !strings.Contains(stdout+stderr, st.contains) {
-			t.Errorf("%s: exit %d, want %d; want %q in:\n%s%s", st.name, code, st.code, st.contains, stdout, stderr)
-		}
-	}
+	runCommandSteps(t, steps)
 }

@@ -28,14 +28,16 @@ built-in policy when none is published). --map takes a YAML file or the name of 
 (` + "`tandem import --list-maps`" + `).
 
 --kind opportunity_history reads an opportunity's past: Salesforce OpportunityHistory or
-OpportunityFieldHistory, or HubSpot deal property history (Deal ID, Property, Value, Timestamp); --format
-auto, salesforce-opportunity-history, salesforce-field-history or hubspot-property-history. Deals are matched by their CRM id as tandem
-import stored it; all or nothing; changes already stored are skipped.`
+OpportunityFieldHistory, or HubSpot deal property history (Deal ID, Property, Value, Timestamp), through
+the built-in mappings of the same names (--format auto detects the shape from the header, or names one:
+salesforce-opportunity-history, salesforce-field-history, hubspot-property-history); --map takes your own
+mapping of kind opportunity_history for another CRM's layout. Deals are matched by their CRM id as
+tandem import stored it; all or nothing (no --skip-invalid); changes already stored are skipped.`
 
 // runImport imports one CSV file.
 func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "import", importSynopsis)
-	kind := fs.String("kind", "", "what the file holds: "+strings.Join(importer.Kinds, ", ")+", "+historyKind)
+	kind := fs.String("kind", "", "what the file holds: "+strings.Join(importer.Kinds, ", ")+", "+importer.HistoryKind)
 	mapFile := fs.String("map", "", "column mapping: a YAML file or a built-in mapping name")
 	format := fs.String("format", "auto", "column layout: auto, "+strings.Join(importer.Formats, ", "))
 	skipInvalid := fs.Bool("skip-invalid", false, "write the good rows and put the bad ones in the reject file")
@@ -67,13 +69,17 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: give exactly one CSV file", errUsage)
 	}
 	if *kind == "" {
-		return fmt.Errorf("%w: --kind is required (%s)", errUsage, strings.Join(importer.Kinds, ", "))
+		return fmt.Errorf("%w: --kind is required (%s, %s)", errUsage, strings.Join(importer.Kinds, ", "), importer.HistoryKind)
 	}
-	if *kind == historyKind {
-		return runHistoryImport(ctx, env, files[0], *format, *dbURL, *dryRun)
+	if *kind == importer.HistoryKind {
+		if *skipInvalid {
+			return fmt.Errorf("%w: --skip-invalid: an opportunity history import is all or nothing", errUsage)
+		}
+		return runHistoryImport(ctx, env, files[0], historyImport{format: *format, mapFile: *mapFile, strict: *strict,
+			dbURL: *dbURL, dryRun: *dryRun})
 	}
 	if !slices.Contains(importer.Kinds, *kind) {
-		return fmt.Errorf("%w: --kind %q is not one of %s", errUsage, *kind, strings.Join(importer.Kinds, ", "))
+		return fmt.Errorf("%w: --kind %q is not one of %s, %s", errUsage, *kind, strings.Join(importer.Kinds, ", "), importer.HistoryKind)
 	}
 	if *format != "auto" && !slices.Contains(importer.Formats, *format) {
 		return fmt.Errorf("%w: --format %q is not one of auto, %s", errUsage, *format, strings.Join(importer.Formats, ", "))
@@ -153,16 +159,24 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// historyKind is the import kind of a CRM's opportunity history, read apart from the record kinds.
-const historyKind = "opportunity_history"
+// historyImport is what the flags say about an opportunity history import.
+type historyImport struct {
+	format, mapFile, dbURL string
+	strict, dryRun         bool
+}
 
 // runHistoryImport imports an opportunity history export.
-func runHistoryImport(ctx context.Context, env *Env, path, format, dbURL string, dryRun bool) error {
-	if format == "auto" {
-		format = ""
+func runHistoryImport(ctx context.Context, env *Env, path string, h historyImport) error {
+	opts := importer.HistoryOptions{Format: h.format, Strict: h.strict}
+	if opts.Format != "auto" && !slices.Contains(importer.HistoryFormats, opts.Format) {
+		return fmt.Errorf("%w: --format %q is not one of auto, %s", errUsage, opts.Format, strings.Join(importer.HistoryFormats, ", "))
 	}
-	if format != "" && !slices.Contains(importer.HistoryFormats, format) {
-		return fmt.Errorf("%w: --format %q is not one of auto, %s", errUsage, format, strings.Join(importer.HistoryFormats, ", "))
+	if h.mapFile != "" {
+		m, err := loadMapping(h.mapFile)
+		if err != nil {
+			return err
+		}
+		opts.Mapping = m
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	f, err := os.Open(path)
@@ -170,18 +184,29 @@ func runHistoryImport(ctx context.Context, env *Env, path, format, dbURL string,
 		return err
 	}
 	defer f.Close()
-	store, err := openOrCreateStore(ctx, env, databaseURL(env, dbURL), logger)
+	store, err := openOrCreateStore(ctx, env, databaseURL(env, h.dbURL), logger)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rep, err := importjob.RunHistory(ctx, store, tandem.SystemActor, f, path, format, dryRun)
+	rep, err := importjob.RunHistory(ctx, store, tandem.SystemActor, f, path, opts, h.dryRun)
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(env.Stderr, "%s: warning: %s\n", path, w)
+	}
 	if err != nil {
+		if tandem.ErrorCode(err) != tandem.EINVALID {
+			return err
+		}
 		fmt.Fprintf(env.Stderr, "%s\n%s: import refused, nothing was written\n", tandem.ErrorMessage(err), path)
 		return errSilentFailure
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d changes read, %d stored, %d already stored\n", path, rep.Read, rep.Stored, rep.Unchanged)
-	if dryRun {
+	stored := "stored"
+	if h.dryRun {
+		stored = "to store"
+	}
+	fmt.Fprintf(env.Stdout, "%s: %s (mapping %s): %d rows (%d of fields not recorded): %d changes read, %d %s, %d already stored\n",
+		path, importer.HistoryKind, rep.Mapping, rep.Rows, rep.Skipped, rep.Read, rep.Stored, stored, rep.Unchanged)
+	if h.dryRun {
 		fmt.Fprintln(env.Stdout, "dry run: nothing was written")
 	}
 	return nil

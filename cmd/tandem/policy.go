@@ -88,7 +88,24 @@ func runPolicyCheck(env *Env, args []string) error {
 }
 
 func runPolicyRender(env *Env, args []string) error {
-	fs := newFlagSet(env, "policy render", "[FILE] [--format md|html] [-o FILE]")
+	return documentRender[*policy.Policy]{
+		name: "policy render", synopsis: "[FILE] [--format md|html] [-o FILE]", builtIn: policy.Default,
+		load:     func(_ *Env, path string) (*policy.Policy, error) { return loadPolicyFile(path) },
+		markdown: (*policy.Policy).RenderMarkdown, html: (*policy.Policy).RenderHTML,
+	}.run(env, args)
+}
+
+// documentRender is a render subcommand (comp render, policy render): the built-in document or FILE's
+// as Markdown or HTML, to standard output or, through a temporary file, to -o.
+type documentRender[T any] struct {
+	name, synopsis string
+	builtIn        func() T
+	load           func(env *Env, path string) (T, error)
+	markdown, html func(T, io.Writer) error
+}
+
+func (d documentRender[T]) run(env *Env, args []string) error {
+	fs := newFlagSet(env, d.name, d.synopsis)
 	format := fs.String("format", "md", "md (Markdown) or html (a standalone page)")
 	outPath := fs.String("o", "", "write to this file instead of standard output")
 	files, err := parseInterspersed(fs, args)
@@ -96,27 +113,27 @@ func runPolicyRender(env *Env, args []string) error {
 		return err
 	}
 	if len(files) > 1 {
-		return fmt.Errorf("%w: policy render takes at most one FILE", errUsage)
+		return fmt.Errorf("%w: %s takes at most one FILE", errUsage, d.name)
 	}
-	var render func(*policy.Policy, io.Writer) error
+	var render func(T, io.Writer) error
 	switch *format {
 	case "md", "markdown":
-		render = (*policy.Policy).RenderMarkdown
+		render = d.markdown
 	case "html":
-		render = (*policy.Policy).RenderHTML
+		render = d.html
 	default:
-		return fmt.Errorf("%w: --format %q: use md or html", errUsage, *format)
+		return fmt.Errorf("%w: -format %q: use md or html", errUsage, *format)
 	}
-	p := policy.Default()
+	doc := d.builtIn()
 	if len(files) == 1 {
-		if p, err = loadPolicyFile(files[0]); err != nil {
+		if doc, err = d.load(env, files[0]); err != nil {
 			return err
 		}
 	}
 	if *outPath == "" {
-		return render(p, env.Stdout)
+		return render(doc, env.Stdout)
 	}
-	return writeFileAtomically(*outPath, func(w io.Writer) error { return render(p, w) })
+	return writeFileAtomically(*outPath, func(w io.Writer) error { return render(doc, w) })
 }
 
 // parseInterspersed parses flags that may come before or after the positional arguments, as in

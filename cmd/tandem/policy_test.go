@@ -21,12 +21,7 @@ rules:
 	broken := writeTemp(t, "broken.yaml", "name: B\nversion: \"1\"\neffective_from: 2026-01-01\nrules:\n  - id: a\n    title: A\n    when: acv <\n    motion: direct\n    explain: x\n")
 	def := writeTemp(t, "default.yaml", string(policy.DefaultSource()))
 	shadowed, _ := filepath.Abs("../../internal/policy/testdata/shadowed.yaml")
-	tests := []struct {
-		name     string
-		args     []string
-		code     int
-		contains []string
-	}{
+	tests := []commandCase{
 		{"show", []string{"policy", "show"}, 0, []string{"sticky-partner-led", "direct_presence: [US, CA, GB, DE, FR]"}},
 		{"check clean", []string{"policy", "check", def}, 0, []string{"ok " + def, "every rule can match"}},
 		{"check warnings only", []string{"policy", "check", gap}, 0, []string{gap + ": warning: no rule decides deals with ACV from $250,000.00 to $1,000,000.00"}},
@@ -38,20 +33,7 @@ rules:
 		{"render bad format", []string{"policy", "render", "--format", "pdf"}, 2, nil},
 		{"unknown subcommand", []string{"policy", "publish"}, 2, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, out, stderr := runTandem(t, "", tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d; stdout %q stderr %q", code, tt.code, out, stderr)
-			}
-			for _, s := range tt.contains {
-				if !strings.Contains(out, s) {
-					t.Errorf("output does not contain %q:\n%s", s, out)
-				}
-			}
-		})
-	}
+	runCommandCases(t, tests)
 }
 
 func TestPolicyRenderToFile(t *testing.T) {

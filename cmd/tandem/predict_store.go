@@ -24,7 +24,7 @@ record changed since, and prints how many of each it scored.`
 
 func runPredictRetrain(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "predict retrain", "[-db URL] [-kind KIND]\n\n"+predictRetrainHelp)
-	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	db := databaseFlag(fs)
 	kind := fs.String("kind", "", "conflict_risk or win_probability (default: both)")
 	asOf := fs.String("now", "", "train as of this date (2006-01-02; default today): registrations submitted in the 30 days before it are left out, their outcome unknown")
 	seed := fs.Uint64("seed", 1, "seed of the training; the same history and seed give the same model")
@@ -64,7 +64,7 @@ func runPredictRetrain(ctx context.Context, env *Env, args []string) error {
 
 func runPredictRescore(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "predict rescore", "[-db URL]\n\n"+predictRescoreHelp)
-	db := fs.String("db", "", "database (default $TANDEM_DB or ./tandem.db)")
+	db := databaseFlag(fs)
 	asOf := fs.String("now", "", "score as of this date (2006-01-02; default today)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -193,60 +193,13 @@ func routeCSV(ctx context.Context, p *policy.Policy, name string, in io.Reader, 
 	ordered := make(chan *routeBatch, inFlight)
 
 	var readErr error
-	go func() { // the reader
+	go func() {
+		// Closed after readErr is set, so that the writer below sees it once ordered is drained.
 		defer close(work)
 		defer close(ordered)
-		var b *routeBatch
-		send := func() bool {
-			select {
-			case work <- b:
-			case <-ctx.Done():
-				return false
-			}
-			ordered <- b // never blocks longer than a batch: it has as many slots as there are batches
-			b = nil
-			return true
-		}
-		for {
-			if b == nil {
-				select {
-				case b = <-free:
-					b.reset()
-				case <-ctx.Done():
-					return
-				}
-			}
-			rec, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				var ce *csvio.Error
-				if !errors.As(err, &ce) {
-					readErr = fmt.Errorf("%s: %w", name, err)
-					cancel()
-					return
-				}
-				msg := ce.Reason
-				if ce.Column != "" {
-					msg = ce.Column + ": " + ce.Reason
-				}
-				b.errs = append(b.errs, msg)
-				rec.Fields = nil
-			} else {
-				b.errs = append(b.errs, "")
-			}
-			line := rec.Line
-			b.values = append(b.values, rec.Fields...)
-			b.starts = append(b.starts, len(b.values))
-			b.lines = append(b.lines, line)
-			b.n++
-			if b.n == routeBatchSize && !send() {
-				return
-			}
-		}
-		if b != nil && b.n > 0 {
-			send()
+		if err := readRouteBatches(ctx, r, name, free, work, ordered); err != nil {
+			readErr = err
+			cancel()
 		}
 	}()
 
@@ -284,6 +237,62 @@ func routeCSV(ctx context.Context, p *policy.Policy, name string, in io.Reader, 
 		return bad, writeErr
 	}
 	return bad, ctx.Err()
+}
+
+// readRouteBatches reads the CSV into batches taken from free and hands each full batch to the
+// workers (work) and, in input order, to the writer (ordered). A row the CSV reader refuses is kept
+// with its reason, to be written in its place; any other read error ends the reading.
+func readRouteBatches(ctx context.Context, r *csvio.Reader, name string, free <-chan *routeBatch, work, ordered chan<- *routeBatch) error {
+	var b *routeBatch
+	send := func() bool {
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return false
+		}
+		ordered <- b // never blocks longer than a batch: it has as many slots as there are batches
+		b = nil
+		return true
+	}
+	for {
+		if b == nil {
+			select {
+			case b = <-free:
+				b.reset()
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var ce *csvio.Error
+			if !errors.As(err, &ce) {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			msg := ce.Reason
+			if ce.Column != "" {
+				msg = ce.Column + ": " + ce.Reason
+			}
+			b.errs = append(b.errs, msg)
+			rec.Fields = nil
+		} else {
+			b.errs = append(b.errs, "")
+		}
+		b.values = append(b.values, rec.Fields...)
+		b.starts = append(b.starts, len(b.values))
+		b.lines = append(b.lines, rec.Line)
+		b.n++
+		if b.n == routeBatchSize && !send() {
+			return nil
+		}
+	}
+	if b != nil && b.n > 0 {
+		send()
+	}
+	return nil
 }
 
 // rowRouter turns rows into deals and routes them; one per worker.

@@ -226,9 +226,10 @@ type serveOptions struct {
 	predictionInterval time.Duration
 }
 
-// serve builds the server on st, makes sure a policy is in force, listens and serves until ctx ends,
-// then shuts down in order: stop accepting, finish requests in flight (up to 10 s), then stop import
-// jobs and wait for them to record their end.
+// serve builds the server on st, makes sure a policy is in force, starts the background jobs, listens
+// and serves until ctx ends, then shuts down in order: stop accepting, finish requests in flight (up
+// to 10 s), stop the jobs (last started, first stopped), then close the server, which stops import
+// jobs and waits for them to record their end.
 func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(url string)) error {
 	// One programme in force for the server and the jobs: the policy is parsed and its calendar built
 	// once per published version, whoever asks.
@@ -242,36 +243,63 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 	if err := prog.Ensure(ctx); err != nil {
 		return err
 	}
-	// The escalation timer runs while the store is open; deferred after the server's Close, it stops first.
-	escalate, err := escalation.New(escalation.Config{Store: st, Rules: prog.ConflictRules, Interval: o.escalationInterval,
-		Now: o.now, Logger: o.logger})
+	// The jobs run while the store is open; deferred after the server's Close, they stop first.
+	jobs, err := startJobs(ctx, st, prog, o)
+	defer jobs.stop()
 	if err != nil {
 		return err
 	}
-	escalate.Start(ctx)
-	defer escalate.Stop()
-	// The notification dispatcher sends what the logs record; deferred after the jobs that log, it stops
-	// before them.
-	dispatcher, err := notify.New(notify.Config{Store: st, Mailer: o.mailer, Interval: o.notifyInterval, Now: o.now, Logger: o.logger})
-	if err != nil {
-		return err
+	return listenAndServe(ctx, srv, o, ready)
+}
+
+// backgroundJob is a job serve runs beside the server until ctx ends.
+type backgroundJob interface {
+	Start(ctx context.Context)
+	Stop()
+}
+
+// runningJobs are the jobs started so far, in the order they started.
+type runningJobs []backgroundJob
+
+// stop stops the jobs, the last started first: the notification dispatcher, which sends what the
+// jobs before it log, stops before them.
+func (jobs runningJobs) stop() {
+	for i := len(jobs) - 1; i >= 0; i-- {
+		jobs[i].Stop()
 	}
-	dispatcher.Start(ctx)
-	defer dispatcher.Stop()
-	// The registration job (expiry, approval-SLA alerts) likewise.
-	regJob, err := regjobs.New(regjobs.Config{Store: st, Rules: func(ctx context.Context) (regjobs.Rules, error) {
+}
+
+// startJobs starts serve's background jobs. On an error it returns the jobs already started, for the
+// caller to stop.
+func startJobs(ctx context.Context, st *sqlstore.Store, prog *programme.Loader, o serveOptions) (runningJobs, error) {
+	var jobs runningJobs
+	start := func(job backgroundJob, err error) error {
+		if err != nil {
+			return err
+		}
+		job.Start(ctx)
+		jobs = append(jobs, job)
+		return nil
+	}
+	// Overdue conflicts escalate.
+	if err := start(escalation.New(escalation.Config{Store: st, Rules: prog.ConflictRules, Interval: o.escalationInterval,
+		Now: o.now, Logger: o.logger})); err != nil {
+		return jobs, err
+	}
+	// The notification dispatcher sends what the logs record.
+	if err := start(notify.New(notify.Config{Store: st, Mailer: o.mailer, Interval: o.notifyInterval, Now: o.now, Logger: o.logger})); err != nil {
+		return jobs, err
+	}
+	// The registration job: expiry, approval-SLA alerts.
+	if err := start(regjobs.New(regjobs.Config{Store: st, Rules: func(ctx context.Context) (regjobs.Rules, error) {
 		in, err := prog.Current(ctx)
 		if err != nil {
 			return regjobs.Rules{}, err
 		}
 		return regjobs.Rules{Registration: in.Registration, WarnFraction: in.WarnFraction}, nil
-	}, Interval: o.registrationInterval,
-		Now: o.now, Logger: o.logger})
-	if err != nil {
-		return err
+	}, Interval: o.registrationInterval, Now: o.now, Logger: o.logger})); err != nil {
+		return jobs, err
 	}
-	regJob.Start(ctx)
-	defer regJob.Stop()
 	// The prediction job scores new registrations and deals within a minute and retrains daily.
 	predictSvc := prediction.NewService(st, o.now, o.logger)
 	predictSvc.Thresholds = prediction.InForceThresholds(func(ctx context.Context) (*policy.Policy, error) {
@@ -281,28 +309,19 @@ func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(u
 		}
 		return in.Policy, nil
 	})
-	predictJob, err := prediction.NewJob(predictSvc, o.predictionInterval, 0)
-	if err != nil {
-		return err
+	if err := start(prediction.NewJob(predictSvc, o.predictionInterval, 0)); err != nil {
+		return jobs, err
 	}
-	predictJob.Start(ctx)
-	defer predictJob.Stop()
-
 	// MDF past its period expires in the background, each move once however many instances run.
-	mdfExpiry, err := enablement.NewExpiryJob(&enablement.Service{Store: st}, 0, o.now, o.logger)
-	if err != nil {
-		return err
+	if err := start(enablement.NewExpiryJob(&enablement.Service{Store: st}, 0, o.now, o.logger)); err != nil {
+		return jobs, err
 	}
-	mdfExpiry.Start(ctx)
-	defer mdfExpiry.Stop()
-
 	// The weekly forecast snapshot: stored once per week however many instances run it.
-	snapshots, err := forecasting.NewSnapshotJob(forecasting.SnapshotConfig{Store: st, Now: o.now, Logger: o.logger})
-	if err != nil {
-		return err
-	}
-	snapshots.Start(ctx)
-	defer snapshots.Stop()
+	return jobs, start(forecasting.NewSnapshotJob(forecasting.SnapshotConfig{Store: st, Now: o.now, Logger: o.logger}))
+}
+
+// listenAndServe serves srv on o.addr until ctx ends, then drains it and shuts the listener down.
+func listenAndServe(ctx context.Context, srv *server.Server, o serveOptions, ready func(url string)) error {
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)

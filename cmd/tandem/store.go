@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -21,6 +22,12 @@ const defaultDatabase = "tandem.db"
 func databaseURL(env *Env, flagValue string) string {
 	url, _ := resolveDatabase(env, flagValue)
 	return url
+}
+
+// databaseFlag adds the -db flag of a command that works on a database; its value goes to
+// databaseURL, openStore or openOrCreateStore.
+func databaseFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
 }
 
 // resolveDatabase is databaseURL that also says where the choice came from, for messages.

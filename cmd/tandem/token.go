@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -18,27 +17,15 @@ const tokenUsage = `Usage:
 // runToken creates, lists and revokes API tokens for scripts. The command line acts as the system
 // (an admin), like every other command.
 func runToken(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, tokenUsage)
-		return fmt.Errorf("%w: want a subcommand: create, list or revoke", errUsage)
-	}
-	switch args[0] {
-	case "create":
-		return runTokenCreate(ctx, env, args[1:])
-	case "list":
-		return runTokenList(ctx, env, args[1:])
-	case "revoke":
-		return runTokenRevoke(ctx, env, args[1:])
-	}
-	fmt.Fprintln(env.Stderr, tokenUsage)
-	return fmt.Errorf("%w: unknown subcommand %q: want create, list or revoke", errUsage, args[0])
+	return runSubcommand(ctx, env, args, tokenUsage,
+		subcommand{"create", runTokenCreate}, subcommand{"list", runTokenList}, subcommand{"revoke", runTokenRevoke})
 }
 
 func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token create", "-email E -name N [-db URL]")
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for, e.g. \"nightly CRM sync\" (required)")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -67,7 +54,7 @@ func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 func runTokenList(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token list", "[-email E] [-db URL]")
 	email := fs.String("email", "", "only this user's tokens")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -102,16 +89,13 @@ func runTokenList(ctx context.Context, env *Env, args []string) error {
 
 func runTokenRevoke(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "token revoke", "ID [-db URL]")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one token id", errUsage)
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: %q is not a token id (see tandem token list)", errUsage, fs.Arg(0))
+	id, err := recordIDArg(fs, "token")
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, env, *db)
 	if err != nil {

@@ -16,19 +16,14 @@ import (
 
 // runUser adds users and sets their passwords.
 func runUser(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: tandem user add|passwd|revoke-all [flags]")
-		return fmt.Errorf("%w: missing subcommand add, passwd or revoke-all", errUsage)
+	add := func(ctx context.Context, env *Env, args []string) error {
+		return runUserAdd(ctx, env, args, auth.NewHasher())
 	}
-	switch args[0] {
-	case "add":
-		return runUserAdd(ctx, env, args[1:], auth.NewHasher())
-	case "passwd":
-		return runUserPasswd(ctx, env, args[1:], auth.NewHasher())
-	case "revoke-all":
-		return runUserRevokeAll(ctx, env, args[1:])
+	passwd := func(ctx context.Context, env *Env, args []string) error {
+		return runUserPasswd(ctx, env, args, auth.NewHasher())
 	}
-	return fmt.Errorf("%w: unknown subcommand %q (want add, passwd or revoke-all)", errUsage, args[0])
+	return runSubcommand(ctx, env, args, "Usage: tandem user add|passwd|revoke-all [flags]",
+		subcommand{"add", add}, subcommand{"passwd", passwd}, subcommand{"revoke-all", runUserRevokeAll})
 }
 
 func runUserAdd(ctx context.Context, env *Env, args []string, hasher *auth.Hasher) error {
@@ -38,7 +33,7 @@ func runUserAdd(ctx context.Context, env *Env, args []string, hasher *auth.Hashe
 	role := fs.String("role", "", "one of admin, revops, ae, partner_manager, vp_sales, vp_channel, cro, ceo, partner_user (required)")
 	partner := fs.String("partner", "", "for a partner_user: its partner's external id or id")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -86,7 +81,7 @@ func runUserPasswd(ctx context.Context, env *Env, args []string, hasher *auth.Ha
 	fs := newFlagSet(env, "user passwd", "-email E [-password-stdin] [-db URL]")
 	email := fs.String("email", "", "the user's email (required)")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

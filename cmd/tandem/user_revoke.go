@@ -10,7 +10,7 @@ import (
 // runUserRevokeAll signs a user out everywhere: every session ends and every API token is revoked.
 func runUserRevokeAll(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "user revoke-all", "EMAIL [-db URL]")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -19,20 +18,8 @@ const webhookUsage = `Usage:
 
 // runWebhook manages webhook subscriptions. The command line acts as the system (an admin).
 func runWebhook(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, webhookUsage)
-		return fmt.Errorf("%w: want a subcommand: add, list or rm", errUsage)
-	}
-	switch args[0] {
-	case "add":
-		return runWebhookAdd(ctx, env, args[1:])
-	case "list":
-		return runWebhookList(ctx, env, args[1:])
-	case "rm":
-		return runWebhookRm(ctx, env, args[1:])
-	}
-	fmt.Fprintln(env.Stderr, webhookUsage)
-	return fmt.Errorf("%w: unknown subcommand %q: want add, list or rm", errUsage, args[0])
+	return runSubcommand(ctx, env, args, webhookUsage,
+		subcommand{"add", runWebhookAdd}, subcommand{"list", runWebhookList}, subcommand{"rm", runWebhookRm})
 }
 
 // interleaved lets flags come after the positional argument ("add URL -events x").
@@ -46,7 +33,7 @@ func interleaved(args []string) []string {
 func runWebhookAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "webhook add", "URL [-events KIND,KIND] [-db URL]")
 	events := fs.String("events", "", "comma-separated event kinds, e.g. registration.approve,conflict.* (default: every event)")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, interleaved(args)); err != nil {
 		return err
 	}
@@ -75,7 +62,7 @@ func runWebhookAdd(ctx context.Context, env *Env, args []string) error {
 
 func runWebhookList(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "webhook list", "[-db URL]")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -102,16 +89,13 @@ func runWebhookList(ctx context.Context, env *Env, args []string) error {
 
 func runWebhookRm(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "webhook rm", "ID [-db URL]")
-	db := fs.String("db", "", "database (default $TANDEM_DB, else tandem.db)")
+	db := databaseFlag(fs)
 	if err := parseFlags(fs, interleaved(args)); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one webhook id", errUsage)
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id < 1 {
-		return fmt.Errorf("%w: %q is not a webhook id", errUsage, fs.Arg(0))
+	id, err := recordIDArg(fs, "webhook")
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, env, *db)
 	if err != nil {

@@ -3,14 +3,12 @@ package comp
 import (
 	"bytes"
 	_ "embed"
-	"errors"
 	"fmt"
 	"math/big"
 	"reflect"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -212,22 +210,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	for i, p := range e.Problems {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		if e.Name != "" {
-			b.WriteString(e.Name)
-			if p.Line > 0 {
-				b.WriteByte(':')
-			} else {
-				b.WriteString(": ")
-			}
-		}
-		b.WriteString(p.String())
-	}
-	return b.String()
+	return yamlnode.FormatProblems(e.Name, e.Problems, func(p Problem) int { return p.Line })
 }
 
 func (e *Error) Unwrap() error {
@@ -313,47 +296,28 @@ func (ps *parser) record(n *yaml.Node, key, field string) {
 	ps.plan.positions[field] = position{l, c}
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): `)
-
 // Parse parses a compensation plan file. name is used in error messages (a file name, say). It returns
 // an *Error listing every problem, each with its line, column and field, when the file is invalid.
 // Settings the file leaves out get the defaults documented in default.yaml.
 func Parse(name string, src []byte) (*Plan, error) {
 	ps := &parser{}
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		line := 0
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = strings.Replace(msg, m[0], "", 1)
-		}
-		ps.add(line, 1, "", "invalid YAML: %s", msg)
+	doc, bad := yamlnode.Document(src)
+	if bad != nil {
+		ps.add(bad.Line, bad.Column, "", "%s", bad.Message)
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+	if doc == nil || doc.Kind != yaml.MappingNode {
 		ps.add(1, 1, "", "the plan file is empty or not a mapping of settings")
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
-	doc := root.Content[0]
 	checkKeys(ps, doc, reflect.TypeFor[fileYAML](), "")
 	if len(ps.problems) > 0 {
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
 	var f fileYAML
-	if err := doc.Decode(&f); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, msg := range te.Errors {
-				line := 0
-				if m := yamlLine.FindStringSubmatch(msg); m != nil {
-					line, _ = strconv.Atoi(m[1])
-					msg = strings.Replace(msg, m[0], "", 1)
-				}
-				ps.add(line, columnOf(doc, line), "", "%s", msg)
-			}
-		} else {
-			ps.add(doc.Line, doc.Column, "", "%v", err)
+	if problems := yamlnode.Decode(doc, &f, func(line int, _ string) int { return columnOf(doc, line) }); problems != nil {
+		for _, pr := range problems {
+			ps.add(pr.Line, pr.Column, "", "%s", pr.Message)
 		}
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
@@ -392,16 +356,7 @@ func checkKeys(ps *parser, node *yaml.Node, t reflect.Type, path string) {
 			checkKeys(ps, v, t.Elem(), join(path, k.Value))
 		}
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := range t.NumField() {
-			f := t.Field(i)
-			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if tag != "" && tag != "-" {
-				fields[tag] = f.Type
-				names = append(names, tag)
-			}
-		}
+		names, fields := yamlnode.Fields(t)
 		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]

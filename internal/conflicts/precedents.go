@@ -1,6 +1,8 @@
-// Package conflicts owns the channel-conflict workflows that are not storage: today the precedent
-// search — which resolved conflicts are most like a new one — and, as they move out of the store,
-// detection and escalation. The store keeps the records and the transactions.
+// Package conflicts owns the channel-conflict workflows that are not storage: detection — which
+// registrations and deals overlap when one is filed or changes, and which conflict each pair opens —
+// and the precedent search — which resolved conflicts are most like a new one. The store
+// (internal/sqlstore) keeps the records, finds the candidates through its indexes and runs the
+// transactions; escalation's timer is internal/escalation.
 package conflicts
 
 import (
@@ -13,7 +15,7 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 )
 
-// Store is what the conflict workflows read (the SQL store).
+// Store is what the precedent search reads (the SQL store).
 type Store interface {
 	GetConflictDetail(ctx context.Context, actor tandem.Actor, id int64) (*tandem.ConflictDetail, error)
 	ResolvedConflicts(ctx context.Context, actor tandem.Actor, exceptID int64, limit int) ([]tandem.ConflictDetail, error)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/programme"
@@ -176,7 +177,7 @@ func (rp *replayer) decide(ctx context.Context, i int, id int64) error {
 
 // detect runs conflict detection for registration id and gives each conflict it opens its outcome.
 func (rp *replayer) detect(ctx context.Context, id int64) (int, error) {
-	opened, err := rp.st.DetectRegistrationConflicts(ctx, tandem.SystemActor, rp.crules, id)
+	opened, err := conflicts.DetectRegistration(ctx, rp.st, tandem.SystemActor, rp.crules, id)
 	if err != nil {
 		return 0, fmt.Errorf("detect conflicts of registration %d: %w", id, err)
 	}

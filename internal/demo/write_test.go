@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/policy"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -85,7 +86,7 @@ func TestEnsureWritesTheCompany(t *testing.T) {
 		if err != nil || len(entries) == 0 || entries[0].Event != tandem.EventSubmit || entries[0].At.After(today) {
 			t.Errorf("the first filing's log: %+v %v", entries, err)
 		}
-		review, err := st.ConflictReview(ctx, actor, today.AddDate(0, 0, -historyDays), today.AddDate(0, 0, 1))
+		review, err := conflicts.Review(ctx, st, actor, today.AddDate(0, 0, -historyDays), today.AddDate(0, 0, 1))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,10 +38,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Job is the escalation timer. Start it once; Stop waits for a run in progress to end.
+// Job is the escalation timer. Start it once; Stop waits for a run in progress to end (see
+// periodic.Runner).
 type Job struct {
-	cfg    Config
-	runner *periodic.Runner
+	*periodic.Runner
+	cfg Config
 }
 
 // New returns a job that has not started.
@@ -49,17 +50,9 @@ func New(cfg Config) (*Job, error) {
 	if cfg.Store == nil || cfg.Rules == nil {
 		return nil, errors.New("escalation job: a store and the conflict rules are required")
 	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultInterval
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	j := &Job{cfg: cfg}
-	j.runner = periodic.New(cfg.Interval, j.tick)
+	j.Runner = periodic.NewJob("conflict escalation", periodic.Schedule{Interval: cfg.Interval, Now: cfg.Now, Logger: cfg.Logger},
+		DefaultInterval, j.RunOnce, "conflicts escalated", func(n int) []any { return []any{slog.Int("moves", n)} })
 	return j, nil
 }
 
@@ -74,23 +67,4 @@ func (j *Job) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		return n, fmt.Errorf("escalation: %w", err)
 	}
 	return n, nil
-}
-
-// Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
-// run is logged and tried again at the next tick. Starting a started job does nothing.
-func (j *Job) Start(ctx context.Context) { j.runner.Start(ctx) }
-
-// Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
-// started, and more than once.
-func (j *Job) Stop() { j.runner.Stop() }
-
-// tick is one scheduled run: escalate what is due now and log what happened.
-func (j *Job) tick(ctx context.Context) {
-	n, err := j.RunOnce(ctx, j.cfg.Now())
-	switch {
-	case err != nil && ctx.Err() == nil:
-		j.cfg.Logger.ErrorContext(ctx, "conflict escalation failed", slog.Any("err", err))
-	case n > 0:
-		j.cfg.Logger.InfoContext(ctx, "conflicts escalated", slog.Int("moves", n))
-	}
 }

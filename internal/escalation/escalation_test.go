@@ -2,7 +2,6 @@ package escalation
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
+	"github.com/tandem-revops/tandem/internal/periodic/periodictest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -89,36 +89,11 @@ func TestStartStop(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		store := &countingStore{}
-		rules := testRules(t)
-		failing := true
-		job, err := New(Config{Store: store, Interval: time.Minute, Rules: func(context.Context) (tandem.ConflictRules, error) {
-			if failing { // the first run fails: the job logs it and carries on
-				failing = false
-				return tandem.ConflictRules{}, errors.New("no policy yet")
-			}
-			return rules, nil
-		}})
+		job, err := New(Config{Store: store, Interval: time.Minute, Rules: periodictest.FailFirst(testRules(t))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		job.Start(t.Context())
-		job.Start(t.Context()) // a second start does nothing
-		synctest.Wait()
-		if n := store.count(); n != 0 {
-			t.Fatalf("the failed first run reached the store %d times", n)
-		}
-		time.Sleep(3*time.Minute + time.Second) // virtual time in the bubble
-		synctest.Wait()
-		if n := store.count(); n != 3 {
-			t.Errorf("after 3 minutes: %d runs reached the store, want 3", n)
-		}
-		job.Stop()
-		job.Stop()
-		time.Sleep(10 * time.Minute)
-		synctest.Wait()
-		if n := store.count(); n != 3 {
-			t.Errorf("after Stop the job ran on: %d runs", n)
-		}
+		periodictest.CheckStartStop(t, job, store.count)
 	})
 }
 

@@ -108,8 +108,12 @@ func compileLayout(kind, base string, m *Mapping, rd *csvio.Reader, strict bool)
 					accepted = append(accepted, strconv.Quote(a))
 				}
 			}
-			problems = append(problems, fmt.Sprintf("no column for %s (looked for %s; name one in a column mapping: --map, or the mapping on the import page)",
-				strings.Join(group, " or "), strings.Join(slices.Compact(accepted), ", ")))
+			looked := ""
+			if len(accepted) > 0 {
+				looked = "looked for " + strings.Join(slices.Compact(accepted), ", ") + "; "
+			}
+			problems = append(problems, fmt.Sprintf("no column for %s (%sname one in a column mapping: --map, or the mapping on the import page)",
+				strings.Join(group, " or "), looked))
 		}
 	}
 	if m != nil {
@@ -150,8 +154,22 @@ func compileColumn(field string, col Column, rd *csvio.Reader, used []bool) (*so
 	src := &source{field: field, label: field, index: -1, dflt: col.Default}
 	if col.Column != "" {
 		i := rd.Index(col.Column)
+		for _, alt := range col.Alternatives {
+			if i >= 0 {
+				break
+			}
+			i = rd.Index(alt)
+		}
 		if i < 0 {
-			return nil, fmt.Errorf("column %q (for %s) is not in the file", col.Column, field)
+			also := ""
+			if len(col.Alternatives) > 0 {
+				quoted := make([]string, len(col.Alternatives))
+				for k, a := range col.Alternatives {
+					quoted[k] = strconv.Quote(a)
+				}
+				also = ", nor " + strings.Join(quoted, ", ")
+			}
+			return nil, fmt.Errorf("column %q (for %s) is not in the file%s, and the mapping names it so it is required", col.Column, field, also)
 		}
 		src.label = header[i]
 		used[i] = true

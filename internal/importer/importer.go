@@ -1,5 +1,6 @@
 // Package importer loads CRM exports (CSV) into Tandem: accounts, partners, users, opportunities,
-// registrations and partner touches. It owns the column mappings (Tandem's own columns, built-in
+// registrations and partner touches, and reads a CRM's opportunity history (HistoryKind,
+// ReadHistoryFile) for internal/importjob to store. It owns the column mappings (Tandem's own columns, built-in
 // Salesforce and HubSpot layouts, and --map files), the parsing of values as CRMs write them, row
 // validation, reference resolution, routing of every imported opportunity through the rules of
 // engagement, and the all-or-nothing semantics of an import. The columns of each kind are documented in

@@ -38,6 +38,7 @@ var builtinMappingFiles embed.FS
 //	currency: EUR                # currency of amounts that name none (default USD)
 //	columns:                     # target field → source column, or {column, template, default}
 //	  external_id: Deal Number
+//	  account: [AccountId, Account ID] # a list: the first of these columns the file has
 //	  name: {template: "{Product} for {Customer}"}
 //	  owner: {column: Rep, template: "{Rep|slug}@example.com"}
 //	constants:                   # target field → the same value on every row
@@ -62,24 +63,37 @@ type Mapping struct {
 }
 
 // Column says where a target field comes from: a source column, a template over columns, or both (the
-// column is then the one errors name), with a default for blank cells.
+// column is then the one errors name), with a default for blank cells. Alternatives are further names
+// of the column, tried in order when the file lacks Column: one mapping then reads the variants of an
+// export (Salesforce's API names "OpportunityId", its reports' "Opportunity ID").
 type Column struct {
-	Column   string `yaml:"column"`
-	Template string `yaml:"template"`
-	Default  string `yaml:"default"`
+	Column       string   `yaml:"column"`
+	Alternatives []string `yaml:"-"`
+	Template     string   `yaml:"template"`
+	Default      string   `yaml:"default"`
 }
 
-// UnmarshalYAML accepts a bare column name or a {column, template, default} mapping.
+// UnmarshalYAML accepts a bare column name, a list of names (the first the file has), or a
+// {column, template, default} mapping whose column may be such a list.
 func (c *Column) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode {
+	switch n.Kind {
+	case yaml.ScalarNode:
 		c.Column = n.Value
 		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: a column is a name or {column, template, default}", n.Line)
+	case yaml.SequenceNode:
+		return c.names(n)
+	case yaml.MappingNode:
+	default:
+		return fmt.Errorf("line %d: a column is a name, a list of names or {column, template, default}", n.Line)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
+		if key.Value == "column" && val.Kind == yaml.SequenceNode {
+			if err := c.names(val); err != nil {
+				return err
+			}
+			continue
+		}
 		if val.Kind != yaml.ScalarNode {
 			return fmt.Errorf("line %d: %s must be a string", val.Line, key.Value)
 		}
@@ -97,6 +111,23 @@ func (c *Column) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// names reads a list of column names: the first is Column, the rest its Alternatives.
+func (c *Column) names(n *yaml.Node) error {
+	if len(n.Content) == 0 {
+		return fmt.Errorf("line %d: the list of column names is empty", n.Line)
+	}
+	for _, item := range n.Content {
+		if item.Kind != yaml.ScalarNode || item.Value == "" {
+			return fmt.Errorf("line %d: a column name must be a non-empty string", item.Line)
+		}
+	}
+	c.Column = n.Content[0].Value
+	for _, item := range n.Content[1:] {
+		c.Alternatives = append(c.Alternatives, item.Value)
+	}
+	return nil
+}
+
 // ParseMapping parses a mapping file. name is used in error messages. It fails on unknown keys, an
 // unknown kind or format, a field the kind does not have, a bad template or a bad currency code.
 func ParseMapping(name string, src []byte) (*Mapping, error) {
@@ -107,8 +138,8 @@ func ParseMapping(name string, src []byte) (*Mapping, error) {
 		return nil, tandem.Errorf(tandem.EINVALID, "mapping %s: %v", name, err)
 	}
 	m.Name = name
-	if m.Kind != "" && !slices.Contains(Kinds, m.Kind) && !slices.Contains(ReadKinds, m.Kind) {
-		all := append(slices.Clone(Kinds), ReadKinds...)
+	if m.Kind != "" && !slices.Contains(Kinds, m.Kind) && m.Kind != HistoryKind && !slices.Contains(ReadKinds, m.Kind) {
+		all := append(append(slices.Clone(Kinds), HistoryKind), ReadKinds...)
 		return nil, tandem.Errorf(tandem.EINVALID, "mapping %s: unknown kind %q (expected one of %s)", name, m.Kind, strings.Join(all, ", "))
 	}
 	if m.Format != "" && m.Format != "none" && !slices.Contains(Formats, m.Format) {
@@ -210,6 +241,11 @@ func kindFields(kind string) []string {
 			"decided_at", "rejection_reason", "expires_at", "extensions", "opportunity"}
 	case "touches":
 		return []string{"external_id", "partner", "opportunity", "kind", "occurred_at", "note"}
+	case HistoryKind:
+		// opportunity is the deal's CRM id; a file has either a row per change (field names the changed
+		// field, new_value and old_value its values) or a row per snapshot of the deal (the recorded fields
+		// as columns). See ReadHistoryFile.
+		return []string{"opportunity", "changed_at", "field", "old_value", "new_value", "stage", "acv", "close_date", "forecast_category"}
 	case "history":
 		// pipeline_amount is what a deal showed while open, when the export keeps it apart from the
 		// won value; segment is any static attribute (tier, region, product) the model may split by.
@@ -232,6 +268,8 @@ func requiredFields(kind string) [][]string {
 		req = append(req, []string{"partner"}, []string{"account_name"})
 	case "touches":
 		req = append(req, []string{"partner"}, []string{"opportunity"}, []string{"kind"})
+	case HistoryKind:
+		req = [][]string{{"opportunity"}, {"changed_at"}, append([]string{"field"}, snapshotFields...)}
 	case "history":
 		req = [][]string{{"id"}, {"category"}, {"created_on"}, {"closed_on"}, {"outcome"}, {"amount"}}
 	}

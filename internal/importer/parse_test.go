@@ -204,6 +204,10 @@ func TestParseMappingErrors(t *testing.T) {
 		{"bad kind", "kind: widgets\n", `unknown kind "widgets"`},
 		{"bad currency", "currency: dollars\n", `currency "dollars"`},
 		{"bad column key", "columns: {name: {col: x}}\n", `unknown key "col"`},
+		{"empty column list", "columns: {name: []}\n", "line 1: the list of column names is empty"},
+		{"column list of lists", "columns:\n  name: {column: [a, [b]]}\n", "line 2: a column name must be a non-empty string"},
+		{"history field on records", "kind: accounts\ncolumns: {field: Field}\n", `accounts has no field "field"`},
+		{"record field on history", "kind: opportunity_history\ncolumns: {name: Name}\n", `opportunity_history has no field "name"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,33 +11,51 @@ import (
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-// HistoryReport says what one history import did.
+// HistoryReport says what one history import did or, when refused, why.
 type HistoryReport struct {
-	Read      int // changes read from the file
-	Stored    int // changes stored
-	Unchanged int // changes the store held already (a re-import)
+	Rows       int      // data rows read
+	Skipped    int      // rows changing a field the history does not record
+	Read       int      // changes read from the file
+	Stored     int      // changes stored (for a dry run: that would be)
+	Unchanged  int      // changes the store held already (a re-import)
+	Mapping    string   // the mapping the file was read with
+	Warnings   []string // such as columns nothing reads
+	Errors     []importer.RowError
+	ErrorCount int
+	// HeaderProblem says the header or the mapping did not fit the file, so no row was checked.
+	HeaderProblem bool
 }
 
-// RunHistory imports a CRM's opportunity history export (importer.ReadHistory) into st as actor, all or
-// nothing: every opportunity must be stored already (matched by its CRM id, as tandem import keeps it
-// in external_id). Changes the store holds already, same field, values and time, are skipped, so
-// importing the same file again stores nothing. With dryRun it checks everything and stores nothing.
-func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src io.Reader, name, format string, dryRun bool) (HistoryReport, error) {
-	var rep HistoryReport
-	changes, err := importer.ReadHistory(src, name, format)
+// RunHistory imports a CRM's opportunity history export (importer.ReadHistoryFile, read as opts say)
+// into st as actor, all or nothing: every opportunity must be stored already (matched by its CRM id,
+// as tandem import keeps it in external_id). Changes the store holds already, same field, values and
+// time, are skipped, so importing the same file again stores nothing. With dryRun it checks everything
+// and stores nothing. A bad file is EINVALID, naming the file and listing every problem, which the
+// report also lists; partner users cannot import (EFORBIDDEN).
+func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src io.Reader, name string, opts importer.HistoryOptions,
+	dryRun bool) (HistoryReport, error) {
+	read, err := importer.ReadHistoryFile(src, name, opts)
+	rep := HistoryReport{Rows: read.Rows, Skipped: read.Skipped, Read: len(read.Changes), Mapping: read.Mapping, Warnings: read.Warnings,
+		Errors: read.Errors, ErrorCount: read.ErrorCount, HeaderProblem: read.HeaderProblem}
 	if err != nil {
-		return rep, tandem.Errorf(tandem.EINVALID, "%v", err)
+		return rep, err
 	}
-	rep.Read = len(changes)
+	changes := read.Changes
 	ids, err := resolveOpportunities(ctx, st, actor, changes)
 	if err != nil {
 		return rep, err
 	}
 	for _, c := range changes {
 		if ids[c.OpportunityID] == 0 {
-			return rep, tandem.Errorf(tandem.EINVALID, "%s: line %d: column %q: value %q: no opportunity with this external id (import the opportunities first)",
-				name, c.Line, c.IDColumn, c.OpportunityID)
+			rep.ErrorCount++
+			if len(rep.Errors) < importer.MaxReportedErrors {
+				rep.Errors = append(rep.Errors, importer.RowError{Line: c.Line, Column: c.IDColumn, Value: c.OpportunityID,
+					Reason: "no opportunity with this external id (import the opportunities first)"})
+			}
 		}
+	}
+	if err := importer.ProblemsError(name, rep.Errors, rep.ErrorCount); err != nil {
+		return rep, err
 	}
 	type key struct {
 		opp      int64
@@ -69,7 +87,11 @@ func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src
 		todo = append(todo, tandem.OpportunityChange{OpportunityID: id, Field: c.Field, Old: c.Old, New: c.New,
 			ChangedAt: c.ChangedAt.Truncate(time.Microsecond)})
 	}
-	if dryRun || len(todo) == 0 {
+	if dryRun {
+		rep.Stored = len(todo)
+		return rep, nil
+	}
+	if len(todo) == 0 {
 		return rep, nil
 	}
 	n, err := st.ImportOpportunityHistory(ctx, actor, todo)

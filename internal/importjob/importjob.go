@@ -2,7 +2,8 @@
 // store's import transaction around the importer, commit or rollback as the caller decides from the
 // report, and, after a commit, the protected re-route conflicts of the deals that kept their routing.
 // The importer (internal/importer) reads and checks the rows; this package decides what happens to
-// the transaction.
+// the transaction. An opportunity history import (RunHistory) is its own run: the importer reads the
+// changes through a mapping, and this package matches their deals and stores the new ones, all or nothing.
 package importjob
 
 import (

@@ -21,6 +21,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -204,7 +205,7 @@ func world(t *testing.T, st *sqlstore.Store) {
 		must(t, st.SubmitRegistration(ctx, tandem.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, PartnerID: u.PartnerID}, &r, rules))
 		second = r.ID
 	}
-	opened, err := st.DetectRegistrationConflicts(ctx, sys, tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}, second)
+	opened, err := conflicts.DetectRegistration(ctx, st, sys, tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}, second)
 	must(t, err)
 	if len(opened) != 1 {
 		t.Fatalf("opened %d conflicts, want 1", len(opened))

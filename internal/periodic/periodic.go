@@ -6,6 +6,7 @@ package periodic
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -66,4 +67,38 @@ func (r *Runner) Stop() {
 	}
 	cancel()
 	<-done
+}
+
+// Schedule is how a job runs: every Interval (default given to NewJob), at the time Now reads (default
+// time.Now), logging to Logger (default: nowhere).
+type Schedule struct {
+	Interval time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// NewJob returns a runner, not started, for a job that works at an instant and says what it did: each
+// run calls run with the schedule's clock, logs a failure (unless the job is being stopped) as
+// "<name> failed", and a result other than R's zero value as done with the attributes attrs gives.
+func NewJob[R comparable](name string, s Schedule, defaultInterval time.Duration,
+	run func(ctx context.Context, now time.Time) (R, error), done string, attrs func(R) []any) *Runner {
+	if s.Interval <= 0 {
+		s.Interval = defaultInterval
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	return New(s.Interval, func(ctx context.Context) {
+		var zero R
+		res, err := run(ctx, s.Now())
+		if err != nil && ctx.Err() == nil {
+			s.Logger.ErrorContext(ctx, name+" failed", slog.Any("err", err))
+		}
+		if res != zero {
+			s.Logger.InfoContext(ctx, done, attrs(res)...)
+		}
+	})
 }

@@ -49,7 +49,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -242,22 +241,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	for i, p := range e.Problems {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		if e.Name != "" {
-			b.WriteString(e.Name)
-			if p.Line > 0 {
-				b.WriteByte(':')
-			} else {
-				b.WriteString(": ")
-			}
-		}
-		b.WriteString(p.String())
-	}
-	return b.String()
+	return yamlnode.FormatProblems(e.Name, e.Problems, func(p Problem) int { return p.Line })
 }
 
 func (e *Error) Unwrap() error {
@@ -296,46 +280,27 @@ func (ps *parser) add(line, col int, ruleID, format string, args ...any) {
 	ps.problems = append(ps.problems, Problem{Line: line, Column: col, RuleID: ruleID, Message: fmt.Sprintf(format, args...)})
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): `)
-
 // Parse parses and compiles a policy file. name is used in error messages (a file name, say). It
 // returns an *Error listing every problem, each with its line and column, when the file is invalid.
 func Parse(name string, src []byte) (*Policy, error) {
 	ps := &parser{}
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		line := 0
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = strings.Replace(msg, m[0], "", 1)
-		}
-		ps.add(line, 1, "", "invalid YAML: %s", msg)
+	doc, bad := yamlnode.Document(src)
+	if bad != nil {
+		ps.add(bad.Line, bad.Column, "", "%s", bad.Message)
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
-	if len(root.Content) == 0 {
+	if doc == nil {
 		ps.add(1, 1, "", "the policy file is empty")
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
-	doc := root.Content[0]
 	checkKeys(ps, doc, reflect.TypeFor[fileYAML](), "policy")
 	if len(ps.problems) > 0 {
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
 	var f fileYAML
-	if err := doc.Decode(&f); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, msg := range te.Errors {
-				line := 0
-				if m := yamlLine.FindStringSubmatch(msg); m != nil {
-					line, _ = strconv.Atoi(m[1])
-					msg = strings.Replace(msg, m[0], "", 1)
-				}
-				ps.add(line, columnAt(doc, line, msg), "", "%s", msg)
-			}
-		} else {
-			ps.add(doc.Line, doc.Column, "", "%v", err)
+	if problems := yamlnode.Decode(doc, &f, func(line int, msg string) int { return columnAt(doc, line, msg) }); problems != nil {
+		for _, pr := range problems {
+			ps.add(pr.Line, pr.Column, "", "%s", pr.Message)
 		}
 		return nil, &Error{Name: name, Problems: ps.problems}
 	}
@@ -359,16 +324,7 @@ func checkKeys(ps *parser, node *yaml.Node, t reflect.Type, what string) {
 			checkKeys(ps, item, t.Elem(), what)
 		}
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := range t.NumField() {
-			f := t.Field(i)
-			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if tag != "" && tag != "-" {
-				fields[tag] = f.Type
-				names = append(names, tag)
-			}
-		}
+		names, fields := yamlnode.Fields(t)
 		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]

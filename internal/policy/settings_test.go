@@ -112,18 +112,7 @@ func TestProgrammeSettingsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Parse("p.yaml", []byte(settingsHead+tt.src+settingsRules))
-			var pe *Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("Parse error = %v, want *policy.Error", err)
-			}
-			i := slices.IndexFunc(pe.Problems, func(p Problem) bool { return strings.Contains(p.Message, tt.contains) })
-			if i < 0 {
-				t.Fatalf("no problem contains %q; got:\n%v", tt.contains, err)
-			}
-			if got := pe.Problems[i]; got.Line != tt.line || got.Column != tt.column {
-				t.Errorf("problem at %d:%d, want %d:%d (%s)", got.Line, got.Column, tt.line, tt.column, got)
-			}
+			wantSettingsProblem(t, tt.src, tt.line, tt.column, tt.contains)
 		})
 	}
 }
@@ -188,18 +177,25 @@ func TestRiskBands(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Parse("p.yaml", []byte(settingsHead+tt.src+settingsRules))
-			var pe *Error
-			if !errors.As(err, &pe) {
-				t.Fatalf("Parse error = %v, want *policy.Error", err)
-			}
-			i := slices.IndexFunc(pe.Problems, func(p Problem) bool { return strings.Contains(p.Message, tt.contains) })
-			if i < 0 {
-				t.Fatalf("no problem contains %q; got:\n%v", tt.contains, err)
-			}
-			if got := pe.Problems[i]; got.Line != tt.line || got.Column != tt.column {
-				t.Errorf("problem at %d:%d, want %d:%d (%s)", got.Line, got.Column, tt.line, tt.column, got)
-			}
+			wantSettingsProblem(t, tt.src, tt.line, tt.column, tt.contains)
 		})
+	}
+}
+
+// wantSettingsProblem parses the settings src between the common head and rules and wants a problem
+// whose message contains contains, at line:column.
+func wantSettingsProblem(t *testing.T, src string, line, column int, contains string) {
+	t.Helper()
+	_, err := Parse("p.yaml", []byte(settingsHead+src+settingsRules))
+	var pe *Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("Parse error = %v, want *policy.Error", err)
+	}
+	i := slices.IndexFunc(pe.Problems, func(p Problem) bool { return strings.Contains(p.Message, contains) })
+	if i < 0 {
+		t.Fatalf("no problem contains %q; got:\n%v", contains, err)
+	}
+	if got := pe.Problems[i]; got.Line != line || got.Column != column {
+		t.Errorf("problem at %d:%d, want %d:%d (%s)", got.Line, got.Column, line, column, got)
 	}
 }

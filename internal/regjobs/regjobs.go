@@ -58,10 +58,11 @@ type Result struct {
 	Breaches int
 }
 
-// Job is the registration job. Start it once; Stop waits for a run in progress to end.
+// Job is the registration job. Start it once; Stop waits for a run in progress to end (see
+// periodic.Runner).
 type Job struct {
-	cfg    Config
-	runner *periodic.Runner
+	*periodic.Runner
+	cfg Config
 }
 
 // New returns a job that has not started.
@@ -69,17 +70,11 @@ func New(cfg Config) (*Job, error) {
 	if cfg.Store == nil || cfg.Rules == nil {
 		return nil, errors.New("registration job: a store and the registration rules are required")
 	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultInterval
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	j := &Job{cfg: cfg}
-	j.runner = periodic.New(cfg.Interval, j.tick)
+	j.Runner = periodic.NewJob("registration job", periodic.Schedule{Interval: cfg.Interval, Now: cfg.Now, Logger: cfg.Logger},
+		DefaultInterval, j.RunOnce, "registration job", func(res Result) []any {
+			return []any{slog.Int("expired", res.Expired), slog.Int("sla_warnings", res.Warnings), slog.Int("sla_breaches", res.Breaches)}
+		})
 	return j, nil
 }
 
@@ -101,24 +96,4 @@ func (j *Job) RunOnce(ctx context.Context, now time.Time) (Result, error) {
 		errs = append(errs, fmt.Errorf("registration job: SLA alerts: %w", err))
 	}
 	return res, errors.Join(errs...)
-}
-
-// Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
-// run is logged and tried again at the next tick. Starting a started job does nothing.
-func (j *Job) Start(ctx context.Context) { j.runner.Start(ctx) }
-
-// Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
-// started, and more than once.
-func (j *Job) Stop() { j.runner.Stop() }
-
-// tick is one scheduled run: expire and alert what is due now and log what happened.
-func (j *Job) tick(ctx context.Context) {
-	res, err := j.RunOnce(ctx, j.cfg.Now())
-	if err != nil && ctx.Err() == nil {
-		j.cfg.Logger.ErrorContext(ctx, "registration job failed", slog.Any("err", err))
-	}
-	if res != (Result{}) {
-		j.cfg.Logger.InfoContext(ctx, "registration job", slog.Int("expired", res.Expired),
-			slog.Int("sla_warnings", res.Warnings), slog.Int("sla_breaches", res.Breaches))
-	}
 }

@@ -83,6 +83,17 @@ func okList[T any](list []T) *bodyOutput[[]T] {
 	return ok(list)
 }
 
+// listFor is an operation's handler that answers what list gives for the caller, empty as [].
+func listFor[I, T any](s *Server, list func(ctx context.Context, a tandem.Actor, in *I) ([]T, error)) func(context.Context, *I) (*bodyOutput[[]T], error) {
+	return func(ctx context.Context, in *I) (*bodyOutput[[]T], error) {
+		items, err := list(ctx, actorFrom(ctx), in)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return okList(items), nil
+	}
+}
+
 // me
 
 type meBody struct {

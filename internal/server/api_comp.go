@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -126,7 +127,17 @@ type recomputeInput struct {
 	OpportunityIDs []int64 `json:"opportunity_ids,omitempty" doc:"the opportunities to derive again; every opportunity when empty"`
 }
 
+// registerCompAPI registers the compensation API: the plan, the periods and their statements, quotas,
+// payouts and their reconciliation, what-ifs and gross profit, and the attribution behind the pay.
 func (s *Server) registerCompAPI() {
+	s.registerCompPlanAPI()
+	s.registerCompPeriodAPI()
+	s.registerCompPayoutAPI()
+	s.registerAttributionAPI()
+}
+
+// registerCompPlanAPI: the plan in force, its versions, drafts, publishing and checking.
+func (s *Server) registerCompPlanAPI() {
 	register(s.api, opGet("get-comp-plan", "/comp/plan", "The compensation plan in force",
 		"The version in force on the day (default today) with its source, the plan document rendered for AEs and "+
 			"partners, and the lint findings."),
@@ -196,7 +207,10 @@ func (s *Server) registerCompAPI() {
 			}
 			return ok(out), nil
 		})
+}
 
+// registerCompPeriodAPI: the periods, closing one, and the statements with their export.
+func (s *Server) registerCompPeriodAPI() {
 	register(s.api, opGet("list-comp-periods", "/comp/periods", "List compensation periods",
 		"Newest first: every closed quarter and every quarter from the first deal won to now. adjustments_land marks the "+
 			"open period that pays the adjustments and clawbacks of closed periods."),
@@ -251,38 +265,11 @@ func (s *Server) registerCompAPI() {
 			"with format=pdf, a PDF holding every line and the total.")
 	exp.Responses = map[string]*huma.Response{"200": {Description: "the statement", Content: map[string]*huma.MediaType{
 		"text/csv": {}, "application/pdf": {}}}}
-	register(s.api, exp, func(ctx context.Context, in *compExportInput) (*huma.StreamResponse, error) {
-		st, err := s.payeeStatementOrEmpty(ctx, in.Period, in.Kind, in.ID)
-		if err != nil {
-			// The export is linked from the pages: a browser following the link gets an error page.
-			if strings.Contains(in.Accept, "text/html") {
-				return &huma.StreamResponse{Body: func(hctx huma.Context) {
-					r, w := humago.Unwrap(hctx)
-					s.fail(w, r, err)
-				}}, nil
-			}
-			return nil, s.problem(ctx, err)
-		}
-		name := fmt.Sprintf("statement-%s-%s-%d", st.Period, st.PayeeKind, st.PayeeID)
-		return &huma.StreamResponse{Body: func(hctx huma.Context) {
-			var werr error
-			if in.Format == "pdf" {
-				hctx.SetHeader("Content-Type", "application/pdf")
-				hctx.SetHeader("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
-				hctx.SetStatus(http.StatusOK)
-				werr = writeStatementPDF(hctx.BodyWriter(), st)
-			} else {
-				hctx.SetHeader("Content-Type", "text/csv; charset=utf-8")
-				hctx.SetHeader("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-				hctx.SetStatus(http.StatusOK)
-				werr = comp.WriteStatementCSV(hctx.BodyWriter(), *st)
-			}
-			if werr != nil {
-				s.log.ErrorContext(ctx, "export statement", slog.String("statement", name), slog.Any("err", werr))
-			}
-		}}, nil
-	})
+	register(s.api, exp, s.exportStatement)
+}
 
+// registerCompPayoutAPI: quotas, payouts made and their reconciliation, what-ifs and gross profit.
+func (s *Server) registerCompPayoutAPI() {
 	register(s.api, opGet("list-comp-quotas", "/comp/quotas", "List quotas of a period",
 		"The quotas of the AEs whose statements the caller may see. AEs without one are paid against the plan's default quota."),
 		func(ctx context.Context, in *quotaListInput) (*bodyOutput[[]sqlstore.CompQuota], error) {
@@ -303,9 +290,7 @@ func (s *Server) registerCompAPI() {
 	payouts := op(http.MethodPost, "create-comp-payouts", "/comp/payouts", "Import payouts made",
 		"A CSV file (multipart field file) of the payouts actually made; every row or none: a bad row refuses the file "+
 			"(422 naming line, column and reason), a payment imported before is 409.")
-	payouts.DefaultStatus = http.StatusCreated
-	payouts.MaxBodyBytes = s.cfg.MaxUpload
-	register(s.api, payouts, func(ctx context.Context, in *struct {
+	register(s.api, s.uploadOp(payouts), func(ctx context.Context, in *struct {
 		RawBody huma.MultipartFormFiles[payoutForm]
 	}) (*bodyOutput[sqlstore.PayoutImport], error) {
 		f := in.RawBody.Data()
@@ -346,6 +331,10 @@ func (s *Server) registerCompAPI() {
 			}
 			return ok(*rep), nil
 		})
+}
+
+// registerAttributionAPI: disputing a deal's attribution and deriving it again.
+func (s *Server) registerAttributionAPI() {
 	register(s.api, op(http.MethodPost, "dispute-attribution", "/opportunities/{id}/attribution/dispute", "Dispute an attribution",
 		"Opens a channel conflict (cause attribution) about the deal, which goes up the escalation path. The deal's AE, a "+
 			"partner manager or the deal's partner may dispute; 409 when it is already under dispute.", "opportunities"),
@@ -373,6 +362,36 @@ func (s *Server) registerCompAPI() {
 			}
 			return ok(*run), nil
 		})
+}
+
+// exportStatement streams one statement as CSV or, with format=pdf, as PDF.
+func (s *Server) exportStatement(ctx context.Context, in *compExportInput) (*huma.StreamResponse, error) {
+	st, err := s.payeeStatementOrEmpty(ctx, in.Period, in.Kind, in.ID)
+	if err != nil {
+		// The export is linked from the pages: a browser following the link gets an error page.
+		if strings.Contains(in.Accept, "text/html") {
+			return &huma.StreamResponse{Body: func(hctx huma.Context) {
+				r, w := humago.Unwrap(hctx)
+				s.fail(w, r, err)
+			}}, nil
+		}
+		return nil, s.problem(ctx, err)
+	}
+	name := fmt.Sprintf("statement-%s-%s-%d", st.Period, st.PayeeKind, st.PayeeID)
+	contentType, ext := "text/csv; charset=utf-8", ".csv"
+	write := func(w io.Writer) error { return comp.WriteStatementCSV(w, *st) }
+	if in.Format == "pdf" {
+		contentType, ext = "application/pdf", ".pdf"
+		write = func(w io.Writer) error { return writeStatementPDF(w, st) }
+	}
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		hctx.SetHeader("Content-Type", contentType)
+		hctx.SetHeader("Content-Disposition", `attachment; filename="`+name+ext+`"`)
+		hctx.SetStatus(http.StatusOK)
+		if err := write(hctx.BodyWriter()); err != nil {
+			s.log.ErrorContext(ctx, "export statement", slog.String("statement", name), slog.Any("err", err))
+		}
+	}}, nil
 }
 
 // compPlanView returns the plan in force at at, rendered.

@@ -6,41 +6,22 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/tandem-revops/tandem/internal/comp"
 )
 
 // writeStatementPDF writes a statement as a PDF: a heading, one table row per line (deal, kind, rule,
-// basis, rate, amount) with the line's explanation under it, and the total. Page content is not
-// compressed, so the text stays greppable (tests read it) and the file is still small; the creation
-// date is the period's start, so the same statement always gives the same bytes.
+// basis, rate, amount) with the line's explanation under it, and the total. The creation date is the
+// period's start, so the same statement always gives the same bytes (see newReportPDF).
 func writeStatementPDF(w io.Writer, st *comp.Statement) error {
-	pdf := fpdf.New("L", "mm", "A4", "")
-	pdf.SetCompression(false)
 	start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	if p, err := comp.ParsePeriod(st.Period); err == nil {
 		start = p.Start
 	}
-	pdf.SetCreationDate(start)
-	pdf.SetModificationDate(start)
-	tr := pdf.UnicodeTranslatorFromDescriptor("") // UTF-8 to the core fonts' cp1252
 	who := "AE"
 	if st.PayeeKind == comp.PayeePartner {
 		who = "Partner"
 	}
-	title := fmt.Sprintf("Compensation statement %s - %s %s", st.Period, who, st.Name)
-	pdf.SetTitle(title, true)
-	pdf.SetAutoPageBreak(true, 15)
-	pdf.AliasNbPages("")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-12)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s - page %d of {nb}", title, pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 14)
-	pdf.CellFormat(0, 8, tr(title), "", 1, "L", false, 0, "")
+	pdf, tr := newReportPDF(fmt.Sprintf("Compensation statement %s - %s %s", st.Period, who, st.Name), start)
 	pdf.SetFont("Helvetica", "", 10)
 	if st.PayeeKind == comp.PayeeAE {
 		pdf.CellFormat(0, 6, tr(fmt.Sprintf("Quota %s   Credit %s   Attainment %s%%", st.Quota, st.Credit,
@@ -51,26 +32,14 @@ func writeStatementPDF(w io.Writer, st *comp.Statement) error {
 	}
 	pdf.Ln(2)
 
-	cols := []struct {
-		head  string
-		width float64
-		align string
-	}{{"Deal", 40, "L"}, {"Kind", 34, "L"}, {"Attribution", 34, "L"}, {"Rule", 62, "L"}, {"Basis", 34, "R"},
+	cols := []pdfColumn{{"Deal", 40, "L"}, {"Kind", 34, "L"}, {"Attribution", 34, "L"}, {"Rule", 62, "L"}, {"Basis", 34, "R"},
 		{"Rate (bp)", 22, "R"}, {"Amount", 36, "R"}}
-	header := func() {
-		pdf.SetFont("Helvetica", "B", 9)
-		pdf.SetFillColor(230, 230, 230)
-		for _, c := range cols {
-			pdf.CellFormat(c.width, 6, c.head, "B", 0, c.align, true, 0, "")
-		}
-		pdf.Ln(-1)
-	}
-	header()
+	writePDFTableHeader(pdf, tr, cols)
 	for i := range st.Lines {
 		l := &st.Lines[i]
 		if pdf.GetY() > 180 {
 			pdf.AddPage()
-			header()
+			writePDFTableHeader(pdf, tr, cols)
 		}
 		deal := l.DealExternal
 		if l.AdjustsPeriod != "" {

@@ -94,12 +94,12 @@ func (s *Server) registerConflictAPI() {
 	register(s.api, opGet("get-conflict-review", "/conflicts/review", "The conflict pattern review",
 		"Conflicts opened in the period by cause, rule, segment (ACV band), partner and AE; the share resolved "+
 			"at each level; the median time to resolution. Rules with the most conflicts come first."),
-		func(ctx context.Context, in *reviewInput) (*bodyOutput[sqlstore.ConflictReview], error) {
+		func(ctx context.Context, in *reviewInput) (*bodyOutput[tandem.ConflictReview], error) {
 			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
-			rv, err := s.store.ConflictReview(ctx, actorFrom(ctx), from, to)
+			rv, err := conflicts.Review(ctx, s.store, actorFrom(ctx), from, to)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -144,7 +144,7 @@ func (s *Server) detectRegistrationConflicts(ctx context.Context, actor tandem.A
 
 // detectConflictsUnder is detectRegistrationConflicts under rules the caller read already.
 func (s *Server) detectConflictsUnder(ctx context.Context, actor tandem.Actor, rules tandem.ConflictRules, id int64) int {
-	opened, err := s.store.DetectRegistrationConflicts(ctx, actor, rules, id)
+	opened, err := conflicts.DetectRegistration(ctx, s.store, actor, rules, id)
 	if err != nil {
 		s.log.ErrorContext(ctx, "conflict detection failed", slog.Int64("registration", id), slog.Any("err", err))
 		return 0
@@ -157,7 +157,7 @@ func (s *Server) detectConflictsUnder(ctx context.Context, actor tandem.Actor, r
 func (s *Server) detectOpportunityConflicts(ctx context.Context, actor tandem.Actor, before, after *tandem.Opportunity) {
 	rules, err := s.ConflictRules(ctx)
 	if err == nil {
-		if _, err = s.store.DetectOpportunityConflicts(ctx, actor, rules, before, after); err == nil {
+		if _, err = conflicts.DetectOpportunity(ctx, s.store, actor, rules, before, after); err == nil {
 			return
 		}
 	}

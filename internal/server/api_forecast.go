@@ -222,13 +222,9 @@ func (s *Server) registerForecastAPI() {
 		})
 	register(s.api, opGet("list-forecast-submissions", "/forecast/submissions", "A quarter's forecast submissions",
 		"Managers' submissions, oldest first: the roll-up, the adjustment, who and why."),
-		func(ctx context.Context, in *quarterInput) (*bodyOutput[[]tandem.ForecastSubmission], error) {
-			list, err := s.store.ForecastSubmissions(ctx, actorFrom(ctx), in.Quarter)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return okList(list), nil
-		})
+		listFor(s, func(ctx context.Context, a tandem.Actor, in *quarterInput) ([]tandem.ForecastSubmission, error) {
+			return s.store.ForecastSubmissions(ctx, a, in.Quarter)
+		}))
 	register(s.api, op(http.MethodPost, "create-forecast-submission", "/forecast/submissions", "Submit a forecast",
 		"A manager's number: the roll-up plus an adjustment with its reason; audited."),
 		func(ctx context.Context, in *forecastSubmissionInput) (*bodyOutput[tandem.ForecastSubmission], error) {
@@ -242,22 +238,14 @@ func (s *Server) registerForecastAPI() {
 		})
 	register(s.api, opGet("list-forecast-snapshots", "/forecast/snapshots", "A quarter's weekly forecast snapshots",
 		"The stored weekly forecasts of the quarter, by day then category."),
-		func(ctx context.Context, in *quarterInput) (*bodyOutput[[]tandem.ForecastSnapshot], error) {
-			list, err := s.store.ForecastSnapshots(ctx, actorFrom(ctx), in.Quarter)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return okList(list), nil
-		})
+		listFor(s, func(ctx context.Context, a tandem.Actor, in *quarterInput) ([]tandem.ForecastSnapshot, error) {
+			return s.store.ForecastSnapshots(ctx, a, in.Quarter)
+		}))
 	register(s.api, opGet("list-opportunity-history", "/opportunities/{id}/history", "An opportunity's recorded changes",
 		"Every change of stage, amount, close date, forecast category, owner, partner, motion and attribution, oldest first."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[[]tandem.OpportunityChange], error) {
-			list, err := s.store.OpportunityHistory(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return okList(list), nil
-		})
+		listFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) ([]tandem.OpportunityChange, error) {
+			return s.store.OpportunityHistory(ctx, a, in.ID)
+		}))
 	s.registerForecastReviewAPI()
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -20,10 +21,11 @@ import (
 
 type importForm struct {
 	File        huma.FormFile `form:"file" contentType:"text/csv,text/plain,application/octet-stream,application/vnd.ms-excel" required:"true" doc:"the CRM export"`
-	Kind        string        `form:"kind" enum:"accounts,partners,users,opportunities,registrations,touches" required:"true"`
-	Format      string        `form:"format" required:"false" enum:"auto,tandem,salesforce,hubspot" doc:"column layout; default auto"`
-	SkipInvalid bool          `form:"skip_invalid" required:"false" doc:"import the good rows and reject the bad ones instead of refusing the file"`
-	Map         string        `form:"map" required:"false" doc:"a built-in column mapping by name (e.g. maven-sales-pipeline), instead of format"`
+	Kind        string        `form:"kind" enum:"accounts,partners,users,opportunities,registrations,touches,opportunity_history" required:"true" doc:"what the file holds; opportunity_history is a CRM's history of deals already imported (Salesforce OpportunityHistory or OpportunityFieldHistory, HubSpot deal property history, or another layout through mapping_file), imported all or nothing"`
+	Format      string        `form:"format" required:"false" enum:"auto,tandem,salesforce,hubspot,salesforce-opportunity-history,salesforce-field-history,hubspot-property-history" doc:"column layout; default auto (detected from the header). The last three are the shapes of opportunity_history."`
+	SkipInvalid bool          `form:"skip_invalid" required:"false" doc:"import the good rows and reject the bad ones instead of refusing the file (not for opportunity_history, which is all or nothing)"`
+	Map         string        `form:"map" required:"false" doc:"a built-in column mapping by name (e.g. maven-sales-pipeline, salesforce-field-history), instead of format"`
+	MappingFile huma.FormFile `form:"mapping_file" contentType:"application/yaml,application/x-yaml,text/yaml,text/x-yaml,text/plain,application/octet-stream" required:"false" doc:"your own column mapping (YAML, as tandem import --map reads it); replaces map and format"`
 	DryRun      bool          `form:"dry_run" required:"false" doc:"check and count everything, list every problem, then roll back: nothing is written"`
 }
 
@@ -50,6 +52,12 @@ func (s *Server) registerImportAPI() {
 				if req.mapping, err = builtinMapping(f.Map); err != nil {
 					return nil, s.problem(ctx, err)
 				}
+			}
+			if f.MappingFile.IsSet {
+				if req.mapping, err = uploadedMapping(f.MappingFile.Filename, f.MappingFile); err != nil {
+					return nil, s.problem(ctx, err)
+				}
+				req.format = ""
 			}
 			job, err := s.startImport(ctx, actorFrom(ctx), req)
 			if err != nil {
@@ -103,7 +111,10 @@ const maxJobErrors = 50
 // refused.
 func (s *Server) startImport(ctx context.Context, actor tandem.Actor, req importRequest) (*sqlstore.ImportJob, error) {
 	if !isImportKind(req.kind) {
-		return nil, tandem.FieldError("kind", "%q is not one of %s", req.kind, strings.Join(importer.Kinds, ", "))
+		return nil, tandem.FieldError("kind", "%q is not one of %s", req.kind, strings.Join(importKinds(), ", "))
+	}
+	if err := req.checkHistory(); err != nil {
+		return nil, err
 	}
 	if m := req.mapping; m != nil && m.Kind != "" && m.Kind != req.kind {
 		return nil, tandem.FieldError("mapping", "mapping %s is for %s, not %s", m.Name, m.Kind, req.kind)
@@ -150,13 +161,47 @@ func builtinMapping(name string) (*importer.Mapping, error) {
 	return m, nil
 }
 
-func isImportKind(k string) bool {
-	for _, kind := range importer.Kinds {
-		if k == kind {
-			return true
-		}
+// uploadedMapping parses a mapping file sent with an import; EINVALID, naming the field mapping_file,
+// when it is too large or not a mapping.
+func uploadedMapping(name string, src io.Reader) (*importer.Mapping, error) {
+	b, err := io.ReadAll(io.LimitReader(src, maxMappingUpload+1))
+	switch {
+	case err != nil:
+		return nil, tandem.FieldError("mapping_file", "could not be read: %v", err)
+	case len(b) > maxMappingUpload:
+		return nil, tandem.FieldError("mapping_file", "is larger than %d bytes", maxMappingUpload)
 	}
-	return false
+	m, err := importer.ParseMapping(name, b)
+	if err != nil {
+		return nil, tandem.FieldError("mapping_file", "%s", tandem.ErrorMessage(err))
+	}
+	return m, nil
+}
+
+// importKinds are the kinds the import page and API offer: the record kinds, then a CRM's opportunity
+// history.
+func importKinds() []string { return append(slices.Clone(importer.Kinds), importer.HistoryKind) }
+
+func isImportKind(k string) bool { return slices.Contains(importKinds(), k) }
+
+// checkHistory refuses what an opportunity history import cannot do (skip bad rows, a layout of
+// records) and a history shape named for a kind of record.
+func (req importRequest) checkHistory() error {
+	named := req.format != "" && req.format != "auto" && req.mapping == nil
+	if req.kind != importer.HistoryKind {
+		if named && slices.Contains(importer.HistoryFormats, req.format) {
+			return tandem.FieldError("format", "%q is a shape of %s, not of %s", req.format, importer.HistoryKind, req.kind)
+		}
+		return nil
+	}
+	if req.skipInvalid {
+		return tandem.FieldError("skip_invalid", "an opportunity history import is all or nothing: fix the rows a dry run lists")
+	}
+	if named && !slices.Contains(importer.HistoryFormats, req.format) {
+		return tandem.FieldError("format", "%q is a layout of records; an opportunity history is read with auto, a history mapping (%s) or your own",
+			req.format, strings.Join(importer.HistoryFormats, ", "))
+	}
+	return nil
 }
 
 func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, req importRequest, src *os.File) {
@@ -167,14 +212,18 @@ func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, re
 			log.Error("record the end of an import", slog.Any("err", err))
 		}
 	}
+	progress := func(p importer.Progress) {
+		if err := s.store.UpdateImportJobProgress(ctx, id, int64(p.Rows), p.Bytes); err != nil {
+			log.Warn("import progress", slog.Any("err", err))
+		}
+	}
+	if req.kind == importer.HistoryKind {
+		finish(s.importHistory(ctx, actor, req, src, progress, log))
+		return
+	}
 	var rejects bytes.Buffer
 	opts := importer.Options{Kind: req.kind, Format: req.format, Mapping: req.mapping, SkipInvalid: req.skipInvalid,
-		Rejects: &rejects, Clock: s.now, Logger: log,
-		Progress: func(p importer.Progress) {
-			if err := s.store.UpdateImportJobProgress(ctx, id, int64(p.Rows), p.Bytes); err != nil {
-				log.Warn("import progress", slog.Any("err", err))
-			}
-		}}
+		Rejects: &rejects, Clock: s.now, Logger: log, Progress: progress}
 	if req.kind == "opportunities" {
 		p, _, err := s.activePolicy(ctx)
 		if err != nil {
@@ -217,6 +266,27 @@ func (s *Server) runImport(ctx context.Context, actor tandem.Actor, id int64, re
 	}
 	res.Counts = report.Counts
 	finish(res)
+}
+
+// importHistory runs an opportunity history import (importjob.RunHistory) and says how it ended: the
+// changes stored (as created) and those stored already (as unchanged), every problem by line and column.
+// A dry run that checked the rows succeeds and lists their problems, as for the other kinds; a file
+// whose header or mapping does not fit fails.
+func (s *Server) importHistory(ctx context.Context, actor tandem.Actor, req importRequest, src io.Reader, progress func(importer.Progress),
+	log *slog.Logger) sqlstore.ImportResult {
+	opts := importer.HistoryOptions{Format: req.format, Mapping: req.mapping, Progress: progress}
+	rep, err := importjob.RunHistory(ctx, s.store, actor, src, req.fileName, opts, req.dryRun)
+	res := sqlstore.ImportResult{Counts: tandem.UpsertCounts{Inserted: rep.Stored, Unchanged: rep.Unchanged}, ProblemCount: int64(rep.ErrorCount)}
+	for _, e := range rep.Errors {
+		res.Problems = append(res.Problems, sqlstore.ImportProblem{Line: e.Line, Column: e.Column, Value: e.Value, Reason: e.Reason})
+	}
+	if err != nil && !(req.dryRun && tandem.ErrorCode(err) == tandem.EINVALID && !rep.HeaderProblem) {
+		if tandem.ErrorCode(err) == tandem.EINTERNAL {
+			log.Error("opportunity history import failed", slog.Any("err", err))
+		}
+		res.Err = err
+	}
+	return res
 }
 
 // holdImportedReroutes opens the protected_reroute conflict of each committed deal that kept its

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -107,7 +108,17 @@ type curriculaInput struct {
 	}
 }
 
+// registerPortfolioAPI registers the enablement portfolio API: the spend ledger and its returns, MDF
+// funds and requests, and certifications.
 func (s *Server) registerPortfolioAPI() {
+	s.registerSpendAPI()
+	s.registerMDFAPI()
+	s.registerCertificationAPI()
+}
+
+// registerSpendAPI: the spend ledger (listed, added, imported, SPIFFs synced), its returns and next
+// month's recommended split.
+func (s *Server) registerSpendAPI() {
 	register(s.api, opGet("list-spend", "/portfolio/spend", "The enablement spend ledger",
 		"Spend lines by month; a partner user sees only lines booked to its partner."),
 		func(ctx context.Context, in *spendListInput) (*listOutput[sqlstore.SpendLine], error) {
@@ -133,18 +144,7 @@ func (s *Server) registerPortfolioAPI() {
 	imp := op(http.MethodPost, "import-spend", "/portfolio/spend/import", "Import a spend CSV",
 		"Columns month (YYYY-MM), motion, kind, amount (decimal), currency; optional segment, region, product, partner "+
 			"(external id or name), note. Every row or none: a bad row refuses the file (422 naming line, column and reason).")
-	imp.DefaultStatus = http.StatusCreated
-	imp.MaxBodyBytes = s.cfg.MaxUpload
-	register(s.api, imp, func(ctx context.Context, in *struct {
-		RawBody huma.MultipartFormFiles[csvForm]
-	}) (*bodyOutput[countBody], error) {
-		f := in.RawBody.Data()
-		n, err := s.enablement().ImportSpend(ctx, actorFrom(ctx), f.File.Filename, f.File)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(countBody{Stored: n}), nil
-	})
+	register(s.api, s.uploadOp(imp), s.importCSV((*enablement.Service).ImportSpend))
 	register(s.api, op(http.MethodPost, "sync-spend-spiffs", "/portfolio/spend/spiffs", "Bring paid SPIFFs into the ledger",
 		"Reads the SPIFF lines of every closed compensation period and stores each once as spend (kind spiff)."),
 		func(ctx context.Context, _ *struct{}) (*bodyOutput[countBody], error) {
@@ -173,21 +173,9 @@ func (s *Server) registerPortfolioAPI() {
 		"Fits a diminishing-returns curve per motion to the ledger's monthly history and recommends the split that "+
 			"maximises expected gross margin within the budget, the max cut and the minimums, with P10–P90 and an explanation."),
 		func(ctx context.Context, in *recommendInput) (*bodyOutput[enablement.RecommendationView], error) {
-			opt := enablement.RecommendOptions{Budget: tandem.Money(in.Budget), Minimums: map[string]tandem.Money{}}
-			if in.MaxCut != "" {
-				r, ok := new(big.Rat).SetString(strings.TrimSuffix(strings.TrimSpace(in.MaxCut), "%"))
-				if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(100, 1)) > 0 {
-					return nil, s.problem(ctx, tandem.FieldError("max_cut", "%q is not between 0%% and 100%%", in.MaxCut))
-				}
-				opt.MaxCut = r.Quo(r, big.NewRat(100, 1))
-			}
-			for _, m := range in.Min {
-				motion, amount, found := strings.Cut(m, "=")
-				v, ok := new(big.Int).SetString(strings.TrimSpace(amount), 10)
-				if !found || !ok || !v.IsInt64() || v.Sign() < 0 {
-					return nil, s.problem(ctx, tandem.FieldError("min", "%q is not MOTION=AMOUNT (minor units)", m))
-				}
-				opt.Minimums[strings.TrimSpace(motion)] = tandem.Money(v.Int64())
+			opt, err := recommendOptions(in)
+			if err != nil {
+				return nil, s.problem(ctx, err)
 			}
 			l, err := s.readLedger(ctx, in.From, in.To)
 			if err != nil {
@@ -199,19 +187,15 @@ func (s *Server) registerPortfolioAPI() {
 			}
 			return ok(enablement.View(rec)), nil
 		})
+}
 
+// registerMDFAPI: MDF funds, requests and their moves and log, and the pipeline MDF sourced.
+func (s *Server) registerMDFAPI() {
 	register(s.api, opGet("list-mdf-funds", "/mdf/funds", "MDF funds",
 		"Each partner's budget per period with its money by state; a partner user sees its own funds only."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]enablement.FundView], error) {
-			funds, err := s.enablement().Funds(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if funds == nil {
-				funds = []enablement.FundView{}
-			}
-			return ok(funds), nil
-		})
+		listFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]enablement.FundView, error) {
+			return s.enablement().Funds(ctx, a)
+		}))
 	fund := op(http.MethodPost, "create-mdf-fund", "/mdf/funds", "Set a partner's MDF budget for a period", "")
 	fund.DefaultStatus = http.StatusCreated
 	register(s.api, fund, func(ctx context.Context, in *mdfFundInput) (*bodyOutput[sqlstore.MDFFund], error) {
@@ -229,25 +213,18 @@ func (s *Server) registerPortfolioAPI() {
 	})
 	register(s.api, opGet("list-mdf-requests", "/mdf/requests", "MDF requests",
 		"Oldest first, the approval queue's order; a partner user sees its own requests only."),
-		func(ctx context.Context, in *mdfRequestsInput) (*bodyOutput[[]sqlstore.MDFRequest], error) {
+		listFor(s, func(ctx context.Context, a tandem.Actor, in *mdfRequestsInput) ([]sqlstore.MDFRequest, error) {
 			f := sqlstore.MDFRequestFilter{FundID: in.FundID}
 			if in.State != "" {
 				for _, st := range strings.Split(in.State, ",") {
 					if !isMDFState(st) {
-						return nil, s.problem(ctx, tandem.FieldError("state", "%q is not an MDF state", st))
+						return nil, tandem.FieldError("state", "%q is not an MDF state", st)
 					}
 					f.States = append(f.States, st)
 				}
 			}
-			reqs, err := s.store.ListMDFRequests(ctx, actorFrom(ctx), f)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if reqs == nil {
-				reqs = []sqlstore.MDFRequest{}
-			}
-			return ok(reqs), nil
-		})
+			return s.store.ListMDFRequests(ctx, a, f)
+		}))
 	move := op(http.MethodPost, "create-mdf-move", "/mdf/funds/{id}/moves", "Make a move on an MDF request",
 		"request (new), approve, reject (with a reason), complete_activity, submit_proof, claim, pay, expire. Partner users "+
 			"request, record the activity, submit proof and claim on their own funds; channel managers approve, reject and pay. "+
@@ -297,44 +274,22 @@ func (s *Server) registerPortfolioAPI() {
 			}
 			return ok(*rep), nil
 		})
+}
 
+// registerCertificationAPI: people's certifications, LMS imports, curricula and the coverage report.
+func (s *Server) registerCertificationAPI() {
 	register(s.api, opGet("list-certifications", "/certifications", "People's certifications",
 		"A partner user sees its own partner's people only."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.Certification], error) {
-			cs, err := s.store.ListCertifications(ctx, actorFrom(ctx), 0)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if cs == nil {
-				cs = []sqlstore.Certification{}
-			}
-			return ok(cs), nil
-		})
+		listFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]sqlstore.Certification, error) {
+			return s.store.ListCertifications(ctx, a, 0)
+		}))
 	lms := op(http.MethodPost, "import-certifications", "/certifications/import", "Import an LMS CSV",
 		"Columns person, curriculum, earned (YYYY-MM-DD); optional partner (external id or name) and expires. All or none.")
-	lms.DefaultStatus = http.StatusCreated
-	lms.MaxBodyBytes = s.cfg.MaxUpload
-	register(s.api, lms, func(ctx context.Context, in *struct {
-		RawBody huma.MultipartFormFiles[csvForm]
-	}) (*bodyOutput[countBody], error) {
-		f := in.RawBody.Data()
-		n, err := s.enablement().ImportLMS(ctx, actorFrom(ctx), f.File.Filename, f.File)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(countBody{Stored: n}), nil
-	})
+	register(s.api, s.uploadOp(lms), s.importCSV((*enablement.Service).ImportLMS))
 	register(s.api, opGet("list-curricula", "/certifications/curricula", "Curricula", "Per role, with the verticals and products each certifies for."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.Curriculum], error) {
-			cs, err := s.store.ListCurricula(ctx)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if cs == nil {
-				cs = []sqlstore.Curriculum{}
-			}
-			return ok(cs), nil
-		})
+		listFor(s, func(ctx context.Context, _ tandem.Actor, _ *struct{}) ([]sqlstore.Curriculum, error) {
+			return s.store.ListCurricula(ctx)
+		}))
 	register(s.api, op(http.MethodPut, "save-curricula", "/certifications/curricula", "Add or replace curricula", ""),
 		func(ctx context.Context, in *curriculaInput) (*bodyOutput[countBody], error) {
 			if err := s.store.SaveCurricula(ctx, actorFrom(ctx), in.Body.Curricula); err != nil {
@@ -359,6 +314,52 @@ func (s *Server) registerPortfolioAPI() {
 			}
 			return ok(*rep), nil
 		})
+}
+
+// uploadOp is op taking a file up to the configured upload size and answering 201 Created.
+func (s *Server) uploadOp(op huma.Operation) huma.Operation {
+	op.DefaultStatus = http.StatusCreated
+	op.MaxBodyBytes = s.cfg.MaxUpload
+	return op
+}
+
+// importCSV is the handler of an operation that stores the rows of one uploaded CSV file with an
+// enablement import (all rows or none) and answers how many it stored.
+func (s *Server) importCSV(store func(svc *enablement.Service, ctx context.Context, actor tandem.Actor, file string, src io.Reader) (int, error)) func(
+	context.Context, *struct {
+		RawBody huma.MultipartFormFiles[csvForm]
+	}) (*bodyOutput[countBody], error) {
+	return func(ctx context.Context, in *struct {
+		RawBody huma.MultipartFormFiles[csvForm]
+	}) (*bodyOutput[countBody], error) {
+		f := in.RawBody.Data()
+		n, err := store(s.enablement(), ctx, actorFrom(ctx), f.File.Filename, f.File)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(countBody{Stored: n}), nil
+	}
+}
+
+// recommendOptions reads the recommendation's budget, maximum cut (a percentage) and minimums per motion.
+func recommendOptions(in *recommendInput) (enablement.RecommendOptions, error) {
+	opt := enablement.RecommendOptions{Budget: tandem.Money(in.Budget), Minimums: map[string]tandem.Money{}}
+	if in.MaxCut != "" {
+		r, ok := new(big.Rat).SetString(strings.TrimSuffix(strings.TrimSpace(in.MaxCut), "%"))
+		if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(100, 1)) > 0 {
+			return opt, tandem.FieldError("max_cut", "%q is not between 0%% and 100%%", in.MaxCut)
+		}
+		opt.MaxCut = r.Quo(r, big.NewRat(100, 1))
+	}
+	for _, m := range in.Min {
+		motion, amount, found := strings.Cut(m, "=")
+		v, ok := new(big.Int).SetString(strings.TrimSpace(amount), 10)
+		if !found || !ok || !v.IsInt64() || v.Sign() < 0 {
+			return opt, tandem.FieldError("min", "%q is not MOTION=AMOUNT (minor units)", m)
+		}
+		opt.Minimums[strings.TrimSpace(motion)] = tandem.Money(v.Int64())
+	}
+	return opt, nil
 }
 
 func isMDFState(s string) bool {

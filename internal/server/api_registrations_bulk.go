@@ -232,6 +232,67 @@ func (s *Server) readBulk(ctx context.Context, actor tandem.Actor, src io.Reader
 	return rows, problems, nil
 }
 
+// checkBulkPartner checks a row's partner_id (value): a partner user's rows may name only its own
+// partner or none, staff rows must name one the actor may see. partners caches each lookup's answer
+// for the file. It returns the partner id, 0 when the row names none or a bad one.
+func (s *Server) checkBulkPartner(ctx context.Context, actor tandem.Actor, value string, partners map[int64]error,
+	bad func(column, reason string)) int64 {
+	if value == "" {
+		if !actor.IsPartner() {
+			bad("partner_id", "is required: which partner's deal is it?")
+		}
+		return 0
+	}
+	id, err := strconv.ParseInt(value, 10, 64)
+	switch {
+	case err != nil || id <= 0:
+		bad("partner_id", "is not a partner id (a whole number)")
+		return 0
+	case actor.IsPartner() && id != actor.PartnerID:
+		bad("partner_id", "names another partner: you register deals for your own partner only")
+		return 0
+	}
+	err, seen := partners[id]
+	if !seen {
+		_, err = s.store.GetPartner(ctx, actor, id)
+		partners[id] = err
+	}
+	if err != nil {
+		_, msg := s.uiError(ctx, err)
+		bad("partner_id", msg)
+	}
+	return id
+}
+
+// checkBulkAmount checks a row's estimated_acv against its currency column (currency, upper-cased, ""
+// when the row has none) and returns the amount and the row's currency: the column's, else the
+// currency the amount is written in, else USD.
+func checkBulkAmount(amount, currency string, bad func(column, reason string)) (tandem.Money, string) {
+	column := currency
+	if currency == "" {
+		currency = "USD"
+	} else if !tandem.ValidCurrency(currency) {
+		bad("currency", "is not an ISO 4217 currency code (USD, EUR…)")
+	}
+	acv, cur, err := tandem.ParseMoney(amount)
+	switch {
+	case amount == "":
+		bad("estimated_acv", "is required")
+	case err != nil:
+		bad("estimated_acv", "is not an amount like 120000 or 120,000.00")
+	case acv < 0:
+		bad("estimated_acv", "cannot be negative")
+	case cur != "" && column != "" && cur != currency:
+		bad("estimated_acv", fmt.Sprintf("is in %s but the currency column says %s", cur, currency))
+	default:
+		if cur != "" && column == "" {
+			currency = cur
+		}
+		return acv, currency
+	}
+	return 0, currency
+}
+
 // checkBulkRow checks one row's values the way a submission would, reporting every problem of the row.
 func (s *Server) checkBulkRow(ctx context.Context, actor tandem.Actor, line int, get func(string) string,
 	partners map[int64]error) (bulkRow, []BulkRowError) {
@@ -243,30 +304,7 @@ func (s *Server) checkBulkRow(ctx context.Context, actor tandem.Actor, line int,
 		Country: strings.ToUpper(get("country")), Vertical: get("vertical"),
 		ProductType: tandem.ProductType(strings.ToLower(get("product_type"))),
 		Currency:    strings.ToUpper(get("currency")), ContactName: get("contact_name"), ContactEmail: get("contact_email")}
-	if v := get("partner_id"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case err != nil || id <= 0:
-			bad("partner_id", "is not a partner id (a whole number)")
-		case actor.IsPartner() && id != actor.PartnerID:
-			bad("partner_id", "names another partner: you register deals for your own partner only")
-		default:
-			in.PartnerID = id
-		}
-	} else if !actor.IsPartner() {
-		bad("partner_id", "is required: which partner's deal is it?")
-	}
-	if in.PartnerID != 0 {
-		err, seen := partners[in.PartnerID]
-		if !seen {
-			_, err = s.store.GetPartner(ctx, actor, in.PartnerID)
-			partners[in.PartnerID] = err
-		}
-		if err != nil {
-			_, msg := s.uiError(ctx, err)
-			bad("partner_id", msg)
-		}
-	}
+	in.PartnerID = s.checkBulkPartner(ctx, actor, get("partner_id"), partners, bad)
 	if in.AccountName == "" {
 		bad("account_name", "is required")
 	}
@@ -287,27 +325,7 @@ func (s *Server) checkBulkRow(ctx context.Context, actor tandem.Actor, line int,
 			}
 		}
 	}
-	if in.Currency == "" {
-		in.Currency = "USD"
-	} else if !tandem.ValidCurrency(in.Currency) {
-		bad("currency", "is not an ISO 4217 currency code (USD, EUR…)")
-	}
-	acv, cur, err := tandem.ParseMoney(get("estimated_acv"))
-	switch {
-	case get("estimated_acv") == "":
-		bad("estimated_acv", "is required")
-	case err != nil:
-		bad("estimated_acv", "is not an amount like 120000 or 120,000.00")
-	case acv < 0:
-		bad("estimated_acv", "cannot be negative")
-	case cur != "" && get("currency") != "" && cur != in.Currency:
-		bad("estimated_acv", fmt.Sprintf("is in %s but the currency column says %s", cur, in.Currency))
-	default:
-		in.EstimatedACV = acv
-		if cur != "" && get("currency") == "" {
-			in.Currency = cur
-		}
-	}
+	in.EstimatedACV, in.Currency = checkBulkAmount(get("estimated_acv"), in.Currency, bad)
 	if v := get("expected_close"); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -59,4 +60,17 @@ func benchToken(b *testing.B, st *sqlstore.Store, id int64) string {
 		b.Fatal(err)
 	}
 	return tok
+}
+
+// benchGet is a GET of path on h with the API token tok; it fails the benchmark unless it answers 200.
+func benchGet(b *testing.B, h http.Handler, tok, path string) *httptest.ResponseRecorder {
+	b.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("%s: %d %s", path, rec.Code, rec.Body.String()[:min(300, rec.Body.Len())])
+	}
+	return rec
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -14,16 +13,7 @@ import (
 // calculated from that payee's deals of the quarter), its history and win probability.
 func BenchmarkOpportunityPageOnDemo(b *testing.B) {
 	h, tok := demoForBench(b, tandem.RoleRevOps)
-	get := func(path string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatalf("%s: %d %s", path, rec.Code, rec.Body.String()[:min(300, rec.Body.Len())])
-		}
-		return rec
-	}
+	get := func(path string) *httptest.ResponseRecorder { return benchGet(b, h, tok, path) }
 	var list struct {
 		Items []tandem.Opportunity `json:"items"`
 	}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -16,13 +14,7 @@ func BenchmarkPortfolioPageOnDemo(b *testing.B) {
 	for _, path := range []string{"/portfolio", "/mdf", "/certifications"} {
 		b.Run(path[1:], func(b *testing.B) {
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, path, nil)
-				req.Header.Set("Authorization", "Bearer "+tok)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != 200 {
-					b.Fatalf("%s: %d %s", path, rec.Code, rec.Body.String()[:min(300, rec.Body.Len())])
-				}
+				benchGet(b, h, tok, path)
 			}
 		})
 	}

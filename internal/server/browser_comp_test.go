@@ -22,16 +22,7 @@ func TestBrowserComp(t *testing.T) {
 	e := newTestEnv(t, openSQLite(t))
 	ids := compUISeed(t, e)
 	base := e.http.URL
-	shots := t.TempDir()
-	if dir := os.Getenv("TANDEM_SHOTS_DIR"); dir != "" {
-		must(t, os.MkdirAll(dir, 0o755))
-		shots = dir
-	}
-	shot := func(name string) {
-		t.Helper()
-		b := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
-		must(t, os.WriteFile(filepath.Join(shots, name+".png"), b, 0o644))
-	}
+	shoot := regShots(t)
 
 	// The AE sees the attainment bar and every line.
 	do(t, ctx, "AE signs in", signInSteps(base, "ae@vendor.test")...)
@@ -62,7 +53,7 @@ func TestBrowserComp(t *testing.T) {
 	if a := amounts(); !sorted(a, false) {
 		t.Fatalf("amounts after two clicks: %v", a)
 	}
-	shot("comp-ae")
+	shoot(ctx, "comp-ae")
 
 	// Download the CSV: the file holds every line and the statement's total.
 	downloads := t.TempDir()
@@ -123,7 +114,7 @@ func TestBrowserComp(t *testing.T) {
 	if len(people) == 0 || people[0] != "Alan AE" {
 		t.Errorf("biggest change first: %v", people)
 	}
-	shot("comp-whatif")
+	shoot(ctx, "comp-whatif")
 
 	// Revops uploads the payouts made (through htmx, which swaps the reconciliation in) and sees the
 	// differences: the AE paid exactly, Zoe not at all.
@@ -147,7 +138,7 @@ func TestBrowserComp(t *testing.T) {
 	if n := value(t, ctx, "periods pickers", chromedp.Evaluate[int](`document.querySelectorAll("#period-picker").length`)); n != 1 {
 		t.Errorf("the swap left %d period pickers", n)
 	}
-	shot("comp-recon")
+	shoot(ctx, "comp-recon")
 
 	// Revops closes 2026-Q1 after confirming; the period is frozen.
 	do(t, ctx, "close 2026-Q1",
@@ -156,7 +147,7 @@ func TestBrowserComp(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`tr[data-period="2026-Q1"] a.close-period`)),
 		chromedp.WaitVisible(chromedp.ID("confirm-close")),
 	)
-	shot("comp-close-confirm")
+	shoot(ctx, "comp-close-confirm")
 	do(t, ctx, "confirm",
 		chromedp.Click(chromedp.ID("confirm-close")),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-period="2026-Q1"][data-status="closed"]`)),
@@ -165,15 +156,15 @@ func TestBrowserComp(t *testing.T) {
 	if !strings.Contains(flash, "Closed 2026-Q1") {
 		t.Errorf("flash after closing: %q", flash)
 	}
-	shot("comp-periods")
+	shoot(ctx, "comp-periods")
 
 	// The other pages render with their charts, for the screenshots.
 	do(t, ctx, "gross profit", chromedp.Navigate(base+"/comp/profit?period=2026-Q1&by=rep"), chromedp.WaitVisible(chromedp.CSS("#profit-chart canvas")))
-	shot("comp-profit")
+	shoot(ctx, "comp-profit")
 	do(t, ctx, "partner margins", chromedp.Navigate(base+"/comp/partner?period=2026-Q1&partner="+itoa(e.ids.partnerA)), chromedp.WaitVisible(chromedp.ID("deals")))
-	shot("comp-partner")
+	shoot(ctx, "comp-partner")
 	do(t, ctx, "plan", chromedp.Navigate(base+"/comp/plan"), chromedp.WaitVisible(chromedp.ID("plan-document")))
-	shot("comp-plan")
+	shoot(ctx, "comp-plan")
 	do(t, ctx, "Zoe's frozen statement", chromedp.Navigate(base+"/comp?period=2026-Q1&ae="+itoa(ids.zoe)), chromedp.WaitVisible(chromedp.ID("period-frozen")))
 }
 

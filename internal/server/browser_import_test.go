@@ -11,7 +11,7 @@ import (
 
 // TestBrowserImportAndDeal walks issue 10 #14 and #12 in Chromium: RevOps dry-runs a Maven accounts
 // export with the built-in mapping, skipping bad rows, and reads the problem by line and column on the result the
-// progress poll turns into; then opens a deal, is told next to the field that a dispute needs a
+// progress poll turns into; dry-runs a Salesforce field history (issue 9); then opens a deal, is told next to the field that a dispute needs a
 // reason, disputes and finds the conflict it opened on the deal's page.
 func TestBrowserImportAndDeal(t *testing.T) {
 	t.Parallel()
@@ -41,6 +41,25 @@ func TestBrowserImportAndDeal(t *testing.T) {
 		t.Errorf("problem row %q", problem)
 	}
 	shoot(ctx, "import-dry-run")
+
+	// Issue 9: the same page imports a CRM's opportunity history with its built-in mapping.
+	history := filepath.Join(t.TempDir(), "field-history.csv")
+	must(t, os.WriteFile(history, []byte("OpportunityId,CreatedDate,Field,OldValue,NewValue\n"+
+		"O-A,2026-02-02T09:00:00.000+0000,StageName,Qualification,Proposal/Price Quote\n"+
+		"O-A,2026-03-02T09:00:00.000+0000,Amount,80000,95000\n"), 0o644))
+	do(t, ctx, "history dry run",
+		chromedp.Navigate(base+"/import"),
+		chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetValue(chromedp.ID("kind"), "opportunity_history"),
+		chromedp.SetValue(chromedp.ID("mapping"), "map:salesforce-field-history"),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{history}),
+		chromedp.Click(chromedp.ID("dry-run")),
+		chromedp.WaitVisible(chromedp.ID("import-counts")),
+	)
+	if got := value(t, ctx, "changes", chromedp.Text(chromedp.CSS(`#import-counts [data-count="created"]`))); got != "2" {
+		t.Errorf("the history dry run would store %q changes, want 2", got)
+	}
+	shoot(ctx, "import-history-dry-run")
 
 	do(t, ctx, "open the deal",
 		chromedp.Navigate(base+"/opportunities/"+itoa(e.ids.oppA)),

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,16 +31,7 @@ func TestBrowserPortfolio(t *testing.T) {
 	_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, lines)
 	must(t, err)
 	base := e.http.URL
-	shots := t.TempDir()
-	if dir := os.Getenv("TANDEM_SHOTS_DIR"); dir != "" {
-		must(t, os.MkdirAll(dir, 0o755))
-		shots = dir
-	}
-	shot := func(name string) {
-		t.Helper()
-		b := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
-		must(t, os.WriteFile(filepath.Join(shots, name+".png"), b, 0o644))
-	}
+	shoot := regShots(t)
 	signOut := func() {
 		do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
 	}
@@ -64,7 +53,7 @@ func TestBrowserPortfolio(t *testing.T) {
 	if body := value(t, ctx, "requests", chromedp.Text(chromedp.ID("mdf-requests"))); !strings.Contains(body, "Acme lunch and learn") || strings.Contains(body, "Bergmann") {
 		t.Fatalf("the partner's requests: %s", body)
 	}
-	shot("mdf-partner")
+	shoot(ctx, "mdf-partner")
 	signOut()
 
 	// The channel manager approves it from the queue.
@@ -83,7 +72,7 @@ func TestBrowserPortfolio(t *testing.T) {
 	if strings.TrimSpace(state) != "approved" {
 		t.Fatalf("state after approval %q", state)
 	}
-	shot("mdf-queue")
+	shoot(ctx, "mdf-queue")
 	signOut()
 
 	// The CRO reads the portfolio and the certifications.
@@ -98,12 +87,12 @@ func TestBrowserPortfolio(t *testing.T) {
 	if strings.TrimSpace(rec) == "" {
 		t.Fatal("the recommendation says nothing")
 	}
-	shot("portfolio")
+	shoot(ctx, "portfolio")
 	do(t, ctx, "certifications", clickNav("nav-certifications"), chromedp.WaitVisible(chromedp.ID("cert-coverage")))
 	if rows := value(t, ctx, "coverage rows", chromedp.Evaluate[int](`document.querySelectorAll("#cert-coverage tbody tr").length`)); rows == 0 {
 		t.Fatal("no coverage rows")
 	}
-	shot("certifications")
+	shoot(ctx, "certifications")
 }
 
 // TestBrowserSpendAndCurricula walks the new enablement pages in headless Chromium: the CRO drills from

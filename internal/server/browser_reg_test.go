@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -14,11 +15,11 @@ import (
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-// regShots is where the registration browser test leaves its screenshots: a temporary directory, or
-// TANDEM_SHOTS when set (to keep them and look at them).
+// regShots is where the browser tests leave their screenshots: a temporary directory, or TANDEM_SHOTS
+// (or TANDEM_SHOTS_DIR) when set, to keep them and look at them.
 func regShots(t *testing.T) func(ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("TANDEM_SHOTS")
+	dir := cmp.Or(os.Getenv("TANDEM_SHOTS"), os.Getenv("TANDEM_SHOTS_DIR"))
 	if dir == "" {
 		dir = t.TempDir()
 	}

@@ -10,7 +10,7 @@ import (
 // getOK fetches path as client c and fails the test unless it answers 200.
 func getOK(t *testing.T, e *testEnv, c *http.Client, path string) response {
 	t.Helper()
-	res := e.send(c, mustRequest(t, e.http.URL+path))
+	res := e.get(c, path)
 	if res.status != http.StatusOK {
 		t.Fatalf("%s: %d %s", path, res.status, res.body)
 	}
@@ -49,11 +49,11 @@ func TestMyRegistrationsList(t *testing.T) {
 		}
 		// An older ?offset= link and ?status= still work; a bad status is refused naming the field.
 		getOK(t, e, pc, "/portal/registrations?offset=0&status=submitted")
-		if res := e.send(pc, mustRequest(t, e.http.URL+"/portal/registrations?status=nonsense")); res.status != http.StatusUnprocessableEntity ||
+		if res := e.get(pc, "/portal/registrations?status=nonsense"); res.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(res.body), "status") {
 			t.Errorf("bad status filter: %d %s", res.status, res.body)
 		}
-		if res := e.send(pc, mustRequest(t, e.http.URL+"/portal/registrations?submitted_from=yesterday")); res.status != http.StatusUnprocessableEntity ||
+		if res := e.get(pc, "/portal/registrations?submitted_from=yesterday"); res.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(res.body), "submitted_from") {
 			t.Errorf("bad date filter: %d %s", res.status, res.body)
 		}
@@ -87,7 +87,7 @@ func TestLogLists(t *testing.T) {
 		}
 		pc, _ := e.signIn("user@alpha.test")
 		for _, path := range []string{"/audit?format=csv", "/escalations?format=csv"} {
-			if res := e.send(pc, mustRequest(t, e.http.URL+path)); res.status != http.StatusNotFound || strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+			if res := e.get(pc, path); res.status != http.StatusNotFound || strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
 				t.Errorf("partner user %s: %d", path, res.status)
 			}
 		}
@@ -109,7 +109,7 @@ func TestConflictsList(t *testing.T) {
 		if len(rows) < 1 || rows[0][0] != "id" || rows[0][7] != "acv" || rows[0][8] != "currency" {
 			t.Errorf("conflicts CSV header %q", rows)
 		}
-		if res := e.send(c, mustRequest(t, e.http.URL+"/conflicts?from=soon")); res.status != http.StatusUnprocessableEntity ||
+		if res := e.get(c, "/conflicts?from=soon"); res.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(res.body), "from") {
 			t.Errorf("bad date filter: %d", res.status)
 		}
@@ -131,17 +131,17 @@ func TestOpportunitiesList(t *testing.T) {
 		if !strings.Contains(body, `data-href="/opportunities/`+itoa(e.ids.oppB)+`"`) {
 			t.Errorf("rows are not clickable: %s", body)
 		}
-		res := e.send(c, mustRequest(t, e.http.URL+"/opportunities?format=csv&stage=open&motion=direct&page=3"))
+		res := e.get(c, "/opportunities?format=csv&stage=open&motion=direct&page=3")
 		if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || !strings.HasPrefix(loc, APIPrefix+"/opportunities.csv?") ||
 			!strings.Contains(loc, "open=true") || !strings.Contains(loc, "motion=direct") || strings.Contains(loc, "page=") {
 			t.Errorf("csv: %d %q", res.status, loc)
 		}
 		pc, _ := e.signIn("user@alpha.test")
-		res = e.send(pc, mustRequest(t, e.http.URL+"/opportunities?format=csv&partner_id="+itoa(e.ids.partnerB)))
+		res = e.get(pc, "/opportunities?format=csv&partner_id="+itoa(e.ids.partnerB))
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("partner csv: %d", res.status)
 		}
-		res = e.send(pc, mustRequest(t, e.http.URL+res.header.Get("Location")))
+		res = e.get(pc, res.header.Get("Location"))
 		if strings.Contains(string(res.body), "Bergmann") {
 			t.Errorf("partner A's export shows partner B's deal: %s", res.body)
 		}

@@ -76,7 +76,7 @@ func TestRegistrationsList(t *testing.T) {
 		c, _ := e.signIn("revops@vendor.test")
 		get := func(path string) response {
 			t.Helper()
-			res := e.send(c, mustRequest(t, e.http.URL+path))
+			res := e.get(c, path)
 			if res.status != http.StatusOK {
 				t.Fatalf("%s: %d %s", path, res.status, res.body)
 			}
@@ -107,17 +107,17 @@ func TestRegistrationsList(t *testing.T) {
 		if len(rows) != 3 || rows[0][2] != "account_name" || rows[1][2] != "Acme Corp" || rows[2][3] != "Beta Systems" {
 			t.Errorf("csv rows %q", rows)
 		}
-		if res := e.send(c, mustRequest(t, e.http.URL+"/registrations?status=nonsense")); res.status != http.StatusUnprocessableEntity ||
+		if res := e.get(c, "/registrations?status=nonsense"); res.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(res.body), "status") {
 			t.Errorf("bad status filter: %d", res.status)
 		}
 		// A partner user's CSV holds its own registrations only, whatever partner it asks for.
 		pc, _ := e.signIn("user@alpha.test")
-		res = e.send(pc, mustRequest(t, e.http.URL+"/registrations?format=csv&partner_id="+itoa(e.ids.partnerB)))
+		res = e.get(pc, "/registrations?format=csv&partner_id="+itoa(e.ids.partnerB))
 		if strings.Contains(string(res.body), "Bergmann") {
 			t.Errorf("partner A's CSV shows partner B's registration: %s", res.body)
 		}
-		res = e.send(pc, mustRequest(t, e.http.URL+"/registrations?format=csv"))
+		res = e.get(pc, "/registrations?format=csv")
 		if !strings.Contains(string(res.body), "Acme Corp") || strings.Contains(string(res.body), "Bergmann") {
 			t.Errorf("partner A's CSV: %s", res.body)
 		}

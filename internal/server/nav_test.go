@@ -40,7 +40,7 @@ func TestNavLinksOpen(t *testing.T) {
 	for email, name := range roles {
 		t.Run(name, func(t *testing.T) {
 			c, _ := e.signIn(email)
-			home := e.send(c, mustRequest(t, e.http.URL+"/"))
+			home := e.get(c, "/")
 			if home.status != http.StatusOK {
 				t.Fatalf("home: %d", home.status)
 			}
@@ -54,20 +54,13 @@ func TestNavLinksOpen(t *testing.T) {
 			}
 			for _, l := range links {
 				path := strings.ReplaceAll(string(l[1]), "&amp;", "&")
-				res := e.send(c, mustRequest(t, e.http.URL+path))
+				res := e.get(c, path)
 				if res.status != http.StatusOK {
 					t.Errorf("%s: %s answers %d", name, path, res.status)
 				}
 			}
 		})
 	}
-}
-
-func mustRequest(t *testing.T, url string) *http.Request {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	must(t, err)
-	return req
 }
 
 // The menus follow the permission table: a table of what each role sees.

@@ -59,7 +59,7 @@ func TestSearch(t *testing.T) {
 
 		// The page groups what it finds by kind, with links, and leaves out partner B's records.
 		c, _ := e.signIn("user@alpha.test")
-		page := e.send(c, mustRequest(t, e.http.URL+"/search?q=acme"))
+		page := e.get(c, "/search?q=acme")
 		body := string(page.body)
 		if page.status != http.StatusOK || !strings.Contains(body, `id="search-opportunities"`) || !strings.Contains(body, "/portal/registrations/") {
 			t.Errorf("partner search page: %d %s", page.status, body)
@@ -67,16 +67,16 @@ func TestSearch(t *testing.T) {
 		if strings.Contains(body, `id="search-people"`) {
 			t.Error("partner search page has a people group")
 		}
-		page = e.send(c, mustRequest(t, e.http.URL+"/search?q=berg"))
+		page = e.get(c, "/search?q=berg")
 		if strings.Contains(string(page.body), "Bergmann") {
 			t.Errorf("partner A's search page shows partner B's Bergmann")
 		}
-		page = e.send(c, mustRequest(t, e.http.URL+"/search?q=x"))
+		page = e.get(c, "/search?q=x")
 		if !strings.Contains(string(page.body), `id="search-error"`) {
 			t.Errorf("one-letter search page has no error: %s", page.body)
 		}
 		c, _ = e.signIn("revops@vendor.test")
-		page = e.send(c, mustRequest(t, e.http.URL+"/search?q=berg"))
+		page = e.get(c, "/search?q=berg")
 		for _, want := range []string{`id="search-accounts"`, `id="search-registrations"`, "Bergmann rollout", "/registrations/"} {
 			if !strings.Contains(string(page.body), want) {
 				t.Errorf("staff search page lacks %q", want)

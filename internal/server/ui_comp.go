@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -418,13 +417,7 @@ func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	d.Meter = newMeter(st.AttainmentBasisPoints, rules)
 	d.Attainment = fmt.Sprintf("%d.%02d%%", st.AttainmentBasisPoints/100, st.AttainmentBasisPoints%100)
 	d.Statement, d.Quota, d.Credit, d.Total = st, f.money(quota), f.money(st.Credit), f.money(st.Total)
-	link := func(kind string) string {
-		v := url.Values{"period": {f.Period.ID}, "ae": {strconv.FormatInt(payee.ID, 10)}}
-		if kind != "" {
-			v.Set("kind", kind)
-		}
-		return "/comp?" + v.Encode() + "#lines"
-	}
+	link := statementLinesLink(comp.PayeeAE, payee.ID, f.Period.ID)
 	d.Totals = f.totals(st, aeGroups, link)
 	d.AllLink = link("")
 	if k := q.Get("kind"); slices.ContainsFunc(aeGroups, func(g [2]string) bool { return g[0] == k }) {
@@ -513,13 +506,7 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	d.Statement, d.Total = st, f.money(st.Total)
-	link := func(kind string) string {
-		v := url.Values{"period": {f.Period.ID}, "partner": {strconv.FormatInt(payee.ID, 10)}}
-		if kind != "" {
-			v.Set("kind", kind)
-		}
-		return "/comp/partner?" + v.Encode() + "#lines"
-	}
+	link := statementLinesLink(comp.PayeePartner, payee.ID, f.Period.ID)
 	d.Totals = f.totals(st, partnerGroups, link)
 	d.AllLink = link("")
 	if k := q.Get("kind"); slices.ContainsFunc(partnerGroups, func(g [2]string) bool { return g[0] == k }) {

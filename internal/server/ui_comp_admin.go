@@ -384,23 +384,45 @@ func (f compFrame) whatIfView(rep *compensation.WhatIfReport) (*whatIfView, erro
 	}
 	for _, list := range [][]comp.PayeeChange{rep.AEs, rep.Partners} {
 		for _, pc := range list {
-			p := whatIfPerson{Kind: "AE", Name: pc.Name, Base: f.money(pc.Base), Draft: f.money(pc.Draft), Change: f.money(pc.Change)}
-			q := url.Values{"period": {first}}
-			if pc.PayeeKind == comp.PayeePartner {
-				p.Kind = "Partner"
-				q.Set("partner", strconv.FormatInt(pc.PayeeID, 10))
-				p.Link = "/comp/partner?" + q.Encode()
-			} else {
-				q.Set("ae", strconv.FormatInt(pc.PayeeID, 10))
-				p.Link = "/comp?" + q.Encode()
-			}
-			if p.Name == "" {
-				p.Name = fmt.Sprintf("#%d", pc.PayeeID)
-			}
+			p := whatIfPerson{Base: f.money(pc.Base), Draft: f.money(pc.Draft), Change: f.money(pc.Change)}
+			p.Kind, p.Name, p.Link = payeeShown(pc.PayeeKind, pc.PayeeID, pc.Name, first)
 			v.People = append(v.People, p)
 		}
 	}
 	return v, nil
+}
+
+// payeeShown is how the admin pages show a payee: its kind ("AE" or "Partner"), its name (#id when it
+// has none) and the link to its statement for the period.
+func payeeShown(kind comp.PayeeKind, id int64, name, period string) (kindLabel, shownName, link string) {
+	kindLabel = "AE"
+	if kind == comp.PayeePartner {
+		kindLabel = "Partner"
+	}
+	if name == "" {
+		name = fmt.Sprintf("#%d", id)
+	}
+	path, q := statementPage(kind, id, period)
+	return kindLabel, name, path + "?" + q.Encode()
+}
+
+// statementPage is the page of a payee's statement for the period and its query.
+func statementPage(kind comp.PayeeKind, id int64, period string) (string, url.Values) {
+	if kind == comp.PayeePartner {
+		return "/comp/partner", url.Values{"period": {period}, "partner": {strconv.FormatInt(id, 10)}}
+	}
+	return "/comp", url.Values{"period": {period}, "ae": {strconv.FormatInt(id, 10)}}
+}
+
+// statementLinesLink links to the lines of a payee's statement for the period, of one kind ("" for all).
+func statementLinesLink(kind comp.PayeeKind, id int64, period string) func(lineKind string) string {
+	return func(lineKind string) string {
+		path, q := statementPage(kind, id, period)
+		if lineKind != "" {
+			q.Set("kind", lineKind)
+		}
+		return path + "?" + q.Encode() + "#lines"
+	}
 }
 
 type compReconData struct {
@@ -445,20 +467,9 @@ func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int,
 		d.ImportOK = fmt.Sprintf("Imported %d %s from %s, %s in all.", imp.Rows, noun, imp.FileName, imp.Total.Format(f.Currency))
 	}
 	row := func(l compensation.ReconLine) reconRow {
-		q := url.Values{"period": {f.Period.ID}}
-		rr := reconRow{Kind: "AE", Name: l.Name, Status: l.Status, References: strings.Join(l.References, ", "),
+		rr := reconRow{Status: l.Status, References: strings.Join(l.References, ", "),
 			Expected: f.money(l.Expected), Paid: f.money(l.Paid), Diff: f.money(l.Difference)}
-		if l.PayeeKind == comp.PayeePartner {
-			rr.Kind = "Partner"
-			q.Set("partner", strconv.FormatInt(l.PayeeID, 10))
-			rr.Link = "/comp/partner?" + q.Encode()
-		} else {
-			q.Set("ae", strconv.FormatInt(l.PayeeID, 10))
-			rr.Link = "/comp?" + q.Encode()
-		}
-		if rr.Name == "" {
-			rr.Name = fmt.Sprintf("#%d", l.PayeeID)
-		}
+		rr.Kind, rr.Name, rr.Link = payeeShown(l.PayeeKind, l.PayeeID, l.Name, f.Period.ID)
 		return rr
 	}
 	for _, l := range rec.Differences {

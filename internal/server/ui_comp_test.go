@@ -55,14 +55,6 @@ func compUISeed(t *testing.T, e *testEnv) compUIIDs {
 	return ids
 }
 
-// page GETs path with a signed-in client.
-func (e *testEnv) page(c *http.Client, path string) response {
-	e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.http.URL+path, nil)
-	must(e.t, err)
-	return e.send(c, req)
-}
-
 func TestCompAEPage(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
@@ -75,7 +67,7 @@ func TestCompAEPage(t *testing.T) {
 
 		var st comp.Statement
 		e.do("ae", "GET", APIPrefix+"/comp/periods/2026-Q1/statements/ae/"+itoa(ids.alan), nil).json(t, &st)
-		res := e.page(alan, q1)
+		res := e.get(alan, q1)
 		body := string(res.body)
 		for _, want := range []string{"My compensation", "attainment-bar", `id="download-csv"`, "O-A", "O-D",
 			`data-v="` + itoa(int64(st.Total)) + `"`, "/api/v1/comp/periods/2026-Q1/statements/ae/" + itoa(ids.alan) + "/export?format=pdf",
@@ -91,7 +83,7 @@ func TestCompAEPage(t *testing.T) {
 			t.Error("no commission lines")
 		}
 		// A total links to its lines only.
-		res = e.page(alan, q1+"&kind=spiff")
+		res = e.get(alan, q1+"&kind=spiff")
 		if strings.Contains(string(res.body), `<tr data-kind="commission"`) {
 			t.Error("kind=spiff still lists commission lines")
 		}
@@ -109,28 +101,28 @@ func TestCompAEPage(t *testing.T) {
 			{partner, "partner→alan", ids.alan, 404},
 		}
 		for _, tc := range cases {
-			if res := e.page(tc.who, q1+"&ae="+itoa(tc.ae)); res.status != tc.status {
+			if res := e.get(tc.who, q1+"&ae="+itoa(tc.ae)); res.status != tc.status {
 				t.Errorf("%s: %d, want %d", tc.name, res.status, tc.status)
 			}
 		}
-		if res := e.page(partner, "/comp"); res.status != 404 {
+		if res := e.get(partner, "/comp"); res.status != 404 {
 			t.Errorf("partner user on /comp: %d", res.status)
 		}
 		// Mona picks from her team; revops from every AE.
-		res = e.page(mona, q1+"&ae="+itoa(ids.zoe))
+		res = e.get(mona, q1+"&ae="+itoa(ids.zoe))
 		if body := string(res.body); !strings.Contains(body, `id="ae-picker"`) || !strings.Contains(body, "Zoe Second") ||
 			strings.Contains(body, "Alan AE</option>") || !strings.Contains(body, "O-B") {
 			t.Errorf("Mona's view of Zoe:\n%s", body)
 		}
-		res = e.page(revops, q1)
+		res = e.get(revops, q1)
 		if body := string(res.body); !strings.Contains(body, "Alan AE</option>") || !strings.Contains(body, "Zoe Second</option>") {
 			t.Error("revops's picker lacks an AE")
 		}
 		// An empty period is an empty statement, not an error.
-		if res := e.page(alan, "/comp?period=2025-Q2"); res.status != 200 || !strings.Contains(string(res.body), "No lines.") {
+		if res := e.get(alan, "/comp?period=2025-Q2"); res.status != 200 || !strings.Contains(string(res.body), "No lines.") {
 			t.Errorf("empty period: %d", res.status)
 		}
-		if res := e.page(alan, "/comp?period=nonsense"); res.status != 422 && res.status != 400 {
+		if res := e.get(alan, "/comp?period=nonsense"); res.status != 422 && res.status != 400 {
 			t.Errorf("bad period: %d", res.status)
 		}
 	})
@@ -144,7 +136,7 @@ func TestCompPartnerPage(t *testing.T) {
 		revops, _ := e.signIn("revops@vendor.test")
 		ae, _ := e.signIn("ae@vendor.test")
 		q1 := "/comp/partner?period=2026-Q1"
-		res := e.page(a, q1)
+		res := e.get(a, q1)
 		body := string(res.body)
 		for _, want := range []string{"Margins and payouts", "Alpha Partners", "O-A", "gold · resale", "No payouts recorded", `id="download-csv"`} {
 			if res.status != 200 || !strings.Contains(body, want) {
@@ -154,18 +146,18 @@ func TestCompPartnerPage(t *testing.T) {
 		if strings.Contains(body, "Beta") || strings.Contains(body, "O-B") || strings.Contains(body, "O-D") || strings.Contains(body, `id="partner-picker"`) {
 			t.Error("partner A sees partner B, a direct deal or a picker")
 		}
-		if res := e.page(a, q1+"&partner="+itoa(e.ids.partnerB)); res.status != 404 {
+		if res := e.get(a, q1+"&partner="+itoa(e.ids.partnerB)); res.status != 404 {
 			t.Errorf("partner A opens partner B: %d", res.status)
 		}
 		for _, path := range []string{"/comp", "/comp/plan", "/comp/whatif", "/comp/reconciliation", "/comp/profit", "/comp/periods"} {
-			if res := e.page(a, path); res.status != 404 {
+			if res := e.get(a, path); res.status != 404 {
 				t.Errorf("partner user on %s: %d, want 404", path, res.status)
 			}
 		}
-		if res := e.page(ae, q1); res.status != 404 {
+		if res := e.get(ae, q1); res.status != 404 {
 			t.Errorf("AE on the partner page: %d", res.status)
 		}
-		res = e.page(revops, q1+"&partner="+itoa(e.ids.partnerB))
+		res = e.get(revops, q1+"&partner="+itoa(e.ids.partnerB))
 		if body := string(res.body); res.status != 200 || !strings.Contains(body, "O-B") || !strings.Contains(body, `id="partner-picker"`) {
 			t.Errorf("revops on partner B: %d", res.status)
 		}
@@ -183,19 +175,19 @@ func TestCompPartnerPageOpensOnAPartnerWithDeals(t *testing.T) {
 			Standing: tandem.StandingGood, Countries: []string{"US"}}
 		must(t, e.store.CreatePartner(context.Background(), tandem.SystemActor, idle))
 		revops, _ := e.signIn("revops@vendor.test")
-		res := e.page(revops, "/comp/partner?period=2026-Q1")
+		res := e.get(revops, "/comp/partner?period=2026-Q1")
 		body := string(res.body)
 		if res.status != 200 || strings.Contains(body, "No lines.") || !strings.Contains(body, `id="deals"`) {
 			t.Errorf("the partner page opens on a partner without deals: %d", res.status)
 		}
 		// Every download link on the idle partner's page answers 200 with an empty statement.
-		res = e.page(revops, "/comp/partner?period=2026-Q1&partner="+itoa(idle.ID))
+		res = e.get(revops, "/comp/partner?period=2026-Q1&partner="+itoa(idle.ID))
 		links := regexp.MustCompile(`href="(/api/v1/comp/[^"]+/export\?format=(csv|pdf))"`).FindAllStringSubmatch(string(res.body), -1)
 		if len(links) != 2 {
 			t.Fatalf("%d download links on the idle partner's page, want 2", len(links))
 		}
 		for _, l := range links {
-			dl := e.page(revops, strings.ReplaceAll(l[1], "&amp;", "&"))
+			dl := e.get(revops, strings.ReplaceAll(l[1], "&amp;", "&"))
 			if dl.status != 200 {
 				t.Errorf("%s: %d %s", l[1], dl.status, dl.body)
 			}
@@ -235,32 +227,32 @@ func TestCompRevOpsPages(t *testing.T) {
 		}
 		for _, p := range pages {
 			for name, c := range map[string]*http.Client{"revops": revops, "cro": cro} {
-				if res := e.page(c, p.path); res.status != 200 || !strings.Contains(string(res.body), p.sees) {
+				if res := e.get(c, p.path); res.status != 200 || !strings.Contains(string(res.body), p.sees) {
 					t.Errorf("%s %s: %d, lacks %q", name, p.path, res.status, p.sees)
 				}
 			}
 			for name, c := range map[string]*http.Client{"ae": ae, "partner manager": pm} {
-				if res := e.page(c, p.path); res.status != 404 {
+				if res := e.get(c, p.path); res.status != 404 {
 					t.Errorf("%s %s: %d, want 404", name, p.path, res.status)
 				}
 			}
 		}
 		// Only revops may edit: the CRO sees no draft form and no close button.
-		if body := string(e.page(cro, "/comp/plan").body); strings.Contains(body, `id="plan-form"`) {
+		if body := string(e.get(cro, "/comp/plan").body); strings.Contains(body, `id="plan-form"`) {
 			t.Error("the CRO gets the draft form")
 		}
-		if body := string(e.page(revops, "/comp/periods").body); !strings.Contains(body, `href="/comp/periods/2026-Q1/close"`) {
+		if body := string(e.get(revops, "/comp/periods").body); !strings.Contains(body, `href="/comp/periods/2026-Q1/close"`) {
 			t.Error("revops cannot close 2026-Q1, the first ended period")
 		}
 
 		// A rollup row leads to its deals, and only those.
-		body := string(e.page(revops, "/comp/profit?period=2026-Q1&by=rep").body)
+		body := string(e.get(revops, "/comp/profit?period=2026-Q1&by=rep").body)
 		m := regexp.MustCompile(`href="(/comp/profit\?[^"]*key=` + itoa(ids.zoe) + `[^"]*)"`).FindStringSubmatch(body)
 		if m == nil {
 			t.Fatalf("no link to Zoe's deals in\n%s", body)
 		}
 		link := strings.ReplaceAll(m[1], "&amp;", "&")
-		body = string(e.page(revops, link).body)
+		body = string(e.get(revops, link).body)
 		if !strings.Contains(body, "O-B") || strings.Contains(body, ">O-A<") || strings.Contains(body, ">O-D<") ||
 			!strings.Contains(body, "Deals of rep <strong>Zoe Second</strong>") {
 			t.Errorf("%s lists other reps' deals", link)
@@ -277,7 +269,7 @@ func TestCompRevOpsPages(t *testing.T) {
 		must(t, err)
 		acct.TerritoryID = west.ID
 		must(t, e.store.UpdateAccount(ctx, sys, acct))
-		res := e.page(revops, "/comp/profit?period=2026-Q1&by=deal&group=territory&key="+itoa(west.ID))
+		res := e.get(revops, "/comp/profit?period=2026-Q1&by=deal&group=territory&key="+itoa(west.ID))
 		if body := string(res.body); res.status != 200 || !strings.Contains(body, "Deals of territory <strong>West Coast</strong>") ||
 			!strings.Contains(body, "O-B") || strings.Contains(body, ">O-A<") {
 			t.Errorf("territory deals: %d\n%s", res.status, body)
@@ -425,23 +417,23 @@ func TestCompForms(t *testing.T) {
 			t.Errorf("good payouts: %d\n%s", res.status, body)
 		}
 		// The AE sees the payout next to the statement; partner A its own.
-		if body := string(e.page(ae, "/comp?period=2026-Q1").body); !strings.Contains(body, `id="payout-status">matched`) {
+		if body := string(e.get(ae, "/comp?period=2026-Q1").body); !strings.Contains(body, `id="payout-status">matched`) {
 			t.Error("the AE page does not show the matched payout")
 		}
 		pa, _ := e.signIn("user@alpha.test")
-		if body := string(e.page(pa, "/comp/partner?period=2026-Q1").body); !strings.Contains(body, `id="payout-status">underpaid`) {
+		if body := string(e.get(pa, "/comp/partner?period=2026-Q1").body); !strings.Contains(body, `id="payout-status">underpaid`) {
 			t.Error("the partner page does not show the underpayment")
 		}
 
 		// Close: the confirmation page, then the post; the period is frozen; closing again is refused.
-		if body := string(e.page(revops, "/comp/periods/2026-Q1/close").body); !strings.Contains(body, `id="confirm-close"`) {
+		if body := string(e.get(revops, "/comp/periods/2026-Q1/close").body); !strings.Contains(body, `id="confirm-close"`) {
 			t.Error("no confirmation before closing")
 		}
 		res = post(revops, "/comp/periods/2026-Q1/close", url.Values{"csrf_token": {csrf}}, false)
 		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/comp/periods?closed=2026-Q1" || periodStatus() != "closed" {
 			t.Fatalf("close: %d %q", res.status, res.header.Get("Location"))
 		}
-		body = string(e.page(revops, "/comp/periods?closed=2026-Q1").body)
+		body = string(e.get(revops, "/comp/periods?closed=2026-Q1").body)
 		if !strings.Contains(body, `data-period="2026-Q1" data-status="closed"`) || !strings.Contains(body, "closed · frozen") ||
 			strings.Contains(body, `href="/comp/periods/2026-Q1/close"`) {
 			t.Errorf("periods after the close:\n%s", body)
@@ -450,7 +442,7 @@ func TestCompForms(t *testing.T) {
 		if res.status != 409 || !strings.Contains(string(res.body), "closed already") {
 			t.Errorf("close again: %d", res.status)
 		}
-		if body := string(e.page(ae, "/comp?period=2026-Q1").body); !strings.Contains(body, `id="period-frozen"`) {
+		if body := string(e.get(ae, "/comp?period=2026-Q1").body); !strings.Contains(body, `id="period-frozen"`) {
 			t.Error("the AE page does not mark the closed period frozen")
 		}
 	})

@@ -79,16 +79,24 @@ func withQuery(base string, q url.Values, change func(url.Values)) string {
 
 // userNames maps the users actor may see to their names.
 func (s *Server) userNames(r *http.Request, actor tandem.Actor) (map[int64]string, error) {
+	return namesByID(func(limit, offset int) ([]tandem.User, int, error) {
+		return s.store.ListUsers(r.Context(), actor, sqlstore.UserFilter{Limit: limit, Offset: offset})
+	}, func(u tandem.User) (int64, string) { return u.ID, u.Name })
+}
+
+// namesByID reads a whole list, a store page at a time, into a map of each record's id to its name.
+func namesByID[T any](list func(limit, offset int) ([]T, int, error), idName func(T) (int64, string)) (map[int64]string, error) {
 	names := map[int64]string{}
 	for offset := 0; ; offset += sqlstore.MaxLimit {
-		us, total, err := s.store.ListUsers(r.Context(), actor, sqlstore.UserFilter{Limit: sqlstore.MaxLimit, Offset: offset})
+		page, total, err := list(sqlstore.MaxLimit, offset)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range us {
-			names[u.ID] = u.Name
+		for _, x := range page {
+			id, name := idName(x)
+			names[id] = name
 		}
-		if offset+len(us) >= total || len(us) == 0 {
+		if offset+len(page) >= total || len(page) == 0 {
 			return names, nil
 		}
 	}

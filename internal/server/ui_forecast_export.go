@@ -1,14 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/go-pdf/fpdf"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/csvio"
@@ -25,40 +22,17 @@ func (s *Server) forecastPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := writeForecastPDF(&buf, d); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="forecast-%s-%s.pdf"`, d.Quarter, d.AsOf))
-	_, err = w.Write(buf.Bytes())
-	return err
+	return sendPDF(w, fmt.Sprintf("forecast-%s-%s.pdf", d.Quarter, d.AsOf), func(out io.Writer) error { return writeForecastPDF(out, d) })
 }
 
 // writeForecastPDF lays the forecast out on A4 landscape pages. Content is not compressed (tests read
 // it) and the creation date is the as-of day, so the same forecast always gives the same bytes.
 func writeForecastPDF(w io.Writer, d *forecastPageData) error {
-	pdf := fpdf.New("L", "mm", "A4", "")
-	pdf.SetCompression(false)
 	day, err := forecast.ParseDay(d.AsOf)
 	if err != nil {
 		return fmt.Errorf("forecast pdf: %w", err)
 	}
-	pdf.SetCreationDate(day.Time())
-	pdf.SetModificationDate(day.Time())
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	title := fmt.Sprintf("Forecast %s as of %s", d.Quarter, d.AsOf)
-	pdf.SetTitle(title, true)
-	pdf.SetAutoPageBreak(true, 15)
-	pdf.AliasNbPages("")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-12)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s - page %d of {nb}", title, pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 14)
-	pdf.CellFormat(0, 8, tr(title), "", 1, "L", false, 0, "")
+	pdf, tr := newReportPDF(fmt.Sprintf("Forecast %s as of %s", d.Quarter, d.AsOf), day.Time())
 	pdf.SetFont("Helvetica", "", 9)
 	pdf.CellFormat(0, 5, tr(fmt.Sprintf("Amounts in %s. Commit, best case and pipeline are cumulative; bands are P10-P90 of simulated quarters, seed %d.",
 		d.Currency, d.Seed)), "", 1, "L", false, 0, "")

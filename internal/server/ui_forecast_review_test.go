@@ -48,7 +48,7 @@ func TestForecastReviewRoutesByRole(t *testing.T) {
 			"pm@vendor.test": 200, "user@alpha.test": 404, "user@beta.test": 404} {
 			c, csrf := e.signIn(email)
 			for _, path := range routes {
-				if res := e.getPage(c, path); res.status != want {
+				if res := e.get(c, path); res.status != want {
 					t.Errorf("%s GET %s: status %d, want %d", email, path, res.status, want)
 				}
 			}
@@ -60,38 +60,38 @@ func TestForecastReviewRoutesByRole(t *testing.T) {
 		}
 
 		c, _ := e.signIn("cro@vendor.test")
-		page := string(e.getPage(c, "/forecast"+reviewQuery).body)
+		page := string(e.get(c, "/forecast"+reviewQuery).body)
 		for _, want := range []string{`data-deal="O-D"`, "commit, but the model gives 12%", `id="rollup-tier"`, ">gold<", ">silver<", ">direct<",
 			`id="rollup-region"`, `id="accuracy-rep"`, `id="accuracy-statistical"`, "$1,200,000.00", `id="submit-form"`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the CRO's forecast page lacks %s", want)
 			}
 		}
-		call := string(e.getPage(c, "/forecast/call"+reviewQuery).body)
+		call := string(e.get(c, "/forecast/call"+reviewQuery).body)
 		for _, want := range []string{`id="call-view"`, `id="call-forecast"`, `id="risk-deals"`, `id="moved-deals"`, `id="submissions"`, `id="print-call"`} {
 			if !strings.Contains(call, want) {
 				t.Errorf("the call view lacks %s", want)
 			}
 		}
-		pdf := e.getPage(c, "/forecast.pdf"+reviewQuery)
+		pdf := e.get(c, "/forecast.pdf"+reviewQuery)
 		if !bytes.HasPrefix(pdf.body, []byte("%PDF")) || !bytes.Contains(pdf.body, []byte("Forecast 2026Q2 as of 2026-05-01")) ||
 			!bytes.Contains(pdf.body, []byte("O-D")) {
 			t.Errorf("the PDF: %d bytes, %.60q", len(pdf.body), pdf.body)
 		}
-		if md := string(e.getPage(c, "/forecast/backtest.md").body); !strings.HasPrefix(md, "# Forecast backtest") {
+		if md := string(e.get(c, "/forecast/backtest.md").body); !strings.HasPrefix(md, "# Forecast backtest") {
 			t.Errorf("backtest markdown %q", md)
 		}
 
 		// The AE's team: none of the deals has an owner yet, so no deal at risk is theirs.
 		ae, _ := e.signIn("ae@vendor.test")
-		if body := string(e.getPage(ae, "/forecast"+reviewQuery).body); strings.Contains(body, `data-deal="O-D"`) {
+		if body := string(e.get(ae, "/forecast"+reviewQuery).body); strings.Contains(body, `data-deal="O-D"`) {
 			t.Error("the AE sees a deal at risk outside their team")
 		}
 		o, err := e.store.GetOpportunity(t.Context(), tandem.SystemActor, e.ids.oppDirect)
 		must(t, err)
 		o.OwnerID = aeID
 		must(t, e.store.UpdateOpportunity(t.Context(), tandem.SystemActor, o))
-		if body := string(e.getPage(ae, "/forecast"+reviewQuery).body); !strings.Contains(body, `data-deal="O-D"`) {
+		if body := string(e.get(ae, "/forecast"+reviewQuery).body); !strings.Contains(body, `data-deal="O-D"`) {
 			t.Error("the AE does not see their own deal at risk (or the cached forecast missed the owner change)")
 		}
 	})
@@ -151,7 +151,7 @@ func TestForecastSubmitForm(t *testing.T) {
 		if len(subs) != 1 || subs[0].RollUp != tandem.Major(1_200_000) || subs[0].Amount != tandem.Major(950_000) {
 			t.Errorf("stored %+v; want the commit roll-up 1,200,000 less 250,000", subs)
 		}
-		page := string(e.getPage(c, "/forecast"+reviewQuery).body)
+		page := string(e.get(c, "/forecast"+reviewQuery).body)
 		for _, want := range []string{"Direct Dynamics slips", "-$250,000.00", "$950,000.00", "Carla CRO"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the submissions list lacks %s", want)

@@ -2,19 +2,11 @@ package server
 
 import (
 	"encoding/csv"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
-
-func (e *testEnv) getPage(c *http.Client, path string) response {
-	e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.http.URL+path, nil)
-	must(e.t, err)
-	return e.send(c, req)
-}
 
 // The forecast page and its CSV are the vendor's: staff get them, partner users 404; the CSV holds
 // the table's five lines with the roll-up and the band.
@@ -24,10 +16,10 @@ func TestForecastPageByRole(t *testing.T) {
 		for email, want := range map[string]int{"cro@vendor.test": 200, "ae@vendor.test": 200, "revops@vendor.test": 200,
 			"pm@vendor.test": 200, "user@alpha.test": 404} {
 			c, _ := e.signIn(email)
-			if res := e.getPage(c, "/forecast?as_of=2026-05-01"); res.status != want {
+			if res := e.get(c, "/forecast?as_of=2026-05-01"); res.status != want {
 				t.Errorf("%s: page status %d, want %d", email, res.status, want)
 			}
-			res := e.getPage(c, "/forecast.csv?as_of=2026-05-01")
+			res := e.get(c, "/forecast.csv?as_of=2026-05-01")
 			if res.status != want {
 				t.Errorf("%s: CSV status %d, want %d", email, res.status, want)
 				continue
@@ -42,13 +34,13 @@ func TestForecastPageByRole(t *testing.T) {
 			}
 		}
 		c, _ := e.signIn("cro@vendor.test")
-		res := e.getPage(c, "/forecast?as_of=2026-05-01&category=total&number=pipeline")
+		res := e.get(c, "/forecast?as_of=2026-05-01&category=total&number=pipeline")
 		for _, want := range []string{"O-A", "O-B", "O-D", `id="forecast-deals"`} {
 			if !strings.Contains(string(res.body), want) {
 				t.Errorf("the drill-down lacks %s", want)
 			}
 		}
-		if res := e.getPage(c, "/forecast?as_of=2026-05-01&category=total&number=everything"); res.status != 422 {
+		if res := e.get(c, "/forecast?as_of=2026-05-01&category=total&number=everything"); res.status != 422 {
 			t.Errorf("a bad number: status %d", res.status)
 		}
 	})

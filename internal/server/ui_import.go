@@ -3,13 +3,11 @@ package server
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
-	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -59,7 +57,7 @@ func (s *Server) renderImportPage(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	s.render(w, r, status, "import", view{Title: "Import", Nav: "import", Flash: flash,
-		Data: importData{Kinds: importer.Kinds, Mappings: importMappings(), Form: form, Jobs: jobs}})
+		Data: importData{Kinds: importKinds(), Mappings: importMappings(), Form: form, Jobs: jobs}})
 	return nil
 }
 
@@ -76,7 +74,7 @@ func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) error {
 	form.SkipInvalid = r.PostFormValue("skip_invalid") == "true"
 	req := importRequest{kind: form.Kind, skipInvalid: form.SkipInvalid, dryRun: r.PostFormValue("mode") == "dry_run"}
 	if !isImportKind(form.Kind) {
-		form.Errors.add("kind", fmt.Sprintf("choose what the file holds: one of %s", strings.Join(importer.Kinds, ", ")))
+		form.Errors.add("kind", fmt.Sprintf("choose what the file holds: one of %s", strings.Join(importKinds(), ", ")))
 	}
 	switch name, isMap := strings.CutPrefix(form.Mapping, "map:"); {
 	case isMap:
@@ -90,21 +88,12 @@ func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) error {
 	default:
 		form.Errors.add("mapping", fmt.Sprintf("%q is not a layout or built-in mapping", form.Mapping))
 	}
-	if mf, header, err := r.FormFile("mapping_file"); err == nil {
-		src, err := io.ReadAll(io.LimitReader(mf, maxMappingUpload+1))
+	if mf, header, err := r.FormFile("mapping_file"); err == nil && header.Size > 0 {
+		// An uploaded mapping file wins over the choice above.
+		m, err := uploadedMapping(header.Filename, mf)
 		mf.Close()
-		switch {
-		case err != nil:
-			form.Errors.add("mapping_file", "could not be read: "+err.Error())
-		case len(src) > maxMappingUpload:
-			form.Errors.add("mapping_file", fmt.Sprintf("is larger than %d bytes", maxMappingUpload))
-		case len(src) > 0: // an uploaded mapping file wins over the choice above
-			m, err := importer.ParseMapping(header.Filename, src)
-			if err != nil {
-				form.Errors.add("mapping_file", tandem.ErrorMessage(err))
-			}
-			req.mapping, req.format = m, ""
-		}
+		form.Errors.addErr(nil, err)
+		req.mapping, req.format = m, ""
 	}
 	file, header, err := r.FormFile("file")
 	if err != nil {
@@ -119,7 +108,7 @@ func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) error {
 	job, err := s.startImport(r.Context(), actorFrom(r.Context()), req)
 	if err != nil {
 		status, msg := s.uiError(r.Context(), err)
-		if len(form.Errors.addErr(nil, err)) == 0 {
+		if len(form.Errors.addErr(map[string]string{"format": "mapping"}, err)) == 0 {
 			msg = "please correct the fields marked below."
 		}
 		return s.renderImportPage(w, r, status, form, "Not imported: "+msg)

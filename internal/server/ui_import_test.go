@@ -16,22 +16,31 @@ import (
 // importUpload posts the import form with fields and files (field name → file name and content).
 func (e *testEnv) importUpload(c *http.Client, csrf string, fields map[string]string, files map[string][2]string) response {
 	e.t.Helper()
+	body, contentType := multipartForm(e.t, map[string]string{csrfField: csrf}, fields, files)
+	req, err := http.NewRequest(http.MethodPost, e.http.URL+"/import", body)
+	must(e.t, err)
+	req.Header.Set("Content-Type", contentType)
+	return e.send(c, req)
+}
+
+// multipartForm encodes the fields of first (such as the CSRF token), then those of fields, and files
+// (field name → file name and content) as a multipart body, and returns it with its content type.
+func multipartForm(t testing.TB, first, fields map[string]string, files map[string][2]string) (*bytes.Buffer, string) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	must(e.t, mw.WriteField(csrfField, csrf))
-	for k, v := range fields {
-		must(e.t, mw.WriteField(k, v))
+	for _, m := range []map[string]string{first, fields} {
+		for k, v := range m {
+			must(t, mw.WriteField(k, v))
+		}
 	}
 	for field, f := range files {
 		fw, err := mw.CreateFormFile(field, f[0])
-		must(e.t, err)
+		must(t, err)
 		_, _ = fw.Write([]byte(f[1]))
 	}
-	must(e.t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+"/import", &body)
-	must(e.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return e.send(c, req)
+	must(t, mw.Close())
+	return &body, mw.FormDataContentType()
 }
 
 // finishedJob follows an upload's redirect to its job, waits for the job and returns its page.
@@ -128,6 +137,69 @@ func TestImportFormShowsEveryError(t *testing.T) {
 		}
 		for _, field := range []string{"mapping", "mapping_file", "file"} {
 			wantFieldError(t, res, field)
+		}
+	})
+}
+
+// TestWebImportOpportunityHistory (issue 9): the import page offers opportunity_history with its
+// mappings; a dry run counts the changes and stores nothing, the import stores them, a bad file lists
+// its problems and says the import is all or nothing; skipping bad rows and a layout of records are
+// refused next to their fields; partner users and AEs cannot import history.
+func TestWebImportOpportunityHistory(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *testEnv) {
+		revops, csrf := e.signIn("revops@vendor.test")
+		wantPage(t, e.get(revops, "/import"), http.StatusOK, `<option value="opportunity_history"`, `value="map:salesforce-field-history"`,
+			`value="map:hubspot-property-history"`)
+		history := map[string][2]string{"file": {"field-history.csv", "OpportunityId,CreatedDate,Field,OldValue,NewValue\n" +
+			"O-A,2026-02-02T09:00:00.000+0000,StageName,Qualification,Proposal/Price Quote\n" +
+			"O-A,2026-02-02T09:00:00.000+0000,Description,,a note\n" +
+			"O-A,2026-03-02T09:00:00.000+0000,Amount,80000,95000\n"}}
+		form := map[string]string{"kind": "opportunity_history", "mapping": "map:salesforce-field-history", "mode": "dry_run"}
+		imported := func() []string { return e.importedHistory(e.ids.oppA) }
+
+		_, res := e.finishedJob(revops, e.importUpload(revops, csrf, form, history))
+		wantPage(t, res, http.StatusOK, "Dry run", `data-status="succeeded"`, "nothing was written", "Changes stored",
+			`data-count="created">2<`, `data-count="unchanged">0<`, "mapping salesforce-field-history")
+		if got := imported(); len(got) != 0 {
+			t.Fatalf("the dry run stored %q", got)
+		}
+		form["mode"] = "import"
+		_, res = e.finishedJob(revops, e.importUpload(revops, csrf, form, history))
+		wantPage(t, res, http.StatusOK, `data-status="succeeded"`, `data-count="created">2<`)
+		if got := imported(); len(got) != 2 || !strings.Contains(got[0], `acv "8000000"→"9500000"`) {
+			t.Fatalf("stored %q", got)
+		}
+
+		bad := map[string][2]string{"file": {"bad.csv", "OpportunityId,CreatedDate,Field,OldValue,NewValue\nO-A,yesterday,Amount,1,2\n"}}
+		_, res = e.finishedJob(revops, e.importUpload(revops, csrf, map[string]string{"kind": "opportunity_history", "mapping": "auto"}, bad))
+		wantPage(t, res, http.StatusOK, `data-status="failed"`, `data-line="2" data-column="CreatedDate"`, "not a date", "all or nothing")
+
+		res = e.importUpload(revops, csrf, map[string]string{"kind": "opportunity_history", "mapping": "salesforce", "skip_invalid": "true"}, history)
+		if res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("skip_invalid with history: %d", res.status)
+		}
+		wantPage(t, res, http.StatusUnprocessableEntity, "all or nothing")
+		res = e.importUpload(revops, csrf, map[string]string{"kind": "opportunity_history", "mapping": "salesforce"}, history)
+		if msg := wantFieldError(t, res, "mapping"); !strings.Contains(msg, "layout of records") {
+			t.Errorf("a layout of records for history: %q", msg)
+		}
+		if got := imported(); len(got) != 2 {
+			t.Fatalf("refused uploads changed the history: %q", got)
+		}
+
+		for _, who := range []string{"ae@vendor.test", "user@alpha.test"} {
+			c, token := e.signIn(who)
+			if res := e.get(c, "/import"); res.status != http.StatusForbidden && res.status != http.StatusNotFound {
+				t.Errorf("%s opens the import page: %d", who, res.status)
+			}
+			form["mode"] = "dry_run"
+			if res := e.importUpload(c, token, form, history); res.status != http.StatusForbidden && res.status != http.StatusNotFound {
+				t.Errorf("%s uploads a history: %d", who, res.status)
+			}
+		}
+		if got := imported(); len(got) != 2 {
+			t.Fatalf("refused roles changed the history: %q", got)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -181,7 +182,7 @@ func (s *Server) resolveMatch(r *http.Request, actor tandem.Actor, id int64, car
 	rules, err := s.ConflictRules(ctx)
 	if err == nil {
 		var opened []tandem.Conflict
-		if opened, err = s.store.DetectRegistrationConflicts(ctx, actor, rules, m.RegistrationID); err == nil {
+		if opened, err = conflicts.DetectRegistration(ctx, s.store, actor, rules, m.RegistrationID); err == nil {
 			for _, c := range opened {
 				card.Opened = append(card.Opened, openedConflict{ID: c.ID, Cause: human(string(c.Cause))})
 			}

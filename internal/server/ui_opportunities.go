@@ -218,19 +218,9 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 
 // partnerNames maps the partners the actor may see to their names (a partner user sees its own).
 func (s *Server) partnerNames(r *http.Request, actor tandem.Actor) (map[int64]string, error) {
-	names := map[int64]string{}
-	for offset := 0; ; offset += sqlstore.MaxLimit {
-		ps, total, err := s.store.ListPartners(r.Context(), actor, sqlstore.PartnerFilter{Limit: sqlstore.MaxLimit, Offset: offset})
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			names[p.ID] = p.Name
-		}
-		if offset+len(ps) >= total || len(ps) == 0 {
-			return names, nil
-		}
-	}
+	return namesByID(func(limit, offset int) ([]tandem.Partner, int, error) {
+		return s.store.ListPartners(r.Context(), actor, sqlstore.PartnerFilter{Limit: limit, Offset: offset})
+	}, func(p tandem.Partner) (int64, string) { return p.ID, p.Name })
 }
 
 type opportunityData struct {

@@ -236,45 +236,13 @@ func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, s
 	if !slices.Contains([]string{"account_name", "estimated_acv", "status", "submitted_at", "expires_at"}, strings.TrimPrefix(f.Sort, "-")) {
 		f.Sort = "-submitted_at"
 	}
-	var err error
-	if f.SubmittedFrom, err = dayParam(q, "submitted_from"); err != nil {
-		return err
-	}
-	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
-		return err
-	}
-	if f.ExpiresFrom, err = dayParam(q, "expires_from"); err != nil {
-		return err
-	}
-	if f.ExpiresTo, err = dayParam(q, "expires_to"); err != nil {
-		return err
-	}
-	// The store scopes a partner user to its own partner whatever partner_id asks for.
-	if v := q.Get("partner_id"); v != "" {
-		if f.PartnerID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return tandem.FieldError("partner_id", "%q is not a partner id", v)
-		}
-	}
-	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.Registration, int, error) {
-		f.Limit, f.Offset = limit, offset
-		return s.store.ListRegistrations(ctx, actor, f)
-	})
+	page, err := s.readRegistrationPage(r, lp, &f)
 	if err != nil {
 		return err
 	}
-	names, err := s.partnerNames(r, actor)
-	if err != nil {
-		return err
-	}
+	items, total, names := page.items, page.total, page.names
 	if lp.CSV {
-		rows := make([][]string, 0, len(items))
-		for _, reg := range items {
-			rows = append(rows, []string{strconv.FormatInt(reg.ID, 10), reg.ExternalID, reg.AccountName, names[reg.PartnerID], reg.Country,
-				string(reg.ProductType), reg.EstimatedACV.String(), reg.Currency, string(reg.Status),
-				dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)})
-		}
-		return writeListCSV(w, "my-registrations", s.now(), []string{"id", "external_id", "account_name", "partner", "country",
-			"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, rows, total)
+		return page.writeCSV(w, s, "my-registrations")
 	}
 	cols := myRegistrationColumns
 	if actor.IsPartner() {

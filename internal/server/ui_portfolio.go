@@ -1,10 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -74,14 +74,12 @@ func (s *Server) portfolioPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := writePortfolioPDF(&buf, v); err != nil {
-		return fmt.Errorf("portfolio PDF: %w", err)
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="portfolio-%s-%s.pdf"`, v.From, v.To))
-	_, err = w.Write(buf.Bytes())
-	return err
+	return sendPDF(w, fmt.Sprintf("portfolio-%s-%s.pdf", v.From, v.To), func(out io.Writer) error {
+		if err := writePortfolioPDF(out, v); err != nil {
+			return fmt.Errorf("portfolio PDF: %w", err)
+		}
+		return nil
+	})
 }
 
 // portfolioData is what the portfolio page and its PDF show, for the request's window and filters.

@@ -23,16 +23,7 @@ func TestSpendAndCurriculaPages(t *testing.T) {
 			{Month: "2026-03", Motion: "direct", Kind: "event", Amount: tandem.Major(500), Currency: "USD", Source: "t", PartnerID: e.ids.partnerA, Note: "Alpha booth"},
 		})
 		must(t, err)
-		get := func(email, path string) response {
-			c, _ := e.signIn(email)
-			req, _ := http.NewRequest("GET", e.http.URL+path, nil)
-			return e.send(c, req)
-		}
-		cases := []struct {
-			email, path string
-			want        int
-			has, hasNot []string
-		}{
+		cases := []pageCase{
 			{"cro@vendor.test", "/portfolio/spend", 200, []string{`id="spend-lines"`, "Bergmann", "Alpha booth", `data-sortable`, "$7,000.00"}, nil},
 			{"cro@vendor.test", "/portfolio/spend?motion=co_sell", 200, []string{`data-motion="co_sell"`}, []string{"Alpha booth", "Bergmann"}},
 			{"cro@vendor.test", "/portfolio/spend?month=2026-03&kind=event", 200, []string{"Alpha booth", `<span id="spend-count">1</span>`}, []string{"Bergmann"}},
@@ -50,23 +41,7 @@ func TestSpendAndCurriculaPages(t *testing.T) {
 			{"pm@vendor.test", "/certifications/curricula", 200, []string{"core-sales", `id="curriculum-add"`}, nil},
 			{"cro@vendor.test", "/certifications", 200, []string{`href="/certifications/curricula"`}, nil},
 		}
-		for _, c := range cases {
-			res := get(c.email, c.path)
-			if res.status != c.want {
-				t.Errorf("%s %s: %d, want %d", c.email, c.path, res.status, c.want)
-				continue
-			}
-			for _, s := range c.has {
-				if !strings.Contains(string(res.body), s) {
-					t.Errorf("%s %s lacks %q", c.email, c.path, s)
-				}
-			}
-			for _, s := range c.hasNot {
-				if strings.Contains(string(res.body), s) {
-					t.Errorf("%s %s shows %q", c.email, c.path, s)
-				}
-			}
-		}
+		e.checkPages(t, cases)
 		// Adding a curriculum: channel staff may; a partner user and an AE are refused; bad input names the field.
 		post := func(email string, form url.Values) response {
 			c, csrf := e.signIn(email)
@@ -104,11 +79,7 @@ func TestPortfolioPDF(t *testing.T) {
 		_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
 			{Month: "2026-02", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(7000), Currency: "USD", Source: "t"}})
 		must(t, err)
-		get := func(email string) response {
-			c, _ := e.signIn(email)
-			req, _ := http.NewRequest("GET", e.http.URL+"/portfolio/report.pdf?from=2026-01&to=2026-03", nil)
-			return e.send(c, req)
-		}
+		get := func(email string) response { return e.getAs(email, "/portfolio/report.pdf?from=2026-01&to=2026-03") }
 		res := get("cro@vendor.test")
 		if res.status != 200 || res.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(res.body), "%PDF-") {
 			t.Fatalf("CRO: %d %s %.40q", res.status, res.header.Get("Content-Type"), res.body)

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
-	"strings"
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -18,16 +16,7 @@ func TestPortfolioPages(t *testing.T) {
 		_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
 			{Month: "2026-02", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(7000), Currency: "USD", Source: "t"}})
 		must(t, err)
-		get := func(email, path string) response {
-			c, _ := e.signIn(email)
-			req, _ := http.NewRequest("GET", e.http.URL+path, nil)
-			return e.send(c, req)
-		}
-		cases := []struct {
-			email, path string
-			want        int
-			has, hasNot []string
-		}{
+		cases := []pageCase{
 			{"cro@vendor.test", "/portfolio?from=2026-01&to=2026-03", 200, []string{`id="spend-chart"`, `data-motion="co_sell"`, "Recommendation"}, nil},
 			{"cro@vendor.test", "/portfolio/returns.csv?from=2026-01&to=2026-03&by=month", 200, []string{"period,motion,segment,spend", "2026-02,co_sell,enterprise,7000.00"}, nil},
 			{"cro@vendor.test", "/portfolio?from=2026-01&to=2026-03&motion=resell", 200, []string{`data-motion="co_sell"`, "<td>resell</td>"}, []string{"<td>co sell</td>"}},
@@ -40,22 +29,6 @@ func TestPortfolioPages(t *testing.T) {
 			{"user@alpha.test", "/certifications", 200, []string{"Alpha Partners", "cert-coverage"}, []string{"Beta Systems", "user@beta.test"}},
 			{"cro@vendor.test", "/certifications", 200, []string{"Alpha Partners", "Beta Systems", "cert-gaps"}, nil},
 		}
-		for _, c := range cases {
-			res := get(c.email, c.path)
-			if res.status != c.want {
-				t.Errorf("%s %s: %d, want %d", c.email, c.path, res.status, c.want)
-				continue
-			}
-			for _, s := range c.has {
-				if !strings.Contains(string(res.body), s) {
-					t.Errorf("%s %s lacks %q", c.email, c.path, s)
-				}
-			}
-			for _, s := range c.hasNot {
-				if strings.Contains(string(res.body), s) {
-					t.Errorf("%s %s shows %q", c.email, c.path, s)
-				}
-			}
-		}
+		e.checkPages(t, cases)
 	})
 }

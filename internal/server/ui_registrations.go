@@ -38,38 +38,13 @@ func (s *Server) registrationsPage(w http.ResponseWriter, r *http.Request) error
 	if f.Status != "" && !f.Status.Valid() {
 		return tandem.Errorf(tandem.EINVALID, "status: %q is not a registration status", f.Status)
 	}
-	var err error
-	if f.SubmittedFrom, err = dayParam(q, "submitted_from"); err != nil {
-		return err
-	}
-	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
-		return err
-	}
-	if v := q.Get("partner_id"); v != "" {
-		if _, err := fmt.Sscan(v, &f.PartnerID); err != nil {
-			return tandem.Errorf(tandem.EINVALID, "partner_id: %q is not a partner id", v)
-		}
-	}
-	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.Registration, int, error) {
-		f.Limit, f.Offset = limit, offset
-		return s.store.ListRegistrations(ctx, actor, f)
-	})
+	page, err := s.readRegistrationPage(r, lp, &f)
 	if err != nil {
 		return err
 	}
-	names, err := s.partnerNames(r, actor)
-	if err != nil {
-		return err
-	}
+	items, total, names := page.items, page.total, page.names
 	if lp.CSV {
-		rows := make([][]string, 0, len(items))
-		for _, reg := range items {
-			rows = append(rows, []string{fmt.Sprint(reg.ID), reg.ExternalID, reg.AccountName, names[reg.PartnerID], reg.Country,
-				string(reg.ProductType), reg.EstimatedACV.String(), reg.Currency, string(reg.Status),
-				dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)})
-		}
-		return writeListCSV(w, "registrations", s.now(), []string{"id", "external_id", "account_name", "partner", "country",
-			"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, rows, total)
+		return page.writeCSV(w, s, "registrations")
 	}
 	d := registrationsData{Total: count(total), Status: string(f.Status), Query: f.Query, Partner: q.Get("partner_id"),
 		Sort: lp.Sort, Pager: lp.Pager(total, len(items))}

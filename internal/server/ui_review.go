@@ -11,7 +11,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 )
 
 // The quarterly conflict review: the conflicts opened in a quarter by cause, rule, segment, partner and
@@ -117,7 +117,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	rv, err := s.store.ConflictReview(ctx, actor, q.Start(), q.End())
+	rv, err := conflicts.Review(ctx, s.store, actor, q.Start(), q.End())
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 		return "/conflicts?" + u.Encode()
 	}
 	d.OpenedLink, d.ResolvedLink, d.OpenLink = link("", ""), link("status", "resolved"), link("status", "open")
-	lines := func(counts []sqlstore.ReviewCount, param string, label func(c sqlstore.ReviewCount) string) []reviewLine {
+	lines := func(counts []tandem.ReviewCount, param string, label func(c tandem.ReviewCount) string) []reviewLine {
 		var out []reviewLine
 		for _, c := range counts {
 			l := reviewLine{Key: c.Key, Label: label(c), Count: c.Count, Link: link(param, c.Key)}
@@ -151,11 +151,11 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return out
 	}
-	plain := func(c sqlstore.ReviewCount) string { return human(c.Key) }
-	named := func(c sqlstore.ReviewCount) string { return cmpOr(c.Name, "#"+c.Key) }
+	plain := func(c tandem.ReviewCount) string { return human(c.Key) }
+	named := func(c tandem.ReviewCount) string { return cmpOr(c.Name, "#"+c.Key) }
 	d.ByCause = lines(rv.ByCause, "cause", plain)
-	d.ByRule = lines(rv.ByRule, "rule", func(c sqlstore.ReviewCount) string { return c.Key })
-	d.BySegment = lines(rv.BySegment, "segment", func(c sqlstore.ReviewCount) string { return tandem.ACVBandLabel(c.Key) })
+	d.ByRule = lines(rv.ByRule, "rule", func(c tandem.ReviewCount) string { return c.Key })
+	d.BySegment = lines(rv.BySegment, "segment", func(c tandem.ReviewCount) string { return tandem.ACVBandLabel(c.Key) })
 	d.ByPartner = lines(rv.ByPartner, "partner_id", named)
 	d.ByAE = lines(rv.ByAE, "ae_id", named)
 	// The rules behind most conflicts (more than one each; "no rule" is not a rule to change).
@@ -223,7 +223,7 @@ func reviewCauseChart(causes []reviewLine) (string, error) {
 // reviewLevelChart draws the share of resolved conflicts settled at each level, in whole percent; the
 // level-1 bar turns amber when it misses the target. (The embedded ECharts build has no mark lines,
 // so the target itself is marked in the table and the caption.)
-func reviewLevelChart(lines []levelLine, shares []sqlstore.LevelShare) (string, error) {
+func reviewLevelChart(lines []levelLine, shares []tandem.LevelShare) (string, error) {
 	c := reviewChart{barChart: barChart{Series: []chartSeries{{Name: "% of resolved"}}}, Max: 100}
 	for i, l := range lines {
 		c.Labels = append(c.Labels, fmt.Sprintf("Level %d", l.Level))

@@ -26,7 +26,7 @@ func TestHomeTrends(t *testing.T) {
 		check := func(email string, wantDeals, wantRegs int64) {
 			t.Helper()
 			c := clients[email]
-			body := e.send(c, mustRequest(t, e.http.URL+"/")).body
+			body := e.get(c, "/").body
 			charts := chart.FindAllSubmatch(body, -1)
 			if len(charts) != 2 {
 				t.Fatalf("%s: %d trend charts on the home page", email, len(charts))
@@ -45,7 +45,7 @@ func TestHomeTrends(t *testing.T) {
 							continue
 						}
 						// The list behind the bar holds as many records.
-						list := string(e.send(c, mustRequest(t, e.http.URL+s.Links[j])).body)
+						list := string(e.get(c, s.Links[j]).body)
 						n := strings.Count(list, "<tr data-href=") + strings.Count(list, `<tr data-id=`)
 						if !strings.Contains(list, " of <strong>"+itoa(v)+"</strong>") && !strings.Contains(list, "("+itoa(v)+")") {
 							t.Errorf("%s: bar %s %s counts %d; its list %s says otherwise (%d rows): %.3000s", email, s.Name, spec.Labels[j], v, s.Links[j], n, list)
@@ -62,7 +62,7 @@ func TestHomeTrends(t *testing.T) {
 		check("user@alpha.test", 1, 1)
 		// A bad date in a list filter names the field.
 		c := clients["revops@vendor.test"]
-		if res := e.send(c, mustRequest(t, e.http.URL+"/opportunities?created_from=2026-13-01")); res.status != http.StatusUnprocessableEntity ||
+		if res := e.get(c, "/opportunities?created_from=2026-13-01"); res.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(res.body), "created_from") {
 			t.Errorf("bad created_from: %d", res.status)
 		}

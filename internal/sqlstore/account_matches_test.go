@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/registration"
 )
@@ -66,13 +67,10 @@ func accountMatchOf(t *testing.T, s *Store, regID int64) AccountMatch {
 
 func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedMatch(t, s)
-
+	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
 		// Without a matcher the short name is another customer: no overlap with the direct deal.
 		before := f.submit(t, s, f.actor2, "CISCO", "")
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), before.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), before.ID)
 		must(t, err)
 		if before.AccountID != 0 || len(opened) != 0 {
 			t.Fatalf("without a matcher: account %d, %d conflicts; want 0 and none", before.AccountID, len(opened))
@@ -90,7 +88,7 @@ func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 			m.Score < match.MatchThreshold || m.Reason == "" || len(m.Candidates) == 0 {
 			t.Errorf("account match %+v", m)
 		}
-		opened, err = s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r.ID)
+		opened, err = conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r.ID)
 		must(t, err)
 		// The direct deal is found through the resolved account; partner 2's unresolved "CISCO" through
 		// the name they share.
@@ -147,9 +145,7 @@ func TestSubmitResolvesAccountAndDetectsByIt(t *testing.T) {
 
 func TestAccountMatchReviewQueue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedMatch(t, s)
+	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
 		live := match.NewLive(s.AccountSource(), match.LiveConfig{})
 		defer live.Stop()
 		f.setMatcher(s, live)
@@ -190,7 +186,7 @@ func TestAccountMatchReviewQueue(t *testing.T) {
 		if got.AccountID != f.cisco.ID {
 			t.Errorf("registration account %d after review, want %d", got.AccountID, f.cisco.ID)
 		}
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r.ID)
 		must(t, err)
 		if len(opened) != 1 || opened[0].OpportunityID != f.direct.ID {
 			t.Errorf("after the review detection opened %+v, want the direct overlap", opened)
@@ -217,9 +213,7 @@ func TestAccountMatchReviewQueue(t *testing.T) {
 // keyed before detection reads them.
 func TestDetectionFindsRowsWithoutKeys(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedMatch(t, s)
+	forEachSeeded(t, seedMatch, func(t *testing.T, ctx context.Context, s *Store, f *matchFixture) {
 		r1 := f.submit(t, s, f.actor1, "Umbrella Corporation", "umbrella.example")
 		_, err := s.write.ExecContext(ctx, `UPDATE registrations SET name_key = NULL, domain_key = NULL`)
 		must(t, err)
@@ -232,7 +226,7 @@ func TestDetectionFindsRowsWithoutKeys(t *testing.T) {
 			t.Errorf("account name key %q after a rename, want NULL", *key)
 		}
 		r2 := f.submit(t, s, f.actor2, "UMBRELLA CORP.", "")
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r2.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r2.ID)
 		must(t, err)
 		causes := map[tandem.ConflictCause]int64{}
 		for _, c := range opened {

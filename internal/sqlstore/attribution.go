@@ -239,7 +239,7 @@ func (s *Store) DisputeAttribution(ctx context.Context, actor tandem.Actor, rule
 				return fmt.Errorf("dispute attribution: %w", err)
 			}
 		}
-		opened, err := s.openConflictTx(ctx, tx, now, actor, rules, &d, pairKey("attribution", o.ID, 0))
+		opened, err := s.openConflictTx(ctx, tx, now, actor, rules, &d, tandem.ConflictPairKey("attribution", o.ID, 0))
 		if err != nil {
 			return err
 		}

@@ -43,22 +43,12 @@ func (s *Store) ListTerritories(ctx context.Context, actor tandem.Actor, f Terri
 	if f.Query != "" {
 		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Territory
-	total, err := s.list(ctx, `SELECT id, name, countries, count(*) OVER () FROM territories`+w.sql()+` ORDER BY name, id`+pg, w,
-		func(scan func(...any) error) error {
+	return listRecords(ctx, s, "territories", "id, name, countries", "territories", w, " ORDER BY name, id", f.Limit, f.Offset,
+		func(scan func(...any) error) (tandem.Territory, error) {
 			var t tandem.Territory
 			err := scan(&t.ID, &t.Name, listCol{&t.Countries})
-			out = append(out, t)
-			return err
-		}, `SELECT count(*) FROM territories`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list territories: %w", err)
-	}
-	return out, total, nil
+			return t, err
+		})
 }
 
 func validateTerritory(t *tandem.Territory) error {
@@ -139,23 +129,12 @@ func (s *Store) ListProducts(ctx context.Context, actor tandem.Actor, f ProductF
 	if f.Type != "" {
 		w.add("type = ?", string(f.Type))
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Product
-	total, err := s.list(ctx, `SELECT id, external_id, name, type, cogs_basis_points, count(*) OVER () FROM products`+
-		w.sql()+` ORDER BY name, id`+pg, w,
-		func(scan func(...any) error) error {
+	return listRecords(ctx, s, "products", "id, external_id, name, type, cogs_basis_points", "products", w, " ORDER BY name, id",
+		f.Limit, f.Offset, func(scan func(...any) error) (tandem.Product, error) {
 			var p tandem.Product
 			err := scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
-			out = append(out, p)
-			return err
-		}, `SELECT count(*) FROM products`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list products: %w", err)
-	}
-	return out, total, nil
+			return p, err
+		})
 }
 
 // CreateProduct stores a new product; ECONFLICT when the external id is taken.

@@ -47,20 +47,8 @@ func periodClosed(ctx context.Context, q querier, id string) (bool, error) {
 
 // closedPeriods returns the closed periods, oldest first, without their frozen documents.
 func closedPeriods(ctx context.Context, q querier) ([]CompPeriod, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+compPeriodColumns+` FROM comp_periods WHERE status = 'closed' ORDER BY starts_at`)
-	if err != nil {
-		return nil, fmt.Errorf("closed periods: %w", err)
-	}
-	defer rows.Close()
-	var out []CompPeriod
-	for rows.Next() {
-		p, err := scanCompPeriod(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("closed periods: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "closed periods", `SELECT `+compPeriodColumns+` FROM comp_periods WHERE status = 'closed' ORDER BY starts_at`,
+		nil, scanCompPeriod)
 }
 
 // ClosedCompPeriods returns the closed periods, oldest first, without their frozen documents.
@@ -206,22 +194,9 @@ func (s *Store) FrozenCompStatement(ctx context.Context, id string, payee tandem
 // of deals won in p.
 func (s *Store) CompStatementAEs(ctx context.Context, p tandem.CompQuarter, ids []int64) ([]int64, error) {
 	cond, arg := s.inInts("id", 1, ids)
-	rows, err := s.read.QueryContext(ctx, `SELECT id FROM users WHERE `+cond+` AND (role = 'ae' OR id IN
+	return queryAll(ctx, s.read, "list statements", `SELECT id FROM users WHERE `+cond+` AND (role = 'ae' OR id IN
 		(SELECT owner_id FROM opportunities WHERE stage = 'closed_won' AND close_date >= $2 AND close_date < $3))
-		ORDER BY id`, arg, p.Start.UnixMicro(), p.End.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("list statements: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var uid int64
-		if err := rows.Scan(&uid); err != nil {
-			return nil, fmt.Errorf("list statements: %w", err)
-		}
-		out = append(out, uid)
-	}
-	return out, rows.Err()
+		ORDER BY id`, []any{arg, p.Start.UnixMicro(), p.End.UnixMicro()}, scanInt64)
 }
 
 // StoreClosedPeriod writes the close c of a period calculated by its caller (internal/compensation):

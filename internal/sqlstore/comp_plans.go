@@ -71,20 +71,8 @@ func (s *Store) ListCompPlanVersions(ctx context.Context, actor tandem.Actor) ([
 	if actor.IsPartner() {
 		q += ` WHERE status <> 'draft'`
 	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("list comp plan versions: %w", err)
-	}
-	defer rows.Close()
-	out := []CompPlanVersion{}
-	for rows.Next() {
-		p, err := scanCompPlan(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("list comp plan versions: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	out, err := queryAll(ctx, s.read, "list comp plan versions", q+` ORDER BY id DESC`, nil, scanCompPlan)
+	return orEmpty(out), err
 }
 
 // PublishCompPlanVersion publishes draft id and supersedes the version published before it, in one

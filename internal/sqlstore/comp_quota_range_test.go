@@ -11,9 +11,7 @@ import (
 // Finding 11.1: a quota of int64 max was accepted; quotas share the money range of every other amount.
 func TestCompQuotaOutsideTheMoneyRange(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		for _, amount := range []tandem.Money{math.MaxInt64, tandem.MaxAmount + 1, -1} {
 			err := s.UpsertCompQuotas(ctx, f.revops, []CompQuota{{UserID: f.ae.ID, Period: "2026-Q1", Amount: amount}})
 			wantCode(t, err, tandem.EINVALID)

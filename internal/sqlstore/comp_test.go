@@ -79,9 +79,7 @@ func statementOf(res *comp.Result, kind comp.PayeeKind, id int64) *comp.Statemen
 
 func TestCompInputAssemblesDeals(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		// A split decided on o2, and a cannibalisation flag on o3.
 		c := &tandem.Conflict{Cause: tandem.CauseDirectOverlap, OpportunityID: f.o2.ID, Level: tandem.LevelVPs}
 		must(t, s.CreateConflict(ctx, admin, c))
@@ -146,9 +144,7 @@ func TestCompInputAssemblesDeals(t *testing.T) {
 // product type registered; a registration linked to no deal does (the attribution fallback).
 func TestCompInputRegisteredOnlyByOwnOrUnlinkedRegistration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		deal := func(ext string, account int64) tandem.Opportunity {
 			o := tandem.Opportunity{ExternalID: ext, Name: ext, AccountID: account, OwnerID: f.ae.ID, PartnerID: f.p1.ID,
 				ProductType: tandem.ProductCore, ACV: tandem.Major(10000), Currency: "USD", Stage: tandem.StageClosedWon,
@@ -179,9 +175,7 @@ func TestCompInputRegisteredOnlyByOwnOrUnlinkedRegistration(t *testing.T) {
 
 func TestCompPlanVersions(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		src := string(comp.DefaultSource())
 		_, err := compensation.CreateCompPlanDraft(ctx, s, f.aeActor, src)
 		wantCode(t, err, tandem.EFORBIDDEN)
@@ -227,20 +221,13 @@ func TestCompPlanVersions(t *testing.T) {
 		if len(list) != 2 {
 			t.Errorf("partner lists %d versions, want the 2 published", len(list))
 		}
-		audit, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "comp.plan.publish"})
-		must(t, err)
-		if len(audit) != 2 {
-			t.Errorf("%d publish audit entries, want 2", len(audit))
-		}
+		wantAuditEntries(t, s, "comp.plan.publish", "publish", 2)
 	})
 }
 
 func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
-
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		live, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		aeLive := statementOf(live, comp.PayeeAE, f.ae.ID)
@@ -368,11 +355,7 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 		if statuses["2026-Q1"] != PeriodClosed || statuses["2026-Q2"] != PeriodClosed || statuses["2026-Q3"] != PeriodOpen {
 			t.Errorf("periods %v", statuses)
 		}
-		audit, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "comp.period.close"})
-		must(t, err)
-		if len(audit) != 2 {
-			t.Errorf("%d close audit entries, want 2", len(audit))
-		}
+		wantAuditEntries(t, s, "comp.period.close", "close", 2)
 	})
 }
 
@@ -381,9 +364,7 @@ func TestCompPeriodCloseFreezesAndAdjusts(t *testing.T) {
 // repeated inside the transaction refuse Q2, which would otherwise be frozen out of order.
 func TestCompPeriodCloseRechecksInTransaction(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		f.clock.t = time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
 		s.beforeCloseTx = func(id string) {
 			if id == "2026-Q2" {
@@ -433,9 +414,7 @@ func wantJSON(t *testing.T, got, want any) {
 
 func TestCompStatementVisibility(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		pm := tandem.User{ExternalID: "U-PM", Email: "pm@vendor.test", Name: "Pam", Role: tandem.RolePartnerManager}
 		must(t, s.CreateUser(ctx, admin, &pm, ""))
 		f.p2.ManagerID = pm.ID
@@ -535,9 +514,7 @@ func contains(list []int64, id int64) bool {
 
 func TestCompPayoutsReconcile(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		res, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		aeTotal := statementOf(res, comp.PayeeAE, f.ae.ID).Total
@@ -609,9 +586,7 @@ func TestCompPayoutsReconcile(t *testing.T) {
 // booked to one of them; the external id still names either.
 func TestCompPayoutsAmbiguousPartnerName(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		twin := tandem.Partner{ExternalID: "P3", Name: "contoso channel ", Tier: tandem.TierSilver, Type: tandem.PartnerReferral,
 			Standing: tandem.StandingGood}
 		must(t, s.CreatePartner(ctx, admin, &twin))
@@ -635,9 +610,7 @@ func TestCompPayoutsAmbiguousPartnerName(t *testing.T) {
 
 func TestAttributionRecomputeAndDispute(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		_, err := compensation.RecomputeAttribution(ctx, s, f.aeActor, nil, nil)
 		wantCode(t, err, tandem.EFORBIDDEN)
 		run, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
@@ -685,9 +658,7 @@ func TestAttributionRecomputeAndDispute(t *testing.T) {
 
 func TestCompWhatIfAndGrossProfit(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		draft := strings.Replace(string(comp.DefaultSource()), `base_rate: "8%"`, `base_rate: "10%"`, 1)
@@ -731,9 +702,7 @@ func TestCompWhatIfAndGrossProfit(t *testing.T) {
 // partner category for a deal without a partner is refused with nothing changed.
 func TestResolvedAttributionDisputeDecides(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		rules := conflictRules(t)
 		_, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
 		must(t, err)
@@ -819,9 +788,7 @@ func TestResolvedAttributionDisputeDecides(t *testing.T) {
 // the same period once closed (the frozen one), and of the open period the adjustments land in.
 func TestGrossProfitMatchesThePeriodResult(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		same := func(what, period string) {
 			t.Helper()
 			res, err := compensation.CalculatePeriod(ctx, s, f.revops, period)

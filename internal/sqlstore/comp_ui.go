@@ -88,19 +88,13 @@ func (s *Store) CompPayouts(ctx context.Context, actor tandem.Actor, id string, 
 	if !sc.Sees(kind, payeeID) {
 		return nil, tandem.NotFound("payouts of", fmt.Sprintf("%s %d in %s", kind, payeeID, p.ID))
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT amount, reference, import_id, line, imported_at FROM comp_payouts
-		WHERE period = $1 AND payee_kind = $2 AND payee_id = $3 ORDER BY id`, p.ID, string(kind), payeeID)
-	if err != nil {
-		return nil, fmt.Errorf("payouts of %s %d in %s: %w", kind, payeeID, p.ID, err)
-	}
-	defer rows.Close()
-	out := []CompPayout{}
-	for rows.Next() {
-		var c CompPayout
-		if err := rows.Scan(&c.Amount, &c.Reference, &c.ImportID, &c.Line, timeCol{&c.ImportedAt}); err != nil {
-			return nil, fmt.Errorf("payouts of %s %d in %s: %w", kind, payeeID, p.ID, err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	out, err := queryAll(ctx, s.read, fmt.Sprintf("payouts of %s %d in %s", kind, payeeID, p.ID),
+		`SELECT amount, reference, import_id, line, imported_at FROM comp_payouts
+		WHERE period = $1 AND payee_kind = $2 AND payee_id = $3 ORDER BY id`, []any{p.ID, string(kind), payeeID},
+		func(scan func(...any) error) (CompPayout, error) {
+			var c CompPayout
+			err := scan(&c.Amount, &c.Reference, &c.ImportID, &c.Line, timeCol{&c.ImportedAt})
+			return c, err
+		})
+	return orEmpty(out), err
 }

@@ -15,9 +15,7 @@ import (
 // open, and reads payouts only of those.
 func TestCompPayeesAndPayouts(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		cro := tandem.Actor{Email: "cro@vendor.test", Role: tandem.RoleCRO}
 		ids := func(a tandem.Actor, kind comp.PayeeKind) []int64 {
 			t.Helper()

@@ -46,21 +46,7 @@ func (s *Store) ListConflicts(ctx context.Context, actor tandem.Actor, f Conflic
 	if f.Level != 0 {
 		w.add("level = ?", int64(f.Level))
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []tandem.Conflict
-	total, err := s.list(ctx, `SELECT `+conflictColumns+`, count(*) OVER () FROM conflicts`+w.sql()+` ORDER BY opened_at, id`+pg, w,
-		func(scan func(...any) error) error {
-			c, err := scanConflict(scan)
-			out = append(out, c)
-			return err
-		}, `SELECT count(*) FROM conflicts`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list conflicts: %w", err)
-	}
-	return out, total, nil
+	return listRecords(ctx, s, "conflicts", conflictColumns, "conflicts", w, " ORDER BY opened_at, id", f.Limit, f.Offset, scanConflict)
 }
 
 // CreateConflict opens a conflict at level 1 (unless c.Level says otherwise), logs the opening in the

@@ -42,9 +42,7 @@ func TestOpenURLForms(t *testing.T) {
 
 func TestAccountCRUD(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		got, err := s.GetAccount(ctx, admin, f.a1.ID)
 		must(t, err)
 		if diff := cmp.Diff(&f.a1, got); diff != "" {
@@ -95,10 +93,7 @@ func TestAccountCRUD(t *testing.T) {
 
 func TestOtherEntitiesCRUD(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
-
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		p, err := s.GetPartner(ctx, admin, f.p1.ID)
 		must(t, err)
 		if diff := cmp.Diff(&f.p1, p); diff != "" {
@@ -182,9 +177,7 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 
 func TestListOpportunities(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		ids := func(os []tandem.Opportunity) []string {
 			var out []string
 			for _, o := range os {
@@ -267,9 +260,7 @@ func TestListOpportunities(t *testing.T) {
 
 func TestAuditWrittenWithChangeAndAppendOnly(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		o := f.o1
 		o.ACV = tandem.Major(150000)
 		o.DiscountBasisPoints = 1000
@@ -322,9 +313,7 @@ func TestAuditWrittenWithChangeAndAppendOnly(t *testing.T) {
 
 func TestPolicyPublishTransitions(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		_, err := s.ActivePolicyVersion(ctx)
 		wantCode(t, err, tandem.ENOTFOUND)
 		v1 := tandem.PolicyVersion{Name: "roe", Version: "1", Source: "rules: []"}
@@ -368,11 +357,7 @@ func TestPolicyPublishTransitions(t *testing.T) {
 		if active.ID != v2.ID {
 			t.Errorf("active = %d, want %d", active.ID, v2.ID)
 		}
-		entries, _, err := s.ListAudit(ctx, admin, AuditFilter{Action: "policy.publish"})
-		must(t, err)
-		if len(entries) != 2 {
-			t.Errorf("%d publish audit entries, want 2", len(entries))
-		}
+		wantAuditEntries(t, s, "policy.publish", "publish", 2)
 		wantCode(t, s.PublishPolicyVersion(ctx, admin, 99999), tandem.ENOTFOUND)
 	})
 }
@@ -453,9 +438,7 @@ func TestSessionsAndTokens(t *testing.T) {
 
 func TestRoutingInputsAndApply(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		states := map[string]tandem.RoutingState{}
 		must(t, s.RoutingInputs(ctx, admin, func(o tandem.Opportunity, st tandem.RoutingState) error {
 			states[o.ExternalID] = st
@@ -495,10 +478,7 @@ func TestRoutingInputsAndApply(t *testing.T) {
 		}
 		_, err = s.ApplyRouting(ctx, f.actor1, map[int64]tandem.Routing{f.o2.ID: {Motion: tandem.MotionDirect}})
 		wantCode(t, err, tandem.ENOTFOUND)
-		entries, _, _ := s.ListAudit(ctx, admin, AuditFilter{Action: "opportunity.route"})
-		if len(entries) != 1 {
-			t.Errorf("%d routing audit entries, want 1", len(entries))
-		}
+		wantAuditEntries(t, s, "opportunity.route", "routing", 1)
 	})
 }
 

@@ -44,10 +44,7 @@ func genOpportunities(n int, accounts []int64, prefix string) []tandem.Opportuni
 
 func TestImportUpsertCountsAndIdempotence(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
-
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		changedA1 := f.a1
 		changedA1.Name = "Acme Corporation"
 		accounts := []tandem.Account{
@@ -166,9 +163,7 @@ func TestImportUpsertCountsAndIdempotence(t *testing.T) {
 
 func TestImportIsAllOrNothing(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		_, before, err := s.ListAccounts(ctx, admin, AccountFilter{})
 		must(t, err)
 
@@ -211,10 +206,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 
 func TestImportChecksReferences(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
-
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		// An immediate reference to a missing record refuses the call and writes none of its rows.
 		tx, err := s.BeginImport(ctx, admin)
 		must(t, err)

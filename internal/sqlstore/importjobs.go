@@ -280,20 +280,10 @@ func (s *Store) ListImportJobs(ctx context.Context, actor tandem.Actor, f Import
 	if f.Status != "" {
 		w.add("status = ?", string(f.Status))
 	}
-	pg, err := page(f.Limit, f.Offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []ImportJob
-	total, err := s.list(ctx, `SELECT `+importJobColumns+`, count(*) OVER () FROM import_jobs`+w.sql()+` ORDER BY id DESC`+pg, w,
-		func(scan func(...any) error) error {
+	return listRecords(ctx, s, "import jobs", importJobColumns, "import_jobs", w, " ORDER BY id DESC", f.Limit, f.Offset,
+		func(scan func(...any) error) (ImportJob, error) {
 			j, err := scanImportJob(scan)
 			s.overlay(&j)
-			out = append(out, j)
-			return err
-		}, `SELECT count(*) FROM import_jobs`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list import jobs: %w", err)
-	}
-	return out, total, nil
+			return j, err
+		})
 }

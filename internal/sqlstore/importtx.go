@@ -497,14 +497,11 @@ var accountSpec = &upsertSpec{
 func (t *ImportTx) UpsertAccounts(ctx context.Context, rows []tandem.Account) (tandem.UpsertCounts, error) {
 	for i := range rows {
 		rows[i].Domain = tandem.NormalizeDomain(rows[i].Domain)
-		if err := requireExternalID("account", i, rows[i].ExternalID); err != nil {
-			return tandem.UpsertCounts{}, err
-		}
-		if err := rows[i].Validate(); err != nil {
-			return tandem.UpsertCounts{}, rowError("account", rows[i].ExternalID, err)
-		}
 	}
-	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
+	idx, err := importRows("account", rows, func(a *tandem.Account) string { return a.ExternalID }, nil)
+	if err != nil {
+		return tandem.UpsertCounts{}, err
+	}
 	return t.upsert(ctx, accountSpec, idx, func(i int) []any {
 		a := &rows[i]
 		return []any{a.ExternalID, a.Name, a.Domain, a.Country, a.Vertical, dbID(a.ParentID), dbID(a.OwnerID), dbID(a.TerritoryID)}
@@ -518,15 +515,10 @@ var partnerSpec = &upsertSpec{
 
 // UpsertPartners inserts or updates partners by external id.
 func (t *ImportTx) UpsertPartners(ctx context.Context, rows []tandem.Partner) (tandem.UpsertCounts, error) {
-	for i := range rows {
-		if err := requireExternalID("partner", i, rows[i].ExternalID); err != nil {
-			return tandem.UpsertCounts{}, err
-		}
-		if err := rows[i].Validate(); err != nil {
-			return tandem.UpsertCounts{}, rowError("partner", rows[i].ExternalID, err)
-		}
+	idx, err := importRows("partner", rows, func(p *tandem.Partner) string { return p.ExternalID }, nil)
+	if err != nil {
+		return tandem.UpsertCounts{}, err
 	}
-	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
 	return t.upsert(ctx, partnerSpec, idx, func(i int) []any {
 		p := &rows[i]
 		return []any{p.ExternalID, p.Name, string(p.Tier), string(p.Type), jsonText(p.Countries), jsonText(p.Verticals),
@@ -544,14 +536,11 @@ var userSpec = &upsertSpec{
 func (t *ImportTx) UpsertUsers(ctx context.Context, rows []tandem.User) (tandem.UpsertCounts, error) {
 	for i := range rows {
 		rows[i].Email = normalizeEmail(rows[i].Email)
-		if err := requireExternalID("user", i, rows[i].ExternalID); err != nil {
-			return tandem.UpsertCounts{}, err
-		}
-		if err := rows[i].Validate(); err != nil {
-			return tandem.UpsertCounts{}, rowError("user", rows[i].ExternalID, err)
-		}
 	}
-	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
+	idx, err := importRows("user", rows, func(u *tandem.User) string { return u.ExternalID }, nil)
+	if err != nil {
+		return tandem.UpsertCounts{}, err
+	}
 	return t.upsert(ctx, userSpec, idx, func(i int) []any {
 		u := &rows[i]
 		return []any{u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID), u.Disabled}
@@ -578,19 +567,16 @@ func (t *ImportTx) opportunitySpecFor() *upsertSpec {
 
 // UpsertOpportunities inserts or updates opportunities by external id, routing included.
 func (t *ImportTx) UpsertOpportunities(ctx context.Context, rows []tandem.Opportunity) (tandem.UpsertCounts, error) {
-	for i := range rows {
-		if err := requireExternalID("opportunity", i, rows[i].ExternalID); err != nil {
-			return tandem.UpsertCounts{}, err
-		}
-		if err := rows[i].Validate(); err != nil {
-			return tandem.UpsertCounts{}, rowError("opportunity", rows[i].ExternalID, err)
-		}
-		if rows[i].Routing.Motion != "" && !rows[i].Routing.Motion.Valid() {
-			return tandem.UpsertCounts{}, rowError("opportunity", rows[i].ExternalID,
-				tandem.FieldError("routing.motion", "%q is not a motion", rows[i].Routing.Motion))
-		}
+	idx, err := importRows("opportunity", rows, func(o *tandem.Opportunity) string { return o.ExternalID },
+		func(o *tandem.Opportunity) error {
+			if o.Routing.Motion != "" && !o.Routing.Motion.Valid() {
+				return tandem.FieldError("routing.motion", "%q is not a motion", o.Routing.Motion)
+			}
+			return nil
+		})
+	if err != nil {
+		return tandem.UpsertCounts{}, err
 	}
-	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
 	return t.upsert(ctx, t.opportunitySpecFor(), idx, func(i int) []any { return opportunityValues(&rows[i]) })
 }
 
@@ -603,14 +589,11 @@ func (t *ImportTx) UpsertRegistrations(ctx context.Context, rows []tandem.Regist
 		if rows[i].Status == "" {
 			rows[i].Status = tandem.RegistrationSubmitted
 		}
-		if err := requireExternalID("registration", i, rows[i].ExternalID); err != nil {
-			return tandem.UpsertCounts{}, err
-		}
-		if err := rows[i].Validate(); err != nil {
-			return tandem.UpsertCounts{}, rowError("registration", rows[i].ExternalID, err)
-		}
 	}
-	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
+	idx, err := importRows("registration", rows, func(r *tandem.Registration) string { return r.ExternalID }, nil)
+	if err != nil {
+		return tandem.UpsertCounts{}, err
+	}
 	// A new registration keeps its historical status; a stored one moves only along the lifecycle
 	// (importtx_registrations.go).
 	events, err := t.registrationStatusEvents(ctx, rows, idx)
@@ -631,19 +614,39 @@ var touchSpec = &upsertSpec{
 
 // UpsertTouches inserts or updates partner touches by external id.
 func (t *ImportTx) UpsertTouches(ctx context.Context, rows []tandem.Touch) (tandem.UpsertCounts, error) {
-	for i := range rows {
-		if err := requireExternalID("touch", i, rows[i].ExternalID); err != nil {
-			return tandem.UpsertCounts{}, err
-		}
-		if err := rows[i].Validate(); err != nil {
-			return tandem.UpsertCounts{}, rowError("touch", rows[i].ExternalID, err)
-		}
+	idx, err := importRows("touch", rows, func(tc *tandem.Touch) string { return tc.ExternalID }, nil)
+	if err != nil {
+		return tandem.UpsertCounts{}, err
 	}
-	idx := dedupe(len(rows), func(i int) string { return rows[i].ExternalID })
 	return t.upsert(ctx, touchSpec, idx, func(i int) []any {
 		tc := &rows[i]
 		return []any{tc.ExternalID, tc.PartnerID, tc.OpportunityID, string(tc.Kind), dbTime(tc.OccurredAt), tc.Note}
 	})
+}
+
+// importRows requires every row's external id and checks the row (its Validate, then check when given),
+// and returns the indexes of the rows to write: the last of each external id. The error names the
+// row's kind and its position or external id.
+func importRows[T any, PT interface {
+	*T
+	Validate() error
+}](kind string, rows []T, externalID func(*T) string, check func(*T) error) ([]int, error) {
+	for i := range rows {
+		ext := externalID(&rows[i])
+		if err := requireExternalID(kind, i, ext); err != nil {
+			return nil, err
+		}
+		if err := PT(&rows[i]).Validate(); err != nil {
+			return nil, rowError(kind, ext, err)
+		}
+		if check == nil {
+			continue
+		}
+		if err := check(&rows[i]); err != nil {
+			return nil, rowError(kind, ext, err)
+		}
+	}
+	return dedupe(len(rows), func(i int) string { return externalID(&rows[i]) }), nil
 }
 
 func requireExternalID(kind string, i int, ext string) error {

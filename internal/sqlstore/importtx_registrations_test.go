@@ -14,9 +14,7 @@ import (
 // event; a re-import moves a stored one only along the lifecycle.
 func TestImportRegistrationStatus(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		reg := func(ext string, st tandem.RegistrationStatus) tandem.Registration {
 			return tandem.Registration{ExternalID: ext, PartnerID: f.p1.ID, AccountName: "Hooli " + ext, Country: "US",
 				ProductType: tandem.ProductCore, EstimatedACV: tandem.Major(10_000), Currency: "USD", Status: st,

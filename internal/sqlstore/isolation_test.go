@@ -11,9 +11,7 @@ import (
 // partner are ENOTFOUND and never returned.
 func TestPartnerIsolation(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		me := f.actor1
 		terr := tandem.Territory{Name: "NA", Countries: []string{"US"}}
 		must(t, s.CreateTerritory(ctx, admin, &terr))

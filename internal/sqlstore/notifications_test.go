@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 )
 
@@ -64,9 +64,7 @@ func payloadOf(t *testing.T, d Delivery) NotificationPayload {
 
 func TestEnqueueNotifications(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		now := f.clock.t
 
 		r1 := f.newRegistration(t, f.actor1, "Acme Corp")
@@ -102,7 +100,7 @@ func TestEnqueueNotifications(t *testing.T) {
 
 		// Partner 2 registers the same account: a partner overlap opens.
 		r2 := f.newRegistration(t, f.actor2, "Acme Corp")
-		opened, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r2.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r2.ID)
 		must(t, err)
 		if len(opened) == 0 {
 			t.Fatal("no conflict opened")
@@ -128,16 +126,17 @@ func TestEnqueueNotifications(t *testing.T) {
 // conflict is told "overlap under review" and nothing else, never whom it overlaps.
 func TestConflictNotificationRecipients(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		// A disabled partner user of partner 2 is told nothing.
 		off := tandem.User{ExternalID: "U-P2-OFF", Email: "gone@contoso.test", Name: "Gone", Role: tandem.RolePartnerUser,
 			PartnerID: f.p2.ID, Disabled: true}
 		must(t, s.CreateUser(ctx, admin, &off, ""))
 		f.newRegistration(t, f.actor1, "Acme Corp")
 		r2 := f.newRegistration(t, f.actor2, "Acme Corp")
-		must(t, func() error { _, err := s.DetectRegistrationConflicts(ctx, f.pm, conflictRules(t), r2.ID); return err }())
+		must(t, func() error {
+			_, err := conflicts.DetectRegistration(ctx, s, f.pm, conflictRules(t), r2.ID)
+			return err
+		}())
 		_, err := s.EnqueueNotifications(ctx, f.clock.t, EnqueueOptions{Email: true})
 		must(t, err)
 
@@ -195,9 +194,7 @@ func TestConflictNotificationRecipients(t *testing.T) {
 
 func TestClaimAndRecordDeliveries(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		now := f.clock.t
 		f.newRegistration(t, f.actor1, "Acme Corp")
 		_, err := s.EnqueueNotifications(ctx, now, EnqueueOptions{})
@@ -282,9 +279,7 @@ func TestClaimAndRecordDeliveries(t *testing.T) {
 
 func TestWebhookRules(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedNotify(t, s)
+	forEachSeeded(t, seedNotify, func(t *testing.T, ctx context.Context, s *Store, f *notifyFixture) {
 		for name, tc := range map[string]struct {
 			actor tandem.Actor
 			hook  Webhook
@@ -329,10 +324,7 @@ func TestWebhookRules(t *testing.T) {
 // claiming at the same time: every event is enqueued once and every delivery claimed once.
 func TestNotificationsExactlyOnceAcrossInstances(t *testing.T) {
 	t.Parallel()
-	base := os.Getenv("TANDEM_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TANDEM_TEST_POSTGRES is not set")
-	}
+	base := postgresOnly(t)
 	ctx := context.Background()
 	url := pgtest.SchemaURL(t, base)
 	a, err := Open(ctx, url, nil)
@@ -431,10 +423,7 @@ func TestNotificationsExactlyOnceAcrossInstances(t *testing.T) {
 // commits after a later event's is neither skipped nor doubled: the enqueuer waits for it.
 func TestEnqueueWaitsForEarlierTransactions(t *testing.T) {
 	t.Parallel()
-	base := os.Getenv("TANDEM_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TANDEM_TEST_POSTGRES is not set")
-	}
+	base := postgresOnly(t)
 	ctx := context.Background()
 	s := openPostgres(t, base)
 	f := seedNotify(t, s)

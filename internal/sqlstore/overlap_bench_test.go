@@ -13,6 +13,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
+	"github.com/tandem-revops/tandem/internal/conflicts"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/registration"
 )
@@ -209,7 +210,7 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 
 	latencies := make([]time.Duration, 0, submits)
 	decisions := map[match.Decision]int{}
-	conflicts := 0
+	conflictsOpened := 0
 	b.ResetTimer()
 	for i := range submits {
 		name := ""
@@ -224,12 +225,12 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 		if err := submitter.Submit(ctx, admin, r, rules); err != nil {
 			b.Fatal(err)
 		}
-		opened, err := s.DetectRegistrationConflicts(ctx, admin, crules, r.ID)
+		opened, err := conflicts.DetectRegistration(ctx, s, admin, crules, r.ID)
 		if err != nil {
 			b.Fatal(err)
 		}
 		latencies = append(latencies, time.Since(t0))
-		conflicts += len(opened)
+		conflictsOpened += len(opened)
 		if r.AccountID != 0 {
 			decisions[match.DecisionMatch]++
 		}
@@ -241,7 +242,7 @@ func benchOverlap(b *testing.B, s *Store, accounts, submits int) {
 	b.ReportMetric(float64(pct(0.95).Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
 	b.Logf("%d submits on %d accounts: p50 %s, p95 %s, p99 %s, max %s; %d resolved to an account, %d conflicts opened",
-		submits, accounts, pct(0.50), pct(0.95), pct(0.99), latencies[len(latencies)-1], decisions[match.DecisionMatch], conflicts)
+		submits, accounts, pct(0.50), pct(0.95), pct(0.99), latencies[len(latencies)-1], decisions[match.DecisionMatch], conflictsOpened)
 	if p95 := pct(0.95); p95 > 300*time.Millisecond {
 		b.Errorf("p95 %s, over the 300 ms target", p95)
 	}

@@ -77,20 +77,7 @@ func (s *Store) ListPolicyVersions(ctx context.Context, actor tandem.Actor) ([]t
 	if actor.IsPartner() {
 		q += ` WHERE status <> 'draft'`
 	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("list policy versions: %w", err)
-	}
-	defer rows.Close()
-	var out []tandem.PolicyVersion
-	for rows.Next() {
-		p, err := scanPolicy(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("list policy versions: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.read, "list policy versions", q+` ORDER BY id DESC`, nil, scanPolicy)
 }
 
 // PublishPolicyVersion publishes a draft and supersedes the version published before it. Publishing
@@ -134,23 +121,9 @@ func (s *Store) ActivePolicyVersion(ctx context.Context) (*tandem.PolicyVersion,
 // ids for the audit log. ECONFLICT when the draft changed meanwhile.
 func publishVersionTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, table, what string,
 	id int64, version string) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE status = 'published'`)
+	superseded, err := queryAll(ctx, tx, "publish "+what, `SELECT id FROM `+table+` WHERE status = 'published'`, nil, scanInt64)
 	if err != nil {
-		return nil, fmt.Errorf("publish %s: %w", what, err)
-	}
-	var superseded []int64
-	for rows.Next() {
-		var old int64
-		if err := rows.Scan(&old); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("publish %s: %w", what, err)
-		}
-		superseded = append(superseded, old)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return nil, fmt.Errorf("publish %s: %w", what, err)
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = 'superseded' WHERE status = 'published'`); err != nil {
 		return nil, fmt.Errorf("publish %s: supersede: %w", what, err)

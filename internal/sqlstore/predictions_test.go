@@ -90,9 +90,7 @@ func TestTrainingClaimIsWonOnce(t *testing.T) {
 
 func TestPredictionScoresAndRoles(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		risk := addVersion(t, s, PredictionConflictRisk, 0.8, true)
 		win := addVersion(t, s, PredictionWinProbability, 0.8, true)
 

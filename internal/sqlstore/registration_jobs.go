@@ -45,15 +45,11 @@ func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.Reg
 	// A second job skips the rows the first is expiring instead of waiting for them.
 	lock := s.dialect.skipLocked()
 	err = s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+` FROM registrations r
+		due, err := queryAll(ctx, tx, "expire registrations: due", `SELECT `+registrationColumns+` FROM registrations r
 			WHERE r.status = 'approved' AND r.expires_at <= $1 ORDER BY r.expires_at, r.id LIMIT `+
-			strconv.Itoa(registrationJobBatch)+lock, now.UnixMicro())
+			strconv.Itoa(registrationJobBatch)+lock, []any{now.UnixMicro()}, scanRegistration)
 		if err != nil {
-			return fmt.Errorf("expire registrations: due: %w", err)
-		}
-		due, err := collectRegistrations(rows)
-		if err != nil {
-			return fmt.Errorf("expire registrations: due: %w", err)
+			return err
 		}
 		more = len(due) == registrationJobBatch
 		for i := range due {
@@ -91,19 +87,6 @@ func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.Reg
 		return 0, false, err
 	}
 	return expired, more, nil
-}
-
-func collectRegistrations(rows *sql.Rows) ([]tandem.Registration, error) {
-	defer rows.Close()
-	var out []tandem.Registration
-	for rows.Next() {
-		r, err := scanRegistration(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // AlertCounts is what one alert run recorded.

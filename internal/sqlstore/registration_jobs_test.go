@@ -27,9 +27,7 @@ func eventKinds(t *testing.T, f *lifecycleFixture, id int64) []tandem.Registrati
 
 func TestExpireDue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		r := f.newRegistration(t, f.actor1, "Expiring Co")
 		approved, err := s.TransitionRegistration(ctx, f.pm, r.ID, tandem.EventApprove, "", f.rules)
 		must(t, err)
@@ -76,9 +74,7 @@ func TestExpireDue(t *testing.T) {
 
 func TestAlertDue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		// Submitted Monday 2 March 09:30 with 48 business hours (six 8-hour days): due Tuesday 10 March
 		// 09:30; 75 % (36 hours) is Friday 6 March 13:30.
 		r := f.newRegistration(t, f.actor1, "Slow Co")
@@ -253,9 +249,7 @@ func TestRegistrationJobsRace(t *testing.T) {
 
 func TestApprovalReport(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		// Pam manages partner 1; partner 2 has no manager.
 		p1 := f.p1
 		p1.ManagerID = f.pm.UserID

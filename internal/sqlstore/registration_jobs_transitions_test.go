@@ -16,9 +16,7 @@ import (
 // once protection ran out; TestExpireDue covers it at that instant.)
 func TestTransitionEveryStatusAndEvent(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		paths := map[tandem.RegistrationStatus][]tandem.RegistrationEvent{
 			tandem.RegistrationSubmitted: nil,
 			tandem.RegistrationApproved:  {tandem.EventApprove},

@@ -14,10 +14,16 @@ import (
 // testRules are the default programme on a 09:00–17:00 UTC Monday–Friday calendar with 48 hours' SLA.
 func testRules(t *testing.T) tandem.RegistrationRules {
 	t.Helper()
+	return tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: testCalendar(t), Budget: 48 * time.Hour}}
+}
+
+// testCalendar is a 09:00–17:00 UTC Monday–Friday business calendar.
+func testCalendar(t *testing.T) tandem.BusinessCalendar {
+	t.Helper()
 	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
 		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
 	must(t, err)
-	return tandem.RegistrationRules{Lifecycle: tandem.DefaultLifecycleSettings(), ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 48 * time.Hour}}
+	return cal
 }
 
 // lifecycleFixture adds channel staff to the seed and gives the store a clock the test moves.
@@ -70,9 +76,7 @@ func seedLifecycle(t *testing.T, s *Store) *lifecycleFixture {
 
 func TestRegistrationLifecycle(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		submittedAt := f.clock.t // Monday 2 March 2026, 09:30 UTC
 
 		r := f.newRegistration(t, f.actor1, "Acme Labs")
@@ -213,10 +217,7 @@ var cmpIgnoreEntryID = cmp.Transformer("noID", func(e tandem.RegistrationEntry) 
 
 func TestRegistrationRejectWithdrawExpire(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
-
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		rejected := f.newRegistration(t, f.actor1, "Rejected Co")
 		got, err := s.TransitionRegistration(ctx, f.pm, rejected.ID, tandem.EventReject, "named direct account", f.rules)
 		must(t, err)
@@ -257,9 +258,7 @@ func TestRegistrationRejectWithdrawExpire(t *testing.T) {
 
 func TestApprovalQueue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		// The seed's R2 (submitted at the seed, Monday 09:30, with no stamped deadline) is due
 		// Tuesday 10 March 09:30. Friday evening's is due a week later at 17:00.
 		f.clock.t = time.Date(2026, 3, 6, 19, 0, 0, 0, time.UTC)

@@ -53,24 +53,18 @@ func (s *Store) HoldReroute(ctx context.Context, actor tandem.Actor, rules tande
 			return fmt.Errorf("hold re-route of opportunity %d: account: %w", id, err)
 		}
 		// The deal's approved registration, if any: the partner's claim the re-route would touch.
-		rows, err := tx.QueryContext(ctx, `SELECT `+claimColumns+claimFrom+` WHERE r.opportunity_id = $1
-			AND r.status = 'approved' AND (r.expires_at IS NULL OR r.expires_at > $2) ORDER BY r.submitted_at, r.id`,
-			id, now.UnixMicro())
+		owns, err := conflictCandidates{q: tx, actor: actor, now: now}.ApprovedClaimsOf(ctx, id)
 		if err != nil {
 			return fmt.Errorf("hold re-route of opportunity %d: %w", id, err)
 		}
-		owns, err := scanClaims(rows)
-		if err != nil {
-			return fmt.Errorf("hold re-route of opportunity %d: %w", id, err)
-		}
-		var own claim
+		var own tandem.ConflictClaim
 		if len(owns) > 0 {
 			own = owns[0]
 		}
 		d := ConflictDetail{Conflict: tandem.Conflict{Cause: tandem.CauseProtectedReroute, AccountID: o.AccountID,
-			ProductType: o.ProductType, OpportunityID: id, RegistrationID: own.id, Rule: proposed.Rule},
-			PartnerID: cmp.Or(o.PartnerID, own.partnerID), AEID: cmp.Or(o.OwnerID, aeID), ACV: o.ACV, PartnerTier: own.tier}
-		key := pairKey("reroute", id, 0)
+			ProductType: o.ProductType, OpportunityID: id, RegistrationID: own.ID, Rule: proposed.Rule},
+			PartnerID: cmp.Or(o.PartnerID, own.PartnerID), AEID: cmp.Or(o.OwnerID, aeID), ACV: o.ACV, PartnerTier: own.Tier}
+		key := tandem.ConflictPairKey("reroute", id, 0)
 		note := fmt.Sprintf("%s: policy %s rule %s would move it from %s to %s (held at %s)", d.Cause,
 			cmp.Or(proposed.PolicyVersion, "(unversioned)"), cmp.Or(proposed.Rule, "(none)"), o.Routing.Motion,
 			proposed.Motion, o.Stage)

@@ -12,9 +12,7 @@ import (
 
 func TestHoldReroute(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		proposed := tandem.Routing{Motion: tandem.MotionDirect, Rule: "over-1m", PolicyVersion: "2026.1"}
 
 		// o1 is co-sell at proposal with r1 approved: holding its re-route opens one conflict about it.
@@ -76,9 +74,7 @@ func TestRerouteDecisionRoutesTheDeal(t *testing.T) {
 		{tandem.ResolveCoSell, 0, tandem.MotionCoSell},
 		{tandem.ResolveSplit, 4000, tandem.MotionCoSell},
 	}
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		// o3 is a direct deal at negotiation: each case re-routes it to partner-led first so that every
 		// decision, whatever it awards, is visible on the deal.
 		for i, tt := range tests {

@@ -231,3 +231,33 @@ func getOne[T any](ctx context.Context, q querier, kind string, id any, query st
 	}
 	return &v, nil
 }
+
+// queryAll runs a query for many records and scans each row with scan, in the order the query gives;
+// nil when there is none. Any failure is wrapped with what.
+func queryAll[T any](ctx context.Context, q querier, what, query string, args []any,
+	scan func(func(...any) error) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// scanInt64 scans a row of one integer column, for queryAll.
+func scanInt64(scan func(...any) error) (int64, error) {
+	var v int64
+	err := scan(&v)
+	return v, err
+}

@@ -37,6 +37,26 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, s *Store)) {
 	}
 }
 
+// forEachSeeded runs fn on a store of each engine (see forEachEngine) seeded by seed, the shared
+// fixture most store tests start from.
+func forEachSeeded[F any](t *testing.T, seed func(*testing.T, *Store) F, fn func(t *testing.T, ctx context.Context, s *Store, f F)) {
+	t.Helper()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		fn(t, context.Background(), s, seed(t, s))
+	})
+}
+
+// postgresOnly returns the PostgreSQL URL tests run against, skipping t when there is none (a test of
+// what only PostgreSQL's concurrent writers can do).
+func postgresOnly(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("TANDEM_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("TANDEM_TEST_POSTGRES is not set")
+	}
+	return base
+}
+
 func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "tandem.db"), nil)
@@ -59,6 +79,16 @@ func openPostgres(t testing.TB, base string) *Store {
 	t.Cleanup(func() { s.Close() })
 	s.SetClock(newClock().now)
 	return s
+}
+
+// wantAuditEntries wants n entries of action in the audit log; what names them in the failure.
+func wantAuditEntries(t *testing.T, s *Store, action, what string, n int) {
+	t.Helper()
+	entries, _, err := s.ListAudit(context.Background(), admin, AuditFilter{Action: action})
+	must(t, err)
+	if len(entries) != n {
+		t.Errorf("%d %s audit entries, want %d", len(entries), what, n)
+	}
 }
 
 func wantCode(t *testing.T, err error, code string) {

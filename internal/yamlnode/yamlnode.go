@@ -1,8 +1,105 @@
-// Package yamlnode finds positions in a parsed YAML document, so that the policy and compensation-plan
-// parsers can name the line and column of every problem they report.
+// Package yamlnode reads a YAML document with positions, so that the policy and compensation-plan
+// parsers can name the line and column of every problem they report: the document node, the
+// decoder's refusals placed on their lines, the keys a struct accepts, and node positions.
 package yamlnode
 
-import "go.yaml.in/yaml/v3"
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is something the YAML parser or decoder refused, with where it is (line 0 when unknown).
+type Problem struct {
+	Line, Column int
+	Message      string
+}
+
+var decoderLine = regexp.MustCompile(`line (\d+): `)
+
+// cutLine takes the decoder's "line N: " out of msg and returns N (0 when absent) and the rest.
+func cutLine(msg string) (int, string) {
+	m := decoderLine.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, msg
+	}
+	line, _ := strconv.Atoi(m[1])
+	return line, strings.Replace(msg, m[0], "", 1)
+}
+
+// Document parses src and returns its document node, nil for an empty file. When src is not YAML the
+// problem says so, on its line at column 1.
+func Document(src []byte) (*yaml.Node, *Problem) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		line, msg := cutLine(strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, &Problem{Line: line, Column: 1, Message: "invalid YAML: " + msg}
+	}
+	if len(root.Content) == 0 {
+		return nil, nil
+	}
+	return root.Content[0], nil
+}
+
+// Decode decodes doc into v. When it cannot, it returns one problem for each value the decoder
+// refused, on its line at the column column gives for the line and message, or one at doc for any
+// other failure.
+func Decode(doc *yaml.Node, v any, column func(line int, msg string) int) []Problem {
+	err := doc.Decode(v)
+	if err == nil {
+		return nil
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return []Problem{{Line: doc.Line, Column: doc.Column, Message: err.Error()}}
+	}
+	var out []Problem
+	for _, msg := range te.Errors {
+		line, msg := cutLine(msg)
+		out = append(out, Problem{Line: line, Column: column(line, msg), Message: msg})
+	}
+	return out
+}
+
+// Fields returns the YAML keys of struct type t in declaration order, and the type of each.
+func Fields(t reflect.Type) (names []string, types map[string]reflect.Type) {
+	types = map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			types[tag] = f.Type
+			names = append(names, tag)
+		}
+	}
+	return names, types
+}
+
+// FormatProblems writes problems one a line, each after name ("name:" before a problem with a line,
+// "name: " before one without, nothing when name is empty); line says a problem's line.
+func FormatProblems[P fmt.Stringer](name string, problems []P, line func(P) int) string {
+	var b strings.Builder
+	for i, p := range problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if name != "" {
+			b.WriteString(name)
+			if line(p) > 0 {
+				b.WriteByte(':')
+			} else {
+				b.WriteString(": ")
+			}
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
 
 // Child returns the value node of key in a mapping node, nil when absent.
 func Child(n *yaml.Node, key string) *yaml.Node {

@@ -15,16 +15,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/calendar"
 )
 
 // conflictRules are the default conflict settings on a 09:00–17:00 UTC Monday–Friday calendar.
 func conflictRules(t *testing.T) tandem.ConflictRules {
 	t.Helper()
-	cal, err := calendar.New(calendar.Config{Timezone: "UTC", Start: "09:00", End: "17:00",
-		Days: []string{"mon", "tue", "wed", "thu", "fri"}})
-	must(t, err)
-	return tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: cal}
+	return tandem.ConflictRules{Settings: tandem.DefaultConflictSettings(), Calendar: testCalendar(t)}
 }
 
 // conflictFixture is the seed with channel staff and a clock the test moves. In the seed, partner 1
@@ -64,7 +60,7 @@ func seedConflicts(t *testing.T, s *Store) *conflictFixture {
 	}
 	f.detect = func(t *testing.T, id int64) []tandem.Conflict {
 		t.Helper()
-		got, err := s.DetectRegistrationConflicts(ctx, admin, f.crules, id)
+		got, err := conflicts.DetectRegistration(ctx, s, admin, f.crules, id)
 		must(t, err)
 		return got
 	}
@@ -98,10 +94,7 @@ func summarise(list []tandem.Conflict) []conflictSummary {
 
 func TestDetectRegistrationConflicts(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
-
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		// A partner does not conflict with itself.
 		again := f.submit(t, f.actor1, tandem.Registration{AccountName: "Acme Corp"})
 		if got := f.detect(t, again.ID); len(got) != 0 {
@@ -182,7 +175,7 @@ func TestDetectRegistrationConflicts(t *testing.T) {
 		}
 
 		// A partner user may run detection on its own registration, never on another's.
-		if _, err := s.DetectRegistrationConflicts(ctx, f.actor1, f.crules, f.r2.ID); tandem.ErrorCode(err) != tandem.ENOTFOUND {
+		if _, err := conflicts.DetectRegistration(ctx, s, f.actor1, f.crules, f.r2.ID); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("detection on another partner's registration: %v", err)
 		}
 	})
@@ -190,12 +183,10 @@ func TestDetectRegistrationConflicts(t *testing.T) {
 
 func TestDetectOpportunityConflicts(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		detect := func(t *testing.T, before, after *tandem.Opportunity) []conflictSummary {
 			t.Helper()
-			got, err := s.DetectOpportunityConflicts(ctx, f.aeActor, f.crules, before, after)
+			got, err := conflicts.DetectOpportunity(ctx, s, f.aeActor, f.crules, before, after)
 			must(t, err)
 			return summarise(got)
 		}
@@ -273,7 +264,7 @@ func TestDetectOpportunityConflicts(t *testing.T) {
 			t.Errorf("registration-side detection of an open pair opened %v", summarise(got))
 		}
 
-		if _, err := s.DetectOpportunityConflicts(ctx, f.actor1, f.crules, nil, &steal); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+		if _, err := conflicts.DetectOpportunity(ctx, s, f.actor1, f.crules, nil, &steal); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
 			t.Errorf("partner user detection: %v", err)
 		}
 	})
@@ -293,9 +284,7 @@ func openDueConflicts(t *testing.T, s *Store, n int, due time.Time, opp, reg int
 
 func TestEscalateDue(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		mine := f.submit(t, f.actor2, tandem.Registration{AccountName: "Acme Corp"})
 		opened := f.detect(t, mine.ID)
 		if len(opened) != 1 {
@@ -441,9 +430,7 @@ func checkLevels(t *testing.T, s *Store, ids []int64, level tandem.EscalationLev
 
 func TestResolveConflict(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		mine := f.submit(t, f.actor2, tandem.Registration{AccountName: "Acme Corp"})
 		id := f.detect(t, mine.ID)[0].ID
 
@@ -508,9 +495,7 @@ func TestResolveConflict(t *testing.T) {
 
 func TestPrecedentsAndReview(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		resolve := func(t *testing.T, id int64, actor tandem.Actor, res tandem.Resolution, share int, why string) {
 			t.Helper()
 			_, err := s.ResolveConflict(ctx, actor, id, res, share, why)
@@ -562,19 +547,19 @@ func TestPrecedentsAndReview(t *testing.T) {
 			t.Errorf("best precedent %+v", p)
 		}
 
-		rv, err := s.ConflictReview(ctx, f.vpSales, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+		rv, err := conflicts.Review(ctx, s, f.vpSales, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 		must(t, err)
 		if rv.Opened != 5 || rv.Resolved != 3 || rv.Open != 2 {
 			t.Errorf("review counts opened %d resolved %d open %d", rv.Opened, rv.Resolved, rv.Open)
 		}
-		wantCauses := []ReviewCount{{Key: "partner_overlap", Count: 3}, {Key: "direct_overlap", Count: 1}, {Key: "protected_reroute", Count: 1}}
+		wantCauses := []tandem.ReviewCount{{Key: "partner_overlap", Count: 3}, {Key: "direct_overlap", Count: 1}, {Key: "protected_reroute", Count: 1}}
 		if diff := cmp.Diff(wantCauses, rv.ByCause); diff != "" {
 			t.Errorf("by cause (-want +got):\n%s", diff)
 		}
-		if rv.ByRule[0] != (ReviewCount{Key: "core-large", Count: 3}) || !slices.Contains(rv.ByRule, ReviewCount{Key: tandem.EscalationRule, Count: 1}) {
+		if rv.ByRule[0] != (tandem.ReviewCount{Key: "core-large", Count: 3}) || !slices.Contains(rv.ByRule, tandem.ReviewCount{Key: tandem.EscalationRule, Count: 1}) {
 			t.Errorf("by rule %+v", rv.ByRule)
 		}
-		wantLevels := []LevelShare{{1, 2, 2.0 / 3}, {2, 1, 1.0 / 3}, {3, 0, 0}, {4, 0, 0}}
+		wantLevels := []tandem.LevelShare{{Level: 1, Resolved: 2, Share: 2.0 / 3}, {Level: 2, Resolved: 1, Share: 1.0 / 3}, {Level: 3}, {Level: 4}}
 		if diff := cmp.Diff(wantLevels, rv.ResolvedAtLevel); diff != "" {
 			t.Errorf("resolved at level (-want +got):\n%s", diff)
 		}
@@ -596,7 +581,7 @@ func TestPrecedentsAndReview(t *testing.T) {
 		if _, err := s.GetConflictDetail(ctx, f.actor1, overlap); tandem.ErrorCode(err) != tandem.ENOTFOUND {
 			t.Errorf("partner conflict detail: %v", err)
 		}
-		if _, err := s.ConflictReview(ctx, f.actor1, rv.From, rv.To); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
+		if _, err := conflicts.Review(ctx, s, f.actor1, rv.From, rv.To); tandem.ErrorCode(err) != tandem.EFORBIDDEN {
 			t.Errorf("partner review: %v", err)
 		}
 	})

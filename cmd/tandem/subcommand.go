@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// subcommand is one verb of a command that has verbs, as create, list and revoke are of tandem token.
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, env *Env, args []string) error
+}
+
+// runSubcommand runs the verb args[0] names with the rest of args. With no verb, or one it does not
+// know, it prints usage and returns a usage error naming the verbs there are.
+func runSubcommand(ctx context.Context, env *Env, args []string, usage string, verbs ...subcommand) error {
+	names := make([]string, len(verbs))
+	for i, v := range verbs {
+		names[i] = v.name
+	}
+	want := orList(names)
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, usage)
+		return fmt.Errorf("%w: want a subcommand: %s", errUsage, want)
+	}
+	for _, v := range verbs {
+		if v.name == args[0] {
+			return v.run(ctx, env, args[1:])
+		}
+	}
+	fmt.Fprintln(env.Stderr, usage)
+	return fmt.Errorf("%w: unknown subcommand %q: want %s", errUsage, args[0], want)
+}
+
+// recordIDArg reads the one positional argument of a verb such as token revoke or webhook rm as the
+// id of the command's kind of record.
+func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
+	if fs.NArg() != 1 {
+		return 0, fmt.Errorf("%w: want exactly one %s id", errUsage, kind)
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, fs.Arg(0), kind, kind)
+	}
+	return id, nil
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}

@@ -1,0 +1,56 @@
+// Package periodictest checks the start/stop life of a background job built on periodic.Runner, the
+// same way for every job: a test package of the jobs, like net/http/httptest.
+package periodictest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Job is a background job that can be started and stopped.
+type Job interface {
+	Start(ctx context.Context)
+	Stop()
+}
+
+// FailFirst returns a rules source that fails its first call ("no policy yet") and returns rules after.
+func FailFirst[R any](rules R) func(context.Context) (R, error) {
+	failing := true
+	return func(context.Context) (R, error) {
+		if failing { // the first run fails: the job logs it and carries on
+			failing = false
+			var none R
+			return none, errors.New("no policy yet")
+		}
+		return rules, nil
+	}
+}
+
+// CheckStartStop checks, inside a synctest bubble, job built with a one-minute interval whose first
+// run fails before it reaches its store (FailFirst): a second Start does nothing, the failed run is
+// carried past and the job runs every minute, Stop is safe twice and nothing runs after it. reached
+// says how many runs reached the store.
+func CheckStartStop(t *testing.T, job Job, reached func() int) {
+	t.Helper()
+	job.Start(t.Context())
+	job.Start(t.Context()) // a second start does nothing
+	synctest.Wait()
+	if n := reached(); n != 0 {
+		t.Fatalf("the failed first run reached the store %d times", n)
+	}
+	time.Sleep(3*time.Minute + time.Second) // virtual time in the bubble
+	synctest.Wait()
+	if n := reached(); n != 3 {
+		t.Errorf("after 3 minutes: %d runs reached the store, want 3", n)
+	}
+	job.Stop()
+	job.Stop()
+	time.Sleep(10 * time.Minute)
+	synctest.Wait()
+	if n := reached(); n != 3 {
+		t.Errorf("after Stop the job ran on: %d runs", n)
+	}
+}
