@@ -22,12 +22,22 @@ type opportunityListInput struct {
 	Rule      string                  `query:"rule" maxLength:"200" doc:"the id of the policy rule that routed the deal"`
 	Query     string                  `query:"q" maxLength:"200" doc:"name or account name contains (case-insensitive)"`
 	Sort      string                  `query:"sort" maxLength:"200" doc:"name, acv, close_date, stage, motion, updated_at, created_at or id; a leading - reverses"`
+	// The filters behind the home pages' numbers, so that the CSV of a list opened from a home holds
+	// what the list shows.
+	Attribution tandem.Attribution `query:"attribution" enum:"direct,partner_sourced,partner_led,partner_influenced"`
+	CreatedFrom string             `query:"created_from" format:"date" doc:"created on or after this day (YYYY-MM-DD)"`
+	CreatedTo   string             `query:"created_to" format:"date" doc:"created before this day"`
+	ClosedFrom  string             `query:"closed_from" format:"date" doc:"closing on or after this day"`
+	ClosedTo    string             `query:"closed_to" format:"date" doc:"closing before this day"`
 	PageParams
 }
 
 func (in *opportunityListInput) filter() sqlstore.OpportunityFilter {
+	// The days were checked against format:"date" before the handler runs; empty is no bound.
+	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
 	return sqlstore.OpportunityFilter{Motion: in.Motion, Stage: in.Stage, Open: in.Open, Forecast: in.Forecast, PartnerID: in.PartnerID, OwnerID: in.OwnerID,
-		AccountID: in.AccountID, Rule: in.Rule, Query: in.Query, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset}
+		AccountID: in.AccountID, Rule: in.Rule, Query: in.Query, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset,
+		Attribution: in.Attribution, CreatedFrom: day(in.CreatedFrom), CreatedTo: day(in.CreatedTo), ClosedFrom: day(in.ClosedFrom), ClosedTo: day(in.ClosedTo)}
 }
 
 // opportunityInput is an opportunity as a client writes it; on update, fields left out keep their value.

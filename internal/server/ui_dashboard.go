@@ -65,15 +65,33 @@ type dashboardData struct {
 	Unconverted           int
 	UnconvertedCurrencies string
 	Trends                trendsData // by month: new pipeline and registrations (ui_trends.go)
+	Home                  roleHome   // the signed-in role's own numbers (ui_home.go)
 }
 
 // openForecasts are the forecast categories an open deal can be in, most certain first.
 var openForecasts = []tandem.ForecastCategory{tandem.ForecastCommit, tandem.ForecastBestCase, tandem.ForecastPipeline, tandem.ForecastOmitted}
 
+// forecastColumns are the open-pipeline table's columns: the open forecast categories.
+func forecastColumns() []string {
+	var out []string
+	for _, fc := range openForecasts {
+		out = append(out, string(fc))
+	}
+	return out
+}
+
 // listLink is the opportunity list filtered by motion and stage ("" for any; "open" for any open
 // stage) and forecast category, biggest deals first.
 func listLink(m tandem.Motion, stage string, fc tandem.ForecastCategory) string {
+	return listLinkWith(nil, m, stage, fc)
+}
+
+// listLinkWith is listLink narrowed further by extra (an AE's home: owner_id).
+func listLinkWith(extra url.Values, m tandem.Motion, stage string, fc tandem.ForecastCategory) string {
 	q := url.Values{}
+	for k, v := range extra {
+		q[k] = v
+	}
 	if m != "" {
 		q.Set("motion", string(m))
 	}
@@ -161,9 +179,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range tandem.Stages {
 		stages = append(stages, string(st))
 	}
-	for _, fc := range openForecasts {
-		forecasts = append(forecasts, string(fc))
-	}
+	forecasts = forecastColumns()
 	d.ByStage = newTable(stages, func(m tandem.Motion, stage string) string { return listLink(m, stage, "") })
 	d.Open = newTable(forecasts, func(m tandem.Motion, fc string) string {
 		return listLink(m, "open", tandem.ForecastCategory(fc))
@@ -192,6 +208,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Chart = chart
 	if d.Trends, err = s.homeTrends(r, actorFrom(ctx)); err != nil {
+		return err
+	}
+	if d.Home, err = s.roleHome(r, pol); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Home", Nav: "home", Data: d})

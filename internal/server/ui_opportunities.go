@@ -38,6 +38,50 @@ type opportunitiesData struct {
 	Total                                      int
 	TotalText, ExportLink                      string
 	Pager                                      pager
+	// Narrowed are the filters set by a link (a home's number) that the form has no field for, and
+	// Widen the list without them.
+	Narrowed []narrowing
+	Widen    string
+}
+
+// narrowing is one filter a link set: kept by the filter form as a hidden field and named above the list.
+type narrowing struct{ Name, Value, Label string }
+
+// narrowingKeys are the list's filters that only links set, in the order they are named.
+var narrowingKeys = []string{"owner_id", "partner_id", "attribution", "created_from", "created_to", "closed_from", "closed_to"}
+
+// narrowings names the link-only filters of q; people and partners by name where actor may see them.
+func (s *Server) narrowings(r *http.Request, actor tandem.Actor, q url.Values, partners map[int64]string) ([]narrowing, error) {
+	var out []narrowing
+	for _, k := range narrowingKeys {
+		v := q.Get(k)
+		if v == "" {
+			continue
+		}
+		id, _ := strconv.ParseInt(v, 10, 64)
+		label := map[string]string{"created_from": "created from ", "created_to": "created before ", "closed_from": "closing from ",
+			"closed_to": "closing before ", "attribution": "attributed "}[k] + human(v)
+		switch k {
+		case "owner_id":
+			label = "owner #" + v
+			if !actor.IsPartner() {
+				users, err := s.userNames(r, actor)
+				if err != nil {
+					return nil, err
+				}
+				if name, ok := users[id]; ok {
+					label = "owner " + name
+				}
+			}
+		case "partner_id":
+			label = "partner #" + v
+			if name, ok := partners[id]; ok {
+				label = "partner " + name
+			}
+		}
+		out = append(out, narrowing{Name: k, Value: v, Label: label})
+	}
+	return out, nil
 }
 
 // openStage is the stage filter value for "any stage but won or lost".
@@ -67,6 +111,20 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	}
 	if f.CreatedTo, err = dayParam(q, "created_to"); err != nil {
 		return err
+	}
+	if f.ClosedFrom, err = dayParam(q, "closed_from"); err != nil {
+		return err
+	}
+	if f.ClosedTo, err = dayParam(q, "closed_to"); err != nil {
+		return err
+	}
+	if f.Attribution = tandem.Attribution(q.Get("attribution")); f.Attribution != "" && !f.Attribution.Valid() {
+		return tandem.FieldError("attribution", "%q is not one of direct, partner_sourced, partner_led, partner_influenced", f.Attribution)
+	}
+	if v := q.Get("owner_id"); v != "" {
+		if f.OwnerID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return tandem.FieldError("owner_id", "%q is not a user id", v)
+		}
 	}
 	if f.Forecast != "" && !f.Forecast.Valid() {
 		f.Forecast = ""
@@ -112,6 +170,15 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	for _, o := range items {
 		d.Rows = append(d.Rows, oppRow{Opportunity: o, Partner: names[o.PartnerID]})
 	}
+	if d.Narrowed, err = s.narrowings(r, actor, q, names); err != nil {
+		return err
+	}
+	d.Widen = withQuery("/opportunities", q, func(v url.Values) {
+		for _, k := range narrowingKeys {
+			v.Del(k)
+		}
+		v.Del("page")
+	})
 	// Links keep every filter; sorting starts again at the first page.
 	link := func(change func(url.Values)) string {
 		v := url.Values{}

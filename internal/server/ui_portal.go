@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -201,6 +202,9 @@ type myRegistrationsData struct {
 	Query, From, To string // the company, submitted_from and submitted_to filters
 	Partners        []partnerOption
 	Pager           pager
+	// ExpiresFrom and ExpiresTo narrow the list to registrations expiring then (a partner home's link);
+	// Widen is the list without them.
+	ExpiresFrom, ExpiresTo, Widen string
 }
 
 var myRegistrationColumns = []sortHeader{
@@ -247,7 +251,8 @@ func (s *Server) renderMyRegistrations(w http.ResponseWriter, r *http.Request, s
 	d := myRegistrationsData{Status: string(f.Status), Statuses: tandem.RegistrationStatuses, ShowPartner: !actor.IsPartner(),
 		Columns: sortHeaders("/portal/registrations", q, f.Sort, cols, "estimated_acv", "submitted_at", "expires_at"),
 		Total:   total, TotalText: count(total), CSRF: csrfOf(r), Query: f.Query, From: q.Get("submitted_from"), To: q.Get("submitted_to"),
-		Pager: lp.Pager(total, len(items))}
+		Pager: lp.Pager(total, len(items)), ExpiresFrom: q.Get("expires_from"), ExpiresTo: q.Get("expires_to"),
+		Widen: withQuery("/portal/registrations", q, func(v url.Values) { v.Del("expires_from"); v.Del("expires_to"); v.Del("page") })}
 	if !actor.IsPartner() {
 		for id, name := range names {
 			d.Partners = append(d.Partners, partnerOption{ID: id, Name: name, Selected: f.PartnerID == id})

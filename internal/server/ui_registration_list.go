@@ -20,7 +20,7 @@ type registrationPage struct {
 	names map[int64]string // partner id → name
 }
 
-// readRegistrationPage reads the submitted-date and partner filters into f, then the page lp asks
+// readRegistrationPage reads the submitted-date, expiry-date and partner filters into f, then the page lp asks
 // for. The store scopes a partner user to its own partner whatever partner_id asks for.
 func (s *Server) readRegistrationPage(r *http.Request, lp listParams, f *sqlstore.RegistrationFilter) (registrationPage, error) {
 	ctx := r.Context()
@@ -48,6 +48,13 @@ func parseRegistrationWindowAndPartner(q url.Values, f *sqlstore.RegistrationFil
 		return err
 	}
 	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
+		return err
+	}
+	// The window of expiry a partner home's "expiring soon" links to.
+	if f.ExpiresFrom, err = dayParam(q, "expires_from"); err != nil {
+		return err
+	}
+	if f.ExpiresTo, err = dayParam(q, "expires_to"); err != nil {
 		return err
 	}
 	if v := q.Get("partner_id"); v != "" {

@@ -44,9 +44,10 @@ func trendBounds(now time.Time) []time.Time {
 }
 
 // buildStack lays out cells as a stacked chart with a series per kind (in kinds' order; kinds without a
-// record are left out); link gives the list behind a bar.
+// record are left out), each bar the sum of value over its cells; link gives the list behind a bar.
+// The total returned counts the records charted.
 func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, colors map[string]string,
-	link func(kind string, from, to time.Time) string) (string, int, error) {
+	value func(sqlstore.TrendCell) int64, link func(kind string, from, to time.Time) string) (string, int, error) {
 	c := stackChart{Stack: true}
 	for _, b := range bounds[:len(bounds)-1] {
 		c.Labels = append(c.Labels, b.Format("Jan 2006"))
@@ -57,7 +58,7 @@ func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, 
 		n := 0
 		for _, cell := range cells {
 			if cell.Kind == k && cell.Period >= 0 && cell.Period < len(s.Values) {
-				s.Values[cell.Period] += int64(cell.Count)
+				s.Values[cell.Period] += value(cell)
 				n += cell.Count
 			}
 		}
@@ -76,6 +77,9 @@ func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, 
 	}
 	return string(b), total, nil
 }
+
+// trendCount charts a cell's records: a bar as tall as the records it counts.
+func trendCount(c sqlstore.TrendCell) int64 { return int64(c.Count) }
 
 var registrationColors = map[string]string{
 	string(tandem.RegistrationSubmitted): "#8f5500", string(tandem.RegistrationApproved): "#1e7a3c",
@@ -104,7 +108,7 @@ func (s *Server) homeTrends(r *http.Request, actor tandem.Actor) (trendsData, er
 		motions = append(motions, string(m))
 		colors[string(m)] = motionColors[m]
 	}
-	d.Pipeline, d.PipelineTotal, err = buildStack(bounds, cells, motions, colors, func(k string, from, to time.Time) string {
+	d.Pipeline, d.PipelineTotal, err = buildStack(bounds, cells, motions, colors, trendCount, func(k string, from, to time.Time) string {
 		return "/opportunities?" + url.Values{"motion": {k}, "created_from": {day(from)}, "created_to": {day(to)}, "sort": {"-acv"}}.Encode()
 	})
 	if err != nil {
@@ -118,7 +122,7 @@ func (s *Server) homeTrends(r *http.Request, actor tandem.Actor) (trendsData, er
 	for _, st := range tandem.RegistrationStatuses {
 		statuses = append(statuses, string(st))
 	}
-	d.Registrations, d.RegistrationsTotal, err = buildStack(bounds, cells, statuses, registrationColors, func(k string, from, to time.Time) string {
+	d.Registrations, d.RegistrationsTotal, err = buildStack(bounds, cells, statuses, registrationColors, trendCount, func(k string, from, to time.Time) string {
 		return "/registrations?" + url.Values{"status": {k}, "submitted_from": {day(from)}, "submitted_to": {day(to)}}.Encode()
 	})
 	return d, err

@@ -112,6 +112,15 @@ func opportunityQuery(actor tandem.Actor, f OpportunityFilter) (from string, w w
 	if !f.CreatedTo.IsZero() {
 		w.add("o.created_on < ?", dbTime(f.CreatedTo))
 	}
+	if !f.ClosedFrom.IsZero() {
+		w.add("o.close_date >= ?", dbTime(f.ClosedFrom))
+	}
+	if !f.ClosedTo.IsZero() {
+		w.add("o.close_date < ?", dbTime(f.ClosedTo))
+	}
+	if f.Attribution != "" {
+		w.add("o.attribution = ?", string(f.Attribution))
+	}
 	from = `opportunities o`
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {

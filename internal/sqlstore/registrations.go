@@ -94,6 +94,12 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if !f.SubmittedTo.IsZero() {
 		w.add("r.submitted_at < ?", dbTime(f.SubmittedTo))
 	}
+	if !f.ExpiresFrom.IsZero() {
+		w.add("r.expires_at >= ?", dbTime(f.ExpiresFrom))
+	}
+	if !f.ExpiresTo.IsZero() {
+		w.add("r.expires_at < ?", dbTime(f.ExpiresTo))
+	}
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
 		return nil, 0, err

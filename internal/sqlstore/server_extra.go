@@ -101,9 +101,19 @@ type PipelineCell struct {
 // and currency (a partner user sees its own partner's). Combinations with no deals are left out.
 func (s *Store) PipelineCells(ctx context.Context, actor tandem.Actor) ([]PipelineCell, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	scopeOpportunities(&w, actor)
+	return s.pipelineCells(ctx, w)
+}
+
+// OwnerPipelineCells is PipelineCells of the deals ownerID owns (an AE's own pipeline on its home).
+func (s *Store) OwnerPipelineCells(ctx context.Context, actor tandem.Actor, ownerID int64) ([]PipelineCell, error) {
+	var w where
+	scopeOpportunities(&w, actor)
+	w.add("o.owner_id = ?", ownerID)
+	return s.pipelineCells(ctx, w)
+}
+
+func (s *Store) pipelineCells(ctx context.Context, w where) ([]PipelineCell, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT o.routing_motion, o.stage, o.forecast_category, o.currency,
 		count(*), COALESCE(sum(o.acv), 0) FROM opportunities o`+w.sql()+`
 		GROUP BY o.routing_motion, o.stage, o.forecast_category, o.currency

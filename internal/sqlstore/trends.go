@@ -63,6 +63,54 @@ func (s *Store) RegistrationTrend(ctx context.Context, actor tandem.Actor, bound
 		FROM registrations r`, w, `r.status, r.currency`)
 }
 
+// BookingsTrend counts and sums the won deals actor may see by the period they closed in, by routing
+// motion and currency. A partner user counts only its own partner's.
+func (s *Store) BookingsTrend(ctx context.Context, actor tandem.Actor, bounds []time.Time) ([]TrendCell, error) {
+	if len(bounds) < 2 {
+		return nil, tandem.Errorf(tandem.EINVALID, "periods: need at least two bounds")
+	}
+	var w where
+	scopeOpportunities(&w, actor)
+	w.add("o.stage = ?", string(tandem.StageClosedWon))
+	w.add("o.close_date >= ?", dbTime(bounds[0]))
+	w.add("o.close_date < ?", dbTime(bounds[len(bounds)-1]))
+	bucket := bucketCase(&w, "o.close_date", bounds)
+	return s.trend(ctx, "bookings trend", `SELECT `+bucket+`, o.routing_motion, o.currency, count(*), COALESCE(sum(o.acv), 0)
+		FROM opportunities o`, w, `o.routing_motion, o.currency`)
+}
+
+// AttributionTrend counts and sums the opportunities actor may see created in each period, by
+// attribution ("" before one is decided) and currency: the partner-sourced share of new pipeline.
+func (s *Store) AttributionTrend(ctx context.Context, actor tandem.Actor, bounds []time.Time) ([]TrendCell, error) {
+	if len(bounds) < 2 {
+		return nil, tandem.Errorf(tandem.EINVALID, "periods: need at least two bounds")
+	}
+	var w where
+	scopeOpportunities(&w, actor)
+	w.add("o.created_on >= ?", dbTime(bounds[0]))
+	w.add("o.created_on < ?", dbTime(bounds[len(bounds)-1]))
+	bucket := bucketCase(&w, "o.created_on", bounds)
+	return s.trend(ctx, "attribution trend", `SELECT `+bucket+`, o.attribution, o.currency, count(*), COALESCE(sum(o.acv), 0)
+		FROM opportunities o`, w, `o.attribution, o.currency`)
+}
+
+// ConflictTrend counts the channel conflicts opened in each period, by cause. EFORBIDDEN
+// for partner users, who never see conflicts.
+func (s *Store) ConflictTrend(ctx context.Context, actor tandem.Actor, bounds []time.Time) ([]TrendCell, error) {
+	if err := forbidPartner(actor, "see channel conflicts"); err != nil {
+		return nil, err
+	}
+	if len(bounds) < 2 {
+		return nil, tandem.Errorf(tandem.EINVALID, "periods: need at least two bounds")
+	}
+	var w where
+	w.add("c.opened_at >= ?", dbTime(bounds[0]))
+	w.add("c.opened_at < ?", dbTime(bounds[len(bounds)-1]))
+	bucket := bucketCase(&w, "c.opened_at", bounds)
+	// Counts only: a conflict keeps its deal size but not its currency.
+	return s.trend(ctx, "conflict trend", `SELECT `+bucket+`, c.cause, '', count(*), 0 FROM conflicts c`, w, `c.cause`)
+}
+
 // trend runs a bucketed count: sel selects (bucket, kind, currency, count, amount) before w's WHERE.
 func (s *Store) trend(ctx context.Context, what, sel string, w where, groupBy string) ([]TrendCell, error) {
 	// GROUP BY 1 names the bucket by position: both engines accept it, and it avoids repeating the CASE.

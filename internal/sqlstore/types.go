@@ -26,6 +26,9 @@ type OpportunityFilter struct {
 	// CreatedFrom and CreatedTo bound the day the deal was created: from inclusive, to exclusive (zero for
 	// no bound) — the deals behind a month of the home page's trends.
 	CreatedFrom, CreatedTo time.Time
+	// ClosedFrom and ClosedTo bound the close date the same way (a month of bookings on a home).
+	ClosedFrom, ClosedTo time.Time
+	Attribution          tandem.Attribution // "" for any
 	// Sort is one of name, acv, close_date, stage, motion, updated_at, created_at, id, each optionally
 	// prefixed with "-" for descending; anything else is EINVALID.
 	Sort          string
@@ -69,8 +72,11 @@ type RegistrationFilter struct {
 	// SubmittedFrom and SubmittedTo bound when it was submitted: from inclusive, to exclusive (zero for no
 	// bound).
 	SubmittedFrom, SubmittedTo time.Time
-	Sort                       string // submitted_at, account_name, estimated_acv, expires_at, status, id
-	Limit, Offset              int
+	// ExpiresFrom and ExpiresTo bound when its protection expires, the same way (a partner's
+	// registrations expiring soon).
+	ExpiresFrom, ExpiresTo time.Time
+	Sort                   string // submitted_at, account_name, estimated_acv, expires_at, status, id
+	Limit, Offset          int
 }
 
 // TouchFilter selects partner touches.
