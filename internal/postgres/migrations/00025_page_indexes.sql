@@ -1,0 +1,15 @@
+-- Pages (issue 10) on the demo company:
+-- * opportunities_won_owner: the owners of won deals (the compensation pages' AE picker, an AE's
+--   statement, a period's AEs) read off a small partial index instead of every deal of every owner.
+-- * opportunities_cannibalised: the flagged deals' count and id sum in the portfolio's and the comp
+--   results' data version read off a partial index instead of scanning every deal twice.
+-- (SQLite also gets a covering index of comp_periods' heading columns; PostgreSQL keeps the frozen
+-- documents out of line, so reading the heading does not walk them.)
+
+-- +goose Up
+CREATE INDEX opportunities_won_owner ON opportunities (owner_id, close_date) WHERE stage = 'closed_won';
+CREATE INDEX opportunities_cannibalised ON opportunities (id) WHERE cannibalisation_flag;
+
+-- +goose Down
+DROP INDEX opportunities_cannibalised;
+DROP INDEX opportunities_won_owner;
