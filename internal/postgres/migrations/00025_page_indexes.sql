@@ -1,6 +1,8 @@
 -- Pages (issue 10) on the demo company:
 -- * opportunities_won_owner: the owners of won deals (the compensation pages' AE picker, an AE's
 --   statement, a period's AEs) read off a small partial index instead of every deal of every owner.
+-- * opportunities_won_account: each account's first won deal (a new customer, on the portfolio page)
+--   read in order off a covering index instead of sorting the won deals looked up one by one.
 -- * opportunities_cannibalised: the flagged deals' count and id sum in the portfolio's and the comp
 --   results' data version read off a partial index instead of scanning every deal twice.
 -- (SQLite also gets a covering index of comp_periods' heading columns; PostgreSQL keeps the frozen
@@ -8,8 +10,10 @@
 
 -- +goose Up
 CREATE INDEX opportunities_won_owner ON opportunities (owner_id, close_date) WHERE stage = 'closed_won';
+CREATE INDEX opportunities_won_account ON opportunities (account_id, close_date) WHERE stage = 'closed_won';
 CREATE INDEX opportunities_cannibalised ON opportunities (id) WHERE cannibalisation_flag;
 
 -- +goose Down
 DROP INDEX opportunities_cannibalised;
+DROP INDEX opportunities_won_account;
 DROP INDEX opportunities_won_owner;

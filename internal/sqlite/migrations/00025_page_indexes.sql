@@ -2,6 +2,8 @@
 -- * opportunities_won_owner: the owners of won deals (the compensation pages' AE picker, an AE's
 --   statement, a period's AEs) read off a small partial index instead of every deal of every owner
 --   (75 ms a view of /comp before).
+-- * opportunities_won_account: each account's first won deal (a new customer, on the portfolio page)
+--   read in order off a covering index instead of sorting the won deals looked up one by one.
 -- * opportunities_cannibalised: the flagged deals' count and id sum in the portfolio's and the comp
 --   results' data version read off a partial index instead of scanning every deal twice.
 -- * comp_periods_heads: a period's heading columns (status, dates, plan, result hash) read from a
@@ -10,10 +12,12 @@
 
 -- +goose Up
 CREATE INDEX opportunities_won_owner ON opportunities (owner_id, close_date) WHERE stage = 'closed_won';
+CREATE INDEX opportunities_won_account ON opportunities (account_id, close_date) WHERE stage = 'closed_won';
 CREATE INDEX opportunities_cannibalised ON opportunities (id) WHERE cannibalisation_flag;
 CREATE INDEX comp_periods_heads ON comp_periods (status, starts_at, id, ends_at, closed_at, closed_by, plan_version_id, plan_version, result_sha256);
 
 -- +goose Down
 DROP INDEX comp_periods_heads;
 DROP INDEX opportunities_cannibalised;
+DROP INDEX opportunities_won_account;
 DROP INDEX opportunities_won_owner;
