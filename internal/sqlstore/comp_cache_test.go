@@ -26,31 +26,27 @@ func TestCompCacheSeesEveryChange(t *testing.T) {
 			Profit *compensation.GrossProfitReport
 			ByRep  *compensation.GrossProfitReport
 		}
-		read := func(step string) figures {
+		figuresBy := func(step string, reconcile func(context.Context, compensation.Store, tandem.Actor, string) (*compensation.Reconciliation, error),
+			profit func(context.Context, compensation.Store, tandem.Actor, string, string) (*compensation.GrossProfitReport, error)) figures {
 			t.Helper()
-			var cached, fresh figures
+			var fig figures
 			var err error
-			// Twice from the cache: the second read is served from it.
-			for range 2 {
-				if cached.Recon, err = cache.Reconcile(ctx, s, f.revops, f.q1); err != nil {
-					t.Fatalf("%s: cached reconcile: %v", step, err)
-				}
-				if cached.Profit, err = cache.GrossProfit(ctx, s, f.revops, f.q1, "deal"); err != nil {
-					t.Fatalf("%s: cached gross profit: %v", step, err)
-				}
-				if cached.ByRep, err = cache.GrossProfit(ctx, s, f.revops, f.q1, "rep"); err != nil {
-					t.Fatalf("%s: cached gross profit by rep: %v", step, err)
-				}
-			}
-			if fresh.Recon, err = compensation.Reconcile(ctx, s, f.revops, f.q1); err != nil {
+			if fig.Recon, err = reconcile(ctx, s, f.revops, f.q1); err != nil {
 				t.Fatalf("%s: reconcile: %v", step, err)
 			}
-			if fresh.Profit, err = compensation.GrossProfit(ctx, s, f.revops, f.q1, "deal"); err != nil {
+			if fig.Profit, err = profit(ctx, s, f.revops, f.q1, "deal"); err != nil {
 				t.Fatalf("%s: gross profit: %v", step, err)
 			}
-			if fresh.ByRep, err = compensation.GrossProfit(ctx, s, f.revops, f.q1, "rep"); err != nil {
+			if fig.ByRep, err = profit(ctx, s, f.revops, f.q1, "rep"); err != nil {
 				t.Fatalf("%s: gross profit by rep: %v", step, err)
 			}
+			return fig
+		}
+		read := func(step string) figures {
+			t.Helper()
+			figuresBy(step, cache.Reconcile, cache.GrossProfit)
+			cached := figuresBy(step, cache.Reconcile, cache.GrossProfit) // served from the cache
+			fresh := figuresBy(step, compensation.Reconcile, compensation.GrossProfit)
 			if !reflect.DeepEqual(cached, fresh) {
 				t.Fatalf("%s: cached figures differ from fresh ones:\ncached %+v\nfresh  %+v", step, cached, fresh)
 			}
