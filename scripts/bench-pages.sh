@@ -5,6 +5,7 @@
 # less than wall time) and prints milliseconds per page. The target is 300 ms a page.
 #   scripts/bench-pages.sh            # 3 renders of each page
 #   BENCHTIME=10x scripts/bench-pages.sh
+#   TANDEM_BENCH_DEMO_DB=demo.db scripts/bench-pages.sh   # copy a file from `tandem demo -no-serve -db demo.db`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -run '^$' -bench 'BenchmarkDemo(Pages|Homes)$' -benchtime "${BENCHTIME:-3x}" -timeout 30m ./internal/server/ |

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
@@ -359,33 +361,41 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 		return nil, err
 	}
 	// paid[period] is what each closed period paid for its own deals; later closed periods' adjustment
-	// lines for it are added to it below.
+	// lines for it are added to it below. The periods are read, and below recalculated, a few at a
+	// time: each is a frozen document to decode and a quarter of deals to read and calculate.
 	paid := make(map[string]*tandem.CompResult, len(closed))
 	plans := make(map[string]*comp.Plan, len(closed))
-	for _, cp := range closed {
+	frozenPlans := make([]*comp.Plan, len(closed))
+	frozenPaid := make([]*tandem.CompResult, len(closed))
+	err = inParallel(len(closed), func(i int) error {
+		cp := closed[i]
 		source, err := st.FrozenCompPlanSource(ctx, cp.ID)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if plans[cp.ID], err = parseFrozenPlan(cp.ID, source); err != nil {
-			return nil, err
+		if frozenPlans[i], err = parseFrozenPlan(cp.ID, source); err != nil {
+			return err
 		}
-		var frozen *tandem.CompResult
 		if payee == nil {
-			if frozen, err = frozenResult(ctx, st, cp.ID); err != nil {
-				return nil, err
-			}
-		} else {
-			frozen = &tandem.CompResult{PlanVersion: cp.PlanVersion, Period: cp.ID}
-			s, ok, err := st.FrozenCompStatement(ctx, cp.ID, *payee)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				addStatement(frozen, s)
-			}
+			frozenPaid[i], err = frozenResult(ctx, st, cp.ID)
+			return err
 		}
-		paid[cp.ID] = frozen
+		frozen := &tandem.CompResult{PlanVersion: cp.PlanVersion, Period: cp.ID}
+		s, ok, err := st.FrozenCompStatement(ctx, cp.ID, *payee)
+		if err != nil {
+			return err
+		}
+		if ok {
+			addStatement(frozen, s)
+		}
+		frozenPaid[i] = frozen
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, cp := range closed {
+		plans[cp.ID], paid[cp.ID] = frozenPlans[i], frozenPaid[i]
 	}
 	// Adjustment lines paid in a closed period belong to the period they adjust.
 	extra := map[string]map[tandem.CompPayee][]tandem.CompLine{}
@@ -405,8 +415,9 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 			}
 		}
 	}
-	var out []tandem.CompLine
-	for _, cp := range closed {
+	perPeriod := make([][]tandem.CompLine, len(closed))
+	err = inParallel(len(closed), func(i int) error {
+		cp := closed[i]
 		res := paid[cp.ID]
 		base := &tandem.CompResult{PlanVersion: res.PlanVersion, Period: res.Period, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{}}
 		seen := map[tandem.CompPayee]bool{}
@@ -416,7 +427,7 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 				seen[key] = true
 				own, err := stripAdjustments(s, extra[cp.ID][key]...)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				addStatement(base, own)
 			}
@@ -427,32 +438,62 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 			}
 			s, err := stripAdjustments(tandem.CompStatement{Period: cp.ID, PayeeKind: key.Kind, PayeeID: key.ID}, lines...)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			addStatement(base, s)
 		}
 		period, err := tandem.ParseQuarter(cp.ID)
 		if err != nil {
-			return nil, fmt.Errorf("closed period %s: %w", cp.ID, err)
+			return fmt.Errorf("closed period %s: %w", cp.ID, err)
 		}
 		in, err := readInput(ctx, st, plans[cp.ID], period, payee)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		now, err := comp.Calculate(plans[cp.ID], *in)
 		if err != nil {
-			return nil, fmt.Errorf("recalculate closed period %s: %w", cp.ID, err)
+			return fmt.Errorf("recalculate closed period %s: %w", cp.ID, err)
 		}
 		if payee != nil {
 			now = onlyPayee(now, *payee)
 		}
 		adj, err := comp.Adjust(base, now, p)
 		if err != nil {
-			return nil, fmt.Errorf("adjust closed period %s: %w", cp.ID, err)
+			return fmt.Errorf("adjust closed period %s: %w", cp.ID, err)
 		}
+		perPeriod[i] = adj
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []tandem.CompLine
+	for _, adj := range perPeriod {
 		out = append(out, adj...)
 	}
 	return out, nil
+}
+
+// inParallel runs fn(0) … fn(n-1), as many at once as Go has processors, and returns the error of
+// the lowest i that failed, so the error does not depend on scheduling.
+func inParallel(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			errs[i] = fn(i)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ClosePeriod freezes period id (revops only): its input, the adjustments that land in it, the plan

@@ -44,11 +44,17 @@ type Reconciliation struct {
 // Reconcile compares the statements of period id with the payouts imported for it and lists every
 // difference. Revops and executives only.
 func Reconcile(ctx context.Context, st Store, actor tandem.Actor, id string) (*Reconciliation, error) {
+	return (*Cache)(nil).Reconcile(ctx, st, actor, id)
+}
+
+// Reconcile is Reconcile with an open period's statements kept in c for the data version; the
+// payouts are read each time.
+func (c *Cache) Reconcile(ctx context.Context, st Store, actor tandem.Actor, id string) (*Reconciliation, error) {
 	p, err := periodForAll(actor, "comp reconciliation", id, "reconcile payouts")
 	if err != nil {
 		return nil, err
 	}
-	res, err := periodResult(ctx, st, p, nil)
+	res, err := c.wholeResult(ctx, st, p)
 	if err != nil {
 		return nil, err
 	}

@@ -117,17 +117,28 @@ type GrossProfitReport struct {
 // "deal" does, and whether the period is closed: a closed period's figures are frozen for good (the
 // database refuses to change a closed period), so a caller may keep them. Revops and executives only.
 func DealGrossProfit(ctx context.Context, st Store, actor tandem.Actor, id string) (profit []tandem.DealProfit, closed bool, err error) {
+	return (*Cache)(nil).DealGrossProfit(ctx, st, actor, id)
+}
+
+// DealGrossProfit is DealGrossProfit with an open period's figures kept in c for the data version;
+// the slice is shared and must not be modified.
+func (c *Cache) DealGrossProfit(ctx context.Context, st Store, actor tandem.Actor, id string) (profit []tandem.DealProfit, closed bool, err error) {
 	p, err := periodForAll(actor, "gross profit", id, "read gross profit")
 	if err != nil {
 		return nil, false, err
 	}
-	return periodProfit(ctx, st, p)
+	return c.dealProfit(ctx, st, p)
 }
 
 // GrossProfit returns period id's gross profit (ACV − discount − partner margin − SPIFFs − MDF share −
 // cost of goods) per deal (by "deal") or rolled up by "rep", "territory", "partner" or "motion".
 // Revops and executives only.
 func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by string) (*GrossProfitReport, error) {
+	return (*Cache)(nil).GrossProfit(ctx, st, actor, id, by)
+}
+
+// GrossProfit is GrossProfit with an open period's deal profit kept in c for the data version.
+func (c *Cache) GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by string) (*GrossProfitReport, error) {
 	p, err := periodForAll(actor, "gross profit", id, "read gross profit")
 	if err != nil {
 		return nil, err
@@ -144,7 +155,7 @@ func GrossProfit(ctx context.Context, st Store, actor tandem.Actor, id, by strin
 	default:
 		return nil, tandem.FieldError("by", "%q is not one of deal, rep, territory, partner, motion", by)
 	}
-	profit, _, err := periodProfit(ctx, st, p)
+	profit, _, err := c.dealProfit(ctx, st, p)
 	if err != nil {
 		return nil, err
 	}

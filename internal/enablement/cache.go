@@ -3,6 +3,7 @@ package enablement
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,7 +79,8 @@ func (s *Service) openHistory(ctx context.Context, actor tandem.Actor) (*history
 	return h, nil
 }
 
-// closedDeals returns the deals closed in [from, to), by close date.
+// closedDeals returns the deals closed in [from, to), by close date. From the cache it is a slice of
+// the kept deals, shared: callers must not modify it.
 func (h *history) closedDeals(ctx context.Context, from, to time.Time) ([]sqlstore.PortfolioDeal, error) {
 	c := h.svc.Cache
 	if c == nil {
@@ -94,13 +96,16 @@ func (h *history) closedDeals(ctx context.Context, from, to time.Time) ([]sqlsto
 		}
 		c.deals, c.dealsRead = all, true
 	}
-	var out []sqlstore.PortfolioDeal
-	for _, d := range c.deals {
-		if !d.CloseDate.Before(from) && d.CloseDate.Before(to) {
-			out = append(out, d)
-		}
+	// The deals are by close date: the window is the run between two binary searches, not a copy.
+	at := func(t time.Time) int {
+		i, _ := slices.BinarySearchFunc(c.deals, t, func(d sqlstore.PortfolioDeal, t time.Time) int { return d.CloseDate.Compare(t) })
+		return i
 	}
-	return out, nil
+	i, j := at(from), at(to)
+	if i >= j {
+		return nil, nil
+	}
+	return slices.Clip(c.deals[i:j]), nil
 }
 
 // quarterMargins returns each deal's gross profit in quarter period ("2026-Q1").

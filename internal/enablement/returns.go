@@ -152,6 +152,9 @@ func (s *Service) ReadLedger(ctx context.Context, actor tandem.Actor, w Window) 
 	if r, ok := portfolio.Retention(wins, w.To); ok {
 		l.Retention = r
 	}
+	if len(deals) > 0 {
+		l.Deals = make([]DealReturn, 0, len(deals))
+	}
 	for _, d := range deals {
 		dr := DealReturn{PortfolioDeal: d, LedgerMotion: MotionOf(d), Segment: SegmentOf(d.ACV), Month: d.CloseDate.Format("2006-01")}
 		if d.Won {

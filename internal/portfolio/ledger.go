@@ -97,13 +97,25 @@ func ReturnsWithRetention(spend []SpendLine, deals []DealLine, by Granularity, r
 	type key struct{ period, motion, segment string }
 	rows := map[key]*ReturnsRow{}
 	cycle := map[*ReturnsRow]int{} // summed cycle days of the won deals
+	// Lines repeat a few months, motions and segments: each spelling is formatted and normalised once,
+	// not once a line (tens of thousands of deals on each view of the portfolio page).
+	type spelling struct {
+		month           Month
+		motion, segment string
+	}
+	seen := map[spelling]*ReturnsRow{}
 	row := func(m Month, motion, segment string) *ReturnsRow {
+		sp := spelling{m, motion, segment}
+		if r, ok := seen[sp]; ok {
+			return r
+		}
 		k := key{by.periodOf(m), NormalizeMotion(motion), NormalizeMotion(segment)}
 		r := rows[k]
 		if r == nil {
 			r = &ReturnsRow{Period: k.period, Motion: k.motion, Segment: k.segment}
 			rows[k] = r
 		}
+		seen[sp] = r
 		return r
 	}
 	for _, s := range spend {

@@ -304,7 +304,7 @@ func (s *Server) registerCompPayoutAPI() {
 		"The period's statements against the payouts imported for it: every difference (underpaid, overpaid, paid but not "+
 			"owed, owed but not paid) with expected, paid and the difference."),
 		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[compensation.Reconciliation], error) {
-			rec, err := compensation.Reconcile(ctx, s.store, actorFrom(ctx), in.Period)
+			rec, err := s.comp.Reconcile(ctx, s.store, actorFrom(ctx), in.Period)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}
@@ -325,7 +325,7 @@ func (s *Server) registerCompPayoutAPI() {
 		"ACV − discount − partner margin − SPIFFs − MDF share − cost of goods, per deal or rolled up per rep, territory, "+
 			"partner or motion, with the period's total."),
 		func(ctx context.Context, in *grossProfitInput) (*bodyOutput[compensation.GrossProfitReport], error) {
-			rep, err := compensation.GrossProfit(ctx, s.store, actorFrom(ctx), in.Period, in.By)
+			rep, err := s.comp.GrossProfit(ctx, s.store, actorFrom(ctx), in.Period, in.By)
 			if err != nil {
 				return nil, s.problem(ctx, err)
 			}

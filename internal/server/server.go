@@ -29,6 +29,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/enablement"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/match"
@@ -94,6 +95,8 @@ type Server struct {
 	portfolio *enablement.Cache
 
 	forecasts *forecasting.Cache // the forecast's books, refreshed from the store's changes
+	// comp keeps open periods' whole results and gross profit per comp data version.
+	comp *compensation.Cache
 }
 
 // APIPrefix is where the REST API lives.
@@ -140,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.portfolio = enablement.NewCache()
 	s.forecasts = forecasting.NewCache(cfg.Store, 0)
+	s.comp = compensation.NewCache(cfg.Store.CompDataVersion)
 	s.programme = cfg.Programme
 	if s.programme == nil {
 		s.programme = programme.NewLoader(programme.Config{Store: cfg.Store, TTL: cfg.PolicyTTL, Now: cfg.Now, Logger: cfg.Logger})

@@ -453,7 +453,7 @@ func (s *Server) renderRecon(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	rec, err := compensation.Reconcile(ctx, s.store, actorFrom(ctx), f.Period.ID)
+	rec, err := s.comp.Reconcile(ctx, s.store, actorFrom(ctx), f.Period.ID)
 	if err != nil {
 		return err
 	}
@@ -592,7 +592,7 @@ func (s *Server) compProfitPage(w http.ResponseWriter, r *http.Request) error {
 		d.Tabs2 = append(d.Tabs2, compTab{ID: g[0], Label: g[1], Href: link(url.Values{"by": {g[0]}}), On: g[0] == d.By})
 	}
 	d.ClearLink = link(url.Values{"by": {"deal"}})
-	rep, err := compensation.GrossProfit(ctx, s.store, actor, f.Period.ID, d.By)
+	rep, err := s.comp.GrossProfit(ctx, s.store, actor, f.Period.ID, d.By)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
 )
@@ -95,11 +96,24 @@ func (t *ImportTx) logRegistrationEvents(ctx context.Context, events []pendingEv
 	if err != nil {
 		return err
 	}
-	for _, e := range events {
-		entry := tandem.RegistrationEntry{RegistrationID: ids[e.ext], At: t.now, Event: e.event, From: e.from, To: e.to,
-			ActorID: t.actor.UserID, Reason: e.reason}
-		if err := appendRegistrationEntryTx(ctx, t.tx, &entry); err != nil {
-			return err
+	// Many events to a statement: one INSERT prepared and run per event took a second of CPU of the
+	// demo's creation (15,000 registrations). The rows go in in events' order, so their ids are too.
+	const perInsert = 200
+	for start := 0; start < len(events); start += perInsert {
+		chunk := events[start:min(start+perInsert, len(events))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO registration_events (registration_id, at, event, from_status, to_status, actor_id, reason) VALUES `)
+		args := make([]any, 0, 7*len(chunk))
+		for i, e := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+			args = append(args, ids[e.ext], t.now.UnixMicro(), string(e.event), string(e.from), string(e.to), dbID(t.actor.UserID), e.reason)
+		}
+		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("log the events of %d imported registrations from %s: %w", len(chunk), chunk[0].ext, err)
 		}
 	}
 	return nil

@@ -48,8 +48,7 @@ func (s *Store) Search(ctx context.Context, actor tandem.Actor, q string, limit 
 	if res.Accounts, res.AccountsTotal, err = s.ListAccounts(ctx, actor, AccountFilter{Query: q, Limit: limit}); err != nil {
 		return nil, fmt.Errorf("search accounts: %w", err)
 	}
-	if res.Opportunities, res.OpportunitiesTotal, err = s.ListOpportunities(ctx, actor,
-		OpportunityFilter{Query: q, Sort: "-acv", Limit: limit}); err != nil {
+	if res.Opportunities, res.OpportunitiesTotal, err = s.searchOpportunities(ctx, actor, q, limit); err != nil {
 		return nil, fmt.Errorf("search opportunities: %w", err)
 	}
 	if res.Registrations, res.RegistrationsTotal, err = s.ListRegistrations(ctx, actor,
@@ -75,4 +74,30 @@ func orEmpty[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// searchOpportunities is ListOpportunities for a search, largest first: the list's own FROM and WHERE
+// (so a partner user is scoped as in its list), with the count taken in the same pass over the deals
+// (count(*) OVER ()) instead of a second one: each pass tests every deal's name, 60,000 on the demo.
+func (s *Store) searchOpportunities(ctx context.Context, actor tandem.Actor, q string, limit int) ([]tandem.Opportunity, int, error) {
+	from, w, order, err := opportunityQuery(actor, OpportunityFilter{Query: q, Sort: "-acv"})
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+opportunityColumns+`, count(*) OVER () FROM `+from+w.sql()+order+
+		fmt.Sprintf(" LIMIT %d", limit), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search opportunities: %w", err)
+	}
+	defer rows.Close()
+	var out []tandem.Opportunity
+	total := 0
+	for rows.Next() {
+		o, err := scanOpportunity(rows.Scan, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search opportunities: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, total, rows.Err()
 }

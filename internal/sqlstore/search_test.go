@@ -57,3 +57,41 @@ func TestSearch(t *testing.T) {
 		}
 	})
 }
+
+// The search's deals are the opportunity list's, largest first, and its total counts every match past
+// the limit, for staff and for a partner user alike.
+func TestSearchOpportunitiesMatchTheList(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		f := seed(t, s)
+		ctx := context.Background()
+		beyond := 0 // cases whose total passes the limit
+		for _, actor := range []tandem.Actor{admin, f.actor1} {
+			for _, q := range []string{"ac", "in", "co", "ex", "zz-none"} {
+				for _, limit := range []int{1, 2, 10} {
+					if len([]rune(q)) < MinSearchLength {
+						continue
+					}
+					res, err := s.Search(ctx, actor, q, limit)
+					must(t, err)
+					list, total, err := s.ListOpportunities(ctx, actor, OpportunityFilter{Query: q, Sort: "-acv", Limit: limit})
+					must(t, err)
+					if res.OpportunitiesTotal != total || len(res.Opportunities) != len(list) {
+						t.Fatalf("%s q=%q limit %d: search %d of %d, list %d of %d", actor.Email, q, limit,
+							len(res.Opportunities), res.OpportunitiesTotal, len(list), total)
+					}
+					if total > limit {
+						beyond++
+					}
+					for i := range list {
+						if res.Opportunities[i].ID != list[i].ID {
+							t.Errorf("%s q=%q limit %d: row %d is %d, the list's %d", actor.Email, q, limit, i, res.Opportunities[i].ID, list[i].ID)
+						}
+					}
+				}
+			}
+		}
+		if beyond == 0 {
+			t.Fatal("no search matched more deals than its limit")
+		}
+	})
+}

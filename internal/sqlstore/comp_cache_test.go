@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/compensation"
+)
+
+// TestCompCacheSeesEveryChange: the reconciliation and gross profit kept in a compensation.Cache over
+// CompDataVersion equal the uncached ones after each kind of change — an audited deal edit, a quota, a
+// cannibalisation flag and a conflict split written with neither an audit entry nor a new updated_at
+// (the clock is fixed), a payout import and the period's close — and each change does show.
+func TestCompCacheSeesEveryChange(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		cache := compensation.NewCache(s.CompDataVersion)
+		type figures struct {
+			Recon  *compensation.Reconciliation
+			Profit *compensation.GrossProfitReport
+			ByRep  *compensation.GrossProfitReport
+		}
+		figuresBy := func(step string, reconcile func(context.Context, compensation.Store, tandem.Actor, string) (*compensation.Reconciliation, error),
+			profit func(context.Context, compensation.Store, tandem.Actor, string, string) (*compensation.GrossProfitReport, error)) figures {
+			t.Helper()
+			var fig figures
+			var err error
+			if fig.Recon, err = reconcile(ctx, s, f.revops, f.q1); err != nil {
+				t.Fatalf("%s: reconcile: %v", step, err)
+			}
+			if fig.Profit, err = profit(ctx, s, f.revops, f.q1, "deal"); err != nil {
+				t.Fatalf("%s: gross profit: %v", step, err)
+			}
+			if fig.ByRep, err = profit(ctx, s, f.revops, f.q1, "rep"); err != nil {
+				t.Fatalf("%s: gross profit by rep: %v", step, err)
+			}
+			return fig
+		}
+		read := func(step string) figures {
+			t.Helper()
+			figuresBy(step, cache.Reconcile, cache.GrossProfit)
+			cached := figuresBy(step, cache.Reconcile, cache.GrossProfit) // served from the cache
+			fresh := figuresBy(step, compensation.Reconcile, compensation.GrossProfit)
+			if !reflect.DeepEqual(cached, fresh) {
+				t.Fatalf("%s: cached figures differ from fresh ones:\ncached %+v\nfresh  %+v", step, cached, fresh)
+			}
+			return fresh
+		}
+		before := read("seeded")
+		changed := func(step string, change func(a, b figures) bool) {
+			t.Helper()
+			after := read(step)
+			if !change(before, after) {
+				t.Fatalf("%s: the figures did not change:\nbefore %+v\nafter  %+v", step, before, after)
+			}
+			before = after
+		}
+		expectedMoved := func(a, b figures) bool { return a.Recon.Expected != b.Recon.Expected }
+
+		f.o1.ACV += tandem.Major(10000)
+		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
+		changed("deal value", func(a, b figures) bool {
+			return expectedMoved(a, b) && a.Profit.Total.GrossProfit != b.Profit.Total.GrossProfit
+		})
+
+		if _, err := s.write.ExecContext(ctx, `UPDATE opportunities SET cannibalisation_flag = $1 WHERE id = $2`, true, f.o4.ID); err != nil {
+			t.Fatal(err)
+		}
+		changed("cannibalisation flag", expectedMoved)
+
+		c := &tandem.Conflict{Cause: tandem.CauseDirectOverlap, OpportunityID: f.o1.ID, Level: tandem.LevelVPs}
+		must(t, s.CreateConflict(ctx, admin, c))
+		if _, err := s.write.ExecContext(ctx, `UPDATE conflicts SET status = 'resolved', resolution = 'split',
+			partner_share_basis_points = 4000, rationale = 'both worked it', resolved_at = $1 WHERE id = $2`,
+			f.wonOn.UnixMicro(), c.ID); err != nil {
+			t.Fatal(err)
+		}
+		changed("conflict split", expectedMoved)
+
+		must(t, s.UpsertCompQuotas(ctx, f.revops, []CompQuota{{UserID: f.ae.ID, Period: "2026-q1", Amount: tandem.Major(1000)}}))
+		changed("quota", expectedMoved) // far over a tiny quota, the AE earns the accelerators
+
+		res, err := compensation.CalculatePeriod(ctx, s, f.revops, f.q1)
+		must(t, err)
+		pay := "payee_kind,payee,period,amount,reference\nae,ada@vendor.test,2026-Q1," +
+			statementOf(res, comp.PayeeAE, f.ae.ID).Total.String() + ",PAY-1\n"
+		_, err = compensation.ImportPayouts(ctx, s, f.revops, "payouts.csv", strings.NewReader(pay))
+		must(t, err)
+		changed("payout", func(a, b figures) bool { return a.Recon.Paid != b.Recon.Paid && b.Recon.Matched == a.Recon.Matched+1 })
+
+		_, err = compensation.ClosePeriod(ctx, s, f.revops, f.q1)
+		must(t, err)
+		f.o2.ACV += tandem.Major(5000) // after the close: the frozen figures stay
+		must(t, s.UpdateOpportunity(ctx, admin, &f.o2))
+		after := read("closed")
+		if !reflect.DeepEqual(after.Recon, before.Recon) || !reflect.DeepEqual(after.Profit, before.Profit) {
+			t.Fatalf("closing changed the figures:\nbefore %+v\nafter  %+v", before, after)
+		}
+	})
+}
