@@ -10,42 +10,17 @@ import (
 	"github.com/expr-lang/expr/ast"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/lint"
 )
 
-// Severity says how serious a finding is: errors make `tandem policy check` fail.
-type Severity string
+// Finding is one thing the linter found in a policy; RuleID names the rule it is about.
+type Finding = lint.Finding
 
+// SeverityError and SeverityWarning are lint's severities under the names callers of Check test with.
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
+	SeverityError   = lint.SeverityError
+	SeverityWarning = lint.SeverityWarning
 )
-
-// Finding is one thing the linter found in a policy.
-type Finding struct {
-	Severity Severity `json:"severity"`
-	RuleID   string   `json:"rule_id,omitempty"`
-	Line     int      `json:"line,omitempty"`
-	Column   int      `json:"column,omitempty"`
-	Message  string   `json:"message"`
-}
-
-// String is the finding without its position ("warning: rule x: never matches…"); a caller that knows
-// the file writes it after FILE:LINE:COL (see Position).
-func (f Finding) String() string {
-	s := string(f.Severity) + ": "
-	if f.RuleID != "" {
-		s += "rule " + f.RuleID + ": "
-	}
-	return s + f.Message
-}
-
-// Position is "LINE:COL" of the finding's rule, or "" for a finding about the whole policy.
-func (f Finding) Position() string {
-	if f.Line <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d:%d", f.Line, max(f.Column, 1))
-}
 
 // maxPoints bounds the representative deals the linter evaluates.
 const maxPoints = 500_000
