@@ -11,23 +11,7 @@ import (
 )
 
 // InputError is a problem with an LMS export: file, line (0 for the whole file), column and reason.
-type InputError struct {
-	File   string
-	Line   int
-	Column string
-	Reason string
-}
-
-func (e *InputError) Error() string {
-	where := e.File
-	if e.Line > 0 {
-		where = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Column != "" {
-		return fmt.Sprintf("%s: column %q: %s", where, e.Column, e.Reason)
-	}
-	return where + ": " + e.Reason
-}
+type InputError = csvio.FileError
 
 // ReadLMS reads certifications exported from a learning management system: the columns person,
 // curriculum and earned (YYYY-MM-DD) are required; partner (empty for the vendor's own people) and

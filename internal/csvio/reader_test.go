@@ -287,3 +287,20 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestFileErrorText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  FileError
+		want string
+	}{
+		{"the whole file", FileError{File: "h.csv", Reason: "no data rows after the header"}, "h.csv: no data rows after the header"},
+		{"a row", FileError{File: "h.csv", Line: 3, Reason: "duplicate month"}, "h.csv:3: duplicate month"},
+		{"a cell", FileError{File: "lms.csv", Line: 2, Column: "earned", Reason: "empty"}, `lms.csv:2: column "earned": empty`},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%s: Error() = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -66,23 +66,7 @@ type History struct {
 
 // InputError is a problem with a history: the file, the line (0 when the file as a whole is at fault),
 // the column ("" when the whole row is) and the reason.
-type InputError struct {
-	File   string
-	Line   int
-	Column string
-	Reason string
-}
-
-func (e *InputError) Error() string {
-	where := e.File
-	if e.Line > 0 {
-		where = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Column != "" {
-		return fmt.Sprintf("%s: column %q: %s", where, e.Column, e.Reason)
-	}
-	return where + ": " + e.Reason
-}
+type InputError = csvio.FileError
 
 // NormalizeMotion turns "Co-Sell" or " partner sourced " into co_sell, partner_sourced, so the history
 // and the minimums name motions the same way.
