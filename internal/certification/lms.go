@@ -45,11 +45,7 @@ func ReadLMS(file string, r io.Reader, known []Curriculum) ([]Certification, err
 			break
 		}
 		if err != nil {
-			var ce *csvio.Error
-			if errors.As(err, &ce) {
-				return nil, &InputError{File: file, Line: ce.Line, Column: ce.Column, Reason: ce.Reason}
-			}
-			return nil, fmt.Errorf("reading %s: %w", file, err)
+			return nil, csvio.InFile(file, err)
 		}
 		get := func(col string) string {
 			if i := cr.Index(col); i >= 0 && i < len(rec.Fields) {

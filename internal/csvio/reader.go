@@ -72,6 +72,16 @@ func (e *FileError) Error() string {
 	return where + ": " + e.Reason
 }
 
+// InFile places an error from Read in file: a problem with a record becomes a *FileError on its line
+// and column; any other error is wrapped as a failure reading file.
+func InFile(file string, err error) error {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return &FileError{File: file, Line: ce.Line, Column: ce.Column, Reason: ce.Reason}
+	}
+	return fmt.Errorf("reading %s: %w", file, err)
+}
+
 // ErrEmpty is returned by NewReader for a file with no header line.
 var ErrEmpty = errors.New("the file is empty: no header line")
 

@@ -304,3 +304,18 @@ func TestFileErrorText(t *testing.T) {
 		}
 	}
 }
+
+// TestInFile: a record's problem is placed in the file on its line and column; another failure is
+// wrapped, still reachable with errors.Is.
+func TestInFile(t *testing.T) {
+	t.Parallel()
+	var fe *FileError
+	err := InFile("lms.csv", &Error{Line: 4, Column: "earned", Reason: "empty"})
+	if !errors.As(err, &fe) || *fe != (FileError{File: "lms.csv", Line: 4, Column: "earned", Reason: "empty"}) {
+		t.Errorf("InFile(record error) = %#v, want a FileError at lms.csv:4 column earned", err)
+	}
+	err = InFile("lms.csv", io.ErrUnexpectedEOF)
+	if errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || err.Error() != "reading lms.csv: unexpected EOF" {
+		t.Errorf("InFile(read failure) = %v, want it wrapped as reading lms.csv", err)
+	}
+}

@@ -135,11 +135,7 @@ func ReadHistory(file string, r io.Reader) (History, error) {
 			break
 		}
 		if err != nil {
-			var ce *csvio.Error
-			if errors.As(err, &ce) {
-				return History{}, &InputError{File: file, Line: ce.Line, Column: ce.Column, Reason: ce.Reason}
-			}
-			return History{}, fmt.Errorf("reading %s: %w", file, err)
+			return History{}, csvio.InFile(file, err)
 		}
 		o := Observation{Line: rec.Line}
 		field := func(name string) string { return strings.TrimSpace(rec.Fields[cols[name]]) }
