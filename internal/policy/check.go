@@ -437,19 +437,27 @@ func (sp *space) merge(points [][]int) []region {
 	}
 }
 
-func mergeACV(regs []region) []region {
-	groups := map[string][]region{}
-	var keys []string
+// groupBy groups regions that agree on every coordinate but skip (-1: on every dimension, the acv
+// run aside), the groups in the order of their first region.
+func groupBy(regs []region, skip int) [][]region {
+	index := map[string]int{}
+	var groups [][]region
 	for _, r := range regs {
-		k := r.key(-1)
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
+		k := r.key(skip)
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
 		}
-		groups[k] = append(groups[k], r)
+		groups[i] = append(groups[i], r)
 	}
+	return groups
+}
+
+func mergeACV(regs []region) []region {
 	var out []region
-	for _, k := range keys {
-		g := groups[k]
+	for _, g := range groupBy(regs, -1) {
 		sort.Slice(g, func(i, j int) bool { return g[i].lo < g[j].lo })
 		cur := g[0]
 		for _, r := range g[1:] {
@@ -466,18 +474,8 @@ func mergeACV(regs []region) []region {
 }
 
 func mergeDim(regs []region, d, radix int) []region {
-	groups := map[string][]region{}
-	var keys []string
-	for _, r := range regs {
-		k := r.key(d)
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
 	var out []region
-	for _, k := range keys {
-		g := groups[k]
+	for _, g := range groupBy(regs, d) {
 		seen := map[int]bool{}
 		for _, r := range g {
 			seen[r.vals[d]] = true
