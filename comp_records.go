@@ -50,19 +50,9 @@ type CompPeriodClose struct {
 	ClosedBefore int
 }
 
-// CompPlanVersion is one stored version of the compensation plan.
-type CompPlanVersion struct {
-	ID            int64        `json:"id"`
-	Name          string       `json:"name"`
-	Version       string       `json:"version"`
-	EffectiveFrom time.Time    `json:"effective_from"`
-	Status        PolicyStatus `json:"status" enum:"draft,published,superseded"`
-	Source        string       `json:"source" doc:"the plan YAML as written"`
-	CreatedAt     time.Time    `json:"created_at"`
-	CreatedBy     int64        `json:"created_by,omitempty"`
-	PublishedAt   time.Time    `json:"published_at,omitzero"`
-	PublishedBy   int64        `json:"published_by,omitempty"`
-}
+// CompPlanVersion is one stored version of the compensation plan (a DocumentVersion, named apart
+// from a policy version in the API).
+type CompPlanVersion DocumentVersion
 
 // CompPayee names one payee: an AE (user id) or a partner (partner id).
 type CompPayee struct {

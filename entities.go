@@ -390,19 +390,25 @@ const (
 	PolicySuperseded PolicyStatus = "superseded"
 )
 
-// PolicyVersion is one stored version of the rules-of-engagement policy.
-type PolicyVersion struct {
+// DocumentVersion is one stored version of a document RevOps writes in YAML, checks and publishes:
+// the rules-of-engagement policy (PolicyVersion) and the compensation plan (CompPlanVersion) are kept
+// alike, from draft through published to superseded.
+type DocumentVersion struct {
 	ID            int64        `json:"id"`
 	Name          string       `json:"name"`
 	Version       string       `json:"version"`
 	EffectiveFrom time.Time    `json:"effective_from"`
-	Status        PolicyStatus `json:"status"`
-	Source        string       `json:"source"` // the YAML as written
+	Status        PolicyStatus `json:"status" enum:"draft,published,superseded"`
+	Source        string       `json:"source" doc:"the YAML as written"`
 	CreatedAt     time.Time    `json:"created_at"`
 	CreatedBy     int64        `json:"created_by,omitempty"`
 	PublishedAt   time.Time    `json:"published_at,omitzero"`
 	PublishedBy   int64        `json:"published_by,omitempty"`
 }
+
+// PolicyVersion is one stored version of the rules-of-engagement policy. It is a type of its own so
+// that the API names it apart from a plan version.
+type PolicyVersion DocumentVersion
 
 // Actor is who is asking: every store read and write takes one, and a partner user's actor restricts
 // every query to that partner's records.

@@ -11,23 +11,7 @@ import (
 )
 
 // InputError is a problem with an LMS export: file, line (0 for the whole file), column and reason.
-type InputError struct {
-	File   string
-	Line   int
-	Column string
-	Reason string
-}
-
-func (e *InputError) Error() string {
-	where := e.File
-	if e.Line > 0 {
-		where = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Column != "" {
-		return fmt.Sprintf("%s: column %q: %s", where, e.Column, e.Reason)
-	}
-	return where + ": " + e.Reason
-}
+type InputError = csvio.FileError
 
 // ReadLMS reads certifications exported from a learning management system: the columns person,
 // curriculum and earned (YYYY-MM-DD) are required; partner (empty for the vendor's own people) and
@@ -61,11 +45,7 @@ func ReadLMS(file string, r io.Reader, known []Curriculum) ([]Certification, err
 			break
 		}
 		if err != nil {
-			var ce *csvio.Error
-			if errors.As(err, &ce) {
-				return nil, &InputError{File: file, Line: ce.Line, Column: ce.Column, Reason: ce.Reason}
-			}
-			return nil, fmt.Errorf("reading %s: %w", file, err)
+			return nil, csvio.InFile(file, err)
 		}
 		get := func(col string) string {
 			if i := cr.Index(col); i >= 0 && i < len(rec.Fields) {

@@ -5,37 +5,25 @@ import (
 	"sort"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/lint"
 )
 
-// Severity says how serious a finding is: errors make `tandem comp check` fail.
-type Severity string
-
-const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
-)
-
-// Finding is one thing Check found in a plan, with where it is written (0 for the built-in defaults
-// of a setting the file leaves out).
-type Finding struct {
-	Severity Severity `json:"severity"`
-	Line     int      `json:"line,omitempty"`
-	Column   int      `json:"column,omitempty"`
-	Field    string   `json:"field,omitempty"`
-	Message  string   `json:"message"`
-}
+// Finding is one thing Check found in a plan; Field names the setting it is about. Its String puts the
+// position first, as `tandem comp check` prints it after the file name.
+type Finding struct{ lint.Finding }
 
 func (f Finding) String() string {
-	s := ""
-	if f.Line > 0 {
-		s = fmt.Sprintf("%d:%d: ", f.Line, f.Column)
+	if pos := f.Position(); pos != "" {
+		return pos + ": " + f.Finding.String()
 	}
-	s += string(f.Severity) + ": "
-	if f.Field != "" {
-		s += f.Field + ": "
-	}
-	return s + f.Message
+	return f.Finding.String()
 }
+
+// SeverityError and SeverityWarning are lint's severities under the names callers of Check test with.
+const (
+	SeverityError   = lint.SeverityError
+	SeverityWarning = lint.SeverityWarning
+)
 
 // The SPIFF the programme promises per partner-led deal; bands outside it are flagged.
 const (
@@ -48,8 +36,8 @@ const (
 // findings are in file order.
 func Check(p *Plan) []Finding {
 	var out []Finding
-	add := func(sev Severity, field, format string, args ...any) {
-		f := Finding{Severity: sev, Field: field, Message: fmt.Sprintf(format, args...)}
+	add := func(sev lint.Severity, field, format string, args ...any) {
+		f := Finding{lint.Finding{Severity: sev, Field: field, Message: fmt.Sprintf(format, args...)}}
 		if ps, ok := p.positions[field]; ok {
 			f.Line, f.Column = ps.line, ps.col
 		}

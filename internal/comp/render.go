@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/markdown"
 )
 
 //go:embed templates/plan.md.tmpl templates/plan.html.tmpl
@@ -20,7 +21,7 @@ var templateFS embed.FS
 // binary's start, never a request.
 var (
 	markdownPlan = texttemplate.Must(texttemplate.New("plan.md.tmpl").
-			Funcs(texttemplate.FuncMap{"cell": markdownCell}).ParseFS(templateFS, "templates/plan.md.tmpl"))
+			Funcs(texttemplate.FuncMap{"cell": markdown.Cell}).ParseFS(templateFS, "templates/plan.md.tmpl"))
 	htmlPlan = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").
 			Funcs(htmltemplate.FuncMap{"inline": inlineHTML}).ParseFS(templateFS, "templates/plan.html.tmpl"))
 )
@@ -57,12 +58,6 @@ func emphasis(s, marker, tag string) string {
 	}
 	b.WriteString(s)
 	return b.String()
-}
-
-// markdownCell makes s safe inside a Markdown table cell.
-func markdownCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // document is what the plan document shows.

@@ -52,6 +52,36 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("line %d: column %q: %s", e.Line, e.Column, e.Reason)
 }
 
+// FileError is a problem with a CSV file a command or page reads: the file, the line (0 when the file
+// as a whole is at fault), the column ("" when the whole row is) and the reason.
+type FileError struct {
+	File   string
+	Line   int
+	Column string
+	Reason string
+}
+
+func (e *FileError) Error() string {
+	where := e.File
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Column != "" {
+		return fmt.Sprintf("%s: column %q: %s", where, e.Column, e.Reason)
+	}
+	return where + ": " + e.Reason
+}
+
+// InFile places an error from Read in file: a problem with a record becomes a *FileError on its line
+// and column; any other error is wrapped as a failure reading file.
+func InFile(file string, err error) error {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return &FileError{File: file, Line: ce.Line, Column: ce.Column, Reason: ce.Reason}
+	}
+	return fmt.Errorf("reading %s: %w", file, err)
+}
+
 // ErrEmpty is returned by NewReader for a file with no header line.
 var ErrEmpty = errors.New("the file is empty: no header line")
 

@@ -287,3 +287,35 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestFileErrorText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  FileError
+		want string
+	}{
+		{"the whole file", FileError{File: "h.csv", Reason: "no data rows after the header"}, "h.csv: no data rows after the header"},
+		{"a row", FileError{File: "h.csv", Line: 3, Reason: "duplicate month"}, "h.csv:3: duplicate month"},
+		{"a cell", FileError{File: "lms.csv", Line: 2, Column: "earned", Reason: "empty"}, `lms.csv:2: column "earned": empty`},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%s: Error() = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestInFile: a record's problem is placed in the file on its line and column; another failure is
+// wrapped, still reachable with errors.Is.
+func TestInFile(t *testing.T) {
+	t.Parallel()
+	var fe *FileError
+	err := InFile("lms.csv", &Error{Line: 4, Column: "earned", Reason: "empty"})
+	if !errors.As(err, &fe) || *fe != (FileError{File: "lms.csv", Line: 4, Column: "earned", Reason: "empty"}) {
+		t.Errorf("InFile(record error) = %#v, want a FileError at lms.csv:4 column earned", err)
+	}
+	err = InFile("lms.csv", io.ErrUnexpectedEOF)
+	if errors.As(err, &fe) || !errors.Is(err, io.ErrUnexpectedEOF) || err.Error() != "reading lms.csv: unexpected EOF" {
+		t.Errorf("InFile(read failure) = %v, want it wrapped as reading lms.csv", err)
+	}
+}

@@ -168,23 +168,21 @@ func (s *Service) ReadLedger(ctx context.Context, actor tandem.Actor, w Window) 
 // Returns sums the ledger by period (month or quarter), motion and segment; segment "" sums every
 // segment of the motion. Spend and deal line ids are the store ids ("s12", "d40") for drill-down.
 func (l *Ledger) Returns(by portfolio.Granularity, bySegment bool) []portfolio.ReturnsRow {
+	segment := func(s string) string { // "" sums every segment of the motion
+		if bySegment {
+			return s
+		}
+		return ""
+	}
 	spend := make([]portfolio.SpendLine, 0, len(l.Spend))
 	for _, x := range l.Spend {
 		m, _ := portfolio.ParseMonth(x.Month)
-		seg := ""
-		if bySegment {
-			seg = x.Segment
-		}
-		spend = append(spend, portfolio.SpendLine{ID: "s" + strconv.FormatInt(x.ID, 10), Month: m, Motion: x.Motion, Segment: seg, Kind: x.Kind, Amount: x.Amount})
+		spend = append(spend, portfolio.SpendLine{ID: "s" + strconv.FormatInt(x.ID, 10), Month: m, Motion: x.Motion, Segment: segment(x.Segment), Kind: x.Kind, Amount: x.Amount})
 	}
 	deals := make([]portfolio.DealLine, 0, len(l.Deals))
 	for _, d := range l.Deals {
 		m, _ := portfolio.ParseMonth(d.Month)
-		seg := ""
-		if bySegment {
-			seg = d.Segment
-		}
-		deals = append(deals, portfolio.DealLine{ID: "d" + strconv.FormatInt(d.ID, 10), Month: m, Motion: d.LedgerMotion, Segment: seg,
+		deals = append(deals, portfolio.DealLine{ID: "d" + strconv.FormatInt(d.ID, 10), Month: m, Motion: d.LedgerMotion, Segment: segment(d.Segment),
 			Won: d.Won, NewCustomer: d.FirstWin, GrossMargin: d.GrossMargin, CycleDays: d.CycleDays()})
 	}
 	return portfolio.ReturnsWithRetention(spend, deals, by, l.Retention)

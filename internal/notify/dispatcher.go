@@ -63,10 +63,11 @@ type Config struct {
 	AppURL string
 }
 
-// Dispatcher is the notification job. Start it once; Stop waits for a run in progress to end.
+// Dispatcher is the notification job. Start it once; Stop waits for a run in progress to end (see
+// periodic.Runner). A failed run is logged and tried again at the next tick.
 type Dispatcher struct {
-	cfg    Config
-	runner *periodic.Runner
+	*periodic.Runner
+	cfg Config
 }
 
 // New returns a dispatcher that has not started.
@@ -80,9 +81,6 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
 	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultInterval
-	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
 	}
@@ -92,14 +90,14 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Webhook == nil {
 		cfg.Webhook = NewWebhookSender(cfg.SendTimeout)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+		cfg.Logger = slog.New(slog.DiscardHandler) // deliver logs each failed send
 	}
 	d := &Dispatcher{cfg: cfg}
-	d.runner = periodic.New(cfg.Interval, d.tick)
+	d.Runner = periodic.NewJob("notification run", periodic.Schedule{Interval: cfg.Interval, Now: cfg.Now, Logger: cfg.Logger},
+		DefaultInterval, d.RunOnce, "notifications", func(r Result) []any {
+			return []any{slog.Int("enqueued", r.Enqueued), slog.Int("delivered", r.Delivered), slog.Int("retrying", r.Retrying), slog.Int("failed", r.Failed)}
+		})
 	return d, nil
 }
 
@@ -183,24 +181,4 @@ func (d *Dispatcher) send(ctx context.Context, c sqlstore.ClaimedDelivery, now t
 		return d.cfg.Mailer.Send(ctx, Message{To: c.Target, Subject: subject, Body: body, IdempotencyKey: c.IdempotencyKey, Date: now})
 	}
 	return fmt.Errorf("unknown channel %q (%w)", c.Channel, errPermanent)
-}
-
-// Start runs the job every interval, the first time at once, until ctx ends or Stop is called. A failed
-// run is logged and tried again at the next tick. Starting a started job does nothing.
-func (d *Dispatcher) Start(ctx context.Context) { d.runner.Start(ctx) }
-
-// Stop ends the job and waits for a run in progress to finish. It is safe to call on a job never
-// started, and more than once.
-func (d *Dispatcher) Stop() { d.runner.Stop() }
-
-// tick is one scheduled run: enqueue and send what is due now and log what happened.
-func (d *Dispatcher) tick(ctx context.Context) {
-	res, err := d.RunOnce(ctx, d.cfg.Now())
-	switch {
-	case err != nil && ctx.Err() == nil:
-		d.cfg.Logger.ErrorContext(ctx, "notification run failed", slog.Any("err", err))
-	case res != Result{}:
-		d.cfg.Logger.InfoContext(ctx, "notifications", slog.Int("enqueued", res.Enqueued), slog.Int("delivered", res.Delivered),
-			slog.Int("retrying", res.Retrying), slog.Int("failed", res.Failed))
-	}
 }

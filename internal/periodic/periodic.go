@@ -1,5 +1,6 @@
 // Package periodic owns the start/stop life of Tandem's background jobs (conflict escalation, the
-// registration job, the notification dispatcher): one function run at once and then every interval,
+// registration job, the notification dispatcher, MDF expiry, predictions, the forecast snapshot, the
+// account matcher's checks): one function run at once and then every interval,
 // until its context ends or Stop is called. The jobs keep their due times in the database, so this
 // package only decides when to look; it holds no state between runs.
 package periodic

@@ -10,42 +10,17 @@ import (
 	"github.com/expr-lang/expr/ast"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/lint"
 )
 
-// Severity says how serious a finding is: errors make `tandem policy check` fail.
-type Severity string
+// Finding is one thing the linter found in a policy; RuleID names the rule it is about.
+type Finding = lint.Finding
 
+// SeverityError and SeverityWarning are lint's severities under the names callers of Check test with.
 const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
+	SeverityError   = lint.SeverityError
+	SeverityWarning = lint.SeverityWarning
 )
-
-// Finding is one thing the linter found in a policy.
-type Finding struct {
-	Severity Severity `json:"severity"`
-	RuleID   string   `json:"rule_id,omitempty"`
-	Line     int      `json:"line,omitempty"`
-	Column   int      `json:"column,omitempty"`
-	Message  string   `json:"message"`
-}
-
-// String is the finding without its position ("warning: rule x: never matches…"); a caller that knows
-// the file writes it after FILE:LINE:COL (see Position).
-func (f Finding) String() string {
-	s := string(f.Severity) + ": "
-	if f.RuleID != "" {
-		s += "rule " + f.RuleID + ": "
-	}
-	return s + f.Message
-}
-
-// Position is "LINE:COL" of the finding's rule, or "" for a finding about the whole policy.
-func (f Finding) Position() string {
-	if f.Line <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d:%d", f.Line, max(f.Column, 1))
-}
 
 // maxPoints bounds the representative deals the linter evaluates.
 const maxPoints = 500_000
@@ -462,19 +437,27 @@ func (sp *space) merge(points [][]int) []region {
 	}
 }
 
-func mergeACV(regs []region) []region {
-	groups := map[string][]region{}
-	var keys []string
+// groupBy groups regions that agree on every coordinate but skip (-1: on every dimension, the acv
+// run aside), the groups in the order of their first region.
+func groupBy(regs []region, skip int) [][]region {
+	index := map[string]int{}
+	var groups [][]region
 	for _, r := range regs {
-		k := r.key(-1)
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
+		k := r.key(skip)
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
 		}
-		groups[k] = append(groups[k], r)
+		groups[i] = append(groups[i], r)
 	}
+	return groups
+}
+
+func mergeACV(regs []region) []region {
 	var out []region
-	for _, k := range keys {
-		g := groups[k]
+	for _, g := range groupBy(regs, -1) {
 		sort.Slice(g, func(i, j int) bool { return g[i].lo < g[j].lo })
 		cur := g[0]
 		for _, r := range g[1:] {
@@ -491,18 +474,8 @@ func mergeACV(regs []region) []region {
 }
 
 func mergeDim(regs []region, d, radix int) []region {
-	groups := map[string][]region{}
-	var keys []string
-	for _, r := range regs {
-		k := r.key(d)
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
 	var out []region
-	for _, k := range keys {
-		g := groups[k]
+	for _, g := range groupBy(regs, d) {
 		seen := map[int]bool{}
 		for _, r := range g {
 			seen[r.vals[d]] = true

@@ -13,6 +13,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 
 	tandem "github.com/tandem-revops/tandem"
+	"github.com/tandem-revops/tandem/internal/markdown"
 )
 
 //go:embed templates/guide.md.tmpl templates/guide.html.tmpl
@@ -22,15 +23,9 @@ var templateFS embed.FS
 // the binary's start, never a request. They are never modified afterwards.
 var (
 	markdownGuide = texttemplate.Must(texttemplate.New("guide.md.tmpl").
-			Funcs(texttemplate.FuncMap{"cell": markdownCell}).ParseFS(templateFS, "templates/guide.md.tmpl"))
+			Funcs(texttemplate.FuncMap{"cell": markdown.Cell}).ParseFS(templateFS, "templates/guide.md.tmpl"))
 	htmlGuide = htmltemplate.Must(htmltemplate.New("guide.html.tmpl").ParseFS(templateFS, "templates/guide.html.tmpl"))
 )
-
-// markdownCell makes s safe inside a Markdown table cell.
-func markdownCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.Join(strings.Fields(s), " ")
-}
 
 // guide is what the channel program guide shows.
 type guide struct {

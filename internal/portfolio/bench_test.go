@@ -47,10 +47,7 @@ func BenchmarkOptimise50(b *testing.B) {
 	rng := rand.New(rand.NewPCG(50, 1))
 	h, _ := NewHistory("bench", synthCase(rng, randomMotions(rng, 50, "mixed"), 36, 0.05))
 	models, _ := Fit(h, FitOptions{Seed: 1})
-	var budget tandem.Money
-	for _, m := range models {
-		budget += m.Current
-	}
+	budget := currentBudget(models)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Recommend(models, Limits{Budget: budget}); err != nil {

@@ -66,23 +66,7 @@ type History struct {
 
 // InputError is a problem with a history: the file, the line (0 when the file as a whole is at fault),
 // the column ("" when the whole row is) and the reason.
-type InputError struct {
-	File   string
-	Line   int
-	Column string
-	Reason string
-}
-
-func (e *InputError) Error() string {
-	where := e.File
-	if e.Line > 0 {
-		where = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Column != "" {
-		return fmt.Sprintf("%s: column %q: %s", where, e.Column, e.Reason)
-	}
-	return where + ": " + e.Reason
-}
+type InputError = csvio.FileError
 
 // NormalizeMotion turns "Co-Sell" or " partner sourced " into co_sell, partner_sourced, so the history
 // and the minimums name motions the same way.
@@ -151,11 +135,7 @@ func ReadHistory(file string, r io.Reader) (History, error) {
 			break
 		}
 		if err != nil {
-			var ce *csvio.Error
-			if errors.As(err, &ce) {
-				return History{}, &InputError{File: file, Line: ce.Line, Column: ce.Column, Reason: ce.Reason}
-			}
-			return History{}, fmt.Errorf("reading %s: %w", file, err)
+			return History{}, csvio.InFile(file, err)
 		}
 		o := Observation{Line: rec.Line}
 		field := func(name string) string { return strings.TrimSpace(rec.Fields[cols[name]]) }

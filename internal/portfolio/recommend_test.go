@@ -27,6 +27,25 @@ func fitCase(t *testing.T, motions []synthMotion, seed uint64, replicates int) (
 	return models, h
 }
 
+// currentBudget is what the models' motions spend now: a budget that keeps the total as it is.
+func currentBudget(models []Model) tandem.Money {
+	var budget tandem.Money
+	for _, m := range models {
+		budget += m.Current
+	}
+	return budget
+}
+
+// recommendAtCurrent splits the budget the motions spend now.
+func recommendAtCurrent(t testing.TB, models []Model) Recommendation {
+	t.Helper()
+	rec, err := Recommend(models, Limits{Budget: currentBudget(models)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
 // TestRecommendLimitsProperty checks, over random cases, that every recommendation sums to the budget
 // to the cent, cuts no motion by more than the max cut and gives every motion at least its minimum.
 func TestRecommendLimitsProperty(t *testing.T) {
@@ -151,15 +170,7 @@ func TestRecommendDeterministicAndOrderFree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var budget tandem.Money
-		for _, m := range models {
-			budget += m.Current
-		}
-		rec, err := Recommend(models, Limits{Budget: budget})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rec
+		return recommendAtCurrent(t, models)
 	}
 	ratEqual := cmp.Comparer(func(a, b *big.Rat) bool { return a.Cmp(b) == 0 })
 	first := recommend(obs, 11)
@@ -219,14 +230,7 @@ func TestRecommendThinHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var budget tandem.Money
-	for _, m := range models {
-		budget += m.Current
-	}
-	rec, err := Recommend(models, Limits{Budget: budget})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := recommendAtCurrent(t, models)
 	ev := rec.Motions[2]
 	if ev.Motion != "events" || ev.Fitted || ev.Recommended != 500000 || ev.ExpectedGrossMargin != 200 {
 		t.Errorf("events plan %+v; want it kept at 5000.00 with its average margin 2.00", ev)
@@ -296,14 +300,7 @@ func TestRecommendExplains(t *testing.T) {
 		{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
 		{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
 	}, 4, 50)
-	var budget tandem.Money
-	for _, m := range models {
-		budget += m.Current
-	}
-	rec, err := Recommend(models, Limits{Budget: budget})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := recommendAtCurrent(t, models)
 	co, direct := rec.Motions[0], rec.Motions[1]
 	moved := co.Recommended - co.Current
 	if moved <= 0 || direct.Recommended != direct.Floor {
@@ -365,11 +362,7 @@ func TestRecommendOptimality(t *testing.T) {
 	for seed := range uint64(20) {
 		rng := rand.New(rand.NewPCG(seed, 77))
 		models, _ := fitCase(t, randomMotions(rng, 2+rng.IntN(5), "mixed"), seed, 30)
-		var budget tandem.Money
-		for _, m := range models {
-			budget += m.Current
-		}
-		budget = tandem.Money(float64(budget) * (0.9 + 0.3*rng.Float64()))
+		budget := tandem.Money(float64(currentBudget(models)) * (0.9 + 0.3*rng.Float64()))
 		rec, err := Recommend(models, Limits{Budget: budget})
 		if err != nil {
 			t.Fatal(err)

@@ -20,11 +20,12 @@ const (
 // Job trains each model kind once per TrainEvery and scores the open records on every run. Like the
 // escalation job it keeps no state: a training is claimed in the database for its slot (the TrainEvery
 // period it falls in), so of several instances exactly one trains each slot, and scores are one row
-// per record and model version, so a second instance doubles nothing.
+// per record and model version, so a second instance doubles nothing. Start and Stop are
+// periodic.Runner's.
 type Job struct {
+	*periodic.Runner
 	svc        *Service
 	trainEvery time.Duration
-	runner     *periodic.Runner
 }
 
 // JobResult is what one run did.
@@ -39,14 +40,15 @@ func NewJob(svc *Service, interval, trainEvery time.Duration) (*Job, error) {
 	if svc == nil || svc.Store == nil {
 		return nil, errors.New("prediction job: a service with a store is required")
 	}
-	if interval <= 0 {
-		interval = DefaultInterval
-	}
 	if trainEvery <= 0 {
 		trainEvery = DefaultTrainEvery
 	}
 	j := &Job{svc: svc, trainEvery: trainEvery}
-	j.runner = periodic.New(interval, j.tick)
+	j.Runner = periodic.NewJob("prediction job", periodic.Schedule{Interval: interval, Now: svc.Now, Logger: svc.Logger},
+		DefaultInterval, j.runScoring, "prediction job scored",
+		func(n scored) []any {
+			return []any{slog.Int("registrations", n.registrations), slog.Int("opportunities", n.opportunities)}
+		})
 	return j, nil
 }
 
@@ -86,18 +88,11 @@ func (j *Job) RunOnce(ctx context.Context, now time.Time) (JobResult, error) {
 	return res, errors.Join(errs...)
 }
 
-// Start runs the job every interval, the first time at once, until ctx ends or Stop is called.
-func (j *Job) Start(ctx context.Context) { j.runner.Start(ctx) }
+// scored is how many records of each kind a scheduled run scored: what the job logs.
+type scored struct{ registrations, opportunities int }
 
-// Stop ends the job and waits for a run in progress to finish.
-func (j *Job) Stop() { j.runner.Stop() }
-
-func (j *Job) tick(ctx context.Context) {
-	res, err := j.RunOnce(ctx, j.svc.Now())
-	if err != nil && ctx.Err() == nil {
-		j.svc.Logger.ErrorContext(ctx, "prediction job failed", slog.Any("err", err))
-	}
-	if n := res.Scored; n[Kinds[0]]+n[Kinds[1]] > 0 {
-		j.svc.Logger.InfoContext(ctx, "prediction job scored", slog.Int("registrations", n[Kinds[0]]), slog.Int("opportunities", n[Kinds[1]]))
-	}
+// runScoring is one scheduled run: RunOnce, reduced to what it scored.
+func (j *Job) runScoring(ctx context.Context, now time.Time) (scored, error) {
+	res, err := j.RunOnce(ctx, now)
+	return scored{registrations: res.Scored[Kinds[0]], opportunities: res.Scored[Kinds[1]]}, err
 }
