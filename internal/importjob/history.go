@@ -124,10 +124,12 @@ func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src
 		}
 		rep.Stored = n
 	}
+	// Reported before the commit, as the other kinds report their last batch: on SQLite the job's
+	// progress is kept in memory while the import transaction is open and written when it ends.
+	progress.stored(len(deals), len(todo))
 	if err := tx.Commit(); err != nil {
 		return rep, fmt.Errorf("%s: %w", name, err)
 	}
-	progress.stored(len(deals), len(todo))
 	return rep, nil
 }
 
