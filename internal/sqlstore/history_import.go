@@ -20,15 +20,16 @@ const historyLookupChunk = 1000
 
 // OpportunityHistoryOf returns the recorded changes of the opportunities ids (any source), by
 // opportunity, time, then record: one query per thousand ids, where OpportunityHistory takes two per
-// deal.
+// deal. No partner user holds an ImportTx, so every opportunity is in scope.
 func (t *ImportTx) OpportunityHistoryOf(ctx context.Context, ids []int64) ([]tandem.OpportunityChange, error) {
 	var list []tandem.OpportunityChange
 	for start := 0; start < len(ids); start += historyLookupChunk {
-		in, arg := t.s.inInts("h.opportunity_id", 1, ids[start:min(start+historyLookupChunk, len(ids))])
+		end := min(start+historyLookupChunk, len(ids))
+		in, arg := t.s.inInts("h.opportunity_id", 1, ids[start:end])
 		rows, err := t.tx.QueryContext(ctx, `SELECT `+changeColumns+` FROM opportunity_history h WHERE `+in+
 			` ORDER BY h.opportunity_id, h.changed_at, h.id`, arg)
 		if err != nil {
-			return nil, fmt.Errorf("stored history of opportunities %d to %d: %w", start+1, start+historyLookupChunk, err)
+			return nil, fmt.Errorf("stored history of opportunities %d to %d of %d: %w", start+1, end, len(ids), err)
 		}
 		for rows.Next() {
 			c, err := scanChange(rows.Scan)
