@@ -27,13 +27,20 @@ type HistoryReport struct {
 }
 
 // RunHistory imports a CRM's opportunity history export (importer.ReadHistoryFile, read as opts say)
-// into st as actor, all or nothing: every opportunity must be stored already (matched by its CRM id,
-// as tandem import keeps it in external_id). Changes the store holds already, same field, values and
-// time, are skipped, so importing the same file again stores nothing. With dryRun it checks everything
-// and stores nothing. A bad file is EINVALID, naming the file and listing every problem, which the
-// report also lists; partner users cannot import (EFORBIDDEN).
+// into st as actor, all or nothing, in one import transaction: every opportunity must be stored already
+// (matched by its CRM id, as tandem import keeps it in external_id). Changes the store holds already,
+// same field, values and time, are skipped, so importing the same file again stores nothing; they are
+// read a thousand deals a query. With dryRun it checks everything and stores nothing. A bad file is
+// EINVALID, naming the file and listing every problem, which the report also lists; partner users
+// cannot import (EFORBIDDEN).
+//
+// opts.Progress is told how far the whole import is (see historyProgress): reading the file fills the
+// first half of TotalBytes, reading the stored changes and storing the new ones the second, so the bar
+// reaches the end when the import has.
 func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src io.Reader, name string, opts importer.HistoryOptions,
 	dryRun bool) (HistoryReport, error) {
+	progress := historyProgress{report: opts.Progress}
+	opts.Progress = progress.reading
 	read, err := importer.ReadHistoryFile(src, name, opts)
 	rep := HistoryReport{Rows: read.Rows, Skipped: read.Skipped, Read: len(read.Changes), Mapping: read.Mapping, Warnings: read.Warnings,
 		Errors: read.Errors, ErrorCount: read.ErrorCount, HeaderProblem: read.HeaderProblem}
@@ -41,17 +48,28 @@ func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src
 		return rep, err
 	}
 	changes := read.Changes
-	ids, err := resolveOpportunities(ctx, st, actor, changes)
+	tx, err := st.BeginImport(ctx, actor)
 	if err != nil {
 		return rep, err
 	}
+	defer tx.Rollback()
+	ids, err := resolveOpportunities(ctx, tx, changes)
+	if err != nil {
+		return rep, err
+	}
+	var deals []int64 // in the order the file first names them
+	seen := map[int64]bool{}
 	for _, c := range changes {
-		if ids[c.OpportunityID] == 0 {
+		id := ids[c.OpportunityID]
+		if id == 0 {
 			rep.ErrorCount++
 			if len(rep.Errors) < importer.MaxReportedErrors {
 				rep.Errors = append(rep.Errors, importer.RowError{Line: c.Line, Column: c.IDColumn, Value: c.OpportunityID,
 					Reason: "no opportunity with this external id (import the opportunities first)"})
 			}
+		} else if !seen[id] {
+			seen[id] = true
+			deals = append(deals, id)
 		}
 	}
 	if err := importer.ProblemsError(name, rep.Errors, rep.ErrorCount); err != nil {
@@ -64,20 +82,26 @@ func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src
 		at       int64
 	}
 	held := map[key]bool{}
-	seen := map[int64]bool{}
+	// Until the lookup says how many changes are new, count them all: the bar can only jump forward.
+	if dryRun {
+		progress.storePhase(len(deals), 0)
+	} else {
+		progress.storePhase(len(deals), len(changes))
+	}
+	for start := 0; start < len(deals); start += historyLookupBatch {
+		chunk := deals[start:min(start+historyLookupBatch, len(deals))]
+		stored, err := tx.OpportunityHistoryOf(ctx, chunk)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, s := range stored {
+			held[key{s.OpportunityID, s.Field, s.Old, s.New, s.ChangedAt.UnixMicro()}] = true
+		}
+		progress.stored(start+len(chunk), 0)
+	}
 	var todo []tandem.OpportunityChange
 	for _, c := range changes {
 		id := ids[c.OpportunityID]
-		if !seen[id] {
-			seen[id] = true
-			stored, err := st.OpportunityHistory(ctx, actor, id)
-			if err != nil {
-				return rep, fmt.Errorf("history of opportunity %s: %w", c.OpportunityID, err)
-			}
-			for _, s := range stored {
-				held[key{id, s.Field, s.Old, s.New, s.ChangedAt.UnixMicro()}] = true
-			}
-		}
 		k := key{id, c.Field, c.Old, c.New, c.ChangedAt.UnixMicro()}
 		if held[k] {
 			rep.Unchanged++
@@ -89,22 +113,72 @@ func RunHistory(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, src
 	}
 	if dryRun {
 		rep.Stored = len(todo)
+		progress.stored(len(deals), 0)
 		return rep, nil
 	}
-	if len(todo) == 0 {
-		return rep, nil
+	progress.storePhase(len(deals), len(todo))
+	if len(todo) > 0 {
+		n, err := tx.ImportOpportunityHistory(ctx, todo, func(n int) { progress.stored(len(deals), n) })
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", name, err)
+		}
+		rep.Stored = n
 	}
-	n, err := st.ImportOpportunityHistory(ctx, actor, todo)
-	if err != nil {
+	// Reported before the commit, as the other kinds report their last batch: on SQLite the job's
+	// progress is kept in memory while the import transaction is open and written when it ends.
+	progress.stored(len(deals), len(todo))
+	if err := tx.Commit(); err != nil {
 		return rep, fmt.Errorf("%s: %w", name, err)
 	}
-	rep.Stored = n
 	return rep, nil
 }
 
-// resolveOpportunities maps the CRM ids of changes to stored opportunity ids, through a read-only
-// import transaction (the lookup tandem import uses), rolled back.
-func resolveOpportunities(ctx context.Context, st *sqlstore.Store, actor tandem.Actor, changes []importer.HistoryChange) (map[string]int64, error) {
+// historyLookupBatch is how many deals' stored changes RunHistory reads at a time (a progress report
+// after each batch).
+const historyLookupBatch = 1000
+
+// historyProgress turns the two phases of a history import into one progress, in bytes of the file as
+// the other kinds report it: the read's bytes fill the first half of the total, and the store phase —
+// each deal whose stored changes are read, each new change stored, one unit of work alike — the second.
+// Rows stays the rows read.
+type historyProgress struct {
+	report      func(importer.Progress)
+	last        importer.Progress // the read's last report
+	deals, news int               // the store phase's units: deals to look up, changes to store
+}
+
+func (h *historyProgress) reading(p importer.Progress) {
+	h.last = p
+	if h.report != nil {
+		if p.TotalBytes > 0 {
+			p.Bytes = min(p.Bytes, p.TotalBytes) / 2
+		}
+		h.report(p)
+	}
+}
+
+// storePhase sets the store phase's work: deals to look up and changes to store.
+func (h *historyProgress) storePhase(deals, news int) { h.deals, h.news = deals, news }
+
+// stored reports the store phase done so far: deals looked up and changes stored.
+func (h *historyProgress) stored(deals, news int) {
+	if h.report == nil {
+		return
+	}
+	p := h.last
+	if total := p.TotalBytes; total > 0 {
+		half, work := total/2, int64(h.deals+h.news)
+		p.Bytes = total
+		if work > 0 {
+			p.Bytes = half + (total-half)*int64(deals+news)/work
+		}
+	}
+	h.report(p)
+}
+
+// resolveOpportunities maps the CRM ids of changes to stored opportunity ids, through the import
+// transaction's lookup (the one tandem import uses); ids not stored are absent.
+func resolveOpportunities(ctx context.Context, tx *sqlstore.ImportTx, changes []importer.HistoryChange) (map[string]int64, error) {
 	var extIDs []string
 	seen := map[string]bool{}
 	for _, c := range changes {
@@ -113,21 +187,9 @@ func resolveOpportunities(ctx context.Context, st *sqlstore.Store, actor tandem.
 			extIDs = append(extIDs, c.OpportunityID)
 		}
 	}
-	tx, err := st.BeginImport(ctx, actor)
+	ids, err := tx.ResolveIDs(ctx, "opportunities", extIDs)
 	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ids := map[string]int64{}
-	const batch = 1000
-	for start := 0; start < len(extIDs); start += batch {
-		got, err := tx.ResolveIDs(ctx, "opportunities", extIDs[start:min(start+batch, len(extIDs))])
-		if err != nil {
-			return nil, fmt.Errorf("resolve opportunities: %w", err)
-		}
-		for k, v := range got {
-			ids[k] = v
-		}
+		return nil, fmt.Errorf("resolve opportunities: %w", err)
 	}
 	return ids, nil
 }

@@ -123,6 +123,11 @@ func TestAPIImportOpportunityHistory(t *testing.T) {
 		// mapping): every change is stored already.
 		_, job = e.apiImport("revops", map[string]string{"kind": "opportunity_history"}, file("sf-field-history-full.csv"))
 		want(t, job, "succeeded", 0, 14)
+		// The job names the shipped mapping that fitted the header, not "detected layout", and its
+		// progress, which covers the store phase too, ends at the file's size.
+		if job.Mapping != "mapping salesforce-field-history" || job.BytesTotal == 0 || job.BytesRead != job.BytesTotal {
+			t.Errorf("detected history job: mapping %q, %d of %d bytes", job.Mapping, job.BytesRead, job.BytesTotal)
+		}
 		own := file("own-crm-history.csv")
 		own["mapping_file"] = [2]string{"own-crm-history.yaml", historyTestdata(t, "own-crm-history.yaml")}
 		_, job = e.apiImport("revops", map[string]string{"kind": "opportunity_history"}, own)

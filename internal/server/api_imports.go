@@ -277,6 +277,9 @@ func (s *Server) importHistory(ctx context.Context, actor tandem.Actor, req impo
 	opts := importer.HistoryOptions{Format: req.format, Mapping: req.mapping, Progress: progress}
 	rep, err := importjob.RunHistory(ctx, s.store, actor, src, req.fileName, opts, req.dryRun)
 	res := sqlstore.ImportResult{Counts: tandem.UpsertCounts{Inserted: rep.Stored, Unchanged: rep.Unchanged}, ProblemCount: int64(rep.ErrorCount)}
+	if req.mapping == nil && rep.Mapping != "" {
+		res.Mapping = "mapping " + rep.Mapping // the built-in mapping the format named, or that fitted the header
+	}
 	for _, e := range rep.Errors {
 		res.Problems = append(res.Problems, sqlstore.ImportProblem{Line: e.Line, Column: e.Column, Value: e.Value, Reason: e.Reason})
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -204,76 +203,8 @@ func (s *Store) ImportOpportunityHistory(ctx context.Context, actor tandem.Actor
 	if err := forbidPartner(actor, "import opportunity history"); err != nil {
 		return 0, err
 	}
-	for i, c := range changes {
-		switch {
-		case !c.Field.Valid():
-			return 0, tandem.Errorf(tandem.EINVALID, "change %d: field: %q is not a recorded field", i+1, c.Field)
-		case c.OpportunityID == 0:
-			return 0, tandem.Errorf(tandem.EINVALID, "change %d: opportunity_id: is required", i+1)
-		case c.ChangedAt.IsZero():
-			return 0, tandem.Errorf(tandem.EINVALID, "change %d: changed_at: is required", i+1)
-		}
-	}
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		// Every change must name a stored opportunity: check them all first (one query per 500 ids),
-		// then insert many rows per statement — a row per statement made the demo's 200,000 changes
-		// take seconds.
-		ids := make([]int64, 0, len(changes))
-		seen := map[int64]bool{}
-		for _, c := range changes {
-			if !seen[c.OpportunityID] {
-				seen[c.OpportunityID] = true
-				ids = append(ids, c.OpportunityID)
-			}
-		}
-		stored := make(map[int64]bool, len(ids))
-		for start := 0; start < len(ids); start += 500 {
-			in, arg := s.inInts("id", 1, ids[start:min(start+500, len(ids))])
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM opportunities WHERE `+in, arg)
-			if err != nil {
-				return fmt.Errorf("import opportunity history: %w", err)
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return fmt.Errorf("import opportunity history: %w", err)
-				}
-				stored[id] = true
-			}
-			if err := rows.Close(); err != nil {
-				return fmt.Errorf("import opportunity history: %w", err)
-			}
-		}
-		for i, c := range changes {
-			if !stored[c.OpportunityID] {
-				return tandem.Errorf(tandem.EINVALID, "change %d: opportunity_id: %d is not a stored opportunity", i+1, c.OpportunityID)
-			}
-		}
-		// 100 rows (500 parameters) a statement. SQLite gets anonymous ? parameters: it looks numbered
-		// ones up by name, in time quadratic in their count.
-		const perStatement = 100
-		for start := 0; start < len(changes); start += perStatement {
-			chunk := changes[start:min(start+perStatement, len(changes))]
-			var q strings.Builder
-			q.WriteString(`INSERT INTO opportunity_history (opportunity_id, field, old_value, new_value, changed_at, source) VALUES `)
-			args := make([]any, 0, 5*len(chunk))
-			for i, c := range chunk {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				if n := 5 * i; s.dialect == DialectSQLite {
-					q.WriteString("(?, ?, ?, ?, ?, 'import')")
-				} else {
-					fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, 'import')", n+1, n+2, n+3, n+4, n+5)
-				}
-				args = append(args, c.OpportunityID, string(c.Field), c.Old, c.New, c.ChangedAt.UTC().UnixMicro())
-			}
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-				return fmt.Errorf("import opportunity history: changes %d to %d: %w", start+1, start+len(chunk), err)
-			}
-		}
-		return appendAuditTx(ctx, tx, now, actor, "opportunity_history.import", "opportunity_history", "", map[string]int{"changes": len(changes)})
+		return s.storeHistoryTx(ctx, tx, now, actor, changes, nil)
 	})
 	if err != nil {
 		return 0, err

@@ -45,8 +45,11 @@ type NewImportJob struct {
 
 // ImportResult is how an import ended: the counts written (or, for a dry run, that would be), the rows
 // rejected, the problems found (ProblemCount counts them all; Problems keeps MaxImportProblems), the
-// CSV of rejected rows (nil for none) and Err, the failure, nil when the import succeeded.
+// CSV of rejected rows (nil for none) and Err, the failure, nil when the import succeeded. Mapping,
+// when not "", replaces the job's mapping: the one the import found it used, such as the built-in
+// mapping that fitted a detected history export.
 type ImportResult struct {
+	Mapping      string
 	Counts       tandem.UpsertCounts
 	Rejected     int64
 	Problems     []ImportProblem
@@ -128,7 +131,7 @@ func (s *Store) FinishImportJob(ctx context.Context, id int64, res ImportResult)
 	if len(res.Problems) > MaxImportProblems {
 		res.Problems = res.Problems[:MaxImportProblems]
 	}
-	j := ImportJob{ID: id, Status: ImportSucceeded, Counts: res.Counts, Rejected: res.Rejected, FinishedAt: s.clock(),
+	j := ImportJob{ID: id, Status: ImportSucceeded, Mapping: res.Mapping, Counts: res.Counts, Rejected: res.Rejected, FinishedAt: s.clock(),
 		Problems: res.Problems, ProblemCount: max(res.ProblemCount, int64(len(res.Problems))), HasRejects: len(res.Rejects) > 0}
 	if res.Err != nil {
 		j.Status, j.Error = ImportFailed, tandem.ErrorMessage(res.Err)
@@ -170,9 +173,10 @@ func (s *Store) writeFinishedJob(ctx context.Context, pj *pendingJob) error {
 		_, err := tx.ExecContext(ctx, `UPDATE import_jobs SET status = $1, inserted = $2, updated = $3, unchanged = $4,
 			rejected = $5, error = $6, finished_at = $7,
 			rows_read = CASE WHEN $8 > 0 THEN $8 ELSE rows_read END,
-			bytes_read = CASE WHEN $9 > 0 THEN $9 ELSE bytes_read END, problems = $10, problem_count = $11 WHERE id = $12`,
+			bytes_read = CASE WHEN $9 > 0 THEN $9 ELSE bytes_read END, problems = $10, problem_count = $11,
+			mapping = CASE WHEN $12 <> '' THEN $12 ELSE mapping END WHERE id = $13`,
 			string(j.Status), j.Counts.Inserted, j.Counts.Updated, j.Counts.Unchanged, j.Rejected, j.Error,
-			j.FinishedAt.UnixMicro(), j.RowsRead, j.BytesRead, problems, j.ProblemCount, j.ID)
+			j.FinishedAt.UnixMicro(), j.RowsRead, j.BytesRead, problems, j.ProblemCount, j.Mapping, j.ID)
 		if err != nil {
 			return fmt.Errorf("finish import job %d: %w", j.ID, err)
 		}
@@ -226,6 +230,9 @@ func (s *Store) overlay(j *ImportJob) {
 	if p := s.pendingJobs[j.ID]; p != nil {
 		j.Status, j.Counts, j.Rejected, j.Error, j.FinishedAt = p.job.Status, p.job.Counts, p.job.Rejected, p.job.Error, p.job.FinishedAt
 		j.Problems, j.ProblemCount, j.HasRejects = p.job.Problems, p.job.ProblemCount, p.job.HasRejects
+		if p.job.Mapping != "" {
+			j.Mapping = p.job.Mapping
+		}
 	}
 	if o := s.jobOverlay[j.ID]; o != nil {
 		j.RowsRead, j.BytesRead = o.RowsRead, o.BytesRead
