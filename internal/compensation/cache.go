@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
@@ -154,4 +155,33 @@ func (c *Cache) closedDocs(ctx context.Context, st Store, cp tandem.CompPeriod) 
 		c.frozenMu.Unlock()
 	}
 	return plan, res, nil
+}
+
+// Warm computes into c the whole results the reconciliation page opens on — the current quarter's (the
+// quarter of now) and that of the period the adjustments land in, whose live result recalculates every
+// closed period — unless c holds them for the current data version already. Run in the background
+// (server.Config.CompWarmInterval), it moves that work off the first view after a write; a view that
+// arrives during the computation waits for it (the cache's lock) instead of computing it again.
+func (c *Cache) Warm(ctx context.Context, st Store, now time.Time) error {
+	if c == nil {
+		return nil
+	}
+	closed, err := st.ClosedCompPeriods(ctx)
+	if err != nil {
+		return err
+	}
+	ids := []string{tandem.QuarterOf(now).ID}
+	if landing := tandem.AdjustmentPeriod(closed); landing != "" && landing != ids[0] {
+		ids = append(ids, landing)
+	}
+	for _, id := range ids {
+		p, err := tandem.ParseQuarter(id)
+		if err != nil {
+			return fmt.Errorf("warm the comp cache: period %s: %w", id, err)
+		}
+		if _, err := c.wholeResult(ctx, st, p); err != nil {
+			return fmt.Errorf("warm the comp cache: period %s: %w", id, err)
+		}
+	}
+	return nil
 }
