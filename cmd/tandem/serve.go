@@ -230,12 +230,17 @@ type serveOptions struct {
 // and serves until ctx ends, then shuts down in order: stop accepting, finish requests in flight (up
 // to 10 s), stop the jobs (last started, first stopped), then close the server, which stops import
 // jobs and waits for them to record their end.
+// compWarmInterval is how often the server brings its compensation cache up to date after writes: a
+// few seconds after a change, the reconciliation opens computed (a look that finds nothing changed
+// reads a handful of indexes).
+const compWarmInterval = 5 * time.Second
+
 func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(url string)) error {
 	// One programme in force for the server and the jobs: the policy is parsed and its calendar built
 	// once per published version, whoever asks.
 	prog := programme.NewLoader(programme.Config{Store: st, Now: o.now, Logger: o.logger})
 	srv, err := server.New(server.Config{Store: st, Logger: o.logger, Hasher: o.hasher, Now: o.now, SecureCookies: o.secureCookies,
-		Programme: prog, RateLimit: o.rateLimit, TrustedProxies: o.trustedProxies})
+		Programme: prog, RateLimit: o.rateLimit, TrustedProxies: o.trustedProxies, CompWarmInterval: compWarmInterval})
 	if err != nil {
 		return err
 	}

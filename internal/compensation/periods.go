@@ -88,7 +88,7 @@ func CalculatePeriod(ctx context.Context, st Store, actor tandem.Actor, id strin
 	if err != nil {
 		return nil, err
 	}
-	return periodResult(ctx, st, p, nil)
+	return periodResult(ctx, st, nil, p, nil)
 }
 
 // ListCompStatements returns the statements of period id that actor may see (see tandem.CompScope):
@@ -104,7 +104,7 @@ func ListCompStatements(ctx context.Context, st Store, actor tandem.Actor, id st
 		return nil, err
 	}
 	if sc.All {
-		return periodResult(ctx, st, p, nil)
+		return periodResult(ctx, st, nil, p, nil)
 	}
 	out := &tandem.CompResult{Period: p.ID, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{}, Profit: []tandem.DealProfit{}}
 	var payees []tandem.CompPayee
@@ -131,7 +131,7 @@ func ListCompStatements(ctx context.Context, st Store, actor tandem.Actor, id st
 		payees = append(payees, tandem.CompPayee{Kind: tandem.PayeePartner, ID: id})
 	}
 	for _, payee := range payees {
-		res, err := periodResult(ctx, st, p, &payee)
+		res, err := periodResult(ctx, st, nil, p, &payee)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +160,7 @@ func PayeeStatement(ctx context.Context, st Store, actor tandem.Actor, id string
 	if !sc.Sees(kind, payeeID) {
 		return nil, tandem.NotFound("statement of", what)
 	}
-	res, err := periodResult(ctx, st, p, &tandem.CompPayee{Kind: kind, ID: payeeID})
+	res, err := periodResult(ctx, st, nil, p, &tandem.CompPayee{Kind: kind, ID: payeeID})
 	if err != nil {
 		return nil, err
 	}
@@ -175,15 +175,20 @@ func PayeeStatement(ctx context.Context, st Store, actor tandem.Actor, id string
 }
 
 // periodResult returns period p's result (only payee's statement when payee is set): the frozen one
-// for a closed period, else calculated now with the adjustments that land in it.
-func periodResult(ctx context.Context, st Store, p tandem.CompQuarter, payee *tandem.CompPayee) (*tandem.CompResult, error) {
+// for a closed period, else calculated now with the adjustments that land in it. Closed periods' frozen
+// documents are decoded once into c (nil: each time).
+func periodResult(ctx context.Context, st Store, c *Cache, p tandem.CompQuarter, payee *tandem.CompPayee) (*tandem.CompResult, error) {
 	cp, err := st.GetCompPeriod(ctx, tandem.SystemActor, p.ID)
 	if err != nil {
 		return nil, err
 	}
 	if cp.Status == tandem.PeriodClosed {
+		if payee == nil && c == nil {
+			return frozenResult(ctx, st, p.ID) // the plan is not needed: only the result is decoded
+		}
 		if payee == nil {
-			return frozenResult(ctx, st, p.ID)
+			_, res, err := c.closedDocs(ctx, st, *cp)
+			return res, err
 		}
 		res := &tandem.CompResult{PlanVersion: cp.PlanVersion, Period: p.ID, AEs: []tandem.CompStatement{}, Partners: []tandem.CompStatement{},
 			Profit: []tandem.DealProfit{}}
@@ -194,7 +199,7 @@ func periodResult(ctx context.Context, st Store, p tandem.CompQuarter, payee *ta
 		addStatement(res, s)
 		return res, nil
 	}
-	run, err := live(ctx, st, p, payee, cp.AdjustmentsLand, "period "+p.ID)
+	run, err := live(ctx, st, c, p, payee, cp.AdjustmentsLand, "period "+p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +228,7 @@ func periodProfit(ctx context.Context, st Store, p tandem.CompQuarter) (profit [
 	case tandem.ErrorCode(err) != tandem.ENOTFOUND:
 		return nil, false, err
 	}
-	run, err := live(ctx, st, p, nil, false, "period "+p.ID)
+	run, err := live(ctx, st, nil, p, nil, false, "period "+p.ID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -240,8 +245,9 @@ type liveRun struct {
 }
 
 // live calculates open period p (only payee's statement when payee is set) under the plan in force
-// at its start, with the adjustments that land in it when adjust is set. what names the run in errors.
-func live(ctx context.Context, st Store, p tandem.CompQuarter, payee *tandem.CompPayee, adjust bool, what string) (*liveRun, error) {
+// at its start, with the adjustments that land in it when adjust is set, decoding closed periods'
+// frozen documents once into c (nil: each time). what names the run in errors.
+func live(ctx context.Context, st Store, c *Cache, p tandem.CompQuarter, payee *tandem.CompPayee, adjust bool, what string) (*liveRun, error) {
 	var run liveRun
 	var err error
 	if run.plan, run.version, err = CompPlanAt(ctx, st, p.Start); err != nil {
@@ -259,7 +265,7 @@ func live(ctx context.Context, st Store, p tandem.CompQuarter, payee *tandem.Com
 	if !adjust {
 		return &run, nil
 	}
-	if run.adj, err = adjustments(ctx, st, p, payee); err != nil {
+	if run.adj, err = adjustments(ctx, st, c, p, payee); err != nil {
 		return nil, err
 	}
 	if len(run.adj) > 0 {
@@ -354,8 +360,9 @@ func stripAdjustments(st tandem.CompStatement, extra ...tandem.CompLine) (tandem
 
 // adjustments returns the adjustment and clawback lines that land in open period p (one payee's when
 // payee is set): for every closed period, the difference between what it should pay now, recalculated
-// from current records under its frozen plan, and what it paid.
-func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tandem.CompPayee) ([]tandem.CompLine, error) {
+// from current records under its frozen plan, and what it paid. The closed periods' frozen plans and
+// results are decoded once into c (nil: each time).
+func adjustments(ctx context.Context, st Store, c *Cache, p tandem.CompQuarter, payee *tandem.CompPayee) ([]tandem.CompLine, error) {
 	closed, err := st.ClosedCompPeriods(ctx)
 	if err != nil || tandem.AdjustmentPeriod(closed) != p.ID {
 		return nil, err
@@ -369,15 +376,16 @@ func adjustments(ctx context.Context, st Store, p tandem.CompQuarter, payee *tan
 	frozenPaid := make([]*tandem.CompResult, len(closed))
 	err = inParallel(len(closed), func(i int) error {
 		cp := closed[i]
+		if payee == nil {
+			var err error
+			frozenPlans[i], frozenPaid[i], err = c.closedDocs(ctx, st, cp)
+			return err
+		}
 		source, err := st.FrozenCompPlanSource(ctx, cp.ID)
 		if err != nil {
 			return err
 		}
 		if frozenPlans[i], err = parseFrozenPlan(cp.ID, source); err != nil {
-			return err
-		}
-		if payee == nil {
-			frozenPaid[i], err = frozenResult(ctx, st, cp.ID)
 			return err
 		}
 		frozen := &tandem.CompResult{PlanVersion: cp.PlanVersion, Period: cp.ID}
@@ -518,7 +526,7 @@ func ClosePeriod(ctx context.Context, st Store, actor tandem.Actor, id string) (
 		return nil, err
 	}
 
-	run, err := live(ctx, st, p, nil, true, "close period "+p.ID)
+	run, err := live(ctx, st, nil, p, nil, true, "close period "+p.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/tandem-revops/tandem/internal/enablement"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/match"
+	"github.com/tandem-revops/tandem/internal/periodic"
 	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/registration"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -52,6 +53,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// PolicyTTL is how long the active policy is trusted before the store is asked again (default 2s).
 	PolicyTTL time.Duration
+	// CompWarmInterval is how often the compensation cache is brought up to date in the background
+	// after writes, so the reconciliation's first view finds it computed (compensation.Cache.Warm);
+	// 0 (tests) warms nothing.
+	CompWarmInterval time.Duration
 	// Programme is the programme in force, shared with the background jobs (default: one of the
 	// server's own over Store, trusted for PolicyTTL).
 	Programme *programme.Loader
@@ -87,7 +92,8 @@ type Server struct {
 	imports    sync.WaitGroup // background import jobs
 	importCtx  context.Context
 	stopImport context.CancelFunc
-	accounts   *match.Live // the account matcher registrations are resolved with on submit
+	accounts   *match.Live      // the account matcher registrations are resolved with on submit
+	compWarm   *periodic.Runner // nil: the comp cache is computed by the views alone
 	// registrations files registrations: account resolution, then the store's lifecycle.
 	registrations *registration.Submitter
 	draining      atomic.Bool // a graceful shutdown has begun (health.go)
@@ -154,6 +160,10 @@ func New(cfg Config) (*Server, error) {
 	s.registrations = registration.NewSubmitter(cfg.Store, s.accounts, cfg.Logger)
 	s.importCtx, s.stopImport = context.WithCancel(context.Background())
 	s.accounts.Start(s.importCtx)
+	if cfg.CompWarmInterval > 0 {
+		s.compWarm = periodic.New(cfg.CompWarmInterval, s.warmComp)
+		s.compWarm.Start(s.importCtx)
+	}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -216,7 +226,17 @@ func (s *Server) Close() error {
 	s.stopImport()
 	s.imports.Wait()
 	s.accounts.Stop()
+	if s.compWarm != nil {
+		s.compWarm.Stop()
+	}
 	return nil
+}
+
+// warmComp brings the compensation cache up to date with the data (see Config.CompWarmInterval).
+func (s *Server) warmComp(ctx context.Context) {
+	if err := s.comp.Warm(ctx, s.store, s.now()); err != nil && ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "warming the compensation cache failed", slog.Any("err", err))
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

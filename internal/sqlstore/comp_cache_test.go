@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -101,6 +102,130 @@ func TestCompCacheSeesEveryChange(t *testing.T) {
 		after := read("closed")
 		if !reflect.DeepEqual(after.Recon, before.Recon) || !reflect.DeepEqual(after.Profit, before.Profit) {
 			t.Fatalf("closing changed the figures:\nbefore %+v\nafter  %+v", before, after)
+		}
+	})
+}
+
+// frozenReadCounter is the store counting the frozen results and the period inputs read from it.
+type frozenReadCounter struct {
+	*Store
+	reads, inputs atomic.Int64
+}
+
+func (c *frozenReadCounter) FrozenCompResult(ctx context.Context, id string) ([]byte, error) {
+	c.reads.Add(1)
+	return c.Store.FrozenCompResult(ctx, id)
+}
+
+func (c *frozenReadCounter) CompPeriodInput(ctx context.Context, p tandem.CompQuarter, payee *tandem.CompPayee) (*tandem.CompInput, []tandem.AttributionFacts, error) {
+	c.inputs.Add(1)
+	return c.Store.CompPeriodInput(ctx, p, payee)
+}
+
+// TestCompCacheKeepsClosedPeriodsDecoded: the reconciliation of the period the adjustments land in,
+// through a compensation.Cache, decodes the closed period's frozen result once and keeps it across data
+// versions, yet equals the uncached reconciliation, and a later change to a closed period's deal shows
+// as an adjustment.
+func TestCompCacheKeepsClosedPeriodsDecoded(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
+		must(t, err)
+		const landing = "2026-Q2" // the fixture's clock stands in April: Q1's adjustments land here
+		counted := &frozenReadCounter{Store: s}
+		cache := compensation.NewCache(s.CompDataVersion)
+		reconcile := func(step string) *compensation.Reconciliation {
+			t.Helper()
+			cached, err := cache.Reconcile(ctx, counted, f.revops, landing)
+			if err != nil {
+				t.Fatalf("%s: cached reconcile: %v", step, err)
+			}
+			fresh, err := compensation.Reconcile(ctx, s, f.revops, landing)
+			if err != nil {
+				t.Fatalf("%s: reconcile: %v", step, err)
+			}
+			if !reflect.DeepEqual(cached, fresh) {
+				t.Fatalf("%s: cached reconciliation differs from the fresh one:\ncached %+v\nfresh  %+v", step, cached, fresh)
+			}
+			return cached
+		}
+		before := reconcile("closed")
+		if n := counted.reads.Load(); n == 0 {
+			t.Fatalf("the first reconciliation read no frozen result")
+		}
+
+		counted.reads.Store(0)
+		f.o1.ACV += tandem.Major(10000) // a closed period's deal: an adjustment lands in Q2
+		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
+		after := reconcile("closed deal changed")
+		if after.Expected == before.Expected {
+			t.Fatalf("the adjustment for the changed deal did not show: expected stays %v", after.Expected)
+		}
+		if n := counted.reads.Load(); n != 0 {
+			t.Fatalf("after a write the cache read %d frozen results again, want the decoded ones kept", n)
+		}
+	})
+}
+
+// TestCompCacheWarmComputesTheReconciliation: after Warm, the reconciliation of the current quarter and
+// of the period the adjustments land in reads no period input — Warm computed it — and equals the
+// uncached one, also after a change to a closed period's deal warmed again; Warm with nothing changed
+// reads no input either.
+func TestCompCacheWarmComputesTheReconciliation(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f := seedComp(t, s)
+		counted := &frozenReadCounter{Store: s}
+		cache := compensation.NewCache(s.CompDataVersion)
+		now := f.clock.t
+		current := tandem.QuarterOf(now).ID
+		viewed := func(step string, periods ...string) {
+			t.Helper()
+			counted.inputs.Store(0)
+			for _, id := range periods {
+				cached, err := cache.Reconcile(ctx, counted, f.revops, id)
+				if err != nil {
+					t.Fatalf("%s: cached reconcile %s: %v", step, id, err)
+				}
+				fresh, err := compensation.Reconcile(ctx, s, f.revops, id)
+				if err != nil {
+					t.Fatalf("%s: reconcile %s: %v", step, id, err)
+				}
+				if !reflect.DeepEqual(cached, fresh) {
+					t.Fatalf("%s: cached reconciliation of %s differs from the fresh one:\ncached %+v\nfresh  %+v", step, id, cached, fresh)
+				}
+			}
+			if n := counted.inputs.Load(); n != 0 {
+				t.Fatalf("%s: the views read %d period inputs after Warm, want none", step, n)
+			}
+		}
+		must(t, cache.Warm(ctx, counted, now))
+		viewed("no period closed", current)
+
+		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
+		must(t, err)
+		must(t, cache.Warm(ctx, counted, now))
+		viewed("Q1 closed", current)
+		before, err := compensation.Reconcile(ctx, s, f.revops, current)
+		must(t, err)
+
+		counted.inputs.Store(0)
+		must(t, cache.Warm(ctx, counted, now))
+		if n := counted.inputs.Load(); n != 0 {
+			t.Fatalf("Warm with nothing changed read %d period inputs", n)
+		}
+
+		f.o1.ACV += tandem.Major(10000) // a closed period's deal: an adjustment lands in the current quarter
+		must(t, s.UpdateOpportunity(ctx, admin, &f.o1))
+		must(t, cache.Warm(ctx, counted, now))
+		viewed("closed deal changed", current)
+		after, err := compensation.Reconcile(ctx, s, f.revops, current)
+		must(t, err)
+		if after.Expected == before.Expected {
+			t.Fatalf("the adjustment for the changed deal did not show: expected stays %v", after.Expected)
 		}
 	})
 }
