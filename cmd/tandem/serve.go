@@ -226,14 +226,15 @@ type serveOptions struct {
 	predictionInterval time.Duration
 }
 
+// compWarmInterval is how often the server brings its compensation and portfolio caches up to date
+// after writes: a few seconds after a change, the reconciliation and the portfolio open computed (a look
+// that finds nothing changed reads a handful of indexes).
+const compWarmInterval = 5 * time.Second
+
 // serve builds the server on st, makes sure a policy is in force, starts the background jobs, listens
 // and serves until ctx ends, then shuts down in order: stop accepting, finish requests in flight (up
 // to 10 s), stop the jobs (last started, first stopped), then close the server, which stops import
 // jobs and waits for them to record their end.
-// compWarmInterval is how often the server brings its compensation cache up to date after writes: a
-// few seconds after a change, the reconciliation opens computed (a look that finds nothing changed
-// reads a handful of indexes).
-const compWarmInterval = 5 * time.Second
 
 func serve(ctx context.Context, st *sqlstore.Store, o serveOptions, ready func(url string)) error {
 	// One programme in force for the server and the jobs: the policy is parsed and its calendar built

@@ -29,6 +29,8 @@ type Cache struct {
 	frozen      map[string]map[int64]tandem.Money
 	scopes      map[int64]map[int64]sqlstore.SellingScope
 	comparisons map[string]comparisonEntry
+	// warmed is the data version Warm last read the portfolio page's figures for.
+	warmed string
 }
 
 type comparisonEntry struct {
@@ -48,6 +50,39 @@ func (c *Cache) at(version string) {
 	c.margins = map[string]map[int64]tandem.Money{}
 	c.scopes = map[int64]map[int64]sqlstore.SellingScope{}
 	c.comparisons = map[string]comparisonEntry{}
+}
+
+// Warm reads into the cache what the portfolio page opens on — every closed deal and the gross profit
+// of each quarter in the default window (the 24 months to now) — unless it did so for the current data
+// version already. Run in the background after writes (server.Config.CompWarmInterval), it moves the
+// cold read (about 0.8 s of CPU on the demo company) off the first view; a view that arrives meanwhile
+// waits on the cache's lock for the same figures instead of reading them again.
+func (s *Service) Warm(ctx context.Context, now time.Time) error {
+	c := s.Cache
+	if c == nil {
+		return nil
+	}
+	v, err := s.Store.PortfolioDataVersion(ctx, tandem.SystemActor)
+	if err != nil {
+		return fmt.Errorf("warm the portfolio cache: %w", err)
+	}
+	c.mu.Lock()
+	done := c.warmed == v
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	w, err := ParseWindow("", "", now)
+	if err != nil {
+		return fmt.Errorf("warm the portfolio cache: %w", err)
+	}
+	if _, err := s.ReadLedger(ctx, tandem.SystemActor, w); err != nil {
+		return fmt.Errorf("warm the portfolio cache: %w", err)
+	}
+	c.mu.Lock()
+	c.warmed = v
+	c.mu.Unlock()
+	return nil
 }
 
 // allTime bounds every close date the store holds.

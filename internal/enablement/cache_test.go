@@ -53,3 +53,57 @@ func TestCachedLedgerFollowsAChangedDeal(t *testing.T) {
 		}
 	})
 }
+
+// TestWarmReadsThePortfolioOnce warms the cache, checks that the ledger read after it equals one read
+// without a cache, that a second warm with nothing changed reads nothing, and that a changed deal is
+// warmed again and shows in the ledger.
+func TestWarmReadsThePortfolioOnce(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, s *sqlstore.Store, c *clock) {
+		ctx := context.Background()
+		w := setup(t, s)
+		acme := tandem.Account{ExternalID: "A-ACME", Name: "Acme Retail", Country: "US"}
+		must(t, s.CreateAccount(ctx, admin, &acme))
+		o := tandem.Opportunity{ExternalID: "O-1", Name: "O-1", AccountID: acme.ID, PartnerID: w.p1.ID, ProductType: tandem.ProductCore,
+			ACV: tandem.Major(50000), Currency: "USD", Stage: tandem.StageClosedWon, ForecastCategory: tandem.ForecastClosed, Country: "US",
+			CreatedOn: c.t.AddDate(0, -3, 0), CloseDate: c.t.AddDate(0, -1, 0)}
+		must(t, s.CreateOpportunity(ctx, admin, &o))
+		cached := &Service{Store: s, Cache: NewCache()}
+		fresh := &Service{Store: s}
+		win, err := ParseWindow("", "", c.t)
+		must(t, err)
+		ledger := func(svc *Service) string {
+			t.Helper()
+			l, err := svc.ReadLedger(ctx, admin, win)
+			must(t, err)
+			return fmt.Sprintf("%+v", l.Returns(portfolio.ByQuarter, true))
+		}
+
+		must(t, cached.Warm(ctx, c.t))
+		if !cached.Cache.dealsRead || len(cached.Cache.deals) != 1 {
+			t.Fatalf("after Warm the cache holds %d deals (read %v), want the 1 closed deal", len(cached.Cache.deals), cached.Cache.dealsRead)
+		}
+		if got, want := ledger(cached), ledger(fresh); got != want {
+			t.Fatalf("ledger after Warm:\n%s\nwant (no cache):\n%s", got, want)
+		}
+		// Nothing changed: a second warm must not read the deals again (a read would refill the
+		// emptied slice).
+		cached.Cache.mu.Lock()
+		cached.Cache.deals, cached.Cache.dealsRead = nil, false
+		cached.Cache.mu.Unlock()
+		must(t, cached.Warm(ctx, c.t))
+		if cached.Cache.deals != nil {
+			t.Fatal("a second Warm with nothing changed read the deals again")
+		}
+
+		o.ACV = tandem.Major(150000)
+		must(t, s.UpdateOpportunity(ctx, admin, &o))
+		must(t, cached.Warm(ctx, c.t))
+		if len(cached.Cache.deals) != 1 || cached.Cache.deals[0].ACV != tandem.Major(150000) {
+			t.Fatalf("after the ACV change Warm holds %+v, want the deal at %d", cached.Cache.deals, tandem.Major(150000))
+		}
+		if got, want := ledger(cached), ledger(fresh); got != want {
+			t.Errorf("ledger after the change:\n%s\nwant (no cache):\n%s", got, want)
+		}
+	})
+}

@@ -53,8 +53,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// PolicyTTL is how long the active policy is trusted before the store is asked again (default 2s).
 	PolicyTTL time.Duration
-	// CompWarmInterval is how often the compensation cache is brought up to date in the background
-	// after writes, so the reconciliation's first view finds it computed (compensation.Cache.Warm);
+	// CompWarmInterval is how often the compensation and portfolio caches are brought up to date in the
+	// background after writes, so the reconciliation's and the portfolio's first views find them computed
+	// (compensation.Cache.Warm, enablement.Service.Warm);
 	// 0 (tests) warms nothing.
 	CompWarmInterval time.Duration
 	// Programme is the programme in force, shared with the background jobs (default: one of the
@@ -161,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 	s.importCtx, s.stopImport = context.WithCancel(context.Background())
 	s.accounts.Start(s.importCtx)
 	if cfg.CompWarmInterval > 0 {
-		s.compWarm = periodic.New(cfg.CompWarmInterval, s.warmComp)
+		s.compWarm = periodic.New(cfg.CompWarmInterval, s.warmCaches)
 		s.compWarm.Start(s.importCtx)
 	}
 	var err error
@@ -230,6 +231,15 @@ func (s *Server) Close() error {
 		s.compWarm.Stop()
 	}
 	return nil
+}
+
+// warmCaches brings the compensation and portfolio caches up to date with the data, in that order: the
+// portfolio's gross profit reads the comp engine's results the first warms.
+func (s *Server) warmCaches(ctx context.Context) {
+	s.warmComp(ctx)
+	if err := s.enablement().Warm(ctx, s.now()); err != nil && ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "warming the portfolio cache failed", slog.Any("err", err))
+	}
 }
 
 // warmComp brings the compensation cache up to date with the data (see Config.CompWarmInterval).
