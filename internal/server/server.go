@@ -28,9 +28,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/compensation"
 	"github.com/tandem-revops/tandem/internal/enablement"
+	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecasting"
 	"github.com/tandem-revops/tandem/internal/match"
 	"github.com/tandem-revops/tandem/internal/periodic"
@@ -233,13 +235,44 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// warmCaches brings the compensation and portfolio caches up to date with the data, in that order: the
-// portfolio's gross profit reads the comp engine's results the first warms.
+// warmCaches brings the compensation, portfolio and forecast caches up to date with the data, in that
+// order (the portfolio's gross profit reads the comp engine's results the first warms), so the first
+// view after a write finds its figures computed.
 func (s *Server) warmCaches(ctx context.Context) {
 	s.warmComp(ctx)
 	if err := s.enablement().Warm(ctx, s.now()); err != nil && ctx.Err() == nil {
 		s.log.ErrorContext(ctx, "warming the portfolio cache failed", slog.Any("err", err))
 	}
+	if err := s.warmForecast(ctx); err != nil && ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "warming the forecast cache failed", slog.Any("err", err))
+	}
+}
+
+// warmForecast brings the staff's forecast book up to date and computes what the forecast page opens
+// on — this quarter as of today, the week's movement and the review — which the book keeps; with nothing changed it
+// reads the store's mark and finds both kept. Partner users' books (one per partner) warm on first view.
+func (s *Server) warmForecast(ctx context.Context) error {
+	q, asOf, err := s.resolveForecast(forecastParams{})
+	if err != nil {
+		return err
+	}
+	book, err := s.forecasts.Book(ctx, tandem.SystemActor)
+	if err != nil {
+		return err
+	}
+	if _, err := book.Movements(q, asOf-7, asOf); err != nil {
+		return err
+	}
+	f, err := book.Forecast(q, asOf, forecast.Options{})
+	if err != nil {
+		return err
+	}
+	// The review below the chart (roll-ups, deals at risk, commit accuracy over past quarters) is
+	// computed as the system, whose view holds every deal; the book keeps the quarters' deal lists it
+	// reads, which every viewer's review shares.
+	system := context.WithValue(ctx, callerKey{}, &caller{user: &tandem.User{Email: tandem.SystemActor.Email, Role: tandem.SystemActor.Role}})
+	_, err = s.review(system, book, f, submitForm{})
+	return err
 }
 
 // warmComp brings the compensation cache up to date with the data (see Config.CompWarmInterval).
