@@ -64,17 +64,23 @@ func TestBrowserFilteredLists(t *testing.T) {
 		ctx := newBrowser(t)
 		do(t, ctx, "sign in", signInSteps(base, "pm@vendor.test")...)
 		do(t, ctx, "approvals", chromedp.Navigate(base+"/approvals"), chromedp.WaitVisible(chromedp.ID("approvals-filter")),
-			chromedp.SetValue(chromedp.ID("f-partner"), itoa(e.ids.partnerA)),
-			chromedp.Click(chromedp.CSS(`#approvals-filter button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
+			chromedp.SetValue(chromedp.ID("f-partner"), itoa(e.ids.partnerA)))
+		// The filtered page has the same pager as the one it replaces: wait for the navigation the
+		// submit starts to load, or the checks below can read the old page as it goes.
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#approvals-filter button[type="submit"]`))); err != nil {
+			t.Fatalf("submit the approvals filter: %v", err)
+		}
+		do(t, ctx, "filtered approvals", chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "approvals", "partner_id="+itoa(e.ids.partnerA))
 		if n := value(t, ctx, "rows", chromedp.Evaluate[int](`document.querySelectorAll("#approvals tbody tr[data-registration]").length`)); n != 31 {
 			t.Errorf("partner A's queue shows %d rows, want 31", n)
 		}
 		checkAxe(t, ctx, string(axe), "/approvals?partner_id=…")
 		shoot(ctx, "approvals-filtered")
-		do(t, ctx, "click a row", chromedp.Click(chromedp.CSS(`#approvals tbody tr[data-href] td:nth-child(3)`)),
-			chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#approvals tbody tr[data-href] td:nth-child(3)`))); err != nil {
+			t.Fatalf("click a row: %v", err)
+		}
+		do(t, ctx, "the registration", chromedp.WaitVisible(chromedp.CSS("main h1")))
 		if !value(t, ctx, "the row opened its registration", chromedp.Poll[bool](`/^\/registrations\/\d+$/.test(location.pathname)`)) {
 			t.Error("row click did not open the registration")
 		}
