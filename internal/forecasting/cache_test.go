@@ -2,8 +2,6 @@ package forecasting
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,34 +10,13 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
-	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
-
-// engines returns a fresh SQLite store and, when TANDEM_TEST_POSTGRES is set, a fresh PostgreSQL one.
-func engines(t *testing.T) map[string]*sqlstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	urls := map[string]string{"sqlite": filepath.Join(t.TempDir(), "t.db")}
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		urls["postgres"] = pgtest.SchemaURL(t, pg)
-	}
-	out := map[string]*sqlstore.Store{}
-	for name, url := range urls {
-		st, err := sqlstore.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		out[name] = st
-	}
-	return out
-}
 
 // A changed deal shows in the cached roll-up on the next request, on both engines: every step's
 // cached forecast equals one computed from a fresh read of the store, for everyone and for a partner.
 func TestCacheSeesEveryChange(t *testing.T) {
-	for name, st := range engines(t) {
+	for name, st := range sqlstoretest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			clock := at("2026-03-01")

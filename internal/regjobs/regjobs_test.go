@@ -3,8 +3,6 @@ package regjobs
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -15,8 +13,8 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/periodic/periodictest"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
 
 // testRules: the default programme on a 09:00–17:00 Europe/Berlin weekday calendar with a 16-hour
@@ -32,32 +30,13 @@ func testRules(t testing.TB) Rules {
 		ApprovalSLA: tandem.SLA{Calendar: cal, Budget: 16 * time.Hour}}, WarnFraction: 0.5}
 }
 
-func stores(t *testing.T) map[string]*sqlstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	urls := map[string]string{"sqlite": filepath.Join(t.TempDir(), "tandem.db")}
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		urls["postgres"] = pgtest.SchemaURL(t, pg)
-	}
-	out := map[string]*sqlstore.Store{}
-	for name, url := range urls {
-		st, err := sqlstore.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		out[name] = st
-	}
-	return out
-}
-
 // TestRunOnce drives the job with injected times against a real store on each engine. The
 // registration is submitted on Thursday 2 April 2026 at 15:00 Berlin time, before Good Friday and
 // Easter Monday: its 16 business hours run Thursday 15–17, Tuesday 7 April 9–17 and Wednesday 9–15,
 // so the 50 % warning falls on Tuesday at 15:00 and the deadline on Wednesday at 15:00 (Berlin).
 func TestRunOnce(t *testing.T) {
 	t.Parallel()
-	for name, st := range stores(t) {
+	for name, st := range sqlstoretest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			berlin, _ := time.LoadLocation("Europe/Berlin")
