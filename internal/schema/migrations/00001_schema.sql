@@ -183,16 +183,7 @@ CREATE TABLE escalation_log (
 );
 CREATE INDEX escalation_log_conflict_id ON escalation_log (conflict_id);
 
-CREATE TABLE audit_log (
-    id        {{.AutoID}},
-    at        {{.Int}} NOT NULL,
-    actor_id  {{.Int}},
-    actor     TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    entity    TEXT NOT NULL,
-    entity_id TEXT NOT NULL,
-    detail    TEXT NOT NULL DEFAULT ''
-);
+{{template "audit_entries" .On "audit_log"}}
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
 
 -- The audit log and the escalation log are append-only.
@@ -208,19 +199,7 @@ $$;
 {{template "append_only" .On "audit_log"}}
 {{template "append_only" .On "escalation_log"}}
 
-CREATE TABLE policy_versions (
-    id             {{.AutoID}},
-    name           TEXT NOT NULL,
-    version        TEXT NOT NULL,
-    effective_from {{.Int}},
-    status         TEXT NOT NULL CHECK (({{.OneOf "status" "draft" "published" "superseded"}})),
-    source         TEXT NOT NULL,
-    created_at     {{.Int}} NOT NULL,
-    created_by     {{.Int}} REFERENCES users (id),
-    published_at   {{.Int}},
-    published_by   {{.Int}} REFERENCES users (id),
-    UNIQUE (name, version)
-);
+{{template "versioned_document" .On "policy_versions"}}
 CREATE INDEX policy_versions_status ON policy_versions (status, published_at);
 
 CREATE TABLE sessions (

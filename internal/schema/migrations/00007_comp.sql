@@ -5,19 +5,7 @@
 -- Money is {{.Int}} minor units in the plan's currency.
 
 -- +goose Up
-CREATE TABLE comp_plan_versions (
-    id             {{.AutoID}},
-    name           TEXT NOT NULL,
-    version        TEXT NOT NULL,
-    effective_from {{.Int}},
-    status         TEXT NOT NULL CHECK (({{.OneOf "status" "draft" "published" "superseded"}})),
-    source         TEXT NOT NULL,
-    created_at     {{.Int}} NOT NULL,
-    created_by     {{.Int}} REFERENCES users (id),
-    published_at   {{.Int}},
-    published_by   {{.Int}} REFERENCES users (id),
-    UNIQUE (name, version)
-);
+{{template "versioned_document" .On "comp_plan_versions"}}
 CREATE INDEX comp_plan_versions_status ON comp_plan_versions (status, effective_from);
 
 CREATE TABLE comp_quotas (

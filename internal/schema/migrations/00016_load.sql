@@ -8,16 +8,7 @@
 -- writers wait on it for the chaining and the commit alone, not for their whole work.
 
 -- +goose Up
-CREATE TABLE audit_pending (
-    id        {{.AutoID}},
-    at        {{.Int}} NOT NULL,
-    actor_id  {{.Int}},
-    actor     TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    entity    TEXT NOT NULL,
-    entity_id TEXT NOT NULL,
-    detail    TEXT NOT NULL DEFAULT ''
-);
+{{template "audit_entries" .On "audit_pending"}}
 
 -- The default order of the busiest lists, so that a page of 50 is read off an index instead of sorting
 -- every row the caller may see: registrations newest first (all, and one partner's), opportunities
