@@ -1,13 +1,12 @@
 // Package postgres adapts PostgreSQL (jackc/pgx v5) for Tandem's store: it opens the database through
-// pgx's database/sql driver, holds the PostgreSQL schema migrations, guards migrations against several
-// `tandem serve` instances starting at once, and does COPY for bulk imports. The queries themselves are
-// shared with SQLite and live in package sqlstore.
+// pgx's database/sql driver, guards migrations against several `tandem serve` instances starting at
+// once, and does COPY for bulk imports. The queries and the schema are shared with SQLite and live in
+// packages sqlstore and schema.
 package postgres
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 
@@ -15,14 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
-
-// Migrations holds the forward-only goose migrations for PostgreSQL, in migrations/.
-//
-//go:embed migrations/*.sql
-var Migrations embed.FS
-
-// MigrationsDir is the folder inside Migrations.
-const MigrationsDir = "migrations"
 
 // migrationLockKey is the first key of the advisory lock that serialises migrations; the second is a
 // hash of the current schema, so that databases sharing a server but not a schema do not wait on

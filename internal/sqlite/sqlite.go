@@ -1,6 +1,6 @@
 // Package sqlite adapts SQLite (modernc.org/sqlite, pure Go) for Tandem's store: it opens the database
-// with the settings a server needs and holds the SQLite schema migrations. The queries themselves are
-// shared with PostgreSQL and live in package sqlstore.
+// with the settings a server needs and names the constraint a SQLite error reports. The queries and the
+// schema are shared with PostgreSQL and live in packages sqlstore and schema.
 //
 // Settings, and why:
 //   - journal_mode=WAL: readers never block the writer and the writer never blocks readers.
@@ -16,7 +16,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -25,14 +24,6 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
-
-// Migrations holds the forward-only goose migrations for SQLite, in migrations/.
-//
-//go:embed migrations/*.sql
-var Migrations embed.FS
-
-// MigrationsDir is the folder inside Migrations.
-const MigrationsDir = "migrations"
 
 // Open opens the database file at path (created if absent) and returns its one-connection writer pool
 // and its reader pool. The caller closes both.

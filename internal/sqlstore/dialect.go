@@ -6,6 +6,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/tandem-revops/tandem/internal/postgres"
+	"github.com/tandem-revops/tandem/internal/schema"
 	"github.com/tandem-revops/tandem/internal/sqlite"
 )
 
@@ -88,12 +89,12 @@ func (d Dialect) constraint(err error) string {
 	return sqlite.Constraint(err)
 }
 
-// migrations returns goose's name for the engine and the engine's embedded migrations.
+// migrations returns goose's name for the engine and the schema's migrations rendered for it.
 func (d Dialect) migrations() (goose.Dialect, fs.FS, error) {
 	if d == DialectPostgres {
-		fsys, err := fs.Sub(postgres.Migrations, postgres.MigrationsDir)
+		fsys, err := schema.Migrations(schema.PostgreSQL)
 		return goose.DialectPostgres, fsys, err
 	}
-	fsys, err := fs.Sub(sqlite.Migrations, sqlite.MigrationsDir)
+	fsys, err := schema.Migrations(schema.SQLite)
 	return goose.DialectSQLite3, fsys, err
 }

@@ -3,12 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"strconv"
-	"strings"
 
-	"github.com/tandem-revops/tandem/internal/postgres"
-	"github.com/tandem-revops/tandem/internal/sqlite"
+	"github.com/tandem-revops/tandem/internal/schema"
 )
 
 // Ready reports whether the store can serve: the database answers a query and its schema is at the
@@ -22,7 +18,7 @@ func (s *Store) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	latest, err := s.latestMigration()
+	latest, err := schema.LatestVersion()
 	if err != nil {
 		return err
 	}
@@ -30,27 +26,4 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("schema at migration %d, this binary needs %d", applied, latest)
 	}
 	return nil
-}
-
-// latestMigration is the highest migration version embedded for the store's dialect.
-func (s *Store) latestMigration() (int64, error) {
-	fsys, dir := fs.FS(sqlite.Migrations), sqlite.MigrationsDir
-	if s.dialect == DialectPostgres {
-		fsys, dir = postgres.Migrations, postgres.MigrationsDir
-	}
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return 0, fmt.Errorf("latest migration: %w", err)
-	}
-	var latest int64
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
-			continue
-		}
-		if v, err := strconv.ParseInt(num, 10, 64); err == nil && v > latest {
-			latest = v
-		}
-	}
-	return latest, nil
 }

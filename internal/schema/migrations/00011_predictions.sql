@@ -14,42 +14,42 @@
 
 -- +goose Up
 CREATE TABLE prediction_models (
-    id               INTEGER PRIMARY KEY,
+    id               {{.AutoID}},
     kind             TEXT NOT NULL CHECK (kind IN ('conflict_risk', 'win_probability')),
     version          TEXT NOT NULL,
-    trained_at       INTEGER NOT NULL,
-    train_from       INTEGER,
-    train_to         INTEGER,
-    test_from        INTEGER,
-    test_to          INTEGER,
-    examples         INTEGER NOT NULL CHECK (examples >= 0),
+    trained_at       {{.Int}} NOT NULL,
+    train_from       {{.Int}},
+    train_to         {{.Int}},
+    test_from        {{.Int}},
+    test_to          {{.Int}},
+    examples         {{.Int}} NOT NULL CHECK (examples >= 0),
     features         TEXT NOT NULL DEFAULT '[]',
     metrics          TEXT NOT NULL DEFAULT '{}',
     model            TEXT NOT NULL,
     state            TEXT NOT NULL CHECK (state IN ('promoted', 'superseded', 'not_promoted')),
-    promoted_at      INTEGER,
+    promoted_at      {{.Int}},
     promotion_reason TEXT NOT NULL DEFAULT '',
     triggered_by     TEXT NOT NULL,
-    triggered_user   INTEGER REFERENCES users (id)
+    triggered_user   {{.Int}} REFERENCES users (id)
 );
 CREATE INDEX prediction_models_kind ON prediction_models (kind, id);
 CREATE UNIQUE INDEX prediction_models_one_promoted ON prediction_models (kind) WHERE state = 'promoted';
 
 CREATE TABLE prediction_training_claims (
     kind       TEXT NOT NULL,
-    slot       INTEGER NOT NULL,
-    claimed_at INTEGER NOT NULL,
+    slot       {{.Int}} NOT NULL,
+    claimed_at {{.Int}} NOT NULL,
     PRIMARY KEY (kind, slot)
 );
 
 CREATE TABLE prediction_scores (
-    id          INTEGER PRIMARY KEY,
+    id          {{.AutoID}},
     entity_kind TEXT NOT NULL CHECK (entity_kind IN ('registration', 'opportunity')),
-    entity_id   INTEGER NOT NULL,
-    model_id    INTEGER NOT NULL REFERENCES prediction_models (id),
-    probability REAL NOT NULL CHECK (probability >= 0 AND probability <= 1),
+    entity_id   {{.Int}} NOT NULL,
+    model_id    {{.Int}} NOT NULL REFERENCES prediction_models (id),
+    probability {{.Float}} NOT NULL CHECK (probability >= 0 AND probability <= 1),
     reasons     TEXT NOT NULL DEFAULT '[]',
-    scored_at   INTEGER NOT NULL,
+    scored_at   {{.Int}} NOT NULL,
     UNIQUE (entity_kind, entity_id, model_id)
 );
 CREATE INDEX prediction_scores_entity ON prediction_scores (entity_kind, entity_id, scored_at);

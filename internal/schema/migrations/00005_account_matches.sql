@@ -15,18 +15,18 @@
 
 -- +goose Up
 CREATE TABLE account_matches (
-    id                  INTEGER PRIMARY KEY,
-    registration_id     INTEGER NOT NULL UNIQUE REFERENCES registrations (id),
-    candidate_id        INTEGER REFERENCES accounts (id),
-    score               REAL NOT NULL CHECK (score >= 0 AND score <= 1),
+    id                  {{.AutoID}},
+    registration_id     {{.Int}} NOT NULL UNIQUE REFERENCES registrations (id),
+    candidate_id        {{.Int}} REFERENCES accounts (id),
+    score               {{.Float}} NOT NULL CHECK (score >= 0 AND score <= 1),
     reason              TEXT NOT NULL DEFAULT '',
     candidates          TEXT NOT NULL DEFAULT '[]',
-    decision            TEXT NOT NULL CHECK ((decision = 'match' OR decision = 'review' OR decision = 'new')),
-    status              TEXT NOT NULL CHECK ((status = 'auto' OR status = 'review' OR status = 'resolved')),
-    resolved_account_id INTEGER REFERENCES accounts (id),
-    decided_by          INTEGER REFERENCES users (id),
-    decided_at          INTEGER,
-    created_at          INTEGER NOT NULL
+    decision            TEXT NOT NULL CHECK (({{.OneOf "decision" "match" "review" "new"}})),
+    status              TEXT NOT NULL CHECK (({{.OneOf "status" "auto" "review" "resolved"}})),
+    resolved_account_id {{.Int}} REFERENCES accounts (id),
+    decided_by          {{.Int}} REFERENCES users (id),
+    decided_at          {{.Int}},
+    created_at          {{.Int}} NOT NULL
 );
 CREATE INDEX account_matches_status ON account_matches (status, id);
 
@@ -43,6 +43,7 @@ CREATE INDEX accounts_name_key_missing ON accounts (id) WHERE name_key IS NULL;
 -- The matcher reads the accounts changed after its cursor (updated_at, id) before each match.
 CREATE INDEX accounts_updated_at ON accounts (updated_at, id);
 
+{{if .SQLite -}}
 -- +goose StatementBegin
 CREATE TRIGGER accounts_name_key_reset AFTER UPDATE OF name ON accounts
 WHEN OLD.name IS NOT NEW.name
@@ -62,30 +63,52 @@ END;
 -- SQLite cannot change a CHECK constraint in place: the append-only log is copied into a table that
 -- allows the new event. Dropping a table fires no DELETE trigger.
 CREATE TABLE registration_events_new (
-    id               INTEGER PRIMARY KEY,
-    registration_id  INTEGER NOT NULL REFERENCES registrations (id),
-    at               INTEGER NOT NULL,
-    event            TEXT NOT NULL CHECK ((event = 'submit' OR event = 'approve' OR event = 'reject' OR event = 'withdraw' OR event = 'extend' OR event = 'expire' OR event = 'win' OR event = 'lose' OR event = 'import')),
-    from_status      TEXT NOT NULL CHECK ((from_status = '' OR from_status = 'submitted' OR from_status = 'approved' OR from_status = 'rejected' OR from_status = 'expired' OR from_status = 'won' OR from_status = 'lost' OR from_status = 'withdrawn')),
-    to_status        TEXT NOT NULL CHECK ((to_status = 'submitted' OR to_status = 'approved' OR to_status = 'rejected' OR to_status = 'expired' OR to_status = 'won' OR to_status = 'lost' OR to_status = 'withdrawn')),
-    actor_id         INTEGER,
+    id               {{.AutoID}},
+    registration_id  {{.Int}} NOT NULL REFERENCES registrations (id),
+    at               {{.Int}} NOT NULL,
+    event            TEXT NOT NULL CHECK (({{.OneOf "event" "submit" "approve" "reject" "withdraw" "extend" "expire" "win" "lose" "import"}})),
+    from_status      TEXT NOT NULL CHECK (({{.OneOf "from_status" "" "submitted" "approved" "rejected" "expired" "won" "lost" "withdrawn"}})),
+    to_status        TEXT NOT NULL CHECK (({{.OneOf "to_status" "submitted" "approved" "rejected" "expired" "won" "lost" "withdrawn"}})),
+    actor_id         {{.Int}},
     reason           TEXT NOT NULL DEFAULT '',
-    business_seconds INTEGER
+    business_seconds {{.Int}}
 );
 INSERT INTO registration_events_new (id, registration_id, at, event, from_status, to_status, actor_id, reason, business_seconds)
     SELECT id, registration_id, at, event, from_status, to_status, actor_id, reason, business_seconds FROM registration_events;
 DROP TABLE registration_events;
 ALTER TABLE registration_events_new RENAME TO registration_events;
 CREATE INDEX registration_events_registration_id ON registration_events (registration_id, id);
+{{template "append_only" .On "registration_events"}}
+{{- else -}}
 -- +goose StatementBegin
-CREATE TRIGGER registration_events_no_update BEFORE UPDATE ON registration_events
+CREATE FUNCTION reset_account_name_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT RAISE(ABORT, 'registration_events is append-only');
+    IF NEW.name IS DISTINCT FROM OLD.name AND NEW.name_key IS NOT DISTINCT FROM OLD.name_key THEN
+        NEW.name_key := NULL;
+    END IF;
+    RETURN NEW;
 END;
+$$;
 -- +goose StatementEnd
+CREATE TRIGGER accounts_name_key_reset BEFORE UPDATE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION reset_account_name_key();
+
 -- +goose StatementBegin
-CREATE TRIGGER registration_events_no_delete BEFORE DELETE ON registration_events
+CREATE FUNCTION reset_registration_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT RAISE(ABORT, 'registration_events is append-only');
+    IF (NEW.account_name IS DISTINCT FROM OLD.account_name OR NEW.website IS DISTINCT FROM OLD.website)
+        AND NEW.name_key IS NOT DISTINCT FROM OLD.name_key AND NEW.domain_key IS NOT DISTINCT FROM OLD.domain_key THEN
+        NEW.name_key := NULL;
+        NEW.domain_key := NULL;
+    END IF;
+    RETURN NEW;
 END;
+$$;
 -- +goose StatementEnd
+CREATE TRIGGER registrations_keys_reset BEFORE UPDATE ON registrations
+    FOR EACH ROW EXECUTE FUNCTION reset_registration_keys();
+
+ALTER TABLE registration_events DROP CONSTRAINT registration_events_event_check;
+ALTER TABLE registration_events ADD CONSTRAINT registration_events_event_check CHECK (event IN ('submit', 'approve',
+    'reject', 'withdraw', 'extend', 'expire', 'win', 'lose', 'import'));
+{{- end}}

@@ -3,12 +3,13 @@
 -- reason}, capped like the importer's report) and the rows it rejected, as a CSV to download.
 
 -- +goose Up
-ALTER TABLE import_jobs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE import_jobs ADD COLUMN dry_run {{.Bool}} NOT NULL DEFAULT {{.False}};
 ALTER TABLE import_jobs ADD COLUMN mapping TEXT NOT NULL DEFAULT '';
 ALTER TABLE import_jobs ADD COLUMN problems TEXT NOT NULL DEFAULT '';
+-- problem_count is an INTEGER on both engines.
 ALTER TABLE import_jobs ADD COLUMN problem_count INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE import_job_rejects (
-    job_id INTEGER PRIMARY KEY REFERENCES import_jobs (id) ON DELETE CASCADE,
+    job_id {{.Int}} PRIMARY KEY REFERENCES import_jobs (id) ON DELETE CASCADE,
     csv    TEXT NOT NULL
 );
 

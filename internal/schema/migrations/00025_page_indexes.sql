@@ -9,9 +9,10 @@
 --   of those registrations (the deals query of a quarter took a third less time).
 -- * opportunities_cannibalised: the flagged deals' count and id sum in the portfolio's and the comp
 --   results' data version read off a partial index instead of scanning every deal twice.
--- * comp_periods_heads: a period's heading columns (status, dates, plan, result hash) read from a
---   covering index; from the table SQLite walks every frozen document (megabytes) stored before the
---   result hash.
+-- * comp_periods_heads (SQLite only): a period's heading columns (status, dates, plan, result hash) read
+--   from a covering index; from the table SQLite walks every frozen document (megabytes) stored before
+--   the result hash. PostgreSQL keeps the frozen documents out of line, so reading the heading does not
+--   walk them.
 
 -- +goose Up
 CREATE INDEX opportunities_won_owner ON opportunities (owner_id, close_date) WHERE stage = 'closed_won';
@@ -20,12 +21,16 @@ CREATE INDEX opportunities_cannibalised ON opportunities (id) WHERE cannibalisat
 CREATE INDEX registrations_credited_deal ON registrations (opportunity_id, partner_id) WHERE status = 'approved' OR status = 'won';
 CREATE INDEX registrations_credited_account ON registrations (account_id, partner_id, product_type)
     WHERE opportunity_id IS NULL AND (status = 'approved' OR status = 'won');
+{{- if .SQLite}}
 CREATE INDEX comp_periods_heads ON comp_periods (status, starts_at, id, ends_at, closed_at, closed_by, plan_version_id, plan_version, result_sha256);
+{{- end}}
 
 -- +goose Down
 DROP INDEX registrations_credited_account;
 DROP INDEX registrations_credited_deal;
+{{- if .SQLite}}
 DROP INDEX comp_periods_heads;
+{{- end}}
 DROP INDEX opportunities_cannibalised;
 DROP INDEX opportunities_won_account;
 DROP INDEX opportunities_won_owner;

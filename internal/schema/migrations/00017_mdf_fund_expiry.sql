@@ -3,7 +3,7 @@
 -- (Added after 00014; 00015 and 00016 belong to other work.)
 
 -- +goose Up
-ALTER TABLE mdf_funds ADD COLUMN expired_at INTEGER;
+ALTER TABLE mdf_funds ADD COLUMN expired_at {{.Int}};
 
 -- +goose Down
 ALTER TABLE mdf_funds DROP COLUMN expired_at;

@@ -8,19 +8,20 @@
 -- registrations_status_expires_at lets the job find approved registrations whose protection ran out.
 
 -- +goose Up
+{{if .SQLite -}}
 -- SQLite cannot change a CHECK constraint in place: the append-only log is copied into a table that
 -- allows the new events, keeping every id (the notification cursor points at them). Dropping a table
 -- fires no DELETE trigger.
 CREATE TABLE registration_events_new (
-    id               INTEGER PRIMARY KEY,
-    registration_id  INTEGER NOT NULL REFERENCES registrations (id),
-    at               INTEGER NOT NULL,
-    event            TEXT NOT NULL CHECK ((event = 'submit' OR event = 'approve' OR event = 'reject' OR event = 'withdraw' OR event = 'extend' OR event = 'expire' OR event = 'win' OR event = 'lose' OR event = 'import' OR event = 'sla_warning' OR event = 'sla_breached')),
-    from_status      TEXT NOT NULL CHECK ((from_status = '' OR from_status = 'submitted' OR from_status = 'approved' OR from_status = 'rejected' OR from_status = 'expired' OR from_status = 'won' OR from_status = 'lost' OR from_status = 'withdrawn')),
-    to_status        TEXT NOT NULL CHECK ((to_status = 'submitted' OR to_status = 'approved' OR to_status = 'rejected' OR to_status = 'expired' OR to_status = 'won' OR to_status = 'lost' OR to_status = 'withdrawn')),
-    actor_id         INTEGER,
+    id               {{.AutoID}},
+    registration_id  {{.Int}} NOT NULL REFERENCES registrations (id),
+    at               {{.Int}} NOT NULL,
+    event            TEXT NOT NULL CHECK (({{.OneOf "event" "submit" "approve" "reject" "withdraw" "extend" "expire" "win" "lose" "import" "sla_warning" "sla_breached"}})),
+    from_status      TEXT NOT NULL CHECK (({{.OneOf "from_status" "" "submitted" "approved" "rejected" "expired" "won" "lost" "withdrawn"}})),
+    to_status        TEXT NOT NULL CHECK (({{.OneOf "to_status" "submitted" "approved" "rejected" "expired" "won" "lost" "withdrawn"}})),
+    actor_id         {{.Int}},
     reason           TEXT NOT NULL DEFAULT '',
-    business_seconds INTEGER,
+    business_seconds {{.Int}},
     CHECK ((event <> 'sla_warning' AND event <> 'sla_breached') OR (from_status = 'submitted' AND to_status = 'submitted'))
 );
 INSERT INTO registration_events_new (id, registration_id, at, event, from_status, to_status, actor_id, reason, business_seconds)
@@ -28,19 +29,17 @@ INSERT INTO registration_events_new (id, registration_id, at, event, from_status
 DROP TABLE registration_events;
 ALTER TABLE registration_events_new RENAME TO registration_events;
 CREATE INDEX registration_events_registration_id ON registration_events (registration_id, id);
+{{- else -}}
+ALTER TABLE registration_events DROP CONSTRAINT registration_events_event_check;
+ALTER TABLE registration_events ADD CONSTRAINT registration_events_event_check CHECK (event IN ('submit', 'approve',
+    'reject', 'withdraw', 'extend', 'expire', 'win', 'lose', 'import', 'sla_warning', 'sla_breached'));
+ALTER TABLE registration_events ADD CONSTRAINT registration_events_alert_status_check
+    CHECK (event NOT IN ('sla_warning', 'sla_breached') OR (from_status = 'submitted' AND to_status = 'submitted'));
+{{- end}}
 CREATE UNIQUE INDEX registration_events_alert_once ON registration_events (registration_id, event)
-    WHERE event = 'sla_warning' OR event = 'sla_breached';
--- +goose StatementBegin
-CREATE TRIGGER registration_events_no_update BEFORE UPDATE ON registration_events
-BEGIN
-    SELECT RAISE(ABORT, 'registration_events is append-only');
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER registration_events_no_delete BEFORE DELETE ON registration_events
-BEGIN
-    SELECT RAISE(ABORT, 'registration_events is append-only');
-END;
--- +goose StatementEnd
+    WHERE {{.OneOf "event" "sla_warning" "sla_breached"}};
+{{- if .SQLite}}
+{{template "append_only" .On "registration_events"}}
+{{- end}}
 
 CREATE INDEX registrations_status_expires_at ON registrations (status, expires_at);

@@ -13,17 +13,18 @@
 
 -- +goose Up
 CREATE TABLE opportunity_history (
-    id             INTEGER PRIMARY KEY,
-    opportunity_id INTEGER NOT NULL REFERENCES opportunities (id),
-    field          TEXT NOT NULL CHECK ((field = 'stage' OR field = 'acv' OR field = 'close_date' OR field = 'forecast_category' OR field = 'owner_id' OR field = 'partner_id' OR field = 'routing_motion' OR field = 'attribution')),
+    id             {{.AutoID}},
+    opportunity_id {{.Int}} NOT NULL REFERENCES opportunities (id),
+    field          TEXT NOT NULL CHECK (({{.OneOf "field" "stage" "acv" "close_date" "forecast_category" "owner_id" "partner_id" "routing_motion" "attribution"}})),
     old_value      TEXT NOT NULL,
     new_value      TEXT NOT NULL,
-    changed_at     INTEGER NOT NULL,
-    source         TEXT NOT NULL CHECK ((source = 'store' OR source = 'import'))
+    changed_at     {{.Int}} NOT NULL,
+    source         TEXT NOT NULL CHECK (({{.OneOf "source" "store" "import"}}))
 );
 CREATE INDEX opportunity_history_opportunity ON opportunity_history (opportunity_id, changed_at);
 CREATE INDEX opportunity_history_changed_at ON opportunity_history (changed_at);
 
+{{if .SQLite -}}
 -- +goose StatementBegin
 CREATE TRIGGER opportunity_history_capture AFTER UPDATE ON opportunities
 BEGIN
@@ -51,23 +52,47 @@ BEGIN
         WHERE OLD.attribution IS NOT NEW.attribution;
 END;
 -- +goose StatementEnd
+{{- else -}}
+-- +goose StatementBegin
+CREATE FUNCTION opportunity_history_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO opportunity_history (opportunity_id, field, old_value, new_value, changed_at, source)
+    SELECT NEW.id, c.field, c.old_value, c.new_value, NEW.updated_at, 'store'
+    FROM (VALUES
+        ('stage', OLD.stage, NEW.stage),
+        ('acv', OLD.acv::text, NEW.acv::text),
+        ('close_date', COALESCE(OLD.close_date::text, ''), COALESCE(NEW.close_date::text, '')),
+        ('forecast_category', OLD.forecast_category, NEW.forecast_category),
+        ('owner_id', COALESCE(OLD.owner_id::text, ''), COALESCE(NEW.owner_id::text, '')),
+        ('partner_id', COALESCE(OLD.partner_id::text, ''), COALESCE(NEW.partner_id::text, '')),
+        ('routing_motion', OLD.routing_motion, NEW.routing_motion),
+        ('attribution', OLD.attribution, NEW.attribution)
+    ) AS c (field, old_value, new_value)
+    WHERE c.old_value IS DISTINCT FROM c.new_value;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER opportunity_history_capture AFTER UPDATE ON opportunities
+    FOR EACH ROW EXECUTE FUNCTION opportunity_history_capture();
+{{- end}}
 
 -- One row per quarter, as-of day and category (the four and 'total'): the unique key is what makes the
 -- weekly job exactly once across instances (a second writer's insert does nothing). Money in minor units.
 CREATE TABLE forecast_snapshots (
-    id          INTEGER PRIMARY KEY,
+    id          {{.AutoID}},
     quarter     TEXT NOT NULL,
     as_of       TEXT NOT NULL,
-    category    TEXT NOT NULL CHECK ((category = 'direct' OR category = 'partner_sourced' OR category = 'partner_led' OR category = 'partner_influenced' OR category = 'total')),
-    won_to_date INTEGER NOT NULL,
-    commit_amount INTEGER NOT NULL,
-    best_case   INTEGER NOT NULL,
-    pipeline    INTEGER NOT NULL,
-    p10         INTEGER NOT NULL,
-    p50         INTEGER NOT NULL,
-    p90         INTEGER NOT NULL,
-    seed        INTEGER NOT NULL,
-    taken_at    INTEGER NOT NULL,
+    category    TEXT NOT NULL CHECK (({{.OneOf "category" "direct" "partner_sourced" "partner_led" "partner_influenced" "total"}})),
+    won_to_date {{.Int}} NOT NULL,
+    commit_amount {{.Int}} NOT NULL,
+    best_case   {{.Int}} NOT NULL,
+    pipeline    {{.Int}} NOT NULL,
+    p10         {{.Int}} NOT NULL,
+    p50         {{.Int}} NOT NULL,
+    p90         {{.Int}} NOT NULL,
+    seed        {{.Int}} NOT NULL,
+    taken_at    {{.Int}} NOT NULL,
     UNIQUE (quarter, as_of, category)
 );
 
@@ -75,17 +100,17 @@ CREATE TABLE forecast_snapshots (
 -- Each is also written to the audit log. level is who the number is for: a team (scope = the manager's
 -- user id), a region (a country or region name), a partner tier, or the company (the CRO's number).
 CREATE TABLE forecast_submissions (
-    id           INTEGER PRIMARY KEY,
+    id           {{.AutoID}},
     quarter      TEXT NOT NULL,
-    level        TEXT NOT NULL CHECK ((level = 'team' OR level = 'region' OR level = 'partner_tier' OR level = 'company')),
+    level        TEXT NOT NULL CHECK (({{.OneOf "level" "team" "region" "partner_tier" "company"}})),
     scope        TEXT NOT NULL DEFAULT '',
-    category     TEXT NOT NULL CHECK ((category = 'direct' OR category = 'partner_sourced' OR category = 'partner_led' OR category = 'partner_influenced' OR category = 'total')),
-    roll_up      INTEGER NOT NULL,
-    adjustment   INTEGER NOT NULL,
-    amount       INTEGER NOT NULL,
+    category     TEXT NOT NULL CHECK (({{.OneOf "category" "direct" "partner_sourced" "partner_led" "partner_influenced" "total"}})),
+    roll_up      {{.Int}} NOT NULL,
+    adjustment   {{.Int}} NOT NULL,
+    amount       {{.Int}} NOT NULL,
     reason       TEXT NOT NULL,
-    submitted_by INTEGER REFERENCES users (id),
-    submitted_at INTEGER NOT NULL
+    submitted_by {{.Int}} REFERENCES users (id),
+    submitted_at {{.Int}} NOT NULL
 );
 CREATE INDEX forecast_submissions_quarter ON forecast_submissions (quarter, level, scope, submitted_at);
 
