@@ -73,17 +73,12 @@ func ImportPayouts(ctx context.Context, st PayoutStore, actor tandem.Actor, file
 		}
 	}
 	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var cerr *csvio.Error
-		if errors.As(err, &cerr) {
-			refusal.Add(cerr.Error())
-			continue
-		}
+		rec, more, err := refusal.Next(r)
 		if err != nil {
 			return nil, refusal.Refuse(err.Error())
+		}
+		if !more {
+			break
 		}
 		field := func(name string) string { return strings.TrimSpace(rec.Fields[col[name]]) }
 		row := payoutRow{line: rec.Line}

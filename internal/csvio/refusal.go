@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +14,8 @@ import (
 type Refusal struct {
 	File     string
 	Problems []string // each "FILE: problem"
+	// Max, when above 0, stops Next once that many problems are found.
+	Max int
 }
 
 // OpenWhole reads the header of file (src) and the index of each required column. The refusal it
@@ -36,6 +39,27 @@ func OpenWhole(file string, src io.Reader, required []string) (*Reader, map[stri
 		return nil, nil, f
 	}
 	return r, col, f
+}
+
+// Next returns the next record of r. A record Read refuses is recorded as a problem and skipped. more
+// is false at the end of the file, once Max problems are found, or with the error of a failed read.
+func (f *Refusal) Next(r *Reader) (rec Record, more bool, err error) {
+	for f.Max <= 0 || len(f.Problems) < f.Max {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var ce *Error
+		if errors.As(err, &ce) {
+			f.Add(ce.Error())
+			continue
+		}
+		if err != nil {
+			return Record{}, false, err
+		}
+		return rec, true, nil
+	}
+	return Record{}, false, nil
 }
 
 // Add records a problem with the file.

@@ -40,18 +40,14 @@ func (s *Service) ImportSpend(ctx context.Context, actor tandem.Actor, file stri
 		return 0, err
 	}
 	var lines []sqlstore.SpendLine
-	for len(refusal.Problems) < maxSpendErrors {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var ce *csvio.Error
-		if errors.As(err, &ce) {
-			refusal.Add(ce.Error())
-			continue
-		}
+	refusal.Max = maxSpendErrors
+	for {
+		rec, more, err := refusal.Next(r)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", file, err)
+		}
+		if !more {
+			break
 		}
 		get := func(name string) string {
 			if i := col[name]; i >= 0 && i < len(rec.Fields) {
