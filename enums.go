@@ -11,11 +11,16 @@ func CheckOneOf[T ~string](field string, v T, all []T) error {
 	if slices.Contains(all, v) {
 		return nil
 	}
-	names := make([]string, len(all))
-	for i, a := range all {
-		names[i] = string(a)
+	return FieldError(field, "%q is not one of %s", v, strings.Join(Strings(all), ", "))
+}
+
+// Strings returns the values of an enumeration (or any string type) as plain strings, in order.
+func Strings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
 	}
-	return FieldError(field, "%q is not one of %s", v, strings.Join(names, ", "))
+	return out
 }
 
 // Motion is the route a deal takes to market, decided by the rules-of-engagement policy.

@@ -85,11 +85,7 @@ func TestAttribute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := tt.plan
-			if p == nil {
-				p = Default()
-			}
-			got, reason := p.Attribute(tt.facts)
+			got, reason := orDefault(tt.plan).Attribute(tt.facts)
 			if got != tt.want || !strings.Contains(reason, tt.reason) || reason == "" {
 				t.Errorf("Attribute = %s, %q; want %s containing %q", got, reason, tt.want, tt.reason)
 			}

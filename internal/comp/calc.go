@@ -266,17 +266,7 @@ func (c *calc) validate(d *Deal) error {
 }
 
 // attributionIndex returns the position of a in tandem.Attributions; "" counts as direct.
-func attributionIndex(a tandem.Attribution) int {
-	switch a {
-	case tandem.AttributionPartnerSourced:
-		return 1
-	case tandem.AttributionPartnerLed:
-		return 2
-	case tandem.AttributionPartnerInfluenced:
-		return 3
-	}
-	return 0
-}
+func attributionIndex(a tandem.Attribution) int { return max(0, slices.Index(tandem.Attributions, a)) }
 
 // explanations builds the explanations many lines share.
 func (c *calc) explanations() {

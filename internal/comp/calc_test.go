@@ -115,6 +115,14 @@ func calculate(t *testing.T, p *Plan, deals ...Deal) *Result {
 	return res
 }
 
+// orDefault returns the plan a case names, the built-in one when it names none.
+func orDefault(p *Plan) *Plan {
+	if p == nil {
+		return Default()
+	}
+	return p
+}
+
 // checkInvariants asserts what holds for every result: totals and credit are the sums of the lines,
 // every line is traceable.
 func checkInvariants(t *testing.T, res *Result) {
@@ -307,11 +315,7 @@ func TestWorkedExamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := tt.plan
-			if p == nil {
-				p = Default()
-			}
-			res := calculate(t, p, tt.deals...)
+			res := calculate(t, orDefault(tt.plan), tt.deals...)
 			got := linesOf(res, tt.only...)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("lines (-want +got):\n%s", diff)

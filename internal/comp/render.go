@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"slices"
 	"strings"
 	texttemplate "text/template"
@@ -83,26 +84,21 @@ type docRow struct {
 
 // RenderMarkdown returns the plan as the Markdown document AEs and partners read. Its worked example
 // is calculated by the engine itself, so the document always says what the engine pays.
-func RenderMarkdown(p *Plan) ([]byte, error) {
-	doc, err := p.document()
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := markdownPlan.Execute(&b, doc); err != nil {
-		return nil, fmt.Errorf("render plan: %w", err)
-	}
-	return b.Bytes(), nil
-}
+func RenderMarkdown(p *Plan) ([]byte, error) { return p.render(markdownPlan) }
 
 // RenderHTML returns the plan as a standalone HTML page (no scripts).
-func RenderHTML(p *Plan) ([]byte, error) {
+func RenderHTML(p *Plan) ([]byte, error) { return p.render(htmlPlan) }
+
+// render executes tmpl (the Markdown or the HTML template) on the plan's document.
+func (p *Plan) render(tmpl interface {
+	Execute(w io.Writer, data any) error
+}) ([]byte, error) {
 	doc, err := p.document()
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := htmlPlan.Execute(&b, doc); err != nil {
+	if err := tmpl.Execute(&b, doc); err != nil {
 		return nil, fmt.Errorf("render plan: %w", err)
 	}
 	return b.Bytes(), nil
@@ -118,21 +114,13 @@ func (p *Plan) document() (*document, error) {
 	}
 	a := p.attribution
 	if a.SourcedByRegistration && len(a.SourcedStatuses) > 0 {
-		var st []string
-		for _, s := range a.SourcedStatuses {
-			st = append(st, string(s))
-		}
-		d.Attribution = append(d.Attribution, fmt.Sprintf("**partner_sourced** — a registration of the partner (%s) was submitted before the vendor opportunity was created", strings.Join(st, " or ")))
+		d.Attribution = append(d.Attribution, fmt.Sprintf("**partner_sourced** — a registration of the partner (%s) was submitted before the vendor opportunity was created", strings.Join(tandem.Strings(a.SourcedStatuses), " or ")))
 	}
 	if a.SourcedByTouch {
 		d.Attribution = append(d.Attribution, "**partner_sourced** — a partner recorded a *sourced* touch on the opportunity")
 	}
 	if len(a.LedMotions) > 0 {
-		var ms []string
-		for _, m := range a.LedMotions {
-			ms = append(ms, string(m))
-		}
-		d.Attribution = append(d.Attribution, fmt.Sprintf("**partner_led** — the vendor sourced the deal and it runs as %s with a partner attached", strings.Join(ms, " or ")))
+		d.Attribution = append(d.Attribution, fmt.Sprintf("**partner_led** — the vendor sourced the deal and it runs as %s with a partner attached", strings.Join(tandem.Strings(a.LedMotions), " or ")))
 	}
 	if a.LedByCoSellTouch {
 		d.Attribution = append(d.Attribution, "**partner_led** — a partner recorded a *co-sell* touch on the opportunity")

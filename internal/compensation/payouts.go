@@ -61,45 +61,24 @@ func ImportPayouts(ctx context.Context, st PayoutStore, actor tandem.Actor, file
 	if fileName == "" {
 		fileName = "payouts.csv"
 	}
-	fail := func(problems []string) error {
-		return &tandem.Error{Code: tandem.EINVALID, Field: "file",
-			Message: fmt.Sprintf("%s was not imported (nothing was written):\n%s", fileName, strings.Join(problems, "\n"))}
-	}
-	r, err := csvio.NewReader(src)
-	if err != nil {
-		return nil, fail([]string{fileName + ": " + err.Error()})
-	}
-	col := map[string]int{}
-	var problems []string
-	for _, name := range PayoutColumns {
-		if col[name] = r.Index(name); col[name] < 0 {
-			problems = append(problems, fmt.Sprintf("%s: line 1: column %q is missing (the file needs %s)", fileName, name,
-				strings.Join(PayoutColumns, ", ")))
-		}
-	}
-	if len(problems) > 0 {
-		return nil, fail(problems)
+	r, col, refusal := csvio.OpenWhole(fileName, src, PayoutColumns)
+	if r == nil {
+		return nil, refusal.Err()
 	}
 	var rows []payoutRow
 	seen := map[string]int{}
 	problem := func(line int, column, format string, args ...any) {
-		if len(problems) < maxPayoutErrors {
-			e := &csvio.Error{Line: line, Column: column, Reason: fmt.Sprintf(format, args...)}
-			problems = append(problems, fileName+": "+e.Error())
+		if len(refusal.Problems) < maxPayoutErrors {
+			refusal.Add((&csvio.Error{Line: line, Column: column, Reason: fmt.Sprintf(format, args...)}).Error())
 		}
 	}
 	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var cerr *csvio.Error
-		if errors.As(err, &cerr) {
-			problems = append(problems, fileName+": "+cerr.Error())
-			continue
-		}
+		rec, more, err := refusal.Next(r)
 		if err != nil {
-			return nil, fail([]string{fileName + ": " + err.Error()})
+			return nil, refusal.Refuse(err.Error())
+		}
+		if !more {
+			break
 		}
 		field := func(name string) string { return strings.TrimSpace(rec.Fields[col[name]]) }
 		row := payoutRow{line: rec.Line}
@@ -153,11 +132,11 @@ func ImportPayouts(ctx context.Context, st PayoutStore, actor tandem.Actor, file
 		seen[key] = rec.Line
 		rows = append(rows, row)
 	}
-	if len(problems) > 0 {
-		return nil, fail(problems)
+	if err := refusal.Err(); err != nil {
+		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fail([]string{fileName + ": the file has no payouts"})
+		return nil, refusal.Refuse("the file has no payouts")
 	}
 	out := make([]tandem.Payout, len(rows))
 	for i, row := range rows {

@@ -3,16 +3,14 @@ package compensation
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
 
 // The workflows run against the real store on SQLite and, when TANDEM_TEST_POSTGRES holds a URL, on
@@ -21,24 +19,12 @@ import (
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
 	t.Helper()
-	open := func(t *testing.T, url string) {
-		s, err := sqlstore.Open(context.Background(), url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		now := time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
-		s.SetClock(func() time.Time { return now })
-		fn(t, s)
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		open(t, filepath.Join(t.TempDir(), "tandem.db"))
-	})
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		t.Run("postgres", func(t *testing.T) {
+	now := time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
+	for name, s := range sqlstoretest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			open(t, pgtest.SchemaURL(t, pg))
+			s.SetClock(func() time.Time { return now })
+			fn(t, s)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -10,22 +9,24 @@ import (
 	"github.com/tandem-revops/tandem/internal/forecasting"
 )
 
+// dealsWithHistory writes the demo company of cfg and reads its deals and their history as the
+// forecast does.
+func dealsWithHistory(t *testing.T, cfg Config) (*Result, []tandem.Opportunity, []tandem.OpportunityChange) {
+	t.Helper()
+	res, st := ensureNew(t, cfg)
+	opps, changes, err := st.ForecastOpportunities(t.Context(), tandem.SystemActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, opps, changes
+}
+
 // The demo company starts with its deals' history: the forecast of a past week of a past quarter sees
 // open deals in commit that closed later, the current quarter's deals climbed to their categories, the
 // waterfall of the last week moves, and nothing is dated after today.
 func TestDemoForecastHistory(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "demo.db")
-	res, err := Ensure(ctx, path, Config{Seed: 5, Accounts: 600, Opportunities: 2000}, false, cheapHasher().Hash, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := openStore(t, path)
-	opps, changes, err := st.ForecastOpportunities(ctx, tandem.SystemActor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, opps, changes := dealsWithHistory(t, Config{Seed: 5, Accounts: 600, Opportunities: 2000})
 	today := res.Data.Config.Today
 	fields := map[tandem.HistoryField]int{}
 	for _, c := range changes {
@@ -66,17 +67,7 @@ func TestDemoForecastHistory(t *testing.T) {
 // into the next quarters as in a real CRM rather than all closing in this one.
 func TestDemoCurrentQuarterFollowsTrend(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "demo.db")
-	res, err := Ensure(ctx, path, Config{Seed: 11, Accounts: 3000, Opportunities: 12000}, false, cheapHasher().Hash, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := openStore(t, path)
-	opps, changes, err := st.ForecastOpportunities(ctx, tandem.SystemActor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, opps, changes := dealsWithHistory(t, Config{Seed: 11, Accounts: 3000, Opportunities: 12000})
 	now := forecast.DayOf(res.Data.Config.Today)
 	cur := forecast.QuarterOf(now)
 	var later int

@@ -1,9 +1,7 @@
 package demo
 
 import (
-	"path/filepath"
 	"testing"
-	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/enablement"
@@ -16,12 +14,7 @@ import (
 func TestDemoPortfolio(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "demo.db")
-	if _, err := Ensure(ctx, path, Config{Seed: 7, Accounts: 600, Opportunities: 2000}, false, cheapHasher().Hash, nil); err != nil {
-		t.Fatal(err)
-	}
-	st := openStore(t, path)
-	st.SetClock(func() time.Time { return Today })
+	st := companyAtToday(t)
 	actor := tandem.SystemActor
 	spend, err := st.AllSpend(ctx, actor, sqlstore.SpendFilter{})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	tandem "github.com/tandem-revops/tandem"
@@ -26,47 +27,50 @@ func openStore(t *testing.T, path string) *sqlstore.Store {
 	return st
 }
 
-func TestEnsureWritesTheCompany(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
+// ensureNew writes the demo company of cfg into a new database file and opens it.
+func ensureNew(t *testing.T, cfg Config) (*Result, *sqlstore.Store) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "demo.db")
-	cfg := Config{Seed: 3, Accounts: 800, Opportunities: 2500}
-	res, err := Ensure(ctx, path, cfg, false, cheapHasher().Hash, nil)
+	res, err := Ensure(t.Context(), path, cfg, false, cheapHasher().Hash, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res, openStore(t, path)
+}
+
+// companyAtToday writes the small demo company the compensation and portfolio tests read, and opens
+// it with the store's clock at the demo's today.
+func companyAtToday(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	_, st := ensureNew(t, Config{Seed: 7, Accounts: 600, Opportunities: 2000})
+	st.SetClock(func() time.Time { return Today })
+	return st
+}
+
+func TestEnsureWritesTheCompany(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	res, st := ensureNew(t, Config{Seed: 3, Accounts: 800, Opportunities: 2500})
 	if res.Reused || res.Data == nil {
 		t.Fatalf("Ensure on a new file: reused %v, data %v; want a generated company", res.Reused, res.Data != nil)
 	}
 	ds := res.Data
-	st := openStore(t, path)
 	actor := tandem.SystemActor
 
 	t.Run("counts", func(t *testing.T) {
-		_, accounts, err := st.ListAccounts(ctx, actor, sqlstore.AccountFilter{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
+		count := func(_ any, n int, err error) int {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
 		}
-		_, opps, err := st.ListOpportunities(ctx, actor, sqlstore.OpportunityFilter{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, partners, err := st.ListPartners(ctx, actor, sqlstore.PartnerFilter{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, users, err := st.ListUsers(ctx, actor, sqlstore.UserFilter{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, regs, err := st.ListRegistrations(ctx, actor, sqlstore.RegistrationFilter{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, touches, err := st.ListTouches(ctx, actor, sqlstore.TouchFilter{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		accounts := count(st.ListAccounts(ctx, actor, sqlstore.AccountFilter{Limit: 1}))
+		opps := count(st.ListOpportunities(ctx, actor, sqlstore.OpportunityFilter{Limit: 1}))
+		partners := count(st.ListPartners(ctx, actor, sqlstore.PartnerFilter{Limit: 1}))
+		users := count(st.ListUsers(ctx, actor, sqlstore.UserFilter{Limit: 1}))
+		regs := count(st.ListRegistrations(ctx, actor, sqlstore.RegistrationFilter{Limit: 1}))
+		touches := count(st.ListTouches(ctx, actor, sqlstore.TouchFilter{Limit: 1}))
 		got := []int{accounts, opps, partners, users, regs, touches}
 		// The replayed history files more registrations through the lifecycle.
 		want := []int{len(ds.Accounts), len(ds.Opportunities), len(ds.Partners), len(ds.Users),

@@ -20,13 +20,7 @@ func TestCachedLedgerFollowsAChangedDeal(t *testing.T) {
 		ctx := context.Background()
 		w := setup(t, s)
 		w.svc.Cache = NewCache()
-		acme := tandem.Account{ExternalID: "A-ACME", Name: "Acme Retail", Country: "US"}
-		must(t, s.CreateAccount(ctx, admin, &acme))
-		created := c.t.AddDate(0, -3, 0)
-		o := tandem.Opportunity{ExternalID: "O-1", Name: "O-1", AccountID: acme.ID, PartnerID: w.p1.ID, ProductType: tandem.ProductCore,
-			ACV: tandem.Major(50000), Currency: "USD", Stage: tandem.StageClosedWon, ForecastCategory: tandem.ForecastClosed, Country: "US",
-			CreatedOn: created, CloseDate: c.t.AddDate(0, -1, 0)}
-		must(t, s.CreateOpportunity(ctx, admin, &o))
+		o := w.acmeWin(t, c.t)
 		win := Window{From: portfolio.Month(2025*12 + 6), To: portfolio.Month(2026*12 + 1)}
 		read := func() string {
 			t.Helper()
@@ -62,12 +56,7 @@ func TestWarmReadsThePortfolioOnce(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *sqlstore.Store, c *clock) {
 		ctx := context.Background()
 		w := setup(t, s)
-		acme := tandem.Account{ExternalID: "A-ACME", Name: "Acme Retail", Country: "US"}
-		must(t, s.CreateAccount(ctx, admin, &acme))
-		o := tandem.Opportunity{ExternalID: "O-1", Name: "O-1", AccountID: acme.ID, PartnerID: w.p1.ID, ProductType: tandem.ProductCore,
-			ACV: tandem.Major(50000), Currency: "USD", Stage: tandem.StageClosedWon, ForecastCategory: tandem.ForecastClosed, Country: "US",
-			CreatedOn: c.t.AddDate(0, -3, 0), CloseDate: c.t.AddDate(0, -1, 0)}
-		must(t, s.CreateOpportunity(ctx, admin, &o))
+		o := w.acmeWin(t, c.t)
 		cached := &Service{Store: s, Cache: NewCache()}
 		fresh := &Service{Store: s}
 		win, err := ParseWindow("", "", c.t)

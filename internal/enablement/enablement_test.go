@@ -2,16 +2,14 @@ package enablement
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/mdf"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
 
 var admin = tandem.Actor{Email: "admin@vendor.test", Role: tandem.RoleAdmin}
@@ -23,24 +21,12 @@ func (c *clock) now() time.Time { return c.t }
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, s *sqlstore.Store, c *clock)) {
 	t.Helper()
-	open := func(t *testing.T, url string) {
-		s, err := sqlstore.Open(context.Background(), url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		c := &clock{t: time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)}
-		s.SetClock(c.now)
-		fn(t, s, c)
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		open(t, filepath.Join(t.TempDir(), "tandem.db"))
-	})
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		t.Run("postgres", func(t *testing.T) {
+	for name, s := range sqlstoretest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			open(t, pgtest.SchemaURL(t, pg))
+			c := &clock{t: time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)}
+			s.SetClock(c.now)
+			fn(t, s, c)
 		})
 	}
 }
@@ -65,6 +51,26 @@ type world struct {
 	partner1, other tandem.Actor
 	manager, ae     tandem.Actor
 	fund1           sqlstore.MDFFund
+}
+
+// account creates a US account.
+func (w *world) account(t *testing.T, ext, name string) tandem.Account {
+	t.Helper()
+	a := tandem.Account{ExternalID: ext, Name: name, Country: "US"}
+	must(t, w.svc.Store.CreateAccount(context.Background(), admin, &a))
+	return a
+}
+
+// acmeWin creates the account Acme Retail and its deal O-1 with P1: $50,000, created three months
+// before now and won one month before.
+func (w *world) acmeWin(t *testing.T, now time.Time) tandem.Opportunity {
+	t.Helper()
+	acme := w.account(t, "A-ACME", "Acme Retail")
+	o := tandem.Opportunity{ExternalID: "O-1", Name: "O-1", AccountID: acme.ID, PartnerID: w.p1.ID, ProductType: tandem.ProductCore,
+		ACV: tandem.Major(50000), Currency: "USD", Stage: tandem.StageClosedWon, ForecastCategory: tandem.ForecastClosed, Country: "US",
+		CreatedOn: now.AddDate(0, -3, 0), CloseDate: now.AddDate(0, -1, 0)}
+	must(t, w.svc.Store.CreateOpportunity(context.Background(), admin, &o))
+	return o
 }
 
 func setup(t *testing.T, s *sqlstore.Store) *world {

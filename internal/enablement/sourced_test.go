@@ -19,10 +19,7 @@ func TestMDFSourcedPipeline(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *sqlstore.Store, c *clock) {
 		ctx := context.Background()
 		w := setup(t, s)
-		acme := tandem.Account{ExternalID: "A-ACME", Name: "Acme Retail", Country: "US"}
-		globex := tandem.Account{ExternalID: "A-GLOBEX", Name: "Globex", Country: "US"}
-		must(t, s.CreateAccount(ctx, admin, &acme))
-		must(t, s.CreateAccount(ctx, admin, &globex))
+		acme, globex := w.account(t, "A-ACME", "Acme Retail"), w.account(t, "A-GLOBEX", "Globex")
 		requested := c.t // 2026-02-02
 		opp := func(ext string, account int64, partner int64, acv int64, stage tandem.Stage, created time.Time) tandem.Opportunity {
 			o := tandem.Opportunity{ExternalID: ext, Name: ext, AccountID: account, PartnerID: partner, ProductType: tandem.ProductCore,

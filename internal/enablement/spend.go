@@ -28,23 +28,9 @@ func (s *Service) ImportSpend(ctx context.Context, actor tandem.Actor, file stri
 	if file == "" {
 		file = "spend.csv"
 	}
-	fail := func(problems []string) error {
-		return &tandem.Error{Code: tandem.EINVALID, Field: "file",
-			Message: fmt.Sprintf("%s was not imported (nothing was written):\n%s", file, strings.Join(problems, "\n"))}
-	}
-	r, err := csvio.NewReader(src)
-	if err != nil {
-		return 0, fail([]string{file + ": " + err.Error()})
-	}
-	col := map[string]int{}
-	var problems []string
-	for _, name := range SpendColumns {
-		if col[name] = r.Index(name); col[name] < 0 {
-			problems = append(problems, fmt.Sprintf("%s: line 1: column %q is missing (the file needs %s)", file, name, strings.Join(SpendColumns, ", ")))
-		}
-	}
-	if len(problems) > 0 {
-		return 0, fail(problems)
+	r, col, refusal := csvio.OpenWhole(file, src, SpendColumns)
+	if r == nil {
+		return 0, refusal.Err()
 	}
 	for _, name := range []string{"segment", "region", "product", "partner", "note"} {
 		col[name] = r.Index(name)
@@ -54,18 +40,14 @@ func (s *Service) ImportSpend(ctx context.Context, actor tandem.Actor, file stri
 		return 0, err
 	}
 	var lines []sqlstore.SpendLine
-	for len(problems) < maxSpendErrors {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var ce *csvio.Error
-		if errors.As(err, &ce) {
-			problems = append(problems, fmt.Sprintf("%s: %s", file, ce.Error()))
-			continue
-		}
+	refusal.Max = maxSpendErrors
+	for {
+		rec, more, err := refusal.Next(r)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", file, err)
+		}
+		if !more {
+			break
 		}
 		get := func(name string) string {
 			if i := col[name]; i >= 0 && i < len(rec.Fields) {
@@ -74,7 +56,7 @@ func (s *Service) ImportSpend(ctx context.Context, actor tandem.Actor, file stri
 			return ""
 		}
 		bad := func(column, format string, args ...any) {
-			problems = append(problems, fmt.Sprintf("%s: line %d: column %q: %s", file, rec.Line, column, fmt.Sprintf(format, args...)))
+			refusal.Add(fmt.Sprintf("line %d: column %q: %s", rec.Line, column, fmt.Sprintf(format, args...)))
 		}
 		l := sqlstore.SpendLine{Month: get("month"), Motion: get("motion"), Kind: get("kind"), Currency: get("currency"),
 			Segment: get("segment"), Region: get("region"), Product: get("product"), Note: get("note"),
@@ -111,8 +93,8 @@ func (s *Service) ImportSpend(ctx context.Context, actor tandem.Actor, file stri
 		}
 		lines = append(lines, l)
 	}
-	if len(problems) > 0 {
-		return 0, fail(problems)
+	if err := refusal.Err(); err != nil {
+		return 0, err
 	}
 	return s.Store.AddSpendLines(ctx, actor, lines)
 }

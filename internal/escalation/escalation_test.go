@@ -3,7 +3,6 @@ package escalation
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -65,23 +64,12 @@ func TestRunOnce(t *testing.T) {
 	}
 }
 
-// countingStore records when it was asked to escalate.
-type countingStore struct {
-	mu    sync.Mutex
-	calls []time.Time
-}
+// countingStore counts the runs that asked it to escalate.
+type countingStore struct{ periodictest.Calls }
 
-func (c *countingStore) EscalateDue(_ context.Context, now time.Time, _ tandem.ConflictRules) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls = append(c.calls, now)
+func (c *countingStore) EscalateDue(context.Context, time.Time, tandem.ConflictRules) (int, error) {
+	c.Add()
 	return 0, nil
-}
-
-func (c *countingStore) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.calls)
 }
 
 // TestStartStop runs the timer in a synctest bubble, where time passes only when every goroutine waits.
@@ -93,7 +81,7 @@ func TestStartStop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		periodictest.CheckStartStop(t, job, store.count)
+		periodictest.CheckStartStop(t, job, store.Count)
 	})
 }
 

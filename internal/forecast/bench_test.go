@@ -31,24 +31,10 @@ func benchHistory(b *testing.B) (string, forecasttest.Spec) {
 	return path, spec
 }
 
-func readBenchDeals(b *testing.B, path string) []forecast.Deal {
-	b.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	deals, err := forecast.ReadHistory(f, path, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return deals
-}
-
 // BenchmarkForecastEngine is the engine alone: index the deals, fit four categories, simulate.
 func BenchmarkForecastEngine(b *testing.B) {
 	path, spec := benchHistory(b)
-	deals := readBenchDeals(b, path)
+	deals := forecasttest.ReadFile(b, path, nil)
 	open := 0
 	for _, d := range deals {
 		if d.Outcome == forecast.Open {
@@ -72,7 +58,7 @@ func BenchmarkReadHistory(b *testing.B) {
 	path, _ := benchHistory(b)
 	b.ResetTimer()
 	for b.Loop() {
-		readBenchDeals(b, path)
+		forecasttest.ReadFile(b, path, nil)
 	}
 }
 

@@ -1,7 +1,6 @@
 package forecast_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -9,6 +8,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/forecast"
+	"github.com/tandem-revops/tandem/internal/forecast/forecasttest"
 	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/shareddata"
 )
@@ -98,15 +98,7 @@ func TestMavenHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	deals, err := forecast.ReadHistory(f, path, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	deals := forecasttest.ReadFile(t, path, m)
 	if len(deals) != 8800 {
 		t.Fatalf("read %d deals, want 8800", len(deals))
 	}

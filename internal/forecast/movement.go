@@ -126,27 +126,27 @@ func addDeal(out []Movement, b, a *SnapshotDeal, q Quarter, sign int) {
 	hadB, hasA := b != nil, a != nil
 	wasIn, isIn := inQuarter(b), inQuarter(a)
 	money := tandem.Money(sign)
+	// step adds amount to one step of a waterfall and counts the deal in it.
+	step := func(sum *tandem.Money, deals *int, amount tandem.Money) {
+		*sum += money * amount
+		*deals += sign
+	}
 	if wasIn {
 		m := &out[categoryIndex(b.Category)]
 		m.Start += money * b.Amount
 		switch {
 		case isIn && a.Category == b.Category:
 			if a.Amount != b.Amount {
-				m.AmountChanged += money * (a.Amount - b.Amount)
-				m.ChangedDeals += sign
+				step(&m.AmountChanged, &m.ChangedDeals, a.Amount-b.Amount)
 			}
 		case hasA && a.Category == b.Category && a.Outcome == Won:
-			m.Won += money * b.Amount
-			m.WonDeals += sign
+			step(&m.Won, &m.WonDeals, b.Amount)
 		case hasA && a.Category == b.Category && a.Outcome == Lost:
-			m.Lost += money * b.Amount
-			m.LostDeals += sign
+			step(&m.Lost, &m.LostDeals, b.Amount)
 		case hasA && a.Category == b.Category && a.Outcome == Open:
-			m.PushedOut += money * b.Amount
-			m.PushedOutDeals += sign
+			step(&m.PushedOut, &m.PushedOutDeals, b.Amount)
 		default:
-			m.Removed += money * b.Amount
-			m.RemovedDeals += sign
+			step(&m.Removed, &m.RemovedDeals, b.Amount)
 		}
 	}
 	if isIn {
@@ -156,11 +156,9 @@ func addDeal(out []Movement, b, a *SnapshotDeal, q Quarter, sign int) {
 		case wasIn && a.Category == b.Category:
 			// counted above
 		case hadB && b.Category == a.Category && b.Outcome == Open:
-			m.PulledIn += money * a.Amount
-			m.PulledInDeals += sign
+			step(&m.PulledIn, &m.PulledInDeals, a.Amount)
 		default:
-			m.Added += money * a.Amount
-			m.AddedDeals += sign
+			step(&m.Added, &m.AddedDeals, a.Amount)
 		}
 	}
 }

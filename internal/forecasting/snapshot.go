@@ -37,10 +37,11 @@ type SnapshotConfig struct {
 	Logger   *slog.Logger
 }
 
-// SnapshotJob takes the weekly forecast snapshots. Start it once; Stop waits for a run in progress.
+// SnapshotJob takes the weekly forecast snapshots. Start it once; Stop waits for a run in progress
+// (see periodic.Runner).
 type SnapshotJob struct {
-	cfg    SnapshotConfig
-	runner *periodic.Runner
+	*periodic.Runner
+	cfg SnapshotConfig
 }
 
 // NewSnapshotJob returns a job that has not started.
@@ -48,20 +49,14 @@ func NewSnapshotJob(cfg SnapshotConfig) (*SnapshotJob, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("forecast snapshot job: a store is required")
 	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultSnapshotInterval
-	}
 	if cfg.Seed == 0 {
 		cfg.Seed = forecast.DefaultSeed
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	j := &SnapshotJob{cfg: cfg}
-	j.runner = periodic.New(cfg.Interval, j.tick)
+	j.Runner = periodic.NewJob("forecast snapshot", periodic.Schedule{Interval: cfg.Interval, Now: cfg.Now, Logger: cfg.Logger},
+		DefaultSnapshotInterval, j.storeDue, "forecast snapshot stored", func(asOf string) []any {
+			return []any{slog.String("as_of", asOf)}
+		})
 	return j, nil
 }
 
@@ -99,18 +94,11 @@ func (j *SnapshotJob) RunOnce(ctx context.Context, now time.Time) (bool, error) 
 	return j.cfg.Store.SaveForecastSnapshot(ctx, lines)
 }
 
-// Start runs the job every interval, the first time at once, until ctx ends or Stop is called.
-func (j *SnapshotJob) Start(ctx context.Context) { j.runner.Start(ctx) }
-
-// Stop ends the job and waits for a run in progress to finish.
-func (j *SnapshotJob) Stop() { j.runner.Stop() }
-
-func (j *SnapshotJob) tick(ctx context.Context) {
-	stored, err := j.RunOnce(ctx, j.cfg.Now())
-	switch {
-	case err != nil && ctx.Err() == nil:
-		j.cfg.Logger.ErrorContext(ctx, "forecast snapshot failed", slog.Any("err", err))
-	case stored:
-		j.cfg.Logger.InfoContext(ctx, "forecast snapshot stored", slog.String("as_of", SnapshotDay(j.cfg.Now()).String()))
+// storeDue runs RunOnce and returns the day of the snapshot it stored, "" when it stored none.
+func (j *SnapshotJob) storeDue(ctx context.Context, now time.Time) (string, error) {
+	stored, err := j.RunOnce(ctx, now)
+	if err != nil || !stored {
+		return "", err
 	}
+	return SnapshotDay(now).String(), nil
 }

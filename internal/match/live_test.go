@@ -99,6 +99,25 @@ func mustMatch(t *testing.T, l *Live, q Query) Result {
 	return r
 }
 
+// loadedLive returns a live index over src with its base loaded.
+func loadedLive(t *testing.T, src Source, cfg LiveConfig) *Live {
+	t.Helper()
+	l := NewLive(src, cfg)
+	if err := l.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// checkNow runs a check and waits for the rebuild it may have started.
+func checkNow(t *testing.T, l *Live) {
+	t.Helper()
+	if err := l.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l.background.Wait()
+}
+
 func TestLiveIncremental(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -201,25 +220,15 @@ func TestLiveRebuildsWhenDeltaGrows(t *testing.T) {
 
 func TestLiveCheckRebuildsOnCountMismatch(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	src := testSource(t)
-	l := NewLive(src, LiveConfig{SmallBase: 1})
-	if err := l.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-	l.background.Wait()
+	l := loadedLive(t, src, LiveConfig{SmallBase: 1})
+	checkNow(t, l)
 	if src.loads != 1 {
 		t.Fatalf("rebuilt although nothing changed")
 	}
 	gone := src.accounts[0]
 	src.remove(gone.ID)
-	if err := l.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-	l.background.Wait()
+	checkNow(t, l)
 	if src.loads != 2 {
 		t.Fatalf("no rebuild after an account vanished")
 	}
@@ -270,18 +279,11 @@ func TestLiveSmallBaseRebuilds(t *testing.T) {
 // nothing of the index outlives its owner.
 func TestLiveNoRebuildAfterStop(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	src := testSource(t)
-	l := NewLive(src, LiveConfig{SmallBase: 1})
-	if err := l.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	l := loadedLive(t, src, LiveConfig{SmallBase: 1})
 	l.Stop()
 	src.remove(src.accounts[0].ID)
-	if err := l.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-	l.background.Wait()
+	checkNow(t, l)
 	if src.loads != 1 {
 		t.Fatalf("%d loads: a rebuild started after Stop", src.loads)
 	}
@@ -307,11 +309,8 @@ func TestLiveRefreshesAreShared(t *testing.T) {
 	for i := range 6000 { // above SmallBase: changes go to the delta, no rebuild
 		src.put(Account{ID: "bulk" + strconv.Itoa(i), Name: "Bulk Holdings " + strconv.Itoa(i)})
 	}
-	l := NewLive(src, LiveConfig{})
+	l := loadedLive(t, src, LiveConfig{})
 	defer l.Stop()
-	if err := l.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	first := make(chan error, 1)
 	go func() { first <- l.Refresh(context.Background()) }()
 	<-src.entered // the first look is under way, held

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,8 +20,8 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/calendar"
 	"github.com/tandem-revops/tandem/internal/conflicts"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
 
 // smtpSink is a tiny SMTP server on 127.0.0.1:0 that keeps every message it is given.
@@ -145,23 +143,11 @@ func (r *receiver) requests() []receivedRequest {
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, st *sqlstore.Store)) {
 	t.Helper()
-	open := func(t *testing.T, url string) *sqlstore.Store {
-		st, err := sqlstore.Open(context.Background(), url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		st.SetClock(func() time.Time { return start })
-		return st
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, open(t, filepath.Join(t.TempDir(), "tandem.db")))
-	})
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		t.Run("postgres", func(t *testing.T) {
+	for name, st := range sqlstoretest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, open(t, pgtest.SchemaURL(t, pg)))
+			st.SetClock(func() time.Time { return start })
+			fn(t, st)
 		})
 	}
 }

@@ -36,28 +36,6 @@ type env struct {
 // list them.
 var stringVars = []string{"country", "vertical", "product_type", "partner_tier", "registration_status", "current_motion", "stage", "currency"}
 
-func (e *env) str(name string) string {
-	switch name {
-	case "currency":
-		return e.Currency
-	case "country":
-		return e.Country
-	case "vertical":
-		return e.Vertical
-	case "product_type":
-		return e.ProductType
-	case "partner_tier":
-		return e.PartnerTier
-	case "registration_status":
-		return e.RegistrationStatus
-	case "current_motion":
-		return e.CurrentMotion
-	case "stage":
-		return e.Stage
-	}
-	return ""
-}
-
 func (e *env) setStr(name, v string) {
 	switch name {
 	case "currency":

@@ -96,26 +96,11 @@ func TestRecommendOnRandomSplits(t *testing.T) {
 // misallocated (see misallocate), with the given noise.
 func gainCases(noise float64) []gainCase {
 	type tc = gainCase
+	laggedCoSell := logCoSell
+	laggedCoSell.lag = 0.25
 	cases := []tc{
-		{
-			name: "four motions, direct over-funded",
-			motions: []synthMotion{
-				{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-				{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
-				{name: "partner_sourced", curve: trueCurve{"log", 60000, 120000, 40000}, level: 50000, lag: 1},
-				{name: "resell", curve: trueCurve{"log", 30000, 40000, 20000}, level: 30000, lag: 1},
-			},
-			noise: 0.05, budget: 1, maxCut: 0.2,
-		},
-		{
-			name: "co-sell pays with a month's lag",
-			motions: []synthMotion{
-				{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-				{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 0.25},
-				{name: "resell", curve: trueCurve{"log", 30000, 40000, 20000}, level: 30000, lag: 1},
-			},
-			noise: 0.05, budget: 1, maxCut: 0.2,
-		},
+		{name: "four motions, direct over-funded", motions: []synthMotion{logDirect, logCoSell, logSourced, logResell}, noise: 0.05, budget: 1, maxCut: 0.2},
+		{name: "co-sell pays with a month's lag", motions: []synthMotion{logDirect, laggedCoSell, logResell}, noise: 0.05, budget: 1, maxCut: 0.2},
 		{
 			name: "saturating curves, not the model's family",
 			motions: []synthMotion{
@@ -125,24 +110,8 @@ func gainCases(noise float64) []gainCase {
 			},
 			noise: 0.05, budget: 1, maxCut: 0.2,
 		},
-		{
-			name: "budget grows 25%",
-			motions: []synthMotion{
-				{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-				{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
-				{name: "partner_sourced", curve: trueCurve{"log", 60000, 120000, 40000}, level: 50000, lag: 1},
-			},
-			noise: 0.05, budget: 1.25, maxCut: 0.2,
-		},
-		{
-			name: "50% max cut",
-			motions: []synthMotion{
-				{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-				{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
-				{name: "partner_sourced", curve: trueCurve{"log", 60000, 120000, 40000}, level: 50000, lag: 1},
-			},
-			noise: 0.05, budget: 1, maxCut: 0.5,
-		},
+		{name: "budget grows 25%", motions: []synthMotion{logDirect, logCoSell, logSourced}, noise: 0.05, budget: 1.25, maxCut: 0.2},
+		{name: "50% max cut", motions: []synthMotion{logDirect, logCoSell, logSourced}, noise: 0.05, budget: 1, maxCut: 0.5},
 	}
 	for seed := range uint64(25) {
 		rng := rand.New(rand.NewPCG(seed, 99))

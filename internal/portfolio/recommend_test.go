@@ -97,10 +97,7 @@ func TestRecommendLimitsProperty(t *testing.T) {
 
 func TestRecommendInfeasible(t *testing.T) {
 	t.Parallel()
-	models, _ := fitCase(t, []synthMotion{
-		{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-		{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
-	}, 3, 20)
+	models, _ := fitCase(t, []synthMotion{logDirect, logCoSell}, 3, 20)
 	cur := map[string]tandem.Money{}
 	var total tandem.Money
 	for _, m := range models {
@@ -212,10 +209,7 @@ func TestFitFindsLag(t *testing.T) {
 
 func TestRecommendThinHistory(t *testing.T) {
 	t.Parallel()
-	motions := []synthMotion{
-		{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-		{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
-	}
+	motions := []synthMotion{logDirect, logCoSell}
 	obs := synthCase(rand.New(rand.NewPCG(1, 1)), motions, 36, 0.05)
 	last := obs[len(obs)-1].Month
 	obs = append(obs, // events: three months at one level, too little to fit
@@ -296,10 +290,7 @@ func TestApportion(t *testing.T) {
 
 func TestRecommendExplains(t *testing.T) {
 	t.Parallel()
-	models, _ := fitCase(t, []synthMotion{
-		{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1},
-		{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1},
-	}, 4, 50)
+	models, _ := fitCase(t, []synthMotion{logDirect, logCoSell}, 4, 50)
 	rec := recommendAtCurrent(t, models)
 	co, direct := rec.Motions[0], rec.Motions[1]
 	moved := co.Recommended - co.Current

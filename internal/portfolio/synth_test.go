@@ -49,6 +49,14 @@ type synthMotion struct {
 	last  float64 // the last month's spend as a multiple of level (0: drawn like every other month)
 }
 
+// The motions of the hand-made cases: the model's own (log) family, each drawn with no lag.
+var (
+	logDirect  = synthMotion{name: "direct", curve: trueCurve{"log", 200000, 60000, 80000}, level: 150000, lag: 1}
+	logCoSell  = synthMotion{name: "co_sell", curve: trueCurve{"log", 80000, 150000, 30000}, level: 40000, lag: 1}
+	logSourced = synthMotion{name: "partner_sourced", curve: trueCurve{"log", 60000, 120000, 40000}, level: 50000, lag: 1}
+	logResell  = synthMotion{name: "resell", curve: trueCurve{"log", 30000, 40000, 20000}, level: 30000, lag: 1}
+)
+
 // synthCase builds a history of months months: spend wanders around each motion's level, margin is
 // the true curve of the (lagged) spend plus Gaussian noise of sd noise × the motion's spend effect.
 func synthCase(rng *rand.Rand, motions []synthMotion, months int, noise float64) []Observation {

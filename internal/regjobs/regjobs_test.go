@@ -3,7 +3,6 @@ package regjobs
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -99,28 +98,19 @@ func TestRunOnce(t *testing.T) {
 	}
 }
 
-// fakeStore records the job's calls and fails when told to.
+// fakeStore counts the job's runs and fails when told to.
 type fakeStore struct {
-	mu        sync.Mutex
-	calls     []time.Time
+	periodictest.Calls
 	expireErr error
 }
 
-func (f *fakeStore) ExpireDue(_ context.Context, now time.Time, _ tandem.RegistrationRules) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, now)
+func (f *fakeStore) ExpireDue(context.Context, time.Time, tandem.RegistrationRules) (int, error) {
+	f.Add()
 	return 0, f.expireErr
 }
 
 func (f *fakeStore) AlertDue(context.Context, time.Time, tandem.RegistrationRules, float64) (sqlstore.AlertCounts, error) {
 	return sqlstore.AlertCounts{Warnings: 2}, nil
-}
-
-func (f *fakeStore) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.calls)
 }
 
 func TestRunOnceErrors(t *testing.T) {
@@ -150,7 +140,7 @@ func TestStartStop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		periodictest.CheckStartStop(t, job, store.count)
+		periodictest.CheckStartStop(t, job, store.Count)
 	})
 }
 

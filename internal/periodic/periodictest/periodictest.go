@@ -5,6 +5,7 @@ package periodictest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -14,6 +15,27 @@ import (
 type Job interface {
 	Start(ctx context.Context)
 	Stop()
+}
+
+// Calls counts the runs that reached a job's fake store. It is safe for the job's goroutine and the
+// test's at once; the zero value counts from 0.
+type Calls struct {
+	mu sync.Mutex
+	n  int
+}
+
+// Add counts one run.
+func (c *Calls) Add() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+}
+
+// Count returns how many runs were counted.
+func (c *Calls) Count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }
 
 // FailFirst returns a rules source that fails its first call ("no policy yet") and returns rules after.
