@@ -81,13 +81,21 @@ func (s *Server) registerConflictAPI() {
 	register(s.api, opGet("get-conflict-review", "/conflicts/review", "The conflict pattern review",
 		"Conflicts opened in the period by cause, rule, segment (ACV band), partner and AE; the share resolved "+
 			"at each level; the median time to resolution. Rules with the most conflicts come first."),
-		answerFor(s, func(ctx context.Context, a tandem.Actor, in *reviewInput) (*tandem.ConflictReview, error) {
-			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
-			if err != nil {
-				return nil, err
-			}
+		reviewFor(s, func(ctx context.Context, a tandem.Actor, from, to time.Time) (*tandem.ConflictReview, error) {
 			return conflicts.Review(ctx, s.store, a, from, to)
 		}))
+}
+
+// reviewFor is the handler of a report over the period a reviewInput names: what report gives for the
+// caller and that period.
+func reviewFor[T any](s *Server, report func(ctx context.Context, a tandem.Actor, from, to time.Time) (*T, error)) func(context.Context, *reviewInput) (*bodyOutput[T], error) {
+	return answerFor(s, func(ctx context.Context, a tandem.Actor, in *reviewInput) (*T, error) {
+		from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
+		if err != nil {
+			return nil, err
+		}
+		return report(ctx, a, from, to)
+	})
 }
 
 // reviewPeriod parses the review's days, defaulting to the quarter now is in.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/regjobs"
@@ -97,11 +98,7 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 			"how many, the share auto-approved, the median and 90th percentile hours from submission to decision, "+
 			"the share within the approval SLA and the breaches — overall, by partner manager and by month. "+
 			"The period defaults to the current quarter."),
-		answerFor(s, func(ctx context.Context, a tandem.Actor, in *reviewInput) (*sqlstore.ApprovalReport, error) {
-			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
-			if err != nil {
-				return nil, err
-			}
+		reviewFor(s, func(ctx context.Context, a tandem.Actor, from, to time.Time) (*sqlstore.ApprovalReport, error) {
 			rules, err := s.registrationRules(ctx)
 			if err != nil {
 				return nil, err
