@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -46,6 +47,19 @@ type PageParams struct {
 	Offset int `query:"offset" minimum:"0" doc:"how many matching records to skip"`
 }
 
+// dayOr is the day a YYYY-MM-DD parameter gives, or def when it is empty. A bad day is an error on the
+// field name that shows like as an example of a good one.
+func dayOr(name, v, like string, def time.Time) (time.Time, error) {
+	if v == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return def, tandem.FieldError(name, "%q is not a date like %s", v, like)
+	}
+	return t, nil
+}
+
 // listBody is a page of a list with the total number of matching records.
 type listBody[T any] struct {
 	Items  []T `json:"items" doc:"this page"`
@@ -81,6 +95,92 @@ func okList[T any](list []T) *bodyOutput[[]T] {
 		list = []T{}
 	}
 	return ok(list)
+}
+
+// paged is a list input: its own filters with the page parameters embedded.
+type paged interface{ page() PageParams }
+
+func (p PageParams) page() PageParams { return p }
+
+// pageFor is a paged list operation's handler: the page list gives for the caller and the filter the
+// input names, with the total of every match.
+func pageFor[I paged, F, T any](s *Server, list func(context.Context, tandem.Actor, F) ([]T, int, error),
+	filter func(*I) F) func(context.Context, *I) (*listOutput[T], error) {
+	return func(ctx context.Context, in *I) (*listOutput[T], error) {
+		items, total, err := list(ctx, actorFrom(ctx), filter(in))
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return newList(items, total, (*in).page()), nil
+	}
+}
+
+// answerFor is an operation's handler that answers the record do gives for the caller.
+func answerFor[I, T any](s *Server, do func(ctx context.Context, a tandem.Actor, in *I) (*T, error)) func(context.Context, *I) (*bodyOutput[T], error) {
+	return func(ctx context.Context, in *I) (*bodyOutput[T], error) {
+		v, err := do(ctx, actorFrom(ctx), in)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return ok(*v), nil
+	}
+}
+
+// valueFor is answerFor for a do that gives a value rather than a pointer; a list is answered as do
+// gives it.
+func valueFor[I, T any](s *Server, do func(ctx context.Context, a tandem.Actor, in *I) (T, error)) func(context.Context, *I) (*bodyOutput[T], error) {
+	return answerFor(s, func(ctx context.Context, a tandem.Actor, in *I) (*T, error) {
+		v, err := do(ctx, a, in)
+		return &v, err
+	})
+}
+
+// byID is the handler of an operation on one record: what do gives for the caller and the path's id.
+func byID[T any](s *Server, do func(context.Context, tandem.Actor, int64) (*T, error)) func(context.Context, *IDParam) (*bodyOutput[T], error) {
+	return answerFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) (*T, error) { return do(ctx, a, in.ID) })
+}
+
+// validPtr is a pointer to a record that validates itself.
+type validPtr[T any] interface {
+	*T
+	Validate() error
+}
+
+// storeValid answers v once it is valid and save stored it for the caller.
+func storeValid[T any, P validPtr[T]](s *Server, ctx context.Context, v P, save func(context.Context, tandem.Actor, P) error) (*bodyOutput[T], error) {
+	if err := v.Validate(); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if err := save(ctx, actorFrom(ctx), v); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return ok(*v), nil
+}
+
+// patchInput is a PATCH operation's input: the record's id and the fields to change.
+type patchInput[B any] struct {
+	IDParam
+	Body B
+}
+
+// patcher is a pointer to a PATCH body, which sets the fields it gives on a record.
+type patcher[B, P any] interface {
+	*B
+	apply(P)
+}
+
+// patchFor is a PATCH operation's handler: the record get gives for the caller, with the body's fields
+// set, answered once it is valid and update stored it. Fields the body leaves out keep their value.
+func patchFor[B any, PB patcher[B, P], T any, P validPtr[T]](s *Server, get func(context.Context, tandem.Actor, int64) (P, error),
+	update func(context.Context, tandem.Actor, P) error) func(context.Context, *patchInput[B]) (*bodyOutput[T], error) {
+	return func(ctx context.Context, in *patchInput[B]) (*bodyOutput[T], error) {
+		v, err := get(ctx, actorFrom(ctx), in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		PB(&in.Body).apply(v)
+		return storeValid(s, ctx, v, update)
+	}
 }
 
 // listFor is an operation's handler that answers what list gives for the caller, empty as [].
@@ -123,4 +223,10 @@ func op(method, id, path, summary, desc string, tags ...string) huma.Operation {
 
 func opGet(id, path, summary, desc string) huma.Operation {
 	return op(http.MethodGet, id, path, summary, desc)
+}
+
+// created is o answering 201 Created.
+func created(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusCreated
+	return o
 }

@@ -38,14 +38,9 @@ type accountMatchResolved struct {
 func (s *Server) registerAccountMatchAPI() {
 	register(s.api, opGet("list-account-matches", "/account-matches", "List account matches",
 		"The review queue by default (status=review), oldest first, each with the matcher's score, reason and best candidates."),
-		func(ctx context.Context, in *accountMatchListInput) (*listOutput[sqlstore.AccountMatch], error) {
-			items, total, err := s.store.ListAccountMatches(ctx, actorFrom(ctx), sqlstore.AccountMatchFilter{
-				Status: in.Status, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
+		pageFor(s, s.store.ListAccountMatches, func(in *accountMatchListInput) sqlstore.AccountMatchFilter {
+			return sqlstore.AccountMatchFilter{Status: in.Status, Limit: in.Limit, Offset: in.Offset}
+		}))
 	register(s.api, op(http.MethodPost, "resolve-account-match", "/account-matches/{id}", "Resolve an account match",
 		"Give account_id, or new: true when the company is not an existing account. Only a match in review can be "+
 			"resolved (409 otherwise). Conflict detection then runs again for the registration, and so does the "+

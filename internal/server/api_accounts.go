@@ -16,6 +16,11 @@ type accountListInput struct {
 	PageParams
 }
 
+func (in *accountListInput) filter() sqlstore.AccountFilter {
+	return sqlstore.AccountFilter{Query: in.Query, Country: in.Country, Vertical: in.Vertical, Sort: in.Sort,
+		Limit: in.Limit, Offset: in.Offset}
+}
+
 // accountInput is an account as a client writes it: every field optional on update.
 type accountInput struct {
 	ExternalID  *string `json:"external_id,omitempty" maxLength:"254" doc:"the CRM's id; generated when absent"`
@@ -49,53 +54,14 @@ func set[T any](to *T, from *T) {
 
 func (s *Server) registerAccountAPI() {
 	register(s.api, opGet("list-accounts", "/accounts", "List accounts", ""),
-		func(ctx context.Context, in *accountListInput) (*listOutput[tandem.Account], error) {
-			items, total, err := s.store.ListAccounts(ctx, actorFrom(ctx), sqlstore.AccountFilter{
-				Query: in.Query, Country: in.Country, Vertical: in.Vertical, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
-	register(s.api, opGet("get-account", "/accounts/{id}", "Get an account", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Account], error) {
-			a, err := s.store.GetAccount(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*a), nil
-		})
-	create := op(http.MethodPost, "create-account", "/accounts", "Create an account", "")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
+		pageFor(s, s.store.ListAccounts, (*accountListInput).filter))
+	register(s.api, opGet("get-account", "/accounts/{id}", "Get an account", ""), byID(s, s.store.GetAccount))
+	register(s.api, created(op(http.MethodPost, "create-account", "/accounts", "Create an account", "")),
 		func(ctx context.Context, in *struct{ Body accountInput }) (*bodyOutput[tandem.Account], error) {
 			var a tandem.Account
 			in.Body.apply(&a)
-			if err := a.Validate(); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if err := s.store.CreateAccount(ctx, actorFrom(ctx), &a); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(a), nil
+			return storeValid(s, ctx, &a, s.store.CreateAccount)
 		})
 	register(s.api, op(http.MethodPatch, "update-account", "/accounts/{id}", "Update an account", "Fields left out keep their value."),
-		func(ctx context.Context, in *struct {
-			IDParam
-			Body accountInput
-		}) (*bodyOutput[tandem.Account], error) {
-			actor := actorFrom(ctx)
-			a, err := s.store.GetAccount(ctx, actor, in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			in.Body.apply(a)
-			if err := a.Validate(); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if err := s.store.UpdateAccount(ctx, actor, a); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*a), nil
-		})
+		patchFor[accountInput](s, s.store.GetAccount, s.store.UpdateAccount))
 }

@@ -1,11 +1,6 @@
 package server
 
-import (
-	"context"
-
-	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/sqlstore"
-)
+import "github.com/tandem-revops/tandem/internal/sqlstore"
 
 type auditListInput struct {
 	Entity   string `query:"entity" maxLength:"200" doc:"opportunity, registration, policy_version, ..."`
@@ -14,14 +9,11 @@ type auditListInput struct {
 	PageParams
 }
 
+func (in *auditListInput) filter() sqlstore.AuditFilter {
+	return sqlstore.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, Action: in.Action, Limit: in.Limit, Offset: in.Offset}
+}
+
 func (s *Server) registerAuditAPI() {
 	register(s.api, opGet("list-audit", "/audit", "Read the audit log", "Newest first."),
-		func(ctx context.Context, in *auditListInput) (*listOutput[tandem.AuditEntry], error) {
-			items, total, err := s.store.ListAudit(ctx, actorFrom(ctx), sqlstore.AuditFilter{
-				Entity: in.Entity, EntityID: in.EntityID, Action: in.Action, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
+		pageFor(s, s.store.ListAudit, (*auditListInput).filter))
 }

@@ -141,48 +141,28 @@ func (s *Server) registerCompPlanAPI() {
 	register(s.api, opGet("get-comp-plan", "/comp/plan", "The compensation plan in force",
 		"The version in force on the day (default today) with its source, the plan document rendered for AEs and "+
 			"partners, and the lint findings."),
-		func(ctx context.Context, in *compPlanInput) (*bodyOutput[compPlanView], error) {
-			at := s.now().UTC()
-			if in.At != "" {
-				var err error
-				if at, err = time.Parse(time.DateOnly, in.At); err != nil {
-					return nil, s.problem(ctx, tandem.FieldError("at", "%q is not a date like 2026-07-01", in.At))
-				}
-			}
-			v, err := s.compPlanView(ctx, at)
+		answerFor(s, func(ctx context.Context, _ tandem.Actor, in *compPlanInput) (*compPlanView, error) {
+			at, err := dayOr("at", in.At, "2026-07-01", s.now().UTC())
 			if err != nil {
-				return nil, s.problem(ctx, err)
+				return nil, err
 			}
-			return ok(*v), nil
-		})
+			return s.compPlanView(ctx, at)
+		}))
 	register(s.api, opGet("list-comp-plan-versions", "/comp/plan/versions", "List compensation plan versions", "Newest first."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.CompPlanVersion], error) {
-			vs, err := s.store.ListCompPlanVersions(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(vs), nil
-		})
-	create := op(http.MethodPost, "create-comp-plan-draft", "/comp/plan/versions", "Save a draft compensation plan",
-		"The YAML must parse (422 naming line, column, field and reason); name, version and effective date come from it.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create, func(ctx context.Context, in *struct{ Body compSourceInput }) (*bodyOutput[sqlstore.CompPlanVersion], error) {
-		v, err := compensation.CreateCompPlanDraft(ctx, s.store, actorFrom(ctx), in.Body.Source)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(*v), nil
-	})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]sqlstore.CompPlanVersion, error) {
+			return s.store.ListCompPlanVersions(ctx, a)
+		}))
+	register(s.api, created(op(http.MethodPost, "create-comp-plan-draft", "/comp/plan/versions", "Save a draft compensation plan",
+		"The YAML must parse (422 naming line, column, field and reason); name, version and effective date come from it.")),
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct{ Body compSourceInput }) (*sqlstore.CompPlanVersion, error) {
+			return compensation.CreateCompPlanDraft(ctx, s.store, a, in.Body.Source)
+		}))
 	register(s.api, op(http.MethodPost, "publish-comp-plan-version", "/comp/plan/versions/{id}/publish",
 		"Publish a draft compensation plan", "It is in force from its effective date; the version published before is superseded "+
 			"(and stays in force for the periods before). A plan with error findings is refused (422); anything but a draft is 409."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.CompPlanVersion], error) {
-			v, err := compensation.PublishCompPlanVersion(ctx, s.store, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*v), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) (*sqlstore.CompPlanVersion, error) {
+			return compensation.PublishCompPlanVersion(ctx, s.store, a, in.ID)
+		}))
 	register(s.api, op(http.MethodPost, "check-comp-plan", "/comp/plan/check", "Check a compensation plan",
 		"Parses and lints the YAML without saving it: parse problems, or lint findings (gaps and overlaps in SPIFF bands, "+
 			"accelerators not ascending, rates out of range, …)."),
@@ -214,52 +194,32 @@ func (s *Server) registerCompPeriodAPI() {
 	register(s.api, opGet("list-comp-periods", "/comp/periods", "List compensation periods",
 		"Newest first: every closed quarter and every quarter from the first deal won to now. adjustments_land marks the "+
 			"open period that pays the adjustments and clawbacks of closed periods."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.CompPeriod], error) {
-			ps, err := s.store.ListCompPeriods(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(ps), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]sqlstore.CompPeriod, error) {
+			return s.store.ListCompPeriods(ctx, a)
+		}))
 	register(s.api, opGet("get-comp-period", "/comp/periods/{period}", "Get a compensation period",
 		"Open, or closed with its plan version and the SHA-256 of its frozen result."),
-		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.CompPeriod], error) {
-			p, err := s.store.GetCompPeriod(ctx, actorFrom(ctx), in.Period)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*p), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *CompPeriodParam) (*sqlstore.CompPeriod, error) {
+			return s.store.GetCompPeriod(ctx, a, in.Period)
+		}))
 	register(s.api, op(http.MethodPost, "close-comp-period", "/comp/periods/{period}/close", "Close a compensation period",
 		"Freezes its input, adjustments, plan version and result (with SHA-256). Periods close in order, after they end; "+
 			"a closed period never changes: closing it again is 409."),
-		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[sqlstore.CompPeriod], error) {
-			p, err := compensation.ClosePeriod(ctx, s.store, actorFrom(ctx), in.Period)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*p), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *CompPeriodParam) (*sqlstore.CompPeriod, error) {
+			return compensation.ClosePeriod(ctx, s.store, a, in.Period)
+		}))
 	register(s.api, opGet("list-comp-statements", "/comp/periods/{period}/statements", "List a period's statements",
 		"The statements the caller may see: an AE their own, a manager their team's, a partner manager the partners they "+
 			"manage, a partner user its partner's, revops and executives all (with gross profit per deal in profit)."),
-		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[comp.Result], error) {
-			res, err := compensation.ListCompStatements(ctx, s.store, actorFrom(ctx), in.Period)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*res), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *CompPeriodParam) (*comp.Result, error) {
+			return compensation.ListCompStatements(ctx, s.store, a, in.Period)
+		}))
 	register(s.api, opGet("get-comp-statement", "/comp/periods/{period}/statements/{kind}/{id}", "Get one statement",
 		"Every line with its deal, rule, plan version and explanation; the total equals the sum of the lines. 404 when the "+
 			"caller may not see it."),
-		func(ctx context.Context, in *CompStatementParams) (*bodyOutput[comp.Statement], error) {
-			st, err := compensation.PayeeStatement(ctx, s.store, actorFrom(ctx), in.Period, in.Kind, in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*st), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *CompStatementParams) (*comp.Statement, error) {
+			return compensation.PayeeStatement(ctx, s.store, a, in.Period, in.Kind, in.ID)
+		}))
 	exp := opGet("export-comp-statement", "/comp/periods/{period}/statements/{kind}/{id}/export", "Export one statement",
 		"CSV (one row per line and a total row; money as plain numbers; text cells safe against formula injection) or, "+
 			"with format=pdf, a PDF holding every line and the total.")
@@ -272,13 +232,9 @@ func (s *Server) registerCompPeriodAPI() {
 func (s *Server) registerCompPayoutAPI() {
 	register(s.api, opGet("list-comp-quotas", "/comp/quotas", "List quotas of a period",
 		"The quotas of the AEs whose statements the caller may see. AEs without one are paid against the plan's default quota."),
-		func(ctx context.Context, in *quotaListInput) (*bodyOutput[[]sqlstore.CompQuota], error) {
-			qs, err := s.store.ListCompQuotas(ctx, actorFrom(ctx), in.Period)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(qs), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *quotaListInput) ([]sqlstore.CompQuota, error) {
+			return s.store.ListCompQuotas(ctx, a, in.Period)
+		}))
 	register(s.api, op(http.MethodPut, "upsert-comp-quotas", "/comp/quotas", "Set quotas",
 		"Each AE's quota for a period, in minor units; all or none. A closed period's quotas are frozen (409)."),
 		func(ctx context.Context, in *struct{ Body quotasInput }) (*bodyOutput[[]sqlstore.CompQuota], error) {
@@ -290,47 +246,31 @@ func (s *Server) registerCompPayoutAPI() {
 	payouts := op(http.MethodPost, "create-comp-payouts", "/comp/payouts", "Import payouts made",
 		"A CSV file (multipart field file) of the payouts actually made; every row or none: a bad row refuses the file "+
 			"(422 naming line, column and reason), a payment imported before is 409.")
-	register(s.api, s.uploadOp(payouts), func(ctx context.Context, in *struct {
+	register(s.api, s.uploadOp(payouts), answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct {
 		RawBody huma.MultipartFormFiles[payoutForm]
-	}) (*bodyOutput[sqlstore.PayoutImport], error) {
+	}) (*sqlstore.PayoutImport, error) {
 		f := in.RawBody.Data()
-		imp, err := compensation.ImportPayouts(ctx, s.store, actorFrom(ctx), f.File.Filename, f.File)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(*imp), nil
-	})
+		return compensation.ImportPayouts(ctx, s.store, a, f.File.Filename, f.File)
+	}))
 	register(s.api, opGet("get-comp-reconciliation", "/comp/periods/{period}/reconciliation", "Reconcile payouts",
 		"The period's statements against the payouts imported for it: every difference (underpaid, overpaid, paid but not "+
 			"owed, owed but not paid) with expected, paid and the difference."),
-		func(ctx context.Context, in *CompPeriodParam) (*bodyOutput[compensation.Reconciliation], error) {
-			rec, err := s.comp.Reconcile(ctx, s.store, actorFrom(ctx), in.Period)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*rec), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *CompPeriodParam) (*compensation.Reconciliation, error) {
+			return s.comp.Reconcile(ctx, s.store, a, in.Period)
+		}))
 	register(s.api, op(http.MethodPost, "create-comp-whatif", "/comp/whatif", "What-if: a draft plan on past deals",
 		"Pays the closed-won deals of the quarters from..to under the plan in force then (a closed quarter: its frozen "+
 			"input and plan) and under the draft, and reports the change in AE pay, partner margin and cost of sale per "+
 			"person and in total. Nothing is saved."),
-		func(ctx context.Context, in *struct{ Body whatIfInput }) (*bodyOutput[compensation.WhatIfReport], error) {
-			rep, err := compensation.WhatIf(ctx, s.store, actorFrom(ctx), in.Body.Source, in.Body.From, in.Body.To)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*rep), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct{ Body whatIfInput }) (*compensation.WhatIfReport, error) {
+			return compensation.WhatIf(ctx, s.store, a, in.Body.Source, in.Body.From, in.Body.To)
+		}))
 	register(s.api, opGet("get-gross-profit", "/comp/periods/{period}/gross-profit", "Gross profit",
 		"ACV − discount − partner margin − SPIFFs − MDF share − cost of goods, per deal or rolled up per rep, territory, "+
 			"partner or motion, with the period's total."),
-		func(ctx context.Context, in *grossProfitInput) (*bodyOutput[compensation.GrossProfitReport], error) {
-			rep, err := s.comp.GrossProfit(ctx, s.store, actorFrom(ctx), in.Period, in.By)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*rep), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *grossProfitInput) (*compensation.GrossProfitReport, error) {
+			return s.comp.GrossProfit(ctx, s.store, a, in.Period, in.By)
+		}))
 }
 
 // registerAttributionAPI: disputing a deal's attribution and deriving it again.
@@ -338,30 +278,22 @@ func (s *Server) registerAttributionAPI() {
 	register(s.api, op(http.MethodPost, "dispute-attribution", "/opportunities/{id}/attribution/dispute", "Dispute an attribution",
 		"Opens a channel conflict (cause attribution) about the deal, which goes up the escalation path. The deal's AE, a "+
 			"partner manager or the deal's partner may dispute; 409 when it is already under dispute.", "opportunities"),
-		func(ctx context.Context, in *struct {
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct {
 			IDParam
 			Body disputeInput
-		}) (*bodyOutput[tandem.Conflict], error) {
+		}) (*tandem.Conflict, error) {
 			rules, err := s.ConflictRules(ctx)
 			if err != nil {
-				return nil, s.problem(ctx, err)
+				return nil, err
 			}
-			c, err := s.store.DisputeAttribution(ctx, actorFrom(ctx), rules, in.ID, in.Body.Reason)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*c), nil
-		})
+			return s.store.DisputeAttribution(ctx, a, rules, in.ID, in.Body.Reason)
+		}))
 	register(s.api, op(http.MethodPost, "recompute-attribution", "/comp/attribution/recompute", "Recompute attribution",
 		"Derives the attribution of the given opportunities (all when none are given) with the rules of the plan in force "+
 			"and stores each one that changed, audited."),
-		func(ctx context.Context, in *struct{ Body recomputeInput }) (*bodyOutput[sqlstore.AttributionRun], error) {
-			run, err := compensation.RecomputeAttribution(ctx, s.store, actorFrom(ctx), nil, in.Body.OpportunityIDs)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*run), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct{ Body recomputeInput }) (*sqlstore.AttributionRun, error) {
+			return compensation.RecomputeAttribution(ctx, s.store, a, nil, in.Body.OpportunityIDs)
+		}))
 }
 
 // exportStatement streams one statement as CSV or, with format=pdf, as PDF.

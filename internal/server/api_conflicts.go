@@ -42,14 +42,10 @@ type reviewInput struct {
 
 func (s *Server) registerConflictAPI() {
 	register(s.api, opGet("list-conflicts", "/conflicts", "List channel conflicts", "Oldest first."),
-		func(ctx context.Context, in *conflictListInput) (*listOutput[tandem.Conflict], error) {
-			items, total, err := s.store.ListConflicts(ctx, actorFrom(ctx), sqlstore.ConflictFilter{Status: in.Status,
-				Cause: in.Cause, Level: tandem.EscalationLevel(in.Level), Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
+		pageFor(s, s.store.ListConflicts, func(in *conflictListInput) sqlstore.ConflictFilter {
+			return sqlstore.ConflictFilter{Status: in.Status, Cause: in.Cause, Level: tandem.EscalationLevel(in.Level),
+				Limit: in.Limit, Offset: in.Offset}
+		}))
 	register(s.api, opGet("get-conflict", "/conflicts/{id}", "Get a channel conflict",
 		"With what it is about, who may decide it now, and the most similar past resolutions."),
 		func(ctx context.Context, in *IDParam) (*bodyOutput[conflictBody], error) {
@@ -70,59 +66,47 @@ func (s *Server) registerConflictAPI() {
 		})
 	register(s.api, opGet("list-conflict-log", "/conflicts/{id}/log", "A conflict's escalation log",
 		"Every step, oldest first: opened, escalated, resolved. Append-only."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[[]tandem.EscalationEntry], error) {
-			entries, err := s.store.EscalationLog(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(entries), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) ([]tandem.EscalationEntry, error) {
+			return s.store.EscalationLog(ctx, a, in.ID)
+		}))
 	register(s.api, op(http.MethodPost, "resolve-conflict", "/conflicts/{id}/resolve", "Resolve a channel conflict",
 		"Only the deciders of the conflict's current level (or an admin): 403 for anyone else. A split needs the "+
 			"partner's share; every resolution needs a rationale. A resolved conflict answers 409."),
-		func(ctx context.Context, in *struct {
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct {
 			IDParam
 			Body resolveBody
-		}) (*bodyOutput[sqlstore.ConflictDetail], error) {
-			d, err := s.store.ResolveConflict(ctx, actorFrom(ctx), in.ID, in.Body.Resolution,
-				in.Body.PartnerShareBasisPoints, in.Body.Rationale)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*d), nil
-		})
+		}) (*sqlstore.ConflictDetail, error) {
+			return s.store.ResolveConflict(ctx, a, in.ID, in.Body.Resolution, in.Body.PartnerShareBasisPoints, in.Body.Rationale)
+		}))
 	register(s.api, opGet("get-conflict-review", "/conflicts/review", "The conflict pattern review",
 		"Conflicts opened in the period by cause, rule, segment (ACV band), partner and AE; the share resolved "+
 			"at each level; the median time to resolution. Rules with the most conflicts come first."),
-		func(ctx context.Context, in *reviewInput) (*bodyOutput[tandem.ConflictReview], error) {
-			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			rv, err := conflicts.Review(ctx, s.store, actorFrom(ctx), from, to)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*rv), nil
-		})
+		reviewFor(s, func(ctx context.Context, a tandem.Actor, from, to time.Time) (*tandem.ConflictReview, error) {
+			return conflicts.Review(ctx, s.store, a, from, to)
+		}))
+}
+
+// reviewFor is the handler of a report over the period a reviewInput names: what report gives for the
+// caller and that period.
+func reviewFor[T any](s *Server, report func(ctx context.Context, a tandem.Actor, from, to time.Time) (*T, error)) func(context.Context, *reviewInput) (*bodyOutput[T], error) {
+	return answerFor(s, func(ctx context.Context, a tandem.Actor, in *reviewInput) (*T, error) {
+		from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
+		if err != nil {
+			return nil, err
+		}
+		return report(ctx, a, from, to)
+	})
 }
 
 // reviewPeriod parses the review's days, defaulting to the quarter now is in.
 func reviewPeriod(now time.Time, from, to string) (time.Time, time.Time, error) {
 	q := time.Date(now.Year(), (now.Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC)
-	start, end := q, q.AddDate(0, 3, 0)
-	var err error
-	if from != "" {
-		if start, err = time.Parse(time.DateOnly, from); err != nil {
-			return start, end, tandem.FieldError("from", "%q is not a date like 2026-01-01", from)
-		}
+	start, err := dayOr("from", from, "2026-01-01", q)
+	if err != nil {
+		return start, start, err
 	}
-	if to != "" {
-		if end, err = time.Parse(time.DateOnly, to); err != nil {
-			return start, end, tandem.FieldError("to", "%q is not a date like 2026-04-01", to)
-		}
-	}
-	return start, end, nil
+	end, err := dayOr("to", to, "2026-04-01", q.AddDate(0, 3, 0))
+	return start, end, err
 }
 
 // ConflictRules returns the conflict rules of the programme in force.

@@ -227,15 +227,12 @@ func (s *Server) registerForecastAPI() {
 		}))
 	register(s.api, op(http.MethodPost, "create-forecast-submission", "/forecast/submissions", "Submit a forecast",
 		"A manager's number: the roll-up plus an adjustment with its reason; audited."),
-		func(ctx context.Context, in *forecastSubmissionInput) (*bodyOutput[tandem.ForecastSubmission], error) {
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *forecastSubmissionInput) (*tandem.ForecastSubmission, error) {
 			b := in.Body
 			sub := tandem.ForecastSubmission{Quarter: b.Quarter, Level: b.Level, Scope: b.Scope, Category: b.Category, RollUp: b.RollUp,
 				Adjustment: b.Adjustment, Reason: b.Reason}
-			if err := s.store.SubmitForecast(ctx, actorFrom(ctx), &sub); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(sub), nil
-		})
+			return &sub, s.store.SubmitForecast(ctx, a, &sub)
+		}))
 	register(s.api, opGet("list-forecast-snapshots", "/forecast/snapshots", "A quarter's weekly forecast snapshots",
 		"The stored weekly forecasts of the quarter, by day then category."),
 		listFor(s, func(ctx context.Context, a tandem.Actor, in *quarterInput) ([]tandem.ForecastSnapshot, error) {

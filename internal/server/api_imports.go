@@ -66,22 +66,11 @@ func (s *Server) registerImportAPI() {
 			return ok(*job), nil
 		})
 	register(s.api, opGet("list-imports", "/imports", "List import jobs", "Newest first."),
-		func(ctx context.Context, in *importListInput) (*listOutput[sqlstore.ImportJob], error) {
-			items, total, err := s.store.ListImportJobs(ctx, actorFrom(ctx), sqlstore.ImportJobFilter{
-				Status: in.Status, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
+		pageFor(s, s.store.ListImportJobs, func(in *importListInput) sqlstore.ImportJobFilter {
+			return sqlstore.ImportJobFilter{Status: in.Status, Limit: in.Limit, Offset: in.Offset}
+		}))
 	register(s.api, opGet("get-import", "/imports/{id}", "Get an import job", "Its progress while it runs; counts or errors when done."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.ImportJob], error) {
-			j, err := s.store.GetImportJob(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*j), nil
-		})
+		byID(s, s.store.GetImportJob))
 }
 
 type importRequest struct {

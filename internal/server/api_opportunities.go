@@ -85,25 +85,10 @@ func (in *opportunityInput) apply(o *tandem.Opportunity) {
 func (s *Server) registerOpportunityAPI() {
 	register(s.api, opGet("list-opportunities", "/opportunities", "List opportunities",
 		"With their routing (motion, rule, policy version, explanation); total counts every match."),
-		func(ctx context.Context, in *opportunityListInput) (*listOutput[tandem.Opportunity], error) {
-			items, total, err := s.store.ListOpportunities(ctx, actorFrom(ctx), in.filter())
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
-	register(s.api, opGet("get-opportunity", "/opportunities/{id}", "Get an opportunity", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Opportunity], error) {
-			o, err := s.store.GetOpportunity(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*o), nil
-		})
-	create := op(http.MethodPost, "create-opportunity", "/opportunities", "Create an opportunity",
-		"The active policy routes it; the response carries the motion, the rule, the policy version and the explanation.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
+		pageFor(s, s.store.ListOpportunities, (*opportunityListInput).filter))
+	register(s.api, opGet("get-opportunity", "/opportunities/{id}", "Get an opportunity", ""), byID(s, s.store.GetOpportunity))
+	register(s.api, created(op(http.MethodPost, "create-opportunity", "/opportunities", "Create an opportunity",
+		"The active policy routes it; the response carries the motion, the rule, the policy version and the explanation.")),
 		func(ctx context.Context, in *struct{ Body opportunityInput }) (*bodyOutput[tandem.Opportunity], error) {
 			actor := actorFrom(ctx)
 			o := tandem.Opportunity{Currency: "USD", ProductType: tandem.ProductCore, Stage: tandem.StageProspecting,

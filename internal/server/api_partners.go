@@ -16,6 +16,11 @@ type partnerListInput struct {
 	PageParams
 }
 
+func (in *partnerListInput) filter() sqlstore.PartnerFilter {
+	return sqlstore.PartnerFilter{Query: in.Query, Tier: in.Tier, Standing: in.Standing, Sort: in.Sort,
+		Limit: in.Limit, Offset: in.Offset}
+}
+
 type partnerInput struct {
 	ExternalID     *string             `json:"external_id,omitempty" maxLength:"254"`
 	Name           *string             `json:"name,omitempty" maxLength:"200"`
@@ -48,53 +53,15 @@ func (in *partnerInput) apply(p *tandem.Partner) {
 
 func (s *Server) registerPartnerAPI() {
 	register(s.api, opGet("list-partners", "/partners", "List partners", ""),
-		func(ctx context.Context, in *partnerListInput) (*listOutput[tandem.Partner], error) {
-			items, total, err := s.store.ListPartners(ctx, actorFrom(ctx), sqlstore.PartnerFilter{
-				Query: in.Query, Tier: in.Tier, Standing: in.Standing, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
-	register(s.api, opGet("get-partner", "/partners/{id}", "Get a partner", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Partner], error) {
-			p, err := s.store.GetPartner(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*p), nil
-		})
-	create := op(http.MethodPost, "create-partner", "/partners", "Create a partner", "Tier defaults to registered, type to reseller, standing to good.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
+		pageFor(s, s.store.ListPartners, (*partnerListInput).filter))
+	register(s.api, opGet("get-partner", "/partners/{id}", "Get a partner", ""), byID(s, s.store.GetPartner))
+	register(s.api, created(op(http.MethodPost, "create-partner", "/partners", "Create a partner",
+		"Tier defaults to registered, type to reseller, standing to good.")),
 		func(ctx context.Context, in *struct{ Body partnerInput }) (*bodyOutput[tandem.Partner], error) {
 			p := tandem.Partner{Tier: tandem.TierRegistered, Type: tandem.PartnerReseller, Standing: tandem.StandingGood}
 			in.Body.apply(&p)
-			if err := p.Validate(); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if err := s.store.CreatePartner(ctx, actorFrom(ctx), &p); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(p), nil
+			return storeValid(s, ctx, &p, s.store.CreatePartner)
 		})
 	register(s.api, op(http.MethodPatch, "update-partner", "/partners/{id}", "Update a partner", "Fields left out keep their value."),
-		func(ctx context.Context, in *struct {
-			IDParam
-			Body partnerInput
-		}) (*bodyOutput[tandem.Partner], error) {
-			actor := actorFrom(ctx)
-			p, err := s.store.GetPartner(ctx, actor, in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			in.Body.apply(p)
-			if err := p.Validate(); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if err := s.store.UpdatePartner(ctx, actor, p); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*p), nil
-		})
+		patchFor[partnerInput](s, s.store.GetPartner, s.store.UpdatePartner))
 }

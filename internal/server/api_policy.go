@@ -37,60 +37,28 @@ type publishResult struct {
 func (s *Server) registerPolicyAPI() {
 	register(s.api, opGet("get-policy", "/policy", "The policy in force",
 		"The active published version with its source, the rendered programme guide and the lint findings."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[policyView], error) {
-			v, err := s.policyView(ctx)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*v), nil
-		})
+		answerFor(s, func(ctx context.Context, _ tandem.Actor, _ *struct{}) (*policyView, error) {
+			return s.policyView(ctx)
+		}))
 	register(s.api, opGet("list-policy-versions", "/policy/versions", "List policy versions", "Newest first."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]tandem.PolicyVersion], error) {
-			vs, err := s.store.ListPolicyVersions(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if vs == nil {
-				vs = []tandem.PolicyVersion{}
-			}
-			return ok(vs), nil
-		})
+		listFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]tandem.PolicyVersion, error) {
+			return s.store.ListPolicyVersions(ctx, a)
+		}))
 	register(s.api, opGet("get-policy-version", "/policy/versions/{id}", "Get a policy version", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.PolicyVersion], error) {
-			v, err := s.store.GetPolicyVersion(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*v), nil
-		})
-	create := op(http.MethodPost, "create-policy-draft", "/policy/versions", "Save a draft policy",
-		"The YAML must parse; lint findings do not stop a draft.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create, func(ctx context.Context, in *struct{ Body draftInput }) (*bodyOutput[tandem.PolicyVersion], error) {
-		v, err := s.saveDraft(ctx, actorFrom(ctx), in.Body.Name, in.Body.Source)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(*v), nil
-	})
+		byID(s, s.store.GetPolicyVersion))
+	register(s.api, created(op(http.MethodPost, "create-policy-draft", "/policy/versions", "Save a draft policy",
+		"The YAML must parse; lint findings do not stop a draft.")),
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct{ Body draftInput }) (*tandem.PolicyVersion, error) {
+			return s.saveDraft(ctx, a, in.Body.Name, in.Body.Source)
+		}))
 	register(s.api, op(http.MethodPost, "simulate-policy", "/policy/simulate", "Simulate a draft on the stored deals",
 		"Routes every stored deal with the active policy and with the draft and reports how many change motion, which, and why. Nothing is written."),
-		func(ctx context.Context, in *struct{ Body simulateInput }) (*bodyOutput[policy.SimulationResult], error) {
-			res, err := s.simulate(ctx, actorFrom(ctx), in.Body.Source)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*res), nil
-		})
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct{ Body simulateInput }) (*policy.SimulationResult, error) {
+			return s.simulate(ctx, a, in.Body.Source)
+		}))
 	register(s.api, op(http.MethodPost, "publish-policy-version", "/policy/versions/{id}/publish", "Publish a draft",
 		"The version goes into force at once and every open deal is routed again with it."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[publishResult], error) {
-			res, err := s.publish(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*res), nil
-		})
+		byID(s, s.publish))
 }
 
 // parsePolicy parses YAML from a client, turning parse problems into one EINVALID error listing them.

@@ -121,39 +121,28 @@ func (s *Server) registerPortfolioAPI() {
 func (s *Server) registerSpendAPI() {
 	register(s.api, opGet("list-spend", "/portfolio/spend", "The enablement spend ledger",
 		"Spend lines by month; a partner user sees only lines booked to its partner."),
-		func(ctx context.Context, in *spendListInput) (*listOutput[sqlstore.SpendLine], error) {
-			lines, total, err := s.store.ListSpend(ctx, actorFrom(ctx), sqlstore.SpendFilter{FromMonth: in.From, ToMonth: in.To,
-				Motion: in.Motion, Segment: in.Segment, Kind: in.Kind, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
+		pageFor(s, s.store.ListSpend, func(in *spendListInput) sqlstore.SpendFilter {
+			return sqlstore.SpendFilter{FromMonth: in.From, ToMonth: in.To, Motion: in.Motion, Segment: in.Segment, Kind: in.Kind,
+				Limit: in.Limit, Offset: in.Offset}
+		}))
+	register(s.api, created(op(http.MethodPost, "create-spend", "/portfolio/spend", "Add spend lines", "All lines or none.")),
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *spendCreateInput) (countBody, error) {
+			for i := range in.Body.Lines {
+				in.Body.Lines[i].Source, in.Body.Lines[i].SourceRef = "api", ""
 			}
-			return newList(lines, total, in.PageParams), nil
-		})
-	create := op(http.MethodPost, "create-spend", "/portfolio/spend", "Add spend lines", "All lines or none.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create, func(ctx context.Context, in *spendCreateInput) (*bodyOutput[countBody], error) {
-		for i := range in.Body.Lines {
-			in.Body.Lines[i].Source, in.Body.Lines[i].SourceRef = "api", ""
-		}
-		n, err := s.store.AddSpendLines(ctx, actorFrom(ctx), in.Body.Lines)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(countBody{Stored: n}), nil
-	})
+			n, err := s.store.AddSpendLines(ctx, a, in.Body.Lines)
+			return countBody{Stored: n}, err
+		}))
 	imp := op(http.MethodPost, "import-spend", "/portfolio/spend/import", "Import a spend CSV",
 		"Columns month (YYYY-MM), motion, kind, amount (decimal), currency; optional segment, region, product, partner "+
 			"(external id or name), note. Every row or none: a bad row refuses the file (422 naming line, column and reason).")
 	register(s.api, s.uploadOp(imp), s.importCSV((*enablement.Service).ImportSpend))
 	register(s.api, op(http.MethodPost, "sync-spend-spiffs", "/portfolio/spend/spiffs", "Bring paid SPIFFs into the ledger",
 		"Reads the SPIFF lines of every closed compensation period and stores each once as spend (kind spiff)."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[countBody], error) {
-			n, err := s.enablement().SyncSPIFFs(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(countBody{Stored: n}), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) (countBody, error) {
+			n, err := s.enablement().SyncSPIFFs(ctx, a)
+			return countBody{Stored: n}, err
+		}))
 	register(s.api, opGet("get-portfolio-returns", "/portfolio/returns", "Returns and ROMI by motion and segment",
 		"Spend, attributable gross margin (the comp engine's gross profit of won deals), deals, wins, new customers, ROMI "+
 			"and CAC per period, motion (and segment), each with the spend lines and deals behind it."),
@@ -196,21 +185,17 @@ func (s *Server) registerMDFAPI() {
 		listFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]enablement.FundView, error) {
 			return s.enablement().Funds(ctx, a)
 		}))
-	fund := op(http.MethodPost, "create-mdf-fund", "/mdf/funds", "Set a partner's MDF budget for a period", "")
-	fund.DefaultStatus = http.StatusCreated
-	register(s.api, fund, func(ctx context.Context, in *mdfFundInput) (*bodyOutput[sqlstore.MDFFund], error) {
-		opens, err1 := time.Parse(time.DateOnly, in.Body.OpensOn)
-		expires, err2 := time.Parse(time.DateOnly, in.Body.ExpiresOn)
-		if err1 != nil || err2 != nil {
-			return nil, s.problem(ctx, tandem.FieldError("opens_on", "opens_on and expires_on are dates like 2026-01-01"))
-		}
-		f := sqlstore.MDFFund{PartnerID: in.Body.PartnerID, Period: in.Body.Period, Budget: in.Body.Budget, Currency: in.Body.Currency,
-			OpensOn: opens, ExpiresOn: expires}
-		if err := s.store.CreateMDFFund(ctx, actorFrom(ctx), &f); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(f), nil
-	})
+	register(s.api, created(op(http.MethodPost, "create-mdf-fund", "/mdf/funds", "Set a partner's MDF budget for a period", "")),
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *mdfFundInput) (*sqlstore.MDFFund, error) {
+			opens, err1 := time.Parse(time.DateOnly, in.Body.OpensOn)
+			expires, err2 := time.Parse(time.DateOnly, in.Body.ExpiresOn)
+			if err1 != nil || err2 != nil {
+				return nil, tandem.FieldError("opens_on", "opens_on and expires_on are dates like 2026-01-01")
+			}
+			f := sqlstore.MDFFund{PartnerID: in.Body.PartnerID, Period: in.Body.Period, Budget: in.Body.Budget, Currency: in.Body.Currency,
+				OpensOn: opens, ExpiresOn: expires}
+			return &f, s.store.CreateMDFFund(ctx, a, &f)
+		}))
 	register(s.api, opGet("list-mdf-requests", "/mdf/requests", "MDF requests",
 		"Oldest first, the approval queue's order; a partner user sees its own requests only."),
 		listFor(s, func(ctx context.Context, a tandem.Actor, in *mdfRequestsInput) ([]sqlstore.MDFRequest, error) {
@@ -229,51 +214,34 @@ func (s *Server) registerMDFAPI() {
 		"request (new), approve, reject (with a reason), complete_activity, submit_proof, claim, pay, expire. Partner users "+
 			"request, record the activity, submit proof and claim on their own funds; channel managers approve, reject and pay. "+
 			"An illegal move is refused (409 or 422) and changes nothing.")
-	register(s.api, move, func(ctx context.Context, in *mdfMoveInput) (*bodyOutput[sqlstore.MDFChange], error) {
-		ch, err := s.enablement().MoveMDF(ctx, actorFrom(ctx), in.ID, in.Body)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(ch), nil
-	})
+	register(s.api, move, valueFor(s, func(ctx context.Context, a tandem.Actor, in *mdfMoveInput) (sqlstore.MDFChange, error) {
+		return s.enablement().MoveMDF(ctx, a, in.ID, in.Body)
+	}))
 	register(s.api, opGet("list-mdf-request-events", "/mdf/requests/{id}/events", "An MDF request's log",
 		"Every move: who, when, from, to, amount and reason."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[[]sqlstore.MDFEvent], error) {
-			evs, err := s.store.MDFRequestEvents(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) ([]sqlstore.MDFEvent, error) {
+			evs, err := s.store.MDFRequestEvents(ctx, a, in.ID)
+			if err == nil && len(evs) == 0 {
+				err = tandem.NotFound("MDF request", in.ID)
 			}
-			if len(evs) == 0 {
-				return nil, s.problem(ctx, tandem.NotFound("MDF request", in.ID))
-			}
-			return ok(evs), nil
-		})
+			return evs, err
+		}))
 
 	register(s.api, opGet("get-mdf-sourced", "/mdf/sourced", "MDF-sourced pipeline and wins",
 		"The opportunities each MDF request's leads became — a lead id equal to an opportunity's external id, or to an "+
 			"account's external id or name for that account's deals opened on or after the request — with the pipeline (ACV "+
 			"of every linked deal) and won ACV, per request and per motion. A partner user sees its own requests and its own deals."),
-		func(ctx context.Context, in *mdfSourcedInput) (*bodyOutput[enablement.SourcedReport], error) {
-			var from, to time.Time
-			for _, b := range []struct {
-				name, v string
-				dst     *time.Time
-			}{{"from", in.From, &from}, {"to", in.To, &to}} {
-				if b.v == "" {
-					continue
-				}
-				t, err := time.Parse(time.DateOnly, b.v)
-				if err != nil {
-					return nil, s.problem(ctx, tandem.FieldError(b.name, "%q is not a date like 2026-01-01", b.v))
-				}
-				*b.dst = t
-			}
-			rep, err := s.enablement().MDFSourced(ctx, actorFrom(ctx), from, to)
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *mdfSourcedInput) (*enablement.SourcedReport, error) {
+			from, err := dayOr("from", in.From, "2026-01-01", time.Time{})
 			if err != nil {
-				return nil, s.problem(ctx, err)
+				return nil, err
 			}
-			return ok(*rep), nil
-		})
+			to, err := dayOr("to", in.To, "2026-01-01", time.Time{})
+			if err != nil {
+				return nil, err
+			}
+			return s.enablement().MDFSourced(ctx, a, from, to)
+		}))
 }
 
 // registerCertificationAPI: people's certifications, LMS imports, curricula and the coverage report.
@@ -291,36 +259,25 @@ func (s *Server) registerCertificationAPI() {
 			return s.store.ListCurricula(ctx)
 		}))
 	register(s.api, op(http.MethodPut, "save-curricula", "/certifications/curricula", "Add or replace curricula", ""),
-		func(ctx context.Context, in *curriculaInput) (*bodyOutput[countBody], error) {
-			if err := s.store.SaveCurricula(ctx, actorFrom(ctx), in.Body.Curricula); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(countBody{Stored: len(in.Body.Curricula)}), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *curriculaInput) (countBody, error) {
+			return countBody{Stored: len(in.Body.Curricula)}, s.store.SaveCurricula(ctx, a, in.Body.Curricula)
+		}))
 	register(s.api, opGet("get-certification-report", "/certifications/report", "Coverage, gaps and the certified-versus-uncertified comparison",
 		"Each partner's coverage matrix and gaps (a partner user: its own); for staff who see every deal, win rate and cycle "+
 			"time of certified versus uncertified partners with confidence intervals."),
-		func(ctx context.Context, in *certReportInput) (*bodyOutput[enablement.CertificationReport], error) {
-			at := s.now().UTC()
-			if in.At != "" {
-				var err error
-				if at, err = time.Parse(time.DateOnly, in.At); err != nil {
-					return nil, s.problem(ctx, tandem.FieldError("at", "%q is not a date like 2026-07-01", in.At))
-				}
-			}
-			rep, err := s.enablement().Certifications(ctx, actorFrom(ctx), at)
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *certReportInput) (*enablement.CertificationReport, error) {
+			at, err := dayOr("at", in.At, "2026-07-01", s.now().UTC())
 			if err != nil {
-				return nil, s.problem(ctx, err)
+				return nil, err
 			}
-			return ok(*rep), nil
-		})
+			return s.enablement().Certifications(ctx, a, at)
+		}))
 }
 
 // uploadOp is op taking a file up to the configured upload size and answering 201 Created.
 func (s *Server) uploadOp(op huma.Operation) huma.Operation {
-	op.DefaultStatus = http.StatusCreated
 	op.MaxBodyBytes = s.cfg.MaxUpload
-	return op
+	return created(op)
 }
 
 // importCSV is the handler of an operation that stores the rows of one uploaded CSV file with an
@@ -329,16 +286,13 @@ func (s *Server) importCSV(store func(svc *enablement.Service, ctx context.Conte
 	context.Context, *struct {
 		RawBody huma.MultipartFormFiles[csvForm]
 	}) (*bodyOutput[countBody], error) {
-	return func(ctx context.Context, in *struct {
+	return valueFor(s, func(ctx context.Context, a tandem.Actor, in *struct {
 		RawBody huma.MultipartFormFiles[csvForm]
-	}) (*bodyOutput[countBody], error) {
+	}) (countBody, error) {
 		f := in.RawBody.Data()
-		n, err := store(s.enablement(), ctx, actorFrom(ctx), f.File.Filename, f.File)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return ok(countBody{Stored: n}), nil
-	}
+		n, err := store(s.enablement(), ctx, a, f.File.Filename, f.File)
+		return countBody{Stored: n}, err
+	})
 }
 
 // recommendOptions reads the recommendation's budget, maximum cut (a percentage) and minimums per motion.

@@ -48,9 +48,15 @@ func (s *Server) predictionService() *prediction.Service {
 	return svc
 }
 
+// scoreFor is the handler of a score route: the latest score of the entity with the path's id.
+func (s *Server) scoreFor(entity string) func(context.Context, *IDParam) (*bodyOutput[sqlstore.PredictionScore], error) {
+	return valueFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) (sqlstore.PredictionScore, error) {
+		return s.score(ctx, a, entity, in.ID)
+	})
+}
+
 // score returns the latest score of one entity the actor may see, after checking the entity is visible.
-func (s *Server) score(ctx context.Context, entity string, id int64) (sqlstore.PredictionScore, error) {
-	actor := actorFrom(ctx)
+func (s *Server) score(ctx context.Context, actor tandem.Actor, entity string, id int64) (sqlstore.PredictionScore, error) {
 	var err error
 	if entity == sqlstore.PredictionEntityRegistration {
 		_, err = s.store.GetRegistration(ctx, actor, id)
@@ -87,13 +93,9 @@ func (s *Server) registerPredictionAPI() {
 		})
 	register(s.api, opGet("get-prediction-model", "/prediction-models/{id}", "Get a model version",
 		"One version with its metrics."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.ModelVersion], error) {
-			m, err := s.store.GetModelVersion(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(m), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) (sqlstore.ModelVersion, error) {
+			return s.store.GetModelVersion(ctx, a, in.ID)
+		}))
 	register(s.api, op(http.MethodPost, "train-prediction-model", "/prediction-models", "Train a model version",
 		"Trains a new version of the kind on the whole history, evaluates it on the held-out later window, stores it, "+
 			"promotes it unless its held-out AUC is worse than the version in force, then scores the open records. "+
@@ -117,20 +119,8 @@ func (s *Server) registerPredictionAPI() {
 	register(s.api, opGet("get-registration-conflict-risk", "/registrations/{id}/conflict-risk", "Conflict risk of a registration",
 		"The latest probability that the registration ends in a channel conflict, with its top reasons and the model "+
 			"version that gave it. Vendor staff but AEs."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.PredictionScore], error) {
-			sc, err := s.score(ctx, sqlstore.PredictionEntityRegistration, in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(sc), nil
-		})
+		s.scoreFor(sqlstore.PredictionEntityRegistration))
 	register(s.api, opGet("get-opportunity-win-probability", "/opportunities/{id}/win-probability", "Win probability of a deal",
 		"The latest probability that the open deal is won, with its top reasons and the model version that gave it."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[sqlstore.PredictionScore], error) {
-			sc, err := s.score(ctx, sqlstore.PredictionEntityOpportunity, in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(sc), nil
-		})
+		s.scoreFor(sqlstore.PredictionEntityOpportunity))
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/regjobs"
@@ -67,13 +68,9 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 	}
 	register(s.api, opGet("list-registration-events", "/registrations/{id}/events", "A registration's lifecycle log",
 		"Every transition, oldest first, timestamped in UTC; the submission proves who registered first."),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[[]tandem.RegistrationEntry], error) {
-			entries, err := s.store.RegistrationEvents(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(entries), nil
-		})
+		valueFor(s, func(ctx context.Context, a tandem.Actor, in *IDParam) ([]tandem.RegistrationEntry, error) {
+			return s.store.RegistrationEvents(ctx, a, in.ID)
+		}))
 	register(s.api, opGet("get-registration-queue", "/registrations/queue", "The approval queue",
 		"Submitted registrations, soonest approval-SLA deadline first (or with sort=risk, highest conflict risk first, paged with offset), each with its deadline, the instant "+
 			"the policy's warning share of the SLA is used (75 % by default) and whether it is on_track, at_risk or breached."),
@@ -101,21 +98,13 @@ func (s *Server) registerRegistrationLifecycleAPI() {
 			"how many, the share auto-approved, the median and 90th percentile hours from submission to decision, "+
 			"the share within the approval SLA and the breaches — overall, by partner manager and by month. "+
 			"The period defaults to the current quarter."),
-		func(ctx context.Context, in *reviewInput) (*bodyOutput[sqlstore.ApprovalReport], error) {
-			from, to, err := reviewPeriod(s.now().UTC(), in.From, in.To)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
+		reviewFor(s, func(ctx context.Context, a tandem.Actor, from, to time.Time) (*sqlstore.ApprovalReport, error) {
 			rules, err := s.registrationRules(ctx)
 			if err != nil {
-				return nil, s.problem(ctx, err)
+				return nil, err
 			}
-			rep, err := s.store.ApprovalReport(ctx, actorFrom(ctx), from, to, rules.ApprovalSLA)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*rep), nil
-		})
+			return s.store.ApprovalReport(ctx, a, from, to, rules.ApprovalSLA)
+		}))
 }
 
 // RegistrationJobRules returns what the registration background job needs from the programme in

@@ -42,36 +42,19 @@ type registrationInput struct {
 
 func (s *Server) registerRegistrationAPI() {
 	register(s.api, opGet("list-registrations", "/registrations", "List deal registrations", ""),
-		func(ctx context.Context, in *registrationListInput) (*listOutput[tandem.Registration], error) {
-			items, total, err := s.store.ListRegistrations(ctx, actorFrom(ctx), sqlstore.RegistrationFilter{
-				Status: in.Status, PartnerID: in.PartnerID, AccountID: in.AccountID, Query: in.Query, Sort: in.Sort,
-				Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
+		pageFor(s, s.store.ListRegistrations, func(in *registrationListInput) sqlstore.RegistrationFilter {
+			return sqlstore.RegistrationFilter{Status: in.Status, PartnerID: in.PartnerID, AccountID: in.AccountID,
+				Query: in.Query, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset}
+		}))
 	register(s.api, opGet("get-registration", "/registrations/{id}", "Get a deal registration", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Registration], error) {
-			r, err := s.store.GetRegistration(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*r), nil
-		})
-	create := op(http.MethodPost, "create-registration", "/registrations", "Register a deal",
+		byID(s, s.store.GetRegistration))
+	register(s.api, created(op(http.MethodPost, "create-registration", "/registrations", "Register a deal",
 		"The registration starts as submitted. A partner user registers only for its own partner. The answer "+
 			"says which motion the rules of engagement give the deal and why; when the policy allows it, a clean "+
-			"registration (no overlap, conforming to the policy, partner in good standing) is approved at once.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
-		func(ctx context.Context, in *struct{ Body registrationInput }) (*bodyOutput[registrationCreated], error) {
-			out, err := s.submitRegistration(ctx, actorFrom(ctx), in.Body)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*out), nil
-		})
+			"registration (no overlap, conforming to the policy, partner in good standing) is approved at once.")),
+		answerFor(s, func(ctx context.Context, a tandem.Actor, in *struct{ Body registrationInput }) (*registrationCreated, error) {
+			return s.submitRegistration(ctx, a, in.Body)
+		}))
 }
 
 // registrationCreated is a new registration, the motion the rules of engagement give its deal and, when

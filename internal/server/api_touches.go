@@ -16,6 +16,11 @@ type touchListInput struct {
 	PageParams
 }
 
+func (in *touchListInput) filter() sqlstore.TouchFilter {
+	return sqlstore.TouchFilter{OpportunityID: in.OpportunityID, PartnerID: in.PartnerID, Sort: in.Sort,
+		Limit: in.Limit, Offset: in.Offset}
+}
+
 type touchInput struct {
 	ExternalID    string           `json:"external_id,omitempty"`
 	PartnerID     int64            `json:"partner_id"`
@@ -27,25 +32,9 @@ type touchInput struct {
 
 func (s *Server) registerTouchAPI() {
 	register(s.api, opGet("list-touches", "/touches", "List partner touches", ""),
-		func(ctx context.Context, in *touchListInput) (*listOutput[tandem.Touch], error) {
-			items, total, err := s.store.ListTouches(ctx, actorFrom(ctx), sqlstore.TouchFilter{
-				OpportunityID: in.OpportunityID, PartnerID: in.PartnerID, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
-	register(s.api, opGet("get-touch", "/touches/{id}", "Get a partner touch", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.Touch], error) {
-			t, err := s.store.GetTouch(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*t), nil
-		})
-	create := op(http.MethodPost, "create-touch", "/touches", "Record a partner touch", "")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
+		pageFor(s, s.store.ListTouches, (*touchListInput).filter))
+	register(s.api, opGet("get-touch", "/touches/{id}", "Get a partner touch", ""), byID(s, s.store.GetTouch))
+	register(s.api, created(op(http.MethodPost, "create-touch", "/touches", "Record a partner touch", "")),
 		func(ctx context.Context, in *struct{ Body touchInput }) (*bodyOutput[tandem.Touch], error) {
 			b := in.Body
 			t := tandem.Touch{ExternalID: b.ExternalID, PartnerID: b.PartnerID, OpportunityID: b.OpportunityID,
@@ -53,12 +42,6 @@ func (s *Server) registerTouchAPI() {
 			if t.OccurredAt.IsZero() {
 				t.OccurredAt = s.now().UTC()
 			}
-			if err := t.Validate(); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if err := s.store.CreateTouch(ctx, actorFrom(ctx), &t); err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(t), nil
+			return storeValid(s, ctx, &t, s.store.CreateTouch)
 		})
 }

@@ -18,6 +18,11 @@ type userListInput struct {
 	PageParams
 }
 
+func (in *userListInput) filter() sqlstore.UserFilter {
+	return sqlstore.UserFilter{Role: in.Role, PartnerID: in.PartnerID, Query: in.Query, Sort: in.Sort,
+		Limit: in.Limit, Offset: in.Offset}
+}
+
 type userInput struct {
 	ExternalID string      `json:"external_id,omitempty"`
 	Email      string      `json:"email" format:"email"`
@@ -34,26 +39,9 @@ type createdUser struct {
 }
 
 func (s *Server) registerUserAPI() {
-	register(s.api, opGet("list-users", "/users", "List users", ""),
-		func(ctx context.Context, in *userListInput) (*listOutput[tandem.User], error) {
-			items, total, err := s.store.ListUsers(ctx, actorFrom(ctx), sqlstore.UserFilter{
-				Role: in.Role, PartnerID: in.PartnerID, Query: in.Query, Sort: in.Sort, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
-	register(s.api, opGet("get-user", "/users/{id}", "Get a user", ""),
-		func(ctx context.Context, in *IDParam) (*bodyOutput[tandem.User], error) {
-			u, err := s.store.GetUser(ctx, actorFrom(ctx), in.ID)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(*u), nil
-		})
-	create := op(http.MethodPost, "create-user", "/users", "Create a user", "Only an admin may create another admin.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
+	register(s.api, opGet("list-users", "/users", "List users", ""), pageFor(s, s.store.ListUsers, (*userListInput).filter))
+	register(s.api, opGet("get-user", "/users/{id}", "Get a user", ""), byID(s, s.store.GetUser))
+	register(s.api, created(op(http.MethodPost, "create-user", "/users", "Create a user", "Only an admin may create another admin.")),
 		func(ctx context.Context, in *struct{ Body userInput }) (*bodyOutput[createdUser], error) {
 			actor := actorFrom(ctx)
 			b := in.Body

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/notify"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
@@ -30,17 +31,11 @@ type deliveryListInput struct {
 
 func (s *Server) registerWebhookAPI() {
 	register(s.api, opGet("list-webhooks", "/webhooks", "List webhooks", "Oldest first; secrets are never listed."),
-		func(ctx context.Context, _ *struct{}) (*bodyOutput[[]sqlstore.Webhook], error) {
-			hooks, err := s.store.ListWebhooks(ctx, actorFrom(ctx))
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return ok(hooks), nil
-		})
-	create := op(http.MethodPost, "create-webhook", "/webhooks", "Create a webhook",
-		"Returns the webhook with its signing secret, which is shown only in this answer.")
-	create.DefaultStatus = http.StatusCreated
-	register(s.api, create,
+		valueFor(s, func(ctx context.Context, a tandem.Actor, _ *struct{}) ([]sqlstore.Webhook, error) {
+			return s.store.ListWebhooks(ctx, a)
+		}))
+	register(s.api, created(op(http.MethodPost, "create-webhook", "/webhooks", "Create a webhook",
+		"Returns the webhook with its signing secret, which is shown only in this answer.")),
 		func(ctx context.Context, in *struct{ Body webhookCreateBody }) (*bodyOutput[webhookCreated], error) {
 			w := sqlstore.Webhook{URL: in.Body.URL, Events: in.Body.Events}
 			secret := notify.NewSecret()
@@ -64,12 +59,8 @@ func (s *Server) registerWebhookAPI() {
 		})
 	register(s.api, opGet("list-deliveries", "/webhooks/deliveries", "List notification deliveries",
 		"Emails and webhook calls, newest first, with their status, attempts and last error."),
-		func(ctx context.Context, in *deliveryListInput) (*listOutput[sqlstore.Delivery], error) {
-			items, total, err := s.store.ListDeliveries(ctx, actorFrom(ctx), sqlstore.DeliveryFilter{Status: in.Status,
-				Channel: in.Channel, WebhookID: in.WebhookID, Limit: in.Limit, Offset: in.Offset})
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			return newList(items, total, in.PageParams), nil
-		})
+		pageFor(s, s.store.ListDeliveries, func(in *deliveryListInput) sqlstore.DeliveryFilter {
+			return sqlstore.DeliveryFilter{Status: in.Status, Channel: in.Channel, WebhookID: in.WebhookID,
+				Limit: in.Limit, Offset: in.Offset}
+		}))
 }
