@@ -26,22 +26,19 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	if isPostgres(databaseURL(env, *db)) {
 		return fmt.Errorf("%w: a PostgreSQL database is backed up with pg_dump -Fc (see README, Backups)", errUsage)
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	start := time.Now()
-	if err := st.BackupTo(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	info, err := os.Stat(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "backed up %s to %s (%d bytes) in %v\n", databaseURL(env, *db), fs.Arg(0), info.Size(),
-		time.Since(start).Round(time.Millisecond))
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		start := time.Now()
+		if err := st.BackupTo(ctx, fs.Arg(0)); err != nil {
+			return err
+		}
+		info, err := os.Stat(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "backed up %s to %s (%d bytes) in %v\n", databaseURL(env, *db), fs.Arg(0), info.Size(),
+			time.Since(start).Round(time.Millisecond))
+		return nil
+	})
 }
 
 // runRestore replaces a SQLite database with a backup. The backup is copied and checked (sound file,

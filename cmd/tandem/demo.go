@@ -39,11 +39,8 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the synthetic company; the same seed makes the same company")
 	fs.BoolVar(&cfg.Reset, "reset", cfg.Reset, "generate the company again even if the file already holds it")
 	fs.BoolVar(&cfg.NoServe, "no-serve", cfg.NoServe, "only create the database file, do not serve it")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return runDemoCompany(ctx, env, cfg, demo.DefaultConfig(cfg.Seed))
 }

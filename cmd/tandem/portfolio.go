@@ -90,11 +90,8 @@ func runPortfolioRecommend(env *Env, args []string) error {
 	fs.Var(mins, "min", "a motion's minimum as MOTION=AMOUNT; repeat for more motions")
 	seed := fs.Uint64("seed", 1, "the bootstrap's random seed (the same seed gives the same output)")
 	replicates := fs.Int("replicates", portfolio.DefaultReplicates, "bootstrap replicates per motion")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if *historyPath == "" || *budgetText == "" {
 		return fmt.Errorf("%w: --history FILE.csv and --budget AMOUNT are required", errUsage)

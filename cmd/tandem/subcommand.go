@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 // subcommand is one verb of a command that has verbs, as create, list and revoke are of tandem token.
@@ -46,6 +48,21 @@ func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
 		return 0, fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, fs.Arg(0), kind, kind)
 	}
 	return id, nil
+}
+
+// runOnRecord runs a verb that acts on one record given by its id, as token revoke and webhook rm do:
+// it parses "ID [-db URL]" from args, opens the database and calls act with the id.
+func runOnRecord(ctx context.Context, env *Env, name, kind string, args []string, act func(st *sqlstore.Store, id int64) error) error {
+	fs := newFlagSet(env, name, "ID [-db URL]")
+	db := databaseFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	id, err := recordIDArg(fs, kind)
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error { return act(st, id) })
 }
 
 // orList joins names as "a, b or c".
