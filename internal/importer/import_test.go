@@ -77,6 +77,14 @@ func mustImport(t *testing.T, store *sqlstore.Store, opts importer.Options, cont
 	return report
 }
 
+// wantCounts checks the upsert counts of an import's report; what names the import in the message.
+func wantCounts(t *testing.T, what string, want tandem.UpsertCounts, got importer.Report) {
+	t.Helper()
+	if diff := cmp.Diff(want, got.Counts); diff != "" {
+		t.Errorf("%s counts (-want +got):\n%s", what, diff)
+	}
+}
+
 const accountsCSV = "external_id,name,country,domain,parent\n" +
 	"A1,Acme Corp,US,https://www.acme.com/,\n" +
 	"A2,Globex GmbH,Germany,globex.de,A3\n" +
@@ -89,29 +97,25 @@ const opportunitiesCSV = "external_id,name,account,partner,acv,stage,close_date,
 	"O1,Acme renewal,A1,P1,\"$12,000.00\",Negotiation/Review,2026-06-30,US\n" +
 	"O2,Globex platform,A2,,\"$1,200,000.00\",Qualification,6/30/2026,DE\n"
 
-func seed(t *testing.T, store *sqlstore.Store) {
+// seededStore opens a new store holding the accounts and partners of accountsCSV and partnersCSV.
+func seededStore(t *testing.T) *sqlstore.Store {
 	t.Helper()
+	store := openStore(t)
 	mustImport(t, store, importer.Options{Kind: "accounts"}, accountsCSV)
 	mustImport(t, store, importer.Options{Kind: "partners"}, partnersCSV)
+	return store
 }
 
 func TestImportIsIdempotentAndUpdates(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	first := mustImport(t, store, importer.Options{Kind: "opportunities"}, opportunitiesCSV)
-	if diff := cmp.Diff(tandem.UpsertCounts{Inserted: 2}, first.Counts); diff != "" {
-		t.Errorf("first import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "first import", tandem.UpsertCounts{Inserted: 2}, first)
 	second := mustImport(t, store, importer.Options{Kind: "opportunities"}, opportunitiesCSV)
-	if diff := cmp.Diff(tandem.UpsertCounts{Unchanged: 2}, second.Counts); diff != "" {
-		t.Errorf("second import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "second import", tandem.UpsertCounts{Unchanged: 2}, second)
 	changed := strings.Replace(opportunitiesCSV, "Acme renewal", "Acme renewal (3y)", 1)
 	third := mustImport(t, store, importer.Options{Kind: "opportunities"}, changed)
-	if diff := cmp.Diff(tandem.UpsertCounts{Updated: 1, Unchanged: 1}, third.Counts); diff != "" {
-		t.Errorf("changed import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "changed import", tandem.UpsertCounts{Updated: 1, Unchanged: 1}, third)
 	o, err := store.GetOpportunityByExternalID(context.Background(), tandem.SystemActor, "O1")
 	if err != nil {
 		t.Fatal(err)
@@ -129,9 +133,7 @@ func TestImportIsIdempotentAndUpdates(t *testing.T) {
 		t.Errorf("stored opportunity %+v", o2)
 	}
 	again := mustImport(t, store, importer.Options{Kind: "accounts"}, accountsCSV)
-	if diff := cmp.Diff(tandem.UpsertCounts{Unchanged: 3}, again.Counts); diff != "" {
-		t.Errorf("accounts re-import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "accounts re-import", tandem.UpsertCounts{Unchanged: 3}, again)
 }
 
 func TestImportLinksParentsAppearingLater(t *testing.T) {
@@ -159,8 +161,7 @@ func TestImportLinksParentsAppearingLater(t *testing.T) {
 
 func TestImportRefusesBadFilesAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	bad := "external_id,name,account,acv,stage,close_date,colour\n" +
 		"O1,Good,A1,100,prospecting,2026-01-01,red\n" +
 		"O2,Bad amount,A1,12x,prospecting,2026-01-01,red\n" +
@@ -198,9 +199,7 @@ func TestImportRefusesBadFilesAndWritesNothing(t *testing.T) {
 		"O1,Good,A1,100,prospecting,2026-01-01\n" +
 		"O2,Bad amount,A1,12,prospecting,2026-01-01\n"
 	again := mustImport(t, store, importer.Options{Kind: "opportunities"}, fixed)
-	if diff := cmp.Diff(tandem.UpsertCounts{Inserted: 2}, again.Counts); diff != "" {
-		t.Errorf("re-import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "re-import", tandem.UpsertCounts{Inserted: 2}, again)
 }
 
 func TestImportStrictRefusesUnknownColumns(t *testing.T) {
@@ -214,8 +213,7 @@ func TestImportStrictRefusesUnknownColumns(t *testing.T) {
 
 func TestImportSkipInvalidWritesRejects(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	var rejects bytes.Buffer
 	input := "external_id,name,account,acv,stage\n" +
 		"O1,Good,A1,100,prospecting\n" +
@@ -262,8 +260,7 @@ func TestImportMessyEncodings(t *testing.T) {
 
 func TestImportUsersAndOwners(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	users := "external_id,email,name,role,partner\n" +
 		"U1,Ann@Example.com,Ann,Account Executive,\n" +
 		"U2,pat@northwind.example,Pat,partner user,P1\n"
