@@ -116,16 +116,7 @@ func (h historyFlags) load() (*forecast.History, error) {
 	if *h.file == "" {
 		return nil, fmt.Errorf("%w: --history FILE.csv is required", errUsage)
 	}
-	m, err := h.mapping()
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(*h.file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	deals, err := forecast.ReadHistory(f, *h.file, m)
+	deals, err := readHistoryFile(*h.file, *h.mapFile)
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +127,22 @@ func (h historyFlags) load() (*forecast.History, error) {
 	return hist, nil
 }
 
-func (h historyFlags) mapping() (*importer.Mapping, error) {
-	if *h.mapFile == "" {
-		return nil, nil
+// readHistoryFile reads the history export at path, in the tandem layout or through the mapping
+// mapFile names (a YAML file or a built-in mapping name, as --map takes).
+func readHistoryFile(path, mapFile string) ([]forecast.Deal, error) {
+	var m *importer.Mapping
+	if mapFile != "" {
+		var err error
+		if m, err = loadMapping(mapFile); err != nil {
+			return nil, err
+		}
 	}
-	return loadMapping(*h.mapFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return forecast.ReadHistory(f, path, m)
 }
 
 // runForecast prints a quarter's forecast, or runs the backtest.

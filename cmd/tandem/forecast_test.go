@@ -14,7 +14,6 @@ import (
 
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecast/forecasttest"
-	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/shareddata"
 )
 
@@ -22,7 +21,12 @@ import (
 func historyCSV(t *testing.T, seed uint64, days int) string {
 	t.Helper()
 	first, _ := forecast.ParseDay("2022-01-01")
-	deals := forecasttest.Generate(forecasttest.Spec{Seed: seed, First: first, Days: days, Motions: forecasttest.Motions()})
+	return dealsCSV(t, forecasttest.Generate(forecasttest.Spec{Seed: seed, First: first, Days: days, Motions: forecasttest.Motions()}))
+}
+
+// dealsCSV returns deals as a history export (forecasttest.WriteCSV).
+func dealsCSV(t *testing.T, deals []forecast.Deal) string {
+	t.Helper()
 	var b bytes.Buffer
 	if err := forecasttest.WriteCSV(&b, deals); err != nil {
 		t.Fatal(err)
@@ -121,25 +125,11 @@ func TestBacktestEqualsForecastOnTruncatedExport(t *testing.T) {
 // shrinkage and the valuing of open deals by their pipeline amount are replayed too.
 func TestBacktestEqualsForecastOnTruncatedMavenExport(t *testing.T) {
 	t.Parallel()
-	path := shareddata.Path(t, "maven-crm-sales-opportunities/sales_pipeline.csv")
-	m, err := importer.BuiltinMapping("maven-forecast-history")
+	deals, err := readHistoryFile(shareddata.Path(t, "maven-crm-sales-opportunities/sales_pipeline.csv"), "maven-forecast-history")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	deals, err := forecast.ReadHistory(f, path, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := forecasttest.WriteCSV(&b, deals); err != nil {
-		t.Fatal(err)
-	}
-	checkBacktestAgainstExports(t, b.String(), "1,4,8", 15)
+	checkBacktestAgainstExports(t, dealsCSV(t, deals), "1,4,8", 15)
 }
 
 // decodeJSONLines decodes out, a command's JSON objects one after another, into values of T, with
@@ -293,14 +283,7 @@ func BenchmarkForecastCommand(b *testing.B) {
 	if keep := os.Getenv("TANDEM_BENCH_HISTORY"); keep != "" {
 		path = keep
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := forecasttest.WriteCSV(f, forecasttest.Generate(spec)); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := forecasttest.WriteFile(path, forecasttest.Generate(spec)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
