@@ -21,21 +21,13 @@ const policySynopsis = `show | check FILE | render [FILE] [--format md|html] [-o
 
 func runPolicy(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "policy", policySynopsis)
-	if err := parseFlags(fs, args); err != nil {
+	sub, rest, err := parseVerb(fs, args, "show, check or render")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: say show, check or render", errUsage)
-	}
-	sub, rest := fs.Arg(0), fs.Args()[1:]
 	switch sub {
 	case "show":
-		if len(rest) > 0 {
-			return fmt.Errorf("%w: show takes no arguments", errUsage)
-		}
-		_, err := env.Stdout.Write(policy.DefaultSource())
-		return err
+		return showSource(env, rest, policy.DefaultSource())
 	case "check":
 		return runPolicyCheck(env, rest)
 	case "render":
@@ -93,6 +85,16 @@ func runPolicyRender(env *Env, args []string) error {
 		load:     func(_ *Env, path string) (*policy.Policy, error) { return loadPolicyFile(path) },
 		markdown: (*policy.Policy).RenderMarkdown, html: (*policy.Policy).RenderHTML,
 	}.run(env, args)
+}
+
+// showSource prints the source of a built-in document (comp show, policy show); show takes no
+// arguments.
+func showSource(env *Env, args []string, src []byte) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: show takes no arguments", errUsage)
+	}
+	_, err := env.Stdout.Write(src)
+	return err
 }
 
 // documentRender is a render subcommand (comp render, policy render): the built-in document or FILE's

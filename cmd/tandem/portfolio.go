@@ -30,16 +30,13 @@ decimals); other columns are ignored. The current split is the last month's.`
 
 func runPortfolio(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "portfolio", portfolioSynopsis)
-	if err := parseFlags(fs, args); err != nil {
+	sub, rest, err := parseVerb(fs, args, "recommend")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: say recommend", errUsage)
-	}
-	switch sub := fs.Arg(0); sub {
+	switch sub {
 	case "recommend":
-		return runPortfolioRecommend(env, fs.Args()[1:])
+		return runPortfolioRecommend(env, rest)
 	default:
 		return fmt.Errorf("%w: unknown portfolio command %q (recommend)", errUsage, sub)
 	}

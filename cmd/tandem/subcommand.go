@@ -37,6 +37,20 @@ func runSubcommand(ctx context.Context, env *Env, args []string, usage string, v
 	return fmt.Errorf("%w: unknown subcommand %q: want %s", errUsage, args[0], want)
 }
 
+// parseVerb parses the flags of a command whose first argument is a verb (comp, policy, portfolio)
+// and returns the verb and its arguments. With no verb it prints the command's usage and returns a
+// usage error saying "say " and verbs.
+func parseVerb(fs *flag.FlagSet, args []string, verbs string) (verb string, rest []string, err error) {
+	if err := parseFlags(fs, args); err != nil {
+		return "", nil, err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return "", nil, fmt.Errorf("%w: say %s", errUsage, verbs)
+	}
+	return fs.Arg(0), fs.Args()[1:], nil
+}
+
 // recordIDArg reads the one positional argument of a verb such as token revoke or webhook rm as the
 // id of the command's kind of record.
 func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
