@@ -120,6 +120,19 @@ func newFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// openInput opens the file a command reads, or standard input when path is "-", and returns it with
+// the name messages give it. The caller closes it.
+func openInput(env *Env, path string) (in io.ReadCloser, name string, err error) {
+	if path == "-" {
+		return io.NopCloser(env.Stdin), "standard input", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return f, path, nil
+}
+
 // parseFlags parses args and wraps a parse error as a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"os"
 	"slices"
 	"strings"
 
@@ -108,15 +107,11 @@ func runPortfolioRecommend(env *Env, args []string) error {
 		return fmt.Errorf("%w: --replicates %d: need at least 1", errUsage, *replicates)
 	}
 
-	in, name := env.Stdin, "standard input"
-	if *historyPath != "-" {
-		f, err := os.Open(*historyPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in, name = f, *historyPath
+	in, name, err := openInput(env, *historyPath)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	history, err := portfolio.ReadHistory(name, in)
 	if err != nil {
 		return err
