@@ -30,14 +30,10 @@ func runCompStore(ctx context.Context, env *Env, sub string, args []string) erro
 func runCompPublish(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp publish", "[-db URL] FILE\n\nSaves the plan file as a draft version and publishes it; it is in force from its effective_from.")
 	db := databaseFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	path, err := parseOneArg(fs, args, "comp publish", "FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp publish takes one FILE", errUsage)
-	}
-	path := pos[0]
 	if _, err := loadCompPlan(env, path); err != nil {
 		return err
 	}
@@ -62,15 +58,12 @@ func runCompPublish(ctx context.Context, env *Env, args []string) error {
 func runCompClose(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp close", "[-db URL] PERIOD\n\nCloses a period (e.g. 2026Q3): its input, adjustments, plan and statements are frozen for good.")
 	db := databaseFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	period, err := parseOneArg(fs, args, "comp close", "PERIOD such as 2026Q3")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp close takes one PERIOD such as 2026Q3", errUsage)
-	}
 	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
-		p, err := compensation.ClosePeriod(ctx, st, tandem.SystemActor, pos[0])
+		p, err := compensation.ClosePeriod(ctx, st, tandem.SystemActor, period)
 		if err != nil {
 			return err
 		}
@@ -83,18 +76,15 @@ func runCompStatements(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp statements", "[-db URL] [-format json|csv] PERIOD\n\nPrints every statement of a period: the frozen ones of a closed period, else calculated now.")
 	db := databaseFlag(fs)
 	format := fs.String("format", "json", "json or csv")
-	pos, err := parseInterspersed(fs, args)
+	period, err := parseOneArg(fs, args, "comp statements", "PERIOD such as 2026Q3")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp statements takes one PERIOD such as 2026Q3", errUsage)
 	}
 	if *format != "json" && *format != "csv" {
 		return fmt.Errorf("%w: -format is json or csv, not %q", errUsage, *format)
 	}
 	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
-		res, err := compensation.CalculatePeriod(ctx, st, tandem.SystemActor, pos[0])
+		res, err := compensation.CalculatePeriod(ctx, st, tandem.SystemActor, period)
 		if err != nil {
 			return err
 		}

@@ -154,6 +154,19 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseOneArg parses args as parseInterspersed does, for a verb (name) that takes exactly one positional
+// argument, and returns it; with none or more the usage error says "NAME takes one WHAT".
+func parseOneArg(fs *flag.FlagSet, args []string, name, what string) (string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", fmt.Errorf("%w: %s takes one %s", errUsage, name, what)
+	}
+	return pos[0], nil
+}
+
 // writeFileAtomically writes through a temporary file in the same directory and renames it into
 // place, so a failed render never leaves a half-written guide.
 func writeFileAtomically(path string, write func(io.Writer) error) error {
