@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -49,7 +48,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 // cfg.NoServe. Tests pass a small company.
 func runDemoCompany(ctx context.Context, env *Env, cfg demoConfig, gen demo.Config) error {
 	// The store logs every migration at info level: noise for someone trying the demo.
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := warnLogger(env)
 
 	start := time.Now()
 	res, err := demo.EnsureDatabase(ctx, cfg.DB, gen, cfg.Reset, auth.NewHasher().Hash, logger)

@@ -14,7 +14,6 @@ import (
 	"github.com/tandem-revops/tandem/internal/demo"
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecasting"
-	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -130,12 +129,9 @@ func (h historyFlags) load() (*forecast.History, error) {
 // readHistoryFile reads the history export at path, in the tandem layout or through the mapping
 // mapFile names (a YAML file or a built-in mapping name, as --map takes).
 func readHistoryFile(path, mapFile string) ([]forecast.Deal, error) {
-	var m *importer.Mapping
-	if mapFile != "" {
-		var err error
-		if m, err = loadMapping(mapFile); err != nil {
-			return nil, err
-		}
+	m, err := loadMappingFlag(mapFile)
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {

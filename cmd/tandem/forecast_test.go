@@ -163,27 +163,26 @@ func checkBacktestAgainstExports(t *testing.T, full, weeks string, minLines int)
 		week     int
 		category string
 	}
-	type band struct{ P10, P50, P90 json.Number }
-	type backtestLine struct {
-		Quarter  string      `json:"quarter"`
-		Week     int         `json:"week"`
-		Category string      `json:"category"`
-		P10      json.Number `json:"p10"`
-		P50      json.Number `json:"p50"`
-		P90      json.Number `json:"p90"`
-		Actual   json.Number `json:"actual"`
+	// band is a line's percentiles; a backtest line is a forecast line of a quarter and week.
+	type band struct {
+		P10 json.Number `json:"p10"`
+		P50 json.Number `json:"p50"`
+		P90 json.Number `json:"p90"`
 	}
 	type forecastLine struct {
-		Category string      `json:"category"`
-		P10      json.Number `json:"p10"`
-		P50      json.Number `json:"p50"`
-		P90      json.Number `json:"p90"`
+		Category string `json:"category"`
+		band
+	}
+	type backtestLine struct {
+		Quarter string `json:"quarter"`
+		Week    int    `json:"week"`
+		forecastLine
 	}
 	backtest := map[key]band{}
 	var keys []key
 	for _, l := range decodeJSONLines[backtestLine](t, out) {
 		k := key{l.Quarter, l.Week, l.Category}
-		backtest[k] = band{l.P10, l.P50, l.P90}
+		backtest[k] = l.band
 		keys = append(keys, k)
 	}
 	if len(keys) < minLines {
@@ -203,7 +202,7 @@ func checkBacktestAgainstExports(t *testing.T, full, weeks string, minLines int)
 		}
 		for _, l := range decodeJSONLines[forecastLine](t, out) {
 			bk := key{k.quarter, k.week, l.Category}
-			if got := (band{l.P10, l.P50, l.P90}); got != backtest[bk] {
+			if got := l.band; got != backtest[bk] {
 				t.Errorf("%s week %d %s: backtest %v, forecast on that day's export %v", k.quarter, k.week, l.Category, backtest[bk], got)
 			}
 			checked[bk] = true
