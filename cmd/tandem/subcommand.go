@@ -51,17 +51,16 @@ func parseVerb(fs *flag.FlagSet, args []string, verbs string) (verb string, rest
 	return fs.Arg(0), fs.Args()[1:], nil
 }
 
-// recordIDArg reads the one positional argument of a verb such as token revoke or webhook rm as the
-// id of the command's kind of record.
-func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
+// parseExactlyOne parses args as parseFlags does for a command that takes exactly one positional
+// argument and returns it; with none or more the usage error says "want exactly one WHAT".
+func parseExactlyOne(fs *flag.FlagSet, args []string, what string) (string, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
 	if fs.NArg() != 1 {
-		return 0, fmt.Errorf("%w: want exactly one %s id", errUsage, kind)
+		return "", fmt.Errorf("%w: want exactly one %s", errUsage, what)
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, fs.Arg(0), kind, kind)
-	}
-	return id, nil
+	return fs.Arg(0), nil
 }
 
 // runOnRecord runs a verb that acts on one record given by its id, as token revoke and webhook rm do:
@@ -69,12 +68,13 @@ func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
 func runOnRecord(ctx context.Context, env *Env, name, kind string, args []string, act func(st *sqlstore.Store, id int64) error) error {
 	fs := newFlagSet(env, name, "ID [-db URL]")
 	db := databaseFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	id, err := recordIDArg(fs, kind)
+	arg, err := parseExactlyOne(fs, args, kind+" id")
 	if err != nil {
 		return err
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, arg, kind, kind)
 	}
 	return withStore(ctx, env, *db, func(st *sqlstore.Store) error { return act(st, id) })
 }

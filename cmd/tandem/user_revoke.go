@@ -12,14 +12,12 @@ import (
 func runUserRevokeAll(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "user revoke-all", "EMAIL [-db URL]")
 	db := databaseFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	email, err := parseExactlyOne(fs, args, "email")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one email", errUsage)
-	}
 	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
-		u, _, err := st.UserByEmail(ctx, fs.Arg(0))
+		u, _, err := st.UserByEmail(ctx, email)
 		if err != nil {
 			return err
 		}

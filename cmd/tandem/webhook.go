@@ -34,13 +34,11 @@ func runWebhookAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "webhook add", "URL [-events KIND,KIND] [-db URL]")
 	events := fs.String("events", "", "comma-separated event kinds, e.g. registration.approve,conflict.* (default: every event)")
 	db := databaseFlag(fs)
-	if err := parseFlags(fs, interleaved(args)); err != nil {
+	url, err := parseExactlyOne(fs, interleaved(args), "URL")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one URL", errUsage)
-	}
-	w := sqlstore.Webhook{URL: fs.Arg(0)}
+	w := sqlstore.Webhook{URL: url}
 	for e := range strings.SplitSeq(*events, ",") {
 		if e = strings.TrimSpace(e); e != "" {
 			w.Events = append(w.Events, e)
