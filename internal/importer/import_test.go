@@ -77,6 +77,19 @@ func mustImport(t *testing.T, store *sqlstore.Store, opts importer.Options, cont
 	return report
 }
 
+// importSkipInvalid imports content with opts.SkipInvalid, the good rows written and the bad ones put in
+// the reject file, and returns the report and the reject file.
+func importSkipInvalid(t *testing.T, store *sqlstore.Store, opts importer.Options, content string) (importer.Report, string) {
+	t.Helper()
+	var rejects bytes.Buffer
+	opts.SkipInvalid, opts.Rejects = true, &rejects
+	report, err := importCSV(t, store, opts, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report, rejects.String()
+}
+
 // wantCounts checks the upsert counts of an import's report; what names the import in the message.
 func wantCounts(t *testing.T, what string, want tandem.UpsertCounts, got importer.Report) {
 	t.Helper()
@@ -214,21 +227,17 @@ func TestImportStrictRefusesUnknownColumns(t *testing.T) {
 func TestImportSkipInvalidWritesRejects(t *testing.T) {
 	t.Parallel()
 	store := seededStore(t)
-	var rejects bytes.Buffer
 	input := "external_id,name,account,acv,stage\n" +
 		"O1,Good,A1,100,prospecting\n" +
 		"O2,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",A1,-1200.50,prospecting\n" +
 		"O3,Fine,A2,\"$1,200,000.00\",closed won\n"
-	report, err := importCSV(t, store, importer.Options{Kind: "opportunities", SkipInvalid: true, Rejects: &rejects}, input)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report, rejects := importSkipInvalid(t, store, importer.Options{Kind: "opportunities"}, input)
 	if report.Refused || report.Rejected != 1 || report.Counts.Inserted != 2 {
 		t.Fatalf("report %+v", report)
 	}
 	want := "external_id,name,account,acv,stage,line,error\n" +
 		"O2,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",A1,-1200.50,prospecting,3,\"column \"\"acv\"\": value \"\"-1200.50\"\": cannot be negative\"\n"
-	if diff := cmp.Diff(want, rejects.String()); diff != "" {
+	if diff := cmp.Diff(want, rejects); diff != "" {
 		t.Errorf("reject file (-want +got):\n%s", diff)
 	}
 }
@@ -445,19 +454,15 @@ func TestImportPostgres(t *testing.T) {
 func TestImportRejectedParentKeepsItsOwnRow(t *testing.T) {
 	t.Parallel()
 	store := openStore(t)
-	var rejects bytes.Buffer
 	input := "external_id,name,parent\n" +
 		"A1,Orphan Ltd,NOPE\n" +
 		"A2,Second Row Inc,\n" +
 		"A3,Third Row GmbH,A2\n"
-	report, err := importCSV(t, store, importer.Options{Kind: "accounts", SkipInvalid: true, Rejects: &rejects, BatchSize: 1}, input)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report, rejects := importSkipInvalid(t, store, importer.Options{Kind: "accounts", BatchSize: 1}, input)
 	if report.Rejected != 1 {
 		t.Fatalf("report %+v", report)
 	}
-	if !strings.Contains(rejects.String(), "A1,Orphan Ltd,NOPE,2,") {
-		t.Errorf("reject file does not hold line 2's own values:\n%s", rejects.String())
+	if !strings.Contains(rejects, "A1,Orphan Ltd,NOPE,2,") {
+		t.Errorf("reject file does not hold line 2's own values:\n%s", rejects)
 	}
 }
