@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 const auditUsage = `Usage:
@@ -20,36 +22,30 @@ func runAuditVerify(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "audit verify", "[-db URL] [-json]")
 	db := databaseFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		b, err := json.Marshal(v)
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		v, err := st.VerifyAudit(ctx)
 		if err != nil {
-			return fmt.Errorf("encode result: %w", err)
+			return err
 		}
-		fmt.Fprintln(env.Stdout, string(b))
-	}
-	if !v.OK() {
+		if *asJSON {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("encode result: %w", err)
+			}
+			fmt.Fprintln(env.Stdout, string(b))
+		}
+		if !v.OK() {
+			if !*asJSON {
+				fmt.Fprintf(env.Stderr, "tandem audit verify: BROKEN after %d good entries: %s\n", v.Entries, v.Reason)
+			}
+			return errSilentFailure
+		}
 		if !*asJSON {
-			fmt.Fprintf(env.Stderr, "tandem audit verify: BROKEN after %d good entries: %s\n", v.Entries, v.Reason)
+			fmt.Fprintf(env.Stdout, "audit log verified: %d entries, head %s\n", v.Entries, v.Head)
 		}
-		return errSilentFailure
-	}
-	if !*asJSON {
-		fmt.Fprintf(env.Stdout, "audit log verified: %d entries, head %s\n", v.Entries, v.Head)
-	}
-	return nil
+		return nil
+	})
 }

@@ -17,31 +17,26 @@ import (
 func runBackup(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "backup", "[-db PATH] FILE\n\nWrites a consistent copy of the SQLite database to FILE (a new file), safe while tandem serve runs.\nFor PostgreSQL use pg_dump -Fc (README, Backups).")
 	db := databaseFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	file, err := parseExactlyOne(fs, args, "FILE to write")
+	if err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one FILE to write", errUsage)
 	}
 	if isPostgres(databaseURL(env, *db)) {
 		return fmt.Errorf("%w: a PostgreSQL database is backed up with pg_dump -Fc (see README, Backups)", errUsage)
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	start := time.Now()
-	if err := st.BackupTo(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	info, err := os.Stat(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "backed up %s to %s (%d bytes) in %v\n", databaseURL(env, *db), fs.Arg(0), info.Size(),
-		time.Since(start).Round(time.Millisecond))
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		start := time.Now()
+		if err := st.BackupTo(ctx, file); err != nil {
+			return err
+		}
+		info, err := os.Stat(file)
+		if err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "backed up %s to %s (%d bytes) in %v\n", databaseURL(env, *db), file, info.Size(),
+			time.Since(start).Round(time.Millisecond))
+		return nil
+	})
 }
 
 // runRestore replaces a SQLite database with a backup. The backup is copied and checked (sound file,
@@ -51,18 +46,15 @@ func runRestore(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "restore", "[-db PATH] [-force] FILE\n\nReplaces the SQLite database with the backup FILE. Stop tandem serve first.\nFor PostgreSQL use pg_restore (README, Backups).")
 	db := fs.String("db", "", "database to restore into (default $TANDEM_DB, else tandem.db)")
 	force := fs.Bool("force", false, "overwrite a database that holds data")
-	if err := parseFlags(fs, args); err != nil {
+	src, err := parseExactlyOne(fs, args, "backup FILE")
+	if err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one backup FILE", errUsage)
 	}
 	target := databaseURL(env, *db)
 	if isPostgres(target) {
 		return fmt.Errorf("%w: a PostgreSQL database is restored with pg_restore (see README, Backups)", errUsage)
 	}
 	target = strings.TrimPrefix(strings.TrimPrefix(target, "sqlite:"), "file:")
-	src := fs.Arg(0)
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("restore: backup: %w", err)
 	}

@@ -23,14 +23,10 @@ const compSynopsis = `show | check FILE | render [FILE] [-format md|html] [-o OU
 
 func runComp(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp", compSynopsis)
-	if err := parseFlags(fs, args); err != nil {
+	sub, rest, err := parseVerb(fs, args, "show, check, render or run")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: say show, check, render or run", errUsage)
-	}
-	sub, rest := fs.Arg(0), fs.Args()[1:]
 	if sub == "run" || sub == "close" || sub == "statements" { // they calculate whole periods
 		if err := setCompMemoryLimit(env); err != nil {
 			return err
@@ -38,11 +34,7 @@ func runComp(ctx context.Context, env *Env, args []string) error {
 	}
 	switch sub {
 	case "show":
-		if len(rest) > 0 {
-			return fmt.Errorf("%w: show takes no arguments", errUsage)
-		}
-		_, err := env.Stdout.Write(comp.DefaultSource())
-		return err
+		return showSource(env, rest, comp.DefaultSource())
 	case "check":
 		return runCompCheck(env, rest)
 	case "render":

@@ -8,6 +8,7 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/comp"
 	"github.com/tandem-revops/tandem/internal/compensation"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 // The store-backed compensation subcommands, run as the system actor on the database (-db, else
@@ -29,14 +30,10 @@ func runCompStore(ctx context.Context, env *Env, sub string, args []string) erro
 func runCompPublish(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp publish", "[-db URL] FILE\n\nSaves the plan file as a draft version and publishes it; it is in force from its effective_from.")
 	db := databaseFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	path, err := parseOneArg(fs, args, "comp publish", "FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp publish takes one FILE", errUsage)
-	}
-	path := pos[0]
 	if _, err := loadCompPlan(env, path); err != nil {
 		return err
 	}
@@ -44,71 +41,56 @@ func runCompPublish(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v, err := compensation.CreateCompPlanDraft(ctx, st, tandem.SystemActor, string(src))
-	if err != nil {
-		return err
-	}
-	if v, err = compensation.PublishCompPlanVersion(ctx, st, tandem.SystemActor, v.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "published %s version %s (id %d), in force from %s\n", v.Name, v.Version, v.ID,
-		v.EffectiveFrom.Format("2006-01-02"))
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		v, err := compensation.CreateCompPlanDraft(ctx, st, tandem.SystemActor, string(src))
+		if err != nil {
+			return err
+		}
+		if v, err = compensation.PublishCompPlanVersion(ctx, st, tandem.SystemActor, v.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "published %s version %s (id %d), in force from %s\n", v.Name, v.Version, v.ID,
+			v.EffectiveFrom.Format("2006-01-02"))
+		return nil
+	})
 }
 
 func runCompClose(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp close", "[-db URL] PERIOD\n\nCloses a period (e.g. 2026Q3): its input, adjustments, plan and statements are frozen for good.")
 	db := databaseFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	period, err := parseOneArg(fs, args, "comp close", "PERIOD such as 2026Q3")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp close takes one PERIOD such as 2026Q3", errUsage)
-	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p, err := compensation.ClosePeriod(ctx, st, tandem.SystemActor, pos[0])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "closed %s under plan %s; result sha256 %s\n", comp.PeriodLabel(p.ID), p.PlanVersion, p.ResultSHA256)
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		p, err := compensation.ClosePeriod(ctx, st, tandem.SystemActor, period)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "closed %s under plan %s; result sha256 %s\n", comp.PeriodLabel(p.ID), p.PlanVersion, p.ResultSHA256)
+		return nil
+	})
 }
 
 func runCompStatements(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp statements", "[-db URL] [-format json|csv] PERIOD\n\nPrints every statement of a period: the frozen ones of a closed period, else calculated now.")
 	db := databaseFlag(fs)
 	format := fs.String("format", "json", "json or csv")
-	pos, err := parseInterspersed(fs, args)
+	period, err := parseOneArg(fs, args, "comp statements", "PERIOD such as 2026Q3")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: comp statements takes one PERIOD such as 2026Q3", errUsage)
 	}
 	if *format != "json" && *format != "csv" {
 		return fmt.Errorf("%w: -format is json or csv, not %q", errUsage, *format)
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := compensation.CalculatePeriod(ctx, st, tandem.SystemActor, pos[0])
-	if err != nil {
-		return err
-	}
-	if *format == "csv" {
-		return comp.WriteResultCSV(env.Stdout, res)
-	}
-	return comp.WriteResultJSON(env.Stdout, res) // streamed: a quarter's JSON runs to a gigabyte
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		res, err := compensation.CalculatePeriod(ctx, st, tandem.SystemActor, period)
+		if err != nil {
+			return err
+		}
+		if *format == "csv" {
+			return comp.WriteResultCSV(env.Stdout, res)
+		}
+		return comp.WriteResultJSON(env.Stdout, res) // streamed: a quarter's JSON runs to a gigabyte
+	})
 }

@@ -11,7 +11,7 @@ func TestCompStoreCommands(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "tandem.db")
 	plan := writeTemp(t, "plan.yaml", string(comp.DefaultSource()))
-	steps := []commandStep{
+	steps := []commandRun{
 		{"migrate", []string{"migrate", "-db", db}, 0, "created a new database"},
 		{"publish", []string{"comp", "publish", "-db", db, plan}, 0, "published Tandem default compensation plan version 2026.1"},
 		{"publish again", []string{"comp", "publish", plan, "-db", db}, 1, "already exists"},

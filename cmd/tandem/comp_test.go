@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,17 +65,5 @@ func TestCompRunJSON(t *testing.T) {
 	// The same run twice prints the same bytes.
 	if _, again, _ := runTandem(t, "", "comp", "run", "-input", input, "-period", "2026-Q3"); again != out {
 		t.Error("two runs printed different output")
-	}
-}
-
-func TestCompRenderToFile(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "plan.html")
-	if code, _, stderr := runTandem(t, "", "comp", "render", "-format", "html", "-o", path); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(b), "Co-sell SPIFF") {
-		t.Errorf("rendered file: %v %.200s", err, b)
 	}
 }

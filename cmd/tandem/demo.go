@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -39,11 +38,8 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the synthetic company; the same seed makes the same company")
 	fs.BoolVar(&cfg.Reset, "reset", cfg.Reset, "generate the company again even if the file already holds it")
 	fs.BoolVar(&cfg.NoServe, "no-serve", cfg.NoServe, "only create the database file, do not serve it")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return runDemoCompany(ctx, env, cfg, demo.DefaultConfig(cfg.Seed))
 }
@@ -52,7 +48,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 // cfg.NoServe. Tests pass a small company.
 func runDemoCompany(ctx context.Context, env *Env, cfg demoConfig, gen demo.Config) error {
 	// The store logs every migration at info level: noise for someone trying the demo.
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := warnLogger(env)
 
 	start := time.Now()
 	res, err := demo.EnsureDatabase(ctx, cfg.DB, gen, cfg.Reset, auth.NewHasher().Hash, logger)

@@ -3,8 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http"
-	"net/url"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -70,33 +69,12 @@ func TestDemoOnPostgres(t *testing.T) {
 		t.Fatalf("tandem audit verify on the PostgreSQL demo: exit %d\n%s%s", code, out.String(), errs.String())
 	}
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	stdout := newSignalWriter("Press Ctrl-C to stop.")
-	done := make(chan error, 1)
 	serveCfg := cfg
 	serveCfg.NoServe = false
-	go func() { done <- runDemoCompany(ctx, testEnv(stdout, &bytes.Buffer{}), serveCfg, smallDemo(7)) }()
-	select {
-	case <-stdout.seen:
-	case err := <-done:
-		t.Fatalf("tandem demo stopped before serving: %v\n%s", err, stdout.String())
-	}
-	base := regexp.MustCompile(`running at (http://\S+)`).FindStringSubmatch(stdout.String())
-	if base == nil {
-		t.Fatalf("no URL printed:\n%s", stdout.String())
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(base[1]+"/signin", url.Values{"email": {emails[0][1]}, "password": {demo.Password}})
+	err := serveDemoAndSignIn(t, func(ctx context.Context, stdout io.Writer) error {
+		return runDemoCompany(ctx, testEnv(stdout, &bytes.Buffer{}), serveCfg, smallDemo(7))
+	}, emails[0][1])
 	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("sign in as %s: status %d, want 303", emails[0][1], resp.StatusCode)
-	}
-	cancel()
-	if err := <-done; err != nil {
 		t.Errorf("tandem demo after Ctrl-C: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -91,24 +92,35 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("%s", strings.TrimSpace(out.String()))
 
+	code := serveDemoAndSignIn(t, func(ctx context.Context, stdout io.Writer) int {
+		return run(ctx, testEnv(stdout, &bytes.Buffer{}), []string{"demo", "-db", path, "-addr", "127.0.0.1:0"})
+	}, emails[0][1], emails[9][1])
+	if code != 0 {
+		t.Errorf("tandem demo exited %d after Ctrl-C, want 0", code)
+	}
+}
+
+// serveDemoAndSignIn runs serve, a tandem demo that serves until its context ends, until it prints its
+// URL, signs in there as each of emails with the demo password (a redirect, 303, is a success), then
+// stops it as Ctrl-C does and returns what serve returned.
+func serveDemoAndSignIn[R any](t *testing.T, serve func(ctx context.Context, stdout io.Writer) R, emails ...string) R {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stdout := newSignalWriter("Press Ctrl-C to stop.")
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, testEnv(stdout, &bytes.Buffer{}), []string{"demo", "-db", path, "-addr", "127.0.0.1:0"})
-	}()
+	done := make(chan R, 1)
+	go func() { done <- serve(ctx, stdout) }()
 	select {
 	case <-stdout.seen:
-	case code := <-done:
-		t.Fatalf("tandem demo stopped with exit %d before serving:\n%s", code, stdout.String())
+	case r := <-done:
+		t.Fatalf("tandem demo stopped (%v) before serving:\n%s", r, stdout.String())
 	}
 	base := regexp.MustCompile(`running at (http://\S+)`).FindStringSubmatch(stdout.String())
 	if base == nil {
 		t.Fatalf("no URL printed:\n%s", stdout.String())
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, e := range []string{emails[0][1], emails[9][1]} {
+	for _, e := range emails {
 		resp, err := client.PostForm(base[1]+"/signin", url.Values{"email": {e}, "password": {demo.Password}})
 		if err != nil {
 			t.Fatal(err)
@@ -119,9 +131,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("tandem demo exited %d after Ctrl-C, want 0", code)
-	}
+	return <-done
 }
 
 func TestDemoUsage(t *testing.T) {

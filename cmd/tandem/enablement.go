@@ -9,6 +9,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/enablement"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 const enablementSynopsis = `[-db URL] import-spend FILE.csv | import-lms FILE.csv | sync-spiffs | expire-mdf [-at YYYY-MM-DD]
@@ -49,40 +50,38 @@ func runEnablement(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("%w: -at %q is not a date like 2026-07-01", errUsage, *at)
 		}
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := &enablement.Service{Store: st}
-	var n int
-	switch pos[0] {
-	case "import-spend", "import-lms":
-		f, err := os.Open(pos[1])
-		if err != nil {
-			return err
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		svc := &enablement.Service{Store: st}
+		var n int
+		var err error
+		switch pos[0] {
+		case "import-spend", "import-lms":
+			f, err := os.Open(pos[1])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if pos[0] == "import-spend" {
+				n, err = svc.ImportSpend(ctx, tandem.SystemActor, filepath.Base(pos[1]), f)
+			} else {
+				n, err = svc.ImportLMS(ctx, tandem.SystemActor, filepath.Base(pos[1]), f)
+			}
+			if err != nil {
+				return err
+			}
+		case "sync-spiffs":
+			if n, err = svc.SyncSPIFFs(ctx, tandem.SystemActor); err != nil {
+				return err
+			}
+		case "expire-mdf":
+			st.SetClock(func() time.Time { return now })
+			res, err := svc.ExpireDue(ctx, now)
+			if err != nil {
+				return err
+			}
+			n = res.Requests
 		}
-		defer f.Close()
-		if pos[0] == "import-spend" {
-			n, err = svc.ImportSpend(ctx, tandem.SystemActor, filepath.Base(pos[1]), f)
-		} else {
-			n, err = svc.ImportLMS(ctx, tandem.SystemActor, filepath.Base(pos[1]), f)
-		}
-		if err != nil {
-			return err
-		}
-	case "sync-spiffs":
-		if n, err = svc.SyncSPIFFs(ctx, tandem.SystemActor); err != nil {
-			return err
-		}
-	case "expire-mdf":
-		st.SetClock(func() time.Time { return now })
-		res, err := svc.ExpireDue(ctx, now)
-		if err != nil {
-			return err
-		}
-		n = res.Requests
-	}
-	fmt.Fprintf(env.Stdout, "%s: %d new\n", pos[0], n)
-	return nil
+		fmt.Fprintf(env.Stdout, "%s: %d new\n", pos[0], n)
+		return nil
+	})
 }

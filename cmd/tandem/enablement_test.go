@@ -11,7 +11,7 @@ func TestEnablementCommands(t *testing.T) {
 	spend := writeTemp(t, "spend.csv", "month,motion,segment,kind,amount,currency\n2026-01,co_sell,enterprise,content,12500.00,USD\n2026-01,direct,smb,event,4000,USD\n")
 	bad := writeTemp(t, "bad.csv", "month,motion,kind,amount,currency\n2026-13,co_sell,content,1,USD\n")
 	lms := writeTemp(t, "lms.csv", "person,curriculum,earned\nada@vendor.test,nope,2026-01-01\n")
-	steps := []commandStep{
+	steps := []commandRun{
 		{"create the database", []string{"migrate", "-db", db}, 0, ""},
 		{"import spend", []string{"enablement", "import-spend", "-db", db, spend}, 0, "import-spend: 2 new"},
 		{"import spend again", []string{"enablement", "import-spend", spend, "-db", db}, 0, "import-spend: 0 new"},

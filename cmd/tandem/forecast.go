@@ -14,7 +14,6 @@ import (
 	"github.com/tandem-revops/tandem/internal/demo"
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecasting"
-	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -69,17 +68,14 @@ func (h historyFlags) fromDB() (bool, error) {
 
 // loadBook reads the database's opportunities and their history, as the system actor, and the
 // database's today (databaseToday).
-func (h historyFlags) loadBook(ctx context.Context, env *Env) (*forecasting.Book, forecast.Day, error) {
-	st, err := openStore(ctx, env, *h.db)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer st.Close()
-	today, err := databaseToday(ctx, st, time.Now)
-	if err != nil {
-		return nil, 0, err
-	}
-	book, err := forecasting.Load(ctx, st, tandem.SystemActor)
+func (h historyFlags) loadBook(ctx context.Context, env *Env) (book *forecasting.Book, today forecast.Day, err error) {
+	err = withStore(ctx, env, *h.db, func(st *sqlstore.Store) (err error) {
+		if today, err = databaseToday(ctx, st, time.Now); err != nil {
+			return err
+		}
+		book, err = forecasting.Load(ctx, st, tandem.SystemActor)
+		return err
+	})
 	return book, today, err
 }
 
@@ -99,12 +95,11 @@ func databaseToday(ctx context.Context, st *sqlstore.Store, now func() time.Time
 
 // withWinProbabilities gives the book's open deals their latest stored win probabilities.
 func (h historyFlags) withWinProbabilities(ctx context.Context, env *Env, book *forecasting.Book) (*forecasting.Book, error) {
-	st, err := openStore(ctx, env, *h.db)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	scores, err := st.LatestScores(ctx, tandem.SystemActor, sqlstore.PredictionEntityOpportunity, book.IDs())
+	var scores map[int64]sqlstore.PredictionScore
+	err := withStore(ctx, env, *h.db, func(st *sqlstore.Store) (err error) {
+		scores, err = st.LatestScores(ctx, tandem.SystemActor, sqlstore.PredictionEntityOpportunity, book.IDs())
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -120,16 +115,7 @@ func (h historyFlags) load() (*forecast.History, error) {
 	if *h.file == "" {
 		return nil, fmt.Errorf("%w: --history FILE.csv is required", errUsage)
 	}
-	m, err := h.mapping()
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(*h.file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	deals, err := forecast.ReadHistory(f, *h.file, m)
+	deals, err := readHistoryFile(*h.file, *h.mapFile)
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +126,19 @@ func (h historyFlags) load() (*forecast.History, error) {
 	return hist, nil
 }
 
-func (h historyFlags) mapping() (*importer.Mapping, error) {
-	if *h.mapFile == "" {
-		return nil, nil
+// readHistoryFile reads the history export at path, in the tandem layout or through the mapping
+// mapFile names (a YAML file or a built-in mapping name, as --map takes).
+func readHistoryFile(path, mapFile string) ([]forecast.Deal, error) {
+	m, err := loadMappingFlag(mapFile)
+	if err != nil {
+		return nil, err
 	}
-	return loadMapping(*h.mapFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return forecast.ReadHistory(f, path, m)
 }
 
 // runForecast prints a quarter's forecast, or runs the backtest.
@@ -158,11 +152,8 @@ func runForecast(ctx context.Context, env *Env, args []string) error {
 	quarterFlag := fs.String("quarter", "", "quarter to forecast (YYYYQn; default: the one holding --as-of)")
 	winWeight := fs.Float64("win-probability-weight", 0, "with -db: how much the open deals' stored win probabilities count against the "+
 		"model's win share, 0 (default: not at all) to 1; see internal/forecast's package doc")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	useDB, err := src.fromDB()
 	if err != nil {
@@ -238,11 +229,8 @@ func runForecastBacktest(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "forecast backtest", "--history FILE.csv | -db URL [--weeks 1,4,8] [flags]")
 	src := addHistoryFlags(fs)
 	weeksFlag := fs.String("weeks", "1,4,8", "weeks into the quarter to forecast from, comma-separated (0–13)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	weeks, err := parseWeeks(*weeksFlag)
 	if err != nil {

@@ -97,11 +97,7 @@ func forecastDB(t *testing.T, seed uint64, days int) (db string, export []foreca
 func TestForecastDatabaseEqualsExport(t *testing.T) {
 	t.Parallel()
 	db, deals := forecastDB(t, 5, 400)
-	var b bytes.Buffer
-	if err := forecasttest.WriteCSV(&b, deals); err != nil {
-		t.Fatal(err)
-	}
-	path := writeTemp(t, "h.csv", b.String())
+	path := writeTemp(t, "h.csv", dealsCSV(t, deals))
 	for _, asOf := range []string{"2022-08-15", "2022-12-31", "2023-01-20"} {
 		_, fromFile := runTandemOut(t, "forecast", "--history", path, "--as-of", asOf)
 		_, fromDB := runTandemOut(t, "forecast", "-db", db, "--as-of", asOf)
@@ -120,11 +116,7 @@ func TestForecastDatabaseEqualsExport(t *testing.T) {
 func TestForecastBacktestDatabaseEqualsExport(t *testing.T) {
 	t.Parallel()
 	db, deals := forecastDB(t, 7, 600)
-	var b bytes.Buffer
-	if err := forecasttest.WriteCSV(&b, deals); err != nil {
-		t.Fatal(err)
-	}
-	path := writeTemp(t, "h.csv", b.String())
+	path := writeTemp(t, "h.csv", dealsCSV(t, deals))
 	_, fromFile := runTandemOut(t, "forecast", "backtest", "--history", path, "--weeks", "2,6")
 	_, fromDB := runTandemOut(t, "forecast", "backtest", "-db", db, "--weeks", "2,6")
 	if fromDB != fromFile || fromDB == "" {

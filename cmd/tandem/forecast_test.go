@@ -14,7 +14,6 @@ import (
 
 	"github.com/tandem-revops/tandem/internal/forecast"
 	"github.com/tandem-revops/tandem/internal/forecast/forecasttest"
-	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/shareddata"
 )
 
@@ -22,7 +21,12 @@ import (
 func historyCSV(t *testing.T, seed uint64, days int) string {
 	t.Helper()
 	first, _ := forecast.ParseDay("2022-01-01")
-	deals := forecasttest.Generate(forecasttest.Spec{Seed: seed, First: first, Days: days, Motions: forecasttest.Motions()})
+	return dealsCSV(t, forecasttest.Generate(forecasttest.Spec{Seed: seed, First: first, Days: days, Motions: forecasttest.Motions()}))
+}
+
+// dealsCSV returns deals as a history export (forecasttest.WriteCSV).
+func dealsCSV(t *testing.T, deals []forecast.Deal) string {
+	t.Helper()
 	var b bytes.Buffer
 	if err := forecasttest.WriteCSV(&b, deals); err != nil {
 		t.Fatal(err)
@@ -70,12 +74,7 @@ func TestForecastCommandUsageAndInputErrors(t *testing.T) {
 	t.Parallel()
 	good := writeTemp(t, "h.csv", historyCSV(t, 2, 400))
 	bad := writeTemp(t, "bad.csv", "id,category,created_on,closed_on,outcome,amount\nD1,direct,2025-01-01,,open,10\nD2,direct,2025-01-01,,open,ten\n")
-	tests := []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
+	runFailureCases(t, []commandRun{
 		{"no history", []string{"forecast", "--as-of", "2022-06-01"}, 2, "--history FILE.csv is required"},
 		{"no as-of", []string{"forecast", "--history", good}, 2, "--as-of YYYY-MM-DD is required"},
 		{"bad as-of", []string{"forecast", "--history", good, "--as-of", "June"}, 2, `--as-of "June": not a date`},
@@ -85,18 +84,7 @@ func TestForecastCommandUsageAndInputErrors(t *testing.T) {
 		{"missing file", []string{"forecast", "--history", filepath.Join(t.TempDir(), "none.csv"), "--as-of", "2025-02-01"}, 1, "no such file"},
 		{"unknown map", []string{"forecast", "--history", good, "--as-of", "2022-06-01", "--map", "nope"}, 2, "no such file or built-in mapping"},
 		{"too short to backtest", []string{"forecast", "backtest", "--history", good}, 1, "no complete quarter from its fifth on"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runTandem(t, "", tc.args...)
-			if code != tc.code || !strings.Contains(errOut, tc.want) {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tc.code, tc.want)
-			}
-			if out != "" {
-				t.Errorf("printed %q on failure", out)
-			}
-		})
-	}
+	})
 }
 
 // truncate rewrites a history CSV as a CRM export taken at the end of asOf would have looked:
@@ -137,25 +125,28 @@ func TestBacktestEqualsForecastOnTruncatedExport(t *testing.T) {
 // shrinkage and the valuing of open deals by their pipeline amount are replayed too.
 func TestBacktestEqualsForecastOnTruncatedMavenExport(t *testing.T) {
 	t.Parallel()
-	path := shareddata.Path(t, "maven-crm-sales-opportunities/sales_pipeline.csv")
-	m, err := importer.BuiltinMapping("maven-forecast-history")
+	deals, err := readHistoryFile(shareddata.Path(t, "maven-crm-sales-opportunities/sales_pipeline.csv"), "maven-forecast-history")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	checkBacktestAgainstExports(t, dealsCSV(t, deals), "1,4,8", 15)
+}
+
+// decodeJSONLines decodes out, a command's JSON objects one after another, into values of T, with
+// numbers kept as json.Number so amounts compare exactly.
+func decodeJSONLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var vs []T
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.UseNumber()
+	for dec.More() {
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
 	}
-	defer f.Close()
-	deals, err := forecast.ReadHistory(f, path, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := forecasttest.WriteCSV(&b, deals); err != nil {
-		t.Fatal(err)
-	}
-	checkBacktestAgainstExports(t, b.String(), "1,4,8", 15)
+	return vs
 }
 
 // checkBacktestAgainstExports runs the backtest on full and compares every line with tandem forecast
@@ -172,26 +163,26 @@ func checkBacktestAgainstExports(t *testing.T, full, weeks string, minLines int)
 		week     int
 		category string
 	}
-	type band struct{ P10, P50, P90 json.Number }
+	// band is a line's percentiles; a backtest line is a forecast line of a quarter and week.
+	type band struct {
+		P10 json.Number `json:"p10"`
+		P50 json.Number `json:"p50"`
+		P90 json.Number `json:"p90"`
+	}
+	type forecastLine struct {
+		Category string `json:"category"`
+		band
+	}
+	type backtestLine struct {
+		Quarter string `json:"quarter"`
+		Week    int    `json:"week"`
+		forecastLine
+	}
 	backtest := map[key]band{}
 	var keys []key
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.UseNumber()
-	for dec.More() {
-		var l struct {
-			Quarter  string      `json:"quarter"`
-			Week     int         `json:"week"`
-			Category string      `json:"category"`
-			P10      json.Number `json:"p10"`
-			P50      json.Number `json:"p50"`
-			P90      json.Number `json:"p90"`
-			Actual   json.Number `json:"actual"`
-		}
-		if err := dec.Decode(&l); err != nil {
-			t.Fatal(err)
-		}
+	for _, l := range decodeJSONLines[backtestLine](t, out) {
 		k := key{l.Quarter, l.Week, l.Category}
-		backtest[k] = band{l.P10, l.P50, l.P90}
+		backtest[k] = l.band
 		keys = append(keys, k)
 	}
 	if len(keys) < minLines {
@@ -209,20 +200,9 @@ func checkBacktestAgainstExports(t *testing.T, full, weeks string, minLines int)
 		if code != 0 {
 			t.Fatalf("forecast on the export of %s: exit %d: %s", asOf, code, errOut)
 		}
-		dec := json.NewDecoder(strings.NewReader(out))
-		dec.UseNumber()
-		for dec.More() {
-			var l struct {
-				Category string      `json:"category"`
-				P10      json.Number `json:"p10"`
-				P50      json.Number `json:"p50"`
-				P90      json.Number `json:"p90"`
-			}
-			if err := dec.Decode(&l); err != nil {
-				t.Fatal(err)
-			}
+		for _, l := range decodeJSONLines[forecastLine](t, out) {
 			bk := key{k.quarter, k.week, l.Category}
-			if got := (band{l.P10, l.P50, l.P90}); got != backtest[bk] {
+			if got := l.band; got != backtest[bk] {
 				t.Errorf("%s week %d %s: backtest %v, forecast on that day's export %v", k.quarter, k.week, l.Category, backtest[bk], got)
 			}
 			checked[bk] = true
@@ -302,14 +282,7 @@ func BenchmarkForecastCommand(b *testing.B) {
 	if keep := os.Getenv("TANDEM_BENCH_HISTORY"); keep != "" {
 		path = keep
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := forecasttest.WriteCSV(f, forecasttest.Generate(spec)); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := forecasttest.WriteFile(path, forecasttest.Generate(spec)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

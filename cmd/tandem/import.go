@@ -47,17 +47,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "check and count everything, then roll back")
 	listMaps := fs.Bool("list-maps", false, "list the built-in mappings and exit")
 
-	// Flags may come before or after the file name.
-	var files []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseInterspersed(fs, args) // flags may come before or after the file name
+	if err != nil {
+		return err
 	}
 	if *listMaps {
 		for _, n := range importer.BuiltinMappings() {
@@ -86,27 +78,17 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	path := files[0]
 
-	var mapping *importer.Mapping
-	if *mapFile != "" {
-		m, err := loadMapping(*mapFile)
-		if err != nil {
-			return err
-		}
-		mapping = m
+	mapping, err := loadMappingFlag(*mapFile)
+	if err != nil {
+		return err
 	}
 	url := databaseURL(env, *dbURL)
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-
-	f, err := os.Open(path)
+	logger := warnLogger(env)
+	f, store, err := openImport(ctx, env, path, url, logger)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-
-	store, err := openOrCreateStore(ctx, env, url, logger)
-	if err != nil {
-		return err
-	}
 	defer store.Close()
 
 	prog, err := programme.Published(ctx, store)
@@ -171,23 +153,16 @@ func runHistoryImport(ctx context.Context, env *Env, path string, h historyImpor
 	if opts.Format != "auto" && !slices.Contains(importer.HistoryFormats, opts.Format) {
 		return fmt.Errorf("%w: --format %q is not one of auto, %s", errUsage, opts.Format, strings.Join(importer.HistoryFormats, ", "))
 	}
-	if h.mapFile != "" {
-		m, err := loadMapping(h.mapFile)
-		if err != nil {
-			return err
-		}
-		opts.Mapping = m
+	m, err := loadMappingFlag(h.mapFile)
+	if err != nil {
+		return err
 	}
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	f, err := os.Open(path)
+	opts.Mapping = m
+	f, store, err := openImport(ctx, env, path, databaseURL(env, h.dbURL), warnLogger(env))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	store, err := openOrCreateStore(ctx, env, databaseURL(env, h.dbURL), logger)
-	if err != nil {
-		return err
-	}
 	defer store.Close()
 	rep, err := importjob.RunHistory(ctx, store, tandem.SystemActor, f, path, opts, h.dryRun)
 	for _, w := range rep.Warnings {
@@ -227,6 +202,29 @@ func holdReroutes(ctx context.Context, env *Env, store *sqlstore.Store, rules ta
 			path, h.Line, h.ExternalID, h.Motion, h.Proposed.Rule, h.Proposed.Motion, what)
 		return nil
 	})
+}
+
+// loadMappingFlag is loadMapping for a --map flag, which may be empty: no mapping (nil).
+func loadMappingFlag(name string) (*importer.Mapping, error) {
+	if name == "" {
+		return nil, nil
+	}
+	return loadMapping(name)
+}
+
+// openImport opens the file an import reads and then the database it writes, creating a new SQLite
+// file (openOrCreateStore). The caller closes both.
+func openImport(ctx context.Context, env *Env, path, dbURL string, logger *slog.Logger) (*os.File, *sqlstore.Store, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openOrCreateStore(ctx, env, dbURL, logger)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, store, nil
 }
 
 // loadMapping reads a mapping file, or a built-in mapping when no such file exists.

@@ -13,18 +13,25 @@ import (
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
-func TestImportOpportunityHistory(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "tandem.db")
+// historyDealsDB imports account A-1 and its opportunities (CSV rows of external_id, name, account,
+// stage, acv, country, product_type) into a new database, for a history import to find, and returns
+// the database.
+func historyDealsDB(t *testing.T, opportunities string) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "tandem.db")
 	accounts := writeTemp(t, "accounts.csv", "external_id,name,country\nA-1,Acme Corp,US\n")
-	opps := writeTemp(t, "opps.csv", "external_id,name,account,stage,acv,country,product_type\n"+
-		"006A,Acme platform,A-1,closed_won,62000,US,core\n006B,Acme add-on,A-1,qualified,12000.50,US,addon\n")
+	opps := writeTemp(t, "opps.csv", "external_id,name,account,stage,acv,country,product_type\n"+opportunities)
 	for _, f := range []struct{ kind, path string }{{"accounts", accounts}, {"opportunities", opps}} {
 		if code, out, errOut := runTandem(t, "", "import", "--db", db, "--kind", f.kind, f.path); code != 0 {
 			t.Fatalf("import %s: exit %d, out %q, err %q", f.kind, code, out, errOut)
 		}
 	}
+	return db
+}
+
+func TestImportOpportunityHistory(t *testing.T) {
+	t.Parallel()
+	db := historyDealsDB(t, "006A,Acme platform,A-1,closed_won,62000,US,core\n006B,Acme add-on,A-1,qualified,12000.50,US,addon\n")
 	history := filepath.Join("..", "..", "internal", "importer", "testdata", "sf-opportunity-history.csv")
 	unknown := writeTemp(t, "unknown.csv", "OpportunityId,CreatedDate,StageName,Amount,CloseDate,ForecastCategory\n"+
 		"006A,2025-01-06,Prospecting,50000,2025-03-31,Pipeline\n006Z,2025-01-07,Prospecting,1,2025-03-31,Pipeline\n")
@@ -73,15 +80,7 @@ func TestImportOpportunityHistoryEveryShape(t *testing.T) {
 	testdata := filepath.Join("..", "..", "internal", "importer", "testdata")
 	var want []string
 	for _, shape := range historyShapes {
-		db := filepath.Join(t.TempDir(), "tandem.db")
-		accounts := writeTemp(t, "accounts.csv", "external_id,name,country\nA-1,Acme Corp,US\n")
-		opps := writeTemp(t, "opps.csv", "external_id,name,account,stage,acv,country,product_type\n"+
-			shape.first+",Acme platform,A-1,closed_won,62000,US,core\n"+shape.second+",Acme add-on,A-1,qualified,12000.50,US,addon\n")
-		for _, f := range []struct{ kind, path string }{{"accounts", accounts}, {"opportunities", opps}} {
-			if code, out, errOut := runTandem(t, "", "import", "--db", db, "--kind", f.kind, f.path); code != 0 {
-				t.Fatalf("import %s: exit %d, out %q, err %q", f.kind, code, out, errOut)
-			}
-		}
+		db := historyDealsDB(t, shape.first+",Acme platform,A-1,closed_won,62000,US,core\n"+shape.second+",Acme add-on,A-1,qualified,12000.50,US,addon\n")
 		history := filepath.Join(testdata, shape.file)
 		code, out, errOut := runTandem(t, "", "import", "--db", db, "--kind", "opportunity_history", "--map", shape.mapping, "--dry-run", history)
 		if code != 0 || !strings.Contains(out, "14 changes read, 14 to store, 0 already stored") || !strings.Contains(out, "nothing was written") {
@@ -113,15 +112,7 @@ func TestImportOpportunityHistoryEveryShape(t *testing.T) {
 	}
 
 	// A bad row under the user's mapping: every problem by file, line and column; nothing written.
-	db := filepath.Join(t.TempDir(), "tandem.db")
-	accounts := writeTemp(t, "accounts.csv", "external_id,name,country\nA-1,Acme Corp,US\n")
-	opps := writeTemp(t, "opps.csv", "external_id,name,account,stage,acv,country,product_type\n006A,Acme platform,A-1,qualified,1,US,core\n"+
-		"006B,Acme add-on,A-1,qualified,1,US,core\n")
-	for _, f := range []struct{ kind, path string }{{"accounts", accounts}, {"opportunities", opps}} {
-		if code, _, errOut := runTandem(t, "", "import", "--db", db, "--kind", f.kind, f.path); code != 0 {
-			t.Fatalf("import %s: %s", f.kind, errOut)
-		}
-	}
+	db := historyDealsDB(t, "006A,Acme platform,A-1,qualified,1,US,core\n006B,Acme add-on,A-1,qualified,1,US,core\n")
 	bad := writeTemp(t, "bad.csv", "Deal,Taken,Phase,Value,Expected close,Outlook,Owner\n"+
 		"A,06.01.2025 09:00,Lead,\"€50.000,00\",2025-03-31,Maybe,kim\nA,07.01.2025 09:00,Dreaming,lots,2025-03-31,Maybe,kim\n")
 	code, _, errOut := runTandem(t, "", "import", "--db", db, "--kind", "opportunity_history", "--map", historyShapes[3].mapping, bad)

@@ -120,6 +120,19 @@ func newFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// openInput opens the file a command reads, or standard input when path is "-", and returns it with
+// the name messages give it. The caller closes it.
+func openInput(env *Env, path string) (in io.ReadCloser, name string, err error) {
+	if path == "-" {
+		return io.NopCloser(env.Stdin), "standard input", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return f, path, nil
+}
+
 // parseFlags parses args and wraps a parse error as a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
@@ -127,6 +140,18 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+// parseOnlyFlags parses args as parseFlags does for a command that takes flags only: a positional
+// argument is a usage error naming it.
+func parseOnlyFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return nil
 }

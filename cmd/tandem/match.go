@@ -53,16 +53,11 @@ func runMatch(ctx context.Context, env *Env, args []string) error {
 	}
 	idx := match.NewIndex(accounts)
 
-	in := env.Stdin
-	name := "standard input"
-	if *queriesPath != "-" {
-		f, err := os.Open(*queriesPath)
-		if err != nil {
-			return fmt.Errorf("queries: %w", err)
-		}
-		defer f.Close()
-		in, name = f, *queriesPath
+	in, name, err := openInput(env, *queriesPath)
+	if err != nil {
+		return fmt.Errorf("queries: %w", err)
 	}
+	defer in.Close()
 	if err := matchQueries(ctx, idx, name, in, report, max(*workers, 1)); err != nil {
 		return err
 	}

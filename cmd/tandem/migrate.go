@@ -10,11 +10,8 @@ import (
 func runMigrate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "migrate", "[-db URL]")
 	db := fs.String("db", "", "database: postgres://… or a SQLite file path (default $TANDEM_DB, else tandem.db)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	st, err := openOrCreateStore(ctx, env, *db, nil)
 	if err != nil {

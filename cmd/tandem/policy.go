@@ -21,21 +21,13 @@ const policySynopsis = `show | check FILE | render [FILE] [--format md|html] [-o
 
 func runPolicy(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "policy", policySynopsis)
-	if err := parseFlags(fs, args); err != nil {
+	sub, rest, err := parseVerb(fs, args, "show, check or render")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: say show, check or render", errUsage)
-	}
-	sub, rest := fs.Arg(0), fs.Args()[1:]
 	switch sub {
 	case "show":
-		if len(rest) > 0 {
-			return fmt.Errorf("%w: show takes no arguments", errUsage)
-		}
-		_, err := env.Stdout.Write(policy.DefaultSource())
-		return err
+		return showSource(env, rest, policy.DefaultSource())
 	case "check":
 		return runPolicyCheck(env, rest)
 	case "render":
@@ -95,6 +87,16 @@ func runPolicyRender(env *Env, args []string) error {
 	}.run(env, args)
 }
 
+// showSource prints the source of a built-in document (comp show, policy show); show takes no
+// arguments.
+func showSource(env *Env, args []string, src []byte) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: show takes no arguments", errUsage)
+	}
+	_, err := env.Stdout.Write(src)
+	return err
+}
+
 // documentRender is a render subcommand (comp render, policy render): the built-in document or FILE's
 // as Markdown or HTML, to standard output or, through a temporary file, to -o.
 type documentRender[T any] struct {
@@ -150,6 +152,19 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// parseOneArg parses args as parseInterspersed does, for a verb (name) that takes exactly one positional
+// argument, and returns it; with none or more the usage error says "NAME takes one WHAT".
+func parseOneArg(fs *flag.FlagSet, args []string, name, what string) (string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", fmt.Errorf("%w: %s takes one %s", errUsage, name, what)
+	}
+	return pos[0], nil
 }
 
 // writeFileAtomically writes through a temporary file in the same directory and renames it into

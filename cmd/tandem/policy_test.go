@@ -36,18 +36,33 @@ rules:
 	runCommandCases(t, tests)
 }
 
-func TestPolicyRenderToFile(t *testing.T) {
+// TestRenderToFile: comp render and policy render write -o through a temporary file and leave only the
+// document behind.
+func TestRenderToFile(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "guide.html")
-	if code, _, stderr := runTandem(t, "", "policy", "render", "--format", "html", "-o", path); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	tests := []struct {
+		name, file string
+		args       []string
+		ok         func(doc string) bool
+	}{
+		{"comp", "plan.html", []string{"comp", "render", "-format", "html"}, func(doc string) bool { return strings.Contains(doc, "Co-sell SPIFF") }},
+		{"policy", "guide.html", []string{"policy", "render", "--format", "html"}, func(doc string) bool { return strings.HasSuffix(doc, "</html>\n") }},
 	}
-	b, err := os.ReadFile(path)
-	if err != nil || !strings.HasSuffix(string(b), "</html>\n") {
-		t.Errorf("guide file: %v, %d bytes", err, len(b))
-	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("render left %d files behind, want only the guide", len(entries))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), tt.file)
+			if code, _, stderr := runTandem(t, "", append(tt.args, "-o", path)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || !tt.ok(string(b)) {
+				t.Errorf("rendered file: %v, %d bytes: %.200s", err, len(b), b)
+			}
+			entries, _ := os.ReadDir(filepath.Dir(path))
+			if len(entries) != 1 {
+				t.Errorf("render left %d files behind, want only the document", len(entries))
+			}
+		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"os"
 	"slices"
 	"strings"
 
@@ -30,16 +29,13 @@ decimals); other columns are ignored. The current split is the last month's.`
 
 func runPortfolio(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "portfolio", portfolioSynopsis)
-	if err := parseFlags(fs, args); err != nil {
+	sub, rest, err := parseVerb(fs, args, "recommend")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: say recommend", errUsage)
-	}
-	switch sub := fs.Arg(0); sub {
+	switch sub {
 	case "recommend":
-		return runPortfolioRecommend(env, fs.Args()[1:])
+		return runPortfolioRecommend(env, rest)
 	default:
 		return fmt.Errorf("%w: unknown portfolio command %q (recommend)", errUsage, sub)
 	}
@@ -90,11 +86,8 @@ func runPortfolioRecommend(env *Env, args []string) error {
 	fs.Var(mins, "min", "a motion's minimum as MOTION=AMOUNT; repeat for more motions")
 	seed := fs.Uint64("seed", 1, "the bootstrap's random seed (the same seed gives the same output)")
 	replicates := fs.Int("replicates", portfolio.DefaultReplicates, "bootstrap replicates per motion")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if *historyPath == "" || *budgetText == "" {
 		return fmt.Errorf("%w: --history FILE.csv and --budget AMOUNT are required", errUsage)
@@ -114,15 +107,11 @@ func runPortfolioRecommend(env *Env, args []string) error {
 		return fmt.Errorf("%w: --replicates %d: need at least 1", errUsage, *replicates)
 	}
 
-	in, name := env.Stdin, "standard input"
-	if *historyPath != "-" {
-		f, err := os.Open(*historyPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in, name = f, *historyPath
+	in, name, err := openInput(env, *historyPath)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	history, err := portfolio.ReadHistory(name, in)
 	if err != nil {
 		return err

@@ -93,36 +93,19 @@ func TestPortfolioRecommendErrors(t *testing.T) {
 	t.Parallel()
 	good := writeTemp(t, "good.csv", portfolioHistory())
 	bad := writeTemp(t, "bad.csv", "month,motion,spend,gross_margin\n2025-01,direct,100,5\n2025-02,direct,1O0,5\n")
-	tests := []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
-		{"no subcommand", nil, 2, "say recommend"},
-		{"unknown subcommand", []string{"fit"}, 2, `unknown portfolio command "fit"`},
-		{"missing budget", []string{"recommend", "--history", good}, 2, "--history FILE.csv and --budget AMOUNT are required"},
-		{"bad budget", []string{"recommend", "--history", good, "--budget", "lots"}, 2, `--budget "lots" is not an amount`},
-		{"bad max cut", []string{"recommend", "--history", good, "--budget", "1", "--max-cut", "120%"}, 2, `--max-cut "120%" is not between 0% and 100%`},
-		{"bad min", []string{"recommend", "--history", good, "--budget", "1", "--min", "co_sell"}, 2, `"co_sell": write MOTION=AMOUNT`},
-		{"twice the same min", []string{"recommend", "--history", good, "--budget", "1", "--min", "co_sell=1", "--min", "Co-Sell=2"}, 2, "motion co_sell already has a minimum"},
-		{"min for an unknown motion", []string{"recommend", "--history", good, "--budget", "250000", "--min", "events=1"}, 2, `--min: motion "events" is not in the history (motions: co_sell, direct, partner_sourced)`},
-		{"bad csv", []string{"recommend", "--history", bad, "--budget", "1"}, 1, bad + `:3: column "spend": "1O0" is not a plain number`},
-		{"missing file", []string{"recommend", "--history", filepath.Join(t.TempDir(), "none.csv"), "--budget", "1"}, 1, "no such file"},
-		{"infeasible minimums", []string{"recommend", "--history", good, "--budget", "250000", "--min", "co_sell=200000", "--min", "partner_sourced=60000"}, 1, "infeasible limits: the motions' floors need at least"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, out, errOut := runTandem(t, "", append([]string{"portfolio"}, tt.args...)...)
-			if code != tt.code || !strings.Contains(errOut, tt.want) {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.code, tt.want)
-			}
-			if out != "" {
-				t.Errorf("printed %q on failure; nothing should be half-written", out)
-			}
-		})
-	}
+	runFailureCases(t, []commandRun{
+		{"no subcommand", []string{"portfolio"}, 2, "say recommend"},
+		{"unknown subcommand", []string{"portfolio", "fit"}, 2, `unknown portfolio command "fit"`},
+		{"missing budget", []string{"portfolio", "recommend", "--history", good}, 2, "--history FILE.csv and --budget AMOUNT are required"},
+		{"bad budget", []string{"portfolio", "recommend", "--history", good, "--budget", "lots"}, 2, `--budget "lots" is not an amount`},
+		{"bad max cut", []string{"portfolio", "recommend", "--history", good, "--budget", "1", "--max-cut", "120%"}, 2, `--max-cut "120%" is not between 0% and 100%`},
+		{"bad min", []string{"portfolio", "recommend", "--history", good, "--budget", "1", "--min", "co_sell"}, 2, `"co_sell": write MOTION=AMOUNT`},
+		{"twice the same min", []string{"portfolio", "recommend", "--history", good, "--budget", "1", "--min", "co_sell=1", "--min", "Co-Sell=2"}, 2, "motion co_sell already has a minimum"},
+		{"min for an unknown motion", []string{"portfolio", "recommend", "--history", good, "--budget", "250000", "--min", "events=1"}, 2, `--min: motion "events" is not in the history (motions: co_sell, direct, partner_sourced)`},
+		{"bad csv", []string{"portfolio", "recommend", "--history", bad, "--budget", "1"}, 1, bad + `:3: column "spend": "1O0" is not a plain number`},
+		{"missing file", []string{"portfolio", "recommend", "--history", filepath.Join(t.TempDir(), "none.csv"), "--budget", "1"}, 1, "no such file"},
+		{"infeasible minimums", []string{"portfolio", "recommend", "--history", good, "--budget", "250000", "--min", "co_sell=200000", "--min", "partner_sourced=60000"}, 1, "infeasible limits: the motions' floors need at least"},
+	})
 }
 
 // TestPortfolioRecommendStdinAndRowOrder reads the history from standard input with its rows reversed

@@ -28,11 +28,8 @@ func runPredictRetrain(ctx context.Context, env *Env, args []string) error {
 	kind := fs.String("kind", "", "conflict_risk or win_probability (default: both)")
 	asOf := fs.String("now", "", "train as of this date (2006-01-02; default today): registrations submitted in the 30 days before it are left out, their outcome unknown")
 	seed := fs.Uint64("seed", 1, "seed of the training; the same history and seed give the same model")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	kinds := prediction.Kinds
 	if *kind != "" {
@@ -45,43 +42,34 @@ func runPredictRetrain(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := predictionService(st, now)
-	svc.Seed = *seed
-	for _, k := range kinds {
-		t, err := svc.Train(ctx, k, "cli", 0)
-		if err != nil {
-			return err
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		svc := predictionService(st, now)
+		svc.Seed = *seed
+		for _, k := range kinds {
+			t, err := svc.Train(ctx, k, "cli", 0)
+			if err != nil {
+				return err
+			}
+			printTrained(env.Stdout, t)
 		}
-		printTrained(env.Stdout, t)
-	}
-	return rescore(ctx, env, svc, kinds)
+		return rescore(ctx, env, svc, kinds)
+	})
 }
 
 func runPredictRescore(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "predict rescore", "[-db URL]\n\n"+predictRescoreHelp)
 	db := databaseFlag(fs)
 	asOf := fs.String("now", "", "score as of this date (2006-01-02; default today)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	now, err := predictNow(*asOf)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return rescore(ctx, env, predictionService(st, now), prediction.Kinds)
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		return rescore(ctx, env, predictionService(st, now), prediction.Kinds)
+	})
 }
 
 func predictNow(s string) (func() time.Time, error) {

@@ -46,10 +46,7 @@ func TestPredictRetrainOnTheDemoCompany(t *testing.T) {
 
 func TestPredictRetrainUsage(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "empty.db")
-	if code, _, errOut := runTandem(t, "", "migrate", "-db", db); code != 0 {
-		t.Fatalf("migrate: exit %d: %s", code, errOut)
-	}
+	db := migratedDB(t)
 	for _, c := range []struct {
 		args []string
 		code int

@@ -150,12 +150,7 @@ func TestPredictErrors(t *testing.T) {
 	noID := writeTemp(t, "noid.csv", "Route,Amount\nDirect,100\n")
 	badTarget := writeTemp(t, "badtarget.csv", "Deal,Route,Result\nD-1,Direct,Won\nD-2,Direct,\n")
 	notModel := writeTemp(t, "notmodel.json", "{}")
-	tests := []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
+	runFailureCases(t, []commandRun{
 		{"no subcommand", []string{"predict"}, 2, "say train or score"},
 		{"unknown subcommand", []string{"predict", "fit"}, 2, `unknown predict command "fit"`},
 		{"train without target", []string{"predict", "train", "--data", data, "--positive", "Won", "--id", "Deal", "--model", model}, 2, "--target is required"},
@@ -167,18 +162,7 @@ func TestPredictErrors(t *testing.T) {
 		{"no id column", []string{"predict", "score", "--model", model, "--data", noID}, 1, noID + `: line 1: no id column "Deal"`},
 		{"a feature column absent", []string{"predict", "score", "--model", model, "--data", noNotes}, 1, noNotes + `: line 1: no feature column "Notes"`},
 		{"not a model", []string{"predict", "score", "--model", notModel, "--data", badCSV}, 1, notModel + ": model format 0"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runTandem(t, "", tc.args...)
-			if code != tc.code || !strings.Contains(errOut, tc.want) {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tc.code, tc.want)
-			}
-			if out != "" && code != 0 {
-				t.Errorf("a failed command printed %q", out)
-			}
-		})
-	}
+	})
 }
 
 // TestPredictIBM runs the offline contract on IBM's sales win/loss sample with the columns known

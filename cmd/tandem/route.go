@@ -60,16 +60,11 @@ func runRoute(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	in := env.Stdin
-	name := "standard input"
-	if *dealsPath != "-" {
-		f, err := os.Open(*dealsPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in, name = f, *dealsPath
+	in, name, err := openInput(env, *dealsPath)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	out := bufio.NewWriterSize(env.Stdout, 256<<10)
 	bad, err := routeCSV(ctx, p, name, in, out, max(*workers, 1))
 	if ferr := out.Flush(); err == nil && ferr != nil {

@@ -128,11 +128,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&cfg.RateLimit.PerPartner.PerMinute, "rate-partner", cfg.RateLimit.PerPartner.PerMinute, "requests a minute per partner, all its users together, 0 for no limit (env TANDEM_RATE_PARTNER)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "reverse proxies whose X-Forwarded-Proto is believed, e.g. 127.0.0.1,10.0.0.0/8 (env TANDEM_TRUSTED_PROXIES)")
 	cfg.Notify.addFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if v := env.Getenv("TANDEM_ESCALATION_INTERVAL"); v != "" {
 		if d, err := time.ParseDuration(v); err != nil || d <= 0 {

@@ -102,6 +102,17 @@ func openOrCreateStore(ctx context.Context, env *Env, dbURL string, logger *slog
 	return st, nil
 }
 
+// withStore opens the existing database dbURL names, as openStore does, runs do on it and closes it:
+// the body of every command that reads or changes records as the system.
+func withStore(ctx context.Context, env *Env, dbURL string, do func(st *sqlstore.Store) error) error {
+	st, err := openStore(ctx, env, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return do(st)
+}
+
 func openURL(ctx context.Context, env *Env, url string) (*sqlstore.Store, error) {
 	st, err := sqlstore.Open(ctx, url, warnLogger(env))
 	if err != nil {

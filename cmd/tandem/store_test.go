@@ -10,6 +10,16 @@ import (
 	"github.com/tandem-revops/tandem/internal/comp"
 )
 
+// migratedDB returns a new SQLite database, empty but for what tandem migrate creates.
+func migratedDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "tandem.db")
+	if code, _, errOut := runTandem(t, "", "migrate", "-db", db); code != 0 {
+		t.Fatalf("migrate: exit %d: %s", code, errOut)
+	}
+	return db
+}
+
 // TestReadingCommandsRefuseMissingDatabase: a command that reads data must not create an empty SQLite
 // file where the user expected their data; it says which file it looked for and how to name another.
 func TestReadingCommandsRefuseMissingDatabase(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 // subcommand is one verb of a command that has verbs, as create, list and revoke are of tandem token.
@@ -35,17 +37,46 @@ func runSubcommand(ctx context.Context, env *Env, args []string, usage string, v
 	return fmt.Errorf("%w: unknown subcommand %q: want %s", errUsage, args[0], want)
 }
 
-// recordIDArg reads the one positional argument of a verb such as token revoke or webhook rm as the
-// id of the command's kind of record.
-func recordIDArg(fs *flag.FlagSet, kind string) (int64, error) {
+// parseVerb parses the flags of a command whose first argument is a verb (comp, policy, portfolio)
+// and returns the verb and its arguments. With no verb it prints the command's usage and returns a
+// usage error saying "say " and verbs.
+func parseVerb(fs *flag.FlagSet, args []string, verbs string) (verb string, rest []string, err error) {
+	if err := parseFlags(fs, args); err != nil {
+		return "", nil, err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return "", nil, fmt.Errorf("%w: say %s", errUsage, verbs)
+	}
+	return fs.Arg(0), fs.Args()[1:], nil
+}
+
+// parseExactlyOne parses args as parseFlags does for a command that takes exactly one positional
+// argument and returns it; with none or more the usage error says "want exactly one WHAT".
+func parseExactlyOne(fs *flag.FlagSet, args []string, what string) (string, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
 	if fs.NArg() != 1 {
-		return 0, fmt.Errorf("%w: want exactly one %s id", errUsage, kind)
+		return "", fmt.Errorf("%w: want exactly one %s", errUsage, what)
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	return fs.Arg(0), nil
+}
+
+// runOnRecord runs a verb that acts on one record given by its id, as token revoke and webhook rm do:
+// it parses "ID [-db URL]" from args, opens the database and calls act with the id.
+func runOnRecord(ctx context.Context, env *Env, name, kind string, args []string, act func(st *sqlstore.Store, id int64) error) error {
+	fs := newFlagSet(env, name, "ID [-db URL]")
+	db := databaseFlag(fs)
+	arg, err := parseExactlyOne(fs, args, kind+" id")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, fs.Arg(0), kind, kind)
+		return fmt.Errorf("%w: %q is not a %s id (see tandem %s list)", errUsage, arg, kind, kind)
 	}
-	return id, nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error { return act(st, id) })
 }
 
 // orList joins names as "a, b or c".

@@ -7,6 +7,7 @@ import (
 
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/auth"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 const tokenUsage = `Usage:
@@ -32,23 +33,20 @@ func runTokenCreate(ctx context.Context, env *Env, args []string) error {
 	if *email == "" || *name == "" {
 		return fmt.Errorf("%w: -email and -name are required", errUsage)
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, _, err := st.UserByEmail(ctx, *email)
-	if err != nil {
-		return err
-	}
-	token := auth.NewAPIToken()
-	id, err := st.CreateAPIToken(ctx, u.ID, *name, auth.HashToken(token))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "created API token %d %q for %s; it is shown once:\n", id, *name, u.Email)
-	fmt.Fprintln(env.Stdout, token)
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		u, _, err := st.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		token := auth.NewAPIToken()
+		id, err := st.CreateAPIToken(ctx, u.ID, *name, auth.HashToken(token))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "created API token %d %q for %s; it is shown once:\n", id, *name, u.Email)
+		fmt.Fprintln(env.Stdout, token)
+		return nil
+	})
 }
 
 func runTokenList(ctx context.Context, env *Env, args []string) error {
@@ -58,53 +56,38 @@ func runTokenList(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var userID int64
-	if *email != "" {
-		u, _, err := st.UserByEmail(ctx, *email)
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		var userID int64
+		if *email != "" {
+			u, _, err := st.UserByEmail(ctx, *email)
+			if err != nil {
+				return err
+			}
+			userID = u.ID
+		}
+		tokens, err := st.ListAPITokens(ctx, tandem.SystemActor, userID)
 		if err != nil {
 			return err
 		}
-		userID = u.ID
-	}
-	tokens, err := st.ListAPITokens(ctx, tandem.SystemActor, userID)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tREVOKED")
-	for _, t := range tokens {
-		revoked := "-"
-		if !t.RevokedAt.IsZero() {
-			revoked = t.RevokedAt.UTC().Format("2006-01-02 15:04 UTC")
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tREVOKED")
+		for _, t := range tokens {
+			revoked := "-"
+			if !t.RevokedAt.IsZero() {
+				revoked = t.RevokedAt.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Email, t.Name, t.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), revoked)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Email, t.Name, t.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), revoked)
-	}
-	return tw.Flush()
+		return tw.Flush()
+	})
 }
 
 func runTokenRevoke(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "token revoke", "ID [-db URL]")
-	db := databaseFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	id, err := recordIDArg(fs, "token")
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.RevokeAPIToken(ctx, tandem.SystemActor, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "revoked API token %d\n", id)
-	return nil
+	return runOnRecord(ctx, env, "token revoke", "token", args, func(st *sqlstore.Store, id int64) error {
+		if err := st.RevokeAPIToken(ctx, tandem.SystemActor, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "revoked API token %d\n", id)
+		return nil
+	})
 }

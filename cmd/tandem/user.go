@@ -92,27 +92,24 @@ func runUserPasswd(ctx context.Context, env *Env, args []string, hasher *auth.Ha
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, _, err := st.UserByEmail(ctx, *email)
-	if err != nil {
-		return err
-	}
-	hash, err := hasher.Hash(ctx, password)
-	if err != nil {
-		return err
-	}
-	if err := st.SetPassword(ctx, u.ID, hash); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "password set for %s; their sessions have ended (API tokens are kept: tandem user revoke-all ends them too)\n", u.Email)
-	if generated {
-		fmt.Fprintf(env.Stdout, "password: %s\n", password)
-	}
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		u, _, err := st.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		hash, err := hasher.Hash(ctx, password)
+		if err != nil {
+			return err
+		}
+		if err := st.SetPassword(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "password set for %s; their sessions have ended (API tokens are kept: tandem user revoke-all ends them too)\n", u.Email)
+		if generated {
+			fmt.Fprintf(env.Stdout, "password: %s\n", password)
+		}
+		return nil
+	})
 }
 
 // minPassword is the shortest password accepted from stdin.

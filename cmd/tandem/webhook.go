@@ -34,30 +34,25 @@ func runWebhookAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "webhook add", "URL [-events KIND,KIND] [-db URL]")
 	events := fs.String("events", "", "comma-separated event kinds, e.g. registration.approve,conflict.* (default: every event)")
 	db := databaseFlag(fs)
-	if err := parseFlags(fs, interleaved(args)); err != nil {
+	url, err := parseExactlyOne(fs, interleaved(args), "URL")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: want exactly one URL", errUsage)
-	}
-	w := sqlstore.Webhook{URL: fs.Arg(0)}
+	w := sqlstore.Webhook{URL: url}
 	for e := range strings.SplitSeq(*events, ",") {
 		if e = strings.TrimSpace(e); e != "" {
 			w.Events = append(w.Events, e)
 		}
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	secret := notify.NewSecret()
-	if err := st.CreateWebhook(ctx, tandem.SystemActor, &w, secret); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "added webhook %d %s\nsecret: %s\n(shown once; the receiver verifies the %s header with it)\n",
-		w.ID, w.URL, secret, notify.HeaderSignature)
-	return nil
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		secret := notify.NewSecret()
+		if err := st.CreateWebhook(ctx, tandem.SystemActor, &w, secret); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "added webhook %d %s\nsecret: %s\n(shown once; the receiver verifies the %s header with it)\n",
+			w.ID, w.URL, secret, notify.HeaderSignature)
+		return nil
+	})
 }
 
 func runWebhookList(ctx context.Context, env *Env, args []string) error {
@@ -66,45 +61,30 @@ func runWebhookList(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	hooks, err := st.ListWebhooks(ctx, tandem.SystemActor)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tURL\tEVENTS\tCREATED")
-	for _, h := range hooks {
-		ev := strings.Join(h.Events, ",")
-		if ev == "" {
-			ev = "*"
+	return withStore(ctx, env, *db, func(st *sqlstore.Store) error {
+		hooks, err := st.ListWebhooks(ctx, tandem.SystemActor)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.ID, h.URL, ev, h.CreatedAt.Format("2006-01-02 15:04"))
-	}
-	return tw.Flush()
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tURL\tEVENTS\tCREATED")
+		for _, h := range hooks {
+			ev := strings.Join(h.Events, ",")
+			if ev == "" {
+				ev = "*"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.ID, h.URL, ev, h.CreatedAt.Format("2006-01-02 15:04"))
+		}
+		return tw.Flush()
+	})
 }
 
 func runWebhookRm(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "webhook rm", "ID [-db URL]")
-	db := databaseFlag(fs)
-	if err := parseFlags(fs, interleaved(args)); err != nil {
-		return err
-	}
-	id, err := recordIDArg(fs, "webhook")
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.DeleteWebhook(ctx, tandem.SystemActor, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "deleted webhook %d\n", id)
-	return nil
+	return runOnRecord(ctx, env, "webhook rm", "webhook", interleaved(args), func(st *sqlstore.Store, id int64) error {
+		if err := st.DeleteWebhook(ctx, tandem.SystemActor, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "deleted webhook %d\n", id)
+		return nil
+	})
 }

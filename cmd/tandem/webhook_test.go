@@ -8,10 +8,7 @@ import (
 
 func TestWebhookCommand(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "tandem.db")
-	if code, _, errOut := runTandem(t, "", "migrate", "-db", db); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
+	db := migratedDB(t)
 	code, out, errOut := runTandem(t, "", "webhook", "add", "https://hooks.example.test/in", "-events", "conflict.*, registration.approve", "-db", db)
 	if code != 0 || !strings.Contains(out, "added webhook 1 https://hooks.example.test/in") || !strings.Contains(out, "secret: whsec_") {
 		t.Fatalf("add: %d %q %q", code, out, errOut)

@@ -384,37 +384,25 @@ func (p *rowParser) currency(s *source) string {
 	return v
 }
 
-func (p *rowParser) percent(s *source) int {
-	v := p.text(s)
-	if v == "" {
-		return 0
-	}
-	bp, err := parsePercent(v)
-	if err != nil {
-		p.fail(s, p.raw(s), "%v", err)
-	}
-	return bp
-}
+func (p *rowParser) percent(s *source) int { return parseOptional(p, s, parsePercent) }
 
-func (p *rowParser) boolean(s *source) bool {
-	v := p.text(s)
-	b, err := parseBool(v)
-	if err != nil {
-		p.fail(s, p.raw(s), "%v", err)
-	}
-	return b
-}
+func (p *rowParser) boolean(s *source) bool { return parseOptional(p, s, parseBool) }
 
-func (p *rowParser) integer(s *source) int {
-	v := p.text(s)
-	if v == "" {
-		return 0
+func (p *rowParser) integer(s *source) int { return parseOptional(p, s, parseInt) }
+
+// parseOptional parses the value of s with parse: blank is the zero value, and a value parse refuses
+// is reported on the row with parse's reason.
+func parseOptional[T any](p *rowParser, s *source, parse func(string) (T, error)) T {
+	var v T
+	text := p.text(s)
+	if text == "" {
+		return v
 	}
-	n, err := parseInt(v)
+	v, err := parse(text)
 	if err != nil {
 		p.fail(s, p.raw(s), "%v", err)
 	}
-	return n
+	return v
 }
 
 // enum parses an enumerated field through its synonym table; blank gives dflt.

@@ -77,6 +77,27 @@ func mustImport(t *testing.T, store *sqlstore.Store, opts importer.Options, cont
 	return report
 }
 
+// importSkipInvalid imports content with opts.SkipInvalid, the good rows written and the bad ones put in
+// the reject file, and returns the report and the reject file.
+func importSkipInvalid(t *testing.T, store *sqlstore.Store, opts importer.Options, content string) (importer.Report, string) {
+	t.Helper()
+	var rejects bytes.Buffer
+	opts.SkipInvalid, opts.Rejects = true, &rejects
+	report, err := importCSV(t, store, opts, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report, rejects.String()
+}
+
+// wantCounts checks the upsert counts of an import's report; what names the import in the message.
+func wantCounts(t *testing.T, what string, want tandem.UpsertCounts, got importer.Report) {
+	t.Helper()
+	if diff := cmp.Diff(want, got.Counts); diff != "" {
+		t.Errorf("%s counts (-want +got):\n%s", what, diff)
+	}
+}
+
 const accountsCSV = "external_id,name,country,domain,parent\n" +
 	"A1,Acme Corp,US,https://www.acme.com/,\n" +
 	"A2,Globex GmbH,Germany,globex.de,A3\n" +
@@ -89,29 +110,25 @@ const opportunitiesCSV = "external_id,name,account,partner,acv,stage,close_date,
 	"O1,Acme renewal,A1,P1,\"$12,000.00\",Negotiation/Review,2026-06-30,US\n" +
 	"O2,Globex platform,A2,,\"$1,200,000.00\",Qualification,6/30/2026,DE\n"
 
-func seed(t *testing.T, store *sqlstore.Store) {
+// seededStore opens a new store holding the accounts and partners of accountsCSV and partnersCSV.
+func seededStore(t *testing.T) *sqlstore.Store {
 	t.Helper()
+	store := openStore(t)
 	mustImport(t, store, importer.Options{Kind: "accounts"}, accountsCSV)
 	mustImport(t, store, importer.Options{Kind: "partners"}, partnersCSV)
+	return store
 }
 
 func TestImportIsIdempotentAndUpdates(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	first := mustImport(t, store, importer.Options{Kind: "opportunities"}, opportunitiesCSV)
-	if diff := cmp.Diff(tandem.UpsertCounts{Inserted: 2}, first.Counts); diff != "" {
-		t.Errorf("first import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "first import", tandem.UpsertCounts{Inserted: 2}, first)
 	second := mustImport(t, store, importer.Options{Kind: "opportunities"}, opportunitiesCSV)
-	if diff := cmp.Diff(tandem.UpsertCounts{Unchanged: 2}, second.Counts); diff != "" {
-		t.Errorf("second import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "second import", tandem.UpsertCounts{Unchanged: 2}, second)
 	changed := strings.Replace(opportunitiesCSV, "Acme renewal", "Acme renewal (3y)", 1)
 	third := mustImport(t, store, importer.Options{Kind: "opportunities"}, changed)
-	if diff := cmp.Diff(tandem.UpsertCounts{Updated: 1, Unchanged: 1}, third.Counts); diff != "" {
-		t.Errorf("changed import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "changed import", tandem.UpsertCounts{Updated: 1, Unchanged: 1}, third)
 	o, err := store.GetOpportunityByExternalID(context.Background(), tandem.SystemActor, "O1")
 	if err != nil {
 		t.Fatal(err)
@@ -129,9 +146,7 @@ func TestImportIsIdempotentAndUpdates(t *testing.T) {
 		t.Errorf("stored opportunity %+v", o2)
 	}
 	again := mustImport(t, store, importer.Options{Kind: "accounts"}, accountsCSV)
-	if diff := cmp.Diff(tandem.UpsertCounts{Unchanged: 3}, again.Counts); diff != "" {
-		t.Errorf("accounts re-import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "accounts re-import", tandem.UpsertCounts{Unchanged: 3}, again)
 }
 
 func TestImportLinksParentsAppearingLater(t *testing.T) {
@@ -159,8 +174,7 @@ func TestImportLinksParentsAppearingLater(t *testing.T) {
 
 func TestImportRefusesBadFilesAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	bad := "external_id,name,account,acv,stage,close_date,colour\n" +
 		"O1,Good,A1,100,prospecting,2026-01-01,red\n" +
 		"O2,Bad amount,A1,12x,prospecting,2026-01-01,red\n" +
@@ -198,9 +212,7 @@ func TestImportRefusesBadFilesAndWritesNothing(t *testing.T) {
 		"O1,Good,A1,100,prospecting,2026-01-01\n" +
 		"O2,Bad amount,A1,12,prospecting,2026-01-01\n"
 	again := mustImport(t, store, importer.Options{Kind: "opportunities"}, fixed)
-	if diff := cmp.Diff(tandem.UpsertCounts{Inserted: 2}, again.Counts); diff != "" {
-		t.Errorf("re-import counts (-want +got):\n%s", diff)
-	}
+	wantCounts(t, "re-import", tandem.UpsertCounts{Inserted: 2}, again)
 }
 
 func TestImportStrictRefusesUnknownColumns(t *testing.T) {
@@ -214,23 +226,18 @@ func TestImportStrictRefusesUnknownColumns(t *testing.T) {
 
 func TestImportSkipInvalidWritesRejects(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
-	var rejects bytes.Buffer
+	store := seededStore(t)
 	input := "external_id,name,account,acv,stage\n" +
 		"O1,Good,A1,100,prospecting\n" +
 		"O2,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",A1,-1200.50,prospecting\n" +
 		"O3,Fine,A2,\"$1,200,000.00\",closed won\n"
-	report, err := importCSV(t, store, importer.Options{Kind: "opportunities", SkipInvalid: true, Rejects: &rejects}, input)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report, rejects := importSkipInvalid(t, store, importer.Options{Kind: "opportunities"}, input)
 	if report.Refused || report.Rejected != 1 || report.Counts.Inserted != 2 {
 		t.Fatalf("report %+v", report)
 	}
 	want := "external_id,name,account,acv,stage,line,error\n" +
 		"O2,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",A1,-1200.50,prospecting,3,\"column \"\"acv\"\": value \"\"-1200.50\"\": cannot be negative\"\n"
-	if diff := cmp.Diff(want, rejects.String()); diff != "" {
+	if diff := cmp.Diff(want, rejects); diff != "" {
 		t.Errorf("reject file (-want +got):\n%s", diff)
 	}
 }
@@ -262,8 +269,7 @@ func TestImportMessyEncodings(t *testing.T) {
 
 func TestImportUsersAndOwners(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
-	seed(t, store)
+	store := seededStore(t)
 	users := "external_id,email,name,role,partner\n" +
 		"U1,Ann@Example.com,Ann,Account Executive,\n" +
 		"U2,pat@northwind.example,Pat,partner user,P1\n"
@@ -448,19 +454,15 @@ func TestImportPostgres(t *testing.T) {
 func TestImportRejectedParentKeepsItsOwnRow(t *testing.T) {
 	t.Parallel()
 	store := openStore(t)
-	var rejects bytes.Buffer
 	input := "external_id,name,parent\n" +
 		"A1,Orphan Ltd,NOPE\n" +
 		"A2,Second Row Inc,\n" +
 		"A3,Third Row GmbH,A2\n"
-	report, err := importCSV(t, store, importer.Options{Kind: "accounts", SkipInvalid: true, Rejects: &rejects, BatchSize: 1}, input)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report, rejects := importSkipInvalid(t, store, importer.Options{Kind: "accounts", BatchSize: 1}, input)
 	if report.Rejected != 1 {
 		t.Fatalf("report %+v", report)
 	}
-	if !strings.Contains(rejects.String(), "A1,Orphan Ltd,NOPE,2,") {
-		t.Errorf("reject file does not hold line 2's own values:\n%s", rejects.String())
+	if !strings.Contains(rejects, "A1,Orphan Ltd,NOPE,2,") {
+		t.Errorf("reject file does not hold line 2's own values:\n%s", rejects)
 	}
 }

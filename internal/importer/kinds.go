@@ -175,11 +175,10 @@ func usersSpec(imp *Importer, l *layout) kindSpec[tandem.User] {
 // checkEmailOwners makes sure no row takes the email of another user already in the store, which the
 // upsert would otherwise fail on.
 func (imp *Importer) checkEmailOwners(ctx context.Context, tx Tx, rows []tandem.User, metas []rowMeta, email *source) error {
-	var emails, ids []string
+	var emails []string
 	for i := range metas {
 		if metas[i].ok() {
 			emails = append(emails, rows[i].Email)
-			ids = append(ids, rows[i].ExternalID)
 		}
 	}
 	if len(emails) == 0 {
@@ -192,7 +191,7 @@ func (imp *Importer) checkEmailOwners(ctx context.Context, tx Tx, rows []tandem.
 	if len(byEmail) == 0 {
 		return nil
 	}
-	byID, err := tx.ResolveIDs(ctx, "users", ids)
+	byID, err := tx.ResolveIDs(ctx, "users", okExternalIDs(metas))
 	if err != nil {
 		return fmt.Errorf("resolve users: %w", err)
 	}
@@ -315,12 +314,7 @@ func report(p *rowParser, errs []dealrow.Error, f dealrow.Field, src *source, ex
 // route runs the batch's good opportunities through the rules of engagement: one lookup for the state of
 // those already stored, partner tiers loaded once per import.
 func (imp *Importer) route(ctx context.Context, tx Tx, rows []opportunityRow, metas []rowMeta) error {
-	var ids []string
-	for i := range metas {
-		if metas[i].ok() {
-			ids = append(ids, rows[i].ExternalID)
-		}
-	}
+	ids := okExternalIDs(metas)
 	if len(ids) == 0 {
 		return nil
 	}

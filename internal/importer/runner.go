@@ -65,6 +65,17 @@ type rowMeta struct {
 
 func (m *rowMeta) ok() bool { return len(m.errs) == 0 }
 
+// okExternalIDs returns the external ids of the rows that are still good, in order.
+func okExternalIDs(metas []rowMeta) []string {
+	var ids []string
+	for i := range metas {
+		if metas[i].ok() {
+			ids = append(ids, metas[i].extID)
+		}
+	}
+	return ids
+}
+
 // kindSpec is what differs between kinds of record.
 type kindSpec[T any] struct {
 	// parse fills row from the parser's record, declares its references and returns its external id.

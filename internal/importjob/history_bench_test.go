@@ -2,8 +2,6 @@ package importjob_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,8 +10,8 @@ import (
 	tandem "github.com/tandem-revops/tandem"
 	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/importjob"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
 
 // BenchmarkRunHistory imports a Salesforce field history of 100,000 rows over 20,000 deals (five
@@ -23,12 +21,7 @@ import (
 // reports its last row (the progress callback).
 func BenchmarkRunHistory(b *testing.B) {
 	const deals, rows = 20_000, 100_000
-	dsns := map[string]string{"sqlite": filepath.Join(b.TempDir(), "tandem.db")}
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		dsns["postgres"] = pgtest.SchemaURL(b, pg)
-	}
-	for engine, dsn := range dsns {
-		st := openStore(b, dsn)
+	for engine, st := range sqlstoretest.Engines(b) {
 		seedDeals(b, st, deals)
 		story := func(round int) string {
 			changes := make([]fieldChange, 0, rows)

@@ -3,8 +3,6 @@ package importjob_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,34 +12,20 @@ import (
 	"github.com/tandem-revops/tandem/internal/importer"
 	"github.com/tandem-revops/tandem/internal/importjob"
 	"github.com/tandem-revops/tandem/internal/policy"
-	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
+	"github.com/tandem-revops/tandem/internal/sqlstore/sqlstoretest"
 )
 
-// forEachEngine runs fn on a new store of each engine: SQLite always, PostgreSQL when
-// TANDEM_TEST_POSTGRES names a server (scripts/test.sh sets it).
+// forEachEngine runs fn in a parallel subtest on a new store of each engine: SQLite always, PostgreSQL
+// when TANDEM_TEST_POSTGRES names a server (scripts/test.sh sets it).
 func forEachEngine(t *testing.T, fn func(t *testing.T, st *sqlstore.Store)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openStore(t, filepath.Join(t.TempDir(), "tandem.db")))
-	})
-	if pg := os.Getenv("TANDEM_TEST_POSTGRES"); pg != "" {
-		t.Run("postgres", func(t *testing.T) {
+	for name, st := range sqlstoretest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, openStore(t, pgtest.SchemaURL(t, pg)))
+			fn(t, st)
 		})
 	}
-}
-
-func openStore(t testing.TB, dsn string) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlstore.Open(context.Background(), dsn, nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // directRouter routes every imported deal direct: the history import does not care how.
