@@ -33,8 +33,7 @@ func TestBrowserRoleHomes(t *testing.T) {
 	for _, h := range homes {
 		// A browser per role: each gets newBrowser's whole time budget.
 		t.Run(h.email, func(t *testing.T) {
-			ctx := newBrowser(t)
-			do(t, ctx, "sign in as "+h.email, signInSteps(base, h.email)...)
+			ctx := signedInBrowser(t, base, h.email)
 			do(t, ctx, "home", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID(h.section)))
 			checkAxe(t, ctx, string(axe), "home of "+h.email)
 			if h.email != "ae@vendor.test" {

@@ -15,8 +15,7 @@ import (
 // filter, a page size, and a click anywhere on a row opening the deal.
 func TestBrowserOpportunitiesPager(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	do(t, ctx, "sign in", signInSteps(base, "revops@vendor.test")...)
 	do(t, ctx, "opportunities",
@@ -61,8 +60,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 	}
 
 	t.Run("partner manager", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "pm@vendor.test")...)
+		ctx := signedInBrowser(t, base, "pm@vendor.test")
 		do(t, ctx, "approvals", chromedp.Navigate(base+"/approvals"), chromedp.WaitVisible(chromedp.ID("approvals-filter")),
 			chromedp.SetValue(chromedp.ID("f-partner"), itoa(e.ids.partnerA)))
 		// The filtered page has the same pager as the one it replaces: wait for the navigation the
@@ -86,8 +84,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		}
 	})
 	t.Run("revops", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "revops@vendor.test")...)
+		ctx := signedInBrowser(t, base, "revops@vendor.test")
 		today := time.Now().UTC().Format(time.DateOnly)
 		do(t, ctx, "audit", chromedp.Navigate(base+"/audit?from="+today+"&to="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "audit", "from="+today)
@@ -99,8 +96,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		checkAxe(t, ctx, string(axe), "/portfolio/spend?motion=resell")
 	})
 	t.Run("admin", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "admin@vendor.test")...)
+		ctx := signedInBrowser(t, base, "admin@vendor.test")
 		do(t, ctx, "users", chromedp.Navigate(base+"/users?role=partner_user"), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "users", "role=partner_user")
 		if roles := value(t, ctx, "roles", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#users tbody tr[data-user] td:nth-child(4)")].map(td => td.textContent.trim())`)); len(roles) != 2 {
@@ -110,8 +106,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		shoot(ctx, "users-filtered")
 	})
 	t.Run("partner user", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "user@alpha.test")...)
+		ctx := signedInBrowser(t, base, "user@alpha.test")
 		do(t, ctx, "MDF", chromedp.Navigate(base+"/mdf?state=requested&partner_id="+itoa(e.ids.partnerB)), chromedp.WaitVisible(chromedp.ID("mdf-requests")))
 		if body := value(t, ctx, "requests", chromedp.Text(chromedp.ID("mdf-requests"))); strings.Contains(body, "Bergmann") {
 			t.Errorf("partner A's MDF list shows partner B's request: %s", body)
