@@ -87,6 +87,22 @@ func (e *testEnv) getAs(email, path string) response {
 	return e.get(c, path)
 }
 
+// registerAsPartnerA files a registration (body: JSON text or a value to encode) over the API as
+// partner A's user and fails the test unless it is created.
+func (e *testEnv) registerAsPartnerA(t testing.TB, body any) response {
+	t.Helper()
+	res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations", body)
+	if res.status != http.StatusCreated {
+		t.Fatalf("register: %d %s", res.status, res.body)
+	}
+	return res
+}
+
+// doubtfulRegistration is a registration of "Direct Dynamics Europe", a company the account matcher
+// cannot resolve with confidence (it is close to the seeded Direct Dynamics account): it waits in the
+// account-match review.
+const doubtfulRegistration = `{"account_name":"Direct Dynamics Europe","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`
+
 // pageCase is what a user should get on a page: the status and, on a page that answers, text it
 // must show and text it must not.
 type pageCase struct {

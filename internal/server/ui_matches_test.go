@@ -17,11 +17,8 @@ import (
 // waiting match.
 func (e *testEnv) queueDoubtfulMatch(t *testing.T) sqlstore.AccountMatch {
 	t.Helper()
-	res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
+	e.registerAsPartnerA(t,
 		`{"account_name":"Direct Dynamics Europe","website":"dd-europe.test","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
-	if res.status != http.StatusCreated {
-		t.Fatalf("register: %d %s", res.status, res.body)
-	}
 	items, total, err := e.store.ListAccountMatches(context.Background(), tandem.SystemActor, sqlstore.AccountMatchFilter{})
 	must(t, err)
 	if total != 1 {

@@ -209,11 +209,8 @@ func TestApprovalQueuePage(t *testing.T) {
 // openConflict has partner A register the account of the direct deal, which opens a direct overlap.
 func (e *testEnv) openConflict(account string) sqlstore.ConflictDetail {
 	e.t.Helper()
-	res := e.do("partner_a", "POST", APIPrefix+"/registrations", map[string]any{"account_name": account,
+	e.registerAsPartnerA(e.t, map[string]any{"account_name": account,
 		"website": "direct.test", "country": "US", "vertical": "technology", "product_type": "core", "estimated_acv": 9_000_000})
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("register: %d %s", res.status, res.body)
-	}
 	list, _, err := e.store.ListConflictDetails(context.Background(), tandem.SystemActor, sqlstore.ConflictDetailFilter{Sort: "-id", Limit: 1})
 	must(e.t, err)
 	if len(list) == 0 {
