@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -82,19 +79,10 @@ func enablementMove(action, activity string, amount tandem.Money) enablement.Mov
 	return enablement.Move{Action: mdf.ActionKind(action), Activity: activity, Amount: amount}
 }
 
+// uploadCSV posts a file (name, content) to the API's path as role.
 func (e *testEnv) uploadCSV(role, path, name, content string) response {
 	e.t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	fw, err := mw.CreateFormFile("file", name)
-	must(e.t, err)
-	fw.Write([]byte(content))
-	must(e.t, mw.Close())
-	req, err := http.NewRequest("POST", e.http.URL+APIPrefix+path, &b)
-	must(e.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
-	return e.send(http.DefaultClient, req)
+	return e.apiUpload(role, APIPrefix+path, nil, fileField(name, content))
 }
 
 // TestPortfolioAPIRoles walks the MDF workflow and the ledger through the API with each role: partners

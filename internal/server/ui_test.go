@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strings"
@@ -77,24 +75,13 @@ func TestImportPage(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, openSQLite(t))
 	c, csrf := e.signIn("revops@vendor.test")
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	must(t, mw.WriteField("csrf_token", csrf))
-	must(t, mw.WriteField("kind", "accounts"))
-	fw, err := mw.CreateFormFile("file", "bad.csv")
-	must(t, err)
-	_, _ = fw.Write([]byte("external_id,name,country\nZ-1,Zed Co,GB\nZ-2,,XX\n"))
-	must(t, mw.Close())
-	req, _ := http.NewRequest("POST", e.http.URL+"/import", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res := e.send(c, req)
+	res := e.importUpload(c, csrf, map[string]string{"kind": "accounts"}, fileField("bad.csv", "external_id,name,country\nZ-1,Zed Co,GB\nZ-2,,XX\n"))
 	loc := res.header.Get("Location")
 	if res.status != http.StatusSeeOther || !regexp.MustCompile(`^/import/\d+$`).MatchString(loc) {
 		t.Fatalf("upload: %d to %q: %s", res.status, loc, res.body)
 	}
 	e.srv.imports.Wait() // the job runs in the background; wait for it rather than poll
-	req, _ = http.NewRequest("GET", e.http.URL+loc+"/progress", nil)
-	res = e.send(c, req)
+	res = e.get(c, loc+"/progress")
 	page := string(res.body)
 	if res.status != 200 || !strings.Contains(page, `data-status="failed"`) || !strings.Contains(page, "line 3") {
 		t.Fatalf("progress of a refused import: %d\n%s", res.status, page)
