@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,8 +43,7 @@ func TestBrowserOpportunitiesPager(t *testing.T) {
 // CSV link and passes axe-core.
 func TestBrowserFilteredLists(t *testing.T) {
 	t.Parallel()
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	must(t, err)
+	axe := loadAxe(t)
 	e := newTestEnv(t, openSQLite(t))
 	e.seedQueue(30)
 	seedPortfolio(t, e)
@@ -73,7 +71,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		if n := value(t, ctx, "rows", chromedp.Evaluate[int](`document.querySelectorAll("#approvals tbody tr[data-registration]").length`)); n != 31 {
 			t.Errorf("partner A's queue shows %d rows, want 31", n)
 		}
-		checkAxe(t, ctx, string(axe), "/approvals?partner_id=…")
+		axe.check(t, ctx, "/approvals?partner_id=…")
 		shoot(ctx, "approvals-filtered")
 		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#approvals tbody tr[data-href] td:nth-child(3)`))); err != nil {
 			t.Fatalf("click a row: %v", err)
@@ -88,12 +86,12 @@ func TestBrowserFilteredLists(t *testing.T) {
 		today := time.Now().UTC().Format(time.DateOnly)
 		do(t, ctx, "audit", chromedp.Navigate(base+"/audit?from="+today+"&to="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "audit", "from="+today)
-		checkAxe(t, ctx, string(axe), "/audit?from=…&to=…")
+		axe.check(t, ctx, "/audit?from=…&to=…")
 		shoot(ctx, "audit-by-day")
 		do(t, ctx, "escalations", chromedp.Navigate(base+"/escalations?from="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
-		checkAxe(t, ctx, string(axe), "/escalations?from=…")
+		axe.check(t, ctx, "/escalations?from=…")
 		do(t, ctx, "spend", chromedp.Navigate(base+"/portfolio/spend?motion=resell"), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
-		checkAxe(t, ctx, string(axe), "/portfolio/spend?motion=resell")
+		axe.check(t, ctx, "/portfolio/spend?motion=resell")
 	})
 	t.Run("admin", func(t *testing.T) {
 		ctx := signedInBrowser(t, base, "admin@vendor.test")
@@ -102,7 +100,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		if roles := value(t, ctx, "roles", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#users tbody tr[data-user] td:nth-child(4)")].map(td => td.textContent.trim())`)); len(roles) != 2 {
 			t.Errorf("partner users listed: %v, want 2", roles)
 		}
-		checkAxe(t, ctx, string(axe), "/users?role=partner_user")
+		axe.check(t, ctx, "/users?role=partner_user")
 		shoot(ctx, "users-filtered")
 	})
 	t.Run("partner user", func(t *testing.T) {
@@ -111,6 +109,6 @@ func TestBrowserFilteredLists(t *testing.T) {
 		if body := value(t, ctx, "requests", chromedp.Text(chromedp.ID("mdf-requests"))); strings.Contains(body, "Bergmann") {
 			t.Errorf("partner A's MDF list shows partner B's request: %s", body)
 		}
-		checkAxe(t, ctx, string(axe), "/mdf?state=requested as a partner")
+		axe.check(t, ctx, "/mdf?state=requested as a partner")
 	})
 }
