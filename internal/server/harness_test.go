@@ -275,13 +275,20 @@ func (e *testEnv) signIn(email string) (*http.Client, string) {
 
 func (e *testEnv) postForm(c *http.Client, path string, form url.Values, origin string) response {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
-	must(e.t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := e.formRequest(path, form)
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
 	return e.send(c, req)
+}
+
+// formRequest is a POST of path on the test server with form, URL-encoded.
+func (e *testEnv) formRequest(path string, form url.Values) *http.Request {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
+	must(e.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
 }
 
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

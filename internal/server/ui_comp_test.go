@@ -302,9 +302,7 @@ func TestCompForms(t *testing.T) {
 		revops, csrf := e.signIn("revops@vendor.test")
 		ae, aeCSRF := e.signIn("ae@vendor.test")
 		post := func(c *http.Client, path string, form url.Values, hx bool) response {
-			req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
-			must(t, err)
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req := e.formRequest(path, form)
 			if hx {
 				req.Header.Set("HX-Request", "true")
 			}

@@ -128,9 +128,7 @@ func TestAccountMatchPageNewAccount(t *testing.T) {
 // htmxPost sends a form as htmx does: with the CSRF token in the header.
 func (e *testEnv) htmxPost(c *http.Client, csrf, path string, form url.Values) response {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
-	must(e.t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := e.formRequest(path, form)
 	req.Header.Set("HX-Request", "true")
 	req.Header.Set(csrfHeader, csrf)
 	return e.send(c, req)

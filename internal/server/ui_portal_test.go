@@ -180,8 +180,7 @@ func TestApprovalQueuePage(t *testing.T) {
 		}
 		htmx := func(path string, form url.Values) response {
 			form.Set(csrfField, csrf)
-			req, _ := http.NewRequest("POST", e.http.URL+path, strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req := e.formRequest(path, form)
 			req.Header.Set("HX-Request", "true")
 			return e.send(pm, req)
 		}
