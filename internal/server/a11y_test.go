@@ -18,12 +18,23 @@ type axeViolation struct {
 	Targets []string `json:"targets"`
 }
 
-// checkAxe runs axe-core (testdata/axe.min.js, copied from npm by scripts/build-assets.sh; never fetched
-// by the test) on the page the browser shows and fails on any serious or critical violation of WCAG 2.x
-// A and AA.
-func checkAxe(t *testing.T, ctx context.Context, axe, page string) {
+// axeScript is axe-core (testdata/axe.min.js, copied from npm by scripts/build-assets.sh; never fetched
+// by the test).
+type axeScript string
+
+// loadAxe reads axe-core from testdata.
+func loadAxe(t *testing.T) axeScript {
 	t.Helper()
-	got := value(t, ctx, "axe on "+page, chromedp.Evaluate[[]axeViolation](axe+`;
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	must(t, err)
+	return axeScript(axe)
+}
+
+// check runs axe-core on the page the browser shows and fails on any serious or critical violation of
+// WCAG 2.x A and AA.
+func (axe axeScript) check(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	got := value(t, ctx, "axe on "+page, chromedp.Evaluate[[]axeViolation](string(axe)+`;
 		axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]})
 			.then(r => r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
 				id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`,
@@ -37,8 +48,7 @@ func checkAxe(t *testing.T, ctx context.Context, axe, page string) {
 // the search and the program guide.
 func TestBrowserAccessibility(t *testing.T) {
 	t.Parallel()
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	must(t, err)
+	axe := loadAxe(t)
 	e := newTestEnv(t, openSQLite(t))
 	e.seedMany(30)
 	base := e.http.URL
@@ -59,11 +69,11 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Run(r.email, func(t *testing.T) {
 			ctx := newBrowser(t)
 			do(t, ctx, "sign-in page", chromedp.Navigate(base+"/signin"))
-			checkAxe(t, ctx, string(axe), "/signin")
+			axe.check(t, ctx, "/signin")
 			do(t, ctx, "sign in as "+r.email, signInSteps(base, r.email)...)
 			for _, p := range r.pages {
 				do(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
-				checkAxe(t, ctx, string(axe), fmt.Sprintf("%s as %s", p, r.email))
+				axe.check(t, ctx, fmt.Sprintf("%s as %s", p, r.email))
 			}
 		})
 	}

@@ -14,11 +14,7 @@ import (
 func TestAccountMatchAPI(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
-		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Direct Dynamics Europe","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
-		if res.status != http.StatusCreated {
-			t.Fatalf("register: %d %s", res.status, res.body)
-		}
+		res := e.registerAsPartnerA(t, doubtfulRegistration)
 		for _, leak := range []string{`"account_id"`, "review", "Direct Dynamics platform"} {
 			if strings.Contains(string(res.body), leak) {
 				t.Errorf("the partner's response leaks %q: %s", leak, res.body)

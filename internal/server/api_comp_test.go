@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -156,17 +155,7 @@ func TestCompAPI(t *testing.T) {
 
 		// Payouts: import, refuse a bad file, reconcile.
 		upload := func(role, name, content string) response {
-			var b bytes.Buffer
-			mw := multipart.NewWriter(&b)
-			fw, err := mw.CreateFormFile("file", name)
-			must(t, err)
-			fw.Write([]byte(content))
-			must(t, mw.Close())
-			req, err := http.NewRequest("POST", e.http.URL+APIPrefix+"/comp/payouts", &b)
-			must(t, err)
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			req.Header.Set("Authorization", "Bearer "+e.tokens[role])
-			return e.send(http.DefaultClient, req)
+			return e.apiUpload(role, APIPrefix+"/comp/payouts", nil, fileField(name, content))
 		}
 		if res := upload("revops", "bad.csv", "period,payee_kind,payee,amount,reference\n2026-Q1,ae,ae@vendor.test,abc,R1\n"); res.status != 422 ||
 			!strings.Contains(string(res.body), `line 2: column \"amount\"`) {

@@ -19,11 +19,8 @@ func TestConflictAPI(t *testing.T) {
 		leaks := []string{"Beta", "R-B", "O-D", "Direct Dynamics platform", "registration_id", "opportunity_id", "conflict"}
 		var regs []tandem.Registration
 		for _, name := range []string{"Bergmann GmbH", "Direct Dynamics"} {
-			res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
+			res := e.registerAsPartnerA(t,
 				`{"account_name":"`+name+`","vertical":"technology","country":"DE","product_type":"core","estimated_acv":10000000}`)
-			if res.status != http.StatusCreated {
-				t.Fatalf("register %s: %d %s", name, res.status, res.body)
-			}
 			var body struct {
 				tandem.Registration
 				Review string `json:"review"`

@@ -28,12 +28,7 @@ func historyTestdata(t testing.TB, name string) string {
 // apiImport posts an import to the API as role and, once the background job has ended, returns it.
 func (e *testEnv) apiImport(role string, fields map[string]string, files map[string][2]string) (response, sqlstore.ImportJob) {
 	e.t.Helper()
-	body, contentType := multipartForm(e.t, nil, fields, files)
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+"/api/v1/imports", body)
-	must(e.t, err)
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
-	res := e.send(http.DefaultClient, req)
+	res := e.apiUpload(role, "/api/v1/imports", fields, files)
 	var job sqlstore.ImportJob
 	if res.status != http.StatusAccepted {
 		return res, job

@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -82,19 +79,25 @@ func enablementMove(action, activity string, amount tandem.Money) enablement.Mov
 	return enablement.Move{Action: mdf.ActionKind(action), Activity: activity, Amount: amount}
 }
 
+// uploadCSV posts a file (name, content) to the API's path as role.
 func (e *testEnv) uploadCSV(role, path, name, content string) response {
 	e.t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	fw, err := mw.CreateFormFile("file", name)
-	must(e.t, err)
-	fw.Write([]byte(content))
-	must(e.t, mw.Close())
-	req, err := http.NewRequest("POST", e.http.URL+APIPrefix+path, &b)
-	must(e.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
-	return e.send(http.DefaultClient, req)
+	return e.apiUpload(role, APIPrefix+path, nil, fileField(name, content))
+}
+
+// requestMDF has partner A request funds (body: the request move) from its fund of ps, which must
+// answer 200 with a request in the state "requested"; it returns the path of the fund's moves and the
+// change.
+func (e *testEnv) requestMDF(t *testing.T, ps portfolioSeed, body string) (string, sqlstore.MDFChange) {
+	t.Helper()
+	moves := "/api/v1/mdf/funds/" + itoa(ps.fundA) + "/moves"
+	var ch sqlstore.MDFChange
+	res := e.do("partner_a", "POST", moves, body)
+	res.json(t, &ch)
+	if res.status != 200 || ch.Request.State != "requested" {
+		t.Fatalf("partner requests: %d %s", res.status, res.body)
+	}
+	return moves, ch
 }
 
 // TestPortfolioAPIRoles walks the MDF workflow and the ledger through the API with each role: partners
@@ -103,13 +106,7 @@ func TestPortfolioAPIRoles(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
 		ps := seedPortfolio(t, e)
-		moves := "/api/v1/mdf/funds/" + itoa(ps.fundA) + "/moves"
-		var ch sqlstore.MDFChange
-		res := e.do("partner_a", "POST", moves, `{"action":"request","activity":"Acme lunch","amount":500000,"expected_pipeline":10000000,"motion":"co_sell"}`)
-		res.json(t, &ch)
-		if res.status != 200 || ch.Request.State != "requested" {
-			t.Fatalf("partner requests: %d %s", res.status, res.body)
-		}
+		moves, ch := e.requestMDF(t, ps, `{"action":"request","activity":"Acme lunch","amount":500000,"expected_pipeline":10000000,"motion":"co_sell"}`)
 		ref := ch.Request.Ref
 		steps := []struct {
 			role, body string
@@ -243,9 +240,7 @@ func TestMDFSourcedRoute(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
 		ps := seedPortfolio(t, e)
-		moves := "/api/v1/mdf/funds/" + itoa(ps.fundA) + "/moves"
-		var ch sqlstore.MDFChange
-		e.do("partner_a", "POST", moves, `{"action":"request","activity":"Acme lunch","amount":500000,"motion":"co_sell"}`).json(t, &ch)
+		moves, ch := e.requestMDF(t, ps, `{"action":"request","activity":"Acme lunch","amount":500000,"motion":"co_sell"}`)
 		for _, st := range []struct{ role, body string }{
 			{"partner_manager", `{"action":"approve","request":"` + ch.Request.Ref + `"}`},
 			{"partner_a", `{"action":"complete_activity","request":"` + ch.Request.Ref + `"}`},

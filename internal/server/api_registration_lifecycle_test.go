@@ -17,11 +17,8 @@ func TestRegistrationLifecycleAPI(t *testing.T) {
 		e.publishPolicy(t, "2026.1-manual", "{enabled: false}")
 		base := APIPrefix + "/registrations/"
 		var created tandem.Registration
-		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
+		res := e.registerAsPartnerA(t,
 			`{"account_name":"Acme Labs","vertical":"technology","country":"US","product_type":"core","estimated_acv":500000}`)
-		if res.status != http.StatusCreated {
-			t.Fatalf("create: %d %s", res.status, res.body)
-		}
 		res.json(t, &created)
 		id := itoa(created.ID)
 

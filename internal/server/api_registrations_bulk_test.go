@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,13 +87,9 @@ func TestBulkRegistrations(t *testing.T) {
 		}
 
 		// Multipart works too; channel staff must say whose deal each row is.
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		fw, err := mw.CreateFormFile("file", "deals.csv")
-		must(t, err)
-		fmt.Fprintf(fw, "partner_id,account_name,country,product_type,estimated_acv,vertical\n%d,Yotta Co,DE,addon,7000,retail\n", e.ids.partnerB)
-		must(t, mw.Close())
-		res = e.postCSV("revops", mw.FormDataContentType(), body.Bytes())
+		body, contentType := multipartForm(t, nil, nil, fileField("deals.csv",
+			fmt.Sprintf("partner_id,account_name,country,product_type,estimated_acv,vertical\n%d,Yotta Co,DE,addon,7000,retail\n", e.ids.partnerB)))
+		res = e.postCSV("revops", contentType, body.Bytes())
 		out = bulkResult{}
 		res.json(t, &out)
 		if res.status != http.StatusCreated || out.Registered != 1 {

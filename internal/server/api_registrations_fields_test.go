@@ -14,11 +14,8 @@ import (
 func TestRegistrationCollectsWhatThePolicyTests(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
-		res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
+		res := e.registerAsPartnerA(t,
 			`{"account_name":"Saint X Regional Hospital","country":"US","product_type":"core","estimated_acv":90000000,"vertical":"healthcare"}`)
-		if res.status != http.StatusCreated {
-			t.Fatalf("register: %d %s", res.status, res.body)
-		}
 		var got registrationCreated
 		res.json(t, &got)
 		if got.Motion != tandem.MotionPartnerLed || got.Vertical != "healthcare" || got.FieldSources["vertical"] != "registration" {

@@ -30,11 +30,7 @@ func TestAutoApprovalWaitsForAccountReview(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			forEachEngine(t, func(t *testing.T, e *testEnv) {
-				res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-					`{"account_name":"Direct Dynamics Europe","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
-				if res.status != http.StatusCreated {
-					t.Fatalf("register: %d %s", res.status, res.body)
-				}
+				res := e.registerAsPartnerA(t, doubtfulRegistration)
 				var got registrationCreated
 				res.json(t, &got)
 				if got.Status != tandem.RegistrationSubmitted || got.AutoApproved {

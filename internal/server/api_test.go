@@ -63,8 +63,7 @@ func TestAuthentication(t *testing.T) {
 		})
 		t.Run("session cookie", func(t *testing.T) {
 			c, _ := e.signIn("ae@vendor.test")
-			req, _ := http.NewRequest("GET", e.http.URL+"/api/v1/me", nil)
-			res := e.send(c, req)
+			res := e.get(c, "/api/v1/me")
 			if res.status != 200 || !strings.Contains(string(res.body), "ae@vendor.test") {
 				t.Fatalf("GET /api/v1/me with the session: %d %s", res.status, res.body)
 			}
@@ -74,8 +73,7 @@ func TestAuthentication(t *testing.T) {
 					t.Errorf("session token %q is short", ck.Value)
 				}
 			}
-			req, _ = http.NewRequest("GET", e.http.URL+"/", nil)
-			if res := e.send(c, req); res.status != 200 || !strings.Contains(string(res.body), "motion-chart") {
+			if res := e.get(c, "/"); res.status != 200 || !strings.Contains(string(res.body), "motion-chart") {
 				t.Fatalf("dashboard with the session: %d", res.status)
 			}
 		})
@@ -89,8 +87,7 @@ func TestAuthentication(t *testing.T) {
 			}
 		})
 		t.Run("anonymous page redirects to sign-in", func(t *testing.T) {
-			req, _ := http.NewRequest("GET", e.http.URL+"/opportunities", nil)
-			res := e.send(e.browser(), req)
+			res := e.get(e.browser(), "/opportunities")
 			if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/signin") {
 				t.Fatalf("status %d location %q", res.status, res.header.Get("Location"))
 			}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -73,9 +72,7 @@ func TestAuditAppliesRecordVisibility(t *testing.T) {
 		}
 
 		c, _ := e.signIn("ae@vendor.test")
-		req, err := http.NewRequest("GET", e.http.URL+"/audit?action=comp.quota.set", nil)
-		must(t, err)
-		page2 := e.send(c, req)
+		page2 := e.get(c, "/audit?action=comp.quota.set")
 		if page2.status != 200 {
 			t.Fatalf("/audit as AE: %d", page2.status)
 		}

@@ -60,6 +60,23 @@ func demoServerForBench(b *testing.B) (*sqlstore.Store, http.Handler, []demo.Sig
 	return st, srv.Handler(), signIns
 }
 
+// onePartnerUser is the demo's sign-ins without the partner users after the first: one is enough to
+// time a partner's pages.
+func onePartnerUser(signIns []demo.SignIn) []demo.SignIn {
+	var out []demo.SignIn
+	partner := false
+	for _, si := range signIns {
+		if si.Partner != "" {
+			if partner {
+				continue
+			}
+			partner = true
+		}
+		out = append(out, si)
+	}
+	return out
+}
+
 // copyFileForBench copies the file src to dst.
 func copyFileForBench(b *testing.B, src, dst string) {
 	b.Helper()

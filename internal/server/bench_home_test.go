@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,25 +15,12 @@ import (
 //	go test -run '^$' -bench BenchmarkDemoHomes -benchtime 3x ./internal/server/
 func BenchmarkDemoHomes(b *testing.B) {
 	st, h, signIns := demoServerForBench(b)
-	partnerDone := false
-	for _, si := range signIns {
-		if strings.HasPrefix(si.Label, "Partner user") {
-			if partnerDone {
-				continue // one partner user is enough
-			}
-			partnerDone = true
-		}
+	for _, si := range onePartnerUser(signIns) {
 		tok := benchToken(b, st, si.UserID)
 		b.Run(strings.ReplaceAll(si.Label, " ", "_"), func(b *testing.B) {
 			before := cpuTime(b)
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, "/", nil)
-				req.Header.Set("Authorization", "Bearer "+tok)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("home as %s: %d %.300s", si.Email, rec.Code, rec.Body.String())
-				}
+				benchGet(b, h, tok, "/")
 			}
 			b.ReportMetric(float64(cpuTime(b)-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 		})

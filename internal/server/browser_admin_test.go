@@ -18,8 +18,7 @@ import (
 // secret is shown once.
 func TestBrowserAdmin(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	shoot := regShots(t)
 	m := e.queueDoubtfulMatch(t)
@@ -64,7 +63,7 @@ func TestBrowserAdmin(t *testing.T) {
 	if res := e.do("partner_manager", http.MethodPost, APIPrefix+"/registrations/"+itoa(e.ids.regA)+"/approve", `{}`); res.status != http.StatusOK {
 		t.Fatalf("approve: %d %s", res.status, res.body)
 	}
-	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+	signOut(t, ctx)
 	do(t, ctx, "revops signs in", signInSteps(base, "revops@vendor.test")...)
 	do(t, ctx, "report", chromedp.Navigate(base+"/approvals"), chromedp.Click(chromedp.ID("approval-report-link")),
 		chromedp.WaitVisible(chromedp.CSS("#month-chart canvas")), chromedp.WaitVisible(chromedp.CSS("#manager-chart canvas")))

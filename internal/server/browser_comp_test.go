@@ -18,8 +18,7 @@ import (
 // a temporary directory, or to TANDEM_SHOTS_DIR when set (to look at them).
 func TestBrowserComp(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	ids := compUISeed(t, e)
 	base := e.http.URL
 	shoot := regShots(t)
@@ -92,7 +91,7 @@ func TestBrowserComp(t *testing.T) {
 	}
 
 	// Revops runs a what-if of a richer plan on 2026-Q1.
-	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+	signOut(t, ctx)
 	do(t, ctx, "revops signs in", signInSteps(base, "revops@vendor.test")...)
 	richer := strings.Replace(string(comp.DefaultSource()), `base_rate: "8%"`, `base_rate: "10%"`, 1)
 	do(t, ctx, "what-if",

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +13,7 @@ import (
 // filtered list behind it and checks the list holds as many deals.
 func TestBrowserRoleHomes(t *testing.T) {
 	t.Parallel()
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	must(t, err)
+	axe := loadAxe(t)
 	e := newTestEnv(t, openSQLite(t))
 	homeSeed(t, e, time.Now())
 	base := e.http.URL
@@ -33,10 +31,9 @@ func TestBrowserRoleHomes(t *testing.T) {
 	for _, h := range homes {
 		// A browser per role: each gets newBrowser's whole time budget.
 		t.Run(h.email, func(t *testing.T) {
-			ctx := newBrowser(t)
-			do(t, ctx, "sign in as "+h.email, signInSteps(base, h.email)...)
+			ctx := signedInBrowser(t, base, h.email)
 			do(t, ctx, "home", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID(h.section)))
-			checkAxe(t, ctx, string(axe), "home of "+h.email)
+			axe.check(t, ctx, "home of "+h.email)
 			if h.email != "ae@vendor.test" {
 				return
 			}
@@ -51,7 +48,7 @@ func TestBrowserRoleHomes(t *testing.T) {
 			if !strings.HasPrefix(got, "/opportunities?") || !strings.Contains(got, "owner_id=") || !strings.HasSuffix(got, "("+total+")") {
 				t.Errorf("the AE's open total %s opened %q", total, got)
 			}
-			checkAxe(t, ctx, string(axe), "the AE's open deals")
+			axe.check(t, ctx, "the AE's open deals")
 		})
 	}
 }

@@ -15,24 +15,18 @@ import (
 // reason, disputes and finds the conflict it opened on the deal's page.
 func TestBrowserImportAndDeal(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	shoot := regShots(t)
 	csv := filepath.Join(t.TempDir(), "accounts.csv")
 	must(t, os.WriteFile(csv, []byte(mavenAccounts), 0o644))
 
 	do(t, ctx, "revops signs in", signInSteps(base, "revops@vendor.test")...)
-	do(t, ctx, "dry run",
-		chromedp.Navigate(base+"/import"),
-		chromedp.WaitVisible(chromedp.ID("import-form")),
-		chromedp.SetValue(chromedp.ID("kind"), "accounts"),
-		chromedp.SetValue(chromedp.ID("mapping"), "map:maven-accounts"),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}),
+	do(t, ctx, "dry run", append(importFormSteps(base, "accounts", "map:maven-accounts", csv),
 		chromedp.Click(chromedp.CSS(`input[name="skip_invalid"]`)),
 		chromedp.Click(chromedp.ID("dry-run")),
 		chromedp.WaitVisible(chromedp.ID("problems")),
-	)
+	)...)
 	if got := value(t, ctx, "created", chromedp.Text(chromedp.CSS(`#import-counts [data-count="created"]`))); got != "2" {
 		t.Errorf("the dry run would create %q accounts, want 2", got)
 	}
@@ -47,15 +41,10 @@ func TestBrowserImportAndDeal(t *testing.T) {
 	must(t, os.WriteFile(history, []byte("OpportunityId,CreatedDate,Field,OldValue,NewValue\n"+
 		"O-A,2026-02-02T09:00:00.000+0000,StageName,Qualification,Proposal/Price Quote\n"+
 		"O-A,2026-03-02T09:00:00.000+0000,Amount,80000,95000\n"), 0o644))
-	do(t, ctx, "history dry run",
-		chromedp.Navigate(base+"/import"),
-		chromedp.WaitVisible(chromedp.ID("import-form")),
-		chromedp.SetValue(chromedp.ID("kind"), "opportunity_history"),
-		chromedp.SetValue(chromedp.ID("mapping"), "map:salesforce-field-history"),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{history}),
+	do(t, ctx, "history dry run", append(importFormSteps(base, "opportunity_history", "map:salesforce-field-history", history),
 		chromedp.Click(chromedp.ID("dry-run")),
 		chromedp.WaitVisible(chromedp.ID("import-counts")),
-	)
+	)...)
 	if got := value(t, ctx, "changes", chromedp.Text(chromedp.CSS(`#import-counts [data-count="created"]`))); got != "2" {
 		t.Errorf("the history dry run would store %q changes, want 2", got)
 	}
@@ -74,4 +63,16 @@ func TestBrowserImportAndDeal(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#conflicts a[href^="/conflicts/"]`)),
 	)
 	shoot(ctx, "opportunity-disputed")
+}
+
+// importFormSteps open the import page and fill in its form: the kind of records, the mapping and the
+// file at path.
+func importFormSteps(base, kind, mapping, path string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/import"),
+		chromedp.WaitVisible(chromedp.ID("import-form")),
+		chromedp.SetValue(chromedp.ID("kind"), kind),
+		chromedp.SetValue(chromedp.ID("mapping"), mapping),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}),
+	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,8 +14,7 @@ import (
 // filter, a page size, and a click anywhere on a row opening the deal.
 func TestBrowserOpportunitiesPager(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	do(t, ctx, "sign in", signInSteps(base, "revops@vendor.test")...)
 	do(t, ctx, "opportunities",
@@ -45,8 +43,7 @@ func TestBrowserOpportunitiesPager(t *testing.T) {
 // CSV link and passes axe-core.
 func TestBrowserFilteredLists(t *testing.T) {
 	t.Parallel()
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	must(t, err)
+	axe := loadAxe(t)
 	e := newTestEnv(t, openSQLite(t))
 	e.seedQueue(30)
 	seedPortfolio(t, e)
@@ -61,8 +58,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 	}
 
 	t.Run("partner manager", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "pm@vendor.test")...)
+		ctx := signedInBrowser(t, base, "pm@vendor.test")
 		do(t, ctx, "approvals", chromedp.Navigate(base+"/approvals"), chromedp.WaitVisible(chromedp.ID("approvals-filter")),
 			chromedp.SetValue(chromedp.ID("f-partner"), itoa(e.ids.partnerA)))
 		// The filtered page has the same pager as the one it replaces: wait for the navigation the
@@ -75,7 +71,7 @@ func TestBrowserFilteredLists(t *testing.T) {
 		if n := value(t, ctx, "rows", chromedp.Evaluate[int](`document.querySelectorAll("#approvals tbody tr[data-registration]").length`)); n != 31 {
 			t.Errorf("partner A's queue shows %d rows, want 31", n)
 		}
-		checkAxe(t, ctx, string(axe), "/approvals?partner_id=…")
+		axe.check(t, ctx, "/approvals?partner_id=…")
 		shoot(ctx, "approvals-filtered")
 		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#approvals tbody tr[data-href] td:nth-child(3)`))); err != nil {
 			t.Fatalf("click a row: %v", err)
@@ -86,36 +82,33 @@ func TestBrowserFilteredLists(t *testing.T) {
 		}
 	})
 	t.Run("revops", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "revops@vendor.test")...)
+		ctx := signedInBrowser(t, base, "revops@vendor.test")
 		today := time.Now().UTC().Format(time.DateOnly)
 		do(t, ctx, "audit", chromedp.Navigate(base+"/audit?from="+today+"&to="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "audit", "from="+today)
-		checkAxe(t, ctx, string(axe), "/audit?from=…&to=…")
+		axe.check(t, ctx, "/audit?from=…&to=…")
 		shoot(ctx, "audit-by-day")
 		do(t, ctx, "escalations", chromedp.Navigate(base+"/escalations?from="+today), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
-		checkAxe(t, ctx, string(axe), "/escalations?from=…")
+		axe.check(t, ctx, "/escalations?from=…")
 		do(t, ctx, "spend", chromedp.Navigate(base+"/portfolio/spend?motion=resell"), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
-		checkAxe(t, ctx, string(axe), "/portfolio/spend?motion=resell")
+		axe.check(t, ctx, "/portfolio/spend?motion=resell")
 	})
 	t.Run("admin", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "admin@vendor.test")...)
+		ctx := signedInBrowser(t, base, "admin@vendor.test")
 		do(t, ctx, "users", chromedp.Navigate(base+"/users?role=partner_user"), chromedp.WaitVisible(chromedp.CSS(`nav.pager`)))
 		keepsFilter(ctx, "users", "role=partner_user")
 		if roles := value(t, ctx, "roles", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#users tbody tr[data-user] td:nth-child(4)")].map(td => td.textContent.trim())`)); len(roles) != 2 {
 			t.Errorf("partner users listed: %v, want 2", roles)
 		}
-		checkAxe(t, ctx, string(axe), "/users?role=partner_user")
+		axe.check(t, ctx, "/users?role=partner_user")
 		shoot(ctx, "users-filtered")
 	})
 	t.Run("partner user", func(t *testing.T) {
-		ctx := newBrowser(t)
-		do(t, ctx, "sign in", signInSteps(base, "user@alpha.test")...)
+		ctx := signedInBrowser(t, base, "user@alpha.test")
 		do(t, ctx, "MDF", chromedp.Navigate(base+"/mdf?state=requested&partner_id="+itoa(e.ids.partnerB)), chromedp.WaitVisible(chromedp.ID("mdf-requests")))
 		if body := value(t, ctx, "requests", chromedp.Text(chromedp.ID("mdf-requests"))); strings.Contains(body, "Bergmann") {
 			t.Errorf("partner A's MDF list shows partner B's request: %s", body)
 		}
-		checkAxe(t, ctx, string(axe), "/mdf?state=requested as a partner")
+		axe.check(t, ctx, "/mdf?state=requested as a partner")
 	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -16,8 +17,7 @@ import (
 // returns by motion, the recommendation) and the certifications page.
 func TestBrowserPortfolio(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	compUISeed(t, e)
 	seedPortfolio(t, e)
 	// A year of monthly spend so the portfolio has a history.
@@ -32,9 +32,6 @@ func TestBrowserPortfolio(t *testing.T) {
 	must(t, err)
 	base := e.http.URL
 	shoot := regShots(t)
-	signOut := func() {
-		do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
-	}
 
 	// The partner requests funds from its own fund and sees only its own.
 	do(t, ctx, "partner signs in", signInSteps(base, "user@alpha.test")...)
@@ -54,17 +51,12 @@ func TestBrowserPortfolio(t *testing.T) {
 		t.Fatalf("the partner's requests: %s", body)
 	}
 	shoot(ctx, "mdf-partner")
-	signOut()
+	signOut(t, ctx)
 
 	// The channel manager approves it from the queue.
 	do(t, ctx, "channel manager signs in", signInSteps(base, "pm@vendor.test")...)
 	do(t, ctx, "queue", clickNav("nav-mdf"), chromedp.WaitVisible(chromedp.ID("mdf-queue")))
-	clicked := value(t, ctx, "approve", chromedp.Evaluate[bool](`(() => {
-		const row = [...document.querySelectorAll("#mdf-queue tbody tr")].find(r => r.textContent.includes("Acme lunch"));
-		if (!row) return false;
-		row.querySelector("button.approve").click();
-		return true; })()`))
-	if !clicked {
+	if !clickInRow(t, ctx, "approve", "#mdf-queue tbody tr", "button.approve", "Acme lunch") {
 		t.Fatal("the request is not in the queue")
 	}
 	do(t, ctx, "approved", chromedp.WaitVisible(chromedp.ID("mdf-done")))
@@ -73,7 +65,7 @@ func TestBrowserPortfolio(t *testing.T) {
 		t.Fatalf("state after approval %q", state)
 	}
 	shoot(ctx, "mdf-queue")
-	signOut()
+	signOut(t, ctx)
 
 	// The CRO reads the portfolio and the certifications.
 	do(t, ctx, "CRO signs in", signInSteps(base, "cro@vendor.test")...)
@@ -100,8 +92,7 @@ func TestBrowserPortfolio(t *testing.T) {
 // curriculum; a partner user sees only its own spend lines.
 func TestBrowserSpendAndCurricula(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	compUISeed(t, e)
 	seedPortfolio(t, e)
 	_, err := e.store.AddSpendLines(context.Background(), tandem.SystemActor, []sqlstore.SpendLine{
@@ -111,21 +102,13 @@ func TestBrowserSpendAndCurricula(t *testing.T) {
 	})
 	must(t, err)
 	base := e.http.URL
-	signOut := func() {
-		do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
-	}
 	amounts := func() []string {
 		return value(t, ctx, "amounts", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#spend-lines tbody tr td:nth-child(7)")].map(td => td.textContent)`))
 	}
 
 	do(t, ctx, "CRO signs in", signInSteps(base, "cro@vendor.test")...)
 	do(t, ctx, "portfolio by quarter", chromedp.Navigate(base+"/portfolio?from=2026-01&to=2026-03"), chromedp.WaitVisible(chromedp.ID("portfolio-rows")))
-	clicked := value(t, ctx, "drill down", chromedp.Evaluate[bool](`(() => {
-		const row = [...document.querySelectorAll("#portfolio-rows tbody tr")].find(r => r.textContent.includes("co sell") && r.textContent.includes("enterprise"));
-		if (!row) return false;
-		row.querySelector("a.spend-drill").click();
-		return true; })()`))
-	if !clicked {
+	if !clickInRow(t, ctx, "drill down", "#portfolio-rows tbody tr", "a.spend-drill", "co sell", "enterprise") {
 		t.Fatal("no co-sell enterprise row to drill into")
 	}
 	do(t, ctx, "spend lines", chromedp.WaitVisible(chromedp.ID("spend-lines")))
@@ -143,7 +126,7 @@ func TestBrowserSpendAndCurricula(t *testing.T) {
 	if again := amounts(); len(sorted) != 2 || sorted[0] != "$7,000.00" || again[0] != "$3,000.00" {
 		t.Fatalf("sorting by amount: %v then %v", sorted, again)
 	}
-	signOut()
+	signOut(t, ctx)
 
 	do(t, ctx, "channel manager signs in", signInSteps(base, "pm@vendor.test")...)
 	do(t, ctx, "curricula", chromedp.Navigate(base+"/certifications"), chromedp.Click(chromedp.ID("curricula-link")), chromedp.WaitVisible(chromedp.ID("curriculum-add")))
@@ -157,11 +140,24 @@ func TestBrowserSpendAndCurricula(t *testing.T) {
 	if ids := value(t, ctx, "se curricula", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table[data-role="se"] tbody tr[data-id]')].map(r => r.dataset.id)`)); len(ids) != 1 || ids[0] != "se-core" {
 		t.Fatalf("SE curricula after adding: %v", ids)
 	}
-	signOut()
+	signOut(t, ctx)
 
 	do(t, ctx, "partner signs in", signInSteps(base, "user@alpha.test")...)
 	do(t, ctx, "partner's spend", chromedp.Navigate(base+"/portfolio/spend"), chromedp.WaitVisible(chromedp.ID("spend-lines")))
 	if body := value(t, ctx, "partner lines", chromedp.Text(chromedp.ID("spend-lines"))); !strings.Contains(body, "Alpha kit") || strings.Contains(body, "Bergmann") || strings.Contains(body, "7,000") {
 		t.Fatalf("the partner's spend lines: %s", body)
 	}
+}
+
+// clickInRow clicks the element sel in the first of the rows (a selector) whose text holds every one of
+// texts, and reports whether there was such a row.
+func clickInRow(t *testing.T, ctx context.Context, what, rows, sel string, texts ...string) bool {
+	t.Helper()
+	args, err := json.Marshal([]any{rows, sel, texts})
+	must(t, err)
+	return value(t, ctx, what, chromedp.Evaluate[bool](`(([rows, sel, texts]) => {
+		const row = [...document.querySelectorAll(rows)].find(r => texts.every(s => r.textContent.includes(s)));
+		if (!row) return false;
+		row.querySelector(sel).click();
+		return true; })(`+string(args)+`)`))
 }

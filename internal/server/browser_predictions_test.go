@@ -16,8 +16,7 @@ import (
 // Models link nor the risk on its own registration, and the models page is not found.
 func TestBrowserPredictions(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	risk, _ := e.seedPredictions()
 	_, err := e.store.SaveScores(context.Background(), []sqlstore.PredictionScore{{EntityKind: sqlstore.PredictionEntityRegistration,
 		EntityID: e.ids.regB, ModelID: risk.ID, Probability: 0.9, Reasons: []string{"partner conflict rate = 0.5 raises the odds"}}})

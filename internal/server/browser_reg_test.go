@@ -38,8 +38,7 @@ var countdownText = regexp.MustCompile(`^(\d+d \d+h|\d+h \d+m|\d+m) left$|^overd
 // a conflict with a split.
 func TestBrowserRegistrations(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	shoot := regShots(t)
 
@@ -119,7 +118,7 @@ func TestBrowserRegistrations(t *testing.T) {
 	shoot(ctx, "my-registrations")
 
 	// The partner manager approves a registration from the queue, inline.
-	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+	signOut(t, ctx)
 	do(t, ctx, "partner manager signs in", signInSteps(base, "pm@vendor.test")...)
 	row := `#approval-` + itoa(e.ids.regA)
 	do(t, ctx, "approval queue",

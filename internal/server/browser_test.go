@@ -52,6 +52,14 @@ func newBrowser(t *testing.T) context.Context {
 	return tctx
 }
 
+// newBrowserEnv starts headless Chromium (newBrowser) and a server on a fresh seeded SQLite store:
+// the set-up every walk-through in the browser shares.
+func newBrowserEnv(t *testing.T) (context.Context, *testEnv) {
+	t.Helper()
+	ctx := newBrowser(t)
+	return ctx, newTestEnv(t, openSQLite(t))
+}
+
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -93,10 +101,23 @@ func signInSteps(base, email string) []chromedp.Action[chromedp.Void] {
 	}
 }
 
+// signOut signs the browser out with the header's button and waits for the sign-in form.
+func signOut(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+}
+
+// signedInBrowser starts headless Chromium (newBrowser) signed in to the server at base as email.
+func signedInBrowser(t *testing.T, base, email string) context.Context {
+	t.Helper()
+	ctx := newBrowser(t)
+	do(t, ctx, "sign in as "+email, signInSteps(base, email)...)
+	return ctx
+}
+
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	e.seedMany(40)
 	base := e.http.URL
 	must(t, os.MkdirAll(shotsDir, 0o755))
@@ -178,7 +199,7 @@ func TestBrowser(t *testing.T) {
 
 	// A partner user, in a tab of its own (its own cookies would be shared: sign out first), sees only
 	// its partner's deals.
-	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+	signOut(t, ctx)
 	do(t, ctx, "partner signs in", signInSteps(base, "user@alpha.test")...)
 	do(t, ctx, "partner deals", chromedp.Navigate(base+"/opportunities"), chromedp.WaitVisible(chromedp.ID("opportunities")))
 	rows := value(t, ctx, "partner rows", chromedp.Text(chromedp.CSS("#opportunities tbody")))

@@ -41,22 +41,58 @@ func (e *testEnv) post(c *http.Client, csrf, path string, form url.Values) respo
 // upload posts a multipart form with a file field.
 func (e *testEnv) upload(c *http.Client, csrf, path, name, content string, htmx bool) response {
 	e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
+	first := map[string]string{}
 	if csrf != "" {
-		must(e.t, mw.WriteField(csrfField, csrf))
+		first[csrfField] = csrf
 	}
-	fw, err := mw.CreateFormFile("file", name)
-	must(e.t, err)
-	_, _ = fw.Write([]byte(content))
-	must(e.t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, &body)
-	must(e.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req := e.multipartRequest(path, first, nil, fileField(name, content))
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 	}
 	return e.send(c, req)
+}
+
+// apiUpload posts fields and files (as multipartForm) to path with the role's API token.
+func (e *testEnv) apiUpload(role, path string, fields map[string]string, files map[string][2]string) response {
+	e.t.Helper()
+	req := e.multipartRequest(path, nil, fields, files)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	return e.send(http.DefaultClient, req)
+}
+
+// multipartRequest is a POST of path on the test server with the multipart body multipartForm makes.
+func (e *testEnv) multipartRequest(path string, first, fields map[string]string, files map[string][2]string) *http.Request {
+	e.t.Helper()
+	body, contentType := multipartForm(e.t, first, fields, files)
+	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, body)
+	must(e.t, err)
+	req.Header.Set("Content-Type", contentType)
+	return req
+}
+
+// multipartForm encodes the fields of first (such as the CSRF token), then those of fields, and files
+// (field name → file name and content) as a multipart body, and returns it with its content type.
+func multipartForm(t testing.TB, first, fields map[string]string, files map[string][2]string) (*bytes.Buffer, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, m := range []map[string]string{first, fields} {
+		for k, v := range m {
+			must(t, mw.WriteField(k, v))
+		}
+	}
+	for field, f := range files {
+		fw, err := mw.CreateFormFile(field, f[0])
+		must(t, err)
+		_, _ = fw.Write([]byte(f[1]))
+	}
+	must(t, mw.Close())
+	return &body, mw.FormDataContentType()
+}
+
+// fileField is the files of a form whose one file, in the field "file", is name with content.
+func fileField(name, content string) map[string][2]string {
+	return map[string][2]string{"file": {name, content}}
 }
 
 func wantPage(t *testing.T, res response, status int, contains ...string) {
@@ -86,6 +122,22 @@ func (e *testEnv) getAs(email, path string) response {
 	c, _ := e.signIn(email)
 	return e.get(c, path)
 }
+
+// registerAsPartnerA files a registration (body: JSON text or a value to encode) over the API as
+// partner A's user and fails the test unless it is created.
+func (e *testEnv) registerAsPartnerA(t testing.TB, body any) response {
+	t.Helper()
+	res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations", body)
+	if res.status != http.StatusCreated {
+		t.Fatalf("register: %d %s", res.status, res.body)
+	}
+	return res
+}
+
+// doubtfulRegistration is a registration of "Direct Dynamics Europe", a company the account matcher
+// cannot resolve with confidence (it is close to the seeded Direct Dynamics account): it waits in the
+// account-match review.
+const doubtfulRegistration = `{"account_name":"Direct Dynamics Europe","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`
 
 // pageCase is what a user should get on a page: the status and, on a page that answers, text it
 // must show and text it must not.

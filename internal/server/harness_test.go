@@ -67,18 +67,19 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 
 func openSQLite(t testing.TB) *sqlstore.Store {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "tandem.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return openStore(t, filepath.Join(t.TempDir(), "tandem.db"))
 }
 
 // openPostgres opens a store in a fresh schema of the database at base and drops it afterwards.
 func openPostgres(t testing.TB, base string) *sqlstore.Store {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), pgtest.SchemaURL(t, base), nil)
+	return openStore(t, pgtest.SchemaURL(t, base))
+}
+
+// openStore opens the store at dsn (a SQLite file or a PostgreSQL URL), closed when the test ends.
+func openStore(t testing.TB, dsn string) *sqlstore.Store {
+	t.Helper()
+	st, err := sqlstore.Open(context.Background(), dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,13 +276,20 @@ func (e *testEnv) signIn(email string) (*http.Client, string) {
 
 func (e *testEnv) postForm(c *http.Client, path string, form url.Values, origin string) response {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
-	must(e.t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := e.formRequest(path, form)
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
 	return e.send(c, req)
+}
+
+// formRequest is a POST of path on the test server with form, URL-encoded.
+func (e *testEnv) formRequest(path string, form url.Values) *http.Request {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
+	must(e.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
 }
 
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

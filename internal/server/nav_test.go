@@ -106,14 +106,13 @@ func TestNavFor(t *testing.T) {
 // the search box.
 func TestBrowserNavOneLine(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	do(t, ctx, "narrow window", chromedp.EmulateViewport(1280, 900))
 	// The partner portal's navigation shows its deal pages as plain links: it fits too.
 	do(t, ctx, "partner signs in", signInSteps(base, "user@alpha.test")...)
 	checkNavOneLine(t, ctx, "partner user")
-	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.ID("email")))
+	signOut(t, ctx)
 	do(t, ctx, "sign in", signInSteps(base, "admin@vendor.test")...)
 	checkNavOneLine(t, ctx, "admin")
 	shot := value(t, ctx, "screenshot", chromedp.FullScreenshot(90))

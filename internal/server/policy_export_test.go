@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -162,17 +160,7 @@ func TestImportJob(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
 		upload := func(csvText string) tandem.UpsertCounts {
-			var body bytes.Buffer
-			mw := multipart.NewWriter(&body)
-			must(t, mw.WriteField("kind", "accounts"))
-			fw, err := mw.CreateFormFile("file", "accounts.csv")
-			must(t, err)
-			_, _ = fw.Write([]byte(csvText))
-			must(t, mw.Close())
-			req, _ := http.NewRequest("POST", e.http.URL+"/api/v1/imports", &body)
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			req.Header.Set("Authorization", "Bearer "+e.tokens["revops"])
-			res := e.send(http.DefaultClient, req)
+			res := e.apiUpload("revops", "/api/v1/imports", map[string]string{"kind": "accounts"}, fileField("accounts.csv", csvText))
 			if res.status != 202 {
 				t.Fatalf("upload: %d %s", res.status, res.body)
 			}

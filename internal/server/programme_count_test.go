@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/http"
 	"testing"
 )
 
@@ -12,16 +11,9 @@ import (
 func TestSubmitReadsProgrammeOnce(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
-		submit := func(body string) {
-			t.Helper()
-			res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations", body)
-			if res.status != http.StatusCreated {
-				t.Fatalf("submit: %d %s", res.status, res.body)
-			}
-		}
 		before := e.srv.programme.Counts()
 		// The partner's first registration of a new company: routed, checked for overlaps, auto-approved.
-		submit(`{"account_name":"Counted Widgets Ltd","vertical":"technology","country":"US","product_type":"core","estimated_acv":1000}`)
+		e.registerAsPartnerA(t, `{"account_name":"Counted Widgets Ltd","vertical":"technology","country":"US","product_type":"core","estimated_acv":1000}`)
 		after := e.srv.programme.Counts()
 		if got := after.Lookups - before.Lookups; got != 1 {
 			t.Errorf("one submit looked the programme up %d times, want 1", got)
@@ -33,7 +25,7 @@ func TestSubmitReadsProgrammeOnce(t *testing.T) {
 			t.Errorf("one published version: parsed %d times, calendar built %d times, want 1 and 1", after.Loads, after.CalendarBuilds)
 		}
 		// A second submit under the same version builds nothing.
-		submit(`{"account_name":"Counted Gadgets GmbH","vertical":"technology","country":"DE","product_type":"core","estimated_acv":2000}`)
+		e.registerAsPartnerA(t, `{"account_name":"Counted Gadgets GmbH","vertical":"technology","country":"DE","product_type":"core","estimated_acv":2000}`)
 		again := e.srv.programme.Counts()
 		if again.Loads != after.Loads || again.CalendarBuilds != after.CalendarBuilds {
 			t.Errorf("a second submit re-derived the programme: %+v then %+v", after, again)

@@ -58,11 +58,7 @@ func TestSignOutEverywhere(t *testing.T) {
 	ctx := context.Background()
 	laptop, csrf := e.signIn("pm@vendor.test")
 	phone, _ := e.signIn("pm@vendor.test")
-	get := func(c *http.Client) int {
-		req, err := http.NewRequest("GET", e.http.URL+"/registrations", nil)
-		must(t, err)
-		return e.send(c, req).status
-	}
+	get := func(c *http.Client) int { return e.get(c, "/registrations").status }
 	if get(phone) != 200 || get(laptop) != 200 {
 		t.Fatal("signed-in sessions refused")
 	}
@@ -102,25 +98,20 @@ func TestUsersPageSignsAUserOutEverywhere(t *testing.T) {
 		ae, _, err := e.store.UserByEmail(ctx, "ae@vendor.test")
 		must(t, err)
 		revoke := "/users/" + itoa(ae.ID) + "/revoke-access"
-		get := func(c *http.Client, path string) response {
-			req, err := http.NewRequest("GET", e.http.URL+path, nil)
-			must(t, err)
-			return e.send(c, req)
-		}
 		for email, want := range map[string]int{"revops@vendor.test": 403, "ae@vendor.test": 403, "user@alpha.test": 404} {
 			c, csrf := e.signIn(email)
-			if res := get(c, "/users"); res.status != want {
+			if res := e.get(c, "/users"); res.status != want {
 				t.Errorf("%s GET /users: %d, want %d", email, res.status, want)
 			}
 			if res := e.postForm(c, revoke, url.Values{"csrf_token": {csrf}}, e.http.URL); res.status != want {
 				t.Errorf("%s POST %s: %d, want %d", email, revoke, res.status, want)
 			}
 		}
-		if res := get(e.browser(), "/users"); res.status != http.StatusSeeOther {
+		if res := e.get(e.browser(), "/users"); res.status != http.StatusSeeOther {
 			t.Errorf("anonymous GET /users: %d, want a redirect to sign in", res.status)
 		}
 		admin, csrf := e.signIn("admin@vendor.test")
-		page := get(admin, "/users")
+		page := e.get(admin, "/users")
 		if page.status != 200 || !strings.Contains(string(page.body), `action="`+revoke+`"`) {
 			t.Fatalf("admin GET /users: %d, no sign-out button for the AE: %.500s", page.status, page.body)
 		}

@@ -55,9 +55,7 @@ func TestSignInRedirectStaysOnSite(t *testing.T) {
 		if loc := res.header.Get("Location"); loc != "/" {
 			t.Errorf("next=%q redirects to %q, want /", next, loc)
 		}
-		req, err := http.NewRequest("GET", e.http.URL+"/signin?next="+url.QueryEscape(next), nil)
-		must(t, err)
-		page := e.send(e.browser(), req)
+		page := e.get(e.browser(), "/signin?next="+url.QueryEscape(next))
 		body := html.UnescapeString(string(page.body))
 		if strings.Contains(body, "evil.example") {
 			t.Errorf("GET /signin?next=%q carries it into the form", next)

@@ -10,8 +10,7 @@ import (
 func TestApprovalQueueSaysWhy(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *testEnv) {
-		review := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
-			`{"account_name":"Direct Dynamics Europe","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
+		review := e.registerAsPartnerA(t, doubtfulRegistration)
 		var r registrationCreated
 		review.json(t, &r)
 		c := e.openConflict("Direct Dynamics")

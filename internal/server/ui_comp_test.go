@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -277,24 +276,6 @@ func TestCompRevOpsPages(t *testing.T) {
 	})
 }
 
-// multipartBody builds a form with fields and, when fileName is set, a file.
-func multipartBody(t *testing.T, fields map[string]string, fileName, content string) (*bytes.Buffer, string) {
-	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range fields {
-		must(t, mw.WriteField(k, v))
-	}
-	if fileName != "" {
-		fw, err := mw.CreateFormFile("file", fileName)
-		must(t, err)
-		_, err = fw.Write([]byte(content))
-		must(t, err)
-	}
-	must(t, mw.Close())
-	return &b, mw.FormDataContentType()
-}
-
 func TestTopByGrossProfit(t *testing.T) {
 	t.Parallel()
 	deals := []comp.DealProfit{{OpportunityID: 1, GrossProfit: 5}, {OpportunityID: 2, GrossProfit: -3}, {OpportunityID: 3, GrossProfit: 9},
@@ -321,20 +302,14 @@ func TestCompForms(t *testing.T) {
 		revops, csrf := e.signIn("revops@vendor.test")
 		ae, aeCSRF := e.signIn("ae@vendor.test")
 		post := func(c *http.Client, path string, form url.Values, hx bool) response {
-			req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
-			must(t, err)
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req := e.formRequest(path, form)
 			if hx {
 				req.Header.Set("HX-Request", "true")
 			}
 			return e.send(c, req)
 		}
 		upload := func(c *http.Client, path string, fields map[string]string, name, content string) response {
-			body, ct := multipartBody(t, fields, name, content)
-			req, err := http.NewRequest(http.MethodPost, e.http.URL+path, body)
-			must(t, err)
-			req.Header.Set("Content-Type", ct)
-			return e.send(c, req)
+			return e.send(c, e.multipartRequest(path, nil, fields, fileField(name, content)))
 		}
 		periodStatus := func() string {
 			p, err := e.store.GetCompPeriod(context.Background(), tandem.SystemActor, "2026-Q1")

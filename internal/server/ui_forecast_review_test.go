@@ -170,8 +170,7 @@ func TestForecastSubmitForm(t *testing.T) {
 // bad adjustment shows the error next to the field, and a good one is listed.
 func TestBrowserForecastCallView(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	e.seedForecastReview()
 	base := e.http.URL
 	do(t, ctx, "CRO signs in", signInSteps(base, "cro@vendor.test")...)

@@ -50,8 +50,7 @@ func TestForecastPageByRole(t *testing.T) {
 // draw, and the total's pipeline number leads to the three deals behind it.
 func TestBrowserForecast(t *testing.T) {
 	t.Parallel()
-	ctx := newBrowser(t)
-	e := newTestEnv(t, openSQLite(t))
+	ctx, e := newBrowserEnv(t)
 	base := e.http.URL
 	do(t, ctx, "CRO signs in", signInSteps(base, "cro@vendor.test")...)
 	do(t, ctx, "open the forecast",

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strings"
@@ -16,31 +14,7 @@ import (
 // importUpload posts the import form with fields and files (field name → file name and content).
 func (e *testEnv) importUpload(c *http.Client, csrf string, fields map[string]string, files map[string][2]string) response {
 	e.t.Helper()
-	body, contentType := multipartForm(e.t, map[string]string{csrfField: csrf}, fields, files)
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+"/import", body)
-	must(e.t, err)
-	req.Header.Set("Content-Type", contentType)
-	return e.send(c, req)
-}
-
-// multipartForm encodes the fields of first (such as the CSRF token), then those of fields, and files
-// (field name → file name and content) as a multipart body, and returns it with its content type.
-func multipartForm(t testing.TB, first, fields map[string]string, files map[string][2]string) (*bytes.Buffer, string) {
-	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, m := range []map[string]string{first, fields} {
-		for k, v := range m {
-			must(t, mw.WriteField(k, v))
-		}
-	}
-	for field, f := range files {
-		fw, err := mw.CreateFormFile(field, f[0])
-		must(t, err)
-		_, _ = fw.Write([]byte(f[1]))
-	}
-	must(t, mw.Close())
-	return &body, mw.FormDataContentType()
+	return e.send(c, e.multipartRequest("/import", map[string]string{csrfField: csrf}, fields, files))
 }
 
 // finishedJob follows an upload's redirect to its job, waits for the job and returns its page.

@@ -17,11 +17,8 @@ import (
 // waiting match.
 func (e *testEnv) queueDoubtfulMatch(t *testing.T) sqlstore.AccountMatch {
 	t.Helper()
-	res := e.do("partner_a", http.MethodPost, APIPrefix+"/registrations",
+	e.registerAsPartnerA(t,
 		`{"account_name":"Direct Dynamics Europe","website":"dd-europe.test","vertical":"technology","country":"US","product_type":"core","estimated_acv":100}`)
-	if res.status != http.StatusCreated {
-		t.Fatalf("register: %d %s", res.status, res.body)
-	}
 	items, total, err := e.store.ListAccountMatches(context.Background(), tandem.SystemActor, sqlstore.AccountMatchFilter{})
 	must(t, err)
 	if total != 1 {
@@ -131,9 +128,7 @@ func TestAccountMatchPageNewAccount(t *testing.T) {
 // htmxPost sends a form as htmx does: with the CSRF token in the header.
 func (e *testEnv) htmxPost(c *http.Client, csrf, path string, form url.Values) response {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, strings.NewReader(form.Encode()))
-	must(e.t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := e.formRequest(path, form)
 	req.Header.Set("HX-Request", "true")
 	req.Header.Set(csrfHeader, csrf)
 	return e.send(c, req)

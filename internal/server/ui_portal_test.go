@@ -180,8 +180,7 @@ func TestApprovalQueuePage(t *testing.T) {
 		}
 		htmx := func(path string, form url.Values) response {
 			form.Set(csrfField, csrf)
-			req, _ := http.NewRequest("POST", e.http.URL+path, strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req := e.formRequest(path, form)
 			req.Header.Set("HX-Request", "true")
 			return e.send(pm, req)
 		}
@@ -209,11 +208,8 @@ func TestApprovalQueuePage(t *testing.T) {
 // openConflict has partner A register the account of the direct deal, which opens a direct overlap.
 func (e *testEnv) openConflict(account string) sqlstore.ConflictDetail {
 	e.t.Helper()
-	res := e.do("partner_a", "POST", APIPrefix+"/registrations", map[string]any{"account_name": account,
+	e.registerAsPartnerA(e.t, map[string]any{"account_name": account,
 		"website": "direct.test", "country": "US", "vertical": "technology", "product_type": "core", "estimated_acv": 9_000_000})
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("register: %d %s", res.status, res.body)
-	}
 	list, _, err := e.store.ListConflictDetails(context.Background(), tandem.SystemActor, sqlstore.ConflictDetailFilter{Sort: "-id", Limit: 1})
 	must(e.t, err)
 	if len(list) == 0 {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -45,10 +44,7 @@ func TestSpendAndCurriculaPages(t *testing.T) {
 		// Adding a curriculum: channel staff may; a partner user and an AE are refused; bad input names the field.
 		post := func(email string, form url.Values) response {
 			c, csrf := e.signIn(email)
-			form.Set("csrf_token", csrf)
-			req, _ := http.NewRequest("POST", e.http.URL+"/certifications/curricula", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			return e.send(c, req)
+			return e.post(c, csrf, "/certifications/curricula", form)
 		}
 		good := url.Values{"id": {"tech-core"}, "name": {"Core technical"}, "role": {"partner_technical"}, "products": {"core, edge"}}
 		for _, who := range []string{"user@alpha.test", "ae@vendor.test"} {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strings"
@@ -13,10 +11,6 @@ import (
 func TestPagesRender(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, openSQLite(t))
-	get := func(c *http.Client, path string) response {
-		req, _ := http.NewRequest("GET", e.http.URL+path, nil)
-		return e.send(c, req)
-	}
 	revops, _ := e.signIn("revops@vendor.test")
 	partner, _ := e.signIn("user@alpha.test")
 	tests := []struct {
@@ -40,14 +34,14 @@ func TestPagesRender(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			res := get(revops, tc.path)
+			res := e.get(revops, tc.path)
 			if res.status != tc.revops || !strings.Contains(string(res.body), tc.revopsSees) {
 				t.Errorf("revops: %d, want %d with %q", res.status, tc.revops, tc.revopsSees)
 			}
 			if res.status == 200 && strings.Contains(string(res.body), "<script>") {
 				t.Error("page has an inline script")
 			}
-			res = get(partner, tc.path)
+			res = e.get(partner, tc.path)
 			if res.status != tc.partner || !strings.Contains(string(res.body), tc.partnerSees) {
 				t.Errorf("partner: %d, want %d with %q", res.status, tc.partner, tc.partnerSees)
 			}
@@ -57,14 +51,14 @@ func TestPagesRender(t *testing.T) {
 		})
 	}
 	t.Run("hashed assets", func(t *testing.T) {
-		page := string(get(revops, "/").body)
+		page := string(e.get(revops, "/").body)
 		for _, name := range []string{"app.css", "app.js", "vendor/htmx.min.js", "vendor/echarts.min.js"} {
 			u, err := e.srv.assets.url(name)
 			must(t, err)
 			if !strings.Contains(page, u) {
 				t.Errorf("the page does not link %s as %s", name, u)
 			}
-			res := get(http.DefaultClient, u)
+			res := e.get(http.DefaultClient, u)
 			if res.status != 200 || !strings.Contains(res.header.Get("Cache-Control"), "immutable") {
 				t.Errorf("%s: %d %q", u, res.status, res.header.Get("Cache-Control"))
 			}
@@ -77,24 +71,13 @@ func TestImportPage(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, openSQLite(t))
 	c, csrf := e.signIn("revops@vendor.test")
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	must(t, mw.WriteField("csrf_token", csrf))
-	must(t, mw.WriteField("kind", "accounts"))
-	fw, err := mw.CreateFormFile("file", "bad.csv")
-	must(t, err)
-	_, _ = fw.Write([]byte("external_id,name,country\nZ-1,Zed Co,GB\nZ-2,,XX\n"))
-	must(t, mw.Close())
-	req, _ := http.NewRequest("POST", e.http.URL+"/import", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res := e.send(c, req)
+	res := e.importUpload(c, csrf, map[string]string{"kind": "accounts"}, fileField("bad.csv", "external_id,name,country\nZ-1,Zed Co,GB\nZ-2,,XX\n"))
 	loc := res.header.Get("Location")
 	if res.status != http.StatusSeeOther || !regexp.MustCompile(`^/import/\d+$`).MatchString(loc) {
 		t.Fatalf("upload: %d to %q: %s", res.status, loc, res.body)
 	}
 	e.srv.imports.Wait() // the job runs in the background; wait for it rather than poll
-	req, _ = http.NewRequest("GET", e.http.URL+loc+"/progress", nil)
-	res = e.send(c, req)
+	res = e.get(c, loc+"/progress")
 	page := string(res.body)
 	if res.status != 200 || !strings.Contains(page, `data-status="failed"`) || !strings.Contains(page, "line 3") {
 		t.Fatalf("progress of a refused import: %d\n%s", res.status, page)
