@@ -61,12 +61,8 @@ func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountF
 		p := likePattern(f.Query)
 		w.add(`(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`, p, p)
 	}
-	if f.Country != "" {
-		w.add("a.country = ?", f.Country)
-	}
-	if f.Vertical != "" {
-		w.add("a.vertical = ?", f.Vertical)
-	}
+	addEq(&w, "a.country", f.Country)
+	addEq(&w, "a.vertical", f.Vertical)
 	order, err := orderBy(f.Sort, "name", map[string]string{
 		"name": "a.name", "country": "a.country", "vertical": "a.vertical", "domain": "a.domain",
 		"created_at": "a.created_at", "updated_at": "a.updated_at", "id": "a.id",

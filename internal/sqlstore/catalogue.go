@@ -126,9 +126,7 @@ func (s *Store) ListProducts(ctx context.Context, actor tandem.Actor, f ProductF
 	if f.Query != "" {
 		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
-	if f.Type != "" {
-		w.add("type = ?", string(f.Type))
-	}
+	addEq(&w, "type", string(f.Type))
 	return listRecords(ctx, s, "products", "id, external_id, name, type, cogs_basis_points", "products", w, " ORDER BY name, id",
 		f.Limit, f.Offset, func(scan func(...any) error) (tandem.Product, error) {
 			var p tandem.Product

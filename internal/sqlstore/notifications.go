@@ -342,9 +342,7 @@ func (s *Store) ListDeliveries(ctx context.Context, actor tandem.Actor, f Delive
 		}
 		w.add("channel = ?", f.Channel)
 	}
-	if f.WebhookID != 0 {
-		w.add("webhook_id = ?", f.WebhookID)
-	}
+	addEq(&w, "webhook_id", f.WebhookID)
 	items, total, err := listRecords(ctx, s, "deliveries", deliveryColumns, "deliveries", w, " ORDER BY id DESC", f.Limit, f.Offset, scanDelivery)
 	if items == nil {
 		items = []Delivery{}

@@ -82,45 +82,19 @@ func (s *Store) ListOpportunities(ctx context.Context, actor tandem.Actor, f Opp
 // ORDER BY shared by the list and the export.
 func opportunityQuery(actor tandem.Actor, f OpportunityFilter) (from string, w where, order string, err error) {
 	scopeOpportunities(&w, actor)
-	if f.Motion != "" {
-		w.add("o.routing_motion = ?", string(f.Motion))
-	}
-	if f.Stage != "" {
-		w.add("o.stage = ?", string(f.Stage))
-	}
+	addEq(&w, "o.routing_motion", string(f.Motion))
+	addEq(&w, "o.stage", string(f.Stage))
 	if f.Open {
 		w.add("o.stage NOT IN (?, ?)", string(tandem.StageClosedWon), string(tandem.StageClosedLost))
 	}
-	if f.Forecast != "" {
-		w.add("o.forecast_category = ?", string(f.Forecast))
-	}
-	if f.PartnerID != 0 {
-		w.add("o.partner_id = ?", f.PartnerID)
-	}
-	if f.OwnerID != 0 {
-		w.add("o.owner_id = ?", f.OwnerID)
-	}
-	if f.AccountID != 0 {
-		w.add("o.account_id = ?", f.AccountID)
-	}
-	if f.Rule != "" {
-		w.add("o.routing_rule = ?", f.Rule)
-	}
-	if !f.CreatedFrom.IsZero() {
-		w.add("o.created_on >= ?", dbTime(f.CreatedFrom))
-	}
-	if !f.CreatedTo.IsZero() {
-		w.add("o.created_on < ?", dbTime(f.CreatedTo))
-	}
-	if !f.ClosedFrom.IsZero() {
-		w.add("o.close_date >= ?", dbTime(f.ClosedFrom))
-	}
-	if !f.ClosedTo.IsZero() {
-		w.add("o.close_date < ?", dbTime(f.ClosedTo))
-	}
-	if f.Attribution != "" {
-		w.add("o.attribution = ?", string(f.Attribution))
-	}
+	addEq(&w, "o.forecast_category", string(f.Forecast))
+	addEq(&w, "o.partner_id", f.PartnerID)
+	addEq(&w, "o.owner_id", f.OwnerID)
+	addEq(&w, "o.account_id", f.AccountID)
+	addEq(&w, "o.routing_rule", f.Rule)
+	w.during("o.created_on", f.CreatedFrom, f.CreatedTo)
+	w.during("o.close_date", f.ClosedFrom, f.ClosedTo)
+	addEq(&w, "o.attribution", string(f.Attribution))
 	from = `opportunities o`
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {

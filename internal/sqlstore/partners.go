@@ -49,12 +49,8 @@ func (s *Store) ListPartners(ctx context.Context, actor tandem.Actor, f PartnerF
 	if f.Query != "" {
 		w.add(`lower(p.name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
-	if f.Tier != "" {
-		w.add("p.tier = ?", string(f.Tier))
-	}
-	if f.Standing != "" {
-		w.add("p.standing = ?", string(f.Standing))
-	}
+	addEq(&w, "p.tier", string(f.Tier))
+	addEq(&w, "p.standing", string(f.Standing))
 	order, err := orderBy(f.Sort, "name", map[string]string{
 		"name": "p.name", "tier": "p.tier", "type": "p.type", "standing": "p.standing",
 		"created_at": "p.created_at", "updated_at": "p.updated_at", "id": "p.id",

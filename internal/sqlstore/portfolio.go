@@ -148,18 +148,10 @@ func (s *Store) ListSpend(ctx context.Context, actor tandem.Actor, f SpendFilter
 	if f.ToMonth != "" {
 		w.add("l.month <= ?", f.ToMonth)
 	}
-	if f.Motion != "" {
-		w.add("l.motion = ?", f.Motion)
-	}
-	if f.Segment != "" {
-		w.add("l.segment = ?", f.Segment)
-	}
-	if f.Kind != "" {
-		w.add("l.kind = ?", f.Kind)
-	}
-	if f.PartnerID != 0 {
-		w.add("l.partner_id = ?", f.PartnerID)
-	}
+	addEq(&w, "l.motion", f.Motion)
+	addEq(&w, "l.segment", f.Segment)
+	addEq(&w, "l.kind", f.Kind)
+	addEq(&w, "l.partner_id", f.PartnerID)
 	pg := ""
 	if f.Limit >= 0 {
 		var err error
@@ -167,25 +159,17 @@ func (s *Store) ListSpend(ctx context.Context, actor tandem.Actor, f SpendFilter
 			return nil, 0, err
 		}
 	}
-	q := `SELECT l.id, l.month, l.motion, l.segment, l.region, l.product, l.partner_id, COALESCE(p.name, ''), l.kind,
-		l.amount, l.currency, l.source, l.source_ref, l.note, l.created_at, count(*) OVER ()
-		FROM spend_lines l LEFT JOIN partners p ON p.id = l.partner_id` + w.sql() + ` ORDER BY l.month, l.id` + pg
-	var out []SpendLine
-	total, err := s.list(ctx, q, w, func(scan func(...any) error) error {
-		var l SpendLine
-		var amount int64
-		if err := scan(&l.ID, &l.Month, &l.Motion, &l.Segment, &l.Region, &l.Product, idCol{&l.PartnerID}, &l.PartnerName,
-			&l.Kind, &amount, &l.Currency, &l.Source, &l.SourceRef, &l.Note, timeCol{&l.CreatedAt}); err != nil {
-			return err
-		}
-		l.Amount = tandem.Money(amount)
-		out = append(out, l)
-		return nil
-	}, "SELECT count(*) FROM spend_lines l"+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list spend: %w", err)
-	}
-	return out, total, nil
+	return listCounted(ctx, s, "list spend", `l.id, l.month, l.motion, l.segment, l.region, l.product, l.partner_id,
+		COALESCE(p.name, ''), l.kind, l.amount, l.currency, l.source, l.source_ref, l.note, l.created_at`,
+		"spend_lines l LEFT JOIN partners p ON p.id = l.partner_id", w, " ORDER BY l.month, l.id"+pg,
+		func(scan func(...any) error) (SpendLine, error) {
+			var l SpendLine
+			var amount int64
+			err := scan(&l.ID, &l.Month, &l.Motion, &l.Segment, &l.Region, &l.Product, idCol{&l.PartnerID}, &l.PartnerName,
+				&l.Kind, &amount, &l.Currency, &l.Source, &l.SourceRef, &l.Note, timeCol{&l.CreatedAt})
+			l.Amount = tandem.Money(amount)
+			return l, err
+		})
 }
 
 // AllSpend is ListSpend without paging, for the returns and the recommendation.
@@ -371,12 +355,8 @@ func (s *Store) ListMDFRequests(ctx context.Context, actor tandem.Actor, f MDFRe
 	if actor.IsPartner() {
 		w.add("r.partner_id = ?", actor.PartnerID)
 	}
-	if f.FundID != 0 {
-		w.add("r.fund_id = ?", f.FundID)
-	}
-	if f.PartnerID != 0 {
-		w.add("r.partner_id = ?", f.PartnerID)
-	}
+	addEq(&w, "r.fund_id", f.FundID)
+	addEq(&w, "r.partner_id", f.PartnerID)
 	if len(f.States) > 0 {
 		cond, arg := s.inStrings("r.state", w.next(), f.States)
 		w.conds, w.args = append(w.conds, cond), append(w.args, arg)

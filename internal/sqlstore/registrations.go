@@ -76,30 +76,14 @@ func getRegistration(ctx context.Context, q querier, actor tandem.Actor, id int6
 func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f RegistrationFilter) ([]tandem.Registration, int, error) {
 	var w where
 	scopeRegistrations(&w, actor)
-	if f.Status != "" {
-		w.add("r.status = ?", string(f.Status))
-	}
-	if f.PartnerID != 0 {
-		w.add("r.partner_id = ?", f.PartnerID)
-	}
+	addEq(&w, "r.status", string(f.Status))
+	addEq(&w, "r.partner_id", f.PartnerID)
 	if f.AccountID != 0 && !actor.IsPartner() { // a partner may not probe which account it matched
 		w.add("r.account_id = ?", f.AccountID)
 	}
-	if f.OpportunityID != 0 {
-		w.add("r.opportunity_id = ?", f.OpportunityID)
-	}
-	if !f.SubmittedFrom.IsZero() {
-		w.add("r.submitted_at >= ?", dbTime(f.SubmittedFrom))
-	}
-	if !f.SubmittedTo.IsZero() {
-		w.add("r.submitted_at < ?", dbTime(f.SubmittedTo))
-	}
-	if !f.ExpiresFrom.IsZero() {
-		w.add("r.expires_at >= ?", dbTime(f.ExpiresFrom))
-	}
-	if !f.ExpiresTo.IsZero() {
-		w.add("r.expires_at < ?", dbTime(f.ExpiresTo))
-	}
+	addEq(&w, "r.opportunity_id", f.OpportunityID)
+	w.during("r.submitted_at", f.SubmittedFrom, f.SubmittedTo)
+	w.during("r.expires_at", f.ExpiresFrom, f.ExpiresTo)
 	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
 	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
 		return nil, 0, err

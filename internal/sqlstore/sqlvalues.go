@@ -150,6 +150,25 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, b.String())
 }
 
+// addEq adds "col = ?" with v unless v is its type's zero value: a filter field left empty matches
+// anything.
+func addEq[T comparable](w *where, col string, v T) {
+	var zero T
+	if v != zero {
+		w.add(col+" = ?", v)
+	}
+}
+
+// during adds the bounds of a time filter on col: from inclusive, to exclusive, each only when set.
+func (w *where) during(col string, from, to time.Time) {
+	if !from.IsZero() {
+		w.add(col+" >= ?", dbTime(from))
+	}
+	if !to.IsZero() {
+		w.add(col+" < ?", dbTime(to))
+	}
+}
+
 // next returns the number of the next argument, for clauses written after the conditions.
 func (w *where) next() int { return len(w.args) + 1 }
 

@@ -39,12 +39,8 @@ func getTouch(ctx context.Context, q querier, actor tandem.Actor, id int64) (*ta
 func (s *Store) ListTouches(ctx context.Context, actor tandem.Actor, f TouchFilter) ([]tandem.Touch, int, error) {
 	var w where
 	scopeTouches(&w, actor)
-	if f.OpportunityID != 0 {
-		w.add("t.opportunity_id = ?", f.OpportunityID)
-	}
-	if f.PartnerID != 0 {
-		w.add("t.partner_id = ?", f.PartnerID)
-	}
+	addEq(&w, "t.opportunity_id", f.OpportunityID)
+	addEq(&w, "t.partner_id", f.PartnerID)
 	order, err := orderBy(f.Sort, "occurred_at", map[string]string{"occurred_at": "t.occurred_at", "id": "t.id", "kind": "t.kind"}, "t.id")
 	if err != nil {
 		return nil, 0, err

@@ -49,12 +49,8 @@ func getUser(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tan
 func (s *Store) ListUsers(ctx context.Context, actor tandem.Actor, f UserFilter) ([]tandem.User, int, error) {
 	var w where
 	scopeUsers(&w, actor)
-	if f.Role != "" {
-		w.add("u.role = ?", string(f.Role))
-	}
-	if f.PartnerID != 0 {
-		w.add("u.partner_id = ?", f.PartnerID)
-	}
+	addEq(&w, "u.role", string(f.Role))
+	addEq(&w, "u.partner_id", f.PartnerID)
 	if f.Query != "" {
 		p := likePattern(f.Query)
 		w.add(`(lower(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, p, p)
