@@ -147,11 +147,8 @@ func (s *Store) CreateProduct(ctx context.Context, actor tandem.Actor, p *tandem
 		p.ExternalID = newExternalID("prod")
 	}
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO products (external_id, name, type, cogs_basis_points)
-			VALUES ($1, $2, $3, $4) RETURNING id`, p.ExternalID, p.Name, string(p.Type), p.COGSBasisPoints).Scan(&p.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create product %q: %w", p.ExternalID, err), "product "+p.ExternalID)
-		}
-		return appendAuditTx(ctx, tx, now, actor, "product.create", "product", idString(p.ID), p)
+		return productRecord.insertTx(ctx, s, tx, now, actor, p, tx.QueryRowContext(ctx, `INSERT INTO products (external_id,
+			name, type, cogs_basis_points) VALUES ($1, $2, $3, $4) RETURNING id`,
+			p.ExternalID, p.Name, string(p.Type), p.COGSBasisPoints))
 	})
 }

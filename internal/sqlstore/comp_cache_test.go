@@ -18,9 +18,7 @@ import (
 // (the clock is fixed), a payout import and the period's close — and each change does show.
 func TestCompCacheSeesEveryChange(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		cache := compensation.NewCache(s.CompDataVersion)
 		type figures struct {
 			Recon  *compensation.Reconciliation
@@ -128,9 +126,7 @@ func (c *frozenReadCounter) CompPeriodInput(ctx context.Context, p tandem.CompQu
 // as an adjustment.
 func TestCompCacheKeepsClosedPeriodsDecoded(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		const landing = "2026-Q2" // the fixture's clock stands in April: Q1's adjustments land here
@@ -175,9 +171,7 @@ func TestCompCacheKeepsClosedPeriodsDecoded(t *testing.T) {
 // reads no input either.
 func TestCompCacheWarmComputesTheReconciliation(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		counted := &frozenReadCounter{Store: s}
 		cache := compensation.NewCache(s.CompDataVersion)
 		now := f.clock.t

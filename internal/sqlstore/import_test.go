@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -397,21 +396,11 @@ func TestImportVerifiesCheckConstraints(t *testing.T) {
 
 // tableIndexes returns the CREATE statements (names, for automatic indexes) of table's indexes as q,
 // a transaction or a pool, sees them.
-func tableIndexes(t *testing.T, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, table string) []string {
+func tableIndexes(t *testing.T, q querier, table string) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), `SELECT coalesce(sql, name) FROM sqlite_schema
-		WHERE type = 'index' AND tbl_name = ? ORDER BY name`, table)
+	out, err := queryAll(context.Background(), q, "indexes", `SELECT coalesce(sql, name) FROM sqlite_schema
+		WHERE type = 'index' AND tbl_name = ? ORDER BY name`, []any{table}, scanOne[string])
 	must(t, err)
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		must(t, rows.Scan(&s))
-		out = append(out, s)
-	}
-	must(t, rows.Err())
 	return out
 }
 

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -52,20 +51,14 @@ func scopeOpportunities(w *where, actor tandem.Actor) {
 func (s *Store) GetOpportunity(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Opportunity, error) {
 	var w where
 	w.add("o.id = ?", id)
-	return getOpportunity(ctx, s.read, actor, w, id)
+	return opportunityRecord.getWhere(ctx, s.read, actor, w, id)
 }
 
 // GetOpportunityByExternalID returns the opportunity with the CRM's id; ENOTFOUND as GetOpportunity.
 func (s *Store) GetOpportunityByExternalID(ctx context.Context, actor tandem.Actor, externalID string) (*tandem.Opportunity, error) {
 	var w where
 	w.add("o.external_id = ?", externalID)
-	return getOpportunity(ctx, s.read, actor, w, externalID)
-}
-
-func getOpportunity(ctx context.Context, q querier, actor tandem.Actor, w where, id any) (*tandem.Opportunity, error) {
-	scopeOpportunities(&w, actor)
-	return getOne(ctx, q, "opportunity", id, `SELECT `+opportunityColumns+` FROM opportunities o`+w.sql(), w.args,
-		func(scan func(...any) error) (tandem.Opportunity, error) { return scanOpportunity(scan) })
+	return opportunityRecord.getWhere(ctx, s.read, actor, w, externalID)
 }
 
 // ListOpportunities returns a page of the opportunities actor may see and how many match f.
@@ -129,48 +122,27 @@ func (s *Store) CreateOpportunity(ctx context.Context, actor tandem.Actor, o *ta
 	}
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		args := append(opportunityValues(o), now.UnixMicro())
-		err := tx.QueryRowContext(ctx, `INSERT INTO opportunities (`+joinColumns(opportunityWriteColumns)+`,
-			created_at, updated_at) VALUES (`+placeholders(1, len(opportunityWriteColumns))+`, $24, $24) RETURNING id`,
-			args...).Scan(&o.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create opportunity %q: %w", o.ExternalID, err), "opportunity "+o.ExternalID)
-		}
-		o.CreatedAt, o.UpdatedAt = now, now
-		return appendAuditTx(ctx, tx, now, actor, "opportunity.create", "opportunity", idString(o.ID), o)
+		return opportunityRecord.insertTx(ctx, s, tx, now, actor, o, tx.QueryRowContext(ctx, `INSERT INTO opportunities
+			(`+joinColumns(opportunityWriteColumns)+`, created_at, updated_at)
+			VALUES (`+placeholders(1, len(opportunityWriteColumns))+`, $24, $24) RETURNING id`, args...))
 	})
 }
 
 // UpdateOpportunity writes o's fields over the stored opportunity o.ID and audits what changed.
 // ENOTFOUND when actor cannot see it; EFORBIDDEN for partner users.
 func (s *Store) UpdateOpportunity(ctx context.Context, actor tandem.Actor, o *tandem.Opportunity) error {
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		var w where
-		w.add("o.id = ?", o.ID)
-		old, err := getOpportunity(ctx, tx, actor, w, o.ID)
-		if err != nil {
-			return err
-		}
-		if err := forbidPartner(actor, "change opportunities"); err != nil {
-			return err
-		}
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		if o.ExternalID == "" {
-			o.ExternalID = old.ExternalID
-		}
-		o.CreatedAt, o.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		diff := changes(old, o)
-		if len(diff) == 0 {
-			return nil
-		}
+	return opportunityRecord.update(ctx, s, actor, o, func(old *tandem.Opportunity) error {
+	if err := forbidPartner(actor, "change opportunities"); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+		return nil
+	}, func(tx *sql.Tx, now time.Time) error {
 		args := append(opportunityValues(o), now.UnixMicro(), o.ID)
-		_, err = tx.ExecContext(ctx, `UPDATE opportunities SET (`+joinColumns(opportunityWriteColumns)+`, updated_at)
+		_, err := tx.ExecContext(ctx, `UPDATE opportunities SET (`+joinColumns(opportunityWriteColumns)+`, updated_at)
 			= (`+placeholders(1, len(opportunityWriteColumns)+1)+`) WHERE id = $25`, args...)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("update opportunity %d: %w", o.ID, err), "opportunity "+o.ExternalID)
-		}
-		o.UpdatedAt = now
-		return appendAuditTx(ctx, tx, now, actor, "opportunity.update", "opportunity", idString(o.ID), diff)
+		return err
 	})
 }

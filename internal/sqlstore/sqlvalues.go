@@ -274,9 +274,9 @@ func queryAll[T any](ctx context.Context, q querier, what, query string, args []
 	return out, nil
 }
 
-// scanInt64 scans a row of one integer column, for queryAll.
-func scanInt64(scan func(...any) error) (int64, error) {
-	var v int64
+// scanOne scans a row of one column, for queryAll.
+func scanOne[T any](scan func(...any) error) (T, error) {
+	var v T
 	err := scan(&v)
 	return v, err
 }
