@@ -79,18 +79,12 @@ func (s *Store) CreateAccount(ctx context.Context, actor tandem.Actor, a *tandem
 		return err
 	}
 	a.Domain = tandem.NormalizeDomain(a.Domain)
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	if a.ExternalID == "" {
-		a.ExternalID = newExternalID("acct")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return accountRecord.insertTx(ctx, s, tx, now, actor, a, tx.QueryRowContext(ctx, `INSERT INTO accounts (external_id,
+	return accountRecord.create(ctx, s, actor, a, a.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO accounts (external_id,
 			name, domain, country, vertical, parent_id, owner_id, territory_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 			a.ExternalID, a.Name, a.Domain, a.Country, a.Vertical, dbID(a.ParentID), dbID(a.OwnerID),
-			dbID(a.TerritoryID), now.UnixMicro()))
+			dbID(a.TerritoryID), now.UnixMicro())
 	})
 }
 
@@ -98,15 +92,15 @@ func (s *Store) CreateAccount(ctx context.Context, actor tandem.Actor, a *tandem
 func (s *Store) UpdateAccount(ctx context.Context, actor tandem.Actor, a *tandem.Account) error {
 	a.Domain = tandem.NormalizeDomain(a.Domain)
 	return accountRecord.update(ctx, s, actor, a, func(old *tandem.Account) error {
-	if err := forbidPartner(actor, "change accounts"); err != nil {
-		return err
-	}
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	if strings.TrimSpace(a.ExternalID) == "" {
-		a.ExternalID = "" // a blank external id keeps the stored one, like an empty one
-	}
+		if err := forbidPartner(actor, "change accounts"); err != nil {
+			return err
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if strings.TrimSpace(a.ExternalID) == "" {
+			a.ExternalID = "" // a blank external id keeps the stored one, like an empty one
+		}
 		return nil
 	}, func(tx *sql.Tx, now time.Time) error {
 		_, err := tx.ExecContext(ctx, `UPDATE accounts SET external_id = $1, name = $2, domain = $3, country = $4,

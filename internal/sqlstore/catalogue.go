@@ -140,15 +140,9 @@ func (s *Store) CreateProduct(ctx context.Context, actor tandem.Actor, p *tandem
 	if err := forbidPartner(actor, "create products"); err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if p.ExternalID == "" {
-		p.ExternalID = newExternalID("prod")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return productRecord.insertTx(ctx, s, tx, now, actor, p, tx.QueryRowContext(ctx, `INSERT INTO products (external_id,
+	return productRecord.create(ctx, s, actor, p, p.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO products (external_id,
 			name, type, cogs_basis_points) VALUES ($1, $2, $3, $4) RETURNING id`,
-			p.ExternalID, p.Name, string(p.Type), p.COGSBasisPoints))
+			p.ExternalID, p.Name, string(p.Type), p.COGSBasisPoints)
 	})
 }

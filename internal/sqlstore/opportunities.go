@@ -42,9 +42,7 @@ var opportunityWriteColumns = []string{"external_id", "name", "account_id", "own
 
 // scopeOpportunities limits a query over "opportunities o": a partner user sees only its partner's deals.
 func scopeOpportunities(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 }
 
 // GetOpportunity returns the opportunity with id; ENOTFOUND when there is none or actor may not see it.
@@ -114,17 +112,11 @@ func (s *Store) CreateOpportunity(ctx context.Context, actor tandem.Actor, o *ta
 	if err := forbidPartner(actor, "create opportunities"); err != nil {
 		return err
 	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	if o.ExternalID == "" {
-		o.ExternalID = newExternalID("opp")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+	return opportunityRecord.create(ctx, s, actor, o, o.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
 		args := append(opportunityValues(o), now.UnixMicro())
-		return opportunityRecord.insertTx(ctx, s, tx, now, actor, o, tx.QueryRowContext(ctx, `INSERT INTO opportunities
+		return tx.QueryRowContext(ctx, `INSERT INTO opportunities
 			(`+joinColumns(opportunityWriteColumns)+`, created_at, updated_at)
-			VALUES (`+placeholders(1, len(opportunityWriteColumns))+`, $24, $24) RETURNING id`, args...))
+			VALUES (`+placeholders(1, len(opportunityWriteColumns))+`, $24, $24) RETURNING id`, args...)
 	})
 }
 
@@ -132,13 +124,10 @@ func (s *Store) CreateOpportunity(ctx context.Context, actor tandem.Actor, o *ta
 // ENOTFOUND when actor cannot see it; EFORBIDDEN for partner users.
 func (s *Store) UpdateOpportunity(ctx context.Context, actor tandem.Actor, o *tandem.Opportunity) error {
 	return opportunityRecord.update(ctx, s, actor, o, func(old *tandem.Opportunity) error {
-	if err := forbidPartner(actor, "change opportunities"); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-		return nil
+		if err := forbidPartner(actor, "change opportunities"); err != nil {
+			return err
+		}
+		return o.Validate()
 	}, func(tx *sql.Tx, now time.Time) error {
 		args := append(opportunityValues(o), now.UnixMicro(), o.ID)
 		_, err := tx.ExecContext(ctx, `UPDATE opportunities SET (`+joinColumns(opportunityWriteColumns)+`, updated_at)

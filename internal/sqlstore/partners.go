@@ -20,9 +20,7 @@ func scanPartner(scan func(...any) error) (tandem.Partner, error) {
 
 // scopePartners limits a query over "partners p": a partner user sees only its own partner.
 func scopePartners(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("p.id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "p.id")
 }
 
 // GetPartner returns the partner with id; ENOTFOUND when there is none or actor may not see it.
@@ -57,18 +55,12 @@ func (s *Store) CreatePartner(ctx context.Context, actor tandem.Actor, p *tandem
 	if err := forbidPartner(actor, "create partners"); err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if p.ExternalID == "" {
-		p.ExternalID = newExternalID("ptnr")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return partnerRecord.insertTx(ctx, s, tx, now, actor, p, tx.QueryRowContext(ctx, `INSERT INTO partners (external_id,
+	return partnerRecord.create(ctx, s, actor, p, p.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO partners (external_id,
 			name, tier, type, countries, verticals, certifications, manager_id, standing, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
 			p.ExternalID, p.Name, string(p.Tier), string(p.Type), jsonText(p.Countries), jsonText(p.Verticals),
-			jsonText(p.Certifications), dbID(p.ManagerID), string(p.Standing), now.UnixMicro()))
+			jsonText(p.Certifications), dbID(p.ManagerID), string(p.Standing), now.UnixMicro())
 	})
 }
 
@@ -76,13 +68,10 @@ func (s *Store) CreatePartner(ctx context.Context, actor tandem.Actor, p *tandem
 // EFORBIDDEN for partner users.
 func (s *Store) UpdatePartner(ctx context.Context, actor tandem.Actor, p *tandem.Partner) error {
 	return partnerRecord.update(ctx, s, actor, p, func(old *tandem.Partner) error {
-	if err := forbidPartner(actor, "change partner records"); err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-		return nil
+		if err := forbidPartner(actor, "change partner records"); err != nil {
+			return err
+		}
+		return p.Validate()
 	}, func(tx *sql.Tx, now time.Time) error {
 		_, err := tx.ExecContext(ctx, `UPDATE partners SET external_id = $1, name = $2, tier = $3, type = $4,
 			countries = $5, verticals = $6, certifications = $7, manager_id = $8, standing = $9, updated_at = $10

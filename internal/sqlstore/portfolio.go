@@ -139,9 +139,7 @@ func (s *Store) AddSpendLines(ctx context.Context, actor tandem.Actor, lines []S
 // ListSpend returns spend lines, month then id, and how many match.
 func (s *Store) ListSpend(ctx context.Context, actor tandem.Actor, f SpendFilter) ([]SpendLine, int, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("l.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "l.partner_id")
 	if f.FromMonth != "" {
 		w.add("l.month >= ?", f.FromMonth)
 	}
@@ -279,9 +277,7 @@ func scanFund(scan func(...any) error) (MDFFund, error) {
 // ListMDFFunds returns the funds the actor may see (a partner user: its own), newest period first.
 func (s *Store) ListMDFFunds(ctx context.Context, actor tandem.Actor, partnerID int64) ([]MDFFund, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("f.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "f.partner_id")
 	if partnerID != 0 {
 		w.add("f.partner_id = ?", partnerID)
 	}
@@ -352,9 +348,7 @@ func scanRequest(scan func(...any) error) (MDFRequest, error) {
 // ListMDFRequests returns the requests the actor may see, oldest first (the approval queue's order).
 func (s *Store) ListMDFRequests(ctx context.Context, actor tandem.Actor, f MDFRequestFilter) ([]MDFRequest, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("r.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "r.partner_id")
 	addEq(&w, "r.fund_id", f.FundID)
 	addEq(&w, "r.partner_id", f.PartnerID)
 	if len(f.States) > 0 {
@@ -386,9 +380,7 @@ func (s *Store) queryRequests(ctx context.Context, q querier, w where, suffix st
 func (s *Store) MDFRequestEvents(ctx context.Context, actor tandem.Actor, requestID int64) ([]MDFEvent, error) {
 	var w where
 	w.add("request_id = ?", requestID)
-	if actor.IsPartner() {
-		w.add("partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "partner_id")
 	rows, err := s.read.QueryContext(ctx, `SELECT id, request_id, fund_id, at, actor, action, from_state, to_state, amount, reason
 		FROM mdf_events`+w.sql()+` ORDER BY id`, w.args...)
 	if err != nil {
@@ -436,9 +428,7 @@ func (s *Store) ChangeMDFFund(ctx context.Context, actor tandem.Actor, fundID in
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		var w where
 		w.add("f.id = ?", fundID)
-		if actor.IsPartner() {
-			w.add("f.partner_id = ?", actor.PartnerID)
-		}
+		w.ownedBy(actor, "f.partner_id")
 		lock := ""
 		if s.dialect == DialectPostgres {
 			lock = " FOR UPDATE OF f"
@@ -626,9 +616,7 @@ func (s *Store) AddCertifications(ctx context.Context, actor tandem.Actor, sourc
 // by partner, person and curriculum.
 func (s *Store) ListCertifications(ctx context.Context, actor tandem.Actor, partnerID int64) ([]Certification, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("c.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "c.partner_id")
 	if partnerID != 0 {
 		w.add("c.partner_id = ?", partnerID)
 	}
@@ -734,9 +722,7 @@ type SellingScope struct {
 func (s *Store) PartnerSellingScopes(ctx context.Context, actor tandem.Actor) (map[int64]SellingScope, error) {
 	var w where
 	w.add("o.partner_id IS NOT NULL")
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT o.partner_id, COALESCE(NULLIF(o.vertical, ''), a.vertical), o.product_type
 		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY 1, 2, 3`, w.args...)
 	if err != nil {
@@ -854,9 +840,7 @@ func (s *Store) MDFLeadMatches(ctx context.Context, actor tandem.Actor, leads []
 	cd, ad := s.inStrings("o.external_id", 1, variants)
 	ca, aa := s.inInts("o.account_id", 2, accounts)
 	w.conds, w.args = append(w.conds, "("+cd+" OR "+ca+")"), append(w.args, ad, aa)
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.acv, o.currency, o.stage, o.created_on,
 		lower(o.external_id), lower(a.external_id), lower(a.name)
 		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.created_on, o.id`, w.args...)

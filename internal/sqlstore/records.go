@@ -14,6 +14,7 @@ import (
 // what.
 type record[T any] struct {
 	kind    string // "account": the audit entity, "account.create", "update account 7"
+	prefix  string // "acct": the prefix of the external ids create makes
 	table   string // "accounts": the table, and what a list's errors call the records
 	alias   string // "a": the alias columns and scope are written with
 	columns string // the columns scan reads, with the alias
@@ -32,39 +33,39 @@ type recordKeys struct {
 
 // The record types.
 var (
-	accountRecord = record[tandem.Account]{"account", "accounts", "a", accountColumns, scopeAccounts, scanAccount,
+	accountRecord = record[tandem.Account]{"account", "acct", "accounts", "a", accountColumns, scopeAccounts, scanAccount,
 		func(a *tandem.Account) recordKeys {
 			return recordKeys{id: &a.ID, externalID: &a.ExternalID, ident: &a.ExternalID, createdAt: &a.CreatedAt,
 				updatedAt: &a.UpdatedAt}
 		}}
-	partnerRecord = record[tandem.Partner]{"partner", "partners", "p", partnerColumns, scopePartners, scanPartner,
+	partnerRecord = record[tandem.Partner]{"partner", "ptnr", "partners", "p", partnerColumns, scopePartners, scanPartner,
 		func(p *tandem.Partner) recordKeys {
 			return recordKeys{id: &p.ID, externalID: &p.ExternalID, ident: &p.ExternalID, createdAt: &p.CreatedAt,
 				updatedAt: &p.UpdatedAt}
 		}}
-	userRecord = record[tandem.User]{"user", "users", "u", userColumns, scopeUsers,
+	userRecord = record[tandem.User]{"user", "user", "users", "u", userColumns, scopeUsers,
 		func(scan func(...any) error) (tandem.User, error) { return scanUser(scan) },
 		func(u *tandem.User) recordKeys {
 			return recordKeys{id: &u.ID, externalID: &u.ExternalID, ident: &u.Email, createdAt: &u.CreatedAt,
 				updatedAt: &u.UpdatedAt}
 		}}
-	opportunityRecord = record[tandem.Opportunity]{"opportunity", "opportunities", "o", opportunityColumns,
+	opportunityRecord = record[tandem.Opportunity]{"opportunity", "opp", "opportunities", "o", opportunityColumns,
 		scopeOpportunities, func(scan func(...any) error) (tandem.Opportunity, error) { return scanOpportunity(scan) },
 		func(o *tandem.Opportunity) recordKeys {
 			return recordKeys{id: &o.ID, externalID: &o.ExternalID, ident: &o.ExternalID, createdAt: &o.CreatedAt,
 				updatedAt: &o.UpdatedAt}
 		}}
-	registrationRecord = record[tandem.Registration]{"registration", "registrations", "r", registrationColumns,
+	registrationRecord = record[tandem.Registration]{"registration", "reg", "registrations", "r", registrationColumns,
 		scopeRegistrations, scanRegistration,
 		func(r *tandem.Registration) recordKeys {
 			return recordKeys{id: &r.ID, externalID: &r.ExternalID, ident: &r.ExternalID, createdAt: &r.CreatedAt,
 				updatedAt: &r.UpdatedAt}
 		}}
-	touchRecord = record[tandem.Touch]{"touch", "touches", "t", touchColumns, scopeTouches, scanTouch,
+	touchRecord = record[tandem.Touch]{"touch", "tch", "touches", "t", touchColumns, scopeTouches, scanTouch,
 		func(t *tandem.Touch) recordKeys {
 			return recordKeys{id: &t.ID, externalID: &t.ExternalID, ident: &t.ExternalID}
 		}}
-	productRecord = record[tandem.Product]{kind: "product", keys: func(p *tandem.Product) recordKeys {
+	productRecord = record[tandem.Product]{kind: "product", prefix: "prod", keys: func(p *tandem.Product) recordKeys {
 		return recordKeys{id: &p.ID, externalID: &p.ExternalID, ident: &p.ExternalID}
 	}}
 )
@@ -108,6 +109,21 @@ func (r record[T]) update(ctx context.Context, s *Store, actor tandem.Actor, rec
 			return err
 		}
 		return r.updateTx(ctx, s, tx, now, actor, old, rec, func() error { return write(tx, now) })
+	})
+}
+
+// create refuses rec when validate does, gives it an external id when it has none and inserts it in a
+// transaction of its own as insertTx does, insert being the INSERT … RETURNING id.
+func (r record[T]) create(ctx context.Context, s *Store, actor tandem.Actor, rec *T, validate func() error,
+	insert func(tx *sql.Tx, now time.Time) *sql.Row) error {
+	if err := validate(); err != nil {
+		return err
+	}
+	if k := r.keys(rec); *k.externalID == "" {
+		*k.externalID = newExternalID(r.prefix)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		return r.insertTx(ctx, s, tx, now, actor, rec, insert(tx, now))
 	})
 }
 

@@ -40,9 +40,7 @@ func scanRegistration(scan func(...any) error) (tandem.Registration, error) {
 }
 
 func scopeRegistrations(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("r.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "r.partner_id")
 }
 
 // GetRegistration returns the registration with id; ENOTFOUND when there is none or actor may not see it.
@@ -139,16 +137,13 @@ func (s *Store) UpdateRegistration(ctx context.Context, actor tandem.Actor, r *t
 		r.PartnerID = actor.PartnerID
 	}
 	return registrationRecord.update(ctx, s, actor, r, func(old *tandem.Registration) error {
-	if actor.IsPartner() {
-		r.AccountID = old.AccountID
-	}
-	if err := keepLifecycle(old, r); err != nil {
-		return err
-	}
-	if err := r.Validate(); err != nil {
-		return err
-	}
-		return nil
+		if actor.IsPartner() {
+			r.AccountID = old.AccountID
+		}
+		if err := keepLifecycle(old, r); err != nil {
+			return err
+		}
+		return r.Validate()
 	}, func(tx *sql.Tx, now time.Time) error {
 		n := len(registrationWriteColumns)
 		args := append(registrationValues(r), now.UnixMicro(), r.ID)

@@ -31,9 +31,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) OpportunityRoutingState(ctx context.Context, actor tandem.Actor, id int64) (tandem.RoutingState, error) {
 	var w where
 	w.add("o.id = ?", id)
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 	q := `SELECT o.id, o.routing_motion, COALESCE(p.tier, ''),
 		COALESCE((SELECT r.status FROM registrations r WHERE r.opportunity_id = o.id
 			ORDER BY CASE r.status WHEN 'approved' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END, r.id DESC LIMIT 1), '')
@@ -62,9 +60,7 @@ type PipelineTotal struct {
 // left out.
 func (s *Store) PipelineTotals(ctx context.Context, actor tandem.Actor) ([]PipelineTotal, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 	rows, err := s.read.QueryContext(ctx, `SELECT o.routing_motion, o.stage, count(*), COALESCE(sum(o.acv), 0)
 		FROM opportunities o`+w.sql()+` GROUP BY o.routing_motion, o.stage ORDER BY o.routing_motion, o.stage`, w.args...)
 	if err != nil {

@@ -150,6 +150,14 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, b.String())
 }
 
+// ownedBy limits the query to the rows of actor's partner, the one col names, when actor is a partner
+// user.
+func (w *where) ownedBy(actor tandem.Actor, col string) {
+	if actor.IsPartner() {
+		w.add(col+" = ?", actor.PartnerID)
+	}
+}
+
 // addEq adds "col = ?" with v unless v is its type's zero value: a filter field left empty matches
 // anything.
 func addEq[T comparable](w *where, col string, v T) {

@@ -17,9 +17,7 @@ func scanTouch(scan func(...any) error) (tandem.Touch, error) {
 }
 
 func scopeTouches(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("t.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "t.partner_id")
 }
 
 // GetTouch returns the touch with id; ENOTFOUND when there is none or actor may not see it.
@@ -44,16 +42,10 @@ func (s *Store) CreateTouch(ctx context.Context, actor tandem.Actor, t *tandem.T
 	if actor.IsPartner() {
 		t.PartnerID = actor.PartnerID
 	}
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	if t.ExternalID == "" {
-		t.ExternalID = newExternalID("tch")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return touchRecord.insertTx(ctx, s, tx, now, actor, t, tx.QueryRowContext(ctx, `INSERT INTO touches (external_id,
+	return touchRecord.create(ctx, s, actor, t, t.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO touches (external_id,
 			partner_id, opportunity_id, kind, occurred_at, note) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			t.ExternalID, t.PartnerID, t.OpportunityID, string(t.Kind), dbTime(t.OccurredAt), t.Note))
+			t.ExternalID, t.PartnerID, t.OpportunityID, string(t.Kind), dbTime(t.OccurredAt), t.Note)
 	})
 }
 
@@ -63,10 +55,7 @@ func (s *Store) UpdateTouch(ctx context.Context, actor tandem.Actor, t *tandem.T
 		t.PartnerID = actor.PartnerID
 	}
 	return touchRecord.update(ctx, s, actor, t, func(old *tandem.Touch) error {
-	if err := t.Validate(); err != nil {
-		return err
-	}
-		return nil
+		return t.Validate()
 	}, func(tx *sql.Tx, now time.Time) error {
 		_, err := tx.ExecContext(ctx, `UPDATE touches SET external_id = $1, partner_id = $2, opportunity_id = $3,
 			kind = $4, occurred_at = $5, note = $6 WHERE id = $7`, t.ExternalID, t.PartnerID, t.OpportunityID,

@@ -27,9 +27,7 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // scopeUsers limits a query over "users u": a partner user sees only its own partner's users.
 func scopeUsers(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("u.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "u.partner_id")
 }
 
 // GetUser returns the user with id; ENOTFOUND when there is none or actor may not see it.
@@ -62,22 +60,16 @@ func (s *Store) CreateUser(ctx context.Context, actor tandem.Actor, u *tandem.Us
 		return err
 	}
 	u.Email = normalizeEmail(u.Email)
-	if err := u.Validate(); err != nil {
-		return err
-	}
-	if u.ExternalID == "" {
-		u.ExternalID = newExternalID("user")
-	}
 	var hash any
 	if passwordHash != "" {
 		hash = passwordHash
 	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return userRecord.insertTx(ctx, s, tx, now, actor, u, tx.QueryRowContext(ctx, `INSERT INTO users (external_id,
+	return userRecord.create(ctx, s, actor, u, u.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO users (external_id,
 			email, name, role, partner_id, manager_id, territory_id, disabled, password_hash, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
 			u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID),
-			u.Disabled, hash, now.UnixMicro()))
+			u.Disabled, hash, now.UnixMicro())
 	})
 }
 
