@@ -73,13 +73,7 @@ func TestCompCacheSeesEveryChange(t *testing.T) {
 		}
 		changed("cannibalisation flag", expectedMoved)
 
-		c := &tandem.Conflict{Cause: tandem.CauseDirectOverlap, OpportunityID: f.o1.ID, Level: tandem.LevelVPs}
-		must(t, s.CreateConflict(ctx, admin, c))
-		if _, err := s.write.ExecContext(ctx, `UPDATE conflicts SET status = 'resolved', resolution = 'split',
-			partner_share_basis_points = 4000, rationale = 'both worked it', resolved_at = $1 WHERE id = $2`,
-			f.wonOn.UnixMicro(), c.ID); err != nil {
-			t.Fatal(err)
-		}
+		f.splitConflict(t, s, f.o1.ID)
 		changed("conflict split", expectedMoved)
 
 		must(t, s.UpsertCompQuotas(ctx, f.revops, []CompQuota{{UserID: f.ae.ID, Period: "2026-q1", Amount: tandem.Major(1000)}}))

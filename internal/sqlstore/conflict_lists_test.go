@@ -30,11 +30,7 @@ func TestListConflictDetailsAndEscalations(t *testing.T) {
 			t.Fatal("the direct overlap names no opportunity")
 		}
 		ids := func(list []ConflictDetail) []int64 {
-			var out []int64
-			for _, d := range list {
-				out = append(out, d.ID)
-			}
-			return out
+			return pluck(list, func(d ConflictDetail) int64 { return d.ID })
 		}
 		tests := []struct {
 			name  string

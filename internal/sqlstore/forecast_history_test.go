@@ -330,10 +330,7 @@ func TestSubmitForecast(t *testing.T) {
 			t.Errorf("submission %+v", sub)
 		}
 		list, err := s.ForecastSubmissions(ctx, admin, "2026Q2")
-		must(t, err)
-		if diff := cmp.Diff([]tandem.ForecastSubmission{sub}, list); diff != "" {
-			t.Errorf("stored (-want +got):\n%s", diff)
-		}
+		wantSame(t, "stored (-want +got)", []tandem.ForecastSubmission{sub}, list, err)
 		if list, _ := s.ForecastSubmissions(ctx, f.actor1, "2026Q2"); len(list) != 0 {
 			t.Errorf("a partner user sees %d submissions", len(list))
 		}

@@ -136,10 +136,7 @@ func TestRegistrationLifecycle(t *testing.T) {
 			t.Fatalf("approved %+v", got)
 		}
 		stored, err := s.GetRegistration(ctx, f.actor1, r.ID)
-		must(t, err)
-		if diff := cmp.Diff(got, stored); diff != "" {
-			t.Errorf("stored registration differs from the returned one (-returned +stored):\n%s", diff)
-		}
+		wantSame(t, "stored registration differs from the returned one (-returned +stored)", got, stored, err)
 		if _, err := s.TransitionRegistration(ctx, f.pm, r.ID, tandem.EventApprove, "", f.rules); tandem.ErrorCode(err) != tandem.ECONFLICT {
 			t.Errorf("approving twice: %v, want ECONFLICT", err)
 		}

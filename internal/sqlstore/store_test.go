@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -95,6 +97,15 @@ func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := tandem.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// wantSame fails t when err is set, or when got differs from want, with label over the diff.
+func wantSame(t *testing.T, label string, want, got any, err error) {
+	t.Helper()
+	must(t, err)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s:\n%s", label, diff)
 	}
 }
 
