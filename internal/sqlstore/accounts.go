@@ -44,13 +44,8 @@ func (s *Store) GetAccount(ctx context.Context, actor tandem.Actor, id int64) (*
 // ListAccounts returns a page of the accounts actor may see and how many match f.
 func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountFilter) ([]tandem.Account, int, error) {
 	w := accountRecord.scoped(actor)
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, `(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`); err != nil {
 		return nil, 0, err
-	}
-	if f.Query != "" {
-		p := likePattern(f.Query)
-		w.add(`(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`, p, p)
 	}
 	addEq(&w, "a.country", f.Country)
 	addEq(&w, "a.vertical", f.Vertical)

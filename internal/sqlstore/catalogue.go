@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,16 +17,14 @@ func (s *Store) GetTerritory(ctx context.Context, actor tandem.Actor, id int64) 
 	if actor.IsPartner() {
 		return nil, tandem.NotFound("territory", id)
 	}
+	return getOne(ctx, s.read, "territory", id, `SELECT id, name, countries FROM territories WHERE id = $1`, []any{id},
+		scanTerritory)
+}
+
+func scanTerritory(scan func(...any) error) (tandem.Territory, error) {
 	var t tandem.Territory
-	err := s.read.QueryRowContext(ctx, `SELECT id, name, countries FROM territories WHERE id = $1`, id).
-		Scan(&t.ID, &t.Name, listCol{&t.Countries})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("territory", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get territory %d: %w", id, err)
-	}
-	return &t, nil
+	err := scan(&t.ID, &t.Name, listCol{&t.Countries})
+	return t, err
 }
 
 // ListTerritories returns territories by name; empty for partner users.
@@ -36,19 +33,11 @@ func (s *Store) ListTerritories(ctx context.Context, actor tandem.Actor, f Terri
 		return nil, 0, nil
 	}
 	var w where
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, `lower(name) LIKE ? ESCAPE '\'`); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
-	}
 	return listRecords(ctx, s, "territories", "id, name, countries", "territories", w, " ORDER BY name, id", f.Limit, f.Offset,
-		func(scan func(...any) error) (tandem.Territory, error) {
-			var t tandem.Territory
-			err := scan(&t.ID, &t.Name, listCol{&t.Countries})
-			return t, err
-		})
+		scanTerritory)
 }
 
 func validateTerritory(t *tandem.Territory) error {
@@ -104,35 +93,26 @@ func (s *Store) UpdateTerritory(ctx context.Context, actor tandem.Actor, t *tand
 
 // GetProduct returns the product with id; ENOTFOUND when there is none.
 func (s *Store) GetProduct(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Product, error) {
+	return getOne(ctx, s.read, "product", id, `SELECT `+productColumns+` FROM products WHERE id = $1`, []any{id}, scanProduct)
+}
+
+const productColumns = "id, external_id, name, type, cogs_basis_points"
+
+func scanProduct(scan func(...any) error) (tandem.Product, error) {
 	var p tandem.Product
-	err := s.read.QueryRowContext(ctx, `SELECT id, external_id, name, type, cogs_basis_points FROM products WHERE id = $1`, id).
-		Scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("product", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get product %d: %w", id, err)
-	}
-	return &p, nil
+	err := scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
+	return p, err
 }
 
 // ListProducts returns products by name.
 func (s *Store) ListProducts(ctx context.Context, actor tandem.Actor, f ProductFilter) ([]tandem.Product, int, error) {
 	var w where
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, `lower(name) LIKE ? ESCAPE '\'`); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
-	}
 	addEq(&w, "type", string(f.Type))
-	return listRecords(ctx, s, "products", "id, external_id, name, type, cogs_basis_points", "products", w, " ORDER BY name, id",
-		f.Limit, f.Offset, func(scan func(...any) error) (tandem.Product, error) {
-			var p tandem.Product
-			err := scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
-			return p, err
-		})
+	return listRecords(ctx, s, "products", productColumns, "products", w, " ORDER BY name, id", f.Limit, f.Offset,
+		scanProduct)
 }
 
 // CreateProduct stores a new product; ECONFLICT when the external id is taken.

@@ -31,12 +31,8 @@ func (s *Store) GetPartner(ctx context.Context, actor tandem.Actor, id int64) (*
 // ListPartners returns a page of the partners actor may see and how many match f.
 func (s *Store) ListPartners(ctx context.Context, actor tandem.Actor, f PartnerFilter) ([]tandem.Partner, int, error) {
 	w := partnerRecord.scoped(actor)
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, `lower(p.name) LIKE ? ESCAPE '\'`); err != nil {
 		return nil, 0, err
-	}
-	if f.Query != "" {
-		w.add(`lower(p.name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
 	}
 	addEq(&w, "p.tier", string(f.Tier))
 	addEq(&w, "p.standing", string(f.Standing))

@@ -74,12 +74,8 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	addEq(&w, "r.opportunity_id", f.OpportunityID)
 	w.during("r.submitted_at", f.SubmittedFrom, f.SubmittedTo)
 	w.during("r.expires_at", f.ExpiresFrom, f.ExpiresTo)
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, s.dialect.containsFold("r.account_name")); err != nil {
 		return nil, 0, err
-	}
-	if f.Query != "" {
-		w.add(s.dialect.containsFold("r.account_name"), likePattern(f.Query))
 	}
 	order, err := orderBy(f.Sort, "-submitted_at", map[string]string{
 		"submitted_at": "r.submitted_at", "account_name": "r.account_name", "estimated_acv": "r.estimated_acv",

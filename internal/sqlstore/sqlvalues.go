@@ -150,6 +150,23 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, b.String())
 }
 
+// search adds cond, a case-insensitive "contains" test of q with a likePattern for each "?", unless q is
+// empty. A search string is bounded (EINVALID past tandem.MaxQueryLength): past it, LIKE patterns get
+// slow or refused by the engine.
+func (w *where) search(q, cond string) error {
+	if err := tandem.CheckLine("q", q, tandem.MaxQueryLength); err != nil {
+		return err
+	}
+	if q != "" {
+		args := make([]any, strings.Count(cond, "?"))
+		for i := range args {
+			args[i] = likePattern(q)
+		}
+		w.add(cond, args...)
+	}
+	return nil
+}
+
 // ownedBy limits the query to the rows of actor's partner, the one col names, when actor is a partner
 // user.
 func (w *where) ownedBy(actor tandem.Actor, col string) {
