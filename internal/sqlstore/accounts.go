@@ -49,14 +49,10 @@ func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountF
 	}
 	addEq(&w, "a.country", f.Country)
 	addEq(&w, "a.vertical", f.Vertical)
-	order, err := orderBy(f.Sort, "name", map[string]string{
+	return accountRecord.list(ctx, s, w, f.Sort, "name", map[string]string{
 		"name": "a.name", "country": "a.country", "vertical": "a.vertical", "domain": "a.domain",
 		"created_at": "a.created_at", "updated_at": "a.updated_at", "id": "a.id",
-	}, "a.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return accountRecord.list(ctx, s, w, order, f.Limit, f.Offset)
+	}, f.Limit, f.Offset)
 }
 
 // forbidPartner refuses a write that partner users may never make.

@@ -336,10 +336,7 @@ func TestPolicyPublishTransitions(t *testing.T) {
 
 func TestSessionsAndTokens(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		clock := newClock()
-		s.SetClock(clock.now)
+	forEachSeeded(t, withClock, func(t *testing.T, ctx context.Context, s *Store, clock *fixedClock) {
 		f := seed(t, s)
 
 		u, hash, err := s.UserByEmail(ctx, " ADA@vendor.TEST ")

@@ -136,7 +136,8 @@ func (s *Store) listChanges(ctx context.Context, actor tandem.Actor, id int64) (
 	if actor.IsPartner() {
 		from += ` JOIN opportunities o ON o.id = h.opportunity_id`
 	}
-	return queryAll(ctx, s.read, "opportunity history", `SELECT `+changeColumns+from+w.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, w.args, scanChange)
+	return queryAll(ctx, s.read, "opportunity history", `SELECT `+changeColumns+from+w.sql()+
+		` ORDER BY h.opportunity_id, h.changed_at, h.id`, w.args, scanChange)
 }
 
 // ImportOpportunityHistory stores changes read from a CRM's history export (source "import"), all or

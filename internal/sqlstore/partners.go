@@ -18,11 +18,6 @@ func scanPartner(scan func(...any) error) (tandem.Partner, error) {
 	return p, err
 }
 
-// scopePartners limits a query over "partners p": a partner user sees only its own partner.
-func scopePartners(w *where, actor tandem.Actor) {
-	w.ownedBy(actor, "p.id")
-}
-
 // GetPartner returns the partner with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetPartner(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Partner, error) {
 	return partnerRecord.get(ctx, s.read, actor, id)
@@ -36,14 +31,10 @@ func (s *Store) ListPartners(ctx context.Context, actor tandem.Actor, f PartnerF
 	}
 	addEq(&w, "p.tier", string(f.Tier))
 	addEq(&w, "p.standing", string(f.Standing))
-	order, err := orderBy(f.Sort, "name", map[string]string{
+	return partnerRecord.list(ctx, s, w, f.Sort, "name", map[string]string{
 		"name": "p.name", "tier": "p.tier", "type": "p.type", "standing": "p.standing",
 		"created_at": "p.created_at", "updated_at": "p.updated_at", "id": "p.id",
-	}, "p.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return partnerRecord.list(ctx, s, w, order, f.Limit, f.Offset)
+	}, f.Limit, f.Offset)
 }
 
 // CreatePartner stores a new partner, filling its ID, timestamps and, when empty, its external id.

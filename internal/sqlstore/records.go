@@ -38,12 +38,13 @@ var (
 			return recordKeys{id: &a.ID, externalID: &a.ExternalID, ident: &a.ExternalID, createdAt: &a.CreatedAt,
 				updatedAt: &a.UpdatedAt}
 		}}
-	partnerRecord = record[tandem.Partner]{"partner", "ptnr", "partners", "p", partnerColumns, scopePartners, scanPartner,
+	partnerRecord = record[tandem.Partner]{"partner", "ptnr", "partners", "p", partnerColumns, ownedThrough("p.id"),
+		scanPartner,
 		func(p *tandem.Partner) recordKeys {
 			return recordKeys{id: &p.ID, externalID: &p.ExternalID, ident: &p.ExternalID, createdAt: &p.CreatedAt,
 				updatedAt: &p.UpdatedAt}
 		}}
-	userRecord = record[tandem.User]{"user", "user", "users", "u", userColumns, scopeUsers,
+	userRecord = record[tandem.User]{"user", "user", "users", "u", userColumns, ownedThrough("u.partner_id"),
 		func(scan func(...any) error) (tandem.User, error) { return scanUser(scan) },
 		func(u *tandem.User) recordKeys {
 			return recordKeys{id: &u.ID, externalID: &u.ExternalID, ident: &u.Email, createdAt: &u.CreatedAt,
@@ -61,7 +62,7 @@ var (
 			return recordKeys{id: &r.ID, externalID: &r.ExternalID, ident: &r.ExternalID, createdAt: &r.CreatedAt,
 				updatedAt: &r.UpdatedAt}
 		}}
-	touchRecord = record[tandem.Touch]{"touch", "tch", "touches", "t", touchColumns, scopeTouches, scanTouch,
+	touchRecord = record[tandem.Touch]{"touch", "tch", "touches", "t", touchColumns, ownedThrough("t.partner_id"), scanTouch,
 		func(t *tandem.Touch) recordKeys {
 			return recordKeys{id: &t.ID, externalID: &t.ExternalID, ident: &t.ExternalID}
 		}}
@@ -69,6 +70,15 @@ var (
 		return recordKeys{id: &p.ID, externalID: &p.ExternalID, ident: &p.ExternalID}
 	}}
 )
+
+// ownedThrough is the scope of a table whose rows belong to a partner through col: a partner user sees
+// only its own partner's (ownedBy). The partners table itself is owned through p.id: a partner user
+// sees only its own partner; its users and touches through their partner_id.
+func ownedThrough(col string) func(*where, tandem.Actor) {
+	return func(w *where, actor tandem.Actor) {
+		w.ownedBy(actor, col)
+	}
+}
 
 // get returns the record with id; ENOTFOUND when there is none or actor may not see it.
 func (r record[T]) get(ctx context.Context, q querier, actor tandem.Actor, id int64) (*T, error) {
@@ -91,8 +101,14 @@ func (r record[T]) scoped(actor tandem.Actor) where {
 	return w
 }
 
-// list returns the page of the records w selects in order, and how many it selects (listRecords).
-func (r record[T]) list(ctx context.Context, s *Store, w where, order string, limit, offset int) ([]T, int, error) {
+// list returns the page of the records w selects, in the order sort names among sortable (orderBy; def
+// when sort is empty), and how many w selects (listRecords).
+func (r record[T]) list(ctx context.Context, s *Store, w where, sort, def string, sortable map[string]string,
+	limit, offset int) ([]T, int, error) {
+	order, err := orderBy(sort, def, sortable, r.alias+".id")
+	if err != nil {
+		return nil, 0, err
+	}
 	return listRecords(ctx, s, r.table, r.columns, r.table+` `+r.alias, w, order, limit, offset, r.scan)
 }
 

@@ -77,14 +77,10 @@ func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f Reg
 	if err := w.search(f.Query, s.dialect.containsFold("r.account_name")); err != nil {
 		return nil, 0, err
 	}
-	order, err := orderBy(f.Sort, "-submitted_at", map[string]string{
+	items, total, err := registrationRecord.list(ctx, s, w, f.Sort, "-submitted_at", map[string]string{
 		"submitted_at": "r.submitted_at", "account_name": "r.account_name", "estimated_acv": "r.estimated_acv",
 		"expires_at": "r.expires_at", "status": "r.status", "updated_at": "r.updated_at", "id": "r.id",
-	}, "r.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	items, total, err := registrationRecord.list(ctx, s, w, order, f.Limit, f.Offset)
+	}, f.Limit, f.Offset)
 	for i := range items {
 		hideAccount(actor, &items[i])
 	}

@@ -25,6 +25,14 @@ type fixedClock struct{ t time.Time }
 func (c *fixedClock) now() time.Time          { return c.t }
 func (c *fixedClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func newClock() *fixedClock                   { return &fixedClock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)} }
+
+// withClock gives s a fixedClock the test moves, for forEachSeeded.
+func withClock(t *testing.T, s *Store) *fixedClock {
+	clock := newClock()
+	s.SetClock(clock.now)
+	return clock
+}
+
 func forEachEngine(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {

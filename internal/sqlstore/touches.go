@@ -16,10 +16,6 @@ func scanTouch(scan func(...any) error) (tandem.Touch, error) {
 	return t, err
 }
 
-func scopeTouches(w *where, actor tandem.Actor) {
-	w.ownedBy(actor, "t.partner_id")
-}
-
 // GetTouch returns the touch with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetTouch(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Touch, error) {
 	return touchRecord.get(ctx, s.read, actor, id)
@@ -30,11 +26,7 @@ func (s *Store) ListTouches(ctx context.Context, actor tandem.Actor, f TouchFilt
 	w := touchRecord.scoped(actor)
 	addEq(&w, "t.opportunity_id", f.OpportunityID)
 	addEq(&w, "t.partner_id", f.PartnerID)
-	order, err := orderBy(f.Sort, "occurred_at", map[string]string{"occurred_at": "t.occurred_at", "id": "t.id", "kind": "t.kind"}, "t.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return touchRecord.list(ctx, s, w, order, f.Limit, f.Offset)
+	return touchRecord.list(ctx, s, w, f.Sort, "occurred_at", map[string]string{"occurred_at": "t.occurred_at", "id": "t.id", "kind": "t.kind"}, f.Limit, f.Offset)
 }
 
 // CreateTouch records a partner touch; a partner user's touch is always its own partner's.

@@ -25,11 +25,6 @@ func scanUser(scan func(...any) error, extra ...any) (tandem.User, error) {
 // import matching ignore case.
 func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// scopeUsers limits a query over "users u": a partner user sees only its own partner's users.
-func scopeUsers(w *where, actor tandem.Actor) {
-	w.ownedBy(actor, "u.partner_id")
-}
-
 // GetUser returns the user with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetUser(ctx context.Context, actor tandem.Actor, id int64) (*tandem.User, error) {
 	return userRecord.get(ctx, s.read, actor, id)
@@ -44,13 +39,9 @@ func (s *Store) ListUsers(ctx context.Context, actor tandem.Actor, f UserFilter)
 		p := likePattern(f.Query)
 		w.add(`(lower(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, p, p)
 	}
-	order, err := orderBy(f.Sort, "name", map[string]string{
+	return userRecord.list(ctx, s, w, f.Sort, "name", map[string]string{
 		"name": "u.name", "email": "u.email", "role": "u.role", "created_at": "u.created_at", "id": "u.id",
-	}, "u.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return userRecord.list(ctx, s, w, order, f.Limit, f.Offset)
+	}, f.Limit, f.Offset)
 }
 
 // CreateUser stores a new user with an optional password hash ("" for none: the user cannot sign in
