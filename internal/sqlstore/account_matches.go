@@ -185,7 +185,7 @@ func (s *Store) ResolveAccountMatch(ctx context.Context, actor tandem.Actor, id,
 			return tandem.Errorf(tandem.ECONFLICT, "account match %d is %s, not waiting for review", id, m.Status)
 		}
 		if accountID != 0 {
-			if _, err := getAccount(ctx, tx, actor, accountID); err != nil {
+			if _, err := accountRecord.get(ctx, tx, actor, accountID); err != nil {
 				return err
 			}
 		}

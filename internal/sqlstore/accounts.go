@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"time"
 
@@ -39,42 +38,21 @@ func scopeAccounts(w *where, actor tandem.Actor) {
 
 // GetAccount returns the account with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetAccount(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Account, error) {
-	return getAccount(ctx, s.read, actor, id)
-}
-
-func getAccount(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Account, error) {
-	var w where
-	w.add("a.id = ?", id)
-	scopeAccounts(&w, actor)
-	return getOne(ctx, q, "account", id, `SELECT `+accountColumns+` FROM accounts a`+w.sql(), w.args, scanAccount)
+	return accountRecord.get(ctx, s.read, actor, id)
 }
 
 // ListAccounts returns a page of the accounts actor may see and how many match f.
 func (s *Store) ListAccounts(ctx context.Context, actor tandem.Actor, f AccountFilter) ([]tandem.Account, int, error) {
-	var w where
-	scopeAccounts(&w, actor)
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	w := accountRecord.scoped(actor)
+	if err := w.search(f.Query, `(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		p := likePattern(f.Query)
-		w.add(`(lower(a.name) LIKE ? ESCAPE '\' OR a.domain LIKE ? ESCAPE '\')`, p, p)
-	}
-	if f.Country != "" {
-		w.add("a.country = ?", f.Country)
-	}
-	if f.Vertical != "" {
-		w.add("a.vertical = ?", f.Vertical)
-	}
-	order, err := orderBy(f.Sort, "name", map[string]string{
+	addEq(&w, "a.country", f.Country)
+	addEq(&w, "a.vertical", f.Vertical)
+	return accountRecord.list(ctx, s, w, f.Sort, "name", map[string]string{
 		"name": "a.name", "country": "a.country", "vertical": "a.vertical", "domain": "a.domain",
 		"created_at": "a.created_at", "updated_at": "a.updated_at", "id": "a.id",
-	}, "a.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return listRecords(ctx, s, "accounts", accountColumns, "accounts a", w, order, f.Limit, f.Offset, scanAccount)
+	}, f.Limit, f.Offset)
 }
 
 // forbidPartner refuses a write that partner users may never make.
@@ -92,33 +70,19 @@ func (s *Store) CreateAccount(ctx context.Context, actor tandem.Actor, a *tandem
 		return err
 	}
 	a.Domain = tandem.NormalizeDomain(a.Domain)
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	if a.ExternalID == "" {
-		a.ExternalID = newExternalID("acct")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (external_id, name, domain, country, vertical, parent_id,
-			owner_id, territory_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+	return accountRecord.create(ctx, s, actor, a, a.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO accounts (external_id,
+			name, domain, country, vertical, parent_id, owner_id, territory_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 			a.ExternalID, a.Name, a.Domain, a.Country, a.Vertical, dbID(a.ParentID), dbID(a.OwnerID),
-			dbID(a.TerritoryID), now.UnixMicro()).Scan(&a.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create account %q: %w", a.ExternalID, err), "account "+a.ExternalID)
-		}
-		a.CreatedAt, a.UpdatedAt = now, now
-		return appendAuditTx(ctx, tx, now, actor, "account.create", "account", idString(a.ID), a)
+			dbID(a.TerritoryID), now.UnixMicro())
 	})
 }
 
 // UpdateAccount writes a's fields over the stored account a.ID. ENOTFOUND when actor cannot see it.
 func (s *Store) UpdateAccount(ctx context.Context, actor tandem.Actor, a *tandem.Account) error {
 	a.Domain = tandem.NormalizeDomain(a.Domain)
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		old, err := getAccount(ctx, tx, actor, a.ID)
-		if err != nil {
-			return err
-		}
+	return accountRecord.update(ctx, s, actor, a, func(old *tandem.Account) error {
 		if err := forbidPartner(actor, "change accounts"); err != nil {
 			return err
 		}
@@ -126,21 +90,14 @@ func (s *Store) UpdateAccount(ctx context.Context, actor tandem.Actor, a *tandem
 			return err
 		}
 		if strings.TrimSpace(a.ExternalID) == "" {
-			a.ExternalID = old.ExternalID
+			a.ExternalID = "" // a blank external id keeps the stored one, like an empty one
 		}
-		a.CreatedAt, a.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		diff := changes(old, a)
-		if len(diff) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET external_id = $1, name = $2, domain = $3, country = $4,
+		return nil
+	}, func(tx *sql.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET external_id = $1, name = $2, domain = $3, country = $4,
 			vertical = $5, parent_id = $6, owner_id = $7, territory_id = $8, updated_at = $9 WHERE id = $10`,
 			a.ExternalID, a.Name, a.Domain, a.Country, a.Vertical, dbID(a.ParentID), dbID(a.OwnerID),
 			dbID(a.TerritoryID), now.UnixMicro(), a.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("update account %d: %w", a.ID, err), "account "+a.ExternalID)
-		}
-		a.UpdatedAt = now
-		return appendAuditTx(ctx, tx, now, actor, "account.update", "account", idString(a.ID), diff)
+		return err
 	})
 }

@@ -91,12 +91,8 @@ func (s *Store) approvalQueue(ctx context.Context, sla tandem.SLA, warnAt float6
 	}
 	var w where
 	w.add("r.status = 'submitted'")
-	if f.PartnerID != 0 {
-		w.add("r.partner_id = ?", f.PartnerID)
-	}
-	if f.ProductType != "" {
-		w.add("r.product_type = ?", string(f.ProductType))
-	}
+	addEq(&w, "r.partner_id", f.PartnerID)
+	addEq(&w, "r.product_type", string(f.ProductType))
 	if f.Query != "" {
 		w.add(s.dialect.containsFold("r.account_name"), likePattern(f.Query))
 	}

@@ -13,13 +13,8 @@ import (
 // unfiltered queue holds, and the page is taken after the status filter so totals and pages agree.
 func TestListApprovalQueueFilters(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
-		f.clock.t = time.Date(2026, 3, 6, 19, 0, 0, 0, time.UTC)
-		friday := f.newRegistration(t, f.actor1, "Friday Evening Inc")
-		f.clock.t = time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)
-		tuesday := f.newRegistration(t, f.actor1, "Tuesday Noon Ltd")
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
+		friday, tuesday := f.fridayAndTuesday(t)
 		other := f.newRegistration(t, f.actor2, "Contoso Tuesday Deal")
 		f.clock.t = time.Date(2026, 3, 12, 12, 0, 0, 0, time.UTC)
 		sla := f.rules.ApprovalSLA

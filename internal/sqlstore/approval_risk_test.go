@@ -15,9 +15,7 @@ import (
 // not see.
 func TestApprovalQueueByRisk(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedLifecycle(t, s)
+	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		a := f.newRegistration(t, f.actor1, "Alpha Risky Inc")
 		b := f.newRegistration(t, f.actor1, "Bravo Middling Ltd")
 		c := f.newRegistration(t, f.actor1, "Charlie Unscored GmbH")

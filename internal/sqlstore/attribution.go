@@ -214,9 +214,7 @@ func (s *Store) DisputeAttribution(ctx context.Context, actor tandem.Actor, rule
 	reason = strings.TrimSpace(reason)
 	var out *tandem.Conflict
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		var w where
-		w.add("o.id = ?", id)
-		o, err := getOpportunity(ctx, tx, actor, w, id)
+		o, err := opportunityRecord.get(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}

@@ -58,70 +58,42 @@ func (s *Store) ListAudit(ctx context.Context, actor tandem.Actor, f AuditFilter
 	if err := s.addAuditScope(ctx, &w, actor); err != nil {
 		return nil, 0, err
 	}
-	if f.Entity != "" {
-		w.add("entity = ?", f.Entity)
-	}
-	if f.EntityID != "" {
-		w.add("entity_id = ?", f.EntityID)
-	}
-	if f.Action != "" {
-		w.add("action = ?", f.Action)
-	}
-	if !f.From.IsZero() {
-		w.add("at >= ?", dbTime(f.From))
-	}
-	if !f.Before.IsZero() {
-		w.add("at < ?", dbTime(f.Before))
-	}
+	addEq(&w, "entity", f.Entity)
+	addEq(&w, "entity_id", f.EntityID)
+	addEq(&w, "action", f.Action)
+	w.during("at", f.From, f.Before)
 	pg, err := page(f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	q := `SELECT id, at, actor_id, actor, action, entity, entity_id, detail, count(*) OVER ()
-		FROM audit_log` + w.sql() + ` ORDER BY id DESC` + pg
-	var out []tandem.AuditEntry
-	total, err := s.list(ctx, q, w, func(scan func(...any) error) error {
-		var e tandem.AuditEntry
-		if err := scan(&e.ID, timeCol{&e.At}, idCol{&e.ActorID}, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Detail); err != nil {
-			return err
-		}
-		out = append(out, e)
-		return nil
-	}, "SELECT count(*) FROM audit_log"+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list audit: %w", err)
-	}
-	return out, total, nil
+	return listCounted(ctx, s, "list audit", "id, at, actor_id, actor, action, entity, entity_id, detail", "audit_log", w,
+		" ORDER BY id DESC"+pg, func(scan func(...any) error) (tandem.AuditEntry, error) {
+			var e tandem.AuditEntry
+			err := scan(&e.ID, timeCol{&e.At}, idCol{&e.ActorID}, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Detail)
+			return e, err
+		})
 }
 
-// list runs a page query whose last column is count(*) OVER (), calling each for the other columns of
-// every row, and returns the total. A page past the end has no rows to carry the total, so then the
-// count query runs instead.
-func (s *Store) list(ctx context.Context, q string, w where, each func(scan func(...any) error) error, countQuery string) (int, error) {
-	rows, err := s.read.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	total, n := 0, 0
-	for rows.Next() {
-		n++
-		err := each(func(dest ...any) error {
-			return rows.Scan(append(dest, &total)...)
+// listCounted runs one page of "SELECT columns, count(*) OVER () FROM from WHERE … ORDER BY … LIMIT …"
+// (w and orderPage built by the caller), scanning the other columns of each row with scan, and returns
+// the records and how many match in all. A page past the end has no rows to carry the total, so then a
+// count query runs instead. Any failure is wrapped with what.
+func listCounted[T any](ctx context.Context, s *Store, what, columns, from string, w where, orderPage string,
+	scan func(func(...any) error) (T, error)) ([]T, int, error) {
+	total := 0
+	out, err := queryAll(ctx, s.read, what, `SELECT `+columns+`, count(*) OVER () FROM `+from+w.sql()+orderPage, w.args,
+		func(row func(...any) error) (T, error) {
+			return scan(func(dest ...any) error { return row(append(dest, &total)...) })
 		})
-		if err != nil {
-			return 0, err
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 {
+		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM `+from+w.sql(), w.args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if n == 0 {
-		if err := s.read.QueryRowContext(ctx, countQuery, w.args...).Scan(&total); err != nil {
-			return 0, err
-		}
-	}
-	return total, nil
+	return out, total, nil
 }
 
 // change is one field's old and new value in an audit detail.
@@ -168,23 +140,10 @@ func listRecords[T any](ctx context.Context, s *Store, kind, columns, from strin
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+columns+` FROM `+from+w.sql()+order+pg, w.args...)
+	out, err := queryAll(ctx, s.read, "list "+kind, `SELECT `+columns+` FROM `+from+w.sql()+order+pg, w.args, scan)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list %s: %w", kind, err)
+		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows.Scan)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list %s: %w", kind, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list %s: %w", kind, err)
-	}
-	rows.Close()
 	var total int
 	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM `+from+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("list %s: count: %w", kind, err)

@@ -114,24 +114,12 @@ func chainPendingAuditTx(ctx context.Context, tx querier) error {
 
 // readPendingAudit returns tx's queued entries in the order they were queued.
 func readPendingAudit(ctx context.Context, tx querier) ([]chainedEntry, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, entity, entity_id, detail
-		FROM audit_pending ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("audit: queued entries: %w", err)
-	}
-	defer rows.Close()
-	var out []chainedEntry
-	for rows.Next() {
+	return queryAll(ctx, tx, "audit: queued entries", `SELECT id, at, actor_id, actor, action, entity, entity_id, detail
+		FROM audit_pending ORDER BY id`, nil, func(scan func(...any) error) (chainedEntry, error) {
 		var e chainedEntry
-		if err := rows.Scan(&e.id, &e.at, &e.actorID, &e.actor, &e.action, &e.entity, &e.entityID, &e.detail); err != nil {
-			return nil, fmt.Errorf("audit: queued entries: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit: queued entries: %w", err)
-	}
-	return out, nil
+		err := scan(&e.id, &e.at, &e.actorID, &e.actor, &e.action, &e.entity, &e.entityID, &e.detail)
+		return e, err
+	})
 }
 
 // chainUnhashedAudit gives the entries written before the chain existed their hashes, in id order,

@@ -95,16 +95,8 @@ func TestAuditChainCatchesEditsUnderneath(t *testing.T) {
 
 func auditIDs(t *testing.T, s *Store) []int64 {
 	t.Helper()
-	rows, err := s.read.QueryContext(context.Background(), `SELECT id FROM audit_log ORDER BY id`)
+	ids, err := queryAll(context.Background(), s.read, "audit ids", `SELECT id FROM audit_log ORDER BY id`, nil, scanOne[int64])
 	must(t, err)
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		must(t, rows.Scan(&id))
-		ids = append(ids, id)
-	}
-	must(t, rows.Err())
 	return ids
 }
 

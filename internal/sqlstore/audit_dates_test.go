@@ -11,10 +11,7 @@ import (
 // filters and the total.
 func TestListAuditDates(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		clk := newClock()
-		s.SetClock(clk.now)
+	forEachSeeded(t, withClock, func(t *testing.T, ctx context.Context, s *Store, clk *fixedClock) {
 		day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
 		for _, at := range []time.Time{day(2).Add(9 * time.Hour), day(3), day(3).Add(23 * time.Hour), day(4).Add(time.Hour)} {
 			clk.t = at

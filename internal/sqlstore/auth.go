@@ -163,21 +163,13 @@ func (s *Store) ListAPITokens(ctx context.Context, actor tandem.Actor, userID in
 	} else if userID != 0 {
 		w.add("t.user_id = ?", userID)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.user_id, u.email, t.name, t.created_at, t.revoked_at
-		FROM api_tokens t JOIN users u ON u.id = t.user_id`+w.sql()+` ORDER BY t.id DESC`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list api tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		var t APIToken
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Email, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.RevokedAt}); err != nil {
-			return nil, fmt.Errorf("list api tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.read, "list api tokens", `SELECT t.id, t.user_id, u.email, t.name, t.created_at, t.revoked_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id`+w.sql()+` ORDER BY t.id DESC`, w.args,
+		func(scan func(...any) error) (APIToken, error) {
+			var t APIToken
+			err := scan(&t.ID, &t.UserID, &t.Email, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.RevokedAt})
+			return t, err
+		})
 }
 
 // UserByAPIToken returns the user a token belongs to. EUNAUTH when the token is unknown or revoked or

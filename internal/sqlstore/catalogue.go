@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,16 +17,14 @@ func (s *Store) GetTerritory(ctx context.Context, actor tandem.Actor, id int64) 
 	if actor.IsPartner() {
 		return nil, tandem.NotFound("territory", id)
 	}
+	return getOne(ctx, s.read, "territory", id, `SELECT id, name, countries FROM territories WHERE id = $1`, []any{id},
+		scanTerritory)
+}
+
+func scanTerritory(scan func(...any) error) (tandem.Territory, error) {
 	var t tandem.Territory
-	err := s.read.QueryRowContext(ctx, `SELECT id, name, countries FROM territories WHERE id = $1`, id).
-		Scan(&t.ID, &t.Name, listCol{&t.Countries})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("territory", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get territory %d: %w", id, err)
-	}
-	return &t, nil
+	err := scan(&t.ID, &t.Name, listCol{&t.Countries})
+	return t, err
 }
 
 // ListTerritories returns territories by name; empty for partner users.
@@ -36,19 +33,11 @@ func (s *Store) ListTerritories(ctx context.Context, actor tandem.Actor, f Terri
 		return nil, 0, nil
 	}
 	var w where
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, `lower(name) LIKE ? ESCAPE '\'`); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
-	}
 	return listRecords(ctx, s, "territories", "id, name, countries", "territories", w, " ORDER BY name, id", f.Limit, f.Offset,
-		func(scan func(...any) error) (tandem.Territory, error) {
-			var t tandem.Territory
-			err := scan(&t.ID, &t.Name, listCol{&t.Countries})
-			return t, err
-		})
+		scanTerritory)
 }
 
 func validateTerritory(t *tandem.Territory) error {
@@ -104,37 +93,26 @@ func (s *Store) UpdateTerritory(ctx context.Context, actor tandem.Actor, t *tand
 
 // GetProduct returns the product with id; ENOTFOUND when there is none.
 func (s *Store) GetProduct(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Product, error) {
+	return getOne(ctx, s.read, "product", id, `SELECT `+productColumns+` FROM products WHERE id = $1`, []any{id}, scanProduct)
+}
+
+const productColumns = "id, external_id, name, type, cogs_basis_points"
+
+func scanProduct(scan func(...any) error) (tandem.Product, error) {
 	var p tandem.Product
-	err := s.read.QueryRowContext(ctx, `SELECT id, external_id, name, type, cogs_basis_points FROM products WHERE id = $1`, id).
-		Scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tandem.NotFound("product", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get product %d: %w", id, err)
-	}
-	return &p, nil
+	err := scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
+	return p, err
 }
 
 // ListProducts returns products by name.
 func (s *Store) ListProducts(ctx context.Context, actor tandem.Actor, f ProductFilter) ([]tandem.Product, int, error) {
 	var w where
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	if err := w.search(f.Query, `lower(name) LIKE ? ESCAPE '\'`); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		w.add(`lower(name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
-	}
-	if f.Type != "" {
-		w.add("type = ?", string(f.Type))
-	}
-	return listRecords(ctx, s, "products", "id, external_id, name, type, cogs_basis_points", "products", w, " ORDER BY name, id",
-		f.Limit, f.Offset, func(scan func(...any) error) (tandem.Product, error) {
-			var p tandem.Product
-			err := scan(&p.ID, &p.ExternalID, &p.Name, &p.Type, &p.COGSBasisPoints)
-			return p, err
-		})
+	addEq(&w, "type", string(f.Type))
+	return listRecords(ctx, s, "products", productColumns, "products", w, " ORDER BY name, id", f.Limit, f.Offset,
+		scanProduct)
 }
 
 // CreateProduct stores a new product; ECONFLICT when the external id is taken.
@@ -142,18 +120,9 @@ func (s *Store) CreateProduct(ctx context.Context, actor tandem.Actor, p *tandem
 	if err := forbidPartner(actor, "create products"); err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if p.ExternalID == "" {
-		p.ExternalID = newExternalID("prod")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO products (external_id, name, type, cogs_basis_points)
-			VALUES ($1, $2, $3, $4) RETURNING id`, p.ExternalID, p.Name, string(p.Type), p.COGSBasisPoints).Scan(&p.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create product %q: %w", p.ExternalID, err), "product "+p.ExternalID)
-		}
-		return appendAuditTx(ctx, tx, now, actor, "product.create", "product", idString(p.ID), p)
+	return productRecord.create(ctx, s, actor, p, p.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO products (external_id,
+			name, type, cogs_basis_points) VALUES ($1, $2, $3, $4) RETURNING id`,
+			p.ExternalID, p.Name, string(p.Type), p.COGSBasisPoints)
 	})
 }

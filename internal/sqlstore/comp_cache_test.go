@@ -18,9 +18,7 @@ import (
 // (the clock is fixed), a payout import and the period's close — and each change does show.
 func TestCompCacheSeesEveryChange(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		cache := compensation.NewCache(s.CompDataVersion)
 		type figures struct {
 			Recon  *compensation.Reconciliation
@@ -75,13 +73,7 @@ func TestCompCacheSeesEveryChange(t *testing.T) {
 		}
 		changed("cannibalisation flag", expectedMoved)
 
-		c := &tandem.Conflict{Cause: tandem.CauseDirectOverlap, OpportunityID: f.o1.ID, Level: tandem.LevelVPs}
-		must(t, s.CreateConflict(ctx, admin, c))
-		if _, err := s.write.ExecContext(ctx, `UPDATE conflicts SET status = 'resolved', resolution = 'split',
-			partner_share_basis_points = 4000, rationale = 'both worked it', resolved_at = $1 WHERE id = $2`,
-			f.wonOn.UnixMicro(), c.ID); err != nil {
-			t.Fatal(err)
-		}
+		f.splitConflict(t, s, f.o1.ID)
 		changed("conflict split", expectedMoved)
 
 		must(t, s.UpsertCompQuotas(ctx, f.revops, []CompQuota{{UserID: f.ae.ID, Period: "2026-q1", Amount: tandem.Major(1000)}}))
@@ -128,9 +120,7 @@ func (c *frozenReadCounter) CompPeriodInput(ctx context.Context, p tandem.CompQu
 // as an adjustment.
 func TestCompCacheKeepsClosedPeriodsDecoded(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		_, err := compensation.ClosePeriod(ctx, s, f.revops, f.q1)
 		must(t, err)
 		const landing = "2026-Q2" // the fixture's clock stands in April: Q1's adjustments land here
@@ -175,9 +165,7 @@ func TestCompCacheKeepsClosedPeriodsDecoded(t *testing.T) {
 // reads no input either.
 func TestCompCacheWarmComputesTheReconciliation(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		counted := &frozenReadCounter{Store: s}
 		cache := compensation.NewCache(s.CompDataVersion)
 		now := f.clock.t

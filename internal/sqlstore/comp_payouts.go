@@ -21,37 +21,23 @@ func (s *Store) PayoutPayees(ctx context.Context, actor tandem.Actor) (aes, part
 	if err := tandem.RequireCompAdmin(actor, "comp payouts", "", "import payouts"); err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, email FROM users WHERE partner_id IS NULL`)
+	aes, err = queryAll(ctx, s.read, "payees", `SELECT id, email FROM users WHERE partner_id IS NULL`, nil,
+		func(scan func(...any) error) (tandem.PayeeRecord, error) {
+			var p tandem.PayeeRecord
+			err := scan(&p.ID, &p.Email)
+			return p, err
+		})
 	if err != nil {
-		return nil, nil, fmt.Errorf("payees: %w", err)
+		return nil, nil, err
 	}
-	for rows.Next() {
-		var p tandem.PayeeRecord
-		if err := rows.Scan(&p.ID, &p.Email); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("payees: %w", err)
-		}
-		aes = append(aes, p)
-	}
-	err = rows.Err()
-	rows.Close()
+	partners, err = queryAll(ctx, s.read, "payees", `SELECT id, external_id, name FROM partners ORDER BY id`, nil,
+		func(scan func(...any) error) (tandem.PayeeRecord, error) {
+			var p tandem.PayeeRecord
+			err := scan(&p.ID, &p.ExternalID, &p.Name)
+			return p, err
+		})
 	if err != nil {
-		return nil, nil, fmt.Errorf("payees: %w", err)
-	}
-	rows, err = s.read.QueryContext(ctx, `SELECT id, external_id, name FROM partners ORDER BY id`)
-	if err != nil {
-		return nil, nil, fmt.Errorf("payees: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p tandem.PayeeRecord
-		if err := rows.Scan(&p.ID, &p.ExternalID, &p.Name); err != nil {
-			return nil, nil, fmt.Errorf("payees: %w", err)
-		}
-		partners = append(partners, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("payees: %w", err)
+		return nil, nil, err
 	}
 	return aes, partners, nil
 }
@@ -102,22 +88,13 @@ func (s *Store) StorePayouts(ctx context.Context, actor tandem.Actor, fileName s
 // CompPeriodPayouts returns the payouts imported for period id, in import order, each with its
 // payee's name.
 func (s *Store) CompPeriodPayouts(ctx context.Context, id string) ([]tandem.CompPayout, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT c.payee_kind, c.payee_id, c.amount, c.reference,
+	return queryAll(ctx, s.read, "payouts of "+id, `SELECT c.payee_kind, c.payee_id, c.amount, c.reference,
 		COALESCE(u.name, p.name, '') FROM comp_payouts c
 		LEFT JOIN users u ON c.payee_kind = 'ae' AND u.id = c.payee_id
 		LEFT JOIN partners p ON c.payee_kind = 'partner' AND p.id = c.payee_id
-		WHERE c.period = $1 ORDER BY c.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("payouts of %s: %w", id, err)
-	}
-	defer rows.Close()
-	var out []tandem.CompPayout
-	for rows.Next() {
+		WHERE c.period = $1 ORDER BY c.id`, []any{id}, func(scan func(...any) error) (tandem.CompPayout, error) {
 		var po tandem.CompPayout
-		if err := rows.Scan(&po.Payee.Kind, &po.Payee.ID, &po.Amount, &po.Reference, &po.Name); err != nil {
-			return nil, fmt.Errorf("payouts of %s: %w", id, err)
-		}
-		out = append(out, po)
-	}
-	return out, rows.Err()
+		err := scan(&po.Payee.Kind, &po.Payee.ID, &po.Amount, &po.Reference, &po.Name)
+		return po, err
+	})
 }

@@ -196,7 +196,7 @@ func (s *Store) CompStatementAEs(ctx context.Context, p tandem.CompQuarter, ids 
 	cond, arg := s.inInts("id", 1, ids)
 	return queryAll(ctx, s.read, "list statements", `SELECT id FROM users WHERE `+cond+` AND (role = 'ae' OR id IN
 		(SELECT owner_id FROM opportunities WHERE stage = 'closed_won' AND close_date >= $2 AND close_date < $3))
-		ORDER BY id`, []any{arg, p.Start.UnixMicro(), p.End.UnixMicro()}, scanInt64)
+		ORDER BY id`, []any{arg, p.Start.UnixMicro(), p.End.UnixMicro()}, scanOne[int64])
 }
 
 // StoreClosedPeriod writes the close c of a period calculated by its caller (internal/compensation):

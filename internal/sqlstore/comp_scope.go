@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 
 	tandem "github.com/tandem-revops/tandem"
 )
@@ -32,41 +31,25 @@ func (s *Store) compScopeOf(ctx context.Context, actor tandem.Actor) (tandem.Com
 	case actor.UserID == 0:
 		return sc, nil
 	}
-	rows, err := s.read.QueryContext(ctx, `WITH RECURSIVE team (id) AS (
+	team, err := queryAll(ctx, s.read, "comp scope: team", `WITH RECURSIVE team (id) AS (
 			SELECT CAST($1 AS BIGINT)
 			UNION
 			SELECT u.id FROM users u JOIN team t ON u.manager_id = t.id
-		) SELECT id FROM team`, actor.UserID)
+		) SELECT id FROM team`, []any{actor.UserID}, scanOne[int64])
 	if err != nil {
-		return sc, fmt.Errorf("comp scope: team: %w", err)
+		return sc, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return sc, fmt.Errorf("comp scope: team: %w", err)
-		}
+	for _, id := range team {
 		sc.AEs[id] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return sc, fmt.Errorf("comp scope: team: %w", err)
-	}
 	if actor.Role == tandem.RolePartnerManager {
-		rows, err := s.read.QueryContext(ctx, `SELECT id FROM partners WHERE manager_id = $1`, actor.UserID)
+		managed, err := queryAll(ctx, s.read, "comp scope: partners", `SELECT id FROM partners WHERE manager_id = $1`,
+			[]any{actor.UserID}, scanOne[int64])
 		if err != nil {
-			return sc, fmt.Errorf("comp scope: partners: %w", err)
+			return sc, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return sc, fmt.Errorf("comp scope: partners: %w", err)
-			}
+		for _, id := range managed {
 			sc.Partners[id] = true
-		}
-		if err := rows.Err(); err != nil {
-			return sc, fmt.Errorf("comp scope: partners: %w", err)
 		}
 	}
 	return sc, nil

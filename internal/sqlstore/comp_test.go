@@ -28,6 +28,21 @@ type compFixture struct {
 	wonOn        time.Time
 }
 
+// splitConflict opens a conflict on deal oppID and writes it resolved as a split with 40 % to the
+// partner at wonOn, straight in the table: no audit entry, no new updated_at.
+func (f *compFixture) splitConflict(t *testing.T, s *Store, oppID int64) *tandem.Conflict {
+	t.Helper()
+	ctx := context.Background()
+	c := &tandem.Conflict{Cause: tandem.CauseDirectOverlap, OpportunityID: oppID, Level: tandem.LevelVPs}
+	must(t, s.CreateConflict(ctx, admin, c))
+	if _, err := s.write.ExecContext(ctx, `UPDATE conflicts SET status = 'resolved', resolution = 'split',
+		partner_share_basis_points = 4000, rationale = 'both worked it', resolved_at = $1 WHERE id = $2`,
+		f.wonOn.UnixMicro(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func seedComp(t *testing.T, s *Store) *compFixture {
 	t.Helper()
 	ctx := context.Background()
@@ -81,13 +96,7 @@ func TestCompInputAssemblesDeals(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		// A split decided on o2, and a cannibalisation flag on o3.
-		c := &tandem.Conflict{Cause: tandem.CauseDirectOverlap, OpportunityID: f.o2.ID, Level: tandem.LevelVPs}
-		must(t, s.CreateConflict(ctx, admin, c))
-		if _, err := s.write.ExecContext(ctx, `UPDATE conflicts SET status = 'resolved', resolution = 'split',
-			partner_share_basis_points = 4000, rationale = 'both worked it', resolved_at = $1 WHERE id = $2`,
-			f.wonOn.UnixMicro(), c.ID); err != nil {
-			t.Fatal(err)
-		}
+		c := f.splitConflict(t, s, f.o2.ID)
 		if _, err := s.write.ExecContext(ctx, `UPDATE opportunities SET cannibalisation_flag = $1 WHERE id = $2`,
 			true, f.o3.ID); err != nil {
 			t.Fatal(err)

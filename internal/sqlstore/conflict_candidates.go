@@ -108,7 +108,7 @@ type conflictCandidates struct {
 func (c conflictCandidates) Now() time.Time { return c.now }
 
 func (c conflictCandidates) Claim(ctx context.Context, id int64) (tandem.ConflictClaim, error) {
-	if _, err := getRegistration(ctx, c.q, c.actor, id); err != nil {
+	if _, err := registrationRecord.get(ctx, c.q, c.actor, id); err != nil {
 		return tandem.ConflictClaim{}, err
 	}
 	mine, err := getOne(ctx, c.q, "registration", id, `SELECT `+claimColumns+claimFrom+` WHERE r.id = $1`, []any{id}, scanClaim)
@@ -135,7 +135,7 @@ func (c conflictCandidates) accountsOf(ctx context.Context, who tandem.AccountId
 	if !identityCondition(&w, "", nil, "name_key", "domain", who) {
 		return nil, nil
 	}
-	return queryAll(ctx, c.q, "accounts by name and domain", `SELECT id FROM accounts`+w.sql()+` ORDER BY id`, w.args, scanInt64)
+	return queryAll(ctx, c.q, "accounts by name and domain", `SELECT id FROM accounts`+w.sql()+` ORDER BY id`, w.args, scanOne[int64])
 }
 
 func (c conflictCandidates) ClaimsOn(ctx context.Context, who tandem.AccountIdentity) ([]tandem.ConflictClaim, error) {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -44,15 +43,9 @@ func (s *Store) ListConflictDetails(ctx context.Context, actor tandem.Actor, f C
 		return nil, 0, err
 	}
 	var w where
-	if f.Status != "" {
-		w.add("status = ?", string(f.Status))
-	}
-	if f.Cause != "" {
-		w.add("cause = ?", string(f.Cause))
-	}
-	if f.Level != 0 {
-		w.add("level = ?", int64(f.Level))
-	}
+	addEq(&w, "status", string(f.Status))
+	addEq(&w, "cause", string(f.Cause))
+	addEq(&w, "level", int64(f.Level))
 	switch f.Rule {
 	case "":
 	case "(none)":
@@ -73,21 +66,10 @@ func (s *Store) ListConflictDetails(ctx context.Context, actor tandem.Actor, f C
 			w.add("acv < ?", int64(b[1]))
 		}
 	}
-	if f.PartnerID != 0 {
-		w.add("partner_id = ?", f.PartnerID)
-	}
-	if f.AEID != 0 {
-		w.add("ae_id = ?", f.AEID)
-	}
-	if f.OpportunityID != 0 {
-		w.add("opportunity_id = ?", f.OpportunityID)
-	}
-	if !f.OpenedFrom.IsZero() {
-		w.add("opened_at >= ?", f.OpenedFrom.UTC().UnixMicro())
-	}
-	if !f.OpenedTo.IsZero() {
-		w.add("opened_at < ?", f.OpenedTo.UTC().UnixMicro())
-	}
+	addEq(&w, "partner_id", f.PartnerID)
+	addEq(&w, "ae_id", f.AEID)
+	addEq(&w, "opportunity_id", f.OpportunityID)
+	w.during("opened_at", f.OpenedFrom, f.OpenedTo)
 	order, err := orderBy(f.Sort, "level_due_at", map[string]string{
 		"opened_at": "opened_at", "level_due_at": "level_due_at", "level": "level", "acv": "acv", "cause": "cause",
 		"status": "status", "id": "id",
@@ -99,17 +81,7 @@ func (s *Store) ListConflictDetails(ctx context.Context, actor tandem.Actor, f C
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []ConflictDetail
-	total, err := s.list(ctx, `SELECT `+conflictDetailColumns+`, count(*) OVER () FROM conflicts`+w.sql()+order+pg, w,
-		func(scan func(...any) error) error {
-			d, err := scanConflictDetail(scan)
-			out = append(out, d)
-			return err
-		}, `SELECT count(*) FROM conflicts`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list conflicts: %w", err)
-	}
-	return out, total, nil
+	return listCounted(ctx, s, "list conflicts", conflictDetailColumns, "conflicts", w, order+pg, scanConflictDetail)
 }
 
 // EscalationFilter selects escalation log entries. Zero fields match anything.
@@ -129,36 +101,18 @@ func (s *Store) ListEscalations(ctx context.Context, actor tandem.Actor, f Escal
 		return nil, 0, err
 	}
 	var w where
-	if f.ConflictID != 0 {
-		w.add("conflict_id = ?", f.ConflictID)
-	}
-	if f.Level != 0 {
-		w.add("level = ?", int64(f.Level))
-	}
-	if f.Action != "" {
-		w.add("action = ?", f.Action)
-	}
-	if !f.From.IsZero() {
-		w.add("at >= ?", dbTime(f.From))
-	}
-	if !f.Before.IsZero() {
-		w.add("at < ?", dbTime(f.Before))
-	}
+	addEq(&w, "conflict_id", f.ConflictID)
+	addEq(&w, "level", int64(f.Level))
+	addEq(&w, "action", f.Action)
+	w.during("at", f.From, f.Before)
 	pg, err := page(f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []tandem.EscalationEntry
-	total, err := s.list(ctx, `SELECT id, conflict_id, at, level, action, actor_id, note, count(*) OVER () FROM escalation_log`+
-		w.sql()+` ORDER BY at DESC, id DESC`+pg, w,
-		func(scan func(...any) error) error {
+	return listCounted(ctx, s, "escalation log", "id, conflict_id, at, level, action, actor_id, note", "escalation_log", w,
+		" ORDER BY at DESC, id DESC"+pg, func(scan func(...any) error) (tandem.EscalationEntry, error) {
 			var e tandem.EscalationEntry
 			err := scan(&e.ID, &e.ConflictID, timeCol{&e.At}, &e.Level, &e.Action, idCol{&e.ActorID}, &e.Note)
-			out = append(out, e)
-			return err
-		}, `SELECT count(*) FROM escalation_log`+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("escalation log: %w", err)
-	}
-	return out, total, nil
+			return e, err
+		})
 }

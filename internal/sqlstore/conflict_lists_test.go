@@ -13,9 +13,7 @@ import (
 
 func TestListConflictDetailsAndEscalations(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		// A partner overlap on Acme (60K, rule core-large) and a direct overlap on Initech; the first is
 		// resolved an hour later.
 		acme := f.submit(t, f.actor2, tandem.Registration{AccountName: "Acme Corp"})
@@ -32,11 +30,7 @@ func TestListConflictDetailsAndEscalations(t *testing.T) {
 			t.Fatal("the direct overlap names no opportunity")
 		}
 		ids := func(list []ConflictDetail) []int64 {
-			var out []int64
-			for _, d := range list {
-				out = append(out, d.ID)
-			}
-			return out
+			return pluck(list, func(d ConflictDetail) int64 { return d.ID })
 		}
 		tests := []struct {
 			name  string

@@ -68,11 +68,7 @@ func seedConflicts(t *testing.T, s *Store) *conflictFixture {
 		t.Helper()
 		entries, err := s.EscalationLog(ctx, admin, id)
 		must(t, err)
-		var out []string
-		for _, e := range entries {
-			out = append(out, e.Action+"@"+string(rune('0'+e.Level)))
-		}
-		return out
+		return pluck(entries, func(e tandem.EscalationEntry) string { return e.Action + "@" + string(rune('0'+e.Level)) })
 	}
 	return f
 }

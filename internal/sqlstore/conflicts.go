@@ -37,15 +37,9 @@ func (s *Store) ListConflicts(ctx context.Context, actor tandem.Actor, f Conflic
 		return nil, 0, nil
 	}
 	var w where
-	if f.Status != "" {
-		w.add("status = ?", string(f.Status))
-	}
-	if f.Cause != "" {
-		w.add("cause = ?", string(f.Cause))
-	}
-	if f.Level != 0 {
-		w.add("level = ?", int64(f.Level))
-	}
+	addEq(&w, "status", string(f.Status))
+	addEq(&w, "cause", string(f.Cause))
+	addEq(&w, "level", int64(f.Level))
 	return listRecords(ctx, s, "conflicts", conflictColumns, "conflicts", w, " ORDER BY opened_at, id", f.Limit, f.Offset, scanConflict)
 }
 

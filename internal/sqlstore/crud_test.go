@@ -44,10 +44,7 @@ func TestAccountCRUD(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		got, err := s.GetAccount(ctx, admin, f.a1.ID)
-		must(t, err)
-		if diff := cmp.Diff(&f.a1, got); diff != "" {
-			t.Errorf("GetAccount (-created +got):\n%s", diff)
-		}
+		wantSame(t, "GetAccount (-created +got)", &f.a1, got, err)
 		if got.Domain != "acme.com" {
 			t.Errorf("domain = %q, want it normalised to acme.com", got.Domain)
 		}
@@ -55,10 +52,7 @@ func TestAccountCRUD(t *testing.T) {
 		got.Vertical, got.ParentID = "wholesale", f.a3.ID
 		must(t, s.UpdateAccount(ctx, admin, got))
 		again, err := s.GetAccount(ctx, admin, f.a1.ID)
-		must(t, err)
-		if diff := cmp.Diff(got, again); diff != "" {
-			t.Errorf("after update (-want +got):\n%s", diff)
-		}
+		wantSame(t, "after update (-want +got)", got, again, err)
 
 		noID := tandem.Account{Name: "No Id Ltd"}
 		must(t, s.CreateAccount(ctx, admin, &noID))
@@ -95,10 +89,7 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		p, err := s.GetPartner(ctx, admin, f.p1.ID)
-		must(t, err)
-		if diff := cmp.Diff(&f.p1, p); diff != "" {
-			t.Errorf("GetPartner (-want +got):\n%s", diff)
-		}
+		wantSame(t, "GetPartner (-want +got)", &f.p1, p, err)
 		p.Tier = tandem.TierPlatinum
 		must(t, s.UpdatePartner(ctx, admin, p))
 
@@ -113,10 +104,7 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 		wantCode(t, s.CreateUser(ctx, admin, &bad, ""), tandem.EINVALID)
 
 		o, err := s.GetOpportunity(ctx, admin, f.o1.ID)
-		must(t, err)
-		if diff := cmp.Diff(&f.o1, o); diff != "" {
-			t.Errorf("GetOpportunity (-want +got):\n%s", diff)
-		}
+		wantSame(t, "GetOpportunity (-want +got)", &f.o1, o, err)
 		byExt, err := s.GetOpportunityByExternalID(ctx, admin, "O1")
 		must(t, err)
 		if byExt.ID != f.o1.ID {
@@ -145,28 +133,19 @@ func TestOtherEntitiesCRUD(t *testing.T) {
 		}
 
 		tc, err := s.GetTouch(ctx, admin, f.t1.ID)
-		must(t, err)
-		if diff := cmp.Diff(&f.t1, tc); diff != "" {
-			t.Errorf("GetTouch (-want +got):\n%s", diff)
-		}
+		wantSame(t, "GetTouch (-want +got)", &f.t1, tc, err)
 
 		terr := tandem.Territory{Name: "EMEA", Countries: []string{"DE", "FR"}}
 		must(t, s.CreateTerritory(ctx, admin, &terr))
 		gotTerr, err := s.GetTerritory(ctx, admin, terr.ID)
-		must(t, err)
-		if diff := cmp.Diff(&terr, gotTerr); diff != "" {
-			t.Errorf("GetTerritory (-want +got):\n%s", diff)
-		}
+		wantSame(t, "GetTerritory (-want +got)", &terr, gotTerr, err)
 		dupTerr := tandem.Territory{Name: "EMEA"}
 		wantCode(t, s.CreateTerritory(ctx, admin, &dupTerr), tandem.ECONFLICT)
 
 		prod := tandem.Product{ExternalID: "SKU-1", Name: "Core platform", Type: tandem.ProductCore, COGSBasisPoints: 1500}
 		must(t, s.CreateProduct(ctx, admin, &prod))
 		gotProd, err := s.GetProduct(ctx, admin, prod.ID)
-		must(t, err)
-		if diff := cmp.Diff(&prod, gotProd); diff != "" {
-			t.Errorf("GetProduct (-want +got):\n%s", diff)
-		}
+		wantSame(t, "GetProduct (-want +got)", &prod, gotProd, err)
 		prods, n, err := s.ListProducts(ctx, f.actor1, ProductFilter{})
 		must(t, err)
 		if n != 1 || len(prods) != 1 {
@@ -179,11 +158,7 @@ func TestListOpportunities(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		ids := func(os []tandem.Opportunity) []string {
-			var out []string
-			for _, o := range os {
-				out = append(out, o.ExternalID)
-			}
-			return out
+			return pluck(os, func(o tandem.Opportunity) string { return o.ExternalID })
 		}
 		cases := []struct {
 			name  string
@@ -349,10 +324,7 @@ func TestPolicyPublishTransitions(t *testing.T) {
 		must(t, err)
 		wantCode(t, s.PublishPolicyVersion(ctx, admin, v1.ID), tandem.ECONFLICT) // superseded
 		after, err := s.ListPolicyVersions(ctx, admin)
-		must(t, err)
-		if diff := cmp.Diff(before, after); diff != "" {
-			t.Errorf("an illegal publish changed state:\n%s", diff)
-		}
+		wantSame(t, "an illegal publish changed state", before, after, err)
 		active, _ = s.ActivePolicyVersion(ctx)
 		if active.ID != v2.ID {
 			t.Errorf("active = %d, want %d", active.ID, v2.ID)
@@ -364,10 +336,7 @@ func TestPolicyPublishTransitions(t *testing.T) {
 
 func TestSessionsAndTokens(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		clock := newClock()
-		s.SetClock(clock.now)
+	forEachSeeded(t, withClock, func(t *testing.T, ctx context.Context, s *Store, clock *fixedClock) {
 		f := seed(t, s)
 
 		u, hash, err := s.UserByEmail(ctx, " ADA@vendor.TEST ")

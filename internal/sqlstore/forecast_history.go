@@ -32,24 +32,9 @@ const forecastColumns = `o.id, o.external_id, o.name, o.account_id, o.owner_id, 
 func (s *Store) ForecastOpportunities(ctx context.Context, actor tandem.Actor) ([]tandem.Opportunity, []tandem.OpportunityChange, error) {
 	var w where
 	scopeOpportunities(&w, actor)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
+	opps, err := s.forecastRows(ctx, w)
 	if err != nil {
-		return nil, nil, fmt.Errorf("forecast opportunities: %w", err)
-	}
-	var opps []tandem.Opportunity
-	for rows.Next() {
-		var o tandem.Opportunity
-		if err := rows.Scan(&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.ACV, &o.Currency,
-			&o.Stage, &o.ForecastCategory, &o.Country, &o.Attribution, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate},
-			&o.Routing.Motion, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("forecast opportunities: %w", err)
-		}
-		opps = append(opps, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("forecast opportunities: %w", err)
+		return nil, nil, err
 	}
 	changes, err := s.listChanges(ctx, actor, 0)
 	if err != nil {
@@ -75,23 +60,12 @@ func (s *Store) ForecastMark(ctx context.Context) (tandem.ForecastMark, error) {
 // whose id is above afterChange (tandem.ForecastChanges).
 func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, since, afterChange int64) (tandem.ForecastChanges, error) {
 	var out tandem.ForecastChanges
-	rows, err := s.read.QueryContext(ctx, `SELECT id FROM opportunities WHERE updated_at >= $1
-		UNION SELECT opportunity_id FROM opportunity_history WHERE id > $2 ORDER BY 1`, since, afterChange)
+	ids, err := queryAll(ctx, s.read, "forecast changes", `SELECT id FROM opportunities WHERE updated_at >= $1
+		UNION SELECT opportunity_id FROM opportunity_history WHERE id > $2 ORDER BY 1`, []any{since, afterChange}, scanOne[int64])
 	if err != nil {
-		return out, fmt.Errorf("forecast changes: %w", err)
+		return out, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("forecast changes: %w", err)
-		}
-		out.IDs = append(out.IDs, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("forecast changes: %w", err)
-	}
+	out.IDs = ids
 	// All records less those above the mark, in one statement (one snapshot): counting the records at
 	// or below it walked the whole table; the total is counted from the narrowest index (SQLite keeps
 	// no count either) and the records above the mark are a key range.
@@ -107,9 +81,11 @@ func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, si
 		w.args = append(w.args, arg)
 		w.conds = append(w.conds, in)
 		scopeOpportunities(&w, actor)
-		if err := s.forecastRows(ctx, w, &out.Opportunities); err != nil {
+		opps, err := s.forecastRows(ctx, w)
+		if err != nil {
 			return out, err
 		}
+		out.Opportunities = append(out.Opportunities, opps...)
 		var hw where
 		in, arg = s.inInts("h.opportunity_id", 1, chunk)
 		hw.args = append(hw.args, arg)
@@ -119,43 +95,26 @@ func (s *Store) ForecastChangedSince(ctx context.Context, actor tandem.Actor, si
 		if actor.IsPartner() {
 			from += ` JOIN opportunities o ON o.id = h.opportunity_id`
 		}
-		hrows, err := s.read.QueryContext(ctx, `SELECT `+changeColumns+from+hw.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, hw.args...)
+		changes, err := queryAll(ctx, s.read, "forecast changes", `SELECT `+changeColumns+from+hw.sql()+
+			` ORDER BY h.opportunity_id, h.changed_at, h.id`, hw.args, scanChange)
 		if err != nil {
-			return out, fmt.Errorf("forecast changes: %w", err)
+			return out, err
 		}
-		for hrows.Next() {
-			c, err := scanChange(hrows.Scan)
-			if err != nil {
-				hrows.Close()
-				return out, fmt.Errorf("forecast changes: %w", err)
-			}
-			out.Changes = append(out.Changes, c)
-		}
-		hrows.Close()
-		if err := hrows.Err(); err != nil {
-			return out, fmt.Errorf("forecast changes: %w", err)
-		}
+		out.Changes = append(out.Changes, changes...)
 	}
 	return out, nil
 }
 
-// forecastRows appends the opportunities w selects (forecastColumns), by id.
-func (s *Store) forecastRows(ctx context.Context, w where, opps *[]tandem.Opportunity) error {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
-	if err != nil {
-		return fmt.Errorf("forecast opportunities: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+// forecastRows returns the opportunities w selects (forecastColumns), by id.
+func (s *Store) forecastRows(ctx context.Context, w where) ([]tandem.Opportunity, error) {
+	return queryAll(ctx, s.read, "forecast opportunities", `SELECT `+forecastColumns+` FROM opportunities o`+w.sql()+
+		` ORDER BY o.id`, w.args, func(scan func(...any) error) (tandem.Opportunity, error) {
 		var o tandem.Opportunity
-		if err := rows.Scan(&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.ACV, &o.Currency,
+		err := scan(&o.ID, &o.ExternalID, &o.Name, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.ACV, &o.Currency,
 			&o.Stage, &o.ForecastCategory, &o.Country, &o.Attribution, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate},
-			&o.Routing.Motion, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
-			return fmt.Errorf("forecast opportunities: %w", err)
-		}
-		*opps = append(*opps, o)
-	}
-	return rows.Err()
+			&o.Routing.Motion, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
+		return o, err
+	})
 }
 
 // OpportunityHistory returns the recorded changes of one opportunity, oldest first; ENOTFOUND when
@@ -177,23 +136,8 @@ func (s *Store) listChanges(ctx context.Context, actor tandem.Actor, id int64) (
 	if actor.IsPartner() {
 		from += ` JOIN opportunities o ON o.id = h.opportunity_id`
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+changeColumns+from+w.sql()+` ORDER BY h.opportunity_id, h.changed_at, h.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("opportunity history: %w", err)
-	}
-	defer rows.Close()
-	var list []tandem.OpportunityChange
-	for rows.Next() {
-		c, err := scanChange(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("opportunity history: %w", err)
-		}
-		list = append(list, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("opportunity history: %w", err)
-	}
-	return list, nil
+	return queryAll(ctx, s.read, "opportunity history", `SELECT `+changeColumns+from+w.sql()+
+		` ORDER BY h.opportunity_id, h.changed_at, h.id`, w.args, scanChange)
 }
 
 // ImportOpportunityHistory stores changes read from a CRM's history export (source "import"), all or
@@ -254,27 +198,16 @@ func (s *Store) ForecastSnapshots(ctx context.Context, actor tandem.Actor, quart
 	if actor.IsPartner() {
 		return nil, nil
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT quarter, as_of, category, won_to_date, commit_amount, best_case, pipeline,
-		p10, p50, p90, seed, taken_at FROM forecast_snapshots WHERE quarter = $1 ORDER BY as_of, id`, quarter)
-	if err != nil {
-		return nil, fmt.Errorf("forecast snapshots %s: %w", quarter, err)
-	}
-	defer rows.Close()
-	var list []tandem.ForecastSnapshot
-	for rows.Next() {
-		var l tandem.ForecastSnapshot
-		var seed int64
-		if err := rows.Scan(&l.Quarter, &l.AsOf, &l.Category, &l.WonToDate, &l.Commit, &l.BestCase, &l.Pipeline,
-			&l.P10, &l.P50, &l.P90, &seed, timeCol{&l.TakenAt}); err != nil {
-			return nil, fmt.Errorf("forecast snapshots %s: %w", quarter, err)
-		}
-		l.Seed = uint64(seed)
-		list = append(list, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("forecast snapshots %s: %w", quarter, err)
-	}
-	return list, nil
+	return queryAll(ctx, s.read, "forecast snapshots "+quarter, `SELECT quarter, as_of, category, won_to_date, commit_amount, best_case, pipeline,
+		p10, p50, p90, seed, taken_at FROM forecast_snapshots WHERE quarter = $1 ORDER BY as_of, id`, []any{quarter},
+		func(scan func(...any) error) (tandem.ForecastSnapshot, error) {
+			var l tandem.ForecastSnapshot
+			var seed int64
+			err := scan(&l.Quarter, &l.AsOf, &l.Category, &l.WonToDate, &l.Commit, &l.BestCase, &l.Pipeline,
+				&l.P10, &l.P50, &l.P90, &seed, timeCol{&l.TakenAt})
+			l.Seed = uint64(seed)
+			return l, err
+		})
 }
 
 // SubmitForecast stores a manager's submission (Amount = RollUp + Adjustment) and audits it — who, how
@@ -305,25 +238,14 @@ func (s *Store) ForecastSubmissions(ctx context.Context, actor tandem.Actor, qua
 	if actor.IsPartner() {
 		return nil, nil
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, quarter, level, scope, category, roll_up, adjustment, amount, reason,
-		submitted_by, submitted_at FROM forecast_submissions WHERE quarter = $1 ORDER BY submitted_at, id`, quarter)
-	if err != nil {
-		return nil, fmt.Errorf("forecast submissions %s: %w", quarter, err)
-	}
-	defer rows.Close()
-	var list []tandem.ForecastSubmission
-	for rows.Next() {
-		var x tandem.ForecastSubmission
-		if err := rows.Scan(&x.ID, &x.Quarter, &x.Level, &x.Scope, &x.Category, &x.RollUp, &x.Adjustment, &x.Amount,
-			&x.Reason, idCol{&x.SubmittedBy}, timeCol{&x.SubmittedAt}); err != nil {
-			return nil, fmt.Errorf("forecast submissions %s: %w", quarter, err)
-		}
-		list = append(list, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("forecast submissions %s: %w", quarter, err)
-	}
-	return list, nil
+	return queryAll(ctx, s.read, "forecast submissions "+quarter, `SELECT id, quarter, level, scope, category, roll_up, adjustment, amount, reason,
+		submitted_by, submitted_at FROM forecast_submissions WHERE quarter = $1 ORDER BY submitted_at, id`, []any{quarter},
+		func(scan func(...any) error) (tandem.ForecastSubmission, error) {
+			var x tandem.ForecastSubmission
+			err := scan(&x.ID, &x.Quarter, &x.Level, &x.Scope, &x.Category, &x.RollUp, &x.Adjustment, &x.Amount,
+				&x.Reason, idCol{&x.SubmittedBy}, timeCol{&x.SubmittedAt})
+			return x, err
+		})
 }
 
 // ForecastSnapshotTaken reports whether the snapshot of quarter as of day asOf is stored, so that a

@@ -34,9 +34,7 @@ func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
 // changes no recorded field (or nothing) writes none; creating a deal writes none.
 func TestHistoryCapturedOnUpdate(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		clock := newClock()
 		s.SetClock(clock.now)
 		if got := history(t, s, admin, f.o1.ID); len(got) != 0 {
@@ -79,9 +77,7 @@ func TestHistoryCapturedOnUpdate(t *testing.T) {
 // The import: an upsert that changes a stored deal's stage and amount is recorded like the API's.
 func TestHistoryCapturedOnImport(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		o, err := s.GetOpportunity(ctx, admin, f.o2.ID)
 		must(t, err)
 		o.Stage, o.ACV = tandem.StageClosedWon, tandem.Major(31000)
@@ -108,9 +104,7 @@ func TestHistoryCapturedOnImport(t *testing.T) {
 // Routing by policy (ApplyRouting, what a policy publish and the import's routing call) records the motion.
 func TestHistoryCapturedOnRouting(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		n, err := s.ApplyRouting(ctx, admin, map[int64]tandem.Routing{f.o3.ID: {Motion: tandem.MotionCoSell, Rule: "r2", PolicyVersion: "2"}})
 		must(t, err)
 		if n != 1 {
@@ -126,9 +120,7 @@ func TestHistoryCapturedOnRouting(t *testing.T) {
 // A re-route decided in an escalation records the motion change at the decision's time.
 func TestHistoryCapturedOnRerouteDecision(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedConflicts(t, s)
+	forEachSeeded(t, seedConflicts, func(t *testing.T, ctx context.Context, s *Store, f *conflictFixture) {
 		id, opened, err := s.HoldReroute(ctx, f.aeActor, f.crules, f.o1.ID, tandem.Routing{Motion: tandem.MotionDirect, Rule: "core-large"})
 		must(t, err)
 		if !opened {
@@ -148,9 +140,7 @@ func TestHistoryCapturedOnRerouteDecision(t *testing.T) {
 // A recomputed attribution records the category change.
 func TestHistoryCapturedOnAttribution(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seedComp(t, s)
+	forEachSeeded(t, seedComp, func(t *testing.T, ctx context.Context, s *Store, f *compFixture) {
 		before := len(history(t, s, admin, f.o1.ID)) // the fixture closes o1
 		_, err := compensation.RecomputeAttribution(ctx, s, f.revops, nil, nil)
 		must(t, err)
@@ -164,9 +154,7 @@ func TestHistoryCapturedOnAttribution(t *testing.T) {
 // A partner user reads only its own partner's deals and their history.
 func TestForecastOpportunitiesScoped(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		for _, o := range []tandem.Opportunity{f.o1, f.o2} {
 			o.Stage = tandem.StageNegotiation
 			must(t, s.UpdateOpportunity(ctx, admin, &o))
@@ -189,9 +177,7 @@ func TestForecastOpportunitiesScoped(t *testing.T) {
 // Imported history is stored all or nothing; a change naming no stored deal is refused by its number.
 func TestImportOpportunityHistory(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		at := time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC)
 		good := tandem.OpportunityChange{OpportunityID: f.o1.ID, Field: tandem.HistoryStage, Old: "qualified", New: "proposal", ChangedAt: at}
 		_, err := s.ImportOpportunityHistory(ctx, f.actor1, []tandem.OpportunityChange{good})
@@ -329,9 +315,7 @@ func TestForecastSnapshotOnceAcrossInstances(t *testing.T) {
 // A submission stores the roll-up, the adjustment and why, derives the amount and is audited.
 func TestSubmitForecast(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		sub := tandem.ForecastSubmission{Quarter: "2026Q2", Level: tandem.SubmissionTeam, Scope: idString(f.ae.ID), Category: "partner_led",
 			RollUp: tandem.Major(100000), Adjustment: -tandem.Major(15000), Reason: "Globex slips to Q3"}
 		wantCode(t, s.SubmitForecast(ctx, f.actor1, &sub), tandem.EFORBIDDEN)
@@ -346,10 +330,7 @@ func TestSubmitForecast(t *testing.T) {
 			t.Errorf("submission %+v", sub)
 		}
 		list, err := s.ForecastSubmissions(ctx, admin, "2026Q2")
-		must(t, err)
-		if diff := cmp.Diff([]tandem.ForecastSubmission{sub}, list); diff != "" {
-			t.Errorf("stored (-want +got):\n%s", diff)
-		}
+		wantSame(t, "stored (-want +got)", []tandem.ForecastSubmission{sub}, list, err)
 		if list, _ := s.ForecastSubmissions(ctx, f.actor1, "2026Q2"); len(list) != 0 {
 			t.Errorf("a partner user sees %d submissions", len(list))
 		}
@@ -367,9 +348,7 @@ func TestSubmitForecast(t *testing.T) {
 // took its id before the mark and committed after it), which a cached forecast must reload for.
 func TestForecastChangedSinceEarlier(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		clock := newClock()
 		s.SetClock(clock.now)
 		for _, acv := range []int64{130000, 140000, 150000} {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -103,10 +102,7 @@ func TestImportUpsertCountsAndIdempotence(t *testing.T) {
 			t.Errorf("second import counts (-want +got):\n%s", diff)
 		}
 		after, _, err := s.ListOpportunities(ctx, admin, OpportunityFilter{Sort: "id", Limit: 1000})
-		must(t, err)
-		if diff := cmp.Diff(before, after); diff != "" {
-			t.Errorf("an unchanged import changed rows:\n%s", diff)
-		}
+		wantSame(t, "an unchanged import changed rows", before, after, err)
 		_, audits, _ = s.ListAudit(ctx, admin, AuditFilter{Action: "import.commit"})
 		if audits != 1 {
 			t.Errorf("%d import audit entries after an unchanged import, want 1", audits)
@@ -138,15 +134,9 @@ func TestImportUpsertCountsAndIdempotence(t *testing.T) {
 		_, err = tx.ResolveIDs(ctx, "secrets", []string{"x"})
 		wantCode(t, err, tandem.EINVALID)
 		emails, err := tx.ResolveUserEmails(ctx, []string{"ADA@vendor.test", "nobody@x.test"})
-		must(t, err)
-		if diff := cmp.Diff(map[string]int64{"ada@vendor.test": f.ae.ID}, emails); diff != "" {
-			t.Errorf("ResolveUserEmails (-want +got):\n%s", diff)
-		}
+		wantSame(t, "ResolveUserEmails (-want +got)", map[string]int64{"ada@vendor.test": f.ae.ID}, emails, err)
 		names, err := tx.ResolveAccountNames(ctx, []string{"GLOBEX", "Nobody Inc"})
-		must(t, err)
-		if diff := cmp.Diff(map[string]int64{"GLOBEX": f.a2.ID}, names); diff != "" {
-			t.Errorf("ResolveAccountNames (-want +got):\n%s", diff)
-		}
+		wantSame(t, "ResolveAccountNames (-want +got)", map[string]int64{"GLOBEX": f.a2.ID}, names, err)
 		tiers, err := tx.PartnerTiers(ctx)
 		must(t, err)
 		if tiers[f.p1.ID] != tandem.TierGold || tiers[f.p2.ID] != tandem.TierSilver {
@@ -397,21 +387,11 @@ func TestImportVerifiesCheckConstraints(t *testing.T) {
 
 // tableIndexes returns the CREATE statements (names, for automatic indexes) of table's indexes as q,
 // a transaction or a pool, sees them.
-func tableIndexes(t *testing.T, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, table string) []string {
+func tableIndexes(t *testing.T, q querier, table string) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), `SELECT coalesce(sql, name) FROM sqlite_schema
-		WHERE type = 'index' AND tbl_name = ? ORDER BY name`, table)
+	out, err := queryAll(context.Background(), q, "indexes", `SELECT coalesce(sql, name) FROM sqlite_schema
+		WHERE type = 'index' AND tbl_name = ? ORDER BY name`, []any{table}, scanOne[string])
 	must(t, err)
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		must(t, rows.Scan(&s))
-		out = append(out, s)
-	}
-	must(t, rows.Err())
 	return out
 }
 

@@ -284,9 +284,7 @@ func (s *Store) ListImportJobs(ctx context.Context, actor tandem.Actor, f Import
 		return nil, 0, nil
 	}
 	var w where
-	if f.Status != "" {
-		w.add("status = ?", string(f.Status))
-	}
+	addEq(&w, "status", string(f.Status))
 	return listRecords(ctx, s, "import jobs", importJobColumns, "import_jobs", w, " ORDER BY id DESC", f.Limit, f.Offset,
 		func(scan func(...any) error) (ImportJob, error) {
 			j, err := scanImportJob(scan)

@@ -173,6 +173,19 @@ func (t *ImportTx) lookup(ctx context.Context, list []string, expr string, query
 	return nil
 }
 
+// intoMap returns the row reader of a lookup whose rows are (key, value) pairs: it sets m[key] = value.
+func intoMap[V any](m map[string]V) func(scan func(...any) error) error {
+	return func(scan func(...any) error) error {
+		var key string
+		var v V
+		if err := scan(&key, &v); err != nil {
+			return err
+		}
+		m[key] = v
+		return nil
+	}
+}
+
 // ResolveIDs maps external ids of one kind ("accounts", "partners", "users", "opportunities",
 // "registrations", "touches", "products") to internal ids; ids not stored are absent from the map.
 func (t *ImportTx) ResolveIDs(ctx context.Context, kind string, externalIDs []string) (map[string]int64, error) {
@@ -183,15 +196,7 @@ func (t *ImportTx) ResolveIDs(ctx context.Context, kind string, externalIDs []st
 	out := make(map[string]int64, len(externalIDs))
 	err := t.lookup(ctx, externalIDs, "t.external_id", func(join, cond string) string {
 		return `SELECT t.external_id, t.id FROM ` + join + table + ` AS t WHERE ` + cond
-	}, func(scan func(...any) error) error {
-		var ext string
-		var id int64
-		if err := scan(&ext, &id); err != nil {
-			return err
-		}
-		out[ext] = id
-		return nil
-	})
+	}, intoMap(out))
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s ids: %w", kind, err)
 	}
@@ -207,15 +212,7 @@ func (t *ImportTx) ResolveUserEmails(ctx context.Context, emails []string) (map[
 	out := make(map[string]int64, len(emails))
 	err := t.lookup(ctx, lower, "u.email", func(join, cond string) string {
 		return `SELECT u.email, u.id FROM ` + join + `users AS u WHERE ` + cond
-	}, func(scan func(...any) error) error {
-		var email string
-		var id int64
-		if err := scan(&email, &id); err != nil {
-			return err
-		}
-		out[email] = id
-		return nil
-	})
+	}, intoMap(out))
 	if err != nil {
 		return nil, fmt.Errorf("resolve user emails: %w", err)
 	}
@@ -232,15 +229,7 @@ func (t *ImportTx) ResolveAccountNames(ctx context.Context, names []string) (map
 	byLower := map[string]int64{}
 	err := t.lookup(ctx, lower, "lower(a.name)", func(join, cond string) string {
 		return `SELECT lower(a.name), min(a.id) FROM ` + join + `accounts AS a WHERE ` + cond + ` GROUP BY lower(a.name)`
-	}, func(scan func(...any) error) error {
-		var name string
-		var id int64
-		if err := scan(&name, &id); err != nil {
-			return err
-		}
-		byLower[name] = id
-		return nil
-	})
+	}, intoMap(byLower))
 	if err != nil {
 		return nil, fmt.Errorf("resolve account names: %w", err)
 	}

@@ -49,15 +49,7 @@ func (t *ImportTx) registrationStatusEvents(ctx context.Context, rows []tandem.R
 	stored := make(map[string]tandem.RegistrationStatus, len(idx))
 	err := t.lookup(ctx, exts, "r.external_id", func(join, cond string) string {
 		return `SELECT r.external_id, r.status FROM ` + join + `registrations AS r WHERE ` + cond
-	}, func(scan func(...any) error) error {
-		var ext string
-		var st tandem.RegistrationStatus
-		if err := scan(&ext, &st); err != nil {
-			return err
-		}
-		stored[ext] = st
-		return nil
-	})
+	}, intoMap(stored))
 	if err != nil {
 		return nil, fmt.Errorf("stored registration statuses: %w", err)
 	}

@@ -36,11 +36,9 @@ func TestImportRegistrationStatus(t *testing.T) {
 			ids, err := tx.ResolveIDs(ctx, "registrations", []string{ext})
 			must(t, err)
 			must(t, tx.Rollback())
-			var out []string
-			for _, e := range f.events(t, ids[ext]) {
-				out = append(out, string(e.Event)+":"+string(e.From)+">"+string(e.To)+":"+e.Reason)
-			}
-			return out
+			return pluck(f.events(t, ids[ext]), func(e tandem.RegistrationEntry) string {
+				return string(e.Event) + ":" + string(e.From) + ">" + string(e.To) + ":" + e.Reason
+			})
 		}
 
 		must(t, upsert(reg("M-1", tandem.RegistrationApproved), reg("M-2", tandem.RegistrationWon), reg("M-3", "")))

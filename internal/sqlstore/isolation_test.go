@@ -69,39 +69,39 @@ func TestPartnerIsolation(t *testing.T) {
 		}{
 			{"opportunities", func() ([]string, int, error) {
 				l, n, err := s.ListOpportunities(ctx, me, OpportunityFilter{})
-				return extIDs(l, func(o tandem.Opportunity) string { return o.ExternalID }), n, err
+				return pluck(l, func(o tandem.Opportunity) string { return o.ExternalID }), n, err
 			}, []string{"O1"}},
 			{"opportunities filtered to the other partner", func() ([]string, int, error) {
 				l, n, err := s.ListOpportunities(ctx, me, OpportunityFilter{PartnerID: f.p2.ID})
-				return extIDs(l, func(o tandem.Opportunity) string { return o.ExternalID }), n, err
+				return pluck(l, func(o tandem.Opportunity) string { return o.ExternalID }), n, err
 			}, nil},
 			{"registrations", func() ([]string, int, error) {
 				l, n, err := s.ListRegistrations(ctx, me, RegistrationFilter{})
-				return extIDs(l, func(r tandem.Registration) string { return r.ExternalID }), n, err
+				return pluck(l, func(r tandem.Registration) string { return r.ExternalID }), n, err
 			}, []string{"R1"}},
 			{"touches", func() ([]string, int, error) {
 				l, n, err := s.ListTouches(ctx, me, TouchFilter{})
-				return extIDs(l, func(t tandem.Touch) string { return t.ExternalID }), n, err
+				return pluck(l, func(t tandem.Touch) string { return t.ExternalID }), n, err
 			}, []string{"T1"}},
 			{"accounts", func() ([]string, int, error) {
 				l, n, err := s.ListAccounts(ctx, me, AccountFilter{})
-				return extIDs(l, func(a tandem.Account) string { return a.ExternalID }), n, err
+				return pluck(l, func(a tandem.Account) string { return a.ExternalID }), n, err
 			}, []string{"A1"}},
 			{"users", func() ([]string, int, error) {
 				l, n, err := s.ListUsers(ctx, me, UserFilter{})
-				return extIDs(l, func(u tandem.User) string { return u.ExternalID }), n, err
+				return pluck(l, func(u tandem.User) string { return u.ExternalID }), n, err
 			}, []string{"U-P1"}},
 			{"partners", func() ([]string, int, error) {
 				l, n, err := s.ListPartners(ctx, me, PartnerFilter{})
-				return extIDs(l, func(p tandem.Partner) string { return p.ExternalID }), n, err
+				return pluck(l, func(p tandem.Partner) string { return p.ExternalID }), n, err
 			}, []string{"P1"}},
 			{"territories", func() ([]string, int, error) {
 				l, n, err := s.ListTerritories(ctx, me, TerritoryFilter{})
-				return extIDs(l, func(t tandem.Territory) string { return t.Name }), n, err
+				return pluck(l, func(t tandem.Territory) string { return t.Name }), n, err
 			}, nil},
 			{"conflicts", func() ([]string, int, error) {
 				l, n, err := s.ListConflicts(ctx, me, ConflictFilter{})
-				return extIDs(l, func(c tandem.Conflict) string { return c.Rule }), n, err
+				return pluck(l, func(c tandem.Conflict) string { return c.Rule }), n, err
 			}, nil},
 		}
 		for _, c := range lists {
@@ -177,10 +177,11 @@ func TestPartnerIsolation(t *testing.T) {
 	})
 }
 
-func extIDs[T any](list []T, id func(T) string) []string {
-	var out []string
+// pluck returns what of each item of list, in order; nil for an empty list.
+func pluck[T, V any](list []T, what func(T) V) []V {
+	var out []V
 	for _, x := range list {
-		out = append(out, id(x))
+		out = append(out, what(x))
 	}
 	return out
 }

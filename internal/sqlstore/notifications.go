@@ -342,9 +342,7 @@ func (s *Store) ListDeliveries(ctx context.Context, actor tandem.Actor, f Delive
 		}
 		w.add("channel = ?", f.Channel)
 	}
-	if f.WebhookID != 0 {
-		w.add("webhook_id = ?", f.WebhookID)
-	}
+	addEq(&w, "webhook_id", f.WebhookID)
 	items, total, err := listRecords(ctx, s, "deliveries", deliveryColumns, "deliveries", w, " ORDER BY id DESC", f.Limit, f.Offset, scanDelivery)
 	if items == nil {
 		items = []Delivery{}
@@ -459,35 +457,24 @@ func afterCursor(alias string, lastID int64) (string, []any) {
 
 func (s *Store) registrationEventsTx(ctx context.Context, tx *sql.Tx, lastID int64) ([]outboxEvent, error) {
 	cond, args := afterCursor("e", lastID)
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.at, e.event, e.from_status, e.to_status, e.reason,
+	return queryAll(ctx, tx, "read registration events", `SELECT e.id, e.at, e.event, e.from_status, e.to_status, e.reason,
 		r.id, r.external_id, r.partner_id, p.name, r.account_name, r.expires_at
-		FROM registration_events e JOIN registrations r ON r.id = e.registration_id JOIN partners p ON p.id = r.partner_id`+cond, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read registration events: %w", err)
-	}
-	defer rows.Close()
-	var out []outboxEvent
-	for rows.Next() {
-		var e outboxEvent
-		var kind string
-		n := &RegistrationNotice{}
-		if err := rows.Scan(&e.id, timeCol{&e.payload.At}, &kind, &n.From, &n.To, &n.Reason, &n.ID, &n.ExternalID,
-			&n.PartnerID, &n.Partner, &n.AccountName, timeCol{&n.ExpiresAt}); err != nil {
-			return nil, fmt.Errorf("read registration events: %w", err)
-		}
-		e.partnerID, e.regID = n.PartnerID, n.ID
-		e.payload.Event, e.payload.Source, e.payload.EventID, e.payload.Registration = "registration."+kind, SourceRegistrationEvent, e.id, n
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read registration events: %w", err)
-	}
-	return out, nil
+		FROM registration_events e JOIN registrations r ON r.id = e.registration_id JOIN partners p ON p.id = r.partner_id`+cond, args,
+		func(scan func(...any) error) (outboxEvent, error) {
+			var e outboxEvent
+			var kind string
+			n := &RegistrationNotice{}
+			err := scan(&e.id, timeCol{&e.payload.At}, &kind, &n.From, &n.To, &n.Reason, &n.ID, &n.ExternalID,
+				&n.PartnerID, &n.Partner, &n.AccountName, timeCol{&n.ExpiresAt})
+			e.partnerID, e.regID = n.PartnerID, n.ID
+			e.payload.Event, e.payload.Source, e.payload.EventID, e.payload.Registration = "registration."+kind, SourceRegistrationEvent, e.id, n
+			return e, err
+		})
 }
 
 func (s *Store) escalationEventsTx(ctx context.Context, tx *sql.Tx, lastID int64) ([]outboxEvent, error) {
 	cond, args := afterCursor("l", lastID)
-	rows, err := tx.QueryContext(ctx, `SELECT l.id, l.at, l.level, l.action, l.note,
+	return queryAll(ctx, tx, "read escalation log", `SELECT l.id, l.at, l.level, l.action, l.note,
 		c.id, c.cause, c.status, c.level_due_at, c.product_type, c.acv, c.resolution, c.partner_share_basis_points, c.rationale,
 		COALESCE(c.partner_id, 0), COALESCE(p1.name, ''), COALESCE(c.other_partner_id, 0), COALESCE(p2.name, ''),
 		COALESCE(c.registration_id, 0), COALESCE(r1.external_id, ''), COALESCE(c.other_registration_id, 0),
@@ -495,30 +482,18 @@ func (s *Store) escalationEventsTx(ctx context.Context, tx *sql.Tx, lastID int64
 		FROM escalation_log l JOIN conflicts c ON c.id = l.conflict_id
 		LEFT JOIN partners p1 ON p1.id = c.partner_id LEFT JOIN partners p2 ON p2.id = c.other_partner_id
 		LEFT JOIN registrations r1 ON r1.id = c.registration_id LEFT JOIN registrations r2 ON r2.id = c.other_registration_id
-		LEFT JOIN accounts a ON a.id = c.account_id`+cond, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read escalation log: %w", err)
-	}
-	defer rows.Close()
-	var out []outboxEvent
-	for rows.Next() {
+		LEFT JOIN accounts a ON a.id = c.account_id`+cond, args, func(scan func(...any) error) (outboxEvent, error) {
 		var e outboxEvent
 		c := &ConflictNotice{}
-		if err := rows.Scan(&e.id, timeCol{&e.payload.At}, &c.Level, &c.Action, &c.Note, &c.ID, &c.Cause, &c.Status,
+		err := scan(&e.id, timeCol{&e.payload.At}, &c.Level, &c.Action, &c.Note, &c.ID, &c.Cause, &c.Status,
 			timeCol{&c.LevelDueAt}, &c.ProductType, &c.ACV, &c.Resolution, &c.PartnerShareBasisPoints, &c.Rationale,
 			&e.partnerID, &c.Partner, &e.otherPartnerID, &c.OtherPartner, &e.regID, &c.Registration, &e.otherRegID,
-			&c.OtherRegistration, &e.aeID, &c.AccountName); err != nil {
-			return nil, fmt.Errorf("read escalation log: %w", err)
-		}
+			&c.OtherRegistration, &e.aeID, &c.AccountName)
 		e.level = c.Level
 		c.Deciders = c.Level.Deciders()
 		e.payload.Event, e.payload.Source, e.payload.EventID, e.payload.Conflict = "conflict."+c.Action, SourceEscalation, e.id, c
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read escalation log: %w", err)
-	}
-	return out, nil
+		return e, err
+	})
 }
 
 // pendingDelivery is a delivery about to be inserted.
@@ -657,23 +632,7 @@ func overlapNoticeTx(ctx context.Context, tx *sql.Tx, e *outboxEvent, regID int6
 }
 
 func queryEmails(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query+` ORDER BY 1`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("notification recipients: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, fmt.Errorf("notification recipients: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("notification recipients: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, tx, "notification recipients", query+` ORDER BY 1`, args, scanOne[string])
 }
 
 // ClaimDeliveries hands up to limit deliveries due at now to the caller for one attempt each: their

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -19,50 +18,23 @@ func scanPartner(scan func(...any) error) (tandem.Partner, error) {
 	return p, err
 }
 
-// scopePartners limits a query over "partners p": a partner user sees only its own partner.
-func scopePartners(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("p.id = ?", actor.PartnerID)
-	}
-}
-
 // GetPartner returns the partner with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetPartner(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Partner, error) {
-	return getPartner(ctx, s.read, actor, id)
-}
-
-func getPartner(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Partner, error) {
-	var w where
-	w.add("p.id = ?", id)
-	scopePartners(&w, actor)
-	return getOne(ctx, q, "partner", id, `SELECT `+partnerColumns+` FROM partners p`+w.sql(), w.args, scanPartner)
+	return partnerRecord.get(ctx, s.read, actor, id)
 }
 
 // ListPartners returns a page of the partners actor may see and how many match f.
 func (s *Store) ListPartners(ctx context.Context, actor tandem.Actor, f PartnerFilter) ([]tandem.Partner, int, error) {
-	var w where
-	scopePartners(&w, actor)
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	w := partnerRecord.scoped(actor)
+	if err := w.search(f.Query, `lower(p.name) LIKE ? ESCAPE '\'`); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		w.add(`lower(p.name) LIKE ? ESCAPE '\'`, likePattern(f.Query))
-	}
-	if f.Tier != "" {
-		w.add("p.tier = ?", string(f.Tier))
-	}
-	if f.Standing != "" {
-		w.add("p.standing = ?", string(f.Standing))
-	}
-	order, err := orderBy(f.Sort, "name", map[string]string{
+	addEq(&w, "p.tier", string(f.Tier))
+	addEq(&w, "p.standing", string(f.Standing))
+	return partnerRecord.list(ctx, s, w, f.Sort, "name", map[string]string{
 		"name": "p.name", "tier": "p.tier", "type": "p.type", "standing": "p.standing",
 		"created_at": "p.created_at", "updated_at": "p.updated_at", "id": "p.id",
-	}, "p.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return listRecords(ctx, s, "partners", partnerColumns, "partners p", w, order, f.Limit, f.Offset, scanPartner)
+	}, f.Limit, f.Offset)
 }
 
 // CreatePartner stores a new partner, filling its ID, timestamps and, when empty, its external id.
@@ -70,57 +42,29 @@ func (s *Store) CreatePartner(ctx context.Context, actor tandem.Actor, p *tandem
 	if err := forbidPartner(actor, "create partners"); err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if p.ExternalID == "" {
-		p.ExternalID = newExternalID("ptnr")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO partners (external_id, name, tier, type, countries, verticals,
-			certifications, manager_id, standing, created_at, updated_at)
+	return partnerRecord.create(ctx, s, actor, p, p.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO partners (external_id,
+			name, tier, type, countries, verticals, certifications, manager_id, standing, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
 			p.ExternalID, p.Name, string(p.Tier), string(p.Type), jsonText(p.Countries), jsonText(p.Verticals),
-			jsonText(p.Certifications), dbID(p.ManagerID), string(p.Standing), now.UnixMicro()).Scan(&p.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create partner %q: %w", p.ExternalID, err), "partner "+p.ExternalID)
-		}
-		p.CreatedAt, p.UpdatedAt = now, now
-		return appendAuditTx(ctx, tx, now, actor, "partner.create", "partner", idString(p.ID), p)
+			jsonText(p.Certifications), dbID(p.ManagerID), string(p.Standing), now.UnixMicro())
 	})
 }
 
 // UpdatePartner writes p's fields over the stored partner p.ID. ENOTFOUND when actor cannot see it,
 // EFORBIDDEN for partner users.
 func (s *Store) UpdatePartner(ctx context.Context, actor tandem.Actor, p *tandem.Partner) error {
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		old, err := getPartner(ctx, tx, actor, p.ID)
-		if err != nil {
-			return err
-		}
+	return partnerRecord.update(ctx, s, actor, p, func(old *tandem.Partner) error {
 		if err := forbidPartner(actor, "change partner records"); err != nil {
 			return err
 		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		if p.ExternalID == "" {
-			p.ExternalID = old.ExternalID
-		}
-		p.CreatedAt, p.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		diff := changes(old, p)
-		if len(diff) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE partners SET external_id = $1, name = $2, tier = $3, type = $4,
+		return p.Validate()
+	}, func(tx *sql.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, `UPDATE partners SET external_id = $1, name = $2, tier = $3, type = $4,
 			countries = $5, verticals = $6, certifications = $7, manager_id = $8, standing = $9, updated_at = $10
 			WHERE id = $11`,
 			p.ExternalID, p.Name, string(p.Tier), string(p.Type), jsonText(p.Countries), jsonText(p.Verticals),
 			jsonText(p.Certifications), dbID(p.ManagerID), string(p.Standing), now.UnixMicro(), p.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("update partner %d: %w", p.ID, err), "partner "+p.ExternalID)
-		}
-		p.UpdatedAt = now
-		return appendAuditTx(ctx, tx, now, actor, "partner.update", "partner", idString(p.ID), diff)
+		return err
 	})
 }

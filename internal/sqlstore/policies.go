@@ -121,7 +121,7 @@ func (s *Store) ActivePolicyVersion(ctx context.Context) (*tandem.PolicyVersion,
 // ids for the audit log. ECONFLICT when the draft changed meanwhile.
 func publishVersionTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, table, what string,
 	id int64, version string) ([]int64, error) {
-	superseded, err := queryAll(ctx, tx, "publish "+what, `SELECT id FROM `+table+` WHERE status = 'published'`, nil, scanInt64)
+	superseded, err := queryAll(ctx, tx, "publish "+what, `SELECT id FROM `+table+` WHERE status = 'published'`, nil, scanOne[int64])
 	if err != nil {
 		return nil, err
 	}

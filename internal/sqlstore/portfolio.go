@@ -139,27 +139,17 @@ func (s *Store) AddSpendLines(ctx context.Context, actor tandem.Actor, lines []S
 // ListSpend returns spend lines, month then id, and how many match.
 func (s *Store) ListSpend(ctx context.Context, actor tandem.Actor, f SpendFilter) ([]SpendLine, int, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("l.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "l.partner_id")
 	if f.FromMonth != "" {
 		w.add("l.month >= ?", f.FromMonth)
 	}
 	if f.ToMonth != "" {
 		w.add("l.month <= ?", f.ToMonth)
 	}
-	if f.Motion != "" {
-		w.add("l.motion = ?", f.Motion)
-	}
-	if f.Segment != "" {
-		w.add("l.segment = ?", f.Segment)
-	}
-	if f.Kind != "" {
-		w.add("l.kind = ?", f.Kind)
-	}
-	if f.PartnerID != 0 {
-		w.add("l.partner_id = ?", f.PartnerID)
-	}
+	addEq(&w, "l.motion", f.Motion)
+	addEq(&w, "l.segment", f.Segment)
+	addEq(&w, "l.kind", f.Kind)
+	addEq(&w, "l.partner_id", f.PartnerID)
 	pg := ""
 	if f.Limit >= 0 {
 		var err error
@@ -167,25 +157,17 @@ func (s *Store) ListSpend(ctx context.Context, actor tandem.Actor, f SpendFilter
 			return nil, 0, err
 		}
 	}
-	q := `SELECT l.id, l.month, l.motion, l.segment, l.region, l.product, l.partner_id, COALESCE(p.name, ''), l.kind,
-		l.amount, l.currency, l.source, l.source_ref, l.note, l.created_at, count(*) OVER ()
-		FROM spend_lines l LEFT JOIN partners p ON p.id = l.partner_id` + w.sql() + ` ORDER BY l.month, l.id` + pg
-	var out []SpendLine
-	total, err := s.list(ctx, q, w, func(scan func(...any) error) error {
-		var l SpendLine
-		var amount int64
-		if err := scan(&l.ID, &l.Month, &l.Motion, &l.Segment, &l.Region, &l.Product, idCol{&l.PartnerID}, &l.PartnerName,
-			&l.Kind, &amount, &l.Currency, &l.Source, &l.SourceRef, &l.Note, timeCol{&l.CreatedAt}); err != nil {
-			return err
-		}
-		l.Amount = tandem.Money(amount)
-		out = append(out, l)
-		return nil
-	}, "SELECT count(*) FROM spend_lines l"+w.sql())
-	if err != nil {
-		return nil, 0, fmt.Errorf("list spend: %w", err)
-	}
-	return out, total, nil
+	return listCounted(ctx, s, "list spend", `l.id, l.month, l.motion, l.segment, l.region, l.product, l.partner_id,
+		COALESCE(p.name, ''), l.kind, l.amount, l.currency, l.source, l.source_ref, l.note, l.created_at`,
+		"spend_lines l LEFT JOIN partners p ON p.id = l.partner_id", w, " ORDER BY l.month, l.id"+pg,
+		func(scan func(...any) error) (SpendLine, error) {
+			var l SpendLine
+			var amount int64
+			err := scan(&l.ID, &l.Month, &l.Motion, &l.Segment, &l.Region, &l.Product, idCol{&l.PartnerID}, &l.PartnerName,
+				&l.Kind, &amount, &l.Currency, &l.Source, &l.SourceRef, &l.Note, timeCol{&l.CreatedAt})
+			l.Amount = tandem.Money(amount)
+			return l, err
+		})
 }
 
 // AllSpend is ListSpend without paging, for the returns and the recommendation.
@@ -295,27 +277,12 @@ func scanFund(scan func(...any) error) (MDFFund, error) {
 // ListMDFFunds returns the funds the actor may see (a partner user: its own), newest period first.
 func (s *Store) ListMDFFunds(ctx context.Context, actor tandem.Actor, partnerID int64) ([]MDFFund, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("f.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "f.partner_id")
 	if partnerID != 0 {
 		w.add("f.partner_id = ?", partnerID)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+fundColumns+` FROM mdf_funds f JOIN partners p ON p.id = f.partner_id`+
-		w.sql()+` ORDER BY f.opens_on DESC, p.name, f.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list MDF funds: %w", err)
-	}
-	defer rows.Close()
-	var out []MDFFund
-	for rows.Next() {
-		f, err := scanFund(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("list MDF funds: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.read, "list MDF funds", `SELECT `+fundColumns+` FROM mdf_funds f JOIN partners p ON p.id = f.partner_id`+
+		w.sql()+` ORDER BY f.opens_on DESC, p.name, f.id`, w.args, scanFund)
 }
 
 // MarkMDFFundExpired marks fund id expired at now, once: it reports true when this call did it (the
@@ -368,15 +335,9 @@ func scanRequest(scan func(...any) error) (MDFRequest, error) {
 // ListMDFRequests returns the requests the actor may see, oldest first (the approval queue's order).
 func (s *Store) ListMDFRequests(ctx context.Context, actor tandem.Actor, f MDFRequestFilter) ([]MDFRequest, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("r.partner_id = ?", actor.PartnerID)
-	}
-	if f.FundID != 0 {
-		w.add("r.fund_id = ?", f.FundID)
-	}
-	if f.PartnerID != 0 {
-		w.add("r.partner_id = ?", f.PartnerID)
-	}
+	w.ownedBy(actor, "r.partner_id")
+	addEq(&w, "r.fund_id", f.FundID)
+	addEq(&w, "r.partner_id", f.PartnerID)
 	if len(f.States) > 0 {
 		cond, arg := s.inStrings("r.state", w.next(), f.States)
 		w.conds, w.args = append(w.conds, cond), append(w.args, arg)
@@ -385,47 +346,23 @@ func (s *Store) ListMDFRequests(ctx context.Context, actor tandem.Actor, f MDFRe
 }
 
 func (s *Store) queryRequests(ctx context.Context, q querier, w where, suffix string) ([]MDFRequest, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+requestColumns+` FROM mdf_requests r JOIN mdf_funds f ON f.id = r.fund_id
-		JOIN partners p ON p.id = r.partner_id`+w.sql()+` ORDER BY r.created_at, r.id`+suffix, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list MDF requests: %w", err)
-	}
-	defer rows.Close()
-	var out []MDFRequest
-	for rows.Next() {
-		r, err := scanRequest(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("list MDF requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list MDF requests", `SELECT `+requestColumns+` FROM mdf_requests r JOIN mdf_funds f ON f.id = r.fund_id
+		JOIN partners p ON p.id = r.partner_id`+w.sql()+` ORDER BY r.created_at, r.id`+suffix, w.args, scanRequest)
 }
 
 // MDFRequestEvents returns a request's log, oldest first. A partner user sees only its own requests' logs.
 func (s *Store) MDFRequestEvents(ctx context.Context, actor tandem.Actor, requestID int64) ([]MDFEvent, error) {
 	var w where
 	w.add("request_id = ?", requestID)
-	if actor.IsPartner() {
-		w.add("partner_id = ?", actor.PartnerID)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, request_id, fund_id, at, actor, action, from_state, to_state, amount, reason
-		FROM mdf_events`+w.sql()+` ORDER BY id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("MDF events: %w", err)
-	}
-	defer rows.Close()
-	var out []MDFEvent
-	for rows.Next() {
+	w.ownedBy(actor, "partner_id")
+	return queryAll(ctx, s.read, "MDF events", `SELECT id, request_id, fund_id, at, actor, action, from_state, to_state, amount, reason
+		FROM mdf_events`+w.sql()+` ORDER BY id`, w.args, func(scan func(...any) error) (MDFEvent, error) {
 		var e MDFEvent
 		var amount int64
-		if err := rows.Scan(&e.ID, &e.RequestID, &e.FundID, timeCol{&e.At}, &e.Actor, &e.Action, &e.From, &e.To, &amount, &e.Reason); err != nil {
-			return nil, fmt.Errorf("MDF events: %w", err)
-		}
+		err := scan(&e.ID, &e.RequestID, &e.FundID, timeCol{&e.At}, &e.Actor, &e.Action, &e.From, &e.To, &amount, &e.Reason)
 		e.Amount = tandem.Money(amount)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // MDFFundState is what a transition decides on: the fund with every request, read in the transaction.
@@ -456,9 +393,7 @@ func (s *Store) ChangeMDFFund(ctx context.Context, actor tandem.Actor, fundID in
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		var w where
 		w.add("f.id = ?", fundID)
-		if actor.IsPartner() {
-			w.add("f.partner_id = ?", actor.PartnerID)
-		}
+		w.ownedBy(actor, "f.partner_id")
 		lock := ""
 		if s.dialect == DialectPostgres {
 			lock = " FOR UPDATE OF f"
@@ -590,20 +525,12 @@ func (s *Store) SaveCurricula(ctx context.Context, actor tandem.Actor, cs []Curr
 
 // ListCurricula returns every curriculum by id.
 func (s *Store) ListCurricula(ctx context.Context) ([]Curriculum, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, role, verticals, products FROM curricula ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list curricula: %w", err)
-	}
-	defer rows.Close()
-	var out []Curriculum
-	for rows.Next() {
-		var c Curriculum
-		if err := rows.Scan(&c.ID, &c.Name, &c.Role, listCol{&c.Verticals}, listCol{&c.Products}); err != nil {
-			return nil, fmt.Errorf("list curricula: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.read, "list curricula", `SELECT id, name, role, verticals, products FROM curricula ORDER BY id`, nil,
+		func(scan func(...any) error) (Curriculum, error) {
+			var c Curriculum
+			err := scan(&c.ID, &c.Name, &c.Role, listCol{&c.Verticals}, listCol{&c.Products})
+			return c, err
+		})
 }
 
 // AddCertifications stores certificates in one transaction, all or none; a certificate already stored
@@ -646,30 +573,20 @@ func (s *Store) AddCertifications(ctx context.Context, actor tandem.Actor, sourc
 // by partner, person and curriculum.
 func (s *Store) ListCertifications(ctx context.Context, actor tandem.Actor, partnerID int64) ([]Certification, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("c.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "c.partner_id")
 	if partnerID != 0 {
 		w.add("c.partner_id = ?", partnerID)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT c.id, c.person, c.partner_id, COALESCE(p.name, ''), c.user_id, c.curriculum_id,
+	return queryAll(ctx, s.read, "list certifications", `SELECT c.id, c.person, c.partner_id, COALESCE(p.name, ''), c.user_id, c.curriculum_id,
 		cu.role, c.certified_on, c.expires_on, c.source
 		FROM certifications c JOIN curricula cu ON cu.id = c.curriculum_id LEFT JOIN partners p ON p.id = c.partner_id`+
-		w.sql()+` ORDER BY COALESCE(p.name, ''), c.person, c.curriculum_id, c.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list certifications: %w", err)
-	}
-	defer rows.Close()
-	var out []Certification
-	for rows.Next() {
-		var c Certification
-		if err := rows.Scan(&c.ID, &c.Person, idCol{&c.PartnerID}, &c.PartnerName, idCol{&c.UserID}, &c.CurriculumID, &c.Role,
-			timeCol{&c.CertifiedOn}, timeCol{&c.ExpiresOn}, &c.Source); err != nil {
-			return nil, fmt.Errorf("list certifications: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		w.sql()+` ORDER BY COALESCE(p.name, ''), c.person, c.curriculum_id, c.id`, w.args,
+		func(scan func(...any) error) (Certification, error) {
+			var c Certification
+			err := scan(&c.ID, &c.Person, idCol{&c.PartnerID}, &c.PartnerName, idCol{&c.UserID}, &c.CurriculumID, &c.Role,
+				timeCol{&c.CertifiedOn}, timeCol{&c.ExpiresOn}, &c.Source)
+			return c, err
+		})
 }
 
 // PortfolioDeal is one closed deal as the portfolio's returns read it.
@@ -718,29 +635,21 @@ func (s *Store) PortfolioDeals(ctx context.Context, actor tandem.Actor, from, to
 	if err := frows.Err(); err != nil {
 		return nil, fmt.Errorf("portfolio deals: %w", err)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.routing_motion, o.partner_id, COALESCE(p.type, ''),
+	return queryAll(ctx, s.read, "portfolio deals", `SELECT o.id, o.external_id, o.name, o.routing_motion, o.partner_id, COALESCE(p.type, ''),
 		o.acv, o.stage, o.created_on, o.close_date, o.attribution, o.account_id, o.vertical, o.product_type
 		FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id
 		WHERE o.stage IN ('closed_won', 'closed_lost') AND o.close_date >= $1 AND o.close_date < $2
-		ORDER BY o.close_date, o.id`, from.UnixMicro(), to.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("portfolio deals: %w", err)
-	}
-	defer rows.Close()
-	var out []PortfolioDeal
-	for rows.Next() {
-		var d PortfolioDeal
-		var acv int64
-		var stage string
-		if err := rows.Scan(&d.ID, &d.ExternalID, &d.Name, &d.Motion, idCol{&d.PartnerID}, &d.PartnerType, &acv, &stage,
-			timeCol{&d.CreatedOn}, timeCol{&d.CloseDate}, &d.Attribution, &d.AccountID, &d.Vertical, &d.ProductType); err != nil {
-			return nil, fmt.Errorf("portfolio deals: %w", err)
-		}
-		d.ACV, d.Won = tandem.Money(acv), stage == string(tandem.StageClosedWon)
-		d.FirstWin = d.Won && first[d.AccountID] == d.ID
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		ORDER BY o.close_date, o.id`, []any{from.UnixMicro(), to.UnixMicro()},
+		func(scan func(...any) error) (PortfolioDeal, error) {
+			var d PortfolioDeal
+			var acv int64
+			var stage string
+			err := scan(&d.ID, &d.ExternalID, &d.Name, &d.Motion, idCol{&d.PartnerID}, &d.PartnerType, &acv, &stage,
+				timeCol{&d.CreatedOn}, timeCol{&d.CloseDate}, &d.Attribution, &d.AccountID, &d.Vertical, &d.ProductType)
+			d.ACV, d.Won = tandem.Money(acv), stage == string(tandem.StageClosedWon)
+			d.FirstWin = d.Won && first[d.AccountID] == d.ID
+			return d, err
+		})
 }
 
 // SellingScope is what a partner sells, as its deals show: its deals' accounts' verticals and its
@@ -754,9 +663,7 @@ type SellingScope struct {
 func (s *Store) PartnerSellingScopes(ctx context.Context, actor tandem.Actor) (map[int64]SellingScope, error) {
 	var w where
 	w.add("o.partner_id IS NOT NULL")
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT o.partner_id, COALESCE(NULLIF(o.vertical, ''), a.vertical), o.product_type
 		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY 1, 2, 3`, w.args...)
 	if err != nil {
@@ -853,47 +760,24 @@ func (s *Store) MDFLeadMatches(ctx context.Context, actor tandem.Actor, leads []
 	c1, a1 := s.inStrings("lower(external_id)", 1, keys)
 	c2, a2 := s.inStrings("lower(name)", 2, keys)
 	aw.conds, aw.args = append(aw.conds, "("+c1+" OR "+c2+")"), append(aw.args, a1, a2)
-	arows, err := s.read.QueryContext(ctx, `SELECT id FROM accounts`+aw.sql(), aw.args...)
+	accounts, err := queryAll(ctx, s.read, "MDF lead matches", `SELECT id FROM accounts`+aw.sql(), aw.args, scanOne[int64])
 	if err != nil {
-		return nil, fmt.Errorf("MDF lead matches: %w", err)
-	}
-	var accounts []int64
-	for arows.Next() {
-		var id int64
-		if err := arows.Scan(&id); err != nil {
-			arows.Close()
-			return nil, fmt.Errorf("MDF lead matches: %w", err)
-		}
-		accounts = append(accounts, id)
-	}
-	arows.Close()
-	if err := arows.Err(); err != nil {
-		return nil, fmt.Errorf("MDF lead matches: %w", err)
+		return nil, err
 	}
 	var w where
 	cd, ad := s.inStrings("o.external_id", 1, variants)
 	ca, aa := s.inInts("o.account_id", 2, accounts)
 	w.conds, w.args = append(w.conds, "("+cd+" OR "+ca+")"), append(w.args, ad, aa)
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.external_id, o.name, o.acv, o.currency, o.stage, o.created_on,
+	w.ownedBy(actor, "o.partner_id")
+	return queryAll(ctx, s.read, "MDF lead matches", `SELECT o.id, o.external_id, o.name, o.acv, o.currency, o.stage, o.created_on,
 		lower(o.external_id), lower(a.external_id), lower(a.name)
-		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.created_on, o.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("MDF lead matches: %w", err)
-	}
-	defer rows.Close()
-	var out []LeadMatch
-	for rows.Next() {
-		var m LeadMatch
-		var acv int64
-		if err := rows.Scan(&m.OpportunityID, &m.ExternalID, &m.Name, &acv, &m.Currency, &m.Stage, timeCol{&m.CreatedOn},
-			&m.ByDeal, &m.ByAccount[0], &m.ByAccount[1]); err != nil {
-			return nil, fmt.Errorf("MDF lead matches: %w", err)
-		}
-		m.ACV = tandem.Money(acv)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		FROM opportunities o JOIN accounts a ON a.id = o.account_id`+w.sql()+` ORDER BY o.created_on, o.id`, w.args,
+		func(scan func(...any) error) (LeadMatch, error) {
+			var m LeadMatch
+			var acv int64
+			err := scan(&m.OpportunityID, &m.ExternalID, &m.Name, &acv, &m.Currency, &m.Stage, timeCol{&m.CreatedOn},
+				&m.ByDeal, &m.ByAccount[0], &m.ByAccount[1])
+			m.ACV = tandem.Money(acv)
+			return m, err
+		})
 }

@@ -12,9 +12,7 @@ import (
 
 func TestSpendLedger(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		lines := []SpendLine{
 			{Month: "2026-01", Motion: "co_sell", Segment: "enterprise", Kind: "content", Amount: tandem.Major(4000), Currency: "usd", Source: "api"},
 			{Month: "2026-02", Motion: "partner_sourced", PartnerID: f.p1.ID, Kind: "spiff", Amount: tandem.Major(500), Currency: "USD", Source: "comp:2026-Q1", SourceRef: "spiff-1"},
@@ -69,9 +67,7 @@ func TestSpendLedger(t *testing.T) {
 
 func TestMDFFundStorage(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		opens := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		fund := MDFFund{PartnerID: f.p1.ID, Period: "2026-H1", Budget: tandem.Major(50000), Currency: "USD", OpensOn: opens, ExpiresOn: opens.AddDate(0, 6, 0)}
 		must(t, s.CreateMDFFund(ctx, admin, &fund))
@@ -152,9 +148,7 @@ func TestMDFFundStorage(t *testing.T) {
 
 func TestCertificationStorage(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		must(t, s.SaveCurricula(ctx, admin, []Curriculum{
 			{ID: "core-sales", Name: "Core sales", Role: "partner_sales", Verticals: []string{"retail"}, Products: []string{"core"}},
 			{ID: "core-tech", Name: "Core technical", Role: "partner_technical", Products: []string{"core"}},
@@ -202,9 +196,7 @@ func TestCertificationStorage(t *testing.T) {
 
 func TestPortfolioDeals(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		close := func(o *tandem.Opportunity, stage tandem.Stage, on time.Time) {
 			o.Stage, o.CloseDate, o.ForecastCategory = stage, on, tandem.ForecastClosed
 			if stage == tandem.StageClosedLost {
@@ -245,9 +237,7 @@ func TestPortfolioDeals(t *testing.T) {
 // the conflict engine sets without an audit entry or a new updated_at.
 func TestPortfolioDataVersionMovesWithEachDealInput(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		f := seed(t, s)
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		cro := tandem.Actor{Email: "cro@vendor.test", Role: tandem.RoleCRO}
 		version := func() string {
 			t.Helper()

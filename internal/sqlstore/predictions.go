@@ -339,18 +339,6 @@ func (s *Store) Unscored(ctx context.Context, entityKind string, modelID int64, 
 	default:
 		return nil, tandem.FieldError("entity_kind", "entity kind %q: want registration or opportunity", entityKind)
 	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY e.id LIMIT `+strconv.Itoa(limit), modelID)
-	if err != nil {
-		return nil, fmt.Errorf("unscored %ss: %w", entityKind, err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("unscored %ss: %w", entityKind, err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryAll(ctx, s.read, "unscored "+entityKind+"s", q+` ORDER BY e.id LIMIT `+strconv.Itoa(limit), []any{modelID},
+		scanOne[int64])
 }

@@ -18,11 +18,7 @@ import (
 // eventKinds returns the events of registration id's log, oldest first.
 func eventKinds(t *testing.T, f *lifecycleFixture, id int64) []tandem.RegistrationEvent {
 	t.Helper()
-	var out []tandem.RegistrationEvent
-	for _, e := range f.events(t, id) {
-		out = append(out, e.Event)
-	}
-	return out
+	return pluck(f.events(t, id), func(e tandem.RegistrationEntry) tandem.RegistrationEvent { return e.Event })
 }
 
 func TestExpireDue(t *testing.T) {

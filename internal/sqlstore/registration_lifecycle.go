@@ -97,7 +97,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 	}
 	var out *tandem.Registration
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		r, err := getRegistration(ctx, tx, actor, id)
+		r, err := registrationRecord.get(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func appendRegistrationEntryTx(ctx context.Context, tx querier, e *tandem.Regist
 // RegistrationEvents returns the lifecycle log of registration id, oldest first. ENOTFOUND when actor
 // cannot see the registration.
 func (s *Store) RegistrationEvents(ctx context.Context, actor tandem.Actor, id int64) ([]tandem.RegistrationEntry, error) {
-	if _, err := getRegistration(ctx, s.read, actor, id); err != nil {
+	if _, err := registrationRecord.get(ctx, s.read, actor, id); err != nil {
 		return nil, err
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, registration_id, at, event, from_status, to_status, actor_id,

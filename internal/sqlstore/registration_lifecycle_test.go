@@ -74,6 +74,17 @@ func seedLifecycle(t *testing.T, s *Store) *lifecycleFixture {
 	return lf
 }
 
+// fridayAndTuesday submits, as actor1, the two registrations the approval queue tests order: one on
+// Friday 6 March at 19:00, then one on Tuesday 3 March at noon, where it leaves the clock.
+func (f *lifecycleFixture) fridayAndTuesday(t *testing.T) (friday, tuesday *tandem.Registration) {
+	t.Helper()
+	f.clock.t = time.Date(2026, 3, 6, 19, 0, 0, 0, time.UTC)
+	friday = f.newRegistration(t, f.actor1, "Friday Evening Inc")
+	f.clock.t = time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)
+	tuesday = f.newRegistration(t, f.actor1, "Tuesday Noon Ltd")
+	return friday, tuesday
+}
+
 func TestRegistrationLifecycle(t *testing.T) {
 	t.Parallel()
 	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
@@ -125,10 +136,7 @@ func TestRegistrationLifecycle(t *testing.T) {
 			t.Fatalf("approved %+v", got)
 		}
 		stored, err := s.GetRegistration(ctx, f.actor1, r.ID)
-		must(t, err)
-		if diff := cmp.Diff(got, stored); diff != "" {
-			t.Errorf("stored registration differs from the returned one (-returned +stored):\n%s", diff)
-		}
+		wantSame(t, "stored registration differs from the returned one (-returned +stored)", got, stored, err)
 		if _, err := s.TransitionRegistration(ctx, f.pm, r.ID, tandem.EventApprove, "", f.rules); tandem.ErrorCode(err) != tandem.ECONFLICT {
 			t.Errorf("approving twice: %v, want ECONFLICT", err)
 		}
@@ -261,10 +269,7 @@ func TestApprovalQueue(t *testing.T) {
 	forEachSeeded(t, seedLifecycle, func(t *testing.T, ctx context.Context, s *Store, f *lifecycleFixture) {
 		// The seed's R2 (submitted at the seed, Monday 09:30, with no stamped deadline) is due
 		// Tuesday 10 March 09:30. Friday evening's is due a week later at 17:00.
-		f.clock.t = time.Date(2026, 3, 6, 19, 0, 0, 0, time.UTC)
-		friday := f.newRegistration(t, f.actor1, "Friday Evening Inc")
-		f.clock.t = time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)
-		tuesday := f.newRegistration(t, f.actor1, "Tuesday Noon Ltd")
+		friday, tuesday := f.fridayAndTuesday(t)
 		decided := f.newRegistration(t, f.actor1, "Decided GmbH")
 		_, err := s.TransitionRegistration(ctx, f.pm, decided.ID, tandem.EventApprove, "", f.rules)
 		must(t, err)

@@ -40,15 +40,13 @@ func scanRegistration(scan func(...any) error) (tandem.Registration, error) {
 }
 
 func scopeRegistrations(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("r.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "r.partner_id")
 }
 
 // GetRegistration returns the registration with id; ENOTFOUND when there is none or actor may not see it.
 // A partner user gets it without the account it was resolved to (see hideAccount).
 func (s *Store) GetRegistration(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Registration, error) {
-	r, err := getRegistration(ctx, s.read, actor, id)
+	r, err := registrationRecord.get(ctx, s.read, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -65,56 +63,24 @@ func hideAccount(actor tandem.Actor, r *tandem.Registration) {
 	}
 }
 
-func getRegistration(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Registration, error) {
-	var w where
-	w.add("r.id = ?", id)
-	scopeRegistrations(&w, actor)
-	return getOne(ctx, q, "registration", id, `SELECT `+registrationColumns+` FROM registrations r`+w.sql(), w.args, scanRegistration)
-}
-
 // ListRegistrations returns a page of the registrations actor may see and how many match f.
 func (s *Store) ListRegistrations(ctx context.Context, actor tandem.Actor, f RegistrationFilter) ([]tandem.Registration, int, error) {
-	var w where
-	scopeRegistrations(&w, actor)
-	if f.Status != "" {
-		w.add("r.status = ?", string(f.Status))
-	}
-	if f.PartnerID != 0 {
-		w.add("r.partner_id = ?", f.PartnerID)
-	}
+	w := registrationRecord.scoped(actor)
+	addEq(&w, "r.status", string(f.Status))
+	addEq(&w, "r.partner_id", f.PartnerID)
 	if f.AccountID != 0 && !actor.IsPartner() { // a partner may not probe which account it matched
 		w.add("r.account_id = ?", f.AccountID)
 	}
-	if f.OpportunityID != 0 {
-		w.add("r.opportunity_id = ?", f.OpportunityID)
-	}
-	if !f.SubmittedFrom.IsZero() {
-		w.add("r.submitted_at >= ?", dbTime(f.SubmittedFrom))
-	}
-	if !f.SubmittedTo.IsZero() {
-		w.add("r.submitted_at < ?", dbTime(f.SubmittedTo))
-	}
-	if !f.ExpiresFrom.IsZero() {
-		w.add("r.expires_at >= ?", dbTime(f.ExpiresFrom))
-	}
-	if !f.ExpiresTo.IsZero() {
-		w.add("r.expires_at < ?", dbTime(f.ExpiresTo))
-	}
-	// A search string is bounded: past it, LIKE patterns get slow or refused by the engine.
-	if err := tandem.CheckLine("q", f.Query, tandem.MaxQueryLength); err != nil {
+	addEq(&w, "r.opportunity_id", f.OpportunityID)
+	w.during("r.submitted_at", f.SubmittedFrom, f.SubmittedTo)
+	w.during("r.expires_at", f.ExpiresFrom, f.ExpiresTo)
+	if err := w.search(f.Query, s.dialect.containsFold("r.account_name")); err != nil {
 		return nil, 0, err
 	}
-	if f.Query != "" {
-		w.add(s.dialect.containsFold("r.account_name"), likePattern(f.Query))
-	}
-	order, err := orderBy(f.Sort, "-submitted_at", map[string]string{
+	items, total, err := registrationRecord.list(ctx, s, w, f.Sort, "-submitted_at", map[string]string{
 		"submitted_at": "r.submitted_at", "account_name": "r.account_name", "estimated_acv": "r.estimated_acv",
 		"expires_at": "r.expires_at", "status": "r.status", "updated_at": "r.updated_at", "id": "r.id",
-	}, "r.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	items, total, err := listRecords(ctx, s, "registrations", registrationColumns, "registrations r", w, order, f.Limit, f.Offset, scanRegistration)
+	}, f.Limit, f.Offset)
 	for i := range items {
 		hideAccount(actor, &items[i])
 	}
@@ -148,14 +114,9 @@ func (s *Store) CreateRegistration(ctx context.Context, actor tandem.Actor, r *t
 func (s *Store) insertRegistrationTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tandem.Actor, r *tandem.Registration) error {
 	args := append(registrationValues(r), now.UnixMicro())
 	n := len(registrationWriteColumns)
-	err := tx.QueryRowContext(ctx, fmt.Sprintf(`INSERT INTO registrations (%s, created_at, updated_at)
-		VALUES (%s, $%d, $%d) RETURNING id`, joinColumns(registrationWriteColumns), placeholders(1, n), n+1, n+1),
-		args...).Scan(&r.ID)
-	if err != nil {
-		return s.mapErr(fmt.Errorf("create registration %q: %w", r.ExternalID, err), "registration "+r.ExternalID)
-	}
-	r.CreatedAt, r.UpdatedAt = now, now
-	return appendAuditTx(ctx, tx, now, actor, "registration.create", "registration", idString(r.ID), r)
+	return registrationRecord.insertTx(ctx, s, tx, now, actor, r, tx.QueryRowContext(ctx,
+		fmt.Sprintf(`INSERT INTO registrations (%s, created_at, updated_at) VALUES (%s, $%d, $%d) RETURNING id`,
+			joinColumns(registrationWriteColumns), placeholders(1, n), n+1, n+1), args...))
 }
 
 // UpdateRegistration writes r's fields over the stored registration r.ID and audits what changed.
@@ -167,37 +128,20 @@ func (s *Store) UpdateRegistration(ctx context.Context, actor tandem.Actor, r *t
 	if actor.IsPartner() {
 		r.PartnerID = actor.PartnerID
 	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		old, err := getRegistration(ctx, tx, actor, r.ID)
-		if err != nil {
-			return err
-		}
+	return registrationRecord.update(ctx, s, actor, r, func(old *tandem.Registration) error {
 		if actor.IsPartner() {
 			r.AccountID = old.AccountID
 		}
 		if err := keepLifecycle(old, r); err != nil {
 			return err
 		}
-		if err := r.Validate(); err != nil {
-			return err
-		}
-		if r.ExternalID == "" {
-			r.ExternalID = old.ExternalID
-		}
-		r.CreatedAt, r.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		diff := changes(old, r)
-		if len(diff) == 0 {
-			return nil
-		}
+		return r.Validate()
+	}, func(tx *sql.Tx, now time.Time) error {
 		n := len(registrationWriteColumns)
 		args := append(registrationValues(r), now.UnixMicro(), r.ID)
-		_, err = tx.ExecContext(ctx, fmt.Sprintf(`UPDATE registrations SET (%s, updated_at) = (%s) WHERE id = $%d`,
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE registrations SET (%s, updated_at) = (%s) WHERE id = $%d`,
 			joinColumns(registrationWriteColumns), placeholders(1, n+1), n+2), args...)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("update registration %d: %w", r.ID, err), "registration "+r.ExternalID)
-		}
-		r.UpdatedAt = now
-		return appendAuditTx(ctx, tx, now, actor, "registration.update", "registration", idString(r.ID), diff)
+		return err
 	})
 }
 

@@ -36,9 +36,7 @@ func (s *Store) HoldReroute(ctx context.Context, actor tandem.Actor, rules tande
 	var conflictID int64
 	var opened bool
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		var w where
-		w.add("o.id = ?", id)
-		o, err := getOpportunity(ctx, tx, actor, w, id)
+		o, err := opportunityRecord.get(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}

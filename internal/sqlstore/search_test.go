@@ -10,9 +10,7 @@ import (
 // The global search finds each kind by name, and a partner user only what its lists show it: its own
 // partner, its deals, its registrations and their accounts — never another partner's, nor people.
 func TestSearch(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		f := seed(t, s)
-		ctx := context.Background()
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		type counts struct{ accounts, opps, regs, partners, people int }
 		cases := []struct {
 			name  string
@@ -61,9 +59,7 @@ func TestSearch(t *testing.T) {
 // The search's deals are the opportunity list's, largest first, and its total counts every match past
 // the limit, for staff and for a partner user alike.
 func TestSearchOpportunitiesMatchTheList(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		f := seed(t, s)
-		ctx := context.Background()
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		beyond := 0 // cases whose total passes the limit
 		for _, actor := range []tandem.Actor{admin, f.actor1} {
 			for _, q := range []string{"ac", "in", "co", "ex", "zz-none"} {

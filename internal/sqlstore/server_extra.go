@@ -31,9 +31,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) OpportunityRoutingState(ctx context.Context, actor tandem.Actor, id int64) (tandem.RoutingState, error) {
 	var w where
 	w.add("o.id = ?", id)
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
+	w.ownedBy(actor, "o.partner_id")
 	q := `SELECT o.id, o.routing_motion, COALESCE(p.tier, ''),
 		COALESCE((SELECT r.status FROM registrations r WHERE r.opportunity_id = o.id
 			ORDER BY CASE r.status WHEN 'approved' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END, r.id DESC LIMIT 1), '')
@@ -62,27 +60,14 @@ type PipelineTotal struct {
 // left out.
 func (s *Store) PipelineTotals(ctx context.Context, actor tandem.Actor) ([]PipelineTotal, error) {
 	var w where
-	if actor.IsPartner() {
-		w.add("o.partner_id = ?", actor.PartnerID)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT o.routing_motion, o.stage, count(*), COALESCE(sum(o.acv), 0)
-		FROM opportunities o`+w.sql()+` GROUP BY o.routing_motion, o.stage ORDER BY o.routing_motion, o.stage`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline totals: %w", err)
-	}
-	defer rows.Close()
-	var out []PipelineTotal
-	for rows.Next() {
-		var t PipelineTotal
-		if err := rows.Scan(&t.Motion, &t.Stage, &t.Count, &t.ACV); err != nil {
-			return nil, fmt.Errorf("pipeline totals: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pipeline totals: %w", err)
-	}
-	return out, nil
+	w.ownedBy(actor, "o.partner_id")
+	return queryAll(ctx, s.read, "pipeline totals", `SELECT o.routing_motion, o.stage, count(*), COALESCE(sum(o.acv), 0)
+		FROM opportunities o`+w.sql()+` GROUP BY o.routing_motion, o.stage ORDER BY o.routing_motion, o.stage`, w.args,
+		func(scan func(...any) error) (PipelineTotal, error) {
+			var t PipelineTotal
+			err := scan(&t.Motion, &t.Stage, &t.Count, &t.ACV)
+			return t, err
+		})
 }
 
 // PipelineCell is the number and total ACV (minor units of Currency) of the opportunities with one
@@ -114,24 +99,13 @@ func (s *Store) OwnerPipelineCells(ctx context.Context, actor tandem.Actor, owne
 }
 
 func (s *Store) pipelineCells(ctx context.Context, w where) ([]PipelineCell, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT o.routing_motion, o.stage, o.forecast_category, o.currency,
+	return queryAll(ctx, s.read, "pipeline cells", `SELECT o.routing_motion, o.stage, o.forecast_category, o.currency,
 		count(*), COALESCE(sum(o.acv), 0) FROM opportunities o`+w.sql()+`
 		GROUP BY o.routing_motion, o.stage, o.forecast_category, o.currency
-		ORDER BY o.routing_motion, o.stage, o.forecast_category, o.currency`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline cells: %w", err)
-	}
-	defer rows.Close()
-	var out []PipelineCell
-	for rows.Next() {
-		var c PipelineCell
-		if err := rows.Scan(&c.Motion, &c.Stage, &c.Forecast, &c.Currency, &c.Count, &c.ACV); err != nil {
-			return nil, fmt.Errorf("pipeline cells: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pipeline cells: %w", err)
-	}
-	return out, nil
+		ORDER BY o.routing_motion, o.stage, o.forecast_category, o.currency`, w.args,
+		func(scan func(...any) error) (PipelineCell, error) {
+			var c PipelineCell
+			err := scan(&c.Motion, &c.Stage, &c.Forecast, &c.Currency, &c.Count, &c.ACV)
+			return c, err
+		})
 }

@@ -150,6 +150,50 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, b.String())
 }
 
+// search adds cond, a case-insensitive "contains" test of q with a likePattern for each "?", unless q is
+// empty. A search string is bounded (EINVALID past tandem.MaxQueryLength): past it, LIKE patterns get
+// slow or refused by the engine.
+func (w *where) search(q, cond string) error {
+	if err := tandem.CheckLine("q", q, tandem.MaxQueryLength); err != nil {
+		return err
+	}
+	if q != "" {
+		args := make([]any, strings.Count(cond, "?"))
+		for i := range args {
+			args[i] = likePattern(q)
+		}
+		w.add(cond, args...)
+	}
+	return nil
+}
+
+// ownedBy limits the query to the rows of actor's partner, the one col names, when actor is a partner
+// user.
+func (w *where) ownedBy(actor tandem.Actor, col string) {
+	if actor.IsPartner() {
+		w.add(col+" = ?", actor.PartnerID)
+	}
+}
+
+// addEq adds "col = ?" with v unless v is its type's zero value: a filter field left empty matches
+// anything.
+func addEq[T comparable](w *where, col string, v T) {
+	var zero T
+	if v != zero {
+		w.add(col+" = ?", v)
+	}
+}
+
+// during adds the bounds of a time filter on col: from inclusive, to exclusive, each only when set.
+func (w *where) during(col string, from, to time.Time) {
+	if !from.IsZero() {
+		w.add(col+" >= ?", dbTime(from))
+	}
+	if !to.IsZero() {
+		w.add(col+" < ?", dbTime(to))
+	}
+}
+
 // next returns the number of the next argument, for clauses written after the conditions.
 func (w *where) next() int { return len(w.args) + 1 }
 
@@ -255,9 +299,9 @@ func queryAll[T any](ctx context.Context, q querier, what, query string, args []
 	return out, nil
 }
 
-// scanInt64 scans a row of one integer column, for queryAll.
-func scanInt64(scan func(...any) error) (int64, error) {
-	var v int64
+// scanOne scans a row of one column, for queryAll.
+func scanOne[T any](scan func(...any) error) (T, error) {
+	var v T
 	err := scan(&v)
 	return v, err
 }

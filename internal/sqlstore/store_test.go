@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tandem-revops/tandem/internal/postgres/pgtest"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -23,6 +25,14 @@ type fixedClock struct{ t time.Time }
 func (c *fixedClock) now() time.Time          { return c.t }
 func (c *fixedClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func newClock() *fixedClock                   { return &fixedClock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)} }
+
+// withClock gives s a fixedClock the test moves, for forEachSeeded.
+func withClock(t *testing.T, s *Store) *fixedClock {
+	clock := newClock()
+	s.SetClock(clock.now)
+	return clock
+}
+
 func forEachEngine(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
@@ -95,6 +105,15 @@ func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := tandem.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// wantSame fails t when err is set, or when got differs from want, with label over the diff.
+func wantSame(t *testing.T, label string, want, got any, err error) {
+	t.Helper()
+	must(t, err)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s:\n%s", label, diff)
 	}
 }
 

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -17,39 +16,17 @@ func scanTouch(scan func(...any) error) (tandem.Touch, error) {
 	return t, err
 }
 
-func scopeTouches(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("t.partner_id = ?", actor.PartnerID)
-	}
-}
-
 // GetTouch returns the touch with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetTouch(ctx context.Context, actor tandem.Actor, id int64) (*tandem.Touch, error) {
-	return getTouch(ctx, s.read, actor, id)
-}
-
-func getTouch(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.Touch, error) {
-	var w where
-	w.add("t.id = ?", id)
-	scopeTouches(&w, actor)
-	return getOne(ctx, q, "touch", id, `SELECT `+touchColumns+` FROM touches t`+w.sql(), w.args, scanTouch)
+	return touchRecord.get(ctx, s.read, actor, id)
 }
 
 // ListTouches returns a page of the touches actor may see and how many match f.
 func (s *Store) ListTouches(ctx context.Context, actor tandem.Actor, f TouchFilter) ([]tandem.Touch, int, error) {
-	var w where
-	scopeTouches(&w, actor)
-	if f.OpportunityID != 0 {
-		w.add("t.opportunity_id = ?", f.OpportunityID)
-	}
-	if f.PartnerID != 0 {
-		w.add("t.partner_id = ?", f.PartnerID)
-	}
-	order, err := orderBy(f.Sort, "occurred_at", map[string]string{"occurred_at": "t.occurred_at", "id": "t.id", "kind": "t.kind"}, "t.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return listRecords(ctx, s, "touches", touchColumns, "touches t", w, order, f.Limit, f.Offset, scanTouch)
+	w := touchRecord.scoped(actor)
+	addEq(&w, "t.opportunity_id", f.OpportunityID)
+	addEq(&w, "t.partner_id", f.PartnerID)
+	return touchRecord.list(ctx, s, w, f.Sort, "occurred_at", map[string]string{"occurred_at": "t.occurred_at", "id": "t.id", "kind": "t.kind"}, f.Limit, f.Offset)
 }
 
 // CreateTouch records a partner touch; a partner user's touch is always its own partner's.
@@ -57,20 +34,10 @@ func (s *Store) CreateTouch(ctx context.Context, actor tandem.Actor, t *tandem.T
 	if actor.IsPartner() {
 		t.PartnerID = actor.PartnerID
 	}
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	if t.ExternalID == "" {
-		t.ExternalID = newExternalID("tch")
-	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO touches (external_id, partner_id, opportunity_id, kind, occurred_at, note)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, t.ExternalID, t.PartnerID, t.OpportunityID, string(t.Kind),
-			dbTime(t.OccurredAt), t.Note).Scan(&t.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create touch %q: %w", t.ExternalID, err), "touch "+t.ExternalID)
-		}
-		return appendAuditTx(ctx, tx, now, actor, "touch.create", "touch", idString(t.ID), t)
+	return touchRecord.create(ctx, s, actor, t, t.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO touches (external_id,
+			partner_id, opportunity_id, kind, occurred_at, note) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			t.ExternalID, t.PartnerID, t.OpportunityID, string(t.Kind), dbTime(t.OccurredAt), t.Note)
 	})
 }
 
@@ -79,27 +46,12 @@ func (s *Store) UpdateTouch(ctx context.Context, actor tandem.Actor, t *tandem.T
 	if actor.IsPartner() {
 		t.PartnerID = actor.PartnerID
 	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		old, err := getTouch(ctx, tx, actor, t.ID)
-		if err != nil {
-			return err
-		}
-		if err := t.Validate(); err != nil {
-			return err
-		}
-		if t.ExternalID == "" {
-			t.ExternalID = old.ExternalID
-		}
-		diff := changes(old, t)
-		if len(diff) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE touches SET external_id = $1, partner_id = $2, opportunity_id = $3,
+	return touchRecord.update(ctx, s, actor, t, func(old *tandem.Touch) error {
+		return t.Validate()
+	}, func(tx *sql.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, `UPDATE touches SET external_id = $1, partner_id = $2, opportunity_id = $3,
 			kind = $4, occurred_at = $5, note = $6 WHERE id = $7`, t.ExternalID, t.PartnerID, t.OpportunityID,
 			string(t.Kind), dbTime(t.OccurredAt), t.Note, t.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("update touch %d: %w", t.ID, err), "touch "+t.ExternalID)
-		}
-		return appendAuditTx(ctx, tx, now, actor, "touch.update", "touch", idString(t.ID), diff)
+		return err
 	})
 }

@@ -124,21 +124,10 @@ func (s *Store) periodTrend(ctx context.Context, actor tandem.Actor, bounds []ti
 // trend runs a bucketed count: sel selects (bucket, kind, currency, count, amount) before w's WHERE.
 func (s *Store) trend(ctx context.Context, what, sel string, w where, groupBy string) ([]TrendCell, error) {
 	// GROUP BY 1 names the bucket by position: both engines accept it, and it avoids repeating the CASE.
-	rows, err := s.read.QueryContext(ctx, sel+w.sql()+` GROUP BY 1, `+groupBy+` ORDER BY 1, `+groupBy, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []TrendCell
-	for rows.Next() {
-		var c TrendCell
-		if err := rows.Scan(&c.Period, &c.Kind, &c.Currency, &c.Count, &c.Amount); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, what, sel+w.sql()+` GROUP BY 1, `+groupBy+` ORDER BY 1, `+groupBy, w.args,
+		func(scan func(...any) error) (TrendCell, error) {
+			var c TrendCell
+			err := scan(&c.Period, &c.Kind, &c.Currency, &c.Count, &c.Amount)
+			return c, err
+		})
 }

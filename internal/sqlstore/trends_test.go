@@ -14,9 +14,7 @@ import (
 // they were submitted; a partner user counts only its own; the deal list filtered by the same month
 // holds as many deals as the bucket counts.
 func TestTrends(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, s *Store) {
-		f := seed(t, s)
-		ctx := context.Background()
+	forEachSeeded(t, seed, func(t *testing.T, ctx context.Context, s *Store, f *fixture) {
 		month := func(m time.Month) time.Time { return time.Date(2026, m, 1, 0, 0, 0, 0, time.UTC) }
 		bounds := []time.Time{month(1), month(2), month(3), month(4)}
 

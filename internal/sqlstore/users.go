@@ -25,47 +25,23 @@ func scanUser(scan func(...any) error, extra ...any) (tandem.User, error) {
 // import matching ignore case.
 func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// scopeUsers limits a query over "users u": a partner user sees only its own partner's users.
-func scopeUsers(w *where, actor tandem.Actor) {
-	if actor.IsPartner() {
-		w.add("u.partner_id = ?", actor.PartnerID)
-	}
-}
-
 // GetUser returns the user with id; ENOTFOUND when there is none or actor may not see it.
 func (s *Store) GetUser(ctx context.Context, actor tandem.Actor, id int64) (*tandem.User, error) {
-	return getUser(ctx, s.read, actor, id)
-}
-
-func getUser(ctx context.Context, q querier, actor tandem.Actor, id int64) (*tandem.User, error) {
-	var w where
-	w.add("u.id = ?", id)
-	scopeUsers(&w, actor)
-	return getOne(ctx, q, "user", id, `SELECT `+userColumns+` FROM users u`+w.sql(), w.args,
-		func(scan func(...any) error) (tandem.User, error) { return scanUser(scan) })
+	return userRecord.get(ctx, s.read, actor, id)
 }
 
 // ListUsers returns a page of the users actor may see and how many match f.
 func (s *Store) ListUsers(ctx context.Context, actor tandem.Actor, f UserFilter) ([]tandem.User, int, error) {
-	var w where
-	scopeUsers(&w, actor)
-	if f.Role != "" {
-		w.add("u.role = ?", string(f.Role))
-	}
-	if f.PartnerID != 0 {
-		w.add("u.partner_id = ?", f.PartnerID)
-	}
+	w := userRecord.scoped(actor)
+	addEq(&w, "u.role", string(f.Role))
+	addEq(&w, "u.partner_id", f.PartnerID)
 	if f.Query != "" {
 		p := likePattern(f.Query)
 		w.add(`(lower(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, p, p)
 	}
-	order, err := orderBy(f.Sort, "name", map[string]string{
+	return userRecord.list(ctx, s, w, f.Sort, "name", map[string]string{
 		"name": "u.name", "email": "u.email", "role": "u.role", "created_at": "u.created_at", "id": "u.id",
-	}, "u.id")
-	if err != nil {
-		return nil, 0, err
-	}
-	return listRecords(ctx, s, "users", userColumns, "users u", w, order, f.Limit, f.Offset, func(row func(...any) error) (tandem.User, error) { return scanUser(row) })
+	}, f.Limit, f.Offset)
 }
 
 // CreateUser stores a new user with an optional password hash ("" for none: the user cannot sign in
@@ -75,27 +51,16 @@ func (s *Store) CreateUser(ctx context.Context, actor tandem.Actor, u *tandem.Us
 		return err
 	}
 	u.Email = normalizeEmail(u.Email)
-	if err := u.Validate(); err != nil {
-		return err
-	}
-	if u.ExternalID == "" {
-		u.ExternalID = newExternalID("user")
-	}
 	var hash any
 	if passwordHash != "" {
 		hash = passwordHash
 	}
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (external_id, email, name, role, partner_id, manager_id,
-			territory_id, disabled, password_hash, created_at, updated_at)
+	return userRecord.create(ctx, s, actor, u, u.Validate, func(tx *sql.Tx, now time.Time) *sql.Row {
+		return tx.QueryRowContext(ctx, `INSERT INTO users (external_id,
+			email, name, role, partner_id, manager_id, territory_id, disabled, password_hash, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
 			u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID),
-			u.Disabled, hash, now.UnixMicro()).Scan(&u.ID)
-		if err != nil {
-			return s.mapErr(fmt.Errorf("create user %q: %w", u.Email, err), "user "+u.Email)
-		}
-		u.CreatedAt, u.UpdatedAt = now, now
-		return appendAuditTx(ctx, tx, now, actor, "user.create", "user", idString(u.ID), u)
+			u.Disabled, hash, now.UnixMicro())
 	})
 }
 
@@ -104,7 +69,7 @@ func (s *Store) CreateUser(ctx context.Context, actor tandem.Actor, u *tandem.Us
 func (s *Store) UpdateUser(ctx context.Context, actor tandem.Actor, u *tandem.User) error {
 	u.Email = normalizeEmail(u.Email)
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		old, err := getUser(ctx, tx, actor, u.ID)
+		old, err := userRecord.get(ctx, tx, actor, u.ID)
 		if err != nil {
 			return err
 		}
@@ -114,28 +79,22 @@ func (s *Store) UpdateUser(ctx context.Context, actor tandem.Actor, u *tandem.Us
 		if err := u.Validate(); err != nil {
 			return err
 		}
-		if u.ExternalID == "" {
-			u.ExternalID = old.ExternalID
-		}
-		u.CreatedAt, u.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		diff := changes(old, u)
-		if len(diff) == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET external_id = $1, email = $2, name = $3, role = $4,
-			partner_id = $5, manager_id = $6, territory_id = $7, disabled = $8, updated_at = $9 WHERE id = $10`,
-			u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID),
-			u.Disabled, now.UnixMicro(), u.ID)
+		err = userRecord.updateTx(ctx, s, tx, now, actor, old, u, func() error {
+			_, err := tx.ExecContext(ctx, `UPDATE users SET external_id = $1, email = $2, name = $3, role = $4,
+				partner_id = $5, manager_id = $6, territory_id = $7, disabled = $8, updated_at = $9 WHERE id = $10`,
+				u.ExternalID, u.Email, u.Name, string(u.Role), dbID(u.PartnerID), dbID(u.ManagerID), dbID(u.TerritoryID),
+				u.Disabled, now.UnixMicro(), u.ID)
+			return err
+		})
 		if err != nil {
-			return s.mapErr(fmt.Errorf("update user %d: %w", u.ID, err), "user "+u.Email)
+			return err
 		}
-		u.UpdatedAt = now
 		if u.Disabled && !old.Disabled {
 			// A disabled user is signed out everywhere.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
 				return fmt.Errorf("update user %d: end sessions: %w", u.ID, err)
 			}
 		}
-		return appendAuditTx(ctx, tx, now, actor, "user.update", "user", idString(u.ID), diff)
+		return nil
 	})
 }
