@@ -28,14 +28,10 @@ func (s *Server) readRegistrationPage(r *http.Request, lp listParams, f *sqlstor
 	if err := parseRegistrationWindowAndPartner(lp.Query, f); err != nil {
 		return registrationPage{}, err
 	}
-	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.Registration, int, error) {
+	items, total, names, err := partnerListRows(s, r, lp, func(limit, offset int) ([]tandem.Registration, int, error) {
 		f.Limit, f.Offset = limit, offset
 		return s.store.ListRegistrations(ctx, actor, *f)
 	})
-	if err != nil {
-		return registrationPage{}, err
-	}
-	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return registrationPage{}, err
 	}
@@ -67,12 +63,10 @@ func parseRegistrationWindowAndPartner(q url.Values, f *sqlstore.RegistrationFil
 
 // writeCSV sends the page as a CSV download named name.
 func (p registrationPage) writeCSV(w http.ResponseWriter, s *Server, name string) error {
-	rows := make([][]string, 0, len(p.items))
-	for _, reg := range p.items {
-		rows = append(rows, []string{strconv.FormatInt(reg.ID, 10), reg.ExternalID, reg.AccountName, p.names[reg.PartnerID], reg.Country,
+	return writeRowsCSV(w, name, s.now(), []string{"id", "external_id", "account_name", "partner", "country",
+		"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, p.items, p.total, func(reg tandem.Registration) []string {
+		return []string{strconv.FormatInt(reg.ID, 10), reg.ExternalID, reg.AccountName, p.names[reg.PartnerID], reg.Country,
 			string(reg.ProductType), reg.EstimatedACV.String(), reg.Currency, string(reg.Status),
-			dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)})
-	}
-	return writeListCSV(w, name, s.now(), []string{"id", "external_id", "account_name", "partner", "country",
-		"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, rows, p.total)
+			dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)}
+	})
 }
