@@ -202,6 +202,24 @@ func dayRange(q url.Values, from, to string) (start, before time.Time, err error
 	return start, before, nil
 }
 
+// dayInto is a day parameter of a list's query string and the filter field dayParams reads it into.
+type dayInto struct {
+	name string
+	into *time.Time
+}
+
+// dayParams reads each day parameter (YYYY-MM-DD, dayParam) into its field, in order; the first
+// malformed one is the error.
+func dayParams(q url.Values, days ...dayInto) error {
+	for _, d := range days {
+		var err error
+		if *d.into, err = dayParam(q, d.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dateText is a date as the lists show it, "" for none.
 func dateText(t time.Time) string {
 	if t.IsZero() {
@@ -227,8 +245,7 @@ func sortPartnerOptions(ps []partnerOption) {
 // item's cells from row; when total is more than the items, a last line says the list was cut short
 // (at listCSVMax).
 func writeRowsCSV[T any](w http.ResponseWriter, name string, now time.Time, header []string, items []T, total int, row func(T) []string) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, name, now.UTC().Format("2006-01-02")))
+	attachment(w, "text/csv; charset=utf-8", fmt.Sprintf("%s-%s.csv", name, now.UTC().Format("2006-01-02")))
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csvio.NewWriter(w)
 	if err := cw.Write(header); err != nil {

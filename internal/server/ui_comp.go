@@ -296,6 +296,17 @@ func pickPayee(payees []sqlstore.CompPayee, asked string, self int64) (sqlstore.
 	return payees[0], nil
 }
 
+// payeeFrame reads what a statement page starts from: the frame of its tab (compFrame) and the payees
+// of kind the actor may see.
+func (s *Server) payeeFrame(r *http.Request, kind comp.PayeeKind, tab, action string) (compFrame, []sqlstore.CompPayee, error) {
+	f, err := s.compFrame(r, tab, action)
+	if err != nil {
+		return f, nil, err
+	}
+	payees, err := s.store.CompPayees(r.Context(), actorFrom(r.Context()), kind)
+	return f, payees, err
+}
+
 // statementOf reads a payee's statement; a visible payee without one gets an empty statement.
 func (s *Server) statementOf(r *http.Request, f compFrame, p sqlstore.CompPayee) (*comp.Statement, error) {
 	st, err := compensation.PayeeStatement(r.Context(), s.store, actorFrom(r.Context()), f.Period.ID, p.Kind, p.ID)
@@ -403,11 +414,7 @@ var aeGroups = [][2]string{{"commission", "Commission"}, {"accelerator", "Accele
 func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	f, err := s.compFrame(r, "ae", "/comp")
-	if err != nil {
-		return err
-	}
-	payees, err := s.store.CompPayees(ctx, actor, comp.PayeeAE)
+	f, payees, err := s.payeeFrame(r, comp.PayeeAE, "ae", "/comp")
 	if err != nil {
 		return err
 	}
@@ -480,11 +487,7 @@ var partnerGroups = [][2]string{{"partner_margin", "Tier margin"}, {"registratio
 func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	f, err := s.compFrame(r, "partner", "/comp/partner")
-	if err != nil {
-		return err
-	}
-	payees, err := s.store.CompPayees(ctx, actor, comp.PayeePartner)
+	f, payees, err := s.payeeFrame(r, comp.PayeePartner, "partner", "/comp/partner")
 	if err != nil {
 		return err
 	}

@@ -39,18 +39,10 @@ func (s *Server) readRegistrationPage(r *http.Request, lp listParams, f *sqlstor
 }
 
 func parseRegistrationWindowAndPartner(q url.Values, f *sqlstore.RegistrationFilter) error {
-	var err error
-	if f.SubmittedFrom, err = dayParam(q, "submitted_from"); err != nil {
-		return err
-	}
-	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
-		return err
-	}
-	// The window of expiry a partner home's "expiring soon" links to.
-	if f.ExpiresFrom, err = dayParam(q, "expires_from"); err != nil {
-		return err
-	}
-	if f.ExpiresTo, err = dayParam(q, "expires_to"); err != nil {
+	// The expiry window is the one a partner home's "expiring soon" links to.
+	err := dayParams(q, dayInto{"submitted_from", &f.SubmittedFrom}, dayInto{"submitted_to", &f.SubmittedTo},
+		dayInto{"expires_from", &f.ExpiresFrom}, dayInto{"expires_to", &f.ExpiresTo})
+	if err != nil {
 		return err
 	}
 	if v := q.Get("partner_id"); v != "" {
