@@ -168,6 +168,20 @@ func listRows[T any](p listParams, fetch func(limit, offset int) ([]T, int, erro
 	}
 }
 
+// partnerListRows reads a list's rows through fetch (listRows) and the names, by id, of the partners
+// its rows name (those the request's actor may see).
+func partnerListRows[T any](s *Server, r *http.Request, p listParams, fetch func(limit, offset int) ([]T, int, error)) ([]T, int, map[int64]string, error) {
+	items, total, err := listRows(p, fetch)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	names, err := s.partnerNames(r, actorFrom(r.Context()))
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return items, total, names, nil
+}
+
 // dayRange reads a list's date filter: the days named from and to (YYYY-MM-DD), both inclusive, as
 // the instants [from, before) a store filter takes; zero where a day is not given. A malformed day is
 // EINVALID naming its parameter.
@@ -186,6 +200,24 @@ func dayRange(q url.Values, from, to string) (start, before time.Time, err error
 		before = before.AddDate(0, 0, 1) // through the end of the "to" day
 	}
 	return start, before, nil
+}
+
+// dayInto is a day parameter of a list's query string and the filter field dayParams reads it into.
+type dayInto struct {
+	name string
+	into *time.Time
+}
+
+// dayParams reads each day parameter (YYYY-MM-DD, dayParam) into its field, in order; the first
+// malformed one is the error.
+func dayParams(q url.Values, days ...dayInto) error {
+	for _, d := range days {
+		var err error
+		if *d.into, err = dayParam(q, d.name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dateText is a date as the lists show it, "" for none.
@@ -209,32 +241,23 @@ func sortPartnerOptions(ps []partnerOption) {
 	slices.SortFunc(ps, func(a, b partnerOption) int { return strings.Compare(a.Name, b.Name) })
 }
 
-// writeRowsCSV writes items as a list's CSV download (writeListCSV), each item's cells from row.
+// writeRowsCSV writes header and items as a list's formula-safe CSV download named name-DATE.csv, each
+// item's cells from row; when total is more than the items, a last line says the list was cut short
+// (at listCSVMax).
 func writeRowsCSV[T any](w http.ResponseWriter, name string, now time.Time, header []string, items []T, total int, row func(T) []string) error {
-	rows := make([][]string, 0, len(items))
-	for _, it := range items {
-		rows = append(rows, row(it))
-	}
-	return writeListCSV(w, name, now, header, rows, total)
-}
-
-// writeListCSV writes header and rows as a formula-safe CSV download named name-DATE.csv; truncated
-// adds a last line saying the list was longer than listCSVMax.
-func writeListCSV(w http.ResponseWriter, name string, now time.Time, header []string, rows [][]string, total int) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, name, now.UTC().Format("2006-01-02")))
+	attachment(w, "text/csv; charset=utf-8", fmt.Sprintf("%s-%s.csv", name, now.UTC().Format("2006-01-02")))
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csvio.NewWriter(w)
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if err := cw.Write(r); err != nil {
+	for _, it := range items {
+		if err := cw.Write(row(it)); err != nil {
 			return err
 		}
 	}
-	if total > len(rows) {
-		if err := cw.Write([]string{fmt.Sprintf("cut short: %d of %d rows; use the API export for the rest", len(rows), total)}); err != nil {
+	if total > len(items) {
+		if err := cw.Write([]string{fmt.Sprintf("cut short: %d of %d rows; use the API export for the rest", len(items), total)}); err != nil {
 			return err
 		}
 	}

@@ -209,7 +209,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /policy/publish", s.signedIn(s.page(s.policyPublish), ops.roles...))
 	mux.HandleFunc("GET /import", s.signedIn(s.page(s.importPage), ops.roles...))
 	mux.HandleFunc("POST /import", s.signedIn(s.page(s.importSubmit), ops.roles...))
-	mux.HandleFunc("GET /import/{id}", s.signedIn(s.page(s.importJobPage), ops.roles...))
+	mux.HandleFunc("GET /import/{id}", s.signedIn(s.page(dataPage(s, "import_job", "Import", "import", s.importJob)), ops.roles...))
 	mux.HandleFunc("GET /import/{id}/progress", s.signedIn(s.importProgress, ops.roles...))
 	mux.HandleFunc("GET /import/{id}/rejects.csv", s.signedIn(s.page(s.importRejects), ops.roles...))
 	mux.HandleFunc("GET /audit", s.signedIn(s.page(s.auditPage), staff.roles...))
@@ -218,7 +218,7 @@ func (s *Server) registerUI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /forecast.pdf", s.signedIn(s.page(s.forecastPDF), staff.roles...))
 	mux.HandleFunc("POST /forecast/submit", s.signedIn(s.page(s.forecastSubmit), staff.roles...))
 	mux.HandleFunc("GET /forecast/call", s.signedIn(s.page(s.forecastCallPage), staff.roles...))
-	mux.HandleFunc("GET /forecast/backtest", s.signedIn(s.page(s.forecastBacktestPage), staff.roles...))
+	mux.HandleFunc("GET /forecast/backtest", s.signedIn(s.page(dataPage(s, "forecast_backtest", "Forecast backtest", "forecast", s.backtest)), staff.roles...))
 	mux.HandleFunc("GET /forecast/backtest.md", s.signedIn(s.page(s.forecastBacktestMarkdown), staff.roles...))
 	mux.HandleFunc("GET /forecast/backtest.csv", s.signedIn(s.page(s.forecastBacktestCSV), staff.roles...))
 	s.registerCompUI(mux)
@@ -256,5 +256,18 @@ func (s *Server) page(h pageHandler) http.HandlerFunc {
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)
 		}
+	}
+}
+
+// dataPage is the handler of a page that only shows what load reads from the request: the template
+// name, titled title, with the navigation entry nav highlighted.
+func dataPage[T any](s *Server, name, title, nav string, load func(*http.Request) (T, error)) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := load(r)
+		if err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusOK, name, view{Title: title, Nav: nav, Data: d})
+		return nil
 	}
 }

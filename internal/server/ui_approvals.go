@@ -144,14 +144,10 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 		Filtered: f != (sqlstore.ApprovalQueueFilter{})}
 	f.ByRisk = d.CanSeeRisk && lp.Sort == "risk"
 	d.SortByRisk = f.ByRisk
-	items, total, err := listRows(lp, func(limit, offset int) ([]sqlstore.ApprovalQueueItem, int, error) {
+	items, total, names, err := partnerListRows(s, r, lp, func(limit, offset int) ([]sqlstore.ApprovalQueueItem, int, error) {
 		f.Limit, f.Offset = limit, offset
 		return s.store.ListApprovalQueue(ctx, actor, sla, jr.WarnFraction, f)
 	})
-	if err != nil {
-		return err
-	}
-	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if lp.CSV {
-		rows := make([][]string, 0, len(items))
-		for _, e := range items {
-			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Entity, e.EntityID, e.Detail})
-		}
-		return writeListCSV(w, "audit", s.now(), []string{"id", "at", "actor", "action", "entity", "entity_id", "detail"}, rows, total)
+		return writeRowsCSV(w, "audit", s.now(), []string{"id", "at", "actor", "action", "entity", "entity_id", "detail"}, items, total,
+			func(e tandem.AuditEntry) []string {
+				return []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Entity, e.EntityID, e.Detail}
+			})
 	}
 	d := auditData{Entity: f.Entity, Action: f.Action, From: q.Get("from"), To: q.Get("to"), Total: count(total), Pager: lp.Pager(total, len(items))}
 	for _, e := range items {

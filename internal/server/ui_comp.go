@@ -259,15 +259,21 @@ func (s *Server) payouts(r *http.Request, f compFrame, kind comp.PayeeKind, id i
 		paid += p.Amount
 	}
 	v.Paid, v.Expected, v.Diff = f.money(paid), f.money(expected), f.money(paid-expected)
-	switch {
-	case paid == expected:
-		v.Status = "matched"
-	case paid < expected:
-		v.Status = "underpaid"
-	default:
-		v.Status = "overpaid"
-	}
+	v.Status = payoutStatus(paid, expected, "matched")
 	return v, nil
+}
+
+// payoutStatus compares what was paid with what was owed: "underpaid", "overpaid", or matched when
+// they are equal.
+func payoutStatus(paid, owed tandem.Money, matched string) string {
+	switch {
+	case paid == owed:
+		return matched
+	case paid < owed:
+		return "underpaid"
+	default:
+		return "overpaid"
+	}
 }
 
 // pickPayee chooses the payee a page shows: the one asked for (which must be visible, else 404), else
@@ -288,6 +294,17 @@ func pickPayee(payees []sqlstore.CompPayee, asked string, self int64) (sqlstore.
 		return sqlstore.CompPayee{}, nil
 	}
 	return payees[0], nil
+}
+
+// payeeFrame reads what a statement page starts from: the frame of its tab (compFrame) and the payees
+// of kind the actor may see.
+func (s *Server) payeeFrame(r *http.Request, kind comp.PayeeKind, tab, action string) (compFrame, []sqlstore.CompPayee, error) {
+	f, err := s.compFrame(r, tab, action)
+	if err != nil {
+		return f, nil, err
+	}
+	payees, err := s.store.CompPayees(r.Context(), actorFrom(r.Context()), kind)
+	return f, payees, err
 }
 
 // statementOf reads a payee's statement; a visible payee without one gets an empty statement.
@@ -346,18 +363,13 @@ func newMeter(attainmentBP int, rules comp.AERules) meter {
 	return m
 }
 
-type compAEData struct {
-	compFrame
+// compStatementView is what the AE and the partner statement pages share: the payee picker, and the
+// picked payee's statement with its totals, its lines (filtered to one kind), downloads and payouts.
+type compStatementView struct {
 	Payees     []sqlstore.CompPayee
 	ShowPicker bool
 	Payee      sqlstore.CompPayee
 	Statement  *comp.Statement
-	Self       bool
-	Quota      amount
-	Credit     amount
-	Attainment string
-	Meter      meter
-	Thresholds []string // "above 100% → 12%"
 	Totals     []total
 	Total      amount
 	Kind       string // the line kind the table is filtered to
@@ -367,6 +379,34 @@ type compAEData struct {
 	Payouts    *payoutView
 }
 
+// showStatement fills d with st, the statement of d.Payee (of kind) in f's period, its totals in groups
+// and the lines of the kind the request asks for (one of groups; else every line).
+func (s *Server) showStatement(r *http.Request, f compFrame, d *compStatementView, kind comp.PayeeKind, groups [][2]string, st *comp.Statement) error {
+	d.Statement, d.Total = st, f.money(st.Total)
+	link := statementLinesLink(kind, d.Payee.ID, f.Period.ID)
+	d.Totals = f.totals(st, groups, link)
+	d.AllLink = link("")
+	if k := r.URL.Query().Get("kind"); slices.ContainsFunc(groups, func(g [2]string) bool { return g[0] == k }) {
+		d.Kind = k
+	}
+	d.Lines = f.lines(st, d.Kind)
+	d.CSV, d.PDF = exportLink(f.Period.ID, kind, d.Payee.ID, "csv"), exportLink(f.Period.ID, kind, d.Payee.ID, "pdf")
+	var err error
+	d.Payouts, err = s.payouts(r, f, kind, d.Payee.ID, st.Total)
+	return err
+}
+
+type compAEData struct {
+	compFrame
+	compStatementView
+	Self       bool
+	Quota      amount
+	Credit     amount
+	Attainment string
+	Meter      meter
+	Thresholds []string // "above 100% → 12%"
+}
+
 // aeGroups are the AE statement's totals, in order.
 var aeGroups = [][2]string{{"commission", "Commission"}, {"accelerator", "Accelerator"}, {"spiff", "SPIFFs"},
 	{"adjustment", "Adjustments and clawbacks"}, {"forfeit", "Forfeited"}}
@@ -374,11 +414,7 @@ var aeGroups = [][2]string{{"commission", "Commission"}, {"accelerator", "Accele
 func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	f, err := s.compFrame(r, "ae", "/comp")
-	if err != nil {
-		return err
-	}
-	payees, err := s.store.CompPayees(ctx, actor, comp.PayeeAE)
+	f, payees, err := s.payeeFrame(r, comp.PayeeAE, "ae", "/comp")
 	if err != nil {
 		return err
 	}
@@ -387,8 +423,8 @@ func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := compAEData{compFrame: f, Payees: payees, Payee: payee, Self: payee.ID == actor.UserID,
-		ShowPicker: len(payees) > 1 || (len(payees) == 1 && payees[0].ID != actor.UserID)}
+	d := compAEData{compFrame: f, Self: payee.ID == actor.UserID, compStatementView: compStatementView{Payees: payees, Payee: payee,
+		ShowPicker: len(payees) > 1 || (len(payees) == 1 && payees[0].ID != actor.UserID)}}
 	title := "My compensation"
 	if payee.ID == 0 {
 		s.render(w, r, http.StatusOK, "comp_ae", view{Title: title, Nav: "comp", Data: d})
@@ -416,16 +452,8 @@ func (s *Server) compAEPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Meter = newMeter(st.AttainmentBasisPoints, rules)
 	d.Attainment = fmt.Sprintf("%d.%02d%%", st.AttainmentBasisPoints/100, st.AttainmentBasisPoints%100)
-	d.Statement, d.Quota, d.Credit, d.Total = st, f.money(quota), f.money(st.Credit), f.money(st.Total)
-	link := statementLinesLink(comp.PayeeAE, payee.ID, f.Period.ID)
-	d.Totals = f.totals(st, aeGroups, link)
-	d.AllLink = link("")
-	if k := q.Get("kind"); slices.ContainsFunc(aeGroups, func(g [2]string) bool { return g[0] == k }) {
-		d.Kind = k
-	}
-	d.Lines = f.lines(st, d.Kind)
-	d.CSV, d.PDF = exportLink(f.Period.ID, comp.PayeeAE, payee.ID, "csv"), exportLink(f.Period.ID, comp.PayeeAE, payee.ID, "pdf")
-	if d.Payouts, err = s.payouts(r, f, comp.PayeeAE, payee.ID, st.Total); err != nil {
+	d.Quota, d.Credit = f.money(quota), f.money(st.Credit)
+	if err := s.showStatement(r, f, &d.compStatementView, comp.PayeeAE, aeGroups, st); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "comp_ae", view{Title: title, Nav: "comp", Data: d})
@@ -448,19 +476,9 @@ type partnerDeal struct {
 
 type compPartnerData struct {
 	compFrame
-	Payees     []sqlstore.CompPayee
-	ShowPicker bool
-	Payee      sqlstore.CompPayee
-	Partner    *tandem.Partner
-	Statement  *comp.Statement
-	Totals     []total
-	Total      amount
-	Deals      []partnerDeal
-	Kind       string
-	AllLink    string
-	Lines      []statementLine
-	CSV, PDF   string
-	Payouts    *payoutView
+	compStatementView
+	Partner *tandem.Partner
+	Deals   []partnerDeal
 }
 
 var partnerGroups = [][2]string{{"partner_margin", "Tier margin"}, {"registration_bonus", "Registration bonus"},
@@ -469,11 +487,7 @@ var partnerGroups = [][2]string{{"partner_margin", "Tier margin"}, {"registratio
 func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	f, err := s.compFrame(r, "partner", "/comp/partner")
-	if err != nil {
-		return err
-	}
-	payees, err := s.store.CompPayees(ctx, actor, comp.PayeePartner)
+	f, payees, err := s.payeeFrame(r, comp.PayeePartner, "partner", "/comp/partner")
 	if err != nil {
 		return err
 	}
@@ -490,7 +504,7 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	title := "Margins and payouts"
-	d := compPartnerData{compFrame: f, Payees: payees, Payee: payee, ShowPicker: !actor.IsPartner()}
+	d := compPartnerData{compFrame: f, compStatementView: compStatementView{Payees: payees, Payee: payee, ShowPicker: !actor.IsPartner()}}
 	if payee.ID == 0 {
 		s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
 		return nil
@@ -505,19 +519,10 @@ func (s *Server) compPartnerPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	d.Statement, d.Total = st, f.money(st.Total)
-	link := statementLinesLink(comp.PayeePartner, payee.ID, f.Period.ID)
-	d.Totals = f.totals(st, partnerGroups, link)
-	d.AllLink = link("")
-	if k := q.Get("kind"); slices.ContainsFunc(partnerGroups, func(g [2]string) bool { return g[0] == k }) {
-		d.Kind = k
-	}
-	d.Lines = f.lines(st, d.Kind)
-	d.Deals = f.partnerDeals(st)
-	d.CSV, d.PDF = exportLink(f.Period.ID, comp.PayeePartner, payee.ID, "csv"), exportLink(f.Period.ID, comp.PayeePartner, payee.ID, "pdf")
-	if d.Payouts, err = s.payouts(r, f, comp.PayeePartner, payee.ID, st.Total); err != nil {
+	if err := s.showStatement(r, f, &d.compStatementView, comp.PayeePartner, partnerGroups, st); err != nil {
 		return err
 	}
+	d.Deals = f.partnerDeals(st)
 	s.render(w, r, http.StatusOK, "comp_partner", view{Title: title, Nav: "comp", Data: d})
 	return nil
 }

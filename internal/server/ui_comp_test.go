@@ -430,7 +430,7 @@ func TestCompReviewBanner(t *testing.T) {
 	st := &comp.Statement{Period: "2026-Q1", PayeeKind: comp.PayeeAE, PayeeID: 1, Name: "Alan AE", PerformanceReview: true,
 		Lines: []comp.Line{{OpportunityID: 7, DealExternal: "O-X", Kind: comp.LineForfeit, Rule: "ae.forfeit", Explanation: "forfeited"}}}
 	f := compFrame{Currency: "USD", Period: sqlstore.CompPeriod{ID: "2026-Q1"}}
-	d := compAEData{compFrame: f, Payee: sqlstore.CompPayee{ID: 1, Name: "Alan AE"}, Statement: st, Lines: f.lines(st, "")}
+	d := compAEData{compFrame: f, compStatementView: compStatementView{Payee: sqlstore.CompPayee{ID: 1, Name: "Alan AE"}, Statement: st, Lines: f.lines(st, "")}}
 	var buf bytes.Buffer
 	must(t, e.srv.pages.byName["comp_ae"].ExecuteTemplate(&buf, "layout", view{Data: d}))
 	if !strings.Contains(buf.String(), `id="review-banner"`) || !strings.Contains(buf.String(), `class="forfeit"`) {

@@ -181,14 +181,10 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.ConflictDetail, int, error) {
+	items, total, partners, err := partnerListRows(s, r, lp, func(limit, offset int) ([]tandem.ConflictDetail, int, error) {
 		f.Limit, f.Offset = limit, offset
 		return s.store.ListConflictDetails(ctx, actor, f)
 	})
-	if err != nil {
-		return err
-	}
-	partners, err := s.partnerNames(r, actor)
 	if err != nil {
 		return err
 	}
@@ -197,14 +193,12 @@ func (s *Server) conflictsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if lp.CSV {
-		rows := make([][]string, 0, len(items))
-		for _, c := range items {
-			rows = append(rows, []string{strconv.FormatInt(c.ID, 10), string(c.Cause), strconv.Itoa(int(c.Level)), string(c.Status),
+		return writeRowsCSV(w, "conflicts", s.now(), []string{"id", "cause", "level", "status", "partner", "other_partner", "ae",
+			"acv", "currency", "segment", "rule", "opened_at", "resolution"}, items, total, func(c tandem.ConflictDetail) []string {
+			return []string{strconv.FormatInt(c.ID, 10), string(c.Cause), strconv.Itoa(int(c.Level)), string(c.Status),
 				partners[c.PartnerID], partners[c.OtherPartnerID], users[c.AEID], c.ACV.String(), c.Currency, c.Segment, c.Rule,
-				c.OpenedAt.UTC().Format(time.RFC3339), string(c.Resolution)})
-		}
-		return writeListCSV(w, "conflicts", s.now(), []string{"id", "cause", "level", "status", "partner", "other_partner", "ae",
-			"acv", "currency", "segment", "rule", "opened_at", "resolution"}, rows, total)
+				c.OpenedAt.UTC().Format(time.RFC3339), string(c.Resolution)}
+		})
 	}
 	d := conflictsData{Pager: lp.Pager(total, len(items)), TotalText: count(total), Status: string(f.Status), Cause: string(f.Cause), Rule: f.Rule, Segment: f.Segment,
 		From: q.Get("from"), To: q.Get("to"), Level: int(f.Level), PartnerID: f.PartnerID, AEID: f.AEID,
@@ -479,12 +473,11 @@ func (s *Server) escalationsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if lp.CSV {
-		rows := make([][]string, 0, len(items))
-		for _, e := range items {
-			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), strconv.FormatInt(e.ConflictID, 10),
-				strconv.Itoa(int(e.Level)), levelLabels[e.Level], e.Action, cmpOr(users[e.ActorID], "system"), e.Note})
-		}
-		return writeListCSV(w, "escalations", s.now(), []string{"id", "at", "conflict_id", "level", "level_label", "action", "who", "note"}, rows, total)
+		return writeRowsCSV(w, "escalations", s.now(), []string{"id", "at", "conflict_id", "level", "level_label", "action", "who", "note"}, items, total,
+			func(e tandem.EscalationEntry) []string {
+				return []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), strconv.FormatInt(e.ConflictID, 10),
+					strconv.Itoa(int(e.Level)), levelLabels[e.Level], e.Action, cmpOr(users[e.ActorID], "system"), e.Note}
+			})
 	}
 	d := escalationsData{ConflictID: f.ConflictID, Level: int(f.Level), Action: f.Action, From: q.Get("from"), To: q.Get("to"), Actions: actions, Levels: levels,
 		Total: total, TotalText: count(total), Pager: lp.Pager(total, len(items))}

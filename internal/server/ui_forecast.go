@@ -208,8 +208,7 @@ func (s *Server) forecastCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="forecast-%s-%s.csv"`, f.Quarter, f.AsOf))
+	attachment(w, "text/csv; charset=utf-8", fmt.Sprintf("forecast-%s-%s.csv", f.Quarter, f.AsOf))
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"quarter", "as_of", "category", "won_to_date", "commit", "best_case", "pipeline", "p10", "p50", "p90", "seed"})
 	for _, l := range f.Lines {

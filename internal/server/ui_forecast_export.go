@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/csvio"
 	"github.com/tandem-revops/tandem/internal/forecast"
 )
 
@@ -148,30 +147,17 @@ func (s *Server) backtest(r *http.Request) (*backtestPage, error) {
 	return p, nil
 }
 
-func (s *Server) forecastBacktestPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.backtest(r)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "forecast_backtest", view{Title: "Forecast backtest", Nav: "forecast", Data: p})
-	return nil
-}
-
 // forecastBacktestCSV writes every backtest line (amounts in major units, exact decimals).
 func (s *Server) forecastBacktestCSV(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.backtest(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="forecast-backtest.csv"`)
-	cw := csvio.NewWriter(w)
-	cw.Write([]string{"quarter", "week", "category", "p10", "p50", "p90", "actual", "covered"})
-	for _, l := range p.Lines {
-		cw.Write([]string{l.Quarter.String(), strconv.Itoa(l.Week), l.Category, l.P10.String(), l.P50.String(), l.P90.String(),
-			l.Actual.String(), strconv.FormatBool(l.Actual >= l.P10 && l.Actual <= l.P90)})
-	}
-	return cw.Flush()
+	return writeCSVDownload(w, "forecast-backtest.csv", []string{"quarter", "week", "category", "p10", "p50", "p90", "actual", "covered"}, p.Lines,
+		func(l forecast.BacktestLine) []string {
+			return []string{l.Quarter.String(), strconv.Itoa(l.Week), l.Category, l.P10.String(), l.P50.String(), l.P90.String(),
+				l.Actual.String(), strconv.FormatBool(l.Actual >= l.P10 && l.Actual <= l.P90)}
+		})
 }
 
 // forecastBacktestMarkdown writes the report: coverage and P50 error per category and per week, then
@@ -181,8 +167,7 @@ func (s *Server) forecastBacktestMarkdown(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="forecast-backtest.md"`)
+	attachment(w, "text/markdown; charset=utf-8", "forecast-backtest.md")
 	return writeBacktestMarkdown(w, p)
 }
 

@@ -297,15 +297,9 @@ func (s *Server) partnerPayouts(r *http.Request, actor tandem.Actor, q tandem.Co
 		paid += x.Amount
 	}
 	p.Owed, p.Paid, p.Payouts = f.money(owed), f.money(paid), len(ps)
-	switch {
-	case len(ps) == 0:
-		p.Status = "not paid yet"
-	case paid == owed:
-		p.Status = "paid in full"
-	case paid < owed:
-		p.Status = "underpaid"
-	default:
-		p.Status = "overpaid"
+	p.Status = "not paid yet"
+	if len(ps) > 0 {
+		p.Status = payoutStatus(paid, owed, "paid in full")
 	}
 	return p, nil
 }
@@ -333,14 +327,14 @@ type execMonth struct {
 
 // attributionColors and causeColors give the trend charts' series their colours.
 var (
-	attributionColors = map[string]string{
-		string(tandem.AttributionDirect): "#1f5fbf", string(tandem.AttributionPartnerSourced): "#2e7d32",
-		string(tandem.AttributionPartnerLed): "#6a9f3a", string(tandem.AttributionPartnerInfluenced): "#b26a00",
+	attributionColors = map[tandem.Attribution]string{
+		tandem.AttributionDirect: "#1f5fbf", tandem.AttributionPartnerSourced: "#2e7d32",
+		tandem.AttributionPartnerLed: "#6a9f3a", tandem.AttributionPartnerInfluenced: "#b26a00",
 	}
-	causeColors = map[string]string{
-		string(tandem.CausePartnerOverlap): "#b3261e", string(tandem.CauseDirectOverlap): "#8f5500",
-		string(tandem.CauseProtectedReroute): "#5f6b7a", string(tandem.CauseCannibalisation): "#6b3fa0",
-		string(tandem.CauseAttribution): "#1f5fbf",
+	causeColors = map[tandem.ConflictCause]string{
+		tandem.CausePartnerOverlap: "#b3261e", tandem.CauseDirectOverlap: "#8f5500",
+		tandem.CauseProtectedReroute: "#5f6b7a", tandem.CauseCannibalisation: "#6b3fa0",
+		tandem.CauseAttribution: "#1f5fbf",
 	}
 )
 
@@ -374,13 +368,7 @@ func (s *Server) execHome(r *http.Request, pol *policy.Policy) (*execHome, error
 	if err != nil {
 		return nil, err
 	}
-	var motions []string
-	motionColor := map[string]string{}
-	for _, m := range tandem.Motions {
-		motions = append(motions, string(m))
-		motionColor[string(m)] = motionColors[m]
-	}
-	h.BookingsChart, _, err = buildStack(bounds, booked, motions, motionColor, units, func(k string, from, to time.Time) string {
+	h.BookingsChart, _, err = buildStack(bounds, booked, tandem.Motions, motionColors, units, func(k string, from, to time.Time) string {
 		return "/opportunities?" + url.Values{"stage": {string(tandem.StageClosedWon)}, "motion": {k}, "closed_from": {day(from)},
 			"closed_to": {day(to)}, "sort": {"-acv"}}.Encode()
 	})
@@ -399,11 +387,7 @@ func (s *Server) execHome(r *http.Request, pol *policy.Policy) (*execHome, error
 	if err != nil {
 		return nil, err
 	}
-	var attributions []string
-	for _, a := range tandem.Attributions {
-		attributions = append(attributions, string(a))
-	}
-	h.SourcedChart, h.AttributedTotal, err = buildStack(bounds, created, attributions, attributionColors, units, func(k string, from, to time.Time) string {
+	h.SourcedChart, h.AttributedTotal, err = buildStack(bounds, created, tandem.Attributions, attributionColors, units, func(k string, from, to time.Time) string {
 		return "/opportunities?" + url.Values{"attribution": {k}, "created_from": {day(from)}, "created_to": {day(to)}, "sort": {"-acv"}}.Encode()
 	})
 	if err != nil {
@@ -426,10 +410,6 @@ func (s *Server) execHome(r *http.Request, pol *policy.Policy) (*execHome, error
 	if err != nil {
 		return nil, err
 	}
-	var causes []string
-	for _, c := range tandem.ConflictCauses {
-		causes = append(causes, string(c))
-	}
 	conflictLink := func(cause string, from, to time.Time) string {
 		q := url.Values{"from": {day(from)}, "to": {day(to)}, "sort": {"-opened_at"}}
 		if cause != "" {
@@ -437,7 +417,7 @@ func (s *Server) execHome(r *http.Request, pol *policy.Policy) (*execHome, error
 		}
 		return "/conflicts?" + q.Encode()
 	}
-	h.ConflictChart, h.ConflictTotal, err = buildStack(bounds, opened, causes, causeColors, trendCount, conflictLink)
+	h.ConflictChart, h.ConflictTotal, err = buildStack(bounds, opened, tandem.ConflictCauses, causeColors, trendCount, conflictLink)
 	if err != nil {
 		return nil, err
 	}

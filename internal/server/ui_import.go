@@ -125,15 +125,6 @@ func (s *Server) importJob(r *http.Request) (*sqlstore.ImportJob, error) {
 	return s.store.GetImportJob(r.Context(), actorFrom(r.Context()), id)
 }
 
-func (s *Server) importJobPage(w http.ResponseWriter, r *http.Request) error {
-	job, err := s.importJob(r)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "import_job", view{Title: "Import", Nav: "import", Data: job})
-	return nil
-}
-
 // importProgress is the fragment htmx polls every second while the job runs; once it has ended, the
 // fragment is the result.
 func (s *Server) importProgress(w http.ResponseWriter, r *http.Request) {
@@ -157,8 +148,7 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="import-%d-rejected.csv"`, id))
+	attachment(w, "text/csv; charset=utf-8", fmt.Sprintf("import-%d-rejected.csv", id))
 	_, err = w.Write(b)
 	return err
 }

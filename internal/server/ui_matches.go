@@ -74,13 +74,9 @@ func (s *Server) renderMatches(w http.ResponseWriter, r *http.Request, status in
 	actor := actorFrom(ctx)
 	lp := parseList(r)
 	lp.Path = "/account-matches" // also rendered after a decision POST
-	items, total, err := listRows(lp, func(limit, offset int) ([]sqlstore.AccountMatch, int, error) {
+	items, total, names, err := partnerListRows(s, r, lp, func(limit, offset int) ([]sqlstore.AccountMatch, int, error) {
 		return s.store.ListAccountMatches(ctx, actor, sqlstore.AccountMatchFilter{Status: sqlstore.AccountMatchReview, Limit: limit, Offset: offset})
 	})
-	if err != nil {
-		return err
-	}
-	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return err
 	}

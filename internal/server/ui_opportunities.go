@@ -105,17 +105,9 @@ func (s *Server) opportunitiesPage(w http.ResponseWriter, r *http.Request) error
 	if f.Stage == openStage {
 		f.Stage, f.Open = "", true
 	}
-	var err error
-	if f.CreatedFrom, err = dayParam(q, "created_from"); err != nil {
-		return err
-	}
-	if f.CreatedTo, err = dayParam(q, "created_to"); err != nil {
-		return err
-	}
-	if f.ClosedFrom, err = dayParam(q, "closed_from"); err != nil {
-		return err
-	}
-	if f.ClosedTo, err = dayParam(q, "closed_to"); err != nil {
+	err := dayParams(q, dayInto{"created_from", &f.CreatedFrom}, dayInto{"created_to", &f.CreatedTo},
+		dayInto{"closed_from", &f.ClosedFrom}, dayInto{"closed_to", &f.ClosedTo})
+	if err != nil {
 		return err
 	}
 	if f.Attribution = tandem.Attribution(q.Get("attribution")); f.Attribution != "" && !f.Attribution.Valid() {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/csvio"
 	"github.com/tandem-revops/tandem/internal/enablement"
 	"github.com/tandem-revops/tandem/internal/mdf"
 	"github.com/tandem-revops/tandem/internal/portfolio"
@@ -27,7 +26,7 @@ import (
 // their error; s.page shows it.
 
 func (s *Server) registerPortfolioUI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portfolio", s.signedIn(s.page(s.portfolioPage), compViewers.roles...))
+	mux.HandleFunc("GET /portfolio", s.signedIn(s.page(dataPage(s, "portfolio", "Portfolio", "portfolio", s.portfolioData)), compViewers.roles...))
 	mux.HandleFunc("GET /portfolio/returns.csv", s.signedIn(s.page(s.portfolioCSV), compViewers.roles...))
 	mux.HandleFunc("GET /portfolio/report.pdf", s.signedIn(s.page(s.portfolioPDF), compViewers.roles...))
 	mux.HandleFunc("GET /mdf", s.signedIn(s.page(s.mdfPage)))
@@ -56,15 +55,6 @@ type portfolioView struct {
 	Retention string
 	// Sourced is the MDF-sourced pipeline and wins by motion, for requests made in the window.
 	Sourced []enablement.SourcedMotion
-}
-
-func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.portfolioData(r)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "portfolio", view{Title: "Portfolio", Nav: "portfolio", Data: v})
-	return nil
 }
 
 // portfolioPDF is the portfolio page as a PDF: ROMI by motion and by period and segment, the
@@ -155,16 +145,12 @@ func (s *Server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 	if q.Get("by") == "month" {
 		gran = portfolio.ByMonth
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-returns.csv"`)
-	cw := csvio.NewWriter(w)
-	cw.Write([]string{"period", "motion", "segment", "spend", "gross_margin", "deals", "wins", "win_rate", "new_customers", "romi", "cac", "ltv", "cycle_days", "spend_lines", "deal_lines"})
-	for _, x := range enablement.Lines(l.Returns(gran, true)) {
-		cw.Write([]string{x.Period, x.Motion, x.Segment, x.Spend.String(), x.GrossMargin.String(), strconv.Itoa(x.Deals), strconv.Itoa(x.Wins),
-			strconv.FormatFloat(x.WinRate, 'f', 4, 64), strconv.Itoa(x.NewCustomers), x.ROMI, x.CAC.String(), x.LTV.String(), strconv.FormatFloat(x.CycleDays, 'f', 1, 64),
-			strings.Join(x.SpendLines, " "), strings.Join(x.DealLines, " ")})
-	}
-	return cw.Flush()
+	return writeCSVDownload(w, "portfolio-returns.csv", []string{"period", "motion", "segment", "spend", "gross_margin", "deals", "wins", "win_rate", "new_customers", "romi", "cac", "ltv", "cycle_days", "spend_lines", "deal_lines"},
+		enablement.Lines(l.Returns(gran, true)), func(x enablement.ReturnsLine) []string {
+			return []string{x.Period, x.Motion, x.Segment, x.Spend.String(), x.GrossMargin.String(), strconv.Itoa(x.Deals), strconv.Itoa(x.Wins),
+				strconv.FormatFloat(x.WinRate, 'f', 4, 64), strconv.Itoa(x.NewCustomers), x.ROMI, x.CAC.String(), x.LTV.String(), strconv.FormatFloat(x.CycleDays, 'f', 1, 64),
+				strings.Join(x.SpendLines, " "), strings.Join(x.DealLines, " ")}
+		})
 }
 
 // mdfView is the MDF page: funds with totals and requests (a partner: its own; staff: all, with the queue).

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/csvio"
 	"github.com/tandem-revops/tandem/internal/enablement"
 	"github.com/tandem-revops/tandem/internal/portfolio"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
@@ -125,15 +124,11 @@ func (s *Server) spendCSV(w http.ResponseWriter, r *http.Request) error {
 
 // writeSpendCSV writes spend lines as the ledger's CSV.
 func writeSpendCSV(w http.ResponseWriter, lines []sqlstore.SpendLine) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="spend-lines.csv"`)
-	cw := csvio.NewWriter(w)
-	cw.Write([]string{"id", "month", "motion", "segment", "region", "product", "partner", "kind", "amount", "currency", "source", "source_ref", "note"})
-	for _, l := range lines {
-		cw.Write([]string{"s" + strconv.FormatInt(l.ID, 10), l.Month, l.Motion, l.Segment, l.Region, l.Product, l.PartnerName, l.Kind,
-			l.Amount.String(), l.Currency, l.Source, l.SourceRef, l.Note})
-	}
-	return cw.Flush()
+	return writeCSVDownload(w, "spend-lines.csv", []string{"id", "month", "motion", "segment", "region", "product", "partner", "kind", "amount", "currency", "source", "source_ref", "note"},
+		lines, func(l sqlstore.SpendLine) []string {
+			return []string{"s" + strconv.FormatInt(l.ID, 10), l.Month, l.Motion, l.Segment, l.Region, l.Product, l.PartnerName, l.Kind,
+				l.Amount.String(), l.Currency, l.Source, l.SourceRef, l.Note}
+		})
 }
 
 // curriculaView is the curricula page: each role's curricula and what they certify for.

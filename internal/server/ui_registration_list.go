@@ -28,14 +28,10 @@ func (s *Server) readRegistrationPage(r *http.Request, lp listParams, f *sqlstor
 	if err := parseRegistrationWindowAndPartner(lp.Query, f); err != nil {
 		return registrationPage{}, err
 	}
-	items, total, err := listRows(lp, func(limit, offset int) ([]tandem.Registration, int, error) {
+	items, total, names, err := partnerListRows(s, r, lp, func(limit, offset int) ([]tandem.Registration, int, error) {
 		f.Limit, f.Offset = limit, offset
 		return s.store.ListRegistrations(ctx, actor, *f)
 	})
-	if err != nil {
-		return registrationPage{}, err
-	}
-	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return registrationPage{}, err
 	}
@@ -43,18 +39,10 @@ func (s *Server) readRegistrationPage(r *http.Request, lp listParams, f *sqlstor
 }
 
 func parseRegistrationWindowAndPartner(q url.Values, f *sqlstore.RegistrationFilter) error {
-	var err error
-	if f.SubmittedFrom, err = dayParam(q, "submitted_from"); err != nil {
-		return err
-	}
-	if f.SubmittedTo, err = dayParam(q, "submitted_to"); err != nil {
-		return err
-	}
-	// The window of expiry a partner home's "expiring soon" links to.
-	if f.ExpiresFrom, err = dayParam(q, "expires_from"); err != nil {
-		return err
-	}
-	if f.ExpiresTo, err = dayParam(q, "expires_to"); err != nil {
+	// The expiry window is the one a partner home's "expiring soon" links to.
+	err := dayParams(q, dayInto{"submitted_from", &f.SubmittedFrom}, dayInto{"submitted_to", &f.SubmittedTo},
+		dayInto{"expires_from", &f.ExpiresFrom}, dayInto{"expires_to", &f.ExpiresTo})
+	if err != nil {
 		return err
 	}
 	if v := q.Get("partner_id"); v != "" {
@@ -67,12 +55,10 @@ func parseRegistrationWindowAndPartner(q url.Values, f *sqlstore.RegistrationFil
 
 // writeCSV sends the page as a CSV download named name.
 func (p registrationPage) writeCSV(w http.ResponseWriter, s *Server, name string) error {
-	rows := make([][]string, 0, len(p.items))
-	for _, reg := range p.items {
-		rows = append(rows, []string{strconv.FormatInt(reg.ID, 10), reg.ExternalID, reg.AccountName, p.names[reg.PartnerID], reg.Country,
+	return writeRowsCSV(w, name, s.now(), []string{"id", "external_id", "account_name", "partner", "country",
+		"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, p.items, p.total, func(reg tandem.Registration) []string {
+		return []string{strconv.FormatInt(reg.ID, 10), reg.ExternalID, reg.AccountName, p.names[reg.PartnerID], reg.Country,
 			string(reg.ProductType), reg.EstimatedACV.String(), reg.Currency, string(reg.Status),
-			dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)})
-	}
-	return writeListCSV(w, name, s.now(), []string{"id", "external_id", "account_name", "partner", "country",
-		"product_type", "estimated_acv", "currency", "status", "submitted_at", "expires_at"}, rows, p.total)
+			dateText(reg.SubmittedAt), dateText(reg.ExpiresAt)}
+	})
 }

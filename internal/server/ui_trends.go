@@ -46,7 +46,7 @@ func trendBounds(now time.Time) []time.Time {
 // buildStack lays out cells as a stacked chart with a series per kind (in kinds' order; kinds without a
 // record are left out), each bar the sum of value over its cells; link gives the list behind a bar.
 // The total returned counts the records charted.
-func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, colors map[string]string,
+func buildStack[K ~string](bounds []time.Time, cells []sqlstore.TrendCell, kinds []K, colors map[K]string,
 	value func(sqlstore.TrendCell) int64, link func(kind string, from, to time.Time) string) (string, int, error) {
 	c := stackChart{Stack: true}
 	for _, b := range bounds[:len(bounds)-1] {
@@ -54,10 +54,10 @@ func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, 
 	}
 	total := 0
 	for _, k := range kinds {
-		s := stackSeries{Name: human(k), Color: colors[k], Values: make([]int64, len(c.Labels))}
+		s := stackSeries{Name: human(string(k)), Color: colors[k], Values: make([]int64, len(c.Labels))}
 		n := 0
 		for _, cell := range cells {
-			if cell.Kind == k && cell.Period >= 0 && cell.Period < len(s.Values) {
+			if cell.Kind == string(k) && cell.Period >= 0 && cell.Period < len(s.Values) {
 				s.Values[cell.Period] += value(cell)
 				n += cell.Count
 			}
@@ -67,7 +67,7 @@ func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, 
 		}
 		total += n
 		for i := range c.Labels {
-			s.Links = append(s.Links, link(k, bounds[i], bounds[i+1]))
+			s.Links = append(s.Links, link(string(k), bounds[i], bounds[i+1]))
 		}
 		c.Series = append(c.Series, s)
 	}
@@ -81,9 +81,9 @@ func buildStack(bounds []time.Time, cells []sqlstore.TrendCell, kinds []string, 
 // trendCount charts a cell's records: a bar as tall as the records it counts.
 func trendCount(c sqlstore.TrendCell) int64 { return int64(c.Count) }
 
-var registrationColors = map[string]string{
-	string(tandem.RegistrationSubmitted): "#8f5500", string(tandem.RegistrationApproved): "#1e7a3c",
-	string(tandem.RegistrationRejected): "#b3261e", string(tandem.RegistrationExpired): "#5f6b7a",
+var registrationColors = map[tandem.RegistrationStatus]string{
+	tandem.RegistrationSubmitted: "#8f5500", tandem.RegistrationApproved: "#1e7a3c",
+	tandem.RegistrationRejected: "#b3261e", tandem.RegistrationExpired: "#5f6b7a",
 }
 
 // trendsData is the home page's trends card.
@@ -102,13 +102,7 @@ func (s *Server) homeTrends(r *http.Request, actor tandem.Actor) (trendsData, er
 	if err != nil {
 		return d, err
 	}
-	var motions []string
-	colors := map[string]string{}
-	for _, m := range tandem.Motions {
-		motions = append(motions, string(m))
-		colors[string(m)] = motionColors[m]
-	}
-	d.Pipeline, d.PipelineTotal, err = buildStack(bounds, cells, motions, colors, trendCount, func(k string, from, to time.Time) string {
+	d.Pipeline, d.PipelineTotal, err = buildStack(bounds, cells, tandem.Motions, motionColors, trendCount, func(k string, from, to time.Time) string {
 		return "/opportunities?" + url.Values{"motion": {k}, "created_from": {day(from)}, "created_to": {day(to)}, "sort": {"-acv"}}.Encode()
 	})
 	if err != nil {
@@ -118,11 +112,7 @@ func (s *Server) homeTrends(r *http.Request, actor tandem.Actor) (trendsData, er
 	if err != nil {
 		return d, err
 	}
-	var statuses []string
-	for _, st := range tandem.RegistrationStatuses {
-		statuses = append(statuses, string(st))
-	}
-	d.Registrations, d.RegistrationsTotal, err = buildStack(bounds, cells, statuses, registrationColors, trendCount, func(k string, from, to time.Time) string {
+	d.Registrations, d.RegistrationsTotal, err = buildStack(bounds, cells, tandem.RegistrationStatuses, registrationColors, trendCount, func(k string, from, to time.Time) string {
 		return "/registrations?" + url.Values{"status": {k}, "submitted_from": {day(from)}, "submitted_to": {day(to)}}.Encode()
 	})
 	return d, err

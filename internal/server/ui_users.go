@@ -52,14 +52,10 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.PartnerID = id
 	}
-	users, total, err := listRows(lp, func(limit, offset int) ([]tandem.User, int, error) {
+	users, total, names, err := partnerListRows(s, r, lp, func(limit, offset int) ([]tandem.User, int, error) {
 		f.Limit, f.Offset = limit, offset
 		return s.store.ListUsers(ctx, actor, f)
 	})
-	if err != nil {
-		return err
-	}
-	names, err := s.partnerNames(r, actor)
 	if err != nil {
 		return err
 	}
