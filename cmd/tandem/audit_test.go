@@ -18,11 +18,7 @@ func TestAuditVerifyCatchesAnEditedEntry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	env := testEnv(&bytes.Buffer{}, &bytes.Buffer{})
-	st, err := openOrCreateStore(ctx, env, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := createStoreAt(t, path)
 	for i := range 4 {
 		if err := st.AppendAudit(ctx, tandem.SystemActor, "test.entry", "test", fmt.Sprint(i), map[string]int{"n": i}); err != nil {
 			t.Fatal(err)

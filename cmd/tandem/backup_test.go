@@ -17,10 +17,7 @@ func TestBackupAndRestore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	live, backup := filepath.Join(dir, "live.db"), filepath.Join(dir, "backup.db")
-	st, err := openOrCreateStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), live, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := createStoreAt(t, live)
 	for _, email := range []string{"a@vendor.test", "b@vendor.test"} {
 		if err := st.CreateUser(ctx, tandem.SystemActor, &tandem.User{Email: email, Name: email, Role: tandem.RoleAE}, "x"); err != nil {
 			t.Fatal(err)
@@ -48,10 +45,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if out := cmd(0, "restore", "-db", fresh, backup); !strings.Contains(out, "audit log verified (2 entries") {
 		t.Errorf("restore: %s", out)
 	}
-	st, err = openStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), fresh)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = openStoreAt(t, fresh)
 	for _, email := range []string{"a@vendor.test", "b@vendor.test"} {
 		if _, _, err := st.UserByEmail(ctx, email); err != nil {
 			t.Errorf("restored database lacks %s: %v", email, err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,56 +21,38 @@ const compSynopsis = `show | check FILE | render [FILE] [-format md|html] [-o OU
            aes, partners, deals) and print them as JSON or CSV`
 
 func runComp(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "comp", compSynopsis)
-	sub, rest, err := parseVerb(fs, args, "show, check, render or run")
-	if err != nil {
-		return err
-	}
-	if sub == "run" || sub == "close" || sub == "statements" { // they calculate whole periods
+	return verbCommand{name: "comp", synopsis: compSynopsis, hint: "show, check, render or run", verbs: []subcommand{
+		{"show", showSource(comp.DefaultSource())},
+		{"check", runCompCheck},
+		{"render", runCompRender},
+		{"run", calculatesPeriods(runCompRun)},
+		// store-backed: comp_store.go
+		{"publish", runCompPublish},
+		{"close", calculatesPeriods(runCompClose)},
+		{"statements", calculatesPeriods(runCompStatements)},
+	}}.run(ctx, env, args)
+}
+
+// calculatesPeriods is run for a comp verb that calculates whole periods: the memory limit is set first.
+func calculatesPeriods(run verbFunc) verbFunc {
+	return func(ctx context.Context, env *Env, args []string) error {
 		if err := setCompMemoryLimit(env); err != nil {
 			return err
 		}
+		return run(ctx, env, args)
 	}
-	switch sub {
-	case "show":
-		return showSource(env, rest, comp.DefaultSource())
-	case "check":
-		return runCompCheck(env, rest)
-	case "render":
-		return runCompRender(env, rest)
-	case "run":
-		return runCompRun(env, rest)
-	case "publish", "close", "statements": // store-backed: comp_store.go
-		return runCompStore(ctx, env, sub, rest)
-	}
-	return fmt.Errorf("%w: unknown comp command %q (show, check, render or run)", errUsage, sub)
 }
 
-// loadCompPlan reads and parses a plan file; a parse error is printed FILE:LINE:COL: … and reported
-// as errSilentFailure.
+// loadCompPlan reads and parses a plan file as loadDocument does.
 func loadCompPlan(env *Env, path string) (*comp.Plan, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := comp.Parse(path, src)
-	var perr *comp.Error
-	if errors.As(err, &perr) {
-		fmt.Fprintln(env.Stdout, perr.Error())
-		return nil, errSilentFailure
-	}
-	return p, err
+	return loadDocument[*comp.Plan, *comp.Error](env, path, comp.Parse)
 }
 
-func runCompCheck(env *Env, args []string) error {
-	fs := newFlagSet(env, "comp check", "FILE")
-	if err := parseFlags(fs, args); err != nil {
+func runCompCheck(_ context.Context, env *Env, args []string) error {
+	path, err := parseCheckFile(env, "comp check", args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: comp check takes one FILE", errUsage)
-	}
-	path := fs.Arg(0)
 	p, err := loadCompPlan(env, path)
 	if err != nil {
 		return err
@@ -96,7 +77,7 @@ func runCompCheck(env *Env, args []string) error {
 	return nil
 }
 
-func runCompRender(env *Env, args []string) error {
+func runCompRender(_ context.Context, env *Env, args []string) error {
 	return documentRender[*comp.Plan]{
 		name: "comp render", synopsis: "[FILE] [-format md|html] [-o OUT]", builtIn: comp.Default, load: loadCompPlan,
 		markdown: writeRendered(comp.RenderMarkdown), html: writeRendered(comp.RenderHTML),
@@ -115,7 +96,7 @@ func writeRendered[T any](render func(T) ([]byte, error)) func(T, io.Writer) err
 	}
 }
 
-func runCompRun(env *Env, args []string) error {
+func runCompRun(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp run", "-plan FILE -input INPUT.json [-period 2026Q3] [-format json|csv]")
 	planPath := fs.String("plan", "", "the compensation plan file (default: the built-in plan)")
 	inputPath := fs.String("input", "", "the period's input as JSON: {period, aes, partners, deals} (required)")

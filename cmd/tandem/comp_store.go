@@ -17,16 +17,6 @@ import (
 //	tandem comp publish FILE                          save FILE as a draft and publish it
 //	tandem comp close 2026Q3                         close (freeze) a period
 //	tandem comp statements 2026Q3 [-format json|csv] print a period's statements
-func runCompStore(ctx context.Context, env *Env, sub string, args []string) error {
-	switch sub {
-	case "publish":
-		return runCompPublish(ctx, env, args)
-	case "close":
-		return runCompClose(ctx, env, args)
-	}
-	return runCompStatements(ctx, env, args)
-}
-
 func runCompPublish(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "comp publish", "[-db URL] FILE\n\nSaves the plan file as a draft version and publishes it; it is in force from its effective_from.")
 	db := databaseFlag(fs)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +17,16 @@ import (
 // smallDemo is a demo company small enough to write in a test in a few seconds.
 func smallDemo(seed uint64) demo.Config {
 	return demo.Config{Seed: seed, Accounts: 400, Partners: 12, Opportunities: 900, Quarters: 3}
+}
+
+// demoFile writes the demo company cfg describes into a new SQLite file and returns its path.
+func demoFile(t *testing.T, cfg demo.Config) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if _, err := demo.Ensure(t.Context(), db, cfg, false, cheapHash, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // TestDemoOnPostgres: `tandem demo -db postgres://…` writes the company into an empty PostgreSQL

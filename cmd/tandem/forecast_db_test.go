@@ -150,10 +150,7 @@ func TestForecastWinProbabilityWeightFlag(t *testing.T) {
 func TestForecastDatabaseDefaultsToTheDemosToday(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := filepath.Join(t.TempDir(), "demo.db")
-	if _, err := demo.EnsureDatabase(ctx, db, smallDemo(4), false, cheapHash, nil); err != nil {
-		t.Fatal(err)
-	}
+	db := demoFile(t, smallDemo(4))
 	today := forecast.DayOf(demo.DefaultConfig(4).Today)
 	_, byDefault := runTandemOut(t, "forecast", "-db", db)
 	_, named := runTandemOut(t, "forecast", "-db", db, "--as-of", today.String())

@@ -20,41 +20,19 @@ const policySynopsis = `show | check FILE | render [FILE] [--format md|html] [-o
   render   write the channel program guide for partners and AEs (default: the built-in policy)`
 
 func runPolicy(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "policy", policySynopsis)
-	sub, rest, err := parseVerb(fs, args, "show, check or render")
-	if err != nil {
-		return err
-	}
-	switch sub {
-	case "show":
-		return showSource(env, rest, policy.DefaultSource())
-	case "check":
-		return runPolicyCheck(env, rest)
-	case "render":
-		return runPolicyRender(env, rest)
-	}
-	return fmt.Errorf("%w: unknown policy command %q (show, check or render)", errUsage, sub)
+	return verbCommand{name: "policy", synopsis: policySynopsis, hint: "show, check or render", verbs: []subcommand{
+		{"show", showSource(policy.DefaultSource())},
+		{"check", runPolicyCheck},
+		{"render", runPolicyRender},
+	}}.run(ctx, env, args)
 }
 
-func runPolicyCheck(env *Env, args []string) error {
-	fs := newFlagSet(env, "policy check", "FILE")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: policy check takes one FILE", errUsage)
-	}
-	path := fs.Arg(0)
-	src, err := os.ReadFile(path)
+func runPolicyCheck(_ context.Context, env *Env, args []string) error {
+	path, err := parseCheckFile(env, "policy check", args)
 	if err != nil {
 		return err
 	}
-	p, err := policy.Parse(path, src)
-	var perr *policy.Error
-	if errors.As(err, &perr) {
-		fmt.Fprintln(env.Stdout, perr.Error())
-		return errSilentFailure
-	}
+	p, err := loadDocument[*policy.Policy, *policy.Error](env, path, policy.Parse)
 	if err != nil {
 		return err
 	}
@@ -79,7 +57,7 @@ func runPolicyCheck(env *Env, args []string) error {
 	return nil
 }
 
-func runPolicyRender(env *Env, args []string) error {
+func runPolicyRender(_ context.Context, env *Env, args []string) error {
 	return documentRender[*policy.Policy]{
 		name: "policy render", synopsis: "[FILE] [--format md|html] [-o FILE]", builtIn: policy.Default,
 		load:     func(_ *Env, path string) (*policy.Policy, error) { return loadPolicyFile(path) },
@@ -87,14 +65,46 @@ func runPolicyRender(env *Env, args []string) error {
 	}.run(env, args)
 }
 
-// showSource prints the source of a built-in document (comp show, policy show); show takes no
-// arguments.
-func showSource(env *Env, args []string, src []byte) error {
-	if len(args) > 0 {
-		return fmt.Errorf("%w: show takes no arguments", errUsage)
+// parseCheckFile parses the arguments of a check verb (comp check, policy check): flags, then exactly
+// one FILE.
+func parseCheckFile(env *Env, name string, args []string) (string, error) {
+	fs := newFlagSet(env, name, "FILE")
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
 	}
-	_, err := env.Stdout.Write(src)
-	return err
+	if fs.NArg() != 1 {
+		return "", fmt.Errorf("%w: %s takes one FILE", errUsage, name)
+	}
+	return fs.Arg(0), nil
+}
+
+// loadDocument reads and parses a document file (a policy, a compensation plan) with parse; a parse
+// error of type E is printed FILE:LINE:COL: … and reported as errSilentFailure.
+func loadDocument[T any, E error](env *Env, path string, parse func(name string, src []byte) (T, error)) (T, error) {
+	var doc T
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return doc, err
+	}
+	doc, err = parse(path, src)
+	var perr E
+	if errors.As(err, &perr) {
+		fmt.Fprintln(env.Stdout, perr.Error())
+		return doc, errSilentFailure
+	}
+	return doc, err
+}
+
+// showSource is the show verb of a built-in document (comp show, policy show): it prints src; show
+// takes no arguments.
+func showSource(src []byte) verbFunc {
+	return func(_ context.Context, env *Env, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("%w: show takes no arguments", errUsage)
+		}
+		_, err := env.Stdout.Write(src)
+		return err
+	}
 }
 
 // documentRender is a render subcommand (comp render, policy render): the built-in document or FILE's

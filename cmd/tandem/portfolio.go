@@ -27,18 +27,10 @@ const portfolioSynopsis = `recommend --history FILE.csv --budget AMOUNT [--max-c
 The history has the columns month (YYYY-MM), motion, spend and gross_margin (plain numbers, at most two
 decimals); other columns are ignored. The current split is the last month's.`
 
-func runPortfolio(_ context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "portfolio", portfolioSynopsis)
-	sub, rest, err := parseVerb(fs, args, "recommend")
-	if err != nil {
-		return err
-	}
-	switch sub {
-	case "recommend":
-		return runPortfolioRecommend(env, rest)
-	default:
-		return fmt.Errorf("%w: unknown portfolio command %q (recommend)", errUsage, sub)
-	}
+func runPortfolio(ctx context.Context, env *Env, args []string) error {
+	return verbCommand{name: "portfolio", synopsis: portfolioSynopsis, hint: "recommend", verbs: []subcommand{
+		{"recommend", runPortfolioRecommend},
+	}}.run(ctx, env, args)
 }
 
 // minimumsFlag collects repeated --min MOTION=AMOUNT flags.
@@ -77,7 +69,7 @@ func (f minimumsFlag) Set(s string) error {
 	return nil
 }
 
-func runPortfolioRecommend(env *Env, args []string) error {
+func runPortfolioRecommend(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "portfolio recommend", "--history FILE.csv --budget AMOUNT [--max-cut 20%] [--min MOTION=AMOUNT ...]")
 	historyPath := fs.String("history", "", "the monthly history CSV (required; - reads standard input)")
 	budgetText := fs.String("budget", "", "next month's total budget, e.g. 250000 or $250,000.00 (required)")

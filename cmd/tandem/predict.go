@@ -48,17 +48,12 @@ func runPredict(ctx context.Context, env *Env, args []string) error {
 		}
 		return flag.ErrHelp
 	}
-	switch args[0] {
-	case "train":
-		return runPredictTrain(ctx, env, args[1:])
-	case "score":
-		return runPredictScore(env, args[1:])
-	case "retrain":
-		return runPredictRetrain(ctx, env, args[1:])
-	case "rescore":
-		return runPredictRescore(ctx, env, args[1:])
-	}
-	return fmt.Errorf("%w: unknown predict command %q (train, score, retrain or rescore)", errUsage, args[0])
+	return verbCommand{name: "predict", hint: "train, score, retrain or rescore", verbs: []subcommand{
+		{"train", runPredictTrain},
+		{"score", runPredictScore},
+		{"retrain", runPredictRetrain},
+		{"rescore", runPredictRescore},
+	}}.runVerb(ctx, env, args[0], args[1:])
 }
 
 func runPredictTrain(ctx context.Context, env *Env, args []string) error {
@@ -231,7 +226,7 @@ type scoredRow struct {
 	Reasons     []string `json:"reasons"`
 }
 
-func runPredictScore(env *Env, args []string) error {
+func runPredictScore(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "predict score", "--model OUT --data FILE.csv\n\n"+predictScoreHelp)
 	modelPath := fs.String("model", "", "the model file written by 'tandem predict train' (required)")
 	data := fs.String("data", "", "the CSV of rows to score, with the model's id column (required)")

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/tandem-revops/tandem/internal/auth"
 	"github.com/tandem-revops/tandem/internal/demo"
 )
 
@@ -15,11 +13,7 @@ import (
 // open records, and a second retrain on the same history is promoted in place of the first.
 func TestPredictRetrainOnTheDemoCompany(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "demo.db")
-	hasher := auth.NewHasher(auth.WithParams(auth.CheapParams))
-	if _, err := demo.Ensure(t.Context(), db, demo.Config{Seed: 3, Accounts: 1500, Opportunities: 4000}, false, hasher.Hash, nil); err != nil {
-		t.Fatal(err)
-	}
+	db := demoFile(t, demo.Config{Seed: 3, Accounts: 1500, Opportunities: 4000})
 	auc := regexp.MustCompile(`(?m)^win_probability: version (\d+) .*\n  held-out AUC (\d\.\d+) \(naive Bayes \d\.\d+\)`)
 	for round, wantVersion := range []string{"1", "2"} {
 		code, out, errOut := runTandem(t, "", "predict", "retrain", "-db", db, "-kind", "win_probability", "-now", "2026-11-15")

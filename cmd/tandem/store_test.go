@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tandem-revops/tandem/internal/comp"
+	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
 // migratedDB returns a new SQLite database, empty but for what tandem migrate creates.
@@ -18,6 +20,27 @@ func migratedDB(t *testing.T) string {
 		t.Fatalf("migrate: exit %d: %s", code, errOut)
 	}
 	return db
+}
+
+// createStoreAt creates the SQLite database at path as the commands do (tandem migrate, or the first
+// command to write) and opens it; the test closes it.
+func createStoreAt(t *testing.T, path string) *sqlstore.Store {
+	t.Helper()
+	st, err := openOrCreateStore(t.Context(), testEnv(&bytes.Buffer{}, &bytes.Buffer{}), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// openStoreAt opens the existing database at path as the commands that read it do; the test closes it.
+func openStoreAt(t *testing.T, path string) *sqlstore.Store {
+	t.Helper()
+	st, err := openStore(t.Context(), testEnv(&bytes.Buffer{}, &bytes.Buffer{}), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // TestReadingCommandsRefuseMissingDatabase: a command that reads data must not create an empty SQLite

@@ -13,8 +13,11 @@ import (
 // subcommand is one verb of a command that has verbs, as create, list and revoke are of tandem token.
 type subcommand struct {
 	name string
-	run  func(ctx context.Context, env *Env, args []string) error
+	run  verbFunc
 }
+
+// verbFunc runs one verb of a command with the arguments that follow the verb.
+type verbFunc func(ctx context.Context, env *Env, args []string) error
 
 // runSubcommand runs the verb args[0] names with the rest of args. With no verb, or one it does not
 // know, it prints usage and returns a usage error naming the verbs there are.
@@ -37,18 +40,37 @@ func runSubcommand(ctx context.Context, env *Env, args []string, usage string, v
 	return fmt.Errorf("%w: unknown subcommand %q: want %s", errUsage, args[0], want)
 }
 
-// parseVerb parses the flags of a command whose first argument is a verb (comp, policy, portfolio)
-// and returns the verb and its arguments. With no verb it prints the command's usage and returns a
-// usage error saying "say " and verbs.
-func parseVerb(fs *flag.FlagSet, args []string, verbs string) (verb string, rest []string, err error) {
+// verbCommand is a command whose first argument is one of its verbs (comp, policy, portfolio,
+// predict), its usage errors naming the verbs as hint says them.
+type verbCommand struct {
+	name, synopsis string
+	hint           string // the verbs to say, e.g. "show, check or render"
+	verbs          []subcommand
+}
+
+// run parses the command's flags and runs the verb args names with the arguments after it. With no
+// verb it prints the command's usage and returns a usage error saying "say " and the hint.
+func (c verbCommand) run(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, c.name, c.synopsis)
 	if err := parseFlags(fs, args); err != nil {
-		return "", nil, err
+		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return "", nil, fmt.Errorf("%w: say %s", errUsage, verbs)
+		return fmt.Errorf("%w: say %s", errUsage, c.hint)
 	}
-	return fs.Arg(0), fs.Args()[1:], nil
+	return c.runVerb(ctx, env, fs.Arg(0), fs.Args()[1:])
+}
+
+// runVerb runs the verb named verb with args; any other verb is a usage error naming the command and
+// the hint.
+func (c verbCommand) runVerb(ctx context.Context, env *Env, verb string, args []string) error {
+	for _, v := range c.verbs {
+		if v.name == verb {
+			return v.run(ctx, env, args)
+		}
+	}
+	return fmt.Errorf("%w: unknown %s command %q (%s)", errUsage, c.name, verb, c.hint)
 }
 
 // parseExactlyOne parses args as parseFlags does for a command that takes exactly one positional

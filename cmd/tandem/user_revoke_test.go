@@ -17,10 +17,7 @@ func TestUserRevokeAll(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	st, err := openOrCreateStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := createStoreAt(t, path)
 	u := &tandem.User{Email: "ae@vendor.test", Name: "Alan AE", Role: tandem.RoleAE}
 	if err := st.CreateUser(ctx, tandem.SystemActor, u, "x"); err != nil {
 		t.Fatal(err)
@@ -44,10 +41,7 @@ func TestUserRevokeAll(t *testing.T) {
 	if want := "signed ae@vendor.test out everywhere: 1 sessions ended, 2 API tokens revoked"; !strings.Contains(out.String(), want) {
 		t.Errorf("output %q, want %q", out.String(), want)
 	}
-	st, err = openStore(ctx, testEnv(&bytes.Buffer{}, &bytes.Buffer{}), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = openStoreAt(t, path)
 	defer st.Close()
 	for _, tok := range tokens {
 		if _, err := st.UserByAPIToken(ctx, auth.HashToken(tok)); tandem.ErrorCode(err) != tandem.EUNAUTH {
