@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tandem-revops/tandem/internal/versioned"
 	"github.com/tandem-revops/tandem/internal/yamlnode"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -22,17 +21,12 @@ import (
 
 // Plan is a parsed compensation plan. It is immutable and safe for concurrent use.
 type Plan struct {
-	name          string
-	version       string
-	effectiveFrom time.Time
-	currency      string
-	fx            map[string]*big.Rat
-	fxSource      map[string]string
-	attribution   AttributionRules
-	ae            AERules
-	spiff         SPIFFRules
-	partner       PartnerRules
-	source        []byte
+	versioned.Header // name, version, effective date, currency and fx rates
+	attribution      AttributionRules
+	ae               AERules
+	spiff            SPIFFRules
+	partner          PartnerRules
+	source           []byte
 	// positions maps a field path ("spiff.bands[1].to") to where it is written, for Check.
 	positions map[string]position
 }
@@ -104,18 +98,6 @@ type PartnerRules struct {
 	MDFBasisPoints int
 }
 
-// Name returns the plan's name.
-func (p *Plan) Name() string { return p.name }
-
-// Version returns the plan's version as written, e.g. "2026.1".
-func (p *Plan) Version() string { return p.version }
-
-// EffectiveFrom returns the date (UTC midnight) from which the plan applies.
-func (p *Plan) EffectiveFrom() time.Time { return p.effectiveFrom }
-
-// Currency returns the currency the plan pays in; deal values are converted to it.
-func (p *Plan) Currency() string { return p.currency }
-
 // Source returns the YAML the plan was parsed from.
 func (p *Plan) Source() []byte { return bytes.Clone(p.source) }
 
@@ -149,20 +131,6 @@ func (p *Plan) Partner() PartnerRules {
 		r.Margins[k] = v
 	}
 	return r
-}
-
-// FXRate returns the exact value of one unit of currency in the plan currency, and whether the plan
-// has a rate for it (the plan currency itself always has rate 1).
-func (p *Plan) FXRate(currency string) (*big.Rat, bool) {
-	currency = strings.ToUpper(currency)
-	if currency == "" || currency == p.currency {
-		return big.NewRat(1, 1), true
-	}
-	r, ok := p.fx[currency]
-	if !ok {
-		return nil, false
-	}
-	return new(big.Rat).Set(r), true
 }
 
 //go:embed default.yaml
@@ -220,15 +188,11 @@ func (e *Error) Unwrap() error {
 // The plan file as written. Amounts and rates are strings so that "10%" and "$1,500,000" read as
 // people write them and nothing passes through floating point.
 type fileYAML struct {
-	Name          string            `yaml:"name"`
-	Version       string            `yaml:"version"`
-	EffectiveFrom string            `yaml:"effective_from"`
-	Currency      string            `yaml:"currency"`
-	FX            map[string]string `yaml:"fx"`
-	Attribution   *attributionYAML  `yaml:"attribution"`
-	AE            *aeYAML           `yaml:"ae"`
-	SPIFF         *spiffYAML        `yaml:"spiff"`
-	Partner       *partnerYAML      `yaml:"partner"`
+	versioned.HeaderYAML `yaml:",inline"`
+	Attribution          *attributionYAML `yaml:"attribution"`
+	AE                   *aeYAML          `yaml:"ae"`
+	SPIFF                *spiffYAML       `yaml:"spiff"`
+	Partner              *partnerYAML     `yaml:"partner"`
 }
 
 type attributionYAML struct {
@@ -390,8 +354,6 @@ func join(path, key string) string {
 // columnOf returns the column of the first node on line, else 1.
 func columnOf(n *yaml.Node, line int) int { return max(1, yamlnode.ColumnOf(n, line, nil)) }
 
-var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
-
 // parseBasisPoints reads a percentage such as "12.5%" as basis points (1250). It must be exact to
 // 0.01 % and not negative.
 func parseBasisPoints(s string) (int, error) {
@@ -416,47 +378,15 @@ func parseBasisPoints(s string) (int, error) {
 
 // build validates the decoded file and fills the defaults.
 func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Plan {
+	report := func(line, col int, field, msg string) { ps.add(line, col, field, "%s", msg) }
+	badRate := func(code, rate, currency string) string {
+		return fmt.Sprintf("%q is not a positive decimal number (the value of one %s in %s)", rate, code, currency)
+	}
 	p := &Plan{
-		name:      strings.TrimSpace(f.Name),
-		version:   strings.TrimSpace(f.Version),
-		currency:  strings.ToUpper(strings.TrimSpace(f.Currency)),
-		fx:        map[string]*big.Rat{},
-		fxSource:  map[string]string{},
+		Header:    versioned.ParseHeader(&f.HeaderYAML, doc, report, badRate),
 		positions: map[string]position{},
 	}
 	ps.plan = p
-	if p.name == "" {
-		ps.addAt(doc, "name", "name", "is required")
-	}
-	if p.version == "" {
-		ps.addAt(doc, "version", "version", "is required (e.g. \"2026.1\")")
-	}
-	if f.EffectiveFrom == "" {
-		ps.addAt(doc, "effective_from", "effective_from", "is required (a date such as 2026-01-01)")
-	} else if t, err := time.Parse(time.DateOnly, strings.TrimSpace(f.EffectiveFrom)); err != nil {
-		ps.addAt(doc, "effective_from", "effective_from", "%q is not a date like 2026-01-01", f.EffectiveFrom)
-	} else {
-		p.effectiveFrom = t
-	}
-	if p.currency == "" {
-		p.currency = "USD"
-	} else if !currencyCode.MatchString(p.currency) {
-		ps.addAt(doc, "currency", "currency", "%q is not an ISO 4217 code such as USD", f.Currency)
-	}
-	fxNode := yamlnode.Child(doc, "fx")
-	for code, rate := range f.FX {
-		up := strings.ToUpper(strings.TrimSpace(code))
-		if !currencyCode.MatchString(up) {
-			ps.addAt(fxNode, code, "fx."+code, "%q is not an ISO 4217 currency code", code)
-			continue
-		}
-		r, ok := new(big.Rat).SetString(strings.TrimSpace(rate))
-		if !ok || r.Sign() <= 0 {
-			ps.addAt(fxNode, code, "fx."+code, "%q is not a positive decimal number (the value of one %s in %s)", rate, up, p.currency)
-			continue
-		}
-		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
-	}
 	ps.buildAttribution(f.Attribution, yamlnode.Child(doc, "attribution"))
 	ps.buildAE(f.AE, doc)
 	ps.buildSPIFF(f.SPIFF, yamlnode.Child(doc, "spiff"))
@@ -530,8 +460,8 @@ func (ps *parser) money(n *yaml.Node, key, field, s string) (tandem.Money, bool)
 		ps.addAt(n, key, field, "%q is not an amount such as \"1500000\" or \"$1,500,000\"", s)
 		return 0, false
 	}
-	if cur != "" && cur != ps.plan.currency {
-		ps.addAt(n, key, field, "%q is in %s, the plan pays in %s", s, cur, ps.plan.currency)
+	if cur != "" && cur != ps.plan.Currency() {
+		ps.addAt(n, key, field, "%q is in %s, the plan pays in %s", s, cur, ps.plan.Currency())
 		return 0, false
 	}
 	if m < 0 {
@@ -650,7 +580,7 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 				if m, good := ps.money(in, "to", field+".to", by.To); good {
 					band.To = m
 					if m <= band.From {
-						ps.addAt(in, "to", field+".to", "must be above from (%s)", band.From.Format(ps.plan.currency))
+						ps.addAt(in, "to", field+".to", "must be above from (%s)", band.From.Format(ps.plan.Currency()))
 						ok = false
 					}
 				} else {
