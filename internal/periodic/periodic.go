@@ -78,6 +78,25 @@ type Schedule struct {
 	Logger   *slog.Logger
 }
 
+// Config is what a job that works by the rules in force needs: the store that does its work and the
+// rules, asked for on every run because they follow the published policy; its schedule fields are
+// those of Schedule. Store and Rules are required.
+type Config[S, R any] struct {
+	Store S
+	// Rules returns the rules in force.
+	Rules func(ctx context.Context) (R, error)
+	// Interval is how often the job runs (default: the job's own).
+	Interval time.Duration
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Schedule returns how the configured job runs.
+func (c Config[S, R]) Schedule() Schedule {
+	return Schedule{Interval: c.Interval, Now: c.Now, Logger: c.Logger}
+}
+
 // NewJob returns a runner, not started, for a job that works at an instant and says what it did: each
 // run calls run with the schedule's clock, logs a failure (unless the job is being stopped) as
 // "<name> failed", and a result other than R's zero value as done with the attributes attrs gives.

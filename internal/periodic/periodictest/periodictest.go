@@ -51,6 +51,20 @@ func FailFirst[R any](rules R) func(context.Context) (R, error) {
 	}
 }
 
+// StartStop builds a job with newJob from cfg (which gives a one-minute interval and rules from
+// FailFirst) inside a synctest bubble, where time passes only when every goroutine waits, and checks its life with
+// CheckStartStop; reached says how many runs reached the job's store.
+func StartStop[C any, J Job](t *testing.T, newJob func(C) (J, error), cfg C, reached func() int) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		job, err := newJob(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		CheckStartStop(t, job, reached)
+	})
+}
+
 // CheckStartStop checks, inside a synctest bubble, job built with a one-minute interval whose first
 // run fails before it reaches its store (FailFirst): a second Start does nothing, the failed run is
 // carried past and the job runs every minute, Stop is safe twice and nothing runs after it. reached
