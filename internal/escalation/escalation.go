@@ -8,7 +8,6 @@ package escalation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -38,8 +37,8 @@ type Job struct {
 
 // New returns a job that has not started.
 func New(cfg Config) (*Job, error) {
-	if cfg.Store == nil || cfg.Rules == nil {
-		return nil, errors.New("escalation job: a store and the conflict rules are required")
+	if err := cfg.Check("escalation job", "conflict rules"); err != nil {
+		return nil, err
 	}
 	j := &Job{cfg: cfg}
 	j.Runner = periodic.NewJob("conflict escalation", cfg.Schedule(),

@@ -80,7 +80,5 @@ func TestStartStop(t *testing.T) {
 
 func TestNewNeedsStoreAndRules(t *testing.T) {
 	t.Parallel()
-	if _, err := New(Config{}); err == nil {
-		t.Error("New without a store succeeded")
-	}
+	periodictest.NewNeedsStoreAndRules(t, New, Config{Store: &countingStore{}})
 }

@@ -7,6 +7,7 @@ package periodic
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -90,6 +91,15 @@ type Config[S, R any] struct {
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Check returns an error saying "<job>: a store and the <rules> are required" when the config lacks
+// either.
+func (c Config[S, R]) Check(job, rules string) error {
+	if any(c.Store) == nil || c.Rules == nil {
+		return fmt.Errorf("%s: a store and the %s are required", job, rules)
+	}
+	return nil
 }
 
 // Schedule returns how the configured job runs.

@@ -58,8 +58,8 @@ type Job struct {
 
 // New returns a job that has not started.
 func New(cfg Config) (*Job, error) {
-	if cfg.Store == nil || cfg.Rules == nil {
-		return nil, errors.New("registration job: a store and the registration rules are required")
+	if err := cfg.Check("registration job", "registration rules"); err != nil {
+		return nil, err
 	}
 	j := &Job{cfg: cfg}
 	j.Runner = periodic.NewJob("registration job", cfg.Schedule(),

@@ -139,10 +139,5 @@ func TestStartStop(t *testing.T) {
 
 func TestNewNeedsStoreAndRules(t *testing.T) {
 	t.Parallel()
-	if _, err := New(Config{}); err == nil {
-		t.Error("New without a store succeeded")
-	}
-	if _, err := New(Config{Store: &fakeStore{}}); err == nil {
-		t.Error("New without rules succeeded")
-	}
+	periodictest.NewNeedsStoreAndRules(t, New, Config{Store: &fakeStore{}})
 }

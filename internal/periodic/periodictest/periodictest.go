@@ -1,5 +1,6 @@
-// Package periodictest checks the start/stop life of a background job built on periodic.Runner, the
-// same way for every job: a test package of the jobs, like net/http/httptest.
+// Package periodictest checks the start/stop life of a background job built on periodic.Runner, and
+// that its New refuses a config without a store or rules, the same way for every job: a test package
+// of the jobs, like net/http/httptest.
 package periodictest
 
 import (
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/periodic"
 )
 
 // Job is a background job that can be started and stopped.
@@ -63,6 +66,18 @@ func StartStop[C any, J Job](t *testing.T, newJob func(C) (J, error), cfg C, rea
 		}
 		CheckStartStop(t, job, reached)
 	})
+}
+
+// NewNeedsStoreAndRules checks that newJob refuses a config without a store and withStore, a config
+// with a store but without rules.
+func NewNeedsStoreAndRules[S, R, J any](t *testing.T, newJob func(periodic.Config[S, R]) (J, error), withStore periodic.Config[S, R]) {
+	t.Helper()
+	if _, err := newJob(periodic.Config[S, R]{}); err == nil {
+		t.Error("New without a store succeeded")
+	}
+	if _, err := newJob(withStore); err == nil {
+		t.Error("New without rules succeeded")
+	}
 }
 
 // CheckStartStop checks, inside a synctest bubble, job built with a one-minute interval whose first
