@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -21,9 +20,8 @@ var templateFS embed.FS
 // The plan templates are parsed when the package loads, so a broken template fails every test and the
 // binary's start, never a request.
 var (
-	markdownPlan = texttemplate.Must(texttemplate.New("plan.md.tmpl").
-			Funcs(texttemplate.FuncMap{"cell": markdown.Cell}).ParseFS(templateFS, "templates/plan.md.tmpl"))
-	htmlPlan = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").
+	markdownPlan = markdown.MustParse(templateFS, "templates/plan.md.tmpl")
+	htmlPlan     = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").
 			Funcs(htmltemplate.FuncMap{"inline": inlineHTML}).ParseFS(templateFS, "templates/plan.html.tmpl"))
 )
 

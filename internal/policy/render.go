@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	texttemplate "text/template"
 
 	"github.com/expr-lang/expr/ast"
 
@@ -22,9 +21,8 @@ var templateFS embed.FS
 // The guide templates are parsed when the package loads, so a broken template fails every test and
 // the binary's start, never a request. They are never modified afterwards.
 var (
-	markdownGuide = texttemplate.Must(texttemplate.New("guide.md.tmpl").
-			Funcs(texttemplate.FuncMap{"cell": markdown.Cell}).ParseFS(templateFS, "templates/guide.md.tmpl"))
-	htmlGuide = htmltemplate.Must(htmltemplate.New("guide.html.tmpl").ParseFS(templateFS, "templates/guide.html.tmpl"))
+	markdownGuide = markdown.MustParse(templateFS, "templates/guide.md.tmpl")
+	htmlGuide     = htmltemplate.Must(htmltemplate.New("guide.html.tmpl").ParseFS(templateFS, "templates/guide.html.tmpl"))
 )
 
 // guide is what the channel program guide shows.
