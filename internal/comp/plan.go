@@ -488,6 +488,24 @@ func (ps *parser) rate(n *yaml.Node, key, field, s string) (int, bool) {
 	return bp, true
 }
 
+// requiredRate is rate for a setting that must be written: when s is blank it reports required.
+func (ps *parser) requiredRate(n *yaml.Node, key, field, s, required string) (int, bool) {
+	if strings.TrimSpace(s) == "" {
+		ps.addAt(n, key, field, "%s", required)
+		return 0, false
+	}
+	return ps.rate(n, key, field, s)
+}
+
+// requiredMoney is money for a setting that must be written: when s is blank it reports required.
+func (ps *parser) requiredMoney(n *yaml.Node, key, field, s, required string) (tandem.Money, bool) {
+	if strings.TrimSpace(s) == "" {
+		ps.addAt(n, key, field, "%s", required)
+		return 0, false
+	}
+	return ps.money(n, key, field, s)
+}
+
 func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 	n := yamlnode.Child(doc, "ae")
 	r := AERules{QuotaCreditBasisPoints: [4]int{10000, 10000, 10000, 10000}}
@@ -496,43 +514,23 @@ func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 		ps.plan.ae = r
 		return
 	}
-	if strings.TrimSpace(a.Quota) == "" {
-		ps.addAt(n, "quota", "ae.quota", "is required: the quota per period for AEs without their own")
-	} else if m, ok := ps.money(n, "quota", "ae.quota", a.Quota); ok {
+	if m, ok := ps.requiredMoney(n, "quota", "ae.quota", a.Quota, "is required: the quota per period for AEs without their own"); ok {
 		if m == 0 {
 			ps.addAt(n, "quota", "ae.quota", "must be more than zero")
 		}
 		r.Quota = m
 	}
-	if strings.TrimSpace(a.BaseRate) == "" {
-		ps.addAt(n, "base_rate", "ae.base_rate", "is required (a percentage such as \"10%%\")")
-	} else if bp, ok := ps.rate(n, "base_rate", "ae.base_rate", a.BaseRate); ok {
+	if bp, ok := ps.requiredRate(n, "base_rate", "ae.base_rate", a.BaseRate, `is required (a percentage such as "10%")`); ok {
 		r.BaseRateBasisPoints = bp
 	}
 	accN := yamlnode.Child(n, "accelerators")
 	for i, ay := range a.Accelerators {
 		in := yamlnode.Item(accN, i)
 		field := fmt.Sprintf("ae.accelerators[%d]", i)
-		var acc Accelerator
-		ok := true
-		if strings.TrimSpace(ay.Above) == "" {
-			ps.addAt(in, "above", field+".above", "is required (an attainment such as \"100%%\")")
-			ok = false
-		} else if bp, good := ps.rate(in, "above", field+".above", ay.Above); good {
-			acc.AboveBasisPoints = bp
-		} else {
-			ok = false
-		}
-		if strings.TrimSpace(ay.Rate) == "" {
-			ps.addAt(in, "rate", field+".rate", "is required (a percentage such as \"15%%\")")
-			ok = false
-		} else if bp, good := ps.rate(in, "rate", field+".rate", ay.Rate); good {
-			acc.RateBasisPoints = bp
-		} else {
-			ok = false
-		}
-		if ok {
-			r.Accelerators = append(r.Accelerators, acc)
+		above, aboveOK := ps.requiredRate(in, "above", field+".above", ay.Above, `is required (an attainment such as "100%")`)
+		rate, rateOK := ps.requiredRate(in, "rate", field+".rate", ay.Rate, `is required (a percentage such as "15%")`)
+		if aboveOK && rateOK {
+			r.Accelerators = append(r.Accelerators, Accelerator{AboveBasisPoints: above, RateBasisPoints: rate})
 		}
 	}
 	qcN := yamlnode.Child(n, "quota_credit")
@@ -567,15 +565,8 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 			in := yamlnode.Item(bandsN, i)
 			field := fmt.Sprintf("spiff.bands[%d]", i)
 			var band SPIFFBand
-			ok := true
-			if strings.TrimSpace(by.From) == "" {
-				ps.addAt(in, "from", field+".from", "is required (the lowest value the band pays for, inclusive)")
-				ok = false
-			} else if m, good := ps.money(in, "from", field+".from", by.From); good {
-				band.From = m
-			} else {
-				ok = false
-			}
+			var ok bool
+			band.From, ok = ps.requiredMoney(in, "from", field+".from", by.From, "is required (the lowest value the band pays for, inclusive)")
 			if strings.TrimSpace(by.To) != "" {
 				if m, good := ps.money(in, "to", field+".to", by.To); good {
 					band.To = m
@@ -590,14 +581,8 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 				ps.addAt(in, "to", field+".to", "is required on every band but the last (the value the band stops at, exclusive)")
 				ok = false
 			}
-			if strings.TrimSpace(by.Amount) == "" {
-				ps.addAt(in, "amount", field+".amount", "is required (the SPIFF paid, such as \"500\")")
-				ok = false
-			} else if m, good := ps.money(in, "amount", field+".amount", by.Amount); good {
-				band.Amount = m
-			} else {
-				ok = false
-			}
+			amount, amountOK := ps.requiredMoney(in, "amount", field+".amount", by.Amount, `is required (the SPIFF paid, such as "500")`)
+			band.Amount, ok = amount, ok && amountOK
 			if in != nil {
 				ps.plan.positions[field] = position{in.Line, in.Column}
 			}
