@@ -256,10 +256,7 @@ func (c *calc) validate(d *Deal) error {
 	case d.Split != nil && (d.Split.PartnerShareBasisPoints < 1 || d.Split.PartnerShareBasisPoints > 9999):
 		return dealError(d, "split", "the partner share must be 1 to 9999 basis points, not %d", d.Split.PartnerShareBasisPoints)
 	}
-	if cur := d.Currency; cur != "" && cur != c.plan.currency && c.plan.fx[cur] == nil {
-		if up := strings.ToUpper(cur); up == c.plan.currency || c.plan.fx[up] != nil {
-			return nil
-		}
+	if _, ok := c.plan.FXRate(d.Currency); !ok {
 		return dealError(d, "currency", "the plan has no fx rate for %s", d.Currency)
 	}
 	return nil
@@ -271,7 +268,7 @@ func attributionIndex(a tandem.Attribution) int { return max(0, slices.Index(tan
 // explanations builds the explanations many lines share.
 func (c *calc) explanations() {
 	p := c.plan
-	cur := p.currency
+	cur := p.Currency()
 	rates := append([]int{p.ae.BaseRateBasisPoints}, make([]int, len(p.ae.Accelerators))...)
 	for k, a := range p.ae.Accelerators {
 		rates[k+1] = a.RateBasisPoints
@@ -348,17 +345,14 @@ func upperFirst(s string) string {
 // even, and for a deal in another currency a note saying how it was converted.
 func (c *calc) values(d *Deal) (list, net tandem.Money, note string) {
 	cur := d.Currency
-	if cur == "" || cur == c.plan.currency {
+	if cur == "" || cur == c.plan.Currency() {
 		return d.ACV, mulBP(d.ACV, 10000-d.DiscountBasisPoints), ""
 	}
-	fx := c.plan.fx[cur]
-	if fx == nil {
-		cur = strings.ToUpper(cur)
-		if cur == c.plan.currency {
-			return d.ACV, mulBP(d.ACV, 10000-d.DiscountBasisPoints), ""
-		}
-		fx = c.plan.fx[cur]
+	cur = strings.ToUpper(cur)
+	if cur == c.plan.Currency() {
+		return d.ACV, mulBP(d.ACV, 10000-d.DiscountBasisPoints), ""
 	}
+	fx, _ := c.plan.FXRate(cur)
 	var ok bool
 	if list, net, ok = convert(d.ACV, fx, d.DiscountBasisPoints); !ok {
 		l := new(big.Rat).Mul(new(big.Rat).SetInt64(int64(d.ACV)), fx)
@@ -367,7 +361,7 @@ func (c *calc) values(d *Deal) (list, net tandem.Money, note string) {
 		net = tandem.Money(tandem.RoundHalfEven(l).Int64())
 	}
 	note = fmt.Sprintf("Converted from %s: ACV %s less %s discount at %s %s per %s is %s net. ",
-		cur, d.ACV.Format(cur), pct(d.DiscountBasisPoints), c.plan.fxSource[cur], c.plan.currency, cur, net.Format(c.plan.currency))
+		cur, d.ACV.Format(cur), pct(d.DiscountBasisPoints), c.plan.FXSource(cur), c.plan.Currency(), cur, net.Format(c.plan.Currency()))
 	return list, net, note
 }
 
@@ -396,8 +390,8 @@ func convert(acv tandem.Money, fx *big.Rat, discountBP int) (list, net tandem.Mo
 // far past MaxAmount, written before the range was enforced, and a wrapped number would be paid.
 func (c *calc) run(deals []Deal) error {
 	p := c.plan
-	cur := p.currency
-	ver, pid := p.version, c.period.ID
+	cur := p.Currency()
+	ver, pid := p.Version(), c.period.ID
 	for _, idx := range c.order {
 		d := &deals[idx]
 		list, net, note := c.values(d)
@@ -609,7 +603,7 @@ func (s *SPIFFRules) band(v tandem.Money) int {
 // result builds the statements. A statement's credit and total are checked sums: past the 64-bit
 // money range it returns an EINVALID error naming the payee, never a wrapped (negative) total.
 func (c *calc) result() (*Result, error) {
-	res := &Result{PlanVersion: c.plan.version, Period: c.period.ID, Profit: c.profit,
+	res := &Result{PlanVersion: c.plan.Version(), Period: c.period.ID, Profit: c.profit,
 		AEs: make([]Statement, len(c.aes)), Partners: make([]Statement, len(c.partners))}
 	for i, ae := range c.aes {
 		st := &c.aeState[i]

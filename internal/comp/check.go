@@ -77,7 +77,7 @@ func Check(p *Plan) []Finding {
 	for i, b := range bands {
 		field := fmt.Sprintf("spiff.bands[%d]", i)
 		if b.Amount < spiffMin || b.Amount > spiffMax {
-			add(SeverityWarning, field+".amount", "%s is outside the co-sell SPIFF range of %s to %s", b.Amount.Format(p.currency), spiffMin.Format(p.currency), spiffMax.Format(p.currency))
+			add(SeverityWarning, field+".amount", "%s is outside the co-sell SPIFF range of %s to %s", b.Amount.Format(p.Currency()), spiffMin.Format(p.Currency()), spiffMax.Format(p.Currency()))
 		}
 		if i == 0 {
 			continue
@@ -87,9 +87,9 @@ func Check(p *Plan) []Finding {
 		case prev.To == 0:
 			add(SeverityError, field, "follows a band with no upper edge")
 		case prev.To < b.From:
-			add(SeverityError, field+".from", "gap: no SPIFF for values from %s up to %s (band %d ends at %s)", prev.To.Format(p.currency), b.From.Format(p.currency), i-1, prev.To.Format(p.currency))
+			add(SeverityError, field+".from", "gap: no SPIFF for values from %s up to %s (band %d ends at %s)", prev.To.Format(p.Currency()), b.From.Format(p.Currency()), i-1, prev.To.Format(p.Currency()))
 		case prev.To > b.From:
-			add(SeverityError, field+".from", "overlap: values from %s up to %s fall in bands %d and %d", b.From.Format(p.currency), prev.To.Format(p.currency), i-1, i)
+			add(SeverityError, field+".from", "overlap: values from %s up to %s fall in bands %d and %d", b.From.Format(p.Currency()), prev.To.Format(p.Currency()), i-1, i)
 		}
 	}
 

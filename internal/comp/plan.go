@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tandem-revops/tandem/internal/versioned"
 	"github.com/tandem-revops/tandem/internal/yamlnode"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -22,17 +21,12 @@ import (
 
 // Plan is a parsed compensation plan. It is immutable and safe for concurrent use.
 type Plan struct {
-	name          string
-	version       string
-	effectiveFrom time.Time
-	currency      string
-	fx            map[string]*big.Rat
-	fxSource      map[string]string
-	attribution   AttributionRules
-	ae            AERules
-	spiff         SPIFFRules
-	partner       PartnerRules
-	source        []byte
+	versioned.Header // name, version, effective date, currency and fx rates
+	attribution      AttributionRules
+	ae               AERules
+	spiff            SPIFFRules
+	partner          PartnerRules
+	source           []byte
 	// positions maps a field path ("spiff.bands[1].to") to where it is written, for Check.
 	positions map[string]position
 }
@@ -104,18 +98,6 @@ type PartnerRules struct {
 	MDFBasisPoints int
 }
 
-// Name returns the plan's name.
-func (p *Plan) Name() string { return p.name }
-
-// Version returns the plan's version as written, e.g. "2026.1".
-func (p *Plan) Version() string { return p.version }
-
-// EffectiveFrom returns the date (UTC midnight) from which the plan applies.
-func (p *Plan) EffectiveFrom() time.Time { return p.effectiveFrom }
-
-// Currency returns the currency the plan pays in; deal values are converted to it.
-func (p *Plan) Currency() string { return p.currency }
-
 // Source returns the YAML the plan was parsed from.
 func (p *Plan) Source() []byte { return bytes.Clone(p.source) }
 
@@ -149,20 +131,6 @@ func (p *Plan) Partner() PartnerRules {
 		r.Margins[k] = v
 	}
 	return r
-}
-
-// FXRate returns the exact value of one unit of currency in the plan currency, and whether the plan
-// has a rate for it (the plan currency itself always has rate 1).
-func (p *Plan) FXRate(currency string) (*big.Rat, bool) {
-	currency = strings.ToUpper(currency)
-	if currency == "" || currency == p.currency {
-		return big.NewRat(1, 1), true
-	}
-	r, ok := p.fx[currency]
-	if !ok {
-		return nil, false
-	}
-	return new(big.Rat).Set(r), true
 }
 
 //go:embed default.yaml
@@ -220,15 +188,11 @@ func (e *Error) Unwrap() error {
 // The plan file as written. Amounts and rates are strings so that "10%" and "$1,500,000" read as
 // people write them and nothing passes through floating point.
 type fileYAML struct {
-	Name          string            `yaml:"name"`
-	Version       string            `yaml:"version"`
-	EffectiveFrom string            `yaml:"effective_from"`
-	Currency      string            `yaml:"currency"`
-	FX            map[string]string `yaml:"fx"`
-	Attribution   *attributionYAML  `yaml:"attribution"`
-	AE            *aeYAML           `yaml:"ae"`
-	SPIFF         *spiffYAML        `yaml:"spiff"`
-	Partner       *partnerYAML      `yaml:"partner"`
+	versioned.HeaderYAML `yaml:",inline"`
+	Attribution          *attributionYAML `yaml:"attribution"`
+	AE                   *aeYAML          `yaml:"ae"`
+	SPIFF                *spiffYAML       `yaml:"spiff"`
+	Partner              *partnerYAML     `yaml:"partner"`
 }
 
 type attributionYAML struct {
@@ -390,8 +354,6 @@ func join(path, key string) string {
 // columnOf returns the column of the first node on line, else 1.
 func columnOf(n *yaml.Node, line int) int { return max(1, yamlnode.ColumnOf(n, line, nil)) }
 
-var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
-
 // parseBasisPoints reads a percentage such as "12.5%" as basis points (1250). It must be exact to
 // 0.01 % and not negative.
 func parseBasisPoints(s string) (int, error) {
@@ -416,47 +378,15 @@ func parseBasisPoints(s string) (int, error) {
 
 // build validates the decoded file and fills the defaults.
 func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Plan {
+	report := func(line, col int, field, msg string) { ps.add(line, col, field, "%s", msg) }
+	badRate := func(code, rate, currency string) string {
+		return fmt.Sprintf("%q is not a positive decimal number (the value of one %s in %s)", rate, code, currency)
+	}
 	p := &Plan{
-		name:      strings.TrimSpace(f.Name),
-		version:   strings.TrimSpace(f.Version),
-		currency:  strings.ToUpper(strings.TrimSpace(f.Currency)),
-		fx:        map[string]*big.Rat{},
-		fxSource:  map[string]string{},
+		Header:    versioned.ParseHeader(&f.HeaderYAML, doc, report, badRate),
 		positions: map[string]position{},
 	}
 	ps.plan = p
-	if p.name == "" {
-		ps.addAt(doc, "name", "name", "is required")
-	}
-	if p.version == "" {
-		ps.addAt(doc, "version", "version", "is required (e.g. \"2026.1\")")
-	}
-	if f.EffectiveFrom == "" {
-		ps.addAt(doc, "effective_from", "effective_from", "is required (a date such as 2026-01-01)")
-	} else if t, err := time.Parse(time.DateOnly, strings.TrimSpace(f.EffectiveFrom)); err != nil {
-		ps.addAt(doc, "effective_from", "effective_from", "%q is not a date like 2026-01-01", f.EffectiveFrom)
-	} else {
-		p.effectiveFrom = t
-	}
-	if p.currency == "" {
-		p.currency = "USD"
-	} else if !currencyCode.MatchString(p.currency) {
-		ps.addAt(doc, "currency", "currency", "%q is not an ISO 4217 code such as USD", f.Currency)
-	}
-	fxNode := yamlnode.Child(doc, "fx")
-	for code, rate := range f.FX {
-		up := strings.ToUpper(strings.TrimSpace(code))
-		if !currencyCode.MatchString(up) {
-			ps.addAt(fxNode, code, "fx."+code, "%q is not an ISO 4217 currency code", code)
-			continue
-		}
-		r, ok := new(big.Rat).SetString(strings.TrimSpace(rate))
-		if !ok || r.Sign() <= 0 {
-			ps.addAt(fxNode, code, "fx."+code, "%q is not a positive decimal number (the value of one %s in %s)", rate, up, p.currency)
-			continue
-		}
-		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
-	}
 	ps.buildAttribution(f.Attribution, yamlnode.Child(doc, "attribution"))
 	ps.buildAE(f.AE, doc)
 	ps.buildSPIFF(f.SPIFF, yamlnode.Child(doc, "spiff"))
@@ -530,8 +460,8 @@ func (ps *parser) money(n *yaml.Node, key, field, s string) (tandem.Money, bool)
 		ps.addAt(n, key, field, "%q is not an amount such as \"1500000\" or \"$1,500,000\"", s)
 		return 0, false
 	}
-	if cur != "" && cur != ps.plan.currency {
-		ps.addAt(n, key, field, "%q is in %s, the plan pays in %s", s, cur, ps.plan.currency)
+	if cur != "" && cur != ps.plan.Currency() {
+		ps.addAt(n, key, field, "%q is in %s, the plan pays in %s", s, cur, ps.plan.Currency())
 		return 0, false
 	}
 	if m < 0 {
@@ -558,6 +488,24 @@ func (ps *parser) rate(n *yaml.Node, key, field, s string) (int, bool) {
 	return bp, true
 }
 
+// requiredRate is rate for a setting that must be written: when s is blank it reports required.
+func (ps *parser) requiredRate(n *yaml.Node, key, field, s, required string) (int, bool) {
+	if strings.TrimSpace(s) == "" {
+		ps.addAt(n, key, field, "%s", required)
+		return 0, false
+	}
+	return ps.rate(n, key, field, s)
+}
+
+// requiredMoney is money for a setting that must be written: when s is blank it reports required.
+func (ps *parser) requiredMoney(n *yaml.Node, key, field, s, required string) (tandem.Money, bool) {
+	if strings.TrimSpace(s) == "" {
+		ps.addAt(n, key, field, "%s", required)
+		return 0, false
+	}
+	return ps.money(n, key, field, s)
+}
+
 func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 	n := yamlnode.Child(doc, "ae")
 	r := AERules{QuotaCreditBasisPoints: [4]int{10000, 10000, 10000, 10000}}
@@ -566,43 +514,23 @@ func (ps *parser) buildAE(a *aeYAML, doc *yaml.Node) {
 		ps.plan.ae = r
 		return
 	}
-	if strings.TrimSpace(a.Quota) == "" {
-		ps.addAt(n, "quota", "ae.quota", "is required: the quota per period for AEs without their own")
-	} else if m, ok := ps.money(n, "quota", "ae.quota", a.Quota); ok {
+	if m, ok := ps.requiredMoney(n, "quota", "ae.quota", a.Quota, "is required: the quota per period for AEs without their own"); ok {
 		if m == 0 {
 			ps.addAt(n, "quota", "ae.quota", "must be more than zero")
 		}
 		r.Quota = m
 	}
-	if strings.TrimSpace(a.BaseRate) == "" {
-		ps.addAt(n, "base_rate", "ae.base_rate", "is required (a percentage such as \"10%%\")")
-	} else if bp, ok := ps.rate(n, "base_rate", "ae.base_rate", a.BaseRate); ok {
+	if bp, ok := ps.requiredRate(n, "base_rate", "ae.base_rate", a.BaseRate, `is required (a percentage such as "10%")`); ok {
 		r.BaseRateBasisPoints = bp
 	}
 	accN := yamlnode.Child(n, "accelerators")
 	for i, ay := range a.Accelerators {
 		in := yamlnode.Item(accN, i)
 		field := fmt.Sprintf("ae.accelerators[%d]", i)
-		var acc Accelerator
-		ok := true
-		if strings.TrimSpace(ay.Above) == "" {
-			ps.addAt(in, "above", field+".above", "is required (an attainment such as \"100%%\")")
-			ok = false
-		} else if bp, good := ps.rate(in, "above", field+".above", ay.Above); good {
-			acc.AboveBasisPoints = bp
-		} else {
-			ok = false
-		}
-		if strings.TrimSpace(ay.Rate) == "" {
-			ps.addAt(in, "rate", field+".rate", "is required (a percentage such as \"15%%\")")
-			ok = false
-		} else if bp, good := ps.rate(in, "rate", field+".rate", ay.Rate); good {
-			acc.RateBasisPoints = bp
-		} else {
-			ok = false
-		}
-		if ok {
-			r.Accelerators = append(r.Accelerators, acc)
+		above, aboveOK := ps.requiredRate(in, "above", field+".above", ay.Above, `is required (an attainment such as "100%")`)
+		rate, rateOK := ps.requiredRate(in, "rate", field+".rate", ay.Rate, `is required (a percentage such as "15%")`)
+		if aboveOK && rateOK {
+			r.Accelerators = append(r.Accelerators, Accelerator{AboveBasisPoints: above, RateBasisPoints: rate})
 		}
 	}
 	qcN := yamlnode.Child(n, "quota_credit")
@@ -637,20 +565,13 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 			in := yamlnode.Item(bandsN, i)
 			field := fmt.Sprintf("spiff.bands[%d]", i)
 			var band SPIFFBand
-			ok := true
-			if strings.TrimSpace(by.From) == "" {
-				ps.addAt(in, "from", field+".from", "is required (the lowest value the band pays for, inclusive)")
-				ok = false
-			} else if m, good := ps.money(in, "from", field+".from", by.From); good {
-				band.From = m
-			} else {
-				ok = false
-			}
+			var ok bool
+			band.From, ok = ps.requiredMoney(in, "from", field+".from", by.From, "is required (the lowest value the band pays for, inclusive)")
 			if strings.TrimSpace(by.To) != "" {
 				if m, good := ps.money(in, "to", field+".to", by.To); good {
 					band.To = m
 					if m <= band.From {
-						ps.addAt(in, "to", field+".to", "must be above from (%s)", band.From.Format(ps.plan.currency))
+						ps.addAt(in, "to", field+".to", "must be above from (%s)", band.From.Format(ps.plan.Currency()))
 						ok = false
 					}
 				} else {
@@ -660,14 +581,8 @@ func (ps *parser) buildSPIFF(s *spiffYAML, n *yaml.Node) {
 				ps.addAt(in, "to", field+".to", "is required on every band but the last (the value the band stops at, exclusive)")
 				ok = false
 			}
-			if strings.TrimSpace(by.Amount) == "" {
-				ps.addAt(in, "amount", field+".amount", "is required (the SPIFF paid, such as \"500\")")
-				ok = false
-			} else if m, good := ps.money(in, "amount", field+".amount", by.Amount); good {
-				band.Amount = m
-			} else {
-				ok = false
-			}
+			amount, amountOK := ps.requiredMoney(in, "amount", field+".amount", by.Amount, `is required (the SPIFF paid, such as "500")`)
+			band.Amount, ok = amount, ok && amountOK
 			if in != nil {
 				ps.plan.positions[field] = position{in.Line, in.Column}
 			}

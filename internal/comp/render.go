@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -21,9 +20,8 @@ var templateFS embed.FS
 // The plan templates are parsed when the package loads, so a broken template fails every test and the
 // binary's start, never a request.
 var (
-	markdownPlan = texttemplate.Must(texttemplate.New("plan.md.tmpl").
-			Funcs(texttemplate.FuncMap{"cell": markdown.Cell}).ParseFS(templateFS, "templates/plan.md.tmpl"))
-	htmlPlan = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").
+	markdownPlan = markdown.MustParse(templateFS, "templates/plan.md.tmpl")
+	htmlPlan     = htmltemplate.Must(htmltemplate.New("plan.html.tmpl").
 			Funcs(htmltemplate.FuncMap{"inline": inlineHTML}).ParseFS(templateFS, "templates/plan.html.tmpl"))
 )
 
@@ -105,10 +103,10 @@ func (p *Plan) render(tmpl interface {
 }
 
 func (p *Plan) document() (*document, error) {
-	cur := p.currency
+	cur := p.Currency()
 	money := func(m tandem.Money) string { return m.Format(cur) }
 	d := &document{
-		Name: p.name, Version: p.version, EffectiveFrom: p.effectiveFrom.Format("2 January 2006"), Currency: cur,
+		Name: p.Name(), Version: p.Version(), EffectiveFrom: p.EffectiveFrom().Format("2 January 2006"), Currency: cur,
 		Quota: money(p.ae.Quota), BaseRate: pct(p.ae.BaseRateBasisPoints),
 		RegistrationBonus: pct(p.partner.RegistrationBonusBasisPoints), MDF: pct(p.partner.MDFBasisPoints),
 	}
@@ -171,13 +169,8 @@ func (p *Plan) document() (*document, error) {
 		}
 		d.Margins = append(d.Margins, row)
 	}
-	codes := make([]string, 0, len(p.fxSource))
-	for c := range p.fxSource {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	for _, c := range codes {
-		d.FX = append(d.FX, docRow{A: c, B: p.fxSource[c]})
+	for _, c := range p.FXCodes() {
+		d.FX = append(d.FX, docRow{A: c, B: p.FXSource(c)})
 	}
 	if err := p.example(d); err != nil {
 		return nil, err
@@ -188,7 +181,7 @@ func (p *Plan) document() (*document, error) {
 // example calculates a worked example with the engine: an AE at 90 % of quota closes a co-sell deal
 // worth 20 % of quota with a gold reseller holding an approved registration.
 func (p *Plan) example(d *document) error {
-	period := QuarterOf(p.effectiveFrom)
+	period := QuarterOf(p.EffectiveFrom())
 	quota := p.ae.Quota
 	first, second := mulBP(quota, 9000), mulBP(quota, 2000)
 	closed := period.Start.Add(24 * time.Hour)
@@ -198,9 +191,9 @@ func (p *Plan) example(d *document) error {
 		Partners: []Partner{{ID: 1, Name: "Northwind (gold reseller)", Tier: tandem.TierGold, Type: tandem.PartnerReseller}},
 		Deals: []Deal{
 			{OpportunityID: 1, ExternalID: "DEAL-1", Name: "Direct deal", OwnerID: 1, Motion: tandem.MotionDirect,
-				Attribution: tandem.AttributionDirect, ACV: first, Currency: p.currency, ClosedOn: closed},
+				Attribution: tandem.AttributionDirect, ACV: first, Currency: p.Currency(), ClosedOn: closed},
 			{OpportunityID: 2, ExternalID: "DEAL-2", Name: "Co-sell deal", OwnerID: 1, PartnerID: 1, Motion: tandem.MotionCoSell,
-				Attribution: tandem.AttributionPartnerLed, ACV: second, Currency: p.currency, ClosedOn: closed.Add(time.Hour), Registered: true},
+				Attribution: tandem.AttributionPartnerLed, ACV: second, Currency: p.Currency(), ClosedOn: closed.Add(time.Hour), Registered: true},
 		},
 	}
 	res, err := Calculate(p, in)
@@ -209,7 +202,7 @@ func (p *Plan) example(d *document) error {
 	}
 	d.ExampleIntro = fmt.Sprintf("Alex's quota is %s. Alex first closes a direct deal of %s (90 %% of quota), then a co-sell deal "+
 		"of %s with Northwind, a gold reseller holding an approved registration. The second deal crosses 100 %% attainment.",
-		quota.Format(p.currency), first.Format(p.currency), second.Format(p.currency))
+		quota.Format(p.Currency()), first.Format(p.Currency()), second.Format(p.Currency()))
 	for _, st := range append(slices.Clone(res.AEs), res.Partners...) {
 		for _, l := range st.Lines {
 			rate := ""
@@ -217,7 +210,7 @@ func (p *Plan) example(d *document) error {
 				rate = " × " + pct(l.RateBasisPoints)
 			}
 			d.Example = append(d.Example, docRow{A: st.Name, B: l.DealExternal, C: string(l.Kind) + " (" + l.Rule + ")",
-				D: l.Basis.Format(p.currency) + rate, E: l.Amount.Format(p.currency)})
+				D: l.Basis.Format(p.Currency()) + rate, E: l.Amount.Format(p.Currency())})
 		}
 	}
 	return nil

@@ -163,33 +163,13 @@ func TestGenerateFullSize(t *testing.T) {
 	})
 
 	t.Run("every record validates", func(t *testing.T) {
-		validate := func(kind, id string, err error) {
-			t.Helper()
-			if err != nil {
-				t.Fatalf("%s %s: %v", kind, id, err)
-			}
-		}
-		for _, u := range ds.Users {
-			validate("user", u.ExternalID, u.Validate())
-		}
-		for _, p := range ds.Partners {
-			validate("partner", p.ExternalID, p.Validate())
-		}
-		for _, p := range ds.Products {
-			validate("product", p.ExternalID, p.Validate())
-		}
-		for _, a := range ds.Accounts {
-			validate("account", a.ExternalID, a.Validate())
-		}
-		for _, o := range ds.Opportunities {
-			validate("opportunity", o.ExternalID, o.Validate())
-		}
-		for _, r := range ds.Registrations {
-			validate("registration", r.ExternalID, r.Validate())
-		}
-		for _, tc := range ds.Touches {
-			validate("touch", tc.ExternalID, tc.Validate())
-		}
+		validateEach(t, "user", ds.Users, func(u *tandem.User) string { return u.ExternalID })
+		validateEach(t, "partner", ds.Partners, func(p *tandem.Partner) string { return p.ExternalID })
+		validateEach(t, "product", ds.Products, func(p *tandem.Product) string { return p.ExternalID })
+		validateEach(t, "account", ds.Accounts, func(a *tandem.Account) string { return a.ExternalID })
+		validateEach(t, "opportunity", ds.Opportunities, func(o *tandem.Opportunity) string { return o.ExternalID })
+		validateEach(t, "registration", ds.Registrations, func(r *tandem.Registration) string { return r.ExternalID })
+		validateEach(t, "touch", ds.Touches, func(tc *tandem.Touch) string { return tc.ExternalID })
 	})
 
 	t.Run("references point at records", func(t *testing.T) {
@@ -342,6 +322,19 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		if _, err := Generate(DefaultConfig(1), PolicyRouter(pol)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// validateEach fails t at the first of items whose Validate fails, naming its kind and external id.
+func validateEach[T any, P interface {
+	*T
+	Validate() error
+}](t *testing.T, kind string, items []T, externalID func(*T) string) {
+	t.Helper()
+	for i := range items {
+		if err := P(&items[i]).Validate(); err != nil {
+			t.Fatalf("%s %s: %v", kind, externalID(&items[i]), err)
 		}
 	}
 }

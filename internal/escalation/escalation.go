@@ -8,7 +8,6 @@ package escalation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -25,18 +24,9 @@ type Escalator interface {
 	EscalateDue(ctx context.Context, now time.Time, rules tandem.ConflictRules) (int, error)
 }
 
-// Config is what a Job needs. Store and Rules are required.
-type Config struct {
-	Store Escalator
-	// Rules returns the conflict rules in force (they follow the published policy, so they are asked
-	// for on every run).
-	Rules func(ctx context.Context) (tandem.ConflictRules, error)
-	// Interval is how often the job runs (default DefaultInterval).
-	Interval time.Duration
-	// Now is the clock (default time.Now).
-	Now    func() time.Time
-	Logger *slog.Logger
-}
+// Config is what a Job needs: the store and the conflict rules in force (both required), and its
+// schedule (Interval defaults to DefaultInterval).
+type Config = periodic.Config[Escalator, tandem.ConflictRules]
 
 // Job is the escalation timer. Start it once; Stop waits for a run in progress to end (see
 // periodic.Runner).
@@ -47,11 +37,11 @@ type Job struct {
 
 // New returns a job that has not started.
 func New(cfg Config) (*Job, error) {
-	if cfg.Store == nil || cfg.Rules == nil {
-		return nil, errors.New("escalation job: a store and the conflict rules are required")
+	if err := cfg.Check("escalation job", "conflict rules"); err != nil {
+		return nil, err
 	}
 	j := &Job{cfg: cfg}
-	j.Runner = periodic.NewJob("conflict escalation", periodic.Schedule{Interval: cfg.Interval, Now: cfg.Now, Logger: cfg.Logger},
+	j.Runner = periodic.NewJob("conflict escalation", cfg.Schedule(),
 		DefaultInterval, j.RunOnce, "conflicts escalated", func(n int) []any { return []any{slog.Int("moves", n)} })
 	return j, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -72,22 +71,14 @@ func (c *countingStore) EscalateDue(context.Context, time.Time, tandem.ConflictR
 	return 0, nil
 }
 
-// TestStartStop runs the timer in a synctest bubble, where time passes only when every goroutine waits.
+// TestStartStop runs the timer in a synctest bubble.
 func TestStartStop(t *testing.T) {
 	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		store := &countingStore{}
-		job, err := New(Config{Store: store, Interval: time.Minute, Rules: periodictest.FailFirst(testRules(t))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		periodictest.CheckStartStop(t, job, store.Count)
-	})
+	store := &countingStore{}
+	periodictest.StartStop(t, New, Config{Store: store, Interval: time.Minute, Rules: periodictest.FailFirst(testRules(t))}, store.Count)
 }
 
 func TestNewNeedsStoreAndRules(t *testing.T) {
 	t.Parallel()
-	if _, err := New(Config{}); err == nil {
-		t.Error("New without a store succeeded")
-	}
+	periodictest.NewNeedsStoreAndRules(t, New, Config{Store: &countingStore{}})
 }

@@ -7,6 +7,7 @@ package periodic
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -76,6 +77,34 @@ type Schedule struct {
 	Interval time.Duration
 	Now      func() time.Time
 	Logger   *slog.Logger
+}
+
+// Config is what a job that works by the rules in force needs: the store that does its work and the
+// rules, asked for on every run because they follow the published policy; its schedule fields are
+// those of Schedule. Store and Rules are required.
+type Config[S, R any] struct {
+	Store S
+	// Rules returns the rules in force.
+	Rules func(ctx context.Context) (R, error)
+	// Interval is how often the job runs (default: the job's own).
+	Interval time.Duration
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Check returns an error saying "<job>: a store and the <rules> are required" when the config lacks
+// either.
+func (c Config[S, R]) Check(job, rules string) error {
+	if any(c.Store) == nil || c.Rules == nil {
+		return fmt.Errorf("%s: a store and the %s are required", job, rules)
+	}
+	return nil
+}
+
+// Schedule returns how the configured job runs.
+func (c Config[S, R]) Schedule() Schedule {
+	return Schedule{Interval: c.Interval, Now: c.Now, Logger: c.Logger}
 }
 
 // NewJob returns a runner, not started, for a job that works at an instant and says what it did: each

@@ -251,7 +251,7 @@ func (p *Policy) space() *space {
 		default:
 			cands := otherCandidates[name]
 			if name == "currency" {
-				cands = []string{p.currency}
+				cands = []string{p.Currency()}
 			}
 			d.values = append([]string{otherValue(cands, named[name])}, named[name]...)
 		}
@@ -349,7 +349,7 @@ func (sp *space) size() int {
 
 // set loads the representative deal at coords (one index per dimension, then the acv class) into e.
 func (sp *space) set(e *env, coords []int) {
-	*e = env{DirectPresence: sp.p.directPresence, Currency: sp.p.currency}
+	*e = env{DirectPresence: sp.p.directPresence, Currency: sp.p.Currency()}
 	for i, d := range sp.dims {
 		v := d.values[coords[i]]
 		switch {
@@ -531,7 +531,7 @@ func (sp *space) describeValue(d dimension, i int) string {
 
 // describeACV describes the amounts from lo to hi, preferring the literals the policy wrote.
 func (sp *space) describeACV(lo, hi tandem.Money) string {
-	cur := sp.p.currency
+	cur := sp.p.Currency()
 	switch {
 	case lo <= 0 && hi == maxMoney:
 		return ""

@@ -10,12 +10,7 @@ import (
 // Currencies returns the currencies the policy prices deals in: its own and every one it has an fx rate
 // for, sorted.
 func (p *Policy) Currencies() []string {
-	out := []string{p.currency}
-	for c := range p.fx {
-		if up := strings.ToUpper(c); up != p.currency {
-			out = append(out, up)
-		}
-	}
+	out := append([]string{p.Currency()}, p.FXCodes()...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -24,13 +19,10 @@ func (p *Policy) Currencies() []string {
 // the API, tandem route and tandem import: a deal's currency must be one the policy can convert
 // ("" is the policy's own). Its message is safe to show a partner.
 func (p *Policy) CheckCurrency(currency string) error {
-	if currency == "" || strings.EqualFold(currency, p.currency) {
+	if currency == "" || strings.EqualFold(currency, p.Currency()) {
 		return nil
 	}
-	if _, ok := p.fx[currency]; ok {
-		return nil
-	}
-	if _, ok := p.fx[strings.ToUpper(currency)]; ok {
+	if _, ok := p.FXRate(currency); ok {
 		return nil
 	}
 	return tandem.FieldError("currency", "%s is not a currency the programme accepts (use one of %s)",

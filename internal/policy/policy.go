@@ -56,6 +56,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tandem-revops/tandem/internal/country"
+	"github.com/tandem-revops/tandem/internal/versioned"
 	"github.com/tandem-revops/tandem/internal/yamlnode"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -63,21 +64,16 @@ import (
 
 // Policy is a parsed, compiled rules-of-engagement policy. It is immutable and safe for concurrent use.
 type Policy struct {
-	name           string
-	version        string
-	effectiveFrom  time.Time
-	currency       string
-	fx             map[string]*big.Rat
-	fxSource       map[string]string
-	directPresence []string
-	presence       map[string]bool
-	registration   Registration
-	autoApproveMax tandem.Money // registration.auto_approve.max_acv in the policy currency; 0 for no limit
-	conflicts      tandem.ConflictSettings
-	riskBands      RiskBands
-	rules          []*rule
-	usesFields     bool
-	source         []byte
+	versioned.Header // name, version, effective date, currency and fx rates
+	directPresence   []string
+	presence         map[string]bool
+	registration     Registration
+	autoApproveMax   tandem.Money // registration.auto_approve.max_acv in the policy currency; 0 for no limit
+	conflicts        tandem.ConflictSettings
+	riskBands        RiskBands
+	rules            []*rule
+	usesFields       bool
+	source           []byte
 
 	routers sync.Pool // of *Router, so Route can reuse scratch space across calls
 }
@@ -250,16 +246,12 @@ func (e *Error) Unwrap() error {
 
 // fileYAML is the policy file as written.
 type fileYAML struct {
-	Name           string            `yaml:"name"`
-	Version        string            `yaml:"version"`
-	EffectiveFrom  string            `yaml:"effective_from"`
-	Currency       string            `yaml:"currency"`
-	FX             map[string]string `yaml:"fx"`
-	DirectPresence []string          `yaml:"direct_presence"`
-	Registration   *Registration     `yaml:"registration"`
-	Conflicts      *Conflicts        `yaml:"conflicts"`
-	Predictions    *Predictions      `yaml:"predictions"`
-	Rules          []ruleYAML        `yaml:"rules"`
+	versioned.HeaderYAML `yaml:",inline"`
+	DirectPresence       []string      `yaml:"direct_presence"`
+	Registration         *Registration `yaml:"registration"`
+	Conflicts            *Conflicts    `yaml:"conflicts"`
+	Predictions          *Predictions  `yaml:"predictions"`
+	Rules                []ruleYAML    `yaml:"rules"`
 }
 
 type ruleYAML struct {
@@ -364,56 +356,25 @@ func columnAt(n *yaml.Node, line int, msg string) int {
 	return max(1, yamlnode.ColumnOf(n, line, nil))
 }
 
-var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // build validates the decoded file and compiles its rules.
 func (ps *parser) build(f *fileYAML, doc *yaml.Node) *Policy {
+	// The policy words a header problem with its key first ("version is required"), an fx problem after
+	// "fx: ".
+	report := func(line, col int, field, msg string) {
+		if _, isFX := strings.CutPrefix(field, "fx."); isFX {
+			ps.add(line, col, "", "fx: %s", msg)
+			return
+		}
+		ps.add(line, col, "", "%s %s", field, msg)
+	}
+	badRate := func(code, rate, _ string) string {
+		return fmt.Sprintf("the rate for %s, %q, is not a positive decimal number", code, rate)
+	}
 	p := &Policy{
-		name:     strings.TrimSpace(f.Name),
-		version:  strings.TrimSpace(f.Version),
-		currency: strings.ToUpper(strings.TrimSpace(f.Currency)),
-		fx:       map[string]*big.Rat{},
-		fxSource: map[string]string{},
+		Header:   versioned.ParseHeader(&f.HeaderYAML, doc, report, badRate),
 		presence: map[string]bool{},
-	}
-	if p.name == "" {
-		l, c := yamlnode.ValuePos(doc, "name")
-		ps.add(l, c, "", "name is required")
-	}
-	if p.version == "" {
-		l, c := yamlnode.ValuePos(doc, "version")
-		ps.add(l, c, "", "version is required (e.g. \"2026.1\")")
-	}
-	if f.EffectiveFrom == "" {
-		l, c := yamlnode.ValuePos(doc, "effective_from")
-		ps.add(l, c, "", "effective_from is required (a date such as 2026-01-01)")
-	} else if t, err := time.Parse(time.DateOnly, strings.TrimSpace(f.EffectiveFrom)); err != nil {
-		l, c := yamlnode.ValuePos(doc, "effective_from")
-		ps.add(l, c, "", "effective_from %q is not a date like 2026-01-01", f.EffectiveFrom)
-	} else {
-		p.effectiveFrom = t
-	}
-	if p.currency == "" {
-		p.currency = "USD"
-	} else if !currencyCode.MatchString(p.currency) {
-		l, c := yamlnode.ValuePos(doc, "currency")
-		ps.add(l, c, "", "currency %q is not an ISO 4217 code such as USD", f.Currency)
-	}
-	fxNode := yamlnode.Child(doc, "fx")
-	for code, rate := range f.FX {
-		l, c := yamlnode.ValuePos(fxNode, code)
-		up := strings.ToUpper(strings.TrimSpace(code))
-		if !currencyCode.MatchString(up) {
-			ps.add(l, c, "", "fx: %q is not an ISO 4217 currency code", code)
-			continue
-		}
-		r, ok := new(big.Rat).SetString(strings.TrimSpace(rate))
-		if !ok || r.Sign() <= 0 {
-			ps.add(l, c, "", "fx: the rate for %s, %q, is not a positive decimal number", up, rate)
-			continue
-		}
-		p.fx[up], p.fxSource[up] = r, strings.TrimSpace(rate)
 	}
 	presenceNode := yamlnode.Child(doc, "direct_presence")
 	for i, cc := range f.DirectPresence {
@@ -665,7 +626,7 @@ func (ps *parser) autoApproveLimit(p *Policy, src *Registration, n *yaml.Node) t
 		ps.add(l, c, "", "registration.auto_approve.max_acv: %v", err)
 		return 0
 	}
-	if cur != "" && !strings.EqualFold(cur, p.currency) {
+	if cur != "" && !strings.EqualFold(cur, p.Currency()) {
 		if m, err = p.convert(m, cur); err != nil {
 			ps.add(l, c, "", "registration.auto_approve.max_acv: the policy has no fx rate for %s (add it under fx:)", cur)
 			return 0
@@ -787,18 +748,6 @@ func basisPoints(s string) (int, error) {
 	return int(r.Num().Int64()), nil
 }
 
-// Name returns the policy's name.
-func (p *Policy) Name() string { return p.name }
-
-// Version returns the policy's version as written, e.g. "2026.1".
-func (p *Policy) Version() string { return p.version }
-
-// EffectiveFrom returns the date (UTC midnight) from which the policy applies.
-func (p *Policy) EffectiveFrom() time.Time { return p.effectiveFrom }
-
-// Currency returns the currency acv is compared in.
-func (p *Policy) Currency() string { return p.currency }
-
 // DirectPresence returns the ISO codes of the countries where the vendor sells direct.
 func (p *Policy) DirectPresence() []string { return slices.Clone(p.directPresence) }
 
@@ -837,20 +786,6 @@ func (p *Policy) Rules() []Rule {
 
 // Source returns the YAML the policy was parsed from.
 func (p *Policy) Source() []byte { return bytes.Clone(p.source) }
-
-// FXRate returns the exact value of one unit of currency in the policy currency, and whether the
-// policy has a rate for it (the policy currency itself always has rate 1).
-func (p *Policy) FXRate(currency string) (*big.Rat, bool) {
-	currency = strings.ToUpper(currency)
-	if currency == "" || currency == p.currency {
-		return big.NewRat(1, 1), true
-	}
-	r, ok := p.fx[currency]
-	if !ok {
-		return nil, false
-	}
-	return new(big.Rat).Set(r), true
-}
 
 // UsesFields reports whether any rule tests fields[...], so callers can skip collecting extra
 // columns when no rule reads them.

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	texttemplate "text/template"
 
 	"github.com/expr-lang/expr/ast"
 
@@ -22,9 +21,8 @@ var templateFS embed.FS
 // The guide templates are parsed when the package loads, so a broken template fails every test and
 // the binary's start, never a request. They are never modified afterwards.
 var (
-	markdownGuide = texttemplate.Must(texttemplate.New("guide.md.tmpl").
-			Funcs(texttemplate.FuncMap{"cell": markdown.Cell}).ParseFS(templateFS, "templates/guide.md.tmpl"))
-	htmlGuide = htmltemplate.Must(htmltemplate.New("guide.html.tmpl").ParseFS(templateFS, "templates/guide.html.tmpl"))
+	markdownGuide = markdown.MustParse(templateFS, "templates/guide.md.tmpl")
+	htmlGuide     = htmltemplate.Must(htmltemplate.New("guide.html.tmpl").ParseFS(templateFS, "templates/guide.html.tmpl"))
 )
 
 // guide is what the channel program guide shows.
@@ -101,10 +99,10 @@ func (p *Policy) RenderHTML(w io.Writer) error {
 
 func (p *Policy) guide() guide {
 	g := guide{
-		Name:           p.name,
-		Version:        p.version,
-		EffectiveFrom:  p.effectiveFrom.Format("2 January 2006"),
-		Currency:       p.currency,
+		Name:           p.Name(),
+		Version:        p.Version(),
+		EffectiveFrom:  p.EffectiveFrom().Format("2 January 2006"),
+		Currency:       p.Currency(),
 		DirectPresence: joinWords(p.directPresence, "and"),
 		Registration:   p.Settings(),
 		BusinessDays:   joinWords(p.registration.BusinessHours.Days, "and"),
@@ -113,7 +111,7 @@ func (p *Policy) guide() guide {
 		g.DirectPresence = "none"
 	}
 	if p.autoApproveMax > 0 {
-		g.AutoApproveLimit = p.autoApproveMax.Format(p.currency)
+		g.AutoApproveLimit = p.autoApproveMax.Format(p.Currency())
 	}
 	for i, d := range p.conflicts.LevelSLADays {
 		g.ConflictLevels = append(g.ConflictLevels, guideLevel{N: i + 1, Who: levelDeciders[i], Days: d})
@@ -136,8 +134,8 @@ func (p *Policy) guide() guide {
 			g.Motions = append(g.Motions, guideMotion{Name: motionName(m, false), Summary: motionSummaries[m]})
 		}
 	}
-	for _, c := range sortedKeys(p.fxSource) {
-		g.FX = append(g.FX, guideFX{Currency: c, Rate: p.fxSource[c]})
+	for _, c := range p.FXCodes() {
+		g.FX = append(g.FX, guideFX{Currency: c, Rate: p.FXSource(c)})
 	}
 	examples := p.examples()
 	for i, r := range p.rules {
@@ -176,21 +174,6 @@ func motionName(m tandem.Motion, attached bool) string {
 		return "Direct"
 	}
 	return string(m)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := range keys {
-		for j := i + 1; j < len(keys); j++ {
-			if keys[j] < keys[i] {
-				keys[i], keys[j] = keys[j], keys[i]
-			}
-		}
-	}
-	return keys
 }
 
 func upperFirst(s string) string {
@@ -264,7 +247,7 @@ func dealFromEnv(e *env) Deal {
 
 // describeExample lists a representative deal's values for people.
 func (sp *space) describeExample(coords []int) string {
-	parts := []string{"ACV " + sp.classes[coords[len(sp.dims)]].sample.Format(sp.p.currency)}
+	parts := []string{"ACV " + sp.classes[coords[len(sp.dims)]].sample.Format(sp.p.Currency())}
 	for i, d := range sp.dims {
 		v := d.values[coords[i]]
 		switch {
@@ -289,7 +272,7 @@ func (p *Policy) words(n ast.Node) (string, bool) {
 
 // wordsPrec also reports whether the words are an "or" that needs brackets inside an "and".
 func (p *Policy) wordsPrec(n ast.Node) (string, bool, bool) {
-	cur := p.currency
+	cur := p.Currency()
 	switch x := n.(type) {
 	case *ast.BoolNode:
 		if x.Value {

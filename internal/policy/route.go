@@ -94,14 +94,14 @@ func (r *Router) Route(d *Deal) (Decision, error) {
 		return Decision{}, fmt.Errorf("deal %q: %w", d.ID, err)
 	}
 	if ru == nil {
-		return Decision{}, tandem.Errorf(tandem.EINVALID, "deal %q: no rule of policy %q (version %s) decides it", d.ID, r.p.name, r.p.version)
+		return Decision{}, tandem.Errorf(tandem.EINVALID, "deal %q: no rule of policy %q (version %s) decides it", d.ID, r.p.Name(), r.p.Version())
 	}
 	r.buf = r.appendExplanation(r.buf[:0], ru, d)
 	return Decision{
 		Motion:          ru.Motion,
 		PartnerAttached: ru.PartnerAttached,
 		Rule:            ru.ID,
-		PolicyVersion:   r.p.version,
+		PolicyVersion:   r.p.Version(),
 		Explanation:     string(r.buf),
 	}, nil
 }
@@ -116,7 +116,7 @@ func (r *Router) load(d *Deal) error {
 	e.ACV = acv
 	e.Currency = d.Currency
 	if e.Currency == "" {
-		e.Currency = r.p.currency
+		e.Currency = r.p.Currency()
 	}
 	e.Country = d.Country
 	e.Vertical = d.Vertical
@@ -152,23 +152,17 @@ func (p *Policy) Convert(amount tandem.Money, currency string) (tandem.Money, er
 
 // convert returns amount (in currency) in the policy currency, exact and rounded half-to-even.
 func (p *Policy) convert(amount tandem.Money, currency string) (tandem.Money, error) {
-	if currency == "" || currency == p.currency {
+	if currency == "" || strings.EqualFold(currency, p.Currency()) {
 		return amount, nil
 	}
-	rate, ok := p.fx[currency]
+	rate, ok := p.FXRate(currency)
 	if !ok {
-		rate, ok = p.fx[strings.ToUpper(currency)]
-	}
-	if !ok {
-		if strings.EqualFold(currency, p.currency) {
-			return amount, nil
-		}
 		return 0, p.CheckCurrency(currency)
 	}
 	major := new(big.Rat).SetFrac64(int64(amount), tandem.MinorUnits)
 	m, err := tandem.RatToMoney(major.Mul(major, rate))
 	if err != nil {
-		return 0, tandem.FieldError("acv", "%s %s converted to %s: %v", amount, currency, p.currency, err)
+		return 0, tandem.FieldError("acv", "%s %s converted to %s: %v", amount, currency, p.Currency(), err)
 	}
 	return m, nil
 }
@@ -181,7 +175,7 @@ func (r *Router) appendExplanation(dst []byte, ru *rule, d *Deal) []byte {
 		case "":
 			dst = append(dst, part.text...)
 		case "ACV":
-			dst = appendMoney(dst, e.ACV, r.p.currency)
+			dst = appendMoney(dst, e.ACV, r.p.Currency())
 		case "DealACV":
 			dst = appendMoney(dst, d.ACV, e.Currency)
 		case "Currency":

@@ -38,18 +38,9 @@ type Rules struct {
 	WarnFraction float64
 }
 
-// Config is what a Job needs. Store and Rules are required.
-type Config struct {
-	Store Store
-	// Rules returns the rules in force (they follow the published policy, so they are asked for on
-	// every run).
-	Rules func(ctx context.Context) (Rules, error)
-	// Interval is how often the job runs (default DefaultInterval).
-	Interval time.Duration
-	// Now is the clock (default time.Now).
-	Now    func() time.Time
-	Logger *slog.Logger
-}
+// Config is what a Job needs: the store and the rules in force (both required), and its schedule
+// (Interval defaults to DefaultInterval).
+type Config = periodic.Config[Store, Rules]
 
 // Result is what one run did.
 type Result struct {
@@ -67,11 +58,11 @@ type Job struct {
 
 // New returns a job that has not started.
 func New(cfg Config) (*Job, error) {
-	if cfg.Store == nil || cfg.Rules == nil {
-		return nil, errors.New("registration job: a store and the registration rules are required")
+	if err := cfg.Check("registration job", "registration rules"); err != nil {
+		return nil, err
 	}
 	j := &Job{cfg: cfg}
-	j.Runner = periodic.NewJob("registration job", periodic.Schedule{Interval: cfg.Interval, Now: cfg.Now, Logger: cfg.Logger},
+	j.Runner = periodic.NewJob("registration job", cfg.Schedule(),
 		DefaultInterval, j.RunOnce, "registration job", func(res Result) []any {
 			return []any{slog.Int("expired", res.Expired), slog.Int("sla_warnings", res.Warnings), slog.Int("sla_breaches", res.Breaches)}
 		})

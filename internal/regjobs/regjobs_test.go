@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -131,25 +130,14 @@ func TestRunOnceErrors(t *testing.T) {
 	}
 }
 
-// TestStartStop runs the timer in a synctest bubble, where time passes only when every goroutine waits.
+// TestStartStop runs the timer in a synctest bubble.
 func TestStartStop(t *testing.T) {
 	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		store := &fakeStore{}
-		job, err := New(Config{Store: store, Interval: time.Minute, Rules: periodictest.FailFirst(testRules(t))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		periodictest.CheckStartStop(t, job, store.Count)
-	})
+	store := &fakeStore{}
+	periodictest.StartStop(t, New, Config{Store: store, Interval: time.Minute, Rules: periodictest.FailFirst(testRules(t))}, store.Count)
 }
 
 func TestNewNeedsStoreAndRules(t *testing.T) {
 	t.Parallel()
-	if _, err := New(Config{}); err == nil {
-		t.Error("New without a store succeeded")
-	}
-	if _, err := New(Config{Store: &fakeStore{}}); err == nil {
-		t.Error("New without rules succeeded")
-	}
+	periodictest.NewNeedsStoreAndRules(t, New, Config{Store: &fakeStore{}})
 }

@@ -6,6 +6,7 @@ package yamlnode
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -66,12 +67,19 @@ func Decode(doc *yaml.Node, v any, column func(line int, msg string) int) []Prob
 	return out
 }
 
-// Fields returns the YAML keys of struct type t in declaration order, and the type of each.
+// Fields returns the YAML keys of struct type t in declaration order, and the type of each; the keys of
+// a struct field tagged `yaml:",inline"` stand in its place.
 func Fields(t reflect.Type) (names []string, types map[string]reflect.Type) {
 	types = map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag == "" && opts == "inline" && f.Type.Kind() == reflect.Struct {
+			inNames, inTypes := Fields(f.Type)
+			names = append(names, inNames...)
+			maps.Copy(types, inTypes)
+			continue
+		}
 		if tag != "" && tag != "-" {
 			types[tag] = f.Type
 			names = append(names, tag)

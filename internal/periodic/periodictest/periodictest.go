@@ -1,5 +1,6 @@
-// Package periodictest checks the start/stop life of a background job built on periodic.Runner, the
-// same way for every job: a test package of the jobs, like net/http/httptest.
+// Package periodictest checks the start/stop life of a background job built on periodic.Runner, and
+// that its New refuses a config without a store or rules, the same way for every job: a test package
+// of the jobs, like net/http/httptest.
 package periodictest
 
 import (
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/tandem-revops/tandem/internal/periodic"
 )
 
 // Job is a background job that can be started and stopped.
@@ -48,6 +51,32 @@ func FailFirst[R any](rules R) func(context.Context) (R, error) {
 			return none, errors.New("no policy yet")
 		}
 		return rules, nil
+	}
+}
+
+// StartStop builds a job with newJob from cfg (which gives a one-minute interval and rules from
+// FailFirst) inside a synctest bubble, where time passes only when every goroutine waits, and checks its life with
+// CheckStartStop; reached says how many runs reached the job's store.
+func StartStop[C any, J Job](t *testing.T, newJob func(C) (J, error), cfg C, reached func() int) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		job, err := newJob(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		CheckStartStop(t, job, reached)
+	})
+}
+
+// NewNeedsStoreAndRules checks that newJob refuses a config without a store and withStore, a config
+// with a store but without rules.
+func NewNeedsStoreAndRules[S, R, J any](t *testing.T, newJob func(periodic.Config[S, R]) (J, error), withStore periodic.Config[S, R]) {
+	t.Helper()
+	if _, err := newJob(periodic.Config[S, R]{}); err == nil {
+		t.Error("New without a store succeeded")
+	}
+	if _, err := newJob(withStore); err == nil {
+		t.Error("New without rules succeeded")
 	}
 }
 
