@@ -189,15 +189,13 @@ func (s *Store) ResolveAccountMatch(ctx context.Context, actor tandem.Actor, id,
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE account_matches SET status = $1, resolved_account_id = $2, decided_by = $3,
+		ok, err := updatedOne(ctx, tx, `UPDATE account_matches SET status = $1, resolved_account_id = $2, decided_by = $3,
 			decided_at = $4 WHERE id = $5 AND status = $6`,
 			AccountMatchResolved, dbID(accountID), dbID(actor.UserID), now.UnixMicro(), id, AccountMatchReview)
 		if err != nil {
 			return s.mapErr(fmt.Errorf("resolve account match %d: %w", id, err), "account match")
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("resolve account match %d: %w", id, err)
-		} else if n != 1 {
+		if !ok {
 			return tandem.Errorf(tandem.ECONFLICT, "account match %d changed while it was being resolved; look again", id)
 		}
 		if accountID != 0 {

@@ -173,14 +173,12 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.C
 			if err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE conflicts SET level = $1, level_due_at = $2
+			ok, err := updatedOne(ctx, tx, `UPDATE conflicts SET level = $1, level_due_at = $2
 				WHERE id = $3 AND level = $4 AND status = 'open'`, int64(c.Level), c.LevelDueAt.UnixMicro(), c.ID, int64(from))
 			if err != nil {
 				return fmt.Errorf("escalate conflict %d: %w", c.ID, err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("escalate conflict %d: %w", c.ID, err)
-			} else if n != 1 {
+			if !ok {
 				continue // another process moved or resolved it first
 			}
 			entry.Note += "; due " + c.LevelDueAt.Format(time.RFC3339)
@@ -221,16 +219,14 @@ func (s *Store) ResolveConflict(ctx context.Context, actor tandem.Actor, id int6
 		if err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE conflicts SET status = $1, resolution = $2, partner_share_basis_points = $3,
+		ok, err := updatedOne(ctx, tx, `UPDATE conflicts SET status = $1, resolution = $2, partner_share_basis_points = $3,
 			rationale = $4, resolved_at = $5, resolved_by = $6 WHERE id = $7 AND status = 'open' AND level = $8`,
 			string(d.Status), string(d.Resolution), int64(d.PartnerShareBasisPoints), d.Rationale, now.UnixMicro(),
 			dbID(d.ResolvedBy), id, int64(old.Level))
 		if err != nil {
 			return s.mapErr(fmt.Errorf("resolve conflict %d: %w", id, err), "conflict")
 		}
-		if n, err := r.RowsAffected(); err != nil {
-			return fmt.Errorf("resolve conflict %d: %w", id, err)
-		} else if n != 1 {
+		if !ok {
 			return tandem.Errorf(tandem.ECONFLICT, "conflict %d changed while it was being resolved; look again", id)
 		}
 		if err := appendEscalationTx(ctx, tx, &entry); err != nil {

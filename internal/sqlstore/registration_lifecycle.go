@@ -121,7 +121,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 			businessSeconds = entry.BusinessSeconds
 		}
 		// The old status and stamp in the WHERE clause make a concurrent transition lose cleanly.
-		res, err := tx.ExecContext(ctx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
+		ok, err := updatedOne(ctx, tx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
 			rejection_reason = $4, expires_at = $5, extensions = $6, updated_at = $7,
 			decision_business_seconds = COALESCE($8, decision_business_seconds)
 			WHERE id = $9 AND status = $10 AND updated_at = $11`,
@@ -130,9 +130,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 		if err != nil {
 			return s.mapErr(fmt.Errorf("%s registration %d: %w", ev, id, err), "registration "+r.ExternalID)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("%s registration %d: %w", ev, id, err)
-		} else if n != 1 {
+		if !ok {
 			return tandem.Errorf(tandem.ECONFLICT, "registration %d changed while it was being updated; try again", id)
 		}
 		if err := appendRegistrationEntryTx(ctx, tx, &entry); err != nil {
