@@ -189,7 +189,7 @@ func (s *Store) ResolveAccountMatch(ctx context.Context, actor tandem.Actor, id,
 				return err
 			}
 		}
-		ok, err := updatedOne(ctx, tx, `UPDATE account_matches SET status = $1, resolved_account_id = $2, decided_by = $3,
+		ok, err := changedOne(ctx, tx, `UPDATE account_matches SET status = $1, resolved_account_id = $2, decided_by = $3,
 			decided_at = $4 WHERE id = $5 AND status = $6`,
 			AccountMatchResolved, dbID(accountID), dbID(actor.UserID), now.UnixMicro(), id, AccountMatchReview)
 		if err != nil {
@@ -338,20 +338,11 @@ func fillKeysTx(ctx context.Context, tx *sql.Tx, limit int) (int, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, query+lim)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []row
-		for rows.Next() {
+		return scanAll(ctx, tx, query+lim, nil, func(scan func(...any) error) (row, error) {
 			var r row
-			if err := rows.Scan(&r.id, &r.name, &r.site); err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, rows.Err()
+			err := scan(&r.id, &r.name, &r.site)
+			return r, err
+		})
 	}
 	accounts, err := read(`SELECT id, name, '' FROM accounts WHERE name_key IS NULL`)
 	if err != nil {

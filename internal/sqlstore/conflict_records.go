@@ -173,7 +173,7 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.C
 			if err != nil {
 				return err
 			}
-			ok, err := updatedOne(ctx, tx, `UPDATE conflicts SET level = $1, level_due_at = $2
+			ok, err := changedOne(ctx, tx, `UPDATE conflicts SET level = $1, level_due_at = $2
 				WHERE id = $3 AND level = $4 AND status = 'open'`, int64(c.Level), c.LevelDueAt.UnixMicro(), c.ID, int64(from))
 			if err != nil {
 				return fmt.Errorf("escalate conflict %d: %w", c.ID, err)
@@ -219,7 +219,7 @@ func (s *Store) ResolveConflict(ctx context.Context, actor tandem.Actor, id int6
 		if err != nil {
 			return err
 		}
-		ok, err := updatedOne(ctx, tx, `UPDATE conflicts SET status = $1, resolution = $2, partner_share_basis_points = $3,
+		ok, err := changedOne(ctx, tx, `UPDATE conflicts SET status = $1, resolution = $2, partner_share_basis_points = $3,
 			rationale = $4, resolved_at = $5, resolved_by = $6 WHERE id = $7 AND status = 'open' AND level = $8`,
 			string(d.Status), string(d.Resolution), int64(d.PartnerShareBasisPoints), d.Rationale, now.UnixMicro(),
 			dbID(d.ResolvedBy), id, int64(old.Level))

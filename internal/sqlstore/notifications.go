@@ -727,16 +727,12 @@ func (s *Store) finishDelivery(ctx context.Context, id int64, attempt int, set s
 	n := len(args)
 	var done bool
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+set+fmt.Sprintf(` WHERE id = $%d AND attempts = $%d AND status = 'pending'`, n+1, n+2),
+		ok, err := changedOne(ctx, tx, `UPDATE deliveries SET `+set+fmt.Sprintf(` WHERE id = $%d AND attempts = $%d AND status = 'pending'`, n+1, n+2),
 			append(args, id, attempt)...)
 		if err != nil {
 			return fmt.Errorf("record delivery %d: %w", id, err)
 		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("record delivery %d: %w", id, err)
-		}
-		done = k == 1
+		done = ok
 		return nil
 	})
 	return done, err

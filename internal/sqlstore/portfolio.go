@@ -284,14 +284,13 @@ func (s *Store) MarkMDFFundExpired(ctx context.Context, actor tandem.Actor, id i
 	}
 	marked := false
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		res, err := tx.ExecContext(ctx, `UPDATE mdf_funds SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL AND expires_on <= $1`,
+		ok, err := changedOne(ctx, tx, `UPDATE mdf_funds SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL AND expires_on <= $1`,
 			now.UnixMicro(), id)
 		if err != nil {
 			return fmt.Errorf("expire MDF fund %d: %w", id, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
+		if !ok {
+			return nil
 		}
 		marked = true
 		return appendAuditTx(ctx, tx, now, actor, "mdf.fund.expire", "mdf_funds", fmt.Sprint(id), map[string]any{"lapsed": lapsed})

@@ -60,7 +60,7 @@ func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.Reg
 			if err != nil {
 				return fmt.Errorf("expire registration %d: %w", r.ID, err)
 			}
-			ok, err := updatedOne(ctx, tx, `UPDATE registrations SET status = $1, updated_at = $2
+			ok, err := changedOne(ctx, tx, `UPDATE registrations SET status = $1, updated_at = $2
 				WHERE id = $3 AND status = 'approved' AND updated_at = $4`,
 				string(r.Status), now.UnixMicro(), r.ID, old.UpdatedAt.UnixMicro())
 			if err != nil {

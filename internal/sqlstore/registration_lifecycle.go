@@ -121,7 +121,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 			businessSeconds = entry.BusinessSeconds
 		}
 		// The old status and stamp in the WHERE clause make a concurrent transition lose cleanly.
-		ok, err := updatedOne(ctx, tx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
+		ok, err := changedOne(ctx, tx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
 			rejection_reason = $4, expires_at = $5, extensions = $6, updated_at = $7,
 			decision_business_seconds = COALESCE($8, decision_business_seconds)
 			WHERE id = $9 AND status = $10 AND updated_at = $11`,

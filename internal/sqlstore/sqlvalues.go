@@ -280,23 +280,30 @@ func getOne[T any](ctx context.Context, q querier, kind string, id any, query st
 // nil when there is none. Any failure is wrapped with what.
 func queryAll[T any](ctx context.Context, q querier, what, query string, args []any,
 	scan func(func(...any) error) (T, error)) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := scanAll(ctx, q, query, args, scan)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// scanAll is queryAll for a caller that wraps the failure itself: the driver's error comes back as is.
+func scanAll[T any](ctx context.Context, q querier, query string, args []any,
+	scan func(func(...any) error) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
 		v, err := scan(rows.Scan)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, err
 		}
 		out = append(out, v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // scanOne scans a row of one column, for queryAll.

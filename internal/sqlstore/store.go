@@ -182,11 +182,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) err
 	return nil
 }
 
-// updatedOne runs a guarded UPDATE — one whose WHERE clause repeats the state the caller read, so a
-// concurrent change makes it match nothing — and reports whether it changed exactly one row. The error
-// is the driver's, for the caller to wrap.
-func updatedOne(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
-	res, err := tx.ExecContext(ctx, query, args...)
+// changedOne runs a statement that changes at most one row and reports whether it changed it: a
+// guarded UPDATE (its WHERE clause repeats the state the caller read, so a concurrent change makes it
+// match nothing) or an INSERT ... ON CONFLICT DO NOTHING. The error is the driver's, for the caller
+// to wrap.
+func changedOne(ctx context.Context, q querier, query string, args ...any) (bool, error) {
+	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
 		return false, err
 	}
