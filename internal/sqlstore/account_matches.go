@@ -274,22 +274,14 @@ func (a AccountSource) MatchAccountCount(ctx context.Context) (int, error) {
 
 // read returns the accounts of query and the cursor of the last row.
 func (a AccountSource) read(ctx context.Context, query string, args ...any) ([]tandem.MatchAccount, tandem.ChangeCursor, error) {
-	rows, err := a.s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
-	}
-	defer rows.Close()
-	var out []tandem.MatchAccount
 	var last tandem.ChangeCursor
-	for rows.Next() {
+	out, err := scanAll(ctx, a.s.read, query, args, func(scan func(...any) error) (tandem.MatchAccount, error) {
 		var a tandem.MatchAccount
-		if err := rows.Scan(&last.Seq, &a.Name, &a.Domain, &a.Country, timeCol{&last.At}); err != nil {
-			return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
-		}
+		err := scan(&last.Seq, &a.Name, &a.Domain, &a.Country, timeCol{&last.At})
 		a.ID = strconv.FormatInt(last.Seq, 10)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+		return a, err
+	})
+	if err != nil {
 		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
 	}
 	return out, last, nil

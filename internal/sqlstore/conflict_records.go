@@ -147,24 +147,15 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.C
 	lock := s.dialect.skipLocked()
 	moved := 0
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, level, level_due_at FROM conflicts
+		due, err := queryAll(ctx, tx, "escalate: due conflicts", `SELECT id, level, level_due_at FROM conflicts
 			WHERE status = 'open' AND level < 4 AND level_due_at <= $1 ORDER BY level_due_at, id LIMIT `+
-			strconv.Itoa(escalationBatch)+lock, now.UnixMicro())
-		if err != nil {
-			return fmt.Errorf("escalate: due conflicts: %w", err)
-		}
-		var due []tandem.Conflict
-		for rows.Next() {
+			strconv.Itoa(escalationBatch)+lock, []any{now.UnixMicro()}, func(scan func(...any) error) (tandem.Conflict, error) {
 			c := tandem.Conflict{Status: tandem.ConflictOpen}
-			if err := rows.Scan(&c.ID, &c.Level, timeCol{&c.LevelDueAt}); err != nil {
-				rows.Close()
-				return fmt.Errorf("escalate: due conflicts: %w", err)
-			}
-			due = append(due, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("escalate: due conflicts: %w", err)
+			err := scan(&c.ID, &c.Level, timeCol{&c.LevelDueAt})
+			return c, err
+		})
+		if err != nil {
+			return err
 		}
 		for _, c := range due {
 			from, ranOut := c.Level, c.LevelDueAt

@@ -198,22 +198,19 @@ func (s *Store) RegistrationEvents(ctx context.Context, actor tandem.Actor, id i
 	if _, err := registrationRecord.get(ctx, s.read, actor, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, registration_id, at, event, from_status, to_status, actor_id,
-		reason, business_seconds FROM registration_events WHERE registration_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("registration %d events: %w", id, err)
-	}
-	defer rows.Close()
 	out := []tandem.RegistrationEntry{}
-	for rows.Next() {
-		var e tandem.RegistrationEntry
-		if err := rows.Scan(&e.ID, &e.RegistrationID, timeCol{&e.At}, &e.Event, &e.From, &e.To, idCol{&e.ActorID},
-			&e.Reason, idCol{&e.BusinessSeconds}); err != nil {
-			return nil, fmt.Errorf("registration %d events: %w", id, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	err := eachRow(ctx, s.read, `SELECT id, registration_id, at, event, from_status, to_status, actor_id,
+		reason, business_seconds FROM registration_events WHERE registration_id = $1 ORDER BY id`, []any{id},
+		func(scan func(...any) error) error {
+			var e tandem.RegistrationEntry
+			if err := scan(&e.ID, &e.RegistrationID, timeCol{&e.At}, &e.Event, &e.From, &e.To, idCol{&e.ActorID},
+				&e.Reason, idCol{&e.BusinessSeconds}); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	if err != nil {
 		return nil, fmt.Errorf("registration %d events: %w", id, err)
 	}
 	return out, nil
