@@ -189,15 +189,13 @@ func (s *Store) ResolveAccountMatch(ctx context.Context, actor tandem.Actor, id,
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE account_matches SET status = $1, resolved_account_id = $2, decided_by = $3,
+		ok, err := changedOne(ctx, tx, `UPDATE account_matches SET status = $1, resolved_account_id = $2, decided_by = $3,
 			decided_at = $4 WHERE id = $5 AND status = $6`,
 			AccountMatchResolved, dbID(accountID), dbID(actor.UserID), now.UnixMicro(), id, AccountMatchReview)
 		if err != nil {
 			return s.mapErr(fmt.Errorf("resolve account match %d: %w", id, err), "account match")
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("resolve account match %d: %w", id, err)
-		} else if n != 1 {
+		if !ok {
 			return tandem.Errorf(tandem.ECONFLICT, "account match %d changed while it was being resolved; look again", id)
 		}
 		if accountID != 0 {
@@ -276,22 +274,14 @@ func (a AccountSource) MatchAccountCount(ctx context.Context) (int, error) {
 
 // read returns the accounts of query and the cursor of the last row.
 func (a AccountSource) read(ctx context.Context, query string, args ...any) ([]tandem.MatchAccount, tandem.ChangeCursor, error) {
-	rows, err := a.s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
-	}
-	defer rows.Close()
-	var out []tandem.MatchAccount
 	var last tandem.ChangeCursor
-	for rows.Next() {
+	out, err := scanAll(ctx, a.s.read, query, args, func(scan func(...any) error) (tandem.MatchAccount, error) {
 		var a tandem.MatchAccount
-		if err := rows.Scan(&last.Seq, &a.Name, &a.Domain, &a.Country, timeCol{&last.At}); err != nil {
-			return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
-		}
+		err := scan(&last.Seq, &a.Name, &a.Domain, &a.Country, timeCol{&last.At})
 		a.ID = strconv.FormatInt(last.Seq, 10)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+		return a, err
+	})
+	if err != nil {
 		return nil, tandem.ChangeCursor{}, fmt.Errorf("accounts for matching: %w", err)
 	}
 	return out, last, nil
@@ -340,20 +330,11 @@ func fillKeysTx(ctx context.Context, tx *sql.Tx, limit int) (int, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, query+lim)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []row
-		for rows.Next() {
+		return scanAll(ctx, tx, query+lim, nil, func(scan func(...any) error) (row, error) {
 			var r row
-			if err := rows.Scan(&r.id, &r.name, &r.site); err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, rows.Err()
+			err := scan(&r.id, &r.name, &r.site)
+			return r, err
+		})
 	}
 	accounts, err := read(`SELECT id, name, '' FROM accounts WHERE name_key IS NULL`)
 	if err != nil {

@@ -105,29 +105,25 @@ func (s *Store) approvalQueue(ctx context.Context, sla tandem.SLA, warnAt float6
 			ORDER BY CASE WHEN risk.probability IS NULL THEN 1 ELSE 0 END, risk.probability DESC, r.submitted_at, r.id`
 	}
 	now := s.clock()
-	rows, err := s.read.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("approval queue: %w", err)
-	}
-	defer rows.Close()
 	var items []ApprovalQueueItem
-	for rows.Next() {
+	err := eachRow(ctx, s.read, q, w.args, func(scan func(...any) error) error {
 		var due time.Time
 		var risk sql.NullFloat64
-		r, err := scanRegistration(func(dest ...any) error { return rows.Scan(append(dest, timeCol{&due}, &risk)...) })
+		r, err := scanRegistration(func(dest ...any) error { return scan(append(dest, timeCol{&due}, &risk)...) })
 		if err != nil {
-			return nil, fmt.Errorf("approval queue: %w", err)
+			return err
 		}
 		item := queueItem(r, due, sla, warnAt, now)
 		if f.SLAStatus != "" && item.SLAStatus != f.SLAStatus {
-			continue
+			return nil
 		}
 		if risk.Valid {
 			item.Risk = &risk.Float64
 		}
 		items = append(items, item)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("approval queue: %w", err)
 	}
 	if !f.ByRisk {

@@ -29,24 +29,19 @@ func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]tan
 	}
 	var list []*factRow
 	byID := map[int64]*factRow{}
-	rows, err := q.QueryContext(ctx, `SELECT o.id, o.created_on, o.close_date, o.stage, o.routing_motion, o.partner_id, o.attribution
-		FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("attribution facts: %w", err)
-	}
-	for rows.Next() {
+	err := eachRow(ctx, q, `SELECT o.id, o.created_on, o.close_date, o.stage, o.routing_motion, o.partner_id, o.attribution
+		FROM opportunities o`+w.sql()+` ORDER BY o.id`, w.args, func(scan func(...any) error) error {
 		r := &factRow{}
 		o := &r.opp
-		if err := rows.Scan(&o.ID, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, &o.Stage, &o.Routing.Motion, idCol{&o.PartnerID},
+		if err := scan(&o.ID, timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, &o.Stage, &o.Routing.Motion, idCol{&o.PartnerID},
 			&o.Attribution); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("attribution facts: %w", err)
+			return err
 		}
 		list = append(list, r)
 		byID[o.ID] = r
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("attribution facts: %w", err)
 	}
 	if len(list) == 0 {
@@ -54,45 +49,38 @@ func (s *Store) attributionFacts(ctx context.Context, q querier, w where) ([]tan
 	}
 
 	const regCols = `o.id, r.id, r.partner_id, r.status, r.submitted_at, r.decided_at`
-	rows, err = q.QueryContext(ctx, `SELECT `+regCols+` FROM opportunities o JOIN registrations r ON r.opportunity_id = o.id`+w.sql()+`
+	err = eachRow(ctx, q, `SELECT `+regCols+` FROM opportunities o JOIN registrations r ON r.opportunity_id = o.id`+w.sql()+`
 		UNION ALL
 		SELECT `+regCols+` FROM opportunities o JOIN registrations r ON r.account_id = o.account_id
-			AND r.partner_id = o.partner_id AND r.product_type = o.product_type AND r.opportunity_id IS NULL`+w.sql(), w.args...)
+			AND r.partner_id = o.partner_id AND r.product_type = o.product_type AND r.opportunity_id IS NULL`+w.sql(), w.args,
+		func(scan func(...any) error) error {
+			var oppID int64
+			var g tandem.Registration
+			if err := scan(&oppID, &g.ID, &g.PartnerID, &g.Status, timeCol{&g.SubmittedAt}, timeCol{&g.DecidedAt}); err != nil {
+				return err
+			}
+			if r := byID[oppID]; r != nil {
+				r.regs = append(r.regs, g)
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("attribution facts: registrations: %w", err)
-	}
-	for rows.Next() {
-		var oppID int64
-		var g tandem.Registration
-		if err := rows.Scan(&oppID, &g.ID, &g.PartnerID, &g.Status, timeCol{&g.SubmittedAt}, timeCol{&g.DecidedAt}); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("attribution facts: registrations: %w", err)
-		}
-		if r := byID[oppID]; r != nil {
-			r.regs = append(r.regs, g)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("attribution facts: registrations: %w", err)
 	}
 
-	rows, err = q.QueryContext(ctx, `SELECT o.id, t.id, t.partner_id, t.kind, t.occurred_at
-		FROM opportunities o JOIN touches t ON t.opportunity_id = o.id`+w.sql()+` ORDER BY t.id`, w.args...)
+	err = eachRow(ctx, q, `SELECT o.id, t.id, t.partner_id, t.kind, t.occurred_at
+		FROM opportunities o JOIN touches t ON t.opportunity_id = o.id`+w.sql()+` ORDER BY t.id`, w.args,
+		func(scan func(...any) error) error {
+			var t tandem.Touch
+			if err := scan(&t.OpportunityID, &t.ID, &t.PartnerID, &t.Kind, timeCol{&t.OccurredAt}); err != nil {
+				return err
+			}
+			if r := byID[t.OpportunityID]; r != nil {
+				r.touches = append(r.touches, t)
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("attribution facts: touches: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t tandem.Touch
-		if err := rows.Scan(&t.OpportunityID, &t.ID, &t.PartnerID, &t.Kind, timeCol{&t.OccurredAt}); err != nil {
-			return nil, fmt.Errorf("attribution facts: touches: %w", err)
-		}
-		if r := byID[t.OpportunityID]; r != nil {
-			r.touches = append(r.touches, t)
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("attribution facts: touches: %w", err)
 	}
 	out := make([]tandem.AttributionFacts, len(list))
@@ -125,24 +113,19 @@ func (s *Store) RecomputeAttribution(ctx context.Context, actor tandem.Actor, pl
 			}
 			current := map[int64]tandem.Attribution{}
 			decided := map[int64]bool{}
-			rows, err := tx.QueryContext(ctx, `SELECT o.id, o.attribution, EXISTS (SELECT 1 FROM conflicts c
+			err = eachRow(ctx, tx, `SELECT o.id, o.attribution, EXISTS (SELECT 1 FROM conflicts c
 				WHERE c.opportunity_id = o.id AND c.cause = 'attribution' AND c.status = 'resolved')
-				FROM opportunities o`+w.sql(), w.args...)
-			if err != nil {
-				return fmt.Errorf("recompute attribution: %w", err)
-			}
-			for rows.Next() {
+				FROM opportunities o`+w.sql(), w.args, func(scan func(...any) error) error {
 				var id int64
 				var a tandem.Attribution
 				var d bool
-				if err := rows.Scan(&id, &a, boolCol{&d}); err != nil {
-					rows.Close()
-					return fmt.Errorf("recompute attribution: %w", err)
+				if err := scan(&id, &a, boolCol{&d}); err != nil {
+					return err
 				}
 				current[id], decided[id] = a, d
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+				return nil
+			})
+			if err != nil {
 				return fmt.Errorf("recompute attribution: %w", err)
 			}
 			for _, f := range facts {

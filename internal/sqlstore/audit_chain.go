@@ -177,21 +177,12 @@ func (e chainedEntry) computeHash(prev string) string {
 }
 
 func readAuditEntries(ctx context.Context, q querier, tail string, args ...any) ([]chainedEntry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, entity, entity_id, detail, prev_hash, hash
-		FROM audit_log `+tail, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []chainedEntry
-	for rows.Next() {
+	return scanAll(ctx, q, `SELECT id, at, actor_id, actor, action, entity, entity_id, detail, prev_hash, hash
+		FROM audit_log `+tail, args, func(scan func(...any) error) (chainedEntry, error) {
 		var e chainedEntry
-		if err := rows.Scan(&e.id, &e.at, &e.actorID, &e.actor, &e.action, &e.entity, &e.entityID, &e.detail, &e.prev, &e.hash); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := scan(&e.id, &e.at, &e.actorID, &e.actor, &e.action, &e.entity, &e.entityID, &e.detail, &e.prev, &e.hash)
+		return e, err
+	})
 }
 
 // AuditVerification is what VerifyAudit found. The chain holds when Reason is empty.

@@ -176,11 +176,7 @@ func TestAuditChainBackfillsOldEntries(t *testing.T) {
 // waits for the other's row. Before, the first entry locked the head at once: A held the head and
 // waited for B's row, B held the row and waited for the head, and PostgreSQL aborted one of them.
 func TestAuditMultiEntryTransactionsDoNotDeadlock(t *testing.T) {
-	pg := os.Getenv("TANDEM_TEST_POSTGRES")
-	if pg == "" {
-		t.Skip("TANDEM_TEST_POSTGRES is not set (scripts/test.sh sets it)") // SQLite has one writer: no interleaving
-	}
-	s := openPostgres(t, pg)
+	s := openPostgres(t, postgresOnly(t)) // SQLite has one writer: no interleaving
 	ctx := context.Background()
 	f := seed(t, s)
 	before, err := s.VerifyAudit(ctx)

@@ -153,25 +153,21 @@ func (s *Store) buildInput(ctx context.Context, q querier, p tandem.CompQuarter,
 
 	// Splits decided by a resolved conflict on the deal; the latest decision wins.
 	sw := dealWhere(p, payee)
-	rows, err = q.QueryContext(ctx, `SELECT c.opportunity_id, c.id, c.partner_share_basis_points, c.rationale
+	err = eachRow(ctx, q, `SELECT c.opportunity_id, c.id, c.partner_share_basis_points, c.rationale
 		FROM conflicts c JOIN opportunities o ON o.id = c.opportunity_id`+sw.sql()+`
-		AND c.status = 'resolved' AND c.resolution = 'split' ORDER BY c.resolved_at, c.id`, sw.args...)
+		AND c.status = 'resolved' AND c.resolution = 'split' ORDER BY c.resolved_at, c.id`, sw.args,
+		func(scan func(...any) error) error {
+			var oppID int64
+			var sp tandem.CompSplit
+			if err := scan(&oppID, &sp.ConflictID, &sp.PartnerShareBasisPoints, &sp.Rationale); err != nil {
+				return err
+			}
+			if i, ok := dealAt(oppID); ok && sp.PartnerShareBasisPoints > 0 && sp.PartnerShareBasisPoints < 10000 {
+				in.Deals[i].Split = &sp
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
-	}
-	for rows.Next() {
-		var oppID int64
-		var sp tandem.CompSplit
-		if err := rows.Scan(&oppID, &sp.ConflictID, &sp.PartnerShareBasisPoints, &sp.Rationale); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
-		}
-		if i, ok := dealAt(oppID); ok && sp.PartnerShareBasisPoints > 0 && sp.PartnerShareBasisPoints < 10000 {
-			in.Deals[i].Split = &sp
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("comp input %s: splits: %w", p.ID, err)
 	}
 
@@ -185,40 +181,32 @@ func (s *Store) buildInput(ctx context.Context, q querier, p tandem.CompQuarter,
 		cond = `u.id IN (SELECT o.owner_id FROM opportunities o` + uw.sql() + `)`
 	}
 	n := len(uw.args) + 1
-	rows, err = q.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.manager_id, u.territory_id, COALESCE(cq.amount, 0)
+	err = eachRow(ctx, q, `SELECT u.id, u.name, u.email, u.manager_id, u.territory_id, COALESCE(cq.amount, 0)
 		FROM users u LEFT JOIN comp_quotas cq ON cq.user_id = u.id AND cq.period = $`+fmt.Sprint(n)+`
-		WHERE `+cond+` ORDER BY u.id`, append(uw.args, p.ID)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
-	}
-	for rows.Next() {
+		WHERE `+cond+` ORDER BY u.id`, append(uw.args, p.ID), func(scan func(...any) error) error {
 		var a tandem.CompAE
-		if err := rows.Scan(&a.UserID, &a.Name, &a.Email, idCol{&a.ManagerID}, idCol{&a.TerritoryID}, &a.Quota); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
+		if err := scan(&a.UserID, &a.Name, &a.Email, idCol{&a.ManagerID}, idCol{&a.TerritoryID}, &a.Quota); err != nil {
+			return err
 		}
 		in.AEs = append(in.AEs, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, nil, fmt.Errorf("comp input %s: AEs: %w", p.ID, err)
 	}
 
 	pw := dealWhere(p, payee)
-	rows, err = q.QueryContext(ctx, `SELECT p.id, p.name, p.tier, p.type FROM partners p
-		WHERE p.id IN (SELECT o.partner_id FROM opportunities o`+pw.sql()+`) ORDER BY p.id`, pw.args...)
+	err = eachRow(ctx, q, `SELECT p.id, p.name, p.tier, p.type FROM partners p
+		WHERE p.id IN (SELECT o.partner_id FROM opportunities o`+pw.sql()+`) ORDER BY p.id`, pw.args,
+		func(scan func(...any) error) error {
+			var pa tandem.CompPartner
+			if err := scan(&pa.ID, &pa.Name, &pa.Tier, &pa.Type); err != nil {
+				return err
+			}
+			in.Partners = append(in.Partners, pa)
+			return nil
+		})
 	if err != nil {
-		return nil, nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var pa tandem.CompPartner
-		if err := rows.Scan(&pa.ID, &pa.Name, &pa.Tier, &pa.Type); err != nil {
-			return nil, nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
-		}
-		in.Partners = append(in.Partners, pa)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("comp input %s: partners: %w", p.ID, err)
 	}
 	return in, facts, nil

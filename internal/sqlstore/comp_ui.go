@@ -40,23 +40,19 @@ func (s *Store) CompPayees(ctx context.Context, actor tandem.Actor, kind tandem.
 	default:
 		return nil, tandem.FieldError("kind", "%q is not ae or partner", kind)
 	}
-	rows, err := s.read.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("comp payees: %w", err)
-	}
-	defer rows.Close()
 	out := []CompPayee{}
-	for rows.Next() {
+	err = eachRow(ctx, s.read, q, nil, func(scan func(...any) error) error {
 		p := CompPayee{Kind: kind}
-		if err := rows.Scan(&p.ID, &p.Name); err != nil {
-			return nil, fmt.Errorf("comp payees: %w", err)
+		if err := scan(&p.ID, &p.Name); err != nil {
+			return err
 		}
 		// The scope is a set of ids already read; filtering here keeps one query for every role.
 		if sc.Sees(kind, p.ID) {
 			out = append(out, p)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("comp payees: %w", err)
 	}
 	slices.SortFunc(out, func(a, b CompPayee) int {

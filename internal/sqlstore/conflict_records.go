@@ -147,24 +147,15 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.C
 	lock := s.dialect.skipLocked()
 	moved := 0
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, level, level_due_at FROM conflicts
+		due, err := queryAll(ctx, tx, "escalate: due conflicts", `SELECT id, level, level_due_at FROM conflicts
 			WHERE status = 'open' AND level < 4 AND level_due_at <= $1 ORDER BY level_due_at, id LIMIT `+
-			strconv.Itoa(escalationBatch)+lock, now.UnixMicro())
-		if err != nil {
-			return fmt.Errorf("escalate: due conflicts: %w", err)
-		}
-		var due []tandem.Conflict
-		for rows.Next() {
+			strconv.Itoa(escalationBatch)+lock, []any{now.UnixMicro()}, func(scan func(...any) error) (tandem.Conflict, error) {
 			c := tandem.Conflict{Status: tandem.ConflictOpen}
-			if err := rows.Scan(&c.ID, &c.Level, timeCol{&c.LevelDueAt}); err != nil {
-				rows.Close()
-				return fmt.Errorf("escalate: due conflicts: %w", err)
-			}
-			due = append(due, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("escalate: due conflicts: %w", err)
+			err := scan(&c.ID, &c.Level, timeCol{&c.LevelDueAt})
+			return c, err
+		})
+		if err != nil {
+			return err
 		}
 		for _, c := range due {
 			from, ranOut := c.Level, c.LevelDueAt
@@ -173,14 +164,12 @@ func (s *Store) escalateBatch(ctx context.Context, now time.Time, rules tandem.C
 			if err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE conflicts SET level = $1, level_due_at = $2
+			ok, err := changedOne(ctx, tx, `UPDATE conflicts SET level = $1, level_due_at = $2
 				WHERE id = $3 AND level = $4 AND status = 'open'`, int64(c.Level), c.LevelDueAt.UnixMicro(), c.ID, int64(from))
 			if err != nil {
 				return fmt.Errorf("escalate conflict %d: %w", c.ID, err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("escalate conflict %d: %w", c.ID, err)
-			} else if n != 1 {
+			if !ok {
 				continue // another process moved or resolved it first
 			}
 			entry.Note += "; due " + c.LevelDueAt.Format(time.RFC3339)
@@ -221,16 +210,14 @@ func (s *Store) ResolveConflict(ctx context.Context, actor tandem.Actor, id int6
 		if err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE conflicts SET status = $1, resolution = $2, partner_share_basis_points = $3,
+		ok, err := changedOne(ctx, tx, `UPDATE conflicts SET status = $1, resolution = $2, partner_share_basis_points = $3,
 			rationale = $4, resolved_at = $5, resolved_by = $6 WHERE id = $7 AND status = 'open' AND level = $8`,
 			string(d.Status), string(d.Resolution), int64(d.PartnerShareBasisPoints), d.Rationale, now.UnixMicro(),
 			dbID(d.ResolvedBy), id, int64(old.Level))
 		if err != nil {
 			return s.mapErr(fmt.Errorf("resolve conflict %d: %w", id, err), "conflict")
 		}
-		if n, err := r.RowsAffected(); err != nil {
-			return fmt.Errorf("resolve conflict %d: %w", id, err)
-		} else if n != 1 {
+		if !ok {
 			return tandem.Errorf(tandem.ECONFLICT, "conflict %d changed while it was being resolved; look again", id)
 		}
 		if err := appendEscalationTx(ctx, tx, &entry); err != nil {

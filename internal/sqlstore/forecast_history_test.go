@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -275,12 +274,8 @@ func TestForecastSnapshotOnce(t *testing.T) {
 // Two store handles on one PostgreSQL database (two instances) saving the same week at once: exactly
 // one stores it.
 func TestForecastSnapshotOnceAcrossInstances(t *testing.T) {
-	pg := os.Getenv("TANDEM_TEST_POSTGRES")
-	if pg == "" {
-		t.Skip("TANDEM_TEST_POSTGRES is not set")
-	}
 	ctx := context.Background()
-	url := pgtest.SchemaURL(t, pg)
+	url := pgtest.SchemaURL(t, postgresOnly(t))
 	a, err := Open(ctx, url, nil)
 	must(t, err)
 	defer a.Close()

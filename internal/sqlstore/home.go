@@ -99,19 +99,9 @@ func (s *Store) ManagedPartners(ctx context.Context, actor tandem.Actor, manager
 	return out, err
 }
 
-// scanRows runs query and hands each row to row; what names the read in errors.
+// scanRows is eachRow on the read pool; what names the read in errors.
 func (s *Store) scanRows(ctx context.Context, what string, row func(scan func(...any) error) error, query string, args ...any) error {
-	rows, err := s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := eachRow(ctx, s.read, query, args, row); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil

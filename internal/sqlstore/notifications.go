@@ -264,20 +264,16 @@ func listWebhooks(ctx context.Context, q querier, activeOnly bool) ([]Webhook, e
 	if activeOnly {
 		query += ` AND active`
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list webhooks: %w", err)
-	}
-	defer rows.Close()
 	out := []Webhook{}
-	for rows.Next() {
+	err := eachRow(ctx, q, query+` ORDER BY id`, nil, func(scan func(...any) error) error {
 		var w Webhook
-		if err := rows.Scan(&w.ID, &w.URL, listCol{&w.Events}, boolCol{&w.Active}, timeCol{&w.CreatedAt}, idCol{&w.CreatedBy}); err != nil {
-			return nil, fmt.Errorf("list webhooks: %w", err)
+		if err := scan(&w.ID, &w.URL, listCol{&w.Events}, boolCol{&w.Active}, timeCol{&w.CreatedAt}, idCol{&w.CreatedBy}); err != nil {
+			return err
 		}
 		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
 	return out, nil
@@ -647,23 +643,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	lock := s.dialect.skipLocked()
 	var out []ClaimedDelivery
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $1
+		err := eachRow(ctx, tx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $1
 			WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $2
 				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+lock+`)
-			RETURNING `+deliveryColumns, now.Add(lease).UnixMicro(), now.UnixMicro())
-		if err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
-		}
-		for rows.Next() {
-			d, err := scanDelivery(rows.Scan)
+			RETURNING `+deliveryColumns, []any{now.Add(lease).UnixMicro(), now.UnixMicro()}, func(scan func(...any) error) error {
+			d, err := scanDelivery(scan)
 			if err != nil {
-				rows.Close()
-				return fmt.Errorf("claim deliveries: %w", err)
+				return err
 			}
 			out = append(out, ClaimedDelivery{Delivery: d})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
 		for i := range out {
@@ -727,16 +718,12 @@ func (s *Store) finishDelivery(ctx context.Context, id int64, attempt int, set s
 	n := len(args)
 	var done bool
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+set+fmt.Sprintf(` WHERE id = $%d AND attempts = $%d AND status = 'pending'`, n+1, n+2),
+		ok, err := changedOne(ctx, tx, `UPDATE deliveries SET `+set+fmt.Sprintf(` WHERE id = $%d AND attempts = $%d AND status = 'pending'`, n+1, n+2),
 			append(args, id, attempt)...)
 		if err != nil {
 			return fmt.Errorf("record delivery %d: %w", id, err)
 		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("record delivery %d: %w", id, err)
-		}
-		done = k == 1
+		done = ok
 		return nil
 	})
 	return done, err

@@ -128,12 +128,12 @@ func publishVersionTx(ctx context.Context, tx *sql.Tx, now time.Time, actor tand
 	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = 'superseded' WHERE status = 'published'`); err != nil {
 		return nil, fmt.Errorf("publish %s: supersede: %w", what, err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = 'published', published_at = $1, published_by = $2
+	ok, err := changedOne(ctx, tx, `UPDATE `+table+` SET status = 'published', published_at = $1, published_by = $2
 		WHERE id = $3 AND status = 'draft'`, now.UnixMicro(), dbID(actor.UserID), id)
 	if err != nil {
 		return nil, fmt.Errorf("publish %s: %w", what, err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !ok {
 		return nil, tandem.Errorf(tandem.ECONFLICT, "%s version %s changed while being published", what, version)
 	}
 	return superseded, nil

@@ -104,10 +104,9 @@ func (s *Store) AddSpendLines(ctx context.Context, actor tandem.Actor, lines []S
 			return 0, err
 		}
 	}
-	stored := 0
 	var total tandem.Money
-	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		for i := range lines {
+	return s.insertNew(ctx, len(lines), func(i int) string { return fmt.Sprintf("spend line %d", i+1) },
+		func(tx *sql.Tx, now time.Time, i int) error {
 			l := &lines[i]
 			err := tx.QueryRowContext(ctx, `INSERT INTO spend_lines (month, motion, segment, region, product, partner_id, kind,
 				amount, currency, source, source_ref, note, created_at, created_by)
@@ -115,25 +114,15 @@ func (s *Store) AddSpendLines(ctx context.Context, actor tandem.Actor, lines []S
 				ON CONFLICT DO NOTHING RETURNING id`,
 				l.Month, l.Motion, l.Segment, l.Region, l.Product, dbID(l.PartnerID), l.Kind, int64(l.Amount), l.Currency,
 				l.Source, l.SourceRef, l.Note, now.UnixMicro(), dbID(actor.UserID)).Scan(&l.ID)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue // already stored from the same source
+			if err == nil { // not stored before from the same source
+				l.CreatedAt = now
+				total += l.Amount
 			}
-			if err != nil {
-				return s.mapErr(err, fmt.Sprintf("spend line %d", i+1))
-			}
-			l.CreatedAt = now
-			stored++
-			total += l.Amount
-		}
-		if stored == 0 {
-			return nil
-		}
-		return appendAuditTx(ctx, tx, now, actor, "spend.add", "spend_lines", "", map[string]any{"lines": stored, "total": total})
-	})
-	if err != nil {
-		return 0, err
-	}
-	return stored, nil
+			return err
+		},
+		func(tx *sql.Tx, now time.Time, stored int) error {
+			return appendAuditTx(ctx, tx, now, actor, "spend.add", "spend_lines", "", map[string]any{"lines": stored, "total": total})
+		})
 }
 
 // ListSpend returns spend lines, month then id, and how many match.
@@ -295,14 +284,13 @@ func (s *Store) MarkMDFFundExpired(ctx context.Context, actor tandem.Actor, id i
 	}
 	marked := false
 	err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
-		res, err := tx.ExecContext(ctx, `UPDATE mdf_funds SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL AND expires_on <= $1`,
+		ok, err := changedOne(ctx, tx, `UPDATE mdf_funds SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL AND expires_on <= $1`,
 			now.UnixMicro(), id)
 		if err != nil {
 			return fmt.Errorf("expire MDF fund %d: %w", id, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
+		if !ok {
+			return nil
 		}
 		marked = true
 		return appendAuditTx(ctx, tx, now, actor, "mdf.fund.expire", "mdf_funds", fmt.Sprint(id), map[string]any{"lapsed": lapsed})
@@ -539,34 +527,24 @@ func (s *Store) AddCertifications(ctx context.Context, actor tandem.Actor, sourc
 	if err := requireStaffWriter(actor, "import certifications"); err != nil {
 		return 0, err
 	}
-	stored := 0
-	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		for i, c := range certs {
+	return s.insertNew(ctx, len(certs),
+		func(i int) string {
+			return fmt.Sprintf("certificate %d (%s, %s)", i+1, certs[i].Person, certs[i].CurriculumID)
+		},
+		func(tx *sql.Tx, now time.Time, i int) error {
+			c := certs[i]
 			if c.Person == "" || c.CurriculumID == "" || c.CertifiedOn.IsZero() {
 				return tandem.FieldError("certifications", "certificate %d needs a person, a curriculum and a date", i+1)
 			}
 			var id int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO certifications (person, partner_id, user_id, curriculum_id, certified_on,
+			return tx.QueryRowContext(ctx, `INSERT INTO certifications (person, partner_id, user_id, curriculum_id, certified_on,
 				expires_on, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id`,
 				c.Person, dbID(c.PartnerID), dbID(c.UserID), c.CurriculumID, c.CertifiedOn.UnixMicro(), dbTime(c.ExpiresOn),
 				source, now.UnixMicro()).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return s.mapErr(err, fmt.Sprintf("certificate %d (%s, %s)", i+1, c.Person, c.CurriculumID))
-			}
-			stored++
-		}
-		if stored == 0 {
-			return nil
-		}
-		return appendAuditTx(ctx, tx, now, actor, "certifications.import", "certifications", "", map[string]any{"source": source, "new": stored})
-	})
-	if err != nil {
-		return 0, err
-	}
-	return stored, nil
+		},
+		func(tx *sql.Tx, now time.Time, stored int) error {
+			return appendAuditTx(ctx, tx, now, actor, "certifications.import", "certifications", "", map[string]any{"source": source, "new": stored})
+		})
 }
 
 // ListCertifications returns the certificates the actor may see (a partner user: its own partner's),

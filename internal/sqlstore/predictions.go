@@ -237,16 +237,12 @@ func (s *Store) ClaimTraining(ctx context.Context, kind string, slot int64) (boo
 	if err := validModelKind(kind); err != nil {
 		return false, err
 	}
-	res, err := s.write.ExecContext(ctx, `INSERT INTO prediction_training_claims (kind, slot, claimed_at)
+	claimed, err := changedOne(ctx, s.write, `INSERT INTO prediction_training_claims (kind, slot, claimed_at)
 		VALUES ($1, $2, $3) ON CONFLICT (kind, slot) DO NOTHING`, kind, slot, s.clock().UnixMicro())
 	if err != nil {
 		return false, fmt.Errorf("claim %s training: %w", kind, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("claim %s training: %w", kind, err)
-	}
-	return n == 1, nil
+	return claimed, nil
 }
 
 // SaveScores stores scores. A score of the same entity by the same model version is replaced (one row

@@ -108,95 +108,74 @@ func (s *Store) ReadPredictionHistory(ctx context.Context) (*PredictionHistory, 
 	h := &PredictionHistory{}
 	reads := []struct {
 		what, query string
-		scan        func(*sql.Rows) error
+		read        func(context.Context, querier, string) error
 	}{
 		{"registrations", `SELECT r.id, r.partner_id, r.account_id, r.country, r.product_type, r.estimated_acv, r.currency,
 			r.status, r.submitted_at, r.created_at, r.decided_at, r.opportunity_id, am.score, am.decision, am.created_at,
 			EXISTS (SELECT 1 FROM registration_events e WHERE e.registration_id = r.id AND e.event = 'import')
 			FROM registrations r LEFT JOIN account_matches am ON am.registration_id = r.id ORDER BY r.id`,
-			func(rows *sql.Rows) error {
+			readInto(&h.Registrations, func(scan func(...any) error) (HistoryRegistration, error) {
 				var r HistoryRegistration
 				var score sql.NullFloat64
 				var decision sql.NullString
-				if err := rows.Scan(&r.ID, &r.PartnerID, idCol{&r.AccountID}, &r.Country, &r.ProductType, &r.EstimatedACV,
+				if err := scan(&r.ID, &r.PartnerID, idCol{&r.AccountID}, &r.Country, &r.ProductType, &r.EstimatedACV,
 					&r.Currency, &r.Status, timeCol{&r.SubmittedAt}, timeCol{&r.CreatedAt}, timeCol{&r.DecidedAt},
 					idCol{&r.OpportunityID}, &score, &decision, timeCol{&r.MatchedAt}, &r.Imported); err != nil {
-					return err
+					return r, err
 				}
 				r.MatchScore, r.MatchDecision = score.Float64, decision.String
-				h.Registrations = append(h.Registrations, r)
-				return nil
-			}},
+				return r, nil
+			})},
 		{"opportunities", `SELECT id, account_id, owner_id, partner_id, product, product_type, acv, currency, stage,
 			forecast_category, country, vertical, discount_basis_points, routing_motion, created_on, close_date, created_at,
 			updated_at FROM opportunities ORDER BY id`,
-			func(rows *sql.Rows) error {
+			readInto(&h.Opportunities, func(scan func(...any) error) (HistoryOpportunity, error) {
 				var o HistoryOpportunity
-				if err := rows.Scan(&o.ID, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.Product, &o.ProductType,
+				err := scan(&o.ID, &o.AccountID, idCol{&o.OwnerID}, idCol{&o.PartnerID}, &o.Product, &o.ProductType,
 					&o.ACV, &o.Currency, &o.Stage, &o.ForecastCategory, &o.Country, &o.Vertical, &o.DiscountBP, &o.Motion,
-					timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}); err != nil {
-					return err
-				}
-				h.Opportunities = append(h.Opportunities, o)
-				return nil
-			}},
+					timeCol{&o.CreatedOn}, timeCol{&o.CloseDate}, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
+				return o, err
+			})},
 		{"conflicts", `SELECT id, cause, account_id, opportunity_id, registration_id, other_registration_id, opened_at,
 			resolution, resolved_at FROM conflicts ORDER BY id`,
-			func(rows *sql.Rows) error {
+			readInto(&h.Conflicts, func(scan func(...any) error) (HistoryConflict, error) {
 				var c HistoryConflict
-				if err := rows.Scan(&c.ID, &c.Cause, idCol{&c.AccountID}, idCol{&c.OpportunityID}, idCol{&c.RegistrationID},
-					idCol{&c.OtherRegistrationID}, timeCol{&c.OpenedAt}, &c.Resolution, timeCol{&c.ResolvedAt}); err != nil {
-					return err
-				}
-				h.Conflicts = append(h.Conflicts, c)
-				return nil
-			}},
+				err := scan(&c.ID, &c.Cause, idCol{&c.AccountID}, idCol{&c.OpportunityID}, idCol{&c.RegistrationID},
+					idCol{&c.OtherRegistrationID}, timeCol{&c.OpenedAt}, &c.Resolution, timeCol{&c.ResolvedAt})
+				return c, err
+			})},
 		{"partners", `SELECT id, tier, type, standing FROM partners ORDER BY id`,
-			func(rows *sql.Rows) error {
+			readInto(&h.Partners, func(scan func(...any) error) (HistoryPartner, error) {
 				var p HistoryPartner
-				if err := rows.Scan(&p.ID, &p.Tier, &p.Type, &p.Standing); err != nil {
-					return err
-				}
-				h.Partners = append(h.Partners, p)
-				return nil
-			}},
+				err := scan(&p.ID, &p.Tier, &p.Type, &p.Standing)
+				return p, err
+			})},
 		{"accounts", `SELECT id, vertical, country, owner_id FROM accounts ORDER BY id`,
-			func(rows *sql.Rows) error {
+			readInto(&h.Accounts, func(scan func(...any) error) (HistoryAccount, error) {
 				var a HistoryAccount
-				if err := rows.Scan(&a.ID, &a.Vertical, &a.Country, idCol{&a.OwnerID}); err != nil {
-					return err
-				}
-				h.Accounts = append(h.Accounts, a)
-				return nil
-			}},
+				err := scan(&a.ID, &a.Vertical, &a.Country, idCol{&a.OwnerID})
+				return a, err
+			})},
 		{"touches", `SELECT opportunity_id, partner_id, kind, occurred_at FROM touches ORDER BY id`,
-			func(rows *sql.Rows) error {
+			readInto(&h.Touches, func(scan func(...any) error) (HistoryTouch, error) {
 				var t HistoryTouch
-				if err := rows.Scan(&t.OpportunityID, &t.PartnerID, &t.Kind, timeCol{&t.OccurredAt}); err != nil {
-					return err
-				}
-				h.Touches = append(h.Touches, t)
-				return nil
-			}},
+				err := scan(&t.OpportunityID, &t.PartnerID, &t.Kind, timeCol{&t.OccurredAt})
+				return t, err
+			})},
 	}
 	for _, r := range reads {
-		if err := s.readAll(ctx, r.query, r.scan); err != nil {
+		if err := r.read(ctx, s.read, r.query); err != nil {
 			return nil, fmt.Errorf("prediction history: %s: %w", r.what, err)
 		}
 	}
 	return h, nil
 }
 
-func (s *Store) readAll(ctx context.Context, query string, scan func(*sql.Rows) error) error {
-	rows, err := s.read.QueryContext(ctx, query)
-	if err != nil {
+// readInto is a read of ReadPredictionHistory: every row of its query, scanned with scan, into *dst.
+func readInto[T any](dst *[]T, scan func(func(...any) error) (T, error)) func(context.Context, querier, string) error {
+	return func(ctx context.Context, q querier, query string) error {
+		var err error
+		*dst, err = scanAll(ctx, q, query, nil, scan)
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

@@ -60,15 +60,13 @@ func (s *Store) expireBatch(ctx context.Context, now time.Time, rules tandem.Reg
 			if err != nil {
 				return fmt.Errorf("expire registration %d: %w", r.ID, err)
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE registrations SET status = $1, updated_at = $2
+			ok, err := changedOne(ctx, tx, `UPDATE registrations SET status = $1, updated_at = $2
 				WHERE id = $3 AND status = 'approved' AND updated_at = $4`,
 				string(r.Status), now.UnixMicro(), r.ID, old.UpdatedAt.UnixMicro())
 			if err != nil {
 				return fmt.Errorf("expire registration %d: %w", r.ID, err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("expire registration %d: %w", r.ID, err)
-			} else if n != 1 {
+			if !ok {
 				continue // changed meanwhile (extended, won, expired by another job): not ours to expire now
 			}
 			if err := appendRegistrationEntryTx(ctx, tx, &entry); err != nil {

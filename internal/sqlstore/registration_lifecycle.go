@@ -121,7 +121,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 			businessSeconds = entry.BusinessSeconds
 		}
 		// The old status and stamp in the WHERE clause make a concurrent transition lose cleanly.
-		res, err := tx.ExecContext(ctx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
+		ok, err := changedOne(ctx, tx, `UPDATE registrations SET status = $1, decided_at = $2, decided_by = $3,
 			rejection_reason = $4, expires_at = $5, extensions = $6, updated_at = $7,
 			decision_business_seconds = COALESCE($8, decision_business_seconds)
 			WHERE id = $9 AND status = $10 AND updated_at = $11`,
@@ -130,9 +130,7 @@ func (s *Store) TransitionRegistration(ctx context.Context, actor tandem.Actor, 
 		if err != nil {
 			return s.mapErr(fmt.Errorf("%s registration %d: %w", ev, id, err), "registration "+r.ExternalID)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("%s registration %d: %w", ev, id, err)
-		} else if n != 1 {
+		if !ok {
 			return tandem.Errorf(tandem.ECONFLICT, "registration %d changed while it was being updated; try again", id)
 		}
 		if err := appendRegistrationEntryTx(ctx, tx, &entry); err != nil {
@@ -200,22 +198,19 @@ func (s *Store) RegistrationEvents(ctx context.Context, actor tandem.Actor, id i
 	if _, err := registrationRecord.get(ctx, s.read, actor, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, registration_id, at, event, from_status, to_status, actor_id,
-		reason, business_seconds FROM registration_events WHERE registration_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("registration %d events: %w", id, err)
-	}
-	defer rows.Close()
 	out := []tandem.RegistrationEntry{}
-	for rows.Next() {
-		var e tandem.RegistrationEntry
-		if err := rows.Scan(&e.ID, &e.RegistrationID, timeCol{&e.At}, &e.Event, &e.From, &e.To, idCol{&e.ActorID},
-			&e.Reason, idCol{&e.BusinessSeconds}); err != nil {
-			return nil, fmt.Errorf("registration %d events: %w", id, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	err := eachRow(ctx, s.read, `SELECT id, registration_id, at, event, from_status, to_status, actor_id,
+		reason, business_seconds FROM registration_events WHERE registration_id = $1 ORDER BY id`, []any{id},
+		func(scan func(...any) error) error {
+			var e tandem.RegistrationEntry
+			if err := scan(&e.ID, &e.RegistrationID, timeCol{&e.At}, &e.Event, &e.From, &e.To, idCol{&e.ActorID},
+				&e.Reason, idCol{&e.BusinessSeconds}); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	if err != nil {
 		return nil, fmt.Errorf("registration %d events: %w", id, err)
 	}
 	return out, nil

@@ -32,21 +32,17 @@ func (s *Store) RegistrationReview(ctx context.Context, actor tandem.Actor, id i
 		return nil, err
 	}
 	out := &RegistrationReview{OpenConflicts: []tandem.Conflict{}}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+conflictColumns+` FROM conflicts
+	err := eachRow(ctx, s.read, `SELECT `+conflictColumns+` FROM conflicts
 		WHERE status = $1 AND (registration_id = $2 OR other_registration_id = $2) ORDER BY opened_at, id`,
-		string(tandem.ConflictOpen), id)
+		[]any{string(tandem.ConflictOpen), id}, func(scan func(...any) error) error {
+			c, err := scanConflict(scan)
+			if err != nil {
+				return err
+			}
+			out.OpenConflicts = append(out.OpenConflicts, c)
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("open conflicts of registration %d: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanConflict(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("open conflicts of registration %d: %w", id, err)
-		}
-		out.OpenConflicts = append(out.OpenConflicts, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("open conflicts of registration %d: %w", id, err)
 	}
 	// The latest decision about the company: a registration has at most one, but the newest wins.

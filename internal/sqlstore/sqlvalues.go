@@ -280,23 +280,44 @@ func getOne[T any](ctx context.Context, q querier, kind string, id any, query st
 // nil when there is none. Any failure is wrapped with what.
 func queryAll[T any](ctx context.Context, q querier, what, query string, args []any,
 	scan func(func(...any) error) (T, error)) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := scanAll(ctx, q, query, args, scan)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
+	return out, nil
+}
+
+// scanAll is queryAll for a caller that wraps the failure itself: the driver's error comes back as is.
+func scanAll[T any](ctx context.Context, q querier, query string, args []any,
+	scan func(func(...any) error) (T, error)) ([]T, error) {
 	var out []T
-	for rows.Next() {
-		v, err := scan(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+	err := eachRow(ctx, q, query, args, func(rowScan func(...any) error) error {
+		v, err := scan(rowScan)
+		if err == nil {
+			out = append(out, v)
 		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// eachRow runs a query and calls fn with each row's Scan, in the order the query gives, stopping at
+// fn's first error. The error, fn's or the driver's, comes back as is for the caller to wrap.
+func eachRow(ctx context.Context, q querier, query string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // scanOne scans a row of one column, for queryAll.

@@ -182,6 +182,48 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) err
 	return nil
 }
 
+// changedOne runs a statement that changes at most one row and reports whether it changed it: a
+// guarded UPDATE (its WHERE clause repeats the state the caller read, so a concurrent change makes it
+// match nothing) or an INSERT ... ON CONFLICT DO NOTHING. The error is the driver's, for the caller
+// to wrap.
+func changedOne(ctx context.Context, q querier, query string, args ...any) (bool, error) {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// insertNew runs insert for rows 0..n-1 in one transaction, all or none, and returns how many rows the
+// database stored. A row stored before (the insert's ON CONFLICT DO NOTHING RETURNING answers no row)
+// is skipped; any other error is mapped under the name what(i) gives. When at least one row was new,
+// audit appends the transaction's one audit entry, given that count.
+func (s *Store) insertNew(ctx context.Context, n int, what func(i int) string,
+	insert func(tx *sql.Tx, now time.Time, i int) error, audit func(tx *sql.Tx, now time.Time, stored int) error) (int, error) {
+	stored := 0
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		for i := range n {
+			err := insert(tx, now, i)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return s.mapErr(err, what(i))
+			}
+			stored++
+		}
+		if stored == 0 {
+			return nil
+		}
+		return audit(tx, now, stored)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return stored, nil
+}
+
 // mapErr turns a constraint violation into the tandem error the caller can act on; what names the record.
 func (s *Store) mapErr(err error, what string) error {
 	if err == nil {
