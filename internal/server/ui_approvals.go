@@ -229,9 +229,7 @@ func (s *Server) approvalDecide(ev tandem.RegistrationEvent) http.HandlerFunc {
 			}
 		}
 		if row.Registration.ID != 0 {
-			if p, perr := s.store.GetPartner(ctx, actor, row.Registration.PartnerID); perr == nil {
-				row.Partner = p.Name
-			}
+			row.Partner = s.partnerName(ctx, actor, row.Registration.PartnerID)
 		}
 		if r.Header.Get("HX-Request") != "" {
 			return s.renderFragment(w, r, "approvals", "approval-row", row)
