@@ -183,6 +183,17 @@ func patchFor[B any, PB patcher[B, P], T any, P validPtr[T]](s *Server, get func
 	}
 }
 
+// createFor is a POST operation's handler: a record starting as base, with the body's fields set,
+// answered once it is valid and create stored it.
+func createFor[B any, PB patcher[B, P], T any, P validPtr[T]](s *Server, base T,
+	create func(context.Context, tandem.Actor, P) error) func(context.Context, *struct{ Body B }) (*bodyOutput[T], error) {
+	return func(ctx context.Context, in *struct{ Body B }) (*bodyOutput[T], error) {
+		v := base
+		PB(&in.Body).apply(&v)
+		return storeValid(s, ctx, P(&v), create)
+	}
+}
+
 // listFor is an operation's handler that answers what list gives for the caller, empty as [].
 func listFor[I, T any](s *Server, list func(ctx context.Context, a tandem.Actor, in *I) ([]T, error)) func(context.Context, *I) (*bodyOutput[[]T], error) {
 	return func(ctx context.Context, in *I) (*bodyOutput[[]T], error) {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -57,11 +56,7 @@ func (s *Server) registerAccountAPI() {
 		pageFor(s, s.store.ListAccounts, (*accountListInput).filter))
 	register(s.api, opGet("get-account", "/accounts/{id}", "Get an account", ""), byID(s, s.store.GetAccount))
 	register(s.api, created(op(http.MethodPost, "create-account", "/accounts", "Create an account", "")),
-		func(ctx context.Context, in *struct{ Body accountInput }) (*bodyOutput[tandem.Account], error) {
-			var a tandem.Account
-			in.Body.apply(&a)
-			return storeValid(s, ctx, &a, s.store.CreateAccount)
-		})
+		createFor[accountInput](s, tandem.Account{}, s.store.CreateAccount))
 	register(s.api, op(http.MethodPatch, "update-account", "/accounts/{id}", "Update an account", "Fields left out keep their value."),
 		patchFor[accountInput](s, s.store.GetAccount, s.store.UpdateAccount))
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 
 	tandem "github.com/tandem-revops/tandem"
@@ -57,11 +56,8 @@ func (s *Server) registerPartnerAPI() {
 	register(s.api, opGet("get-partner", "/partners/{id}", "Get a partner", ""), byID(s, s.store.GetPartner))
 	register(s.api, created(op(http.MethodPost, "create-partner", "/partners", "Create a partner",
 		"Tier defaults to registered, type to reseller, standing to good.")),
-		func(ctx context.Context, in *struct{ Body partnerInput }) (*bodyOutput[tandem.Partner], error) {
-			p := tandem.Partner{Tier: tandem.TierRegistered, Type: tandem.PartnerReseller, Standing: tandem.StandingGood}
-			in.Body.apply(&p)
-			return storeValid(s, ctx, &p, s.store.CreatePartner)
-		})
+		createFor[partnerInput](s, tandem.Partner{Tier: tandem.TierRegistered, Type: tandem.PartnerReseller, Standing: tandem.StandingGood},
+			s.store.CreatePartner))
 	register(s.api, op(http.MethodPatch, "update-partner", "/partners/{id}", "Update a partner", "Fields left out keep their value."),
 		patchFor[partnerInput](s, s.store.GetPartner, s.store.UpdatePartner))
 }

@@ -176,21 +176,39 @@ func (s *Server) autoApproveAfterResolution(ctx context.Context, id int64, opene
 	if err == nil && r.Status != tandem.RegistrationSubmitted {
 		return false
 	}
-	var partner *tandem.Partner
+	var rt routedRegistration
 	if err == nil {
-		partner, err = s.store.GetPartner(ctx, tandem.SystemActor, r.PartnerID)
-	}
-	var prog *programme.InForce
-	if err == nil {
-		prog, err = s.programme.Current(ctx)
+		rt, err = s.routeNow(ctx, r)
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "auto-approval after account resolution failed", slog.Int64("registration", id), slog.Any("err", err))
 		return false
 	}
-	_, routeErr := prog.Policy.Route(registrationDeal(r, partner))
-	approved, _ := s.tryAutoApprove(ctx, prog, r, partner, routeErr, opened)
+	approved, _ := s.tryAutoApprove(ctx, rt.prog, r, rt.partner, rt.routeErr, opened)
 	return approved != nil
+}
+
+// routedRegistration is a registration's partner, the programme in force and what routing its deal
+// under that programme's policy refused (nil when the policy routes it).
+type routedRegistration struct {
+	partner  *tandem.Partner
+	prog     *programme.InForce
+	routeErr error
+}
+
+// routeNow reads registration r's partner (as the system) and the programme in force, and routes r's
+// deal under it, as the auto-approval would now.
+func (s *Server) routeNow(ctx context.Context, r *tandem.Registration) (routedRegistration, error) {
+	partner, err := s.store.GetPartner(ctx, tandem.SystemActor, r.PartnerID)
+	if err != nil {
+		return routedRegistration{}, err
+	}
+	prog, err := s.programme.Current(ctx)
+	if err != nil {
+		return routedRegistration{}, err
+	}
+	_, routeErr := prog.Policy.Route(registrationDeal(r, partner))
+	return routedRegistration{partner: partner, prog: prog, routeErr: routeErr}, nil
 }
 
 // autoApproveRefusal returns why registration r may not be approved on submission, "" when it may.

@@ -14,19 +14,19 @@ import (
 // httpStatus is the one place that maps Tandem's error codes to HTTP status codes, for the API and the
 // web UI alike.
 func httpStatus(err error) int {
-	switch tandem.ErrorCode(err) {
-	case tandem.EINVALID:
-		return http.StatusUnprocessableEntity
-	case tandem.ENOTFOUND:
-		return http.StatusNotFound
-	case tandem.ECONFLICT:
-		return http.StatusConflict
-	case tandem.EFORBIDDEN:
-		return http.StatusForbidden
-	case tandem.EUNAUTH:
-		return http.StatusUnauthorized
+	if status, ok := codeStatus[tandem.ErrorCode(err)]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
+}
+
+// codeStatus is the HTTP status of each error code; any other error is an internal one.
+var codeStatus = map[string]int{
+	tandem.EINVALID:   http.StatusUnprocessableEntity,
+	tandem.ENOTFOUND:  http.StatusNotFound,
+	tandem.ECONFLICT:  http.StatusConflict,
+	tandem.EFORBIDDEN: http.StatusForbidden,
+	tandem.EUNAUTH:    http.StatusUnauthorized,
 }
 
 // problem turns an error from the domain or the store into an RFC 9457 problem for the API. Internal

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -235,6 +236,17 @@ func pathID(r *http.Request, kind string) (int64, error) {
 		return 0, tandem.NotFound(kind, r.PathValue("id"))
 	}
 	return id, nil
+}
+
+// loadByPath reads what the request path's {id} names with get, as the caller; a malformed id is
+// "not found" like a missing one.
+func loadByPath[T any](r *http.Request, kind string, get func(context.Context, tandem.Actor, int64) (T, error)) (T, error) {
+	id, err := pathID(r, kind)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return get(r.Context(), actorFrom(r.Context()), id)
 }
 
 // queryInt reads a non-negative integer query parameter, 0 when absent or malformed.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	tandem "github.com/tandem-revops/tandem"
-	"github.com/tandem-revops/tandem/internal/programme"
 	"github.com/tandem-revops/tandem/internal/sqlstore"
 )
 
@@ -230,9 +229,7 @@ func (s *Server) approvalDecide(ev tandem.RegistrationEvent) http.HandlerFunc {
 			}
 		}
 		if row.Registration.ID != 0 {
-			if p, perr := s.store.GetPartner(ctx, actor, row.Registration.PartnerID); perr == nil {
-				row.Partner = p.Name
-			}
+			row.Partner = s.partnerName(ctx, actor, row.Registration.PartnerID)
 		}
 		if r.Header.Get("HX-Request") != "" {
 			return s.renderFragment(w, r, "approvals", "approval-row", row)
@@ -278,13 +275,9 @@ func (s *Server) explainQueued(r *http.Request, row *approvalRow) {
 	ctx := r.Context()
 	reg := &row.Registration
 	review, err := s.store.RegistrationReview(ctx, tandem.SystemActor, reg.ID)
-	var partner *tandem.Partner
+	var rt routedRegistration
 	if err == nil {
-		partner, err = s.store.GetPartner(ctx, tandem.SystemActor, reg.PartnerID)
-	}
-	var prog *programme.InForce
-	if err == nil {
-		prog, err = s.programme.Current(ctx)
+		rt, err = s.routeNow(ctx, reg)
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "approval queue: why a registration waits", slog.Int64("registration", reg.ID), slog.Any("err", err))
@@ -296,8 +289,7 @@ func (s *Server) explainQueued(r *http.Request, row *approvalRow) {
 	if review.AccountInReview() {
 		row.MatchInReview = review.AccountMatch.ID
 	}
-	_, routeErr := prog.Policy.Route(registrationDeal(reg, partner))
-	row.Why = autoApproveRefusal(prog.Policy, reg, partner, len(review.OpenConflicts) > 0, review.AccountInReview(), routeErr)
+	row.Why = autoApproveRefusal(rt.prog.Policy, reg, rt.partner, len(review.OpenConflicts) > 0, review.AccountInReview(), rt.routeErr)
 	if row.Why == "" {
 		row.Why = "filed before auto-approval could decide, or auto-approval failed; nothing stops it now"
 	}

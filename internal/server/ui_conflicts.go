@@ -299,19 +299,15 @@ func (s *Server) conflictPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderConflict(w http.ResponseWriter, r *http.Request, status int, form resolveForm, flash string) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	id, err := pathID(r, "conflict")
+	c, err := loadByPath(r, "conflict", s.store.GetConflictDetail)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.GetConflictDetail(ctx, actor, id)
+	entries, err := s.store.EscalationLog(ctx, actor, c.ID)
 	if err != nil {
 		return err
 	}
-	entries, err := s.store.EscalationLog(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	precedents, err := conflicts.Precedents(ctx, s.store, actor, id, 0)
+	precedents, err := conflicts.Precedents(ctx, s.store, actor, c.ID, 0)
 	if err != nil {
 		return err
 	}

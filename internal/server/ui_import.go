@@ -118,11 +118,7 @@ func (s *Server) importSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) importJob(r *http.Request) (*sqlstore.ImportJob, error) {
-	id, err := pathID(r, "import job")
-	if err != nil {
-		return nil, err
-	}
-	return s.store.GetImportJob(r.Context(), actorFrom(r.Context()), id)
+	return loadByPath(r, "import job", s.store.GetImportJob)
 }
 
 // importProgress is the fragment htmx polls every second while the job runs; once it has ended, the

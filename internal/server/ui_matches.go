@@ -128,9 +128,7 @@ func (s *Server) matchResolve(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if card.ID != 0 {
-		if p, perr := s.store.GetPartner(ctx, actor, card.PartnerID); perr == nil {
-			card.Partner = p.Name
-		}
+		card.Partner = s.partnerName(ctx, actor, card.PartnerID)
 	}
 	if r.Header.Get("HX-Request") != "" {
 		return s.renderFragment(w, r, "account_matches", "match-card", card)

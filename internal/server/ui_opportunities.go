@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -215,6 +216,14 @@ func (s *Server) partnerNames(r *http.Request, actor tandem.Actor) (map[int64]st
 	}, func(p tandem.Partner) (int64, string) { return p.ID, p.Name })
 }
 
+// partnerName is partner id's name as actor may see it; "" when it cannot be read.
+func (s *Server) partnerName(ctx context.Context, actor tandem.Actor, id int64) string {
+	if p, err := s.store.GetPartner(ctx, actor, id); err == nil {
+		return p.Name
+	}
+	return ""
+}
+
 type opportunityData struct {
 	Opp              *tandem.Opportunity
 	Account, Partner string
@@ -260,11 +269,7 @@ func (s *Server) opportunityPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderOpportunity(w http.ResponseWriter, r *http.Request, status int, flash string, errs formErrors, reason string) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	id, err := pathID(r, "opportunity")
-	if err != nil {
-		return err
-	}
-	o, err := s.store.GetOpportunity(ctx, actor, id)
+	o, err := loadByPath(r, "opportunity", s.store.GetOpportunity)
 	if err != nil {
 		return err
 	}

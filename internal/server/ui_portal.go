@@ -134,9 +134,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.renderRegister(w, r, status, form, nil, "Not registered: "+msg)
 	}
 	res := &registerResult{registrationCreated: created}
-	if p, err := s.store.GetPartner(ctx, actor, created.PartnerID); err == nil {
-		res.Partner = p.Name
-	}
+	res.Partner = s.partnerName(ctx, actor, created.PartnerID)
 	res.Deadline, res.Expires = s.registrationDeadline(r, &created.Registration)
 	// A fresh form under the result, for the next deal.
 	next := registerForm{Currency: form.Currency, ProductType: string(tandem.ProductCore), PartnerID: form.PartnerID}
@@ -305,15 +303,11 @@ func (s *Server) registrationDetailPage(w http.ResponseWriter, r *http.Request) 
 func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request, status int, flash string, flashOK bool) error {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	id, err := pathID(r, "registration")
+	reg, err := loadByPath(r, "registration", s.store.GetRegistration)
 	if err != nil {
 		return err
 	}
-	reg, err := s.store.GetRegistration(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	events, err := s.store.RegistrationEvents(ctx, actor, id)
+	events, err := s.store.RegistrationEvents(ctx, actor, reg.ID)
 	if err != nil {
 		return err
 	}
@@ -329,9 +323,7 @@ func (s *Server) renderRegistrationDetail(w http.ResponseWriter, r *http.Request
 	}
 	d.Deadline, d.Expires = s.registrationDeadline(r, reg)
 	d.Risk = s.scoreOf(r, sqlstore.PredictionEntityRegistration, reg.ID)
-	if p, err := s.store.GetPartner(ctx, actor, reg.PartnerID); err == nil {
-		d.Partner = p.Name
-	}
+	d.Partner = s.partnerName(ctx, actor, reg.PartnerID)
 	// A partner user sees who acted only when it was one of its own colleagues; the vendor's people are
 	// "the channel team".
 	users := map[int64]string{}
