@@ -63,7 +63,9 @@ func TestBrowserRegistrations(t *testing.T) {
 	do(t, ctx, "submit", chromedp.Click(chromedp.ID("register-submit")), chromedp.WaitVisible(chromedp.ID("register-result")))
 	motion := value(t, ctx, "motion", chromedp.Text(chromedp.CSS("#result-motion .motion")))
 	why := value(t, ctx, "explanation", chromedp.Text(chromedp.ID("result-explanation")))
-	left := value(t, ctx, "countdown", chromedp.Text(chromedp.CSS("#result-deadline .countdown")))
+	// Read in one script: app.js rewrites the countdown's text every tick, which can remove the text node
+	// a node-by-node read is holding (flaked under load: "No node with given id found").
+	left := value(t, ctx, "countdown", chromedp.Evaluate[string](`document.querySelector("#result-deadline .countdown").textContent.trim()`))
 	if motion == "" || strings.TrimSpace(why) == "" || !countdownText.MatchString(left) || !strings.HasSuffix(left, "left") {
 		t.Errorf("registration result: motion %q, why %q, countdown %q", motion, why, left)
 	}
