@@ -37,7 +37,10 @@ func Calculate(p *Plan, in Input) (*Result, error) {
 	if !period.End.After(period.Start) {
 		return nil, tandem.FieldError("period", "the period %q has no length", period.ID)
 	}
-	c := &calc{plan: p, period: period}
+	c := &calc{plan: p, period: period, fx: make(map[string]*big.Rat)}
+	for _, code := range p.FXCodes() {
+		c.fx[code], _ = p.FXRate(code) // copied once per calculation, not once per converted deal
+	}
 	if err := c.indexPayees(in); err != nil {
 		return nil, err
 	}
@@ -55,6 +58,7 @@ func Calculate(p *Plan, in Input) (*Result, error) {
 type calc struct {
 	plan   *Plan
 	period Period
+	fx     map[string]*big.Rat // the plan's rates by upper-case currency, read-only
 
 	aes      []AE      // sorted by UserID
 	partners []Partner // sorted by ID
@@ -256,7 +260,7 @@ func (c *calc) validate(d *Deal) error {
 	case d.Split != nil && (d.Split.PartnerShareBasisPoints < 1 || d.Split.PartnerShareBasisPoints > 9999):
 		return dealError(d, "split", "the partner share must be 1 to 9999 basis points, not %d", d.Split.PartnerShareBasisPoints)
 	}
-	if _, ok := c.plan.FXRate(d.Currency); !ok {
+	if !c.plan.HasFX(d.Currency) {
 		return dealError(d, "currency", "the plan has no fx rate for %s", d.Currency)
 	}
 	return nil
@@ -352,7 +356,7 @@ func (c *calc) values(d *Deal) (list, net tandem.Money, note string) {
 	if cur == c.plan.Currency() {
 		return d.ACV, mulBP(d.ACV, 10000-d.DiscountBasisPoints), ""
 	}
-	fx, _ := c.plan.FXRate(cur)
+	fx := c.fx[cur]
 	var ok bool
 	if list, net, ok = convert(d.ACV, fx, d.DiscountBasisPoints); !ok {
 		l := new(big.Rat).Mul(new(big.Rat).SetInt64(int64(d.ACV)), fx)

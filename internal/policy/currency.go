@@ -22,7 +22,7 @@ func (p *Policy) CheckCurrency(currency string) error {
 	if currency == "" || strings.EqualFold(currency, p.Currency()) {
 		return nil
 	}
-	if _, ok := p.FXRate(currency); ok {
+	if p.HasFX(currency) {
 		return nil
 	}
 	return tandem.FieldError("currency", "%s is not a currency the programme accepts (use one of %s)",

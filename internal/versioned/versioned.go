@@ -65,6 +65,16 @@ func (h *Header) FXRate(currency string) (*big.Rat, bool) {
 	return new(big.Rat).Set(r), true
 }
 
+// HasFX reports whether the document can convert currency: its own ("" included) or one with a rate.
+// Validation asks it for every deal, so unlike FXRate it allocates nothing.
+func (h *Header) HasFX(currency string) bool {
+	if currency == "" || currency == h.currency {
+		return true
+	}
+	currency = strings.ToUpper(currency)
+	return currency == h.currency || h.fx[currency] != nil
+}
+
 // FXCodes returns the currencies the document has an fx rate for, upper-case and sorted.
 func (h *Header) FXCodes() []string { return slices.Sorted(maps.Keys(h.fx)) }
 
