@@ -88,20 +88,7 @@ type Tree struct {
 	Nodes []node `json:"nodes"`
 }
 
-// leafValue walks a row (one bin per feature) to its leaf and returns the leaf's value.
-func (t *Tree) leafValue(row []uint8) float64 {
-	n := &t.Nodes[0]
-	for n.Feature >= 0 {
-		if n.Left.has(row[n.Feature]) {
-			n = &t.Nodes[n.Yes]
-		} else {
-			n = &t.Nodes[n.No]
-		}
-	}
-	return n.Value
-}
-
-// leafValueCol is leafValue for row r of column-major bins.
+// leafValueCol walks row r of column-major bins (one bin per feature) to its leaf and returns the leaf's value.
 func (t *Tree) leafValueCol(x [][]uint8, r int) float64 {
 	n := &t.Nodes[0]
 	for n.Feature >= 0 {
